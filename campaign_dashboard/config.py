@@ -1,0 +1,132 @@
+"""One settings object, read from the environment and `.env`.
+
+Everything has a default that works on one machine with no configuration: SQLite under ./data,
+a SQLite Huey queue, and the built-in provider emulator on loopback.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+EMULATOR_RESEND_KEY = "re_emulator_key"
+EMULATOR_TWILIO_SID = "AC00000000000000000000000000000000"
+EMULATOR_TWILIO_TOKEN = "emulator_auth_token"
+EMULATOR_WEBHOOK_SECRET = "whsec_ZW11bGF0b3Itd2ViaG9vay1zZWNyZXQtMDAwMA=="
+WEAK_SECRETS = {"", "changeme", "secret", "dev", "development", "please-change-me"}
+
+
+class Settings(BaseSettings):
+    """Configuration of every process (web app, worker, emulator, CLI)."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    env: Literal["development", "test", "production"] = "development"
+    data_dir: Path = Path("data")
+    database_url: str = ""
+    redis_url: str | None = None
+    secret_key: str = ""
+    public_base_url: str = "http://127.0.0.1:8000"
+    frontend_port: int = 3000
+    backend_port: int = 8000
+
+    resend_api_key: str | None = None
+    resend_api_url: str | None = None
+    resend_webhook_secret: str | None = None
+    email_from: str = "Campaigns <campaigns@example.com>"
+
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = None
+    twilio_api_url: str | None = None
+    twilio_from: str | None = "+15005550006"
+    twilio_messaging_service_sid: str | None = None
+
+    emulator_port: int = 8025
+    send_batch_size: int = 500
+    send_lease_seconds: int = 60
+    resend_requests_per_second: float = 5.0
+    twilio_mps_per_sender: float = 1.0
+
+    @model_validator(mode="after")
+    def _fill_defaults(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{(self.data_dir / 'campaign_dashboard.db').as_posix()}"
+        if not self.secret_key:
+            if self.env == "production":
+                raise ValueError("SECRET_KEY must be set when ENV=production")
+            self.secret_key = _stored_secret_key(self.data_dir)
+        elif self.env == "production" and (
+            self.secret_key.lower() in WEAK_SECRETS or len(self.secret_key) < 32
+        ):
+            raise ValueError("SECRET_KEY is too weak for ENV=production: use 32+ random characters")
+        return self
+
+    @property
+    def uses_email_emulator(self) -> bool:
+        """No real Resend key configured: send to the local emulator."""
+        return not self.resend_api_key
+
+    @property
+    def uses_sms_emulator(self) -> bool:
+        """No real Twilio credentials configured: send to the local emulator."""
+        return not (self.twilio_account_sid and self.twilio_auth_token)
+
+    @property
+    def emulator_url(self) -> str:
+        return f"http://127.0.0.1:{self.emulator_port}"
+
+    @property
+    def effective_resend_api_key(self) -> str:
+        return self.resend_api_key or EMULATOR_RESEND_KEY
+
+    @property
+    def effective_resend_api_url(self) -> str:
+        if self.resend_api_url:
+            return self.resend_api_url
+        return self.emulator_url if self.uses_email_emulator else "https://api.resend.com"
+
+    @property
+    def effective_resend_webhook_secret(self) -> str:
+        return self.resend_webhook_secret or EMULATOR_WEBHOOK_SECRET
+
+    @property
+    def effective_twilio_account_sid(self) -> str:
+        return self.twilio_account_sid or EMULATOR_TWILIO_SID
+
+    @property
+    def effective_twilio_auth_token(self) -> str:
+        return self.twilio_auth_token or EMULATOR_TWILIO_TOKEN
+
+    @property
+    def effective_twilio_api_url(self) -> str | None:
+        if self.twilio_api_url:
+            return self.twilio_api_url
+        return self.emulator_url if self.uses_sms_emulator else None
+
+
+def _stored_secret_key(data_dir: Path) -> str:
+    """Generate a secret once and keep it in data_dir, so tokens survive restarts."""
+    path = data_dir / "secret_key"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        tmp = data_dir / f".secret_key.{os.getpid()}.{secrets.token_hex(4)}"
+        tmp.write_text(secrets.token_urlsafe(48))
+        tmp.chmod(0o600)
+        try:
+            os.link(tmp, path)  # atomic: the first process to start wins, the others read its key
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    return path.read_text().strip()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,23 @@
+"""Apply Alembic migrations from code (CLI, app start, tests) against any database URL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def alembic_config(database_url: str | None = None) -> Config:
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "alembic"))
+    if database_url:
+        config.attributes["database_url"] = database_url
+    return config
+
+
+def upgrade(database_url: str | None = None) -> None:
+    """Bring the schema to the newest revision; safe to run on every start."""
+    command.upgrade(alembic_config(database_url), "head")

@@ -1,0 +1,70 @@
+"""SQLModel tables. Importing this package registers every table on `SQLModel.metadata`."""
+
+from campaign_dashboard.models.auth import ApiToken, User, UserSession
+from campaign_dashboard.models.campaigns import (
+    COUNTER_FIELDS,
+    CampaignFields,
+    EmailCampaign,
+    EmailCampaignRecipient,
+    RecipientFields,
+    SmsCampaign,
+    SmsCampaignRecipient,
+)
+from campaign_dashboard.models.contacts import Contact, ContactTag, Suppression
+from campaign_dashboard.models.enums import (
+    UNSENT_STATUSES,
+    CampaignStatus,
+    Channel,
+    EmailStatus,
+    RecipientStatus,
+    Role,
+    SmsStatus,
+)
+from campaign_dashboard.models.ratelimit import RateLimitBucket
+from campaign_dashboard.models.segments import EmailSegment, EmailSegmentContact
+from campaign_dashboard.models.templates import EmailTemplate
+from campaign_dashboard.models.tracking import (
+    CampaignStatsMinute,
+    DeadLetterEvent,
+    EmailEvent,
+    FailedInboundEmail,
+    InboundEmail,
+    SentEmail,
+    SmsEvent,
+)
+from campaign_dashboard.models.types import utcnow
+
+__all__ = [
+    "COUNTER_FIELDS",
+    "UNSENT_STATUSES",
+    "ApiToken",
+    "CampaignFields",
+    "CampaignStatsMinute",
+    "CampaignStatus",
+    "Channel",
+    "Contact",
+    "ContactTag",
+    "DeadLetterEvent",
+    "EmailCampaign",
+    "EmailCampaignRecipient",
+    "EmailEvent",
+    "EmailSegment",
+    "EmailSegmentContact",
+    "EmailStatus",
+    "EmailTemplate",
+    "FailedInboundEmail",
+    "InboundEmail",
+    "RateLimitBucket",
+    "RecipientFields",
+    "RecipientStatus",
+    "Role",
+    "SentEmail",
+    "SmsCampaign",
+    "SmsCampaignRecipient",
+    "SmsEvent",
+    "SmsStatus",
+    "Suppression",
+    "User",
+    "UserSession",
+    "utcnow",
+]

@@ -1,0 +1,120 @@
+"""Email and SMS campaigns and their recipient ledgers.
+
+Both channels share the same lifecycle columns and counters (`CampaignFields`); counters are kept
+up to date by the send path and the event handlers so stats never scan recipient rows.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from campaign_dashboard.models.enums import CampaignStatus, RecipientStatus
+from campaign_dashboard.models.types import UTCDateTime, utcnow
+
+COUNTER_FIELDS = (
+    "recipients",
+    "processed",
+    "sent",
+    "delivered",
+    "failed",
+    "opened",
+    "unique_opens",
+    "clicked",
+    "unique_clicks",
+    "bounced",
+    "complained",
+    "unsubscribed",
+    "replied",
+)
+
+
+class CampaignFields(SQLModel):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    status: str = Field(default=CampaignStatus.DRAFT, max_length=20, index=True)
+    status_reason: str | None = Field(default=None, sa_type=Text)
+    segment_id: int | None = Field(default=None, foreign_key="email_segments.id", index=True)
+    scheduled_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    archived_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Bumped by every send batch and event: the cheap "something changed" marker the UI polls.
+    last_activity_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+    recipients: int = 0
+    processed: int = 0  # recipients that reached a final send outcome (sent, failed, cancelled)
+    sent: int = 0
+    delivered: int = 0
+    failed: int = 0
+    opened: int = 0
+    unique_opens: int = 0
+    clicked: int = 0
+    unique_clicks: int = 0
+    bounced: int = 0
+    complained: int = 0
+    unsubscribed: int = 0
+    replied: int = 0
+
+
+class EmailCampaign(CampaignFields, table=True):
+    __tablename__ = "email_campaigns"
+
+    subject: str = Field(default="", max_length=500)
+    from_email: str = Field(default="", max_length=320)
+    reply_to: str | None = Field(default=None, max_length=320)
+    template_id: int | None = Field(default=None, foreign_key="email_templates.id")
+    html: str | None = Field(default=None, sa_type=Text)
+    text: str | None = Field(default=None, sa_type=Text)
+
+
+class SmsCampaign(CampaignFields, table=True):
+    __tablename__ = "sms_campaigns"
+
+    body: str = Field(default="", sa_type=Text)
+    from_number: str | None = Field(default=None, max_length=40)
+
+
+class RecipientFields(SQLModel):
+    """One ledger row per (campaign, address): the unit of effectively-once sending."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int | None = Field(default=None, index=True)
+    address: str = Field(max_length=320)
+    status: str = Field(default=RecipientStatus.PENDING, max_length=20)
+    batch_id: str | None = Field(default=None, max_length=64, index=True)
+    chunk: int | None = None
+    claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    lease_expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    attempts: int = 0
+    provider_message_id: str | None = Field(default=None, max_length=100, index=True)
+    last_error: str | None = Field(default=None, sa_type=Text)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class EmailCampaignRecipient(RecipientFields, table=True):
+    __tablename__ = "email_campaign_recipients"
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "address", name="uq_email_recipients_campaign_address"),
+        Index("ix_email_recipients_campaign_status_id", "campaign_id", "status", "id"),
+        Index("ix_email_recipients_status_lease", "status", "lease_expires_at"),
+    )
+
+    campaign_id: int = Field(foreign_key="email_campaigns.id", ondelete="CASCADE")
+
+
+class SmsCampaignRecipient(RecipientFields, table=True):
+    __tablename__ = "sms_campaign_recipients"
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "address", name="uq_sms_recipients_campaign_address"),
+        Index("ix_sms_recipients_campaign_status_id", "campaign_id", "status", "id"),
+        Index("ix_sms_recipients_status_lease", "status", "lease_expires_at"),
+    )
+
+    campaign_id: int = Field(foreign_key="sms_campaigns.id", ondelete="CASCADE")
+    segments: int = 1

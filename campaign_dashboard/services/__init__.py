@@ -1,0 +1,1 @@
+"""Domain rules in plain Python: no Reflex, FastAPI or provider SDK imports here."""

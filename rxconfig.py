@@ -1,0 +1,15 @@
+"""Reflex configuration. With REDIS_URL set, Reflex keeps state in Redis so several backend
+workers (on several hosts) can serve the same users."""
+
+import os
+
+import reflex as rx
+
+config = rx.Config(
+    app_name="campaign_dashboard",
+    telemetry_enabled=False,
+    redis_url=os.environ.get("REFLEX_REDIS_URL") or os.environ.get("REDIS_URL") or None,
+    frontend_port=int(os.environ.get("FRONTEND_PORT", "3000")),
+    backend_port=int(os.environ.get("BACKEND_PORT", "8000")),
+    plugins=[rx.plugins.SitemapPlugin(), rx.plugins.RadixThemesPlugin()],
+)

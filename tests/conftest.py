@@ -1,0 +1,116 @@
+"""Shared fixtures: every database test runs on SQLite and on the machine's PostgreSQL.
+
+PostgreSQL gets a fresh database per test process (so xdist workers never collide); tests are
+isolated by emptying every table after each test. Where PostgreSQL is not reachable those tests
+skip with the reason.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import Session, SQLModel
+
+PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+REDIS_TEST_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def _postgres_unavailable_reason() -> str | None:
+    try:
+        engine = sa.create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
+        with engine.connect():
+            pass
+        engine.dispose()
+    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
+        return f"PostgreSQL not reachable at {PG_ADMIN_URL}: {exc.__class__.__name__}: {exc}"
+    return None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Point every settings read at a throwaway data dir, never at the developer's ./data."""
+    data_dir = tmp_path_factory.mktemp("data")
+    os.environ["DATA_DIR"] = str(data_dir)
+    os.environ["ENV"] = "test"
+    os.environ.setdefault("DATABASE_URL", f"sqlite:///{data_dir}/default.db")
+    from campaign_dashboard.config import get_settings
+
+    get_settings.cache_clear()
+    yield
+
+
+@pytest.fixture(scope="session")
+def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    from campaign_dashboard.migrations import upgrade
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('sqlite')}/test.db"
+    upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def postgres_url(worker_id: str) -> Iterator[str]:
+    reason = _postgres_unavailable_reason()
+    if reason:
+        pytest.skip(reason)
+    from campaign_dashboard.migrations import upgrade
+
+    name = f"cd_test_{worker_id}_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    url = sa.engine.make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    upgrade(url)
+    yield url
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def worker_id(request: pytest.FixtureRequest) -> str:
+    return getattr(request.config, "workerinput", {}).get("workerid", "main")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest) -> str:
+    """Parametrizes a test over both databases."""
+    return request.getfixturevalue(f"{request.param}_url")
+
+
+@pytest.fixture
+def engine(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[sa.Engine]:
+    """An engine on a migrated, empty database, also installed as the app's default engine."""
+    from campaign_dashboard import db
+    from campaign_dashboard.config import get_settings
+
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    db.get_engine.cache_clear()
+    engine = db.get_engine()
+    yield engine
+    _empty_all_tables(engine)
+    engine.dispose()
+    db.get_engine.cache_clear()
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def session(engine: sa.Engine) -> Iterator[Session]:
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+
+
+def _empty_all_tables(engine: sa.Engine) -> None:
+    tables = [t for t in reversed(SQLModel.metadata.sorted_tables)]
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            conn.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+        else:
+            for table in tables:
+                conn.execute(table.delete())
