@@ -1,0 +1,25 @@
+"""The FastAPI app: REST API, webhooks and health. Mounted into Reflex, also runnable alone."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from campaign_dashboard import __version__
+from campaign_dashboard.api.errors import install_error_handlers
+from campaign_dashboard.api.routers import health
+
+API_PREFIX = "/api/v1"
+
+
+def create_api() -> FastAPI:
+    """A fresh app instance (Reflex mounts itself inside the one it is given)."""
+    app = FastAPI(
+        title="campaign_dashboard API",
+        version=__version__,
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    install_error_handlers(app)
+    app.include_router(health.router)
+    return app
