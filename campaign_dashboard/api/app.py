@@ -6,7 +6,27 @@ from fastapi import FastAPI
 
 from campaign_dashboard import __version__
 from campaign_dashboard.api.errors import install_error_handlers
-from campaign_dashboard.api.routers import health
+from campaign_dashboard.api.routers import (
+    contacts,
+    email_campaigns,
+    health,
+    segments,
+    sms_campaigns,
+    templates,
+)
+from campaign_dashboard.api.webhooks import resend, twilio, unsubscribe
+
+ROUTERS = (
+    health.router,
+    contacts.router,
+    segments.router,
+    templates.router,
+    email_campaigns.router,
+    sms_campaigns.router,
+    resend.router,
+    twilio.router,
+    unsubscribe.router,
+)
 
 API_PREFIX = "/api/v1"
 
@@ -21,5 +41,6 @@ def create_api() -> FastAPI:
         redoc_url=None,
     )
     install_error_handlers(app)
-    app.include_router(health.router)
+    for router in ROUTERS:
+        app.include_router(router)
     return app

@@ -1,1 +1,1 @@
-"""One router module per resource; `ROUTERS` is the order they are mounted in."""
+"""One router module per resource (each with its own prefix); mounted in `api.app`."""

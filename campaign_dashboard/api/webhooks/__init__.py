@@ -1,0 +1,1 @@
+"""Provider callbacks: each module verifies the signature on the raw body, then calls services."""

@@ -1,0 +1,7 @@
+"""Webhook routes: unsubscribe."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["webhooks"])
