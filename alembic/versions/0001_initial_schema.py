@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 14:04:54.627945
+Create Date: 2026-11-24 14:11:14.425996
 """
 from alembic import op
 import sqlalchemy as sa
@@ -256,6 +256,7 @@ def upgrade() -> None:
     sa.Column('chunk', sa.Integer(), nullable=True),
     sa.Column('claimed_at', campaign_dashboard.models.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('lease_expires_at', campaign_dashboard.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('not_before', campaign_dashboard.models.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('provider_message_id', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
     sa.Column('last_error', sa.Text(), nullable=True),
@@ -282,6 +283,7 @@ def upgrade() -> None:
     sa.Column('chunk', sa.Integer(), nullable=True),
     sa.Column('claimed_at', campaign_dashboard.models.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('lease_expires_at', campaign_dashboard.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('not_before', campaign_dashboard.models.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('provider_message_id', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
     sa.Column('last_error', sa.Text(), nullable=True),

@@ -90,6 +90,7 @@ class RecipientFields(SQLModel):
     chunk: int | None = None
     claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     lease_expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    not_before: datetime | None = Field(default=None, sa_type=UTCDateTime)  # deferred (quiet hours)
     attempts: int = 0
     provider_message_id: str | None = Field(default=None, max_length=100, index=True)
     last_error: str | None = Field(default=None, sa_type=Text)

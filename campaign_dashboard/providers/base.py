@@ -1,0 +1,76 @@
+"""The small interface every provider adapter implements, and the three kinds of failure.
+
+- RetryableError: try the same request again later (429, 5xx, timeouts); `retry_after` if known.
+- a per-message `SendResult.error`: this one recipient can never receive it (bad address, opted out).
+- FatalError: nothing in this campaign can be sent (bad credentials, unverified sender).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+
+class ProviderError(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class RetryableError(ProviderError):
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class FatalError(ProviderError):
+    """The campaign must stop: `message` is shown to the user as the reason."""
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """Either accepted (`provider_message_id`) or refused for this recipient only (`error`)."""
+
+    provider_message_id: str | None = None
+    error: str | None = None
+
+    @property
+    def accepted(self) -> bool:
+        return self.provider_message_id is not None
+
+
+@dataclass(frozen=True)
+class OutgoingEmail:
+    to: str
+    from_email: str
+    subject: str
+    html: str
+    text: str
+    reply_to: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class OutgoingSms:
+    to: str
+    body: str
+    from_number: str | None = None
+    messaging_service_sid: str | None = None
+    status_callback: str | None = None
+
+
+class EmailProvider(Protocol):
+    max_batch: int
+
+    def send_batch(self, messages: list[OutgoingEmail], *, idempotency_key: str) -> list[SendResult]:
+        """Send up to `max_batch` emails; results are in the same order as `messages`.
+        The same key with the same messages must never send twice."""
+
+
+class SmsProvider(Protocol):
+    def send(self, message: OutgoingSms) -> SendResult: ...
+
+    def find_sent(self, *, to: str, since: datetime) -> str | None:
+        """The id of a message already sent to `to` since `since`, if any (crash recovery)."""

@@ -1,0 +1,113 @@
+"""Email through the official `resend` SDK (batch endpoint, Idempotency-Key)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+import requests
+import resend
+from resend.http_client import HTTPClient
+
+from campaign_dashboard.providers.base import (
+    FatalError,
+    OutgoingEmail,
+    RetryableError,
+    SendResult,
+)
+
+FATAL_CODES = {"401", "403"}
+
+
+class _KeepAliveClient(HTTPClient):
+    """The SDK's default client opens a new connection per call; keep one session per thread."""
+
+    def __init__(self, timeout: float) -> None:
+        self._timeout = timeout
+        self._local = threading.local()
+
+    def request(self, method: str, url: str, headers: Mapping[str, str], json: Any = None,
+                files: Any = None, data: Any = None) -> tuple[bytes, int, Mapping[str, str]]:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = requests.Session()
+        try:
+            resp = session.request(method, url, headers=headers, json=json if data is None else None,
+                                   data=data, files=files, timeout=self._timeout)
+        except requests.RequestException as exc:
+            raise RuntimeError(f"Request failed: {exc}") from exc
+        return resp.content, resp.status_code, resp.headers
+
+
+class ResendEmailProvider:
+    max_batch = 100
+
+    def __init__(self, *, api_key: str, api_url: str, timeout: float = 20.0) -> None:
+        # The SDK keeps its configuration in module globals: one account per process.
+        resend.api_key = api_key
+        resend.api_url = api_url.rstrip("/")
+        resend.default_http_client = _KeepAliveClient(timeout)
+
+    def send_batch(self, messages: list[OutgoingEmail], *, idempotency_key: str) -> list[SendResult]:
+        if not messages:
+            return []
+        if len(messages) > self.max_batch:
+            raise ValueError(f"at most {self.max_batch} emails per batch call")
+        params = [self._params(m) for m in messages]
+        try:
+            response = resend.Batch.send(params, {"idempotency_key": idempotency_key})
+        except resend.exceptions.ResendError as exc:
+            return self._classify(exc, messages, idempotency_key)
+        ids = [item["id"] for item in response["data"]]
+        if len(ids) != len(messages):
+            raise RetryableError(f"Resend answered {len(ids)} ids for {len(messages)} emails")
+        return [SendResult(provider_message_id=i) for i in ids]
+
+    def _classify(self, exc: resend.exceptions.ResendError, messages: list[OutgoingEmail],
+                  idempotency_key: str) -> list[SendResult]:
+        code = str(exc.code)
+        if code == "429" or code.startswith("5") or exc.error_type == "HttpClientError":
+            raise RetryableError(f"Resend {code}: {exc.message}", retry_after=_retry_after(exc.headers))
+        if code in FATAL_CODES:
+            raise FatalError(f"Resend rejected the API key ({code} {exc.error_type}): {exc.message}")
+        if "domain" in exc.message.lower() and "verif" in exc.message.lower():
+            raise FatalError(f"Resend refused the sender: {exc.message}")
+        if code in ("400", "422") and len(messages) > 1:
+            # One bad message fails the whole batch: send one by one so only it is refused.
+            return [self._send_one(m, f"{idempotency_key}-{i}") for i, m in enumerate(messages)]
+        if code in ("400", "422"):
+            return [SendResult(error=f"Resend {code}: {exc.message}")]
+        raise RetryableError(f"Resend {code}: {exc.message}")
+
+    def _send_one(self, message: OutgoingEmail, idempotency_key: str) -> SendResult:
+        try:
+            response = resend.Emails.send(self._params(message), {"idempotency_key": idempotency_key})
+        except resend.exceptions.ResendError as exc:
+            return self._classify(exc, [message], idempotency_key)[0]
+        return SendResult(provider_message_id=response["id"])
+
+    @staticmethod
+    def _params(m: OutgoingEmail) -> dict[str, Any]:
+        params: dict[str, Any] = {
+            "from": m.from_email,
+            "to": [m.to],
+            "subject": m.subject,
+            "html": m.html,
+            "text": m.text,
+            "headers": dict(m.headers),
+            "tags": [{"name": k, "value": v} for k, v in m.tags.items()],
+        }
+        if m.reply_to:
+            params["reply_to"] = m.reply_to
+        return params
+
+
+def _retry_after(headers: Mapping[str, str] | None) -> float | None:
+    if not headers:
+        return None
+    lowered = {k.lower(): v for k, v in headers.items()}
+    try:
+        return float(lowered["retry-after"])
+    except (KeyError, ValueError):
+        return None

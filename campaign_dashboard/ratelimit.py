@@ -1,0 +1,98 @@
+"""Token buckets shared by every worker on every host: in Redis when configured, else in the database.
+
+Huey's own `rate_limit` is a fixed window whose window switch is not atomic across workers, so N
+workers can exceed a provider limit at window edges; a provider limit needs a true shared bucket.
+`acquire` never sleeps itself: it says how long to wait, so the caller can also heartbeat its lease.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Protocol
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from campaign_dashboard.models import RateLimitBucket
+
+
+class RateLimiter(Protocol):
+    def acquire(self, key: str, *, rate: float, burst: float | None = None, tokens: float = 1) -> float:
+        """Take `tokens` from bucket `key` (refilled at `rate`/s up to `burst`): 0.0 when taken,
+        otherwise the seconds to wait before trying again. rate <= 0 means unlimited."""
+
+
+_LUA = """
+local rate = tonumber(ARGV[1]); local burst = tonumber(ARGV[2]); local need = tonumber(ARGV[3])
+local t = redis.call('TIME'); local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local b = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
+local tokens = tonumber(b[1]) or burst; local ts = tonumber(b[2]) or now
+tokens = math.min(burst, tokens + math.max(0, now - ts) * rate)
+local wait = 0
+if tokens >= need then tokens = tokens - need else wait = (need - tokens) / rate end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now))
+redis.call('EXPIRE', KEYS[1], 3600)
+return tostring(wait)
+"""
+
+
+class RedisRateLimiter:
+    def __init__(self, redis_url: str, *, prefix: str = "cd:rl:") -> None:
+        import redis
+
+        self._redis = redis.Redis.from_url(redis_url)
+        self._script = self._redis.register_script(_LUA)
+        self._prefix = prefix
+
+    def acquire(self, key: str, *, rate: float, burst: float | None = None, tokens: float = 1) -> float:
+        if rate <= 0:
+            return 0.0
+        return float(self._script(keys=[self._prefix + key], args=[rate, burst or rate, tokens]))
+
+
+class DatabaseRateLimiter:
+    """One row per bucket, updated under a row lock (SQLite: the write lock of BEGIN IMMEDIATE)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def acquire(self, key: str, *, rate: float, burst: float | None = None, tokens: float = 1) -> float:
+        if rate <= 0:
+            return 0.0
+        burst = burst or rate
+        with Session(self._engine) as session:
+            now = time.time()
+            bucket = session.exec(
+                select(RateLimitBucket).where(RateLimitBucket.key == key).with_for_update()
+            ).scalar_one_or_none()
+            if bucket is None:
+                bucket = RateLimitBucket(key=key, tokens=burst, updated_at=now)
+                session.add(bucket)
+                try:
+                    session.flush()
+                except Exception:  # another worker created it first: take its row
+                    session.rollback()
+                    return self.acquire(key, rate=rate, burst=burst, tokens=tokens)
+            available = min(burst, bucket.tokens + max(0.0, now - bucket.updated_at) * rate)
+            wait = 0.0
+            if available >= tokens:
+                available -= tokens
+            else:
+                wait = (tokens - available) / rate
+            bucket.tokens, bucket.updated_at = available, now
+            session.commit()
+            return wait
+
+
+def make_rate_limiter(*, redis_url: str | None, engine: Engine) -> RateLimiter:
+    return RedisRateLimiter(redis_url) if redis_url else DatabaseRateLimiter(engine)
+
+
+def wait_for_token(limiter: RateLimiter, key: str, *, rate: float, tokens: float = 1,
+                   sleep=time.sleep, on_wait=None) -> None:
+    """Block until the bucket gives `tokens`; `on_wait(seconds)` runs before each sleep."""
+    while (delay := limiter.acquire(key, rate=rate, tokens=tokens)) > 0:
+        if on_wait:
+            on_wait(delay)
+        sleep(min(delay, 1.0))
