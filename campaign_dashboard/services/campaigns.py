@@ -1,0 +1,615 @@
+"""Email and SMS campaigns with one set of functions: `channel` picks the tables.
+
+Every status change goes through `lifecycle.next_status` and is written with a compare-and-set
+UPDATE (`... WHERE id = :id AND status = :old`), so of two concurrent requests only one wins and
+the other gets IllegalTransition. Content edits use the same guard on the editable statuses, so an
+edit cannot slip in after sending started.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parseaddr
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import delete as sql_delete
+from sqlalchemy import exists, func, update
+from sqlmodel import Session, select
+
+from campaign_dashboard.models import (
+    COUNTER_FIELDS,
+    UNSENT_STATUSES,
+    CampaignStatus,
+    Channel,
+    EmailSegment,
+    EmailTemplate,
+    RecipientStatus,
+    utcnow,
+)
+from campaign_dashboard.models.campaigns import CampaignFields
+from campaign_dashboard.services import lifecycle, rendering, sms_text
+from campaign_dashboard.services.channels import campaign_model, recipient_model
+from campaign_dashboard.services.errors import Conflict, IllegalTransition, NotFound, ValidationFailed
+from campaign_dashboard.services.lifecycle import Action
+
+COMMON_FIELDS = ("name", "segment_id", "scheduled_at", "timezone")
+CONTENT_FIELDS = {
+    Channel.EMAIL: ("subject", "from_email", "reply_to", "template_id", "html", "text"),
+    Channel.SMS: ("body", "from_number"),
+}
+SCHEDULE_FIELDS = ("scheduled_at", "timezone")
+STATS_FIELDS = tuple(f for f in COUNTER_FIELDS if f != "processed")
+# Recipient states that mean a message left us: a campaign with any of them cannot be deleted.
+SENT_RECIPIENT_STATUSES = tuple(
+    s.value for s in RecipientStatus if s not in (*UNSENT_STATUSES, RecipientStatus.FAILED, RecipientStatus.CANCELLED)
+)
+ARCHIVABLE = frozenset({CampaignStatus.DRAFT, *lifecycle.TERMINAL})
+MAX_SMS_BODY = 1600  # Twilio's limit for one message (10 segments of 160)
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Any]
+    next_cursor: str | None
+
+
+# --- reads ---------------------------------------------------------------------------------------
+
+
+def get(*, session: Session, channel: str, campaign_id: int) -> CampaignFields:
+    campaign = session.get(campaign_model(channel), campaign_id)
+    if campaign is None:
+        raise NotFound(f"{Channel(channel).value.capitalize()} campaign {campaign_id} does not exist.")
+    return campaign
+
+
+def list_campaigns(
+    *,
+    session: Session,
+    channel: str,
+    status: str | Iterable[str] | None = None,
+    search: str | None = None,
+    cursor: str | int | None = None,
+    limit: int = 50,
+    archived: bool | None = False,
+) -> Page:
+    """Newest first, `limit` per page; `next_cursor` continues after the last item.
+
+    `status` is one status, a comma-separated list or a list; `archived=False` hides archived
+    campaigns, `True` shows only them, `None` shows both.
+    """
+    Model = campaign_model(channel)
+    limit = _clamp_limit(limit)
+    query = select(Model).order_by(Model.id.desc()).limit(limit + 1)
+    statuses = _parse_statuses(status, CampaignStatus, "status")
+    if statuses:
+        query = query.where(Model.status.in_(statuses))
+    if search and search.strip():
+        query = query.where(func.lower(Model.name).contains(search.strip().lower(), autoescape=True))
+    if archived is not None:
+        query = query.where(Model.archived_at.is_not(None) if archived else Model.archived_at.is_(None))
+    after = _parse_cursor(cursor)
+    if after is not None:
+        query = query.where(Model.id < after)
+    rows = list(session.exec(query).all())
+    return _page(rows, limit)
+
+
+def recipients_page(
+    *,
+    session: Session,
+    channel: str,
+    campaign_id: int,
+    status: str | Iterable[str] | None = None,
+    cursor: str | int | None = None,
+    limit: int = 50,
+) -> Page:
+    """The campaign's ledger rows in send order (by id), filtered by recipient status."""
+    get(session=session, channel=channel, campaign_id=campaign_id)
+    Recipient = recipient_model(channel)
+    limit = _clamp_limit(limit)
+    query = (
+        select(Recipient)
+        .where(Recipient.campaign_id == campaign_id)
+        .order_by(Recipient.id)
+        .limit(limit + 1)
+    )
+    statuses = _parse_statuses(status, RecipientStatus, "status")
+    if statuses:
+        query = query.where(Recipient.status.in_(statuses))
+    after = _parse_cursor(cursor)
+    if after is not None:
+        query = query.where(Recipient.id > after)
+    return _page(list(session.exec(query).all()), limit)
+
+
+def stats(*, session: Session, channel: str, campaign_id: int) -> dict[str, Any]:
+    """Headline numbers from the counter columns (never a scan of the recipients)."""
+    campaign = get(session=session, channel=channel, campaign_id=campaign_id)
+    result: dict[str, Any] = {"status": campaign.status}
+    result.update({field: getattr(campaign, field) for field in STATS_FIELDS})
+    result["processed"] = campaign.processed
+    result["progress"] = progress(campaign)
+    return result
+
+
+def progress(campaign: CampaignFields) -> float:
+    if not campaign.recipients:
+        return 0.0
+    return max(0.0, min(1.0, campaign.processed / campaign.recipients))
+
+
+def to_dict(campaign: CampaignFields, channel: str) -> dict[str, Any]:
+    """The public shape of a campaign: its fields, counters, progress and the actions it allows."""
+    channel = Channel(channel)
+    data = campaign.model_dump(exclude={"text"} if channel is Channel.SMS else set())
+    data["channel"] = channel.value
+    data["allowed_actions"] = lifecycle.allowed_actions(campaign.status)
+    data["can_edit"] = lifecycle.S(campaign.status) in lifecycle.EDITABLE
+    data["can_delete"] = lifecycle.S(campaign.status) in lifecycle.DELETABLE and not campaign.sent
+    data["can_archive"] = lifecycle.S(campaign.status) in ARCHIVABLE and campaign.archived_at is None
+    data["progress"] = progress(campaign)
+    if channel is Channel.SMS:
+        info = sms_preview(campaign.body)
+        data["encoding"] = info.encoding
+        data["segments_per_message"] = info.segments
+        data["characters"] = info.units
+    return data
+
+
+def sms_preview(body: str) -> sms_text.SmsInfo:
+    """Segments of the body as a sample contact would get it (raw source if it does not render)."""
+    try:
+        text = rendering.preview_sms(body=body or "")
+    except rendering.RenderError:
+        text = body or ""
+    return sms_text.analyze(text)
+
+
+# --- create / edit / delete ----------------------------------------------------------------------
+
+
+def create(*, session: Session, channel: str, data: Mapping[str, Any]) -> CampaignFields:
+    """A new draft; with `scheduled_at` (aware, or naive plus an IANA `timezone`) it is created
+    already scheduled."""
+    channel = Channel(channel)
+    values = _check_fields(channel, data)
+    when = values.pop("scheduled_at", None)
+    zone = values.pop("timezone", None)
+    values = _normalise(session, channel, values)
+    _validate(session, channel, values)
+    campaign = campaign_model(channel)(**values)
+    if when is not None:
+        campaign.scheduled_at = resolve_schedule(when, zone)
+        campaign.status = lifecycle.next_status(CampaignStatus.DRAFT, Action.SCHEDULE)
+    session.add(campaign)
+    session.commit()
+    session.refresh(campaign)
+    return campaign
+
+
+def update(*, session: Session, channel: str, campaign_id: int, changes: Mapping[str, Any]) -> CampaignFields:
+    """Edit a draft or scheduled campaign; Conflict once sending has started (content is frozen).
+
+    `scheduled_at` may be moved here; it does not change the status (use the schedule and
+    unschedule actions for that).
+    """
+    channel = Channel(channel)
+    Model = campaign_model(channel)
+    campaign = get(session=session, channel=channel, campaign_id=campaign_id)
+    _ensure_editable(campaign)
+    changes = _check_fields(channel, changes)
+    zone = changes.pop("timezone", None)
+    values = {f: getattr(campaign, f) for f in _content_fields(channel)}
+    values.update(changes)
+    values.pop("scheduled_at", None)
+    values = _normalise(session, channel, values)
+    _validate(session, channel, values)
+    to_write = {k: v for k, v in values.items() if k in changes or k in ("subject",)}
+    if "scheduled_at" in changes:
+        when = changes["scheduled_at"]
+        if when is None and campaign.status == CampaignStatus.SCHEDULED:
+            raise ValidationFailed(
+                "A scheduled campaign needs a time; use unschedule to turn it back into a draft.",
+                details=[{"field": "scheduled_at", "message": "required while scheduled"}],
+            )
+        to_write["scheduled_at"] = None if when is None else resolve_schedule(when, zone)
+    to_write["updated_at"] = utcnow()
+    result = session.exec(
+        update(Model)
+        .where(Model.id == campaign_id, Model.status.in_([s.value for s in lifecycle.EDITABLE]))
+        .values(**to_write)
+    )
+    if result.rowcount != 1:
+        session.rollback()
+        _ensure_editable(_reread(session, channel, campaign_id))
+        raise Conflict("The campaign changed while it was being edited; reload and try again.")
+    session.commit()
+    session.refresh(campaign)
+    return campaign
+
+
+def delete(*, session: Session, channel: str, campaign_id: int) -> None:
+    """Delete a campaign that never sent anything; one that has sent can only be archived."""
+    Model = campaign_model(channel)
+    Recipient = recipient_model(channel)
+    campaign = get(session=session, channel=channel, campaign_id=campaign_id)
+    status = lifecycle.S(campaign.status)
+    if status not in lifecycle.DELETABLE:
+        hint = "archive it instead" if lifecycle.is_terminal(status) else "cancel it first"
+        raise Conflict(f"A campaign that is {status.value} cannot be deleted; {hint}.")
+    has_sent = session.exec(
+        select(
+            exists().where(Recipient.campaign_id == campaign_id, Recipient.status.in_(SENT_RECIPIENT_STATUSES))
+        )
+    ).one()
+    if campaign.sent or has_sent:
+        raise Conflict("This campaign has already sent messages, so it cannot be deleted; archive it instead.")
+    result = session.exec(
+        sql_delete(Model).where(
+            Model.id == campaign_id,
+            Model.status.in_([s.value for s in lifecycle.DELETABLE]),
+            Model.sent == 0,
+        )
+    )
+    if result.rowcount != 1:
+        session.rollback()
+        raise Conflict("The campaign changed while it was being deleted; reload and try again.")
+    session.commit()
+    session.expunge(campaign)
+
+
+def archive(*, session: Session, channel: str, campaign_id: int) -> CampaignFields:
+    """Hide a finished (or draft) campaign from the default list, keeping its history."""
+    Model = campaign_model(channel)
+    campaign = get(session=session, channel=channel, campaign_id=campaign_id)
+    if lifecycle.S(campaign.status) not in ARCHIVABLE:
+        raise Conflict(
+            f"A campaign that is {campaign.status} cannot be archived; "
+            "only drafts and finished campaigns (sent, failed, cancelled) can."
+        )
+    if campaign.archived_at is not None:
+        return campaign
+    now = utcnow()
+    result = session.exec(
+        update(Model)
+        .where(Model.id == campaign_id, Model.status.in_([s.value for s in ARCHIVABLE]))
+        .values(archived_at=now, updated_at=now)
+    )
+    if result.rowcount != 1:
+        session.rollback()
+        raise Conflict("The campaign changed while it was being archived; reload and try again.")
+    session.commit()
+    session.refresh(campaign)
+    return campaign
+
+
+def duplicate(*, session: Session, channel: str, campaign_id: int) -> CampaignFields:
+    """A new draft with the same content and audience, no schedule and no history."""
+    channel = Channel(channel)
+    source = get(session=session, channel=channel, campaign_id=campaign_id)
+    values = {f: getattr(source, f) for f in _content_fields(channel)}
+    values["name"] = f"Copy of {source.name}"[:200]
+    copy = campaign_model(channel)(**values)
+    session.add(copy)
+    session.commit()
+    session.refresh(copy)
+    return copy
+
+
+# --- lifecycle -----------------------------------------------------------------------------------
+
+
+def apply_action(
+    *,
+    session: Session,
+    channel: str,
+    campaign_id: int,
+    action: str,
+    scheduled_at: datetime | str | None = None,
+    timezone: str | None = None,
+    reason: str | None = None,
+) -> CampaignFields:
+    """Move the campaign by `action` (see lifecycle.TRANSITIONS) and commit.
+
+    schedule needs a future time (argument, or the one stored on the campaign); start snapshots
+    the audience into the recipient ledger; cancel marks every unsent recipient cancelled;
+    complete/fail (the worker's actions) record when and, for fail, why.
+    """
+    channel = Channel(channel)
+    Model = campaign_model(channel)
+    campaign = get(session=session, channel=channel, campaign_id=campaign_id)
+    old = campaign.status
+    new = lifecycle.next_status(old, action)
+    action = Action(action)
+    now = utcnow()
+    values: dict[str, Any] = {"status": new.value, "updated_at": now, "last_activity_at": now}
+    if action is Action.SCHEDULE:
+        when = scheduled_at if scheduled_at is not None else campaign.scheduled_at
+        if when is None:
+            raise ValidationFailed(
+                "Scheduling needs a time (scheduled_at).",
+                details=[{"field": "scheduled_at", "message": "required"}],
+            )
+        values["scheduled_at"] = resolve_schedule(when, timezone)
+    elif action is Action.UNSCHEDULE:
+        values["scheduled_at"] = None
+    elif action is Action.START:
+        _validate(session, channel, {f: getattr(campaign, f) for f in _content_fields(channel)})
+        values["started_at"] = now
+        values["status_reason"] = None
+    elif action in (Action.COMPLETE, Action.FAIL, Action.CANCEL):
+        values["completed_at"] = now
+        if reason is not None or action is Action.FAIL:
+            values["status_reason"] = reason
+    try:
+        result = session.exec(
+            update(Model).where(Model.id == campaign_id, Model.status == old).values(**values)
+        )
+        if result.rowcount != 1:
+            session.rollback()
+            current = _reread(session, channel, campaign_id)
+            allowed = ", ".join(lifecycle.allowed_actions(current.status)) or "none"
+            raise IllegalTransition(
+                f"Cannot {action.value}: the campaign was {old} but another request just made it "
+                f"{current.status}. Allowed now: {allowed}."
+            )
+        session.refresh(campaign)
+        if action is Action.START:
+            from campaign_dashboard.services.audience import snapshot_audience
+
+            snapshot_audience(session=session, channel=channel, campaign=campaign)
+        elif action is Action.CANCEL:
+            _cancel_unsent(session, channel, campaign_id, now)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    session.refresh(campaign)
+    return campaign
+
+
+def _cancel_unsent(session: Session, channel: Channel, campaign_id: int, now: datetime) -> int:
+    Model, Recipient = campaign_model(channel), recipient_model(channel)
+    result = session.exec(
+        update(Recipient)
+        .where(Recipient.campaign_id == campaign_id, Recipient.status.in_([s.value for s in UNSENT_STATUSES]))
+        .values(status=RecipientStatus.CANCELLED.value, lease_expires_at=None, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    cancelled = result.rowcount
+    if cancelled:
+        session.exec(
+            update(Model)
+            .where(Model.id == campaign_id)
+            .values(processed=Model.processed + cancelled)
+            .execution_options(synchronize_session=False)
+        )
+    return cancelled
+
+
+def resolve_schedule(value: datetime | str, timezone: str | None = None) -> datetime:
+    """A future UTC time from an ISO string or datetime with an offset, or a naive one plus an
+    IANA `timezone` name (e.g. "Europe/Paris")."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise ValidationFailed(
+                f"scheduled_at {value!r} is not an ISO 8601 date and time.",
+                details=[{"field": "scheduled_at", "message": "not an ISO 8601 datetime"}],
+            ) from None
+    if value.tzinfo is None or value.utcoffset() is None:
+        if not timezone:
+            raise ValidationFailed(
+                "scheduled_at needs a UTC offset (e.g. 2030-01-31T09:00:00+01:00) or a timezone.",
+                details=[{"field": "scheduled_at", "message": "needs an offset or a timezone"}],
+            )
+        try:
+            value = value.replace(tzinfo=ZoneInfo(timezone))
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValidationFailed(
+                f"Unknown timezone {timezone!r}; use an IANA name such as Europe/Paris.",
+                details=[{"field": "timezone", "message": "unknown timezone"}],
+            ) from None
+    value = value.astimezone(UTC)
+    if value <= utcnow():
+        raise ValidationFailed(
+            "scheduled_at must be in the future.",
+            details=[{"field": "scheduled_at", "message": "must be in the future"}],
+        )
+    return value
+
+
+# --- validation ----------------------------------------------------------------------------------
+
+
+def _content_fields(channel: Channel) -> tuple[str, ...]:
+    return ("name", "segment_id", *CONTENT_FIELDS[channel])
+
+
+def _check_fields(channel: Channel, data: Mapping[str, Any]) -> dict[str, Any]:
+    allowed = set(COMMON_FIELDS) | set(CONTENT_FIELDS[channel])
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        raise ValidationFailed(
+            f"Unknown field(s) for an {channel.value} campaign: {', '.join(unknown)}.",
+            details=[{"field": f, "message": "unknown field"} for f in unknown],
+        )
+    return dict(data)
+
+
+def _normalise(session: Session, channel: Channel, values: dict[str, Any]) -> dict[str, Any]:
+    for key, value in list(values.items()):
+        if isinstance(value, str) and key not in ("html", "text", "body"):
+            values[key] = value.strip()
+        if key in ("reply_to", "from_number", "html", "text", "template_id") and values[key] in ("", None):
+            values[key] = None
+    if channel is Channel.EMAIL and values.get("template_id") and not values.get("subject"):
+        template = session.get(EmailTemplate, values["template_id"])
+        if template is not None:
+            values["subject"] = template.subject
+    return values
+
+
+def _fail(field: str, message: str) -> ValidationFailed:
+    return ValidationFailed(f"{field}: {message}", details=[{"field": field, "message": message}])
+
+
+def _validate(session: Session, channel: Channel, values: Mapping[str, Any]) -> None:
+    name = values.get("name") or ""
+    if not name:
+        raise _fail("name", "a campaign needs a name")
+    if len(name) > 200:
+        raise _fail("name", "at most 200 characters")
+    segment_id = values.get("segment_id")
+    if segment_id is None:
+        raise _fail("segment_id", "choose a segment to send to")
+    if session.get(EmailSegment, segment_id) is None:
+        raise _fail("segment_id", f"segment {segment_id} does not exist")
+    if channel is Channel.EMAIL:
+        _validate_email(session, values)
+    else:
+        _validate_sms(values)
+
+
+def _validate_email(session: Session, values: Mapping[str, Any]) -> None:
+    subject = values.get("subject") or ""
+    if not subject:
+        raise _fail("subject", "an email needs a subject")
+    if len(subject) > 500:
+        raise _fail("subject", "at most 500 characters")
+    rendering.validate_template(subject, field="subject")
+    from_email = values.get("from_email") or ""
+    if not from_email:
+        raise _fail("from_email", "an email needs a sender address")
+    _check_address("from_email", from_email)
+    if values.get("reply_to"):
+        _check_address("reply_to", values["reply_to"])
+    template_id, html = values.get("template_id"), values.get("html")
+    if bool(template_id) == bool(html):
+        raise ValidationFailed(
+            "Give exactly one of template_id or html.",
+            details=[{"field": "template_id", "message": "give exactly one of template_id or html"}],
+        )
+    if template_id and session.get(EmailTemplate, template_id) is None:
+        raise _fail("template_id", f"template {template_id} does not exist")
+    rendering.validate_template(html, field="html", html=True)
+    rendering.validate_template(values.get("text"), field="text")
+
+
+def _check_address(field: str, value: str) -> None:
+    display, address = parseaddr(value)
+    if not address or (value != address and "<" not in value):
+        raise _fail(field, f"{value!r} is not an email address")
+    try:
+        validate_email(address, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise _fail(field, f"{value!r} is not a valid email address: {exc}") from None
+
+
+def _validate_sms(values: Mapping[str, Any]) -> None:
+    body = values.get("body") or ""
+    if not body.strip():
+        raise _fail("body", "an SMS needs a body")
+    if len(body) > MAX_SMS_BODY:
+        raise _fail("body", f"at most {MAX_SMS_BODY} characters")
+    rendering.validate_template(body, field="body")
+    sender = values.get("from_number")
+    if sender:
+        _check_sender(sender)
+
+
+def _check_sender(sender: str) -> None:
+    """An E.164 number, a Messaging Service SID (MG...), or an alphanumeric sender id."""
+    if sender.startswith("+"):
+        try:
+            number = phonenumbers.parse(sender, None)
+        except phonenumbers.NumberParseException:
+            number = None
+        if number is None or not phonenumbers.is_possible_number(number):
+            raise _fail("from_number", f"{sender!r} is not a phone number in E.164 form (+14155550100)")
+        return
+    if sender.startswith("MG") and len(sender) == 34 and sender[2:].isalnum():
+        return
+    if 1 <= len(sender) <= 11 and sender.replace(" ", "").isalnum() and any(c.isalpha() for c in sender):
+        return
+    raise _fail("from_number", f"{sender!r} is not an E.164 number, MG... service id or alphanumeric sender")
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+
+def _ensure_editable(campaign: CampaignFields) -> None:
+    if lifecycle.S(campaign.status) not in lifecycle.EDITABLE:
+        raise Conflict(
+            f"The campaign is {campaign.status}: its content is frozen once sending starts. "
+            "Duplicate it to make a changed copy."
+        )
+
+
+def _reread(session: Session, channel: str, campaign_id: int) -> CampaignFields:
+    campaign = session.get(campaign_model(channel), campaign_id, populate_existing=True)
+    if campaign is None:
+        raise NotFound(f"{Channel(channel).value.capitalize()} campaign {campaign_id} does not exist.")
+    return campaign
+
+
+def _clamp_limit(limit: int) -> int:
+    return max(1, min(int(limit), 500))
+
+
+def _parse_cursor(cursor: str | int | None) -> int | None:
+    if cursor is None or cursor == "":
+        return None
+    try:
+        return int(cursor)
+    except (TypeError, ValueError):
+        raise ValidationFailed(
+            f"Invalid cursor {cursor!r}: pass back the next_cursor of the previous page.",
+            details=[{"field": "cursor", "message": "invalid cursor"}],
+        ) from None
+
+
+def _parse_statuses(value: str | Iterable[str] | None, enum: type, field: str) -> list[str]:
+    if value is None:
+        return []
+    items = value.split(",") if isinstance(value, str) else list(value)
+    items = [str(v).strip() for v in items if str(v).strip()]
+    valid = {e.value for e in enum}
+    bad = [v for v in items if v not in valid]
+    if bad:
+        raise ValidationFailed(
+            f"Unknown {field} {', '.join(map(repr, bad))}; use one of {', '.join(sorted(valid))}.",
+            details=[{"field": field, "message": "unknown status"}],
+        )
+    return items
+
+
+def _page(rows: list[Any], limit: int) -> Page:
+    if len(rows) > limit:
+        return Page(rows[:limit], str(rows[limit - 1].id))
+    return Page(rows, None)
+
+
+__all__ = [
+    "Page",
+    "apply_action",
+    "archive",
+    "create",
+    "delete",
+    "duplicate",
+    "get",
+    "list_campaigns",
+    "progress",
+    "recipients_page",
+    "resolve_schedule",
+    "stats",
+    "to_dict",
+    "update",
+]

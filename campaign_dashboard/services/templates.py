@@ -1,0 +1,173 @@
+"""Reusable email templates: validated when saved, previewed with a sample or a real contact.
+
+A template used by a campaign that is sending or paused is frozen (editing it would change mail
+mid-campaign), and a template any campaign refers to cannot be deleted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from campaign_dashboard.models import (
+    CampaignStatus,
+    Contact,
+    ContactTag,
+    EmailCampaign,
+    EmailTemplate,
+    utcnow,
+)
+from campaign_dashboard.services import rendering
+from campaign_dashboard.services.errors import Conflict, NotFound, ValidationFailed
+
+FIELDS = ("name", "subject", "html", "text")
+FROZEN_WHILE = (CampaignStatus.SENDING, CampaignStatus.PAUSED)
+
+
+def _clean(data: Mapping[str, Any]) -> dict[str, Any]:
+    unknown = sorted(set(data) - set(FIELDS))
+    if unknown:
+        raise ValidationFailed(
+            f"Unknown template field(s): {', '.join(unknown)}.",
+            details=[{"field": f, "message": "unknown field"} for f in unknown],
+        )
+    cleaned = {k: ("" if v is None else str(v)) for k, v in data.items()}
+    if "name" in cleaned:
+        cleaned["name"] = cleaned["name"].strip()
+    return cleaned
+
+
+def _validate(template: EmailTemplate) -> None:
+    if not template.name:
+        raise ValidationFailed("A template needs a name.", details=[{"field": "name", "message": "required"}])
+    if len(template.name) > 200:
+        raise ValidationFailed("The name is too long (200 characters at most).",
+                               details=[{"field": "name", "message": "too long"}])
+    if not template.html.strip():
+        raise ValidationFailed("A template needs HTML content.", details=[{"field": "html", "message": "required"}])
+    rendering.validate_template(template.subject, field="subject")
+    rendering.validate_template(template.html, field="html", html=True)
+    rendering.validate_template(template.text, field="text")
+
+
+def _ensure_unique_name(session: Session, name: str, exclude_id: int | None = None) -> None:
+    query = select(EmailTemplate.id).where(func.lower(EmailTemplate.name) == name.lower())
+    if exclude_id is not None:
+        query = query.where(EmailTemplate.id != exclude_id)
+    if session.exec(query).first() is not None:
+        raise Conflict(f"A template named {name!r} already exists.",
+                       details=[{"field": "name", "message": "already taken"}])
+
+
+def get_template(*, session: Session, template_id: int) -> EmailTemplate:
+    template = session.get(EmailTemplate, template_id)
+    if template is None:
+        raise NotFound(f"Template {template_id} does not exist.")
+    return template
+
+
+def list_templates(
+    *, session: Session, search: str | None = None, cursor: int | None = None, limit: int = 50
+) -> tuple[list[EmailTemplate], int | None]:
+    """Templates by name, newest first, with a keyset cursor (the last id seen)."""
+    limit = max(1, min(limit, 200))
+    query = select(EmailTemplate).order_by(EmailTemplate.id.desc()).limit(limit + 1)
+    if search:
+        query = query.where(func.lower(EmailTemplate.name).contains(search.lower(), autoescape=True))
+    if cursor is not None:
+        query = query.where(EmailTemplate.id < cursor)
+    rows = list(session.exec(query).all())
+    next_cursor = rows[limit - 1].id if len(rows) > limit else None
+    return rows[:limit], next_cursor
+
+
+def create_template(*, session: Session, data: Mapping[str, Any]) -> EmailTemplate:
+    template = EmailTemplate(**_clean(data))
+    _validate(template)
+    _ensure_unique_name(session, template.name)
+    session.add(template)
+    session.commit()
+    session.refresh(template)
+    return template
+
+
+def update_template(*, session: Session, template_id: int, changes: Mapping[str, Any]) -> EmailTemplate:
+    template = get_template(session=session, template_id=template_id)
+    changes = _clean(changes)
+    content_changes = {k for k in changes if k != "name" and changes[k] != getattr(template, k)}
+    if content_changes:
+        busy = _campaign_names(session, template_id, FROZEN_WHILE)
+        if busy:
+            raise Conflict(
+                f"This template is in use by a campaign that is sending or paused ({busy}); "
+                "its content is frozen until that campaign ends. Duplicate the template to change it."
+            )
+    for key, value in changes.items():
+        setattr(template, key, value)
+    _validate(template)
+    if "name" in changes:
+        _ensure_unique_name(session, template.name, exclude_id=template.id)
+    template.updated_at = utcnow()
+    session.add(template)
+    session.commit()
+    session.refresh(template)
+    return template
+
+
+def delete_template(*, session: Session, template_id: int) -> None:
+    template = get_template(session=session, template_id=template_id)
+    users = _campaign_names(session, template_id, None)
+    if users:
+        raise Conflict(f"This template is used by campaign(s) {users}; it cannot be deleted.")
+    session.delete(template)
+    session.commit()
+
+
+def _campaign_names(session: Session, template_id: int, statuses: tuple[str, ...] | None) -> str:
+    query = select(EmailCampaign.name).where(EmailCampaign.template_id == template_id).limit(3)
+    if statuses is not None:
+        query = query.where(EmailCampaign.status.in_([str(s) for s in statuses]))
+    return ", ".join(repr(n) for n in session.exec(query).all())
+
+
+def preview_template(
+    *, session: Session, template_id: int, contact_id: int | None = None, extra: Mapping[str, Any] | None = None
+) -> rendering.RenderedEmail:
+    """The saved template rendered for a real contact (when given) or the sample contact."""
+    template = get_template(session=session, template_id=template_id)
+    return preview_source(
+        session=session, subject=template.subject, html=template.html, text=template.text,
+        contact_id=contact_id, extra=extra,
+    )
+
+
+def preview_source(
+    *,
+    session: Session,
+    subject: str,
+    html: str,
+    text: str | None = None,
+    contact_id: int | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> rendering.RenderedEmail:
+    """Unsaved template source rendered the same way (syntax errors name the field and line)."""
+    rendering.validate_template(subject, field="subject")
+    rendering.validate_template(html, field="html", html=True)
+    rendering.validate_template(text, field="text")
+    contact = None
+    tags = None
+    if contact_id is not None:
+        contact = session.get(Contact, contact_id)
+        if contact is None:
+            raise NotFound(f"Contact {contact_id} does not exist.")
+        tags = contact_tags(session=session, contact_id=contact_id)
+        contact = rendering.contact_context(contact, tags=tags)
+    return rendering.preview_email(subject=subject, html=html, text=text or None, contact=contact, extra=extra)
+
+
+def contact_tags(*, session: Session, contact_id: int) -> list[str]:
+    query = select(ContactTag.tag).where(ContactTag.contact_id == contact_id).order_by(ContactTag.tag)
+    return list(session.exec(query).all())
