@@ -1,0 +1,261 @@
+"""Apply one email event (delivered, opened, bounced, ...) to the database in one transaction.
+
+Order of work, all in the caller's session and committed here:
+1. the event row (unique provider event id: a replay changes nothing and reports DUPLICATE);
+2. the sent email, locked `FOR UPDATE` so events for the same message apply one at a time
+   (on SQLite `BEGIN IMMEDIATE` already serialises writers) and "first open"/"first bounce"
+   checks are exact;
+3. the recipient status by precedence (one conditional UPDATE, see `event_precedence`);
+4. suppressions and the contact's email status for hard bounces and complaints;
+5. campaign counters, minute buckets and `last_activity_at` with atomic increments.
+An event whose message id we never sent goes to the dead-letter table instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import exists, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from campaign_dashboard.models import (
+    Channel,
+    EmailCampaignRecipient,
+    EmailEvent,
+    EmailStatus,
+    RecipientStatus,
+    SentEmail,
+    utcnow,
+)
+from campaign_dashboard.services import opt_outs
+from campaign_dashboard.services.dead_letters import Outcome, dead_letter
+from campaign_dashboard.services.event_counters import count_event
+from campaign_dashboard.services.event_precedence import outranks, statuses_below
+
+
+class EmailEventType(StrEnum):
+    """The `email_events.type` words."""
+
+    SENT = "sent"
+    DELIVERED = "delivered"
+    DELIVERY_DELAYED = "delivery_delayed"
+    OPENED = "opened"
+    CLICKED = "clicked"
+    BOUNCED = "bounced"
+    COMPLAINED = "complained"
+    FAILED = "failed"
+    SUPPRESSED = "suppressed"
+    REPLY = "reply"
+    UNSUBSCRIBE = "unsubscribe"
+
+
+@dataclass(frozen=True)
+class EmailEventIn:
+    """A provider event, normalised by the webhook adapter."""
+
+    provider_event_id: str
+    type: EmailEventType
+    provider_message_id: str
+    occurred_at: datetime
+    link: str | None = None
+    hard_bounce: bool = False
+    detail: str | None = None
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+# The recipient status each event type moves towards (None: leaves it alone).
+STATUS_BY_TYPE: dict[str, str | None] = {
+    EmailEventType.SENT: RecipientStatus.SENT,
+    EmailEventType.DELIVERED: RecipientStatus.DELIVERED,
+    EmailEventType.DELIVERY_DELAYED: None,
+    EmailEventType.OPENED: RecipientStatus.OPENED,
+    EmailEventType.CLICKED: RecipientStatus.CLICKED,
+    EmailEventType.BOUNCED: RecipientStatus.BOUNCED,
+    EmailEventType.COMPLAINED: RecipientStatus.COMPLAINED,
+    EmailEventType.FAILED: RecipientStatus.FAILED,
+    EmailEventType.SUPPRESSED: RecipientStatus.FAILED,
+}
+
+# Event types counted once per message, with the campaign counter they feed. Failures and
+# provider suppressions are one kind: a message fails at most once.
+ONCE_PER_MESSAGE: dict[str, tuple[str, tuple[str, ...]]] = {
+    EmailEventType.BOUNCED: ("bounced", (EmailEventType.BOUNCED,)),
+    EmailEventType.COMPLAINED: ("complained", (EmailEventType.COMPLAINED,)),
+    EmailEventType.FAILED: ("failed", (EmailEventType.FAILED, EmailEventType.SUPPRESSED)),
+    EmailEventType.SUPPRESSED: ("failed", (EmailEventType.FAILED, EmailEventType.SUPPRESSED)),
+}
+
+
+def apply_email_event(*, session: Session, event: EmailEventIn) -> Outcome:
+    """Store and apply `event`; commits. Replays return DUPLICATE, unknown messages DEAD_LETTER."""
+    if event_seen(session=session, provider_event_id=event.provider_event_id):
+        return Outcome.DUPLICATE
+    sent = lock_sent_email(session=session, provider_message_id=event.provider_message_id)
+    if sent is None:
+        session.rollback()
+        return dead_letter(
+            session=session, provider="resend", provider_event_id=event.provider_event_id,
+            type=str(event.type), payload=event.payload,
+            reason=f"unknown provider message id {event.provider_message_id!r}",
+        )
+    row = insert_event(session=session, sent=sent, event=event)
+    if row is None:
+        return Outcome.DUPLICATE
+    now = utcnow()
+    counters, metrics = _apply_to_message(session=session, sent=sent, event=event, row=row, now=now)
+    count_event(
+        session=session, channel=Channel.EMAIL, campaign_id=sent.campaign_id,
+        at=event.occurred_at, now=now, counters=counters, metrics=metrics,
+    )
+    session.commit()
+    return Outcome.APPLIED
+
+
+def event_seen(*, session: Session, provider_event_id: str) -> bool:
+    return session.exec(
+        select(EmailEvent.id).where(EmailEvent.provider_event_id == provider_event_id)
+    ).first() is not None
+
+
+def lock_sent_email(*, session: Session, provider_message_id: str) -> SentEmail | None:
+    """The sent email, row-locked until commit so its events apply one at a time."""
+    statement = (
+        select(SentEmail)
+        .where(SentEmail.provider_message_id == provider_message_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return session.exec(statement).first()
+
+
+def insert_event(
+    *, session: Session, sent: SentEmail | None, event: EmailEventIn, campaign_id: int | None = None,
+    recipient_id: int | None = None,
+) -> EmailEvent | None:
+    """Insert the event row; None (and the transaction rolled back) if it already exists."""
+    row = EmailEvent(
+        provider_event_id=event.provider_event_id,
+        type=str(event.type),
+        campaign_id=sent.campaign_id if sent else campaign_id,
+        recipient_id=sent.recipient_id if sent else recipient_id,
+        sent_email_id=sent.id if sent else None,
+        provider_message_id=event.provider_message_id or None,
+        link=event.link,
+        detail=event.detail,
+        payload=event.payload,
+        occurred_at=event.occurred_at,
+        received_at=utcnow(),
+    )
+    session.add(row)
+    try:
+        session.flush()
+    except IntegrityError:  # a concurrent delivery of the same event won the race
+        session.rollback()
+        return None
+    return row
+
+
+def _apply_to_message(
+    *, session: Session, sent: SentEmail, event: EmailEventIn, row: EmailEvent, now: datetime
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Update the sent email, recipient and contact; return (campaign counters, minute metrics)."""
+    kind = event.type
+    at = event.occurred_at
+    values: dict[str, Any] = {"updated_at": now}
+    counters: dict[str, int] = {}
+    metrics: dict[str, int] = {}
+
+    if kind == EmailEventType.DELIVERED:
+        if sent.delivered_at is None:
+            counters["delivered"] = metrics["delivered"] = 1
+        if sent.delivered_at is None or at < sent.delivered_at:
+            values["delivered_at"] = at
+    elif kind == EmailEventType.OPENED:
+        counters["opened"] = metrics["opened"] = 1
+        values["open_count"] = SentEmail.open_count + 1
+        if sent.first_opened_at is None:
+            counters["unique_opens"] = metrics["unique_opens"] = 1
+        if sent.first_opened_at is None or at < sent.first_opened_at:
+            values["first_opened_at"] = at
+    elif kind == EmailEventType.CLICKED:
+        counters["clicked"] = metrics["clicked"] = 1
+        values["click_count"] = SentEmail.click_count + 1
+        if sent.first_clicked_at is None:
+            counters["unique_clicks"] = metrics["unique_clicks"] = 1
+        if sent.first_clicked_at is None or at < sent.first_clicked_at:
+            values["first_clicked_at"] = at
+    elif kind == EmailEventType.DELIVERY_DELAYED:
+        metrics["delayed"] = 1
+    elif kind in ONCE_PER_MESSAGE:
+        counter, same_kind = ONCE_PER_MESSAGE[kind]
+        if not _seen_before(session=session, sent=sent, types=same_kind, row=row):
+            counters[counter] = metrics[counter] = 1
+        _keep_audience_clean(session=session, sent=sent, event=event, now=now)
+
+    new_status = STATUS_BY_TYPE.get(kind)
+    if new_status and outranks(new_status, sent.status):
+        values["status"] = new_status
+    session.execute(update(SentEmail).where(SentEmail.id == sent.id).values(**values))
+    if new_status and sent.recipient_id is not None:
+        set_recipient_status(
+            session=session, recipient_id=sent.recipient_id, status=new_status, now=now,
+            error=event.detail if new_status in FAILURE_STATUSES else None,
+        )
+    return counters, metrics
+
+
+FAILURE_STATUSES = (RecipientStatus.BOUNCED, RecipientStatus.COMPLAINED, RecipientStatus.FAILED)
+
+
+def set_recipient_status(
+    *, session: Session, recipient_id: int, status: str, now: datetime, error: str | None = None
+) -> bool:
+    """Move the recipient up the precedence ladder in one conditional UPDATE."""
+    values: dict[str, Any] = {"status": status, "updated_at": now}
+    if error:
+        values["last_error"] = error
+    statement = (
+        update(EmailCampaignRecipient)
+        .where(
+            EmailCampaignRecipient.id == recipient_id,
+            EmailCampaignRecipient.status.in_(statuses_below(status)),
+        )
+        .values(**values)
+    )
+    return session.execute(statement).rowcount == 1
+
+
+def _seen_before(*, session: Session, sent: SentEmail, types: tuple[str, ...], row: EmailEvent) -> bool:
+    statement = select(
+        exists().where(
+            EmailEvent.sent_email_id == sent.id,
+            EmailEvent.type.in_([str(t) for t in types]),
+            EmailEvent.id != row.id,
+        )
+    )
+    return bool(session.exec(statement).one())
+
+
+def _keep_audience_clean(*, session: Session, sent: SentEmail, event: EmailEventIn, now: datetime) -> None:
+    """Hard bounces and complaints suppress the address; soft bounces never do."""
+    if event.type == EmailEventType.BOUNCED and event.hard_bounce:
+        reason, contact_status = opt_outs.HARD_BOUNCE, EmailStatus.BOUNCED
+    elif event.type == EmailEventType.COMPLAINED:
+        reason, contact_status = opt_outs.COMPLAINT, EmailStatus.COMPLAINED
+    elif event.type == EmailEventType.SUPPRESSED:
+        reason, contact_status = opt_outs.PROVIDER_SUPPRESSED, None
+    else:
+        return
+    if contact_status is not None:
+        opt_outs.set_email_status(
+            session=session, contact_id=sent.contact_id, status=contact_status,
+            replaces=opt_outs.EMAIL_STATUS_REPLACES[contact_status], now=now,
+        )
+    opt_outs.suppress(
+        session=session, channel=Channel.EMAIL, address=sent.to_address, reason=reason,
+        source=f"resend:{event.provider_event_id}",
+    )

@@ -1,0 +1,317 @@
+"""Mail and texts people send back: email replies, bounce notices, SMS STOP/START/HELP.
+
+An inbound email is matched to the email we sent by a per-recipient reply token in the address
+it was sent to (`reply+<token>@...`, set as Reply-To by the sender) or by its
+`In-Reply-To`/`References` Message-IDs. A match is stored in `inbound_emails` and counted as a
+`reply` event; bounce notices (DSNs) and mail we cannot match go to `failed_inbound_emails` with
+the reason. Every path is replay safe (unique provider ids) and commits once.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.utils import getaddresses
+from typing import Any
+
+from sqlalchemy import exists
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from campaign_dashboard.models import (
+    Channel,
+    EmailEvent,
+    FailedInboundEmail,
+    InboundEmail,
+    RecipientStatus,
+    SentEmail,
+    SmsCampaignRecipient,
+    SmsEvent,
+    SmsStatus,
+    utcnow,
+)
+from campaign_dashboard.services import opt_outs
+from campaign_dashboard.services.dead_letters import Outcome
+from campaign_dashboard.services.email_events import EmailEventIn, EmailEventType, insert_event
+from campaign_dashboard.services.event_counters import count_event
+
+# ---------------------------------------------------------------- email replies
+
+REPLY_TOKEN = re.compile(r"^[^@+]+\+([A-Za-z0-9_-]{8,64})@", re.ASCII)
+MESSAGE_ID = re.compile(r"<[^<>\s]+>")
+DSN_SENDERS = {"mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon"}
+DSN_SUBJECT = re.compile(
+    r"undeliver|delivery status notification|returned mail|returned to sender|"
+    r"mail delivery (failed|failure|subsystem)|delivery (failure|failed)|failure notice|non-?delivery",
+    re.IGNORECASE,
+)
+
+
+def make_reply_token() -> str:
+    """A fresh per-recipient token for `SentEmail.reply_token` and the Reply-To address."""
+    return secrets.token_urlsafe(12)
+
+
+def reply_to_address(*, base_address: str, token: str) -> str:
+    """`reply@in.example.com` + token -> `reply+<token>@in.example.com` (plus addressing)."""
+    local, _, domain = base_address.rpartition("@")
+    return f"{local.split('+')[0]}+{token}@{domain}"
+
+
+@dataclass(frozen=True)
+class InboundEmailIn:
+    """An `email.received` event, normalised by the webhook adapter."""
+
+    provider_event_id: str  # the webhook delivery id (svix-id)
+    provider_id: str  # the received email's id (data.email_id)
+    from_address: str
+    to: list[str]
+    subject: str = ""
+    message_id: str | None = None
+    in_reply_to: str | None = None
+    references: str | None = None
+    text: str = ""
+    html: str = ""
+    content_type: str | None = None
+    occurred_at: datetime = field(default_factory=utcnow)
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+def apply_inbound_email(*, session: Session, email: InboundEmailIn) -> Outcome:
+    """Store a reply (APPLIED) or a failed inbound (DEAD_LETTER); replays are DUPLICATE."""
+    if _inbound_seen(session=session, email=email):
+        return Outcome.DUPLICATE
+    dsn = dsn_reason(email)
+    if dsn:
+        return _fail(session=session, email=email, reason=dsn)
+    sent = match_sent_email(session=session, email=email)
+    if sent is None:
+        return _fail(
+            session=session, email=email,
+            reason="no matching sent email: no known reply token in the recipient address and "
+            "no known Message-ID in In-Reply-To/References",
+        )
+    sent = session.exec(
+        select(SentEmail).where(SentEmail.id == sent.id).with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+    event = EmailEventIn(
+        provider_event_id=email.provider_event_id, type=EmailEventType.REPLY,
+        provider_message_id=sent.provider_message_id, occurred_at=email.occurred_at,
+        detail=email.subject[:500], payload=email.payload,
+    )
+    row = insert_event(session=session, sent=sent, event=event)
+    if row is None:
+        return Outcome.DUPLICATE
+    first_reply = not session.exec(
+        select(exists().where(
+            EmailEvent.sent_email_id == sent.id, EmailEvent.type == EmailEventType.REPLY,
+            EmailEvent.id != row.id,
+        ))
+    ).one()
+    session.add(
+        InboundEmail(
+            provider_id=email.provider_id, sent_email_id=sent.id, campaign_id=sent.campaign_id,
+            contact_id=sent.contact_id, from_address=_bare(email.from_address)[:320],
+            to_address=", ".join(email.to)[:320], subject=email.subject[:500], text=email.text,
+            html=email.html, in_reply_to=(email.in_reply_to or None) and email.in_reply_to[:300],
+            received_at=email.occurred_at,
+        )
+    )
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        return Outcome.DUPLICATE
+    replied = {"replied": 1} if first_reply else {}
+    now = utcnow()
+    count_event(
+        session=session, channel=Channel.EMAIL, campaign_id=sent.campaign_id,
+        at=email.occurred_at, now=now, counters=replied, metrics=replied,
+    )
+    session.commit()
+    return Outcome.APPLIED
+
+
+def dsn_reason(email: InboundEmailIn) -> str | None:
+    """Why this looks like a bounce notice rather than a person's reply, or None."""
+    local = _bare(email.from_address).partition("@")[0]
+    if local in DSN_SENDERS:
+        return f"bounce notification (DSN) from {local}"
+    content_type = (email.content_type or "").lower()
+    if "multipart/report" in content_type or "delivery-status" in content_type:
+        return "bounce notification (DSN): multipart/report delivery-status"
+    if DSN_SUBJECT.search(email.subject or ""):
+        return f"bounce notification (DSN): subject {email.subject[:100]!r}"
+    return None
+
+
+def match_sent_email(*, session: Session, email: InboundEmailIn) -> SentEmail | None:
+    tokens = [m.group(1) for a in email.to if (m := REPLY_TOKEN.match(_bare(a)))]
+    if tokens:
+        sent = session.exec(select(SentEmail).where(SentEmail.reply_token.in_(tokens))).first()
+        if sent is not None:
+            return sent
+    ids = MESSAGE_ID.findall(" ".join(filter(None, [email.in_reply_to, email.references])))
+    if not ids:
+        return None
+    candidates = set(ids) | {i.strip("<>") for i in ids}
+    # The newest reference is the last one: prefer it when several of ours are quoted.
+    rows = session.exec(select(SentEmail).where(SentEmail.message_id_header.in_(candidates))).all()
+    order = {i.strip("<>"): n for n, i in enumerate(ids)}
+    return max(rows, key=lambda s: order.get((s.message_id_header or "").strip("<>"), -1), default=None)
+
+
+def _inbound_seen(*, session: Session, email: InboundEmailIn) -> bool:
+    return any(
+        session.exec(statement).first() is not None
+        for statement in (
+            select(InboundEmail.id).where(InboundEmail.provider_id == email.provider_id),
+            select(FailedInboundEmail.id).where(FailedInboundEmail.provider_id == email.provider_id),
+            select(EmailEvent.id).where(EmailEvent.provider_event_id == email.provider_event_id),
+        )
+    )
+
+
+def _fail(*, session: Session, email: InboundEmailIn, reason: str) -> Outcome:
+    session.add(
+        FailedInboundEmail(
+            provider_id=email.provider_id, from_address=_bare(email.from_address)[:320],
+            to_address=", ".join(email.to)[:320], subject=email.subject[:500], reason=reason,
+            payload=email.payload, received_at=email.occurred_at,
+        )
+    )
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        return Outcome.DUPLICATE
+    return Outcome.DEAD_LETTER
+
+
+def _bare(address: str) -> str:
+    parsed = getaddresses([address or ""])
+    return (parsed[0][1] if parsed and parsed[0][1] else (address or "")).strip().lower()
+
+
+# ---------------------------------------------------------------- SMS keywords
+
+OPT_OUT_KEYWORDS = frozenset({"STOP", "UNSUBSCRIBE", "END", "QUIT", "STOPALL", "REVOKE", "OPTOUT", "CANCEL"})
+OPT_IN_KEYWORDS = frozenset({"START", "UNSTOP"})
+HELP_KEYWORDS = frozenset({"HELP", "INFO"})
+
+OPT_OUT_REPLY = "You have been unsubscribed and will receive no more messages. Reply START to resubscribe."
+OPT_IN_REPLY = "You have been resubscribed. Reply STOP to unsubscribe, HELP for help."
+HELP_REPLY = "Campaign messages. Msg & data rates may apply. Reply STOP to unsubscribe, START to resubscribe."
+
+
+@dataclass(frozen=True)
+class InboundSmsIn:
+    message_sid: str
+    from_number: str
+    to_number: str
+    body: str
+    payload: dict[str, Any] = field(default_factory=dict)
+    occurred_at: datetime = field(default_factory=utcnow)
+
+
+def keyword_of(body: str) -> str:
+    """The message as a keyword: trimmed, upper case, trailing punctuation dropped."""
+    return re.sub(r"[^A-Z]", "", (body or "").strip().upper())
+
+
+def reply_for(body: str) -> str | None:
+    keyword = keyword_of(body)
+    if keyword in OPT_OUT_KEYWORDS:
+        return OPT_OUT_REPLY
+    if keyword in OPT_IN_KEYWORDS:
+        return OPT_IN_REPLY
+    if keyword in HELP_KEYWORDS:
+        return HELP_REPLY
+    return None
+
+
+def apply_inbound_sms(*, session: Session, sms: InboundSmsIn) -> str | None:
+    """Apply STOP/START/HELP (or count a reply); commits. Returns the text to answer with, if any.
+
+    A replayed message (same MessageSid) changes nothing and gets the same answer."""
+    keyword = keyword_of(sms.body)
+    answer = reply_for(sms.body)
+    if keyword in OPT_OUT_KEYWORDS:
+        kind = "opt_out"
+    elif keyword in OPT_IN_KEYWORDS:
+        kind = "opt_in"
+    elif keyword in HELP_KEYWORDS:
+        kind = "help"
+    else:
+        kind = "inbound"
+    if session.exec(select(SmsEvent.id).where(SmsEvent.provider_event_id == sms.message_sid)).first():
+        return answer
+    recipient = latest_recipient(session=session, phone=sms.from_number)
+    row = SmsEvent(
+        provider_event_id=sms.message_sid, type=kind,
+        campaign_id=recipient.campaign_id if recipient else None,
+        recipient_id=recipient.id if recipient else None, provider_message_id=sms.message_sid,
+        payload=sms.payload, occurred_at=sms.occurred_at, received_at=utcnow(),
+    )
+    session.add(row)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        return answer
+
+    now = utcnow()
+    counters: dict[str, int] = {}
+    if kind == "opt_out":
+        changed = opt_outs.set_sms_status_by_phone(
+            session=session, phone=sms.from_number, status=SmsStatus.OPTED_OUT, now=now
+        )
+        added = opt_outs.suppress(
+            session=session, channel=Channel.SMS, address=sms.from_number,
+            reason=opt_outs.SMS_OPT_OUT, source=f"twilio:{sms.message_sid}",
+        )
+        if changed or added:
+            counters["unsubscribed"] = 1
+    elif kind == "opt_in":
+        opt_outs.set_sms_status_by_phone(
+            session=session, phone=sms.from_number, status=SmsStatus.SUBSCRIBED, now=now
+        )
+        opt_outs.unsuppress(
+            session=session, channel=Channel.SMS, address=sms.from_number, reasons=(opt_outs.SMS_OPT_OUT,)
+        )
+    elif kind == "inbound" and recipient is not None:
+        replied_before = session.exec(
+            select(exists().where(
+                SmsEvent.recipient_id == recipient.id, SmsEvent.campaign_id == recipient.campaign_id,
+                SmsEvent.type == "inbound", SmsEvent.id != row.id,
+            ))
+        ).one()
+        if not replied_before:
+            counters["replied"] = 1
+    if recipient is not None:
+        count_event(
+            session=session, channel=Channel.SMS, campaign_id=recipient.campaign_id,
+            at=sms.occurred_at, now=now, counters=counters, metrics=counters,
+        )
+    session.commit()
+    return answer
+
+
+def latest_recipient(*, session: Session, phone: str) -> SmsCampaignRecipient | None:
+    """The most recent campaign message we sent to this number: who a STOP or reply answers."""
+    statement = (
+        select(SmsCampaignRecipient)
+        .where(
+            SmsCampaignRecipient.address == phone.strip(),
+            SmsCampaignRecipient.status.not_in(
+                [RecipientStatus.PENDING, RecipientStatus.CLAIMED, RecipientStatus.CANCELLED]
+            ),
+        )
+        .order_by(SmsCampaignRecipient.sent_at.desc().nulls_last(), SmsCampaignRecipient.id.desc())
+        .limit(1)
+        .with_for_update()
+    )
+    return session.exec(statement).first()

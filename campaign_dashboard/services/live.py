@@ -1,0 +1,125 @@
+"""What the dashboard polls to show events live: cheap reads, no state kept between calls.
+
+The UI polls `activity_marker` every second or two (one indexed row); only when it moved does it
+fetch `recent_events` (new rows since the last one seen) and `minute_series` (chart buckets).
+Everything lives in the database, so any number of app processes see the same feed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from campaign_dashboard.models import (
+    CampaignStatsMinute,
+    Channel,
+    EmailEvent,
+    SentEmail,
+    SmsCampaignRecipient,
+    SmsEvent,
+)
+from campaign_dashboard.services.event_counters import campaign_model
+
+
+@dataclass(frozen=True)
+class FeedEvent:
+    channel: str
+    id: int
+    type: str
+    campaign_id: int | None
+    recipient_id: int | None
+    address: str | None
+    link: str | None
+    detail: str | None
+    occurred_at: datetime
+    received_at: datetime
+
+
+def activity_marker(*, session: Session, channel: str, campaign_id: int) -> datetime | None:
+    """When anything last changed for this campaign (send batch or event); None if no campaign."""
+    model = campaign_model(channel)
+    return session.exec(select(model.last_activity_at).where(model.id == campaign_id)).first()
+
+
+def recent_events(
+    *,
+    session: Session,
+    channel: str | None = None,
+    campaign_id: int | None = None,
+    since: datetime | None = None,
+    limit: int = 50,
+) -> list[FeedEvent]:
+    """The newest events first (received after `since` when given), at most `limit`."""
+    limit = max(1, min(limit, 500))
+    feed: list[FeedEvent] = []
+    if channel in (None, Channel.EMAIL):
+        feed += _email_events(session=session, campaign_id=campaign_id, since=since, limit=limit)
+    if channel in (None, Channel.SMS):
+        feed += _sms_events(session=session, campaign_id=campaign_id, since=since, limit=limit)
+    feed.sort(key=lambda e: (e.received_at, e.id), reverse=True)
+    return feed[:limit]
+
+
+def minute_series(
+    *,
+    session: Session,
+    channel: str,
+    campaign_id: int,
+    metrics: Iterable[str],
+    since: datetime | None = None,
+) -> dict[str, list[tuple[datetime, int]]]:
+    """Per-minute counts for each metric, oldest minute first (minutes with no events omitted)."""
+    wanted = list(metrics)
+    statement = select(CampaignStatsMinute.metric, CampaignStatsMinute.minute, CampaignStatsMinute.count).where(
+        CampaignStatsMinute.channel == str(channel),
+        CampaignStatsMinute.campaign_id == campaign_id,
+        CampaignStatsMinute.metric.in_(wanted),
+    )
+    if since is not None:
+        statement = statement.where(CampaignStatsMinute.minute >= since)
+    series: dict[str, list[tuple[datetime, int]]] = {metric: [] for metric in wanted}
+    for metric, minute, count in session.exec(statement.order_by(CampaignStatsMinute.minute)):
+        series[metric].append((minute, count))
+    return series
+
+
+def _email_events(*, session: Session, campaign_id, since, limit) -> list[FeedEvent]:
+    statement = select(EmailEvent, SentEmail.to_address).outerjoin(
+        SentEmail, SentEmail.id == EmailEvent.sent_email_id
+    )
+    if campaign_id is not None:
+        statement = statement.where(EmailEvent.campaign_id == campaign_id)
+    if since is not None:
+        statement = statement.where(EmailEvent.received_at > since)
+    statement = statement.order_by(EmailEvent.received_at.desc(), EmailEvent.id.desc()).limit(limit)
+    return [
+        FeedEvent(
+            channel=Channel.EMAIL, id=e.id, type=e.type, campaign_id=e.campaign_id,
+            recipient_id=e.recipient_id, address=address, link=e.link, detail=e.detail,
+            occurred_at=e.occurred_at, received_at=e.received_at,
+        )
+        for e, address in session.exec(statement)
+    ]
+
+
+def _sms_events(*, session: Session, campaign_id, since, limit) -> list[FeedEvent]:
+    statement = select(SmsEvent, SmsCampaignRecipient.address).outerjoin(
+        SmsCampaignRecipient, SmsCampaignRecipient.id == SmsEvent.recipient_id
+    )
+    if campaign_id is not None:
+        statement = statement.where(SmsEvent.campaign_id == campaign_id)
+    if since is not None:
+        statement = statement.where(SmsEvent.received_at > since)
+    statement = statement.order_by(SmsEvent.received_at.desc(), SmsEvent.id.desc()).limit(limit)
+    return [
+        FeedEvent(
+            channel=Channel.SMS, id=e.id, type=e.type, campaign_id=e.campaign_id,
+            recipient_id=e.recipient_id, address=address, link=None,
+            detail=f"error {e.error_code}" if e.error_code else None,
+            occurred_at=e.occurred_at, received_at=e.received_at,
+        )
+        for e, address in session.exec(statement)
+    ]

@@ -1,0 +1,86 @@
+"""Keeping the audience clean: suppressions and contact subscription status.
+
+Used by hard bounces, complaints, unsubscribe links and SMS STOP/START. Every function is
+idempotent (a second call changes nothing and reports False) so replayed events are harmless,
+and each is a single conditional statement, so concurrent calls cannot double count.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session
+
+from campaign_dashboard.models import Channel, Contact, EmailStatus, SmsStatus, Suppression, utcnow
+
+# Reasons written to `suppressions.reason`.
+HARD_BOUNCE = "hard_bounce"
+COMPLAINT = "complaint"
+UNSUBSCRIBE = "unsubscribe"
+PROVIDER_SUPPRESSED = "provider_suppressed"
+SMS_OPT_OUT = "sms_opt_out"
+
+
+def normalise_address(channel: str, address: str) -> str:
+    address = address.strip()
+    return address.lower() if channel == Channel.EMAIL else address
+
+
+def suppress(*, session: Session, channel: str, address: str, reason: str, source: str) -> bool:
+    """Add the address to `suppressions`; True if it was not there yet."""
+    table = Suppression.__table__
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = (
+        insert(table)
+        .values(
+            channel=str(channel), address=normalise_address(channel, address),
+            reason=reason, source=source[:100], created_at=utcnow(),
+        )
+        .on_conflict_do_nothing(index_elements=["channel", "address"])
+    )
+    return session.execute(statement).rowcount == 1
+
+
+def unsuppress(*, session: Session, channel: str, address: str, reasons: tuple[str, ...]) -> bool:
+    """Lift a suppression, but only one we added for one of `reasons` (never a manual one)."""
+    statement = delete(Suppression).where(
+        Suppression.channel == str(channel),
+        Suppression.address == normalise_address(channel, address),
+        Suppression.reason.in_(reasons),
+    )
+    return session.execute(statement).rowcount > 0
+
+
+def set_email_status(
+    *, session: Session, contact_id: int | None, status: str, replaces: tuple[str, ...], now: datetime
+) -> bool:
+    """Move the contact's email status to `status` if it currently is one of `replaces`."""
+    if contact_id is None:
+        return False
+    statement = (
+        update(Contact)
+        .where(Contact.id == contact_id, Contact.email_status.in_(replaces))
+        .values(email_status=status, updated_at=now)
+    )
+    return session.execute(statement).rowcount == 1
+
+
+def set_sms_status_by_phone(*, session: Session, phone: str, status: str, now: datetime) -> int:
+    """Every contact with this phone number gets `status`; returns how many changed."""
+    other = SmsStatus.SUBSCRIBED if status == SmsStatus.OPTED_OUT else SmsStatus.OPTED_OUT
+    statement = (
+        update(Contact)
+        .where(Contact.phone == phone.strip(), Contact.sms_status == other)
+        .values(sms_status=status, updated_at=now)
+    )
+    return session.execute(statement).rowcount
+
+
+# Email statuses a new negative signal may overwrite: an unsubscribe does not hide a bounce.
+EMAIL_STATUS_REPLACES: dict[str, tuple[str, ...]] = {
+    EmailStatus.UNSUBSCRIBED: (EmailStatus.SUBSCRIBED,),
+    EmailStatus.BOUNCED: (EmailStatus.SUBSCRIBED, EmailStatus.UNSUBSCRIBED),
+    EmailStatus.COMPLAINED: (EmailStatus.SUBSCRIBED, EmailStatus.UNSUBSCRIBED, EmailStatus.BOUNCED),
+}

@@ -1,0 +1,151 @@
+"""Apply one SMS status callback (queued, sent, delivered, undelivered, failed) in one transaction.
+
+Same shape as `email_events`: the event row first (event id = MessageSid + ":" + status, so a
+retried callback is a no-op), the recipient row locked `FOR UPDATE` so callbacks for one message
+apply one at a time, status by precedence, counters and minute buckets by atomic increments.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import exists, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, or_, select
+
+from campaign_dashboard.models import (
+    Channel,
+    RecipientStatus,
+    SmsCampaignRecipient,
+    SmsEvent,
+    utcnow,
+)
+from campaign_dashboard.services.dead_letters import Outcome, dead_letter
+from campaign_dashboard.services.event_counters import count_event
+from campaign_dashboard.services.event_precedence import statuses_below
+
+# Twilio MessageStatus -> (recipient status it moves towards, campaign counter fed once).
+STATUS_EFFECTS: dict[str, tuple[str | None, str | None]] = {
+    "accepted": (None, None),
+    "scheduled": (None, None),
+    "queued": (None, None),
+    "sending": (None, None),
+    "sent": (RecipientStatus.SENT, None),
+    "delivered": (RecipientStatus.DELIVERED, "delivered"),
+    "undelivered": (RecipientStatus.FAILED, "failed"),
+    "failed": (RecipientStatus.FAILED, "failed"),
+    "canceled": (RecipientStatus.FAILED, "failed"),
+    "read": (RecipientStatus.OPENED, None),
+}
+FAILURES = ("undelivered", "failed", "canceled")
+
+
+@dataclass(frozen=True)
+class SmsStatusIn:
+    """A verified Twilio status callback."""
+
+    message_sid: str
+    status: str
+    error_code: str | None = None
+    campaign_id: int | None = None  # from our StatusCallback query string
+    recipient_id: int | None = None
+    occurred_at: datetime = field(default_factory=utcnow)
+    payload: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def provider_event_id(self) -> str:
+        return f"{self.message_sid}:{self.status}"
+
+
+def apply_sms_status(*, session: Session, event: SmsStatusIn) -> Outcome:
+    """Store and apply `event`; commits. Replays return DUPLICATE, unknown messages DEAD_LETTER."""
+    if event.status not in STATUS_EFFECTS:
+        raise ValueError(f"unknown Twilio MessageStatus {event.status!r}")
+    seen = select(SmsEvent.id).where(SmsEvent.provider_event_id == event.provider_event_id)
+    if session.exec(seen).first() is not None:
+        return Outcome.DUPLICATE
+    recipient = lock_recipient(session=session, event=event)
+    if recipient is None:
+        session.rollback()
+        return dead_letter(
+            session=session, provider="twilio", provider_event_id=event.provider_event_id,
+            type=event.status, payload=event.payload,
+            reason=f"unknown Twilio MessageSid {event.message_sid!r}",
+        )
+    row = SmsEvent(
+        provider_event_id=event.provider_event_id, type=event.status,
+        campaign_id=recipient.campaign_id, recipient_id=recipient.id,
+        provider_message_id=event.message_sid, error_code=event.error_code or None,
+        payload=event.payload, occurred_at=event.occurred_at, received_at=utcnow(),
+    )
+    session.add(row)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        return Outcome.DUPLICATE
+
+    now = utcnow()
+    new_status, counter = STATUS_EFFECTS[event.status]
+    counters: dict[str, int] = {}
+    if counter and not _counted_before(session=session, recipient=recipient, counter=counter, row=row):
+        counters[counter] = 1
+    if new_status:
+        values: dict[str, Any] = {"status": new_status, "updated_at": now}
+        if recipient.provider_message_id is None:
+            values["provider_message_id"] = event.message_sid
+        if event.status in FAILURES:
+            values["last_error"] = f"Twilio {event.status}" + (
+                f": error {event.error_code}" if event.error_code else ""
+            )
+        session.execute(
+            update(SmsCampaignRecipient)
+            .where(
+                SmsCampaignRecipient.id == recipient.id,
+                SmsCampaignRecipient.status.in_(statuses_below(new_status)),
+            )
+            .values(**values)
+        )
+    count_event(
+        session=session, channel=Channel.SMS, campaign_id=recipient.campaign_id,
+        at=event.occurred_at, now=now, counters=counters, metrics=counters,
+    )
+    session.commit()
+    return Outcome.APPLIED
+
+
+def lock_recipient(*, session: Session, event: SmsStatusIn) -> SmsCampaignRecipient | None:
+    """The recipient by MessageSid, else by our callback's recipient id (if the sid fits)."""
+    by_sid = select(SmsCampaignRecipient).where(
+        SmsCampaignRecipient.provider_message_id == event.message_sid
+    )
+    recipient = session.exec(by_sid.with_for_update().execution_options(populate_existing=True)).first()
+    if recipient is not None or event.recipient_id is None:
+        return recipient
+    by_id = select(SmsCampaignRecipient).where(
+        SmsCampaignRecipient.id == event.recipient_id,
+        or_(
+            SmsCampaignRecipient.provider_message_id.is_(None),
+            SmsCampaignRecipient.provider_message_id == event.message_sid,
+        ),
+    )
+    if event.campaign_id is not None:
+        by_id = by_id.where(SmsCampaignRecipient.campaign_id == event.campaign_id)
+    return session.exec(by_id.with_for_update().execution_options(populate_existing=True)).first()
+
+
+def _counted_before(
+    *, session: Session, recipient: SmsCampaignRecipient, counter: str, row: SmsEvent
+) -> bool:
+    types = FAILURES if counter == "failed" else ("delivered",)
+    statement = select(
+        exists().where(
+            SmsEvent.recipient_id == recipient.id,
+            SmsEvent.campaign_id == recipient.campaign_id,
+            SmsEvent.type.in_(types),
+            SmsEvent.id != row.id,
+        )
+    )
+    return bool(session.exec(statement).one())
