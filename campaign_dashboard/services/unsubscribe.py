@@ -28,7 +28,7 @@ from campaign_dashboard.models import (
 )
 from campaign_dashboard.services import opt_outs
 from campaign_dashboard.services.errors import ValidationFailed
-from campaign_dashboard.services.event_counters import count_event
+from campaign_dashboard.services.event_counters import campaign_model, count_event
 
 SALT = "campaign_dashboard.unsubscribe.v1"
 
@@ -92,6 +92,8 @@ def apply_unsubscribe(*, session: Session, token: str, secret_key: str | None = 
     contact = session.get(Contact, target.contact_id)
     if contact is None:
         raise ValidationFailed("This unsubscribe link names a contact that no longer exists.")
+    if target.campaign_id is not None and session.get(campaign_model(target.channel), target.campaign_id) is None:
+        target = UnsubscribeTarget(contact_id=target.contact_id, channel=target.channel, campaign_id=None)
     event_id = f"unsubscribe:{target.channel}:{target.campaign_id or 0}:{target.contact_id}"
     now = utcnow()
     if target.channel == Channel.EMAIL:
