@@ -40,6 +40,9 @@ from campaign_dashboard.services.suppressions import (
 MAX_PAGE = 500
 MAX_TAG_LENGTH = 100
 MAX_NAME_LENGTH = 200
+# Suppression reasons, the same words the event handlers write (services/opt_outs.py).
+UNSUBSCRIBE_REASON = "unsubscribe"
+SMS_OPT_OUT_REASON = "sms_opt_out"
 
 
 class ContactCreate(BaseModel):
@@ -265,11 +268,12 @@ def unsubscribe(
     channel = parse_channel(channel)
     address = _address_for(contact, channel)
     if channel is Channel.EMAIL:
-        contact.email_status = EmailStatus.UNSUBSCRIBED
-        reason = reason or "unsubscribed"
+        if contact.email_status == EmailStatus.SUBSCRIBED:  # a bounce or complaint says more
+            contact.email_status = EmailStatus.UNSUBSCRIBED
+        reason = reason or UNSUBSCRIBE_REASON
     else:
         contact.sms_status = SmsStatus.OPTED_OUT
-        reason = reason or "opted_out"
+        reason = reason or SMS_OPT_OUT_REASON
     stage_suppression(session=session, channel=channel, address=address, reason=reason, source=source)
     contact.updated_at = utcnow()
     session.add(contact)
