@@ -18,7 +18,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import delete as sql_delete
-from sqlalchemy import exists, func, update
+from sqlalchemy import exists, func
+from sqlalchemy import update as sql_update
 from sqlmodel import Session, select
 
 from campaign_dashboard.models import (
@@ -188,8 +189,7 @@ def create(*, session: Session, channel: str, data: Mapping[str, Any]) -> Campai
         campaign.scheduled_at = resolve_schedule(when, zone)
         campaign.status = lifecycle.next_status(CampaignStatus.DRAFT, Action.SCHEDULE)
     session.add(campaign)
-    session.commit()
-    session.refresh(campaign)
+    _commit(session, campaign)
     return campaign
 
 
@@ -221,16 +221,17 @@ def update(*, session: Session, channel: str, campaign_id: int, changes: Mapping
         to_write["scheduled_at"] = None if when is None else resolve_schedule(when, zone)
     to_write["updated_at"] = utcnow()
     result = session.exec(
-        update(Model)
+        sql_update(Model)
         .where(Model.id == campaign_id, Model.status.in_([s.value for s in lifecycle.EDITABLE]))
         .values(**to_write)
     )
     if result.rowcount != 1:
         session.rollback()
-        _ensure_editable(_reread(session, channel, campaign_id))
+        current = _reread(session, channel, campaign_id)
+        session.rollback()
+        _ensure_editable(current)
         raise Conflict("The campaign changed while it was being edited; reload and try again.")
-    session.commit()
-    session.refresh(campaign)
+    _commit(session, campaign)
     return campaign
 
 
@@ -277,15 +278,14 @@ def archive(*, session: Session, channel: str, campaign_id: int) -> CampaignFiel
         return campaign
     now = utcnow()
     result = session.exec(
-        update(Model)
+        sql_update(Model)
         .where(Model.id == campaign_id, Model.status.in_([s.value for s in ARCHIVABLE]))
         .values(archived_at=now, updated_at=now)
     )
     if result.rowcount != 1:
         session.rollback()
         raise Conflict("The campaign changed while it was being archived; reload and try again.")
-    session.commit()
-    session.refresh(campaign)
+    _commit(session, campaign)
     return campaign
 
 
@@ -297,8 +297,7 @@ def duplicate(*, session: Session, channel: str, campaign_id: int) -> CampaignFi
     values["name"] = f"Copy of {source.name}"[:200]
     copy = campaign_model(channel)(**values)
     session.add(copy)
-    session.commit()
-    session.refresh(copy)
+    _commit(session, copy)
     return copy
 
 
@@ -349,7 +348,7 @@ def apply_action(
             values["status_reason"] = reason
     try:
         result = session.exec(
-            update(Model).where(Model.id == campaign_id, Model.status == old).values(**values)
+            sql_update(Model).where(Model.id == campaign_id, Model.status == old).values(**values)
         )
         if result.rowcount != 1:
             session.rollback()
@@ -366,18 +365,17 @@ def apply_action(
             snapshot_audience(session=session, channel=channel, campaign=campaign)
         elif action is Action.CANCEL:
             _cancel_unsent(session, channel, campaign_id, now)
-        session.commit()
+        _commit(session, campaign)
     except BaseException:
         session.rollback()
         raise
-    session.refresh(campaign)
     return campaign
 
 
 def _cancel_unsent(session: Session, channel: Channel, campaign_id: int, now: datetime) -> int:
     Model, Recipient = campaign_model(channel), recipient_model(channel)
     result = session.exec(
-        update(Recipient)
+        sql_update(Recipient)
         .where(Recipient.campaign_id == campaign_id, Recipient.status.in_([s.value for s in UNSENT_STATUSES]))
         .values(status=RecipientStatus.CANCELLED.value, lease_expires_at=None, updated_at=now)
         .execution_options(synchronize_session=False)
@@ -385,7 +383,7 @@ def _cancel_unsent(session: Session, channel: Channel, campaign_id: int, now: da
     cancelled = result.rowcount
     if cancelled:
         session.exec(
-            update(Model)
+            sql_update(Model)
             .where(Model.id == campaign_id)
             .values(processed=Model.processed + cancelled)
             .execution_options(synchronize_session=False)
@@ -613,3 +611,11 @@ __all__ = [
     "to_dict",
     "update",
 ]
+
+
+def _commit(session: Session, row: object) -> None:
+    """Reload `row` inside the transaction, then commit: leaves no transaction open afterwards
+    (on SQLite even a read holds the write lock until it ends)."""
+    session.flush()
+    session.refresh(row)
+    session.commit()

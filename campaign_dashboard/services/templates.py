@@ -89,8 +89,7 @@ def create_template(*, session: Session, data: Mapping[str, Any]) -> EmailTempla
     _validate(template)
     _ensure_unique_name(session, template.name)
     session.add(template)
-    session.commit()
-    session.refresh(template)
+    _commit(session, template)
     return template
 
 
@@ -112,8 +111,7 @@ def update_template(*, session: Session, template_id: int, changes: Mapping[str,
         _ensure_unique_name(session, template.name, exclude_id=template.id)
     template.updated_at = utcnow()
     session.add(template)
-    session.commit()
-    session.refresh(template)
+    _commit(session, template)
     return template
 
 
@@ -171,3 +169,11 @@ def preview_source(
 def contact_tags(*, session: Session, contact_id: int) -> list[str]:
     query = select(ContactTag.tag).where(ContactTag.contact_id == contact_id).order_by(ContactTag.tag)
     return list(session.exec(query).all())
+
+
+def _commit(session: Session, row: object) -> None:
+    """Reload `row` inside the transaction, then commit: leaves no transaction open afterwards
+    (on SQLite even a read holds the write lock until it ends)."""
+    session.flush()
+    session.refresh(row)
+    session.commit()
