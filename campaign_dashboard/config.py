@@ -50,8 +50,15 @@ class Settings(BaseSettings):
     emulator_port: int = 8025
     send_batch_size: int = 500
     send_lease_seconds: int = 60
+    send_parallelism: int = 2
+    tick_seconds: float = 5.0
     resend_requests_per_second: float = 5.0
     twilio_mps_per_sender: float = 1.0
+    error_budget_ratio: float = 0.2
+    error_budget_sample: int = 1000
+    quiet_hours_enabled: bool = True
+    quiet_hours_start: int = 8
+    quiet_hours_end: int = 21
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:

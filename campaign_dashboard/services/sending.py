@@ -1,0 +1,551 @@
+"""Effectively-once sending on an at-least-once queue.
+
+The recipients table is the ledger. A batch is claimed with one UPDATE (status `claimed`, a batch
+id, a chunk number and a lease); the claimed rows are then sent chunk by chunk and each chunk's
+results are written in one transaction. A worker may die at any line:
+
+- email: every chunk is sent with the Idempotency-Key `<batch id>-<chunk>` and a body that depends
+  only on the ledger row and the contact, so re-sending a recovered chunk cannot send twice;
+- SMS (no idempotency keys at Twilio): a recovered row (attempts > 1) is first looked up in the
+  provider's message list since its claim time and only sent if nothing went out.
+
+Pause, cancel and failure are re-read between chunks; rows not sent yet go back to `pending`
+(pause) or become `cancelled`. The campaign ends `sent` when no row is pending or claimed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from itertools import groupby
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from campaign_dashboard.models import (
+    CampaignStatus,
+    Channel,
+    Contact,
+    ContactTag,
+    EmailTemplate,
+    RecipientStatus,
+    SentEmail,
+    utcnow,
+)
+from campaign_dashboard.providers.base import (
+    EmailProvider,
+    FatalError,
+    OutgoingEmail,
+    OutgoingSms,
+    RetryableError,
+    SendResult,
+    SmsProvider,
+)
+from campaign_dashboard.ratelimit import RateLimiter
+from campaign_dashboard.services.channels import campaign_model, recipient_model
+from campaign_dashboard.services.lifecycle import Action, next_status
+from campaign_dashboard.services.rendering import RenderError, compile_email, compile_sms
+from campaign_dashboard.services.unsubscribe import unsubscribe_url
+
+log = logging.getLogger(__name__)
+
+CHUNK = 100  # Resend's batch endpoint takes at most 100 emails per call
+
+
+@dataclass(frozen=True)
+class SendSettings:
+    public_base_url: str
+    secret_key: str
+    email_account: str = "resend"
+    sms_account: str = "twilio"
+    email_from: str = "Campaigns <campaigns@example.com>"
+    sms_from: str | None = None
+    messaging_service_sid: str | None = None
+    batch_size: int = 500
+    lease_seconds: int = 60
+    email_requests_per_second: float = 5.0
+    sms_messages_per_second: float = 1.0
+    error_budget_ratio: float = 0.2
+    error_budget_sample: int = 1000
+    max_attempts_per_chunk: int = 8
+    quiet_hours: tuple[int, int] | None = (8, 21)  # SMS local-time window [start, end)
+    message_id_domain: str = "campaigns.local"
+
+
+@dataclass
+class SendDeps:
+    """What the send path needs from the outside world; tests and the worker build their own."""
+
+    engine: Engine
+    settings: SendSettings
+    limiter: RateLimiter
+    email: EmailProvider | None = None
+    sms: SmsProvider | None = None
+    sleep: Callable[[float], None] = time.sleep
+    now: Callable[[], datetime] = utcnow
+    cache: dict[str, Any] = field(default_factory=dict)
+
+
+class Outcome(StrEnum):
+    MORE = "more"  # claimable rows remain: run another batch
+    DONE = "done"  # the campaign has ended (sent, failed or cancelled)
+    STOPPED = "stopped"  # paused or not sending: nothing to do until resumed
+    DEFERRED = "deferred"  # only rows waiting for their quiet hours to end remain
+    WAITING = "waiting"  # other workers still hold claims
+
+
+# --- claiming ------------------------------------------------------------------------------------
+
+
+def claim_batch(*, deps: SendDeps, channel: Channel, campaign_id: int) -> str | None:
+    """Claim up to `batch_size` pending rows of a sending campaign; returns the batch id."""
+    Campaign, Recipient = campaign_model(channel), recipient_model(channel)
+    s = deps.settings
+    with Session(deps.engine) as session:
+        status = session.scalar(select(Campaign.status).where(Campaign.id == campaign_id))
+        if status != CampaignStatus.SENDING:
+            return None
+        now = deps.now()
+        query = (
+            select(Recipient.id)
+            .where(Recipient.campaign_id == campaign_id, Recipient.status == RecipientStatus.PENDING,
+                   (Recipient.not_before.is_(None)) | (Recipient.not_before <= now))
+            .order_by(Recipient.id)
+            .limit(s.batch_size)
+        )
+        if session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        ids = list(session.scalars(query))
+        if not ids:
+            return None
+        batch_id = uuid.uuid4().hex
+        for number, start in enumerate(range(0, len(ids), CHUNK)):
+            session.execute(
+                update(Recipient)
+                .where(Recipient.id.in_(ids[start:start + CHUNK]),
+                       Recipient.status == RecipientStatus.PENDING)
+                .values(status=RecipientStatus.CLAIMED, batch_id=batch_id, chunk=number,
+                        claimed_at=now, lease_expires_at=now + timedelta(seconds=s.lease_seconds),
+                        attempts=Recipient.attempts + 1, updated_at=now)
+            )
+        session.commit()
+        return batch_id
+
+
+def recover_expired_claims(*, deps: SendDeps, channel: Channel) -> list[tuple[int, str]]:
+    """Take over batches whose worker died (lease expired). Returns (campaign id, batch id) pairs
+    to process again; batches of campaigns no longer sending are released instead."""
+    Campaign, Recipient = campaign_model(channel), recipient_model(channel)
+    now = deps.now()
+    with Session(deps.engine) as session:
+        expired = session.execute(
+            select(Recipient.campaign_id, Recipient.batch_id, Campaign.status)
+            .join(Campaign, Campaign.id == Recipient.campaign_id)
+            .where(Recipient.status == RecipientStatus.CLAIMED, Recipient.lease_expires_at < now)
+            .distinct()
+        ).all()
+    resumed = []
+    for campaign_id, batch_id, status in expired:
+        with Session(deps.engine) as session:
+            taken = session.execute(
+                update(Recipient)
+                .where(Recipient.batch_id == batch_id, Recipient.status == RecipientStatus.CLAIMED,
+                       Recipient.lease_expires_at < now)
+                .values(lease_expires_at=now + timedelta(seconds=deps.settings.lease_seconds),
+                        attempts=Recipient.attempts + 1, updated_at=now)
+            ).rowcount
+            session.commit()
+        if not taken:
+            continue  # another worker's recovery got there first
+        if status == CampaignStatus.SENDING:
+            resumed.append((campaign_id, batch_id))
+        else:
+            _release(deps=deps, channel=channel, campaign_id=campaign_id, batch_id=batch_id, status=status)
+    return resumed
+
+
+# --- processing ----------------------------------------------------------------------------------
+
+
+def process_batch(*, deps: SendDeps, channel: Channel, campaign_id: int, batch_id: str) -> Outcome:
+    """Send every still-claimed row of `batch_id`, chunk by chunk; then say what comes next."""
+    Campaign, Recipient = campaign_model(channel), recipient_model(channel)
+    with Session(deps.engine) as session:
+        campaign = session.get(Campaign, campaign_id)
+        rows = session.execute(
+            select(Recipient, Contact)
+            .outerjoin(Contact, Contact.id == Recipient.contact_id)
+            .where(Recipient.batch_id == batch_id, Recipient.status == RecipientStatus.CLAIMED)
+            .order_by(Recipient.chunk, Recipient.id)
+        ).all()
+        tags = _tags_by_contact(session, [c.id for _, c in rows if c is not None])
+        content = _content(session, channel, campaign)
+    for chunk_number, chunk_rows in groupby(rows, key=lambda pair: pair[0].chunk):
+        status = _status(deps, channel, campaign_id)
+        if status != CampaignStatus.SENDING:
+            _release(deps=deps, channel=channel, campaign_id=campaign_id, batch_id=batch_id, status=status)
+            return Outcome.STOPPED if status == CampaignStatus.PAUSED else Outcome.DONE
+        _heartbeat(deps, channel, batch_id)
+        chunk_rows = list(chunk_rows)
+        try:
+            if channel == Channel.EMAIL:
+                _send_email_chunk(deps, campaign, content, chunk_rows, tags, f"{batch_id}-{chunk_number}")
+            else:
+                _send_sms_chunk(deps, campaign, content, chunk_rows, tags, batch_id)
+        except FatalError as exc:
+            fail_campaign(deps=deps, channel=channel, campaign_id=campaign_id, reason=exc.message)
+            _release(deps=deps, channel=channel, campaign_id=campaign_id, batch_id=batch_id,
+                     status=CampaignStatus.FAILED)
+            return Outcome.DONE
+        if _error_budget_exhausted(deps, channel, campaign_id):
+            return Outcome.DONE
+    return next_step(deps=deps, channel=channel, campaign_id=campaign_id)
+
+
+def next_step(*, deps: SendDeps, channel: Channel, campaign_id: int) -> Outcome:
+    """Finish the campaign when no row is pending or claimed; otherwise say what is left."""
+    Campaign, Recipient = campaign_model(channel), recipient_model(channel)
+    now = deps.now()
+    with Session(deps.engine) as session:
+        status = session.scalar(select(Campaign.status).where(Campaign.id == campaign_id))
+        if status != CampaignStatus.SENDING:
+            return Outcome.STOPPED if status == CampaignStatus.PAUSED else Outcome.DONE
+        counts = dict(session.execute(
+            select(Recipient.status, func.count())
+            .where(Recipient.campaign_id == campaign_id,
+                   Recipient.status.in_([RecipientStatus.PENDING, RecipientStatus.CLAIMED]))
+            .group_by(Recipient.status)
+        ).all())
+        if not counts:
+            _set_status(session, Campaign, campaign_id, Action.COMPLETE, now, completed_at=now)
+            session.commit()
+            return Outcome.DONE
+        if counts.get(RecipientStatus.PENDING):
+            ready = session.scalar(
+                select(func.count()).select_from(Recipient)
+                .where(Recipient.campaign_id == campaign_id, Recipient.status == RecipientStatus.PENDING,
+                       (Recipient.not_before.is_(None)) | (Recipient.not_before <= now))
+            )
+            if ready:
+                return Outcome.MORE
+            return Outcome.DEFERRED
+        return Outcome.WAITING
+
+
+def earliest_deferred(*, deps: SendDeps, channel: Channel, campaign_id: int) -> datetime | None:
+    Recipient = recipient_model(channel)
+    with Session(deps.engine) as session:
+        return session.scalar(
+            select(func.min(Recipient.not_before))
+            .where(Recipient.campaign_id == campaign_id, Recipient.status == RecipientStatus.PENDING)
+        )
+
+
+def fail_campaign(*, deps: SendDeps, channel: Channel, campaign_id: int, reason: str) -> None:
+    Campaign = campaign_model(channel)
+    now = deps.now()
+    with Session(deps.engine) as session:
+        status = session.scalar(select(Campaign.status).where(Campaign.id == campaign_id))
+        if status in (CampaignStatus.SENDING, CampaignStatus.PAUSED):
+            _set_status(session, Campaign, campaign_id, Action.FAIL, now, status_reason=reason,
+                        completed_at=now, expected=status)
+            session.commit()
+            log.warning("campaign %s/%s failed: %s", channel, campaign_id, reason)
+
+
+# --- email ---------------------------------------------------------------------------------------
+
+
+def _send_email_chunk(deps: SendDeps, campaign, compiled, rows, tags, key: str) -> None:
+    s = deps.settings
+    messages, message_rows, refused = [], [], []
+    for recipient, contact in rows:
+        try:
+            messages.append(_email_message(deps, campaign, compiled, recipient, contact, tags))
+            message_rows.append(recipient)
+        except RenderError as exc:
+            refused.append((recipient, exc.message))
+    results: list[SendResult] = []
+    if messages:
+        results = _with_retries(
+            deps, Channel.EMAIL, rows[0][0].batch_id,
+            lambda: deps.email.send_batch(messages, idempotency_key=key),
+            bucket=f"email:{s.email_account}", rate=s.email_requests_per_second,
+        )
+    _write_results(deps, Channel.EMAIL, campaign.id, list(zip(message_rows, results)), refused,
+                   sent_emails={r.id: m for r, m in zip(message_rows, messages)})
+
+
+def _email_message(deps: SendDeps, campaign, compiled, recipient, contact, tags) -> OutgoingEmail:
+    s = deps.settings
+    unsubscribe = unsubscribe_url(contact_id=recipient.contact_id, channel=Channel.EMAIL,
+                                  campaign_id=campaign.id, base_url=s.public_base_url,
+                                  secret_key=s.secret_key)
+    token = reply_token(secret_key=s.secret_key, recipient_id=recipient.id)
+    rendered = compiled.render(contact or {"email": recipient.address},
+                               extra={"unsubscribe_url": unsubscribe},
+                               tags=tags.get(recipient.contact_id, []))
+    footer_html = (f'<p style="font-size:12px;color:#666">You receive this because you subscribed. '
+                   f'<a href="{unsubscribe}">Unsubscribe</a></p>')
+    html = rendered.html if unsubscribe in rendered.html else rendered.html + footer_html
+    text = rendered.text if unsubscribe in rendered.text else f"{rendered.text}\n\nUnsubscribe: {unsubscribe}"
+    mailto = f"mailto:unsubscribe+{token}@{s.message_id_domain}"
+    return OutgoingEmail(
+        to=recipient.address,
+        from_email=campaign.from_email or s.email_from,
+        subject=rendered.subject,
+        html=html,
+        text=text,
+        reply_to=campaign.reply_to,
+        headers={
+            "List-Unsubscribe": f"<{unsubscribe}>, <{mailto}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            "Message-ID": message_id(recipient_id=recipient.id, campaign_id=campaign.id, token=token,
+                                     domain=s.message_id_domain),
+        },
+        tags={"campaign_id": str(campaign.id), "recipient_id": str(recipient.id)},
+    )
+
+
+def reply_token(*, secret_key: str, recipient_id: int) -> str:
+    """Deterministic per recipient, so a re-sent chunk has the same body (idempotency)."""
+    return hmac.new(secret_key.encode(), f"reply:{recipient_id}".encode(), hashlib.sha256).hexdigest()[:24]
+
+
+def message_id(*, recipient_id: int, campaign_id: int, token: str, domain: str) -> str:
+    return f"<r{recipient_id}.c{campaign_id}.{token}@{domain}>"
+
+
+# --- sms -----------------------------------------------------------------------------------------
+
+
+def _send_sms_chunk(deps: SendDeps, campaign, compiled, rows, tags, batch_id: str) -> None:
+    s = deps.settings
+    sender = campaign.from_number or s.sms_from
+    for recipient, contact in rows:
+        defer_until = _quiet_until(deps, contact)
+        if defer_until is not None:
+            _defer(deps, recipient, defer_until)
+            continue
+        try:
+            body = compiled.render(contact or {"phone": recipient.address},
+                                   tags=tags.get(recipient.contact_id, []))
+        except RenderError as exc:
+            _write_results(deps, Channel.SMS, campaign.id, [], [(recipient, exc.message)])
+            continue
+        if recipient.attempts > 1:  # recovered after a crash: did it go out already?
+            previous = _with_retries(deps, Channel.SMS, batch_id,
+                                     lambda r=recipient: deps.sms.find_sent(to=r.address, since=r.claimed_at))
+            if previous:
+                _write_results(deps, Channel.SMS, campaign.id, [(recipient, SendResult(previous))], [])
+                continue
+        message = OutgoingSms(
+            to=recipient.address, body=body, from_number=sender,
+            messaging_service_sid=None if campaign.from_number else s.messaging_service_sid,
+            status_callback=f"{s.public_base_url.rstrip('/')}/webhooks/twilio/status"
+                            f"?campaign={campaign.id}&recipient={recipient.id}",
+        )
+        result = _with_retries(deps, Channel.SMS, batch_id, lambda m=message: deps.sms.send(m),
+                               bucket=f"sms:{s.sms_account}:{sender or s.messaging_service_sid}",
+                               rate=s.sms_messages_per_second)
+        _write_results(deps, Channel.SMS, campaign.id, [(recipient, result)], [])
+
+
+def _quiet_until(deps: SendDeps, contact: Contact | None) -> datetime | None:
+    """When the recipient's local time is outside the allowed window, the next window start."""
+    window = deps.settings.quiet_hours
+    if not window or contact is None:
+        return None
+    start, end = window
+    try:
+        zone = ZoneInfo(contact.timezone or "UTC")
+    except (KeyError, ValueError):
+        zone = ZoneInfo("UTC")
+    local = deps.now().astimezone(zone)
+    if start <= local.hour < end:
+        return None
+    day = local if local.hour < start else local + timedelta(days=1)
+    return day.replace(hour=start, minute=0, second=0, microsecond=0).astimezone(deps.now().tzinfo)
+
+
+def _defer(deps: SendDeps, recipient, until: datetime) -> None:
+    Recipient = type(recipient)
+    with Session(deps.engine) as session:
+        session.execute(
+            update(Recipient)
+            .where(Recipient.id == recipient.id, Recipient.status == RecipientStatus.CLAIMED)
+            .values(status=RecipientStatus.PENDING, batch_id=None, chunk=None, lease_expires_at=None,
+                    not_before=until, updated_at=deps.now(),
+                    last_error=f"quiet hours: waits until {until.isoformat()}")
+        )
+        session.commit()
+
+
+# --- shared helpers ------------------------------------------------------------------------------
+
+
+def _with_retries(deps: SendDeps, channel: Channel, batch_id: str, call, *, bucket: str | None = None,
+                  rate: float = 0):
+    """Call the provider, honouring the shared rate limit and retrying retryable errors with
+    backoff (retry-after first). Keeps the batch's lease alive while waiting."""
+    attempt = 0
+    while True:
+        if bucket:
+            while (wait := deps.limiter.acquire(bucket, rate=rate)) > 0:
+                deps.sleep(min(wait, 1.0))
+        try:
+            return call()
+        except RetryableError as exc:
+            attempt += 1
+            if attempt >= deps.settings.max_attempts_per_chunk:
+                raise
+            delay = exc.retry_after if exc.retry_after is not None else min(30.0, 0.5 * 2 ** attempt)
+            log.info("retryable provider error (%s), retry %d in %.1fs", exc.message, attempt, delay)
+            _heartbeat(deps, channel, batch_id)
+            deps.sleep(delay)
+
+
+def _write_results(deps: SendDeps, channel: Channel, campaign_id: int, results, refused,
+                   sent_emails: dict[int, OutgoingEmail] | None = None) -> None:
+    """One transaction per chunk: recipient rows, sent_emails and the campaign counters. Rows that
+    are no longer claimed (taken over after an expired lease) are not counted twice."""
+    Campaign, Recipient = campaign_model(channel), recipient_model(channel)
+    ids = [r.id for r, _ in results] + [r.id for r, _ in refused]
+    if not ids:
+        return
+    now = deps.now()
+    with Session(deps.engine) as session:
+        still_claimed = set(session.scalars(
+            select(Recipient.id).where(Recipient.id.in_(ids), Recipient.status == RecipientStatus.CLAIMED)
+        ))
+        sent = [(r, res) for r, res in results if r.id in still_claimed and res.accepted]
+        failed = [(r, res.error) for r, res in results if r.id in still_claimed and not res.accepted]
+        failed += [(r, reason) for r, reason in refused if r.id in still_claimed]
+        table = Recipient.__table__
+        if sent:
+            session.execute(
+                table.update().where(table.c.id == bindparam("rid")).values(
+                    status=RecipientStatus.SENT, provider_message_id=bindparam("pid"), sent_at=now,
+                    lease_expires_at=None, last_error=None, updated_at=now),
+                [{"rid": r.id, "pid": res.provider_message_id} for r, res in sent],
+            )
+        if failed:
+            session.execute(
+                table.update().where(table.c.id == bindparam("rid")).values(
+                    status=RecipientStatus.FAILED, last_error=bindparam("err"), lease_expires_at=None,
+                    updated_at=now),
+                [{"rid": r.id, "err": (reason or "refused")[:2000]} for r, reason in failed],
+            )
+        if sent and channel == Channel.EMAIL and sent_emails is not None:
+            secret = deps.settings.secret_key
+            session.execute(insert(SentEmail), [
+                {"campaign_id": campaign_id, "recipient_id": r.id, "contact_id": r.contact_id,
+                 "provider_message_id": res.provider_message_id,
+                 "message_id_header": sent_emails[r.id].headers.get("Message-ID"),
+                 "reply_token": reply_token(secret_key=secret, recipient_id=r.id),
+                 "to_address": r.address, "subject": sent_emails[r.id].subject[:500], "status": "sent",
+                 "sent_at": now, "updated_at": now, "open_count": 0, "click_count": 0}
+                for r, res in sent
+            ])
+        if sent or failed:
+            session.execute(
+                update(Campaign).where(Campaign.id == campaign_id).values(
+                    sent=Campaign.sent + len(sent), failed=Campaign.failed + len(failed),
+                    processed=Campaign.processed + len(sent) + len(failed), last_activity_at=now)
+            )
+        session.commit()
+
+
+def _release(*, deps: SendDeps, channel: Channel, campaign_id: int, batch_id: str, status: str) -> None:
+    """Hand back rows of a batch we will not send: to `pending` (pause, failure) so a resume
+    continues exactly there, or `cancelled` (cancel), counted as processed."""
+    Campaign, Recipient = campaign_model(channel), recipient_model(channel)
+    now = deps.now()
+    cancelled = status == CampaignStatus.CANCELLED
+    with Session(deps.engine) as session:
+        changed = session.execute(
+            update(Recipient)
+            .where(Recipient.batch_id == batch_id, Recipient.status == RecipientStatus.CLAIMED)
+            .values(status=RecipientStatus.CANCELLED if cancelled else RecipientStatus.PENDING,
+                    batch_id=batch_id if cancelled else None, lease_expires_at=None, updated_at=now)
+        ).rowcount
+        if cancelled and changed:
+            session.execute(update(Campaign).where(Campaign.id == campaign_id).values(
+                processed=Campaign.processed + changed, last_activity_at=now))
+        session.commit()
+
+
+def _heartbeat(deps: SendDeps, channel: Channel, batch_id: str) -> None:
+    Recipient = recipient_model(channel)
+    now = deps.now()
+    with Session(deps.engine) as session:
+        session.execute(
+            update(Recipient)
+            .where(Recipient.batch_id == batch_id, Recipient.status == RecipientStatus.CLAIMED)
+            .values(lease_expires_at=now + timedelta(seconds=deps.settings.lease_seconds))
+        )
+        session.commit()
+
+
+def _status(deps: SendDeps, channel: Channel, campaign_id: int) -> str | None:
+    Campaign = campaign_model(channel)
+    with Session(deps.engine) as session:
+        return session.scalar(select(Campaign.status).where(Campaign.id == campaign_id))
+
+
+def _error_budget_exhausted(deps: SendDeps, channel: Channel, campaign_id: int) -> bool:
+    """Fail the campaign when more than `ratio` of the first `sample` recipients failed."""
+    Campaign = campaign_model(channel)
+    s = deps.settings
+    with Session(deps.engine) as session:
+        failed, processed, total = session.execute(
+            select(Campaign.failed, Campaign.processed, Campaign.recipients).where(Campaign.id == campaign_id)
+        ).one()
+    sample = min(s.error_budget_sample, total)
+    if sample <= 0 or failed <= s.error_budget_ratio * sample or processed > sample + s.batch_size:
+        return False
+    fail_campaign(deps=deps, channel=channel, campaign_id=campaign_id,
+                  reason=f"Error budget exhausted: {failed} of the first {processed} recipients failed "
+                         f"(limit {s.error_budget_ratio:.0%} of {sample}). See the recipients' last errors.")
+    return True
+
+
+def _set_status(session: Session, Campaign, campaign_id: int, action: Action, now: datetime,
+                expected: str = CampaignStatus.SENDING, **values) -> bool:
+    new = next_status(expected, action)
+    changed = session.execute(
+        update(Campaign).where(Campaign.id == campaign_id, Campaign.status == expected)
+        .values(status=new, updated_at=now, last_activity_at=now, **values)
+    ).rowcount
+    return bool(changed)
+
+
+def _tags_by_contact(session: Session, contact_ids: list[int]) -> dict[int, list[str]]:
+    tags: dict[int, list[str]] = {}
+    if contact_ids:
+        for contact_id, tag in session.execute(
+            select(ContactTag.contact_id, ContactTag.tag).where(ContactTag.contact_id.in_(contact_ids))
+        ):
+            tags.setdefault(contact_id, []).append(tag)
+    return tags
+
+
+def _content(session: Session, channel: Channel, campaign):
+    if channel == Channel.SMS:
+        return compile_sms(campaign.body)
+    subject, html, text = campaign.subject, campaign.html, campaign.text
+    if campaign.template_id:
+        template = session.get(EmailTemplate, campaign.template_id)
+        subject = subject or template.subject
+        html, text = template.html, text or template.text or None
+    return compile_email(subject, html or "", text or None)
