@@ -1,0 +1,68 @@
+"""`/_emulator/*`: the truth about what was sent, and the knobs of the world (no auth: loopback only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Body, HTTPException
+from pydantic import ValidationError
+
+from .guards import EmulatorDep
+from .payloads import bare
+
+router = APIRouter(prefix="/_emulator", tags=["emulator"])
+
+
+@router.get("/health")
+def health() -> dict[str, bool]:
+    return {"ok": True}
+
+
+@router.get("/stats")
+def stats(emu: EmulatorDep, by_address: bool = True) -> dict[str, Any]:
+    """Counters since the last reset; `?by_address=false` skips the per-address map on huge runs."""
+    with emu.store.lock:
+        out = emu.store.stats.public(by_address=by_address)
+    out["webhooks_pending"] = emu.dispatcher.pending()
+    return out
+
+
+@router.get("/config")
+def get_config(emu: EmulatorDep) -> dict[str, Any]:
+    return emu.config.model_dump()
+
+
+@router.post("/config")
+def set_config(emu: EmulatorDep, changes: dict[str, Any] = Body(...)) -> dict[str, Any]:
+    try:
+        return emu.configure(changes).model_dump()
+    except ValidationError as exc:
+        raise HTTPException(422, exc.errors(include_url=False, include_context=False)) from None
+
+
+@router.post("/reset")
+def reset(emu: EmulatorDep, body: dict[str, Any] | None = Body(default=None)) -> dict[str, Any]:
+    """Clear messages, counters, pending webhooks and contacts; `{"config": true}` restores defaults too."""
+    emu.reset(config=bool((body or {}).get("config")))
+    return {"ok": True, "config": emu.config.model_dump()}
+
+
+@router.get("/messages")
+def messages(
+    emu: EmulatorDep, to: str | None = None, campaign: str | None = None, channel: str | None = None, limit: int = 100
+) -> list[dict[str, Any]]:
+    """Kept messages (the last `keep_messages`), newest first, with the payload as the client sent it."""
+    kept = emu.store.to(to if to.startswith("+") else bare(to)) if to else emu.store.all()
+    found = [
+        m for m in reversed(kept) if (campaign is None or m.campaign == campaign) and (channel is None or m.channel == channel)
+    ]
+    with emu.store.lock:
+        return [m.public() for m in found[:limit]]
+
+
+@router.post("/opt-out")
+def opt_out(emu: EmulatorDep, body: dict[str, str] = Body(...)) -> dict[str, Any]:
+    """Mark `{"number": "+1..."}` as having texted STOP: further sends to it get error 21610."""
+    with emu.store.lock:
+        emu.store.opted_out.add(body["number"])
+    return {"ok": True, "opted_out": body["number"]}

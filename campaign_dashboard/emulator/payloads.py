@@ -1,0 +1,146 @@
+"""Webhook bodies shaped like the real ones (Resend event JSON, Twilio form parameters)."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+import uuid
+from email.utils import parseaddr
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from .state import Message
+
+TWILIO_API_VERSION = "2010-04-01"
+LIST_UNSUBSCRIBE_URL = re.compile(r"<(https?://[^>]+)>")
+
+
+def iso(ts: float) -> str:
+    """Resend's timestamp style: 2024-11-22T23:41:12.126Z."""
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ts)) + f".{int(ts % 1 * 1000):03d}Z"
+
+
+def as_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else list(value)
+
+
+def bare(address: str) -> str:
+    """`Name <a@b.c>` -> `a@b.c`, lower-cased: the form addresses are counted and matched in."""
+    return parseaddr(address)[1].strip().lower()
+
+
+def header(data: dict[str, Any], name: str) -> str | None:
+    """A custom header the app put on the email, matched case-insensitively."""
+    wanted = name.lower()
+    return next((v for k, v in (data.get("headers") or {}).items() if k.lower() == wanted), None)
+
+
+def tags_of(data: dict[str, Any]) -> dict[str, str]:
+    """Send-time tags `[{"name", "value"}]` as webhook events carry them: `{name: value}`."""
+    return {t["name"]: t.get("value") for t in data.get("tags") or [] if isinstance(t, dict) and "name" in t}
+
+
+def callback_query(url: str | None) -> dict[str, str]:
+    """`?campaign=..&recipient=..` of a Twilio StatusCallback URL."""
+    if not url:
+        return {}
+    return {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+
+
+def unsubscribe_url(message: Message) -> str | None:
+    found = LIST_UNSUBSCRIBE_URL.search(header(message.data, "List-Unsubscribe") or "")
+    return found.group(1) if found else None
+
+
+def resend_event(kind: str, message: Message, detail: dict[str, Any], now: float) -> dict[str, Any]:
+    """`{"type", "created_at", "data": {...}}` for email.sent/delivered/opened/clicked/bounced/complained."""
+    data = message.data
+    body: dict[str, Any] = {
+        "created_at": iso(message.created),
+        "email_id": message.id,
+        "from": data.get("from"),
+        "to": as_list(data.get("to")),
+        "subject": data.get("subject"),
+        "tags": tags_of(data),
+    }
+    if kind == "email.bounced":
+        body["bounce"] = dict(detail["bounce"])
+    elif kind == "email.clicked":
+        body["click"] = {
+            "ipAddress": "203.0.113.7",
+            "link": detail["link"],
+            "timestamp": iso(now),
+            "userAgent": "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15",
+        }
+    elif kind == "email.received":
+        body = reply_email(message, now)
+    return {"type": kind, "created_at": iso(now), "data": body}
+
+
+def reply_email(message: Message, now: float) -> dict[str, Any]:
+    """The recipient answers: to the Reply-To (else the From) address, threaded on the app's Message-ID."""
+    data = message.data
+    reply_to = as_list(data.get("reply_to")) or [data.get("from") or ""]
+    original_id = header(data, "Message-ID")
+    headers = {"In-Reply-To": original_id, "References": original_id} if original_id else {}
+    subject = data.get("subject") or ""
+    return {
+        "email_id": str(uuid.uuid4()),
+        "created_at": iso(now),
+        "from": message.to[0],
+        "to": [bare(a) for a in reply_to],
+        "cc": [],
+        "bcc": [],
+        "subject": subject if subject.lower().startswith("re:") else f"Re: {subject}",
+        "message_id": f"<{uuid.uuid4()}@emulator.local>",
+        "headers": headers,
+        "text": "Thanks, got it!\n",
+        "attachments": [],
+    }
+
+
+def twilio_status(message: Message, status: str, error_code: int | None) -> dict[str, str]:
+    """Status callback form params (MessageStatus sent/delivered/undelivered/failed)."""
+    data = message.data
+    params = {
+        "AccountSid": data["AccountSid"],
+        "ApiVersion": TWILIO_API_VERSION,
+        "From": data.get("From") or "",
+        "MessageSid": message.id,
+        "MessageStatus": status,
+        "SmsSid": message.id,
+        "SmsStatus": status,
+        "To": message.to[0],
+    }
+    if data.get("MessagingServiceSid"):
+        params["MessagingServiceSid"] = data["MessagingServiceSid"]
+    if error_code is not None:
+        params["ErrorCode"] = str(error_code)
+    return params
+
+
+def twilio_inbound(message: Message, body: str) -> dict[str, str]:
+    """An incoming SMS from the recipient back to the number that texted them."""
+    data = message.data
+    sid = "SM" + secrets.token_hex(16)
+    params = {
+        "AccountSid": data["AccountSid"],
+        "ApiVersion": TWILIO_API_VERSION,
+        "Body": body,
+        "From": message.to[0],
+        "To": data.get("From") or "",
+        "MessageSid": sid,
+        "SmsMessageSid": sid,
+        "SmsSid": sid,
+        "SmsStatus": "received",
+        "NumMedia": "0",
+        "NumSegments": "1",
+        "FromCountry": "US",
+        "ToCountry": "US",
+    }
+    if data.get("MessagingServiceSid"):
+        params["MessagingServiceSid"] = data["MessagingServiceSid"]
+    return params
