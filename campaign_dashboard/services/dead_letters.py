@@ -38,7 +38,8 @@ def dead_letter(
             reason=reason, payload=payload, received_at=utcnow(),
         )
         .on_conflict_do_nothing(index_elements=["provider_event_id"])
+        .returning(table.c.id)
     )
-    inserted = session.execute(statement).rowcount == 1
+    inserted = session.execute(statement).first() is not None
     session.commit()
     return Outcome.DEAD_LETTER if inserted else Outcome.DUPLICATE

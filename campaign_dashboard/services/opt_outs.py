@@ -39,8 +39,9 @@ def suppress(*, session: Session, channel: str, address: str, reason: str, sourc
             reason=reason, source=source[:100], created_at=utcnow(),
         )
         .on_conflict_do_nothing(index_elements=["channel", "address"])
+        .returning(table.c.id)
     )
-    return session.execute(statement).rowcount == 1
+    return session.execute(statement).first() is not None
 
 
 def unsuppress(*, session: Session, channel: str, address: str, reasons: tuple[str, ...]) -> bool:
