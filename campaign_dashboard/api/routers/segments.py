@@ -2,6 +2,98 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from campaign_dashboard.api.deps import Reader, SessionDep, Writer
+from campaign_dashboard.models import EmailSegment
+from campaign_dashboard.services import segments as service
+from campaign_dashboard.services.segments import SegmentCreate, SegmentUpdate
 
 router = APIRouter(prefix="/api/v1/segments", tags=["segments"])
+
+
+class SegmentPublic(BaseModel):
+    id: int
+    name: str
+    kind: str
+    rules: list[dict[str, Any]]
+    match: str
+    contact_ids: list[int]
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, segment: EmailSegment, contact_ids: list[int]) -> SegmentPublic:
+        fields = segment.model_dump(include={"id", "name", "kind", "rules", "match", "created_at", "updated_at"})
+        return cls(**fields, contact_ids=contact_ids)
+
+
+class SegmentsPublic(BaseModel):
+    items: list[SegmentPublic]
+    next_cursor: str | None
+
+
+class CountPublic(BaseModel):
+    count: int
+
+
+class RulesPreview(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    rules: list[Any] = Field(default_factory=list)
+    match: str = "all"
+
+
+def _public(session, segment: EmailSegment) -> SegmentPublic:
+    members = service.member_ids(session=session, segment_ids=[segment.id])
+    return SegmentPublic.of(segment, members[segment.id])
+
+
+@router.get("", response_model=SegmentsPublic)
+def list_segments(
+    session: SessionDep,
+    _: Reader,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=service.MAX_PAGE)] = 100,
+    search: str | None = None,
+) -> SegmentsPublic:
+    page = service.list_segments(session=session, cursor=cursor, limit=limit, search=search)
+    members = service.member_ids(session=session, segment_ids=[s.id for s in page.items])
+    items = [SegmentPublic.of(s, members[s.id]) for s in page.items]
+    return SegmentsPublic(items=items, next_cursor=page.next_cursor)
+
+
+@router.post("", response_model=SegmentPublic, status_code=201)
+def create_segment(body: SegmentCreate, session: SessionDep, _: Writer) -> SegmentPublic:
+    return _public(session, service.create_segment(session=session, data=body))
+
+
+@router.post("/preview-count", response_model=CountPublic)
+def preview_count(body: RulesPreview, session: SessionDep, _: Reader) -> CountPublic:
+    """How many contacts a rule set would match, without saving it."""
+    return CountPublic(count=service.preview_count(session=session, rules=body.rules, match=body.match))
+
+
+@router.get("/{segment_id}", response_model=SegmentPublic)
+def get_segment(segment_id: int, session: SessionDep, _: Reader) -> SegmentPublic:
+    return _public(session, service.get_segment(session=session, segment_id=segment_id))
+
+
+@router.patch("/{segment_id}", response_model=SegmentPublic)
+def update_segment(segment_id: int, body: SegmentUpdate, session: SessionDep, _: Writer) -> SegmentPublic:
+    return _public(session, service.update_segment(session=session, segment_id=segment_id, data=body))
+
+
+@router.delete("/{segment_id}", status_code=204)
+def delete_segment(segment_id: int, session: SessionDep, _: Writer) -> Response:
+    service.delete_segment(session=session, segment_id=segment_id)
+    return Response(status_code=204)
+
+
+@router.get("/{segment_id}/count", response_model=CountPublic)
+def count_segment(segment_id: int, session: SessionDep, _: Reader) -> CountPublic:
+    return CountPublic(count=service.count_segment(session=session, segment_id=segment_id))
