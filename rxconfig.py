@@ -8,8 +8,15 @@ import reflex as rx
 config = rx.Config(
     app_name="campaign_dashboard",
     telemetry_enabled=False,
+    show_built_with_reflex=False,
     redis_url=os.environ.get("REFLEX_REDIS_URL") or os.environ.get("REDIS_URL") or None,
     frontend_port=int(os.environ.get("FRONTEND_PORT", "3000")),
     backend_port=int(os.environ.get("BACKEND_PORT", "8000")),
-    plugins=[rx.plugins.SitemapPlugin(), rx.plugins.RadixThemesPlugin()],
+    plugins=[
+        rx.plugins.SitemapPlugin(),
+        # The theme lives here: App(theme=...) is deprecated since Reflex 0.9.
+        rx.plugins.RadixThemesPlugin(
+            theme=rx.theme(accent_color="indigo", gray_color="slate", radius="medium")
+        ),
+    ],
 )

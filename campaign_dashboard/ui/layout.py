@@ -1,0 +1,117 @@
+"""The dashboard's frame: a sidebar with the navigation, a header with the page title.
+
+`dashboard_page` registers a page and wraps its content in the frame, so a page module only
+describes its own content.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import reflex as rx
+
+from campaign_dashboard.ui import routes
+
+APP_NAME = "Campaigns"
+
+
+def nav_link(item: routes.NavItem) -> rx.Component:
+    path = rx.State.router.url.path
+    active = (path == item.route) | (path.startswith(item.route + "/") & (item.route != "/"))
+    return rx.link(
+        rx.hstack(
+            rx.icon(item.icon, size=18),
+            rx.text(item.label, size="3"),
+            align="center",
+            spacing="3",
+            padding_x="0.75em",
+            padding_y="0.5em",
+            border_radius="var(--radius-3)",
+            width="100%",
+            background=rx.cond(active, rx.color("accent", 4), "transparent"),
+            color=rx.cond(active, rx.color("accent", 11), rx.color("gray", 12)),
+            _hover={"background": rx.color("accent", 3)},
+        ),
+        href=item.route,
+        underline="none",
+        width="100%",
+    )
+
+
+def sidebar() -> rx.Component:
+    return rx.vstack(
+        rx.hstack(
+            rx.icon("send", size=22, color=rx.color("accent", 10)),
+            rx.heading(APP_NAME, size="5"),
+            align="center",
+            spacing="2",
+            padding_x="0.75em",
+            padding_bottom="1em",
+        ),
+        *[nav_link(item) for item in routes.NAVIGATION],
+        spacing="1",
+        padding="1em",
+        width="15em",
+        min_width="15em",
+        height="100vh",
+        position="sticky",
+        top="0",
+        border_right=f"1px solid {rx.color('gray', 5)}",
+        background=rx.color("gray", 2),
+        display=["none", "none", "flex"],
+        as_="nav",
+    )
+
+
+def mobile_nav() -> rx.Component:
+    """The navigation as a row of links on narrow screens, where the sidebar is hidden."""
+    return rx.hstack(
+        *[rx.link(item.label, href=item.route, size="2") for item in routes.NAVIGATION],
+        spacing="3",
+        wrap="wrap",
+        padding="0.75em 1em",
+        border_bottom=f"1px solid {rx.color('gray', 5)}",
+        display=["flex", "flex", "none"],
+    )
+
+
+def header(title: str) -> rx.Component:
+    return rx.hstack(
+        rx.heading(title, size="7", as_="h1"),
+        rx.spacer(),
+        rx.color_mode.button(variant="ghost"),
+        align="center",
+        width="100%",
+        padding_bottom="1em",
+    )
+
+
+def shell(title: str, content: rx.Component) -> rx.Component:
+    return rx.hstack(
+        sidebar(),
+        rx.box(
+            mobile_nav(),
+            rx.box(header(title), content, padding="1.5em 2em", max_width="80em"),
+            flex="1",
+            min_width="0",
+        ),
+        spacing="0",
+        align="start",
+        width="100%",
+    )
+
+
+def dashboard_page(
+    *, route: str, title: str, on_load: rx.EventType | None = None
+) -> Callable[[Callable[[], rx.Component]], Callable[[], rx.Component]]:
+    """Register the decorated content function as a page at `route`, inside the frame."""
+
+    def decorator(content: Callable[[], rx.Component]) -> Callable[[], rx.Component]:
+        def render() -> rx.Component:
+            return shell(title, content())
+
+        render.__name__ = content.__name__
+        rx.page(route=route, title=f"{title} · {APP_NAME}", on_load=on_load)(render)
+        return render
+
+    return decorator
