@@ -1,7 +1,64 @@
-"""/api/v1/email-campaigns"""
+"""/api/v1/email-campaigns: the shared campaign routes with the email content shape."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict
+
+from campaign_dashboard.api.campaign_routes import CampaignPublic, add_campaign_routes
+from campaign_dashboard.models import Channel
 
 router = APIRouter(prefix="/api/v1/email-campaigns", tags=["email-campaigns"])
+
+
+class EmailCampaignCreate(BaseModel):
+    """Exactly one of `template_id` or `html`; `scheduled_at` with an offset (or plus `timezone`)
+    creates the campaign already scheduled."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    subject: str = ""
+    from_email: str = ""
+    reply_to: str | None = None
+    segment_id: int | None = None
+    template_id: int | None = None
+    html: str | None = None
+    text: str | None = None
+    scheduled_at: datetime | None = None
+    timezone: str | None = None
+
+
+class EmailCampaignUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = None
+    subject: str | None = None
+    from_email: str | None = None
+    reply_to: str | None = None
+    segment_id: int | None = None
+    template_id: int | None = None
+    html: str | None = None
+    text: str | None = None
+    scheduled_at: datetime | None = None
+    timezone: str | None = None
+
+
+class EmailCampaignPublic(CampaignPublic):
+    subject: str
+    from_email: str
+    reply_to: str | None
+    template_id: int | None
+    html: str | None
+    text: str | None
+
+
+add_campaign_routes(
+    router,
+    channel=Channel.EMAIL,
+    create_model=EmailCampaignCreate,
+    update_model=EmailCampaignUpdate,
+    public_model=EmailCampaignPublic,
+)

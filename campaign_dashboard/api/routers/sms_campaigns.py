@@ -1,7 +1,55 @@
-"""/api/v1/sms-campaigns"""
+"""/api/v1/sms-campaigns: the shared campaign routes with the SMS content shape."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict
+
+from campaign_dashboard.api.campaign_routes import CampaignPublic, add_campaign_routes
+from campaign_dashboard.models import Channel
 
 router = APIRouter(prefix="/api/v1/sms-campaigns", tags=["sms-campaigns"])
+
+
+class SmsCampaignCreate(BaseModel):
+    """`from_number` is an E.164 number, a Messaging Service SID or an alphanumeric sender id
+    (the configured sender when empty)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    body: str = ""
+    from_number: str | None = None
+    segment_id: int | None = None
+    scheduled_at: datetime | None = None
+    timezone: str | None = None
+
+
+class SmsCampaignUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = None
+    body: str | None = None
+    from_number: str | None = None
+    segment_id: int | None = None
+    scheduled_at: datetime | None = None
+    timezone: str | None = None
+
+
+class SmsCampaignPublic(CampaignPublic):
+    body: str
+    from_number: str | None
+    encoding: str  # "gsm7" or "ucs2", for the body as a sample contact gets it
+    segments_per_message: int
+    characters: int
+
+
+add_campaign_routes(
+    router,
+    channel=Channel.SMS,
+    create_model=SmsCampaignCreate,
+    update_model=SmsCampaignUpdate,
+    public_model=SmsCampaignPublic,
+)

@@ -1,0 +1,238 @@
+"""The routes both campaign routers share: list, CRUD, lifecycle actions, recipients and stats.
+
+`add_campaign_routes` registers them on a channel's router; each channel module only declares its
+request and response shapes. Routes stay thin: they call `services.campaigns` and, after start,
+resume and schedule, queue the send work (the scheduler tick is the safety net if that fails).
+"""
+
+import logging
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query, Response
+from pydantic import BaseModel, ConfigDict
+
+from campaign_dashboard.api.deps import Reader, SessionDep, Writer
+from campaign_dashboard.models import Channel
+from campaign_dashboard.services import campaigns as service
+from campaign_dashboard.services.lifecycle import USER_ACTIONS, Action
+
+log = logging.getLogger(__name__)
+
+MAX_LIMIT = 500
+
+
+class CampaignPublic(BaseModel):
+    """What every campaign read carries; the channel modules add their content fields."""
+
+    id: int
+    channel: str
+    name: str
+    status: str
+    status_reason: str | None
+    allowed_actions: list[str]
+    can_edit: bool
+    can_delete: bool
+    can_archive: bool
+    segment_id: int | None
+    scheduled_at: datetime | None
+    started_at: datetime | None
+    completed_at: datetime | None
+    archived_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    last_activity_at: datetime
+    recipients: int
+    processed: int
+    sent: int
+    delivered: int
+    failed: int
+    opened: int
+    unique_opens: int
+    clicked: int
+    unique_clicks: int
+    bounced: int
+    complained: int
+    unsubscribed: int
+    replied: int
+    progress: float
+
+
+class ScheduleRequest(BaseModel):
+    """A time with an offset (`2030-01-31T09:00:00+01:00`), or a naive time plus an IANA timezone.
+    Without a body, the time already stored on the campaign is used."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    scheduled_at: datetime | None = None
+    timezone: str | None = None
+
+
+class RecipientPublic(BaseModel):
+    id: int
+    contact_id: int | None
+    address: str
+    status: str
+    provider_message_id: str | None
+    attempts: int
+    last_error: str | None
+    updated_at: datetime
+
+
+class RecipientsPage(BaseModel):
+    items: list[RecipientPublic]
+    next_cursor: str | None
+
+
+class CampaignStats(BaseModel):
+    status: str
+    recipients: int
+    processed: int
+    sent: int
+    delivered: int
+    failed: int
+    opened: int
+    unique_opens: int
+    clicked: int
+    unique_clicks: int
+    bounced: int
+    complained: int
+    unsubscribed: int
+    replied: int
+    progress: float
+
+
+def add_campaign_routes(
+    router: APIRouter,
+    *,
+    channel: Channel,
+    create_model: type[BaseModel],
+    update_model: type[BaseModel],
+    public_model: type[CampaignPublic],
+) -> None:
+    """Register the shared campaign routes for `channel` on `router`."""
+
+    class CampaignsPage(BaseModel):
+        items: list[public_model]  # type: ignore[valid-type]
+        next_cursor: str | None
+
+    CampaignsPage.__name__ = f"{public_model.__name__}Page"
+
+    def public(campaign: Any) -> Any:
+        return public_model(**service.to_dict(campaign, channel))
+
+    @router.get("", response_model=CampaignsPage)
+    def list_campaigns(
+        session: SessionDep,
+        _: Reader,
+        status: Annotated[str | None, Query(description="one status or a comma-separated list")] = None,
+        cursor: str | None = None,
+        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
+        search: str | None = None,
+        archived: Annotated[bool, Query(description="true lists only archived campaigns")] = False,
+    ) -> Any:
+        page = service.list_campaigns(session=session, channel=channel, status=status, search=search,
+                                      cursor=cursor, limit=limit, archived=archived)
+        return CampaignsPage(items=[public(c) for c in page.items], next_cursor=page.next_cursor)
+
+    @router.post("", response_model=public_model, status_code=201)
+    def create_campaign(body: create_model, session: SessionDep, _: Writer) -> Any:  # type: ignore[valid-type]
+        campaign = service.create(session=session, channel=channel, data=body.model_dump())
+        if campaign.scheduled_at is not None:
+            _queue_scheduled_start(channel, campaign)
+        return public(campaign)
+
+    @router.get("/{campaign_id}", response_model=public_model)
+    def get_campaign(campaign_id: int, session: SessionDep, _: Reader) -> Any:
+        return public(service.get(session=session, channel=channel, campaign_id=campaign_id))
+
+    @router.patch("/{campaign_id}", response_model=public_model)
+    def update_campaign(campaign_id: int, body: update_model, session: SessionDep, _: Writer) -> Any:  # type: ignore[valid-type]
+        changes = body.model_dump(exclude_unset=True)
+        campaign = service.update(session=session, channel=channel, campaign_id=campaign_id, changes=changes)
+        if "scheduled_at" in changes and campaign.status == "scheduled":
+            _queue_scheduled_start(channel, campaign)
+        return public(campaign)
+
+    @router.delete("/{campaign_id}", status_code=204)
+    def delete_campaign(campaign_id: int, session: SessionDep, _: Writer) -> Response:
+        service.delete(session=session, channel=channel, campaign_id=campaign_id)
+        return Response(status_code=204)
+
+    for action in USER_ACTIONS:
+        _add_action_route(router, channel, action, public_model, public)
+
+    @router.post("/{campaign_id}/archive", response_model=public_model)
+    def archive_campaign(campaign_id: int, session: SessionDep, _: Writer) -> Any:
+        return public(service.archive(session=session, channel=channel, campaign_id=campaign_id))
+
+    @router.post("/{campaign_id}/duplicate", response_model=public_model, status_code=201)
+    def duplicate_campaign(campaign_id: int, session: SessionDep, _: Writer) -> Any:
+        return public(service.duplicate(session=session, channel=channel, campaign_id=campaign_id))
+
+    @router.get("/{campaign_id}/recipients", response_model=RecipientsPage)
+    def list_recipients(
+        campaign_id: int,
+        session: SessionDep,
+        _: Reader,
+        status: Annotated[str | None, Query(description="one status or a comma-separated list")] = None,
+        cursor: str | None = None,
+        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
+    ) -> RecipientsPage:
+        page = service.recipients_page(session=session, channel=channel, campaign_id=campaign_id,
+                                       status=status, cursor=cursor, limit=limit)
+        items = [RecipientPublic(**r.model_dump()) for r in page.items]
+        return RecipientsPage(items=items, next_cursor=page.next_cursor)
+
+    @router.get("/{campaign_id}/stats", response_model=CampaignStats)
+    def campaign_stats(campaign_id: int, session: SessionDep, _: Reader) -> CampaignStats:
+        return CampaignStats(**service.stats(session=session, channel=channel, campaign_id=campaign_id))
+
+
+def _add_action_route(router: APIRouter, channel: Channel, action: Action, public_model, public) -> None:
+    def run(session, campaign_id: int, when=None, zone=None) -> Any:
+        campaign = service.apply_action(session=session, channel=channel, campaign_id=campaign_id,
+                                        action=action, scheduled_at=when, timezone=zone)
+        if action in (Action.START, Action.RESUME):
+            _queue_sending(channel, campaign.id)
+        elif action is Action.SCHEDULE:
+            _queue_scheduled_start(channel, campaign)
+        return public(campaign)
+
+    if action is Action.SCHEDULE:
+
+        def act(
+            campaign_id: int,
+            session: SessionDep,
+            _: Writer,
+            body: Annotated[ScheduleRequest | None, Body()] = None,
+        ) -> Any:
+            return run(session, campaign_id, body.scheduled_at if body else None, body.timezone if body else None)
+
+    else:
+
+        def act(campaign_id: int, session: SessionDep, _: Writer) -> Any:
+            return run(session, campaign_id)
+
+    name = f"{action.value}_{channel.value}_campaign"
+    router.add_api_route(f"/{{campaign_id}}/{action.value}", act, methods=["POST"], response_model=public_model,
+                         summary=f"{action.value.capitalize()} the campaign", name=name, operation_id=name)
+
+
+def _queue_sending(channel: Channel, campaign_id: int) -> None:
+    """Queue the first batches; if the queue is unreachable the scheduler tick will do it."""
+    try:
+        from campaign_dashboard.tasks.sending import kick
+
+        kick(channel.value, campaign_id)
+    except Exception:  # noqa: BLE001 - the status change stands; the tick recovers
+        log.exception("could not queue sending of %s campaign %s; the tick will pick it up", channel, campaign_id)
+
+
+def _queue_scheduled_start(channel: Channel, campaign: Any) -> None:
+    try:
+        from campaign_dashboard.tasks.sending import schedule
+
+        schedule(channel.value, campaign.id, campaign.scheduled_at)
+    except Exception:  # noqa: BLE001 - the tick starts due campaigns anyway
+        log.exception("could not queue the scheduled start of %s campaign %s", channel, campaign.id)
