@@ -30,6 +30,7 @@ from campaign_dashboard.services.suppressions import (
 )
 
 CHUNK_SIZE = 1000
+MAX_FILE_BYTES = 50 * 1024 * 1024  # about 500,000 contacts; larger lists can be split
 TAG_SEPARATORS = re.compile(r"[;|]")
 ATTRIBUTE_PREFIX = "attributes."
 
@@ -122,6 +123,10 @@ def import_contacts_csv(
 
 
 def _decode(data: bytes) -> str:
+    if len(data) > MAX_FILE_BYTES:
+        raise _file_error(
+            f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; split it into smaller files."
+        )
     if not data.strip():
         raise _file_error("The file is empty: it needs a header row and at least one contact.")
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -200,8 +205,7 @@ def _columns(header: list[str], header_line: int) -> list[tuple[str, str] | None
         columns.append(column)
     names = {c[1] for c in columns if c and c[0] == "field"}
     if not names & {"email", "phone"}:
-        looks_like_data = any("@" in cell or re.fullmatch(r"\s*\+?[\d\s().-]{7,}", cell) for cell in header)
-        if looks_like_data:
+        if any("@" in cell or re.fullmatch(r"\s*\+?[\d\s().-]{7,}", cell) for cell in header):
             raise _file_error(
                 f"Line {header_line} looks like a contact, not a header: add a first line naming the"
                 " columns, e.g. email,phone,first_name,last_name,timezone,tags."

@@ -28,7 +28,7 @@ class SegmentPublic(BaseModel):
 
     @classmethod
     def of(cls, segment: EmailSegment, contact_ids: list[int]) -> SegmentPublic:
-        fields = segment.model_dump(include={"id", "name", "kind", "rules", "match", "created_at", "updated_at"})
+        fields = segment.model_dump(exclude={"resend_segment_id"})
         return cls(**fields, contact_ids=contact_ids)
 
 
