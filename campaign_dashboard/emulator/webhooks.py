@@ -10,6 +10,7 @@ Pending work is bounded: past `MAX_PENDING` new messages get no events (`webhook
 from __future__ import annotations
 
 import heapq
+import http.client
 import itertools
 import json
 import logging
@@ -22,11 +23,11 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-import httpx
 from svix.webhooks import Webhook
 from twilio.request_validator import RequestValidator
 
 from . import payloads, world
+from .http import Poster
 from .state import Message
 
 if TYPE_CHECKING:
@@ -144,15 +145,16 @@ class Dispatcher:
 
     # -- sender threads --------------------------------------------------------------------------
     def _send(self, jobs: queue.Queue[Job | None]) -> None:
-        with httpx.Client(timeout=5.0, trust_env=False) as http:
-            while (job := jobs.get()) is not None:
-                try:
-                    self._deliver(http, job)
-                except Exception:  # noqa: BLE001 - the world must keep turning whatever happens
-                    log.exception("emulator: webhook job %s failed", job.kind)
+        poster = Poster()
+        while (job := jobs.get()) is not None:
+            try:
+                self._deliver(poster, job)
+            except Exception:  # noqa: BLE001 - the world must keep turning whatever happens
+                log.exception("emulator: webhook job %s failed", job.kind)
+        poster.close()
 
-    def _deliver(self, http: httpx.Client, job: Job) -> None:
-        if job.generation != self._generation:
+    def _deliver(self, poster: Poster, job: Job) -> None:
+        if job.generation != self._generation or self._stopped:
             return
         if job.attempt == 0:
             self._happen(job)
@@ -164,13 +166,13 @@ class Dispatcher:
         url, body, headers = job.request
         error = None
         try:
-            response = http.post(url, content=body, headers=headers)
-            if response.is_success:
+            status, content = poster.post(url, body, headers)
+            if 200 <= status < 300:
                 with self.emu.store.lock:
                     self.emu.store.stats.webhooks_sent += 1
                 return
-            error = f"{job.kind} -> {url}: HTTP {response.status_code} {response.text[:200]}"
-        except httpx.HTTPError as exc:
+            error = f"{job.kind} -> {url}: HTTP {status} {content[:200].decode(errors='replace')}"
+        except (OSError, http.client.HTTPException) as exc:
             error = f"{job.kind} -> {url}: {exc.__class__.__name__}: {exc}"
         if job.attempt < self.emu.config.webhook_retries:
             self._retry(job)
