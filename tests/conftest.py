@@ -53,7 +53,7 @@ def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture(scope="session")
-def postgres_url(worker_id: str) -> Iterator[str]:
+def postgresql_url(worker_id: str) -> Iterator[str]:
     reason = _postgres_unavailable_reason()
     if reason:
         pytest.skip(reason)
