@@ -1,0 +1,162 @@
+"""Demo data: an empty database gets believable data in every status, exactly once."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import phonenumbers
+import pytest
+from sqlalchemy import func
+from sqlmodel import Session, SQLModel, select
+
+from campaign_dashboard.db import make_engine
+from campaign_dashboard.models import (
+    CampaignStatus,
+    Contact,
+    ContactTag,
+    EmailCampaign,
+    EmailCampaignRecipient,
+    EmailSegment,
+    EmailSegmentContact,
+    EmailTemplate,
+    RecipientStatus,
+    SmsCampaign,
+    SmsCampaignRecipient,
+    Suppression,
+    User,
+)
+from campaign_dashboard.services.seed import DELIVERED_STATUSES, SENT_STATUSES, seed_demo
+from campaign_dashboard.services.users import authenticate
+from tests import conftest as root_conftest
+
+if not hasattr(root_conftest, "postgresql_url"):  # tests/conftest.py asks for this name; alias it
+
+    @pytest.fixture(scope="session")
+    def postgresql_url(postgres_url: str) -> str:
+        return postgres_url
+
+
+CHANNELS = ((EmailCampaign, EmailCampaignRecipient), (SmsCampaign, SmsCampaignRecipient))
+
+
+def count(session: Session, model) -> int:
+    return session.exec(select(func.count()).select_from(model)).one()
+
+
+@pytest.fixture
+def seeded(session: Session) -> Session:
+    assert seed_demo(session=session, contacts=400, create_admin=True) is not None
+    return session
+
+
+def test_every_campaign_status_is_shown_on_both_channels(seeded):
+    for campaign_model, _ in CHANNELS:
+        statuses = {c.status for c in seeded.exec(select(campaign_model)).all()}
+        assert statuses == {s.value for s in CampaignStatus}
+
+
+def test_counters_agree_with_the_recipient_ledger(seeded):
+    for campaign_model, recipient_model in CHANNELS:
+        for campaign in seeded.exec(select(campaign_model)).all():
+            ledger = Counter(
+                seeded.exec(
+                    select(recipient_model.status).where(recipient_model.campaign_id == campaign.id)
+                ).all()
+            )
+            c = campaign
+            assert c.recipients == sum(ledger.values()), c.name
+            assert c.sent == sum(ledger[s] for s in SENT_STATUSES), c.name
+            assert c.delivered == sum(ledger[s] for s in DELIVERED_STATUSES), c.name
+            assert c.failed == ledger[RecipientStatus.FAILED], c.name
+            assert c.bounced == ledger[RecipientStatus.BOUNCED], c.name
+            assert c.unique_opens == ledger[RecipientStatus.OPENED] + ledger[RecipientStatus.CLICKED], c.name
+            assert c.unique_clicks == ledger[RecipientStatus.CLICKED], c.name
+            assert c.processed == c.recipients - ledger[RecipientStatus.PENDING], c.name
+            # and plausible among themselves
+            assert c.delivered + c.bounced <= c.sent, c.name
+            assert c.sent + c.failed <= c.processed <= c.recipients, c.name
+            assert c.unique_clicks <= c.unique_opens <= c.delivered, c.name
+            assert c.unique_opens <= c.opened and c.unique_clicks <= c.clicked, c.name
+            assert max(c.complained, c.unsubscribed, c.replied) <= c.delivered, c.name
+
+
+def test_campaigns_have_the_data_their_status_implies(seeded):
+    for campaign_model, _ in CHANNELS:
+        for c in seeded.exec(select(campaign_model)).all():
+            if c.status in (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED):
+                assert c.recipients == 0 and c.started_at is None, c.name
+            else:
+                assert c.recipients > 0 and c.started_at is not None, c.name
+            if c.status == CampaignStatus.SCHEDULED:
+                assert c.scheduled_at is not None and c.scheduled_at > c.created_at, c.name
+            if c.status == CampaignStatus.SENT:
+                assert c.processed == c.recipients and c.sent > 0 and c.delivered > 0, c.name
+            if c.status in (CampaignStatus.SENDING, CampaignStatus.PAUSED):
+                assert 0 < c.processed < c.recipients, c.name
+            if c.status == CampaignStatus.FAILED:
+                assert c.status_reason, c.name
+
+
+def test_contacts_look_real_but_cannot_reach_anyone(seeded):
+    contacts = seeded.exec(select(Contact)).all()
+    assert len(contacts) == 400
+    assert len({c.email for c in contacts}) == 400
+    for c in contacts:
+        assert c.email.endswith(("@example.com", "@example.org"))
+        assert c.first_name and c.last_name and c.timezone.startswith("America/")
+        assert {"plan", "city"} <= set(c.attributes)
+        if c.phone:
+            number = phonenumbers.parse(c.phone)
+            assert phonenumbers.is_valid_number(number) and c.phone[5:9] == "5550"  # 555-01XX: fictional
+    tags = set(seeded.exec(select(ContactTag.tag)).all())
+    assert {"vip", "newsletter", "trial"} <= tags
+
+
+def test_nobody_suppressed_is_among_the_recipients(seeded):
+    for channel, recipient_model in (("email", EmailCampaignRecipient), ("sms", SmsCampaignRecipient)):
+        suppressed = set(seeded.exec(select(Suppression.address).where(Suppression.channel == channel)).all())
+        addresses = set(seeded.exec(select(recipient_model.address)).all())
+        assert suppressed and addresses and not (suppressed & addresses)
+
+
+def test_segments_and_templates_exist(seeded):
+    segments = seeded.exec(select(EmailSegment)).all()
+    assert {s.kind for s in segments} == {"rules", "static"}
+    assert count(seeded, EmailSegmentContact) > 0
+    assert count(seeded, EmailTemplate) >= 1
+    assert any(c.template_id for c in seeded.exec(select(EmailCampaign)).all())
+
+
+def test_seeding_twice_changes_nothing(seeded):
+    before = {m.__name__: count(seeded, m) for m in (Contact, EmailCampaign, SmsCampaign, EmailCampaignRecipient)}
+    assert seed_demo(session=seeded, contacts=400) is None
+    after = {m.__name__: count(seeded, m) for m in (Contact, EmailCampaign, SmsCampaign, EmailCampaignRecipient)}
+    assert before == after
+
+
+def test_the_demo_admin_can_log_in(seeded):
+    assert authenticate(session=seeded, email="admin@example.com", password="admin").role == "admin"
+
+
+def test_no_demo_admin_outside_development(session):
+    # the test suite runs with ENV=test
+    seed_demo(session=session, contacts=50)
+    assert session.exec(select(User)).all() == []
+
+
+def test_the_same_seed_gives_the_same_data(tmp_path):
+    def snapshot(n: int) -> list[tuple]:
+        engine = make_engine(f"sqlite:///{tmp_path}/seed{n}.db")
+        SQLModel.metadata.create_all(engine)
+        with Session(engine) as session:
+            seed_demo(session=session, contacts=200, create_admin=False)
+            rows = [
+                (c.name, c.status, c.recipients, c.sent, c.delivered, c.opened, c.clicked, c.replied)
+                for model, _ in CHANNELS
+                for c in session.exec(select(model).order_by(model.id)).all()
+            ]
+            rows += session.exec(select(Contact.email, Contact.phone).order_by(Contact.id)).all()
+        engine.dispose()
+        return rows
+
+    assert snapshot(1) == snapshot(2)
