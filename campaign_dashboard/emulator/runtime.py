@@ -15,7 +15,7 @@ from .webhooks import Dispatcher
 
 class Emulator:
     def __init__(self, config: EmulatorConfig, credentials: Credentials) -> None:
-        self.config = config
+        self.config = self.initial = config
         self.credentials = credentials
         self.rng = random.Random(config.seed)
         self.store = Store(config.keep_messages)
@@ -35,10 +35,11 @@ class Emulator:
         return self.config
 
     def reset(self, config: bool = False) -> None:
-        """Forget messages, counters, pending webhooks, contacts; the config too when asked."""
+        """Forget messages, counters, pending webhooks, contacts; the config too (back to the
+        one it started with) when asked."""
         if config:
-            self.config = EmulatorConfig(webhook_url=self.config.webhook_url)
-            self.configure({})
+            self.config = self.initial
+            self.configure({"seed": self.initial.seed})
         self.dispatcher.clear()
         self.store.reset()
         self.directory.reset()
