@@ -199,7 +199,10 @@ def _apply_to_message(
     new_status = STATUS_BY_TYPE.get(kind)
     if new_status and outranks(new_status, sent.status):
         values["status"] = new_status
-    session.execute(update(SentEmail).where(SentEmail.id == sent.id).values(**values))
+    session.execute(
+        update(SentEmail).where(SentEmail.id == sent.id).values(**values)
+        .execution_options(synchronize_session=False)
+    )
     if new_status and sent.recipient_id is not None:
         set_recipient_status(
             session=session, recipient_id=sent.recipient_id, status=new_status, now=now,
@@ -225,6 +228,7 @@ def set_recipient_status(
             EmailCampaignRecipient.status.in_(statuses_below(status)),
         )
         .values(**values)
+        .execution_options(synchronize_session=False)
     )
     return session.execute(statement).rowcount == 1
 

@@ -66,7 +66,10 @@ def bump_campaign(
         raise ValueError(f"not campaign counters: {sorted(unknown)}")
     values = {name: getattr(model, name) + n for name, n in counters.items() if n}
     values["last_activity_at"] = now
-    session.execute(update(model).where(model.id == campaign_id).values(**values))
+    session.execute(
+        update(model).where(model.id == campaign_id).values(**values)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def bump_minute(

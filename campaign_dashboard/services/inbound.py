@@ -137,7 +137,7 @@ def apply_inbound_email(*, session: Session, email: InboundEmailIn) -> Outcome:
 
 def dsn_reason(email: InboundEmailIn) -> str | None:
     """Why this looks like a bounce notice rather than a person's reply, or None."""
-    local = _bare(email.from_address).partition("@")[0]
+    local = _bare(email.from_address).partition("@")[0].lower()
     if local in DSN_SENDERS:
         return f"bounce notification (DSN) from {local}"
     content_type = (email.content_type or "").lower()
@@ -192,8 +192,9 @@ def _fail(*, session: Session, email: InboundEmailIn, reason: str) -> Outcome:
 
 
 def _bare(address: str) -> str:
+    """The address without display name; case kept (the reply token is case-sensitive)."""
     parsed = getaddresses([address or ""])
-    return (parsed[0][1] if parsed and parsed[0][1] else (address or "")).strip().lower()
+    return (parsed[0][1] if parsed and parsed[0][1] else (address or "")).strip()
 
 
 # ---------------------------------------------------------------- SMS keywords

@@ -50,7 +50,7 @@ def unsuppress(*, session: Session, channel: str, address: str, reasons: tuple[s
         Suppression.channel == str(channel),
         Suppression.address == normalise_address(channel, address),
         Suppression.reason.in_(reasons),
-    )
+    ).execution_options(synchronize_session=False)
     return session.execute(statement).rowcount > 0
 
 
@@ -64,6 +64,7 @@ def set_email_status(
         update(Contact)
         .where(Contact.id == contact_id, Contact.email_status.in_(replaces))
         .values(email_status=status, updated_at=now)
+        .execution_options(synchronize_session=False)
     )
     return session.execute(statement).rowcount == 1
 
@@ -75,6 +76,7 @@ def set_sms_status_by_phone(*, session: Session, phone: str, status: str, now: d
         update(Contact)
         .where(Contact.phone == phone.strip(), Contact.sms_status == other)
         .values(sms_status=status, updated_at=now)
+        .execution_options(synchronize_session=False)
     )
     return session.execute(statement).rowcount
 

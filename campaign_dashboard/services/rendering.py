@@ -116,7 +116,10 @@ class CompiledTemplate:
     """One template compiled once; `render` it per recipient."""
 
     def __init__(self, source: str, *, field: str, html: bool = False) -> None:
-        validate_template(source, field=field, html=html)
+        try:
+            validate_template(source, field=field, html=html)
+        except ValidationFailed as exc:  # saved before validation existed: fail the send, readably
+            raise RenderError(exc.message, details=exc.details) from None
         self.field = field
         self._template = (_HTML_ENV if html else _TEXT_ENV).from_string(source or "")
 

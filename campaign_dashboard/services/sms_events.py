@@ -107,6 +107,7 @@ def apply_sms_status(*, session: Session, event: SmsStatusIn) -> Outcome:
                 SmsCampaignRecipient.status.in_(statuses_below(new_status)),
             )
             .values(**values)
+            .execution_options(synchronize_session=False)
         )
     count_event(
         session=session, channel=Channel.SMS, campaign_id=recipient.campaign_id,

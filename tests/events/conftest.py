@@ -167,9 +167,3 @@ def post_twilio(client: TestClient, path: str, params: dict[str, str], *, token:
 def minutes_ago(n: int) -> datetime:
     return utcnow() - timedelta(minutes=n)
 
-
-@pytest.fixture(scope="session")
-def postgresql_url(postgres_url: str) -> str:
-    """tests/conftest.py parametrizes `database_url` as "postgresql" but names the fixture
-    `postgres_url`; this alias makes the PostgreSQL half run (until conftest is fixed)."""
-    return postgres_url

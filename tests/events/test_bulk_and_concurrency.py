@@ -1,0 +1,146 @@
+"""Counters stay exact: 10,000 events with 10% duplicates in random order, and concurrent workers."""
+
+from __future__ import annotations
+
+import random
+import threading
+import uuid
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from sqlmodel import Session, select
+
+from campaign_dashboard.models import (
+    CampaignStatsMinute,
+    EmailCampaign,
+    EmailCampaignRecipient,
+    SentEmail,
+    utcnow,
+)
+from campaign_dashboard.services.dead_letters import Outcome
+from campaign_dashboard.services.email_events import EmailEventIn, EmailEventType, apply_email_event
+from campaign_dashboard.services.event_precedence import rank
+from tests.events.conftest import make_sent_email
+from tests.factories import make_contact, make_email_campaign
+
+T = EmailEventType
+STATUS = {T.DELIVERED: "delivered", T.OPENED: "opened", T.CLICKED: "clicked", T.BOUNCED: "bounced",
+          T.COMPLAINED: "complained"}
+
+
+def generate(sents: list[SentEmail], rng: random.Random, total: int) -> tuple[list[EmailEventIn], dict]:
+    """`total` events, 10% of them replays of others, plus the counters they must produce."""
+    unique: list[EmailEventIn] = []
+    base = utcnow() - timedelta(minutes=30)
+    while len(unique) < total * 9 // 10:
+        sent = rng.choice(sents)
+        kind = rng.choices([T.DELIVERED, T.OPENED, T.CLICKED, T.BOUNCED, T.COMPLAINED],
+                           weights=[30, 40, 20, 6, 4])[0]
+        unique.append(EmailEventIn(
+            provider_event_id=f"msg_{uuid.uuid4().hex}", type=kind,
+            provider_message_id=sent.provider_message_id,
+            occurred_at=base + timedelta(seconds=rng.randrange(1800)),
+            link="https://example.com/x" if kind == T.CLICKED else None,
+            hard_bounce=rng.random() < 0.5,
+        ))
+    events = unique + rng.sample(unique, total - len(unique))
+    rng.shuffle(events)
+
+    per_message: dict[str, Counter] = {}
+    for e in unique:
+        per_message.setdefault(e.provider_message_id, Counter())[e.type] += 1
+    expected = Counter()
+    final_status = {}
+    for message_id, kinds in per_message.items():
+        expected["delivered"] += bool(kinds[T.DELIVERED])
+        expected["opened"] += kinds[T.OPENED]
+        expected["unique_opens"] += bool(kinds[T.OPENED])
+        expected["clicked"] += kinds[T.CLICKED]
+        expected["unique_clicks"] += bool(kinds[T.CLICKED])
+        expected["bounced"] += bool(kinds[T.BOUNCED])
+        expected["complained"] += bool(kinds[T.COMPLAINED])
+        final_status[message_id] = max((STATUS[k] for k in kinds), key=rank)
+    return events, {"counters": expected, "status": final_status, "unique": len(unique)}
+
+
+def assert_exact(session: Session, campaign_id: int, expected: dict) -> None:
+    session.expire_all()
+    campaign = session.get(EmailCampaign, campaign_id)
+    for name, value in expected["counters"].items():
+        assert getattr(campaign, name) == value, name
+    statuses = dict(session.exec(
+        select(SentEmail.provider_message_id, EmailCampaignRecipient.status)
+        .join(EmailCampaignRecipient, EmailCampaignRecipient.id == SentEmail.recipient_id)
+    ).all())
+    for message_id, status in expected["status"].items():
+        assert statuses[message_id] == status
+    buckets = Counter()
+    for metric, count in session.exec(
+        select(CampaignStatsMinute.metric, CampaignStatsMinute.count)
+        .where(CampaignStatsMinute.campaign_id == campaign_id)
+    ):
+        buckets[metric] += count
+    for name in ("delivered", "opened", "unique_opens", "clicked", "unique_clicks", "bounced", "complained"):
+        assert buckets[name] == expected["counters"][name], f"bucket {name}"
+
+
+def make_campaign_with_sends(session: Session, n: int) -> tuple[int, list[SentEmail]]:
+    campaign = make_email_campaign(session, status="sending")
+    sents = [make_sent_email(session, campaign=campaign) for _ in range(n)]
+    return campaign.id, sents
+
+
+def test_ten_thousand_events_with_ten_percent_duplicates_in_random_order_give_exact_counters(session):
+    campaign_id, sents = make_campaign_with_sends(session, 500)
+    events, expected = generate(sents, random.Random(42), 10_000)
+    outcomes = Counter(apply_email_event(session=session, event=e) for e in events)
+    assert outcomes == {Outcome.APPLIED: expected["unique"], Outcome.DUPLICATE: 10_000 - expected["unique"]}
+    assert_exact(session, campaign_id, expected)
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_events_for_one_campaign_applied_from_several_threads_give_exact_counters(engine, session):
+    campaign_id, sents = make_campaign_with_sends(session, 40)
+    events, expected = generate(sents, random.Random(3), 2_000)
+    errors: list[BaseException] = []
+    outcomes: Counter = Counter()
+    lock = threading.Lock()
+
+    def worker(chunk: list[EmailEventIn]) -> None:
+        try:
+            with Session(engine, expire_on_commit=False) as own:
+                for event in chunk:
+                    outcome = apply_email_event(session=own, event=event)
+                    with lock:
+                        outcomes[outcome] += 1
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    # Every event goes to two threads, so identical deliveries also race each other.
+    threads = [threading.Thread(target=worker, args=(events[i::4] + events[(i + 1) % 4::4],)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    assert outcomes[Outcome.APPLIED] == expected["unique"]
+    assert_exact(session, campaign_id, expected)
+
+
+def test_reordered_events_end_in_the_same_state_as_ordered_ones(session):
+    contact = make_contact(session)
+    sent = make_sent_email(session, contact=contact)
+    at = utcnow()
+    ordered = [
+        EmailEventIn(f"e{i}", kind, sent.provider_message_id, at + timedelta(seconds=i))
+        for i, kind in enumerate([T.SENT, T.DELIVERED, T.OPENED, T.CLICKED, T.OPENED])
+    ]
+    for event in reversed(ordered):
+        apply_email_event(session=session, event=event)
+    session.expire_all()
+    row = session.get(SentEmail, sent.id)
+    assert row.status == "clicked" and row.open_count == 2 and row.click_count == 1
+    assert row.delivered_at == ordered[1].occurred_at
+    assert row.first_opened_at == ordered[2].occurred_at  # the earliest open, though it came last
+    assert session.get(EmailCampaignRecipient, sent.recipient_id).status == "clicked"
