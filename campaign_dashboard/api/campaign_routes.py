@@ -207,7 +207,9 @@ def _add_action_route(router: APIRouter, channel: Channel, action: Action, publi
             _: Writer,
             body: Annotated[ScheduleRequest | None, Body()] = None,
         ) -> Any:
-            return run(session, campaign_id, body.scheduled_at if body else None, body.timezone if body else None)
+            if body is None:
+                return run(session, campaign_id)
+            return run(session, campaign_id, body.scheduled_at, body.timezone)
 
     else:
 

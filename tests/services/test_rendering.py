@@ -145,3 +145,9 @@ def test_compiling_once_makes_500_renders_fast():
     assert rendered[499].subject == "Hi N499"
     assert time.perf_counter() - started < 2.0
     assert rendering.compile_email("Hi", "<p/>", None) is rendering.compile_email("Hi", "<p/>", None)
+
+
+def test_a_stored_template_with_a_syntax_error_fails_at_send_time_as_a_render_error():
+    with pytest.raises(RenderError) as err:
+        rendering.compile_email(subject="Hi", html="<p>{% if x %}</p>", text=None)
+    assert err.value.details[0]["field"] == "html"
