@@ -86,3 +86,40 @@ def test_an_sms_unsubscribe_link_opts_the_number_out(session, settings_env):
     assert session.get(Contact, recipient.contact_id).sms_status == "opted_out"
     assert session.get(SmsCampaign, recipient.campaign_id).unsubscribed == 1
     assert session.exec(select(Suppression.channel, Suppression.address)).all() == [("sms", recipient.address)]
+
+
+def test_after_unsubscribe_hard_bounce_and_stop_the_next_campaign_skips_them(client, session):
+    from campaign_dashboard.models import Channel, EmailSegmentContact, SmsCampaignRecipient
+    from campaign_dashboard.services.audience import snapshot_audience
+    from tests.events.conftest import post_resend, post_twilio, resend_event
+    from tests.factories import make_contact, make_email_campaign, make_segment, make_sms_campaign, random_phone
+
+    keep, leaver, bouncer = (make_contact(session, phone=random_phone()) for _ in range(3))
+    first = make_email_campaign(session, status="sending")
+    sent_leaver = make_sent_email(session, campaign=first, contact=leaver)
+    sent_bouncer = make_sent_email(session, campaign=first, contact=bouncer)
+    stopper = make_sms_recipient(session, contact=keep)
+
+    path = unsubscribe_url(contact_id=leaver.id, campaign_id=first.id).removeprefix(BASE_URL)
+    assert client.post(path).status_code == 200
+    assert post_resend(client, resend_event("email.bounced", sent_bouncer)).status_code == 200
+    stop = {"MessageSid": "SMstop1", "From": stopper.address, "To": "+15005550006", "Body": "STOP"}
+    assert post_twilio(client, "/webhooks/twilio/inbound", stop).status_code == 200
+    assert sent_leaver.id
+
+    segment = make_segment(session, kind="static")
+    session.add_all([EmailSegmentContact(segment_id=segment.id, contact_id=c.id) for c in (keep, leaver, bouncer)])
+    session.commit()
+    email_next = make_email_campaign(session, segment_id=segment.id)
+    sms_next = make_sms_campaign(session, segment_id=segment.id)
+    snapshot_audience(session=session, channel=Channel.EMAIL, campaign=email_next)
+    snapshot_audience(session=session, channel=Channel.SMS, campaign=sms_next)
+    session.commit()
+    from campaign_dashboard.models import EmailCampaignRecipient
+
+    emails = session.exec(select(EmailCampaignRecipient.contact_id).where(
+        EmailCampaignRecipient.campaign_id == email_next.id)).all()
+    texts = session.exec(select(SmsCampaignRecipient.contact_id).where(
+        SmsCampaignRecipient.campaign_id == sms_next.id)).all()
+    assert sorted(emails) == [keep.id]
+    assert sorted(texts) == sorted([leaver.id, bouncer.id])
