@@ -317,7 +317,7 @@ def apply_action(
     """Move the campaign by `action` (see lifecycle.TRANSITIONS) and commit.
 
     schedule needs a future time (argument, or the one stored on the campaign); start snapshots
-    the audience into the recipient ledger; cancel marks every unsent recipient cancelled;
+    the audience into the recipient ledger; cancel marks every pending recipient cancelled;
     complete/fail (the worker's actions) record when and, for fail, why.
     """
     channel = Channel(channel)
@@ -376,7 +376,10 @@ def _cancel_unsent(session: Session, channel: Channel, campaign_id: int, now: da
     Model, Recipient = campaign_model(channel), recipient_model(channel)
     result = session.exec(
         sql_update(Recipient)
-        .where(Recipient.campaign_id == campaign_id, Recipient.status.in_([s.value for s in UNSENT_STATUSES]))
+        # Only rows no worker holds: a worker marks its own claimed rows cancelled at its next
+        # chunk, and rows of a dead worker are released by lease recovery. That way a message
+        # already on its way is recorded as sent, not as cancelled.
+        .where(Recipient.campaign_id == campaign_id, Recipient.status == RecipientStatus.PENDING)
         .values(status=RecipientStatus.CANCELLED.value, lease_expires_at=None, updated_at=now)
         .execution_options(synchronize_session=False)
     )

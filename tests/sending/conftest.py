@@ -49,13 +49,13 @@ def _redis_unavailable() -> str | None:
     return None
 
 
-@pytest.fixture(params=["sqlite+sqlitehuey", "postgresql+redishuey"])
-def stack(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """The database URL and queue settings for this run; installed in this process too."""
-    db, queue = request.param.split("+")
+@pytest.fixture
+def stack(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """SQLite runs with SqliteHuey, PostgreSQL with RedisHuey: the two ways the app is deployed.
+    The settings go to the worker subprocesses and to this process alike."""
+    queue = "redishuey" if database_url.startswith("postgresql") else "sqlitehuey"
     if queue == "redishuey" and (reason := _redis_unavailable()):
         pytest.skip(reason)
-    database_url = request.getfixturevalue(f"{db}_url")
     env = {
         "DATABASE_URL": database_url,
         "DATA_DIR": str(tmp_path / "data"),
@@ -68,9 +68,10 @@ def stack(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.Mo
     }
     if queue == "redishuey":
         env["REDIS_URL"] = REDIS_TEST_URL
+    else:
+        monkeypatch.delenv("REDIS_URL", raising=False)
     for key, value in env.items():
         monkeypatch.setenv(key, value)
-    monkeypatch.delenv("REDIS_URL", raising=False) if queue != "redishuey" else None
     yield env
 
 
