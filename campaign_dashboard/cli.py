@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import importlib
 import os
 import shutil
 import signal
@@ -43,6 +44,8 @@ class _Command(NamedTuple):
 
 
 _COMMANDS: list[_Command] = []
+# Modules that register more subcommands with @command; imported when the parser is built.
+COMMAND_MODULES = ("campaign_dashboard.cli_sending",)
 
 
 def arg(*flags: str, **kwargs: Any) -> tuple[tuple[str, ...], dict[str, Any]]:
@@ -61,6 +64,8 @@ def command(name: str, help: str, *arguments: tuple[tuple[str, ...], dict[str, A
 
 
 def build_parser() -> argparse.ArgumentParser:
+    for module in COMMAND_MODULES:
+        importlib.import_module(module)
     parser = argparse.ArgumentParser(
         prog="campaign-dashboard", description="Self-hosted email and SMS campaign manager."
     )
@@ -206,6 +211,7 @@ def child_env(settings: Settings) -> dict[str, str]:
         DATA_DIR=str(settings.data_dir),
         DATABASE_URL=settings.database_url,
         ENV=settings.env,
+        PUBLIC_BASE_URL=settings.public_base_url,
         PYTHONUNBUFFERED="1",
         # Reflex builds its frontend with bun from the npm registry (see SETUP-NOTES): the bun in
         # .tools/ comes first on PATH, and Reflex keeps its own files inside the project.
@@ -247,7 +253,16 @@ def up_processes(settings: Settings, *, host: str = "127.0.0.1", port: int | Non
 )
 def up_command(args: argparse.Namespace) -> int:
     settings = _absolute(get_settings())
-    os.environ.update(DATA_DIR=str(settings.data_dir), DATABASE_URL=settings.database_url)
+    port = args.port or settings.backend_port
+    url_host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
+    if "public_base_url" not in settings.model_fields_set:
+        # links in messages and the emulator's webhooks must reach this very app
+        settings = settings.model_copy(update={"public_base_url": f"http://{url_host}:{port}"})
+    os.environ.update(
+        DATA_DIR=str(settings.data_dir),
+        DATABASE_URL=settings.database_url,
+        PUBLIC_BASE_URL=settings.public_base_url,
+    )
     get_settings.cache_clear()
     if not _bun_available():
         print(
@@ -259,8 +274,6 @@ def up_command(args: argparse.Namespace) -> int:
     _migrate(settings)
     if not args.no_seed:
         _seed(settings)
-    port = args.port or settings.backend_port
-    url_host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
     processes = up_processes(settings, host=args.host, port=port)
     return Supervisor(processes, url=f"http://{url_host}:{port}/").run()
 

@@ -69,13 +69,17 @@ def data_table(
     """A table of `rows`, or a short note saying what to do when there are none."""
     return rx.cond(
         rows.length() > 0,
-        rx.table.root(
-            rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in headers])),
-            rx.table.body(rx.foreach(rows, render_row)),
-            variant="surface",
-            size="2",
+        rx.box(
+            rx.table.root(
+                rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in headers])),
+                rx.table.body(rx.foreach(rows, render_row)),
+                variant="surface",
+                size="2",
+                width="100%",
+                id=table_id,
+            ),
             width="100%",
-            id=table_id,
+            overflow_x="auto",
         ),
         rx.callout(empty, icon="info", color_scheme="gray"),
     )

@@ -25,10 +25,12 @@ class ContactsState(rx.State):
 
 def contact_row(contact: rx.Var) -> rx.Component:
     return rx.table.row(
-        rx.table.row_header_cell(contact.name),
+        rx.table.row_header_cell(
+            rx.text(contact.name, weight="medium"),
+            rx.text(contact.timezone, size="1", color_scheme="gray"),
+        ),
         rx.table.cell(contact.email),
-        rx.table.cell(contact.phone),
-        rx.table.cell(contact.timezone),
+        rx.table.cell(contact.phone, white_space="nowrap"),
         rx.table.cell(rx.text(contact.tags, size="2", color_scheme="gray")),
         rx.table.cell(status_badge(contact.email_status)),
         rx.table.cell(status_badge(contact.sms_status)),
@@ -44,7 +46,7 @@ def contacts_page() -> rx.Component:
             color_scheme="gray",
         ),
         data_table(
-            ["Name", "Email", "Phone", "Timezone", "Tags", "Email", "SMS"],
+            ["Name", "Email", "Phone", "Tags", "Email", "SMS"],
             ContactsState.contacts,
             contact_row,
             empty="No contacts yet. Import a CSV through the API (POST /api/v1/contacts/import).",
