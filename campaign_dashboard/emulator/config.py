@@ -43,6 +43,7 @@ class EmulatorConfig(BaseModel):
     webhook_delay_ms: int = Field(default=300, ge=0)  # mean gap between a message's successive events
     webhook_retries: int = Field(default=3, ge=0)  # extra attempts after a failed delivery
     keep_messages: int = Field(default=10_000, ge=0)  # full bodies kept for lookups; counters keep all
+    track_addresses: bool = True  # keep stats.by_address (~150 B per address); off for huge runs
     seed: int | None = None  # fixes the world's dice for reproducible runs
 
     def updated(self, changes: dict) -> EmulatorConfig:

@@ -18,7 +18,7 @@ class Emulator:
         self.config = self.initial = config
         self.credentials = credentials
         self.rng = random.Random(config.seed)
-        self.store = Store(config.keep_messages)
+        self.store = Store(config.keep_messages, config.track_addresses)
         self.directory = Directory()
         self.resend_window = SlidingWindow(config.resend_rps)
         self.twilio_windows = Limiters(config.twilio_mps)
@@ -32,6 +32,7 @@ class Emulator:
         if "seed" in changes:
             self.rng.seed(self.config.seed)
         self.store.keep_messages = self.config.keep_messages
+        self.store.stats.track_addresses = self.config.track_addresses
         return self.config
 
     def reset(self, config: bool = False) -> None:

@@ -75,6 +75,7 @@ def serve(
     webhook_delay_ms: int | None = None,
     webhook_retries: int | None = None,
     keep_messages: int | None = None,
+    track_addresses: bool | None = None,
     seed: int | None = None,
     resend_key: str | None = None,
     twilio_sid: str | None = None,

@@ -60,7 +60,8 @@ class Replay:
 class Stats:
     """The truth about what was sent: totals, per address, per campaign, duplicates."""
 
-    def __init__(self) -> None:
+    def __init__(self, track_addresses: bool = True) -> None:
+        self.track_addresses = track_addresses
         self.accepted = 0
         self.duplicates = 0
         self.throttled = 0
@@ -76,7 +77,8 @@ class Stats:
     def count(self, address: str, campaign: str | None) -> None:
         """A second message to one address in one campaign is a duplicate (no campaign: by address)."""
         self.accepted += 1
-        self.by_address[address] = self.by_address.get(address, 0) + 1
+        if self.track_addresses:
+            self.by_address[address] = self.by_address.get(address, 0) + 1
         pair = hash((campaign or "", address))
         duplicate = pair in self._pairs
         self._pairs.add(pair)
@@ -106,10 +108,10 @@ class Stats:
 class Store:
     """Accepted messages, idempotency records and opt-outs. Hold `lock` to combine steps atomically."""
 
-    def __init__(self, keep_messages: int) -> None:
+    def __init__(self, keep_messages: int, track_addresses: bool = True) -> None:
         self.lock = threading.RLock()
         self.keep_messages = keep_messages
-        self.stats = Stats()
+        self.stats = Stats(track_addresses)
         self.opted_out: set[str] = set()
         self._messages: OrderedDict[str, Message] = OrderedDict()
         self._by_to: dict[str, deque[str]] = {}
@@ -170,7 +172,7 @@ class Store:
 
     def reset(self) -> None:
         with self.lock:
-            self.stats = Stats()
+            self.stats = Stats(self.stats.track_addresses)
             self.opted_out.clear()
             self._messages.clear()
             self._by_to.clear()
