@@ -36,6 +36,7 @@ from campaign_dashboard.services import opt_outs
 from campaign_dashboard.services.dead_letters import Outcome
 from campaign_dashboard.services.email_events import EmailEventIn, EmailEventType, insert_event
 from campaign_dashboard.services.event_counters import count_event
+from campaign_dashboard.services.unsubscribe import UnsubscribeResult, UnsubscribeTarget, unsubscribe_target
 
 # ---------------------------------------------------------------- email replies
 
@@ -86,6 +87,9 @@ def apply_inbound_email(*, session: Session, email: InboundEmailIn) -> Outcome:
     dsn = dsn_reason(email)
     if dsn:
         return _fail(session=session, email=email, reason=dsn)
+    unsubscribe = _mailto_unsubscribe(session=session, email=email)
+    if unsubscribe is not None:
+        return unsubscribe
     sent = match_sent_email(session=session, email=email)
     if sent is None:
         return _fail(
@@ -133,6 +137,22 @@ def apply_inbound_email(*, session: Session, email: InboundEmailIn) -> Outcome:
     )
     session.commit()
     return Outcome.APPLIED
+
+
+UNSUBSCRIBE_TOKEN = re.compile(r"^unsubscribe\+([A-Za-z0-9_-]{8,64})@", re.ASCII | re.IGNORECASE)
+
+
+def _mailto_unsubscribe(*, session: Session, email: InboundEmailIn) -> Outcome | None:
+    """Mail to the `List-Unsubscribe` mailto (`unsubscribe+<reply token>@...`) unsubscribes."""
+    tokens = [m.group(1) for a in email.to if (m := UNSUBSCRIBE_TOKEN.match(_bare(a)))]
+    if not tokens:
+        return None
+    sent = session.exec(select(SentEmail).where(SentEmail.reply_token.in_(tokens))).first()
+    if sent is None or sent.contact_id is None:
+        return None
+    target = UnsubscribeTarget(contact_id=sent.contact_id, channel=Channel.EMAIL, campaign_id=sent.campaign_id)
+    result = unsubscribe_target(session=session, target=target)
+    return Outcome.APPLIED if result == UnsubscribeResult.UNSUBSCRIBED else Outcome.DUPLICATE
 
 
 def dsn_reason(email: InboundEmailIn) -> str | None:

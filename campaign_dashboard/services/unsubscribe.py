@@ -89,6 +89,11 @@ def read_unsubscribe_token(*, token: str, secret_key: str | None = None) -> Unsu
 def apply_unsubscribe(*, session: Session, token: str, secret_key: str | None = None) -> UnsubscribeResult:
     """Unsubscribe the token's contact from its channel; commits. A second call changes nothing."""
     target = read_unsubscribe_token(token=token, secret_key=secret_key)
+    return unsubscribe_target(session=session, target=target)
+
+
+def unsubscribe_target(*, session: Session, target: UnsubscribeTarget) -> UnsubscribeResult:
+    """Apply a verified unsubscribe (link, one-click POST or mailto); commits; idempotent."""
     contact = session.get(Contact, target.contact_id)
     if contact is None:
         raise ValidationFailed("This unsubscribe link names a contact that no longer exists.")

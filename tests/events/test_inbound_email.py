@@ -60,3 +60,15 @@ def test_a_bounce_notice_is_not_a_reply(client, session):
     failed = session.exec(select(FailedInboundEmail)).one()
     assert "DSN" in failed.reason
     assert session.get(EmailCampaign, sent.campaign_id).replied == 0
+
+
+def test_mail_to_the_list_unsubscribe_mailto_unsubscribes_once(client, session):
+    from campaign_dashboard.models import Contact
+
+    sent = make_sent_email(session)
+    to = [f"unsubscribe+{sent.reply_token}@campaigns.local"]
+    assert post_resend(client, received("in-6", to=to, subject="unsubscribe")).json()["status"] == "applied"
+    assert post_resend(client, received("in-7", to=to, subject="unsubscribe")).json()["status"] == "duplicate"
+    assert session.get(Contact, sent.contact_id).email_status == "unsubscribed"
+    campaign = session.get(EmailCampaign, sent.campaign_id)
+    assert (campaign.unsubscribed, campaign.replied) == (1, 0)
