@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 14:11:14.425996
+Create Date: 2026-11-24 14:23:48.680801
 """
 from alembic import op
 import sqlalchemy as sa
@@ -268,6 +268,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('campaign_id', 'address', name='uq_email_recipients_campaign_address')
     )
     with op.batch_alter_table('email_campaign_recipients', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_email_campaign_recipients_address'), ['address'], unique=False)
         batch_op.create_index(batch_op.f('ix_email_campaign_recipients_batch_id'), ['batch_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_email_campaign_recipients_contact_id'), ['contact_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_email_campaign_recipients_provider_message_id'), ['provider_message_id'], unique=False)
@@ -296,6 +297,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('campaign_id', 'address', name='uq_sms_recipients_campaign_address')
     )
     with op.batch_alter_table('sms_campaign_recipients', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sms_campaign_recipients_address'), ['address'], unique=False)
         batch_op.create_index(batch_op.f('ix_sms_campaign_recipients_batch_id'), ['batch_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_sms_campaign_recipients_contact_id'), ['contact_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_sms_campaign_recipients_provider_message_id'), ['provider_message_id'], unique=False)
@@ -319,6 +321,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('sms_events', schema=None) as batch_op:
         batch_op.create_index('ix_sms_events_campaign_occurred', ['campaign_id', 'occurred_at'], unique=False)
+        batch_op.create_index('ix_sms_events_campaign_received', ['campaign_id', 'received_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_sms_events_provider_message_id'), ['provider_message_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_sms_events_recipient_id'), ['recipient_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_sms_events_type'), ['type'], unique=False)
@@ -373,6 +376,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('email_events', schema=None) as batch_op:
         batch_op.create_index('ix_email_events_campaign_occurred', ['campaign_id', 'occurred_at'], unique=False)
+        batch_op.create_index('ix_email_events_campaign_received', ['campaign_id', 'received_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_email_events_provider_message_id'), ['provider_message_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_email_events_recipient_id'), ['recipient_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_email_events_sent_email_id'), ['sent_email_id'], unique=False)
@@ -417,6 +421,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_email_events_sent_email_id'))
         batch_op.drop_index(batch_op.f('ix_email_events_recipient_id'))
         batch_op.drop_index(batch_op.f('ix_email_events_provider_message_id'))
+        batch_op.drop_index('ix_email_events_campaign_received')
         batch_op.drop_index('ix_email_events_campaign_occurred')
 
     op.drop_table('email_events')
@@ -431,6 +436,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_sms_events_type'))
         batch_op.drop_index(batch_op.f('ix_sms_events_recipient_id'))
         batch_op.drop_index(batch_op.f('ix_sms_events_provider_message_id'))
+        batch_op.drop_index('ix_sms_events_campaign_received')
         batch_op.drop_index('ix_sms_events_campaign_occurred')
 
     op.drop_table('sms_events')
@@ -440,6 +446,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_sms_campaign_recipients_provider_message_id'))
         batch_op.drop_index(batch_op.f('ix_sms_campaign_recipients_contact_id'))
         batch_op.drop_index(batch_op.f('ix_sms_campaign_recipients_batch_id'))
+        batch_op.drop_index(batch_op.f('ix_sms_campaign_recipients_address'))
 
     op.drop_table('sms_campaign_recipients')
     with op.batch_alter_table('email_campaign_recipients', schema=None) as batch_op:
@@ -448,6 +455,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_email_campaign_recipients_provider_message_id'))
         batch_op.drop_index(batch_op.f('ix_email_campaign_recipients_contact_id'))
         batch_op.drop_index(batch_op.f('ix_email_campaign_recipients_batch_id'))
+        batch_op.drop_index(batch_op.f('ix_email_campaign_recipients_address'))
 
     op.drop_table('email_campaign_recipients')
     with op.batch_alter_table('user_sessions', schema=None) as batch_op:

@@ -84,7 +84,7 @@ class RecipientFields(SQLModel):
 
     id: int | None = Field(default=None, primary_key=True)
     contact_id: int | None = Field(default=None, index=True)
-    address: str = Field(max_length=320)
+    address: str = Field(max_length=320, index=True)  # STOP and reply lookups by address
     status: str = Field(default=RecipientStatus.PENDING, max_length=20)
     batch_id: str | None = Field(default=None, max_length=64, index=True)
     chunk: int | None = None

@@ -39,7 +39,10 @@ class EmailEvent(SQLModel, table=True):
     """Every provider event, stored once: the unique provider event id makes replays no-ops."""
 
     __tablename__ = "email_events"
-    __table_args__ = (Index("ix_email_events_campaign_occurred", "campaign_id", "occurred_at"),)
+    __table_args__ = (
+        Index("ix_email_events_campaign_occurred", "campaign_id", "occurred_at"),
+        Index("ix_email_events_campaign_received", "campaign_id", "received_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     provider_event_id: str = Field(max_length=200, unique=True)
@@ -59,7 +62,10 @@ class SmsEvent(SQLModel, table=True):
     """Twilio status callbacks and inbound keywords; the event id is derived (sid + status)."""
 
     __tablename__ = "sms_events"
-    __table_args__ = (Index("ix_sms_events_campaign_occurred", "campaign_id", "occurred_at"),)
+    __table_args__ = (
+        Index("ix_sms_events_campaign_occurred", "campaign_id", "occurred_at"),
+        Index("ix_sms_events_campaign_received", "campaign_id", "received_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     provider_event_id: str = Field(max_length=200, unique=True)

@@ -72,5 +72,5 @@ class EmailProvider(Protocol):
 class SmsProvider(Protocol):
     def send(self, message: OutgoingSms) -> SendResult: ...
 
-    def find_sent(self, *, to: str, since: datetime) -> str | None:
+    def find_sent(self, *, to: str, since: datetime, from_number: str | None = None) -> str | None:
         """The id of a message already sent to `to` since `since`, if any (crash recovery)."""

@@ -40,19 +40,21 @@ class TwilioSmsProvider:
             raise RetryableError(f"Twilio unreachable: {exc}") from exc
         return SendResult(provider_message_id=sent.sid)
 
-    def find_sent(self, *, to: str, since: datetime) -> str | None:
-        # DateSent has day precision in the API; filter precisely on our side.
+    def find_sent(self, *, to: str, since: datetime, from_number: str | None = None) -> str | None:
+        # Filter on creation time ourselves: DateSent is empty until the carrier took the message,
+        # which is exactly the window a crash leaves open. The list is newest first.
+        filters = {"to": to, "limit": 50}
+        if from_number:
+            filters["from_"] = from_number
         try:
-            messages = self._client.messages.list(to=to, date_sent_after=since - timedelta(days=1),
-                                                  limit=50)
+            messages = self._client.messages.list(**filters)
         except TwilioRestException as exc:
             self._classify(exc)
             return None
         except RequestException as exc:
             raise RetryableError(f"Twilio unreachable: {exc}") from exc
         for message in messages:
-            created = message.date_created or message.date_sent
-            if created is None or created >= since - timedelta(seconds=5):
+            if message.date_created is not None and message.date_created >= since - timedelta(seconds=5):
                 return message.sid
         return None
 

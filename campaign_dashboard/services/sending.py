@@ -242,6 +242,22 @@ def next_step(*, deps: SendDeps, channel: Channel, campaign_id: int) -> Outcome:
         return Outcome.WAITING
 
 
+def is_stalled(*, deps: SendDeps, channel: Channel, campaign_id: int) -> bool:
+    """A sending campaign with rows ready to go but none claimed: its task chain was lost (queue
+    flushed, worker gone between tasks). The tick restarts it; live chains are left alone."""
+    Recipient = recipient_model(channel)
+    now = deps.now()
+    with Session(deps.engine) as session:
+        claimed = session.scalar(select(Recipient.id).where(
+            Recipient.campaign_id == campaign_id, Recipient.status == RecipientStatus.CLAIMED).limit(1))
+        if claimed is not None:
+            return False
+        ready = session.scalar(select(Recipient.id).where(
+            Recipient.campaign_id == campaign_id, Recipient.status == RecipientStatus.PENDING,
+            (Recipient.not_before.is_(None)) | (Recipient.not_before <= now)).limit(1))
+        return ready is not None
+
+
 def earliest_deferred(*, deps: SendDeps, channel: Channel, campaign_id: int) -> datetime | None:
     Recipient = recipient_model(channel)
     with Session(deps.engine) as session:
@@ -345,7 +361,8 @@ def _send_sms_chunk(deps: SendDeps, campaign, compiled, rows, tags, batch_id: st
             continue
         if recipient.attempts > 1:  # recovered after a crash: did it go out already?
             previous = _with_retries(deps, Channel.SMS, batch_id,
-                                     lambda r=recipient: deps.sms.find_sent(to=r.address, since=r.claimed_at))
+                                     lambda r=recipient: deps.sms.find_sent(
+                                         to=r.address, since=r.claimed_at, from_number=sender))
             if previous:
                 _write_results(deps, Channel.SMS, campaign.id, [(recipient, SendResult(previous))], [])
                 continue
@@ -399,9 +416,13 @@ def _with_retries(deps: SendDeps, channel: Channel, batch_id: str, call, *, buck
     """Call the provider, honouring the shared rate limit and retrying retryable errors with
     backoff (retry-after first). Keeps the batch's lease alive while waiting."""
     attempt = 0
+    last_beat = time.monotonic()
     while True:
         if bucket:
             while (wait := deps.limiter.acquire(bucket, rate=rate)) > 0:
+                if time.monotonic() - last_beat > deps.settings.lease_seconds / 3:
+                    _heartbeat(deps, channel, batch_id)  # waiting our turn is not being dead
+                    last_beat = time.monotonic()
                 deps.sleep(min(wait, 1.0))
         try:
             return call()

@@ -76,7 +76,9 @@ def run_tick() -> None:
             resume_batch(channel.value, campaign_id, batch_id)
         for campaign_id in active:
             outcome = sending.next_step(deps=deps, channel=channel, campaign_id=campaign_id)
-            _follow_up(channel.value, campaign_id, outcome)
+            if outcome is not sending.Outcome.MORE or sending.is_stalled(
+                    deps=deps, channel=channel, campaign_id=campaign_id):
+                _follow_up(channel.value, campaign_id, outcome)
 
 
 def kick(channel: str, campaign_id: int, parallel: int | None = None) -> None:

@@ -79,7 +79,8 @@ def stack(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 def emulator(stack: dict, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "campaign_dashboard", "emulator", "--port", str(port), "--no-webhooks"],
+        [sys.executable, "-m", "campaign_dashboard", "emulator", "--port", str(port), "--no-webhooks",
+         "--resend-rps", "0", "--twilio-mps", "0"],  # tests that need provider limits set them
         cwd=ROOT, env={**os.environ, **stack},
     )
     url = f"http://127.0.0.1:{port}"
@@ -120,13 +121,17 @@ class Workers:
     def __init__(self, env: dict) -> None:
         self.env = env
         self.procs: list[subprocess.Popen] = []
+        self.started = 0
 
     def start(self, count: int = 1, threads: int = 4) -> None:
+        log_dir = Path(self.env["DATA_DIR"])
+        log_dir.mkdir(parents=True, exist_ok=True)
         for _ in range(count):
+            self.started += 1
+            log = open(log_dir / f"worker-{self.started}.log", "wb")  # noqa: SIM115 - lives with the process
             self.procs.append(subprocess.Popen(
                 [sys.executable, "-m", "campaign_dashboard", "worker", "--workers", str(threads)],
-                cwd=ROOT, env={**os.environ, **self.env},
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                cwd=ROOT, env={**os.environ, **self.env}, stdout=log, stderr=subprocess.STDOUT,
             ))
 
     def kill_all(self) -> None:
