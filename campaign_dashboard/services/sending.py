@@ -195,13 +195,16 @@ def process_batch(*, deps: SendDeps, channel: Channel, campaign_id: int, batch_i
         if status != CampaignStatus.SENDING:
             _release(deps=deps, channel=channel, campaign_id=campaign_id, batch_id=batch_id, status=status)
             return Outcome.STOPPED if status == CampaignStatus.PAUSED else Outcome.DONE
-        _heartbeat(deps, channel, batch_id)
         chunk_rows = list(chunk_rows)
         try:
+            _heartbeat(deps, channel, batch_id)
             if channel == Channel.EMAIL:
                 _send_email_chunk(deps, campaign, content, chunk_rows, tags, f"{batch_id}-{chunk_number}")
             else:
                 _send_sms_chunk(deps, campaign, content, chunk_rows, tags, batch_id)
+        except LeaseLost:
+            log.warning("lease of batch %s expired while sending; leaving it to recovery", batch_id)
+            return Outcome.WAITING
         except FatalError as exc:
             fail_campaign(deps=deps, channel=channel, campaign_id=campaign_id, reason=exc.message)
             _release(deps=deps, channel=channel, campaign_id=campaign_id, batch_id=batch_id,
@@ -348,7 +351,9 @@ def message_id(*, recipient_id: int, campaign_id: int, token: str, domain: str) 
 def _send_sms_chunk(deps: SendDeps, campaign, compiled, rows, tags, batch_id: str) -> None:
     s = deps.settings
     sender = campaign.from_number or s.sms_from
+    pulse = _Pulse(deps, Channel.SMS, batch_id)
     for recipient, contact in rows:
+        pulse()
         defer_until = _quiet_until(deps, contact)
         if defer_until is not None:
             _defer(deps, recipient, defer_until)
@@ -416,14 +421,13 @@ def _with_retries(deps: SendDeps, channel: Channel, batch_id: str, call, *, buck
     """Call the provider, honouring the shared rate limit and retrying retryable errors with
     backoff (retry-after first). Keeps the batch's lease alive while waiting."""
     attempt = 0
-    last_beat = time.monotonic()
+    pulse = _Pulse(deps, channel, batch_id)  # waiting our turn is not being dead
     while True:
         if bucket:
             while (wait := deps.limiter.acquire(bucket, rate=rate)) > 0:
-                if time.monotonic() - last_beat > deps.settings.lease_seconds / 3:
-                    _heartbeat(deps, channel, batch_id)  # waiting our turn is not being dead
-                    last_beat = time.monotonic()
+                pulse()
                 deps.sleep(min(wait, 1.0))
+            pulse()
         try:
             return call()
         except RetryableError as exc:
@@ -506,16 +510,39 @@ def _release(*, deps: SendDeps, channel: Channel, campaign_id: int, batch_id: st
         session.commit()
 
 
+class LeaseLost(Exception):
+    """Our lease ran out and crash recovery may have handed the batch to another worker."""
+
+
 def _heartbeat(deps: SendDeps, channel: Channel, batch_id: str) -> None:
+    """Extend the batch's lease; raise LeaseLost if it already expired while rows are still
+    claimed, since another worker may now be sending them."""
     Recipient = recipient_model(channel)
     now = deps.now()
     with Session(deps.engine) as session:
-        session.execute(
+        extended = session.execute(
             update(Recipient)
-            .where(Recipient.batch_id == batch_id, Recipient.status == RecipientStatus.CLAIMED)
+            .where(Recipient.batch_id == batch_id, Recipient.status == RecipientStatus.CLAIMED,
+                   Recipient.lease_expires_at >= now)
             .values(lease_expires_at=now + timedelta(seconds=deps.settings.lease_seconds))
-        )
+        ).rowcount
         session.commit()
+        if not extended and session.scalar(select(Recipient.id).where(
+                Recipient.batch_id == batch_id, Recipient.status == RecipientStatus.CLAIMED).limit(1)):
+            raise LeaseLost(batch_id)
+
+
+class _Pulse:
+    """Heartbeat at most every lease/3 seconds, from loops that send one message at a time."""
+
+    def __init__(self, deps: SendDeps, channel: Channel, batch_id: str) -> None:
+        self.deps, self.channel, self.batch_id = deps, channel, batch_id
+        self.last = time.monotonic()
+
+    def __call__(self) -> None:
+        if time.monotonic() - self.last > self.deps.settings.lease_seconds / 3:
+            _heartbeat(self.deps, self.channel, self.batch_id)
+            self.last = time.monotonic()
 
 
 def _status(deps: SendDeps, channel: Channel, campaign_id: int) -> str | None:
