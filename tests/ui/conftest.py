@@ -3,6 +3,7 @@ database, and Debian's Chromium driven by Playwright (never `playwright install`
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import signal
@@ -46,7 +47,20 @@ def chromium_path() -> str:
 
 
 @pytest.fixture(scope="session")
-def app_url(chromium_path: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def _one_app_at_a_time() -> Iterator[None]:
+    """Apps started by tests share the project's `.web/` build: never two at once, even when
+    test workers disagree about groups (pytest-dev/pytest-xdist#1386)."""
+    lock_path = ROOT / ".reflex" / "browser-tests.lock"
+    lock_path.parent.mkdir(exist_ok=True)
+    with open(lock_path, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+@pytest.fixture(scope="session")
+def app_url(
+    chromium_path: str, _one_app_at_a_time: None, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     """Start `campaign-dashboard up` as a user would; stop it with Ctrl-C (SIGINT) afterwards."""
     data = tmp_path_factory.mktemp("app")
     port = _free_port()
