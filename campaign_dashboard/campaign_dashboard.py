@@ -6,6 +6,9 @@ The theme is configured in rxconfig.py (RadixThemesPlugin); `App(theme=...)` is 
 import reflex as rx
 
 from campaign_dashboard.api import create_api
-from campaign_dashboard.ui import pages  # noqa: F401 - registers every page
+from campaign_dashboard.ui import pages  # noqa: F401 - each page module registers itself
+from campaign_dashboard.ui.layout import PAGES
 
 app = rx.App(api_transformer=create_api())
+for page in PAGES:
+    app.add_page(**page)

@@ -7,6 +7,7 @@ describes its own content.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import reflex as rx
 
@@ -101,6 +102,11 @@ def shell(title: str, content: rx.Component) -> rx.Component:
     )
 
 
+# Every page, as `App.add_page` keyword arguments; the app module adds them once. (`@rx.page`
+# would re-apply its registrations at each compile and warn that every page is redefined.)
+PAGES: list[dict[str, Any]] = []
+
+
 def dashboard_page(
     *, route: str, title: str, on_load: rx.EventType | None = None
 ) -> Callable[[Callable[[], rx.Component]], Callable[[], rx.Component]]:
@@ -111,7 +117,7 @@ def dashboard_page(
             return shell(title, content())
 
         render.__name__ = content.__name__
-        rx.page(route=route, title=f"{title} · {APP_NAME}", on_load=on_load)(render)
+        PAGES.append({"component": render, "route": route, "title": f"{title} · {APP_NAME}", "on_load": on_load})
         return render
 
     return decorator
