@@ -224,7 +224,8 @@ def child_env(settings: Settings) -> dict[str, str]:
 
 
 def up_processes(settings: Settings, *, host: str = "127.0.0.1", port: int | None = None) -> list[Process]:
-    """What `up` runs. The emulator and the worker join this list in later issues.
+    """What `up` runs: the provider emulator (when no real provider keys are set), the web app and
+    one Huey worker. More workers can run anywhere with `campaign-dashboard worker`.
 
     The web app is Reflex in prod mode on ONE port (frontend, `/api`, webhooks, `/_event`): one URL
     to open and to give providers, no file watcher restarting the backend while code is edited,
@@ -241,7 +242,16 @@ def up_processes(settings: Settings, *, host: str = "127.0.0.1", port: int | Non
         env=env,
         ready_url=f"http://127.0.0.1:{port}/api/health",
     )
-    return [web]
+    processes = [web, _cli_process("worker", ["worker", "--workers", "4"], env)]
+    if settings.uses_email_emulator or settings.uses_sms_emulator:
+        webhook_url = settings.public_base_url
+        emulator = _cli_process("emulator", ["emulator", "--webhook-url", webhook_url], env)
+        processes.insert(0, emulator._replace(ready_url=f"{settings.emulator_url}/_emulator/health"))
+    return processes
+
+
+def _cli_process(name: str, args: list[str], env: dict[str, str]) -> Process:
+    return Process(name=name, argv=[sys.executable, "-m", "campaign_dashboard", *args], env=env)
 
 
 @command(
