@@ -123,8 +123,11 @@ def test_user_create_with_a_prompted_password(cli_env):
 
 def test_up_runs_reflex_on_one_port_with_the_offline_toolchain(tmp_path):
     settings = Settings(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path}/x.db", secret_key="k" * 40)
-    (web,) = up_processes(settings, host="127.0.0.1", port=8123)
-    assert web.name == "web"
+    processes = {p.name: p for p in up_processes(settings, host="127.0.0.1", port=8123)}
+    assert set(processes) == {"emulator", "web", "worker"}  # no provider keys: the emulator runs too
+    assert processes["emulator"].argv[-3:-1] == ["emulator", "--webhook-url"]
+    assert processes["worker"].argv[2:4] == ["campaign_dashboard", "worker"]
+    web = processes["web"]
     assert web.argv[1:5] == ["-m", "reflex", "run", "--env"]
     assert web.argv[web.argv.index("--backend-port") + 1] == web.argv[web.argv.index("--frontend-port") + 1] == "8123"
     assert web.ready_url == "http://127.0.0.1:8123/api/health"

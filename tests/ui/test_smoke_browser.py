@@ -28,19 +28,23 @@ def test_a_marketer_browses_the_demo_campaigns_contacts_segments_and_templates(p
     expect(emails.locator("tbody tr", has_text="Black Friday early access").locator(".status-badge")).to_have_text(
         "sent"
     )
+    # The demo's sending campaign really sends (worker + emulator), so it may already be done.
     expect(emails.locator("tbody tr", has_text="Winter sale announcement").locator(".status-badge")).to_have_text(
-        "sending"
+        re.compile(r"^(sending|sent)$")
     )
     expect(emails.locator("tbody tr").first).to_contain_text("Year in review 2026")
     for status in STATUSES:
-        expect(emails.locator(".status-badge", has_text=re.compile(f"^{status}$")).first).to_be_visible()
+        if status != "sending":  # see above: the sending demo campaign may have finished already
+            expect(emails.locator(".status-badge", has_text=re.compile(f"^{status}$")).first).to_be_visible()
     screenshot(page, "email-campaigns")
 
     # SMS, through the sidebar.
     page.get_by_role("link", name="SMS").first.click()
     expect(page).to_have_url(re.compile(r"/sms/?$"))
     sms = page.locator("#sms-campaigns")
-    expect(sms.locator("tbody tr", has_text="Flash sale alert").locator(".status-badge")).to_have_text("sending")
+    expect(sms.locator("tbody tr", has_text="Flash sale alert").locator(".status-badge")).to_have_text(
+        re.compile(r"^(sending|sent)$")
+    )
     screenshot(page, "sms-campaigns")
 
     # Overview: totals and every status counted.
