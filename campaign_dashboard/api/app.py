@@ -28,8 +28,6 @@ ROUTERS = (
     unsubscribe.router,
 )
 
-API_PREFIX = "/api/v1"
-
 
 def create_api() -> FastAPI:
     """A fresh app instance (Reflex mounts itself inside the one it is given)."""

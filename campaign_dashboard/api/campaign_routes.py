@@ -22,26 +22,10 @@ log = logging.getLogger(__name__)
 MAX_LIMIT = 500
 
 
-class CampaignPublic(BaseModel):
-    """What every campaign read carries; the channel modules add their content fields."""
+class CampaignStats(BaseModel):
+    """The headline numbers, from the campaign's counter columns."""
 
-    id: int
-    channel: str
-    name: str
     status: str
-    status_reason: str | None
-    allowed_actions: list[str]
-    can_edit: bool
-    can_delete: bool
-    can_archive: bool
-    segment_id: int | None
-    scheduled_at: datetime | None
-    started_at: datetime | None
-    completed_at: datetime | None
-    archived_at: datetime | None
-    created_at: datetime
-    updated_at: datetime
-    last_activity_at: datetime
     recipients: int
     processed: int
     sent: int
@@ -56,6 +40,27 @@ class CampaignPublic(BaseModel):
     unsubscribed: int
     replied: int
     progress: float
+
+
+class CampaignPublic(CampaignStats):
+    """What every campaign read carries (its stats and these); the channel modules add their content fields."""
+
+    id: int
+    channel: str
+    name: str
+    status_reason: str | None
+    allowed_actions: list[str]
+    can_edit: bool
+    can_delete: bool
+    can_archive: bool
+    segment_id: int | None
+    scheduled_at: datetime | None
+    started_at: datetime | None
+    completed_at: datetime | None
+    archived_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    last_activity_at: datetime
 
 
 class ScheduleRequest(BaseModel):
@@ -82,24 +87,6 @@ class RecipientPublic(BaseModel):
 class RecipientsPage(BaseModel):
     items: list[RecipientPublic]
     next_cursor: str | None
-
-
-class CampaignStats(BaseModel):
-    status: str
-    recipients: int
-    processed: int
-    sent: int
-    delivered: int
-    failed: int
-    opened: int
-    unique_opens: int
-    clicked: int
-    unique_clicks: int
-    bounced: int
-    complained: int
-    unsubscribed: int
-    replied: int
-    progress: float
 
 
 def add_campaign_routes(
@@ -207,8 +194,7 @@ def _add_action_route(router: APIRouter, channel: Channel, action: Action, publi
             _: Writer,
             body: Annotated[ScheduleRequest | None, Body()] = None,
         ) -> Any:
-            if body is None:
-                return run(session, campaign_id)
+            body = body or ScheduleRequest()
             return run(session, campaign_id, body.scheduled_at, body.timezone)
 
     else:

@@ -36,16 +36,11 @@ def current_token(request: Request, session: SessionDep) -> ApiToken:
     return authenticate_token(session=session, token=token.strip())
 
 
-def reader(token: Annotated[ApiToken, Depends(current_token)]) -> ApiToken:
-    """Any valid token may read."""
-    return token
-
-
 def writer(token: Annotated[ApiToken, Depends(current_token)]) -> ApiToken:
     """Changing anything needs marketer or admin."""
     require_role(token.role, Role.MARKETER)
     return token
 
 
-Reader = Annotated[ApiToken, Depends(reader)]
+Reader = Annotated[ApiToken, Depends(current_token)]  # any valid token may read
 Writer = Annotated[ApiToken, Depends(writer)]

@@ -8,15 +8,18 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from campaign_dashboard.services import errors
+from campaign_dashboard.services.rendering import RenderError
 
 STATUS_BY_ERROR: dict[type[errors.DomainError], int] = {
     errors.NotFound: 404,
     errors.ValidationFailed: 422,
+    RenderError: 422,  # the template or the contact's data is bad input, like a failed validation
     errors.IllegalTransition: 409,
     errors.Conflict: 409,
     errors.PermissionDenied: 403,
     errors.AuthenticationFailed: 401,
 }
+CODE_BY_STATUS = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
 
 
 def error_body(code: str, message: str, details: list | None = None) -> dict:
@@ -42,9 +45,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
         return JSONResponse(
-            error_body(code.get(exc.status_code, "http_error"), str(exc.detail)),
+            error_body(CODE_BY_STATUS.get(exc.status_code, "http_error"), str(exc.detail)),
             exc.status_code,
             headers=getattr(exc, "headers", None),
         )

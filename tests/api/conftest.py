@@ -2,7 +2,8 @@
 
 Tokens are made in their own short session: on SQLite every transaction takes the write lock
 (BEGIN IMMEDIATE), so a test should not keep a session transaction open while it calls the API.
-Use `db` for a throwaway session to check or arrange rows between requests.
+Use `db` for a throwaway session to check or arrange rows between requests, and `assert_error`
+to check an error response.
 """
 
 from __future__ import annotations
@@ -78,3 +79,12 @@ def marketer_headers(marketer_token: str) -> dict[str, str]:
 @pytest.fixture
 def viewer_headers(viewer_token: str) -> dict[str, str]:
     return _bearer(viewer_token)
+
+
+def assert_error(response, status: int, code: str) -> dict:
+    """The response is the API's JSON error with this status and code, and says why; returns the error."""
+    assert response.status_code == status, response.text
+    error = response.json()["error"]
+    assert error["code"] == code
+    assert error["message"]
+    return error

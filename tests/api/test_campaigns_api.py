@@ -2,31 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
-from sqlmodel import select
 
 from campaign_dashboard.services.channels import campaign_model, recipient_model
-from tests import conftest as root_conftest
+from tests.api.conftest import assert_error
 from tests.factories import make_contact, make_email_campaign, make_segment, make_sms_campaign
-
-if not hasattr(root_conftest, "postgresql_url"):  # tests/conftest.py asks for this name; alias it
-
-    @pytest.fixture(scope="session")
-    def postgresql_url(postgres_url: str) -> str:
-        return postgres_url
-
 
 URLS = {"email": "/api/v1/email-campaigns", "sms": "/api/v1/sms-campaigns"}
 COUNTERS = ("recipients", "sent", "delivered", "failed", "opened", "unique_opens", "clicked", "unique_clicks",
             "bounced", "complained", "unsubscribed", "replied")
-
-
-def assert_error(response, status: int, code: str) -> dict:
-    assert response.status_code == status, response.text
-    error = response.json()["error"]
-    assert error["code"] == code
-    assert error["message"]
-    return error
 
 
 def payload(channel: str, segment: int, **overrides) -> dict:
@@ -235,6 +221,13 @@ def test_schedule_without_an_offset_or_timezone_is_refused(client, db, marketer_
     assert with_zone.json()["scheduled_at"].startswith("2099-01-01T00:00:00")
 
 
+def test_schedule_without_a_body_uses_the_time_already_on_the_draft(client, db, marketer_headers):
+    cid = _make(db, "sms", scheduled_at=datetime(2099, 3, 1, 8, 30, tzinfo=UTC))
+    response = client.post(f"{URLS['sms']}/{cid}/schedule", headers=marketer_headers)
+    assert response.status_code == 200, response.text
+    assert (response.json()["status"], response.json()["scheduled_at"][:19]) == ("scheduled", "2099-03-01T08:30:00")
+
+
 # --- delete, archive, duplicate -----------------------------------------------------------------
 
 
@@ -306,5 +299,5 @@ def test_recipients_filter_by_status(client, db, viewer_headers):
                               last_error="21211: invalid 'To' number"))
     page = client.get(f"{URLS['sms']}/{cid}/recipients", params={"status": "failed"}, headers=viewer_headers).json()
     assert [(r["address"], r["last_error"]) for r in page["items"]] == [("+14155550002", "21211: invalid 'To' number")]
-    with db() as session:
-        assert len(session.exec(select(recipient_model("sms"))).all()) == 2
+    everyone = client.get(f"{URLS['sms']}/{cid}/recipients", headers=viewer_headers).json()
+    assert [r["address"] for r in everyone["items"]] == ["+14155550001", "+14155550002"]

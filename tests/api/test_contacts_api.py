@@ -6,16 +6,9 @@ import pytest
 from sqlmodel import select
 
 from campaign_dashboard.models import Contact, Suppression
+from tests.api.conftest import assert_error
 
 URL = "/api/v1/contacts"
-
-
-def assert_error(response, status: int, code: str) -> dict:
-    assert response.status_code == status, response.text
-    error = response.json()["error"]
-    assert error["code"] == code
-    assert error["message"]
-    return error
 
 
 def test_requests_without_a_valid_token_are_unauthorized(client):

@@ -3,18 +3,11 @@
 from __future__ import annotations
 
 from campaign_dashboard.models import Contact, ContactTag
+from tests.api.conftest import assert_error
 from tests.factories import make_email_campaign
 
 URL = "/api/v1/segments"
 VIP = [{"field": "tag", "op": "is", "value": "vip"}]
-
-
-def assert_error(response, status: int, code: str) -> dict:
-    assert response.status_code == status, response.text
-    error = response.json()["error"]
-    assert error["code"] == code
-    assert error["message"]
-    return error
 
 
 def add_contacts(db, *tag_lists: list[str]) -> list[int]:

@@ -2,29 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
-
-from tests import conftest as root_conftest
+from tests.api.conftest import assert_error
 from tests.factories import make_contact, make_email_campaign, make_segment
-
-if not hasattr(root_conftest, "postgresql_url"):  # tests/conftest.py asks for this name; alias it
-
-    @pytest.fixture(scope="session")
-    def postgresql_url(postgres_url: str) -> str:
-        return postgres_url
-
 
 URL = "/api/v1/templates"
 WELCOME = {"name": "Welcome", "subject": "Welcome, {{ first_name | default('friend') }}",
            "html": "<h1>Hi {{ first_name }}</h1><p><a href='https://shop.example.com'>Shop now</a></p>"}
-
-
-def assert_error(response, status: int, code: str) -> dict:
-    assert response.status_code == status, response.text
-    error = response.json()["error"]
-    assert error["code"] == code
-    assert error["message"]
-    return error
 
 
 def test_template_crud(client, marketer_headers):
@@ -88,7 +71,7 @@ def test_preview_reports_a_render_error_for_the_contact(client, db, viewer_heade
         contact_id = make_contact(session, first_name="Ana").id
     response = client.post(f"{URL}/preview", json={"html": "<p>Code {{ coupon }}</p>", "contact_id": contact_id},
                            headers=viewer_headers)
-    error = assert_error(response, 400, "render_failed")
+    error = assert_error(response, 422, "render_failed")
     assert "'coupon' is not set" in error["message"]
 
 

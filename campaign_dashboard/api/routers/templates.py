@@ -82,7 +82,7 @@ def list_templates(
     session: SessionDep,
     _: Reader,
     search: str | None = None,
-    cursor: Annotated[int | None, Query()] = None,
+    cursor: int | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> TemplatesPage:
     rows, next_cursor = service.list_templates(session=session, search=search, cursor=cursor, limit=limit)
