@@ -83,27 +83,3 @@ def data_table(
         ),
         rx.callout(empty, icon="info", color_scheme="gray"),
     )
-
-
-def campaigns_table(rows: rx.Var[list], *, channel: str, table_id: str) -> rx.Component:
-    """Campaign name, status badge, recipients and sent counts, newest first as given."""
-
-    def row(campaign: rx.Var) -> rx.Component:
-        return rx.table.row(
-            rx.table.row_header_cell(rx.text(campaign.name, weight="medium")),
-            rx.table.cell(status_badge(campaign.status)),
-            rx.table.cell(thousands(campaign.recipients), text_align="right"),
-            rx.table.cell(thousands(campaign.sent), text_align="right"),
-            rx.table.cell(thousands(campaign.delivered), text_align="right"),
-            rx.table.cell(rx.text(campaign.created_at, size="2", color_scheme="gray")),
-            data_status=campaign.status,
-        )
-
-    noun = "email" if channel == "email" else "SMS"
-    return data_table(
-        ["Name", "Status", "Recipients", "Sent", "Delivered", "Created"],
-        rows,
-        row,
-        empty=f"No {noun} campaigns yet. Create one through the API, or run `campaign-dashboard seed-demo`.",
-        table_id=table_id,
-    )

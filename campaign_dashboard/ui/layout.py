@@ -14,6 +14,7 @@ import reflex as rx
 from campaign_dashboard.ui import routes
 
 APP_NAME = "Campaigns"
+DIVIDER = f"1px solid {rx.color('gray', 5)}"
 
 
 def nav_link(item: routes.NavItem) -> rx.Component:
@@ -57,7 +58,7 @@ def sidebar() -> rx.Component:
         height="100vh",
         position="sticky",
         top="0",
-        border_right=f"1px solid {rx.color('gray', 5)}",
+        border_right=DIVIDER,
         background=rx.color("gray", 2),
         display=["none", "none", "flex"],
         as_="nav",
@@ -71,7 +72,7 @@ def mobile_nav() -> rx.Component:
         spacing="3",
         wrap="wrap",
         padding="0.75em 1em",
-        border_bottom=f"1px solid {rx.color('gray', 5)}",
+        border_bottom=DIVIDER,
         display=["flex", "flex", "none"],
     )
 

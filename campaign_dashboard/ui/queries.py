@@ -1,7 +1,9 @@
 """Read-only queries the pages need, returning plain rows ready to display.
 
-Keyword-only functions taking a session, like the services. They stay here until a service owns
-the same read (then the page calls the service instead).
+Keyword-only functions taking a session, like the services. Where a service already has the read
+(campaign lists, tags per contact) these call it and only shape its rows for display; the rest
+are reads no service offers: counts for the overview, the newest contacts, segments with their
+member counts and templates, both in name order.
 """
 
 from __future__ import annotations
@@ -15,15 +17,17 @@ from sqlmodel import Session, select
 from campaign_dashboard.models import (
     CampaignStatus,
     Contact,
-    ContactTag,
     EmailCampaign,
     EmailSegment,
     EmailSegmentContact,
     EmailTemplate,
     SmsCampaign,
 )
+from campaign_dashboard.services import campaigns as campaign_service
+from campaign_dashboard.services.contacts import tags_of
 
 CAMPAIGN_TABLES = {"email": EmailCampaign, "sms": SmsCampaign}
+CAMPAIGNS_SHOWN = 200
 
 
 @dataclass
@@ -34,9 +38,7 @@ class CampaignRow:
     recipients: int
     sent: int
     delivered: int
-    failed: int
     created_at: str
-    scheduled_at: str
 
 
 @dataclass
@@ -89,15 +91,9 @@ def format_time(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M UTC") if value else ""
 
 
-def list_campaigns(*, session: Session, channel: str, limit: int = 200) -> list[CampaignRow]:
+def list_campaigns(*, session: Session, channel: str) -> list[CampaignRow]:
     """Campaigns of one channel ("email" or "sms"), newest first, archived ones left out."""
-    table = CAMPAIGN_TABLES[channel]
-    rows = session.exec(
-        select(table)
-        .where(table.archived_at.is_(None))
-        .order_by(table.created_at.desc(), table.id.desc())
-        .limit(limit)
-    ).all()
+    page = campaign_service.list_campaigns(session=session, channel=channel, limit=CAMPAIGNS_SHOWN)
     return [
         CampaignRow(
             id=c.id,
@@ -106,41 +102,44 @@ def list_campaigns(*, session: Session, channel: str, limit: int = 200) -> list[
             recipients=c.recipients,
             sent=c.sent,
             delivered=c.delivered,
-            failed=c.failed,
             created_at=format_time(c.created_at),
-            scheduled_at=format_time(c.scheduled_at),
         )
-        for c in rows
+        for c in page.items
     ]
 
 
-def campaign_status_counts(*, session: Session) -> list[StatusCount]:
-    """How many campaigns of each channel are in each status, in lifecycle order."""
-    counts: dict[str, dict[str, int]] = {}
+def overview(*, session: Session) -> tuple[Totals, list[StatusCount]]:
+    """The overview's totals and its campaigns per status and channel, in lifecycle order.
+
+    Three queries: per channel one GROUP BY status gives the status counts, the number of
+    campaigns and the messages sent; one more counts contacts, segments and templates.
+    """
+    by_status: dict[str, dict[str, int]] = {}
+    sent = 0
     for channel, table in CAMPAIGN_TABLES.items():
-        result = session.exec(select(table.status, func.count()).group_by(table.status)).all()
-        counts[channel] = {status: n for status, n in result}
-    return [
-        StatusCount(status=s.value, email=counts["email"].get(s, 0), sms=counts["sms"].get(s, 0))
-        for s in CampaignStatus
-    ]
-
-
-def totals(*, session: Session) -> Totals:
-    def count(model) -> int:
-        return session.exec(select(func.count()).select_from(model)).one()
-
-    sent = sum(
-        session.exec(select(func.coalesce(func.sum(t.sent), 0))).one() for t in CAMPAIGN_TABLES.values()
-    )
-    return Totals(
-        contacts=count(Contact),
-        segments=count(EmailSegment),
-        templates=count(EmailTemplate),
-        email_campaigns=count(EmailCampaign),
-        sms_campaigns=count(SmsCampaign),
+        rows = session.exec(select(table.status, func.count(), func.sum(table.sent)).group_by(table.status)).all()
+        by_status[channel] = {status: n for status, n, _ in rows}
+        sent += sum(channel_sent for _, _, channel_sent in rows)
+    contacts, segments, templates = session.exec(
+        select(_count(Contact), _count(EmailSegment), _count(EmailTemplate))
+    ).one()
+    totals = Totals(
+        contacts=contacts,
+        segments=segments,
+        templates=templates,
+        email_campaigns=sum(by_status["email"].values()),
+        sms_campaigns=sum(by_status["sms"].values()),
         messages_sent=int(sent),
     )
+    counts = [
+        StatusCount(status=s.value, email=by_status["email"].get(s, 0), sms=by_status["sms"].get(s, 0))
+        for s in CampaignStatus
+    ]
+    return totals, counts
+
+
+def _count(model):
+    return select(func.count()).select_from(model).scalar_subquery()
 
 
 def list_contacts(*, session: Session, limit: int = 100) -> list[ContactRow]:
@@ -148,15 +147,7 @@ def list_contacts(*, session: Session, limit: int = 100) -> list[ContactRow]:
     contacts = session.exec(
         select(Contact).order_by(Contact.created_at.desc(), Contact.id.desc()).limit(limit)
     ).all()
-    tags: dict[int, list[str]] = {}
-    if contacts:
-        pairs = session.exec(
-            select(ContactTag.contact_id, ContactTag.tag)
-            .where(ContactTag.contact_id.in_([c.id for c in contacts]))
-            .order_by(ContactTag.tag)
-        ).all()
-        for contact_id, tag in pairs:
-            tags.setdefault(contact_id, []).append(tag)
+    tags = tags_of(session=session, contact_ids=[c.id for c in contacts])
     return [
         ContactRow(
             id=c.id,
@@ -183,7 +174,7 @@ def describe_rules(rules: list[dict], match: str) -> str:
 
 
 def list_segments(*, session: Session) -> list[SegmentRow]:
-    """Segments with their rules; static ones with their member count."""
+    """Segments by name with their rules; static ones with their member count."""
     members = dict(
         session.exec(
             select(EmailSegmentContact.segment_id, func.count()).group_by(EmailSegmentContact.segment_id)
@@ -203,6 +194,7 @@ def list_segments(*, session: Session) -> list[SegmentRow]:
 
 
 def list_templates(*, session: Session) -> list[TemplateRow]:
+    """Templates by name."""
     templates = session.exec(select(EmailTemplate).order_by(EmailTemplate.name)).all()
     return [
         TemplateRow(id=t.id, name=t.name, subject=t.subject, updated_at=format_time(t.updated_at))

@@ -26,12 +26,3 @@ NAVIGATION = (
     NavItem(SEGMENTS, "Segments", "filter"),
     NavItem(TEMPLATES, "Templates", "file-text"),
 )
-
-
-def email_campaign(campaign_id: int) -> str:
-    """The detail page of one email campaign (a later issue adds the page itself)."""
-    return f"{EMAIL_CAMPAIGNS}/{campaign_id}"
-
-
-def sms_campaign(campaign_id: int) -> str:
-    return f"{SMS_CAMPAIGNS}/{campaign_id}"

@@ -5,15 +5,8 @@ from __future__ import annotations
 import pytest
 
 from campaign_dashboard.models import CampaignStatus
-from campaign_dashboard.services.seed import seed_demo
+from campaign_dashboard.services.seed import EMAIL_PLANS, SMS_PLANS, seed_demo
 from campaign_dashboard.ui import queries
-from tests import conftest as root_conftest
-
-if not hasattr(root_conftest, "postgresql_url"):  # tests/conftest.py asks for this name; alias it
-
-    @pytest.fixture(scope="session")
-    def postgresql_url(postgres_url: str) -> str:
-        return postgres_url
 
 
 @pytest.fixture
@@ -32,23 +25,35 @@ def test_campaign_lists_are_newest_first_per_channel(demo):
 
 
 def test_status_counts_cover_every_status_in_lifecycle_order(demo):
-    counts = queries.campaign_status_counts(session=demo)
+    _, counts = queries.overview(session=demo)
     assert [c.status for c in counts] == [s.value for s in CampaignStatus]
     assert all(c.email >= 1 and c.sms >= 1 for c in counts)
 
 
-def test_totals_and_lists(demo):
-    totals = queries.totals(session=demo)
-    assert (totals.contacts, totals.email_campaigns, totals.sms_campaigns) == (200, 10, 8)
-    assert totals.messages_sent > 0
+def test_overview_totals_add_up_the_campaigns(demo):
+    totals, counts = queries.overview(session=demo)
+    assert (totals.contacts, totals.email_campaigns, totals.sms_campaigns) == (200, len(EMAIL_PLANS), len(SMS_PLANS))
+    assert totals.email_campaigns == sum(c.email for c in counts)
+    sent = sum(c.sent for channel in ("email", "sms") for c in queries.list_campaigns(session=demo, channel=channel))
+    assert totals.messages_sent == sent > 0
+    assert (totals.segments, totals.templates) == (len(queries.list_segments(session=demo)), 2)
+
+
+def test_contacts_segments_and_templates(demo):
     contacts = queries.list_contacts(session=demo, limit=20)
     assert len(contacts) == 20 and all(c.email for c in contacts)
+    assert queries.count_contacts(session=demo) == 200
+    tagged = next(c for c in contacts if c.tags)
+    assert tagged.tags.split(", ") == sorted(tagged.tags.split(", "))
     segments = {s.name: s for s in queries.list_segments(session=demo)}
     assert segments["VIP customers"].rules == "tag is vip"
-    assert segments["Beta testers (static)"].kind == "static"
+    assert segments["Beta testers (static)"].kind == "static" and segments["Beta testers (static)"].members > 0
     assert [t.name for t in queries.list_templates(session=demo)] == ["Monthly newsletter", "Promotion"]
 
 
 def test_empty_database_gives_empty_pages(session):
     assert queries.list_campaigns(session=session, channel="email") == []
-    assert queries.totals(session=session) == queries.Totals()
+    totals, counts = queries.overview(session=session)
+    assert totals == queries.Totals()
+    assert all(c.email == c.sms == 0 for c in counts)
+    assert queries.list_contacts(session=session) == []

@@ -1,10 +1,9 @@
-"""One module per page; importing this package registers every page with Reflex."""
+"""One module per page (the email and SMS lists share one); importing this package registers them."""
 
-from campaign_dashboard.ui.pages import (  # noqa: F401 - imported for their @page registration
+from campaign_dashboard.ui.pages import (  # noqa: F401 - imported for their `dashboard_page` registration
+    campaigns,
     contacts,
-    email_campaigns,
     overview,
     segments,
-    sms_campaigns,
     templates,
 )

@@ -17,8 +17,7 @@ class OverviewState(rx.State):
     @rx.event
     def load(self):
         with session_scope() as session:
-            self.totals = queries.totals(session=session)
-            self.status_counts = queries.campaign_status_counts(session=session)
+            self.totals, self.status_counts = queries.overview(session=session)
 
 
 def status_row(row: rx.Var) -> rx.Component:
