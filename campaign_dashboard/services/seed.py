@@ -39,6 +39,7 @@ from campaign_dashboard.models import (
     User,
     utcnow,
 )
+from campaign_dashboard.services.campaigns import SENT_RECIPIENT_STATUSES
 
 DEMO_ADMIN_EMAIL = "admin@example.com"
 DEMO_ADMIN_PASSWORD = "admin"
@@ -85,16 +86,7 @@ your favourite jacket, and members-only prices for {{ city | default('your city'
 <p><a href="https://example.com/new">See what is new</a></p>
 <p style="color:#888">You get this because you subscribed to our newsletter.</p>"""
 
-SENT_STATUSES = frozenset(
-    {
-        RecipientStatus.SENT,
-        RecipientStatus.DELIVERED,
-        RecipientStatus.OPENED,
-        RecipientStatus.CLICKED,
-        RecipientStatus.BOUNCED,
-        RecipientStatus.COMPLAINED,
-    }
-)
+# A complaint comes from a mailbox the message reached, so it counts as delivered too.
 DELIVERED_STATUSES = frozenset(
     {RecipientStatus.DELIVERED, RecipientStatus.OPENED, RecipientStatus.CLICKED, RecipientStatus.COMPLAINED}
 )
@@ -237,22 +229,20 @@ class _Person:
     id: int
     email: str
     phone: str | None
-    first_name: str
-    city: str
     tags: frozenset[str]
     email_ok: bool
     sms_ok: bool
 
 
 def _insert_contacts(session: Session, rng: random.Random, now: datetime, n: int) -> list[_Person]:
-    rows, tags_by_email, sms_by_email = [], {}, {}
+    rows, tags_per_row = [], []
     plans, weights = zip(*PLANS, strict=True)
     for i in range(n):
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
         city, tz, area_codes = rng.choice(CITIES)
         email = f"{first}.{last}.{i + 1}@{rng.choice(('example.com', 'example.org'))}".lower()
         phone = f"+1{rng.choice(area_codes)}55501{rng.randrange(100):02d}" if rng.random() < 0.85 else None
-        tags = frozenset(tag for tag, p in TAGS if rng.random() < p)
+        tags_per_row.append(frozenset(tag for tag, p in TAGS if rng.random() < p))
         email_status = _weighted(rng, ((EmailStatus.SUBSCRIBED, 95), (EmailStatus.UNSUBSCRIBED, 3),
                                        (EmailStatus.BOUNCED, 1.5), (EmailStatus.COMPLAINED, 0.5)))
         sms_status = SmsStatus.OPTED_OUT if phone and rng.random() < 0.04 else SmsStatus.SUBSCRIBED
@@ -276,26 +266,20 @@ def _insert_contacts(session: Session, rng: random.Random, now: datetime, n: int
                 "updated_at": created,
             }
         )
-        tags_by_email[email] = (tags, city, first)
-        sms_by_email[email] = sms_status
     session.execute(insert(Contact), rows)
     ids = dict(session.exec(select(Contact.email, Contact.id)).all())
 
-    people = []
-    for row in rows:
-        tags, city, first = tags_by_email[row["email"]]
-        people.append(
-            _Person(
-                id=ids[row["email"]],
-                email=row["email"],
-                phone=row["phone"],
-                first_name=first,
-                city=city,
-                tags=tags,
-                email_ok=row["email_status"] == EmailStatus.SUBSCRIBED,
-                sms_ok=bool(row["phone"]) and row["sms_status"] == SmsStatus.SUBSCRIBED,
-            )
+    people = [
+        _Person(
+            id=ids[row["email"]],
+            email=row["email"],
+            phone=row["phone"],
+            tags=tags,
+            email_ok=row["email_status"] == EmailStatus.SUBSCRIBED,
+            sms_ok=bool(row["phone"]) and row["sms_status"] == SmsStatus.SUBSCRIBED,
         )
+        for row, tags in zip(rows, tags_per_row, strict=True)
+    ]
     tag_rows = [{"contact_id": p.id, "tag": t} for p in people for t in sorted(p.tags)]
     if tag_rows:
         session.execute(insert(ContactTag), tag_rows)
@@ -441,7 +425,7 @@ def _insert_campaign(
     rows = []
     for i, ((contact_id, address), status) in enumerate(zip(audience, statuses, strict=True)):
         processed = status not in (RecipientStatus.PENDING, RecipientStatus.CANCELLED)
-        sent_at = started + timedelta(seconds=i // 50) if status in SENT_STATUSES else None
+        sent_at = started + timedelta(seconds=i // 50) if status in SENT_RECIPIENT_STATUSES else None
         row = {
             "campaign_id": campaign.id,
             "contact_id": contact_id,
@@ -450,7 +434,7 @@ def _insert_campaign(
             "batch_id": f"demo-{channel}-{campaign.id}-{i // 500}" if processed else None,
             "chunk": (i % 500) // 100 if processed else None,
             "attempts": 1 if processed else 0,
-            "provider_message_id": _message_id(rng, channel) if status in SENT_STATUSES else None,
+            "provider_message_id": _message_id(rng, channel) if status in SENT_RECIPIENT_STATUSES else None,
             "last_error": _error(channel) if status == RecipientStatus.FAILED else None,
             "sent_at": sent_at,
             "updated_at": sent_at or started,
@@ -508,7 +492,7 @@ def _apply_counters(campaign, statuses: list[RecipientStatus], rng: random.Rando
     R = RecipientStatus
     campaign.recipients = len(statuses)
     campaign.processed = len(statuses) - c[R.PENDING] - c[R.CLAIMED]
-    campaign.sent = sum(c[s] for s in SENT_STATUSES)
+    campaign.sent = sum(c[s] for s in SENT_RECIPIENT_STATUSES)
     campaign.delivered = sum(c[s] for s in DELIVERED_STATUSES)
     campaign.failed = c[R.FAILED]
     campaign.bounced = c[R.BOUNCED]

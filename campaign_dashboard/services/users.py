@@ -10,7 +10,6 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from email_validator import EmailNotValidError, validate_email
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy import delete, update
@@ -18,6 +17,7 @@ from sqlmodel import Session, select
 
 from campaign_dashboard.models import Role, User, UserSession, utcnow
 from campaign_dashboard.services.errors import AuthenticationFailed, Conflict, ValidationFailed
+from campaign_dashboard.services.suppressions import normalize_email
 from campaign_dashboard.services.tokens import hash_token
 
 MAX_FAILED_LOGINS = 5
@@ -43,15 +43,6 @@ class LoginLocked(AuthenticationFailed):
 
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
-
-
-def normalize_email(email: str) -> str:
-    try:
-        return validate_email(email.strip(), check_deliverability=False).normalized.lower()
-    except EmailNotValidError as exc:
-        raise ValidationFailed(
-            f"Invalid email address {email!r}: {exc}", details=[{"field": "email", "message": str(exc)}]
-        ) from None
 
 
 def create_user(
