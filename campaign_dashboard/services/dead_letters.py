@@ -1,4 +1,9 @@
-"""Events we verified but could not apply (unknown message id) are kept, never dropped."""
+"""Each provider event is stored once, and events we could not apply are kept, never dropped.
+
+`store_once` is the replay guard every event path shares: the unique provider event id (or
+provider id) decides, so a replay, or a concurrent delivery of the same event, changes nothing.
+Events we verified but could not apply (unknown message id) go to the dead-letter table.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,8 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, SQLModel
 
 from campaign_dashboard.models import DeadLetterEvent, utcnow
 
@@ -17,6 +23,20 @@ class Outcome(StrEnum):
     APPLIED = "applied"
     DUPLICATE = "duplicate"
     DEAD_LETTER = "dead_letter"
+
+
+def store_once(*, session: Session, row: SQLModel) -> bool:
+    """Insert `row`; False (and the transaction rolled back) if its unique key is already stored.
+
+    No SELECT first: the unique constraint answers in the INSERT itself, and also for a concurrent
+    delivery of the same event that a SELECT could not see yet."""
+    session.add(row)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        return False
+    return True
 
 
 def dead_letter(

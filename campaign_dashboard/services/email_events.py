@@ -1,14 +1,19 @@
 """Apply one email event (delivered, opened, bounced, ...) to the database in one transaction.
 
 Order of work, all in the caller's session and committed here:
-1. the event row (unique provider event id: a replay changes nothing and reports DUPLICATE);
-2. the sent email, locked `FOR UPDATE` so events for the same message apply one at a time
+1. the sent email, locked `FOR UPDATE` so events for the same message apply one at a time
    (on SQLite `BEGIN IMMEDIATE` already serialises writers) and "first open"/"first bounce"
    checks are exact;
-3. the recipient status by precedence (one conditional UPDATE, see `event_precedence`);
+2. the event row: its unique provider event id is the replay check (a replay, or a concurrent
+   delivery of the same event, fails the INSERT, rolls back and reports DUPLICATE);
+3. the sent email's dates, counts and status, and the recipient status by precedence (one
+   conditional UPDATE each, see `event_precedence`; the recipient only when the status moves);
 4. suppressions and the contact's email status for hard bounces and complaints;
 5. campaign counters, minute buckets and `last_activity_at` with atomic increments.
 An event whose message id we never sent goes to the dead-letter table instead.
+
+Round trips for a typical event: lock, insert, sent email, recipient (status moves only),
+campaign, minute buckets, commit.
 """
 
 from __future__ import annotations
@@ -19,7 +24,6 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import exists, update
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from campaign_dashboard.models import (
@@ -32,7 +36,7 @@ from campaign_dashboard.models import (
     utcnow,
 )
 from campaign_dashboard.services import opt_outs
-from campaign_dashboard.services.dead_letters import Outcome, dead_letter
+from campaign_dashboard.services.dead_letters import Outcome, dead_letter, store_once
 from campaign_dashboard.services.event_counters import count_event
 from campaign_dashboard.services.event_precedence import outranks, statuses_below
 
@@ -89,11 +93,18 @@ ONCE_PER_MESSAGE: dict[str, tuple[str, tuple[str, ...]]] = {
     EmailEventType.SUPPRESSED: ("failed", (EmailEventType.FAILED, EmailEventType.SUPPRESSED)),
 }
 
+# Engagement counted every time and once per message:
+# (counter, unique counter, sent_emails count column, sent_emails "first" column).
+ENGAGEMENT: dict[str, tuple[str, str, str, str]] = {
+    EmailEventType.OPENED: ("opened", "unique_opens", "open_count", "first_opened_at"),
+    EmailEventType.CLICKED: ("clicked", "unique_clicks", "click_count", "first_clicked_at"),
+}
+
+FAILURE_STATUSES = (RecipientStatus.BOUNCED, RecipientStatus.COMPLAINED, RecipientStatus.FAILED)
+
 
 def apply_email_event(*, session: Session, event: EmailEventIn) -> Outcome:
     """Store and apply `event`; commits. Replays return DUPLICATE, unknown messages DEAD_LETTER."""
-    if event_seen(session=session, provider_event_id=event.provider_event_id):
-        return Outcome.DUPLICATE
     sent = lock_sent_email(session=session, provider_message_id=event.provider_message_id)
     if sent is None:
         session.rollback()
@@ -106,19 +117,14 @@ def apply_email_event(*, session: Session, event: EmailEventIn) -> Outcome:
     if row is None:
         return Outcome.DUPLICATE
     now = utcnow()
-    counters, metrics = _apply_to_message(session=session, sent=sent, event=event, row=row, now=now)
+    counters = _apply_to_message(session=session, sent=sent, event=event, row=row, now=now)
+    metrics = {"delayed": 1} if event.type == EmailEventType.DELIVERY_DELAYED else counters
     count_event(
         session=session, channel=Channel.EMAIL, campaign_id=sent.campaign_id,
         at=event.occurred_at, now=now, counters=counters, metrics=metrics,
     )
     session.commit()
     return Outcome.APPLIED
-
-
-def event_seen(*, session: Session, provider_event_id: str) -> bool:
-    return session.exec(
-        select(EmailEvent.id).where(EmailEvent.provider_event_id == provider_event_id)
-    ).first() is not None
 
 
 def lock_sent_email(*, session: Session, provider_message_id: str) -> SentEmail | None:
@@ -132,17 +138,14 @@ def lock_sent_email(*, session: Session, provider_message_id: str) -> SentEmail 
     return session.exec(statement).first()
 
 
-def insert_event(
-    *, session: Session, sent: SentEmail | None, event: EmailEventIn, campaign_id: int | None = None,
-    recipient_id: int | None = None,
-) -> EmailEvent | None:
+def insert_event(*, session: Session, sent: SentEmail, event: EmailEventIn) -> EmailEvent | None:
     """Insert the event row; None (and the transaction rolled back) if it already exists."""
     row = EmailEvent(
         provider_event_id=event.provider_event_id,
         type=str(event.type),
-        campaign_id=sent.campaign_id if sent else campaign_id,
-        recipient_id=sent.recipient_id if sent else recipient_id,
-        sent_email_id=sent.id if sent else None,
+        campaign_id=sent.campaign_id,
+        recipient_id=sent.recipient_id,
+        sent_email_id=sent.id,
         provider_message_id=event.provider_message_id or None,
         link=event.link,
         detail=event.detail,
@@ -150,68 +153,69 @@ def insert_event(
         occurred_at=event.occurred_at,
         received_at=utcnow(),
     )
-    session.add(row)
-    try:
-        session.flush()
-    except IntegrityError:  # a concurrent delivery of the same event won the race
-        session.rollback()
-        return None
-    return row
+    return row if store_once(session=session, row=row) else None
+
+
+def seen_before(*, session: Session, sent: SentEmail, types: tuple[str, ...], row: EmailEvent) -> bool:
+    """Whether this message already had an event of one of `types` besides `row`: exact while
+    the sent email is locked, so "count once per message" holds under concurrency."""
+    statement = select(
+        exists().where(
+            EmailEvent.sent_email_id == sent.id,
+            EmailEvent.type.in_([str(t) for t in types]),
+            EmailEvent.id != row.id,
+        )
+    )
+    return bool(session.exec(statement).one())
 
 
 def _apply_to_message(
     *, session: Session, sent: SentEmail, event: EmailEventIn, row: EmailEvent, now: datetime
-) -> tuple[dict[str, int], dict[str, int]]:
-    """Update the sent email, recipient and contact; return (campaign counters, minute metrics)."""
+) -> dict[str, int]:
+    """Update the sent email, recipient and contact; return the campaign counters to add."""
     kind = event.type
-    at = event.occurred_at
     values: dict[str, Any] = {"updated_at": now}
     counters: dict[str, int] = {}
-    metrics: dict[str, int] = {}
 
     if kind == EmailEventType.DELIVERED:
-        if sent.delivered_at is None:
-            counters["delivered"] = metrics["delivered"] = 1
-        if sent.delivered_at is None or at < sent.delivered_at:
-            values["delivered_at"] = at
-    elif kind == EmailEventType.OPENED:
-        counters["opened"] = metrics["opened"] = 1
-        values["open_count"] = SentEmail.open_count + 1
-        if sent.first_opened_at is None:
-            counters["unique_opens"] = metrics["unique_opens"] = 1
-        if sent.first_opened_at is None or at < sent.first_opened_at:
-            values["first_opened_at"] = at
-    elif kind == EmailEventType.CLICKED:
-        counters["clicked"] = metrics["clicked"] = 1
-        values["click_count"] = SentEmail.click_count + 1
-        if sent.first_clicked_at is None:
-            counters["unique_clicks"] = metrics["unique_clicks"] = 1
-        if sent.first_clicked_at is None or at < sent.first_clicked_at:
-            values["first_clicked_at"] = at
-    elif kind == EmailEventType.DELIVERY_DELAYED:
-        metrics["delayed"] = 1
+        if _keep_earliest(sent=sent, column="delivered_at", at=event.occurred_at, values=values):
+            counters["delivered"] = 1
+    elif kind in ENGAGEMENT:
+        counter, unique_counter, count_column, first_column = ENGAGEMENT[kind]
+        counters[counter] = 1
+        values[count_column] = getattr(SentEmail, count_column) + 1
+        if _keep_earliest(sent=sent, column=first_column, at=event.occurred_at, values=values):
+            counters[unique_counter] = 1
     elif kind in ONCE_PER_MESSAGE:
         counter, same_kind = ONCE_PER_MESSAGE[kind]
-        if not _seen_before(session=session, sent=sent, types=same_kind, row=row):
-            counters[counter] = metrics[counter] = 1
+        if not seen_before(session=session, sent=sent, types=same_kind, row=row):
+            counters[counter] = 1
         _keep_audience_clean(session=session, sent=sent, event=event, now=now)
 
     new_status = STATUS_BY_TYPE.get(kind)
-    if new_status and outranks(new_status, sent.status):
+    moves = bool(new_status) and outranks(new_status, sent.status)
+    if moves:
         values["status"] = new_status
     session.execute(
         update(SentEmail).where(SentEmail.id == sent.id).values(**values)
         .execution_options(synchronize_session=False)
     )
-    if new_status and sent.recipient_id is not None:
+    # The recipient's status only ever moves with its sent email's (same events, same ladder),
+    # so an event that leaves the locked sent email's status alone leaves the recipient alone too.
+    if moves and sent.recipient_id is not None:
         set_recipient_status(
             session=session, recipient_id=sent.recipient_id, status=new_status, now=now,
             error=event.detail if new_status in FAILURE_STATUSES else None,
         )
-    return counters, metrics
+    return counters
 
 
-FAILURE_STATUSES = (RecipientStatus.BOUNCED, RecipientStatus.COMPLAINED, RecipientStatus.FAILED)
+def _keep_earliest(*, sent: SentEmail, column: str, at: datetime, values: dict[str, Any]) -> bool:
+    """Keep the earliest `at` in `column` (events arrive out of order); True on the first one."""
+    current = getattr(sent, column)
+    if current is None or at < current:
+        values[column] = at
+    return current is None
 
 
 def set_recipient_status(
@@ -231,17 +235,6 @@ def set_recipient_status(
         .execution_options(synchronize_session=False)
     )
     return session.execute(statement).rowcount == 1
-
-
-def _seen_before(*, session: Session, sent: SentEmail, types: tuple[str, ...], row: EmailEvent) -> bool:
-    statement = select(
-        exists().where(
-            EmailEvent.sent_email_id == sent.id,
-            EmailEvent.type.in_([str(t) for t in types]),
-            EmailEvent.id != row.id,
-        )
-    )
-    return bool(session.exec(statement).one())
 
 
 def _keep_audience_clean(*, session: Session, sent: SentEmail, event: EmailEventIn, now: datetime) -> None:

@@ -15,20 +15,8 @@ from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
-from campaign_dashboard.models import (
-    COUNTER_FIELDS,
-    CampaignStatsMinute,
-    Channel,
-    EmailCampaign,
-    SmsCampaign,
-)
-
-CAMPAIGN_TABLES = {Channel.EMAIL: EmailCampaign, Channel.SMS: SmsCampaign}
-
-
-def campaign_model(channel: str) -> type[EmailCampaign] | type[SmsCampaign]:
-    return CAMPAIGN_TABLES[Channel(channel)]
-
+from campaign_dashboard.models import COUNTER_FIELDS, CampaignStatsMinute
+from campaign_dashboard.services.channels import campaign_model
 
 def minute_of(at: datetime) -> datetime:
     return at.replace(second=0, microsecond=0)
@@ -49,12 +37,7 @@ def count_event(
     if campaign_id is None:
         return
     bump_campaign(session=session, channel=channel, campaign_id=campaign_id, counters=counters, now=now)
-    for metric in sorted(metrics):  # a fixed order: concurrent upserts lock buckets alike
-        if metrics[metric]:
-            bump_minute(
-                session=session, channel=channel, campaign_id=campaign_id,
-                minute=minute_of(at), metric=metric, n=metrics[metric],
-            )
+    bump_minute(session=session, channel=channel, campaign_id=campaign_id, minute=minute_of(at), metrics=metrics)
 
 
 def bump_campaign(
@@ -73,16 +56,21 @@ def bump_campaign(
 
 
 def bump_minute(
-    *, session: Session, channel: str, campaign_id: int, minute: datetime, metric: str, n: int = 1
+    *, session: Session, channel: str, campaign_id: int, minute: datetime, metrics: Mapping[str, int]
 ) -> None:
+    """Add every metric to its bucket of `minute` in one multi-row upsert (one round trip)."""
+    rows = [
+        {"channel": str(channel), "campaign_id": campaign_id, "minute": minute, "metric": metric, "count": n}
+        for metric, n in sorted(metrics.items())  # a fixed order: concurrent upserts lock buckets alike
+        if n
+    ]
+    if not rows:
+        return
     table = CampaignStatsMinute.__table__
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(table).values(
-        channel=str(channel), campaign_id=campaign_id, minute=minute, metric=metric, count=n
-    )
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = insert(table).values(rows)
     statement = statement.on_conflict_do_update(
         index_elements=["channel", "campaign_id", "minute", "metric"],
-        set_={"count": table.c.count + n},
+        set_={"count": table.c.count + statement.excluded.count},
     )
     session.execute(statement)

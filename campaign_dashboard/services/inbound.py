@@ -10,13 +10,11 @@ the reason. Every path is replay safe (unique provider ids) and commits once.
 from __future__ import annotations
 
 import re
-import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import getaddresses
 from typing import Any
 
-from sqlalchemy import exists
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -33,9 +31,16 @@ from campaign_dashboard.models import (
     utcnow,
 )
 from campaign_dashboard.services import opt_outs
-from campaign_dashboard.services.dead_letters import Outcome
-from campaign_dashboard.services.email_events import EmailEventIn, EmailEventType, insert_event
+from campaign_dashboard.services.dead_letters import Outcome, store_once
+from campaign_dashboard.services.email_events import (
+    EmailEventIn,
+    EmailEventType,
+    insert_event,
+    lock_sent_email,
+    seen_before,
+)
 from campaign_dashboard.services.event_counters import count_event
+from campaign_dashboard.services.sms_events import seen_before as sms_seen_before
 from campaign_dashboard.services.unsubscribe import UnsubscribeResult, UnsubscribeTarget, unsubscribe_target
 
 # ---------------------------------------------------------------- email replies
@@ -48,17 +53,6 @@ DSN_SUBJECT = re.compile(
     r"mail delivery (failed|failure|subsystem)|delivery (failure|failed)|failure notice|non-?delivery",
     re.IGNORECASE,
 )
-
-
-def make_reply_token() -> str:
-    """A fresh per-recipient token for `SentEmail.reply_token` and the Reply-To address."""
-    return secrets.token_urlsafe(12)
-
-
-def reply_to_address(*, base_address: str, token: str) -> str:
-    """`reply@in.example.com` + token -> `reply+<token>@in.example.com` (plus addressing)."""
-    local, _, domain = base_address.rpartition("@")
-    return f"{local.split('+')[0]}+{token}@{domain}"
 
 
 @dataclass(frozen=True)
@@ -97,10 +91,7 @@ def apply_inbound_email(*, session: Session, email: InboundEmailIn) -> Outcome:
             reason="no matching sent email: no known reply token in the recipient address and "
             "no known Message-ID in In-Reply-To/References",
         )
-    sent = session.exec(
-        select(SentEmail).where(SentEmail.id == sent.id).with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
+    sent = lock_sent_email(session=session, provider_message_id=sent.provider_message_id)
     event = EmailEventIn(
         provider_event_id=email.provider_event_id, type=EmailEventType.REPLY,
         provider_message_id=sent.provider_message_id, occurred_at=email.occurred_at,
@@ -109,25 +100,15 @@ def apply_inbound_email(*, session: Session, email: InboundEmailIn) -> Outcome:
     row = insert_event(session=session, sent=sent, event=event)
     if row is None:
         return Outcome.DUPLICATE
-    first_reply = not session.exec(
-        select(exists().where(
-            EmailEvent.sent_email_id == sent.id, EmailEvent.type == EmailEventType.REPLY,
-            EmailEvent.id != row.id,
-        ))
-    ).one()
-    session.add(
-        InboundEmail(
-            provider_id=email.provider_id, sent_email_id=sent.id, campaign_id=sent.campaign_id,
-            contact_id=sent.contact_id, from_address=_bare(email.from_address)[:320],
-            to_address=", ".join(email.to)[:320], subject=email.subject[:500], text=email.text,
-            html=email.html, in_reply_to=(email.in_reply_to or None) and email.in_reply_to[:300],
-            received_at=email.occurred_at,
-        )
+    first_reply = not seen_before(session=session, sent=sent, types=(EmailEventType.REPLY,), row=row)
+    inbound = InboundEmail(
+        provider_id=email.provider_id, sent_email_id=sent.id, campaign_id=sent.campaign_id,
+        contact_id=sent.contact_id, from_address=_bare(email.from_address)[:320],
+        to_address=", ".join(email.to)[:320], subject=email.subject[:500], text=email.text,
+        html=email.html, in_reply_to=(email.in_reply_to or None) and email.in_reply_to[:300],
+        received_at=email.occurred_at,
     )
-    try:
-        session.flush()
-    except IntegrityError:
-        session.rollback()
+    if not store_once(session=session, row=inbound):
         return Outcome.DUPLICATE
     replied = {"replied": 1} if first_reply else {}
     now = utcnow()
@@ -268,8 +249,6 @@ def apply_inbound_sms(*, session: Session, sms: InboundSmsIn) -> str | None:
         kind = "help"
     else:
         kind = "inbound"
-    if session.exec(select(SmsEvent.id).where(SmsEvent.provider_event_id == sms.message_sid)).first():
-        return answer
     recipient = latest_recipient(session=session, phone=sms.from_number)
     row = SmsEvent(
         provider_event_id=sms.message_sid, type=kind,
@@ -277,11 +256,7 @@ def apply_inbound_sms(*, session: Session, sms: InboundSmsIn) -> str | None:
         recipient_id=recipient.id if recipient else None, provider_message_id=sms.message_sid,
         payload=sms.payload, occurred_at=sms.occurred_at, received_at=utcnow(),
     )
-    session.add(row)
-    try:
-        session.flush()
-    except IntegrityError:
-        session.rollback()
+    if not store_once(session=session, row=row):  # a replayed message: same answer, no change
         return answer
 
     now = utcnow()
@@ -304,13 +279,7 @@ def apply_inbound_sms(*, session: Session, sms: InboundSmsIn) -> str | None:
             session=session, channel=Channel.SMS, address=sms.from_number, reasons=(opt_outs.SMS_OPT_OUT,)
         )
     elif kind == "inbound" and recipient is not None:
-        replied_before = session.exec(
-            select(exists().where(
-                SmsEvent.recipient_id == recipient.id, SmsEvent.campaign_id == recipient.campaign_id,
-                SmsEvent.type == "inbound", SmsEvent.id != row.id,
-            ))
-        ).one()
-        if not replied_before:
+        if not sms_seen_before(session=session, recipient=recipient, types=("inbound",), row=row):
             counters["replied"] = 1
     if recipient is not None:
         count_event(
@@ -326,7 +295,7 @@ def latest_recipient(*, session: Session, phone: str) -> SmsCampaignRecipient | 
     statement = (
         select(SmsCampaignRecipient)
         .where(
-            SmsCampaignRecipient.address == phone.strip(),
+            SmsCampaignRecipient.address == opt_outs.canonical_address(Channel.SMS, phone),
             SmsCampaignRecipient.status.not_in(
                 [RecipientStatus.PENDING, RecipientStatus.CLAIMED, RecipientStatus.CANCELLED]
             ),

@@ -21,7 +21,7 @@ from campaign_dashboard.models import (
     SmsCampaignRecipient,
     SmsEvent,
 )
-from campaign_dashboard.services.event_counters import campaign_model
+from campaign_dashboard.services.channels import campaign_model
 
 
 @dataclass(frozen=True)
@@ -90,18 +90,13 @@ def _email_events(*, session: Session, campaign_id, since, limit) -> list[FeedEv
     statement = select(EmailEvent, SentEmail.to_address).outerjoin(
         SentEmail, SentEmail.id == EmailEvent.sent_email_id
     )
-    if campaign_id is not None:
-        statement = statement.where(EmailEvent.campaign_id == campaign_id)
-    if since is not None:
-        statement = statement.where(EmailEvent.received_at > since)
-    statement = statement.order_by(EmailEvent.received_at.desc(), EmailEvent.id.desc()).limit(limit)
     return [
         FeedEvent(
             channel=Channel.EMAIL, id=e.id, type=e.type, campaign_id=e.campaign_id,
             recipient_id=e.recipient_id, address=address, link=e.link, detail=e.detail,
             occurred_at=e.occurred_at, received_at=e.received_at,
         )
-        for e, address in session.exec(statement)
+        for e, address in session.exec(_newest(statement, EmailEvent, campaign_id, since, limit))
     ]
 
 
@@ -109,11 +104,6 @@ def _sms_events(*, session: Session, campaign_id, since, limit) -> list[FeedEven
     statement = select(SmsEvent, SmsCampaignRecipient.address).outerjoin(
         SmsCampaignRecipient, SmsCampaignRecipient.id == SmsEvent.recipient_id
     )
-    if campaign_id is not None:
-        statement = statement.where(SmsEvent.campaign_id == campaign_id)
-    if since is not None:
-        statement = statement.where(SmsEvent.received_at > since)
-    statement = statement.order_by(SmsEvent.received_at.desc(), SmsEvent.id.desc()).limit(limit)
     return [
         FeedEvent(
             channel=Channel.SMS, id=e.id, type=e.type, campaign_id=e.campaign_id,
@@ -121,5 +111,14 @@ def _sms_events(*, session: Session, campaign_id, since, limit) -> list[FeedEven
             detail=f"error {e.error_code}" if e.error_code else None,
             occurred_at=e.occurred_at, received_at=e.received_at,
         )
-        for e, address in session.exec(statement)
+        for e, address in session.exec(_newest(statement, SmsEvent, campaign_id, since, limit))
     ]
+
+
+def _newest(statement, event: type[EmailEvent] | type[SmsEvent], campaign_id, since, limit):
+    """`statement` narrowed to one campaign and to events received after `since`, newest first."""
+    if campaign_id is not None:
+        statement = statement.where(event.campaign_id == campaign_id)
+    if since is not None:
+        statement = statement.where(event.received_at > since)
+    return statement.order_by(event.received_at.desc(), event.id.desc()).limit(limit)

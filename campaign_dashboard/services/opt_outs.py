@@ -14,6 +14,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from campaign_dashboard.models import Channel, Contact, EmailStatus, SmsStatus, Suppression, utcnow
+from campaign_dashboard.services.errors import ValidationFailed
+from campaign_dashboard.services.suppressions import normalize_address
 
 # Reasons written to `suppressions.reason`.
 HARD_BOUNCE = "hard_bounce"
@@ -23,9 +25,17 @@ PROVIDER_SUPPRESSED = "provider_suppressed"
 SMS_OPT_OUT = "sms_opt_out"
 
 
-def normalise_address(channel: str, address: str) -> str:
-    address = address.strip()
-    return address.lower() if channel == Channel.EMAIL else address
+def canonical_address(channel: str, address: str) -> str:
+    """The address as contacts and suppressions store it (`suppressions.normalize_address`).
+
+    A provider may report an address our validation refuses (a short code, an odd mailbox); it
+    is still honoured, trimmed (and lowercased if an email), rather than failing the webhook
+    into endless retries."""
+    try:
+        return normalize_address(channel, address)
+    except ValidationFailed:
+        address = address.strip()
+        return address.lower() if channel == Channel.EMAIL else address
 
 
 def suppress(*, session: Session, channel: str, address: str, reason: str, source: str) -> bool:
@@ -35,7 +45,7 @@ def suppress(*, session: Session, channel: str, address: str, reason: str, sourc
     statement = (
         insert(table)
         .values(
-            channel=str(channel), address=normalise_address(channel, address),
+            channel=str(channel), address=canonical_address(channel, address),
             reason=reason, source=source[:100], created_at=utcnow(),
         )
         .on_conflict_do_nothing(index_elements=["channel", "address"])
@@ -48,7 +58,7 @@ def unsuppress(*, session: Session, channel: str, address: str, reasons: tuple[s
     """Lift a suppression, but only one we added for one of `reasons` (never a manual one)."""
     statement = delete(Suppression).where(
         Suppression.channel == str(channel),
-        Suppression.address == normalise_address(channel, address),
+        Suppression.address == canonical_address(channel, address),
         Suppression.reason.in_(reasons),
     ).execution_options(synchronize_session=False)
     return session.execute(statement).rowcount > 0
@@ -74,7 +84,7 @@ def set_sms_status_by_phone(*, session: Session, phone: str, status: str, now: d
     other = SmsStatus.SUBSCRIBED if status == SmsStatus.OPTED_OUT else SmsStatus.OPTED_OUT
     statement = (
         update(Contact)
-        .where(Contact.phone == phone.strip(), Contact.sms_status == other)
+        .where(Contact.phone == canonical_address(Channel.SMS, phone), Contact.sms_status == other)
         .values(sms_status=status, updated_at=now)
         .execution_options(synchronize_session=False)
     )

@@ -1,8 +1,9 @@
 """Apply one SMS status callback (queued, sent, delivered, undelivered, failed) in one transaction.
 
-Same shape as `email_events`: the event row first (event id = MessageSid + ":" + status, so a
-retried callback is a no-op), the recipient row locked `FOR UPDATE` so callbacks for one message
-apply one at a time, status by precedence, counters and minute buckets by atomic increments.
+Same shape as `email_events`: the recipient row locked `FOR UPDATE` so callbacks for one message
+apply one at a time, then the event row (event id = MessageSid + ":" + status, unique, so a
+retried callback fails the INSERT and is a no-op), status by precedence, counters and minute
+buckets by atomic increments.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import exists, update
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, or_, select
 
 from campaign_dashboard.models import (
@@ -22,7 +22,7 @@ from campaign_dashboard.models import (
     SmsEvent,
     utcnow,
 )
-from campaign_dashboard.services.dead_letters import Outcome, dead_letter
+from campaign_dashboard.services.dead_letters import Outcome, dead_letter, store_once
 from campaign_dashboard.services.event_counters import count_event
 from campaign_dashboard.services.event_precedence import statuses_below
 
@@ -40,6 +40,8 @@ STATUS_EFFECTS: dict[str, tuple[str | None, str | None]] = {
     "read": (RecipientStatus.OPENED, None),
 }
 FAILURES = ("undelivered", "failed", "canceled")
+# The statuses that feed each counter: a message counts once whichever of them arrives first.
+COUNTED_TYPES: dict[str, tuple[str, ...]] = {"delivered": ("delivered",), "failed": FAILURES}
 
 
 @dataclass(frozen=True)
@@ -63,9 +65,6 @@ def apply_sms_status(*, session: Session, event: SmsStatusIn) -> Outcome:
     """Store and apply `event`; commits. Replays return DUPLICATE, unknown messages DEAD_LETTER."""
     if event.status not in STATUS_EFFECTS:
         raise ValueError(f"unknown Twilio MessageStatus {event.status!r}")
-    seen = select(SmsEvent.id).where(SmsEvent.provider_event_id == event.provider_event_id)
-    if session.exec(seen).first() is not None:
-        return Outcome.DUPLICATE
     recipient = lock_recipient(session=session, event=event)
     if recipient is None:
         session.rollback()
@@ -80,17 +79,13 @@ def apply_sms_status(*, session: Session, event: SmsStatusIn) -> Outcome:
         provider_message_id=event.message_sid, error_code=event.error_code or None,
         payload=event.payload, occurred_at=event.occurred_at, received_at=utcnow(),
     )
-    session.add(row)
-    try:
-        session.flush()
-    except IntegrityError:
-        session.rollback()
+    if not store_once(session=session, row=row):
         return Outcome.DUPLICATE
 
     now = utcnow()
     new_status, counter = STATUS_EFFECTS[event.status]
     counters: dict[str, int] = {}
-    if counter and not _counted_before(session=session, recipient=recipient, counter=counter, row=row):
+    if counter and not seen_before(session=session, recipient=recipient, types=COUNTED_TYPES[counter], row=row):
         counters[counter] = 1
     if new_status:
         values: dict[str, Any] = {"status": new_status, "updated_at": now}
@@ -137,10 +132,11 @@ def lock_recipient(*, session: Session, event: SmsStatusIn) -> SmsCampaignRecipi
     return session.exec(by_id.with_for_update().execution_options(populate_existing=True)).first()
 
 
-def _counted_before(
-    *, session: Session, recipient: SmsCampaignRecipient, counter: str, row: SmsEvent
+def seen_before(
+    *, session: Session, recipient: SmsCampaignRecipient, types: tuple[str, ...], row: SmsEvent
 ) -> bool:
-    types = FAILURES if counter == "failed" else ("delivered",)
+    """Whether this recipient already had an event of one of `types` besides `row`: exact while
+    the recipient row is locked, so "count once per message" holds under concurrency."""
     statement = select(
         exists().where(
             SmsEvent.recipient_id == recipient.id,

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from campaign_dashboard.config import get_settings
@@ -27,8 +26,10 @@ from campaign_dashboard.models import (
     utcnow,
 )
 from campaign_dashboard.services import opt_outs
+from campaign_dashboard.services.channels import campaign_model
+from campaign_dashboard.services.dead_letters import store_once
 from campaign_dashboard.services.errors import ValidationFailed
-from campaign_dashboard.services.event_counters import campaign_model, count_event
+from campaign_dashboard.services.event_counters import count_event
 
 SALT = "campaign_dashboard.unsubscribe.v1"
 
@@ -117,8 +118,7 @@ def unsubscribe_target(*, session: Session, target: UnsubscribeTarget) -> Unsubs
 
 
 def _record_email_unsubscribe(*, session: Session, target: UnsubscribeTarget, event_id: str, now) -> bool:
-    if session.exec(select(EmailEvent.id).where(EmailEvent.provider_event_id == event_id)).first():
-        return False
+    """Store the unsubscribe event; False if this (channel, campaign, contact) already has one."""
     sent = None
     if target.campaign_id is not None:
         sent = session.exec(
@@ -126,20 +126,17 @@ def _record_email_unsubscribe(*, session: Session, target: UnsubscribeTarget, ev
                 SentEmail.campaign_id == target.campaign_id, SentEmail.contact_id == target.contact_id
             )
         ).first()
-    session.add(
-        EmailEvent(
-            provider_event_id=event_id, type="unsubscribe", campaign_id=target.campaign_id,
-            recipient_id=sent.recipient_id if sent else None, sent_email_id=sent.id if sent else None,
-            provider_message_id=sent.provider_message_id if sent else None,
-            payload={"contact_id": target.contact_id}, occurred_at=now, received_at=now,
-        )
+    row = EmailEvent(
+        provider_event_id=event_id, type="unsubscribe", campaign_id=target.campaign_id,
+        recipient_id=sent.recipient_id if sent else None, sent_email_id=sent.id if sent else None,
+        provider_message_id=sent.provider_message_id if sent else None,
+        payload={"contact_id": target.contact_id}, occurred_at=now, received_at=now,
     )
-    return _flushed(session)
+    return store_once(session=session, row=row)
 
 
 def _record_sms_unsubscribe(*, session: Session, target: UnsubscribeTarget, event_id: str, now) -> bool:
-    if session.exec(select(SmsEvent.id).where(SmsEvent.provider_event_id == event_id)).first():
-        return False
+    """Store the unsubscribe event; False if this (channel, campaign, contact) already has one."""
     recipient = None
     if target.campaign_id is not None:
         recipient = session.exec(
@@ -148,24 +145,13 @@ def _record_sms_unsubscribe(*, session: Session, target: UnsubscribeTarget, even
                 SmsCampaignRecipient.contact_id == target.contact_id,
             )
         ).first()
-    session.add(
-        SmsEvent(
-            provider_event_id=event_id, type="unsubscribe", campaign_id=target.campaign_id,
-            recipient_id=recipient.id if recipient else None,
-            provider_message_id=recipient.provider_message_id if recipient else None,
-            payload={"contact_id": target.contact_id}, occurred_at=now, received_at=now,
-        )
+    row = SmsEvent(
+        provider_event_id=event_id, type="unsubscribe", campaign_id=target.campaign_id,
+        recipient_id=recipient.id if recipient else None,
+        provider_message_id=recipient.provider_message_id if recipient else None,
+        payload={"contact_id": target.contact_id}, occurred_at=now, received_at=now,
     )
-    return _flushed(session)
-
-
-def _flushed(session: Session) -> bool:
-    try:
-        session.flush()
-    except IntegrityError:  # the same link applied concurrently: the other request counted it
-        session.rollback()
-        return False
-    return True
+    return store_once(session=session, row=row)
 
 
 def _opt_out(*, session: Session, contact: Contact, channel: Channel, now) -> None:

@@ -96,7 +96,7 @@ def test_after_unsubscribe_hard_bounce_and_stop_the_next_campaign_skips_them(cli
 
     keep, leaver, bouncer = (make_contact(session, phone=random_phone()) for _ in range(3))
     first = make_email_campaign(session, status="sending")
-    sent_leaver = make_sent_email(session, campaign=first, contact=leaver)
+    make_sent_email(session, campaign=first, contact=leaver)
     sent_bouncer = make_sent_email(session, campaign=first, contact=bouncer)
     stopper = make_sms_recipient(session, contact=keep)
 
@@ -105,7 +105,6 @@ def test_after_unsubscribe_hard_bounce_and_stop_the_next_campaign_skips_them(cli
     assert post_resend(client, resend_event("email.bounced", sent_bouncer)).status_code == 200
     stop = {"MessageSid": "SMstop1", "From": stopper.address, "To": "+15005550006", "Body": "STOP"}
     assert post_twilio(client, "/webhooks/twilio/inbound", stop).status_code == 200
-    assert sent_leaver.id
 
     segment = make_segment(session, kind="static")
     session.add_all([EmailSegmentContact(segment_id=segment.id, contact_id=c.id) for c in (keep, leaver, bouncer)])

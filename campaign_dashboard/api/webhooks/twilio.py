@@ -50,12 +50,17 @@ def _int(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
 
 
+def message_sid(params: dict[str, str]) -> str:
+    """Twilio sends the id as `MessageSid` (and the legacy `SmsSid`)."""
+    return params.get("MessageSid") or params.get("SmsSid") or ""
+
+
 @router.post("/webhooks/twilio/status")
 async def twilio_status(request: Request, session: SessionDep) -> Response:
     params = await verified_form(request)
     if isinstance(params, Response):
         return params
-    sid = params.get("MessageSid") or params.get("SmsSid") or ""
+    sid = message_sid(params)
     status = (params.get("MessageStatus") or params.get("SmsStatus") or "").lower()
     if not sid or status not in STATUS_EFFECTS:
         return JSONResponse(error_body("bad_request", f"Unknown MessageStatus {status!r} or no MessageSid."), 422)
@@ -73,7 +78,7 @@ async def twilio_inbound(request: Request, session: SessionDep) -> Response:
     params = await verified_form(request)
     if isinstance(params, Response):
         return params
-    sid = params.get("MessageSid") or params.get("SmsSid") or ""
+    sid = message_sid(params)
     if not sid or not params.get("From"):
         return JSONResponse(error_body("bad_request", "MessageSid and From are required."), 422)
     sms = InboundSmsIn(
