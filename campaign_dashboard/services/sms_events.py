@@ -39,9 +39,12 @@ STATUS_EFFECTS: dict[str, tuple[str | None, str | None]] = {
     "canceled": (RecipientStatus.FAILED, "failed"),
     "read": (RecipientStatus.OPENED, None),
 }
-FAILURES = ("undelivered", "failed", "canceled")
 # The statuses that feed each counter: a message counts once whichever of them arrives first.
-COUNTED_TYPES: dict[str, tuple[str, ...]] = {"delivered": ("delivered",), "failed": FAILURES}
+COUNTED_TYPES: dict[str, tuple[str, ...]] = {
+    counter: tuple(status for status, (_, fed) in STATUS_EFFECTS.items() if fed == counter)
+    for counter in ("delivered", "failed")
+}
+FAILURES = COUNTED_TYPES["failed"]
 
 
 @dataclass(frozen=True)
