@@ -89,10 +89,3 @@ def make_rate_limiter(*, redis_url: str | None, engine: Engine) -> RateLimiter:
     return RedisRateLimiter(redis_url) if redis_url else DatabaseRateLimiter(engine)
 
 
-def wait_for_token(limiter: RateLimiter, key: str, *, rate: float, tokens: float = 1,
-                   sleep=time.sleep, on_wait=None) -> None:
-    """Block until the bucket gives `tokens`; `on_wait(seconds)` runs before each sleep."""
-    while (delay := limiter.acquire(key, rate=rate, tokens=tokens)) > 0:
-        if on_wait:
-            on_wait(delay)
-        sleep(min(delay, 1.0))

@@ -50,6 +50,7 @@ class OutgoingEmail:
     reply_to: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
     tags: dict[str, str] = field(default_factory=dict)
+    reply_token: str | None = None  # ours, not sent as such: it is inside Message-ID and the mailto
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,6 @@ from email.utils import parseaddr
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import phonenumbers
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import delete as sql_delete
 from sqlalchemy import exists, func
 from sqlalchemy import update as sql_update
@@ -36,7 +34,9 @@ from campaign_dashboard.models.campaigns import CampaignFields
 from campaign_dashboard.services import lifecycle, rendering, sms_text
 from campaign_dashboard.services.channels import campaign_model, recipient_model
 from campaign_dashboard.services.errors import Conflict, IllegalTransition, NotFound, ValidationFailed
+from campaign_dashboard.services.audience import snapshot_audience
 from campaign_dashboard.services.lifecycle import Action
+from campaign_dashboard.services.suppressions import normalize_email, normalize_phone
 
 COMMON_FIELDS = ("name", "segment_id", "scheduled_at", "timezone")
 CONTENT_FIELDS = {
@@ -360,8 +360,6 @@ def apply_action(
             )
         session.refresh(campaign)
         if action is Action.START:
-            from campaign_dashboard.services.audience import snapshot_audience
-
             snapshot_audience(session=session, channel=channel, campaign=campaign)
         elif action is Action.CANCEL:
             _cancel_unsent(session, channel, campaign_id, now)
@@ -505,13 +503,11 @@ def _validate_email(session: Session, values: Mapping[str, Any]) -> None:
 
 
 def _check_address(field: str, value: str) -> None:
-    display, address = parseaddr(value)
+    """A bare address or `Name <address>`."""
+    _display, address = parseaddr(value)
     if not address or (value != address and "<" not in value):
         raise _fail(field, f"{value!r} is not an email address")
-    try:
-        validate_email(address, check_deliverability=False)
-    except EmailNotValidError as exc:
-        raise _fail(field, f"{value!r} is not a valid email address: {exc}") from None
+    normalize_email(address, field=field)
 
 
 def _validate_sms(values: Mapping[str, Any]) -> None:
@@ -529,12 +525,7 @@ def _validate_sms(values: Mapping[str, Any]) -> None:
 def _check_sender(sender: str) -> None:
     """An E.164 number, a Messaging Service SID (MG...), or an alphanumeric sender id."""
     if sender.startswith("+"):
-        try:
-            number = phonenumbers.parse(sender, None)
-        except phonenumbers.NumberParseException:
-            number = None
-        if number is None or not phonenumbers.is_possible_number(number):
-            raise _fail("from_number", f"{sender!r} is not a phone number in E.164 form (+14155550100)")
+        normalize_phone(sender, field="from_number")
         return
     if sender.startswith("MG") and len(sender) == 34 and sender[2:].isalnum():
         return

@@ -6,7 +6,7 @@ results are written in one transaction. A worker may die at any line:
 
 - email: every chunk is sent with the Idempotency-Key `<batch id>-<chunk>` and a body that depends
   only on the ledger row and the contact, so re-sending a recovered chunk cannot send twice;
-- SMS (no idempotency keys at Twilio): a recovered row (attempts > 1) is first looked up in the
+- SMS (no idempotency keys at Twilio): each row of a recovered batch is first looked up in the
   provider's message list since its claim time and only sent if nothing went out.
 
 Pause, cancel and failure are re-read between chunks; rows not sent yet go back to `pending`
@@ -21,11 +21,10 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from itertools import groupby
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, func, insert, select, update
@@ -51,9 +50,12 @@ from campaign_dashboard.providers.base import (
     SendResult,
     SmsProvider,
 )
+from campaign_dashboard.config import Settings
 from campaign_dashboard.ratelimit import RateLimiter
+from campaign_dashboard.services import campaigns
 from campaign_dashboard.services.channels import campaign_model, recipient_model
-from campaign_dashboard.services.lifecycle import Action, next_status
+from campaign_dashboard.services.errors import IllegalTransition
+from campaign_dashboard.services.lifecycle import Action
 from campaign_dashboard.services.rendering import RenderError, compile_email, compile_sms
 from campaign_dashboard.services.unsubscribe import unsubscribe_url
 
@@ -62,24 +64,8 @@ log = logging.getLogger(__name__)
 CHUNK = 100  # Resend's batch endpoint takes at most 100 emails per call
 
 
-@dataclass(frozen=True)
-class SendSettings:
-    public_base_url: str
-    secret_key: str
-    email_account: str = "resend"
-    sms_account: str = "twilio"
-    email_from: str = "Campaigns <campaigns@example.com>"
-    sms_from: str | None = None
-    messaging_service_sid: str | None = None
-    batch_size: int = 500
-    lease_seconds: int = 60
-    email_requests_per_second: float = 5.0
-    sms_messages_per_second: float = 1.0
-    error_budget_ratio: float = 0.2
-    error_budget_sample: int = 1000
-    max_attempts_per_chunk: int = 8
-    quiet_hours: tuple[int, int] | None = (8, 21)  # SMS local-time window [start, end)
-    message_id_domain: str = "campaigns.local"
+MAX_ATTEMPTS_PER_CHUNK = 8  # retryable errors in a row before the task gives up (and Huey retries)
+MESSAGE_ID_DOMAIN = "campaigns.local"
 
 
 @dataclass
@@ -87,13 +73,12 @@ class SendDeps:
     """What the send path needs from the outside world; tests and the worker build their own."""
 
     engine: Engine
-    settings: SendSettings
+    settings: Settings
     limiter: RateLimiter
     email: EmailProvider | None = None
     sms: SmsProvider | None = None
     sleep: Callable[[float], None] = time.sleep
     now: Callable[[], datetime] = utcnow
-    cache: dict[str, Any] = field(default_factory=dict)
 
 
 class Outcome(StrEnum):
@@ -108,7 +93,7 @@ class Outcome(StrEnum):
 
 
 def claim_batch(*, deps: SendDeps, channel: Channel, campaign_id: int) -> str | None:
-    """Claim up to `batch_size` pending rows of a sending campaign; returns the batch id."""
+    """Claim up to `send_batch_size` pending rows of a sending campaign; returns the batch id."""
     Campaign, Recipient = campaign_model(channel), recipient_model(channel)
     s = deps.settings
     with Session(deps.engine) as session:
@@ -121,7 +106,7 @@ def claim_batch(*, deps: SendDeps, channel: Channel, campaign_id: int) -> str | 
             .where(Recipient.campaign_id == campaign_id, Recipient.status == RecipientStatus.PENDING,
                    (Recipient.not_before.is_(None)) | (Recipient.not_before <= now))
             .order_by(Recipient.id)
-            .limit(s.batch_size)
+            .limit(s.send_batch_size)
         )
         if session.get_bind().dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
@@ -135,7 +120,7 @@ def claim_batch(*, deps: SendDeps, channel: Channel, campaign_id: int) -> str | 
                 .where(Recipient.id.in_(ids[start:start + CHUNK]),
                        Recipient.status == RecipientStatus.PENDING)
                 .values(status=RecipientStatus.CLAIMED, batch_id=batch_id, chunk=number,
-                        claimed_at=now, lease_expires_at=now + timedelta(seconds=s.lease_seconds),
+                        claimed_at=now, lease_expires_at=now + timedelta(seconds=s.send_lease_seconds),
                         attempts=Recipient.attempts + 1, updated_at=now)
             )
         session.commit()
@@ -161,7 +146,7 @@ def recover_expired_claims(*, deps: SendDeps, channel: Channel) -> list[tuple[in
                 update(Recipient)
                 .where(Recipient.batch_id == batch_id, Recipient.status == RecipientStatus.CLAIMED,
                        Recipient.lease_expires_at < now)
-                .values(lease_expires_at=now + timedelta(seconds=deps.settings.lease_seconds),
+                .values(lease_expires_at=now + timedelta(seconds=deps.settings.send_lease_seconds),
                         attempts=Recipient.attempts + 1, updated_at=now)
             ).rowcount
             session.commit()
@@ -177,8 +162,10 @@ def recover_expired_claims(*, deps: SendDeps, channel: Channel) -> list[tuple[in
 # --- processing ----------------------------------------------------------------------------------
 
 
-def process_batch(*, deps: SendDeps, channel: Channel, campaign_id: int, batch_id: str) -> Outcome:
-    """Send every still-claimed row of `batch_id`, chunk by chunk; then say what comes next."""
+def process_batch(*, deps: SendDeps, channel: Channel, campaign_id: int, batch_id: str,
+                  recovered: bool = False) -> Outcome:
+    """Send every still-claimed row of `batch_id`, chunk by chunk; then say what comes next.
+    `recovered`: the batch was taken over from a dead worker, so its rows may have gone out."""
     Campaign, Recipient = campaign_model(channel), recipient_model(channel)
     with Session(deps.engine) as session:
         campaign = session.get(Campaign, campaign_id)
@@ -191,17 +178,16 @@ def process_batch(*, deps: SendDeps, channel: Channel, campaign_id: int, batch_i
         tags = _tags_by_contact(session, [c.id for _, c in rows if c is not None])
         content = _content(session, channel, campaign)
     for chunk_number, chunk_rows in groupby(rows, key=lambda pair: pair[0].chunk):
-        status = _status(deps, channel, campaign_id)
-        if status != CampaignStatus.SENDING:
-            _release(deps=deps, channel=channel, campaign_id=campaign_id, batch_id=batch_id, status=status)
-            return Outcome.STOPPED if status == CampaignStatus.PAUSED else Outcome.DONE
-        chunk_rows = list(chunk_rows)
         try:
-            _heartbeat(deps, channel, batch_id)
+            status = _checkpoint(deps, channel, campaign_id, batch_id)
+            if status != CampaignStatus.SENDING:
+                _release(deps=deps, channel=channel, campaign_id=campaign_id, batch_id=batch_id, status=status)
+                return Outcome.STOPPED if status == CampaignStatus.PAUSED else Outcome.DONE
             if channel == Channel.EMAIL:
-                _send_email_chunk(deps, campaign, content, chunk_rows, tags, f"{batch_id}-{chunk_number}")
+                _send_email_chunk(deps, campaign, content, list(chunk_rows), tags,
+                                  f"{batch_id}-{chunk_number}")
             else:
-                _send_sms_chunk(deps, campaign, content, chunk_rows, tags, batch_id)
+                _send_sms_chunk(deps, campaign, content, list(chunk_rows), tags, batch_id, recovered)
         except LeaseLost:
             log.warning("lease of batch %s expired while sending; leaving it to recovery", batch_id)
             return Outcome.WAITING
@@ -210,55 +196,41 @@ def process_batch(*, deps: SendDeps, channel: Channel, campaign_id: int, batch_i
             _release(deps=deps, channel=channel, campaign_id=campaign_id, batch_id=batch_id,
                      status=CampaignStatus.FAILED)
             return Outcome.DONE
-        if _error_budget_exhausted(deps, channel, campaign_id):
-            return Outcome.DONE
     return next_step(deps=deps, channel=channel, campaign_id=campaign_id)
 
 
-def next_step(*, deps: SendDeps, channel: Channel, campaign_id: int) -> Outcome:
-    """Finish the campaign when no row is pending or claimed; otherwise say what is left."""
+def next_step(*, deps: SendDeps, channel: Channel, campaign_id: int, stalled_only: bool = False) -> Outcome:
+    """End the campaign when no row is pending or claimed (`failed` if the error budget is spent,
+    else `sent`); otherwise say what is left. With `stalled_only` (the tick), MORE is only
+    answered when no worker holds a claim, so the tick restarts lost chains and leaves live ones."""
     Campaign, Recipient = campaign_model(channel), recipient_model(channel)
     now = deps.now()
     with Session(deps.engine) as session:
-        status = session.scalar(select(Campaign.status).where(Campaign.id == campaign_id))
-        if status != CampaignStatus.SENDING:
-            return Outcome.STOPPED if status == CampaignStatus.PAUSED else Outcome.DONE
-        counts = dict(session.execute(
-            select(Recipient.status, func.count())
-            .where(Recipient.campaign_id == campaign_id,
-                   Recipient.status.in_([RecipientStatus.PENDING, RecipientStatus.CLAIMED]))
-            .group_by(Recipient.status)
-        ).all())
-        if not counts:
-            _set_status(session, Campaign, campaign_id, Action.COMPLETE, now, completed_at=now)
-            session.commit()
-            return Outcome.DONE
-        if counts.get(RecipientStatus.PENDING):
-            ready = session.scalar(
-                select(func.count()).select_from(Recipient)
-                .where(Recipient.campaign_id == campaign_id, Recipient.status == RecipientStatus.PENDING,
-                       (Recipient.not_before.is_(None)) | (Recipient.not_before <= now))
-            )
-            if ready:
-                return Outcome.MORE
-            return Outcome.DEFERRED
-        return Outcome.WAITING
+        row = session.execute(
+            select(Campaign.status, Campaign.failed, Campaign.processed, Campaign.recipients)
+            .where(Campaign.id == campaign_id)
+        ).one_or_none()
+        if row is None or row.status != CampaignStatus.SENDING:
+            return Outcome.STOPPED if row is not None and row.status == CampaignStatus.PAUSED else Outcome.DONE
 
+        def exists_row(*conditions) -> bool:  # index probes, never counts: cheap at 1M recipients
+            return session.scalar(select(Recipient.id).where(
+                Recipient.campaign_id == campaign_id, *conditions).limit(1)) is not None
 
-def is_stalled(*, deps: SendDeps, channel: Channel, campaign_id: int) -> bool:
-    """A sending campaign with rows ready to go but none claimed: its task chain was lost (queue
-    flushed, worker gone between tasks). The tick restarts it; live chains are left alone."""
-    Recipient = recipient_model(channel)
-    now = deps.now()
-    with Session(deps.engine) as session:
-        claimed = session.scalar(select(Recipient.id).where(
-            Recipient.campaign_id == campaign_id, Recipient.status == RecipientStatus.CLAIMED).limit(1))
-        if claimed is not None:
-            return False
-        ready = session.scalar(select(Recipient.id).where(
-            Recipient.campaign_id == campaign_id, Recipient.status == RecipientStatus.PENDING,
-            (Recipient.not_before.is_(None)) | (Recipient.not_before <= now)).limit(1))
-        return ready is not None
+        claimed = exists_row(Recipient.status == RecipientStatus.CLAIMED)
+        ready = exists_row(Recipient.status == RecipientStatus.PENDING,
+                           Recipient.not_before.is_(None) | (Recipient.not_before <= now))
+        deferred = not ready and exists_row(Recipient.status == RecipientStatus.PENDING)
+    reason = _budget_exceeded(deps.settings, row.failed, row.processed, row.recipients)
+    if reason:
+        fail_campaign(deps=deps, channel=channel, campaign_id=campaign_id, reason=reason)
+        return Outcome.DONE
+    if not (claimed or ready or deferred):
+        _finish(deps, channel, campaign_id, Action.COMPLETE)
+        return Outcome.DONE
+    if ready and not (stalled_only and claimed):
+        return Outcome.MORE
+    return Outcome.DEFERRED if deferred else Outcome.WAITING
 
 
 def earliest_deferred(*, deps: SendDeps, channel: Channel, campaign_id: int) -> datetime | None:
@@ -271,15 +243,19 @@ def earliest_deferred(*, deps: SendDeps, channel: Channel, campaign_id: int) -> 
 
 
 def fail_campaign(*, deps: SendDeps, channel: Channel, campaign_id: int, reason: str) -> None:
-    Campaign = campaign_model(channel)
-    now = deps.now()
+    if _finish(deps, channel, campaign_id, Action.FAIL, reason=reason):
+        log.warning("campaign %s/%s failed: %s", channel, campaign_id, reason)
+
+
+def _finish(deps: SendDeps, channel: Channel, campaign_id: int, action: Action, reason: str | None = None) -> bool:
+    """Complete or fail through the lifecycle; False when a user's pause/cancel got there first."""
     with Session(deps.engine) as session:
-        status = session.scalar(select(Campaign.status).where(Campaign.id == campaign_id))
-        if status in (CampaignStatus.SENDING, CampaignStatus.PAUSED):
-            _set_status(session, Campaign, campaign_id, Action.FAIL, now, status_reason=reason,
-                        completed_at=now, expected=status)
-            session.commit()
-            log.warning("campaign %s/%s failed: %s", channel, campaign_id, reason)
+        try:
+            campaigns.apply_action(session=session, channel=channel, campaign_id=campaign_id,
+                                   action=action, reason=reason)
+        except IllegalTransition:
+            return False
+    return True
 
 
 # --- email ---------------------------------------------------------------------------------------
@@ -299,7 +275,7 @@ def _send_email_chunk(deps: SendDeps, campaign, compiled, rows, tags, key: str) 
         results = _with_retries(
             deps, Channel.EMAIL, rows[0][0].batch_id,
             lambda: deps.email.send_batch(messages, idempotency_key=key),
-            bucket=f"email:{s.email_account}", rate=s.email_requests_per_second,
+            bucket=f"email:{s.effective_resend_api_key[-8:]}", rate=s.resend_requests_per_second,
         )
     _write_results(deps, Channel.EMAIL, campaign.id, list(zip(message_rows, results)), refused,
                    sent_emails={r.id: m for r, m in zip(message_rows, messages)})
@@ -318,7 +294,7 @@ def _email_message(deps: SendDeps, campaign, compiled, recipient, contact, tags)
                    f'<a href="{unsubscribe}">Unsubscribe</a></p>')
     html = rendered.html if unsubscribe in rendered.html else rendered.html + footer_html
     text = rendered.text if unsubscribe in rendered.text else f"{rendered.text}\n\nUnsubscribe: {unsubscribe}"
-    mailto = f"mailto:unsubscribe+{token}@{s.message_id_domain}"
+    mailto = f"mailto:unsubscribe+{token}@{MESSAGE_ID_DOMAIN}"
     return OutgoingEmail(
         to=recipient.address,
         from_email=campaign.from_email or s.email_from,
@@ -329,10 +305,10 @@ def _email_message(deps: SendDeps, campaign, compiled, recipient, contact, tags)
         headers={
             "List-Unsubscribe": f"<{unsubscribe}>, <{mailto}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-            "Message-ID": message_id(recipient_id=recipient.id, campaign_id=campaign.id, token=token,
-                                     domain=s.message_id_domain),
+            "Message-ID": message_id(recipient_id=recipient.id, campaign_id=campaign.id, token=token),
         },
         tags={"campaign_id": str(campaign.id), "recipient_id": str(recipient.id)},
+        reply_token=token,
     )
 
 
@@ -341,16 +317,18 @@ def reply_token(*, secret_key: str, recipient_id: int) -> str:
     return hmac.new(secret_key.encode(), f"reply:{recipient_id}".encode(), hashlib.sha256).hexdigest()[:24]
 
 
-def message_id(*, recipient_id: int, campaign_id: int, token: str, domain: str) -> str:
-    return f"<r{recipient_id}.c{campaign_id}.{token}@{domain}>"
+def message_id(*, recipient_id: int, campaign_id: int, token: str) -> str:
+    """`<r<recipient>.c<campaign>.<reply token>@...>`: replies quote it in In-Reply-To."""
+    return f"<r{recipient_id}.c{campaign_id}.{token}@{MESSAGE_ID_DOMAIN}>"
+
 
 
 # --- sms -----------------------------------------------------------------------------------------
 
 
-def _send_sms_chunk(deps: SendDeps, campaign, compiled, rows, tags, batch_id: str) -> None:
+def _send_sms_chunk(deps: SendDeps, campaign, compiled, rows, tags, batch_id: str, recovered: bool) -> None:
     s = deps.settings
-    sender = campaign.from_number or s.sms_from
+    sender = campaign.from_number or s.twilio_from
     pulse = _Pulse(deps, Channel.SMS, batch_id)
     for recipient, contact in rows:
         pulse()
@@ -364,7 +342,7 @@ def _send_sms_chunk(deps: SendDeps, campaign, compiled, rows, tags, batch_id: st
         except RenderError as exc:
             _write_results(deps, Channel.SMS, campaign.id, [], [(recipient, exc.message)])
             continue
-        if recipient.attempts > 1:  # recovered after a crash: did it go out already?
+        if recovered:  # its worker died: did this one go out already?
             previous = _with_retries(deps, Channel.SMS, batch_id,
                                      lambda r=recipient: deps.sms.find_sent(
                                          to=r.address, since=r.claimed_at, from_number=sender))
@@ -373,22 +351,23 @@ def _send_sms_chunk(deps: SendDeps, campaign, compiled, rows, tags, batch_id: st
                 continue
         message = OutgoingSms(
             to=recipient.address, body=body, from_number=sender,
-            messaging_service_sid=None if campaign.from_number else s.messaging_service_sid,
+            messaging_service_sid=None if campaign.from_number else s.twilio_messaging_service_sid,
             status_callback=f"{s.public_base_url.rstrip('/')}/webhooks/twilio/status"
                             f"?campaign={campaign.id}&recipient={recipient.id}",
         )
         result = _with_retries(deps, Channel.SMS, batch_id, lambda m=message: deps.sms.send(m),
-                               bucket=f"sms:{s.sms_account}:{sender or s.messaging_service_sid}",
-                               rate=s.sms_messages_per_second)
+                               bucket=f"sms:{s.effective_twilio_account_sid}:"
+                                      f"{sender or s.twilio_messaging_service_sid}",
+                               rate=s.twilio_mps_per_sender)
         _write_results(deps, Channel.SMS, campaign.id, [(recipient, result)], [])
 
 
 def _quiet_until(deps: SendDeps, contact: Contact | None) -> datetime | None:
     """When the recipient's local time is outside the allowed window, the next window start."""
-    window = deps.settings.quiet_hours
-    if not window or contact is None:
+    s = deps.settings
+    if not s.quiet_hours_enabled or contact is None:
         return None
-    start, end = window
+    start, end = s.quiet_hours_start, s.quiet_hours_end
     try:
         zone = ZoneInfo(contact.timezone or "UTC")
     except (KeyError, ValueError):
@@ -424,7 +403,8 @@ def _with_retries(deps: SendDeps, channel: Channel, batch_id: str, call, *, buck
     pulse = _Pulse(deps, channel, batch_id)  # waiting our turn is not being dead
     while True:
         if bucket:
-            while (wait := deps.limiter.acquire(bucket, rate=rate)) > 0:
+            # burst 1: requests evenly spaced, so no sliding second at the provider sees more
+            while (wait := deps.limiter.acquire(bucket, rate=rate, burst=1)) > 0:
                 pulse()
                 deps.sleep(min(wait, 1.0))
             pulse()
@@ -432,7 +412,7 @@ def _with_retries(deps: SendDeps, channel: Channel, batch_id: str, call, *, buck
             return call()
         except RetryableError as exc:
             attempt += 1
-            if attempt >= deps.settings.max_attempts_per_chunk:
+            if attempt >= MAX_ATTEMPTS_PER_CHUNK:
                 raise
             delay = exc.retry_after if exc.retry_after is not None else min(30.0, 0.5 * 2 ** attempt)
             log.info("retryable provider error (%s), retry %d in %.1fs", exc.message, attempt, delay)
@@ -472,12 +452,11 @@ def _write_results(deps: SendDeps, channel: Channel, campaign_id: int, results, 
                 [{"rid": r.id, "err": (reason or "refused")[:2000]} for r, reason in failed],
             )
         if sent and channel == Channel.EMAIL and sent_emails is not None:
-            secret = deps.settings.secret_key
             session.execute(insert(SentEmail), [
                 {"campaign_id": campaign_id, "recipient_id": r.id, "contact_id": r.contact_id,
                  "provider_message_id": res.provider_message_id,
-                 "message_id_header": sent_emails[r.id].headers.get("Message-ID"),
-                 "reply_token": reply_token(secret_key=secret, recipient_id=r.id),
+                 "message_id_header": sent_emails[r.id].headers["Message-ID"],
+                 "reply_token": sent_emails[r.id].reply_token,
                  "to_address": r.address, "subject": sent_emails[r.id].subject[:500], "status": "sent",
                  "sent_at": now, "updated_at": now, "open_count": 0, "click_count": 0}
                 for r, res in sent
@@ -517,19 +496,35 @@ class LeaseLost(Exception):
 def _heartbeat(deps: SendDeps, channel: Channel, batch_id: str) -> None:
     """Extend the batch's lease; raise LeaseLost if it already expired while rows are still
     claimed, since another worker may now be sending them."""
+    with Session(deps.engine) as session:
+        _extend_lease(session, deps, channel, batch_id)
+        session.commit()
+
+
+def _checkpoint(deps: SendDeps, channel: Channel, campaign_id: int, batch_id: str) -> str | None:
+    """Between chunks, in one transaction: the campaign's status (a pause or cancel written by
+    any process takes effect here) and, while it is still sending, a fresh lease."""
+    Campaign = campaign_model(channel)
+    with Session(deps.engine) as session:
+        status = session.scalar(select(Campaign.status).where(Campaign.id == campaign_id))
+        if status == CampaignStatus.SENDING:
+            _extend_lease(session, deps, channel, batch_id)
+        session.commit()
+        return status
+
+
+def _extend_lease(session: Session, deps: SendDeps, channel: Channel, batch_id: str) -> None:
     Recipient = recipient_model(channel)
     now = deps.now()
-    with Session(deps.engine) as session:
-        extended = session.execute(
-            update(Recipient)
-            .where(Recipient.batch_id == batch_id, Recipient.status == RecipientStatus.CLAIMED,
-                   Recipient.lease_expires_at >= now)
-            .values(lease_expires_at=now + timedelta(seconds=deps.settings.lease_seconds))
-        ).rowcount
-        session.commit()
-        if not extended and session.scalar(select(Recipient.id).where(
-                Recipient.batch_id == batch_id, Recipient.status == RecipientStatus.CLAIMED).limit(1)):
-            raise LeaseLost(batch_id)
+    extended = session.execute(
+        update(Recipient)
+        .where(Recipient.batch_id == batch_id, Recipient.status == RecipientStatus.CLAIMED,
+               Recipient.lease_expires_at >= now)
+        .values(lease_expires_at=now + timedelta(seconds=deps.settings.send_lease_seconds))
+    ).rowcount
+    if not extended and session.scalar(select(Recipient.id).where(
+            Recipient.batch_id == batch_id, Recipient.status == RecipientStatus.CLAIMED).limit(1)):
+        raise LeaseLost(batch_id)
 
 
 class _Pulse:
@@ -540,42 +535,21 @@ class _Pulse:
         self.last = time.monotonic()
 
     def __call__(self) -> None:
-        if time.monotonic() - self.last > self.deps.settings.lease_seconds / 3:
+        if time.monotonic() - self.last > self.deps.settings.send_lease_seconds / 3:
             _heartbeat(self.deps, self.channel, self.batch_id)
             self.last = time.monotonic()
 
 
-def _status(deps: SendDeps, channel: Channel, campaign_id: int) -> str | None:
-    Campaign = campaign_model(channel)
-    with Session(deps.engine) as session:
-        return session.scalar(select(Campaign.status).where(Campaign.id == campaign_id))
-
-
-def _error_budget_exhausted(deps: SendDeps, channel: Channel, campaign_id: int) -> bool:
-    """Fail the campaign when more than `ratio` of the first `sample` recipients failed."""
-    Campaign = campaign_model(channel)
-    s = deps.settings
-    with Session(deps.engine) as session:
-        failed, processed, total = session.execute(
-            select(Campaign.failed, Campaign.processed, Campaign.recipients).where(Campaign.id == campaign_id)
-        ).one()
-    sample = min(s.error_budget_sample, total)
-    if sample <= 0 or failed <= s.error_budget_ratio * sample or processed > sample + s.batch_size:
-        return False
-    fail_campaign(deps=deps, channel=channel, campaign_id=campaign_id,
-                  reason=f"Error budget exhausted: {failed} of the first {processed} recipients failed "
-                         f"(limit {s.error_budget_ratio:.0%} of {sample}). See the recipients' last errors.")
-    return True
-
-
-def _set_status(session: Session, Campaign, campaign_id: int, action: Action, now: datetime,
-                expected: str = CampaignStatus.SENDING, **values) -> bool:
-    new = next_status(expected, action)
-    changed = session.execute(
-        update(Campaign).where(Campaign.id == campaign_id, Campaign.status == expected)
-        .values(status=new, updated_at=now, last_activity_at=now, **values)
-    ).rowcount
-    return bool(changed)
+def _budget_exceeded(settings: Settings, failed: int, processed: int, recipients: int) -> str | None:
+    """Why the campaign must fail: more than `error_budget_ratio` of its first
+    `error_budget_sample` recipients failed (checked until the sample has been sent)."""
+    sample = min(settings.error_budget_sample, recipients)
+    if sample <= 0 or failed <= settings.error_budget_ratio * sample:
+        return None
+    if processed > sample + settings.send_batch_size:
+        return None  # past the sample: later failures are the recipients' own, not the campaign's
+    return (f"Error budget exhausted: {failed} of the first {processed} recipients failed "
+            f"(limit {settings.error_budget_ratio:.0%} of {sample}). See the recipients' last errors.")
 
 
 def _tags_by_contact(session: Session, contact_ids: list[int]) -> dict[int, list[str]]:

@@ -10,8 +10,9 @@ from huey import crontab
 from sqlalchemy import select
 from sqlmodel import Session
 
+from campaign_dashboard.config import get_settings
 from campaign_dashboard.models import CampaignStatus, Channel, utcnow
-from campaign_dashboard.services import sending
+from campaign_dashboard.services import campaigns, sending
 from campaign_dashboard.services.channels import campaign_model
 from campaign_dashboard.services.errors import DomainError
 from campaign_dashboard.services.lifecycle import Action
@@ -31,6 +32,7 @@ def send_next_batch(channel: str, campaign_id: int) -> str:
     else:
         outcome = sending.process_batch(deps=deps, channel=Channel(channel), campaign_id=campaign_id,
                                         batch_id=batch_id)
+    log.info("%s campaign %s: batch %s -> %s", channel, campaign_id, batch_id, outcome.value)
     _follow_up(channel, campaign_id, outcome)
     return outcome.value
 
@@ -40,7 +42,7 @@ def resume_batch(channel: str, campaign_id: int, batch_id: str) -> str:
     """Finish a batch whose worker died (same batch id, so the same idempotency keys)."""
     deps = send_deps()
     outcome = sending.process_batch(deps=deps, channel=Channel(channel), campaign_id=campaign_id,
-                                    batch_id=batch_id)
+                                    batch_id=batch_id, recovered=True)
     _follow_up(channel, campaign_id, outcome)
     return outcome.value
 
@@ -75,26 +77,19 @@ def run_tick() -> None:
         for campaign_id, batch_id in sending.recover_expired_claims(deps=deps, channel=channel):
             resume_batch(channel.value, campaign_id, batch_id)
         for campaign_id in active:
-            outcome = sending.next_step(deps=deps, channel=channel, campaign_id=campaign_id)
-            if outcome is not sending.Outcome.MORE or sending.is_stalled(
-                    deps=deps, channel=channel, campaign_id=campaign_id):
-                _follow_up(channel.value, campaign_id, outcome)
+            outcome = sending.next_step(deps=deps, channel=channel, campaign_id=campaign_id,
+                                        stalled_only=True)
+            _follow_up(channel.value, campaign_id, outcome)
 
 
 def kick(channel: str, campaign_id: int, parallel: int | None = None) -> None:
     """Queue the first batches of a started or resumed campaign (`parallel` chains)."""
-    for _ in range(parallel or deps_parallelism()):
+    for _ in range(max(1, parallel or get_settings().send_parallelism)):
         send_next_batch(channel, campaign_id)
 
 
 def schedule(channel: str, campaign_id: int, when) -> None:
     start_scheduled.schedule((channel, campaign_id), eta=when)
-
-
-def deps_parallelism() -> int:
-    from campaign_dashboard.config import get_settings
-
-    return max(1, get_settings().send_parallelism)
 
 
 def _follow_up(channel: str, campaign_id: int, outcome: sending.Outcome) -> None:
@@ -107,19 +102,15 @@ def _follow_up(channel: str, campaign_id: int, outcome: sending.Outcome) -> None
 
 
 def _start_due(channel: str, campaign_id: int) -> None:
-    from campaign_dashboard.db import session_scope
-    from campaign_dashboard.services.campaigns import apply_action
-
-    with session_scope() as session:
-        Campaign = campaign_model(channel)
-        campaign = session.get(Campaign, campaign_id)
+    with Session(send_deps().engine) as session:
+        campaign = session.get(campaign_model(channel), campaign_id)
         if campaign is None or campaign.status != CampaignStatus.SCHEDULED:
             return
         if campaign.scheduled_at and campaign.scheduled_at > utcnow() + timedelta(seconds=1):
             return  # rescheduled later: its own eta task will come
         try:
-            apply_action(session=session, channel=Channel(channel), campaign_id=campaign_id,
-                         action=Action.START)
+            campaigns.apply_action(session=session, channel=Channel(channel), campaign_id=campaign_id,
+                                   action=Action.START)
         except DomainError as exc:
             log.warning("scheduled campaign %s/%s could not start: %s", channel, campaign_id, exc)
             return

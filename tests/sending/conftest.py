@@ -63,6 +63,8 @@ def stack(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
         "QUIET_HOURS_ENABLED": "false",
         "SEND_LEASE_SECONDS": "3",
         "TICK_SECONDS": "1",
+        "RESEND_REQUESTS_PER_SECOND": "0",  # unlimited, like the emulator: tests about limits set both
+        "TWILIO_MPS_PER_SENDER": "0",
         "PUBLIC_BASE_URL": "http://127.0.0.1:9",
         "SECRET_KEY": "test-secret-key-for-sending-tests-0123456789",
     }
@@ -77,15 +79,8 @@ def stack(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 
 @pytest.fixture
 def emulator(stack: dict, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "campaign_dashboard", "emulator", "--port", str(port), "--no-webhooks",
-         "--resend-rps", "0", "--twilio-mps", "0"],  # tests that need provider limits set them
-        cwd=ROOT, env={**os.environ, **stack},
-    )
-    url = f"http://127.0.0.1:{port}"
+    proc, url = start_emulator(stack)
     try:
-        wait_http(f"{url}/_emulator/stats")
         stack["RESEND_API_URL"] = url
         stack["TWILIO_API_URL"] = url
         monkeypatch.setenv("RESEND_API_URL", url)
@@ -94,6 +89,40 @@ def emulator(stack: dict, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def start_emulator(env: dict, attempts: int = 5) -> tuple[subprocess.Popen, str]:
+    """Start an emulator and make sure the port answering is OURS: a free port can be taken by
+    another test run between choosing it and binding it, and then a stranger would answer."""
+    for _ in range(attempts):
+        port = free_port()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "campaign_dashboard", "emulator", "--port", str(port), "--no-webhooks",
+             "--resend-rps", "0", "--twilio-mps", "0"],  # tests that need provider limits set them
+            cwd=ROOT, env={**os.environ, **env}, stderr=subprocess.DEVNULL,
+        )
+        if _listens(proc, port, timeout=20):
+            url = f"http://127.0.0.1:{port}"
+            wait_http(f"{url}/_emulator/stats")
+            return proc, url
+        proc.kill()
+        proc.wait(10)
+    raise RuntimeError(f"the emulator did not start after {attempts} attempts")
+
+
+def _listens(proc: subprocess.Popen, port: int, timeout: float) -> bool:
+    import psutil
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            connections = psutil.Process(proc.pid).net_connections(kind="tcp")
+        except psutil.Error:
+            return False
+        if any(c.status == psutil.CONN_LISTEN and c.laddr.port == port for c in connections):
+            return True
+        time.sleep(0.1)
+    return False
 
 
 @pytest.fixture

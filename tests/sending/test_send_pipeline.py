@@ -96,7 +96,6 @@ def test_email_campaign_of_5000_goes_out_exactly_once(app_env, emulator, workers
 
 
 def test_sms_campaign_of_1000_goes_out_exactly_once(app_env, emulator, workers, engine):
-    workers.env["TWILIO_MPS_PER_SENDER"] = "0"
     add_contacts(engine, 1000)
     campaign_id = make_campaign(engine, Channel.SMS)
     workers.start(1)
@@ -172,7 +171,6 @@ def test_cancel_stops_and_marks_the_rest_cancelled(app_env, emulator, workers, e
 def test_worker_killed_repeatedly_still_sends_each_recipient_exactly_once(app_env, emulator, workers, engine, channel):
     n = 3000 if channel == Channel.EMAIL else 600
     configure_emulator(emulator, latency_ms=40 if channel == Channel.EMAIL else 5)
-    workers.env["TWILIO_MPS_PER_SENDER"] = "0"
     add_contacts(engine, n)
     campaign_id = make_campaign(engine, channel)
     workers.start(1)
@@ -198,6 +196,21 @@ def test_throttling_and_server_errors_still_exactly_once_within_rate(app_env, em
     stats = emulator_stats(emulator)
     assert stats["throttled"] > 0 or stats.get("errors", 0) > 0
     assert_exactly_once(emulator, engine, Channel.EMAIL, campaign_id, 1500)
+
+
+def test_workers_together_stay_within_the_provider_rate_limit(app_env, emulator, workers, engine):
+    configure_emulator(emulator, resend_rps=5)
+    workers.env["RESEND_REQUESTS_PER_SECOND"] = "4"  # shared by both processes and all their threads
+    add_contacts(engine, 2500)
+    campaign_id = make_campaign(engine, Channel.EMAIL)
+    workers.start(2)
+    started = time.monotonic()
+    start(engine, Channel.EMAIL, campaign_id)
+    assert wait_for_status(engine, EmailCampaign, campaign_id, {"sent", "failed"}, timeout=120) == "sent"
+    elapsed = time.monotonic() - started
+    assert emulator_stats(emulator)["throttled"] == 0
+    assert elapsed >= 24 / 4, "25 requests at 4/s cannot finish sooner, whatever the number of workers"
+    assert_exactly_once(emulator, engine, Channel.EMAIL, campaign_id, 2500)
 
 
 def test_rejected_credentials_fail_the_campaign_with_a_readable_reason(app_env, emulator, workers, engine):
@@ -247,7 +260,6 @@ def test_suppressed_unsubscribed_and_opted_out_contacts_receive_nothing(app_env,
         session.commit()
     email_id = make_campaign(engine, Channel.EMAIL)
     sms_id = make_campaign(engine, Channel.SMS)
-    workers.env["TWILIO_MPS_PER_SENDER"] = "0"
     workers.start(1)
     start(engine, Channel.EMAIL, email_id)
     start(engine, Channel.SMS, sms_id)
@@ -263,8 +275,7 @@ def test_suppressed_unsubscribed_and_opted_out_contacts_receive_nothing(app_env,
 def test_quiet_hours_defer_sms_until_the_window_opens(app_env, emulator, workers, engine):
     hour = utcnow().hour
     workers.env.update({"QUIET_HOURS_ENABLED": "true", "QUIET_HOURS_START": str((hour + 2) % 24),
-                        "QUIET_HOURS_END": str((hour + 3) % 24) if (hour + 3) % 24 > (hour + 2) % 24 else "24",
-                        "TWILIO_MPS_PER_SENDER": "0"})
+                        "QUIET_HOURS_END": str((hour + 3) % 24) if (hour + 3) % 24 > (hour + 2) % 24 else "24"})
     add_contacts(engine, 5)
     campaign_id = make_campaign(engine, Channel.SMS)
     workers.start(1)
