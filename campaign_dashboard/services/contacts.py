@@ -27,6 +27,7 @@ from campaign_dashboard.models import (
     SmsStatus,
     utcnow,
 )
+from campaign_dashboard.services import opt_outs
 from campaign_dashboard.services.errors import Conflict, NotFound, ValidationFailed
 from campaign_dashboard.services.suppressions import (
     DEFAULT_PHONE_REGION,
@@ -41,8 +42,6 @@ MAX_PAGE = 500
 MAX_TAG_LENGTH = 100
 MAX_NAME_LENGTH = 200
 # Suppression reasons, the same words the event handlers write (services/opt_outs.py).
-UNSUBSCRIBE_REASON = "unsubscribe"
-SMS_OPT_OUT_REASON = "sms_opt_out"
 
 
 class ContactCreate(BaseModel):
@@ -270,10 +269,10 @@ def unsubscribe(
     if channel is Channel.EMAIL:
         if contact.email_status == EmailStatus.SUBSCRIBED:  # a bounce or complaint says more
             contact.email_status = EmailStatus.UNSUBSCRIBED
-        reason = reason or UNSUBSCRIBE_REASON
+        reason = reason or opt_outs.UNSUBSCRIBE
     else:
         contact.sms_status = SmsStatus.OPTED_OUT
-        reason = reason or SMS_OPT_OUT_REASON
+        reason = reason or opt_outs.SMS_OPT_OUT
     stage_suppression(session=session, channel=channel, address=address, reason=reason, source=source)
     contact.updated_at = utcnow()
     session.add(contact)

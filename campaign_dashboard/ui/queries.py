@@ -17,16 +17,14 @@ from sqlmodel import Session, select
 from campaign_dashboard.models import (
     CampaignStatus,
     Contact,
-    EmailCampaign,
     EmailSegment,
     EmailSegmentContact,
     EmailTemplate,
-    SmsCampaign,
 )
 from campaign_dashboard.services import campaigns as campaign_service
+from campaign_dashboard.services.channels import CAMPAIGN_MODELS
 from campaign_dashboard.services.contacts import tags_of
 
-CAMPAIGN_TABLES = {"email": EmailCampaign, "sms": SmsCampaign}
 CAMPAIGNS_SHOWN = 200
 
 
@@ -116,7 +114,8 @@ def overview(*, session: Session) -> tuple[Totals, list[StatusCount]]:
     """
     by_status: dict[str, dict[str, int]] = {}
     sent = 0
-    for channel, table in CAMPAIGN_TABLES.items():
+    for channel, table in CAMPAIGN_MODELS.items():
+        channel = channel.value
         rows = session.exec(select(table.status, func.count(), func.sum(table.sent)).group_by(table.status)).all()
         by_status[channel] = {status: n for status, n, _ in rows}
         sent += sum(channel_sent for _, _, channel_sent in rows)
