@@ -16,10 +16,9 @@ from campaign_dashboard.api.deps import Reader, SessionDep, Writer
 from campaign_dashboard.models import Channel
 from campaign_dashboard.services import campaigns as service
 from campaign_dashboard.services.lifecycle import USER_ACTIONS, Action
+from campaign_dashboard.services.pagination import MAX_LIMIT
 
 log = logging.getLogger(__name__)
-
-MAX_LIMIT = 500
 
 
 class CampaignStats(BaseModel):

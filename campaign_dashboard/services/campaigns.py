@@ -9,7 +9,6 @@ edit cannot slip in after sending started.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parseaddr
 from typing import Any
@@ -36,6 +35,7 @@ from campaign_dashboard.services.channels import campaign_model, recipient_model
 from campaign_dashboard.services.errors import Conflict, IllegalTransition, NotFound, ValidationFailed
 from campaign_dashboard.services.audience import snapshot_audience
 from campaign_dashboard.services.lifecycle import Action
+from campaign_dashboard.services.pagination import Page, page_of
 from campaign_dashboard.services.suppressions import normalize_email, normalize_phone
 
 COMMON_FIELDS = ("name", "segment_id", "scheduled_at", "timezone")
@@ -51,12 +51,6 @@ SENT_RECIPIENT_STATUSES = tuple(
 )
 ARCHIVABLE = frozenset({CampaignStatus.DRAFT, *lifecycle.TERMINAL})
 MAX_SMS_BODY = 1600  # Twilio's limit for one message (10 segments of 160)
-
-
-@dataclass(frozen=True)
-class Page:
-    items: list[Any]
-    next_cursor: str | None
 
 
 # --- reads ---------------------------------------------------------------------------------------
@@ -75,7 +69,7 @@ def list_campaigns(
     channel: str,
     status: str | Iterable[str] | None = None,
     search: str | None = None,
-    cursor: str | int | None = None,
+    cursor: str | None = None,
     limit: int = 50,
     archived: bool | None = False,
 ) -> Page:
@@ -85,8 +79,7 @@ def list_campaigns(
     campaigns, `True` shows only them, `None` shows both.
     """
     Model = campaign_model(channel)
-    limit = _clamp_limit(limit)
-    query = select(Model).order_by(Model.id.desc()).limit(limit + 1)
+    query = select(Model)
     statuses = _parse_statuses(status, CampaignStatus, "status")
     if statuses:
         query = query.where(Model.status.in_(statuses))
@@ -94,11 +87,7 @@ def list_campaigns(
         query = query.where(func.lower(Model.name).contains(search.strip().lower(), autoescape=True))
     if archived is not None:
         query = query.where(Model.archived_at.is_not(None) if archived else Model.archived_at.is_(None))
-    after = _parse_cursor(cursor)
-    if after is not None:
-        query = query.where(Model.id < after)
-    rows = list(session.exec(query).all())
-    return _page(rows, limit)
+    return page_of(session, query, id_column=Model.id, cursor=cursor, limit=limit, newest_first=True)
 
 
 def recipients_page(
@@ -107,26 +96,17 @@ def recipients_page(
     channel: str,
     campaign_id: int,
     status: str | Iterable[str] | None = None,
-    cursor: str | int | None = None,
+    cursor: str | None = None,
     limit: int = 50,
 ) -> Page:
     """The campaign's ledger rows in send order (by id), filtered by recipient status."""
     get(session=session, channel=channel, campaign_id=campaign_id)
     Recipient = recipient_model(channel)
-    limit = _clamp_limit(limit)
-    query = (
-        select(Recipient)
-        .where(Recipient.campaign_id == campaign_id)
-        .order_by(Recipient.id)
-        .limit(limit + 1)
-    )
+    query = select(Recipient).where(Recipient.campaign_id == campaign_id)
     statuses = _parse_statuses(status, RecipientStatus, "status")
     if statuses:
         query = query.where(Recipient.status.in_(statuses))
-    after = _parse_cursor(cursor)
-    if after is not None:
-        query = query.where(Recipient.id > after)
-    return _page(list(session.exec(query).all()), limit)
+    return page_of(session, query, id_column=Recipient.id, cursor=cursor, limit=limit)
 
 
 def stats(*, session: Session, channel: str, campaign_id: int) -> dict[str, Any]:
@@ -552,22 +532,6 @@ def _reread(session: Session, channel: str, campaign_id: int) -> CampaignFields:
     return campaign
 
 
-def _clamp_limit(limit: int) -> int:
-    return max(1, min(int(limit), 500))
-
-
-def _parse_cursor(cursor: str | int | None) -> int | None:
-    if cursor is None or cursor == "":
-        return None
-    try:
-        return int(cursor)
-    except (TypeError, ValueError):
-        raise ValidationFailed(
-            f"Invalid cursor {cursor!r}: pass back the next_cursor of the previous page.",
-            details=[{"field": "cursor", "message": "invalid cursor"}],
-        ) from None
-
-
 def _parse_statuses(value: str | Iterable[str] | None, enum: type, field: str) -> list[str]:
     if value is None:
         return []
@@ -581,12 +545,6 @@ def _parse_statuses(value: str | Iterable[str] | None, enum: type, field: str) -
             details=[{"field": field, "message": "unknown status"}],
         )
     return items
-
-
-def _page(rows: list[Any], limit: int) -> Page:
-    if len(rows) > limit:
-        return Page(rows[:limit], str(rows[limit - 1].id))
-    return Page(rows, None)
 
 
 __all__ = [

@@ -6,11 +6,9 @@ so duplicates, suppressions and segment rules compare like with like.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -28,6 +26,7 @@ from campaign_dashboard.models import (
     utcnow,
 )
 from campaign_dashboard.services import opt_outs
+from campaign_dashboard.services.pagination import Page, page_of
 from campaign_dashboard.services.errors import Conflict, NotFound, ValidationFailed
 from campaign_dashboard.services.suppressions import (
     DEFAULT_PHONE_REGION,
@@ -38,7 +37,6 @@ from campaign_dashboard.services.suppressions import (
     unstage_suppression,
 )
 
-MAX_PAGE = 500
 MAX_TAG_LENGTH = 100
 MAX_NAME_LENGTH = 200
 # Suppression reasons, the same words the event handlers write (services/opt_outs.py).
@@ -71,10 +69,8 @@ class ContactUpdate(BaseModel):
 
 
 @dataclass(frozen=True)
-class ContactPage:
-    items: list[Contact]
-    tags: dict[int, list[str]]
-    next_cursor: str | None
+class ContactPage(Page[Contact]):
+    tags: dict[int, list[str]] = field(default_factory=dict)
 
 
 # -- field rules, shared with CSV import --------------------------------------------------------
@@ -204,26 +200,13 @@ def delete_contact(*, session: Session, contact_id: int) -> None:
 def list_contacts(
     *, session: Session, cursor: str | None = None, limit: int = 50, search: str | None = None
 ) -> ContactPage:
-    """One page of contacts in id order, optionally filtered by `search`.
-
-    Keyset pagination: `next_cursor` marks the last id returned, so pages never skip or repeat a
-    contact while others are added or deleted. It is None on the last page.
-    """
-    if not 1 <= limit <= MAX_PAGE:
-        raise _invalid("limit", f"limit must be between 1 and {MAX_PAGE}.")
-    query = select(Contact).order_by(Contact.id).limit(limit + 1)
-    if cursor:
-        query = query.where(Contact.id > decode_cursor(cursor))
+    """One page of contacts in id order, optionally filtered by `search`, with their tags."""
+    query = select(Contact)
     if search and search.strip():
         query = query.where(_matches(search.strip()))
-    rows = list(session.exec(query).all())
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return ContactPage(
-        items=rows,
-        tags=tags_of(session=session, contact_ids=[c.id for c in rows]),
-        next_cursor=encode_cursor(rows[-1].id) if more else None,
-    )
+    page = page_of(session, query, id_column=Contact.id, cursor=cursor, limit=limit)
+    return ContactPage(items=page.items, next_cursor=page.next_cursor,
+                       tags=tags_of(session=session, contact_ids=[c.id for c in page.items]))
 
 
 def tags_of(*, session: Session, contact_ids: list[int]) -> dict[int, list[str]]:
@@ -239,21 +222,6 @@ def tags_of(*, session: Session, contact_ids: list[int]) -> dict[int, list[str]]
     for contact_id, tag in session.exec(query).all():
         tags[contact_id].append(tag)
     return tags
-
-
-def encode_cursor(last_id: int) -> str:
-    return base64.urlsafe_b64encode(f"id:{last_id}".encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> int:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        prefix, _, value = raw.partition(":")
-        if prefix != "id":
-            raise ValueError(raw)
-        return int(value)
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise _invalid("cursor", "Invalid cursor: pass back the next_cursor of a previous page.") from None
 
 
 # -- subscriptions ------------------------------------------------------------------------------

@@ -7,7 +7,6 @@ the segment rows, static memberships, and the rule that history keeps its segmen
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -24,11 +23,10 @@ from campaign_dashboard.models import (
     utcnow,
 )
 from campaign_dashboard.services import segment_rules
-from campaign_dashboard.services.contacts import decode_cursor, encode_cursor
+from campaign_dashboard.services.pagination import Page, page_of
 from campaign_dashboard.services.errors import Conflict, NotFound, ValidationFailed
 
 KINDS = ("rules", "static")
-MAX_PAGE = 500
 _IN_CHUNK = 1000
 
 
@@ -54,10 +52,6 @@ class SegmentUpdate(BaseModel):
     contact_ids: list[int] | None = None
 
 
-@dataclass(frozen=True)
-class SegmentPage:
-    items: list[EmailSegment]
-    next_cursor: str | None
 
 
 def create_segment(*, session: Session, data: SegmentCreate) -> EmailSegment:
@@ -83,19 +77,12 @@ def get_segment(*, session: Session, segment_id: int) -> EmailSegment:
 
 def list_segments(
     *, session: Session, cursor: str | None = None, limit: int = 100, search: str | None = None
-) -> SegmentPage:
-    """Segments in id order, keyset-paginated like contacts."""
-    if not 1 <= limit <= MAX_PAGE:
-        raise _invalid("limit", f"limit must be between 1 and {MAX_PAGE}.")
-    query = select(EmailSegment).order_by(EmailSegment.id).limit(limit + 1)
-    if cursor:
-        query = query.where(EmailSegment.id > decode_cursor(cursor))
+) -> Page[EmailSegment]:
+    """Segments in id order, keyset-paginated."""
+    query = select(EmailSegment)
     if search and search.strip():
         query = query.where(EmailSegment.name.icontains(search.strip(), autoescape=True))
-    rows = list(session.exec(query).all())
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return SegmentPage(items=rows, next_cursor=encode_cursor(rows[-1].id) if more else None)
+    return page_of(session, query, id_column=EmailSegment.id, cursor=cursor, limit=limit)
 
 
 def update_segment(*, session: Session, segment_id: int, data: SegmentUpdate) -> EmailSegment:

@@ -21,6 +21,7 @@ from campaign_dashboard.models import (
     utcnow,
 )
 from campaign_dashboard.services import rendering
+from campaign_dashboard.services.pagination import Page, page_of
 from campaign_dashboard.services.errors import Conflict, NotFound, ValidationFailed
 
 FIELDS = ("name", "subject", "html", "text")
@@ -70,18 +71,14 @@ def get_template(*, session: Session, template_id: int) -> EmailTemplate:
 
 
 def list_templates(
-    *, session: Session, search: str | None = None, cursor: int | None = None, limit: int = 50
-) -> tuple[list[EmailTemplate], int | None]:
-    """Templates by name, newest first, with a keyset cursor (the last id seen)."""
-    limit = max(1, min(limit, 200))
-    query = select(EmailTemplate).order_by(EmailTemplate.id.desc()).limit(limit + 1)
+    *, session: Session, search: str | None = None, cursor: str | None = None, limit: int = 50
+) -> Page[EmailTemplate]:
+    """Templates newest first, keyset-paginated."""
+    query = select(EmailTemplate)
     if search:
         query = query.where(func.lower(EmailTemplate.name).contains(search.lower(), autoescape=True))
-    if cursor is not None:
-        query = query.where(EmailTemplate.id < cursor)
-    rows = list(session.exec(query).all())
-    next_cursor = rows[limit - 1].id if len(rows) > limit else None
-    return rows[:limit], next_cursor
+    return page_of(session, query, id_column=EmailTemplate.id, cursor=cursor, limit=limit,
+                   newest_first=True)
 
 
 def create_template(*, session: Session, data: Mapping[str, Any]) -> EmailTemplate:

@@ -345,8 +345,8 @@ def test_template_crud_and_validation(session):
     assert templates.get_template(session=session, template_id=t.id).html == "<p>{{ first_name }}</p>"
     updated = templates.update_template(session=session, template_id=t.id, changes={"name": "Promo 2"})
     assert updated.name == "Promo 2"
-    rows, cursor = templates.list_templates(session=session, search="promo")
-    assert [r.id for r in rows] == [t.id] and cursor is None
+    page = templates.list_templates(session=session, search="promo")
+    assert [r.id for r in page.items] == [t.id] and page.next_cursor is None
     templates.delete_template(session=session, template_id=t.id)
     with pytest.raises(NotFound):
         templates.get_template(session=session, template_id=t.id)

@@ -13,6 +13,7 @@ from campaign_dashboard.models import Contact
 from campaign_dashboard.services import contacts as service
 from campaign_dashboard.services.contacts import ContactCreate, ContactUpdate
 from campaign_dashboard.services.csv_import import MAX_FILE_BYTES, import_contacts_csv
+from campaign_dashboard.services.pagination import MAX_LIMIT
 
 router = APIRouter(prefix="/api/v1/contacts", tags=["contacts"])
 
@@ -67,7 +68,7 @@ def list_contacts(
     session: SessionDep,
     _: Reader,
     cursor: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=service.MAX_PAGE)] = 50,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
     search: str | None = None,
 ) -> ContactsPublic:
     page = service.list_contacts(session=session, cursor=cursor, limit=limit, search=search)

@@ -12,6 +12,7 @@ from campaign_dashboard.api.deps import Reader, SessionDep, Writer
 from campaign_dashboard.models import EmailSegment
 from campaign_dashboard.services import segments as service
 from campaign_dashboard.services.segments import SegmentCreate, SegmentUpdate
+from campaign_dashboard.services.pagination import MAX_LIMIT
 
 router = APIRouter(prefix="/api/v1/segments", tags=["segments"])
 
@@ -58,7 +59,7 @@ def list_segments(
     session: SessionDep,
     _: Reader,
     cursor: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=service.MAX_PAGE)] = 100,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
     search: str | None = None,
 ) -> SegmentsPublic:
     page = service.list_segments(session=session, cursor=cursor, limit=limit, search=search)

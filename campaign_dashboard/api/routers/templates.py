@@ -12,6 +12,7 @@ from campaign_dashboard.api.deps import Reader, SessionDep, Writer
 from campaign_dashboard.models import EmailTemplate
 from campaign_dashboard.services import templates as service
 from campaign_dashboard.services.rendering import RenderedEmail
+from campaign_dashboard.services.pagination import MAX_LIMIT
 
 router = APIRouter(prefix="/api/v1/templates", tags=["templates"])
 
@@ -82,12 +83,11 @@ def list_templates(
     session: SessionDep,
     _: Reader,
     search: str | None = None,
-    cursor: int | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
 ) -> TemplatesPage:
-    rows, next_cursor = service.list_templates(session=session, search=search, cursor=cursor, limit=limit)
-    return TemplatesPage(items=[_public(t) for t in rows],
-                         next_cursor=None if next_cursor is None else str(next_cursor))
+    page = service.list_templates(session=session, search=search, cursor=cursor, limit=limit)
+    return TemplatesPage(items=[_public(t) for t in page.items], next_cursor=page.next_cursor)
 
 
 @router.post("", response_model=TemplatePublic, status_code=201)
