@@ -35,7 +35,6 @@ from campaign_dashboard.models import (
     CampaignStatus,
     Channel,
     Contact,
-    ContactTag,
     EmailTemplate,
     RecipientStatus,
     SentEmail,
@@ -54,6 +53,7 @@ from campaign_dashboard.config import Settings
 from campaign_dashboard.ratelimit import RateLimiter
 from campaign_dashboard.services import campaigns
 from campaign_dashboard.services.channels import campaign_model, recipient_model
+from campaign_dashboard.services.contacts import tags_of
 from campaign_dashboard.services.errors import IllegalTransition
 from campaign_dashboard.services.lifecycle import Action
 from campaign_dashboard.services.rendering import RenderError, compile_email, compile_sms
@@ -175,7 +175,7 @@ def process_batch(*, deps: SendDeps, channel: Channel, campaign_id: int, batch_i
             .where(Recipient.batch_id == batch_id, Recipient.status == RecipientStatus.CLAIMED)
             .order_by(Recipient.chunk, Recipient.id)
         ).all()
-        tags = _tags_by_contact(session, [c.id for _, c in rows if c is not None])
+        tags = tags_of(session=session, contact_ids=[c.id for _, c in rows if c is not None])
         content = _content(session, channel, campaign)
     for chunk_number, chunk_rows in groupby(rows, key=lambda pair: pair[0].chunk):
         try:
@@ -550,16 +550,6 @@ def _budget_exceeded(settings: Settings, failed: int, processed: int, recipients
         return None  # past the sample: later failures are the recipients' own, not the campaign's
     return (f"Error budget exhausted: {failed} of the first {processed} recipients failed "
             f"(limit {settings.error_budget_ratio:.0%} of {sample}). See the recipients' last errors.")
-
-
-def _tags_by_contact(session: Session, contact_ids: list[int]) -> dict[int, list[str]]:
-    tags: dict[int, list[str]] = {}
-    if contact_ids:
-        for contact_id, tag in session.execute(
-            select(ContactTag.contact_id, ContactTag.tag).where(ContactTag.contact_id.in_(contact_ids))
-        ):
-            tags.setdefault(contact_id, []).append(tag)
-    return tags
 
 
 def _content(session: Session, channel: Channel, campaign):
