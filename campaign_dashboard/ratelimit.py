@@ -11,6 +11,7 @@ import time
 from typing import Protocol
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -62,16 +63,18 @@ class DatabaseRateLimiter:
             return 0.0
         burst = burst or rate
         with Session(self._engine) as session:
-            now = time.time()
             bucket = session.exec(
                 select(RateLimitBucket).where(RateLimitBucket.key == key).with_for_update()
             ).scalar_one_or_none()
+            # Read the clock only once the row is ours: a time taken before waiting for the lock
+            # would move `updated_at` backwards and hand out the same refill twice.
+            now = max(time.time(), bucket.updated_at if bucket else 0.0)
             if bucket is None:
                 bucket = RateLimitBucket(key=key, tokens=burst, updated_at=now)
                 session.add(bucket)
                 try:
                     session.flush()
-                except Exception:  # another worker created it first: take its row
+                except IntegrityError:  # another worker created it first: take its row
                     session.rollback()
                     return self.acquire(key, rate=rate, burst=burst, tokens=tokens)
             available = min(burst, bucket.tokens + max(0.0, now - bucket.updated_at) * rate)

@@ -11,14 +11,7 @@ from campaign_dashboard.services import campaigns, templates
 from campaign_dashboard.services.channels import recipient_model
 from campaign_dashboard.services.errors import Conflict, NotFound, ValidationFailed
 from campaign_dashboard.services.rendering import RenderError
-from tests import conftest as root_conftest
 from tests.factories import make_contact, make_email_campaign, make_segment, make_sms_campaign
-
-if not hasattr(root_conftest, "postgresql_url"):  # tests/conftest.py asks for this name; alias it
-
-    @pytest.fixture(scope="session")
-    def postgresql_url(postgres_url: str) -> str:
-        return postgres_url
 
 
 def _email_data(segment: int, **overrides) -> dict:

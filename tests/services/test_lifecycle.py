@@ -18,16 +18,7 @@ from campaign_dashboard.services import campaigns, lifecycle
 from campaign_dashboard.services.channels import campaign_model, recipient_model
 from campaign_dashboard.services.errors import IllegalTransition, ValidationFailed
 from campaign_dashboard.services.lifecycle import TRANSITIONS, Action
-from tests import conftest as root_conftest
 from tests.factories import make_contact, make_email_campaign, make_segment, make_sms_campaign
-
-pytest.importorskip("campaign_dashboard.services.audience")
-
-if not hasattr(root_conftest, "postgresql_url"):  # tests/conftest.py asks for this name; alias it
-
-    @pytest.fixture(scope="session")
-    def postgresql_url(postgres_url: str) -> str:
-        return postgres_url
 
 
 ALL_PAIRS = [(status, action) for status in CampaignStatus for action in Action]
