@@ -61,12 +61,6 @@ def contact_ids_select(*, segment: EmailSegment) -> Select:
     return select(Contact.id).where(where)
 
 
-def contacts_select(*, segment: EmailSegment) -> Select:
-    """SELECT of whole Contact rows in the segment."""
-    ids = contact_ids_select(segment=segment).subquery()
-    return select(Contact).join(ids, ids.c.id == Contact.id)
-
-
 def count_contacts(*, session: Session, segment: EmailSegment) -> int:
     ids = contact_ids_select(segment=segment).subquery()
     return session.scalar(select(func.count()).select_from(ids)) or 0
