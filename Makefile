@@ -18,8 +18,10 @@ export PYTHONDONTWRITEBYTECODE := 1
 run: setup
 	$(PY) -m campaign_dashboard up
 
+# Browser tests share one started app, so they run in one process after the rest (in parallel).
 test: setup browser
-	$(PY) -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+	$(PY) -m pytest -n 2 -m "not browser" $(PYTEST_ARGS)
+	$(PY) -m pytest -m browser $(PYTEST_ARGS)
 
 setup: $(STAMP) $(BUN)
 

@@ -42,6 +42,30 @@ def thousands(value: rx.Var[int]) -> rx.Var[str]:
     return _THOUSANDS.call(value).to(str)
 
 
+_LOCAL_TIME = FunctionStringVar.create(
+    '((iso) => iso ? new Date(iso).toLocaleString(undefined, '
+    '{year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit"}) : "")'
+)
+_PERCENT = FunctionStringVar.create(
+    '((part, whole) => whole > 0 ? (100 * part / whole).toFixed(1) + "%" : "–")'
+)
+
+
+def local_time(iso: rx.Var[str]) -> rx.Var[str]:
+    """An ISO-8601 UTC timestamp shown in the browser's own time zone and locale."""
+    return _LOCAL_TIME.call(iso).to(str)
+
+
+def percent(part: rx.Var[int], whole: rx.Var[int]) -> rx.Var[str]:
+    """`part / whole` as a percentage with one decimal (`41.3%`), or a dash when `whole` is 0."""
+    return _PERCENT.call(part, whole).to(str)
+
+
+def iso_utc(value) -> str:
+    """A datetime as the ISO string `local_time` expects ("" for none)."""
+    return value.isoformat() if value else ""
+
+
 def stat_card(label: str, value: rx.Var | str, icon: str) -> rx.Component:
     return rx.card(
         rx.hstack(

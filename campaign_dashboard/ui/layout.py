@@ -12,6 +12,7 @@ from typing import Any
 import reflex as rx
 
 from campaign_dashboard.ui import routes
+from campaign_dashboard.ui.auth import AuthState
 
 APP_NAME = "Campaigns"
 DIVIDER = f"1px solid {rx.color('gray', 5)}"
@@ -51,6 +52,9 @@ def sidebar() -> rx.Component:
             padding_bottom="1em",
         ),
         *[nav_link(item) for item in routes.NAVIGATION],
+        rx.cond(AuthState.is_admin, rx.vstack(*[nav_link(item) for item in routes.ADMIN_NAVIGATION], width="100%")),
+        rx.spacer(),
+        user_box(),
         spacing="1",
         padding="1em",
         width="15em",
@@ -65,10 +69,31 @@ def sidebar() -> rx.Component:
     )
 
 
+def user_box() -> rx.Component:
+    """Who is signed in, with which role, and the way out."""
+    return rx.vstack(
+        rx.text(AuthState.user_name, size="2", weight="medium", id="current-user", trim="both"),
+        rx.hstack(
+            rx.badge(AuthState.role, variant="outline", id="current-role"),
+            rx.spacer(),
+            rx.button(rx.icon("log-out", size=14), "Log out", on_click=AuthState.logout, variant="ghost",
+                      size="1", id="logout"),
+            width="100%",
+            align="center",
+        ),
+        spacing="1",
+        width="100%",
+        padding="0.75em",
+        border_top=DIVIDER,
+    )
+
+
 def mobile_nav() -> rx.Component:
     """The navigation as a row of links on narrow screens, where the sidebar is hidden."""
     return rx.hstack(
         *[rx.link(item.label, href=item.route, size="2") for item in routes.NAVIGATION],
+        rx.cond(AuthState.is_admin, rx.hstack(*[rx.link(i.label, href=i.route, size="2") for i in routes.ADMIN_NAVIGATION])),
+        rx.link("Log out", on_click=AuthState.logout, size="2", href="#"),
         spacing="3",
         wrap="wrap",
         padding="0.75em 1em",
@@ -111,14 +136,20 @@ PAGES: list[dict[str, Any]] = []
 def dashboard_page(
     *, route: str, title: str, on_load: rx.EventType | None = None
 ) -> Callable[[Callable[[], rx.Component]], Callable[[], rx.Component]]:
-    """Register the decorated content function as a page at `route`, inside the frame."""
+    """Register the decorated content function as a page at `route`, inside the frame.
+
+    Every page first checks the session (visitors go to the login page); `on_load` runs after.
+    """
+    events: list = [AuthState.check_login]
+    if on_load is not None:
+        events.extend(on_load if isinstance(on_load, list) else [on_load])
 
     def decorator(content: Callable[[], rx.Component]) -> Callable[[], rx.Component]:
         def render() -> rx.Component:
             return shell(title, content())
 
         render.__name__ = content.__name__
-        PAGES.append({"component": render, "route": route, "title": f"{title} · {APP_NAME}", "on_load": on_load})
+        PAGES.append({"component": render, "route": route, "title": f"{title} · {APP_NAME}", "on_load": events})
         return render
 
     return decorator

@@ -10,6 +10,21 @@ SMS_CAMPAIGNS = "/sms"
 CONTACTS = "/contacts"
 SEGMENTS = "/segments"
 TEMPLATES = "/templates"
+SETTINGS = "/settings"
+LOGIN = "/login"
+
+
+def campaign_detail(channel: str, campaign_id: int | str) -> str:
+    """`/email/12` or `/sms/3`: one campaign's live page."""
+    return f"/{channel}/{campaign_id}"
+
+
+def contact_detail(contact_id: int | str) -> str:
+    return f"{CONTACTS}/{contact_id}"
+
+
+def template_detail(template_id: int | str) -> str:
+    return f"{TEMPLATES}/{template_id}"
 
 
 class NavItem(NamedTuple):
@@ -26,3 +41,5 @@ NAVIGATION = (
     NavItem(SEGMENTS, "Segments", "filter"),
     NavItem(TEMPLATES, "Templates", "file-text"),
 )
+# Shown to admins only (the settings page also refuses everyone else on the server).
+ADMIN_NAVIGATION = (NavItem(SETTINGS, "Settings", "settings"),)

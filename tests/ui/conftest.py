@@ -22,6 +22,12 @@ from campaign_dashboard.cli import ROOT
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 SCREENSHOTS = ROOT / "docs" / "screenshots"
+# One account per role, created in the app's database once it is up.
+ACCOUNTS = {
+    "admin": ("admin@test.example", "admin-password-1"),
+    "marketer": ("marketer@test.example", "marketer-password-1"),
+    "viewer": ("viewer@test.example", "viewer-password-1"),
+}
 START_TIMEOUT = 300  # the first frontend install and build can take a few minutes on a cold machine
 
 
@@ -82,6 +88,12 @@ def app_url(
                 pytest.fail(f"the app did not start in {START_TIMEOUT} s:\n{log_path.read_text()[-4000:]}")
             time.sleep(0.5)
         assert _healthy(url + "api/health")
+        for role, (email, password) in ACCOUNTS.items():
+            subprocess.run(
+                [sys.executable, "-m", "campaign_dashboard", "user", "create", "--email", email, "--role", role,
+                 "--name", f"Test {role}", "--password", password],
+                cwd=ROOT, env=env, check=True, capture_output=True,
+            )
         yield url
     finally:
         proc.send_signal(signal.SIGINT)
@@ -111,6 +123,24 @@ def page(browser, app_url: str):
     page.set_default_timeout(30_000)
     yield page
     context.close()
+
+
+def login(page, role: str = "marketer", next_path: str = "") -> None:
+    """Sign in through the login page as the test account with `role`."""
+    from playwright.sync_api import expect
+
+    email, password = ACCOUNTS[role]
+    page.goto("login" + (f"?next={next_path}" if next_path else ""))
+    page.locator("#login-email").fill(email)
+    page.locator("#login-password").fill(password)
+    page.locator("#login-submit").click()
+    expect(page.locator("#current-role")).to_have_text(role)
+
+
+@pytest.fixture
+def marketer_page(page):
+    login(page, "marketer")
+    return page
 
 
 def screenshot(page, name: str) -> None:

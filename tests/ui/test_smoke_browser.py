@@ -1,8 +1,6 @@
 """Smoke test in a real browser: the app starts with demo data and its pages show it.
 
-One test walks through every page. (It is one test rather than several because `--dist
-loadgroup` does not keep an `xdist_group` on one worker with pytest 9.2 and xdist 3.8,
-pytest-dev/pytest-xdist#1386: several tests could each start an app on a different worker.)
+One test walks through every page.
 """
 
 from __future__ import annotations
@@ -11,7 +9,7 @@ import re
 
 import pytest
 
-from tests.ui.conftest import screenshot
+from tests.ui.conftest import login, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -20,6 +18,8 @@ STATUSES = ("draft", "scheduled", "sending", "paused", "sent", "failed", "cancel
 
 def test_a_marketer_browses_the_demo_campaigns_contacts_segments_and_templates(page):
     from playwright.sync_api import expect
+
+    login(page, "marketer")
 
     # Email: the demo campaigns, newest first, each with its status badge.
     page.goto("email")

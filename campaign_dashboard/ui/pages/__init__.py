@@ -3,6 +3,7 @@
 from campaign_dashboard.ui.pages import (  # noqa: F401 - imported for their `dashboard_page` registration
     campaigns,
     contacts,
+    login,
     overview,
     segments,
     templates,

@@ -10,12 +10,13 @@ import reflex as rx
 from campaign_dashboard.db import session_scope
 from campaign_dashboard.ui import queries, routes
 from campaign_dashboard.ui.components import data_table, status_badge, thousands
+from campaign_dashboard.ui.auth import AuthState
 from campaign_dashboard.ui.layout import dashboard_page
 
 NOUNS = {"email": "email", "sms": "SMS"}
 
 
-class CampaignsState(rx.State):
+class CampaignsState(AuthState):
     # The channel `campaigns` belongs to ("" before the first load): a page shows its list only
     # once it holds that page's channel, never the other page's campaigns.
     channel: str = ""
@@ -23,6 +24,8 @@ class CampaignsState(rx.State):
 
     @rx.event
     def load(self, channel: str):
+        if refused := self._refuse():
+            return refused
         with session_scope() as session:
             self.campaigns = queries.list_campaigns(session=session, channel=channel)
         self.channel = channel

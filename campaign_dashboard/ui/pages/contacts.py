@@ -7,17 +7,20 @@ import reflex as rx
 from campaign_dashboard.db import session_scope
 from campaign_dashboard.ui import queries, routes
 from campaign_dashboard.ui.components import data_table, status_badge, thousands
+from campaign_dashboard.ui.auth import AuthState
 from campaign_dashboard.ui.layout import dashboard_page
 
 SHOWN = 100
 
 
-class ContactsState(rx.State):
+class ContactsState(AuthState):
     contacts: list[queries.ContactRow] = []
     total: int = 0
 
     @rx.event
     def load(self):
+        if refused := self._refuse():
+            return refused
         with session_scope() as session:
             self.contacts = queries.list_contacts(session=session, limit=SHOWN)
             self.total = queries.count_contacts(session=session)

@@ -7,15 +7,18 @@ import reflex as rx
 from campaign_dashboard.db import session_scope
 from campaign_dashboard.ui import queries, routes
 from campaign_dashboard.ui.components import data_table, stat_card, status_badge, thousands
+from campaign_dashboard.ui.auth import AuthState
 from campaign_dashboard.ui.layout import dashboard_page
 
 
-class OverviewState(rx.State):
+class OverviewState(AuthState):
     totals: queries.Totals = queries.Totals()
     status_counts: list[queries.StatusCount] = []
 
     @rx.event
     def load(self):
+        if refused := self._refuse():
+            return refused
         with session_scope() as session:
             self.totals, self.status_counts = queries.overview(session=session)
 

@@ -7,14 +7,17 @@ import reflex as rx
 from campaign_dashboard.db import session_scope
 from campaign_dashboard.ui import queries, routes
 from campaign_dashboard.ui.components import data_table, thousands
+from campaign_dashboard.ui.auth import AuthState
 from campaign_dashboard.ui.layout import dashboard_page
 
 
-class SegmentsState(rx.State):
+class SegmentsState(AuthState):
     segments: list[queries.SegmentRow] = []
 
     @rx.event
     def load(self):
+        if refused := self._refuse():
+            return refused
         with session_scope() as session:
             self.segments = queries.list_segments(session=session)
 
