@@ -27,7 +27,7 @@ from enum import StrEnum
 from itertools import groupby
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -177,9 +177,10 @@ def process_batch(*, deps: SendDeps, channel: Channel, campaign_id: int, batch_i
         ).all()
         tags = tags_of(session=session, contact_ids=[c.id for _, c in rows if c is not None])
         content = _content(session, channel, campaign)
+    lease = _Pulse(deps, channel, batch_id, fresh=False)  # a queued or recovered batch: renew first
     for chunk_number, chunk_rows in groupby(rows, key=lambda pair: pair[0].chunk):
         try:
-            status = _checkpoint(deps, channel, campaign_id, batch_id)
+            status = _checkpoint(deps, channel, campaign_id, batch_id, lease)
             if status != CampaignStatus.SENDING:
                 _release(deps=deps, channel=channel, campaign_id=campaign_id, batch_id=batch_id, status=status)
                 return Outcome.STOPPED if status == CampaignStatus.PAUSED else Outcome.DONE
@@ -452,7 +453,7 @@ def _write_results(deps: SendDeps, channel: Channel, campaign_id: int, results, 
                 [{"rid": r.id, "err": (reason or "refused")[:2000]} for r, reason in failed],
             )
         if sent and channel == Channel.EMAIL and sent_emails is not None:
-            session.execute(insert(SentEmail), [
+            session.execute(SentEmail.__table__.insert(), [  # Core executemany: no ORM bulk machinery
                 {"campaign_id": campaign_id, "recipient_id": r.id, "contact_id": r.contact_id,
                  "provider_message_id": res.provider_message_id,
                  "message_id_header": sent_emails[r.id].headers["Message-ID"],
@@ -501,16 +502,21 @@ def _heartbeat(deps: SendDeps, channel: Channel, batch_id: str) -> None:
         session.commit()
 
 
-def _checkpoint(deps: SendDeps, channel: Channel, campaign_id: int, batch_id: str) -> str | None:
+def _checkpoint(deps: SendDeps, channel: Channel, campaign_id: int, batch_id: str, lease: _Pulse) -> str | None:
     """Between chunks, in one transaction: the campaign's status (a pause or cancel written by
-    any process takes effect here) and, while it is still sending, a fresh lease."""
+    any process takes effect here) and, while it is still sending and `lease` is due, a fresh
+    lease. Renewing only every lease/3 s keeps the lease as safe (it cannot run out between two
+    checkpoints) without rewriting every claimed row between every two chunks."""
     Campaign = campaign_model(channel)
+    renew, started = lease.due(), time.monotonic()
     with Session(deps.engine) as session:
         status = session.scalar(select(Campaign.status).where(Campaign.id == campaign_id))
-        if status == CampaignStatus.SENDING:
+        if status == CampaignStatus.SENDING and renew:
             _extend_lease(session, deps, channel, batch_id)
         session.commit()
-        return status
+    if status == CampaignStatus.SENDING and renew:
+        lease.last = started
+    return status
 
 
 def _extend_lease(session: Session, deps: SendDeps, channel: Channel, batch_id: str) -> None:
@@ -528,16 +534,21 @@ def _extend_lease(session: Session, deps: SendDeps, channel: Channel, batch_id: 
 
 
 class _Pulse:
-    """Heartbeat at most every lease/3 seconds, from loops that send one message at a time."""
+    """Heartbeat at most every lease/3 seconds, from loops that send one message at a time.
+    `fresh=False`: the lease was not just renewed by us, so the first call renews it."""
 
-    def __init__(self, deps: SendDeps, channel: Channel, batch_id: str) -> None:
+    def __init__(self, deps: SendDeps, channel: Channel, batch_id: str, *, fresh: bool = True) -> None:
         self.deps, self.channel, self.batch_id = deps, channel, batch_id
-        self.last = time.monotonic()
+        self.last: float | None = time.monotonic() if fresh else None
+
+    def due(self) -> bool:
+        return self.last is None or time.monotonic() - self.last > self.deps.settings.send_lease_seconds / 3
 
     def __call__(self) -> None:
-        if time.monotonic() - self.last > self.deps.settings.send_lease_seconds / 3:
+        if self.due():
+            started = time.monotonic()
             _heartbeat(self.deps, self.channel, self.batch_id)
-            self.last = time.monotonic()
+            self.last = started
 
 
 def _budget_exceeded(settings: Settings, failed: int, processed: int, recipients: int) -> str | None:
