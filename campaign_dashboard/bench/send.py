@@ -88,7 +88,8 @@ def run(options: Options, *, progress=None) -> dict[str, Any]:
                     _start_workers(children, env, options)
                     say(f"emulator at {emulator_url}, {options.workers} worker(s) x {options.threads} "
                         f"threads; starting the campaign")
-                    with ResourceSampler([p.pid for n, p in children.procs.items() if n != "emulator"]) as workers, \
+                    worker_pids = [p.pid for name, p in children.procs.items() if name.startswith("worker-")]
+                    with ResourceSampler(worker_pids) as workers, \
                             ResourceSampler([children.procs["emulator"].pid]) as emulator:
                         timing = _send(engine, options, campaign_id, children, say)
                         workers.stop()
