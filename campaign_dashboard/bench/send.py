@@ -112,7 +112,7 @@ def run(options: Options, *, progress=None) -> dict[str, Any]:
         "status": timing["status"],
         "status_reason": timing["reason"],
         **check,
-        "seconds": round(seconds, 2),
+        "seconds": round(seconds, 3),
         "recipients_per_s": round(per_s, 1),
         "provider_rate_utilisation": round(per_s / allowed, 3) if allowed else None,
         "peak_rss_mb": workers.peak_rss_mb,
