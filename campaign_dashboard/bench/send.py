@@ -98,6 +98,7 @@ def run(options: Options, *, progress=None) -> dict[str, Any]:
                 check = _compare(engine, options.channel, campaign_id, stats)
             finally:
                 engine.dispose()
+                _drop_queue(options)
     seconds = timing["seconds"]
     allowed = _allowed_per_s(options)
     per_s = check["sent"] / seconds if seconds else 0.0
@@ -229,6 +230,14 @@ def _send(engine: Engine, options: Options, campaign_id: int, children: Children
     seconds = time.monotonic() - started
     say(f"campaign {row.status} after {seconds:.1f} s")
     return {"seconds": seconds, "start_s": start_s, "status": row.status, "reason": row.status_reason}
+
+
+def _drop_queue(options: Options) -> None:
+    """A Redis queue outlives the run (SqliteHuey's file goes with the temp dir): remove it."""
+    if options.redis_url and "campaign_dashboard.tasks.queue" in sys.modules:
+        from campaign_dashboard.tasks.queue import huey
+
+        huey.storage.flush_all()
 
 
 def _emulator_stats(url: str) -> dict[str, Any]:
