@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import create_engine, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
@@ -205,17 +205,31 @@ def _send(engine: Engine, options: Options, campaign_id: int, children: Children
         campaigns.apply_action(session=session, channel=options.channel, campaign_id=campaign_id, action="start")
     start_s = time.monotonic() - started
     kick(options.channel, campaign_id)
+    # Watching must not slow down what it watches: the app's SQLite engine takes the write lock
+    # for every transaction, a plain engine reads from a WAL snapshot without it.
+    watcher = create_engine(engine.url)
+    try:
+        row = _watch(watcher, Campaign, campaign_id, started, children, say)
+    finally:
+        watcher.dispose()
+    seconds = time.monotonic() - started
+    say(f"campaign {row.status} after {seconds:.1f} s")
+    return {"seconds": seconds, "start_s": start_s, "status": row.status, "reason": row.status_reason}
+
+
+def _watch(watcher: Engine, Campaign, campaign_id: int, started: float, children: Children, say):
+    """Poll the campaign's counters until it has ended; progress every 2 s; stop on a stall."""
     last_report = last_change = time.monotonic()
     last_processed = -1
     while True:
-        with Session(engine) as session:
-            row = session.execute(
+        with watcher.connect() as conn:
+            row = conn.execute(
                 select(Campaign.status, Campaign.processed, Campaign.recipients, Campaign.status_reason)
                 .where(Campaign.id == campaign_id)
             ).one()
         now = time.monotonic()
         if row.status not in ("sending", "scheduled"):
-            break
+            return row
         if row.processed != last_processed:
             last_processed, last_change = row.processed, now
         elif now - last_change > STALL_SECONDS:
@@ -227,9 +241,6 @@ def _send(engine: Engine, options: Options, campaign_id: int, children: Children
                 f"({row.processed / elapsed:,.0f}/s)")
             last_report = now
         time.sleep(0.1)
-    seconds = time.monotonic() - started
-    say(f"campaign {row.status} after {seconds:.1f} s")
-    return {"seconds": seconds, "start_s": start_s, "status": row.status, "reason": row.status_reason}
 
 
 def _drop_queue(options: Options) -> None:
