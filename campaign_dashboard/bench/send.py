@@ -68,6 +68,7 @@ def run(options: Options, *, progress=None) -> dict[str, Any]:
     on error and on Ctrl-C/SIGTERM, and the temp dir and database are removed."""
     say = progress or (lambda _message: None)
     parallelism = options.parallelism or options.workers * options.threads
+    load_before = os.getloadavg()[0]
     with sigterm_as_interrupt(), tempfile.TemporaryDirectory(prefix="cd-bench-send-") as tmp:
         data_dir = Path(tmp)
         with fresh_database(server_url=options.database_url, data_dir=data_dir) as url:
@@ -123,6 +124,9 @@ def run(options: Options, *, progress=None) -> dict[str, Any]:
         "setup_s": round(setup_s, 2),
         "start_s": round(timing["start_s"], 2),
         "throttled": stats.get("throttled", 0),
+        # the machine's 1-minute load average: other processes on the same cores skew every number
+        "load_before": round(load_before, 2),
+        "load_after": round(os.getloadavg()[0], 2),
     }
 
 
