@@ -6,11 +6,14 @@ so even a live provider account could never reach a real person.
 
 Campaign counters are computed from the recipient ledger rows the seed writes, so they are
 consistent the way the send path keeps them: delivered <= sent <= processed <= recipients,
-unique opens <= delivered, unique clicks <= unique opens, and so on.
+unique opens <= delivered, unique clicks <= unique opens, and so on. Each counter is also spread
+over per-minute buckets (what the charts and the overview's periods read), summing to it exactly.
 """
 
 from __future__ import annotations
 
+import itertools
+import math
 import random
 import uuid
 from collections import Counter
@@ -21,6 +24,7 @@ from sqlalchemy import func, insert
 from sqlmodel import Session, select
 
 from campaign_dashboard.models import (
+    CampaignStatsMinute,
     CampaignStatus,
     Contact,
     ContactTag,
@@ -40,6 +44,7 @@ from campaign_dashboard.models import (
     utcnow,
 )
 from campaign_dashboard.services.campaigns import SENT_RECIPIENT_STATUSES
+from campaign_dashboard.services.event_counters import minute_of
 
 DEMO_ADMIN_EMAIL = "admin@example.com"
 DEMO_ADMIN_PASSWORD = "admin"
@@ -453,8 +458,50 @@ def _insert_campaign(
         now - timedelta(seconds=rng.randrange(2, 30)) if plan.status == S.SENDING
         else campaign.completed_at or started + timedelta(seconds=len(audience) // 100)
     )
+    _insert_minute_buckets(session, channel, campaign, now)
     session.add(campaign)
     return len(rows)
+
+
+# Per bucket metric: how its events spread after the campaign started (decay time in minutes;
+# 0 = evenly over the sending time). Sends follow the sending, deliveries and bounces come within
+# minutes, opens and clicks over hours, replies and unsubscribes a little later.
+BUCKET_DECAY = {
+    "sent": 0, "failed": 0, "delivered": 4, "bounced": 4, "opened": 150, "unique_opens": 120,
+    "clicked": 170, "unique_clicks": 140, "complained": 240, "unsubscribed": 240, "replied": 300,
+}
+ENGAGEMENT_WINDOW = timedelta(days=2)
+
+
+def _insert_minute_buckets(session: Session, channel: str, campaign, now: datetime) -> None:
+    """Spread every counter over minutes from the start (never after `now`), summing to it."""
+    rng = random.Random(f"buckets-{channel}-{campaign.id}")
+    start = minute_of(campaign.started_at)
+    sending_end = campaign.completed_at or (now if campaign.status == S.SENDING else campaign.updated_at)
+    last_minute = minute_of(now)
+    counts: Counter[tuple[datetime, str]] = Counter()
+    for metric, decay in BUCKET_DECAY.items():
+        total = getattr(campaign, metric)
+        if not total:
+            continue
+        end = sending_end if decay == 0 else start + ENGAGEMENT_WINDOW
+        span = max(1, int((min(minute_of(end), last_minute) - start).total_seconds() // 60) + 1)
+        weights = [1.0] * span if decay == 0 else [math.exp(-t / decay) for t in range(span)]
+        cumulative = list(itertools.accumulate(weights))
+        for offset in rng.choices(range(span), cum_weights=cumulative, k=total):
+            counts[(start + timedelta(minutes=offset), metric)] += 1
+    if not counts:
+        return
+    session.execute(
+        insert(CampaignStatsMinute),
+        [
+            {"channel": channel, "campaign_id": campaign.id, "minute": minute, "metric": metric, "count": n}
+            for (minute, metric), n in sorted(counts.items())
+        ],
+    )
+    # every event moves the activity marker: it is never older than the newest bucket
+    newest = max(minute for minute, _ in counts)
+    campaign.last_activity_at = max(campaign.last_activity_at, min(newest + timedelta(seconds=59), now))
 
 
 def _outcome(rng: random.Random, channel: str, i: int, total: int, plan: _Plan) -> RecipientStatus:
