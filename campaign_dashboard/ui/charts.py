@@ -19,10 +19,11 @@ FUNNEL_STEPS = ("Recipients", "Sent", "Delivered", "Opened", "Clicked")
 
 
 def _layout(fig: go.Figure, **extra) -> go.Figure:
-    fig.update_layout(
-        margin=MARGIN, height=260, showlegend=True, paper_bgcolor="rgba(0,0,0,0)",
-        plot_bgcolor="rgba(0,0,0,0)", legend={"orientation": "h", "y": -0.2}, **extra,
-    )
+    layout = {
+        "margin": MARGIN, "height": 260, "showlegend": True, "paper_bgcolor": "rgba(0,0,0,0)",
+        "plot_bgcolor": "rgba(0,0,0,0)", "legend": {"orientation": "h", "y": -0.2},
+    }
+    fig.update_layout(**{**layout, **extra})
     return fig
 
 

@@ -521,7 +521,7 @@ def feed_section() -> rx.Component:
             rx.heading("Events", size="4"),
             rx.cond(
                 S.events.length() > 0,
-                rx.vstack(rx.foreach(S.events, event_item), width="100%", spacing="2", id="event-feed"),
+                rx.vstack(rx.foreach(S.events, event_item), width="100%", spacing="2", id="event-feed", max_height="32em", overflow_y="auto"),
                 rx.text("No events yet: deliveries, opens, clicks and bounces appear here as the provider reports them.",
                         size="2", color_scheme="gray"),
             ),

@@ -253,7 +253,7 @@ def feed_section() -> rx.Component:
             rx.heading("Live activity", size="4"),
             rx.cond(
                 S.feed.length() > 0,
-                rx.vstack(rx.foreach(S.feed, feed_item), spacing="2", width="100%", id="live-feed"),
+                rx.vstack(rx.foreach(S.feed, feed_item), spacing="2", width="100%", id="live-feed", max_height="40em", overflow_y="auto"),
                 rx.text("Nothing has happened yet. Deliveries, opens, clicks and replies appear here as they arrive.",
                         size="2", color_scheme="gray", id="live-feed-empty"),
             ),
