@@ -30,6 +30,7 @@ from campaign_dashboard.models import (
     ContactTag,
     EmailCampaign,
     EmailCampaignRecipient,
+    EmailEvent,
     EmailSegment,
     EmailSegmentContact,
     EmailStatus,
@@ -502,6 +503,42 @@ def _insert_minute_buckets(session: Session, channel: str, campaign, now: dateti
     # every event moves the activity marker: it is never older than the newest bucket
     newest = max(minute for minute, _ in counts)
     campaign.last_activity_at = max(campaign.last_activity_at, min(newest + timedelta(seconds=59), now))
+    if channel == "email":
+        _insert_click_events(session, campaign, counts, rng, now)
+
+
+# What demo readers click, and how often (the top links chart).
+DEMO_LINKS = (
+    ("https://example.com/new", 50), ("https://example.com/sale", 25),
+    ("https://example.com/guides/jacket-repair", 15), ("https://example.com/stores", 10),
+)
+
+
+def _insert_click_events(session: Session, campaign, counts: Counter, rng: random.Random, now: datetime) -> None:
+    """One `clicked` event per click in the buckets: every clicking recipient once, then repeats."""
+    clickers = session.execute(
+        select(EmailCampaignRecipient.id, EmailCampaignRecipient.provider_message_id)
+        .where(EmailCampaignRecipient.campaign_id == campaign.id,
+               EmailCampaignRecipient.status == RecipientStatus.CLICKED)
+        .order_by(EmailCampaignRecipient.id)
+    ).all()
+    minutes = sorted(itertools.chain.from_iterable(
+        [minute] * n for (minute, metric), n in counts.items() if metric == "clicked"
+    ))
+    if not clickers or not minutes:
+        return
+    who = list(clickers) + [rng.choice(clickers) for _ in range(len(minutes) - len(clickers))]
+    links, weights = zip(*DEMO_LINKS, strict=True)
+    rows = []
+    for n, (minute, (recipient_id, message_id)) in enumerate(zip(minutes, who, strict=False)):
+        at = min(max(minute + timedelta(seconds=rng.randrange(60)), campaign.started_at), now)
+        rows.append({
+            "provider_event_id": f"demo-click-{campaign.id}-{n}", "type": "clicked", "campaign_id": campaign.id,
+            "recipient_id": recipient_id, "provider_message_id": message_id,
+            "link": rng.choices(links, weights)[0], "payload": {}, "occurred_at": at,
+            "received_at": min(at + timedelta(seconds=1), now),
+        })
+    session.execute(insert(EmailEvent), rows)
 
 
 def _outcome(rng: random.Random, channel: str, i: int, total: int, plan: _Plan) -> RecipientStatus:

@@ -180,3 +180,21 @@ def test_minute_buckets_add_up_to_the_counters_within_the_campaign_time(seeded):
                 assert b.minute <= c.last_activity_at, c.name
             assert {m: sums[m] for m in metrics} == {m: getattr(c, m) for m in metrics}, c.name
     assert count(seeded, CampaignStatsMinute) > 0
+
+
+def test_every_demo_click_is_an_event_with_its_link(seeded):
+    """The top links chart and the event feed read click events: one per counted click."""
+    from campaign_dashboard.models import EmailEvent
+
+    clicked_any = False
+    for c in seeded.exec(select(EmailCampaign)).all():
+        events = seeded.exec(select(EmailEvent).where(EmailEvent.campaign_id == c.id)).all()
+        assert len(events) == (c.clicked if c.unique_clicks else 0), c.name
+        assert len({e.recipient_id for e in events}) == c.unique_clicks, c.name
+        clickers = set(seeded.exec(select(EmailCampaignRecipient.id).where(
+            EmailCampaignRecipient.campaign_id == c.id, EmailCampaignRecipient.status == R.CLICKED)).all())
+        assert {e.recipient_id for e in events} == clickers, c.name
+        assert all(e.type == "clicked" and e.link.startswith("https://example.com/") for e in events), c.name
+        assert all(c.started_at <= e.occurred_at <= e.received_at <= c.last_activity_at for e in events), c.name
+        clicked_any = clicked_any or bool(events)
+    assert clicked_any
