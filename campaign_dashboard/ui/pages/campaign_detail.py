@@ -24,8 +24,9 @@ from campaign_dashboard.services import campaigns, live, replies
 from campaign_dashboard.services.errors import DomainError
 from campaign_dashboard.services.stats import StatsSummary, campaign_summary, top_links
 from campaign_dashboard.ui import charts, routes
+from campaign_dashboard.ui.activity_feed import FeedRow, feed_card, feed_row
 from campaign_dashboard.ui.auth import AuthState
-from campaign_dashboard.ui.components import data_table, iso_utc, local_time, status_badge, thousands
+from campaign_dashboard.ui.components import data_table, iso_utc, list_card, local_time, status_badge, thousands
 from campaign_dashboard.ui.layout import dashboard_page
 from campaign_dashboard.ui.stats_cards import CampaignStatsCards
 
@@ -71,15 +72,6 @@ class RecipientRow:
 
 
 @dataclass
-class EventRow:
-    key: str
-    type: str
-    address: str
-    detail: str
-    occurred_at: str
-
-
-@dataclass
 class ReplyRow:
     id: int
     kind: str
@@ -100,7 +92,7 @@ class Snapshot:
     series: dict = field(default_factory=dict)
     links: list[tuple[str, int]] | None = None  # None: unchanged since the last read
     replies: list[ReplyRow] | None = None
-    events: list[EventRow] = field(default_factory=list)
+    events: list[FeedRow] = field(default_factory=list)
     newest_event: datetime | None = None
     recipients: list[RecipientRow] = field(default_factory=list)
     next_cursor: str = ""
@@ -143,11 +135,7 @@ def read_snapshot(
             ]
         feed = live.recent_events(session=session, channel=channel, campaign_id=campaign_id, since=events_since,
                                   limit=FEED_SIZE)
-        snapshot.events = [
-            EventRow(key=f"{e.channel}-{e.id}", type=e.type, address=e.address or "", detail=e.link or e.detail or "",
-                     occurred_at=iso_utc(e.occurred_at))
-            for e in feed
-        ]
+        snapshot.events = [feed_row(e) for e in feed]
         snapshot.newest_event = feed[0].received_at if feed else events_since
         page = campaigns.recipients_page(
             session=session, channel=channel, campaign_id=campaign_id,
@@ -187,7 +175,7 @@ class CampaignDetailState(AuthState):
     recipients: list[RecipientRow] = []
     page_number: int = 1
     next_cursor: str = ""
-    events: list[EventRow] = []
+    events: list[FeedRow] = []
     replies: list[ReplyRow] = []
     marker: str = ""
     timezone: str = "UTC"
@@ -497,38 +485,9 @@ def recipients_section() -> rx.Component:
     )
 
 
-def event_item(event: rx.Var) -> rx.Component:
-    return rx.hstack(
-        rx.badge(event.type, variant="soft", min_width="6.5em", justify="center"),
-        rx.vstack(
-            rx.text(event.address, size="2", weight="medium"),
-            rx.cond(event.detail != "", rx.text(event.detail, size="1", color_scheme="gray", trim="both")),
-            spacing="0",
-            min_width="0",
-            flex="1",
-        ),
-        rx.text(local_time(event.occurred_at), size="1", color_scheme="gray", white_space="nowrap"),
-        align="center",
-        width="100%",
-        class_name="feed-item",
-        data_type=event.type,
-    )
-
-
 def feed_section() -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            rx.heading("Events", size="4"),
-            rx.cond(
-                S.events.length() > 0,
-                rx.vstack(rx.foreach(S.events, event_item), width="100%", spacing="2", id="event-feed", max_height="32em", overflow_y="auto"),
-                rx.text("No events yet: deliveries, opens, clicks and bounces appear here as the provider reports them.",
-                        size="2", color_scheme="gray"),
-            ),
-            width="100%",
-        ),
-        width="100%",
-    )
+    return feed_card("Events", S.events, feed_id="event-feed",
+                     empty="No events yet: deliveries, opens, clicks and bounces appear here as the provider reports them.")
 
 
 def reply_item(reply: rx.Var) -> rx.Component:
@@ -550,18 +509,8 @@ def reply_item(reply: rx.Var) -> rx.Component:
 
 
 def replies_section() -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            rx.heading("Replies", size="4"),
-            rx.cond(
-                S.replies.length() > 0,
-                rx.vstack(rx.foreach(S.replies, reply_item), width="100%", spacing="3", id="replies"),
-                rx.text("No replies yet.", size="2", color_scheme="gray"),
-            ),
-            width="100%",
-        ),
-        width="100%",
-    )
+    return list_card("Replies", S.replies, reply_item, list_id="replies",
+                     empty="No replies yet: answers to this campaign appear here as they arrive.")
 
 
 def not_found(channel: str) -> rx.Component:

@@ -20,8 +20,9 @@ from campaign_dashboard.services import campaigns as campaign_service
 from campaign_dashboard.services import live, stats
 from campaign_dashboard.services.stats import StatsSummary
 from campaign_dashboard.ui import queries, routes
+from campaign_dashboard.ui.activity_feed import FeedRow, feed_card, feed_row
 from campaign_dashboard.ui.auth import AuthState
-from campaign_dashboard.ui.components import data_table, iso_utc, local_time, status_badge, thousands
+from campaign_dashboard.ui.components import data_table, iso_utc, list_card, status_badge, thousands
 from campaign_dashboard.ui.layout import dashboard_page
 from campaign_dashboard.ui.stats_cards import CampaignStatsCards
 
@@ -41,18 +42,6 @@ class SendingRow:
     processed: int
     recipients: int
     progress: float  # percent, one decimal
-
-
-@dataclass
-class FeedRow:
-    key: str
-    channel: str
-    type: str
-    address: str
-    detail: str
-    occurred_at: str
-    campaign: str
-    href: str
 
 
 @dataclass
@@ -85,13 +74,7 @@ def read_overview(*, period: str, moved_since: datetime | None, events_since: da
         moved = live.active_campaigns(session=session, since=moved_since)
         names = {(c.channel, c.id): c.name for c in moved}
         events = live.recent_events_across(session=session, campaigns=moved, since=events_since, limit=FEED_SIZE)
-        feed = [
-            FeedRow(key=f"{e.channel}-{e.id}", channel=e.channel, type=e.type, address=e.address or "",
-                    detail=e.link or e.detail or "", occurred_at=iso_utc(e.occurred_at),
-                    campaign=names.get((e.channel, e.campaign_id), ""),
-                    href=routes.campaign_detail(e.channel, e.campaign_id))
-            for e in events
-        ]
+        feed = [feed_row(e, campaign=names.get((e.channel, e.campaign_id), "?")) for e in events]
         snapshot = OverviewSnapshot(
             marker=iso_utc(marker), stats=summary, sending=sending[:SENDING_SHOWN], feed=feed,
             newest_event=events[0].received_at if events else events_since,
@@ -213,54 +196,13 @@ def sending_row(row: rx.Var) -> rx.Component:
 
 
 def sending_section() -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            rx.heading("Sending now", size="4"),
-            rx.cond(
-                S.sending.length() > 0,
-                rx.vstack(rx.foreach(S.sending, sending_row), spacing="3", width="100%", id="sending-now"),
-                rx.text("No campaign is sending right now. Start one from the Email or SMS page.", size="2",
-                        color_scheme="gray", id="sending-now-empty"),
-            ),
-            width="100%",
-        ),
-        width="100%",
-    )
-
-
-def feed_item(row: rx.Var) -> rx.Component:
-    return rx.hstack(
-        rx.badge(row.type, variant="soft", min_width="6.5em", justify="center"),
-        rx.vstack(
-            rx.text(row.address, size="2", weight="medium"),
-            rx.cond(row.detail != "", rx.text(row.detail, size="1", color_scheme="gray", trim="both")),
-            rx.link(row.campaign, href=row.href, size="1"),
-            spacing="0",
-            min_width="0",
-            flex="1",
-        ),
-        rx.text(local_time(row.occurred_at), size="1", color_scheme="gray", white_space="nowrap"),
-        align="center",
-        width="100%",
-        class_name="feed-item",
-        data_type=row.type,
-    )
+    return list_card("Sending now", S.sending, sending_row, list_id="sending-now",
+                     empty="No campaign is sending right now. Start one from the Email or SMS page.")
 
 
 def feed_section() -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            rx.heading("Live activity", size="4"),
-            rx.cond(
-                S.feed.length() > 0,
-                rx.vstack(rx.foreach(S.feed, feed_item), spacing="2", width="100%", id="live-feed", max_height="40em", overflow_y="auto"),
-                rx.text("Nothing has happened yet. Deliveries, opens, clicks and replies appear here as they arrive.",
-                        size="2", color_scheme="gray", id="live-feed-empty"),
-            ),
-            width="100%",
-        ),
-        width="100%",
-    )
+    return feed_card("Live activity", S.feed, feed_id="live-feed",
+                     empty="Nothing has happened yet. Deliveries, opens, clicks and replies appear here as they arrive.")
 
 
 def status_row(row: rx.Var) -> rx.Component:
