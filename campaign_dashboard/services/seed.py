@@ -464,33 +464,34 @@ def _insert_campaign(
     return len(rows)
 
 
-# Per bucket metric: how its events spread after the campaign started (decay time in minutes;
-# 0 = evenly over the sending time). Sends follow the sending, deliveries and bounces come within
-# minutes, opens and clicks over hours, replies and unsubscribes a little later.
-BUCKET_DECAY = {
-    "sent": 0, "failed": 0, "delivered": 4, "bounced": 4, "opened": 150, "unique_opens": 120,
+# Per bucket metric: how long after its message was sent an event comes (mean minutes; 0 = it is
+# the send itself). Deliveries and bounces within minutes, opens and clicks over hours, replies and
+# unsubscribes a little later.
+BUCKET_DELAY = {
+    "sent": 0, "failed": 0, "delivered": 2, "bounced": 3, "opened": 150, "unique_opens": 120,
     "clicked": 170, "unique_clicks": 140, "complained": 240, "unsubscribed": 240, "replied": 300,
 }
-ENGAGEMENT_WINDOW = timedelta(days=2)
 
 
 def _insert_minute_buckets(session: Session, channel: str, campaign, now: datetime) -> None:
-    """Spread every counter over minutes from the start (never after `now`), summing to it."""
+    """Spread every counter over minutes (summing to it): sends evenly over the sending time, each
+    other event some random delay after a send, never after `now`."""
     rng = random.Random(f"buckets-{channel}-{campaign.id}")
     start = minute_of(campaign.started_at)
     sending_end = campaign.completed_at or (now if campaign.status == S.SENDING else campaign.updated_at)
-    last_minute = minute_of(now)
+    last = int((minute_of(now) - start).total_seconds() // 60)
+    send_span = max(1, min(last, int((minute_of(sending_end) - start).total_seconds() // 60)) + 1)
+    sends = rng.choices(range(send_span), k=max(1, campaign.sent))
     counts: Counter[tuple[datetime, str]] = Counter()
-    for metric, decay in BUCKET_DECAY.items():
-        total = getattr(campaign, metric)
-        if not total:
-            continue
-        end = sending_end if decay == 0 else start + ENGAGEMENT_WINDOW
-        span = max(1, int((min(minute_of(end), last_minute) - start).total_seconds() // 60) + 1)
-        weights = [1.0] * span if decay == 0 else [math.exp(-t / decay) for t in range(span)]
-        cumulative = list(itertools.accumulate(weights))
-        for offset in rng.choices(range(span), cum_weights=cumulative, k=total):
-            counts[(start + timedelta(minutes=offset), metric)] += 1
+    for metric, delay in BUCKET_DELAY.items():
+        for _ in range(getattr(campaign, metric)):
+            if delay == 0:
+                offset = rng.randrange(send_span)
+            else:  # an exponential delay after a send, cut off at now
+                sent_at = rng.choice(sends)
+                room = max(0, last - sent_at)
+                offset = sent_at + int(-delay * math.log(1 - rng.random() * (1 - math.exp(-room / delay))))
+            counts[(start + timedelta(minutes=min(offset, max(last, 0))), metric)] += 1
     if not counts:
         return
     session.execute(

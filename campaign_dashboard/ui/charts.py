@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 import reflex as rx
 
 MARGIN = {"l": 48, "r": 16, "t": 16, "b": 40}
-COLORS = {"opened": "#6e56cf", "clicked": "#12a594", "delivered": "#3e63dd", "sent": "#8b8d98"}
+COLORS = {"opened": "#6e56cf", "clicked": "#12a594", "delivered": "#3e63dd", "sent": "#8b8d98", "failed": "#e5484d"}
 FUNNEL_STEPS = ("Recipients", "Sent", "Delivered", "Opened", "Clicked")
 
 
