@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import reflex as rx
 
@@ -20,6 +21,25 @@ class FeedRow:
     occurred_at: str
     campaign: str = ""  # shown (with a link to its page) only on the overview
     href: str = ""
+
+
+# Transactions commit out of order: an event received a moment before the newest one shown can
+# become visible only later. Each read looks back this far and drops the rows already shown.
+OVERLAP = timedelta(seconds=10)
+
+
+def look_back(newest: datetime | None) -> datetime | None:
+    return newest - OVERLAP if newest is not None else None
+
+
+def newer(a: datetime | None, b: datetime | None) -> datetime | None:
+    return max((t for t in (a, b) if t is not None), default=None)
+
+
+def merge(new: list[FeedRow], shown: list[FeedRow], size: int) -> list[FeedRow]:
+    """The rows not shown yet on top of those shown, at most `size`."""
+    seen = {row.key for row in shown}
+    return ([row for row in new if row.key not in seen] + shown)[:size]
 
 
 def feed_row(event: FeedEvent, campaign: str = "") -> FeedRow:

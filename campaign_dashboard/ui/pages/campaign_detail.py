@@ -24,7 +24,7 @@ from campaign_dashboard.services import campaigns, live, replies
 from campaign_dashboard.services.errors import DomainError
 from campaign_dashboard.services.stats import StatsSummary, campaign_summary, top_links
 from campaign_dashboard.ui import charts, routes
-from campaign_dashboard.ui.activity_feed import FeedRow, feed_card, feed_row
+from campaign_dashboard.ui.activity_feed import FeedRow, feed_card, feed_row, look_back, merge, newer
 from campaign_dashboard.ui.auth import AuthState
 from campaign_dashboard.ui.components import data_table, iso_utc, list_card, local_time, status_badge, thousands
 from campaign_dashboard.ui.layout import dashboard_page
@@ -258,7 +258,7 @@ class CampaignDetailState(AuthState):
     def _reload_recipients(self):
         if refused := self._refuse():
             return refused
-        self._apply(self._read(events_since=self._newest_event))
+        self._apply(self._read(events_since=look_back(self._newest_event)))
         return None
 
     def _read(self, *, events_since: datetime | None) -> Snapshot:
@@ -285,9 +285,8 @@ class CampaignDetailState(AuthState):
         if snapshot.replies is not None:
             self._answers_seen = snapshot.stats.replied + snapshot.stats.unsubscribed
             self.replies = snapshot.replies
-        if snapshot.events:
-            self.events = (snapshot.events + self.events)[:FEED_SIZE]
-        self._newest_event = snapshot.newest_event
+        self.events = merge(snapshot.events, self.events, FEED_SIZE)
+        self._newest_event = newer(self._newest_event, snapshot.newest_event)
         self.recipients = snapshot.recipients
         self.next_cursor = snapshot.next_cursor
 
@@ -319,7 +318,7 @@ class CampaignDetailState(AuthState):
             async with self:
                 if not self._still_wanted(poll_id):
                     return
-                since = self._newest_event
+                since = look_back(self._newest_event)
                 args = dict(
                     channel=channel, campaign_id=campaign_id, recipient_filter=self.recipient_filter,
                     cursor=self._cursors[-1] if self._cursors else "", events_since=since,

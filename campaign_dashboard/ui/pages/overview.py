@@ -20,7 +20,7 @@ from campaign_dashboard.services import campaigns as campaign_service
 from campaign_dashboard.services import live, stats
 from campaign_dashboard.services.stats import StatsSummary
 from campaign_dashboard.ui import queries, routes
-from campaign_dashboard.ui.activity_feed import FeedRow, feed_card, feed_row
+from campaign_dashboard.ui.activity_feed import FeedRow, feed_card, feed_row, look_back, merge, newer
 from campaign_dashboard.ui.auth import AuthState
 from campaign_dashboard.ui.components import data_table, iso_utc, list_card, status_badge, thousands
 from campaign_dashboard.ui.layout import dashboard_page
@@ -124,9 +124,8 @@ class OverviewState(AuthState):
         self._marker_at = datetime.fromisoformat(snapshot.marker) if snapshot.marker else None
         self.stats = snapshot.stats
         self.sending = snapshot.sending
-        if snapshot.feed:
-            self.feed = (snapshot.feed + self.feed)[:FEED_SIZE]
-        self._newest_event = snapshot.newest_event
+        self.feed = merge(snapshot.feed, self.feed, FEED_SIZE)
+        self._newest_event = newer(self._newest_event, snapshot.newest_event)
         if snapshot.totals is not None:
             self.totals, self.status_counts = snapshot.totals, snapshot.status_counts
 
@@ -141,7 +140,8 @@ class OverviewState(AuthState):
             async with self:
                 if not self._still_wanted(poll_id):
                     return
-                marker, moved_since, events_since, period = self.marker, self._marker_at, self._newest_event, self.period
+                marker, period = self.marker, self.period
+                moved_since, events_since = look_back(self._marker_at), look_back(self._newest_event)
             current = await asyncio.to_thread(_latest_marker)
             if current == marker:
                 continue
