@@ -15,6 +15,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from campaign_dashboard.models import CampaignStatsMinute, Channel, EmailEvent, utcnow
+from campaign_dashboard.models.campaigns import CampaignFields
 from campaign_dashboard.services.channels import CAMPAIGN_MODELS, campaign_model
 from campaign_dashboard.services.errors import ValidationFailed
 from campaign_dashboard.services.event_counters import minute_of
@@ -76,11 +77,13 @@ def period_summary(*, session: Session, period: str = "all", now: datetime | Non
 
 def campaign_summary(*, session: Session, channel: str, campaign_id: int) -> StatsSummary | None:
     """One campaign's numbers from its counter columns; None if it does not exist."""
-    model = campaign_model(channel)
-    row = session.exec(select(*[getattr(model, m) for m in METRICS]).where(model.id == campaign_id)).first()
-    if row is None:
-        return None
-    return _summary({Channel(channel): dict(zip(METRICS, row, strict=True))})
+    campaign = session.get(campaign_model(channel), campaign_id, populate_existing=True)  # fresh counters
+    return None if campaign is None else summary_of(campaign, channel)
+
+
+def summary_of(campaign: CampaignFields, channel: str) -> StatsSummary:
+    """The numbers of a campaign row already read."""
+    return _summary({Channel(channel): {m: getattr(campaign, m) for m in METRICS}})
 
 
 def top_links(*, session: Session, campaign_id: int, limit: int = 10) -> list[tuple[str, int]]:

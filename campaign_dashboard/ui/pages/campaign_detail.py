@@ -22,7 +22,7 @@ from campaign_dashboard.db import session_scope
 from campaign_dashboard.models import Channel, EmailSegment, RecipientStatus
 from campaign_dashboard.services import campaigns, live, replies
 from campaign_dashboard.services.errors import DomainError
-from campaign_dashboard.services.stats import StatsSummary, campaign_summary, top_links
+from campaign_dashboard.services.stats import StatsSummary, summary_of, top_links
 from campaign_dashboard.ui import charts, routes
 from campaign_dashboard.ui.activity_feed import FeedRow, feed_card, feed_row, look_back, merge, newer
 from campaign_dashboard.ui.auth import AuthState
@@ -109,7 +109,7 @@ def read_snapshot(
             campaign = campaigns.get(session=session, channel=channel, campaign_id=campaign_id)
         except DomainError:
             return Snapshot(found=False)
-        stats = campaign_summary(session=session, channel=channel, campaign_id=campaign_id) or StatsSummary()
+        stats = summary_of(campaign, channel)
         segment = session.get(EmailSegment, campaign.segment_id) if campaign.segment_id else None
         info = CampaignInfo(
             id=campaign.id, name=campaign.name, status=campaign.status, status_reason=campaign.status_reason or "",
