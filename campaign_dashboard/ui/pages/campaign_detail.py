@@ -188,6 +188,7 @@ class CampaignDetailState(AuthState):
     _clicks_seen: int | None = None
     _answers_seen: int | None = None
     _series: dict = {}
+    _funnel: list = []
 
     @rx.var
     def is_live(self) -> bool:
@@ -224,6 +225,7 @@ class CampaignDetailState(AuthState):
         self.replies = []
         self._newest_event = None
         self._clicks_seen = self._answers_seen = None
+        self._series, self._funnel = {}, []
         self.has_links = self.has_activity = False
 
     @rx.event
@@ -275,9 +277,14 @@ class CampaignDetailState(AuthState):
         self.marker = snapshot.marker
         self.info = snapshot.info
         self.stats = snapshot.stats
-        self._series = snapshot.series
-        self._draw_activity()
-        self.funnel_figure = charts.funnel_figure(funnel_steps(self.channel, snapshot.info, snapshot.stats))
+        # figures go to the browser whole: only send them again when their numbers moved
+        if snapshot.series != self._series or not self.has_activity:
+            self._series = snapshot.series
+            self._draw_activity()
+        steps = funnel_steps(self.channel, snapshot.info, snapshot.stats)
+        if steps != self._funnel:
+            self._funnel = steps
+            self.funnel_figure = charts.funnel_figure(steps)
         if snapshot.links is not None:
             self._clicks_seen = snapshot.stats.clicked
             self.has_links = bool(snapshot.links)
@@ -285,9 +292,11 @@ class CampaignDetailState(AuthState):
         if snapshot.replies is not None:
             self._answers_seen = snapshot.stats.replied + snapshot.stats.unsubscribed
             self.replies = snapshot.replies
-        self.events = merge(snapshot.events, self.events, FEED_SIZE)
+        if (events := merge(snapshot.events, self.events, FEED_SIZE)) != self.events:
+            self.events = events
         self._newest_event = newer(self._newest_event, snapshot.newest_event)
-        self.recipients = snapshot.recipients
+        if snapshot.recipients != self.recipients:
+            self.recipients = snapshot.recipients
         self.next_cursor = snapshot.next_cursor
 
     def _draw_activity(self) -> None:

@@ -124,7 +124,8 @@ class OverviewState(AuthState):
         self._marker_at = datetime.fromisoformat(snapshot.marker) if snapshot.marker else None
         self.stats = snapshot.stats
         self.sending = snapshot.sending
-        self.feed = merge(snapshot.feed, self.feed, FEED_SIZE)
+        if (feed := merge(snapshot.feed, self.feed, FEED_SIZE)) != self.feed:
+            self.feed = feed
         self._newest_event = newer(self._newest_event, snapshot.newest_event)
         if snapshot.totals is not None:
             self.totals, self.status_counts = snapshot.totals, snapshot.status_counts
