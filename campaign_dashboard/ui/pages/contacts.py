@@ -163,19 +163,21 @@ def contact_row(contact: rx.Var) -> rx.Component:
     )
 
 
-def status_filter(label: str, choices: list[str] | rx.Var, value: rx.Var, on_change, select_id: str) -> rx.Component:
-    items = [ANY, *choices] if isinstance(choices, list) else None
+def choice_filter(label: str, choices: list[str] | rx.Var, value: rx.Var, on_change, select_id: str) -> rx.Component:
+    """A labelled select whose first choice, "any", turns the filter off."""
+    items = (
+        [rx.select.item(choice, value=choice) for choice in choices]
+        if isinstance(choices, list)
+        else [rx.foreach(choices, lambda choice: rx.select.item(choice, value=choice))]
+    )
     return rx.vstack(
         rx.text(label, size="1", color_scheme="gray"),
-        rx.select(items, value=value, on_change=on_change, id=select_id, size="2")
-        if items is not None
-        else rx.select.root(
-            rx.select.trigger(),
-            rx.select.content(
-                rx.select.item(ANY, value=ANY),
-                rx.foreach(choices, lambda tag: rx.select.item(tag, value=tag)),
-            ),
-            value=value, on_change=on_change, size="2", id=select_id,
+        rx.select.root(
+            rx.select.trigger(id=select_id, min_width="8em"),
+            rx.select.content(rx.select.item(ANY, value=ANY), *items),
+            value=value,
+            on_change=on_change,
+            size="2",
         ),
         spacing="1",
     )
@@ -196,11 +198,11 @@ def filters_bar() -> rx.Component:
             ),
             spacing="1",
         ),
-        status_filter("Email", list(contact_search.EMAIL_STATUSES), ContactsState.email_status,
+        choice_filter("Email", list(contact_search.EMAIL_STATUSES), ContactsState.email_status,
                       ContactsState.set_email_status, "filter-email-status"),
-        status_filter("SMS", list(contact_search.SMS_STATUSES), ContactsState.sms_status,
+        choice_filter("SMS", list(contact_search.SMS_STATUSES), ContactsState.sms_status,
                       ContactsState.set_sms_status, "filter-sms-status"),
-        status_filter("Tag", ContactsState.tag_choices, ContactsState.tag, ContactsState.set_tag, "filter-tag"),
+        choice_filter("Tag", ContactsState.tag_choices, ContactsState.tag, ContactsState.set_tag, "filter-tag"),
         rx.cond(
             ContactsState.filtered,
             rx.button("Clear filters", on_click=ContactsState.clear_filters, variant="ghost", size="2"),

@@ -220,11 +220,10 @@ def rule_editor(rule: rx.Var, index: rx.Var) -> rx.Component:
     s = SegmentEditorState
     return rx.hstack(
         rx.select.root(
-            rx.select.trigger(width="11em"),
+            rx.select.trigger(width="11em", class_name="rule-field"),
             rx.select.content(*[rx.select.item(label, value=name) for name, label in FIELD_LABELS.items()]),
             value=rule.field,
             on_change=lambda v: s.set_rule_field(index, v),
-            class_name="rule-field",
         ),
         rx.cond(
             rule.field == ATTRIBUTE,
@@ -232,21 +231,19 @@ def rule_editor(rule: rx.Var, index: rx.Var) -> rx.Component:
                      width="9em", class_name="rule-key"),
         ),
         rx.select.root(
-            rx.select.trigger(width="8em"),
+            rx.select.trigger(width="8em", class_name="rule-op"),
             rx.select.content(rx.foreach(rule.ops, lambda op: rx.select.item(
                 rx.match(op, *OP_LABELS.items(), op), value=op))),
             value=rule.op,
             on_change=lambda v: s.set_rule_op(index, v),
-            class_name="rule-op",
         ),
         rx.cond(
             rule.choices.length() > 0,
             rx.select.root(
-                rx.select.trigger(width="12em"),
+                rx.select.trigger(width="12em", class_name="rule-value"),
                 rx.select.content(rx.foreach(rule.choices, lambda c: rx.select.item(c, value=c))),
                 value=rule.value,
                 on_change=lambda v: s.set_rule_value(index, v),
-                class_name="rule-value",
             ),
             rx.input(
                 value=rule.value,
@@ -272,11 +269,10 @@ def rules_section() -> rx.Component:
         rx.hstack(
             rx.text("Contacts matching"),
             rx.select.root(
-                rx.select.trigger(),
+                rx.select.trigger(id="segment-match"),
                 rx.select.content(rx.select.item("all", value="all"), rx.select.item("any", value="any")),
                 value=s.match,
                 on_change=s.set_match,
-                id="segment-match",
             ),
             rx.text("of these rules:"),
             align="center",
