@@ -13,7 +13,15 @@ from campaign_dashboard.services import contact_history, contacts
 from campaign_dashboard.services.errors import DomainError
 from campaign_dashboard.ui import routes
 from campaign_dashboard.ui.auth import AuthState
-from campaign_dashboard.ui.components import data_table, iso_utc, local_time, status_badge
+from campaign_dashboard.ui.components import (
+    back_link,
+    data_table,
+    found_or_message,
+    iso_utc,
+    local_time,
+    status_badge,
+)
+from campaign_dashboard.ui.confirm import confirm_button
 from campaign_dashboard.ui.layout import dashboard_page
 
 SUBSCRIBED = "subscribed"
@@ -131,32 +139,21 @@ class ContactDetailState(AuthState):
 def subscription(channel: Channel, label: str, status: rx.Var, address: rx.Var) -> rx.Component:
     """One channel's status, with unsubscribe (confirmed first) or resubscribe for marketers."""
     s = ContactDetailState
-    unsubscribe = rx.alert_dialog.root(
-        rx.alert_dialog.trigger(
-            rx.button("Unsubscribe", color_scheme="red", variant="soft", size="1", id=f"unsubscribe-{channel}"),
+    unsubscribe = confirm_button(
+        rx.button("Unsubscribe", color_scheme="red", variant="soft", size="1", id=f"unsubscribe-{channel}"),
+        title=f"Unsubscribe from {label}?",
+        description=rx.text(
+            "No campaign will reach ", address, f" by {label} until the contact is resubscribed. "
+            "The address is added to the suppression list.",
         ),
-        rx.alert_dialog.content(
-            rx.alert_dialog.title(f"Unsubscribe from {label}?"),
-            rx.alert_dialog.description(
-                "No campaign will reach ", address, f" by {label} until the contact is resubscribed. "
-                "The address is added to the suppression list.",
-            ),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
-                rx.alert_dialog.action(
-                    rx.button("Unsubscribe", color_scheme="red", on_click=s.unsubscribe(channel.value),
-                              id=f"confirm-unsubscribe-{channel}"),
-                ),
-                justify="end",
-                spacing="3",
-                margin_top="1em",
-            ),
-        ),
+        action="Unsubscribe",
+        on_confirm=s.unsubscribe(channel.value),
+        confirm_id=f"confirm-unsubscribe-{channel}",
     )
     resubscribe = rx.button("Resubscribe", variant="soft", size="1", on_click=s.resubscribe(channel.value),
                             id=f"resubscribe-{channel}")
     return rx.card(
-        rx.hstack(
+        rx.flex(
             rx.vstack(
                 rx.text(label, size="2", color_scheme="gray"),
                 rx.cond(address != "", rx.text(address, weight="medium"), rx.text("no address", color_scheme="gray")),
@@ -169,9 +166,10 @@ def subscription(channel: Channel, label: str, status: rx.Var, address: rx.Var) 
                 rx.cond(status == SUBSCRIBED, unsubscribe, resubscribe),
             ),
             align="center",
-            spacing="3",
+            gap="3",
+            wrap="wrap",
         ),
-        min_width="18em",
+        min_width="20em",
         flex="1",
     )
 
@@ -200,10 +198,7 @@ def event_row(row: rx.Var) -> rx.Component:
 def details() -> rx.Component:
     s = ContactDetailState
     return rx.vstack(
-        rx.hstack(
-            rx.link(rx.icon("arrow-left", size=16), "All contacts", href=routes.CONTACTS, size="2"),
-            align="center",
-        ),
+        back_link("All contacts", routes.CONTACTS),
         rx.heading(s.name, size="6", id="contact-name"),
         rx.text("Added ", local_time(s.created_at), size="2", color_scheme="gray"),
         rx.flex(
@@ -255,13 +250,4 @@ def details() -> rx.Component:
 
 @dashboard_page(route=routes.CONTACTS + "/[contact_id]", title="Contact", on_load=ContactDetailState.load)
 def contact_detail_page() -> rx.Component:
-    return rx.cond(
-        ContactDetailState.found,
-        details(),
-        rx.cond(
-            ContactDetailState.message != "",
-            rx.callout(ContactDetailState.message, icon="circle-alert", color_scheme="orange",
-                       id="contact-missing"),
-            rx.spinner(size="3"),
-        ),
-    )
+    return found_or_message(ContactDetailState.found, ContactDetailState.message, details())

@@ -221,7 +221,9 @@ def filters_bar() -> rx.Component:
 def pager() -> rx.Component:
     return rx.hstack(
         rx.text(
-            thousands(ContactsState.total), rx.cond(ContactsState.filtered, " matching contacts", " contacts"),
+            thousands(ContactsState.total),
+            rx.cond(ContactsState.filtered, " matching", ""),
+            rx.cond(ContactsState.total == 1, " contact", " contacts"),
             " · page ", ContactsState.page_number,
             color_scheme="gray", size="2", id="contacts-total",
         ),

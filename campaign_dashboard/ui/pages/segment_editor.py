@@ -15,7 +15,7 @@ from campaign_dashboard.services.contact_search import ContactFilter
 from campaign_dashboard.services.errors import DomainError, ValidationFailed
 from campaign_dashboard.ui import routes
 from campaign_dashboard.ui.auth import AuthState
-from campaign_dashboard.ui.components import thousands
+from campaign_dashboard.ui.components import back_link, found_or_message, thousands
 from campaign_dashboard.ui.layout import dashboard_page
 from campaign_dashboard.ui.rule_builder import ATTRIBUTE, FIELD_LABELS, OP_LABELS, RuleRow, to_rows, to_rules
 
@@ -336,7 +336,7 @@ def static_section() -> rx.Component:
 def editor() -> rx.Component:
     s = SegmentEditorState
     return rx.vstack(
-        rx.link(rx.icon("arrow-left", size=16), "All segments", href=routes.SEGMENTS, size="2"),
+        back_link("All segments", routes.SEGMENTS),
         rx.flex(
             rx.vstack(
                 rx.text("Name", size="2", weight="medium"),
@@ -391,12 +391,4 @@ def editor() -> rx.Component:
 
 @dashboard_page(route=routes.SEGMENTS + "/[segment_id]", title="Segment", on_load=SegmentEditorState.load)
 def segment_editor_page() -> rx.Component:
-    return rx.cond(
-        SegmentEditorState.found,
-        editor(),
-        rx.cond(
-            SegmentEditorState.message != "",
-            rx.callout(SegmentEditorState.message, icon="circle-alert", color_scheme="orange"),
-            rx.spinner(size="3"),
-        ),
-    )
+    return found_or_message(SegmentEditorState.found, SegmentEditorState.message, editor())

@@ -14,6 +14,7 @@ from campaign_dashboard.services.segment_summaries import segment_summaries
 from campaign_dashboard.ui import routes
 from campaign_dashboard.ui.auth import AuthState
 from campaign_dashboard.ui.components import data_table, thousands
+from campaign_dashboard.ui.confirm import confirm_button
 from campaign_dashboard.ui.layout import dashboard_page
 
 
@@ -57,28 +58,15 @@ class SegmentsState(AuthState):
 
 
 def delete_button(segment: rx.Var) -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.trigger(
-            rx.icon_button(rx.icon("trash-2", size=16), color_scheme="red", variant="ghost", size="1",
-                           aria_label="Delete segment", class_name="delete-segment"),
-        ),
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Delete segment ", segment.name, "?"),
-            rx.alert_dialog.description(
-                "Draft campaigns using it lose their audience. A segment used by a campaign that has started "
-                "cannot be deleted."
-            ),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
-                rx.alert_dialog.action(
-                    rx.button("Delete", color_scheme="red", on_click=SegmentsState.delete(segment.id),
-                              class_name="confirm-delete-segment"),
-                ),
-                justify="end",
-                spacing="3",
-                margin_top="1em",
-            ),
-        ),
+    return confirm_button(
+        rx.icon_button(rx.icon("trash-2", size=16), color_scheme="red", variant="ghost", size="1",
+                       aria_label="Delete segment", class_name="delete-segment"),
+        title=rx.text("Delete segment ", segment.name, "?"),
+        description="Draft campaigns using it lose their audience. A segment used by a campaign that has "
+                    "started cannot be deleted.",
+        action="Delete",
+        on_confirm=SegmentsState.delete(segment.id),
+        confirm_class="confirm-delete-segment",
     )
 
 

@@ -14,6 +14,7 @@ from campaign_dashboard.services.errors import DomainError
 from campaign_dashboard.services.rendering import SAMPLE_CONTACT
 from campaign_dashboard.ui import routes
 from campaign_dashboard.ui.auth import AuthState
+from campaign_dashboard.ui.components import back_link, found_or_message
 from campaign_dashboard.ui.layout import dashboard_page
 
 SAMPLE_NAME = f"{SAMPLE_CONTACT['first_name']} {SAMPLE_CONTACT['last_name']} <{SAMPLE_CONTACT['email']}>"
@@ -115,28 +116,34 @@ def labelled(label: str, control: rx.Component) -> rx.Component:
 def source_editor() -> rx.Component:
     s = TemplateEditorState
     mono = {"font_family": "var(--code-font-family)", "font_size": "13px"}
+    error = rx.cond(
+        s.render_error != "",
+        rx.callout(s.render_error, icon="triangle-alert", color_scheme="red", id="template-error", width="100%"),
+    )
     return rx.vstack(
-        rx.link(rx.icon("arrow-left", size=16), "All templates", href=routes.TEMPLATES, size="2"),
+        rx.hstack(
+            back_link("All templates", routes.TEMPLATES),
+            rx.spacer(),
+            rx.cond(
+                AuthState.can_write,
+                rx.button(rx.icon("save", size=16), "Save template", on_click=s.save,
+                          disabled=s.render_error != "", id="template-save"),
+            ),
+            align="center",
+            width="100%",
+        ),
         labelled("Name", rx.input(value=s.name, on_change=s.set_name, placeholder="e.g. Monthly newsletter",
-                                  id="template-name")),
+                                  id="template-name", width="100%")),
         labelled("Subject", rx.input(value=s.subject, on_change=s.set_subject,
-                                     placeholder="News for {{ first_name }}", id="template-subject")),
+                                     placeholder="News for {{ first_name }}", id="template-subject", width="100%")),
         labelled("HTML", rx.text_area(value=s.html, on_change=s.set_html, rows="14", width="100%",
                                       id="template-html", style=mono)),
+        error,
         labelled("Plain text (optional: derived from the HTML when empty)",
                  rx.text_area(value=s.text, on_change=s.set_text, rows="5", width="100%", id="template-text",
                               style=mono)),
-        rx.cond(
-            s.render_error != "",
-            rx.callout(s.render_error, icon="triangle-alert", color_scheme="red", id="template-error", width="100%"),
-        ),
         rx.text("Fields: {{ first_name }}, {{ last_name }}, {{ email }}, {{ phone }}, {{ tags }}, attributes as "
                 "{{ attributes.plan }}, and {{ unsubscribe_url }}.", size="1", color_scheme="gray"),
-        rx.cond(
-            AuthState.can_write,
-            rx.button(rx.icon("save", size=16), "Save template", on_click=s.save,
-                      disabled=s.render_error != "", id="template-save"),
-        ),
         spacing="3",
         width="100%",
         flex="1",
@@ -176,12 +183,5 @@ def preview() -> rx.Component:
 
 @dashboard_page(route=routes.TEMPLATES + "/[template_id]", title="Template", on_load=TemplateEditorState.load)
 def template_editor_page() -> rx.Component:
-    return rx.cond(
-        TemplateEditorState.found,
-        rx.flex(source_editor(), preview(), gap="5", wrap="wrap", width="100%", align="start"),
-        rx.cond(
-            TemplateEditorState.message != "",
-            rx.callout(TemplateEditorState.message, icon="circle-alert", color_scheme="orange"),
-            rx.spinner(size="3"),
-        ),
-    )
+    editor = rx.flex(source_editor(), preview(), gap="5", wrap="wrap", width="100%", align="start")
+    return found_or_message(TemplateEditorState.found, TemplateEditorState.message, editor)

@@ -14,6 +14,7 @@ from campaign_dashboard.services.pagination import MAX_LIMIT
 from campaign_dashboard.ui import routes
 from campaign_dashboard.ui.auth import AuthState
 from campaign_dashboard.ui.components import data_table, iso_utc, local_time
+from campaign_dashboard.ui.confirm import confirm_button
 from campaign_dashboard.ui.layout import dashboard_page
 
 
@@ -57,25 +58,14 @@ class TemplatesState(AuthState):
 
 
 def delete_button(template: rx.Var) -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.trigger(
-            rx.icon_button(rx.icon("trash-2", size=16), color_scheme="red", variant="ghost", size="1",
-                           aria_label="Delete template", class_name="delete-template"),
-        ),
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Delete template ", template.name, "?"),
-            rx.alert_dialog.description("A template that a campaign uses cannot be deleted."),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
-                rx.alert_dialog.action(
-                    rx.button("Delete", color_scheme="red", on_click=TemplatesState.delete(template.id),
-                              class_name="confirm-delete-template"),
-                ),
-                justify="end",
-                spacing="3",
-                margin_top="1em",
-            ),
-        ),
+    return confirm_button(
+        rx.icon_button(rx.icon("trash-2", size=16), color_scheme="red", variant="ghost", size="1",
+                       aria_label="Delete template", class_name="delete-template"),
+        title=rx.text("Delete template ", template.name, "?"),
+        description="A template that a campaign uses cannot be deleted.",
+        action="Delete",
+        on_confirm=TemplatesState.delete(template.id),
+        confirm_class="confirm-delete-template",
     )
 
 
