@@ -7,14 +7,22 @@ import io
 import re
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from campaign_dashboard.models import Contact, SmsCampaign, SmsCampaignRecipient, SmsEvent
-from campaign_dashboard.services import segments
+from campaign_dashboard.db import make_engine
+from campaign_dashboard.models import (
+    Contact,
+    EmailSegment,
+    EmailTemplate,
+    SmsCampaign,
+    SmsCampaignRecipient,
+    SmsEvent,
+)
+from campaign_dashboard.services import contacts, segments, templates
 from tests.ui.conftest import login, screenshot
 
 pytestmark = [pytest.mark.browser]
@@ -23,13 +31,28 @@ pytestmark = [pytest.mark.browser]
 @pytest.fixture(scope="module")
 def app_db(app_url: str, app_data_dir: Path):
     """The running app's own database, to check what the pages show against it."""
-    engine = sa.create_engine(f"sqlite:///{app_data_dir}/app.db")
+    engine = make_engine(f"sqlite:///{app_data_dir}/app.db")
     yield engine
     engine.dispose()
 
 
 def unique() -> str:
     return uuid.uuid4().hex[:8]
+
+
+@pytest.fixture
+def tag(app_db) -> Iterator[str]:
+    """A unique word for the names and addresses a test creates; afterwards the contacts,
+    segments and templates carrying it are deleted, so the shared app keeps its demo numbers."""
+    word = unique()
+    yield word
+    with Session(app_db) as session:
+        for contact_id in session.exec(select(Contact.id).where(Contact.email.contains(word))).all():
+            contacts.delete_contact(session=session, contact_id=contact_id)
+        for segment_id in session.exec(select(EmailSegment.id).where(EmailSegment.name.contains(word))).all():
+            segments.delete_segment(session=session, segment_id=segment_id)
+        for template_id in session.exec(select(EmailTemplate.id).where(EmailTemplate.name.contains(word))).all():
+            templates.delete_template(session=session, template_id=template_id)
 
 
 def import_file(page, path: Path) -> None:
@@ -49,10 +72,9 @@ def download_csv(page, trigger) -> list[list[str]]:
     return list(csv.reader(io.StringIO(Path(info.value.path()).read_text(encoding="utf-8"))))
 
 
-def test_a_marketer_imports_a_csv_sees_the_counts_and_reads_the_error_report(page, tmp_path):
+def test_a_marketer_imports_a_csv_sees_the_counts_and_reads_the_error_report(page, tmp_path, tag):
     from playwright.sync_api import expect
 
-    tag = f"imp{unique()}"
     path = tmp_path / f"contacts-{tag}.csv"
     path.write_text(
         "email,first_name,last_name,tags\n"
@@ -64,6 +86,7 @@ def test_a_marketer_imports_a_csv_sees_the_counts_and_reads_the_error_report(pag
     )
     login(page, "marketer")
     page.goto("contacts")
+    expect(page.locator("#contacts tbody tr").first).to_be_visible()
 
     import_file(page, path)
 
@@ -89,10 +112,9 @@ def test_a_marketer_imports_a_csv_sees_the_counts_and_reads_the_error_report(pag
     expect(page.locator("#contacts-total")).to_contain_text("3 matching contacts")
 
 
-def test_a_search_filters_the_list_and_the_export_escapes_formulas(page, tmp_path):
+def test_a_search_filters_the_list_and_the_export_escapes_formulas(page, tmp_path, tag):
     from playwright.sync_api import expect
 
-    tag = f"exp{unique()}"
     path = tmp_path / f"formula-{tag}.csv"
     path.write_text(f'email,first_name,last_name,note\nmallory.{tag}@example.com,"=HYPERLINK(""http://x"")",@evil,-1\n')
     login(page, "marketer")
@@ -158,6 +180,7 @@ def test_a_contact_detail_shows_its_history_and_unsubscribe_then_resubscribe(pag
     contact, campaign, event_type = _contact_with_events(app_db)
     login(page, "marketer")
     page.goto("contacts")
+    expect(page.locator("#contacts tbody tr").first).to_be_visible()  # loaded: typing now filters
     page.locator("#contact-search").fill(contact.email)
     expect(page.locator("#contacts tbody tr")).to_have_count(1)
     page.locator("#contacts tbody tr a").first.click()
@@ -180,7 +203,7 @@ def test_a_contact_detail_shows_its_history_and_unsubscribe_then_resubscribe(pag
         assert session.get(Contact, contact.id).email_status == "subscribed"
 
 
-def test_a_segment_built_from_two_rules_shows_its_live_count_and_is_saved(page, app_db):
+def test_a_segment_built_from_two_rules_shows_its_live_count_and_is_saved(page, app_db, tag):
     from playwright.sync_api import expect
 
     def expected(rules) -> str:
@@ -189,7 +212,7 @@ def test_a_segment_built_from_two_rules_shows_its_live_count_and_is_saved(page, 
 
     vip = {"field": "tag", "op": "is", "value": "vip"}
     named = {"field": "first_name", "op": "contains", "value": "an"}
-    name = f"VIPs with an {unique()}"
+    name = f"VIPs with an {tag}"
     login(page, "marketer")
     page.goto("segments")
     expect(page.locator("#segments")).to_contain_text("VIP customers")
@@ -216,10 +239,51 @@ def test_a_segment_built_from_two_rules_shows_its_live_count_and_is_saved(page, 
     expect(row.locator(".segment-members")).to_have_text(expected([vip, named]))
 
 
-def test_a_broken_template_shows_the_error_and_cannot_be_saved_until_fixed(page):
+def test_a_static_list_is_built_by_pasting_and_searching_and_a_segment_in_use_cannot_be_deleted(page, app_db, tag):
     from playwright.sync_api import expect
 
-    name = f"Welcome {unique()}"
+    with Session(app_db) as session:
+        first, second, third = session.exec(
+            select(Contact.email).where(Contact.email.is_not(None)).order_by(Contact.id).limit(3)
+        ).all()
+    name = f"Hand picked {tag}"
+    login(page, "marketer")
+    page.goto("segments")
+    page.locator("#new-segment").click()
+    page.locator("#segment-name").fill(name)
+    page.locator("#segment-kind").get_by_role("radio", name="Static list").click()
+    expect(page.locator("#segment-count")).to_have_text("0")
+
+    page.locator("#segment-paste").fill(f"{first.upper()}\nnobody-{unique()}@example.com, {second}")
+    page.locator("#segment-add-pasted").click()
+    expect(page.locator("#segment-paste-report")).to_contain_text("Added 2 contact(s). Not found: nobody-")
+    expect(page.locator("#segment-count")).to_have_text("2")
+    page.locator("#segment-member-search").fill(third)
+    page.locator(".add-member").first.click()
+    expect(page.locator("#segment-count")).to_have_text("3")
+    expect(page.locator("#segment-members")).to_contain_text(third)
+    page.locator("#segment-save").click()
+
+    expect(page).to_have_url(re.compile(r"/segments/?$"))
+    row = page.locator("#segments tbody tr", has_text=name)
+    expect(row).to_contain_text("static list")
+    expect(row.locator(".segment-members")).to_have_text("3")
+
+    # A segment that started campaigns went to stays: the refusal says why.
+    page.locator("#segments tbody tr", has_text="VIP customers").locator(".delete-segment").click()
+    page.locator(".confirm-delete-segment").click()
+    expect(page.get_by_text(re.compile(r"^Segment 'VIP customers' is used by campaigns .* cannot be deleted\.$"))).to_be_visible()
+    expect(page.locator("#segments")).to_contain_text("VIP customers")
+    # An unused one goes after the confirmation.
+    row.locator(".delete-segment").click()
+    page.locator(".confirm-delete-segment").click()
+    expect(page.locator("#segments tbody tr", has_text=name)).to_have_count(0)
+
+
+def test_a_broken_template_shows_the_error_and_cannot_be_saved_until_fixed(page, tag):
+    from playwright.sync_api import expect
+
+    name = f"Welcome {tag}"
     login(page, "marketer")
     page.goto("templates")
     expect(page.locator("#templates")).to_contain_text("Monthly newsletter")

@@ -45,7 +45,7 @@ class ContactsState(AuthState):
     # Keyset pagination: the cursor of each page shown so far ("" for the first), and the next one.
     cursors: list[str] = [""]
     next_cursor: str = ""
-    loading: bool = False
+    loaded: bool = False
 
     @rx.var
     def page_number(self) -> int:
@@ -98,7 +98,9 @@ class ContactsState(AuthState):
             return refused
         with session_scope() as session:
             self.tag_choices = contact_search.all_tags(session=session)
-        return self._first_page()
+        shown = self._first_page()
+        self.loaded = True
+        return shown
 
     @rx.event
     def set_search(self, value: str):
@@ -243,15 +245,19 @@ def contacts_page() -> rx.Component:
         filters_bar(),
         pager(),
         rx.cond(
-            ContactsState.filtered & (ContactsState.total == 0),
-            rx.callout("No contact matches these filters. Change the search or clear the filters.",
-                       icon="search-x", color_scheme="gray", id="contacts-none-match"),
-            data_table(
-                ["Name", "Email", "Phone", "Tags", "Email", "SMS"],
-                ContactsState.rows,
-                contact_row,
-                empty="No contacts yet. Import a CSV file with an email or phone column (Import CSV above).",
-                table_id="contacts",
+            ~ContactsState.loaded,
+            rx.spinner(size="3"),
+            rx.cond(
+                ContactsState.filtered & (ContactsState.total == 0),
+                rx.callout("No contact matches these filters. Change the search or clear the filters.",
+                           icon="search-x", color_scheme="gray", id="contacts-none-match"),
+                data_table(
+                    ["Name", "Email", "Phone", "Tags", "Email", "SMS"],
+                    ContactsState.rows,
+                    contact_row,
+                    empty="No contacts yet. Import a CSV file with an email or phone column (Import CSV above).",
+                    table_id="contacts",
+                ),
             ),
         ),
         width="100%",

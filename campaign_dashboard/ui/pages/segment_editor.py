@@ -341,7 +341,7 @@ def editor() -> rx.Component:
             rx.vstack(
                 rx.text("Name", size="2", weight="medium"),
                 rx.input(value=s.name, on_change=s.set_name, placeholder="e.g. VIP customers", width="22em",
-                         id="segment-name"),
+                         id="segment-name", read_only=~AuthState.can_write),
                 rx.cond(s.name_error != "", rx.text(s.name_error, color_scheme="red", size="1")),
                 spacing="1",
             ),
