@@ -166,7 +166,7 @@ def subscription(channel: Channel, label: str, status: rx.Var, address: rx.Var) 
                 rx.cond(status == SUBSCRIBED, unsubscribe, resubscribe),
             ),
             align="center",
-            gap="3",
+            spacing="3",
             wrap="wrap",
         ),
         min_width="20em",
@@ -204,7 +204,7 @@ def details() -> rx.Component:
         rx.flex(
             subscription(Channel.EMAIL, "Email", s.email_status, s.email),
             subscription(Channel.SMS, "SMS", s.sms_status, s.phone),
-            gap="3",
+            spacing="3",
             wrap="wrap",
             width="100%",
         ),

@@ -213,7 +213,7 @@ def filters_bar() -> rx.Component:
         rx.button(rx.icon("download", size=16), "Export CSV", on_click=ContactsState.export_csv, variant="soft",
                   id="export-contacts"),
         rx.cond(AuthState.can_write, import_dialog(on_done=ContactsState.load)),
-        gap="3",
+        spacing="3",
         align="end",
         wrap="wrap",
         width="100%",

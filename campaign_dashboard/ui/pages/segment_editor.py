@@ -356,7 +356,7 @@ def editor() -> rx.Component:
                 ),
                 spacing="1",
             ),
-            gap="5",
+            spacing="5",
             wrap="wrap",
         ),
         rx.card(

@@ -84,7 +84,8 @@ def segment_row(segment: rx.Var) -> rx.Component:
 def segments_page() -> rx.Component:
     return rx.vstack(
         rx.hstack(
-            rx.text("Who campaigns go to: contacts matching rules, or a list you pick. Counts are live.",
+            rx.text("Who campaigns go to: contacts matching rules, or a list you pick. Members are counted now, before "
+                    "suppressions and opt-outs.",
                     color_scheme="gray", size="2"),
             rx.spacer(),
             rx.cond(

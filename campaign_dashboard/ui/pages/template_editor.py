@@ -145,9 +145,8 @@ def source_editor() -> rx.Component:
         rx.text("Fields: {{ first_name }}, {{ last_name }}, {{ email }}, {{ phone }}, {{ tags }}, attributes as "
                 "{{ attributes.plan }}, and {{ unsubscribe_url }}.", size="1", color_scheme="gray"),
         spacing="3",
-        width="100%",
-        flex="1",
-        min_width="20em",
+        flex="1 1 22em",
+        min_width="0",
     )
 
 
@@ -175,13 +174,12 @@ def preview() -> rx.Component:
         rx.cond(s.render_error != "",
                 rx.text("The preview shows the last version that rendered.", size="1", color_scheme="orange")),
         spacing="2",
-        width="100%",
-        flex="1",
-        min_width="20em",
+        flex="1 1 22em",
+        min_width="0",
     )
 
 
 @dashboard_page(route=routes.TEMPLATES + "/[template_id]", title="Template", on_load=TemplateEditorState.load)
 def template_editor_page() -> rx.Component:
-    editor = rx.flex(source_editor(), preview(), gap="5", wrap="wrap", width="100%", align="start")
+    editor = rx.flex(source_editor(), preview(), spacing="5", wrap="wrap", width="100%", align="start")
     return found_or_message(TemplateEditorState.found, TemplateEditorState.message, editor)
