@@ -8,6 +8,7 @@ worker thread; the import reports progress after each chunk of rows and the stat
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import reflex as rx
 
@@ -21,12 +22,27 @@ from campaign_dashboard.services.csv_import import (
     error_report_csv,
     import_contacts_csv,
 )
-from campaign_dashboard.services.errors import DomainError
+from campaign_dashboard.services.errors import DomainError, ValidationFailed
 from campaign_dashboard.ui.auth import AuthState
 from campaign_dashboard.ui.components import thousands
 
 UPLOAD_ID = "contacts-csv"
+logger = logging.getLogger(__name__)
 REPORT_NAME = "contact-import-errors.csv"
+
+
+async def _read_upload(chunks: rx.UploadChunkIterator) -> bytes:
+    """The uploaded file, refused as soon as it passes the import's size limit."""
+    data = bytearray()
+    async for chunk in chunks:
+        data += chunk.data
+        if len(data) > MAX_FILE_BYTES:
+            raise ValidationFailed(
+                f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; split it into smaller files."
+            )
+    if not data:
+        raise ValidationFailed("Choose a CSV file first.")
+    return bytes(data)
 
 
 def _run_import(data: bytes, progress: Progress) -> ImportResult:
@@ -67,20 +83,6 @@ class ContactImportState(AuthState):
             self.running, self.finished, self.error, self._report = True, False, "", ""
             self.done = self.total = self.imported = self.updated = self.rejected = 0
 
-        data = bytearray()
-        async for chunk in chunks:
-            data += chunk.data
-            if len(data) > MAX_FILE_BYTES:
-                async with self:
-                    self.running = False
-                    self.error = (f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; "
-                                  "split it into smaller files.")
-                return
-        if not data:
-            async with self:
-                self.running, self.error = False, "Choose a CSV file first."
-            return
-
         loop = asyncio.get_running_loop()
 
         async def show(done: int, total: int) -> None:
@@ -90,16 +92,21 @@ class ContactImportState(AuthState):
         def progress(done: int, total: int) -> None:  # called from the import's thread
             asyncio.run_coroutine_threadsafe(show(done, total), loop).result()
 
+        result, error = None, ""
         try:
-            result = await asyncio.to_thread(_run_import, bytes(data), progress)
+            data = await _read_upload(chunks)
+            result = await asyncio.to_thread(_run_import, data, progress)
         except DomainError as exc:
-            async with self:
-                self.running, self.error = False, exc.message
-            return
+            error = exc.message
+        except Exception:  # noqa: BLE001 - say so instead of a spinner that never ends
+            logger.exception("contact import failed")
+            error = "The import stopped on an unexpected error; rows before it were saved. Try again."
         async with self:
-            self.running, self.finished = False, True
-            self.imported, self.updated, self.rejected = result.imported, result.updated, result.rejected
-            self._report = error_report_csv(result) if result.rejected else ""
+            self.running, self.error = False, error
+            if result is not None:
+                self.finished = True
+                self.imported, self.updated, self.rejected = result.imported, result.updated, result.rejected
+                self._report = error_report_csv(result) if result.rejected else ""
         return rx.clear_selected_files(UPLOAD_ID)
 
     @rx.event

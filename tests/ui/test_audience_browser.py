@@ -55,14 +55,21 @@ def tag(app_db) -> Iterator[str]:
             templates.delete_template(session=session, template_id=template_id)
 
 
-def import_file(page, path: Path) -> None:
-    """Through the Import CSV dialog on the contacts page, until the import has finished."""
+def start_import(page, path: Path) -> None:
+    """Choose `path` in the Import CSV dialog of the contacts page and start the import."""
     from playwright.sync_api import expect
 
     page.locator("#import-contacts").click()
     page.locator("input[type=file]").set_input_files(str(path))
     expect(page.locator("#import-file-name")).to_have_text(path.name)
     page.locator("#import-start").click()
+
+
+def import_file(page, path: Path) -> None:
+    """Import `path` through the dialog, until the import has finished."""
+    from playwright.sync_api import expect
+
+    start_import(page, path)
     expect(page.locator("#import-progress-text")).to_contain_text("done", timeout=60_000)
 
 
@@ -110,6 +117,22 @@ def test_a_marketer_imports_a_csv_sees_the_counts_and_reads_the_error_report(pag
     rows = page.locator("#contacts tbody tr")
     expect(rows).to_have_count(3)
     expect(page.locator("#contacts-total")).to_contain_text("3 matching contacts")
+
+
+def test_a_file_without_an_address_column_is_refused_whole_with_the_reason(page, tmp_path, tag):
+    from playwright.sync_api import expect
+
+    path = tmp_path / f"names-{tag}.csv"
+    path.write_text(f"name,city\nAda {tag},London\n")
+    login(page, "marketer")
+    page.goto("contacts")
+    expect(page.locator("#contacts tbody tr").first).to_be_visible()
+
+    start_import(page, path)
+
+    expect(page.locator("#import-error")).to_contain_text("The header has no email or phone column")
+    expect(page.locator("#import-result")).to_have_count(0)
+    expect(page.locator("#import-start")).to_be_disabled()  # the file was cleared: choose again
 
 
 def test_a_search_filters_the_list_and_the_export_escapes_formulas(page, tmp_path, tag):
