@@ -373,3 +373,17 @@ def test_a_viewer_sees_the_audience_but_no_import_edit_or_delete_buttons(page, a
     page.locator("#templates a", has_text="Monthly newsletter").click()
     expect(page.frame_locator("#template-preview").locator("body")).to_contain_text("Jane")
     expect(page.locator("#template-save")).to_have_count(0)
+
+
+def test_the_contacts_page_is_usable_on_a_narrow_screen(page):
+    from playwright.sync_api import expect
+
+    page.set_viewport_size({"width": 400, "height": 800})
+    login(page, "marketer")
+    page.goto("contacts")
+    expect(page.locator("#contacts tbody tr").first).to_be_visible()
+    for control in ("#contact-search", "#filter-email-status", "#export-contacts", "#import-contacts", "#contacts-next"):
+        box = page.locator(control).bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 400, f"{control} is off screen"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 400, "the page scrolls sideways"
+    screenshot(page, "contacts-narrow")
