@@ -41,7 +41,8 @@ from campaign_dashboard.services.segment_rules import contact_ids_select
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 6  # retryable errors in a row on one call before the sync gives up for now
+MAX_ATTEMPTS = 6  # server errors on one call before the sync gives up for now (the task retries)
+MAX_THROTTLED = 30  # rate-limit answers on one call before it gives up
 PAGE = 200  # changes read per query
 T = TypeVar("T")
 
@@ -57,6 +58,7 @@ class MirrorDeps:
     rate: float  # provider requests per second; 0 = unlimited
     interval: timedelta = timedelta(minutes=5)  # re-check a synced segment this often
     lease: timedelta = timedelta(seconds=60)
+    backoff: float = 0.5  # seconds before the first retry of a server error, doubling each time
     sleep: Callable[[float], None] = time.sleep
     now: Callable[[], datetime] = utcnow
 
@@ -336,19 +338,24 @@ def _read(deps: MirrorDeps, query) -> list:
 
 
 def _provider_call(deps: MirrorDeps, call: Callable[[], T]) -> T:
-    """Wait for the shared rate limit, then call; retry retryable errors with backoff."""
-    attempt = 0
+    """Wait for the shared rate limit, then call; retry retryable errors with backoff. A 429 that
+    says when to come back (retry-after) is waited out without using up the error attempts."""
+    failures = throttled = 0
     while True:
         while (wait := deps.limiter.acquire(deps.bucket, rate=deps.rate, burst=1)) > 0:
             deps.sleep(min(wait, 1.0))
         try:
             return call()
         except RetryableError as exc:
-            attempt += 1
-            if attempt >= MAX_ATTEMPTS:
+            if exc.retry_after is not None:
+                throttled += 1
+                delay = exc.retry_after
+            else:
+                failures += 1
+                delay = min(30.0, deps.backoff * 2 ** (failures - 1))
+            if failures >= MAX_ATTEMPTS or throttled >= MAX_THROTTLED:
                 raise
-            delay = exc.retry_after if exc.retry_after is not None else min(30.0, 0.5 * 2 ** attempt)
-            log.info("segment mirror: %s, retry %d in %.1fs", exc.message, attempt, delay)
+            log.info("segment mirror: %s, retry in %.1fs", exc.message, delay)
             deps.sleep(delay)
 
 
