@@ -127,7 +127,7 @@ def pending_deletions(*, session: Session) -> list[str]:
 
 def sync_segment(*, deps: MirrorDeps, segment_id: int, max_calls: int = 1000) -> SyncResult:
     """Bring the remote copy of the segment in step, making at most about `max_calls` changes."""
-    lease = _claim(deps, segment_id)
+    lease = _Lease.claim(deps, segment_id)
     if lease is None:
         return SyncResult(claimed=False)
     result = SyncResult()
@@ -137,11 +137,10 @@ def sync_segment(*, deps: MirrorDeps, segment_id: int, max_calls: int = 1000) ->
             if segment is None:
                 return SyncResult(claimed=False)
             due_seen = segment.resend_sync_due_at
-        remote_id = _ensure_remote_segment(deps, segment, result)
-        lease = _renew(deps, segment_id, lease)
+        remote_id = _ensure_remote_segment(deps, lease, segment, result)
         budget = _Budget(max_calls)
         for step in (_remove_leavers, _update_changed, _add_joiners):
-            lease = step(deps, segment, remote_id, result, budget, lease)
+            step(deps, lease, segment, remote_id, result, budget)
             if budget.spent:
                 return result
         result.done = True
@@ -157,7 +156,7 @@ def sync_segment(*, deps: MirrorDeps, segment_id: int, max_calls: int = 1000) ->
         _forget_remote(deps, segment_id)
         raise RetryableError(f"the Resend segment of segment {segment_id} was deleted remotely") from None
     finally:
-        _release(deps, segment_id, lease)
+        lease.release()
 
 
 def delete_remote(*, deps: MirrorDeps, remote_id: str) -> bool:
@@ -166,7 +165,7 @@ def delete_remote(*, deps: MirrorDeps, remote_id: str) -> bool:
         if session.get(ResendSegmentDeletion, remote_id) is None:
             return True
     try:
-        _provider_call(deps, lambda: deps.provider.delete_segment(remote_id))
+        _provider_call(deps, None, lambda: deps.provider.delete_segment(remote_id))
     except FatalError as exc:
         with Session(deps.engine) as session:
             session.execute(update(ResendSegmentDeletion).where(ResendSegmentDeletion.remote_id == remote_id)
@@ -195,14 +194,14 @@ class _Budget:
         return self.left <= 0
 
 
-def _ensure_remote_segment(deps: MirrorDeps, segment: EmailSegment, result: SyncResult) -> str:
+def _ensure_remote_segment(deps: MirrorDeps, lease: _Lease, segment: EmailSegment, result: SyncResult) -> str:
     remote_id = segment.resend_segment_id
     if remote_id is None:
-        remote_id = _adoptable(deps, segment.name) or _provider_call(
-            deps, lambda: deps.provider.create_segment(segment.name))
+        remote_id = _adoptable(deps, lease, segment.name) or _provider_call(
+            deps, lease, lambda: deps.provider.create_segment(segment.name))
         result.created = True
     elif segment.resend_segment_name != segment.name:
-        _provider_call(deps, lambda: deps.provider.rename_segment(remote_id, segment.name))
+        _provider_call(deps, lease, lambda: deps.provider.rename_segment(remote_id, segment.name))
         result.renamed = True
     if result.created or result.renamed:
         with Session(deps.engine) as session:
@@ -212,10 +211,10 @@ def _ensure_remote_segment(deps: MirrorDeps, segment: EmailSegment, result: Sync
     return remote_id
 
 
-def _adoptable(deps: MirrorDeps, name: str) -> str | None:
+def _adoptable(deps: MirrorDeps, lease: _Lease, name: str) -> str | None:
     """A remote segment with this name that no segment of ours owns: the orphan of a create whose
     id we never stored (a crash right after the call). Adopting it keeps creation at once."""
-    candidates = _provider_call(deps, lambda: deps.provider.find_segment(name))
+    candidates = _provider_call(deps, lease, lambda: deps.provider.find_segment(name))
     if not candidates:
         return None
     with Session(deps.engine) as session:
@@ -226,7 +225,7 @@ def _adoptable(deps: MirrorDeps, name: str) -> str | None:
     return next((c for c in candidates if c not in owned), None)
 
 
-def _remove_leavers(deps, segment, remote_id, result, budget, lease):
+def _remove_leavers(deps, lease, segment, remote_id, result, budget):
     """Members whose contact is out of the segment, gone, or now has another address."""
     members = contact_ids_select(segment=segment).subquery()
     still_there = (
@@ -242,18 +241,16 @@ def _remove_leavers(deps, segment, remote_id, result, budget, lease):
         for contact_id, email, refused in rows:
             if not refused:  # never taken remotely: nothing to remove there
                 if not budget.take():
-                    return lease
-                _provider_call(deps, lambda: deps.provider.remove_contact(remote_id, email))
+                    return
+                _provider_call(deps, lease, lambda: deps.provider.remove_contact(remote_id, email))
                 result.removed += 1
             with Session(deps.engine) as session:
                 session.execute(delete(ResendSegmentMember).where(
                     ResendSegmentMember.segment_id == segment.id, ResendSegmentMember.contact_id == contact_id))
                 session.commit()
-            lease = _renew(deps, segment.id, lease)
-    return lease
 
 
-def _update_changed(deps, segment, remote_id, result, budget, lease):
+def _update_changed(deps, lease, segment, remote_id, result, budget):
     """Members still in the segment whose name or sendability changed since we mirrored them."""
     members = contact_ids_select(segment=segment).subquery()
     query = (
@@ -268,10 +265,10 @@ def _update_changed(deps, segment, remote_id, result, budget, lease):
         ))
         .order_by(Contact.id).limit(PAGE)
     )
-    return _put_all(deps, segment, remote_id, query, result, budget, lease, add=False)
+    _put_all(deps, lease, segment, remote_id, query, result, budget, add=False)
 
 
-def _add_joiners(deps, segment, remote_id, result, budget, lease):
+def _add_joiners(deps, lease, segment, remote_id, result, budget):
     """Contacts with an address in the segment that are not mirrored yet."""
     members = contact_ids_select(segment=segment).subquery()
     mirrored = select(ResendSegmentMember.contact_id).where(
@@ -282,19 +279,19 @@ def _add_joiners(deps, segment, remote_id, result, budget, lease):
         .where(Contact.email.is_not(None), Contact.email != "", not_(exists(mirrored)))
         .order_by(Contact.id).limit(PAGE)
     )
-    return _put_all(deps, segment, remote_id, query, result, budget, lease, add=True)
+    _put_all(deps, lease, segment, remote_id, query, result, budget, add=True)
 
 
-def _put_all(deps, segment, remote_id, query, result, budget, lease, *, add: bool):
+def _put_all(deps, lease, segment, remote_id, query, result, budget, *, add: bool):
     while rows := _read(deps, query):
         for contact_id, email, first_name, last_name, unsubscribed in rows:
             if not budget.take():
-                return lease
+                return
             contact = RemoteContact(email=email, first_name=first_name or "", last_name=last_name or "",
                                     unsubscribed=bool(unsubscribed))
             error = None
             try:
-                _provider_call(deps, lambda: deps.provider.put_contact(remote_id, contact, add=add))
+                _provider_call(deps, lease, lambda: deps.provider.put_contact(remote_id, contact, add=add))
             except Refused as exc:
                 error = exc.message[:500]
                 result.refused.append(email)
@@ -304,8 +301,6 @@ def _put_all(deps, segment, remote_id, query, result, budget, lease, *, add: boo
                 else:
                     result.updated += 1
             _record_member(deps, segment.id, contact_id, contact, error)
-            lease = _renew(deps, segment.id, lease)
-    return lease
 
 
 def _not_sendable():
@@ -337,13 +332,16 @@ def _read(deps: MirrorDeps, query) -> list:
 # --- provider calls -----------------------------------------------------------------------------
 
 
-def _provider_call(deps: MirrorDeps, call: Callable[[], T]) -> T:
+def _provider_call(deps: MirrorDeps, lease: _Lease | None, call: Callable[[], T]) -> T:
     """Wait for the shared rate limit, then call; retry retryable errors with backoff. A 429 that
-    says when to come back (retry-after) is waited out without using up the error attempts."""
+    says when to come back (retry-after) is waited out without using up the error attempts.
+    Waiting is not being dead: the segment's lease is kept alive meanwhile."""
     failures = throttled = 0
     while True:
         while (wait := deps.limiter.acquire(deps.bucket, rate=deps.rate, burst=1)) > 0:
-            deps.sleep(min(wait, 1.0))
+            _pause(deps, lease, min(wait, 1.0))
+        if lease:
+            lease.renew()
         try:
             return call()
         except RetryableError as exc:
@@ -356,45 +354,57 @@ def _provider_call(deps: MirrorDeps, call: Callable[[], T]) -> T:
             if failures >= MAX_ATTEMPTS or throttled >= MAX_THROTTLED:
                 raise
             log.info("segment mirror: %s, retry in %.1fs", exc.message, delay)
-            deps.sleep(delay)
+            _pause(deps, lease, delay)
+
+
+def _pause(deps: MirrorDeps, lease: _Lease | None, seconds: float) -> None:
+    step = deps.lease.total_seconds() / 4
+    while seconds > 0:
+        if lease:
+            lease.renew()
+        deps.sleep(min(seconds, step))
+        seconds -= step
 
 
 # --- lease and bookkeeping ----------------------------------------------------------------------
 
 
-def _claim(deps: MirrorDeps, segment_id: int) -> datetime | None:
-    """Take the segment for one sync (compare-and-set on the lease); the lease end is our token."""
-    now = deps.now()
-    until = now + deps.lease
-    with Session(deps.engine) as session:
-        taken = session.execute(update(EmailSegment).where(
-            EmailSegment.id == segment_id,
-            or_(EmailSegment.resend_sync_claimed_until.is_(None), EmailSegment.resend_sync_claimed_until < now),
-        ).values(resend_sync_claimed_until=until)).rowcount
-        session.commit()
-    return until if taken else None
+class _Lease:
+    """One worker's hold on a segment for one sync: compare-and-set on the segment row, with the
+    lease's end time as the token, so an expired lease taken over by another worker is not
+    renewed or released by us."""
 
+    def __init__(self, deps: MirrorDeps, segment_id: int, until: datetime) -> None:
+        self.deps, self.segment_id, self.until = deps, segment_id, until
 
-def _renew(deps: MirrorDeps, segment_id: int, lease: datetime) -> datetime:
-    """Extend our lease when half of it is used up, so a long sync keeps the segment."""
-    now = deps.now()
-    if lease - now > deps.lease / 2:
-        return lease
-    until = now + deps.lease
-    with Session(deps.engine) as session:
-        session.execute(update(EmailSegment).where(
-            EmailSegment.id == segment_id, EmailSegment.resend_sync_claimed_until == lease,
-        ).values(resend_sync_claimed_until=until))
-        session.commit()
-    return until
+    @classmethod
+    def claim(cls, deps: MirrorDeps, segment_id: int) -> _Lease | None:
+        now = deps.now()
+        until = now + deps.lease
+        free = or_(EmailSegment.resend_sync_claimed_until.is_(None), EmailSegment.resend_sync_claimed_until < now)
+        with Session(deps.engine) as session:
+            taken = session.execute(update(EmailSegment).where(EmailSegment.id == segment_id, free)
+                                    .values(resend_sync_claimed_until=until)).rowcount
+            session.commit()
+        return cls(deps, segment_id, until) if taken else None
 
+    def renew(self) -> None:
+        """Extend the lease once half of it is used up."""
+        now = self.deps.now()
+        if self.until - now > self.deps.lease / 2:
+            return
+        self._set(now + self.deps.lease)
 
-def _release(deps: MirrorDeps, segment_id: int, lease: datetime) -> None:
-    with Session(deps.engine) as session:
-        session.execute(update(EmailSegment).where(
-            EmailSegment.id == segment_id, EmailSegment.resend_sync_claimed_until == lease,
-        ).values(resend_sync_claimed_until=None))
-        session.commit()
+    def release(self) -> None:
+        self._set(None)
+
+    def _set(self, until: datetime | None) -> None:
+        with Session(self.deps.engine) as session:
+            session.execute(update(EmailSegment).where(
+                EmailSegment.id == self.segment_id, EmailSegment.resend_sync_claimed_until == self.until,
+            ).values(resend_sync_claimed_until=until))
+            session.commit()
+        self.until = until
 
 
 def _finish(deps: MirrorDeps, segment_id: int, due_seen: datetime | None, *, error: str | None) -> None:

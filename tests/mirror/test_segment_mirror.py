@@ -232,12 +232,12 @@ def test_an_interrupted_create_adopts_the_orphan_instead_of_making_a_second_segm
 def test_only_one_worker_syncs_a_segment_at_a_time(mirror, engine, session):
     _contact(session, "ann@example.com", "Ann", ["vip"])
     segment = segments.create_segment(session=session, data=SegmentCreate(name="VIP", rules=VIP))
-    lease = segment_mirror._claim(mirror, segment.id)  # another worker is at it
+    lease = segment_mirror._Lease.claim(mirror, segment.id)  # another worker is at it
 
     assert sync_segment(deps=mirror, segment_id=segment.id).claimed is False
     with Session(engine) as other:
         assert segment_mirror.take_due_segments(session=other, now=mirror.now(), hold=mirror.lease) == []
-    segment_mirror._release(mirror, segment.id, lease)
+    lease.release()
     with Session(engine) as other:
         assert segment_mirror.take_due_segments(session=other, now=mirror.now(), hold=mirror.lease) == [segment.id]
         # taken by this tick: the next one does not queue it again while its task waits
