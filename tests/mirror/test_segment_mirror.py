@@ -14,6 +14,7 @@ from campaign_dashboard.services import contacts, segment_mirror, segments
 from campaign_dashboard.services.contacts import ContactCreate, ContactUpdate
 from campaign_dashboard.services.segment_mirror import sync_segment
 from campaign_dashboard.services.segments import SegmentCreate, SegmentUpdate
+from tests.factories import make_contact
 from tests.sending.conftest import configure_emulator, emulator_stats
 
 from .conftest import remote_members
@@ -47,7 +48,7 @@ def _remote_id(session, segment_id) -> str:
 
 
 def test_a_rules_segment_is_mirrored_with_unsendable_contacts_marked_unsubscribed(mirror, session):
-    ann = _contact(session, "ann@example.com", "Ann", ["vip"], last_name="Lee")
+    _contact(session, "ann@example.com", "Ann", ["vip"], last_name="Lee")
     bob = _contact(session, "bob@example.com", "Bob", ["vip"])
     _contact(session, "cat@example.com", "Cat", ["regular"])
     _contact(session, None, "Dan", ["vip"], phone="+14155550100")  # no address: nothing to mirror
@@ -67,7 +68,6 @@ def test_a_rules_segment_is_mirrored_with_unsendable_contacts_marked_unsubscribe
     stored = session.get(EmailSegment, segment.id)
     assert stored.resend_synced_at is not None and stored.resend_sync_error is None
     assert stored.resend_sync_due_at > stored.resend_synced_at  # next check in one interval
-    assert ann.id  # (used above through its address)
 
 
 def test_a_static_segment_is_mirrored_and_follows_its_member_list(mirror, session):
@@ -242,3 +242,25 @@ def test_only_one_worker_syncs_a_segment_at_a_time(mirror, engine, session):
         assert segment_mirror.take_due_segments(session=other, now=mirror.now(), hold=mirror.lease) == [segment.id]
         # taken by this tick: the next one does not queue it again while its task waits
         assert segment_mirror.take_due_segments(session=other, now=mirror.now(), hold=mirror.lease) == []
+
+
+def test_an_address_resend_refuses_is_recorded_and_tried_again_only_once_it_changes(mirror, emulator, session):
+    _contact(session, "ann@example.com", "Ann", ["vip"])
+    odd = make_contact(session, email="not-an-address", tags=["vip"])  # came in before validation
+    segment = segments.create_segment(session=session, data=SegmentCreate(name="VIP", rules=VIP))
+
+    first = _sync(mirror, segment.id)
+
+    assert (first.added, first.refused) == (1, ["not-an-address"])
+    remote_id = _remote_id(session, segment.id)
+    assert set(remote_members(remote_id)) == {"ann@example.com"}
+    configure_emulator(emulator, error_rate=1.0)  # a call now would fail the sync
+    mirror.sleep = lambda seconds: None
+    assert _sync(mirror, segment.id).changes == 0
+    configure_emulator(emulator, error_rate=0.0)
+
+    contacts.update_contact(session=session, contact_id=odd.id, data=ContactUpdate(email="odd@example.com"))
+    third = _sync(mirror, segment.id)
+
+    assert (third.added, third.removed, third.refused) == (1, 0, [])
+    assert set(remote_members(remote_id)) == {"ann@example.com", "odd@example.com"}
