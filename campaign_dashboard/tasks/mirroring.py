@@ -51,22 +51,22 @@ def resend_bucket(api_key: str) -> str:
     return f"email:{api_key[-8:]}"
 
 
+# Retryable provider errors that outlast the in-call retries come back here: Huey runs the task
+# again later (10 s, then doubling), and it continues where the last run stopped.
 @huey.task(retries=5, retry_delay=10, retry_backoff=2)
-def mirror_segment(segment_id: int) -> dict:
+def mirror_segment(segment_id: int) -> None:
     if not get_settings().mirrors_segments:
-        return {}
+        return
     result = segment_mirror.sync_segment(deps=mirror_deps(), segment_id=segment_id, max_calls=CALLS_PER_TASK)
     if result.claimed and not result.done and result.error is None:
-        mirror_segment(segment_id)
+        mirror_segment(segment_id)  # the call budget ran out: continue in a new task
     log.info("segment %s mirrored: %s", segment_id, result)
-    return {"done": result.done, "changes": result.changes, "error": result.error}
 
 
 @huey.task(retries=5, retry_delay=10, retry_backoff=2)
-def delete_remote_segment(remote_id: str) -> bool:
-    if not get_settings().mirrors_segments:
-        return False
-    return segment_mirror.delete_remote(deps=mirror_deps(), remote_id=remote_id)
+def delete_remote_segment(remote_id: str) -> None:
+    if get_settings().mirrors_segments:
+        segment_mirror.delete_remote(deps=mirror_deps(), remote_id=remote_id)
 
 
 @huey.periodic_task(crontab(minute="*"))
