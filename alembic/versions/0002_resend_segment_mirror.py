@@ -20,6 +20,7 @@ def upgrade() -> None:
     op.create_table('resend_segment_deletions',
     sa.Column('remote_id', sa.String(length=100), nullable=False),
     sa.Column('requested_at', campaign_dashboard.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('due_at', campaign_dashboard.models.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('last_error', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
     sa.PrimaryKeyConstraint('remote_id')
     )

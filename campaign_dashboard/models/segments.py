@@ -74,4 +74,5 @@ class ResendSegmentDeletion(SQLModel, table=True):
 
     remote_id: str = Field(sa_column=Column(String(100), primary_key=True))
     requested_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    due_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)  # next attempt
     last_error: str | None = Field(default=None, max_length=500)

@@ -117,7 +117,19 @@ def take_due_segments(*, session: Session, now: datetime, hold: timedelta) -> li
     return taken
 
 
+def take_due_deletions(*, session: Session, now: datetime, hold: timedelta) -> list[str]:
+    """Remote segments to delete now, each held back `hold` as `take_due_segments` does. Commits."""
+    query = (
+        update(ResendSegmentDeletion).where(ResendSegmentDeletion.due_at <= now)
+        .values(due_at=now + hold).returning(ResendSegmentDeletion.remote_id)
+    )
+    taken = sorted(session.scalars(query).all())
+    session.commit()
+    return taken
+
+
 def pending_deletions(*, session: Session) -> list[str]:
+    """Remote segments still to delete (whether due now or not)."""
     query = select(ResendSegmentDeletion.remote_id).order_by(ResendSegmentDeletion.requested_at)
     return list(session.scalars(query).all())
 
@@ -166,10 +178,10 @@ def delete_remote(*, deps: MirrorDeps, remote_id: str) -> bool:
             return True
     try:
         _provider_call(deps, None, lambda: deps.provider.delete_segment(remote_id))
-    except FatalError as exc:
+    except FatalError as exc:  # try again in one interval, not at every tick
         with Session(deps.engine) as session:
             session.execute(update(ResendSegmentDeletion).where(ResendSegmentDeletion.remote_id == remote_id)
-                            .values(last_error=exc.message[:500]))
+                            .values(last_error=exc.message[:500], due_at=deps.now() + deps.interval))
             session.commit()
         return False
     with Session(deps.engine) as session:

@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from campaign_dashboard.config import get_settings
 from campaign_dashboard.db import get_engine
+from campaign_dashboard.models import utcnow
 from campaign_dashboard.providers.resend_audience import ResendAudienceProvider
 from campaign_dashboard.ratelimit import make_rate_limiter
 from campaign_dashboard.services import segment_mirror
@@ -41,8 +42,12 @@ def mirror_deps() -> MirrorDeps:
         bucket=resend_bucket(settings.effective_resend_api_key),
         rate=settings.resend_requests_per_second,
         interval=timedelta(seconds=settings.resend_mirror_interval_seconds),
-        lease=timedelta(seconds=max(settings.send_lease_seconds, 5)),
+        lease=_lease(settings),
     )
+
+
+def _lease(settings) -> timedelta:
+    return timedelta(seconds=max(settings.send_lease_seconds, 5))
 
 
 def resend_bucket(api_key: str) -> str:
@@ -81,7 +86,7 @@ def run_mirror_tick() -> None:
     deps = mirror_deps()
     with Session(deps.engine) as session:
         due = segment_mirror.take_due_segments(session=session, now=deps.now(), hold=deps.lease)
-        deletions = segment_mirror.pending_deletions(session=session)
+        deletions = segment_mirror.take_due_deletions(session=session, now=deps.now(), hold=deps.lease)
     for segment_id in due:
         mirror_segment(segment_id)
     for remote_id in deletions:
@@ -104,7 +109,9 @@ def queue_remote_deletions() -> None:
         return
     try:
         with Session(get_engine()) as session:
-            for remote_id in segment_mirror.pending_deletions(session=session):
-                delete_remote_segment(remote_id)
+            deletions = segment_mirror.take_due_deletions(session=session, now=utcnow(),
+                                                          hold=_lease(get_settings()))
+        for remote_id in deletions:
+            delete_remote_segment(remote_id)
     except Exception:  # noqa: BLE001 - the tick recovers
         log.exception("could not queue remote segment deletions; the tick will")

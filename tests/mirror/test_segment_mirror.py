@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from campaign_dashboard.models import EmailSegment
 from campaign_dashboard.providers.base import RetryableError
+from campaign_dashboard.providers.resend_audience import ResendAudienceProvider
 from campaign_dashboard.services import contacts, segment_mirror, segments
 from campaign_dashboard.services.contacts import ContactCreate, ContactUpdate
 from campaign_dashboard.services.segment_mirror import sync_segment
@@ -184,7 +185,7 @@ def test_a_sync_that_keeps_failing_gives_up_and_the_next_one_finishes_the_job(mi
     assert len(remote_members(_remote_id(session, segment.id))) == 3
 
 
-def test_a_deleted_segment_is_deleted_remotely(mirror, session):
+def test_a_deleted_segment_is_deleted_remotely(mirror, engine, session):
     _contact(session, "ann@example.com", "Ann", ["vip"])
     segment = segments.create_segment(session=session, data=SegmentCreate(name="VIP", rules=VIP))
     _sync(mirror, segment.id)
@@ -192,6 +193,9 @@ def test_a_deleted_segment_is_deleted_remotely(mirror, session):
 
     segments.delete_segment(session=session, segment_id=segment.id)
     assert _pending(session) == [remote_id]
+    with Session(engine) as tick:  # queued once, not again at the next tick while it waits
+        assert segment_mirror.take_due_deletions(session=tick, now=mirror.now(), hold=mirror.lease) == [remote_id]
+        assert segment_mirror.take_due_deletions(session=tick, now=mirror.now(), hold=mirror.lease) == []
     assert segment_mirror.delete_remote(deps=mirror, remote_id=remote_id) is True
 
     with pytest.raises(ResendError) as gone:
@@ -264,3 +268,18 @@ def test_an_address_resend_refuses_is_recorded_and_tried_again_only_once_it_chan
 
     assert (third.added, third.removed, third.refused) == (1, 0, [])
     assert set(remote_members(remote_id)) == {"ann@example.com", "odd@example.com"}
+
+
+def test_rejected_credentials_stop_the_sync_with_a_readable_reason(mirror, emulator, session):
+    _contact(session, "ann@example.com", "Ann", ["vip"])
+    segment = segments.create_segment(session=session, data=SegmentCreate(name="VIP", rules=VIP))
+    mirror.provider = ResendAudienceProvider(api_key="re_not_our_key", api_url=emulator)
+
+    result = sync_segment(deps=mirror, segment_id=segment.id)
+
+    assert not result.done and "API key" in result.error
+    session.expire_all()
+    stored = session.get(EmailSegment, segment.id)
+    assert stored.resend_segment_id is None and "API key" in stored.resend_sync_error
+    assert stored.resend_sync_due_at > mirror.now()  # tried again in an interval, not at every tick
+    session.commit()
