@@ -20,6 +20,7 @@ from sqlalchemy import exists, func
 from sqlalchemy import update as sql_update
 from sqlmodel import Session, select
 
+from campaign_dashboard.config import get_settings
 from campaign_dashboard.models import (
     COUNTER_FIELDS,
     UNSENT_STATUSES,
@@ -30,7 +31,6 @@ from campaign_dashboard.models import (
     RecipientStatus,
     utcnow,
 )
-from campaign_dashboard.config import get_settings
 from campaign_dashboard.models.campaigns import CampaignFields
 from campaign_dashboard.services import lifecycle, rendering, sms_text
 from campaign_dashboard.services.channels import campaign_model, recipient_model
