@@ -3,9 +3,12 @@
 from campaign_dashboard.ui.pages import (  # noqa: F401 - imported for their `dashboard_page` registration
     campaign_detail,
     campaigns,
+    contact_detail,
     contacts,
     login,
     overview,
+    segment_editor,
     segments,
+    template_editor,
     templates,
 )

@@ -26,7 +26,15 @@ from campaign_dashboard.services.stats import StatsSummary, summary_of, top_link
 from campaign_dashboard.ui import charts, routes
 from campaign_dashboard.ui.activity_feed import FeedRow, feed_card, feed_row, look_back, merge, newer
 from campaign_dashboard.ui.auth import AuthState
-from campaign_dashboard.ui.components import data_table, iso_utc, list_card, local_time, status_badge, thousands
+from campaign_dashboard.ui.components import (
+    back_link,
+    data_table,
+    iso_utc,
+    list_card,
+    local_time,
+    status_badge,
+    thousands,
+)
 from campaign_dashboard.ui.layout import dashboard_page
 from campaign_dashboard.ui.stats_cards import CampaignStatsCards
 
@@ -37,6 +45,7 @@ ALL = "all"
 RECIPIENT_FILTERS = [ALL, *[s.value for s in RecipientStatus]]
 ACTIVITY_METRICS = {Channel.EMAIL: ("sent", "delivered", "opened", "clicked"), Channel.SMS: ("sent", "delivered", "failed")}
 LIVE_STATUSES = ("sending", "paused")
+BACK = {Channel.EMAIL: ("All email campaigns", routes.EMAIL_CAMPAIGNS), Channel.SMS: ("All SMS campaigns", routes.SMS_CAMPAIGNS)}
 
 
 @dataclass
@@ -376,9 +385,8 @@ def header(channel: str) -> rx.Component:
     )
     return rx.card(
         rx.vstack(
+            back_link(*BACK[Channel(channel)]),
             rx.hstack(
-                rx.link(rx.icon("arrow-left", size=16), href=routes.EMAIL_CAMPAIGNS if channel == "email" else routes.SMS_CAMPAIGNS,
-                        aria_label="Back to the list"),
                 rx.heading(info.name, size="6", id="campaign-name"),
                 rx.box(status_badge(info.status), id="campaign-status"),
                 align="center",
@@ -522,7 +530,7 @@ def replies_section() -> rx.Component:
 
 
 def not_found(channel: str) -> rx.Component:
-    back = routes.EMAIL_CAMPAIGNS if channel == Channel.EMAIL else routes.SMS_CAMPAIGNS
+    back = BACK[Channel(channel)][1]
     return rx.callout(
         rx.text("Campaign not found. It may have been deleted, or the address is wrong. ",
                 rx.link("Back to the campaigns", href=back)),
