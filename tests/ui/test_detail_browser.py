@@ -21,7 +21,7 @@ import httpx
 import pytest
 from svix.webhooks import Webhook
 
-from campaign_dashboard.config import EMULATOR_WEBHOOK_SECRET, get_settings
+from campaign_dashboard.config import EMULATOR_WEBHOOK_SECRET
 from campaign_dashboard.emulator import payloads
 from campaign_dashboard.emulator.state import Message
 from campaign_dashboard.services.seed import EMAIL_PLANS, SMS_PLANS
@@ -35,9 +35,9 @@ FLASH_SALE = [p.name for p in SMS_PLANS].index("Flash sale alert") + 1
 LIVE = 5_000  # ms: "within 2 s" of a change, plus the poll period and a busy machine's slack
 
 
-def emulator_messages(campaign_id: int) -> list[dict]:
+def emulator_messages(emulator_port: int, campaign_id: int) -> list[dict]:
     """What the emulator accepted for this campaign (waits until it accepted something)."""
-    url = f"{get_settings().emulator_url}/_emulator/messages"
+    url = f"http://127.0.0.1:{emulator_port}/_emulator/messages"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         found = httpx.get(url, params={"campaign": str(campaign_id), "channel": "email", "limit": 1000}).json()
@@ -65,7 +65,7 @@ def card_text(page, card: str) -> str:
     return page.locator(f"#{card}").inner_text()
 
 
-def test_a_viewer_watches_the_winter_sale_move_without_reloading(page, app_url):
+def test_a_viewer_watches_the_winter_sale_move_without_reloading(page, app_url, emulator_port):
     from playwright.sync_api import expect
 
     login(page, "viewer")
@@ -80,7 +80,7 @@ def test_a_viewer_watches_the_winter_sale_move_without_reloading(page, app_url):
         expect(page.get_by_role("button", name=action, exact=True)).to_have_count(0)
     page.evaluate("window.__sameDocument = true")  # survives only if the page never reloads
 
-    messages = emulator_messages(WINTER_SALE)
+    messages = emulator_messages(emulator_port, WINTER_SALE)
     # If the campaign is still sending, its progress moves by itself.
     if page.locator("#campaign-progress-text").count():
         progress = page.locator("#campaign-progress-text").inner_text()
@@ -136,7 +136,7 @@ def test_the_recipients_table_filters_by_status_and_pages_forward(page):
     expect(page.get_by_text("No recipients with this status")).to_be_visible()
 
 
-def test_the_overview_shows_the_numbers_the_sending_campaigns_and_a_live_feed(page, app_url):
+def test_the_overview_shows_the_numbers_the_sending_campaigns_and_a_live_feed(page, app_url, emulator_port):
     from playwright.sync_api import expect
 
     login(page, "viewer")
@@ -154,7 +154,7 @@ def test_the_overview_shows_the_numbers_the_sending_campaigns_and_a_live_feed(pa
 
     page.evaluate("window.__sameDocument = true")
     link = f"https://example.com/overview/{uuid.uuid4().hex[:8]}"
-    play_provider(app_url, emulator_messages(WINTER_SALE)[0], "email.clicked", link=link)
+    play_provider(app_url, emulator_messages(emulator_port, WINTER_SALE)[0], "email.clicked", link=link)
     clicked = page.locator("#live-feed .feed-item", has_text=link)
     expect(clicked).to_be_visible(timeout=LIVE)
     expect(clicked).to_contain_text("Winter sale announcement")
