@@ -126,3 +126,27 @@ def found_or_message(found: rx.Var[bool], message: rx.Var[str], content: rx.Comp
         rx.cond(message != "", rx.callout(message, icon="circle-alert", color_scheme="orange", id="not-found"),
                 rx.spinner(size="3")),
     )
+
+
+def list_card(
+    title: str,
+    rows: rx.Var[list],
+    render_row: Callable[[rx.Var], rx.Component],
+    *,
+    list_id: str,
+    empty: str,
+    **list_props,
+) -> rx.Component:
+    """A titled card listing `rows`, or a short note saying what to expect when there are none."""
+    return rx.card(
+        rx.vstack(
+            rx.heading(title, size="4"),
+            rx.cond(
+                rows.length() > 0,
+                rx.vstack(rx.foreach(rows, render_row), spacing="3", width="100%", id=list_id, **list_props),
+                rx.text(empty, size="2", color_scheme="gray", id=f"{list_id}-empty"),
+            ),
+            width="100%",
+        ),
+        width="100%",
+    )

@@ -70,13 +70,19 @@ def app_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def app_url(chromium_path: str, _one_app_at_a_time: None, app_data_dir: Path) -> Iterator[str]:
+def emulator_port() -> int:
+    """The port of the app's provider emulator (tests that play the provider talk to it)."""
+    return _free_port()
+
+
+@pytest.fixture(scope="session")
+def app_url(chromium_path: str, _one_app_at_a_time: None, app_data_dir: Path, emulator_port: int) -> Iterator[str]:
     """Start `campaign-dashboard up` as a user would; stop it with Ctrl-C (SIGINT) afterwards."""
     data = app_data_dir
     port = _free_port()
     env = dict(os.environ)
     env.update(DATA_DIR=str(data), DATABASE_URL=f"sqlite:///{data}/app.db", ENV="test",
-               EMULATOR_PORT=str(_free_port()))  # never another app's emulator on the default port
+               EMULATOR_PORT=str(emulator_port))  # never another app's emulator on the default port
     log_path = data / "up.log"
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
