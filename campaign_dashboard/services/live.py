@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from campaign_dashboard.models import (
@@ -42,6 +43,16 @@ def activity_marker(*, session: Session, channel: str, campaign_id: int) -> date
     """When anything last changed for this campaign (send batch or event); None if no campaign."""
     model = campaign_model(channel)
     return session.exec(select(model.last_activity_at).where(model.id == campaign_id)).first()
+
+
+def channel_marker(*, session: Session, channel: str) -> str:
+    """Moves whenever any campaign of the channel is created, edited, deleted, changes status,
+    sends a batch or records an event: the campaign lists re-read their page only then."""
+    model = campaign_model(channel)
+    count, updated, active = session.exec(
+        select(func.count(), func.max(model.updated_at), func.max(model.last_activity_at))
+    ).one()
+    return f"{count}|{updated}|{active}"
 
 
 def recent_events(

@@ -46,11 +46,8 @@ def send_test_email(
     address = normalize_email(to, field=TEST_TO_FIELD)
     content = campaigns.checked_content(session=session, channel=Channel.EMAIL,
                                         values={"from_email": default_from, **_given(values)})
-    subject, html, text = content["subject"], content["html"], content.get("text")
-    if content.get("template_id"):
-        template = templates.get_template(session=session, template_id=content["template_id"])
-        html, text = template.html, text or template.text or None
-    rendered = rendering.preview_email(subject=subject, html=html or "", text=text)
+    rendered = sample_email(session=session, subject=content["subject"], html=content.get("html"),
+                            text=content.get("text"), template_id=content.get("template_id"))
     message = OutgoingEmail(
         to=address,
         from_email=content["from_email"],
@@ -63,6 +60,17 @@ def send_test_email(
     # A fresh key: every click is a new test, while a retry inside the SDK still sends once.
     result = _call(lambda: provider.send_batch([message], idempotency_key=f"test-{uuid.uuid4().hex}")[0])
     return _accepted(result, address)
+
+
+def sample_email(
+    *, session: Session, subject: str, html: str | None, text: str | None = None, template_id: int | None = None
+) -> rendering.RenderedEmail:
+    """The email as the sample contact gets it: what the dialog's preview shows and a test sends.
+    With a template, its HTML and text are used, and its subject when `subject` is empty."""
+    if template_id:
+        template = templates.get_template(session=session, template_id=template_id)
+        subject, html, text = subject or template.subject, template.html, text or template.text or None
+    return rendering.preview_email(subject=subject or "", html=html or "", text=text or None)
 
 
 def send_test_sms(
