@@ -319,6 +319,7 @@ class CampaignFormState(AuthState):
                     action = self._status_change(campaign.status)
                 else:
                     campaign = campaigns.create(session=session, channel=channel, data={**data, **schedule})
+                    self.campaign_id = campaign.id  # if starting fails below, saving again edits this one
                     action = Action.START if self.when == NOW else None
                 if action is not None:
                     campaign = campaigns.apply_action(session=session, channel=channel, campaign_id=campaign.id,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from campaign_dashboard.models import CampaignStatus, SmsStatus, Suppression
-from campaign_dashboard.services import audience, campaigns
+from campaign_dashboard.services import audience, campaigns, live
 from campaign_dashboard.services.errors import NotFound
 from tests.factories import make_contact, make_email_campaign, make_segment, make_sms_campaign
 
@@ -82,3 +82,22 @@ def test_audience_count_is_who_the_campaign_would_send_to(session):
 def test_audience_count_of_a_missing_segment_says_so(session):
     with pytest.raises(NotFound, match="Segment 424242 does not exist"):
         audience.count_audience(session=session, channel="email", segment_id=424242)
+
+
+def test_the_list_marker_moves_when_any_campaign_of_the_channel_changes(session):
+    def marker() -> str:
+        return live.channel_marker(session=session, channel="email")
+
+    empty = marker()
+    old_draft = make_email_campaign(session)
+    campaign = make_email_campaign(session, segment_id=make_segment(session).id)
+    created = marker()
+    assert created != empty
+    make_sms_campaign(session)
+    assert marker() == created  # the other channel's list does not care
+
+    campaigns.apply_action(session=session, channel="email", campaign_id=campaign.id, action="start")
+    started = marker()
+    assert started != created
+    campaigns.delete(session=session, channel="email", campaign_id=old_draft.id)
+    assert marker() not in (started, created)

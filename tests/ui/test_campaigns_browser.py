@@ -76,6 +76,8 @@ def test_create_an_email_campaign_fix_a_field_preview_safely_then_start_it_and_w
     form.locator("#campaign-subject").fill("{{ first_name }}, early access is open")
     expect(form.locator("#error-subject")).to_have_count(0)
     expect(form.locator("#preview-subject")).to_contain_text("Jane, early access is open")
+    form.evaluate("dialog => dialog.scrollTo(0, 0)")
+    screenshot(page, "create-email-campaign")
 
     # A test message goes to one address through the emulator.
     form.locator("#campaign-test_to").fill("not-an-address")
@@ -84,7 +86,6 @@ def test_create_an_email_campaign_fix_a_field_preview_safely_then_start_it_and_w
     form.locator("#campaign-test_to").fill("me@example.com")
     form.locator("#send-test").click()
     expect(page.get_by_text("Test sent to me@example.com.")).to_be_visible()
-    screenshot(page, "create-email-campaign")
 
     form.locator("#campaign-save").click()
     expect(form).to_be_hidden()

@@ -384,7 +384,8 @@ def campaigns_table(channel: str) -> rx.Component:
     return rx.box(
         rx.table.root(
             rx.table.header(rx.table.row(*[
-                rx.table.column_header_cell(h, text_align="right" if h in right else None) for h in headers
+                rx.table.column_header_cell(h, text_align="right" if h in right else None, white_space="nowrap")
+                for h in headers
             ])),
             rx.table.body(rx.foreach(CampaignsState.rows, lambda row: campaign_row(row, channel))),
             variant="surface",
