@@ -86,6 +86,7 @@ class CampaignFormState(AuthState):
     cost: str = ""
     default_sender: str = ""
     quiet_hours: str = ""
+    working: str = ""  # "save" or "test" while that runs
     _scheduled_utc: str = ""  # the stored time of an edited campaign, shown once the browser's zone is known
 
     @rx.var
@@ -305,7 +306,18 @@ class CampaignFormState(AuthState):
         return when
 
     @rx.event
+    def begin(self, what: str):
+        """Runs just before `save` or `send_test`, so their button shows it is working."""
+        self.working = what
+
+    @rx.event
     def save(self):
+        try:
+            return self._save()
+        finally:
+            self.working = ""
+
+    def _save(self):
         if refused := self._refuse(Role.MARKETER):
             return refused
         self.errors = {}
@@ -328,11 +340,8 @@ class CampaignFormState(AuthState):
                 elif campaign.status == CampaignStatus.SCHEDULED:
                     queue_scheduled_start(channel, campaign)
                 name, status = campaign.name, campaign.status
-        except ValidationFailed as exc:
-            self.errors = {d["field"]: _sentence(d["message"]) for d in exc.details if d.get("field")}
-            return rx.toast.error(exc.message)
         except DomainError as exc:
-            return rx.toast.error(exc.message)
+            return self._show(exc)
         self.is_open = False
         from campaign_dashboard.ui.pages.campaigns import CampaignsState  # the list imports this module
 
@@ -351,6 +360,12 @@ class CampaignFormState(AuthState):
 
     @rx.event
     def send_test(self):
+        try:
+            return self._send_test()
+        finally:
+            self.working = ""
+
+    def _send_test(self):
         if refused := self._refuse(Role.MARKETER):
             return refused
         from campaign_dashboard.providers import email_provider, sms_provider
@@ -367,12 +382,15 @@ class CampaignFormState(AuthState):
                     test_send.send_test_sms(session=session, provider=sms_provider(settings), to=self.test_to,
                                             values=values, default_from=settings.twilio_from,
                                             messaging_service_sid=settings.twilio_messaging_service_sid)
-        except ValidationFailed as exc:
-            self.errors = {**self.errors, **{d["field"]: _sentence(d["message"]) for d in exc.details if d.get("field")}}
-            return rx.toast.error(exc.message)
         except DomainError as exc:
-            return rx.toast.error(exc.message)
+            return self._show(exc)
         return rx.toast.success(f"Test sent to {self.test_to.strip()}.")
+
+    def _show(self, exc: DomainError):
+        """The service's message as a toast, and next to each field it names."""
+        fields = {d["field"]: _sentence(d["message"]) for d in exc.details if d.get("field")}
+        self.errors = {**self.errors, **fields}
+        return rx.toast.error(exc.message)
 
 
 def _sentence(message: str) -> str:
@@ -478,7 +496,8 @@ def test_send_box(label: str, placeholder: str) -> rx.Component:
         rx.hstack(
             rx.input(value=S.test_to, on_change=lambda v: S.set_field("test_to", v), placeholder=placeholder,
                      id="campaign-test_to", flex="1"),
-            rx.button(rx.icon("send", size=14), "Send test", variant="soft", on_click=S.send_test, id="send-test"),
+            rx.button(rx.icon("send", size=14), "Send test", variant="soft", loading=S.working == "test",
+                      on_click=[S.begin("test"), S.send_test], id="send-test"),
             width="100%",
         ),
         "test_to",
@@ -603,7 +622,8 @@ def dialog(fields: rx.Component, preview: rx.Component | None, dialog_id: str) -
             body,
             rx.flex(
                 rx.dialog.close(rx.button("Close", variant="soft", color_scheme="gray", id="campaign-close")),
-                rx.button(S.save_label, on_click=S.save, id="campaign-save"),
+                rx.button(S.save_label, loading=S.working == "save", on_click=[S.begin("save"), S.save],
+                          id="campaign-save"),
                 spacing="3",
                 justify="end",
                 padding_top="1.5em",
