@@ -1,7 +1,7 @@
 """Read-only queries the pages need, returning plain rows ready to display.
 
 Keyword-only functions taking a session, like the services. Where a service already has the read
-(campaign lists, tags per contact) these call it and only shape its rows for display; the rest
+(tags per contact) these call it and only shape its rows for display; the rest
 are reads no service offers: counts for the overview, the newest contacts, segments with their
 member counts and templates, both in name order.
 """
@@ -21,23 +21,8 @@ from campaign_dashboard.models import (
     EmailSegmentContact,
     EmailTemplate,
 )
-from campaign_dashboard.services import campaigns as campaign_service
 from campaign_dashboard.services.channels import CAMPAIGN_MODELS
 from campaign_dashboard.services.contacts import tags_of
-
-CAMPAIGNS_SHOWN = 200
-
-
-@dataclass
-class CampaignRow:
-    id: int
-    name: str
-    status: str
-    recipients: int
-    sent: int
-    delivered: int
-    created_at: str
-
 
 @dataclass
 class StatusCount:
@@ -87,23 +72,6 @@ class TemplateRow:
 
 def format_time(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M UTC") if value else ""
-
-
-def list_campaigns(*, session: Session, channel: str) -> list[CampaignRow]:
-    """Campaigns of one channel ("email" or "sms"), newest first, archived ones left out."""
-    page = campaign_service.list_campaigns(session=session, channel=channel, limit=CAMPAIGNS_SHOWN)
-    return [
-        CampaignRow(
-            id=c.id,
-            name=c.name,
-            status=c.status,
-            recipients=c.recipients,
-            sent=c.sent,
-            delivered=c.delivered,
-            created_at=format_time(c.created_at),
-        )
-        for c in page.items
-    ]
 
 
 def overview(*, session: Session) -> tuple[Totals, list[StatusCount]]:
