@@ -106,7 +106,7 @@ class CampaignFormState(AuthState):
             return refused
         self._reset(channel)
         self.from_email = get_settings().email_from
-        self._refresh()
+        self._refresh(recount=True)
         self.is_open = True
         return self._ask_browser_timezone()
 
@@ -132,7 +132,7 @@ class CampaignFormState(AuthState):
         if campaign.status == CampaignStatus.SCHEDULED or schedule:
             self.when = SCHEDULE
         self._scheduled_utc = campaign.scheduled_at.isoformat() if campaign.scheduled_at else ""
-        self._refresh()
+        self._refresh(recount=True)
         self.is_open = True
         return self._ask_browser_timezone()
 
@@ -196,7 +196,7 @@ class CampaignFormState(AuthState):
     def set_segment(self, value: str):
         self.segment_id = value
         self._clear("segment_id")
-        self._refresh()
+        self._refresh(recount=True)
 
     @rx.event
     def set_subject(self, value: str):
@@ -232,16 +232,18 @@ class CampaignFormState(AuthState):
         if any(f in self.errors for f in fields):
             self.errors = {k: v for k, v in self.errors.items() if k not in fields}
 
-    def _refresh(self) -> None:
-        """Recompute what the dialog shows live: audience, preview or SMS counter, cost."""
+    def _refresh(self, *, recount: bool = False) -> None:
+        """Recompute what the dialog shows live: the preview (email) or the SMS counter and cost,
+        and with `recount` the segment's audience first (only when the segment changed)."""
         with session_scope() as session:
-            self.audience = -1
-            if self.segment_id:
-                try:
-                    self.audience = audience.count_audience(session=session, channel=self.channel,
-                                                            segment_id=int(self.segment_id))
-                except DomainError:
-                    self.segment_id = ""
+            if recount:
+                self.audience = -1
+                if self.segment_id:
+                    try:
+                        self.audience = audience.count_audience(session=session, channel=self.channel,
+                                                                segment_id=int(self.segment_id))
+                    except DomainError:
+                        self.segment_id = ""
             if self.channel == Channel.EMAIL:
                 self._render_preview(session)
         if self.channel == Channel.SMS:

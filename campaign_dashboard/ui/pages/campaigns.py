@@ -28,8 +28,9 @@ from campaign_dashboard.ui.polling import POLL_SECONDS, still_watching
 
 NOUNS = {"email": "email", "sms": "SMS"}
 PAGE_SIZE = 20
-ALL = "all"
-TABS = [ALL, *(s.value for s in CampaignStatus)]
+ALL, ARCHIVED = "all", "archived"
+STATUSES = [s.value for s in CampaignStatus]
+TABS = [ALL, *STATUSES, ARCHIVED]  # "all" and the statuses leave archived campaigns out
 NEWEST, OLDEST = "newest", "oldest"
 # Menu entries in this order; lifecycle actions only when `lifecycle.allowed_actions` allows them.
 ACTION_LABELS = {
@@ -123,7 +124,7 @@ class CampaignsState(AuthState):
 
     @rx.var
     def total(self) -> int:
-        return sum(self.counts.values())
+        return sum(self.counts.get(status, 0) for status in STATUSES)
 
     @rx.event
     def load(self, channel: str):
@@ -143,12 +144,17 @@ class CampaignsState(AuthState):
         """The current page and the per-status counts, as the filters say."""
         with session_scope() as session:
             page = campaigns.list_campaigns(
-                session=session, channel=self.channel, status=None if self.status == ALL else self.status,
-                search=self.search, cursor=self.cursor or None, limit=PAGE_SIZE, newest_first=self.order == NEWEST,
+                session=session, channel=self.channel, status=self.status if self.status in STATUSES else None,
+                search=self.search, archived=self.status == ARCHIVED, cursor=self.cursor or None, limit=PAGE_SIZE,
+                newest_first=self.order == NEWEST,
             )
             self.rows = [to_row(c, self.channel) for c in page.items]
             self.next_cursor = page.next_cursor or ""
-            self.counts = campaigns.status_counts(session=session, channel=self.channel, search=self.search)
+            self.counts = {
+                **campaigns.status_counts(session=session, channel=self.channel, search=self.search),
+                ARCHIVED: sum(campaigns.status_counts(session=session, channel=self.channel, search=self.search,
+                                                      archived=True).values()),
+            }
             self._marker = live.channel_marker(session=session, channel=self.channel)
 
     @rx.event(background=True)
