@@ -74,3 +74,31 @@ def test_a_marketer_starts_the_same_campaign(session, draft):
     assert "started" in toast_text(done)
     assert status_of(session, draft.id) == "sending"
     assert [row.status for row in state.rows] == ["sending"] and state.counts["sending"] == 1
+
+
+def test_paging_forward_and_back_keeps_filters_and_counts(session):
+    for i in range(45):
+        make_email_campaign(session, name=f"Campaign {i:02d}", status="sent" if i % 3 == 0 else "draft")
+    state = signed_in(session, CampaignsState, Role.VIEWER)
+    CampaignsState.load.fn(state, "email")
+    assert (state.counts["sent"], state.counts["draft"], state.total) == (15, 30, 45)
+
+    pages = [[row.name for row in state.rows]]
+    while state.next_cursor:
+        CampaignsState.next_page.fn(state)
+        pages.append([row.name for row in state.rows])
+    assert [len(p) for p in pages] == [20, 20, 5]
+    assert sum(pages, []) == [f"Campaign {i:02d}" for i in reversed(range(45))]
+    CampaignsState.previous_page.fn(state)
+    CampaignsState.previous_page.fn(state)
+    assert [row.name for row in state.rows] == pages[0] and state.previous == []
+
+    CampaignsState.set_order.fn(state, "oldest")
+    CampaignsState.show_status.fn(state, "sent")
+    assert [row.name for row in state.rows] == [f"Campaign {i:02d}" for i in range(0, 45, 3)]
+    assert state.next_cursor == ""
+    assert {tuple(row.actions) for row in state.rows} == {("duplicate", "archive")}
+    CampaignsState.set_search.fn(state, "campaign 4")
+    assert [row.name for row in state.rows] == ["Campaign 42"] and state.counts["draft"] == 4
+    CampaignsState.show_status.fn(state, "draft")
+    assert state.rows[0].actions == ["start", "schedule", "edit", "duplicate", "archive", "delete"]

@@ -423,14 +423,18 @@ def empty_state(channel: str) -> rx.Component:
 
 
 def pager() -> rx.Component:
-    return rx.hstack(
-        rx.button(rx.icon("chevron-left", size=16), "Previous", variant="soft",
-                  disabled=CampaignsState.previous.length() == 0, on_click=CampaignsState.previous_page,
-                  id="page-previous"),
-        rx.button("Next", rx.icon("chevron-right", size=16), variant="soft",
-                  disabled=CampaignsState.next_cursor == "", on_click=CampaignsState.next_page, id="page-next"),
-        justify="end",
-        width="100%",
+    """Previous / next page, shown only when there is more than one page."""
+    return rx.cond(
+        (CampaignsState.previous.length() > 0) | (CampaignsState.next_cursor != ""),
+        rx.hstack(
+            rx.button(rx.icon("chevron-left", size=16), "Previous", variant="soft",
+                      disabled=CampaignsState.previous.length() == 0, on_click=CampaignsState.previous_page,
+                      id="page-previous"),
+            rx.button("Next", rx.icon("chevron-right", size=16), variant="soft",
+                      disabled=CampaignsState.next_cursor == "", on_click=CampaignsState.next_page, id="page-next"),
+            justify="end",
+            width="100%",
+        ),
     )
 
 
