@@ -4,6 +4,8 @@ handlers run as Reflex runs them, against the test database (SQLite and PostgreS
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from reflex.state import State
 from sqlmodel import select
@@ -63,7 +65,7 @@ def test_a_viewer_cannot_open_save_or_test_send_through_the_dialog(session, draf
     state.channel, state.name, state.segment_id = "email", "Sneaky", str(draft.segment_id)
     state.subject, state.from_email, state.test_to = "Hi", "news@example.com", "me@example.com"
     assert REFUSED in toast_text(CampaignFormState.save.fn(state))
-    assert REFUSED in toast_text(CampaignFormState.send_test.fn(state))
+    assert REFUSED in toast_text(asyncio.run(CampaignFormState.send_test.fn(state)))
     assert [c.name for c in session.exec(select(EmailCampaign)).all()] == ["Viewer target"]
 
 
