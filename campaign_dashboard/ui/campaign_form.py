@@ -27,7 +27,9 @@ from campaign_dashboard.services.pagination import MAX_LIMIT
 from campaign_dashboard.ui.auth import AuthState
 from campaign_dashboard.ui.components import thousands
 
-TIMEZONES = ["UTC", *sorted(z for z in zoneinfo.available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/")))]
+TIMEZONES = ["UTC", *sorted(
+    z for z in zoneinfo.available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/"))
+)]
 STARTER_HTML = (
     "<h1>Hi {{ first_name | default('there') }},</h1>\n"
     "<p>Write your message here.</p>\n"
@@ -123,7 +125,8 @@ class CampaignFormState(AuthState):
         self.campaign_id, self.name = campaign.id, campaign.name
         self.segment_id = str(campaign.segment_id or "")
         if channel == Channel.EMAIL:
-            self.subject, self.from_email, self.reply_to = campaign.subject, campaign.from_email, campaign.reply_to or ""
+            self.subject, self.from_email = campaign.subject, campaign.from_email
+            self.reply_to = campaign.reply_to or ""
             self.source = TEMPLATE if campaign.template_id else HTML
             self.template_id = str(campaign.template_id or "")
             self.html = campaign.html or STARTER_HTML
@@ -152,10 +155,8 @@ class CampaignFormState(AuthState):
             "their morning." if settings.quiet_hours_enabled else ""
         )
         with session_scope() as session:
-            self.segment_options = [
-                Option(str(s.id), s.name)
-                for s in sorted(segments.list_segments(session=session, limit=MAX_LIMIT).items, key=lambda s: s.name.lower())
-            ]
+            found = segments.list_segments(session=session, limit=MAX_LIMIT).items
+            self.segment_options = [Option(str(s.id), s.name) for s in sorted(found, key=lambda s: s.name.lower())]
             self.template_options = [
                 Option(str(t.id), t.name) for t in templates.list_templates(session=session, limit=MAX_LIMIT).items
             ]
@@ -347,7 +348,7 @@ class CampaignFormState(AuthState):
         self.is_open = False
         from campaign_dashboard.ui.pages.campaigns import CampaignsState  # the list imports this module
 
-        verb = {"sending": "is sending", "scheduled": "is scheduled", "draft": "is saved as a draft"}.get(status, status)
+        verb = {"sending": "is sending", "scheduled": "is scheduled", "draft": "is saved as a draft"}[status]
         return [rx.toast.success(f"“{name}” {verb}."), CampaignsState.reload]
 
     def _status_change(self, status: str) -> Action | None:

@@ -12,15 +12,18 @@ import reflex as rx
 POLL_SECONDS = 1.5
 
 
-def client_connected(state: rx.State) -> bool:
-    """Whether the browser tab behind `state` still has its websocket to this backend process
-    (background tasks run in the process that holds the tab's connection)."""
+async def client_connected(state: rx.State) -> bool:
+    """Whether the browser tab behind `state` still has a websocket, to this backend process or,
+    with Redis, to another one (Reflex relays the updates there). Asked the way Reflex's own
+    shared-state updates ask it."""
     from campaign_dashboard.campaign_dashboard import app  # the running app; imported late (it imports us)
 
     namespace = app.event_namespace
-    return namespace is None or state.router.session.client_token in namespace.token_to_sid
+    if namespace is None:
+        return True
+    return await namespace._token_manager.is_token_connected(state.router.session.client_token)
 
 
-def still_watching(state: rx.State, *routes: str) -> bool:
+async def still_watching(state: rx.State, *routes: str) -> bool:
     """The tab is open and still shows one of `routes`."""
-    return state.router.url.path.rstrip("/") in routes and client_connected(state)
+    return state.router.url.path.rstrip("/") in routes and await client_connected(state)

@@ -168,7 +168,8 @@ class CampaignsState(AuthState):
             while True:
                 await asyncio.sleep(POLL_SECONDS)
                 async with self:
-                    if not still_watching(self, routes.EMAIL_CAMPAIGNS, routes.SMS_CAMPAIGNS) or not self.channel:
+                    watched = await still_watching(self, routes.EMAIL_CAMPAIGNS, routes.SMS_CAMPAIGNS)
+                    if not (watched and self.channel):
                         return
                     with session_scope() as session:
                         changed = live.channel_marker(session=session, channel=self.channel) != self._marker
@@ -228,7 +229,7 @@ class CampaignsState(AuthState):
     @rx.event
     def confirm(self):
         action, campaign_id, name = self.confirm_action, self.confirm_id, self.confirm_name
-        self.close_confirm()
+        self._forget_confirm()
         if refused := self._refuse(Role.MARKETER):
             return refused
         if action in CONFIRM:
@@ -236,6 +237,9 @@ class CampaignsState(AuthState):
 
     @rx.event
     def close_confirm(self):
+        self._forget_confirm()
+
+    def _forget_confirm(self) -> None:
         self.confirm_action, self.confirm_id, self.confirm_name = "", 0, ""
 
     def _run(self, campaign_id: int, action: str, name: str):
@@ -329,7 +333,8 @@ def progress_cell(row: rx.Var) -> rx.Component:
     return rx.cond(
         (row.status == "sending") | (row.status == "paused"),
         rx.hstack(
-            rx.progress(value=row.progress, max=100, width="6em", color_scheme=rx.cond(row.status == "paused", "orange", "amber")),
+            rx.progress(value=row.progress, max=100, width="6em",
+                        color_scheme=rx.cond(row.status == "paused", "orange", "amber")),
             rx.text(row.progress.to_string() + "%", size="1", color_scheme="gray"),
             align="center",
             spacing="2",
@@ -342,7 +347,8 @@ def progress_cell(row: rx.Var) -> rx.Component:
 def actions_menu(row: rx.Var) -> rx.Component:
     return rx.menu.root(
         rx.menu.trigger(
-            rx.icon_button(rx.icon("ellipsis", size=16), variant="ghost", aria_label="Actions", class_name="row-actions"),
+            rx.icon_button(rx.icon("ellipsis", size=16), variant="ghost", aria_label="Actions",
+                           class_name="row-actions"),
         ),
         rx.menu.content(
             rx.foreach(
@@ -358,7 +364,8 @@ def actions_menu(row: rx.Var) -> rx.Component:
 
 
 def campaign_row(row: rx.Var, channel: str) -> rx.Component:
-    when = rx.cond(row.status == "scheduled", "Sends " + local_time(row.scheduled_at), "Created " + local_time(row.created_at))
+    when = rx.cond(row.status == "scheduled", "Sends " + local_time(row.scheduled_at),
+                   "Created " + local_time(row.created_at))
     return rx.table.row(
         rx.table.row_header_cell(
             rx.vstack(
