@@ -257,3 +257,49 @@ def test_create_an_sms_campaign_and_watch_the_segment_counter(page):
     expect(row(page, name)).to_have_count(0)
     page.locator("#tab-archived").click()
     expect(status_of(page, name)).to_have_text("draft")
+
+
+@pytest.fixture
+def paris_page(browser, app_url):
+    """A browser whose clock is in Paris: the schedule's zone must default to it."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, base_url=app_url,
+                                  timezone_id="Europe/Paris", locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    yield page
+    context.close()
+
+
+def test_schedule_from_the_row_in_the_browsers_time_zone_then_unschedule(paris_page):
+    from playwright.sync_api import expect
+
+    page = paris_page
+    login(page, "marketer")
+    page.goto("sms")
+    page.locator("#new-campaign").click()
+    form = page.locator("#campaign-form")
+    name = unique("Browser schedule")
+    form.locator("#campaign-name").fill(name)
+    choose(page, "campaign-segment_id", "VIP customers")
+    form.locator("#campaign-body").fill("Northwind VIP: doors open early. Reply STOP to opt out.")
+    form.locator("#campaign-save").click()
+    expect(status_of(page, name)).to_have_text("draft")
+
+    act(page, name, "Schedule…")
+    expect(form.get_by_role("heading", name="Edit SMS campaign")).to_be_visible()
+    expect(form.locator("#campaign-timezone")).to_have_text("Europe/Paris")
+    form.locator("#campaign-scheduled_at").fill("2099-01-15")
+    form.locator("#campaign-time").fill("09:30")
+    form.locator("#campaign-save").click()
+    expect(status_of(page, name)).to_have_text("scheduled")
+    expect(row(page, name)).to_contain_text("Sends Jan 15, 2099, 09:30 AM")  # shown in the browser's zone
+
+    # Reopened, the stored time comes back in the same zone.
+    act(page, name, "Edit…")
+    expect(form.locator("#campaign-time")).to_have_value("09:30")
+    expect(form.locator("#campaign-scheduled_at")).to_have_value("2099-01-15")
+    form.locator("#campaign-close").click()
+
+    act(page, name, "Unschedule")
+    expect(status_of(page, name)).to_have_text("draft")
+    expect(row(page, name)).to_contain_text("Created")
