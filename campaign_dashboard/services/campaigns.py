@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
+from decimal import Decimal
 from email.utils import parseaddr
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -19,6 +20,7 @@ from sqlalchemy import exists, func
 from sqlalchemy import update as sql_update
 from sqlmodel import Session, select
 
+from campaign_dashboard.config import get_settings
 from campaign_dashboard.models import (
     COUNTER_FIELDS,
     UNSENT_STATUSES,
@@ -33,7 +35,7 @@ from campaign_dashboard.models.campaigns import CampaignFields
 from campaign_dashboard.services import lifecycle, rendering, sms_text
 from campaign_dashboard.services.channels import campaign_model, recipient_model
 from campaign_dashboard.services.errors import Conflict, IllegalTransition, NotFound, ValidationFailed
-from campaign_dashboard.services.audience import snapshot_audience
+from campaign_dashboard.services.audience import count_audience, snapshot_audience
 from campaign_dashboard.services.lifecycle import Action
 from campaign_dashboard.services.pagination import Page, page_of
 from campaign_dashboard.services.suppressions import normalize_email, normalize_phone
@@ -72,22 +74,39 @@ def list_campaigns(
     cursor: str | None = None,
     limit: int = 50,
     archived: bool | None = False,
+    newest_first: bool = True,
 ) -> Page:
-    """Newest first, `limit` per page; `next_cursor` continues after the last item.
+    """Newest first (or oldest first), `limit` per page; `next_cursor` continues after the last item.
 
     `status` is one status, a comma-separated list or a list; `archived=False` hides archived
     campaigns, `True` shows only them, `None` shows both.
     """
     Model = campaign_model(channel)
-    query = select(Model)
+    query = _filtered(select(Model), Model, search=search, archived=archived)
     statuses = _parse_statuses(status, CampaignStatus, "status")
     if statuses:
         query = query.where(Model.status.in_(statuses))
+    return page_of(session, query, id_column=Model.id, cursor=cursor, limit=limit, newest_first=newest_first)
+
+
+def status_counts(
+    *, session: Session, channel: str, search: str | None = None, archived: bool | None = False
+) -> dict[str, int]:
+    """How many campaigns `list_campaigns` would find in each status with the same search, so a
+    status tab's count matches what it lists. Every status is present, in lifecycle order."""
+    Model = campaign_model(channel)
+    query = _filtered(select(Model.status, func.count()), Model, search=search, archived=archived)
+    found = dict(session.exec(query.group_by(Model.status)).all())
+    return {status.value: found.get(status.value, 0) for status in CampaignStatus}
+
+
+def _filtered(query, Model, *, search: str | None, archived: bool | None):
+    """`query` narrowed to names containing `search` (any case) and to (non-)archived campaigns."""
     if search and search.strip():
         query = query.where(func.lower(Model.name).contains(search.strip().lower(), autoescape=True))
     if archived is not None:
         query = query.where(Model.archived_at.is_not(None) if archived else Model.archived_at.is_(None))
-    return page_of(session, query, id_column=Model.id, cursor=cursor, limit=limit, newest_first=True)
+    return query
 
 
 def recipients_page(
@@ -125,8 +144,15 @@ def progress(campaign: CampaignFields) -> float:
     return max(0.0, min(1.0, campaign.processed / campaign.recipients))
 
 
-def to_dict(campaign: CampaignFields, channel: str) -> dict[str, Any]:
-    """The public shape of a campaign: its fields, counters, progress and the actions it allows."""
+def to_dict(campaign: CampaignFields, channel: str, *, session: Session | None = None,
+            price_per_segment: Decimal | None = None) -> dict[str, Any]:
+    """The public shape of a campaign: its fields, counters, progress and the actions it allows.
+
+    SMS campaigns also show how the body travels (encoding, characters, segments per message) and
+    what sending it costs: audience x segments x `price_per_segment` (SMS_PRICE_PER_SEGMENT by
+    default). With a `session`, a campaign not started yet is estimated for its segment's current
+    audience; without one (lists) its estimate is null until the audience is snapshotted.
+    """
     channel = Channel(channel)
     data = campaign.model_dump(exclude={"text"} if channel is Channel.SMS else set())
     data["channel"] = channel.value
@@ -140,7 +166,33 @@ def to_dict(campaign: CampaignFields, channel: str) -> dict[str, Any]:
         data["encoding"] = info.encoding
         data["segments_per_message"] = info.segments
         data["characters"] = info.units
+        data.update(sms_cost(info, audience=sms_audience(session=session, campaign=campaign),
+                             price_per_segment=price_per_segment))
     return data
+
+
+def sms_audience(*, session: Session | None, campaign: CampaignFields) -> int | None:
+    """Who an SMS campaign costs for: its recipients once sending started; before that, who its
+    segment would give right now (needs `session`); None when unknown (no segment, no session)."""
+    if lifecycle.S(campaign.status) not in lifecycle.EDITABLE:
+        return campaign.recipients
+    if session is None or campaign.segment_id is None:
+        return None
+    if session.get(EmailSegment, campaign.segment_id) is None:
+        return None
+    return count_audience(session=session, channel=Channel.SMS, segment_id=campaign.segment_id)
+
+
+def sms_cost(info: sms_text.SmsInfo, *, audience: int | None,
+             price_per_segment: Decimal | None = None) -> dict[str, Any]:
+    """The cost preview of an SMS campaign whose body is `info`, sent to `audience` numbers."""
+    settings = get_settings()
+    price = settings.sms_price_per_segment if price_per_segment is None else price_per_segment
+    cost = None
+    if audience is not None:
+        cost = sms_text.segments_cost(segments=info.segments, recipients=audience, price_per_segment=price)
+    return {"audience": audience, "price_per_segment": price, "currency": settings.sms_price_currency,
+            "estimated_cost": cost}
 
 
 def sms_preview(body: str) -> sms_text.SmsInfo:
@@ -405,6 +457,18 @@ def resolve_schedule(value: datetime | str, timezone: str | None = None) -> date
     return value
 
 
+def checked_content(*, session: Session, channel: str, values: Mapping[str, Any]) -> dict[str, Any]:
+    """The channel's content fields of `values` (name, segment and schedule aside), normalised and
+    validated exactly as `create` does: what a test send renders before the campaign is saved."""
+    channel = Channel(channel)
+    content = _normalise(session, channel, {f: values.get(f) for f in CONTENT_FIELDS[channel]})
+    if channel is Channel.EMAIL:
+        _validate_email(session, content)
+    else:
+        _validate_sms(content)
+    return content
+
+
 # --- validation ----------------------------------------------------------------------------------
 
 
@@ -551,6 +615,7 @@ __all__ = [
     "Page",
     "apply_action",
     "archive",
+    "checked_content",
     "create",
     "delete",
     "duplicate",
@@ -560,6 +625,7 @@ __all__ = [
     "recipients_page",
     "resolve_schedule",
     "stats",
+    "status_counts",
     "to_dict",
     "update",
 ]
