@@ -65,7 +65,9 @@ class Options:
 
 def run(options: Options, *, progress=None) -> dict[str, Any]:
     """Run the benchmark and return its result; every process it started is stopped on return,
-    on error and on Ctrl-C/SIGTERM, and the temp dir and database are removed."""
+    on error and on Ctrl-C/SIGTERM, and the temp dir and database are removed. It points this
+    process's environment at the benchmark's database and queue: run it in a process of its own
+    (as the CLI does)."""
     say = progress or (lambda _message: None)
     parallelism = options.parallelism or options.workers * options.threads
     load_before = os.getloadavg()[0]
