@@ -6,5 +6,6 @@ from campaign_dashboard.ui.pages import (  # noqa: F401 - imported for their `da
     login,
     overview,
     segments,
+    settings,
     templates,
 )
