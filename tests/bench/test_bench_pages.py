@@ -1,0 +1,88 @@
+"""`campaign-dashboard bench pages`: the data it builds is consistent like real sending left it,
+and the whole benchmark runs end to end with tiny numbers."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from campaign_dashboard.bench.pages import STATUS_MIX, build_data
+from campaign_dashboard.cli import ROOT
+from campaign_dashboard.models import (
+    CampaignStatsMinute,
+    Contact,
+    EmailCampaign,
+    EmailCampaignRecipient,
+    EmailEvent,
+    SentEmail,
+    SmsCampaign,
+    SmsCampaignRecipient,
+)
+from campaign_dashboard.models.campaigns import COUNTER_FIELDS
+from tests.ui.conftest import _one_app_at_a_time, chromium_path  # noqa: F401 - fixtures for the browser test
+
+
+def test_the_data_is_the_asked_size_in_every_status_with_counters_from_the_ledger(engine):
+    data = build_data(engine, campaigns=40, recipients=1500)
+    with Session(engine) as session:
+        assert session.execute(select(func.count()).select_from(Contact)).scalar_one() == 1500
+        emails = session.scalars(select(EmailCampaign)).all()
+        sms = session.scalars(select(SmsCampaign)).all()
+        assert len(emails) + len(sms) == 40 == data.email_campaigns + data.sms_campaigns
+        assert {c.status for c in emails + sms} == {s.value for s in STATUS_MIX}
+
+        for campaigns, Recipient in ((emails, EmailCampaignRecipient), (sms, SmsCampaignRecipient)):
+            for campaign in campaigns:
+                rows = session.execute(
+                    select(func.count()).where(Recipient.campaign_id == campaign.id)
+                ).scalar_one()
+                assert campaign.recipients == rows
+                assert campaign.delivered <= campaign.sent <= campaign.processed <= campaign.recipients
+                assert campaign.unique_clicks <= campaign.unique_opens <= campaign.delivered
+                if campaign.status in ("draft", "scheduled"):
+                    assert all(getattr(campaign, f) == 0 for f in COUNTER_FIELDS)
+                if campaign.status == "paused":
+                    assert 0 < campaign.processed < campaign.recipients  # pending rows are left
+
+        big = session.get(EmailCampaign, data.big_campaign_id)
+        assert (big.name, big.status, big.recipients, big.processed) == (data.big_campaign, "sent", 1500, 1500)
+        assert data.newest_email == big.name
+        events = dict(session.execute(
+            select(EmailEvent.type, func.count()).where(EmailEvent.campaign_id == big.id).group_by(EmailEvent.type)
+        ).all())
+        # Every counter is explained by its events, and the charts' minute buckets add up to them.
+        assert events == {"delivered": big.delivered, "opened": big.unique_opens, "clicked": big.unique_clicks,
+                          "bounced": big.bounced, "complained": big.complained}
+        buckets = dict(session.execute(
+            select(CampaignStatsMinute.metric, func.sum(CampaignStatsMinute.count))
+            .where(CampaignStatsMinute.campaign_id == big.id).group_by(CampaignStatsMinute.metric)
+        ).all())
+        assert buckets["sent"] == big.sent and buckets["delivered"] == big.delivered
+        assert len(session.execute(select(CampaignStatsMinute.minute).distinct()).all()) == 2  # 1,000 a minute
+        assert session.execute(
+            select(func.count()).select_from(SentEmail).where(SentEmail.campaign_id == big.id)
+        ).scalar_one() == big.sent
+
+
+@pytest.mark.browser
+def test_the_benchmark_times_every_page_of_this_build(_one_app_at_a_time, chromium_path):  # noqa: F811
+    result = subprocess.run(
+        [sys.executable, "-m", "campaign_dashboard", "bench", "pages", "--campaigns", "6", "--recipients", "300",
+         "--loads", "1", "--json"],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(result.stdout)
+    assert (report["database"], report["campaigns"], report["recipients"]) == ("sqlite", 6, 300)
+    pages = {p["path"]: p for p in report["pages"]}
+    assert set(pages) >= {"/", "/email", "/sms", "/contacts", "/segments", "/templates", "/settings"}
+    for page in pages.values():
+        if page["skipped"]:  # only a page this build does not have yet
+            assert page["skipped"].startswith("no page at /email/")
+            continue
+        assert len(page["loads_ms"]) == 1 and 0 < page["median_ms"] < 60_000
