@@ -453,7 +453,9 @@ def run(*, campaigns: int, recipients: int, loads: int, database_url: str | None
                             role=Role.ADMIN)
             engine.dispose()
             with running_app(url, data_dir) as app_url:
+                load_before = os.getloadavg()[0]
                 results = measure(app_url, page_specs(data), loads=loads)
+                load_after = os.getloadavg()[0]
     measured = [r for r in results if r.median_ms is not None]
     return {
         "database": make_url(url).get_backend_name(),
@@ -465,6 +467,8 @@ def run(*, campaigns: int, recipients: int, loads: int, database_url: str | None
         "goal_ms": GOAL_MS,
         "pages": [asdict(r) for r in results],
         "over_goal": [r.name for r in measured if r.median_ms > GOAL_MS],
+        # The machine's 1-minute load average before and after timing (other work skews the numbers).
+        "load_average": [round(load_before, 2), round(load_after, 2)],
     }
 
 
@@ -489,7 +493,8 @@ def bench_pages_command(args: argparse.Namespace) -> int:
         return 0
     print(f"{report['database']}: {report['campaigns']} campaigns, the biggest to {report['recipients']:,} "
           f"recipients ({report['data']['recipient_rows']:,} ledger rows, {report['data']['event_rows']:,} events; "
-          f"built in {report['build_seconds']} s)")
+          f"built in {report['build_seconds']} s; load average {report['load_average'][0]} -> "
+          f"{report['load_average'][1]} on {os.cpu_count()} CPUs)")
     for page in report["pages"]:
         if page["skipped"]:
             print(f"  {page['name']:<50} skipped: {page['skipped']}")
