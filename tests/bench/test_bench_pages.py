@@ -79,6 +79,7 @@ def test_the_benchmark_times_every_page_of_this_build(_one_app_at_a_time, chromi
     assert result.returncode == 0, result.stderr[-3000:]
     report = json.loads(result.stdout)
     assert (report["database"], report["campaigns"], report["recipients"]) == ("sqlite", 6, 300)
+    assert report["errors"] == {}
     pages = {p["path"]: p for p in report["pages"]}
     assert set(pages) >= {"/", "/email", "/sms", "/contacts", "/segments", "/templates", "/settings"}
     for page in pages.values():
