@@ -275,6 +275,11 @@ def build_data(engine: Engine, *, campaigns: int, recipients: int, seed: int = 5
         data.email_campaigns, data.sms_campaigns = len(emails), len(sms)
         data.newest_email = max(emails, key=lambda c: c.created_at).name
         data.newest_sms = max(sms, key=lambda c: c.created_at).name if sms else ""
+    if engine.dialect.name == "postgresql":
+        # Autovacuum would analyze the new rows within a minute; without statistics the planner
+        # guesses badly (the overview's reads took 100 ms instead of 40 ms), which no user sees.
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("ANALYZE")
     return data
 
 
