@@ -107,3 +107,22 @@ def data_table(
         ),
         rx.callout(empty, icon="info", color_scheme="gray"),
     )
+
+
+def back_link(label: str, href: str) -> rx.Component:
+    """`← All contacts`: the way back from a detail page to its list."""
+    return rx.link(
+        rx.hstack(rx.icon("arrow-left", size=16), rx.text(label), align="center", spacing="1"),
+        href=href,
+        size="2",
+    )
+
+
+def found_or_message(found: rx.Var[bool], message: rx.Var[str], content: rx.Component) -> rx.Component:
+    """A detail page's body: `content` once loaded, why not (`message`), or a spinner meanwhile."""
+    return rx.cond(
+        found,
+        content,
+        rx.cond(message != "", rx.callout(message, icon="circle-alert", color_scheme="orange", id="not-found"),
+                rx.spinner(size="3")),
+    )

@@ -2,10 +2,13 @@
 
 from campaign_dashboard.ui.pages import (  # noqa: F401 - imported for their `dashboard_page` registration
     campaigns,
+    contact_detail,
     contacts,
     login,
     overview,
+    segment_editor,
     segments,
     settings,
+    template_editor,
     templates,
 )
