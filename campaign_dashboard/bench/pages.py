@@ -353,6 +353,19 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def apps_running_here() -> list[int]:
+    """Pids of Reflex apps already running from this checkout: starting another one rebuilds the
+    shared frontend build (.web) under their feet."""
+    import psutil
+
+    found = []
+    for proc in psutil.process_iter(["pid", "cmdline", "cwd"]):
+        cmdline = proc.info["cmdline"] or []
+        if proc.info["cwd"] == str(ROOT) and "reflex" in " ".join(cmdline[:3]) and "run" in cmdline:
+            found.append(proc.info["pid"])
+    return found
+
+
 @contextmanager
 def running_app(database_url: str, data_dir: Path) -> Iterator[str]:
     """`campaign-dashboard up --no-seed` on free ports; stopped with Ctrl-C (SIGINT) afterwards."""
@@ -504,6 +517,11 @@ def run(*, campaigns: int, recipients: int, loads: int, database_url: str | None
 def bench_pages_command(args: argparse.Namespace) -> int:
     if args.campaigns < 2 or args.recipients < 10 or args.loads < 1:
         print("error: needs --campaigns >= 2, --recipients >= 10 and --loads >= 1", file=sys.stderr)
+        return 2
+    if pids := apps_running_here():
+        print(f"error: the app is already running from {ROOT} (pid {', '.join(map(str, pids))}); stop it first: "
+              "the benchmark starts its own, which would rebuild the frontend the running one serves.",
+              file=sys.stderr)
         return 2
     report = run(campaigns=args.campaigns, recipients=args.recipients, loads=args.loads,
                  database_url=args.database_url)
