@@ -14,6 +14,7 @@ from campaign_dashboard.services import tokens
 from campaign_dashboard.services.errors import DomainError
 from campaign_dashboard.ui.auth import AuthState
 from campaign_dashboard.ui.components import data_table, iso_utc, local_time
+from campaign_dashboard.ui.confirm import confirm_button
 from campaign_dashboard.ui.copy_button import copy_button
 from campaign_dashboard.ui.form_dialog import field_errors, form_dialog, form_field
 from campaign_dashboard.ui.settings_users import ROLES, role_badge
@@ -41,12 +42,9 @@ class TokensState(AuthState):
     errors: dict[str, str] = {}
     new_token: str = ""  # the plain token, held only until its dialog is closed
     new_token_name: str = ""
-    revoking_id: int = 0
-    revoking_name: str = ""
 
     def _show(self, allowed: bool) -> None:
         self.creating, self.errors, self.new_token, self.new_token_name = False, {}, "", ""
-        self.revoking_id, self.revoking_name = 0, ""
         if not allowed:
             self.rows = []
             return
@@ -86,21 +84,9 @@ class TokensState(AuthState):
             self.new_token = self.new_token_name = ""
 
     @rx.event
-    def ask_revoke(self, token_id: int, name: str):
-        if refused := self._refuse(Role.ADMIN):
-            return refused
-        self.revoking_id, self.revoking_name = token_id, name
-
-    @rx.event
-    def cancel_revoke(self, open: bool = False):
-        if not open:
-            self.revoking_id, self.revoking_name = 0, ""
-
-    @rx.event
     def revoke(self, token_id: int):
         if refused := self._refuse(Role.ADMIN):
             return refused
-        self.revoking_id, self.revoking_name = 0, ""
         try:
             with session_scope() as session:
                 name = tokens.revoke_token(session=session, token_id=token_id).name
@@ -129,8 +115,14 @@ def token_row(token: rx.Var) -> rx.Component:
         rx.table.cell(
             rx.cond(
                 live,
-                rx.button("Revoke", on_click=TokensState.ask_revoke(token.id, token.name), size="1", variant="soft",
-                          color_scheme="red", class_name="revoke-token"),
+                confirm_button(
+                    rx.button("Revoke", size="1", variant="soft", color_scheme="red", class_name="revoke-token"),
+                    title=f"Revoke “{token.name}”?",
+                    description="Every script using it gets 401 from its next request on. This cannot be undone.",
+                    action="Revoke",
+                    on_confirm=TokensState.revoke(token.id),
+                    confirm_id="confirm-revoke",
+                ),
             ),
         ),
         class_name="token-row",
@@ -183,30 +175,6 @@ def new_token_dialog() -> rx.Component:
     )
 
 
-def revoke_dialog() -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Revoke “", TokensState.revoking_name, "”?"),
-            rx.alert_dialog.description(
-                "Every script using it gets 401 from its next request on. This cannot be undone.",
-                size="2",
-            ),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
-                rx.alert_dialog.action(
-                    rx.button("Revoke", color_scheme="red", on_click=TokensState.revoke(TokensState.revoking_id),
-                              id="confirm-revoke"),
-                ),
-                justify="end",
-                spacing="3",
-                margin_top="1em",
-            ),
-        ),
-        open=TokensState.revoking_id != 0,
-        on_open_change=TokensState.cancel_revoke,
-    )
-
-
 def tokens_section() -> rx.Component:
     return rx.vstack(
         rx.hstack(
@@ -219,7 +187,6 @@ def tokens_section() -> rx.Component:
         ),
         create_token_dialog(),
         new_token_dialog(),
-        revoke_dialog(),
         data_table(
             ["Name", "Prefix", "Role", "Created", "Last used", "Status", ""],
             TokensState.rows,
