@@ -45,7 +45,11 @@ class _Command(NamedTuple):
 
 _COMMANDS: list[_Command] = []
 # Modules that register more subcommands with @command; imported when the parser is built.
-COMMAND_MODULES = ("campaign_dashboard.cli_sending", "campaign_dashboard.bench.send")
+COMMAND_MODULES = (
+    "campaign_dashboard.cli_sending",
+    "campaign_dashboard.bench.send",
+    "campaign_dashboard.bench.pages",
+)
 
 
 def arg(*flags: str, **kwargs: Any) -> tuple[tuple[str, ...], dict[str, Any]]:

@@ -13,7 +13,7 @@ from fastapi import FastAPI
 
 from campaign_dashboard.config import get_settings
 
-from . import control, resend_api, resend_contacts, twilio_api
+from . import control, resend_api, resend_contacts, twilio_account, twilio_api
 from .config import Credentials, EmulatorConfig, config_from_settings
 from .errors import Refused, refused_handler
 from .runtime import Emulator
@@ -41,7 +41,7 @@ def create_emulator_app(
     app = FastAPI(title="Provider emulator (Resend + Twilio)", lifespan=lifespan, docs_url="/_emulator/docs", redoc_url=None)
     app.state.emulator = emulator
     app.add_exception_handler(Refused, refused_handler)
-    for module in (resend_api, resend_contacts, twilio_api, control):
+    for module in (resend_api, resend_contacts, twilio_api, twilio_account, control):
         app.include_router(module.router)
     return app
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Literal, Protocol
 
 
 class ProviderError(Exception):
@@ -62,6 +62,18 @@ class OutgoingSms:
     status_callback: str | None = None
 
 
+@dataclass(frozen=True)
+class CredentialCheck:
+    """What one cheap authenticated call said about the configured credentials.
+
+    `unknown` means the provider could not be asked (unreachable, rate limited, 5xx): nothing is
+    known about the credentials either way.
+    """
+
+    outcome: Literal["valid", "invalid", "unknown"]
+    message: str
+
+
 class EmailProvider(Protocol):
     max_batch: int
 
@@ -69,9 +81,15 @@ class EmailProvider(Protocol):
         """Send up to `max_batch` emails; results are in the same order as `messages`.
         The same key with the same messages must never send twice."""
 
+    def check_credentials(self) -> CredentialCheck:
+        """Make one read call that needs a valid key, and say whether the key was accepted."""
+
 
 class SmsProvider(Protocol):
     def send(self, message: OutgoingSms) -> SendResult: ...
 
     def find_sent(self, *, to: str, since: datetime, from_number: str | None = None) -> str | None:
         """The id of a message already sent to `to` since `since`, if any (crash recovery)."""
+
+    def check_credentials(self) -> CredentialCheck:
+        """Fetch the account with the configured SID and token, and say whether they were accepted."""

@@ -11,6 +11,7 @@ import resend
 from resend.http_client import HTTPClient
 
 from campaign_dashboard.providers.base import (
+    CredentialCheck,
     FatalError,
     OutgoingEmail,
     RetryableError,
@@ -18,6 +19,8 @@ from campaign_dashboard.providers.base import (
 )
 
 FATAL_CODES = {"401", "403"}
+# Retrieving an email that cannot exist needs a valid key and costs nothing: 404 means accepted.
+NO_SUCH_EMAIL = "00000000-0000-0000-0000-000000000000"
 
 
 class _KeepAliveClient(HTTPClient):
@@ -63,6 +66,21 @@ class ResendEmailProvider:
         if len(ids) != len(messages):
             raise RetryableError(f"Resend answered {len(ids)} ids for {len(messages)} emails")
         return [SendResult(provider_message_id=i) for i in ids]
+
+    def check_credentials(self) -> CredentialCheck:
+        try:
+            resend.Emails.get(NO_SUCH_EMAIL)
+        except resend.exceptions.ResendError as exc:
+            code = str(exc.code)
+            if code == "404":
+                return CredentialCheck("valid", "Resend accepted the API key.")
+            if exc.error_type == "restricted_api_key":
+                return CredentialCheck("valid", f"Resend accepted the API key (sending access only): {exc.message}")
+            if code in FATAL_CODES:
+                return CredentialCheck("invalid", f"Resend {code} {exc.error_type}: {exc.message}")
+            where = f" at {resend.api_url}" if exc.error_type == "HttpClientError" else ""
+            return CredentialCheck("unknown", f"Could not ask Resend{where} ({code} {exc.error_type}): {exc.message}")
+        return CredentialCheck("valid", "Resend accepted the API key.")
 
     def _classify(self, exc: resend.exceptions.ResendError, messages: list[OutgoingEmail],
                   idempotency_key: str) -> list[SendResult]:

@@ -9,7 +9,13 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-from campaign_dashboard.providers.base import FatalError, OutgoingSms, RetryableError, SendResult
+from campaign_dashboard.providers.base import (
+    CredentialCheck,
+    FatalError,
+    OutgoingSms,
+    RetryableError,
+    SendResult,
+)
 
 # https://www.twilio.com/docs/api/errors: codes that mean "this number, never" vs "this account".
 RECIPIENT_ERRORS = {21211, 21214, 21217, 21219, 21408, 21610, 21612, 21614, 30003, 30005, 30006}
@@ -57,6 +63,20 @@ class TwilioSmsProvider:
             if message.date_created is not None and message.date_created >= since - timedelta(seconds=5):
                 return message.sid
         return None
+
+    def check_credentials(self) -> CredentialCheck:
+        try:
+            account = self._client.api.v2010.accounts(self._client.account_sid).fetch()
+        except TwilioRestException as exc:
+            if exc.status in (401, 403, 404):
+                return CredentialCheck("invalid", f"Twilio {exc.status}/{exc.code}: {exc.msg}")
+            return CredentialCheck("unknown", f"Could not ask Twilio ({exc.status}/{exc.code}): {exc.msg}")
+        except RequestException as exc:
+            return CredentialCheck("unknown", f"Could not reach Twilio at {self._client.api.base_url}: {exc}")
+        described = f"account {account.friendly_name!r} ({account.status}, {account.type})"
+        if account.status != "active":
+            return CredentialCheck("invalid", f"Twilio accepted the credentials but the {described} cannot send.")
+        return CredentialCheck("valid", f"Twilio accepted the credentials: {described}.")
 
     @staticmethod
     def _classify(exc: TwilioRestException) -> SendResult:

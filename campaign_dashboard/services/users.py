@@ -3,6 +3,7 @@
 Passwords are hashed with Argon2 (pwdlib). Session tokens are random, shown to the caller once
 (for a cookie) and stored only as a SHA-256 hash, like API tokens. After `MAX_FAILED_LOGINS`
 wrong passwords in a row an account is locked for a minute, doubling with every further failure.
+Admins manage the others' roles, but nobody can leave the dashboard without an active admin.
 """
 
 from __future__ import annotations
@@ -16,7 +17,13 @@ from sqlalchemy import delete, update
 from sqlmodel import Session, select
 
 from campaign_dashboard.models import Role, User, UserSession, utcnow
-from campaign_dashboard.services.errors import AuthenticationFailed, Conflict, ValidationFailed
+from campaign_dashboard.services.errors import (
+    AuthenticationFailed,
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
 from campaign_dashboard.services.suppressions import normalize_email
 from campaign_dashboard.services.tokens import hash_token
 
@@ -55,8 +62,7 @@ def create_user(
     check_strength: bool = True,
 ) -> User:
     """Create an account. `check_strength=False` is for the development demo account only."""
-    if role not in {r.value for r in Role}:
-        raise ValidationFailed(f"Unknown role {role!r}: use admin, marketer or viewer.")
+    _check_role(role)
     if not password or (check_strength and len(password) < MIN_PASSWORD_LENGTH):
         raise ValidationFailed(
             f"The password needs at least {MIN_PASSWORD_LENGTH} characters.",
@@ -64,10 +70,79 @@ def create_user(
         )
     address = normalize_email(email)
     if session.exec(select(User).where(User.email == address)).first() is not None:
-        raise Conflict(f"A user with the email {address} already exists.")
+        raise Conflict(
+            f"A user with the email {address} already exists.",
+            details=[{"field": "email", "message": "already taken"}],
+        )
     user = User(email=address, name=name.strip(), password_hash=hash_password(password), role=role)
     session.add(user)
     session.commit()
+    return user
+
+
+def _check_role(role: str) -> None:
+    if role not in {r.value for r in Role}:
+        raise ValidationFailed(
+            f"Unknown role {role!r}: use admin, marketer or viewer.",
+            details=[{"field": "role", "message": "unknown role"}],
+        )
+
+
+def list_users(*, session: Session) -> list[User]:
+    """Every account, active ones first, then by email."""
+    return list(session.exec(select(User).order_by(User.is_active.desc(), User.email)).all())
+
+
+def change_role(*, session: Session, actor_id: int, user_id: int, role: str) -> User:
+    """Give `user_id` the `role`; `actor_id` must be an active admin. An admin cannot demote
+    themselves, and the last active admin cannot be demoted (Conflict)."""
+    _check_role(role)
+    user = _managed_user(session=session, actor_id=actor_id, user_id=user_id,
+                         loses_admin=role != Role.ADMIN, verb="demote")
+    user.role = role
+    session.add(user)
+    session.commit()
+    return user
+
+
+def set_active(*, session: Session, actor_id: int, user_id: int, active: bool) -> User:
+    """Deactivate (ending every session of the user) or reactivate an account; `actor_id` must be
+    an active admin. An admin cannot deactivate themselves, nor the last active admin (Conflict)."""
+    user = _managed_user(session=session, actor_id=actor_id, user_id=user_id,
+                         loses_admin=not active, verb="deactivate")
+    user.is_active = active
+    if active:
+        user.failed_logins, user.locked_until = 0, None
+    else:
+        session.execute(delete(UserSession).where(UserSession.user_id == user.id))
+    session.add(user)
+    session.commit()
+    return user
+
+
+def _managed_user(*, session: Session, actor_id: int, user_id: int, loses_admin: bool, verb: str) -> User:
+    """The user an admin is about to change, after the rules that keep an admin in charge.
+
+    Only an active admin may change anyone, and never their own admin rights away, so the actor is
+    always an admin left over. The active admins' rows are locked first (FOR UPDATE on PostgreSQL;
+    SQLite transactions hold the write lock from the start), so two admins demoting each other at
+    once cannot both succeed: the second finds it is no longer an admin.
+    """
+    admins = session.exec(
+        select(User).where(User.role == Role.ADMIN, User.is_active).order_by(User.id).with_for_update()
+        .execution_options(populate_existing=True)
+    ).all()
+    if actor_id not in {a.id for a in admins}:
+        raise PermissionDenied("Only an active admin can manage users.")
+    user = session.get(User, user_id, populate_existing=True)
+    if user is None:
+        raise NotFound(f"No user with id {user_id}.")
+    if not loses_admin or not (user.role == Role.ADMIN and user.is_active):
+        return user
+    if user.id == actor_id:
+        if len(admins) == 1:
+            raise Conflict(f"You are the last active admin: make someone else an admin, then ask them to {verb} you.")
+        raise Conflict(f"You cannot {verb} yourself: ask another admin to do it.")
     return user
 
 

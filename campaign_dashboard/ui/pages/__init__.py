@@ -9,6 +9,7 @@ from campaign_dashboard.ui.pages import (  # noqa: F401 - imported for their `da
     overview,
     segment_editor,
     segments,
+    settings,
     template_editor,
     templates,
 )

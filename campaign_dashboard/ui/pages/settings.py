@@ -1,0 +1,54 @@
+"""Settings (admins only): providers and their webhook URLs, users and roles, API tokens.
+
+The page refuses everyone else on the server: its load fills the sections only for an admin and
+empties them otherwise (a tab keeps its state across logins), and every action checks again.
+"""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from campaign_dashboard.models import Role
+from campaign_dashboard.ui import routes
+from campaign_dashboard.ui.auth import AuthState
+from campaign_dashboard.ui.layout import dashboard_page
+from campaign_dashboard.ui.settings_providers import ProvidersState, providers_section
+from campaign_dashboard.ui.settings_tokens import TokensState, tokens_section
+from campaign_dashboard.ui.settings_users import UsersState, users_section
+
+SECTIONS = (ProvidersState, UsersState, TokensState)
+
+
+class SettingsState(AuthState):
+    # "" until the load decided; then "admin" (sections filled) or "refused" (sections empty).
+    access: str = ""
+
+    @rx.event
+    async def load(self):
+        self.access = ""
+        refused = self._refuse(Role.ADMIN)
+        for section in SECTIONS:
+            (await self.get_state(section))._show(refused is None)
+        self.access = "refused" if refused is not None else "admin"
+        return refused
+
+
+def refusal() -> rx.Component:
+    return rx.callout(
+        "Only admins can open Settings. Ask an admin if you need a user, a role or an API token changed.",
+        icon="shield-alert",
+        color_scheme="red",
+        id="settings-refused",
+    )
+
+
+@dashboard_page(route=routes.SETTINGS, title="Settings", on_load=SettingsState.load)
+def settings_page() -> rx.Component:
+    # The role check here only avoids showing a previous admin's data in this tab for a moment;
+    # what keeps the data from a non-admin is the load, which never fills it for them.
+    return rx.cond(
+        (SettingsState.access == "admin") & AuthState.is_admin,
+        rx.vstack(providers_section(), rx.divider(), users_section(), rx.divider(), tokens_section(),
+                  spacing="5", width="100%", id="settings"),
+        rx.cond(SettingsState.access == "refused", refusal(), rx.center(rx.spinner(size="3"), padding="3em")),
+    )

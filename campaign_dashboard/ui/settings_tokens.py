@@ -1,0 +1,199 @@
+"""Settings: API tokens for scripts and integrations. A new token is shown once, then only its
+prefix; revoking (after a confirmation) refuses it from the next request on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+
+import reflex as rx
+
+from campaign_dashboard.db import session_scope
+from campaign_dashboard.models import ApiToken, Role
+from campaign_dashboard.services import tokens
+from campaign_dashboard.services.errors import DomainError
+from campaign_dashboard.ui.auth import AuthState
+from campaign_dashboard.ui.components import data_table, iso_utc, local_time
+from campaign_dashboard.ui.confirm import confirm_button
+from campaign_dashboard.ui.copy_button import copy_button
+from campaign_dashboard.ui.form_dialog import field_errors, form_dialog, form_field
+from campaign_dashboard.ui.settings_users import ROLES, role_badge
+
+
+@dataclass
+class TokenRow:
+    id: int
+    name: str
+    prefix: str
+    role: str
+    created: str  # ISO UTC
+    last_used: str  # ISO UTC, "" when never
+    revoked: str  # ISO UTC, "" while live
+
+
+def _row(token: ApiToken) -> TokenRow:
+    return TokenRow(token.id, token.name, token.prefix, token.role, iso_utc(token.created_at),
+                    iso_utc(token.last_used_at), iso_utc(token.revoked_at))
+
+
+class TokensState(AuthState):
+    rows: list[TokenRow] = []
+    creating: bool = False
+    errors: dict[str, str] = {}
+    new_token: str = ""  # the plain token, held only until its dialog is closed
+    new_token_name: str = ""
+
+    def _show(self, allowed: bool) -> None:
+        self.creating, self.errors, self.new_token, self.new_token_name = False, {}, "", ""
+        if not allowed:
+            self.rows = []
+            return
+        self._reload()
+
+    def _reload(self) -> None:
+        with session_scope() as session:
+            self.rows = [_row(t) for t in tokens.list_tokens(session=session)]
+
+    @rx.event
+    def open_create(self, value: bool = True):
+        if value and (refused := self._refuse(Role.ADMIN)):
+            return refused
+        self.creating, self.errors = value, {}
+
+    @rx.event
+    def create(self, form: dict):
+        if refused := self._refuse(Role.ADMIN):
+            return refused
+        self.errors = {}
+        try:
+            with session_scope() as session:
+                row, plain = tokens.create_token(session=session, name=form.get("name") or "",
+                                                 role=form.get("role") or "")
+                name = row.name
+        except DomainError as exc:
+            self.errors = field_errors(exc, ("name", "role"))
+            return
+        self.creating = False
+        self.new_token, self.new_token_name = plain, name
+        self._reload()
+
+    @rx.event
+    def forget_new_token(self, open: bool = False):
+        """The token dialog closed: the plain token is gone for good."""
+        if not open:
+            self.new_token = self.new_token_name = ""
+
+    @rx.event
+    def revoke(self, token_id: int):
+        if refused := self._refuse(Role.ADMIN):
+            return refused
+        try:
+            with session_scope() as session:
+                name = tokens.revoke_token(session=session, token_id=token_id).name
+        except DomainError as exc:
+            return rx.toast.error(exc.message)
+        self._reload()
+        return rx.toast.success(f"Revoked the token “{name}”: it is refused from now on.")
+
+
+def token_row(token: rx.Var) -> rx.Component:
+    live = token.revoked == ""
+    return rx.table.row(
+        rx.table.row_header_cell(rx.text(token.name, weight="medium")),
+        rx.table.cell(rx.code(token.prefix, "…"), white_space="nowrap"),
+        rx.table.cell(role_badge(token.role)),
+        rx.table.cell(local_time(token.created), white_space="nowrap"),
+        rx.table.cell(rx.cond(token.last_used != "", local_time(token.last_used), "never"), white_space="nowrap"),
+        rx.table.cell(
+            rx.cond(
+                live,
+                rx.badge("live", color_scheme="green", variant="soft"),
+                rx.badge("revoked ", local_time(token.revoked), color_scheme="gray", variant="soft"),
+            ),
+            white_space="nowrap",
+        ),
+        rx.table.cell(
+            rx.cond(
+                live,
+                confirm_button(
+                    rx.button("Revoke", size="1", variant="soft", color_scheme="red", class_name="revoke-token"),
+                    title=f"Revoke “{token.name}”?",
+                    description="Every script using it gets 401 from its next request on. This cannot be undone.",
+                    action="Revoke",
+                    on_confirm=TokensState.revoke(token.id),
+                    confirm_id="confirm-revoke",
+                ),
+            ),
+        ),
+        class_name="token-row",
+        data_name=token.name,
+    )
+
+
+def create_token_dialog() -> rx.Component:
+    field = partial(form_field, TokensState.errors, "new-token")
+    return form_dialog(
+        form_id="new-token",
+        title="New API token",
+        description="Scripts send it as `Authorization: Bearer <token>` to /api/v1. Its role limits what it may do.",
+        fields=[
+            field("name", "Name", rx.input(name="name", id="new-token-name", placeholder="e.g. CRM sync",
+                                           width="100%")),
+            field("role", "Role", rx.select(ROLES, name="role", default_value=Role.VIEWER.value, id="new-token-role",
+                                            width="100%"),
+                  "Viewer tokens may only read; marketer and admin tokens may change campaigns and contacts."),
+        ],
+        errors=TokensState.errors,
+        submit="Create token",
+        on_submit=TokensState.create,
+        open=TokensState.creating,
+        on_open_change=TokensState.open_create,
+    )
+
+
+def new_token_dialog() -> rx.Component:
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title("Token “", TokensState.new_token_name, "” created"),
+            rx.callout("Copy it now: it is shown only this once and stored only as a hash.", icon="info",
+                       color_scheme="amber"),
+            rx.hstack(
+                rx.code(TokensState.new_token, id="new-token-value", overflow_wrap="anywhere", size="3"),
+                copy_button(TokensState.new_token, done="Token copied.", id="copy-new-token"),
+                align="center",
+                margin_y="1em",
+            ),
+            rx.hstack(
+                rx.dialog.close(rx.button("Done", id="new-token-done")),
+                justify="end",
+                width="100%",
+            ),
+            max_width="36em",
+        ),
+        open=TokensState.new_token != "",
+        on_open_change=TokensState.forget_new_token,
+    )
+
+
+def tokens_section() -> rx.Component:
+    return rx.vstack(
+        rx.hstack(
+            rx.heading("API tokens", size="5", as_="h2"),
+            rx.spacer(),
+            rx.button(rx.icon("key-round", size=16), "New token", id="new-token",
+                      on_click=TokensState.open_create(True)),
+            width="100%",
+            align="center",
+        ),
+        create_token_dialog(),
+        new_token_dialog(),
+        data_table(
+            ["Name", "Prefix", "Role", "Created", "Last used", "Status", ""],
+            TokensState.rows,
+            token_row,
+            empty="No API tokens yet: create one with “New token” (or `campaign-dashboard token create`).",
+            table_id="api-tokens",
+        ),
+        spacing="3",
+        width="100%",
+    )

@@ -1,0 +1,206 @@
+"""Settings: the dashboard's users, their roles and access; an admin creates, promotes, demotes,
+deactivates and reactivates them (the rules live in services/users.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+
+import reflex as rx
+
+from campaign_dashboard.db import session_scope
+from campaign_dashboard.models import Role, User
+from campaign_dashboard.services import users
+from campaign_dashboard.services.errors import DomainError
+from campaign_dashboard.ui.auth import AuthState
+from campaign_dashboard.ui.components import data_table, iso_utc, local_time
+from campaign_dashboard.ui.form_dialog import field_errors, form_dialog, form_field
+
+ROLES = [r.value for r in Role]
+ROLE_COLORS = {"admin": "crimson", "marketer": "indigo", "viewer": "gray"}
+FORM_FIELDS = ("email", "name", "role", "password")
+
+
+@dataclass
+class UserRow:
+    id: int
+    email: str
+    name: str
+    role: str
+    active: bool
+    last_login: str  # ISO UTC, "" when never
+
+
+def _row(user: User) -> UserRow:
+    return UserRow(user.id, user.email, user.name, user.role, user.is_active, iso_utc(user.last_login_at))
+
+
+class UsersState(AuthState):
+    rows: list[UserRow] = []
+    creating: bool = False
+    errors: dict[str, str] = {}
+
+    def _show(self, allowed: bool) -> None:
+        if not allowed:
+            self.rows, self.creating, self.errors = [], False, {}
+            return
+        with session_scope() as session:
+            self.rows = [_row(u) for u in users.list_users(session=session)]
+
+    def _actor_id(self) -> int:
+        """The signed-in admin (after `_refuse(Role.ADMIN)` passed)."""
+        user = self._user()
+        assert user is not None and user.id is not None
+        return user.id
+
+    @rx.event
+    def open_create(self, value: bool = True):
+        if value and (refused := self._refuse(Role.ADMIN)):
+            return refused
+        self.creating, self.errors = value, {}
+
+    @rx.event
+    def create(self, form: dict):
+        if refused := self._refuse(Role.ADMIN):
+            return refused
+        self.errors = {}
+        try:
+            with session_scope() as session:
+                user = users.create_user(
+                    session=session,
+                    email=form.get("email") or "",
+                    name=form.get("name") or "",
+                    password=form.get("password") or "",
+                    role=form.get("role") or "",
+                )
+                email = user.email
+        except DomainError as exc:
+            self.errors = field_errors(exc, FORM_FIELDS)
+            return
+        self.creating = False
+        self._show(True)
+        return rx.toast.success(f"Created {email}. They can log in now.")
+
+    @rx.event
+    def change_role(self, user_id: int, role: str):
+        if refused := self._refuse(Role.ADMIN):
+            return refused
+        actor_id = self._actor_id()
+        return self._apply(
+            lambda session: users.change_role(session=session, actor_id=actor_id, user_id=user_id, role=role),
+            "is now {role}",
+        )
+
+    @rx.event
+    def set_active(self, user_id: int, active: bool):
+        if refused := self._refuse(Role.ADMIN):
+            return refused
+        actor_id = self._actor_id()
+        return self._apply(
+            lambda session: users.set_active(session=session, actor_id=actor_id, user_id=user_id, active=active),
+            "is active again" if active else "is deactivated and logged out",
+        )
+
+    def _apply(self, change, done: str):
+        """Run one change; on a refusal the list is reloaded too, so a role select shows the truth again."""
+        try:
+            with session_scope() as session:
+                user = change(session)
+                message = f"{user.email} " + done.format(role=user.role)
+        except DomainError as exc:
+            self._show(True)
+            return rx.toast.error(exc.message)
+        self._show(True)
+        return rx.toast.success(message)
+
+
+def role_badge(role: rx.Var) -> rx.Component:
+    return rx.badge(role, color_scheme=rx.match(role, *ROLE_COLORS.items(), "gray"), variant="soft")
+
+
+def user_row(user: rx.Var) -> rx.Component:
+    is_me = user.email == AuthState.user_email
+    return rx.table.row(
+        rx.table.row_header_cell(
+            rx.text(user.email, weight="medium"),
+            rx.cond(is_me, rx.text("you", size="1", color_scheme="gray")),
+        ),
+        rx.table.cell(rx.cond(user.name != "", user.name, "—")),
+        rx.table.cell(
+            rx.select.root(
+                rx.select.trigger(class_name="user-role", aria_label="Role"),
+                rx.select.content(*[rx.select.item(role, value=role) for role in ROLES]),
+                value=user.role,
+                on_change=lambda role: UsersState.change_role(user.id, role),
+                disabled=is_me,
+                size="1",
+            ),
+        ),
+        rx.table.cell(
+            rx.cond(user.active, rx.badge("active", color_scheme="green", variant="soft"),
+                    rx.badge("deactivated", color_scheme="gray", variant="soft")),
+        ),
+        rx.table.cell(rx.cond(user.last_login != "", local_time(user.last_login), "never"), white_space="nowrap"),
+        rx.table.cell(
+            rx.cond(
+                is_me,
+                rx.fragment(),
+                rx.cond(
+                    user.active,
+                    rx.button("Deactivate", on_click=UsersState.set_active(user.id, False), size="1",
+                              variant="soft", color_scheme="red", class_name="deactivate-user"),
+                    rx.button("Reactivate", on_click=UsersState.set_active(user.id, True), size="1",
+                              variant="soft", class_name="reactivate-user"),
+                ),
+            ),
+        ),
+        class_name="user-row",
+        data_email=user.email,
+    )
+
+
+def create_user_dialog() -> rx.Component:
+    field = partial(form_field, UsersState.errors, "new-user")
+    return form_dialog(
+        form_id="new-user",
+        title="New user",
+        description="They log in with this email and password.",
+        fields=[
+            field("email", "Email", rx.input(name="email", id="new-user-email", type="email", width="100%",
+                                             placeholder="name@example.com")),
+            field("name", "Name", rx.input(name="name", id="new-user-name", width="100%")),
+            field("role", "Role", rx.select(ROLES, name="role", default_value=Role.MARKETER.value, id="new-user-role",
+                                            width="100%"),
+                  "Admin: users and settings. Marketer: campaigns, contacts, segments, templates. Viewer: read-only."),
+            field("password", "Password", rx.input(name="password", id="new-user-password", type="password",
+                                                   width="100%", auto_complete="new-password"),
+                  f"At least {users.MIN_PASSWORD_LENGTH} characters."),
+        ],
+        errors=UsersState.errors,
+        submit="Create user",
+        on_submit=UsersState.create,
+        open=UsersState.creating,
+        on_open_change=UsersState.open_create,
+    )
+
+
+def users_section() -> rx.Component:
+    return rx.vstack(
+        rx.hstack(
+            rx.heading("Users", size="5", as_="h2"),
+            rx.spacer(),
+            rx.button(rx.icon("user-plus", size=16), "New user", id="new-user", on_click=UsersState.open_create(True)),
+            width="100%",
+            align="center",
+        ),
+        create_user_dialog(),
+        data_table(
+            ["Email", "Name", "Role", "Status", "Last login", ""],
+            UsersState.rows,
+            user_row,
+            empty="No users yet: create one with “New user”.",
+            table_id="users",
+        ),
+        spacing="3",
+        width="100%",
+    )

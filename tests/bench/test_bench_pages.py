@@ -1,0 +1,100 @@
+"""`campaign-dashboard bench pages`: the data it builds is consistent like real sending left it,
+and the whole benchmark runs end to end with tiny numbers."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import subprocess
+import sys
+
+import pytest
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from campaign_dashboard.bench.pages import STATUS_MIX, apps_running_here, build_data
+from campaign_dashboard.cli import ROOT
+from campaign_dashboard.models import (
+    CampaignStatsMinute,
+    Contact,
+    EmailCampaign,
+    EmailCampaignRecipient,
+    EmailEvent,
+    SentEmail,
+    SmsCampaign,
+    SmsCampaignRecipient,
+)
+from campaign_dashboard.models.campaigns import COUNTER_FIELDS
+from tests.ui.conftest import chromium_path  # noqa: F401 - the fixture that skips without Chromium
+
+LOCK_PATH = ROOT / ".reflex" / "browser-tests.lock"  # tests/ui/conftest.py's _one_app_at_a_time
+
+
+def test_the_data_is_the_asked_size_in_every_status_with_counters_from_the_ledger(engine):
+    data = build_data(engine, campaigns=40, recipients=1500)
+    with Session(engine) as session:
+        assert session.execute(select(func.count()).select_from(Contact)).scalar_one() == 1500
+        emails = session.scalars(select(EmailCampaign)).all()
+        sms = session.scalars(select(SmsCampaign)).all()
+        assert len(emails) + len(sms) == 40 == data.email_campaigns + data.sms_campaigns
+        assert {c.status for c in emails + sms} == {s.value for s in STATUS_MIX}
+
+        for campaigns, Recipient in ((emails, EmailCampaignRecipient), (sms, SmsCampaignRecipient)):
+            for campaign in campaigns:
+                rows = session.execute(
+                    select(func.count()).where(Recipient.campaign_id == campaign.id)
+                ).scalar_one()
+                assert campaign.recipients == rows
+                assert campaign.delivered <= campaign.sent <= campaign.processed <= campaign.recipients
+                assert campaign.unique_clicks <= campaign.unique_opens <= campaign.delivered
+                if campaign.status in ("draft", "scheduled"):
+                    assert all(getattr(campaign, f) == 0 for f in COUNTER_FIELDS)
+                if campaign.status == "paused":
+                    assert 0 < campaign.processed < campaign.recipients  # pending rows are left
+
+        big = session.get(EmailCampaign, data.big_campaign_id)
+        assert (big.name, big.status, big.recipients, big.processed) == (data.big_campaign, "sent", 1500, 1500)
+        assert data.newest_email == big.name
+        events = dict(session.execute(
+            select(EmailEvent.type, func.count()).where(EmailEvent.campaign_id == big.id).group_by(EmailEvent.type)
+        ).all())
+        # Every counter is explained by its events, and the charts' minute buckets add up to them.
+        assert events == {"delivered": big.delivered, "opened": big.unique_opens, "clicked": big.unique_clicks,
+                          "bounced": big.bounced, "complained": big.complained}
+        buckets = dict(session.execute(
+            select(CampaignStatsMinute.metric, func.sum(CampaignStatsMinute.count))
+            .where(CampaignStatsMinute.campaign_id == big.id).group_by(CampaignStatsMinute.metric)
+        ).all())
+        assert buckets["sent"] == big.sent and buckets["delivered"] == big.delivered
+        assert len(session.execute(select(CampaignStatsMinute.minute).distinct()).all()) == 2  # 1,000 a minute
+        assert session.execute(
+            select(func.count()).select_from(SentEmail).where(SentEmail.campaign_id == big.id)
+        ).scalar_one() == big.sent
+
+
+@pytest.mark.browser
+def test_the_benchmark_times_every_page_of_this_build(chromium_path):  # noqa: F811
+    if pids := apps_running_here():
+        # tests/ui's app stays up until the end of the session once a test there used it (and its
+        # lock is held by this very process: waiting for it would never end).
+        pytest.skip(f"an app from this checkout is running (pid {pids}): run tests/bench before tests/ui")
+    # Never two apps from one checkout at once (they share the frontend build): the lock of tests/ui.
+    LOCK_PATH.parent.mkdir(exist_ok=True)
+    with open(LOCK_PATH, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        result = subprocess.run(
+            [sys.executable, "-m", "campaign_dashboard", "bench", "pages", "--campaigns", "6", "--recipients",
+             "300", "--loads", "1", "--json"],
+            cwd=ROOT, capture_output=True, text=True, timeout=600,
+        )
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(result.stdout)
+    assert (report["database"], report["campaigns"], report["recipients"]) == ("sqlite", 6, 300)
+    assert report["errors"] == {}
+    pages = {p["path"]: p for p in report["pages"]}
+    assert set(pages) >= {"/", "/email", "/sms", "/contacts", "/segments", "/templates", "/settings"}
+    for page in pages.values():
+        if page["skipped"]:  # only a page this build does not have yet
+            assert page["skipped"].startswith("no page at /email/")
+            continue
+        assert len(page["loads_ms"]) == 1 and 0 < page["median_ms"] < 60_000
