@@ -45,7 +45,7 @@ class _Command(NamedTuple):
 
 _COMMANDS: list[_Command] = []
 # Modules that register more subcommands with @command; imported when the parser is built.
-COMMAND_MODULES = ("campaign_dashboard.cli_sending",)
+COMMAND_MODULES = ("campaign_dashboard.cli_sending", "campaign_dashboard.bench.webhooks")
 
 
 def arg(*flags: str, **kwargs: Any) -> tuple[tuple[str, ...], dict[str, Any]]:

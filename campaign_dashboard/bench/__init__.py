@@ -1,0 +1,1 @@
+"""`campaign-dashboard bench ...`: benchmarks that run the real app against a fresh database."""
