@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from starlette.concurrency import run_in_threadpool
 from svix.webhooks import Webhook, WebhookVerificationError
 
-from campaign_dashboard.api.deps import SessionDep
 from campaign_dashboard.api.errors import error_body
+from campaign_dashboard.api.webhooks import apply_in_thread
 from campaign_dashboard.config import get_settings
 from campaign_dashboard.models import utcnow
 from campaign_dashboard.services.email_events import EmailEventIn, EmailEventType, apply_email_event
@@ -49,7 +49,7 @@ class WebhookRejected(Exception):
 
 
 @router.post("/webhooks/resend")
-async def resend_webhook(request: Request, session: SessionDep) -> JSONResponse:
+async def resend_webhook(request: Request) -> JSONResponse:
     try:
         body = await read_body(request)
         verify_signature(body, request.headers)
@@ -59,9 +59,9 @@ async def resend_webhook(request: Request, session: SessionDep) -> JSONResponse:
     except WebhookRejected as exc:
         return JSONResponse(error_body(exc.code, exc.message), exc.status)
     if isinstance(item, InboundEmailIn):
-        outcome = await run_in_threadpool(apply_inbound_email, session=session, email=item)
+        outcome = await apply_in_thread(apply_inbound_email, email=item)
     else:
-        outcome = await run_in_threadpool(apply_email_event, session=session, event=item)
+        outcome = await apply_in_thread(apply_email_event, event=item)
     return JSONResponse({"status": str(outcome)})
 
 
@@ -85,9 +85,15 @@ def verify_signature(body: bytes, headers) -> None:
     if not all(svix_headers.values()):
         raise WebhookRejected(401, "unauthorized", "Missing Svix signature headers.")
     try:
-        Webhook(get_settings().effective_resend_webhook_secret).verify(body, svix_headers)
+        verifier(get_settings().effective_resend_webhook_secret).verify(body, svix_headers)
     except (WebhookVerificationError, ValueError, TypeError) as exc:  # includes bad base64/UTF-8
         raise WebhookRejected(401, "unauthorized", f"Invalid webhook signature: {exc}") from exc
+
+
+@lru_cache(maxsize=4)
+def verifier(secret: str) -> Webhook:
+    """One verifier per secret (it decodes the secret once), not one per request."""
+    return Webhook(secret)
 
 
 def parse_json(body: bytes) -> dict[str, Any]:

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
-from starlette.concurrency import run_in_threadpool
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
-from campaign_dashboard.api.deps import SessionDep
 from campaign_dashboard.api.errors import error_body
+from campaign_dashboard.api.webhooks import apply_in_thread
 from campaign_dashboard.config import get_settings
 from campaign_dashboard.services.inbound import InboundSmsIn, apply_inbound_sms
 from campaign_dashboard.services.sms_events import STATUS_EFFECTS, SmsStatusIn, apply_sms_status
@@ -56,7 +55,7 @@ def message_sid(params: dict[str, str]) -> str:
 
 
 @router.post("/webhooks/twilio/status")
-async def twilio_status(request: Request, session: SessionDep) -> Response:
+async def twilio_status(request: Request) -> Response:
     params = await verified_form(request)
     if isinstance(params, Response):
         return params
@@ -69,12 +68,12 @@ async def twilio_status(request: Request, session: SessionDep) -> Response:
         campaign_id=_int(request.query_params.get("campaign")),
         recipient_id=_int(request.query_params.get("recipient")), payload=params,
     )
-    outcome = await run_in_threadpool(apply_sms_status, session=session, event=event)
+    outcome = await apply_in_thread(apply_sms_status, event=event)
     return JSONResponse({"status": str(outcome)})
 
 
 @router.post("/webhooks/twilio/inbound")
-async def twilio_inbound(request: Request, session: SessionDep) -> Response:
+async def twilio_inbound(request: Request) -> Response:
     params = await verified_form(request)
     if isinstance(params, Response):
         return params
@@ -85,7 +84,7 @@ async def twilio_inbound(request: Request, session: SessionDep) -> Response:
         message_sid=sid, from_number=params["From"], to_number=params.get("To", ""),
         body=params.get("Body", ""), payload=params,
     )
-    answer = await run_in_threadpool(apply_inbound_sms, session=session, sms=sms)
+    answer = await apply_in_thread(apply_inbound_sms, sms=sms)
     twiml = MessagingResponse()
     if answer:
         twiml.message(answer)
