@@ -38,8 +38,10 @@ def count_event(
     the campaign as changed at `now` (the dashboard polls `last_activity_at`)."""
     if campaign_id is None:
         return
-    bump_campaign(session=session, channel=channel, campaign_id=campaign_id, counters=counters, now=now)
+    # The campaign row is the hottest row (every event of the campaign updates it) and its lock is
+    # held until commit, so it is updated last: the lock lives for one statement and the commit.
     bump_minute(session=session, channel=channel, campaign_id=campaign_id, minute=minute_of(at), metrics=metrics)
+    bump_campaign(session=session, channel=channel, campaign_id=campaign_id, counters=counters, now=now)
 
 
 def bump_campaign(

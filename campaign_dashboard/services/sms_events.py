@@ -64,6 +64,26 @@ class SmsStatusIn:
         return f"{self.message_sid}:{self.status}"
 
 
+def message_sid(params: dict[str, str]) -> str:
+    """Twilio sends the id as `MessageSid` (and the legacy `SmsSid`)."""
+    return params.get("MessageSid") or params.get("SmsSid") or ""
+
+
+def status_from_params(
+    params: dict[str, str], *, campaign_id: int | None = None, recipient_id: int | None = None
+) -> SmsStatusIn | None:
+    """A status callback's form parameters as an event; None without a MessageSid or with a
+    MessageStatus we do not know. Used by the webhook and by the dead-letter replay."""
+    sid = message_sid(params)
+    status = (params.get("MessageStatus") or params.get("SmsStatus") or "").lower()
+    if not sid or status not in STATUS_EFFECTS:
+        return None
+    return SmsStatusIn(
+        message_sid=sid, status=status, error_code=params.get("ErrorCode") or None,
+        campaign_id=campaign_id, recipient_id=recipient_id, payload=params,
+    )
+
+
 def apply_sms_status(*, session: Session, event: SmsStatusIn) -> Outcome:
     """Store and apply `event`; commits. Replays return DUPLICATE, unknown messages DEAD_LETTER."""
     if event.status not in STATUS_EFFECTS:

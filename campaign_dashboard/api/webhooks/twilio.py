@@ -16,7 +16,7 @@ from campaign_dashboard.api.errors import error_body
 from campaign_dashboard.api.webhooks import apply_in_thread
 from campaign_dashboard.config import get_settings
 from campaign_dashboard.services.inbound import InboundSmsIn, apply_inbound_sms
-from campaign_dashboard.services.sms_events import STATUS_EFFECTS, SmsStatusIn, apply_sms_status
+from campaign_dashboard.services.sms_events import apply_sms_status, message_sid, status_from_params
 
 router = APIRouter(tags=["webhooks"])
 
@@ -49,25 +49,18 @@ def _int(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
 
 
-def message_sid(params: dict[str, str]) -> str:
-    """Twilio sends the id as `MessageSid` (and the legacy `SmsSid`)."""
-    return params.get("MessageSid") or params.get("SmsSid") or ""
-
-
 @router.post("/webhooks/twilio/status")
 async def twilio_status(request: Request) -> Response:
     params = await verified_form(request)
     if isinstance(params, Response):
         return params
-    sid = message_sid(params)
-    status = (params.get("MessageStatus") or params.get("SmsStatus") or "").lower()
-    if not sid or status not in STATUS_EFFECTS:
-        return JSONResponse(error_body("bad_request", f"Unknown MessageStatus {status!r} or no MessageSid."), 422)
-    event = SmsStatusIn(
-        message_sid=sid, status=status, error_code=params.get("ErrorCode") or None,
-        campaign_id=_int(request.query_params.get("campaign")),
-        recipient_id=_int(request.query_params.get("recipient")), payload=params,
+    event = status_from_params(
+        params, campaign_id=_int(request.query_params.get("campaign")),
+        recipient_id=_int(request.query_params.get("recipient")),
     )
+    if event is None:
+        status = params.get("MessageStatus") or params.get("SmsStatus")
+        return JSONResponse(error_body("bad_request", f"Unknown MessageStatus {status!r} or no MessageSid."), 422)
     outcome = await apply_in_thread(apply_sms_status, event=event)
     return JSONResponse({"status": str(outcome)})
 
