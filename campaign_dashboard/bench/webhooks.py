@@ -85,7 +85,7 @@ def fresh_database(url: str | None) -> Iterator[str]:
     server = make_url(url)
     if server.drivername == "postgresql":
         server = server.set(drivername="postgresql+psycopg")
-    name = f"cd_bench_{uuid.uuid4().hex[:10]}"
+    name = f"cd_bench_webhooks_{uuid.uuid4().hex[:10]}"
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
@@ -249,24 +249,29 @@ def server_argv(server: str, port: int, profile: str | None) -> list[str]:
 
 @contextmanager
 def app_process(url: str, *, server: str, secret: str, data_dir: str, profile: str | None = None):
-    """Serve the API alone in its own process group; yields (base URL, process)."""
+    """Serve the API alone in its own process group; yields (base URL, process). Its output goes
+    to a log file (stdout is the benchmark's JSON), shown if it fails to start."""
     port = free_port()
     env = dict(os.environ, DATABASE_URL=url, DATA_DIR=data_dir, RESEND_WEBHOOK_SECRET=secret,
                PYTHONUNBUFFERED="1")
-    process = subprocess.Popen(server_argv(server, port, profile), env=env, start_new_session=True)
+    log_path = Path(data_dir) / "app.log"
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(server_argv(server, port, profile), env=env, start_new_session=True,
+                                   stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_until_healthy(base, process)
+        wait_until_healthy(base, process, log_path)
         yield base, process
     finally:
         stop_process(process)
 
 
-def wait_until_healthy(base: str, process: subprocess.Popen, timeout: float = 90) -> None:
+def wait_until_healthy(base: str, process: subprocess.Popen, log_path: Path, timeout: float = 90) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise SystemExit(f"error: the app process exited with code {process.returncode} before serving")
+            raise SystemExit(f"error: the app process exited with code {process.returncode} before serving:\n"
+                             + log_path.read_text(errors="replace")[-3000:])
         try:
             with urllib.request.urlopen(f"{base}/api/health", timeout=2) as response:
                 if response.status == 200:
