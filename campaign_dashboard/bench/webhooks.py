@@ -39,7 +39,7 @@ from campaign_dashboard.cli import arg, command
 KINDS = ("email.delivered", "email.opened", "email.clicked", "email.bounced")
 WEIGHTS = (35, 40, 20, 5)
 DUPLICATE_SHARE = 0.10
-SPREAD_S = 1800  # events' own timestamps spread over 30 minutes: several minute buckets
+SPREAD_S = 60  # live webhooks: events happened within the last minute (hot minute buckets)
 COUNTERS = ("delivered", "opened", "unique_opens", "clicked", "unique_clicks", "bounced")
 SERVERS = ("granian", "uvicorn")
 
