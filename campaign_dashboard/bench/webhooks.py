@@ -421,6 +421,8 @@ def run(*, events: int, database_url: str | None, concurrency: int, messages: in
         "counters": counters,
         "peak_rss_mb": round(peak_rss_mb, 1),
         "cpu_s": round(cpu_s, 2),
+        "server_cpu_ms_per_event": round(cpu_s / timed * 1000, 3),
+        "load_average_1m": round(os.getloadavg()[0], 2),  # other work on the machine skews the rest
     }
 
 
