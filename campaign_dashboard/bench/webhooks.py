@@ -12,6 +12,7 @@ are compared with what the unique events imply (`counters_exact`), and one JSON 
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import os
 import random
@@ -379,7 +380,7 @@ def run(*, events: int, database_url: str | None, concurrency: int, messages: in
     if events < 1:
         raise SystemExit("error: --events must be at least 1")
     rng = random.Random(seed)
-    secret = "whsec_" + secrets.token_urlsafe(24)
+    secret = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()  # Svix secrets: standard base64
     messages = messages or max(20, events // 5)
     data_dir = tempfile.mkdtemp(prefix="bench-webhooks-data-")
     try:
