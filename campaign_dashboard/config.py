@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 from functools import lru_cache
+from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
@@ -115,6 +116,20 @@ class Settings(BaseSettings):
         if self.twilio_api_url:
             return self.twilio_api_url
         return self.emulator_url if self.uses_sms_emulator else None
+
+    # Mirror segments to Resend Segments: on by default with a real RESEND_API_KEY, off with the
+    # emulator; true/false forces it either way (tests mirror to the emulator).
+    resend_mirror_segments: bool | None = None
+    resend_mirror_interval_seconds: float = 300.0  # re-check every mirrored segment this often
+    sms_price_per_segment: Decimal = Decimal("0.0079")  # the provider's price of one SMS segment
+    sms_price_currency: str = "USD"
+
+    @property
+    def mirrors_segments(self) -> bool:
+        """Keep Resend Segments in step with our segments (see services.segment_mirror)."""
+        if self.resend_mirror_segments is not None:
+            return self.resend_mirror_segments
+        return not self.uses_email_emulator
 
 
 def _stored_secret_key(data_dir: Path) -> str:

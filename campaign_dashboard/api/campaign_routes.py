@@ -104,8 +104,9 @@ def add_campaign_routes(
 
     CampaignsPage.__name__ = f"{public_model.__name__}Page"
 
-    def public(campaign: Any) -> Any:
-        return public_model(**service.to_dict(campaign, channel))
+    def public(campaign: Any, session: Any = None) -> Any:
+        """With the request's session a single campaign read also gets its audience estimates."""
+        return public_model(**service.to_dict(campaign, channel, session=session))
 
     @router.get("", response_model=CampaignsPage)
     def list_campaigns(
@@ -126,11 +127,11 @@ def add_campaign_routes(
         campaign = service.create(session=session, channel=channel, data=body.model_dump())
         if campaign.scheduled_at is not None:
             _queue_scheduled_start(channel, campaign)
-        return public(campaign)
+        return public(campaign, session)
 
     @router.get("/{campaign_id}", response_model=public_model)
     def get_campaign(campaign_id: int, session: SessionDep, _: Reader) -> Any:
-        return public(service.get(session=session, channel=channel, campaign_id=campaign_id))
+        return public(service.get(session=session, channel=channel, campaign_id=campaign_id), session)
 
     @router.patch("/{campaign_id}", response_model=public_model)
     def update_campaign(campaign_id: int, body: update_model, session: SessionDep, _: Writer) -> Any:  # type: ignore[valid-type]
@@ -138,7 +139,7 @@ def add_campaign_routes(
         campaign = service.update(session=session, channel=channel, campaign_id=campaign_id, changes=changes)
         if "scheduled_at" in changes and campaign.status == "scheduled":
             _queue_scheduled_start(channel, campaign)
-        return public(campaign)
+        return public(campaign, session)
 
     @router.delete("/{campaign_id}", status_code=204)
     def delete_campaign(campaign_id: int, session: SessionDep, _: Writer) -> Response:
@@ -150,11 +151,11 @@ def add_campaign_routes(
 
     @router.post("/{campaign_id}/archive", response_model=public_model)
     def archive_campaign(campaign_id: int, session: SessionDep, _: Writer) -> Any:
-        return public(service.archive(session=session, channel=channel, campaign_id=campaign_id))
+        return public(service.archive(session=session, channel=channel, campaign_id=campaign_id), session)
 
     @router.post("/{campaign_id}/duplicate", response_model=public_model, status_code=201)
     def duplicate_campaign(campaign_id: int, session: SessionDep, _: Writer) -> Any:
-        return public(service.duplicate(session=session, channel=channel, campaign_id=campaign_id))
+        return public(service.duplicate(session=session, channel=channel, campaign_id=campaign_id), session)
 
     @router.get("/{campaign_id}/recipients", response_model=RecipientsPage)
     def list_recipients(
@@ -183,7 +184,7 @@ def _add_action_route(router: APIRouter, channel: Channel, action: Action, publi
             _queue_sending(channel, campaign.id)
         elif action is Action.SCHEDULE:
             _queue_scheduled_start(channel, campaign)
-        return public(campaign)
+        return public(campaign, session)
 
     if action is Action.SCHEDULE:
 

@@ -12,6 +12,11 @@ def _now_iso() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
 
 
+def segment_ids(fields: dict[str, Any]) -> list[str]:
+    """The `segments` of a contact create: `[{"id": ...}]` as the API takes them (bare ids too)."""
+    return [s["id"] if isinstance(s, dict) else s for s in fields.get("segments") or []]
+
+
 class Directory:
     """Contacts keyed by id (findable by email) and segments holding contact ids."""
 
@@ -57,9 +62,13 @@ class Directory:
                 if key in fields:
                     contact[key] = fields[key]
             self.contacts[contact["id"]] = contact
-        for segment_id in fields.get("segments") or []:
+        for segment_id in segment_ids(fields):
             self.add(contact["id"], segment_id)
         return contact
+
+    def rename_segment(self, segment_id: str, name: str) -> None:
+        with self._lock:
+            self.segments[segment_id]["name"] = name
 
     def delete_contact(self, contact_id: str) -> None:
         with self._lock:

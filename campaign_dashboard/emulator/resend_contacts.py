@@ -1,6 +1,6 @@
 """Resend contacts and segments endpoints (and the legacy `/audiences` names for segments).
 
-Only what segment mirroring needs: create/list/get/delete segments, create/get/update/delete
+Only what segment mirroring needs: create/list/get/rename/delete segments, create/get/update/delete
 contacts (by id or email), add/remove a contact to/from a segment, list either side.
 """
 
@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
+from .contacts import segment_ids
 from .errors import json_response, resend_error
 from .guards import EmulatorDep, ResendGuard
 from .resend_api import valid_address
@@ -68,6 +69,16 @@ async def get_segment(segment_id: str, emu: EmulatorDep, headers: ResendGuard) -
     return json_response(_segment(emu, segment_id, headers), headers=headers)
 
 
+@router.patch("/segments/{segment_id}")
+async def rename_segment(segment_id: str, request: Request, emu: EmulatorDep, headers: ResendGuard) -> Response:
+    _segment(emu, segment_id, headers)
+    name = (await _fields(request, headers)).get("name")
+    if not name:
+        raise resend_error(422, "missing_required_field", "Missing `name` field.", headers)
+    emu.directory.rename_segment(segment_id, name)
+    return json_response({"object": "segment", "id": segment_id}, headers=headers)
+
+
 @router.delete("/segments/{segment_id}")
 @router.delete("/audiences/{segment_id}")
 async def delete_segment(segment_id: str, emu: EmulatorDep, headers: ResendGuard) -> Response:
@@ -88,6 +99,8 @@ async def create_contact(request: Request, emu: EmulatorDep, headers: ResendGuar
     fields = await _fields(request, headers)
     if not valid_address(fields.get("email")):
         raise resend_error(422, "validation_error", "Invalid `email` field.", headers)
+    for segment_id in segment_ids(fields):
+        _segment(emu, segment_id, headers)
     contact = emu.directory.upsert_contact(fields)
     return json_response({"object": "contact", "id": contact["id"]}, 201, headers)
 

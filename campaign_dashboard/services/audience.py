@@ -34,13 +34,8 @@ def snapshot_audience(*, session: Session, channel: Channel, campaign: CampaignF
         raise ValidationFailed("The campaign has no segment to send to.",
                                details=[{"field": "segment_id", "message": "choose a segment"}])
     Recipient = recipient_model(channel)
-    members = contact_ids_select(segment=segment).subquery()
-    if Channel(channel) is Channel.EMAIL:
-        address, status_ok = Contact.email, Contact.email_status == EmailStatus.SUBSCRIBED
-    else:
-        address, status_ok = Contact.phone, Contact.sms_status == SmsStatus.SUBSCRIBED
-    suppressed = exists().where(Suppression.channel == channel.value, Suppression.address == address)
-    audience = (
+    address = _address(channel)
+    audience = _sendable(
         select(
             literal(campaign.id).label("campaign_id"),
             func.min(Contact.id).label("contact_id"),  # one row per address, even if shared
@@ -48,10 +43,8 @@ def snapshot_audience(*, session: Session, channel: Channel, campaign: CampaignF
             literal(RecipientStatus.PENDING.value).label("status"),
             literal(0).label("attempts"),
             literal(utcnow(), type_=Recipient.__table__.c.updated_at.type).label("updated_at"),
-        )
-        .join(members, members.c.id == Contact.id)
-        .where(address.is_not(None), address != "", status_ok, ~suppressed)
-        .group_by(address)
+        ),
+        channel, segment,
     )
     columns = ["campaign_id", "contact_id", "address", "status", "attempts", "updated_at"]
     session.connection().execute(insert(Recipient).from_select(columns, audience))
@@ -62,3 +55,32 @@ def snapshot_audience(*, session: Session, channel: Channel, campaign: CampaignF
     session.add(campaign)
     session.flush()
     return count
+
+
+def count_audience(*, session: Session, channel: Channel, segment: EmailSegment) -> int:
+    """How many recipients a campaign to `segment` would have if it started now (the snapshot's
+    own filter, counted): for estimates before sending."""
+    addresses = _sendable(select(_address(channel)), channel, segment).subquery()
+    return session.scalar(select(func.count()).select_from(addresses)) or 0
+
+
+def _address(channel: Channel):
+    return Contact.email if Channel(channel) is Channel.EMAIL else Contact.phone
+
+
+def _sendable(query, channel: Channel, segment: EmailSegment):
+    """`query` over the segment's members we may message on `channel`, one row per address:
+    with an address, subscribed, and not suppressed."""
+    channel = Channel(channel)
+    members = contact_ids_select(segment=segment).subquery()
+    address = _address(channel)
+    if channel is Channel.EMAIL:
+        status_ok = Contact.email_status == EmailStatus.SUBSCRIBED
+    else:
+        status_ok = Contact.sms_status == SmsStatus.SUBSCRIBED
+    suppressed = exists().where(Suppression.channel == channel.value, Suppression.address == address)
+    return (
+        query.join(members, members.c.id == Contact.id)
+        .where(address.is_not(None), address != "", status_ok, ~suppressed)
+        .group_by(address)
+    )

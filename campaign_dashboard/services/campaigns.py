@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
+from decimal import Decimal
 from email.utils import parseaddr
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -19,6 +20,7 @@ from sqlalchemy import exists, func
 from sqlalchemy import update as sql_update
 from sqlmodel import Session, select
 
+from campaign_dashboard.config import get_settings
 from campaign_dashboard.models import (
     COUNTER_FIELDS,
     UNSENT_STATUSES,
@@ -33,7 +35,7 @@ from campaign_dashboard.models.campaigns import CampaignFields
 from campaign_dashboard.services import lifecycle, rendering, sms_text
 from campaign_dashboard.services.channels import campaign_model, recipient_model
 from campaign_dashboard.services.errors import Conflict, IllegalTransition, NotFound, ValidationFailed
-from campaign_dashboard.services.audience import snapshot_audience
+from campaign_dashboard.services.audience import count_audience, snapshot_audience
 from campaign_dashboard.services.lifecycle import Action
 from campaign_dashboard.services.pagination import Page, page_of
 from campaign_dashboard.services.suppressions import normalize_email, normalize_phone
@@ -125,8 +127,15 @@ def progress(campaign: CampaignFields) -> float:
     return max(0.0, min(1.0, campaign.processed / campaign.recipients))
 
 
-def to_dict(campaign: CampaignFields, channel: str) -> dict[str, Any]:
-    """The public shape of a campaign: its fields, counters, progress and the actions it allows."""
+def to_dict(campaign: CampaignFields, channel: str, *, session: Session | None = None,
+            price_per_segment: Decimal | None = None) -> dict[str, Any]:
+    """The public shape of a campaign: its fields, counters, progress and the actions it allows.
+
+    SMS campaigns also show how the body travels (encoding, characters, segments per message) and
+    what sending it costs: audience x segments x `price_per_segment` (SMS_PRICE_PER_SEGMENT by
+    default). With a `session`, a campaign not started yet is estimated for its segment's current
+    audience; without one (lists) its estimate is null until the audience is snapshotted.
+    """
     channel = Channel(channel)
     data = campaign.model_dump(exclude={"text"} if channel is Channel.SMS else set())
     data["channel"] = channel.value
@@ -140,7 +149,34 @@ def to_dict(campaign: CampaignFields, channel: str) -> dict[str, Any]:
         data["encoding"] = info.encoding
         data["segments_per_message"] = info.segments
         data["characters"] = info.units
+        data.update(sms_cost(info, audience=sms_audience(session=session, campaign=campaign),
+                             price_per_segment=price_per_segment))
     return data
+
+
+def sms_audience(*, session: Session | None, campaign: CampaignFields) -> int | None:
+    """Who an SMS campaign costs for: its recipients once sending started; before that, who its
+    segment would give right now (needs `session`); None when unknown (no segment, no session)."""
+    if lifecycle.S(campaign.status) not in lifecycle.EDITABLE:
+        return campaign.recipients
+    if session is None or campaign.segment_id is None:
+        return None
+    segment = session.get(EmailSegment, campaign.segment_id)
+    if segment is None:
+        return None
+    return count_audience(session=session, channel=Channel.SMS, segment=segment)
+
+
+def sms_cost(info: sms_text.SmsInfo, *, audience: int | None,
+             price_per_segment: Decimal | None = None) -> dict[str, Any]:
+    """The cost preview of an SMS campaign whose body is `info`, sent to `audience` numbers."""
+    settings = get_settings()
+    price = settings.sms_price_per_segment if price_per_segment is None else price_per_segment
+    cost = None
+    if audience is not None:
+        cost = sms_text.segments_cost(segments=info.segments, recipients=audience, price_per_segment=price)
+    return {"audience": audience, "price_per_segment": price, "currency": settings.sms_price_currency,
+            "estimated_cost": cost}
 
 
 def sms_preview(body: str) -> sms_text.SmsInfo:

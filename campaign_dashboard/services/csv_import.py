@@ -4,7 +4,8 @@ The whole file is checked first (encoding, header, CSV syntax): a file that fail
 nothing. Rows are then applied in chunks of `CHUNK_SIZE`, each with one lookup of the existing
 contacts and bulk writes, and committed per chunk so a long import does not hold the database's
 write lock for its whole duration. Importing the same file twice is harmless: the second run
-updates what the first created.
+updates what the first created, and so is importing our own export (`services/csv_export`): its
+formula-guard quotes are read off and its id, status and date columns are left alone.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sqlmodel import Session, select
 
 from campaign_dashboard.models import Contact, ContactTag, EmailStatus, SmsStatus, utcnow
 from campaign_dashboard.services.contacts import clean_name, clean_tags, clean_timezone
+from campaign_dashboard.services.csv_export import csv_lines, unescape_cell
 from campaign_dashboard.services.errors import ValidationFailed
 from campaign_dashboard.services.suppressions import (
     DEFAULT_PHONE_REGION,
@@ -44,6 +46,9 @@ HEADER_ALIASES = {
     "tags": {"tags", "tag", "labels"},
 }
 _CANONICAL = {alias: name for name, aliases in HEADER_ALIASES.items() for alias in aliases}
+# Columns our own export writes that an import must not take: ids are ours, and subscription
+# status changes only through unsubscribe/resubscribe (a file must never resubscribe anyone).
+READ_ONLY_COLUMNS = {"id", "email_status", "sms_status", "created_at", "updated_at"}
 
 Progress = Callable[[int, int], None]
 
@@ -54,10 +59,23 @@ class ImportResult:
     updated: int = 0
     rejected: int = 0
     errors: list[dict[str, Any]] = field(default_factory=list)
+    header: list[str] = field(default_factory=list)
+    rejected_cells: dict[int, list[str]] = field(default_factory=dict)  # line -> the row as read
 
-    def reject(self, row: int, reason: str) -> None:
+    def reject(self, row: int, reason: str, cells: list[str] | None = None) -> None:
         self.rejected += 1
         self.errors.append({"row": row, "reason": reason})
+        if cells is not None:
+            self.rejected_cells[row] = cells
+
+
+def error_report_csv(result: ImportResult) -> str:
+    """The rejected rows as a CSV to fix and import again: line number, reason, then the row's
+    own cells under the file's header (escaped against formulas like every CSV we write)."""
+    rows: list[list[str]] = [["line", "reason", *result.header]]
+    for error in result.errors:
+        rows.append([error["row"], error["reason"], *result.rejected_cells.get(error["row"], [])])
+    return csv_lines(rows)
 
 
 @dataclass
@@ -94,7 +112,7 @@ def import_contacts_csv(
     header_line, header, records = _read_records(text)
     columns = _columns(header, header_line)
     total = len(records)
-    result = ImportResult()
+    result = ImportResult(header=header)
     seen: dict[tuple[str, str], int] = {}
     if progress:
         progress(0, total)
@@ -104,11 +122,11 @@ def import_contacts_csv(
             try:
                 row = _parse_row(line, cells, columns, region)
             except _Rejected as exc:
-                result.reject(line, str(exc))
+                result.reject(line, str(exc), cells)
                 continue
             key = ("email", row.email) if row.email else ("phone", row.phone)
             if key in seen:
-                result.reject(line, f"duplicate of row {seen[key]} (same {key[0]} {key[1]})")
+                result.reject(line, f"duplicate of row {seen[key]} (same {key[0]} {key[1]})", cells)
                 continue
             seen[key] = line
             rows.append(row)
@@ -190,6 +208,9 @@ def _columns(header: list[str], header_line: int) -> list[tuple[str, str] | None
             columns.append(None)
             continue
         simple = re.sub(r"[\s\-]+", "_", name.lower())
+        if simple in READ_ONLY_COLUMNS:
+            columns.append(None)
+            continue
         if simple in _CANONICAL:
             column = ("field", _CANONICAL[simple])
         elif simple.startswith(ATTRIBUTE_PREFIX) and len(name) > len(ATTRIBUTE_PREFIX):
@@ -230,7 +251,7 @@ def _parse_row(
     values: dict[str, str] = {}
     attributes: dict[str, str] = {}
     for column, cell in zip(columns, cells, strict=True):
-        value = cell.strip()
+        value = unescape_cell(cell.strip())  # our own exports quote `+1415...` against formulas
         if column is None or not value:
             continue
         kind, name = column

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from campaign_dashboard.models import (
@@ -122,3 +123,52 @@ def _newest(statement, event: type[EmailEvent] | type[SmsEvent], campaign_id, si
     if since is not None:
         statement = statement.where(event.received_at > since)
     return statement.order_by(event.received_at.desc(), event.id.desc()).limit(limit)
+
+
+# --- across campaigns (the overview) ---------------------------------------------------------------
+# Events have no index on `received_at` alone, so a feed over every campaign goes through the
+# campaigns that moved (their `last_activity_at`, on small tables) and reads each one's newest
+# events by its (campaign_id, received_at) index.
+
+
+@dataclass(frozen=True)
+class ActiveCampaign:
+    channel: str
+    id: int
+    name: str
+    last_activity_at: datetime
+
+
+def latest_activity(*, session: Session) -> datetime | None:
+    """When anything last changed in any campaign: the overview's cheap "something moved" poll."""
+    newest = [
+        session.exec(select(func.max(model.last_activity_at))).one()
+        for model in (campaign_model(Channel.EMAIL), campaign_model(Channel.SMS))
+    ]
+    return max((t for t in newest if t is not None), default=None)
+
+
+def active_campaigns(*, session: Session, since: datetime | None = None, limit: int = 10) -> list[ActiveCampaign]:
+    """The campaigns that changed after `since` (or the most recently active), newest first."""
+    found: list[ActiveCampaign] = []
+    for channel in (Channel.EMAIL, Channel.SMS):
+        model = campaign_model(channel)
+        statement = select(model.id, model.name, model.last_activity_at)
+        if since is not None:
+            statement = statement.where(model.last_activity_at > since)
+        statement = statement.order_by(model.last_activity_at.desc()).limit(limit)
+        found += [ActiveCampaign(channel.value, i, name, at) for i, name, at in session.exec(statement)]
+    found.sort(key=lambda c: c.last_activity_at, reverse=True)
+    return found[:limit]
+
+
+def recent_events_across(
+    *, session: Session, campaigns: list[ActiveCampaign], since: datetime | None = None, limit: int = 30
+) -> list[FeedEvent]:
+    """The newest events of `campaigns` (received after `since`), newest first, at most `limit`."""
+    feed: list[FeedEvent] = []
+    for campaign in campaigns:
+        feed += recent_events(session=session, channel=campaign.channel, campaign_id=campaign.id,
+                              since=since, limit=limit)
+    feed.sort(key=lambda e: (e.received_at, e.id), reverse=True)
+    return feed[:limit]

@@ -6,11 +6,14 @@ so even a live provider account could never reach a real person.
 
 Campaign counters are computed from the recipient ledger rows the seed writes, so they are
 consistent the way the send path keeps them: delivered <= sent <= processed <= recipients,
-unique opens <= delivered, unique clicks <= unique opens, and so on.
+unique opens <= delivered, unique clicks <= unique opens, and so on. Each counter is also spread
+over per-minute buckets (what the charts and the overview's periods read), summing to it exactly.
 """
 
 from __future__ import annotations
 
+import itertools
+import math
 import random
 import uuid
 from collections import Counter
@@ -21,11 +24,13 @@ from sqlalchemy import func, insert
 from sqlmodel import Session, select
 
 from campaign_dashboard.models import (
+    CampaignStatsMinute,
     CampaignStatus,
     Contact,
     ContactTag,
     EmailCampaign,
     EmailCampaignRecipient,
+    EmailEvent,
     EmailSegment,
     EmailSegmentContact,
     EmailStatus,
@@ -40,6 +45,7 @@ from campaign_dashboard.models import (
     utcnow,
 )
 from campaign_dashboard.services.campaigns import SENT_RECIPIENT_STATUSES
+from campaign_dashboard.services.event_counters import minute_of
 
 DEMO_ADMIN_EMAIL = "admin@example.com"
 DEMO_ADMIN_PASSWORD = "admin"
@@ -453,8 +459,87 @@ def _insert_campaign(
         now - timedelta(seconds=rng.randrange(2, 30)) if plan.status == S.SENDING
         else campaign.completed_at or started + timedelta(seconds=len(audience) // 100)
     )
+    _insert_minute_buckets(session, channel, campaign, now)
     session.add(campaign)
     return len(rows)
+
+
+# Per bucket metric: how long after its message was sent an event comes (mean minutes; 0 = it is
+# the send itself). Deliveries and bounces within minutes, opens and clicks over hours, replies and
+# unsubscribes a little later.
+BUCKET_DELAY = {
+    "sent": 0, "failed": 0, "delivered": 2, "bounced": 3, "opened": 150, "unique_opens": 120,
+    "clicked": 170, "unique_clicks": 140, "complained": 240, "unsubscribed": 240, "replied": 300,
+}
+
+
+def _insert_minute_buckets(session: Session, channel: str, campaign, now: datetime) -> None:
+    """Spread every counter over minutes (summing to it): sends evenly over the sending time, each
+    other event some random delay after a send, never after `now`."""
+    rng = random.Random(f"buckets-{channel}-{campaign.id}")
+    start = minute_of(campaign.started_at)
+    sending_end = campaign.completed_at or (now if campaign.status == S.SENDING else campaign.updated_at)
+    last = int((minute_of(now) - start).total_seconds() // 60)
+    send_span = max(1, min(last, int((minute_of(sending_end) - start).total_seconds() // 60)) + 1)
+    sends = rng.choices(range(send_span), k=max(1, campaign.sent))
+    counts: Counter[tuple[datetime, str]] = Counter()
+    for metric, delay in BUCKET_DELAY.items():
+        for _ in range(getattr(campaign, metric)):
+            if delay == 0:
+                offset = rng.randrange(send_span)
+            else:  # an exponential delay after a send, cut off at now
+                sent_at = rng.choice(sends)
+                room = max(0, last - sent_at)
+                offset = sent_at + int(-delay * math.log(1 - rng.random() * (1 - math.exp(-room / delay))))
+            counts[(start + timedelta(minutes=min(offset, max(last, 0))), metric)] += 1
+    if not counts:
+        return
+    session.execute(
+        insert(CampaignStatsMinute),
+        [
+            {"channel": channel, "campaign_id": campaign.id, "minute": minute, "metric": metric, "count": n}
+            for (minute, metric), n in sorted(counts.items())
+        ],
+    )
+    # every event moves the activity marker: it is never older than the newest bucket
+    newest = max(minute for minute, _ in counts)
+    campaign.last_activity_at = max(campaign.last_activity_at, min(newest + timedelta(seconds=59), now))
+    if channel == "email":
+        _insert_click_events(session, campaign, counts, rng, now)
+
+
+# What demo readers click, and how often (the top links chart).
+DEMO_LINKS = (
+    ("https://example.com/new", 50), ("https://example.com/sale", 25),
+    ("https://example.com/guides/jacket-repair", 15), ("https://example.com/stores", 10),
+)
+
+
+def _insert_click_events(session: Session, campaign, counts: Counter, rng: random.Random, now: datetime) -> None:
+    """One `clicked` event per click in the buckets: every clicking recipient once, then repeats."""
+    clickers = session.execute(
+        select(EmailCampaignRecipient.id, EmailCampaignRecipient.provider_message_id)
+        .where(EmailCampaignRecipient.campaign_id == campaign.id,
+               EmailCampaignRecipient.status == RecipientStatus.CLICKED)
+        .order_by(EmailCampaignRecipient.id)
+    ).all()
+    minutes = sorted(itertools.chain.from_iterable(
+        [minute] * n for (minute, metric), n in counts.items() if metric == "clicked"
+    ))
+    if not clickers or not minutes:
+        return
+    who = list(clickers) + [rng.choice(clickers) for _ in range(len(minutes) - len(clickers))]
+    links, weights = zip(*DEMO_LINKS, strict=True)
+    rows = []
+    for n, (minute, (recipient_id, message_id)) in enumerate(zip(minutes, who, strict=False)):
+        at = min(max(minute + timedelta(seconds=rng.randrange(60)), campaign.started_at), now)
+        rows.append({
+            "provider_event_id": f"demo-click-{campaign.id}-{n}", "type": "clicked", "campaign_id": campaign.id,
+            "recipient_id": recipient_id, "provider_message_id": message_id,
+            "link": rng.choices(links, weights)[0], "payload": {}, "occurred_at": at,
+            "received_at": min(at + timedelta(seconds=1), now),
+        })
+    session.execute(insert(EmailEvent), rows)
 
 
 def _outcome(rng: random.Random, channel: str, i: int, total: int, plan: _Plan) -> RecipientStatus:

@@ -22,7 +22,7 @@ from campaign_dashboard.models import (
     SmsCampaign,
     utcnow,
 )
-from campaign_dashboard.services import segment_rules
+from campaign_dashboard.services import segment_mirror, segment_rules
 from campaign_dashboard.services.pagination import Page, page_of
 from campaign_dashboard.services.errors import Conflict, NotFound, ValidationFailed
 
@@ -61,6 +61,7 @@ def create_segment(*, session: Session, data: SegmentCreate) -> EmailSegment:
         session, kind=data.kind, rules=data.rules, match=data.match, contact_ids=data.contact_ids
     )
     segment = EmailSegment(name=name, kind=kind, rules=rules, match=match)
+    segment_mirror.request_sync(segment)
     session.add(segment)
     session.flush()
     _set_members(session, segment.id, contact_ids)
@@ -112,6 +113,7 @@ def update_segment(*, session: Session, segment_id: int, data: SegmentUpdate) ->
     )
     segment.name, segment.kind, segment.rules, segment.match = name, kind, rules, match
     segment.updated_at = utcnow()
+    segment_mirror.request_sync(segment, now=segment.updated_at)
     session.add(segment)
     if replace_members:
         session.execute(delete(EmailSegmentContact).where(EmailSegmentContact.segment_id == segment.id))
@@ -141,6 +143,7 @@ def delete_segment(*, session: Session, segment_id: int) -> None:
             update(model).where(model.segment_id == segment.id).values(segment_id=None, updated_at=utcnow())
         )
     session.execute(delete(EmailSegmentContact).where(EmailSegmentContact.segment_id == segment.id))
+    segment_mirror.record_deletion(session, segment)
     session.delete(segment)
     session.commit()
 

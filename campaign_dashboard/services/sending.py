@@ -55,6 +55,7 @@ from campaign_dashboard.services import campaigns
 from campaign_dashboard.services.channels import campaign_model, recipient_model
 from campaign_dashboard.services.contacts import tags_of
 from campaign_dashboard.services.errors import IllegalTransition
+from campaign_dashboard.services.event_counters import bump_minute, minute_of
 from campaign_dashboard.services.lifecycle import Action
 from campaign_dashboard.services.rendering import RenderError, compile_email, compile_sms
 from campaign_dashboard.services.unsubscribe import unsubscribe_url
@@ -467,6 +468,9 @@ def _write_results(deps: SendDeps, channel: Channel, campaign_id: int, results, 
                     sent=Campaign.sent + len(sent), failed=Campaign.failed + len(failed),
                     processed=Campaign.processed + len(sent) + len(failed), last_activity_at=now)
             )
+            # the same counts per minute, for the dashboard's period totals and charts
+            bump_minute(session=session, channel=channel, campaign_id=campaign_id, minute=minute_of(now),
+                        metrics={"sent": len(sent), "failed": len(failed)})
         session.commit()
 
 

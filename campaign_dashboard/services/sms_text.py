@@ -86,6 +86,12 @@ def estimate_cost(
     *, body: str, recipients: int = 1, price_per_segment: Decimal | float | str = DEFAULT_PRICE_PER_SEGMENT
 ) -> Decimal:
     """Provider cost of sending `body` to `recipients`, rounded to the cent's hundredth."""
-    price = Decimal(str(price_per_segment))
-    total = price * segment_count(body) * max(recipients, 0)
+    return segments_cost(segments=segment_count(body), recipients=recipients, price_per_segment=price_per_segment)
+
+
+def segments_cost(
+    *, segments: int, recipients: int = 1, price_per_segment: Decimal | float | str = DEFAULT_PRICE_PER_SEGMENT
+) -> Decimal:
+    """Provider cost of `segments` per message to `recipients`, rounded to the cent's hundredth."""
+    total = Decimal(str(price_per_segment)) * segments * max(recipients, 0)
     return total.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)

@@ -8,6 +8,7 @@ import threading
 from campaign_dashboard.config import get_settings
 from campaign_dashboard.tasks import huey
 from campaign_dashboard.tasks.dead_letters import run_dead_letter_tick
+from campaign_dashboard.tasks.mirroring import run_mirror_tick
 from campaign_dashboard.tasks.sending import run_tick
 
 log = logging.getLogger(__name__)
@@ -28,10 +29,10 @@ def _start_ticker(interval: float) -> None:
     def loop() -> None:
         stop = threading.Event()
         while not stop.wait(interval):
-            for tick in (run_tick, run_dead_letter_tick):
+            for scan in (run_tick, run_mirror_tick, run_dead_letter_tick):
                 try:
-                    tick()
+                    scan()
                 except Exception:  # noqa: BLE001 - a failed scan is retried at the next tick
-                    log.exception("%s failed", tick.__name__)
+                    log.exception("%s failed", scan.__name__)
 
     threading.Thread(target=loop, name="campaign-tick", daemon=True).start()

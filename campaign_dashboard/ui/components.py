@@ -107,3 +107,46 @@ def data_table(
         ),
         rx.callout(empty, icon="info", color_scheme="gray"),
     )
+
+
+def back_link(label: str, href: str) -> rx.Component:
+    """`← All contacts`: the way back from a detail page to its list."""
+    return rx.link(
+        rx.hstack(rx.icon("arrow-left", size=16), rx.text(label), align="center", spacing="1"),
+        href=href,
+        size="2",
+    )
+
+
+def found_or_message(found: rx.Var[bool], message: rx.Var[str], content: rx.Component) -> rx.Component:
+    """A detail page's body: `content` once loaded, why not (`message`), or a spinner meanwhile."""
+    return rx.cond(
+        found,
+        content,
+        rx.cond(message != "", rx.callout(message, icon="circle-alert", color_scheme="orange", id="not-found"),
+                rx.spinner(size="3")),
+    )
+
+
+def list_card(
+    title: str,
+    rows: rx.Var[list],
+    render_row: Callable[[rx.Var], rx.Component],
+    *,
+    list_id: str,
+    empty: str,
+    **list_props,
+) -> rx.Component:
+    """A titled card listing `rows`, or a short note saying what to expect when there are none."""
+    return rx.card(
+        rx.vstack(
+            rx.heading(title, size="4"),
+            rx.cond(
+                rows.length() > 0,
+                rx.vstack(rx.foreach(rows, render_row), spacing="3", width="100%", id=list_id, **list_props),
+                rx.text(empty, size="2", color_scheme="gray", id=f"{list_id}-empty"),
+            ),
+            width="100%",
+        ),
+        width="100%",
+    )

@@ -27,6 +27,19 @@ def template_detail(template_id: int | str) -> str:
     return f"{TEMPLATES}/{template_id}"
 
 
+def segment_detail(segment_id: int | str) -> str:
+    return f"{SEGMENTS}/{segment_id}"
+
+
+NEW = "new"  # `/segments/new`, `/templates/new`: the editor pages with nothing loaded
+
+
+def path_arg(path: str) -> str:
+    """The last part of a page path (`/contacts/12/` -> `12`): a dynamic route's argument, read
+    without a state var of that name (which Reflex reserves for the route)."""
+    return path.rstrip("/").rsplit("/", 1)[-1]
+
+
 class NavItem(NamedTuple):
     route: str
     label: str

@@ -165,3 +165,41 @@ def test_a_large_file_is_imported_in_chunks_with_progress(session):
     assert session.scalar(select(func.count()).select_from(ContactTag)) == 40_000
     assert all_contacts(session)["person00007@example.com"].first_name == "P7"
     assert elapsed < 60, f"import took {elapsed:.1f}s"
+
+
+def test_the_error_report_lists_each_rejected_row_with_its_line_reason_and_cells(session):
+    from campaign_dashboard.services.csv_import import error_report_csv
+    import csv
+    import io
+
+    result = run(
+        session,
+        "email,first_name,note\n"
+        "ok@example.com,Ok,fine\n"
+        "not-an-email,Bad,=HYPERLINK(\"x\")\n"
+        "ok@example.com,Again,\n"
+        "short@example.com\n",
+    )
+
+    rows = list(csv.reader(io.StringIO(error_report_csv(result))))
+    assert rows[0] == ["line", "reason", "email", "first_name", "note"]
+    assert rows[1][:2] == ["3", rows[1][1]] and "not a valid email" in rows[1][1]
+    assert rows[1][2:] == ["not-an-email", "Bad", "'=HYPERLINK(\"x\")"]
+    assert rows[2] == ["4", "duplicate of row 2 (same email ok@example.com)", "ok@example.com", "Again", ""]
+    assert rows[3] == ["5", "expected 3 columns, found 1", "short@example.com"]
+    assert len(rows) == 4
+
+
+def test_cells_quoted_against_formulas_by_our_export_are_read_back_without_the_quote(session):
+    result = run(session, "email,phone,first_name\nada@example.com,'+14155552671,'=Ada\n")
+    assert (result.imported, result.rejected) == (1, 0), result.errors
+    ada = all_contacts(session)["ada@example.com"]
+    assert (ada.phone, ada.first_name) == ("+14155552671", "=Ada")
+
+
+def test_status_and_id_columns_of_an_export_neither_resubscribe_nor_become_attributes(session):
+    gone = make_contact(session, email="gone@example.com", email_status="unsubscribed")
+    result = run(session, f"id,email,email_status,created_at\n{gone.id + 100},gone@example.com,subscribed,2020-01-01\n")
+    assert (result.imported, result.updated) == (0, 1)
+    gone = all_contacts(session)["gone@example.com"]
+    assert (gone.email_status, gone.attributes) == ("unsubscribed", {})

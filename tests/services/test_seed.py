@@ -158,3 +158,43 @@ def test_the_same_seed_gives_the_same_data(tmp_path):
         return rows
 
     assert snapshot(1) == snapshot(2)
+
+
+def test_minute_buckets_add_up_to_the_counters_within_the_campaign_time(seeded):
+    """The charts and the overview's periods read the buckets: they must tell what the counters do."""
+    from datetime import timedelta
+
+    from campaign_dashboard.models import CampaignStatsMinute, utcnow
+
+    metrics = ("sent", "delivered", "failed", "opened", "unique_opens", "clicked", "unique_clicks",
+               "bounced", "complained", "unsubscribed", "replied")
+    now = utcnow()
+    for channel, (campaign_model, _) in zip(("email", "sms"), CHANNELS, strict=True):
+        for c in seeded.exec(select(campaign_model)).all():
+            buckets = seeded.exec(select(CampaignStatsMinute).where(
+                CampaignStatsMinute.channel == channel, CampaignStatsMinute.campaign_id == c.id)).all()
+            sums = Counter()
+            for b in buckets:
+                sums[b.metric] += b.count
+                assert c.started_at - timedelta(minutes=1) < b.minute <= now, c.name
+                assert b.minute <= c.last_activity_at, c.name
+            assert {m: sums[m] for m in metrics} == {m: getattr(c, m) for m in metrics}, c.name
+    assert count(seeded, CampaignStatsMinute) > 0
+
+
+def test_every_demo_click_is_an_event_with_its_link(seeded):
+    """The top links chart and the event feed read click events: one per counted click."""
+    from campaign_dashboard.models import EmailEvent
+
+    clicked_any = False
+    for c in seeded.exec(select(EmailCampaign)).all():
+        events = seeded.exec(select(EmailEvent).where(EmailEvent.campaign_id == c.id)).all()
+        assert len(events) == (c.clicked if c.unique_clicks else 0), c.name
+        assert len({e.recipient_id for e in events}) == c.unique_clicks, c.name
+        clickers = set(seeded.exec(select(EmailCampaignRecipient.id).where(
+            EmailCampaignRecipient.campaign_id == c.id, EmailCampaignRecipient.status == R.CLICKED)).all())
+        assert {e.recipient_id for e in events} == clickers, c.name
+        assert all(e.type == "clicked" and e.link.startswith("https://example.com/") for e in events), c.name
+        assert all(c.started_at <= e.occurred_at <= e.received_at <= c.last_activity_at for e in events), c.name
+        clicked_any = clicked_any or bool(events)
+    assert clicked_any

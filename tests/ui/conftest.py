@@ -64,14 +64,25 @@ def _one_app_at_a_time() -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-def app_url(
-    chromium_path: str, _one_app_at_a_time: None, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
+def app_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The app's DATA_DIR; its database is `sqlite:///<dir>/app.db` (for tests that check it)."""
+    return tmp_path_factory.mktemp("app")
+
+
+@pytest.fixture(scope="session")
+def emulator_port() -> int:
+    """The port of the app's provider emulator (tests that play the provider talk to it)."""
+    return _free_port()
+
+
+@pytest.fixture(scope="session")
+def app_url(chromium_path: str, _one_app_at_a_time: None, app_data_dir: Path, emulator_port: int) -> Iterator[str]:
     """Start `campaign-dashboard up` as a user would; stop it with Ctrl-C (SIGINT) afterwards."""
-    data = tmp_path_factory.mktemp("app")
+    data = app_data_dir
     port = _free_port()
     env = dict(os.environ)
-    env.update(DATA_DIR=str(data), DATABASE_URL=f"sqlite:///{data}/app.db", ENV="test")
+    env.update(DATA_DIR=str(data), DATABASE_URL=f"sqlite:///{data}/app.db", ENV="test",
+               EMULATOR_PORT=str(emulator_port))  # never another app's emulator on the default port
     log_path = data / "up.log"
     with open(log_path, "w") as log:
         proc = subprocess.Popen(

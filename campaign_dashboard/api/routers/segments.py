@@ -26,10 +26,13 @@ class SegmentPublic(BaseModel):
     contact_ids: list[int]
     created_at: datetime
     updated_at: datetime
+    resend_segment_id: str | None = None  # its mirror in Resend, when segment mirroring is on
+    resend_synced_at: datetime | None = None
+    resend_sync_error: str | None = None
 
     @classmethod
     def of(cls, segment: EmailSegment, contact_ids: list[int]) -> SegmentPublic:
-        fields = segment.model_dump(exclude={"resend_segment_id"})
+        fields = segment.model_dump(include=set(cls.model_fields) - {"contact_ids"})
         return cls(**fields, contact_ids=contact_ids)
 
 
@@ -70,7 +73,9 @@ def list_segments(
 
 @router.post("", response_model=SegmentPublic, status_code=201)
 def create_segment(body: SegmentCreate, session: SessionDep, _: Writer) -> SegmentPublic:
-    return _public(session, service.create_segment(session=session, data=body))
+    segment = service.create_segment(session=session, data=body)
+    _queue_mirror(segment.id)
+    return _public(session, segment)
 
 
 @router.post("/preview-count", response_model=CountPublic)
@@ -86,15 +91,27 @@ def get_segment(segment_id: int, session: SessionDep, _: Reader) -> SegmentPubli
 
 @router.patch("/{segment_id}", response_model=SegmentPublic)
 def update_segment(segment_id: int, body: SegmentUpdate, session: SessionDep, _: Writer) -> SegmentPublic:
-    return _public(session, service.update_segment(session=session, segment_id=segment_id, data=body))
+    segment = service.update_segment(session=session, segment_id=segment_id, data=body)
+    _queue_mirror(segment.id)
+    return _public(session, segment)
 
 
 @router.delete("/{segment_id}", status_code=204)
 def delete_segment(segment_id: int, session: SessionDep, _: Writer) -> Response:
     service.delete_segment(session=session, segment_id=segment_id)
+    from campaign_dashboard.tasks.mirroring import queue_remote_deletions
+
+    queue_remote_deletions()
     return Response(status_code=204)
 
 
 @router.get("/{segment_id}/count", response_model=CountPublic)
 def count_segment(segment_id: int, session: SessionDep, _: Reader) -> CountPublic:
     return CountPublic(count=service.count_segment(session=session, segment_id=segment_id))
+
+
+def _queue_mirror(segment_id: int) -> None:
+    """Mirror the change to Resend now rather than at the next tick (when mirroring is on)."""
+    from campaign_dashboard.tasks.mirroring import queue_sync
+
+    queue_sync(segment_id)

@@ -43,7 +43,11 @@ class SmsCampaignPublic(CampaignPublic):
     from_number: str | None
     encoding: str  # "gsm7" or "ucs2", for the body as a sample contact gets it
     segments_per_message: int
-    characters: int
+    characters: int  # GSM-7 septets or UCS-2 code units, what the segments are counted in
+    audience: int | None  # the recipients; before sending starts, the segment's current audience
+    price_per_segment: float  # SMS_PRICE_PER_SEGMENT
+    currency: str  # SMS_PRICE_CURRENCY
+    estimated_cost: float | None  # audience x segments_per_message x price_per_segment
 
 
 add_campaign_routes(

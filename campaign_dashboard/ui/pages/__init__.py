@@ -1,10 +1,14 @@
 """One module per page (the email and SMS lists share one); importing this package registers them."""
 
 from campaign_dashboard.ui.pages import (  # noqa: F401 - imported for their `dashboard_page` registration
+    campaign_detail,
     campaigns,
+    contact_detail,
     contacts,
     login,
     overview,
+    segment_editor,
     segments,
+    template_editor,
     templates,
 )

@@ -1,36 +1,161 @@
-"""Contacts: the newest contacts with their addresses, tags and subscription status."""
+"""Contacts: search and filter the audience, page through it, export it, import a CSV."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import reflex as rx
 
 from campaign_dashboard.db import session_scope
-from campaign_dashboard.ui import queries, routes
-from campaign_dashboard.ui.components import data_table, status_badge, thousands
+from campaign_dashboard.models import Role
+from campaign_dashboard.services import contact_search
+from campaign_dashboard.services.contact_search import ContactFilter
+from campaign_dashboard.services.csv_export import contacts_csv
+from campaign_dashboard.services.errors import DomainError
+from campaign_dashboard.ui import routes
 from campaign_dashboard.ui.auth import AuthState
+from campaign_dashboard.ui.components import data_table, status_badge, thousands
+from campaign_dashboard.ui.contact_import import import_dialog
 from campaign_dashboard.ui.layout import dashboard_page
 
-SHOWN = 100
+PAGE_SIZE = 50
+ANY = "any"  # the "no filter" choice (a select item cannot have an empty value)
+
+
+@dataclass
+class ContactRow:
+    id: int
+    name: str
+    email: str
+    phone: str
+    tags: str
+    email_status: str
+    sms_status: str
+    href: str
 
 
 class ContactsState(AuthState):
-    contacts: list[queries.ContactRow] = []
+    rows: list[ContactRow] = []
     total: int = 0
+    search: str = ""
+    email_status: str = ANY
+    sms_status: str = ANY
+    tag: str = ANY
+    tag_choices: list[str] = []
+    # Keyset pagination: the cursor of each page shown so far ("" for the first), and the next one.
+    cursors: list[str] = [""]
+    next_cursor: str = ""
+    loaded: bool = False
+
+    @rx.var
+    def page_number(self) -> int:
+        return len(self.cursors)
+
+    @rx.var
+    def filtered(self) -> bool:
+        return bool(self.search.strip()) or any(v != ANY for v in (self.email_status, self.sms_status, self.tag))
+
+    def _filters(self) -> ContactFilter:
+        return ContactFilter(
+            search=self.search,
+            email_status="" if self.email_status == ANY else self.email_status,
+            sms_status="" if self.sms_status == ANY else self.sms_status,
+            tag="" if self.tag == ANY else self.tag,
+        )
+
+    def _read_page(self) -> None:
+        with session_scope() as session:
+            filters = self._filters()
+            page = contact_search.find_contacts(
+                session=session, filters=filters, cursor=self.cursors[-1] or None, limit=PAGE_SIZE
+            )
+            self.total = contact_search.count_contacts(session=session, filters=filters)
+        self.next_cursor = page.next_cursor or ""
+        self.rows = [
+            ContactRow(
+                id=c.id,
+                name=f"{c.first_name} {c.last_name}".strip(),
+                email=c.email or "",
+                phone=c.phone or "",
+                tags=", ".join(page.tags.get(c.id, [])),
+                email_status=c.email_status,
+                sms_status=c.sms_status,
+                href=routes.contact_detail(c.id),
+            )
+            for c in page.items
+        ]
+
+    def _first_page(self):
+        self.cursors = [""]
+        try:
+            self._read_page()
+        except DomainError as exc:
+            return rx.toast.error(exc.message)
 
     @rx.event
     def load(self):
         if refused := self._refuse():
             return refused
         with session_scope() as session:
-            self.contacts = queries.list_contacts(session=session, limit=SHOWN)
-            self.total = queries.count_contacts(session=session)
+            self.tag_choices = contact_search.all_tags(session=session)
+        shown = self._first_page()
+        self.loaded = True
+        return shown
+
+    @rx.event
+    def set_search(self, value: str):
+        self.search = value
+        return self._first_page()
+
+    @rx.event
+    def set_email_status(self, value: str):
+        self.email_status = value
+        return self._first_page()
+
+    @rx.event
+    def set_sms_status(self, value: str):
+        self.sms_status = value
+        return self._first_page()
+
+    @rx.event
+    def set_tag(self, value: str):
+        self.tag = value
+        return self._first_page()
+
+    @rx.event
+    def clear_filters(self):
+        self.search, self.email_status, self.sms_status, self.tag = "", ANY, ANY, ANY
+        return self._first_page()
+
+    @rx.event
+    def next_page(self):
+        if self.next_cursor:
+            self.cursors = [*self.cursors, self.next_cursor]
+            self._read_page()
+
+    @rx.event
+    def previous_page(self):
+        if len(self.cursors) > 1:
+            self.cursors = self.cursors[:-1]
+            self._read_page()
+
+    @rx.event
+    def export_csv(self):
+        """Every contact matching the current filters, as a CSV download."""
+        if refused := self._refuse():
+            return refused
+        try:
+            with session_scope() as session:
+                text = contacts_csv(session=session, filters=self._filters())
+        except DomainError as exc:
+            return rx.toast.error(exc.message)
+        return rx.download(data=text, filename="contacts.csv", mime_type="text/csv")
 
 
 def contact_row(contact: rx.Var) -> rx.Component:
     return rx.table.row(
         rx.table.row_header_cell(
-            rx.text(contact.name, weight="medium"),
-            rx.text(contact.timezone, size="1", color_scheme="gray"),
+            rx.link(rx.cond(contact.name != "", contact.name, "(no name)"), href=contact.href, weight="medium"),
         ),
         rx.table.cell(contact.email),
         rx.table.cell(contact.phone, white_space="nowrap"),
@@ -40,20 +165,101 @@ def contact_row(contact: rx.Var) -> rx.Component:
     )
 
 
+def choice_filter(label: str, choices: list[str] | rx.Var, value: rx.Var, on_change, select_id: str) -> rx.Component:
+    """A labelled select whose first choice, "any", turns the filter off."""
+    items = (
+        [rx.select.item(choice, value=choice) for choice in choices]
+        if isinstance(choices, list)
+        else [rx.foreach(choices, lambda choice: rx.select.item(choice, value=choice))]
+    )
+    return rx.vstack(
+        rx.text(label, size="1", color_scheme="gray"),
+        rx.select.root(
+            rx.select.trigger(id=select_id, min_width="8em"),
+            rx.select.content(rx.select.item(ANY, value=ANY), *items),
+            value=value,
+            on_change=on_change,
+            size="2",
+        ),
+        spacing="1",
+    )
+
+
+def filters_bar() -> rx.Component:
+    return rx.flex(
+        rx.vstack(
+            rx.text("Search", size="1", color_scheme="gray"),
+            rx.input(
+                rx.input.slot(rx.icon("search", size=16)),
+                placeholder="Name, email or phone",
+                value=ContactsState.search,
+                on_change=ContactsState.set_search,
+                debounce_timeout=300,
+                id="contact-search",
+                width="18em",
+            ),
+            spacing="1",
+        ),
+        choice_filter("Email", list(contact_search.EMAIL_STATUSES), ContactsState.email_status,
+                      ContactsState.set_email_status, "filter-email-status"),
+        choice_filter("SMS", list(contact_search.SMS_STATUSES), ContactsState.sms_status,
+                      ContactsState.set_sms_status, "filter-sms-status"),
+        choice_filter("Tag", ContactsState.tag_choices, ContactsState.tag, ContactsState.set_tag, "filter-tag"),
+        rx.cond(
+            ContactsState.filtered,
+            rx.button("Clear filters", on_click=ContactsState.clear_filters, variant="ghost", size="2"),
+        ),
+        rx.spacer(),
+        rx.button(rx.icon("download", size=16), "Export CSV", on_click=ContactsState.export_csv, variant="soft",
+                  id="export-contacts"),
+        rx.cond(AuthState.can_write, import_dialog(on_done=ContactsState.load)),
+        spacing="3",
+        align="end",
+        wrap="wrap",
+        width="100%",
+    )
+
+
+def pager() -> rx.Component:
+    return rx.hstack(
+        rx.text(
+            thousands(ContactsState.total),
+            rx.cond(ContactsState.filtered, " matching", ""),
+            rx.cond(ContactsState.total == 1, " contact", " contacts"),
+            " · page ", ContactsState.page_number,
+            color_scheme="gray", size="2", id="contacts-total",
+        ),
+        rx.spacer(),
+        rx.button(rx.icon("chevron-left", size=16), "Previous", on_click=ContactsState.previous_page,
+                  disabled=ContactsState.page_number <= 1, variant="soft", size="2", id="contacts-previous"),
+        rx.button("Next", rx.icon("chevron-right", size=16), on_click=ContactsState.next_page,
+                  disabled=ContactsState.next_cursor == "", variant="soft", size="2", id="contacts-next"),
+        width="100%",
+        align="center",
+    )
+
+
 @dashboard_page(route=routes.CONTACTS, title="Contacts", on_load=ContactsState.load)
 def contacts_page() -> rx.Component:
     return rx.vstack(
-        rx.text(
-            "Newest ", thousands(ContactsState.contacts.length()), " of ",
-            thousands(ContactsState.total), " contacts.",
-            color_scheme="gray",
-        ),
-        data_table(
-            ["Name", "Email", "Phone", "Tags", "Email", "SMS"],
-            ContactsState.contacts,
-            contact_row,
-            empty="No contacts yet. Import a CSV through the API (POST /api/v1/contacts/import).",
-            table_id="contacts",
+        filters_bar(),
+        pager(),
+        rx.cond(
+            ~ContactsState.loaded,
+            rx.spinner(size="3"),
+            rx.cond(
+                ContactsState.filtered & (ContactsState.total == 0),
+                rx.callout("No contact matches these filters. Change the search or clear the filters.",
+                           icon="search-x", color_scheme="gray", id="contacts-none-match"),
+                data_table(
+                    ["Name", "Email", "Phone", "Tags", "Email", "SMS"],
+                    ContactsState.rows,
+                    contact_row,
+                    empty="No contacts yet. Import a CSV file with an email or phone column (Import CSV above).",
+                    table_id="contacts",
+                ),
+            ),
         ),
         width="100%",
+        spacing="4",
     )

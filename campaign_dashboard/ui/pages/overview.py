@@ -1,26 +1,209 @@
-"""Overview: how much there is, and how many campaigns are in each status per channel."""
+"""Overview: the headline numbers for a period, the campaigns sending now, and what just happened.
+
+A background loop reads the newest `last_activity_at` of all campaigns every second (two reads of
+small tables) and, only when it moved, reads the events of the campaigns that moved, the sending
+campaigns and the period's numbers. It ends when the user leaves the page.
+"""
 
 from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
 
 import reflex as rx
 
 from campaign_dashboard.db import session_scope
+from campaign_dashboard.models import CampaignStatus, Channel
+from campaign_dashboard.services import campaigns as campaign_service
+from campaign_dashboard.services import live, stats
+from campaign_dashboard.services.stats import StatsSummary
 from campaign_dashboard.ui import queries, routes
-from campaign_dashboard.ui.components import data_table, stat_card, status_badge, thousands
+from campaign_dashboard.ui.activity_feed import FeedRow, feed_card, feed_row, look_back, merge, newer
 from campaign_dashboard.ui.auth import AuthState
+from campaign_dashboard.ui.components import data_table, iso_utc, list_card, status_badge, thousands
 from campaign_dashboard.ui.layout import dashboard_page
+from campaign_dashboard.ui.stats_cards import CampaignStatsCards
+
+POLL_SECONDS = 1.0
+FEED_SIZE = 30
+SENDING_SHOWN = 10
+DEFAULT_PERIOD = "7d"
+
+
+@dataclass
+class SendingRow:
+    key: str
+    channel: str
+    name: str
+    href: str
+    status: str
+    processed: int
+    recipients: int
+    progress: float  # percent, one decimal
+
+
+@dataclass
+class OverviewSnapshot:
+    marker: str
+    stats: StatsSummary
+    sending: list[SendingRow]
+    feed: list[FeedRow]
+    newest_event: datetime | None
+    totals: queries.Totals | None = None
+    status_counts: list[queries.StatusCount] = field(default_factory=list)
+
+
+def read_overview(*, period: str, moved_since: datetime | None, events_since: datetime | None,
+                  with_totals: bool) -> OverviewSnapshot:
+    """The overview's data; the feed reads only campaigns that moved after `moved_since`."""
+    with session_scope() as session:
+        marker = live.latest_activity(session=session)
+        summary = stats.period_summary(session=session, period=period)
+        sending = []
+        for channel in (Channel.EMAIL, Channel.SMS):
+            page = campaign_service.list_campaigns(session=session, channel=channel, status=CampaignStatus.SENDING,
+                                                   limit=SENDING_SHOWN)
+            sending += [
+                SendingRow(key=f"{channel.value}-{c.id}", channel=channel.value, name=c.name,
+                           href=routes.campaign_detail(channel.value, c.id), status=c.status, processed=c.processed,
+                           recipients=c.recipients, progress=round(100 * campaign_service.progress(c), 1))
+                for c in page.items
+            ]
+        moved = live.active_campaigns(session=session, since=moved_since)
+        names = {(c.channel, c.id): c.name for c in moved}
+        events = live.recent_events_across(session=session, campaigns=moved, since=events_since, limit=FEED_SIZE)
+        feed = [feed_row(e, campaign=names.get((e.channel, e.campaign_id), "?")) for e in events]
+        snapshot = OverviewSnapshot(
+            marker=iso_utc(marker), stats=summary, sending=sending[:SENDING_SHOWN], feed=feed,
+            newest_event=events[0].received_at if events else events_since,
+        )
+        if with_totals:
+            snapshot.totals, snapshot.status_counts = queries.overview(session=session)
+    return snapshot
 
 
 class OverviewState(AuthState):
+    period: str = DEFAULT_PERIOD
+    stats: StatsSummary = StatsSummary()
+    sending: list[SendingRow] = []
+    feed: list[FeedRow] = []
     totals: queries.Totals = queries.Totals()
     status_counts: list[queries.StatusCount] = []
+    marker: str = ""
+
+    _poll_id: str = ""
+    _marker_at: datetime | None = None
+    _newest_event: datetime | None = None
 
     @rx.event
     def load(self):
         if refused := self._refuse():
             return refused
+        self._poll_id = uuid.uuid4().hex
+        self.feed = []
+        self._newest_event = None
+        snapshot = read_overview(period=self.period, moved_since=None, events_since=None, with_totals=True)
+        self._apply(snapshot)
+        return OverviewState.poll(self._poll_id)
+
+    @rx.event
+    def set_period(self, period: str | list[str]):
+        if refused := self._refuse():
+            return refused
+        if not isinstance(period, str) or period not in stats.PERIODS:
+            return rx.toast.error(f"Unknown period {period!r}.")
+        self.period = period
         with session_scope() as session:
-            self.totals, self.status_counts = queries.overview(session=session)
+            self.stats = stats.period_summary(session=session, period=period)
+        return None
+
+    def _apply(self, snapshot: OverviewSnapshot) -> None:
+        self.marker = snapshot.marker
+        self._marker_at = datetime.fromisoformat(snapshot.marker) if snapshot.marker else None
+        self.stats = snapshot.stats
+        self.sending = snapshot.sending
+        if (feed := merge(snapshot.feed, self.feed, FEED_SIZE)) != self.feed:
+            self.feed = feed
+        self._newest_event = newer(self._newest_event, snapshot.newest_event)
+        if snapshot.totals is not None:
+            self.totals, self.status_counts = snapshot.totals, snapshot.status_counts
+
+    def _still_wanted(self, poll_id: str) -> bool:
+        return self._poll_id == poll_id and bool(self.user_email) and str(self.router.url.path).rstrip("/") == ""
+
+    @rx.event(background=True)
+    async def poll(self, poll_id: str):
+        """Every second: did any campaign move? Then read what moved (outside the state lock)."""
+        while True:
+            await asyncio.sleep(POLL_SECONDS)
+            async with self:
+                if not self._still_wanted(poll_id):
+                    return
+                marker, period = self.marker, self.period
+                moved_since, events_since = look_back(self._marker_at), look_back(self._newest_event)
+            current = await asyncio.to_thread(_latest_marker)
+            if current == marker:
+                continue
+            snapshot = await asyncio.to_thread(
+                lambda: read_overview(period=period, moved_since=moved_since, events_since=events_since,
+                                      with_totals=False)
+            )
+            async with self:
+                if not self._still_wanted(poll_id):
+                    return
+                if self.period != period:
+                    snapshot.stats = self.stats  # the user picked another period meanwhile
+                self._apply(snapshot)
+
+
+def _latest_marker() -> str:
+    with session_scope() as session:
+        return iso_utc(live.latest_activity(session=session))
+
+
+# --- components ----------------------------------------------------------------------------------
+
+S = OverviewState
+PERIOD_ITEMS = [(key, label) for key, (label, _) in stats.PERIODS.items()]
+
+
+def period_selector() -> rx.Component:
+    return rx.segmented_control.root(
+        *[rx.segmented_control.item(label, value=key) for key, label in PERIOD_ITEMS],
+        value=S.period,
+        on_change=S.set_period,
+        id="period-selector",
+    )
+
+
+def sending_row(row: rx.Var) -> rx.Component:
+    return rx.vstack(
+        rx.hstack(
+            rx.badge(row.channel, variant="outline"),
+            rx.link(row.name, href=row.href, weight="medium", size="2"),
+            rx.spacer(),
+            rx.text(thousands(row.processed), " / ", thousands(row.recipients), " · ", row.progress.to_string(), "%",
+                    size="1", color_scheme="gray"),
+            align="center",
+            width="100%",
+        ),
+        rx.progress(value=row.progress.to(int), max=100, width="100%"),
+        spacing="1",
+        width="100%",
+        class_name="sending-campaign",
+    )
+
+
+def sending_section() -> rx.Component:
+    return list_card("Sending now", S.sending, sending_row, list_id="sending-now",
+                     empty="No campaign is sending right now. Start one from the Email or SMS page.")
+
+
+def feed_section() -> rx.Component:
+    return feed_card("Live activity", S.feed, feed_id="live-feed",
+                     empty="Nothing has happened yet. Deliveries, opens, clicks and replies appear here as they arrive.")
 
 
 def status_row(row: rx.Var) -> rx.Component:
@@ -31,30 +214,32 @@ def status_row(row: rx.Var) -> rx.Component:
     )
 
 
+def totals_section() -> rx.Component:
+    totals = S.totals
+    return rx.card(
+        rx.vstack(
+            rx.heading("Campaigns by status", size="4"),
+            data_table(["Status", "Email", "SMS"], S.status_counts, status_row, empty="Loading…",
+                       table_id="status-counts"),
+            rx.text(thousands(totals.contacts), " contacts · ", thousands(totals.segments), " segments · ",
+                    thousands(totals.templates), " templates", size="2", color_scheme="gray", id="totals"),
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
 @dashboard_page(route=routes.OVERVIEW, title="Overview", on_load=OverviewState.load)
 def overview_page() -> rx.Component:
-    totals = OverviewState.totals
     return rx.vstack(
-        rx.flex(
-            stat_card("Contacts", thousands(totals.contacts), "users"),
-            stat_card("Email campaigns", thousands(totals.email_campaigns), "mail"),
-            stat_card("SMS campaigns", thousands(totals.sms_campaigns), "message-square"),
-            stat_card("Messages sent", thousands(totals.messages_sent), "send"),
-            stat_card("Segments", thousands(totals.segments), "filter"),
-            stat_card("Templates", thousands(totals.templates), "file-text"),
-            wrap="wrap",
-            spacing="4",
-        ),
-        rx.heading("Campaigns by status", size="4", padding_top="1em"),
-        rx.box(
-            data_table(
-                ["Status", "Email", "SMS"],
-                OverviewState.status_counts,
-                status_row,
-                empty="Loading…",
-                table_id="status-counts",
-            ),
-            max_width="30em",
+        rx.hstack(rx.heading("Across all campaigns", size="4"), rx.spacer(), period_selector(), align="center",
+                  width="100%", wrap="wrap"),
+        CampaignStatsCards(S.stats),
+        rx.grid(
+            rx.vstack(sending_section(), totals_section(), spacing="3", width="100%"),
+            feed_section(),
+            columns=rx.breakpoints(initial="1", lg="2"),
+            spacing="3",
             width="100%",
         ),
         spacing="4",

@@ -1,0 +1,229 @@
+"""The contacts page's CSV import: upload, a progress bar while the rows are applied, the counts,
+and the rejected rows as a downloadable error report.
+
+The upload streams into a background event (so the page stays live), which runs the import in a
+worker thread; the import reports progress after each chunk of rows and the state forwards it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import reflex as rx
+
+from campaign_dashboard.db import session_scope
+from campaign_dashboard.models import Role
+from campaign_dashboard.services.csv_import import (
+    MAX_FILE_BYTES,
+    HEADER_ALIASES,
+    ImportResult,
+    Progress,
+    error_report_csv,
+    import_contacts_csv,
+)
+from campaign_dashboard.services.errors import DomainError, ValidationFailed
+from campaign_dashboard.ui.auth import AuthState
+from campaign_dashboard.ui.components import thousands
+
+UPLOAD_ID = "contacts-csv"
+logger = logging.getLogger(__name__)
+REPORT_NAME = "contact-import-errors.csv"
+
+
+async def _read_upload(chunks: rx.UploadChunkIterator) -> bytes:
+    """The uploaded file, refused as soon as it passes the import's size limit."""
+    data = bytearray()
+    async for chunk in chunks:
+        data += chunk.data
+        if len(data) > MAX_FILE_BYTES:
+            raise ValidationFailed(
+                f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; split it into smaller files."
+            )
+    if not data:
+        raise ValidationFailed("Choose a CSV file first.")
+    return bytes(data)
+
+
+def _run_import(data: bytes, progress: Progress) -> ImportResult:
+    with session_scope() as session:
+        return import_contacts_csv(session=session, data=data, progress=progress)
+
+
+class ContactImportState(AuthState):
+    running: bool = False
+    finished: bool = False
+    done: int = 0
+    total: int = 0
+    imported: int = 0
+    updated: int = 0
+    rejected: int = 0
+    error: str = ""
+    _report: str = ""  # the error report CSV stays on the server until it is downloaded
+
+    @rx.var
+    def percent(self) -> int:
+        return 100 * self.done // self.total if self.total else (100 if self.finished else 0)
+
+    @rx.event
+    def reset_import(self):
+        if self.running:
+            return
+        self.finished, self.error, self._report = False, "", ""
+        self.done = self.total = self.imported = self.updated = self.rejected = 0
+        return rx.clear_selected_files(UPLOAD_ID)
+
+    @rx.event(background=True)
+    async def import_csv(self, chunks: rx.UploadChunkIterator):
+        async with self:
+            if refused := self._refuse(Role.MARKETER):
+                return refused
+            if self.running:
+                return rx.toast.info("An import is already running.")
+            self.running, self.finished, self.error, self._report = True, False, "", ""
+            self.done = self.total = self.imported = self.updated = self.rejected = 0
+
+        loop = asyncio.get_running_loop()
+
+        async def show(done: int, total: int) -> None:
+            async with self:
+                self.done, self.total = done, total
+
+        def progress(done: int, total: int) -> None:  # called from the import's thread
+            asyncio.run_coroutine_threadsafe(show(done, total), loop).result()
+
+        result, error = None, ""
+        try:
+            data = await _read_upload(chunks)
+            result = await asyncio.to_thread(_run_import, data, progress)
+        except DomainError as exc:
+            error = exc.message
+        except Exception:  # noqa: BLE001 - say so instead of a spinner that never ends
+            logger.exception("contact import failed")
+            error = "The import stopped on an unexpected error; rows before it were saved. Try again."
+        async with self:
+            self.running, self.error = False, error
+            if result is not None:
+                self.finished = True
+                self.imported, self.updated, self.rejected = result.imported, result.updated, result.rejected
+                self._report = error_report_csv(result) if result.rejected else ""
+        return rx.clear_selected_files(UPLOAD_ID)
+
+    @rx.event
+    def download_report(self):
+        if refused := self._refuse(Role.MARKETER):
+            return refused
+        if not self._report:
+            return rx.toast.info("No rows were rejected.")
+        return rx.download(data=self._report, filename=REPORT_NAME, mime_type="text/csv")
+
+
+def _count(label: str, value: rx.Var, count_id: str, color: str) -> rx.Component:
+    return rx.vstack(
+        rx.text(label, size="1", color_scheme="gray"),
+        rx.heading(thousands(value), size="5", color_scheme=color, id=count_id),
+        spacing="0",
+        align="center",
+        min_width="6em",
+    )
+
+
+def _result() -> rx.Component:
+    s = ContactImportState
+    return rx.vstack(
+        rx.hstack(
+            _count("Created", s.imported, "import-created", "green"),
+            _count("Updated", s.updated, "import-updated", "blue"),
+            _count("Rejected", s.rejected, "import-rejected", "red"),
+            justify="center",
+            width="100%",
+        ),
+        rx.cond(
+            s.rejected > 0,
+            rx.button(rx.icon("file-down", size=16), "Download error report", on_click=s.download_report,
+                      color_scheme="red", variant="soft", id="import-error-report"),
+            rx.text("Every row was imported.", size="2", color_scheme="green"),
+        ),
+        align="center",
+        width="100%",
+        id="import-result",
+    )
+
+
+def _columns_help() -> rx.Component:
+    known = ", ".join(HEADER_ALIASES)
+    return rx.text(
+        f"The first line names the columns: {known} (at least email or phone). Other columns become "
+        "attributes; tags are separated by ; or |. Rows matching an existing email are updated.",
+        size="2", color_scheme="gray",
+    )
+
+
+def import_dialog(*, on_done: rx.EventHandler) -> rx.Component:
+    """The "Import CSV" button and its dialog; `on_done` (the list's reload) runs when it opens or closes."""
+    s = ContactImportState
+    files = rx.selected_files(UPLOAD_ID)
+    return rx.dialog.root(
+        rx.dialog.trigger(
+            rx.button(rx.icon("upload", size=16), "Import CSV", on_click=s.reset_import, id="import-contacts"),
+        ),
+        rx.dialog.content(
+            rx.dialog.title("Import contacts from CSV"),
+            rx.vstack(
+                _columns_help(),
+                rx.upload(
+                    rx.vstack(
+                        rx.icon("file-spreadsheet", size=28, color=rx.color("gray", 10)),
+                        rx.cond(
+                            files.length() > 0,
+                            rx.text(files[0], weight="medium", id="import-file-name"),
+                            rx.text("Drop a CSV file here, or click to choose one.", size="2"),
+                        ),
+                        align="center",
+                        spacing="2",
+                    ),
+                    id=UPLOAD_ID,
+                    accept={"text/csv": [".csv"], "text/plain": [".txt"]},
+                    max_files=1,
+                    multiple=False,
+                    disabled=s.running,
+                    border=f"1px dashed {rx.color('gray', 8)}",
+                    border_radius="var(--radius-3)",
+                    padding="1.5em",
+                    width="100%",
+                    cursor="pointer",
+                ),
+                rx.cond(
+                    s.running | s.finished,
+                    rx.vstack(
+                        rx.progress(value=s.percent, max=100, width="100%", id="import-progress"),
+                        rx.text(
+                            thousands(s.done), " of ", thousands(s.total), " rows",
+                            rx.cond(s.finished, " · done", "…"),
+                            size="2", color_scheme="gray", id="import-progress-text",
+                        ),
+                        width="100%",
+                    ),
+                ),
+                rx.cond(s.error != "", rx.callout(s.error, icon="triangle-alert", color_scheme="red",
+                                                    id="import-error")),
+                rx.cond(s.finished, _result()),
+                rx.hstack(
+                    rx.dialog.close(rx.button("Close", variant="soft", color_scheme="gray", id="import-close")),
+                    rx.button(
+                        rx.cond(s.running, rx.spinner(size="2"), rx.icon("upload", size=16)),
+                        "Import",
+                        on_click=s.import_csv(rx.upload_files_chunk(upload_id=UPLOAD_ID)),
+                        disabled=s.running | (files.length() == 0),
+                        id="import-start",
+                    ),
+                    justify="end",
+                    width="100%",
+                ),
+                spacing="4",
+                width="100%",
+            ),
+            max_width="36em",
+        ),
+        on_open_change=on_done,
+    )

@@ -1,0 +1,253 @@
+"""One contact: its fields, tags, subscription per channel (with unsubscribe / resubscribe), the
+campaigns it received and the events about its messages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import reflex as rx
+
+from campaign_dashboard.db import session_scope
+from campaign_dashboard.models import Channel, Role
+from campaign_dashboard.services import contact_history, contacts
+from campaign_dashboard.services.errors import DomainError
+from campaign_dashboard.ui import routes
+from campaign_dashboard.ui.auth import AuthState
+from campaign_dashboard.ui.components import (
+    back_link,
+    data_table,
+    found_or_message,
+    iso_utc,
+    local_time,
+    status_badge,
+)
+from campaign_dashboard.ui.confirm import confirm_button
+from campaign_dashboard.ui.layout import dashboard_page
+
+SUBSCRIBED = "subscribed"
+
+
+@dataclass
+class ContactField:
+    label: str
+    value: str
+
+
+@dataclass
+class ReceivedRow:
+    channel: str
+    campaign: str
+    href: str
+    status: str
+    address: str
+    sent_at: str
+    updated_at: str
+    error: str
+
+
+@dataclass
+class EventRow:
+    channel: str
+    type: str
+    campaign: str
+    href: str
+    occurred_at: str
+    detail: str
+
+
+class ContactDetailState(AuthState):
+    found: bool = False
+    contact_key: int = 0
+    name: str = ""
+    email: str = ""
+    phone: str = ""
+    email_status: str = ""
+    sms_status: str = ""
+    created_at: str = ""
+    fields: list[ContactField] = []
+    tags: list[str] = []
+    received: list[ReceivedRow] = []
+    events: list[EventRow] = []
+    message: str = ""
+
+    @rx.event
+    def load(self):
+        if refused := self._refuse():
+            return refused
+        arg = routes.path_arg(self.router.url.path)
+        self.found, self.message = False, ""
+        if not arg.isdigit():
+            self.message = f"{arg!r} is not a contact id."
+            return
+        self.contact_key = int(arg)
+        self._read()
+
+    def _read(self) -> None:
+        with session_scope() as session:
+            try:
+                contact = contacts.get_contact(session=session, contact_id=self.contact_key)
+            except DomainError as exc:
+                self.found, self.message = False, exc.message
+                return
+            self.tags = contacts.tags_of(session=session, contact_ids=[contact.id]).get(contact.id, [])
+            received = contact_history.campaigns_received(session=session, contact_id=contact.id)
+            events = contact_history.contact_events(session=session, contact_id=contact.id)
+        self.found = True
+        self.name = f"{contact.first_name} {contact.last_name}".strip() or contact.email or contact.phone or ""
+        self.email, self.phone = contact.email or "", contact.phone or ""
+        self.email_status, self.sms_status = contact.email_status, contact.sms_status
+        self.created_at = iso_utc(contact.created_at)
+        self.fields = [
+            ContactField("First name", contact.first_name or "–"),
+            ContactField("Last name", contact.last_name or "–"),
+            ContactField("Time zone", contact.timezone),
+            *(ContactField(str(key), str(value)) for key, value in sorted((contact.attributes or {}).items())),
+        ]
+        self.received = [
+            ReceivedRow(channel=r.channel, campaign=r.campaign_name, href=routes.campaign_detail(r.channel, r.campaign_id),
+                        status=r.status, address=r.address, sent_at=iso_utc(r.sent_at),
+                        updated_at=iso_utc(r.updated_at), error=r.error or "")
+            for r in received
+        ]
+        self.events = [
+            EventRow(channel=e.channel, type=e.type, campaign=e.campaign_name,
+                     href=routes.campaign_detail(e.channel, e.campaign_id) if e.campaign_id else "",
+                     occurred_at=iso_utc(e.occurred_at), detail=e.detail)
+            for e in events
+        ]
+
+    def _change(self, action, channel: str, done: str):
+        if refused := self._refuse(Role.MARKETER):
+            return refused
+        try:
+            with session_scope() as session:
+                action(session=session, contact_id=self.contact_key, channel=channel)
+        except DomainError as exc:
+            return rx.toast.error(exc.message)
+        self._read()
+        return rx.toast.success(done)
+
+    @rx.event
+    def unsubscribe(self, channel: str):
+        return self._change(contacts.unsubscribe, channel, f"Unsubscribed from {channel}.")
+
+    @rx.event
+    def resubscribe(self, channel: str):
+        return self._change(contacts.resubscribe, channel, f"Subscribed to {channel} again.")
+
+
+def subscription(channel: Channel, label: str, status: rx.Var, address: rx.Var) -> rx.Component:
+    """One channel's status, with unsubscribe (confirmed first) or resubscribe for marketers."""
+    s = ContactDetailState
+    unsubscribe = confirm_button(
+        rx.button("Unsubscribe", color_scheme="red", variant="soft", size="1", id=f"unsubscribe-{channel}"),
+        title=f"Unsubscribe from {label}?",
+        description=rx.text(
+            "No campaign will reach ", address, f" by {label} until the contact is resubscribed. "
+            "The address is added to the suppression list.",
+        ),
+        action="Unsubscribe",
+        on_confirm=s.unsubscribe(channel.value),
+        confirm_id=f"confirm-unsubscribe-{channel}",
+    )
+    resubscribe = rx.button("Resubscribe", variant="soft", size="1", on_click=s.resubscribe(channel.value),
+                            id=f"resubscribe-{channel}")
+    return rx.card(
+        rx.flex(
+            rx.vstack(
+                rx.text(label, size="2", color_scheme="gray"),
+                rx.cond(address != "", rx.text(address, weight="medium"), rx.text("no address", color_scheme="gray")),
+                spacing="1",
+            ),
+            rx.spacer(),
+            rx.box(status_badge(status), id=f"status-{channel}"),
+            rx.cond(
+                AuthState.can_write & (address != ""),
+                rx.cond(status == SUBSCRIBED, unsubscribe, resubscribe),
+            ),
+            align="center",
+            spacing="3",
+            wrap="wrap",
+        ),
+        min_width="20em",
+        flex="1",
+    )
+
+
+def received_row(row: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.row_header_cell(rx.link(row.campaign, href=row.href)),
+        rx.table.cell(rx.badge(row.channel, variant="outline")),
+        rx.table.cell(status_badge(row.status), rx.cond(row.error != "", rx.text(row.error, size="1", color_scheme="red"))),
+        rx.table.cell(row.address),
+        rx.table.cell(local_time(row.sent_at), white_space="nowrap"),
+        rx.table.cell(local_time(row.updated_at), white_space="nowrap"),
+    )
+
+
+def event_row(row: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.row_header_cell(local_time(row.occurred_at), white_space="nowrap"),
+        rx.table.cell(rx.badge(row.channel, variant="outline")),
+        rx.table.cell(rx.code(row.type)),
+        rx.table.cell(rx.cond(row.href != "", rx.link(row.campaign, href=row.href), rx.text(row.campaign))),
+        rx.table.cell(rx.text(row.detail, size="2", color_scheme="gray", word_break="break-all")),
+    )
+
+
+def details() -> rx.Component:
+    s = ContactDetailState
+    return rx.vstack(
+        back_link("All contacts", routes.CONTACTS),
+        rx.heading(s.name, size="6", id="contact-name"),
+        rx.text("Added ", local_time(s.created_at), size="2", color_scheme="gray"),
+        rx.flex(
+            subscription(Channel.EMAIL, "Email", s.email_status, s.email),
+            subscription(Channel.SMS, "SMS", s.sms_status, s.phone),
+            spacing="3",
+            wrap="wrap",
+            width="100%",
+        ),
+        rx.card(
+            rx.data_list.root(
+                rx.foreach(s.fields, lambda f: rx.data_list.item(rx.data_list.label(f.label),
+                                                                  rx.data_list.value(f.value))),
+                rx.data_list.item(
+                    rx.data_list.label("Tags"),
+                    rx.data_list.value(
+                        rx.cond(
+                            s.tags.length() > 0,
+                            rx.hstack(rx.foreach(s.tags, lambda t: rx.badge(t, variant="soft")), wrap="wrap"),
+                            rx.text("none", color_scheme="gray"),
+                        ),
+                        id="contact-tags",
+                    ),
+                ),
+            ),
+            width="100%",
+            id="contact-fields",
+        ),
+        rx.heading("Campaigns received", size="4", margin_top="0.5em"),
+        data_table(
+            ["Campaign", "Channel", "Status", "Address", "Sent", "Last change"],
+            s.received,
+            received_row,
+            empty="This contact has not been sent any campaign yet. Campaigns snapshot their audience when they start.",
+            table_id="contact-campaigns",
+        ),
+        rx.heading("Events", size="4", margin_top="0.5em"),
+        data_table(
+            ["When", "Channel", "Event", "Campaign", "Detail"],
+            s.events,
+            event_row,
+            empty="No delivery, open, click or reply events for this contact yet.",
+            table_id="contact-events",
+        ),
+        width="100%",
+        spacing="3",
+    )
+
+
+@dashboard_page(route=routes.CONTACTS + "/[contact_id]", title="Contact", on_load=ContactDetailState.load)
+def contact_detail_page() -> rx.Component:
+    return found_or_message(ContactDetailState.found, ContactDetailState.message, details())

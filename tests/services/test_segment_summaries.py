@@ -1,0 +1,41 @@
+"""The segments list: readable rules and live member counts."""
+
+from __future__ import annotations
+
+from campaign_dashboard.models import EmailSegmentContact
+from campaign_dashboard.services.segment_summaries import describe_rules, segment_summaries
+from tests.factories import make_contact, make_segment
+
+
+def test_rules_read_as_a_sentence():
+    assert describe_rules([], "all") == "every contact"
+    assert describe_rules(
+        [{"field": "tag", "op": "is", "value": "vip"}, {"field": "attributes.plan", "op": "is_not", "value": "free"}],
+        "all",
+    ) == "tag is vip AND plan is not free"
+    assert describe_rules(
+        [{"field": "email_status", "op": "is", "value": "subscribed"}, {"field": "first_name", "op": "contains",
+                                                                       "value": "an"}],
+        "any",
+    ) == "email status is subscribed OR first name contains an"
+
+
+def test_each_segment_is_listed_by_name_with_its_current_member_count(session):
+    ada = make_contact(session, tags=["vip"])
+    make_contact(session, tags=["vip"])
+    make_contact(session)
+    make_segment(session, name="VIPs", rules=[{"field": "tag", "op": "is", "value": "vip"}])
+    static = make_segment(session, name="Hand picked", kind="static")
+    session.add(EmailSegmentContact(segment_id=static.id, contact_id=ada.id))
+    session.commit()
+    make_segment(session, name="Everyone")
+
+    rows = segment_summaries(session=session)
+
+    assert [(r.name, r.kind, r.summary, r.members) for r in rows] == [
+        ("Everyone", "rules", "every contact", 3),
+        ("Hand picked", "static", "static list", 1),
+        ("VIPs", "rules", "tag is vip", 2),
+    ]
+    make_contact(session, tags=["vip"])
+    assert [r.members for r in segment_summaries(session=session)] == [4, 1, 3]
