@@ -38,10 +38,10 @@ def count_event(
     the campaign as changed at `now` (the dashboard polls `last_activity_at`)."""
     if campaign_id is None:
         return
-    # The campaign row is the hottest row (every event of the campaign updates it) and its lock is
-    # held until commit, so it is updated last: the lock lives for one statement and the commit.
-    bump_minute(session=session, channel=channel, campaign_id=campaign_id, minute=minute_of(at), metrics=metrics)
+    # Campaign row first, then buckets: the order the send path takes them in too (sending.py),
+    # so concurrent events and send batches never wait for each other in a cycle on PostgreSQL.
     bump_campaign(session=session, channel=channel, campaign_id=campaign_id, counters=counters, now=now)
+    bump_minute(session=session, channel=channel, campaign_id=campaign_id, minute=minute_of(at), metrics=metrics)
 
 
 def bump_campaign(
