@@ -1,8 +1,9 @@
 """`POST /webhooks/resend`: Svix-signed Resend events.
 
 The raw body is read (at most 1 MB) and its signature checked before anything is parsed; then
-the payload is normalised into a service event (`services.resend_payloads`). Errors answer 4xx and store nothing; applied,
-replayed and dead-lettered events all answer 200 so Resend stops retrying.
+the payload is normalised into a service event (`services.resend_payloads`). Errors answer 4xx
+and store nothing; applied, replayed and dead-lettered events all answer 200 so Resend stops
+retrying.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from campaign_dashboard.services.resend_payloads import UnknownEventType, normal
 router = APIRouter(tags=["webhooks"])
 
 MAX_BODY_BYTES = 1024 * 1024
+
 
 class WebhookRejected(Exception):
     def __init__(self, status: int, code: str, message: str) -> None:
