@@ -36,7 +36,9 @@ class UnknownEventType(ValidationFailed):
 
 def normalise(payload: dict[str, Any], *, event_id: str) -> EmailEventIn | InboundEmailIn:
     kind = payload.get("type")
-    data = payload["data"]
+    data = payload.get("data")
+    if not isinstance(data, dict):
+        raise ValidationFailed("Expected a JSON object with 'type' and 'data'.")
     occurred_at = parse_time(payload.get("created_at")) or utcnow()
     if not isinstance(kind, str):
         raise ValidationFailed("The event has no 'type'.")
