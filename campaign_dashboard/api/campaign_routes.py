@@ -5,7 +5,6 @@ request and response shapes. Routes stay thin: they call `services.campaigns` an
 resume and schedule, queue the send work (the scheduler tick is the safety net if that fails).
 """
 
-import logging
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -14,11 +13,10 @@ from pydantic import BaseModel, ConfigDict
 
 from campaign_dashboard.api.deps import Reader, SessionDep, Writer
 from campaign_dashboard.models import Channel
+from campaign_dashboard.send_queue import queue_after_action, queue_scheduled_start
 from campaign_dashboard.services import campaigns as service
 from campaign_dashboard.services.lifecycle import USER_ACTIONS, Action
 from campaign_dashboard.services.pagination import MAX_LIMIT
-
-log = logging.getLogger(__name__)
 
 
 class CampaignStats(BaseModel):
@@ -126,7 +124,7 @@ def add_campaign_routes(
     def create_campaign(body: create_model, session: SessionDep, _: Writer) -> Any:  # type: ignore[valid-type]
         campaign = service.create(session=session, channel=channel, data=body.model_dump())
         if campaign.scheduled_at is not None:
-            _queue_scheduled_start(channel, campaign)
+            queue_scheduled_start(channel, campaign)
         return public(campaign, session)
 
     @router.get("/{campaign_id}", response_model=public_model)
@@ -138,7 +136,7 @@ def add_campaign_routes(
         changes = body.model_dump(exclude_unset=True)
         campaign = service.update(session=session, channel=channel, campaign_id=campaign_id, changes=changes)
         if "scheduled_at" in changes and campaign.status == "scheduled":
-            _queue_scheduled_start(channel, campaign)
+            queue_scheduled_start(channel, campaign)
         return public(campaign, session)
 
     @router.delete("/{campaign_id}", status_code=204)
@@ -180,10 +178,7 @@ def _add_action_route(router: APIRouter, channel: Channel, action: Action, publi
     def run(session, campaign_id: int, when=None, zone=None) -> Any:
         campaign = service.apply_action(session=session, channel=channel, campaign_id=campaign_id,
                                         action=action, scheduled_at=when, timezone=zone)
-        if action in (Action.START, Action.RESUME):
-            _queue_sending(channel, campaign.id)
-        elif action is Action.SCHEDULE:
-            _queue_scheduled_start(channel, campaign)
+        queue_after_action(channel, campaign, action)
         return public(campaign, session)
 
     if action is Action.SCHEDULE:
@@ -205,22 +200,3 @@ def _add_action_route(router: APIRouter, channel: Channel, action: Action, publi
     name = f"{action.value}_{channel.value}_campaign"
     router.add_api_route(f"/{{campaign_id}}/{action.value}", act, methods=["POST"], response_model=public_model,
                          summary=f"{action.value.capitalize()} the campaign", name=name, operation_id=name)
-
-
-def _queue_sending(channel: Channel, campaign_id: int) -> None:
-    """Queue the first batches; if the queue is unreachable the scheduler tick will do it."""
-    try:
-        from campaign_dashboard.tasks.sending import kick
-
-        kick(channel.value, campaign_id)
-    except Exception:  # noqa: BLE001 - the status change stands; the tick recovers
-        log.exception("could not queue sending of %s campaign %s; the tick will pick it up", channel, campaign_id)
-
-
-def _queue_scheduled_start(channel: Channel, campaign: Any) -> None:
-    try:
-        from campaign_dashboard.tasks.sending import schedule
-
-        schedule(channel.value, campaign.id, campaign.scheduled_at)
-    except Exception:  # noqa: BLE001 - the tick starts due campaigns anyway
-        log.exception("could not queue the scheduled start of %s campaign %s", channel, campaign.id)

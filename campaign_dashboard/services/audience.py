@@ -22,7 +22,7 @@ from campaign_dashboard.models import (
 )
 from campaign_dashboard.models.campaigns import CampaignFields
 from campaign_dashboard.services.channels import recipient_model
-from campaign_dashboard.services.errors import ValidationFailed
+from campaign_dashboard.services.errors import NotFound, ValidationFailed
 from campaign_dashboard.services.segment_rules import contact_ids_select
 
 
@@ -34,19 +34,15 @@ def snapshot_audience(*, session: Session, channel: Channel, campaign: CampaignF
         raise ValidationFailed("The campaign has no segment to send to.",
                                details=[{"field": "segment_id", "message": "choose a segment"}])
     Recipient = recipient_model(channel)
-    address = _address(channel)
-    audience = _sendable(
-        select(
-            literal(campaign.id).label("campaign_id"),
-            func.min(Contact.id).label("contact_id"),  # one row per address, even if shared
-            address.label("address"),
-            literal(RecipientStatus.PENDING.value).label("status"),
-            literal(0).label("attempts"),
-            literal(utcnow(), type_=Recipient.__table__.c.updated_at.type).label("updated_at"),
-        ),
-        channel, segment,
+    audience = _audience(
+        channel,
+        segment,
+        literal(campaign.id).label("campaign_id"),
+        literal(RecipientStatus.PENDING.value).label("status"),
+        literal(0).label("attempts"),
+        literal(utcnow(), type_=Recipient.__table__.c.updated_at.type).label("updated_at"),
     )
-    columns = ["campaign_id", "contact_id", "address", "status", "attempts", "updated_at"]
+    columns = ["campaign_id", "status", "attempts", "updated_at", "contact_id", "address"]
     session.connection().execute(insert(Recipient).from_select(columns, audience))
     count = session.scalar(
         select(func.count()).select_from(Recipient).where(Recipient.campaign_id == campaign.id)
@@ -57,30 +53,28 @@ def snapshot_audience(*, session: Session, channel: Channel, campaign: CampaignF
     return count
 
 
-def count_audience(*, session: Session, channel: Channel, segment: EmailSegment) -> int:
-    """How many recipients a campaign to `segment` would have if it started now (the snapshot's
-    own filter, counted): for estimates before sending."""
-    addresses = _sendable(select(_address(channel)), channel, segment).subquery()
-    return session.scalar(select(func.count()).select_from(addresses)) or 0
+def count_audience(*, session: Session, channel: str, segment_id: int) -> int:
+    """How many recipients a campaign on this segment would have if it started now: the number
+    shown while choosing the segment, counted by the same query the snapshot inserts from."""
+    segment = session.get(EmailSegment, segment_id)
+    if segment is None:
+        raise NotFound(f"Segment {segment_id} does not exist.")
+    rows = _audience(Channel(channel), segment).subquery()
+    return session.scalar(select(func.count()).select_from(rows))
 
 
-def _address(channel: Channel):
-    return Contact.email if Channel(channel) is Channel.EMAIL else Contact.phone
-
-
-def _sendable(query, channel: Channel, segment: EmailSegment):
-    """`query` over the segment's members we may message on `channel`, one row per address:
-    with an address, subscribed, and not suppressed."""
-    channel = Channel(channel)
+def _audience(channel: Channel, segment: EmailSegment, *leading):
+    """`leading` columns, then (contact_id, address): segment members with a subscribed,
+    unsuppressed address on `channel`, one row per address even if contacts share it."""
     members = contact_ids_select(segment=segment).subquery()
-    address = _address(channel)
-    if channel is Channel.EMAIL:
-        status_ok = Contact.email_status == EmailStatus.SUBSCRIBED
+    if Channel(channel) is Channel.EMAIL:
+        address, status_ok = Contact.email, Contact.email_status == EmailStatus.SUBSCRIBED
     else:
-        status_ok = Contact.sms_status == SmsStatus.SUBSCRIBED
+        address, status_ok = Contact.phone, Contact.sms_status == SmsStatus.SUBSCRIBED
     suppressed = exists().where(Suppression.channel == channel.value, Suppression.address == address)
     return (
-        query.join(members, members.c.id == Contact.id)
+        select(*leading, func.min(Contact.id).label("contact_id"), address.label("address"))
+        .join(members, members.c.id == Contact.id)
         .where(address.is_not(None), address != "", status_ok, ~suppressed)
         .group_by(address)
     )

@@ -74,22 +74,39 @@ def list_campaigns(
     cursor: str | None = None,
     limit: int = 50,
     archived: bool | None = False,
+    newest_first: bool = True,
 ) -> Page:
-    """Newest first, `limit` per page; `next_cursor` continues after the last item.
+    """Newest first (or oldest first), `limit` per page; `next_cursor` continues after the last item.
 
     `status` is one status, a comma-separated list or a list; `archived=False` hides archived
     campaigns, `True` shows only them, `None` shows both.
     """
     Model = campaign_model(channel)
-    query = select(Model)
+    query = _filtered(select(Model), Model, search=search, archived=archived)
     statuses = _parse_statuses(status, CampaignStatus, "status")
     if statuses:
         query = query.where(Model.status.in_(statuses))
+    return page_of(session, query, id_column=Model.id, cursor=cursor, limit=limit, newest_first=newest_first)
+
+
+def status_counts(
+    *, session: Session, channel: str, search: str | None = None, archived: bool | None = False
+) -> dict[str, int]:
+    """How many campaigns `list_campaigns` would find in each status with the same search, so a
+    status tab's count matches what it lists. Every status is present, in lifecycle order."""
+    Model = campaign_model(channel)
+    query = _filtered(select(Model.status, func.count()), Model, search=search, archived=archived)
+    found = dict(session.exec(query.group_by(Model.status)).all())
+    return {status.value: found.get(status.value, 0) for status in CampaignStatus}
+
+
+def _filtered(query, Model, *, search: str | None, archived: bool | None):
+    """`query` narrowed to names containing `search` (any case) and to (non-)archived campaigns."""
     if search and search.strip():
         query = query.where(func.lower(Model.name).contains(search.strip().lower(), autoescape=True))
     if archived is not None:
         query = query.where(Model.archived_at.is_not(None) if archived else Model.archived_at.is_(None))
-    return page_of(session, query, id_column=Model.id, cursor=cursor, limit=limit, newest_first=True)
+    return query
 
 
 def recipients_page(
@@ -161,10 +178,9 @@ def sms_audience(*, session: Session | None, campaign: CampaignFields) -> int | 
         return campaign.recipients
     if session is None or campaign.segment_id is None:
         return None
-    segment = session.get(EmailSegment, campaign.segment_id)
-    if segment is None:
+    if session.get(EmailSegment, campaign.segment_id) is None:
         return None
-    return count_audience(session=session, channel=Channel.SMS, segment=segment)
+    return count_audience(session=session, channel=Channel.SMS, segment_id=campaign.segment_id)
 
 
 def sms_cost(info: sms_text.SmsInfo, *, audience: int | None,
@@ -441,6 +457,18 @@ def resolve_schedule(value: datetime | str, timezone: str | None = None) -> date
     return value
 
 
+def checked_content(*, session: Session, channel: str, values: Mapping[str, Any]) -> dict[str, Any]:
+    """The channel's content fields of `values` (name, segment and schedule aside), normalised and
+    validated exactly as `create` does: what a test send renders before the campaign is saved."""
+    channel = Channel(channel)
+    content = _normalise(session, channel, {f: values.get(f) for f in CONTENT_FIELDS[channel]})
+    if channel is Channel.EMAIL:
+        _validate_email(session, content)
+    else:
+        _validate_sms(content)
+    return content
+
+
 # --- validation ----------------------------------------------------------------------------------
 
 
@@ -587,6 +615,7 @@ __all__ = [
     "Page",
     "apply_action",
     "archive",
+    "checked_content",
     "create",
     "delete",
     "duplicate",
@@ -596,6 +625,7 @@ __all__ = [
     "recipients_page",
     "resolve_schedule",
     "stats",
+    "status_counts",
     "to_dict",
     "update",
 ]

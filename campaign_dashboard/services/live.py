@@ -45,6 +45,16 @@ def activity_marker(*, session: Session, channel: str, campaign_id: int) -> date
     return session.exec(select(model.last_activity_at).where(model.id == campaign_id)).first()
 
 
+def channel_marker(*, session: Session, channel: str) -> str:
+    """Moves whenever any campaign of the channel is created, edited, deleted, changes status,
+    sends a batch or records an event: the campaign lists re-read their page only then."""
+    model = campaign_model(channel)
+    count, updated, active = session.exec(
+        select(func.count(), func.max(model.updated_at), func.max(model.last_activity_at))
+    ).one()
+    return f"{count}|{updated}|{active}"
+
+
 def recent_events(
     *,
     session: Session,

@@ -1,15 +1,12 @@
-"""Read-only queries the pages need, returning plain rows ready to display.
+"""The overview's counts, a read no service offers, as plain rows ready to display.
 
-Keyword-only functions taking a session, like the services. Where a service already has the read
-(campaign lists) these call it and only shape its rows for display; the rest
-are reads no service offers: counts for the overview. (The contacts, segments and templates pages
-read through their services: contact_search, segment_summaries, templates.)
+Keyword-only functions taking a session, like the services. (The campaign, contact, segment and
+template pages read through their services.)
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import func
 from sqlmodel import Session, select
@@ -20,21 +17,7 @@ from campaign_dashboard.models import (
     EmailSegment,
     EmailTemplate,
 )
-from campaign_dashboard.services import campaigns as campaign_service
 from campaign_dashboard.services.channels import CAMPAIGN_MODELS
-
-CAMPAIGNS_SHOWN = 200
-
-
-@dataclass
-class CampaignRow:
-    id: int
-    name: str
-    status: str
-    recipients: int
-    sent: int
-    delivered: int
-    created_at: str
 
 
 @dataclass
@@ -52,27 +35,6 @@ class Totals:
     email_campaigns: int = 0
     sms_campaigns: int = 0
     messages_sent: int = 0
-
-
-def format_time(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M UTC") if value else ""
-
-
-def list_campaigns(*, session: Session, channel: str) -> list[CampaignRow]:
-    """Campaigns of one channel ("email" or "sms"), newest first, archived ones left out."""
-    page = campaign_service.list_campaigns(session=session, channel=channel, limit=CAMPAIGNS_SHOWN)
-    return [
-        CampaignRow(
-            id=c.id,
-            name=c.name,
-            status=c.status,
-            recipients=c.recipients,
-            sent=c.sent,
-            delivered=c.delivered,
-            created_at=format_time(c.created_at),
-        )
-        for c in page.items
-    ]
 
 
 def overview(*, session: Session) -> tuple[Totals, list[StatusCount]]:

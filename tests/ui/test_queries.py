@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from campaign_dashboard.models import CampaignStatus
+from campaign_dashboard.services import campaigns
 from campaign_dashboard.services.seed import EMAIL_PLANS, SMS_PLANS, seed_demo
 from campaign_dashboard.services.segment_summaries import segment_summaries
 from campaign_dashboard.ui import queries
@@ -14,15 +15,6 @@ from campaign_dashboard.ui import queries
 def demo(session):
     seed_demo(session=session, contacts=200, create_admin=False)
     return session
-
-
-def test_campaign_lists_are_newest_first_per_channel(demo):
-    emails = queries.list_campaigns(session=demo, channel="email")
-    sms = queries.list_campaigns(session=demo, channel="sms")
-    assert emails[0].name == "Year in review 2026" and sms[0].name == "Loyalty points reminder"
-    assert [c.created_at for c in emails] == sorted((c.created_at for c in emails), reverse=True)
-    sent = next(c for c in emails if c.name == "Black Friday early access")
-    assert sent.status == "sent" and 0 < sent.sent <= sent.recipients
 
 
 def test_status_counts_cover_every_status_in_lifecycle_order(demo):
@@ -35,13 +27,13 @@ def test_overview_totals_add_up_the_campaigns(demo):
     totals, counts = queries.overview(session=demo)
     assert (totals.contacts, totals.email_campaigns, totals.sms_campaigns) == (200, len(EMAIL_PLANS), len(SMS_PLANS))
     assert totals.email_campaigns == sum(c.email for c in counts)
-    sent = sum(c.sent for channel in ("email", "sms") for c in queries.list_campaigns(session=demo, channel=channel))
+    sent = sum(c.sent for channel in ("email", "sms")
+               for c in campaigns.list_campaigns(session=demo, channel=channel, limit=100).items)
     assert totals.messages_sent == sent > 0
     assert (totals.segments, totals.templates) == (len(segment_summaries(session=demo)), 2)
 
 
 def test_empty_database_gives_empty_pages(session):
-    assert queries.list_campaigns(session=session, channel="email") == []
     totals, counts = queries.overview(session=session)
     assert totals == queries.Totals()
     assert all(c.email == c.sms == 0 for c in counts)
