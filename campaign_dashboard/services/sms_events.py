@@ -136,7 +136,11 @@ def apply_sms_status(*, session: Session, event: SmsStatusIn) -> Outcome:
 
 
 def lock_recipient(*, session: Session, event: SmsStatusIn) -> SmsCampaignRecipient | None:
-    """The recipient by MessageSid, else by our callback's recipient id (if the sid fits)."""
+    """The recipient by MessageSid, else by our callback's recipient id (if the sid fits).
+
+    Not a recipient still `claimed`: Twilio calls back before the sender has written the send's
+    result, and moving the row out of `claimed` then would make the sender skip it (its `sent`
+    count came out short). Such a callback is dead-lettered and replayed once the sid is stored."""
     by_sid = select(SmsCampaignRecipient).where(
         SmsCampaignRecipient.provider_message_id == event.message_sid
     )
@@ -145,6 +149,7 @@ def lock_recipient(*, session: Session, event: SmsStatusIn) -> SmsCampaignRecipi
         return recipient
     by_id = select(SmsCampaignRecipient).where(
         SmsCampaignRecipient.id == event.recipient_id,
+        SmsCampaignRecipient.status != RecipientStatus.CLAIMED,
         or_(
             SmsCampaignRecipient.provider_message_id.is_(None),
             SmsCampaignRecipient.provider_message_id == event.message_sid,

@@ -143,3 +143,28 @@ def test_a_running_worker_applies_a_parked_event_within_a_few_ticks(client, sess
         worker.terminate()
         worker.wait(15)
         log.close()
+
+
+def test_an_sms_callback_before_the_sender_wrote_the_result_waits_for_it(client, session):
+    """Twilio answers the send, then calls back before the worker has stored the sid: the row is
+    still `claimed`. Applying the callback then would take the row away from the sender (which
+    only records rows still claimed, so the campaign's `sent` count came out short)."""
+    recipient = make_sms_recipient(session)
+    sid = recipient.provider_message_id
+    recipient.status, recipient.provider_message_id = "claimed", None  # as the sender holds it
+    session.add(recipient)
+    session.commit()
+    params = status_params(SimpleNamespace(address=recipient.address, provider_message_id=sid), "delivered")
+    path = f"/webhooks/twilio/status?campaign={recipient.campaign_id}&recipient={recipient.id}"
+    assert post_twilio(client, path, params).json()["status"] == "dead_letter"
+    session.expire_all()
+    assert session.get(SmsCampaignRecipient, recipient.id).status == "claimed"
+
+    # the sender records the result: still claimed, so it is its row to count
+    session.execute(update(SmsCampaignRecipient).where(SmsCampaignRecipient.id == recipient.id,
+                                                       SmsCampaignRecipient.status == "claimed")
+                    .values(status="sent", provider_message_id=sid))
+    session.commit()
+    assert replay_dead_letters(session=session) == {"applied": 1}
+    assert campaign(session, SmsCampaign, recipient.campaign_id).delivered == 1
+    assert session.get(SmsCampaignRecipient, recipient.id).status == "delivered"

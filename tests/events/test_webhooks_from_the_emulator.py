@@ -36,7 +36,7 @@ from tests.sending.conftest import (  # noqa: F401  (fixtures)
     wait_http,
     workers,
 )
-from tests.sending.test_send_pipeline import add_contacts, make_campaign, start
+from tests.sending.test_send_pipeline import add_contacts, ledger, make_campaign, start
 
 pytestmark = pytest.mark.xdist_group("sending")
 
@@ -107,7 +107,12 @@ def test_the_emulators_webhooks_move_the_numbers_of_sending_campaigns(app_env, e
 
     expected = {"email": ("sent", EMAILS, EMAILS, EMAILS, EMAILS), "sms": ("sent", EMAILS, EMAILS),
                 "dead_letters": 0}
-    assert wait_for(numbers, expected) == expected, emulator_stats(emulator)
+    got = wait_for(numbers, expected)
+    if got != expected:  # say where it stopped: the provider's view and both recipient ledgers
+        with Session(engine) as session:
+            recipients = (session.get(EmailCampaign, email_id).recipients, session.get(SmsCampaign, sms_id).recipients)
+        ledgers = (ledger(engine, Channel.EMAIL, email_id), ledger(engine, Channel.SMS, sms_id))
+        pytest.fail(f"{got} != {expected}; recipients {recipients}, ledgers {ledgers}, {emulator_stats(emulator)}")
     with Session(engine) as session:
         assert set(session.exec(select(EmailCampaignRecipient.status)
                                 .where(EmailCampaignRecipient.campaign_id == email_id))) == {"opened"}
