@@ -49,6 +49,7 @@ COMMAND_MODULES = (
     "campaign_dashboard.cli_sending",
     "campaign_dashboard.bench.send",
     "campaign_dashboard.bench.pages",
+    "campaign_dashboard.bench.webhooks",
 )
 
 
@@ -200,12 +201,14 @@ def user_create_command(args: argparse.Namespace) -> int:
 
 
 class Process(NamedTuple):
-    """A child process of `up`. `ready_url` answering 200 means it is serving."""
+    """A child process of `up`. `ready_url` answering 200 means it is serving; `after` names a
+    process whose `ready_url` must answer before this one starts."""
 
     name: str
     argv: list[str]
     env: dict[str, str]
     ready_url: str | None = None
+    after: str | None = None
 
 
 def child_env(settings: Settings) -> dict[str, str]:
@@ -228,8 +231,9 @@ def child_env(settings: Settings) -> dict[str, str]:
 
 
 def up_processes(settings: Settings, *, host: str = "127.0.0.1", port: int | None = None) -> list[Process]:
-    """What `up` runs: the provider emulator (when no real provider keys are set), the web app and
-    one Huey worker. More workers can run anywhere with `campaign-dashboard worker`.
+    """What `up` runs: the provider emulator (when no real provider keys are set), the web app and,
+    once the web app answers, one Huey worker. More workers can run anywhere with
+    `campaign-dashboard worker`.
 
     The web app is Reflex in prod mode on ONE port (frontend, `/api`, webhooks, `/_event`): one URL
     to open and to give providers, no file watcher restarting the backend while code is edited,
@@ -246,7 +250,10 @@ def up_processes(settings: Settings, *, host: str = "127.0.0.1", port: int | Non
         env=env,
         ready_url=f"http://127.0.0.1:{port}/api/health",
     )
-    processes = [web, _cli_process("worker", ["worker", "--workers", "4"], env)]
+    # The worker starts once the web app answers: a campaign left "sending" resumes at once, and
+    # the emulator's webhooks for it would be refused while Reflex is still building its frontend.
+    worker = _cli_process("worker", ["worker", "--workers", "4"], env)._replace(after="web")
+    processes = [web, worker]
     if settings.uses_email_emulator or settings.uses_sms_emulator:
         webhook_url = settings.public_base_url
         emulator = _cli_process("emulator", ["emulator", "--webhook-url", webhook_url], env)
@@ -293,7 +300,8 @@ def up_command(args: argparse.Namespace) -> int:
 
 
 class Supervisor:
-    """Start every process, print the URL once all are ready, and stop them all together.
+    """Start every process (those with `after` once that one is ready), print the URL once all
+    are ready, and stop them all together.
 
     Each child gets its own process group, so stopping it also stops whatever it started
     (Reflex runs a server with workers). Ctrl-C or SIGTERM stops everything; so does any child
@@ -301,6 +309,10 @@ class Supervisor:
     """
 
     def __init__(self, processes: list[Process], *, url: str, stop_timeout: float = 15) -> None:
+        names = {p.name for p in processes}
+        unknown = [p.after for p in processes if p.after is not None and p.after not in names]
+        if unknown:
+            raise ValueError(f"processes wait for unknown processes: {unknown}")
         self.processes = processes
         self.url = url
         self.stop_timeout = stop_timeout
@@ -311,30 +323,39 @@ class Supervisor:
         previous = {sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
         try:
             for proc in self.processes:
-                print(f"[up] starting {proc.name}: {' '.join(proc.argv)}", flush=True)
-                self.children[proc.name] = subprocess.Popen(
-                    proc.argv, env=proc.env, cwd=ROOT, start_new_session=True, preexec_fn=_die_with_parent
-                )
+                if proc.after is None:
+                    self._start(proc)
             return self._watch()
         finally:
             self.stop()
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
 
+    def _start(self, proc: Process) -> None:
+        print(f"[up] starting {proc.name}: {' '.join(proc.argv)}", flush=True)
+        self.children[proc.name] = subprocess.Popen(
+            proc.argv, env=proc.env, cwd=ROOT, start_new_session=True, preexec_fn=_die_with_parent
+        )
+
     def _on_signal(self, signum: int, _frame: Any) -> None:
         self._signal = signum
 
     def _watch(self) -> int:
         pending = [p for p in self.processes if p.ready_url]
-        announced = not pending
+        waiting = [p for p in self.processes if p.after is not None]
+        announced = not pending and not waiting
         while self._signal is None:
             for name, child in self.children.items():
                 code = child.poll()
                 if code is not None:
                     print(f"[up] {name} exited with code {code}: stopping the others.", file=sys.stderr, flush=True)
                     return code or 1
-            pending = [p for p in pending if not _answers(p.ready_url)]
-            if not announced and not pending:
+            pending = [p for p in pending if p.name not in self.children or not _answers(p.ready_url)]
+            ready = {p.name for p in self.processes if p.name in self.children and p not in pending}
+            for proc in [p for p in waiting if p.after in ready]:
+                waiting.remove(proc)
+                self._start(proc)
+            if not announced and not pending and not waiting:
                 announced = True
                 print(f"\ncampaign_dashboard is running at {self.url}  (Ctrl-C to stop)\n", flush=True)
             time.sleep(0.5)

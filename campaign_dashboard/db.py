@@ -9,6 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.pool import QueuePool
 from sqlmodel import Session, create_engine
 
 from campaign_dashboard.config import get_settings
@@ -20,7 +21,14 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        # One connection per process: every transaction takes the write lock (BEGIN IMMEDIATE),
+        # so a second connection would only wait inside SQLite's busy handler, which sleeps and
+        # polls (up to 100 ms a turn). Threads queue for the pooled connection instead and are
+        # woken the moment it is returned; other processes still wait on the busy timeout.
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30},
+            poolclass=QueuePool, pool_size=1, max_overflow=0, pool_timeout=30,
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine

@@ -127,6 +127,7 @@ def test_up_runs_reflex_on_one_port_with_the_offline_toolchain(tmp_path):
     assert set(processes) == {"emulator", "web", "worker"}  # no provider keys: the emulator runs too
     assert processes["emulator"].argv[-3:-1] == ["emulator", "--webhook-url"]
     assert processes["worker"].argv[2:4] == ["campaign_dashboard", "worker"]
+    assert processes["worker"].after == "web"  # no sends (and no webhooks back) before the app answers
     web = processes["web"]
     assert web.argv[1:5] == ["-m", "reflex", "run", "--env"]
     assert web.argv[web.argv.index("--backend-port") + 1] == web.argv[web.argv.index("--frontend-port") + 1] == "8123"
@@ -214,3 +215,48 @@ def test_a_dying_child_stops_the_others_and_fails_with_its_name(tmp_path):
     assert proc.returncode == 3
     assert "crasher exited with code 3: stopping the others" in err
     assert _wait_gone(pids) == []
+
+
+SLOW_WEB = """
+import http.server, sys, time
+time.sleep(2)  # like Reflex building its frontend
+server = http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), http.server.SimpleHTTPRequestHandler)
+open(sys.argv[2], "w").write(repr(time.time()))
+server.serve_forever()
+"""
+
+STARTED = """
+import sys, time
+open(sys.argv[1], "w").write(repr(time.time()))
+time.sleep(120)
+"""
+
+
+def test_a_process_started_after_the_web_app_waits_until_it_answers(tmp_path):
+    from tests.sending.conftest import free_port
+
+    port, ready, started = free_port(), tmp_path / "web.ready", tmp_path / "worker.started"
+    script = f"""
+import os, sys
+from campaign_dashboard.cli import Process, Supervisor
+env = dict(os.environ)
+procs = [
+    Process("worker", [sys.executable, "-c", {STARTED!r}, {str(started)!r}], env, after="web"),
+    Process("web", [sys.executable, "-c", {SLOW_WEB!r}, "{port}", {str(ready)!r}], env,
+            ready_url="http://127.0.0.1:{port}/"),
+]
+sys.exit(Supervisor(procs, url="http://127.0.0.1:{port}/", stop_timeout=5).run())
+"""
+    proc = subprocess.Popen([sys.executable, "-c", script], cwd=tmp_path, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while not (started.exists() and started.read_text()):
+            assert time.monotonic() < deadline and proc.poll() is None, "the worker stand-in never started"
+            time.sleep(0.1)
+        assert float(started.read_text()) >= float(ready.read_text())
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert out.index("starting web") < out.index("starting worker") < out.index("is running at")

@@ -8,8 +8,10 @@ Events we verified but could not apply (unknown message id) go to the dead-lette
 from __future__ import annotations
 
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
+from sqlalchemy import Insert, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel
@@ -39,6 +41,21 @@ def store_once(*, session: Session, row: SQLModel) -> bool:
     return True
 
 
+def insert_once(*, session: Session, table: Table, key: str, values: dict[str, Any]) -> int | None:
+    """INSERT ... ON CONFLICT (key) DO NOTHING RETURNING id: the new row's id, or None if that
+    key is already stored. One round trip and no exception, so the caller's transaction (and the
+    row locks it holds) stays usable; a concurrent insert of the same key waits, then yields None."""
+    statement = _insert_once(session.get_bind().dialect.name, table, key)
+    return session.execute(statement, values).scalar()
+
+
+@lru_cache(maxsize=32)
+def _insert_once(dialect: str, table: Table, key: str) -> Insert:
+    """Built once per table: the VALUES columns come from the bound parameters."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(table).on_conflict_do_nothing(index_elements=[key]).returning(table.c.id)
+
+
 def dead_letter(
     *,
     session: Session,
@@ -49,17 +66,10 @@ def dead_letter(
     payload: dict[str, Any],
 ) -> Outcome:
     """Store the event with the reason, once per provider event id; commits."""
-    table = DeadLetterEvent.__table__
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = (
-        insert(table)
-        .values(
-            provider=provider, provider_event_id=provider_event_id, type=type[:40],
-            reason=reason, payload=payload, received_at=utcnow(),
-        )
-        .on_conflict_do_nothing(index_elements=["provider_event_id"])
-        .returning(table.c.id)
+    inserted = insert_once(
+        session=session, table=DeadLetterEvent.__table__, key="provider_event_id",
+        values=dict(provider=provider, provider_event_id=provider_event_id, type=type[:40],
+                    reason=reason, payload=payload, received_at=utcnow()),
     )
-    inserted = session.execute(statement).first() is not None
     session.commit()
-    return Outcome.DEAD_LETTER if inserted else Outcome.DUPLICATE
+    return Outcome.DEAD_LETTER if inserted is not None else Outcome.DUPLICATE

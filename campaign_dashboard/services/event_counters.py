@@ -3,20 +3,22 @@
 Several app workers apply events for the same campaign at once, so nothing here reads a counter
 into Python and writes it back: counters are `UPDATE ... SET x = x + n` and buckets are an
 `INSERT ... ON CONFLICT DO UPDATE SET count = count + n` (SQLite and PostgreSQL both speak it).
-Both run inside the caller's transaction, next to the event row they count.
+Both run inside the caller's transaction, next to the event row they count. The statements are
+built once and reused (every webhook runs them): an event only binds its numbers.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from functools import lru_cache
 
-from sqlalchemy import update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import TextClause, Update, bindparam, text
 from sqlmodel import Session
 
 from campaign_dashboard.models import COUNTER_FIELDS, CampaignStatsMinute
 from campaign_dashboard.services.channels import campaign_model
+
 
 def minute_of(at: datetime) -> datetime:
     return at.replace(second=0, microsecond=0)
@@ -36,6 +38,8 @@ def count_event(
     the campaign as changed at `now` (the dashboard polls `last_activity_at`)."""
     if campaign_id is None:
         return
+    # Campaign row first, then buckets: the order the send path takes them in too (sending.py),
+    # so concurrent events and send batches never wait for each other in a cycle on PostgreSQL.
     bump_campaign(session=session, channel=channel, campaign_id=campaign_id, counters=counters, now=now)
     bump_minute(session=session, channel=channel, campaign_id=campaign_id, minute=minute_of(at), metrics=metrics)
 
@@ -43,34 +47,47 @@ def count_event(
 def bump_campaign(
     *, session: Session, channel: str, campaign_id: int, counters: Mapping[str, int], now: datetime
 ) -> None:
-    model = campaign_model(channel)
     unknown = set(counters) - set(COUNTER_FIELDS)
     if unknown:
         raise ValueError(f"not campaign counters: {sorted(unknown)}")
-    values = {name: getattr(model, name) + n for name, n in counters.items() if n}
-    values["last_activity_at"] = now
-    session.execute(
-        update(model).where(model.id == campaign_id).values(**values)
-        .execution_options(synchronize_session=False)
+    names = tuple(sorted(name for name, n in counters.items() if n))
+    params = {f"add_{name}": counters[name] for name in names}
+    session.execute(_campaign_update(str(channel), names), {"campaign_id": campaign_id, "now": now, **params})
+
+
+@lru_cache(maxsize=256)
+def _campaign_update(channel: str, names: tuple[str, ...]) -> Update:
+    """`UPDATE <campaigns> SET x = x + :add_x, ..., last_activity_at = :now WHERE id = :campaign_id`,
+    built once per set of counters: the event path then only binds numbers (no statement building)."""
+    table = campaign_model(channel).__table__
+    values = {name: table.c[name] + bindparam(f"add_{name}") for name in names}
+    return table.update().where(table.c.id == bindparam("campaign_id")).values(
+        last_activity_at=bindparam("now"), **values
     )
 
 
 def bump_minute(
     *, session: Session, channel: str, campaign_id: int, minute: datetime, metrics: Mapping[str, int]
 ) -> None:
-    """Add every metric to its bucket of `minute` in one multi-row upsert (one round trip)."""
+    """Add every metric to its bucket of `minute` (one upsert statement, executed per metric)."""
     rows = [
         {"channel": str(channel), "campaign_id": campaign_id, "minute": minute, "metric": metric, "count": n}
         for metric, n in sorted(metrics.items())  # a fixed order: concurrent upserts lock buckets alike
         if n
     ]
-    if not rows:
-        return
-    table = CampaignStatsMinute.__table__
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = insert(table).values(rows)
-    statement = statement.on_conflict_do_update(
-        index_elements=["channel", "campaign_id", "minute", "metric"],
-        set_={"count": table.c.count + statement.excluded.count},
-    )
-    session.execute(statement)
+    if rows:
+        session.execute(_minute_upsert(session.get_bind().dialect.name), rows)
+
+
+@lru_cache(maxsize=4)
+def _minute_upsert(dialect: str) -> TextClause:
+    """`INSERT ... ON CONFLICT DO UPDATE SET count = count + excluded.count`, which SQLite and
+    PostgreSQL spell alike. Plain SQL text because SQLAlchemy cannot cache the compiled form of
+    its dialect upserts (it rebuilt this statement for every event)."""
+    table = CampaignStatsMinute.__tablename__
+    return text(
+        f"INSERT INTO {table} (channel, campaign_id, minute, metric, count) "
+        "VALUES (:channel, :campaign_id, :minute, :metric, :count) "
+        "ON CONFLICT (channel, campaign_id, minute, metric) "
+        f"DO UPDATE SET count = {table}.count + excluded.count"
+    ).bindparams(bindparam("minute", type_=CampaignStatsMinute.__table__.c.minute.type))

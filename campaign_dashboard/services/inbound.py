@@ -97,10 +97,11 @@ def apply_inbound_email(*, session: Session, email: InboundEmailIn) -> Outcome:
         provider_message_id=sent.provider_message_id, occurred_at=email.occurred_at,
         detail=email.subject[:500], payload=email.payload,
     )
-    row = insert_event(session=session, sent=sent, event=event)
-    if row is None:
+    event_id = insert_event(session=session, sent=sent, event=event)
+    if event_id is None:
+        session.rollback()
         return Outcome.DUPLICATE
-    first_reply = not seen_before(session=session, sent=sent, types=(EmailEventType.REPLY,), row=row)
+    first_reply = not seen_before(session=session, sent=sent, types=(EmailEventType.REPLY,), event_id=event_id)
     inbound = InboundEmail(
         provider_id=email.provider_id, sent_email_id=sent.id, campaign_id=sent.campaign_id,
         contact_id=sent.contact_id, from_address=_bare(email.from_address)[:320],

@@ -64,6 +64,26 @@ class SmsStatusIn:
         return f"{self.message_sid}:{self.status}"
 
 
+def message_sid(params: dict[str, str]) -> str:
+    """Twilio sends the id as `MessageSid` (and the legacy `SmsSid`)."""
+    return params.get("MessageSid") or params.get("SmsSid") or ""
+
+
+def status_from_params(
+    params: dict[str, str], *, campaign_id: int | None = None, recipient_id: int | None = None
+) -> SmsStatusIn | None:
+    """A status callback's form parameters as an event; None without a MessageSid or with a
+    MessageStatus we do not know. Used by the webhook and by the dead-letter replay."""
+    sid = message_sid(params)
+    status = (params.get("MessageStatus") or params.get("SmsStatus") or "").lower()
+    if not sid or status not in STATUS_EFFECTS:
+        return None
+    return SmsStatusIn(
+        message_sid=sid, status=status, error_code=params.get("ErrorCode") or None,
+        campaign_id=campaign_id, recipient_id=recipient_id, payload=params,
+    )
+
+
 def apply_sms_status(*, session: Session, event: SmsStatusIn) -> Outcome:
     """Store and apply `event`; commits. Replays return DUPLICATE, unknown messages DEAD_LETTER."""
     if event.status not in STATUS_EFFECTS:
@@ -116,7 +136,11 @@ def apply_sms_status(*, session: Session, event: SmsStatusIn) -> Outcome:
 
 
 def lock_recipient(*, session: Session, event: SmsStatusIn) -> SmsCampaignRecipient | None:
-    """The recipient by MessageSid, else by our callback's recipient id (if the sid fits)."""
+    """The recipient by MessageSid, else by our callback's recipient id (if the sid fits).
+
+    Not a recipient still `claimed`: Twilio calls back before the sender has written the send's
+    result, and moving the row out of `claimed` then would make the sender skip it (its `sent`
+    count came out short). Such a callback is dead-lettered and replayed once the sid is stored."""
     by_sid = select(SmsCampaignRecipient).where(
         SmsCampaignRecipient.provider_message_id == event.message_sid
     )
@@ -125,6 +149,7 @@ def lock_recipient(*, session: Session, event: SmsStatusIn) -> SmsCampaignRecipi
         return recipient
     by_id = select(SmsCampaignRecipient).where(
         SmsCampaignRecipient.id == event.recipient_id,
+        SmsCampaignRecipient.status != RecipientStatus.CLAIMED,
         or_(
             SmsCampaignRecipient.provider_message_id.is_(None),
             SmsCampaignRecipient.provider_message_id == event.message_sid,

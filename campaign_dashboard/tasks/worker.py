@@ -7,6 +7,7 @@ import threading
 
 from campaign_dashboard.config import get_settings
 from campaign_dashboard.tasks import huey
+from campaign_dashboard.tasks.dead_letters import run_dead_letter_tick
 from campaign_dashboard.tasks.mirroring import run_mirror_tick
 from campaign_dashboard.tasks.sending import run_tick
 
@@ -28,7 +29,7 @@ def _start_ticker(interval: float) -> None:
     def loop() -> None:
         stop = threading.Event()
         while not stop.wait(interval):
-            for scan in (run_tick, run_mirror_tick):
+            for scan in (run_tick, run_mirror_tick, run_dead_letter_tick):
                 try:
                     scan()
                 except Exception:  # noqa: BLE001 - a failed scan is retried at the next tick

@@ -67,14 +67,15 @@ def client(engine, session, settings_env) -> Iterator[TestClient]:
 
 
 def make_sent_email(
-    session: Session, *, campaign: EmailCampaign | None = None, contact=None, status: str = "sent"
+    session: Session, *, campaign: EmailCampaign | None = None, contact=None, status: str = "sent",
+    provider_message_id: str | None = None,
 ) -> SentEmail:
     """An accepted email exactly as the send path leaves it (recipient row + sent_emails row)."""
     campaign = campaign or make_email_campaign(session, status="sending")
     contact = contact or make_contact(session)
     recipient = EmailCampaignRecipient(
         campaign_id=campaign.id, contact_id=contact.id, address=contact.email, status=status,
-        provider_message_id=str(uuid.uuid4()), sent_at=utcnow(), attempts=1,
+        provider_message_id=provider_message_id or str(uuid.uuid4()), sent_at=utcnow(), attempts=1,
     )
     session.add(recipient)
     session.flush()
@@ -90,12 +91,13 @@ def make_sent_email(
     return sent
 
 
-def make_sms_recipient(session: Session, *, campaign: SmsCampaign | None = None, contact=None):
+def make_sms_recipient(session: Session, *, campaign: SmsCampaign | None = None, contact=None,
+                       provider_message_id: str | None = None):
     campaign = campaign or make_sms_campaign(session, status="sending")
     contact = contact or make_contact(session, phone=random_phone())
     recipient = SmsCampaignRecipient(
         campaign_id=campaign.id, contact_id=contact.id, address=contact.phone, status="sent",
-        provider_message_id="SM" + uuid.uuid4().hex, sent_at=utcnow(), attempts=1,
+        provider_message_id=provider_message_id or "SM" + uuid.uuid4().hex, sent_at=utcnow(), attempts=1,
     )
     session.add(recipient)
     session.commit()

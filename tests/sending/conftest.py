@@ -91,13 +91,15 @@ def emulator(stack: dict, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
         proc.wait(10)
 
 
-def start_emulator(env: dict, attempts: int = 5) -> tuple[subprocess.Popen, str]:
+def start_emulator(env: dict, attempts: int = 5, webhook_url: str | None = None) -> tuple[subprocess.Popen, str]:
     """Start an emulator and make sure the port answering is OURS: a free port can be taken by
-    another test run between choosing it and binding it, and then a stranger would answer."""
+    another test run between choosing it and binding it, and then a stranger would answer.
+    Without `webhook_url` it sends no webhooks."""
+    webhooks = ["--webhook-url", webhook_url] if webhook_url else ["--no-webhooks"]
     for _ in range(attempts):
         port = free_port()
         proc = subprocess.Popen(
-            [sys.executable, "-m", "campaign_dashboard", "emulator", "--port", str(port), "--no-webhooks",
+            [sys.executable, "-m", "campaign_dashboard", "emulator", "--port", str(port), *webhooks,
              "--resend-rps", "0", "--twilio-mps", "0"],  # tests that need provider limits set them
             cwd=ROOT, env={**os.environ, **env}, stderr=subprocess.DEVNULL,
         )

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
-from starlette.concurrency import run_in_threadpool
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
-from campaign_dashboard.api.deps import SessionDep
 from campaign_dashboard.api.errors import error_body
+from campaign_dashboard.api.webhooks import apply_in_thread
 from campaign_dashboard.config import get_settings
 from campaign_dashboard.services.inbound import InboundSmsIn, apply_inbound_sms
-from campaign_dashboard.services.sms_events import STATUS_EFFECTS, SmsStatusIn, apply_sms_status
+from campaign_dashboard.services.sms_events import apply_sms_status, message_sid, status_from_params
 
 router = APIRouter(tags=["webhooks"])
 
@@ -50,31 +49,24 @@ def _int(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
 
 
-def message_sid(params: dict[str, str]) -> str:
-    """Twilio sends the id as `MessageSid` (and the legacy `SmsSid`)."""
-    return params.get("MessageSid") or params.get("SmsSid") or ""
-
-
 @router.post("/webhooks/twilio/status")
-async def twilio_status(request: Request, session: SessionDep) -> Response:
+async def twilio_status(request: Request) -> Response:
     params = await verified_form(request)
     if isinstance(params, Response):
         return params
-    sid = message_sid(params)
-    status = (params.get("MessageStatus") or params.get("SmsStatus") or "").lower()
-    if not sid or status not in STATUS_EFFECTS:
-        return JSONResponse(error_body("bad_request", f"Unknown MessageStatus {status!r} or no MessageSid."), 422)
-    event = SmsStatusIn(
-        message_sid=sid, status=status, error_code=params.get("ErrorCode") or None,
-        campaign_id=_int(request.query_params.get("campaign")),
-        recipient_id=_int(request.query_params.get("recipient")), payload=params,
+    event = status_from_params(
+        params, campaign_id=_int(request.query_params.get("campaign")),
+        recipient_id=_int(request.query_params.get("recipient")),
     )
-    outcome = await run_in_threadpool(apply_sms_status, session=session, event=event)
+    if event is None:
+        status = params.get("MessageStatus") or params.get("SmsStatus")
+        return JSONResponse(error_body("bad_request", f"Unknown MessageStatus {status!r} or no MessageSid."), 422)
+    outcome = await apply_in_thread(apply_sms_status, event=event)
     return JSONResponse({"status": str(outcome)})
 
 
 @router.post("/webhooks/twilio/inbound")
-async def twilio_inbound(request: Request, session: SessionDep) -> Response:
+async def twilio_inbound(request: Request) -> Response:
     params = await verified_form(request)
     if isinstance(params, Response):
         return params
@@ -85,7 +77,7 @@ async def twilio_inbound(request: Request, session: SessionDep) -> Response:
         message_sid=sid, from_number=params["From"], to_number=params.get("To", ""),
         body=params.get("Body", ""), payload=params,
     )
-    answer = await run_in_threadpool(apply_inbound_sms, session=session, sms=sms)
+    answer = await apply_in_thread(apply_inbound_sms, sms=sms)
     twiml = MessagingResponse()
     if answer:
         twiml.message(answer)

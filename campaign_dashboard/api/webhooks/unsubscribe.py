@@ -11,9 +11,8 @@ from html import escape
 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
-from starlette.concurrency import run_in_threadpool
 
-from campaign_dashboard.api.deps import SessionDep
+from campaign_dashboard.api.webhooks import apply_in_thread
 from campaign_dashboard.services.errors import ValidationFailed
 from campaign_dashboard.services.unsubscribe import apply_unsubscribe, read_unsubscribe_token
 
@@ -51,9 +50,9 @@ def confirm_unsubscribe(token: str) -> HTMLResponse:
 
 
 @router.post("/unsubscribe/{token}", response_class=HTMLResponse)
-async def unsubscribe(token: str, session: SessionDep) -> HTMLResponse:
+async def unsubscribe(token: str) -> HTMLResponse:
     try:
-        await run_in_threadpool(apply_unsubscribe, session=session, token=token)
+        await apply_in_thread(apply_unsubscribe, token=token)
     except ValidationFailed as exc:
         return invalid_link(exc)
     return page("Unsubscribed", "<p>You are unsubscribed. You will not receive further campaigns.</p>")
