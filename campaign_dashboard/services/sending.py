@@ -27,7 +27,7 @@ from enum import StrEnum
 from itertools import groupby
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, exists, func, select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -242,14 +242,19 @@ def next_step(*, deps: SendDeps, channel: Channel, campaign_id: int, stalled_onl
         if row is None or row.status != CampaignStatus.SENDING:
             return Outcome.STOPPED if row is not None and row.status == CampaignStatus.PAUSED else Outcome.DONE
 
-        def exists_row(*conditions) -> bool:  # index probes, never counts: cheap at 1M recipients
-            return session.scalar(select(Recipient.id).where(
-                Recipient.campaign_id == campaign_id, *conditions).limit(1)) is not None
+        def probe(*conditions):  # an index probe, never a count: cheap at 1M recipients
+            return exists().where(Recipient.campaign_id == campaign_id, *conditions)
 
-        claimed = exists_row(Recipient.status == RecipientStatus.CLAIMED)
-        ready = exists_row(Recipient.status == RecipientStatus.PENDING,
-                           Recipient.not_before.is_(None) | (Recipient.not_before <= now))
-        deferred = not ready and exists_row(Recipient.status == RecipientStatus.PENDING)
+        # One statement, so one snapshot: as separate reads under PostgreSQL's READ COMMITTED, a
+        # claim committed between "any claimed?" (no: still pending) and "any pending?" (no: now
+        # claimed) made a campaign look finished while its first batch was being sent.
+        claimed, ready, pending = session.execute(select(
+            probe(Recipient.status == RecipientStatus.CLAIMED),
+            probe(Recipient.status == RecipientStatus.PENDING,
+                  Recipient.not_before.is_(None) | (Recipient.not_before <= now)),
+            probe(Recipient.status == RecipientStatus.PENDING),
+        )).one()
+        deferred = pending and not ready
     reason = _budget_exceeded(deps.settings, row.failed, row.processed, row.recipients)
     if reason:
         fail_campaign(deps=deps, channel=channel, campaign_id=campaign_id, reason=reason)
