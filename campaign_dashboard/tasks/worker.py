@@ -16,6 +16,8 @@ log = logging.getLogger(__name__)
 
 def run_worker(*, workers: int = 4, worker_type: str = "thread") -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # the twilio SDK logs every request and response header at INFO: one screenful per SMS
+    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
     _start_ticker(get_settings().tick_seconds)
     consumer = huey.create_consumer(workers=workers, worker_type=worker_type, periodic=True,
                                     check_worker_health=True)
