@@ -122,18 +122,23 @@ def _outcome(position, outcomes, default: RecipientStatus):
 
 def _insert_readers(engine: Engine, count: int, now: datetime) -> None:
     """`count` contacts in one INSERT ... SELECT: ~1% unsubscribed, ~0.5% bounced, 3% opted out of SMS."""
+
+    def columns(i):
+        return {
+            "first_name": case(*[(i % 5 == k, literal(n)) for k, n in enumerate(("Ada", "Ben", "Chloe", "Dev"))],
+                               else_=literal("Eve")),
+            "last_name": literal("Reader") + cast(i, String),
+            "timezone": literal("America/New_York"),
+            "attributes": literal({"plan": "pro", "source": "bench"}, type_=Contact.__table__.c.attributes.type),
+            "email_status": case((i % 200 == 0, literal(EmailStatus.UNSUBSCRIBED.value)),
+                                 (i % 200 == 1, literal(EmailStatus.BOUNCED.value)),
+                                 else_=literal(EmailStatus.SUBSCRIBED.value)),
+            "sms_status": case((i % 33 == 0, literal(SmsStatus.OPTED_OUT.value)),
+                               else_=literal(SmsStatus.SUBSCRIBED.value)),
+        }
+
     insert_contacts(engine, count, prefix="reader", phone_start=2125550000, created_at=now - timedelta(days=30),
-                    columns=lambda i: {
-        "first_name": case(*[(i % 5 == k, literal(n)) for k, n in enumerate(("Ada", "Ben", "Chloe", "Dev"))],
-                           else_=literal("Eve")),
-        "last_name": literal("Reader") + cast(i, String),
-        "timezone": literal("America/New_York"),
-        "attributes": literal({"plan": "pro", "source": "bench"}, type_=Contact.__table__.c.attributes.type),
-        "email_status": case((i % 200 == 0, literal(EmailStatus.UNSUBSCRIBED.value)),
-                             (i % 200 == 1, literal(EmailStatus.BOUNCED.value)),
-                             else_=literal(EmailStatus.SUBSCRIBED.value)),
-        "sms_status": case((i % 33 == 0, literal(SmsStatus.OPTED_OUT.value)), else_=literal(SmsStatus.SUBSCRIBED.value)),
-    })
+                    columns=columns)
 
 
 def _insert_recipients(conn, channel: str, campaign_id: int, audience: int, status: CampaignStatus,
