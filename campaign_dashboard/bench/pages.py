@@ -17,14 +17,10 @@ import json
 import os
 import random
 import re
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,10 +28,12 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import Integer, String, and_, case, cast, create_engine, func, insert, literal, select
+from sqlalchemy import String, and_, case, cast, func, insert, literal, select
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session
 
+from campaign_dashboard.bench.database import fresh_database, insert_contacts
+from campaign_dashboard.bench.processes import Children, child_environment, free_port, wait_for_line
 from campaign_dashboard.cli import ROOT, arg, command
 from campaign_dashboard.models import (
     CampaignStatsMinute,
@@ -55,6 +53,7 @@ from campaign_dashboard.models import (
     SmsStatus,
     utcnow,
 )
+from campaign_dashboard.services.seed import apply_counters
 
 GOAL_MS = 1000
 CHROMIUM = "/usr/bin/chromium"
@@ -115,70 +114,31 @@ class PageResult:
 # --- data --------------------------------------------------------------------------------------
 
 
-@contextmanager
-def fresh_database(server_url: str | None, data_dir: Path) -> Iterator[str]:
-    """A new migrated database for this run: a SQLite file in `data_dir`, or a new PostgreSQL
-    database on the server of `server_url`, dropped afterwards."""
-    from campaign_dashboard.migrations import upgrade
-
-    if not server_url:
-        url = f"sqlite:///{data_dir / 'bench.db'}"
-        upgrade(url)
-        yield url
-        return
-    server = make_url(server_url)
-    if server.get_backend_name() != "postgresql":
-        raise SystemExit(f"--database-url must be a PostgreSQL URL, not {server.get_backend_name()}")
-    server = server.set(drivername="postgresql+psycopg")
-    name = f"cd_bench_pages_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-        try:
-            url = server.set(database=name).render_as_string(hide_password=False)
-            upgrade(url)
-            yield url
-        finally:
-            with admin.connect() as conn:
-                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        admin.dispose()
-
-
-def _sequence(count: int):
-    seq = select(literal(1, Integer).label("i")).cte("seq", recursive=True)
-    return seq.union_all(select(seq.c.i + 1).where(seq.c.i < count))
-
-
 def _outcome(position, outcomes, default: RecipientStatus):
     """The recipient status for `position % 1000` per the cumulative `outcomes` table (SQL CASE)."""
     per_mille = position % 1000
     return case(*[(per_mille < bound, literal(status.value)) for bound, status in outcomes], else_=literal(default.value))
 
 
-def insert_contacts(engine: Engine, count: int, now: datetime) -> None:
+def _insert_readers(engine: Engine, count: int, now: datetime) -> None:
     """`count` contacts in one INSERT ... SELECT: ~1% unsubscribed, ~0.5% bounced, 3% opted out of SMS."""
-    seq = _sequence(count)
-    i = seq.c.i
-    at = literal(now - timedelta(days=30), type_=Contact.__table__.c.created_at.type)
-    rows = select(
-        literal("reader") + cast(i, String) + literal("@example.com"),
-        literal("+1") + cast(i + 2125550000, String),
-        case(*[(i % 5 == k, literal(n)) for k, n in enumerate(("Ada", "Ben", "Chloe", "Dev"))], else_=literal("Eve")),
-        literal("Reader") + cast(i, String),
-        literal("America/New_York"),
-        literal({"plan": "pro", "source": "bench"}, type_=Contact.__table__.c.attributes.type),
-        case((i % 200 == 0, literal(EmailStatus.UNSUBSCRIBED.value)), (i % 200 == 1, literal(EmailStatus.BOUNCED.value)),
-             else_=literal(EmailStatus.SUBSCRIBED.value)),
-        case((i % 33 == 0, literal(SmsStatus.OPTED_OUT.value)), else_=literal(SmsStatus.SUBSCRIBED.value)),
-        at,
-        at,
-    ).select_from(seq)
-    columns = ["email", "phone", "first_name", "last_name", "timezone", "attributes", "email_status",
-               "sms_status", "created_at", "updated_at"]
-    with engine.begin() as conn:
-        conn.execute(insert(Contact).from_select(columns, rows))
+
+    def columns(i):
+        return {
+            "first_name": case(*[(i % 5 == k, literal(n)) for k, n in enumerate(("Ada", "Ben", "Chloe", "Dev"))],
+                               else_=literal("Eve")),
+            "last_name": literal("Reader") + cast(i, String),
+            "timezone": literal("America/New_York"),
+            "attributes": literal({"plan": "pro", "source": "bench"}, type_=Contact.__table__.c.attributes.type),
+            "email_status": case((i % 200 == 0, literal(EmailStatus.UNSUBSCRIBED.value)),
+                                 (i % 200 == 1, literal(EmailStatus.BOUNCED.value)),
+                                 else_=literal(EmailStatus.SUBSCRIBED.value)),
+            "sms_status": case((i % 33 == 0, literal(SmsStatus.OPTED_OUT.value)),
+                               else_=literal(SmsStatus.SUBSCRIBED.value)),
+        }
+
+    insert_contacts(engine, count, prefix="reader", phone_start=2125550000, created_at=now - timedelta(days=30),
+                    columns=columns)
 
 
 def _insert_recipients(conn, channel: str, campaign_id: int, audience: int, status: CampaignStatus,
@@ -206,16 +166,14 @@ def _insert_recipients(conn, channel: str, campaign_id: int, audience: int, stat
     conn.execute(insert(Recipient).from_select(columns, rows))
 
 
-def _apply_counters(session: Session, channel: str, campaign) -> int:
+def _counters_from_ledger(session: Session, channel: str, campaign) -> int:
     """Counters from the ledger, as the send path and event handlers keep them."""
-    from campaign_dashboard.services.seed import _apply_counters as counters_from_statuses
-
     Recipient = EmailCampaignRecipient if channel == "email" else SmsCampaignRecipient
     counts = session.execute(
         select(Recipient.status, func.count()).where(Recipient.campaign_id == campaign.id).group_by(Recipient.status)
     ).all()
     statuses = list(Counter({RecipientStatus(s): n for s, n in counts}).elements())
-    counters_from_statuses(campaign, statuses, random.Random(campaign.id))
+    apply_counters(campaign, statuses, random.Random(campaign.id))
     return len(statuses)
 
 
@@ -224,7 +182,7 @@ def build_data(engine: Engine, *, campaigns: int, recipients: int, seed: int = 5
     newest one an email campaign sent to `recipients` contacts, with events and minute stats."""
     rng = random.Random(seed)
     now = utcnow().replace(microsecond=0)
-    insert_contacts(engine, recipients, now)
+    _insert_readers(engine, recipients, now)
     with Session(engine, expire_on_commit=False) as session:
         first_contact = session.execute(select(func.min(Contact.id))).scalar_one()
         segment = EmailSegment(name="Everyone subscribed", kind="rules", match="all",
@@ -262,7 +220,7 @@ def build_data(engine: Engine, *, campaigns: int, recipients: int, seed: int = 5
             started = campaign.created_at + timedelta(minutes=10)
             _insert_recipients(session.connection(), channel, campaign.id, audience, status, started,
                                first=first_contact)
-            data.recipient_rows += _apply_counters(session, channel, campaign)
+            data.recipient_rows += _counters_from_ledger(session, channel, campaign)
             campaign.started_at = started
             if status != S.PAUSED:
                 campaign.completed_at = started + timedelta(minutes=audience // 3000 + 1)
@@ -336,7 +294,7 @@ def _build_big_campaign(session: Session, big: EmailCampaign, recipients: int, n
         {"channel": "email", "campaign_id": big.id, "minute": minute, "metric": metric, "count": n}
         for (minute, metric), n in buckets.items()
     ])
-    rows = _apply_counters(session, "email", big)
+    rows = _counters_from_ledger(session, "email", big)
     big.started_at = started
     big.completed_at = big.last_activity_at = started + timedelta(minutes=recipients // step + 1)
     session.add(big)
@@ -345,12 +303,6 @@ def _build_big_campaign(session: Session, big: EmailCampaign, recipients: int, n
 
 
 # --- the app and the browser -------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def apps_running_here() -> list[int]:
@@ -368,29 +320,19 @@ def apps_running_here() -> list[int]:
 
 @contextmanager
 def running_app(database_url: str, data_dir: Path) -> Iterator[str]:
-    """`campaign-dashboard up --no-seed` on free ports; stopped with Ctrl-C (SIGINT) afterwards."""
-    port = _free_port()
-    env = dict(os.environ, DATA_DIR=str(data_dir), DATABASE_URL=database_url, ENV="test",
-               EMULATOR_PORT=str(_free_port()))
-    env.pop("PUBLIC_BASE_URL", None)
-    log_path = data_dir / "up.log"
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "campaign_dashboard", "up", "--no-seed", "--port", str(port)],
-                                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while "is running at" not in log_path.read_text():
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"`campaign-dashboard up` did not start:\n{log_path.read_text()[-3000:]}")
-            time.sleep(0.5)
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        proc.send_signal(signal.SIGINT)
+    """`campaign-dashboard up --no-seed` on free ports (log: `data_dir/up.log`); stopped afterwards
+    (SIGTERM, which `up` handles like Ctrl-C)."""
+    port = free_port()
+    env = child_environment(DATA_DIR=str(data_dir), DATABASE_URL=database_url, ENV="test",
+                            EMULATOR_PORT=str(free_port()), PUBLIC_BASE_URL=None)
+    with Children(data_dir, stop_timeout=60) as children:
+        proc = children.start_cli("up", ["up", "--no-seed", "--port", str(port)], env)
         try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+            wait_for_line(children.log("up"), "is running at", proc=proc, timeout=START_TIMEOUT)
+        except (RuntimeError, TimeoutError) as exc:
+            raise RuntimeError(
+                f"`campaign-dashboard up` did not start:\n{children.log('up').read_text()[-3000:]}") from exc
+        yield f"http://127.0.0.1:{port}/"
 
 
 # Runs in the page at every animation frame: the time since the navigation started, once one
@@ -471,7 +413,7 @@ def measure(url: str, specs: list[PageSpec], *, loads: int) -> list[PageResult]:
 def run(*, campaigns: int, recipients: int, loads: int, database_url: str | None) -> dict:
     with tempfile.TemporaryDirectory(prefix="bench-pages-") as tmp:
         data_dir = Path(tmp)
-        with fresh_database(database_url, data_dir) as url:
+        with fresh_database(server_url=database_url, data_dir=data_dir) as url:
             from campaign_dashboard.db import make_engine
             from campaign_dashboard.services.users import create_user
 
@@ -523,8 +465,11 @@ def bench_pages_command(args: argparse.Namespace) -> int:
               "the benchmark starts its own, which would rebuild the frontend the running one serves.",
               file=sys.stderr)
         return 2
-    report = run(campaigns=args.campaigns, recipients=args.recipients, loads=args.loads,
-                 database_url=args.database_url)
+    try:
+        report = run(campaigns=args.campaigns, recipients=args.recipients, loads=args.loads,
+                     database_url=args.database_url)
+    except ValueError as exc:  # not a PostgreSQL --database-url
+        raise SystemExit(str(exc)) from None
     if args.json:
         print(json.dumps(report, indent=2))
         return 1 if report["errors"] else 0

@@ -56,7 +56,7 @@ class Children:
         for _ in range(attempts):
             port = free_port()
             proc = self.start(name, argv_for_port(port), env)
-            if _listens(proc, port, timeout):
+            if listens(proc, port, timeout):
                 return port
             self.stop(name)
         raise RuntimeError(f"{name} did not start listening after {attempts} attempts; see {self.log(name)}")
@@ -204,7 +204,9 @@ def wait_for_line(path: Path, text: str, *, proc: subprocess.Popen, timeout: flo
         time.sleep(0.1)
 
 
-def _listens(proc: subprocess.Popen, port: int, timeout: float) -> bool:
+def listens(proc: subprocess.Popen, port: int, timeout: float) -> bool:
+    """Whether `proc` itself listens on `port` within `timeout` seconds (a free port can be taken
+    by someone else between choosing and binding it)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and proc.poll() is None:
         try:

@@ -451,7 +451,7 @@ def _insert_campaign(
     if rows:
         session.execute(insert(EmailCampaignRecipient if channel == "email" else SmsCampaignRecipient), rows)
 
-    _apply_counters(campaign, statuses, rng)
+    apply_counters(campaign, statuses, rng)
     campaign.started_at = started
     if plan.status in (S.SENT, S.FAILED, S.CANCELLED):
         campaign.completed_at = started + timedelta(seconds=len(audience) // 50 + 30)
@@ -571,8 +571,9 @@ def _outcome(rng: random.Random, channel: str, i: int, total: int, plan: _Plan) 
     return R.DELIVERED
 
 
-def _apply_counters(campaign, statuses: list[RecipientStatus], rng: random.Random) -> None:
-    """Counters exactly as the ledger says, plus repeat opens/clicks and replies/unsubscribes."""
+def apply_counters(campaign, statuses: list[RecipientStatus], rng: random.Random) -> None:
+    """Set `campaign`'s counters exactly as its ledger `statuses` say, plus repeat opens/clicks and
+    replies/unsubscribes drawn from `rng` (the demo seed and `bench pages` build campaigns this way)."""
     c = Counter(statuses)
     R = RecipientStatus
     campaign.recipients = len(statuses)

@@ -309,10 +309,16 @@ def _send_email_chunk(deps: SendDeps, campaign, compiled, rows, tags, key: str) 
         results = _with_retries(
             deps, Channel.EMAIL, rows[0][0].batch_id,
             lambda: deps.email.send_batch(messages, idempotency_key=key),
-            bucket=f"email:{s.effective_resend_api_key[-8:]}", rate=s.resend_requests_per_second,
+            bucket=resend_bucket(s.effective_resend_api_key), rate=s.resend_requests_per_second,
         )
     _write_results(deps, Channel.EMAIL, campaign.id, list(zip(message_rows, results)), refused,
                    sent_emails={r.id: m for r, m in zip(message_rows, messages)})
+
+
+def resend_bucket(api_key: str) -> str:
+    """The rate-limit bucket of a Resend account: every request on the account (sending, segment
+    mirroring) takes from it, so together they keep the account's requests per second."""
+    return f"email:{api_key[-8:]}"
 
 
 def _email_message(deps: SendDeps, campaign, compiled, recipient, contact, tags) -> OutgoingEmail:

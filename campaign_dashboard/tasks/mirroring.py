@@ -23,6 +23,7 @@ from campaign_dashboard.providers.resend_audience import ResendAudienceProvider
 from campaign_dashboard.ratelimit import make_rate_limiter
 from campaign_dashboard.services import segment_mirror
 from campaign_dashboard.services.segment_mirror import MirrorDeps
+from campaign_dashboard.services.sending import resend_bucket
 from campaign_dashboard.tasks.queue import huey
 
 log = logging.getLogger(__name__)
@@ -48,12 +49,6 @@ def mirror_deps() -> MirrorDeps:
 
 def _lease(settings) -> timedelta:
     return timedelta(seconds=max(settings.send_lease_seconds, 5))
-
-
-def resend_bucket(api_key: str) -> str:
-    """The rate-limit bucket of a Resend account: the same one the email send path uses, so
-    mirroring and sending share the account's requests per second."""
-    return f"email:{api_key[-8:]}"
 
 
 # Retryable provider errors that outlast the in-call retries come back here: Huey runs the task

@@ -408,13 +408,18 @@ def _sentence(message: str) -> str:
 S = CampaignFormState
 
 
+def field_error(name: str) -> rx.Component:
+    """The service's message for field `name`, if any."""
+    return rx.cond(S.errors.contains(name),
+                   rx.text(S.errors[name], size="1", color_scheme="red", id=f"error-{name}", class_name="field-error"))
+
+
 def labelled(label: str, control: rx.Component, name: str, *notes: rx.Component) -> rx.Component:
     """A field: its label, the control, the service's message for it (if any), then notes."""
     return rx.vstack(
         rx.text(label, as_="label", size="2", weight="medium", html_for=f"campaign-{name}"),
         control,
-        rx.cond(S.errors.contains(name),
-                rx.text(S.errors[name], size="1", color_scheme="red", id=f"error-{name}", class_name="field-error")),
+        field_error(name),
         *notes,
         spacing="1",
         width="100%",
@@ -481,12 +486,8 @@ def schedule_fields() -> rx.Component:
                     spacing="2",
                     wrap="wrap",
                 ),
-                rx.cond(S.errors.contains("scheduled_at"),
-                        rx.text(S.errors["scheduled_at"], size="1", color_scheme="red", id="error-scheduled_at",
-                                class_name="field-error")),
-                rx.cond(S.errors.contains("timezone"),
-                        rx.text(S.errors["timezone"], size="1", color_scheme="red", id="error-timezone",
-                                class_name="field-error")),
+                field_error("scheduled_at"),
+                field_error("timezone"),
                 spacing="1",
                 width="100%",
             ),

@@ -109,6 +109,22 @@ def data_table(
     )
 
 
+def section(title: str, action: rx.Component, *children: rx.Component) -> rx.Component:
+    """A titled part of a page (an h2) with its `action` button on the right of the title."""
+    return rx.vstack(
+        rx.hstack(
+            rx.heading(title, size="5", as_="h2"),
+            rx.spacer(),
+            action,
+            width="100%",
+            align="center",
+        ),
+        *children,
+        spacing="3",
+        width="100%",
+    )
+
+
 def back_link(label: str, href: str) -> rx.Component:
     """`← All contacts`: the way back from a detail page to its list."""
     return rx.link(

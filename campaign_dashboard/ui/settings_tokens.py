@@ -13,7 +13,7 @@ from campaign_dashboard.models import ApiToken, Role
 from campaign_dashboard.services import tokens
 from campaign_dashboard.services.errors import DomainError
 from campaign_dashboard.ui.auth import AuthState
-from campaign_dashboard.ui.components import data_table, iso_utc, local_time
+from campaign_dashboard.ui.components import data_table, iso_utc, local_time, section
 from campaign_dashboard.ui.confirm import confirm_button
 from campaign_dashboard.ui.copy_button import copy_button
 from campaign_dashboard.ui.form_dialog import field_errors, form_dialog, form_field
@@ -176,15 +176,9 @@ def new_token_dialog() -> rx.Component:
 
 
 def tokens_section() -> rx.Component:
-    return rx.vstack(
-        rx.hstack(
-            rx.heading("API tokens", size="5", as_="h2"),
-            rx.spacer(),
-            rx.button(rx.icon("key-round", size=16), "New token", id="new-token",
-                      on_click=TokensState.open_create(True)),
-            width="100%",
-            align="center",
-        ),
+    return section(
+        "API tokens",
+        rx.button(rx.icon("key-round", size=16), "New token", id="new-token", on_click=TokensState.open_create(True)),
         create_token_dialog(),
         new_token_dialog(),
         data_table(
@@ -194,6 +188,4 @@ def tokens_section() -> rx.Component:
             empty="No API tokens yet: create one with “New token” (or `campaign-dashboard token create`).",
             table_id="api-tokens",
         ),
-        spacing="3",
-        width="100%",
     )

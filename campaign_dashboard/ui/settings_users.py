@@ -13,7 +13,7 @@ from campaign_dashboard.models import Role, User
 from campaign_dashboard.services import users
 from campaign_dashboard.services.errors import DomainError
 from campaign_dashboard.ui.auth import AuthState
-from campaign_dashboard.ui.components import data_table, iso_utc, local_time
+from campaign_dashboard.ui.components import data_table, iso_utc, local_time, section
 from campaign_dashboard.ui.form_dialog import field_errors, form_dialog, form_field
 
 ROLES = [r.value for r in Role]
@@ -185,14 +185,9 @@ def create_user_dialog() -> rx.Component:
 
 
 def users_section() -> rx.Component:
-    return rx.vstack(
-        rx.hstack(
-            rx.heading("Users", size="5", as_="h2"),
-            rx.spacer(),
-            rx.button(rx.icon("user-plus", size=16), "New user", id="new-user", on_click=UsersState.open_create(True)),
-            width="100%",
-            align="center",
-        ),
+    return section(
+        "Users",
+        rx.button(rx.icon("user-plus", size=16), "New user", id="new-user", on_click=UsersState.open_create(True)),
         create_user_dialog(),
         data_table(
             ["Email", "Name", "Role", "Status", "Last login", ""],
@@ -201,6 +196,4 @@ def users_section() -> rx.Component:
             empty="No users yet: create one with “New user”.",
             table_id="users",
         ),
-        spacing="3",
-        width="100%",
     )

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,26 +16,10 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
+from campaign_dashboard.bench.processes import free_port, listens, wait_http
 from tests.conftest import REDIS_TEST_URL
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_http(url: str, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(url, timeout=1)
-            return
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise TimeoutError(f"{url} did not answer within {timeout}s")
 
 
 def _redis_unavailable() -> str | None:
@@ -103,28 +86,13 @@ def start_emulator(env: dict, attempts: int = 5, webhook_url: str | None = None)
              "--resend-rps", "0", "--twilio-mps", "0"],  # tests that need provider limits set them
             cwd=ROOT, env={**os.environ, **env}, stderr=subprocess.DEVNULL,
         )
-        if _listens(proc, port, timeout=20):
+        if listens(proc, port, timeout=20):
             url = f"http://127.0.0.1:{port}"
             wait_http(f"{url}/_emulator/stats")
             return proc, url
         proc.kill()
         proc.wait(10)
     raise RuntimeError(f"the emulator did not start after {attempts} attempts")
-
-
-def _listens(proc: subprocess.Popen, port: int, timeout: float) -> bool:
-    import psutil
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and proc.poll() is None:
-        try:
-            connections = psutil.Process(proc.pid).net_connections(kind="tcp")
-        except psutil.Error:
-            return False
-        if any(c.status == psutil.CONN_LISTEN and c.laddr.port == port for c in connections):
-            return True
-        time.sleep(0.1)
-    return False
 
 
 @pytest.fixture

@@ -7,15 +7,13 @@ from dataclasses import dataclass
 import reflex as rx
 
 from campaign_dashboard.db import session_scope
-from campaign_dashboard.models import Role
 from campaign_dashboard.services import segments
-from campaign_dashboard.services.errors import DomainError
 from campaign_dashboard.services.segment_summaries import segment_summaries
 from campaign_dashboard.ui import routes
 from campaign_dashboard.ui.auth import AuthState
 from campaign_dashboard.ui.components import data_table, thousands
-from campaign_dashboard.ui.confirm import confirm_button
 from campaign_dashboard.ui.layout import dashboard_page
+from campaign_dashboard.ui.saved_list import delete_and_reload, delete_button, saved_list_page
 
 
 @dataclass
@@ -46,27 +44,17 @@ class SegmentsState(AuthState):
 
     @rx.event
     def delete(self, segment_id: int):
-        if refused := self._refuse(Role.MARKETER):
-            return refused
-        try:
-            with session_scope() as session:
-                segments.delete_segment(session=session, segment_id=segment_id)
-        except DomainError as exc:
-            return rx.toast.error(exc.message, duration=8000)
-        self.load()
-        return rx.toast.success("Segment deleted.")
+        return delete_and_reload(
+            self, lambda session: segments.delete_segment(session=session, segment_id=segment_id),
+            "Segment deleted.")
 
 
-def delete_button(segment: rx.Var) -> rx.Component:
-    return confirm_button(
-        rx.icon_button(rx.icon("trash-2", size=16), color_scheme="red", variant="ghost", size="1",
-                       aria_label="Delete segment", class_name="delete-segment"),
-        title=rx.text("Delete segment ", segment.name, "?"),
+def delete_segment_button(segment: rx.Var) -> rx.Component:
+    return delete_button(
+        "segment", segment.name,
         description="Draft campaigns using it lose their audience. A segment used by a campaign that has "
                     "started cannot be deleted.",
-        action="Delete",
         on_confirm=SegmentsState.delete(segment.id),
-        confirm_class="confirm-delete-segment",
     )
 
 
@@ -76,37 +64,23 @@ def segment_row(segment: rx.Var) -> rx.Component:
         rx.table.cell(rx.badge(segment.kind, variant="outline")),
         rx.table.cell(rx.text(segment.summary, size="2")),
         rx.table.cell(thousands(segment.members), text_align="right", class_name="segment-members"),
-        rx.table.cell(rx.cond(AuthState.can_write, delete_button(segment))),
+        rx.table.cell(rx.cond(AuthState.can_write, delete_segment_button(segment))),
     )
 
 
 @dashboard_page(route=routes.SEGMENTS, title="Segments", on_load=SegmentsState.load)
 def segments_page() -> rx.Component:
-    return rx.vstack(
-        rx.hstack(
-            rx.text("Who campaigns go to: contacts matching rules, or a list you pick. Members are counted now, before "
-                    "suppressions and opt-outs.",
-                    color_scheme="gray", size="2"),
-            rx.spacer(),
-            rx.cond(
-                AuthState.can_write,
-                rx.link(rx.button(rx.icon("plus", size=16), "New segment", id="new-segment"),
-                        href=routes.segment_detail(routes.NEW)),
-            ),
-            width="100%",
-            align="center",
+    return saved_list_page(
+        intro="Who campaigns go to: contacts matching rules, or a list you pick. Members are counted now, before "
+              "suppressions and opt-outs.",
+        noun="segment",
+        new_href=routes.segment_detail(routes.NEW),
+        loaded=SegmentsState.loaded,
+        table=data_table(
+            ["Name", "Kind", "Rules", "Members", ""],
+            SegmentsState.segments,
+            segment_row,
+            empty="No segments yet. Create one with New segment: rules like \"tag is vip\", or a static list.",
+            table_id="segments",
         ),
-        rx.cond(
-            SegmentsState.loaded,
-            data_table(
-                ["Name", "Kind", "Rules", "Members", ""],
-                SegmentsState.segments,
-                segment_row,
-                empty="No segments yet. Create one with New segment: rules like \"tag is vip\", or a static list.",
-                table_id="segments",
-            ),
-            rx.spinner(size="3"),
-        ),
-        width="100%",
-        spacing="4",
     )
