@@ -20,6 +20,12 @@ STATUS_COLORS = {
     "bounced": "red",
     "complained": "red",
     "opted_out": "gray",
+    # a recipient's delivery state
+    "pending": "gray",
+    "claimed": "amber",
+    "delivered": "teal",
+    "opened": "blue",
+    "clicked": "violet",
 }
 
 
