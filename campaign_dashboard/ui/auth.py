@@ -48,6 +48,14 @@ class AuthState(rx.State):
         self.user_name, self.user_email, self.role = user.name or user.email, user.email, user.role
         return user
 
+    def _signed_in(self) -> bool:
+        """For reads repeated after the page's load (filters, pages, live refreshes): a session
+        that ended or expired since then gets no more data."""
+        if self._user() is not None:
+            return True
+        self.user_name = self.user_email = self.role = ""
+        return False
+
     def _refuse(self, needed: Role = Role.VIEWER):
         """None when the signed-in user has the `needed` role; otherwise what to do instead:
         the login page for nobody, an error toast for a user whose role is too low."""

@@ -104,3 +104,15 @@ def test_paging_forward_and_back_keeps_filters_and_counts(session):
     assert [row.name for row in state.rows] == ["Campaign 42"] and state.counts["draft"] == 4
     CampaignsState.show_status.fn(state, "draft")
     assert state.rows[0].actions == ["start", "schedule", "edit", "duplicate", "archive", "delete"]
+
+
+def test_after_logging_out_paging_or_searching_the_list_reads_nothing_more(session, draft):
+    state = signed_in(session, CampaignsState, Role.VIEWER)
+    CampaignsState.load.fn(state, "email")
+    assert [row.name for row in state.rows] == ["Viewer target"]
+    users.logout(session=session, token=state.session_token)  # e.g. from another tab
+    make_email_campaign(session, name="Secret plan", segment_id=draft.segment_id)
+    CampaignsState.set_search.fn(state, "")
+    CampaignsState.show_status.fn(state, "draft")
+    assert "Secret plan" not in [row.name for row in state.rows]
+    assert state.user_email == "" and state.role == ""

@@ -334,7 +334,7 @@ class CampaignDetailState(AuthState):
             if current == marker:
                 continue
             async with self:
-                if not self._still_wanted(poll_id):
+                if not (self._still_wanted(poll_id) and self._signed_in()):
                     return
                 since = look_back(self._newest_event)
                 args = dict(

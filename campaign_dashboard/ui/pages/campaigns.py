@@ -142,6 +142,8 @@ class CampaignsState(AuthState):
 
     def _read(self) -> None:
         """The current page and the per-status counts, as the filters say."""
+        if not self._signed_in():
+            return
         with session_scope() as session:
             page = campaigns.list_campaigns(
                 session=session, channel=self.channel, status=self.status if self.status in STATUSES else None,

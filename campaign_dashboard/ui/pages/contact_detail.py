@@ -83,6 +83,8 @@ class ContactDetailState(AuthState):
         self._read()
 
     def _read(self) -> None:
+        if not self._signed_in():
+            return
         with session_scope() as session:
             try:
                 contact = contacts.get_contact(session=session, contact_id=self.contact_key)

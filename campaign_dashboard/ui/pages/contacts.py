@@ -64,6 +64,8 @@ class ContactsState(AuthState):
         )
 
     def _read_page(self) -> None:
+        if not self._signed_in():
+            return
         with session_scope() as session:
             filters = self._filters()
             page = contact_search.find_contacts(

@@ -146,6 +146,9 @@ class OverviewState(AuthState):
             current = await asyncio.to_thread(_latest_marker)
             if current == marker:
                 continue
+            async with self:
+                if not self._signed_in():  # the session ended since the page loaded
+                    return
             snapshot = await asyncio.to_thread(
                 lambda: read_overview(period=period, moved_since=moved_since, events_since=events_since,
                                       with_totals=False)
