@@ -19,9 +19,9 @@ from campaign_dashboard.models import Contact, EmailStatus, SmsStatus, utcnow
 
 
 @contextmanager
-def fresh_database(*, server_url: str | None, data_dir: Path) -> Iterator[str]:
+def fresh_database(*, server_url: str | None, data_dir: Path, prefix: str = "cd_bench") -> Iterator[str]:
     """Yield the URL of a new, migrated database; it is dropped afterwards (the SQLite file goes
-    with `data_dir`)."""
+    with `data_dir`). A PostgreSQL database is named `<prefix>_<random>`."""
     from campaign_dashboard.migrations import upgrade
 
     if not server_url:
@@ -34,7 +34,7 @@ def fresh_database(*, server_url: str | None, data_dir: Path) -> Iterator[str]:
         raise ValueError(f"--database-url must be a PostgreSQL URL, not {server.get_backend_name()}")
     if server.drivername == "postgresql":
         server = server.set(drivername="postgresql+psycopg")
-    name = f"cd_bench_{uuid.uuid4().hex[:12]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:

@@ -67,37 +67,25 @@ class Request:
 
 @contextmanager
 def fresh_database(url: str | None) -> Iterator[str]:
-    """A new, migrated database: a temporary SQLite file by default; on a PostgreSQL server a
-    database of its own, dropped afterwards. An existing SQLite file is refused (never reused)."""
-    from sqlalchemy import create_engine
+    """A new, migrated database: a temporary SQLite file by default, or the SQLite file named (an
+    existing one is refused, never reused); on a PostgreSQL server a database of its own
+    (`cd_bench_webhooks_<random>`), dropped afterwards."""
     from sqlalchemy.engine import make_url
 
+    from campaign_dashboard.bench.database import fresh_database as new_database
     from campaign_dashboard.migrations import upgrade
 
-    if url is None or make_url(url).get_backend_name() == "sqlite":
-        with tempfile.TemporaryDirectory(prefix="bench-webhooks-") as tmp:
-            if url is None:
-                url = f"sqlite:///{tmp}/bench.db"
-            elif Path(make_url(url).database or "").exists():
-                raise SystemExit(f"error: {make_url(url).database} exists; the benchmark needs a fresh database")
-            upgrade(url)
-            yield url
+    if url is not None and make_url(url).get_backend_name() == "sqlite":
+        if Path(make_url(url).database or "").exists():
+            raise SystemExit(f"error: {make_url(url).database} exists; the benchmark needs a fresh database")
+        upgrade(url)
+        yield url
         return
-    server = make_url(url)
-    if server.drivername == "postgresql":
-        server = server.set(drivername="postgresql+psycopg")
-    name = f"cd_bench_webhooks_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        bench_url = server.set(database=name).render_as_string(hide_password=False)
-        upgrade(bench_url)
-        yield bench_url
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
+    if url is not None and make_url(url).get_backend_name() != "postgresql":
+        raise SystemExit("error: --database-url must be a PostgreSQL or SQLite URL")
+    with tempfile.TemporaryDirectory(prefix="bench-webhooks-") as tmp:
+        with new_database(server_url=url, data_dir=Path(tmp), prefix="cd_bench_webhooks") as bench_url:
+            yield bench_url
 
 
 def seed_sent_campaign(url: str, *, messages: int) -> tuple[int, list[Target]]:

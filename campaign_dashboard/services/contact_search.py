@@ -9,7 +9,7 @@ from sqlalchemy import exists, func
 from sqlmodel import Session, select
 
 from campaign_dashboard.models import Contact, ContactTag, EmailStatus, SmsStatus
-from campaign_dashboard.services.contacts import ContactPage, _matches, tags_of
+from campaign_dashboard.services.contacts import ContactPage, matches_search, tags_of
 from campaign_dashboard.services.errors import ValidationFailed
 from campaign_dashboard.services.pagination import page_of
 from campaign_dashboard.services.suppressions import normalize_email
@@ -32,7 +32,7 @@ class ContactFilter:
         """SQL conditions on `Contact`; an unknown status is refused rather than matching nobody."""
         found = []
         if self.search.strip():
-            found.append(_matches(self.search.strip()))
+            found.append(matches_search(self.search.strip()))
         if self.email_status:
             _check(self.email_status, EMAIL_STATUSES, "email_status")
             found.append(Contact.email_status == self.email_status)

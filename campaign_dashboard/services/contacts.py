@@ -203,7 +203,7 @@ def list_contacts(
     """One page of contacts in id order, optionally filtered by `search`, with their tags."""
     query = select(Contact)
     if search and search.strip():
-        query = query.where(_matches(search.strip()))
+        query = query.where(matches_search(search.strip()))
     page = page_of(session, query, id_column=Contact.id, cursor=cursor, limit=limit)
     return ContactPage(items=page.items, next_cursor=page.next_cursor,
                        tags=tags_of(session=session, contact_ids=[c.id for c in page.items]))
@@ -302,7 +302,7 @@ def _collect(values: dict[str, Any], *, region: str) -> tuple[dict[str, Any], li
     return fields, errors
 
 
-def _matches(term: str):
+def matches_search(term: str):
     """Case-insensitive "contains" over email, first/last/full name and phone."""
     full_name = Contact.first_name + " " + Contact.last_name
     clauses = [
