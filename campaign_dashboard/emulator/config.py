@@ -7,8 +7,9 @@ Defaults make `make run` feel alive (realistic rates and delays); tests set rate
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from campaign_dashboard.config import (
     EMULATOR_RESEND_KEY,
@@ -19,6 +20,10 @@ from campaign_dashboard.config import (
 )
 
 Rate = Field(default=0.0, ge=0.0, le=1.0)
+E164Number = Annotated[str, StringConstraints(pattern=r"^\+[1-9]\d{7,14}$")]
+# A Messaging Service's sender pool: NANP 555-01xx numbers (reserved as fictional), none of them the
+# app's default TWILIO_FROM, so nothing can find a Messaging Service's messages by that number.
+SENDER_POOL = ("+12025550143", "+13125550116", "+14155550132", "+16175550178")
 
 
 class EmulatorConfig(BaseModel):
@@ -28,6 +33,8 @@ class EmulatorConfig(BaseModel):
 
     resend_rps: float = Field(default=5.0, ge=0)  # requests per sliding second per team; 0 = unlimited
     twilio_mps: float = Field(default=1.0, ge=0)  # messages per second per sender; 0 = unlimited
+    # numbers a Messaging Service sends from (sticky per recipient), like a service's sender pool
+    twilio_sender_pool: list[E164Number] = Field(default=list(SENDER_POOL), min_length=1)
     latency_ms: int = Field(default=0, ge=0)  # added to every provider API request
     error_rate: float = Rate  # share of API requests answered 500 (nothing accepted)
     timeout_rate: float = Rate  # share held for timeout_ms, then 504 (nothing accepted)

@@ -5,6 +5,8 @@ credentials: To +15005550001 -> 21211 invalid, ...0002 -> 21612 unreachable, ...
 permission, ...0004 -> 21610 blocked, ...0009 -> 21614 not mobile; From +15005550001 -> 21212.
 A number that texted STOP (to the emulator's world, or via `/_emulator/opt-out`) gets 21610.
 Over `twilio_mps` messages in a sliding second from one sender -> 429, code 20429.
+A Messaging Service send without `From` goes out from a number of `twilio_sender_pool`, the same
+one for every message to one recipient (Twilio's "sticky sender").
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import re
 import secrets
 import time
+import zlib
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -27,7 +30,6 @@ from .state import Message
 router = APIRouter(prefix="/2010-04-01/Accounts/{sid}", tags=["twilio"])
 E164 = re.compile(r"^\+[1-9]\d{7,14}$")
 ALPHANUMERIC_SENDER = re.compile(r"^(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11}$")
-POOL_NUMBER = "+15005550006"  # what a Messaging Service sends from
 MAGIC_TO = {
     "+15005550001": (21211, "Invalid 'To' Phone Number: +15005550001"),
     "+15005550002": (21612, "The 'To' phone number: +15005550002, is not currently reachable using the 'From' phone number via SMS."),
@@ -69,6 +71,12 @@ def resource(message: Message) -> dict[str, Any]:
     }
 
 
+def pool_sender(pool: list[str], to: str) -> str:
+    """The pool number a Messaging Service sends to `to` from: stable per recipient, spread over
+    the pool (crc32, not hash(), so every emulator process picks the same one)."""
+    return pool[zlib.crc32(to.encode()) % len(pool)]
+
+
 def _refuse_numbers(emu: Emulator, to: str, sender: str | None) -> None:
     if sender and (sender == "+15005550001" or not (E164.match(sender) or ALPHANUMERIC_SENDER.match(sender))):
         raise twilio_error(400, 21212, f"The 'From' number {sender} is not a valid phone number, shortcode, or alphanumeric sender ID.")
@@ -102,7 +110,7 @@ async def create_message(sid: str, request: Request, emu: TwilioGuard) -> Respon
         to=[to],
         campaign=query.get("campaign"),
         recipient=query.get("recipient"),
-        data={**form, "AccountSid": sid, "From": sender or POOL_NUMBER},
+        data={**form, "AccountSid": sid, "From": sender or pool_sender(emu.config.twilio_sender_pool, to)},
         status="accepted" if service else "queued",
     )
     body = resource(message)  # before the world can move it on

@@ -88,8 +88,8 @@ class EmailProvider(Protocol):
 class SmsProvider(Protocol):
     def send(self, message: OutgoingSms) -> SendResult: ...
 
-    def find_sent(self, *, to: str, since: datetime, from_number: str | None = None) -> str | None:
-        """The id of a message already sent to `to` since `since`, if any (crash recovery)."""
+    def find_sent(self, *, to: str, body: str, since: datetime) -> str | None:
+        """The id of a message with `body` already sent to `to` since `since`, if any (crash recovery)."""
 
     def check_credentials(self) -> CredentialCheck:
         """Fetch the account with the configured SID and token, and say whether they were accepted."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import unicodedata
 from datetime import datetime, timedelta
 
 from requests import RequestException
@@ -20,6 +22,20 @@ from campaign_dashboard.providers.base import (
 # https://www.twilio.com/docs/api/errors: codes that mean "this number, never" vs "this account".
 RECIPIENT_ERRORS = {21211, 21214, 21217, 21219, 21408, 21610, 21612, 21614, 30003, 30005, 30006}
 FATAL_ERRORS = {20003, 20005, 20008, 21606, 21659, 21660, 21703, 21705, 21712}
+
+# Crash recovery: how far before the claim a message may look created (Twilio's date_created has
+# whole seconds and its clock is not ours), and how many of one recipient's messages are read.
+CLOCK_SLACK = timedelta(seconds=60)
+LOOKUP_LIMIT = 1000  # Twilio's largest page
+# What Smart Encoding (on by default for new Messaging Services) turns into GSM-7 look-alikes.
+_SMART_ENCODING = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"',
+                                 "\u2013": "-", "\u2014": "-", "\u2026": "...", "\u00a0": " "})
+log = logging.getLogger(__name__)
+
+
+def comparable(text: str) -> str:
+    """`text` as recovery compares it: Smart-Encoding look-alikes folded, NFKC, ends trimmed."""
+    return unicodedata.normalize("NFKC", text.translate(_SMART_ENCODING)).strip()
 
 
 class TwilioSmsProvider:
@@ -46,23 +62,45 @@ class TwilioSmsProvider:
             raise RetryableError(f"Twilio unreachable: {exc}") from exc
         return SendResult(provider_message_id=sent.sid)
 
-    def find_sent(self, *, to: str, since: datetime, from_number: str | None = None) -> str | None:
-        # Filter on creation time ourselves: DateSent is empty until the carrier took the message,
-        # which is exactly the window a crash leaves open. The list is newest first.
-        filters = {"to": to, "limit": 50}
-        if from_number:
-            filters["from_"] = from_number
+    def find_sent(self, *, to: str, body: str, since: datetime) -> str | None:
+        """The sid of a message this account already sent to `to` with `body`, created at or after
+        `since` (the claim time) give or take `CLOCK_SLACK`; None when there is none (crash recovery).
+
+        Why these filters: Twilio's message list filters only on To, From and DateSent
+        (twilio-oai, `GET /2010-04-01/Accounts/{AccountSid}/Messages.json`).
+        - Not From: through a Messaging Service Twilio picks the sender from its pool, so our
+          configured number says nothing about what `from` the message has.
+        - Not MessagingServiceSid: a field of each message, not a list filter, and no test is
+          needed: the same text to the same person after our claim is ours whoever sent it.
+        - Not DateSent: it filters on the day the carrier took the message, and a message still
+          queued in the service (the very window a crash leaves open) has no `date_sent` at all;
+          it is also whole UTC days, so a claim just before midnight would need two days anyway.
+        So: every message to `to` (one person's history with this account: one page, at most
+        `LOOKUP_LIMIT`), kept if outbound, created after the claim, with the same text. The text
+        is compared after folding the characters Twilio's Smart Encoding may replace.
+
+        Several matches (two campaigns with the same text at once, or a duplicate already made) are
+        all possibly ours; the answer is then "sent" (the oldest), because sending once more is
+        the one mistake that cannot be taken back.
+        """
         try:
-            messages = self._client.messages.list(**filters)
+            messages = self._client.messages.list(to=to, limit=LOOKUP_LIMIT, page_size=LOOKUP_LIMIT)
         except TwilioRestException as exc:
             self._classify(exc)
             return None
         except RequestException as exc:
             raise RetryableError(f"Twilio unreachable: {exc}") from exc
-        for message in messages:
-            if message.date_created is not None and message.date_created >= since - timedelta(seconds=5):
-                return message.sid
-        return None
+        earliest, text = since - CLOCK_SLACK, comparable(body)
+        ours = sorted(
+            (m for m in messages
+             if (m.direction or "").startswith("outbound") and m.date_created is not None
+             and m.date_created >= earliest and comparable(m.body or "") == text),
+            key=lambda m: m.date_created,
+        )
+        if len(ours) > 1:
+            log.warning("%d messages to %s match one recovered row; counting it sent as %s",
+                        len(ours), to, ours[0].sid)
+        return ours[0].sid if ours else None
 
     def check_credentials(self) -> CredentialCheck:
         try:

@@ -7,7 +7,8 @@ results are written in one transaction. A worker may die at any line:
 - email: every chunk is sent with the Idempotency-Key `<batch id>-<chunk>` and a body that depends
   only on the ledger row and the contact, so re-sending a recovered chunk cannot send twice;
 - SMS (no idempotency keys at Twilio): each row of a recovered batch is first looked up in the
-  provider's message list since its claim time and only sent if nothing went out.
+  provider's message list (same recipient, same text, created since its claim; not by sender,
+  which a Messaging Service picks) and only sent if nothing went out.
 
 Pause, cancel and failure are re-read between chunks; rows not sent yet go back to `pending`
 (pause) or become `cancelled`. The campaign ends `sent` when no row is pending or claimed.
@@ -384,8 +385,8 @@ def _send_sms_chunk(deps: SendDeps, campaign, compiled, rows, tags, batch_id: st
             continue
         if recovered:  # its worker died: did this one go out already?
             previous = _with_retries(deps, Channel.SMS, batch_id,
-                                     lambda r=recipient: deps.sms.find_sent(
-                                         to=r.address, since=r.claimed_at, from_number=sender))
+                                     lambda r=recipient, b=body: deps.sms.find_sent(
+                                         to=r.address, body=b, since=r.claimed_at))
             if previous:
                 _write_results(deps, Channel.SMS, campaign.id, [(recipient, SendResult(previous))], [])
                 continue
