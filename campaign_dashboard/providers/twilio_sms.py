@@ -91,8 +91,8 @@ class TwilioSmsProvider:
         except RequestException as exc:
             raise RetryableError(f"Twilio unreachable: {exc}") from exc
         earliest, text = since - CLOCK_SLACK, comparable(body)
-        ours = sorted(
-            (m for m in messages
+        ours = sorted(  # oldest first; the list is newest first, so read backwards for ties
+            (m for m in reversed(messages)
              if (m.direction or "").startswith("outbound") and m.date_created is not None
              and m.date_created >= earliest and comparable(m.body or "") == text),
             key=lambda m: m.date_created,
