@@ -36,6 +36,8 @@ class EmulatorConfig(BaseModel):
     # numbers a Messaging Service sends from (sticky per recipient), like a service's sender pool
     twilio_sender_pool: list[E164Number] = Field(default=list(SENDER_POOL), min_length=1)
     latency_ms: int = Field(default=0, ge=0)  # added to every provider API request
+    # after a Twilio message is accepted, before the answer: a client dying meanwhile sent it unknowingly
+    twilio_reply_latency_ms: int = Field(default=0, ge=0)
     error_rate: float = Rate  # share of API requests answered 500 (nothing accepted)
     timeout_rate: float = Rate  # share held for timeout_ms, then 504 (nothing accepted)
     timeout_ms: int = Field(default=31_000, ge=0)  # longer than resend's 30 s client timeout

@@ -11,6 +11,7 @@ one for every message to one recipient (Twilio's "sticky sender").
 
 from __future__ import annotations
 
+import asyncio
 import re
 import secrets
 import time
@@ -115,6 +116,8 @@ async def create_message(sid: str, request: Request, emu: TwilioGuard) -> Respon
     )
     body = resource(message)  # before the world can move it on
     emu.accepted([message])
+    if emu.config.twilio_reply_latency_ms:
+        await asyncio.sleep(emu.config.twilio_reply_latency_ms / 1000)
     return json_response(body, 201)
 
 

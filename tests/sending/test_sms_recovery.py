@@ -17,7 +17,7 @@ from sqlmodel import Session
 from campaign_dashboard.config import EMULATOR_TWILIO_SID, EMULATOR_TWILIO_TOKEN
 from campaign_dashboard.emulator import create_emulator_app, running
 from campaign_dashboard.emulator.config import SENDER_POOL
-from campaign_dashboard.models import Channel, EmailSegment, SmsCampaign
+from campaign_dashboard.models import Channel, EmailSegment, SmsCampaign, SmsCampaignRecipient
 from campaign_dashboard.providers.twilio_sms import TwilioSmsProvider
 from tests.sending.conftest import configure_emulator, emulator_stats, wait_for_status
 from tests.sending.test_send_pipeline import add_contacts, assert_exactly_once, ledger, start
@@ -123,30 +123,48 @@ def _kept_sms(url: str, campaign_id: int) -> list[dict]:
                      params={"campaign": str(campaign_id), "channel": "sms", "limit": 10_000}, timeout=10).json()
 
 
+def _recorded(engine: sa.Engine, campaign_id: int) -> dict[str, str]:
+    """Message sid -> recipient address, for every row the workers recorded as sent."""
+    with engine.connect() as conn:
+        return dict(conn.execute(
+            sa.select(SmsCampaignRecipient.provider_message_id, SmsCampaignRecipient.address)
+            .where(SmsCampaignRecipient.campaign_id == campaign_id,
+                   SmsCampaignRecipient.provider_message_id.is_not(None))).all())
+
+
+def _unrecorded(url: str, engine: sa.Engine, campaign_id: int) -> set[str]:
+    """Sids Twilio accepted that no row records (yet): in flight, or orphaned by a kill."""
+    return {m["id"] for m in _kept_sms(url, campaign_id)} - set(_recorded(engine, campaign_id))
+
+
 def test_a_messaging_service_campaign_survives_worker_kills_with_zero_duplicates(
         app_env, emulator, workers, engine, monkeypatch):
-    """Each kill lands while messages are in flight; the ones Twilio accepted but the dead worker
-    never recorded ("orphans") must be found by the recovery lookup, not sent again."""
-    n = 400
-    app_env["TWILIO_MESSAGING_SERVICE_SID"] = SERVICE
+    """Twilio answers 200 ms after accepting. Each kill waits for a message Twilio accepted that no
+    row records yet, so it always leaves orphans: sent, but unknown to the ledger. Recovery must
+    find every orphan through the Messaging Service (record its sid) and never send it again."""
+    n = 80
+    app_env.update(TWILIO_MESSAGING_SERVICE_SID=SERVICE, SEND_BATCH_SIZE="10", SEND_PARALLELISM="2")
     monkeypatch.setenv("TWILIO_MESSAGING_SERVICE_SID", SERVICE)
-    configure_emulator(emulator, latency_ms=5)
+    configure_emulator(emulator, twilio_reply_latency_ms=200)
     add_contacts(engine, n)
     campaign_id = _messaging_service_campaign(engine)
     workers.start(1)
     start(engine, Channel.SMS, campaign_id)
 
-    orphans = 0
-    for target in (60, 160, 260):
-        deadline = time.monotonic() + 20
-        while emulator_stats(emulator)["accepted"] < target and time.monotonic() < deadline:
+    orphans: list[set[str]] = []
+    for target in (10, 45):
+        earlier = set().union(*orphans)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not (
+                emulator_stats(emulator)["accepted"] >= target and _unrecorded(emulator, engine, campaign_id) - earlier):
             time.sleep(0.01)
         workers.kill_all()
-        orphans += emulator_stats(emulator)["accepted"] - ledger(engine, Channel.SMS, campaign_id).get("sent", 0)
+        orphans.append(_unrecorded(emulator, engine, campaign_id) - earlier)
         workers.start(1)
 
-    assert wait_for_status(engine, SmsCampaign, campaign_id, {"sent", "failed"}, timeout=45) == "sent"
-    assert orphans > 0, "no kill landed between Twilio accepting a message and the worker recording it"
+    assert all(orphans), f"a kill left no accepted-but-unrecorded message: {orphans}"
+    assert wait_for_status(engine, SmsCampaign, campaign_id, {"sent", "failed"}, timeout=40) == "sent"
     assert_exactly_once(emulator, engine, Channel.SMS, campaign_id, n)
+    assert set().union(*orphans) <= set(_recorded(engine, campaign_id))  # found, not re-sent
     senders = {m["data"]["From"] for m in _kept_sms(emulator, campaign_id)}
     assert senders <= set(SENDER_POOL) and len(senders) > 1 and DEFAULT_FROM not in senders
