@@ -20,7 +20,7 @@ from campaign_dashboard.emulator.config import SENDER_POOL
 from campaign_dashboard.models import Channel, EmailSegment, SmsCampaign, SmsCampaignRecipient
 from campaign_dashboard.providers.twilio_sms import TwilioSmsProvider
 from tests.sending.conftest import configure_emulator, emulator_stats, wait_for_status
-from tests.sending.test_send_pipeline import add_contacts, assert_exactly_once, ledger, start
+from tests.sending.test_send_pipeline import add_contacts, assert_exactly_once, start
 
 pytestmark = pytest.mark.xdist_group("sending")
 
