@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     quiet_hours_enabled: bool = True
     quiet_hours_start: int = 8
     quiet_hours_end: int = 21
+    # No heartbeat from any worker for this long: /api/ready fails and the dashboard warns.
+    worker_heartbeat_timeout_seconds: float = 30.0
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:
