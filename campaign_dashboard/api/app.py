@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from campaign_dashboard import __version__
+from campaign_dashboard.api import metrics
 from campaign_dashboard.api.errors import install_error_handlers
 from campaign_dashboard.api.routers import (
     contacts,
@@ -25,6 +26,7 @@ ROUTERS = (
     unsubscribe.router,
     health.router,
     readiness.router,
+    metrics.router,
     contacts.router,
     segments.router,
     templates.router,

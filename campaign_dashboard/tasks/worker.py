@@ -9,6 +9,8 @@ import threading
 
 from campaign_dashboard.config import get_settings
 from campaign_dashboard.db import session_scope
+from campaign_dashboard.logs import configure_logging
+from campaign_dashboard.metrics import QUEUE_DEPTH
 from campaign_dashboard.models import utcnow
 from campaign_dashboard.services import workers
 from campaign_dashboard.tasks import huey
@@ -20,10 +22,10 @@ log = logging.getLogger(__name__)
 
 
 def run_worker(*, workers: int = 4, worker_type: str = "thread") -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # the twilio SDK logs every request and response header at INFO: one screenful per SMS
-    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
     settings = get_settings()
+    configure_logging(settings)
+    if settings.metrics_port:
+        _serve_metrics(settings.metrics_host, settings.metrics_port)
     _start_heartbeat(heartbeat_interval(settings.tick_seconds, settings.worker_heartbeat_timeout_seconds))
     _start_ticker(settings.tick_seconds)
     consumer = huey.create_consumer(workers=workers, worker_type=worker_type, periodic=True,
@@ -69,3 +71,12 @@ def _start_heartbeat(interval: float) -> None:
                 return
 
     threading.Thread(target=loop, name="worker-heartbeat", daemon=True).start()
+
+
+def _serve_metrics(host: str, port: int) -> None:
+    """This worker's process metrics (provider calls, latency, 429s, queue depth) for Prometheus."""
+    from prometheus_client import start_http_server
+
+    QUEUE_DEPTH.set_function(huey.pending_count)
+    start_http_server(port, addr=host)
+    log.info("worker metrics on http://%s:%s/metrics", host, port)
