@@ -241,15 +241,7 @@ def up_processes(settings: Settings, *, host: str = "127.0.0.1", port: int | Non
     """
     port = port or settings.backend_port
     env = child_env(settings)
-    web = Process(
-        name="web",
-        argv=[
-            sys.executable, "-m", "reflex", "run", "--env", "prod",
-            "--backend-host", host, "--backend-port", str(port), "--frontend-port", str(port),
-        ],
-        env=env,
-        ready_url=f"http://127.0.0.1:{port}/api/health",
-    )
+    web = web_process(env, host=host, port=port)
     # The worker starts once the web app answers: a campaign left "sending" resumes at once, and
     # the emulator's webhooks for it would be refused while Reflex is still building its frontend.
     worker = _cli_process("worker", ["worker", "--workers", "4"], env)._replace(after="web")
@@ -259,6 +251,40 @@ def up_processes(settings: Settings, *, host: str = "127.0.0.1", port: int | Non
         emulator = _cli_process("emulator", ["emulator", "--webhook-url", webhook_url], env)
         processes.insert(0, emulator._replace(ready_url=f"{settings.emulator_url}/_emulator/health"))
     return processes
+
+
+def web_process(env: dict[str, str], *, host: str, port: int) -> Process:
+    """The web app: Reflex in prod mode serving frontend, API, webhooks and `/_event` on one port."""
+    return Process(
+        name="web",
+        argv=[
+            sys.executable, "-m", "reflex", "run", "--env", "prod",
+            "--backend-host", host, "--backend-port", str(port), "--frontend-port", str(port),
+        ],
+        env=env,
+        ready_url=f"http://127.0.0.1:{port}/api/health",
+    )
+
+
+@command(
+    "web",
+    "Run only the web app (dashboard, API, webhooks): what each web replica of a deployment runs. "
+    "No emulator, worker or demo data; migrates first unless --no-migrate.",
+    arg("--host", default="0.0.0.0", help="interface to listen on (default every one)"),
+    arg("--port", type=int, help="the app's port (default BACKEND_PORT, 8000)"),
+    arg("--no-migrate", action="store_true", help="leave migrations to a separate `migrate` step"),
+)
+def web_command(args: argparse.Namespace) -> int:
+    settings = _absolute(get_settings())
+    port = args.port or settings.backend_port
+    if not _bun_available():
+        print("error: bun not found: the web app builds its frontend with it (see deploy/Dockerfile).",
+              file=sys.stderr)
+        return 1
+    if not args.no_migrate:
+        _migrate(settings)
+    proc = web_process(child_env(settings), host=args.host, port=port)
+    return Supervisor([proc], url=f"http://{args.host}:{port}/").run()
 
 
 def _cli_process(name: str, args: list[str], env: dict[str, str]) -> Process:

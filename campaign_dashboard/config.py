@@ -60,6 +60,14 @@ class Settings(BaseSettings):
     quiet_hours_enabled: bool = True
     quiet_hours_start: int = 8
     quiet_hours_end: int = 21
+    # No heartbeat from any worker for this long: /api/ready fails and the dashboard warns.
+    worker_heartbeat_timeout_seconds: float = 30.0
+    # /metrics answers an admin API token, or this shared secret (for a Prometheus scrape job).
+    metrics_scrape_secret: str | None = None
+    # Each worker serves its own process metrics on this port (unset: off), on METRICS_HOST.
+    metrics_port: int | None = None
+    metrics_host: str = "127.0.0.1"
+    log_format: Literal["text", "json"] = "text"
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:

@@ -21,3 +21,17 @@ def alembic_config(database_url: str | None = None) -> Config:
 def upgrade(database_url: str | None = None) -> None:
     """Bring the schema to the newest revision; safe to run on every start."""
     command.upgrade(alembic_config(database_url), "head")
+
+
+def head_revisions() -> set[str]:
+    """The revisions this code expects (normally one head)."""
+    from alembic.script import ScriptDirectory
+
+    return set(ScriptDirectory.from_config(alembic_config()).get_heads())
+
+
+def current_revisions(connection) -> set[str]:
+    """The revisions the database is at."""
+    from alembic.runtime.migration import MigrationContext
+
+    return set(MigrationContext.configure(connection).get_current_heads())

@@ -5,11 +5,13 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from campaign_dashboard import __version__
+from campaign_dashboard.api import metrics
 from campaign_dashboard.api.errors import install_error_handlers
 from campaign_dashboard.api.routers import (
     contacts,
     email_campaigns,
     health,
+    readiness,
     segments,
     sms_campaigns,
     templates,
@@ -23,6 +25,8 @@ ROUTERS = (
     twilio.router,
     unsubscribe.router,
     health.router,
+    readiness.router,
+    metrics.router,
     contacts.router,
     segments.router,
     templates.router,

@@ -68,6 +68,7 @@ class Stats:
         self.errors = 0
         self.webhooks_sent = 0
         self.webhook_failures = 0
+        self.webhook_retries = 0  # deliveries that failed and were tried again later
         self.webhooks_dropped = 0
         self.last_webhook_error: str | None = None
         self.by_address: dict[str, int] = {}
@@ -96,6 +97,7 @@ class Stats:
             "errors": self.errors,
             "webhooks_sent": self.webhooks_sent,
             "webhook_failures": self.webhook_failures,
+            "webhook_retries": self.webhook_retries,
             "webhooks_dropped": self.webhooks_dropped,
             "last_webhook_error": self.last_webhook_error,
             "by_campaign": {k: dict(v) for k, v in self.by_campaign.items()},

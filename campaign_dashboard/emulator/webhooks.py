@@ -177,6 +177,8 @@ class Dispatcher:
         except (OSError, http.client.HTTPException) as exc:
             error = f"{job.kind} -> {url}: {exc.__class__.__name__}: {exc}"
         if job.attempt < self.emu.config.webhook_retries:
+            with self.emu.store.lock:
+                self.emu.store.stats.webhook_retries += 1
             self._retry(job)
             return
         with self.emu.store.lock:

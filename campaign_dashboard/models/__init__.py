@@ -33,6 +33,7 @@ from campaign_dashboard.models.tracking import (
     SmsEvent,
 )
 from campaign_dashboard.models.types import utcnow
+from campaign_dashboard.models.workers import WorkerHeartbeat
 
 __all__ = [
     "COUNTER_FIELDS",
@@ -66,5 +67,6 @@ __all__ = [
     "Suppression",
     "User",
     "UserSession",
+    "WorkerHeartbeat",
     "utcnow",
 ]

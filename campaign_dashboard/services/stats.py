@@ -100,6 +100,11 @@ def top_links(*, session: Session, campaign_id: int, limit: int = 10) -> list[tu
     return [(link, count) for link, count in session.exec(statement)]
 
 
+def all_time_totals(*, session: Session, channel: Channel) -> dict[str, int]:
+    """Every counter of `METRICS` summed over the channel's campaigns (for `/metrics`)."""
+    return _counter_sums(session, channel)
+
+
 def _counter_sums(session: Session, channel: Channel) -> dict[str, int]:
     model = CAMPAIGN_MODELS[channel]
     row = session.exec(select(*[func.coalesce(func.sum(getattr(model, m)), 0) for m in METRICS])).one()

@@ -7,6 +7,7 @@ from functools import lru_cache
 from campaign_dashboard.config import get_settings
 from campaign_dashboard.db import get_engine
 from campaign_dashboard.providers import email_provider, sms_provider
+from campaign_dashboard.providers.instrumented import MeasuredEmail, MeasuredSms
 from campaign_dashboard.ratelimit import make_rate_limiter
 from campaign_dashboard.services.sending import SendDeps
 
@@ -19,6 +20,6 @@ def send_deps() -> SendDeps:
         engine=engine,
         settings=settings,
         limiter=make_rate_limiter(redis_url=settings.redis_url, engine=engine),
-        email=email_provider(settings),
-        sms=sms_provider(settings),
+        email=MeasuredEmail(email_provider(settings)),
+        sms=MeasuredSms(sms_provider(settings)),
     )

@@ -1,0 +1,209 @@
+"""Faults a production install meets, survived mid-campaign with PostgreSQL and Redis: every
+connection to the database dropped (a restart or a network cut), Redis restarted empty.
+Each test ends with the provider's own count (exactly one message per recipient) and exact
+counters; webhooks refused during an outage are retried by the emulator, as providers do, and
+counted once."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from campaign_dashboard.bench.processes import free_port, wait_http
+from campaign_dashboard.models import Contact, DeadLetterEvent, EmailCampaign, EmailSegment, utcnow
+from campaign_dashboard.services import campaigns
+from tests.sending.conftest import ROOT, configure_emulator, emulator_stats, start_emulator
+from tests.tcp_proxy import TcpProxy
+
+pytestmark = pytest.mark.xdist_group("sending")
+
+RECIPIENTS = 2000
+
+
+@pytest.fixture
+def database_url(postgresql_url: str) -> str:
+    """PostgreSQL only: the embedded SQLite has no server to lose."""
+    return postgresql_url
+
+
+@pytest.fixture
+def pg_proxy(stack: dict) -> Iterator[TcpProxy]:
+    """The web app and the workers reach PostgreSQL through a proxy the test can cut."""
+    url = sa.engine.make_url(stack["DATABASE_URL"])
+    proxy = TcpProxy(url.port or 5432, url.host or "127.0.0.1")
+    stack["DATABASE_URL"] = url.set(port=proxy.port).render_as_string(hide_password=False)
+    yield proxy
+    proxy.close()
+
+
+@pytest.fixture
+def own_redis(stack: dict, tmp_path) -> Iterator["RedisServer"]:
+    """A Redis of the test's own, so restarting it disturbs nobody else."""
+    if not shutil.which("redis-server"):
+        pytest.skip("redis-server is not installed")
+    server = RedisServer(free_port(), tmp_path)
+    server.start()
+    stack["REDIS_URL"] = f"redis://127.0.0.1:{server.port}/0"
+    os.environ["REDIS_URL"] = stack["REDIS_URL"]
+    yield server
+    server.stop()
+    os.environ.pop("REDIS_URL", None)
+
+
+class RedisServer:
+    def __init__(self, port: int, tmp_path) -> None:
+        self.port, self.dir, self.proc = port, tmp_path, None
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", str(self.dir)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        import redis
+
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                redis.Redis(port=self.port, socket_connect_timeout=0.5).ping()
+                return
+            except redis.RedisError:
+                time.sleep(0.1)
+        raise RuntimeError("redis-server did not start")
+
+    def kill(self) -> None:
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.kill()
+
+
+@pytest.fixture
+def web_app(stack: dict, tmp_path) -> Iterator[str]:
+    """The API in its own process, configured like the workers; the emulator's webhooks go there."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    stack["PUBLIC_BASE_URL"] = url
+    with open(tmp_path / "web.log", "wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "campaign_dashboard.api:app", "--port", str(port), "--no-access-log"],
+            cwd=ROOT, env={**os.environ, **stack}, stdout=log, stderr=subprocess.STDOUT,
+        )
+        try:
+            wait_http(f"{url}/api/health", timeout=60)
+            yield url
+        finally:
+            proc.terminate()
+            proc.wait(15)
+
+
+@pytest.fixture
+def emulator(stack: dict, web_app: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The sending tests' emulator, sending its signed webhooks to `web_app`."""
+    proc, url = start_emulator(stack, webhook_url=web_app)
+    try:
+        for key in ("RESEND_API_URL", "TWILIO_API_URL"):
+            stack[key] = url
+            monkeypatch.setenv(key, url)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def _campaign(engine: sa.Engine) -> int:
+    rows = [{"email": f"f{i}@example.com", "first_name": f"N{i}", "last_name": "", "timezone": "UTC",
+             "attributes": {}, "email_status": "subscribed", "sms_status": "subscribed",
+             "created_at": utcnow(), "updated_at": utcnow()} for i in range(RECIPIENTS)]
+    with engine.begin() as conn:
+        conn.execute(sa.insert(Contact), rows)
+    with Session(engine) as session:
+        segment = EmailSegment(name="everyone", kind="rules", rules=[], match="all")
+        session.add(segment)
+        session.commit()
+        campaign = EmailCampaign(name="Faults", subject="Hi {{ first_name }}", from_email="news@example.com",
+                                 segment_id=segment.id, html="<p>Hello {{ first_name }}</p>")
+        session.add(campaign)
+        session.commit()
+        campaign_id = campaign.id
+        campaigns.apply_action(session=session, channel="email", campaign_id=campaign_id, action="start")
+    return campaign_id
+
+
+def _numbers(engine: sa.Engine, campaign_id: int) -> dict:
+    with Session(engine) as session:
+        c = session.get(EmailCampaign, campaign_id)
+        return {"status": c.status, "sent": c.sent, "processed": c.processed, "delivered": c.delivered,
+                "failed": c.failed,
+                "dead_letters": session.scalar(sa.select(sa.func.count()).select_from(DeadLetterEvent))}
+
+
+def _wait(engine, campaign_id: int, done, timeout: float) -> dict:
+    deadline = time.monotonic() + timeout
+    while not done(numbers := _numbers(engine, campaign_id)) and time.monotonic() < deadline:
+        time.sleep(0.3)
+    return numbers
+
+
+def _quiet_world(emulator: str, webhook_delay_ms: int = 0) -> None:
+    """Every email delivered, nothing else; webhooks retried for about 15 minutes, like a provider."""
+    configure_emulator(emulator, bounce_rate=0, open_rate=0, click_rate=0, reply_rate=0, unsubscribe_rate=0,
+                       complaint_rate=0, webhook_delay_ms=webhook_delay_ms, webhook_retries=12)
+
+
+def _assert_exactly_once_and_exact(emulator: str, engine, campaign_id: int) -> None:
+    expected = {"status": "sent", "sent": RECIPIENTS, "processed": RECIPIENTS, "delivered": RECIPIENTS,
+                "failed": 0, "dead_letters": 0}
+    got = _wait(engine, campaign_id, lambda n: n == expected, timeout=120)
+    stats = emulator_stats(emulator)
+    assert got == expected, f"{got}; provider: {stats}"
+    assert stats["duplicates"] == 0 and stats["accepted"] == RECIPIENTS
+    assert set(stats["by_address"].values()) == {1}
+    assert stats["webhooks_dropped"] == 0
+
+
+def test_database_connections_dropped_mid_campaign(pg_proxy, web_app, emulator, app_env, workers, engine):
+    _quiet_world(emulator, webhook_delay_ms=2000)  # events of emails sent before the cut land in it
+    workers.env["RESEND_REQUESTS_PER_SECOND"] = "4"  # 20 batch calls: about five seconds of sending
+    configure_emulator(emulator, resend_rps=4)
+    campaign_id = _campaign(engine)
+    workers.start(2, threads=2)
+    from campaign_dashboard.tasks.sending import kick
+
+    kick("email", campaign_id)
+    before = _wait(engine, campaign_id, lambda n: n["processed"] >= 200, timeout=60)
+    assert before["processed"] < RECIPIENTS, "the campaign finished before the outage could start"
+    pg_proxy.cut()  # every connection of the web app and the workers dies; new ones are refused
+    time.sleep(6)
+    pg_proxy.restore()
+    _assert_exactly_once_and_exact(emulator, engine, campaign_id)
+    assert emulator_stats(emulator)["webhook_retries"] > 0, "no webhook met the outage: the test proved nothing"
+
+
+def test_redis_restarted_empty_mid_campaign(own_redis, emulator, app_env, workers, engine):
+    _quiet_world(emulator)
+    workers.env["RESEND_REQUESTS_PER_SECOND"] = "4"
+    configure_emulator(emulator, resend_rps=4)
+    campaign_id = _campaign(engine)
+    workers.start(2, threads=2)
+    from campaign_dashboard.tasks.sending import kick
+
+    kick("email", campaign_id)
+    before = _wait(engine, campaign_id, lambda n: n["processed"] >= 200, timeout=60)
+    assert before["processed"] < RECIPIENTS
+    own_redis.kill()  # the queue and the rate-limit buckets are gone
+    time.sleep(2)
+    own_redis.start()
+    throttled_before = emulator_stats(emulator)["throttled"]
+    _assert_exactly_once_and_exact(emulator, engine, campaign_id)
+    # the shared rate limit held after the restart: the provider never had to refuse a request
+    assert emulator_stats(emulator)["throttled"] == throttled_before
