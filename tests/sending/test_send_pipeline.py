@@ -280,9 +280,17 @@ def test_quiet_hours_defer_sms_until_the_window_opens(app_env, emulator, workers
     campaign_id = make_campaign(engine, Channel.SMS)
     workers.start(1)
     start(engine, Channel.SMS, campaign_id)
-    time.sleep(4)
-    assert emulator_stats(emulator)["accepted"] == 0
     Recipient = SmsCampaignRecipient
+
+    def deferred_rows():
+        with Session(engine) as session:
+            rows = session.exec(select(Recipient).where(Recipient.campaign_id == campaign_id)).all()
+        return rows if rows and all(r.not_before for r in rows) else None
+
+    deadline = time.monotonic() + 60  # a worker takes seconds to start on a loaded machine
+    while deferred_rows() is None and time.monotonic() < deadline:
+        time.sleep(0.3)
+    assert emulator_stats(emulator)["accepted"] == 0
     with Session(engine) as session:
         rows = session.exec(select(Recipient).where(Recipient.campaign_id == campaign_id)).all()
         assert {r.status for r in rows} == {"pending"}
