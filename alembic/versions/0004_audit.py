@@ -1,0 +1,43 @@
+"""Audit log: one append-only table of every write (actor, action, object, time, client address)
+
+Revision ID: 0004_audit
+Revises: 0002
+Create Date: 2026-11-30 06:00:00
+"""
+from alembic import op
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+import sqlmodel  # noqa: F401
+import campaign_dashboard.models.types
+
+
+revision = '0004_audit'
+down_revision = '0002'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table('audit_log',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('at', campaign_dashboard.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('actor_user_id', sa.Integer(), nullable=True),
+    sa.Column('actor_token_id', sa.Integer(), nullable=True),
+    sa.Column('actor_label', sqlmodel.sql.sqltypes.AutoString(length=320), nullable=False),
+    sa.Column('action', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('object_type', sqlmodel.sql.sqltypes.AutoString(length=50), nullable=True),
+    sa.Column('object_id', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
+    sa.Column('client_address', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
+    sa.Column('detail', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=True),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('audit_log', schema=None) as batch_op:
+        batch_op.create_index('ix_audit_log_object', ['object_type', 'object_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_audit_log_action'), ['action'], unique=False)
+        batch_op.create_index(batch_op.f('ix_audit_log_actor_token_id'), ['actor_token_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_audit_log_actor_user_id'), ['actor_user_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_audit_log_at'), ['at'], unique=False)
+
+
+def downgrade() -> None:
+    op.drop_table('audit_log')
