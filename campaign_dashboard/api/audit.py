@@ -3,7 +3,8 @@
 `AuditMiddleware` wraps the REST API. For each POST/PUT/PATCH/DELETE under `/api/v1` it holds the
 response back until the route (and its database session) has finished, and when the status is
 2xx it appends one entry (services/audit) before the response leaves: a client that saw success
-can find its write in the log. The actor is the bearer token, the action and object come from the
+can find its write in the log. A GET of an `.../export` route (a bulk export, e.g.
+`contacts.export`) streams as usual and is recorded once it was sent. The actor is the bearer token, the action and object come from the
 matched route (`POST /api/v1/email-campaigns/{campaign_id}/start` -> `email_campaign.start` on
 `email_campaign` <id>; a create takes the new object's id from the response).
 
@@ -38,6 +39,7 @@ logger = logging.getLogger(__name__)
 API_PREFIX = "/api/v1/"
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 READS_BY_POST = {"preview", "preview-count"}  # POST only because the input is large; nothing changes
+AUDITED_READS = {"export"}  # a GET that hands out data in bulk is recorded too: `contacts.export`
 VERB_BY_METHOD = {"POST": "create", "PUT": "update", "PATCH": "update", "DELETE": "delete"}
 MAX_BODY_FOR_ID = 64 * 1024  # a create's response is read for the new id only when it is small
 
@@ -53,8 +55,11 @@ class AuditMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if not _is_write(scope):
+        if not _is_audited(scope):
             await self.app(scope, receive, send)
+            return
+        if scope["method"] == "GET":  # an export: streamed as it comes, recorded once it was sent
+            await self._export(scope, receive, send)
             return
         held: list[Message] = []
 
@@ -72,13 +77,27 @@ class AuditMiddleware:
                 await send(message)
 
 
-def _is_write(scope: Scope) -> bool:
-    return (
-        scope["type"] == "http"
-        and scope["method"] in WRITE_METHODS
-        and scope["path"].startswith(API_PREFIX)
-        and scope["path"].rstrip("/").rsplit("/", 1)[-1] not in READS_BY_POST
-    )
+    async def _export(self, scope: Scope, receive: Receive, send: Send) -> None:
+        status = 0
+
+        async def watch(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        await self.app(scope, receive, watch)
+        if 200 <= status < 300:
+            await _record(scope, [])
+
+
+def _is_audited(scope: Scope) -> bool:
+    if scope["type"] != "http" or not scope["path"].startswith(API_PREFIX):
+        return False
+    last = scope["path"].rstrip("/").rsplit("/", 1)[-1]
+    if scope["method"] in WRITE_METHODS:
+        return last not in READS_BY_POST
+    return scope["method"] == "GET" and last in AUDITED_READS
 
 
 async def _record(scope: Scope, held: list[Message]) -> None:

@@ -98,3 +98,30 @@ def test_admins_list_and_filter_the_log_newest_first(client, db, admin_headers, 
     assert_error(client.get("/api/v1/audit-log",
                             params={"since": "2030-01-02T00:00:00Z", "until": "2030-01-01T00:00:00Z"},
                             headers=admin_headers), 422, "validation_failed")
+
+
+def test_an_api_export_route_is_recorded_as_an_export(engine, db, marketer_token, marketer_headers):
+    """Any `GET /api/v1/<collection>/export` is logged: a bulk export route added later is covered."""
+    from fastapi import FastAPI
+    from fastapi.responses import PlainTextResponse
+    from fastapi.testclient import TestClient
+
+    from campaign_dashboard.api.audit import install_audit
+
+    app = FastAPI()
+
+    @app.get("/api/v1/contacts/export")
+    def export() -> PlainTextResponse:
+        return PlainTextResponse("email\nada@example.com\n", media_type="text/csv")
+
+    @app.get("/api/v1/contacts")
+    def read() -> list:
+        return []
+
+    install_audit(app)
+    with TestClient(app) as client:
+        assert client.get("/api/v1/contacts/export", headers=marketer_headers).text == "email\nada@example.com\n"
+        client.get("/api/v1/contacts", headers=marketer_headers)
+
+    assert [(e.action, e.object_type, e.actor_token_id) for e in entries(db)] == [
+        ("contacts.export", "contacts", token_id(db, marketer_token))]
