@@ -132,7 +132,7 @@ def describe(scope: Scope, created_id: Any = None) -> tuple[str, str | None, str
     if not parts:
         return scope["method"].lower(), None, None
     collection = parts[0].replace("-", "_")
-    singular = collection[:-1] if collection.endswith("s") else collection
+    singular = collection.removesuffix("s")
     rest = parts[1:]
     if rest and _is_param(rest[0]):
         object_id = params.get(rest[0][1:-1])

@@ -33,7 +33,13 @@ from sqlalchemy import insert
 from sqlmodel import Session, select
 
 from campaign_dashboard.config import get_settings
-from campaign_dashboard.models import Contact, ContactTag, EmailStatus, SmsStatus, utcnow
+from campaign_dashboard.models import (
+    Contact,
+    ContactTag,
+    EmailStatus,
+    SmsStatus,
+    utcnow,
+)
 from campaign_dashboard.services.contacts import clean_name, clean_tags, clean_timezone
 from campaign_dashboard.services.csv_export import csv_lines, unescape_cell
 from campaign_dashboard.services.errors import ValidationFailed
@@ -119,8 +125,9 @@ def error_report_csv(result: ImportResult) -> str:
     for error in result.errors:
         rows.append([error["row"], error["reason"], *result.rejected_cells.get(error["row"], [])])
     if result.unlisted:
-        rows.append(["", f"{result.unlisted} more rejected rows are not listed; fix the rows above and"
-                         " import the file again to see them."])
+        more = (f"{result.unlisted} more rejected rows are not listed; fix the rows above and import"
+                " the file again to see them.")
+        rows.append(["", more])
     return csv_lines(rows)
 
 
