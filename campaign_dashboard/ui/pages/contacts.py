@@ -152,7 +152,7 @@ class ContactsState(AuthState):
                 text = contacts_csv(session=session, filters=self._filters())
                 audit.record(session, actor_user_id=user and user.id, action=audit.CONTACTS_EXPORT,
                              object_type="contacts", client_address=self.router.session.client_ip or None,
-                             detail={"filters": asdict(self._filters())})
+                             detail={"filters": {k: v for k, v in asdict(self._filters()).items() if v}})
         except DomainError as exc:
             return rx.toast.error(exc.message)
         return rx.download(data=text, filename="contacts.csv", mime_type="text/csv")
