@@ -37,7 +37,26 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_audit_log_actor_token_id'), ['actor_token_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_log_actor_user_id'), ['actor_user_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_log_at'), ['at'], unique=False)
+    # Append-only in the database too: an entry can be added, never changed. (Deleting old
+    # entries for retention stays possible, by hand, for the database's owner.)
+    if op.get_bind().dialect.name == 'postgresql':
+        op.execute(
+            "CREATE FUNCTION audit_log_refuse_update() RETURNS trigger LANGUAGE plpgsql AS $$"
+            " BEGIN RAISE EXCEPTION 'audit_log is append-only: entries are never changed'; END $$"
+        )
+        op.execute(
+            "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log"
+            " FOR EACH ROW EXECUTE FUNCTION audit_log_refuse_update()"
+        )
+    else:
+        op.execute(
+            "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log"
+            " BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: entries are never changed'); END"
+        )
 
 
 def downgrade() -> None:
+    op.execute("DROP TRIGGER IF EXISTS audit_log_no_update" + (" ON audit_log" if op.get_bind().dialect.name == 'postgresql' else ""))
     op.drop_table('audit_log')
+    if op.get_bind().dialect.name == 'postgresql':
+        op.execute("DROP FUNCTION IF EXISTS audit_log_refuse_update()")

@@ -3,7 +3,8 @@ the contacts, and from where.
 
 Append-only on purpose: this module has no function to change or delete an entry, and nothing
 else in the code writes the table. A log that the people it records could edit would answer no
-question a manager asks of it. The actor's email or token name is copied into each entry
+question a manager asks of it (the database refuses an UPDATE too: a trigger in migration
+0004_audit). The actor's email or token name is copied into each entry
 (`actor_label`) so deleting a user or revoking a token leaves their history readable.
 
 Adapters call `record` for each write they carry out: the API's middleware (`api/audit.py`) for

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from campaign_dashboard.models import AuditEntry
 from campaign_dashboard.services import audit, tokens, users
@@ -68,8 +69,8 @@ def test_list_filters_by_actor_action_object_and_dates_and_pages_newest_first(se
                  object_id=3)
     audit.record(session, actor_token_id=token.id, action="contacts.export", object_type="contacts")
     session.commit()
-    old = audit.record(session, actor_user_id=admin.id, action="user.delete", object_type="user", object_id=9)
-    old.at = datetime(2020, 1, 1, tzinfo=UTC)
+    session.add(AuditEntry(at=datetime(2020, 1, 1, tzinfo=UTC), actor_user_id=admin.id, actor_label=admin.email,
+                           action="user.delete", object_type="user", object_id="9"))
     session.commit()
 
     first = list_entries(session, limit=3)
@@ -98,6 +99,20 @@ def test_a_backwards_date_range_is_refused(session):
         list_entries(session, filters=AuditFilters(since=datetime(2030, 1, 2, tzinfo=UTC),
                                                    until=datetime(2030, 1, 1, tzinfo=UTC)))
     assert exc.value.details[0]["field"] == "until"
+
+
+def test_the_database_refuses_to_change_an_entry(session, actors):
+    admin, _ = actors
+    entry = audit.record(session, actor_user_id=admin.id, action="email_campaign.cancel",
+                         object_type="email_campaign", object_id=4)
+    session.commit()
+
+    with pytest.raises(sa.exc.DBAPIError, match="append-only"):
+        session.execute(sa.update(AuditEntry).where(AuditEntry.id == entry.id).values(actor_label="someone else"))
+        session.commit()
+    session.rollback()
+    session.expire_all()
+    assert session.get(AuditEntry, entry.id).actor_label == "boss@example.com"
 
 
 def test_the_service_offers_no_way_to_change_or_remove_an_entry():
