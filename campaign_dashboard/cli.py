@@ -50,6 +50,7 @@ COMMAND_MODULES = (
     "campaign_dashboard.bench.send",
     "campaign_dashboard.bench.pages",
     "campaign_dashboard.bench.webhooks",
+    "campaign_dashboard.bench.csv_import",
 )
 
 

@@ -13,7 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import PositiveInt, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 EMULATOR_RESEND_KEY = "re_emulator_key"
@@ -131,6 +131,12 @@ class Settings(BaseSettings):
     resend_mirror_interval_seconds: float = 300.0  # re-check every mirrored segment this often
     sms_price_per_segment: Decimal = Decimal("0.0079")  # the provider's price of one SMS segment
     sms_price_currency: str = "USD"
+
+    # What one contact CSV import accepts (services/csv_import.CsvLimits, docs/security.md).
+    csv_import_max_bytes: PositiveInt = 50 * 1024 * 1024
+    csv_import_max_rows: PositiveInt = 1_000_000
+    csv_import_max_columns: PositiveInt = 100
+    csv_import_max_column_name: PositiveInt = 100
 
     @property
     def mirrors_segments(self) -> bool:

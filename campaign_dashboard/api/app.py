@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from campaign_dashboard import __version__
 from campaign_dashboard.api import metrics
+from campaign_dashboard.api.audit import install_audit
 from campaign_dashboard.api.errors import install_error_handlers
 from campaign_dashboard.api.routers import (
     contacts,
@@ -45,6 +46,7 @@ def create_api() -> FastAPI:
         redoc_url=None,
     )
     install_error_handlers(app)
+    install_audit(app)
     for router in ROUTERS:
         app.include_router(router)
     return app

@@ -1,5 +1,6 @@
 """SQLModel tables. Importing this package registers every table on `SQLModel.metadata`."""
 
+from campaign_dashboard.models.audit import AuditEntry
 from campaign_dashboard.models.auth import ApiToken, User, UserSession
 from campaign_dashboard.models.campaigns import (
     COUNTER_FIELDS,
@@ -39,6 +40,7 @@ __all__ = [
     "COUNTER_FIELDS",
     "UNSENT_STATUSES",
     "ApiToken",
+    "AuditEntry",
     "CampaignFields",
     "CampaignStatsMinute",
     "CampaignStatus",

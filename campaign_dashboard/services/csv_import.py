@@ -1,11 +1,17 @@
-"""Import contacts from a CSV file, fast and with a reason for every row left out.
+"""Import contacts from a CSV file, fast, in flat memory, and with a reason for every row left out.
 
-The whole file is checked first (encoding, header, CSV syntax): a file that fails there changes
-nothing. Rows are then applied in chunks of `CHUNK_SIZE`, each with one lookup of the existing
-contacts and bulk writes, and committed per chunk so a long import does not hold the database's
-write lock for its whole duration. Importing the same file twice is harmless: the second run
-updates what the first created, and so is importing our own export (`services/csv_export`): its
-formula-guard quotes are read off and its id, status and date columns are left alone.
+The file is read as a stream, twice. The first pass checks the whole file (size, encoding, header,
+CSV syntax, the limits below) and counts its rows: a file that fails there changes nothing. The
+second pass applies the rows in chunks of `CHUNK_SIZE`, each with one lookup of the existing
+contacts and bulk writes, committed per chunk so a long import does not hold the database's write
+lock for its whole duration. Only one chunk of rows is in memory at a time; the email/phone of rows
+already applied (to report a later duplicate by its first line) are kept in a temporary SQLite file,
+and the error report keeps the first `MAX_LISTED_ERRORS` rejected rows (the count covers them all).
+
+Limits (`CsvLimits`, from Settings): file size, rows, columns, and the length of a column name.
+Importing the same file twice is harmless: the second run updates what the first created, and so is
+importing our own export (`services/csv_export`): its formula-guard quotes are read off and its id,
+status and date columns are left alone.
 """
 
 from __future__ import annotations
@@ -13,15 +19,27 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
+import os
 import re
-from collections.abc import Callable
+import sqlite3
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import IO, Any
 
 from sqlalchemy import insert
 from sqlmodel import Session, select
 
-from campaign_dashboard.models import Contact, ContactTag, EmailStatus, SmsStatus, utcnow
+from campaign_dashboard.config import get_settings
+from campaign_dashboard.models import (
+    Contact,
+    ContactTag,
+    EmailStatus,
+    SmsStatus,
+    utcnow,
+)
 from campaign_dashboard.services.contacts import clean_name, clean_tags, clean_timezone
 from campaign_dashboard.services.csv_export import csv_lines, unescape_cell
 from campaign_dashboard.services.errors import ValidationFailed
@@ -32,7 +50,8 @@ from campaign_dashboard.services.suppressions import (
 )
 
 CHUNK_SIZE = 1000
-MAX_FILE_BYTES = 50 * 1024 * 1024  # about 500,000 contacts; larger lists can be split
+MAX_LISTED_ERRORS = 1000  # rejected rows listed (with their cells) in the result and the error report
+REPORT_CELL_BUDGET = 2_000_000  # characters of rejected rows' cells kept for the report, in all
 TAG_SEPARATORS = re.compile(r"[;|]")
 ATTRIBUTE_PREFIX = "attributes."
 
@@ -53,20 +72,50 @@ READ_ONLY_COLUMNS = {"id", "email_status", "sms_status", "created_at", "updated_
 Progress = Callable[[int, int], None]
 
 
+@dataclass(frozen=True)
+class CsvLimits:
+    """What one import accepts (README "Configuration"; docs/security.md)."""
+
+    max_bytes: int = 50 * 1024 * 1024
+    max_rows: int = 1_000_000
+    max_columns: int = 100
+    max_column_name: int = 100  # the same bound as an attribute name set through the API
+
+    @classmethod
+    def from_settings(cls) -> CsvLimits:
+        s = get_settings()
+        return cls(max_bytes=s.csv_import_max_bytes, max_rows=s.csv_import_max_rows,
+                   max_columns=s.csv_import_max_columns, max_column_name=s.csv_import_max_column_name)
+
+    def too_large(self) -> str:
+        return f"The file is larger than {_size(self.max_bytes)}; split it into smaller files."
+
+
 @dataclass
 class ImportResult:
     imported: int = 0
     updated: int = 0
     rejected: int = 0
-    errors: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)  # the first MAX_LISTED_ERRORS
     header: list[str] = field(default_factory=list)
     rejected_cells: dict[int, list[str]] = field(default_factory=dict)  # line -> the row as read
+    _cell_budget: int = REPORT_CELL_BUDGET
+
+    @property
+    def unlisted(self) -> int:
+        """Rejected rows counted but not listed (past MAX_LISTED_ERRORS)."""
+        return self.rejected - len(self.errors)
 
     def reject(self, row: int, reason: str, cells: list[str] | None = None) -> None:
         self.rejected += 1
+        if len(self.errors) >= MAX_LISTED_ERRORS:
+            return
         self.errors.append({"row": row, "reason": reason})
         if cells is not None:
-            self.rejected_cells[row] = cells
+            size = sum(len(c) for c in cells)
+            if size <= self._cell_budget:
+                self._cell_budget -= size
+                self.rejected_cells[row] = cells
 
 
 def error_report_csv(result: ImportResult) -> str:
@@ -75,6 +124,10 @@ def error_report_csv(result: ImportResult) -> str:
     rows: list[list[str]] = [["line", "reason", *result.header]]
     for error in result.errors:
         rows.append([error["row"], error["reason"], *result.rejected_cells.get(error["row"], [])])
+    if result.unlisted:
+        more = (f"{result.unlisted} more rejected rows are not listed; fix the rows above and import"
+                " the file again to see them.")
+        rows.append(["", more])
     return csv_lines(rows)
 
 
@@ -89,6 +142,10 @@ class _Row:
     tags: list[str]
     attributes: dict[str, str]
 
+    @property
+    def key(self) -> tuple[str, str]:
+        return ("email", self.email) if self.email else ("phone", self.phone or "")
+
 
 class _Rejected(Exception):
     pass
@@ -97,113 +154,155 @@ class _Rejected(Exception):
 def import_contacts_csv(
     *,
     session: Session,
-    data: bytes,
+    data: bytes | IO[bytes],
     region: str = DEFAULT_PHONE_REGION,
     progress: Progress | None = None,
     chunk_size: int = CHUNK_SIZE,
+    limits: CsvLimits | None = None,
 ) -> ImportResult:
     """Create or update a contact per CSV row; see the module docstring for the guarantees.
 
+    `data` is the file's bytes or a seekable binary file (an upload spooled to disk), read twice.
     Rows are matched to existing contacts by email (or by phone when the row has no email):
     matches get the row's non-empty fields, its attributes merged in and its tags added.
     `progress(done_rows, total_rows)` is called before the first chunk and after each one.
     """
-    text = _decode(data)
-    header_line, header, records = _read_records(text)
-    columns = _columns(header, header_line)
-    total = len(records)
+    source = io.BytesIO(data) if isinstance(data, (bytes, bytearray)) else data
+    limits = limits or CsvLimits.from_settings()
+    header_line, header, delimiter, total = _check_file(source, limits)
+    columns = _columns(header, header_line, limits)
     result = ImportResult(header=header)
-    seen: dict[tuple[str, str], int] = {}
     if progress:
         progress(0, total)
-    for start in range(0, total, chunk_size):
-        rows = []
-        for line, cells in records[start : start + chunk_size]:
-            try:
-                row = _parse_row(line, cells, columns, region)
-            except _Rejected as exc:
-                result.reject(line, str(exc), cells)
-                continue
-            key = ("email", row.email) if row.email else ("phone", row.phone)
-            if key in seen:
-                result.reject(line, f"duplicate of row {seen[key]} (same {key[0]} {key[1]})", cells)
-                continue
-            seen[key] = line
-            rows.append(row)
-        _apply(session, rows, result)
-        session.commit()
-        if progress:
-            progress(min(start + chunk_size, total), total)
+    done = 0
+    with _text(source) as text, _SeenKeys() as seen:
+        records = _records(csv.reader(text, delimiter=delimiter))
+        next(records)  # the header, checked above
+        while chunk := list(itertools.islice(records, chunk_size)):
+            _apply(session, _accepted(chunk, columns, region, seen, result), result)
+            session.commit()
+            done += len(chunk)
+            if progress:
+                progress(done, total)
     return result
 
 
-# -- whole-file checks --------------------------------------------------------------------------
+# -- whole-file checks (first pass) -------------------------------------------------------------
 
 
-def _decode(data: bytes) -> str:
-    if len(data) > MAX_FILE_BYTES:
-        raise _file_error(
-            f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; split it into smaller files."
-        )
-    if not data.strip():
-        raise _file_error("The file is empty: it needs a header row and at least one contact.")
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+def _check_file(source: IO[bytes], limits: CsvLimits) -> tuple[int, list[str], str, int]:
+    """The header (with its line number), the delimiter and the number of rows after the header;
+    or ValidationFailed naming what is wrong with the file."""
+    size = source.seek(0, os.SEEK_END)
+    if size > limits.max_bytes:
+        raise _file_error(limits.too_large())
+    source.seek(0)
+    if source.read(2) in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
         raise _file_error("The file is UTF-16 encoded; save it as UTF-8 CSV.")
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise _file_error(
-            f"The file is not UTF-8 encoded (byte 0x{data[exc.start]:02x} at position {exc.start},"
-            f" line {line}){_encoding_hint(data)}; save it as UTF-8 CSV."
-        ) from None
-    if not text.strip():
-        raise _file_error("The file is empty: it needs a header row and at least one contact.")
-    return text
-
-
-def _encoding_hint(data: bytes) -> str:
-    if data[:200].count(b"\x00") > 10:
-        return ": it looks like UTF-16"
-    try:
-        data.decode("cp1252")
+        with _text(source) as text:
+            delimiter = _delimiter(text)
+        with _text(source) as text:
+            reader = csv.reader(text, delimiter=delimiter)
+            records = _records(reader)
+            try:
+                header_line, header = next(records)
+            except StopIteration:
+                raise _file_error("The file is empty: it needs a header row and at least one contact.") from None
+            if len(header) > limits.max_columns:
+                raise _file_error(
+                    f"The header has {len(header):,} columns; the limit is {limits.max_columns:,}."
+                    " Keep the columns you need (email, phone, names, timezone, tags, attributes)."
+                )
+            rows = 0
+            for _ in records:
+                rows += 1
+                if rows > limits.max_rows:
+                    raise _file_error(
+                        f"The file has more than {limits.max_rows:,} rows; split it into smaller files."
+                    )
     except UnicodeDecodeError:
-        return ""
-    return ": it looks like Windows-1252/Latin-1, what Excel writes for plain 'CSV'"
-
-
-def _read_records(text: str) -> tuple[int, list[str], list[tuple[int, list[str]]]]:
-    """The header (with its line number) and every non-blank record with its first line number."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
-    records: list[tuple[int, list[str]]] = []
-    line = 1
-    try:
-        for cells in reader:
-            if any(cell.strip() for cell in cells):
-                records.append((line, cells))
-            line = reader.line_num + 1
+        raise _file_error(_encoding_problem(source)) from None
     except csv.Error as exc:
         raise _file_error(f"The file is not valid CSV (line {reader.line_num}): {exc}.") from None
-    if not records:
-        raise _file_error("The file is empty: it needs a header row and at least one contact.")
-    (header_line, header), rows = records[0], records[1:]
-    return header_line, header, rows
+    return header_line, header, delimiter, rows
 
 
-def _delimiter(text: str) -> str:
+@contextmanager
+def _text(source: IO[bytes]) -> Iterator[io.TextIOWrapper]:
+    """The file from its start as text (UTF-8, a BOM dropped), without closing the file after."""
+    source.seek(0)
+    text = io.TextIOWrapper(source, encoding="utf-8-sig", newline="")
+    try:
+        yield text
+    finally:
+        text.detach()
+
+
+def _records(reader) -> Iterator[tuple[int, list[str]]]:
+    """Every non-blank record with its first line number."""
+    line = 1
+    for cells in reader:
+        if any(cell.strip() for cell in cells):
+            yield line, cells
+        line = reader.line_num + 1
+
+
+def _encoding_problem(source: IO[bytes]) -> str:
+    """Where the file stops being UTF-8, and what it looks like instead (read in blocks)."""
+    source.seek(0)
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset, lines, cp1252, nul_bytes = 0, 1, True, 0
+    while block := source.read(1 << 20):
+        if offset == 0:
+            nul_bytes = block[:200].count(b"\x00")
+        try:
+            block.decode("cp1252")
+        except UnicodeDecodeError:
+            cp1252 = False
+        try:
+            decoder.decode(block)
+        except UnicodeDecodeError as exc:
+            start = offset - (len(exc.object) - len(block)) + exc.start
+            bad = exc.object[exc.start]
+            lines += block.count(b"\n", 0, max(0, exc.start - (len(exc.object) - len(block))))
+            break
+        offset += len(block)
+        lines += block.count(b"\n")
+    else:  # the file ended inside a character
+        start, bad = offset, 0
+    hint = ""
+    if nul_bytes > 10:
+        hint = ": it looks like UTF-16"
+    elif cp1252:
+        hint = ": it looks like Windows-1252/Latin-1, what Excel writes for plain 'CSV'"
+    return (f"The file is not UTF-8 encoded (byte 0x{bad:02x} at position {start}, line {lines}){hint};"
+            " save it as UTF-8 CSV.")
+
+
+def _delimiter(text: IO[str]) -> str:
     """Comma, unless the header line clearly uses semicolons or tabs (Excel in many locales)."""
-    first = text.lstrip("\r\n").split("\n", 1)[0]
+    first = ""
+    for line in text:
+        if line.strip("\r\n"):
+            first = line
+            break
     counts = {d: first.count(d) for d in (",", ";", "\t")}
     best = max(counts, key=lambda d: counts[d])
     return best if counts[best] > counts[","] else ","
 
 
-def _columns(header: list[str], header_line: int) -> list[tuple[str, str] | None]:
+def _columns(header: list[str], header_line: int, limits: CsvLimits) -> list[tuple[str, str] | None]:
     """Per column: ("field", name), ("attribute", key), or None for a nameless column."""
     columns: list[tuple[str, str] | None] = []
     where: dict[tuple[str, str], int] = {}
     for position, raw in enumerate(header, start=1):
         name = raw.strip()
+        if len(name) > limits.max_column_name:
+            raise _file_error(
+                f"Column {position}'s name is {len(name):,} characters long ({name[:20]!r}...); column"
+                f" names are limited to {limits.max_column_name} characters."
+            )
         if not name:
             columns.append(None)
             continue
@@ -274,6 +373,71 @@ def _parse_row(
         )
     except ValidationFailed as exc:
         raise _Rejected(exc.message) from None
+
+
+def _accepted(
+    chunk: list[tuple[int, list[str]]],
+    columns: list[tuple[str, str] | None],
+    region: str,
+    seen: _SeenKeys,
+    result: ImportResult,
+) -> list[_Row]:
+    """The chunk's rows worth applying; the others are rejected in line order with their reason
+    (bad values, or the same email/phone as an earlier row of the file)."""
+    parsed: list[tuple[int, list[str], _Row | str]] = []
+    for line, cells in chunk:
+        try:
+            parsed.append((line, cells, _parse_row(line, cells, columns, region)))
+        except _Rejected as exc:
+            parsed.append((line, cells, str(exc)))
+    earlier = seen.lines_of({p[2].key for p in parsed if isinstance(p[2], _Row)})
+    first: dict[tuple[str, str], int] = {}
+    rows: list[_Row] = []
+    for line, cells, outcome in parsed:
+        if isinstance(outcome, str):
+            result.reject(line, outcome, cells)
+            continue
+        key = outcome.key
+        if (previous := earlier.get(key) or first.get(key)) is not None:
+            result.reject(line, f"duplicate of row {previous} (same {key[0]} {key[1]})", cells)
+            continue
+        first[key] = line
+        rows.append(outcome)
+    seen.add(first)
+    return rows
+
+
+class _SeenKeys:
+    """The email or phone of every row applied so far, with its line, in a temporary SQLite file:
+    a million-row import must not keep a million keys in memory to spot a late duplicate."""
+
+    def __enter__(self) -> _SeenKeys:
+        self._dir = tempfile.TemporaryDirectory(prefix="csv-import-")
+        self._db = sqlite3.connect(os.path.join(self._dir.name, "seen.db"))
+        self._db.execute("PRAGMA journal_mode=OFF")
+        self._db.execute("PRAGMA synchronous=OFF")
+        self._db.execute("CREATE TABLE seen (key TEXT PRIMARY KEY, line INTEGER NOT NULL) WITHOUT ROWID")
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._db.close()
+        self._dir.cleanup()
+
+    def lines_of(self, keys: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        if not keys:
+            return {}
+        names = {f"{kind}:{value}": (kind, value) for kind, value in keys}
+        found: dict[tuple[str, str], int] = {}
+        batch = list(names)
+        for start in range(0, len(batch), 500):  # well under SQLite's bound on query parameters
+            part = batch[start : start + 500]
+            query = f"SELECT key, line FROM seen WHERE key IN ({','.join('?' * len(part))})"
+            for key, line in self._db.execute(query, part):
+                found[names[key]] = line
+        return found
+
+    def add(self, lines: dict[tuple[str, str], int]) -> None:
+        self._db.executemany("INSERT INTO seen VALUES (?, ?)", ((f"{k}:{v}", n) for (k, v), n in lines.items()))
 
 
 # -- writes -------------------------------------------------------------------------------------
@@ -355,6 +519,11 @@ def _add_tags(session: Session, tags_for: dict[int, set[str]]) -> None:
     missing = [{"contact_id": cid, "tag": tag} for cid, tag in sorted(wanted - have)]
     if missing:
         session.execute(insert(ContactTag), missing)
+
+
+def _size(count: int) -> str:
+    mib = count / (1024 * 1024)
+    return f"{mib:g} MB" if mib >= 1 else f"{count:,} bytes"
 
 
 def _file_error(message: str) -> ValidationFailed:

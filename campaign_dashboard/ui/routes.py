@@ -11,6 +11,7 @@ CONTACTS = "/contacts"
 SEGMENTS = "/segments"
 TEMPLATES = "/templates"
 SETTINGS = "/settings"
+AUDIT_LOG = "/audit-log"
 LOGIN = "/login"
 
 
@@ -55,4 +56,4 @@ NAVIGATION = (
     NavItem(TEMPLATES, "Templates", "file-text"),
 )
 # Shown to admins only (the settings page also refuses everyone else on the server).
-ADMIN_NAVIGATION = (NavItem(SETTINGS, "Settings", "settings"),)
+ADMIN_NAVIGATION = (NavItem(SETTINGS, "Settings", "settings"), NavItem(AUDIT_LOG, "Audit log", "scroll-text"))

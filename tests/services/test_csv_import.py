@@ -203,3 +203,27 @@ def test_status_and_id_columns_of_an_export_neither_resubscribe_nor_become_attri
     assert (result.imported, result.updated) == (0, 1)
     gone = all_contacts(session)["gone@example.com"]
     assert (gone.email_status, gone.attributes) == ("unsubscribed", {})
+
+
+def test_a_file_with_many_bad_rows_lists_the_first_thousand_and_counts_them_all(session):
+    from campaign_dashboard.services.csv_import import MAX_LISTED_ERRORS, error_report_csv
+
+    data = "email\n" + "".join(f"bad-{i}\n" for i in range(1500)) + "ok@example.com\n"
+    result = run(session, data)
+
+    assert (result.imported, result.rejected, len(result.errors), result.unlisted) == (1, 1500, 1000, 500)
+    assert MAX_LISTED_ERRORS == 1000 and result.errors[-1]["row"] == 1001
+    assert error_report_csv(result).splitlines()[-1].startswith(",500 more rejected rows are not listed")
+
+
+def test_a_bad_byte_deep_in_a_large_file_is_found_by_position_and_line(session):
+    good = b"email,first_name\n" + b"someone@example.com,Ann\n" * 100_000  # 2.4 MB, past one read block
+    data = good + b"zoe@example.com,Zo\xeb\n"
+
+    with pytest.raises(ValidationFailed) as exc:
+        run(session, data)
+
+    position = len(good) + len(b"zoe@example.com,Zo")
+    assert f"(byte 0xeb at position {position}, line 100002)" in exc.value.message
+    assert "Windows-1252" in exc.value.message
+    assert session.scalar(select(func.count()).select_from(Contact)) == 0

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import reflex as rx
 
 from campaign_dashboard.db import session_scope
 from campaign_dashboard.models import Role
-from campaign_dashboard.services import contact_search
+from campaign_dashboard.services import audit, contact_search
 from campaign_dashboard.services.contact_search import ContactFilter
 from campaign_dashboard.services.csv_export import contacts_csv
 from campaign_dashboard.services.errors import DomainError
@@ -146,9 +146,13 @@ class ContactsState(AuthState):
         """Every contact matching the current filters, as a CSV download."""
         if refused := self._refuse():
             return refused
+        user = self._user()  # the audit log's actor, read before the export's session opens
         try:
             with session_scope() as session:
                 text = contacts_csv(session=session, filters=self._filters())
+                audit.record(session, actor_user_id=user and user.id, action=audit.CONTACTS_EXPORT,
+                             object_type="contacts", client_address=self.router.session.client_ip or None,
+                             detail={"filters": {k: v for k, v in asdict(self._filters()).items() if v}})
         except DomainError as exc:
             return rx.toast.error(exc.message)
         return rx.download(data=text, filename="contacts.csv", mime_type="text/csv")

@@ -1,0 +1,207 @@
+"""Audit log (admins only): every write, newest first, filtered by actor, action, object and dates.
+
+Like Settings, the page refuses everyone else on the server: its load and every filter or page
+change ask for the admin role again, and the rows are emptied for anyone else.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+import reflex as rx
+
+from campaign_dashboard.db import session_scope
+from campaign_dashboard.models import Role
+from campaign_dashboard.services import audit
+from campaign_dashboard.services.errors import DomainError, ValidationFailed
+from campaign_dashboard.ui import routes
+from campaign_dashboard.ui.auth import AuthState
+from campaign_dashboard.ui.components import data_table, iso_utc, local_time
+from campaign_dashboard.ui.layout import dashboard_page
+
+PAGE_SIZE = 50
+ANY = "any"  # the "no filter" choice of the action select
+
+
+@dataclass
+class AuditRow:
+    id: int
+    at: str
+    actor: str
+    action: str
+    object: str
+    client: str
+    detail: str
+
+
+class AuditLogState(AuthState):
+    access: str = ""  # "" until the load decided; then "admin" or "refused"
+    rows: list[AuditRow] = []
+    actions: list[str] = []
+    actor: str = ""
+    action: str = ANY
+    object_type: str = ""
+    object_id: str = ""
+    since: str = ""  # YYYY-MM-DD from a date input, read as UTC days
+    until: str = ""
+    cursors: list[str] = [""]
+    next_cursor: str = ""
+
+    @rx.var
+    def page_number(self) -> int:
+        return len(self.cursors)
+
+    def _filters(self) -> audit.AuditFilters:
+        return audit.AuditFilters(
+            actor=self.actor, action="" if self.action == ANY else self.action,
+            object_type=self.object_type, object_id=self.object_id,
+            since=_day(self.since, "since"),
+            until=_day(self.until, "until") + timedelta(days=1) - timedelta(microseconds=1) if self.until else None,
+        )
+
+    def _show(self):
+        """Read the current page for an admin; empty it (and say why) for anyone else."""
+        if refused := self._refuse(Role.ADMIN):
+            self.access, self.rows, self.actions, self.next_cursor = "refused", [], [], ""
+            return refused
+        self.access = "admin"
+        try:
+            with session_scope() as session:
+                page = audit.list_entries(session, filters=self._filters(), cursor=self.cursors[-1] or None,
+                                          limit=PAGE_SIZE)
+                self.actions = audit.actions(session)
+        except DomainError as exc:
+            return rx.toast.error(exc.message)
+        self.next_cursor = page.next_cursor or ""
+        self.rows = [_row(entry) for entry in page.items]
+        return None
+
+    def _first_page(self):
+        self.cursors = [""]
+        return self._show()
+
+    @rx.event
+    def load(self):
+        self.access = ""
+        return self._first_page()
+
+    @rx.event
+    def set_filter(self, name: str, value: str):
+        if name in ("actor", "action", "object_type", "object_id", "since", "until"):
+            setattr(self, name, value)
+        return self._first_page()
+
+    @rx.event
+    def clear_filters(self):
+        self.actor = self.object_type = self.object_id = self.since = self.until = ""
+        self.action = ANY
+        return self._first_page()
+
+    @rx.event
+    def next_page(self):
+        if self.next_cursor:
+            self.cursors = [*self.cursors, self.next_cursor]
+            return self._show()
+        return None
+
+    @rx.event
+    def previous_page(self):
+        if len(self.cursors) > 1:
+            self.cursors = self.cursors[:-1]
+            return self._show()
+        return None
+
+
+def _day(value: str, field: str) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.combine(date.fromisoformat(value), time(), tzinfo=UTC)
+    except ValueError:
+        raise ValidationFailed(f"{field} must be a date (YYYY-MM-DD).",
+                               details=[{"field": field, "message": "not a date"}]) from None
+
+
+def _row(entry) -> AuditRow:
+    subject = " ".join(p for p in (entry.object_type, entry.object_id) if p)
+    return AuditRow(
+        id=entry.id, at=iso_utc(entry.at), actor=entry.actor_label or "(unknown)", action=entry.action,
+        object=subject, client=entry.client_address or "",
+        detail=json.dumps(entry.detail, sort_keys=True) if entry.detail else "",
+    )
+
+
+def audit_row(row: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(local_time(row.at), white_space="nowrap"),
+        rx.table.cell(row.actor),
+        rx.table.cell(rx.code(row.action)),
+        rx.table.cell(row.object),
+        rx.table.cell(row.client),
+        rx.table.cell(rx.text(row.detail, size="1", color_scheme="gray")),
+    )
+
+
+def _labelled(label: str, control: rx.Component) -> rx.Component:
+    return rx.vstack(rx.text(label, size="1", color_scheme="gray"), control, spacing="1")
+
+
+def filters_bar() -> rx.Component:
+    s = AuditLogState
+    return rx.flex(
+        _labelled("Actor", rx.input(placeholder="email or token name", value=s.actor, debounce_timeout=300,
+                                    on_change=lambda v: s.set_filter("actor", v), id="audit-actor")),
+        _labelled("Action", rx.select.root(
+            rx.select.trigger(id="audit-action", min_width="12em"),
+            rx.select.content(rx.select.item(ANY, value=ANY),
+                              rx.foreach(s.actions, lambda a: rx.select.item(a, value=a))),
+            value=s.action, on_change=lambda v: s.set_filter("action", v),
+        )),
+        _labelled("Object", rx.hstack(
+            rx.input(placeholder="type, e.g. email_campaign", value=s.object_type, debounce_timeout=300,
+                     on_change=lambda v: s.set_filter("object_type", v), id="audit-object-type"),
+            rx.input(placeholder="id", value=s.object_id, debounce_timeout=300, width="6em",
+                     on_change=lambda v: s.set_filter("object_id", v), id="audit-object-id"),
+        )),
+        _labelled("From", rx.input(type="date", value=s.since, on_change=lambda v: s.set_filter("since", v),
+                                   id="audit-since")),
+        _labelled("To", rx.input(type="date", value=s.until, on_change=lambda v: s.set_filter("until", v),
+                                 id="audit-until")),
+        rx.button("Clear filters", on_click=s.clear_filters, variant="ghost", size="2"),
+        spacing="3", align="end", wrap="wrap", width="100%",
+    )
+
+
+def pager() -> rx.Component:
+    s = AuditLogState
+    return rx.hstack(
+        rx.text("Newest first · page ", s.page_number, color_scheme="gray", size="2"),
+        rx.spacer(),
+        rx.button(rx.icon("chevron-left", size=16), "Previous", on_click=s.previous_page,
+                  disabled=s.page_number <= 1, variant="soft", size="2", id="audit-previous"),
+        rx.button("Next", rx.icon("chevron-right", size=16), on_click=s.next_page,
+                  disabled=s.next_cursor == "", variant="soft", size="2", id="audit-next"),
+        width="100%", align="center",
+    )
+
+
+@dashboard_page(route=routes.AUDIT_LOG, title="Audit log", on_load=AuditLogState.load)
+def audit_log_page() -> rx.Component:
+    return rx.cond(
+        (AuditLogState.access == "admin") & AuthState.is_admin,
+        rx.vstack(
+            filters_bar(),
+            pager(),
+            data_table(["Time", "Actor", "Action", "Object", "Client", "Detail"], AuditLogState.rows, audit_row,
+                       empty="Nothing recorded matches these filters.", table_id="audit-log"),
+            width="100%", spacing="4",
+        ),
+        rx.cond(
+            AuditLogState.access == "refused",
+            rx.callout("Only admins can read the audit log.", icon="shield-alert", color_scheme="red",
+                       id="audit-refused"),
+            rx.center(rx.spinner(size="3"), padding="3em"),
+        ),
+    )
