@@ -1,7 +1,7 @@
 """Worker heartbeats, for readiness and the dashboard's "no worker is running" banner
 
 Revision ID: 0008_heartbeats
-Revises: 0002
+Revises: 0004_audit
 """
 from alembic import op
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ import campaign_dashboard.models.types
 
 
 revision = '0008_heartbeats'
-down_revision = '0002'
+down_revision = '0004_audit'
 branch_labels = None
 depends_on = None
 
