@@ -146,6 +146,15 @@ async def send_batch(request: Request, emu: EmulatorDep, headers: ResendGuard) -
     return _accept_once(emu, request, emails, make, headers)
 
 
+@router.get("/emails/receiving/{email_id}")
+async def get_received_email(email_id: str, emu: EmulatorDep, headers: ResendGuard) -> Response:
+    """A recipient's reply, with the body and headers its `email.received` webhook left out."""
+    received = emu.store.received(email_id)
+    if received is None:
+        raise resend_error(404, "not_found", "Email not found", headers)
+    return json_response(received, headers=headers)
+
+
 @router.get("/emails/{email_id}")
 async def get_email(email_id: str, emu: EmulatorDep, headers: ResendGuard) -> Response:
     message = emu.store.get(email_id)

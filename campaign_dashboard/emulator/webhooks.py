@@ -205,6 +205,12 @@ class Dispatcher:
             url = payloads.unsubscribe_url(message)
             form = {"List-Unsubscribe": "One-Click"}
             return (url, urlencode(form).encode(), _FORM) if url else None
+        if kind == "email.received":
+            now = time.time()
+            received = payloads.reply_email(message, now)
+            self.emu.store.keep_received(received)  # for GET /emails/receiving/{id}
+            body = json.dumps(payloads.received_event(received, now))
+            return f"{base}/webhooks/resend", body.encode(), self._svix_headers(body, now)
         if kind.startswith("email."):
             now = time.time()
             body = json.dumps(payloads.resend_event(kind, message, job.detail, now))
