@@ -54,7 +54,11 @@ def test_an_engaged_recipient_produces_every_event_in_order_all_signed(emu):
     reply = by_kind["email.received"]
     assert reply["from"] == "ann@example.com" and reply["to"] == ["replies@example.com"]
     assert reply["subject"] == "Re: Spring sale"
-    assert reply["headers"]["In-Reply-To"] == "<c1.r1@app.example.com>"
+    assert set(reply) == {"email_id", "created_at", "from", "to", "bcc", "cc", "subject", "message_id", "attachments"}
+    full = resend.Emails.Receiving.get(reply["email_id"])  # body and headers: from the Receiving API
+    assert full["text"] == "Thanks, got it!\n" and full["subject"] == "Re: Spring sale"
+    # it quotes the provider's Message-ID (SES may replace a custom one), never the app's
+    assert full["headers"]["In-Reply-To"] == f"<{sent['id']}@email.amazonses.com>"
     [(one_click, _)] = emu.received.of("unsubscribe")
     assert one_click == {"token": "tok-1", "body": "List-Unsubscribe=One-Click"}
     assert resend.Emails.get(sent["id"])["last_event"] in {"clicked", "complained"}
