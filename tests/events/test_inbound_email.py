@@ -7,16 +7,19 @@ so the queued task runs inside the webhook request.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from campaign_dashboard.emulator import create_emulator_app, running
-from campaign_dashboard.models import EmailCampaign, EmailEvent, FailedInboundEmail, InboundEmail
+from campaign_dashboard.models import Channel, EmailCampaign, EmailEvent, FailedInboundEmail, InboundEmail, SentEmail
 from campaign_dashboard.providers.base import RetryableError
 from tests.events.conftest import make_sent_email, post_resend
+from tests.events.test_webhooks_from_the_emulator import emulator, web_app  # noqa: F401 - fixtures
+from tests.sending.conftest import app_env, stack, workers  # noqa: F401 - fixtures
 
 
 @pytest.fixture
@@ -159,3 +162,50 @@ def test_the_webhook_answers_at_once_when_resend_is_down(client, session, resend
     response = post_resend(client, event)
     assert (response.status_code, response.json()["status"]) == (200, "queued")
     assert session.exec(select(InboundEmail)).all() == []  # the worker will try again
+
+
+# ------------------------------------------------------------------ the whole loop, real processes
+
+
+@pytest.fixture
+def inbound_domain(stack: dict, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Replies are received on this domain (set before the app, emulator and workers start)."""
+    stack["RESEND_INBOUND_DOMAIN"] = "in.example.test"
+    monkeypatch.setenv("RESEND_INBOUND_DOMAIN", "in.example.test")
+    return "in.example.test"
+
+
+@pytest.mark.xdist_group("sending")
+def test_replies_arrive_through_the_metadata_only_webhook_plus_the_receiving_api(
+    inbound_domain, app_env, emulator, workers, engine,
+):
+    from tests.sending.conftest import configure_emulator, emulator_stats
+    from tests.sending.test_send_pipeline import add_contacts, make_campaign, start
+
+    configure_emulator(emulator, bounce_rate=0, open_rate=0, click_rate=0, reply_rate=1, unsubscribe_rate=0,
+                       complaint_rate=0, webhook_delay_ms=0)
+    add_contacts(engine, 5, prefix="reply")
+    campaign_id = make_campaign(engine, Channel.EMAIL, reply_to="Shop Team <team@example.com>")
+    workers.start(1)
+    start(engine, Channel.EMAIL, campaign_id)
+
+    def replies():
+        with Session(engine) as session:
+            return sorted((m.from_address, m.text) for m in session.exec(
+                select(InboundEmail).where(InboundEmail.campaign_id == campaign_id)))
+
+    expected = sorted((f"reply{i}@example.com", "Thanks, got it!\n") for i in range(5))
+    deadline = time.monotonic() + 120
+    while (got := replies()) != expected and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert got == expected, emulator_stats(emulator)
+    with Session(engine) as session:
+        assert session.get(EmailCampaign, campaign_id).replied == 5
+        tokens = dict(session.exec(select(SentEmail.to_address, SentEmail.reply_token)
+                                   .where(SentEmail.campaign_id == campaign_id)).all())
+    # what went out: replies and the unsubscribe mailto routed to the inbound domain, by token
+    sent = httpx.get(f"{emulator}/_emulator/messages", params={"to": "reply0@example.com"}).json()[0]["data"]
+    token = tokens["reply0@example.com"]
+    assert sent["reply_to"] == f"Shop Team <reply+{token}@in.example.test>"
+    assert sent["headers"]["List-Unsubscribe"].endswith(f", <mailto:unsubscribe+{token}@in.example.test>")
+    assert sent["headers"]["Message-ID"].endswith(f".{token}@example.com>")
