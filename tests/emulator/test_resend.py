@@ -118,6 +118,8 @@ def test_over_the_request_rate_the_api_answers_429_with_retry_after(emu):
     headers = throttled.value.headers
     assert int(headers["retry-after"]) >= 1
     assert headers["ratelimit-limit"] == "2" and headers["ratelimit-remaining"] == "0"
+    assert headers["ratelimit-policy"] == "2;w=1"  # as Resend words its window
+    assert "See rate limit response headers" in throttled.value.message
     assert emu.stats()["throttled"] == 1 and emu.stats()["accepted"] == 2
     time.sleep(1.05)
     resend.Emails.send(email("c@example.com"))
