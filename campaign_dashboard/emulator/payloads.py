@@ -56,7 +56,7 @@ def unsubscribe_url(message: Message) -> str | None:
 
 
 def resend_event(kind: str, message: Message, detail: dict[str, Any], now: float) -> dict[str, Any]:
-    """`{"type", "created_at", "data": {...}}` for email.sent/delivered/opened/clicked/bounced/complained."""
+    """`{"type", "created_at", "data": {...}}` for email.sent/delivered/opened/clicked/bounced/complained/suppressed."""
     data = message.data
     body: dict[str, Any] = {
         "created_at": iso(message.created),
@@ -66,8 +66,12 @@ def resend_event(kind: str, message: Message, detail: dict[str, Any], now: float
         "subject": data.get("subject"),
         "tags": tags_of(data),
     }
+    if data.get("headers"):  # Resend lists the custom headers the email was sent with
+        body["headers"] = [{"name": k, "value": str(v)} for k, v in data["headers"].items()]
     if kind == "email.bounced":
         body["bounce"] = dict(detail["bounce"])
+    elif kind == "email.suppressed":
+        body["suppressed"] = dict(detail["suppressed"])
     elif kind == "email.clicked":
         body["click"] = {
             "ipAddress": "203.0.113.7",

@@ -239,7 +239,6 @@ class Dispatcher:
 
 
 _FORM = {"content-type": "application/x-www-form-urlencoded"}
-WEBHOOK_HEADERS = ("message-id", "list-unsubscribe")
 
 
 def slim(message: Message) -> Message:
@@ -247,5 +246,5 @@ def slim(message: Message) -> Message:
     if message.channel != "email":
         return message
     data = {k: message.data.get(k) for k in ("from", "to", "subject", "tags", "reply_to")}
-    data["headers"] = {k: v for k, v in (message.data.get("headers") or {}).items() if k.lower() in WEBHOOK_HEADERS}
+    data["headers"] = dict(message.data.get("headers") or {})  # small; events list them
     return Message(message.id, message.channel, message.to, message.campaign, message.recipient, data, message.created)
