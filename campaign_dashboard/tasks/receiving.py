@@ -19,7 +19,10 @@ from sqlmodel import Session
 from campaign_dashboard.config import get_settings
 from campaign_dashboard.db import get_engine
 from campaign_dashboard.providers.base import FatalError, RetryableError
-from campaign_dashboard.providers.resend_receiving import NotReceived, ResendReceivingProvider
+from campaign_dashboard.providers.resend_receiving import (
+    NotReceived,
+    ResendReceivingProvider,
+)
 from campaign_dashboard.services.dead_letters import Outcome
 from campaign_dashboard.services.inbound import InboundEmailIn, apply_inbound_email
 from campaign_dashboard.services.received_emails import with_content

@@ -15,7 +15,14 @@ import pytest
 from sqlmodel import Session, select
 
 from campaign_dashboard.emulator import create_emulator_app, running
-from campaign_dashboard.models import Channel, EmailCampaign, EmailEvent, FailedInboundEmail, InboundEmail, SentEmail
+from campaign_dashboard.models import (
+    Channel,
+    EmailCampaign,
+    EmailEvent,
+    FailedInboundEmail,
+    InboundEmail,
+    SentEmail,
+)
 from campaign_dashboard.providers.base import RetryableError
 from tests.events.conftest import make_sent_email, post_resend
 from tests.events.test_webhooks_from_the_emulator import emulator, web_app  # noqa: F401 - fixtures
@@ -168,7 +175,7 @@ def test_the_webhook_answers_at_once_when_resend_is_down(client, session, resend
 
 
 @pytest.fixture
-def inbound_domain(stack: dict, monkeypatch: pytest.MonkeyPatch) -> str:
+def inbound_domain(stack: dict, monkeypatch: pytest.MonkeyPatch) -> str:  # noqa: F811
     """Replies are received on this domain (set before the app, emulator and workers start)."""
     stack["RESEND_INBOUND_DOMAIN"] = "in.example.test"
     monkeypatch.setenv("RESEND_INBOUND_DOMAIN", "in.example.test")
@@ -177,7 +184,7 @@ def inbound_domain(stack: dict, monkeypatch: pytest.MonkeyPatch) -> str:
 
 @pytest.mark.xdist_group("sending")
 def test_replies_arrive_through_the_metadata_only_webhook_plus_the_receiving_api(
-    inbound_domain, app_env, emulator, workers, engine,
+    inbound_domain, app_env, emulator, workers, engine,  # noqa: F811 - fixtures
 ):
     from tests.sending.conftest import configure_emulator, emulator_stats
     from tests.sending.test_send_pipeline import add_contacts, make_campaign, start
