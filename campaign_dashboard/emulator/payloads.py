@@ -82,6 +82,12 @@ def resend_event(kind: str, message: Message, detail: dict[str, Any], now: float
     return {"type": kind, "created_at": iso(now), "data": body}
 
 
+def provider_message_id(email_id: str) -> str:
+    """The Message-ID the email went out with, as `GET /emails/{id}` reports it: the provider's own
+    (Resend sends through Amazon SES, which may replace a custom one)."""
+    return f"<{email_id}@email.amazonses.com>"
+
+
 def reply_email(message: Message, now: float) -> dict[str, Any]:
     """The recipient answers, as the Receiving API returns it (`GET /emails/receiving/{id}`).
 
@@ -90,7 +96,7 @@ def reply_email(message: Message, now: float) -> dict[str, Any]:
     replace a custom `Message-ID`, so the app must not count on it."""
     data = message.data
     reply_to = as_list(data.get("reply_to")) or [data.get("from") or ""]
-    original_id = f"<{message.id}@email.amazonses.com>"
+    original_id = provider_message_id(message.id)
     subject = data.get("subject") or ""
     reply_id = str(uuid.uuid4())
     return {

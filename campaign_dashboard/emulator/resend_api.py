@@ -21,7 +21,7 @@ from fastapi import APIRouter, Request, Response
 
 from .errors import json_response, resend_error
 from .guards import EmulatorDep, ResendGuard
-from .payloads import as_list, bare, iso, tags_of
+from .payloads import as_list, bare, iso, provider_message_id, tags_of
 from .runtime import Emulator
 from .state import Message, Replay
 
@@ -174,7 +174,6 @@ async def get_email(email_id: str, emu: EmulatorDep, headers: ResendGuard) -> Re
         "cc": as_list(data.get("cc")),
         "reply_to": as_list(data.get("reply_to")),
         "last_event": message.status,
-        "scheduled_at": data.get("scheduled_at"),
-        "tags": data.get("tags") or [],
+        "message_id": provider_message_id(message.id),
     }
     return json_response(body, headers=headers)

@@ -125,6 +125,16 @@ def test_the_received_email_the_emulator_serves_is_exactly_resends_schema(record
     assert problems("resend", "#/components/schemas/EmailReceivedEvent", arrived["event"], closed=True) == []
 
 
+def test_a_sent_email_read_back_is_resends_email_object(recorded):
+    url, _ = recorded
+    ResendEmailProvider(api_key=EMULATOR_RESEND_KEY, api_url=url).send_batch([outgoing("ann@example.com", 1)],
+                                                                             idempotency_key="r1")
+    [kept] = httpx.get(f"{url}/_emulator/messages", params={"to": "ann@example.com"}).json()
+    served = httpx.get(f"{url}/emails/{kept['id']}", headers={"Authorization": f"Bearer {EMULATOR_RESEND_KEY}"})
+    pointer = operation("resend", "GET", "/emails/x") + "/responses/200/content/application~1json/schema"
+    assert served.status_code == 200 and problems("resend", pointer, served.json(), closed=True) == []
+
+
 @pytest.fixture
 def world() -> Iterator[tuple[str, Received]]:
     received = Received()
