@@ -7,6 +7,7 @@ a SQLite Huey queue, and the built-in provider emulator on loopback.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from functools import lru_cache
 from decimal import Decimal
@@ -20,6 +21,7 @@ EMULATOR_RESEND_KEY = "re_emulator_key"
 EMULATOR_TWILIO_SID = "AC00000000000000000000000000000000"
 EMULATOR_TWILIO_TOKEN = "emulator_auth_token"
 EMULATOR_WEBHOOK_SECRET = "whsec_ZW11bGF0b3Itd2ViaG9vay1zZWNyZXQtMDAwMA=="
+INBOUND_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 WEAK_SECRETS = {"", "changeme", "secret", "dev", "development", "please-change-me"}
 
 
@@ -41,6 +43,10 @@ class Settings(BaseSettings):
     resend_api_url: str | None = None
     resend_webhook_secret: str | None = None
     email_from: str = "Campaigns <campaigns@example.com>"
+    # The domain Resend receives mail on (`<id>.resend.app`, or a custom domain with its MX at
+    # Resend). Set: each email is sent with `Reply-To: reply+<token>@<domain>` and a mailto
+    # `List-Unsubscribe` to `unsubscribe+<token>@<domain>`, so replies route without headers.
+    resend_inbound_domain: str | None = None
 
     twilio_account_sid: str | None = None
     twilio_auth_token: str | None = None
@@ -71,6 +77,11 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:
+        if self.resend_inbound_domain is not None:
+            domain = self.resend_inbound_domain.strip().lstrip("@").lower()
+            if domain and not INBOUND_DOMAIN.match(domain):
+                raise ValueError(f"RESEND_INBOUND_DOMAIN is not a domain name: {self.resend_inbound_domain!r}")
+            self.resend_inbound_domain = domain or None
         if not self.database_url:
             self.database_url = f"sqlite:///{(self.data_dir / 'campaign_dashboard.db').as_posix()}"
         if not self.secret_key:

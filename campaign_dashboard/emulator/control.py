@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import time
+import uuid
 from typing import Any
 
 from fastapi import APIRouter, Body, HTTPException
 from pydantic import ValidationError
 
 from .guards import EmulatorDep
-from .payloads import bare
+from .payloads import as_list, bare, iso, received_event
 
 router = APIRouter(prefix="/_emulator", tags=["emulator"])
 
@@ -66,3 +68,30 @@ def opt_out(emu: EmulatorDep, body: dict[str, str] = Body(...)) -> dict[str, Any
     with emu.store.lock:
         emu.store.opted_out.add(body["number"])
     return {"ok": True, "opted_out": body["number"]}
+
+
+@router.post("/inbound")
+def inbound(emu: EmulatorDep, body: dict[str, Any] = Body(...)) -> dict[str, Any]:
+    """An email arrives at the receiving domain: `{"from", "to", "subject", "text", "html",
+    "headers", "cc"}`. It is kept for `GET /emails/receiving/{id}`; the answer is the received email
+    and the metadata-only `email.received` event Resend would send for it (not posted)."""
+    now = time.time()
+    email_id = str(uuid.uuid4())
+    received = {
+        "object": "email",
+        "id": email_id,
+        "to": as_list(body.get("to")),
+        "from": str(body.get("from") or ""),
+        "created_at": iso(now),
+        "subject": str(body.get("subject") or ""),
+        "message_id": str(body.get("message_id") or f"<{email_id}@mail.example.net>"),
+        "bcc": [],
+        "cc": as_list(body.get("cc")),
+        "reply_to": [],
+        "html": body.get("html"),
+        "text": body.get("text"),
+        "headers": dict(body.get("headers") or {}),
+        "attachments": [],
+    }
+    emu.store.keep_received(received)
+    return {"email": received, "event": received_event(received, now)}

@@ -33,7 +33,8 @@ async def resend_guard(request: Request) -> dict[str, str]:
     verdict = emu.resend_window.hit()
     if not verdict.allowed:
         emu.throttled()
-        message = f"Too many requests. You can only make {verdict.limit} requests per second."
+        message = (f"Too many requests. You can only make {verdict.limit} requests per second. See rate limit "
+                   "response headers for more information. Or contact support to increase rate limit.")
         raise resend_error(429, "rate_limit_exceeded", message, verdict.headers())
     fault = await emu.misbehave()
     if fault == "error":

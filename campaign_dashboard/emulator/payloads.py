@@ -56,7 +56,7 @@ def unsubscribe_url(message: Message) -> str | None:
 
 
 def resend_event(kind: str, message: Message, detail: dict[str, Any], now: float) -> dict[str, Any]:
-    """`{"type", "created_at", "data": {...}}` for email.sent/delivered/opened/clicked/bounced/complained."""
+    """`{"type", "created_at", "data": {...}}` for email.sent/delivered/opened/clicked/bounced/complained/suppressed."""
     data = message.data
     body: dict[str, Any] = {
         "created_at": iso(message.created),
@@ -66,8 +66,12 @@ def resend_event(kind: str, message: Message, detail: dict[str, Any], now: float
         "subject": data.get("subject"),
         "tags": tags_of(data),
     }
+    if data.get("headers"):  # Resend lists the custom headers the email was sent with
+        body["headers"] = [{"name": k, "value": str(v)} for k, v in data["headers"].items()]
     if kind == "email.bounced":
         body["bounce"] = dict(detail["bounce"])
+    elif kind == "email.suppressed":
+        body["suppressed"] = dict(detail["suppressed"])
     elif kind == "email.clicked":
         body["click"] = {
             "ipAddress": "203.0.113.7",
@@ -75,31 +79,55 @@ def resend_event(kind: str, message: Message, detail: dict[str, Any], now: float
             "timestamp": iso(now),
             "userAgent": "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15",
         }
-    elif kind == "email.received":
-        body = reply_email(message, now)
     return {"type": kind, "created_at": iso(now), "data": body}
 
 
+def provider_message_id(email_id: str) -> str:
+    """The Message-ID the email went out with, as `GET /emails/{id}` reports it: the provider's own
+    (Resend sends through Amazon SES, which may replace a custom one)."""
+    return f"<{email_id}@email.amazonses.com>"
+
+
 def reply_email(message: Message, now: float) -> dict[str, Any]:
-    """The recipient answers: to the Reply-To (else the From) address, threaded on the app's Message-ID."""
+    """The recipient answers, as the Receiving API returns it (`GET /emails/receiving/{id}`).
+
+    It goes to the Reply-To (else the From) address and quotes the id the email went out with.
+    That is the provider's own Message-ID, not the app's: Resend sends through Amazon SES, which may
+    replace a custom `Message-ID`, so the app must not count on it."""
     data = message.data
     reply_to = as_list(data.get("reply_to")) or [data.get("from") or ""]
-    original_id = header(data, "Message-ID")
-    headers = {"In-Reply-To": original_id, "References": original_id} if original_id else {}
+    original_id = provider_message_id(message.id)
     subject = data.get("subject") or ""
+    reply_id = str(uuid.uuid4())
     return {
-        "email_id": str(uuid.uuid4()),
-        "created_at": iso(now),
-        "from": message.to[0],
+        "object": "email",
+        "id": reply_id,
         "to": [bare(a) for a in reply_to],
-        "cc": [],
-        "bcc": [],
+        "from": message.to[0],
+        "created_at": iso(now),
         "subject": subject if subject.lower().startswith("re:") else f"Re: {subject}",
-        "message_id": f"<{uuid.uuid4()}@emulator.local>",
-        "headers": headers,
+        "message_id": f"<{reply_id}@mail.example.net>",
+        "bcc": [],
+        "cc": [],
+        "reply_to": [],
+        "html": "<p>Thanks, got it!</p>",
         "text": "Thanks, got it!\n",
+        "headers": {"In-Reply-To": original_id, "References": original_id, "Content-Type": "multipart/alternative"},
         "attachments": [],
     }
+
+
+RECEIVED_WEBHOOK_FIELDS = ("created_at", "from", "to", "bcc", "cc", "subject", "message_id", "attachments")
+
+
+def received_event(received: dict[str, Any], now: float) -> dict[str, Any]:
+    """`email.received`: metadata only, like Resend's (no body, no headers: those are fetched)."""
+    data = {"email_id": received["id"], **{k: received[k] for k in RECEIVED_WEBHOOK_FIELDS}}
+    data["attachments"] = [
+        {k: a[k] for k in ("id", "filename", "content_type", "content_disposition", "content_id") if k in a}
+        for a in received["attachments"]
+    ]
+    return {"type": "email.received", "created_at": iso(now), "data": data}
 
 
 def twilio_status(message: Message, status: str, error_code: int | None) -> dict[str, str]:

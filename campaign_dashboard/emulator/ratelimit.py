@@ -19,6 +19,7 @@ class Verdict:
     limit: int
     remaining: int
     reset_s: float  # seconds until the oldest request leaves the window
+    window_s: float = 1.0  # the window's length: `ratelimit-policy: <limit>;w=<seconds>`
 
     def headers(self) -> dict[str, str]:
         """IETF draft `ratelimit-*` headers (what Resend sends), plus `retry-after` when refused."""
@@ -29,6 +30,7 @@ class Verdict:
             "ratelimit-limit": str(self.limit),
             "ratelimit-remaining": str(self.remaining),
             "ratelimit-reset": reset,
+            "ratelimit-policy": f"{self.limit};w={max(1, math.ceil(self.window_s))}",
         }
         if not self.allowed:
             out["retry-after"] = reset
@@ -57,7 +59,7 @@ class SlidingWindow:
             if allowed:
                 times.append(now)
             reset = times[0] + self.window - now if times else 0.0
-            return Verdict(allowed, self.limit, self.limit - len(times), reset)
+            return Verdict(allowed, self.limit, self.limit - len(times), reset, self.window)
 
 
 class Limiters:

@@ -21,7 +21,7 @@ from fastapi import APIRouter, Request, Response
 
 from .errors import json_response, resend_error
 from .guards import EmulatorDep, ResendGuard
-from .payloads import as_list, bare, iso, tags_of
+from .payloads import as_list, bare, iso, provider_message_id, tags_of
 from .runtime import Emulator
 from .state import Message, Replay
 
@@ -146,6 +146,15 @@ async def send_batch(request: Request, emu: EmulatorDep, headers: ResendGuard) -
     return _accept_once(emu, request, emails, make, headers)
 
 
+@router.get("/emails/receiving/{email_id}")
+async def get_received_email(email_id: str, emu: EmulatorDep, headers: ResendGuard) -> Response:
+    """A recipient's reply, with the body and headers its `email.received` webhook left out."""
+    received = emu.store.received(email_id)
+    if received is None:
+        raise resend_error(404, "not_found", "Email not found", headers)
+    return json_response(received, headers=headers)
+
+
 @router.get("/emails/{email_id}")
 async def get_email(email_id: str, emu: EmulatorDep, headers: ResendGuard) -> Response:
     message = emu.store.get(email_id)
@@ -165,7 +174,6 @@ async def get_email(email_id: str, emu: EmulatorDep, headers: ResendGuard) -> Re
         "cc": as_list(data.get("cc")),
         "reply_to": as_list(data.get("reply_to")),
         "last_event": message.status,
-        "scheduled_at": data.get("scheduled_at"),
-        "tags": data.get("tags") or [],
+        "message_id": provider_message_id(message.id),
     }
     return json_response(body, headers=headers)

@@ -82,8 +82,9 @@ async def rename_segment(segment_id: str, request: Request, emu: EmulatorDep, he
 @router.delete("/segments/{segment_id}")
 @router.delete("/audiences/{segment_id}")
 async def delete_segment(segment_id: str, emu: EmulatorDep, headers: ResendGuard) -> Response:
-    _segment(emu, segment_id, headers)
-    emu.directory.delete_segment(segment_id)
+    """Like Resend: deleting a segment that does not exist (any more) also answers `deleted: true`."""
+    if segment_id in emu.directory.segments:
+        emu.directory.delete_segment(segment_id)
     return json_response({"object": "segment", "id": segment_id, "deleted": True}, headers=headers)
 
 
@@ -130,9 +131,12 @@ async def update_contact(id_or_email: str, request: Request, emu: EmulatorDep, h
 
 @router.delete("/contacts/{id_or_email}")
 async def delete_contact(id_or_email: str, emu: EmulatorDep, headers: ResendGuard) -> Response:
-    contact = _contact(emu, id_or_email, headers)
-    emu.directory.delete_contact(contact["id"])
-    return json_response({"object": "contact", "contact": contact["id"], "deleted": True}, headers=headers)
+    """Like Resend: deleting an unknown contact also answers `deleted: true`."""
+    contact = emu.directory.find(id_or_email)
+    if contact is not None:
+        emu.directory.delete_contact(contact["id"])
+    return json_response({"object": "contact", "id": contact["id"] if contact else id_or_email, "deleted": True},
+                         headers=headers)
 
 
 @router.get("/contacts/{id_or_email}/segments")
@@ -146,7 +150,8 @@ async def add_to_segment(id_or_email: str, segment_id: str, emu: EmulatorDep, he
     contact = _contact(emu, id_or_email, headers)
     _segment(emu, segment_id, headers)
     emu.directory.add(contact["id"], segment_id)
-    return json_response({"id": segment_id}, 201, headers)
+    return json_response({"object": "contact_segment", "contact_id": contact["id"], "segment_id": segment_id},
+                         headers=headers)
 
 
 @router.delete("/contacts/{id_or_email}/segments/{segment_id}")
@@ -154,4 +159,5 @@ async def remove_from_segment(id_or_email: str, segment_id: str, emu: EmulatorDe
     contact = _contact(emu, id_or_email, headers)
     _segment(emu, segment_id, headers)
     emu.directory.remove(contact["id"], segment_id)
-    return json_response({"id": segment_id, "deleted": True}, headers=headers)
+    return json_response({"object": "contact_segment", "contact_id": contact["id"], "segment_id": segment_id,
+                          "deleted": True}, headers=headers)

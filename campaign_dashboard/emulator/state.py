@@ -118,6 +118,7 @@ class Store:
         self._messages: OrderedDict[str, Message] = OrderedDict()
         self._by_to: dict[str, deque[str]] = {}
         self._idempotency: OrderedDict[tuple[str, str], tuple[str, float, Replay]] = OrderedDict()
+        self._received: OrderedDict[str, dict[str, Any]] = OrderedDict()
 
     def accept(self, message: Message) -> None:
         with self.lock:
@@ -154,6 +155,17 @@ class Store:
         with self.lock:
             return list(self._messages.values())
 
+    def keep_received(self, email: dict[str, Any]) -> None:
+        """An inbound email (a recipient's reply), kept like messages: the last `keep_messages`."""
+        with self.lock:
+            self._received[email["id"]] = email
+            while len(self._received) > max(self.keep_messages, 1):
+                self._received.popitem(last=False)
+
+    def received(self, email_id: str) -> dict[str, Any] | None:
+        with self.lock:
+            return self._received.get(email_id)
+
     def recall(self, scope: str, key: str, digest: str) -> Replay | str | None:
         """The first response for this key, "conflict" when the body differs, None when new."""
         with self.lock:
@@ -179,3 +191,4 @@ class Store:
             self._messages.clear()
             self._by_to.clear()
             self._idempotency.clear()
+            self._received.clear()

@@ -207,6 +207,12 @@ class Dispatcher:
             url = payloads.unsubscribe_url(message)
             form = {"List-Unsubscribe": "One-Click"}
             return (url, urlencode(form).encode(), _FORM) if url else None
+        if kind == "email.received":
+            now = time.time()
+            received = payloads.reply_email(message, now)
+            self.emu.store.keep_received(received)  # for GET /emails/receiving/{id}
+            body = json.dumps(payloads.received_event(received, now))
+            return f"{base}/webhooks/resend", body.encode(), self._svix_headers(body, now)
         if kind.startswith("email."):
             now = time.time()
             body = json.dumps(payloads.resend_event(kind, message, job.detail, now))
@@ -235,7 +241,6 @@ class Dispatcher:
 
 
 _FORM = {"content-type": "application/x-www-form-urlencoded"}
-WEBHOOK_HEADERS = ("message-id", "list-unsubscribe")
 
 
 def slim(message: Message) -> Message:
@@ -243,5 +248,5 @@ def slim(message: Message) -> Message:
     if message.channel != "email":
         return message
     data = {k: message.data.get(k) for k in ("from", "to", "subject", "tags", "reply_to")}
-    data["headers"] = {k: v for k, v in (message.data.get("headers") or {}).items() if k.lower() in WEBHOOK_HEADERS}
+    data["headers"] = dict(message.data.get("headers") or {})  # small; events list them
     return Message(message.id, message.channel, message.to, message.campaign, message.recipient, data, message.created)

@@ -3,7 +3,8 @@
 A plan is a list of (seconds after acceptance, event kind, detail), in the order things happen.
 Rules first (so tests can force outcomes), then the configured rates:
 - email to an address ending in "@invalid.example" or containing "bounce" bounces Permanent,
-  one containing "softbounce" bounces Transient; otherwise `bounce_rate` decides.
+  one containing "softbounce" bounces Transient; otherwise `bounce_rate` decides (a tenth of those
+  are `email.suppressed`: the address is on the account's suppression list).
 - a delivered email is opened at `open_rate`, clicked at `click_rate` (a click implies an open),
   and independently complained about, replied to, unsubscribed from at their rates.
 - an SMS is undelivered/failed at `bounce_rate`; a delivered one gets a STOP at `unsubscribe_rate`
@@ -29,16 +30,20 @@ PERMANENT = {
         "The recipient's email provider sent a hard bounce message, but didn't specify the reason "
         "for the hard bounce. We recommend removing the recipient's email address from your mailing list."
     ),
+    "diagnosticCode": ["smtp; 550 5.1.1 user unknown"],
 }
+# Resend reports a send to a suppressed address as `email.suppressed`, not as a bounce.
 SUPPRESSED = {
-    "type": "Permanent",
-    "subType": "Suppressed",
+    "type": "OnAccountSuppressionList",
+    "reason": "previous_bounce",
     "message": "The recipient's email address is on the suppression list because it has a recent history of producing hard bounces.",
+    "diagnosticCode": [],
 }
 TRANSIENT = {
     "type": "Transient",
     "subType": "MailboxFull",
     "message": "The recipient's email provider sent a bounce message because the recipient's inbox was full.",
+    "diagnosticCode": ["smtp; 452 4.2.2 mailbox full"],
 }
 HREF = re.compile(r"""href\s*=\s*["'](https?://[^"']+)["']""", re.IGNORECASE)
 URL = re.compile(r"https?://\S+")
@@ -77,6 +82,9 @@ def plan_email(message: Message, cfg: EmulatorConfig, rng: random.Random) -> Pla
     if bounce is None and rng.random() < cfg.bounce_rate:
         bounce = _random_bounce(rng)
     t += step()
+    if bounce is SUPPRESSED:
+        plan.append((t, "email.suppressed", {"suppressed": bounce}))
+        return plan
     if bounce is not None:
         plan.append((t, "email.bounced", {"bounce": bounce}))
         return plan

@@ -1,8 +1,9 @@
 """Mail and texts people send back: email replies, bounce notices, SMS STOP/START/HELP.
 
 An inbound email is matched to the email we sent by a per-recipient reply token in the address
-it was sent to (`reply+<token>@...`, set as Reply-To by the sender) or by its
-`In-Reply-To`/`References` Message-IDs. A match is stored in `inbound_emails` and counted as a
+it was sent to (`reply+<token>@<inbound domain>`, set as Reply-To by the sender), or, as a fallback,
+by its `In-Reply-To`/`References` Message-IDs (from the headers the worker fetched from Resend's
+Receiving API: the webhook has none). A match is stored in `inbound_emails` and counted as a
 `reply` event; bounce notices (DSNs) and mail we cannot match go to `failed_inbound_emails` with
 the reason. Every path is replay safe (unique provider ids) and commits once.
 """
@@ -57,7 +58,8 @@ DSN_SUBJECT = re.compile(
 
 @dataclass(frozen=True)
 class InboundEmailIn:
-    """An `email.received` event, normalised by the webhook adapter."""
+    """An `email.received` event: the webhook's metadata (services.resend_payloads), completed with
+    the body and headers from the Receiving API by the worker (services.received_emails)."""
 
     provider_event_id: str  # the webhook delivery id (svix-id)
     provider_id: str  # the received email's id (data.email_id)

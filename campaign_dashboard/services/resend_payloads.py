@@ -74,40 +74,24 @@ def normalise(payload: dict[str, Any], *, event_id: str) -> EmailEventIn | Inbou
 
 
 def _inbound(data: dict, *, event_id: str, occurred_at: datetime, payload: dict) -> InboundEmailIn:
-    """Resend's `email.received` carries metadata; headers and bodies are used when present."""
-    headers = _headers(data.get("headers"))
-    to = [*_list(data.get("to")), *_list(data.get("cc")), *_list(data.get("received_for"))]
+    """Resend's `email.received` carries metadata only (no body, no headers): the worker fetches
+    the rest from the Receiving API (services.received_emails)."""
+    to = [*_list(data.get("to")), *_list(data.get("cc"))]
     provider_id = data.get("email_id")
     if not isinstance(provider_id, str) or not provider_id:
         raise ValidationFailed("data.email_id is missing.")
     return InboundEmailIn(
         provider_event_id=event_id, provider_id=provider_id,
         from_address=str(data.get("from") or ""), to=to, subject=str(data.get("subject") or ""),
-        message_id=data.get("message_id"),
-        in_reply_to=data.get("in_reply_to") or headers.get("in-reply-to"),
-        references=_joined(data.get("references")) or headers.get("references"),
-        text=str(data.get("text") or ""), html=str(data.get("html") or ""),
-        content_type=headers.get("content-type") or data.get("content_type"),
+        message_id=data.get("message_id") if isinstance(data.get("message_id"), str) else None,
         occurred_at=parse_time(data.get("created_at")) or occurred_at, payload=payload,
     )
-
-
-def _headers(raw: Any) -> dict[str, str]:
-    if isinstance(raw, dict):
-        return {str(k).lower(): str(v) for k, v in raw.items()}
-    if isinstance(raw, list):
-        return {str(h.get("name", "")).lower(): str(h.get("value", "")) for h in raw if isinstance(h, dict)}
-    return {}
 
 
 def _list(value: Any) -> list[str]:
     if isinstance(value, str):
         return [value]
     return [str(v) for v in value] if isinstance(value, list) else []
-
-
-def _joined(value: Any) -> str | None:
-    return " ".join(_list(value)) or None
 
 
 def parse_time(value: Any) -> datetime | None:

@@ -52,7 +52,7 @@ from campaign_dashboard.providers.base import (
 )
 from campaign_dashboard.config import Settings
 from campaign_dashboard.ratelimit import RateLimiter
-from campaign_dashboard.services import campaigns
+from campaign_dashboard.services import campaigns, email_headers
 from campaign_dashboard.services.channels import campaign_model, recipient_model
 from campaign_dashboard.services.contacts import tags_of
 from campaign_dashboard.services.errors import IllegalTransition
@@ -67,7 +67,6 @@ CHUNK = 100  # Resend's batch endpoint takes at most 100 emails per call
 
 
 MAX_ATTEMPTS_PER_CHUNK = 8  # retryable errors in a row before the task gives up (and Huey retries)
-MESSAGE_ID_DOMAIN = "campaigns.local"
 
 
 @dataclass
@@ -335,18 +334,21 @@ def _email_message(deps: SendDeps, campaign, compiled, recipient, contact, tags)
                    f'<a href="{unsubscribe}">Unsubscribe</a></p>')
     html = rendered.html if unsubscribe in rendered.html else rendered.html + footer_html
     text = rendered.text if unsubscribe in rendered.text else f"{rendered.text}\n\nUnsubscribe: {unsubscribe}"
-    mailto = f"mailto:unsubscribe+{token}@{MESSAGE_ID_DOMAIN}"
+    from_email = campaign.from_email or s.email_from
+    inbound = s.resend_inbound_domain
     return OutgoingEmail(
         to=recipient.address,
-        from_email=campaign.from_email or s.email_from,
+        from_email=from_email,
         subject=rendered.subject,
         html=html,
         text=text,
-        reply_to=campaign.reply_to,
+        reply_to=email_headers.reply_to(token=token, inbound_domain=inbound,
+                                        campaign_reply_to=campaign.reply_to, from_email=from_email),
         headers={
-            "List-Unsubscribe": f"<{unsubscribe}>, <{mailto}>",
+            "List-Unsubscribe": email_headers.list_unsubscribe(url=unsubscribe, token=token, inbound_domain=inbound),
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-            "Message-ID": message_id(recipient_id=recipient.id, campaign_id=campaign.id, token=token),
+            "Message-ID": email_headers.message_id(recipient_id=recipient.id, campaign_id=campaign.id,
+                                                   token=token, from_email=from_email),
         },
         tags={"campaign_id": str(campaign.id), "recipient_id": str(recipient.id)},
         reply_token=token,
@@ -357,10 +359,6 @@ def reply_token(*, secret_key: str, recipient_id: int) -> str:
     """Deterministic per recipient, so a re-sent chunk has the same body (idempotency)."""
     return hmac.new(secret_key.encode(), f"reply:{recipient_id}".encode(), hashlib.sha256).hexdigest()[:24]
 
-
-def message_id(*, recipient_id: int, campaign_id: int, token: str) -> str:
-    """`<r<recipient>.c<campaign>.<reply token>@...>`: replies quote it in In-Reply-To."""
-    return f"<r{recipient_id}.c{campaign_id}.{token}@{MESSAGE_ID_DOMAIN}>"
 
 
 

@@ -44,17 +44,20 @@ class ProvidersState(AuthState):
     webhooks: list[WebhookUrl] = []
     public_base_url: str = ""
     local_only: bool = False  # PUBLIC_BASE_URL is a loopback address while a live provider is used
+    inbound_domain: str = ""  # RESEND_INBOUND_DOMAIN: where replies are received
 
     def _show(self, allowed: bool) -> None:
         """Fill the section for an admin; empty it for anyone else."""
         if not allowed:
             self.rows, self.webhooks, self.public_base_url, self.local_only = [], [], "", False
+            self.inbound_domain = ""
             return
         settings = get_settings()
         statuses = provider_statuses(settings)
         self.rows = [ProviderRow(s.channel, s.provider, s.emulated, s.api_url, s.sender, s.account) for s in statuses]
         self.public_base_url = settings.public_base_url
         self.webhooks = webhook_urls(settings.public_base_url)
+        self.inbound_domain = settings.resend_inbound_domain or ""
         self.local_only = reachable_only_here(settings.public_base_url) and not all(s.emulated for s in statuses)
 
     def _set_check(self, channel: str, outcome: str, message: str) -> None:
@@ -200,6 +203,35 @@ def providers_section() -> rx.Component:
             width="100%",
             overflow_x="auto",
         ),
+        replies_setup(),
         spacing="3",
+        width="100%",
+    )
+
+
+def replies_setup() -> rx.Component:
+    """What to configure at Resend so that email replies (and mailto unsubscribes) come back."""
+    return rx.box(
+        rx.heading("Email replies", size="4", as_="h3", margin_top="0.5em"),
+        rx.cond(
+            ProvidersState.inbound_domain != "",
+            rx.text(
+                "Emails go out with Reply-To reply+<token>@", rx.code(ProvidersState.inbound_domain),
+                " and a List-Unsubscribe mailto to the same domain. At Resend → Emails → Receiving, receive mail "
+                "on this domain (your <id>.resend.app address, or a custom domain whose MX record points to "
+                "Resend) and include email.received in the webhook above. The API key needs full access: a "
+                "sending-only key cannot read received emails, and replies are then counted without their text.",
+                size="2",
+            ),
+            rx.callout(
+                "RESEND_INBOUND_DOMAIN is not set: replies go to each campaign's reply-to address and are not "
+                "counted here, and List-Unsubscribe carries only the one-click link. Set it to the domain Resend "
+                "receives mail on (Resend → Emails → Receiving).",
+                icon="info",
+                color_scheme="gray",
+                size="1",
+            ),
+        ),
+        id="replies-setup",
         width="100%",
     )

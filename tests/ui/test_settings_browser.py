@@ -70,6 +70,8 @@ def test_the_webhook_urls_point_at_this_app_and_copy_to_the_clipboard(page, app_
     page.locator(".webhook-row[data-key=twilio-inbound] .copy-webhook").click()
     expect(page.get_by_text("Copied to the clipboard.")).to_be_visible()
     assert page.evaluate("navigator.clipboard.readText()") == f"{app_url}webhooks/twilio/inbound"
+    # no RESEND_INBOUND_DOMAIN here: the page says replies are not received and what to set
+    expect(page.locator("#replies-setup")).to_contain_text("RESEND_INBOUND_DOMAIN is not set")
 
 
 def test_an_admin_creates_a_marketer_who_can_then_log_in(page, browser, app_url):

@@ -14,6 +14,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 from svix.webhooks import Webhook, WebhookVerificationError
 
 from campaign_dashboard.api.errors import error_body
@@ -21,7 +22,7 @@ from campaign_dashboard.api.webhooks import apply_in_thread
 from campaign_dashboard.config import get_settings
 from campaign_dashboard.services.email_events import apply_email_event
 from campaign_dashboard.services.errors import ValidationFailed
-from campaign_dashboard.services.inbound import InboundEmailIn, apply_inbound_email
+from campaign_dashboard.services.inbound import InboundEmailIn
 from campaign_dashboard.services.resend_payloads import UnknownEventType, normalise
 
 router = APIRouter(tags=["webhooks"])
@@ -49,9 +50,12 @@ async def resend_webhook(request: Request) -> JSONResponse:
     except ValidationFailed as exc:
         return JSONResponse(error_body("bad_request", exc.message), 400)
     if isinstance(item, InboundEmailIn):
-        outcome = await apply_in_thread(apply_inbound_email, email=item)
-    else:
-        outcome = await apply_in_thread(apply_email_event, event=item)
+        # The webhook has no body or headers: a worker fetches them from the Receiving API, then matches.
+        from campaign_dashboard.tasks.receiving import queue_received_email
+
+        await run_in_threadpool(queue_received_email, payload, item.provider_event_id)
+        return JSONResponse({"status": "queued"})
+    outcome = await apply_in_thread(apply_email_event, event=item)
     return JSONResponse({"status": str(outcome)})
 
 
