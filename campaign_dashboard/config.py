@@ -142,10 +142,11 @@ class Settings(BaseSettings):
 
     @property
     def twilio_signing_token(self) -> str | None:
-        """What Twilio webhooks are verified with, by the same rule as `resend_signing_secret`."""
+        """What Twilio webhooks are verified with, by the same rule as `resend_signing_secret`
+        (a TWILIO_ACCOUNT_SID alone already names a real account: no emulator token then)."""
         if self.twilio_auth_token:
             return self.twilio_auth_token
-        if self.uses_sms_emulator and self.env != "production":
+        if not self.twilio_account_sid and self.env != "production":
             return EMULATOR_TWILIO_TOKEN
         return None
 
