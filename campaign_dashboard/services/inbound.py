@@ -202,8 +202,9 @@ def _bare(address: str) -> str:
 
 # ---------------------------------------------------------------- SMS keywords
 
-# Twilio's default keywords (https://help.twilio.com/articles/223134027, "Twilio support for
-# opt-out keywords"): opt-out STOP…, opt-in START/YES/UNSTOP, help HELP/INFO.
+# Twilio's default keywords ("Twilio support for opt-out keywords",
+# https://help.twilio.com/hc/en-us/articles/223134027): opt-out STOP…, opt-in START/YES/UNSTOP,
+# help HELP/INFO.
 OPT_OUT_KEYWORDS = frozenset({"STOP", "UNSUBSCRIBE", "END", "QUIT", "STOPALL", "REVOKE", "OPTOUT", "CANCEL"})
 OPT_IN_KEYWORDS = frozenset({"START", "YES", "UNSTOP"})
 HELP_KEYWORDS = frozenset({"HELP", "INFO"})
