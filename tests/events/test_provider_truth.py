@@ -27,7 +27,13 @@ from campaign_dashboard.models import (
     SmsEvent,
     Suppression,
 )
-from tests.events.conftest import make_sent_email, make_sms_recipient, post_resend, post_twilio, resend_event
+from tests.events.conftest import (
+    make_sent_email,
+    make_sms_recipient,
+    post_resend,
+    post_twilio,
+    resend_event,
+)
 from tests.factories import make_contact, random_email, random_phone
 
 CONTRACTS = Path(__file__).resolve().parents[1] / "contracts"

@@ -42,12 +42,12 @@ def app_client(engine, session) -> Iterator[Callable[[], TestClient]]:
     opened: list[TestClient] = []
 
     def open_client() -> TestClient:
-        client = SessionAwareClient(create_api(), base_url=BASE_URL)
-        client.__enter__()
-        client.test_session = session
-        opened.append(client)
-        return client
+        http = SessionAwareClient(create_api(), base_url=BASE_URL)
+        http.__enter__()
+        http.test_session = session
+        opened.append(http)
+        return http
 
     yield open_client
-    for client in opened:
-        client.__exit__(None, None, None)
+    for each in opened:
+        each.__exit__(None, None, None)

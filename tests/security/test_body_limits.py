@@ -4,8 +4,8 @@ when it is signed, and not read whole when it is not."""
 
 from __future__ import annotations
 
-import json
 import asyncio
+import json
 from collections.abc import AsyncIterator, Iterator
 from urllib.parse import urlencode
 

@@ -10,8 +10,19 @@ import json
 import pytest
 from sqlmodel import select
 
-from campaign_dashboard.models import Contact, EmailEvent, SmsCampaignRecipient, SmsEvent
-from tests.events.conftest import make_sent_email, make_sms_recipient, post_resend, post_twilio, resend_event
+from campaign_dashboard.models import (
+    Contact,
+    EmailEvent,
+    SmsCampaignRecipient,
+    SmsEvent,
+)
+from tests.events.conftest import (
+    make_sent_email,
+    make_sms_recipient,
+    post_resend,
+    post_twilio,
+    resend_event,
+)
 from tests.factories import make_contact, random_phone
 from tests.security.snapshot import database_snapshot
 

@@ -13,11 +13,15 @@ import secrets
 from datetime import timedelta, timezone
 from urllib.parse import urlencode
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.events.conftest import make_sent_email, make_sms_recipient, post_resend, post_twilio
+from tests.events.conftest import (
+    make_sent_email,
+    make_sms_recipient,
+    post_resend,
+    post_twilio,
+)
 from tests.factories import make_contact, random_phone
 from tests.security.snapshot import database_snapshot
 
@@ -43,7 +47,7 @@ RESEND_TYPES = [
 
 
 def resend_payloads(email_id: str, address: str):
-    field = lambda plausible: plausible | json_values  # noqa: E731 - a documented shape or anything
+    field = lambda plausible: plausible | json_values
     data = st.fixed_dictionaries({}, optional={
         "email_id": field(st.just(email_id) | st.text(max_size=120)),
         "created_at": field(timestamps),
@@ -90,7 +94,7 @@ TWILIO_STATUSES = ["queued", "sending", "sent", "failed", "delivered", "undelive
 
 
 def twilio_params(sid: str, phone: str):
-    field = lambda plausible: plausible | twilio_text  # noqa: E731
+    field = lambda plausible: plausible | twilio_text
     known = st.fixed_dictionaries({}, optional={
         "MessageSid": field(st.just(sid) | st.just("SM" + secrets.token_hex(16))),
         "SmsSid": field(st.just(sid)),

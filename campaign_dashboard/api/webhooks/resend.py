@@ -33,7 +33,10 @@ from campaign_dashboard.config import get_settings
 from campaign_dashboard.services.email_events import EmailEventIn, apply_email_event
 from campaign_dashboard.services.errors import ValidationFailed
 from campaign_dashboard.services.inbound import InboundEmailIn, apply_inbound_email
-from campaign_dashboard.services.opt_outs import ProviderSuppressionIn, apply_provider_suppression
+from campaign_dashboard.services.opt_outs import (
+    ProviderSuppressionIn,
+    apply_provider_suppression,
+)
 from campaign_dashboard.services.resend_payloads import IgnoredEvent, normalise
 
 router = APIRouter(tags=["webhooks"], lifespan=signing_secrets_checked)
