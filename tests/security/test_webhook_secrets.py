@@ -106,10 +106,24 @@ def test_the_api_refuses_to_start_in_production_without_the_signing_secret(confi
         pass
 
 
-def test_the_worker_refuses_to_start_in_production_without_the_signing_secret(tmp_path):
+def production_env(tmp_path: Path, **provider: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RESEND_", "TWILIO_"))}
-    env.update(ENV="production", SECRET_KEY=secrets.token_urlsafe(32), TWILIO_ACCOUNT_SID="AC" + "1" * 32,
-               DATA_DIR=str(tmp_path), DATABASE_URL=f"sqlite:///{tmp_path}/w.db", PYTHONPATH=str(ROOT))
+    env.update(ENV="production", SECRET_KEY=secrets.token_urlsafe(32), DATA_DIR=str(tmp_path),
+               DATABASE_URL=f"sqlite:///{tmp_path}/w.db", PYTHONPATH=str(ROOT), **provider)
+    return env
+
+
+def test_the_reflex_app_refuses_to_load_in_production_without_the_signing_secret(tmp_path):
+    """The web app (`reflex run`, what `up` starts) imports this module at start-up."""
+    env = production_env(tmp_path, RESEND_API_KEY="re_live_key")
+    run = subprocess.run([sys.executable, "-c", "import campaign_dashboard.campaign_dashboard"], cwd=tmp_path,
+                         env=env, check=False, capture_output=True, text=True, timeout=120)
+    assert run.returncode != 0
+    assert "RESEND_WEBHOOK_SECRET" in run.stderr
+
+
+def test_the_worker_refuses_to_start_in_production_without_the_signing_secret(tmp_path):
+    env = production_env(tmp_path, TWILIO_ACCOUNT_SID="AC" + "1" * 32)
     try:
         run = subprocess.run([sys.executable, "-m", "campaign_dashboard", "worker"], cwd=tmp_path, env=env,
                              check=False, capture_output=True, text=True, timeout=60)
