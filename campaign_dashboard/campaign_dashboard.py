@@ -6,8 +6,13 @@ The theme is configured in rxconfig.py (RadixThemesPlugin); `App(theme=...)` is 
 import reflex as rx
 
 from campaign_dashboard.api import create_api
+from campaign_dashboard.config import get_settings
 from campaign_dashboard.ui import pages  # noqa: F401 - each page module registers itself
 from campaign_dashboard.ui.layout import PAGES
+
+# Read the settings now: a production configuration that cannot be run safely (a weak SECRET_KEY,
+# a real provider without its webhook signing secret) stops the backend here, naming the variable.
+get_settings()
 
 app = rx.App(api_transformer=create_api())
 for page in PAGES:

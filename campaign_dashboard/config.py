@@ -6,9 +6,11 @@ a SQLite Huey queue, and the built-in provider emulator on loopback.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import secrets
+from collections import Counter
 from functools import lru_cache
 from decimal import Decimal
 from pathlib import Path
@@ -23,6 +25,7 @@ EMULATOR_TWILIO_TOKEN = "emulator_auth_token"
 EMULATOR_WEBHOOK_SECRET = "whsec_ZW11bGF0b3Itd2ViaG9vay1zZWNyZXQtMDAwMA=="
 INBOUND_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 WEAK_SECRETS = {"", "changeme", "secret", "dev", "development", "please-change-me"}
+MIN_SECRET_KEY_BITS = 80  # `openssl rand -hex 16` scores 97+, `secrets.token_urlsafe(32)` 186+
 
 
 class Settings(BaseSettings):
@@ -53,6 +56,9 @@ class Settings(BaseSettings):
     twilio_api_url: str | None = None
     twilio_from: str | None = "+15005550006"
     twilio_messaging_service_sid: str | None = None
+    # Twilio answers STOP/START/HELP itself (its default, and Advanced Opt-Out): we only record
+    # them. False when that handling is turned off for the number, so our TwiML replies instead.
+    twilio_handles_keywords: bool = True
 
     emulator_port: int = 8025
     send_batch_size: int = 500
@@ -90,9 +96,29 @@ class Settings(BaseSettings):
             self.secret_key = _stored_secret_key(self.data_dir)
         elif self.env == "production" and (
             self.secret_key.lower() in WEAK_SECRETS or len(self.secret_key) < 32
+            or estimated_bits(self.secret_key) < MIN_SECRET_KEY_BITS
         ):
-            raise ValueError("SECRET_KEY is too weak for ENV=production: use 32+ random characters")
+            raise ValueError(
+                "SECRET_KEY is too weak for ENV=production: use 32+ random characters, "
+                'e.g. python -c "import secrets; print(secrets.token_urlsafe(32))"'
+            )
+        if self.env == "production":
+            self._require_signing_secrets()
         return self
+
+    def _require_signing_secrets(self) -> None:
+        """A real provider without its signing secret would leave its webhooks unverifiable (the
+        emulator's secrets are public): refuse to start, naming the variable."""
+        missing = []
+        if self.resend_api_key and not self.resend_webhook_secret:
+            missing.append("RESEND_WEBHOOK_SECRET (RESEND_API_KEY is set)")
+        if self.twilio_account_sid and not self.twilio_auth_token:
+            missing.append("TWILIO_AUTH_TOKEN (TWILIO_ACCOUNT_SID is set)")
+        if missing:
+            raise ValueError(
+                "ENV=production with a real provider needs its webhook signing secret: set "
+                + " and ".join(missing)
+            )
 
     @property
     def uses_email_emulator(self) -> bool:
@@ -121,6 +147,27 @@ class Settings(BaseSettings):
     @property
     def effective_resend_webhook_secret(self) -> str:
         return self.resend_webhook_secret or EMULATOR_WEBHOOK_SECRET
+
+    @property
+    def resend_signing_secret(self) -> str | None:
+        """What Resend webhooks are verified with: RESEND_WEBHOOK_SECRET; the emulator's (public)
+        secret only while the emulator is the email provider and never in production; else None
+        (the route answers 503)."""
+        if self.resend_webhook_secret:
+            return self.resend_webhook_secret
+        if self.uses_email_emulator and self.env != "production":
+            return EMULATOR_WEBHOOK_SECRET
+        return None
+
+    @property
+    def twilio_signing_token(self) -> str | None:
+        """What Twilio webhooks are verified with, by the same rule as `resend_signing_secret`
+        (a TWILIO_ACCOUNT_SID alone already names a real account: no emulator token then)."""
+        if self.twilio_auth_token:
+            return self.twilio_auth_token
+        if not self.twilio_account_sid and self.env != "production":
+            return EMULATOR_TWILIO_TOKEN
+        return None
 
     @property
     def effective_twilio_account_sid(self) -> str:
@@ -155,6 +202,18 @@ class Settings(BaseSettings):
         if self.resend_mirror_segments is not None:
             return self.resend_mirror_segments
         return not self.uses_email_emulator
+
+
+def estimated_bits(secret: str) -> float:
+    """A rough entropy estimate: the secret's shortest repeating unit (so a phrase typed twice
+    counts once) times the Shannon entropy of its characters. 'a'*32 scores 0 and
+    'please-change-me-please-change-me' ~56; random keys of 32+ characters score far more."""
+    period = next(p for p in range(1, len(secret) + 1)
+                  if all(secret[i] == secret[i % p] for i in range(len(secret))))
+    unit = secret[:period]
+    counts = Counter(unit)
+    per_char = -sum(n / len(unit) * math.log2(n / len(unit)) for n in counts.values())
+    return per_char * len(unit)
 
 
 def _stored_secret_key(data_dir: Path) -> str:

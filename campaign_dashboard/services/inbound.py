@@ -40,6 +40,7 @@ from campaign_dashboard.services.email_events import (
     lock_sent_email,
     seen_before,
 )
+from campaign_dashboard.services.errors import ValidationFailed
 from campaign_dashboard.services.event_counters import count_event
 from campaign_dashboard.services.sms_events import seen_before as sms_seen_before
 from campaign_dashboard.services.unsubscribe import UnsubscribeResult, UnsubscribeTarget, unsubscribe_target
@@ -203,13 +204,23 @@ def _bare(address: str) -> str:
 
 # ---------------------------------------------------------------- SMS keywords
 
+# Twilio's default keywords ("Twilio support for opt-out keywords",
+# https://help.twilio.com/hc/en-us/articles/223134027): opt-out STOP…, opt-in START/YES/UNSTOP,
+# help HELP/INFO.
 OPT_OUT_KEYWORDS = frozenset({"STOP", "UNSUBSCRIBE", "END", "QUIT", "STOPALL", "REVOKE", "OPTOUT", "CANCEL"})
-OPT_IN_KEYWORDS = frozenset({"START", "UNSTOP"})
+OPT_IN_KEYWORDS = frozenset({"START", "YES", "UNSTOP"})
 HELP_KEYWORDS = frozenset({"HELP", "INFO"})
+# With Advanced Opt-Out, Twilio classifies custom keywords in any language and says so in the
+# `OptOutType` parameter (https://www.twilio.com/docs/messaging/tutorials/advanced-opt-out):
+# it decides before the keyword lists.
+OPT_OUT_TYPES = {"STOP": "opt_out", "START": "opt_in", "HELP": "help"}
+MAX_SID = 64  # Twilio SIDs are 34 characters
+MAX_NUMBER = 64  # E.164 is at most 16; short codes, alphanumeric and channel addresses are short
 
 OPT_OUT_REPLY = "You have been unsubscribed and will receive no more messages. Reply START to resubscribe."
 OPT_IN_REPLY = "You have been resubscribed. Reply STOP to unsubscribe, HELP for help."
 HELP_REPLY = "Campaign messages. Msg & data rates may apply. Reply STOP to unsubscribe, START to resubscribe."
+REPLIES = {"opt_out": OPT_OUT_REPLY, "opt_in": OPT_IN_REPLY, "help": HELP_REPLY}
 
 
 @dataclass(frozen=True)
@@ -221,37 +232,53 @@ class InboundSmsIn:
     payload: dict[str, Any] = field(default_factory=dict)
     occurred_at: datetime = field(default_factory=utcnow)
 
+    @classmethod
+    def from_params(cls, params: dict[str, str]) -> InboundSmsIn:
+        """An incoming-message webhook's form parameters; ValidationFailed names a missing or
+        impossible field."""
+        sid = params.get("MessageSid") or params.get("SmsSid") or ""
+        sender = params.get("From", "")
+        if not sid or not sender:
+            raise ValidationFailed("MessageSid and From are required.")
+        if len(sid) > MAX_SID:
+            raise ValidationFailed(f"MessageSid is longer than {MAX_SID} characters.")
+        if len(sender) > MAX_NUMBER:
+            raise ValidationFailed(f"From is longer than {MAX_NUMBER} characters.")
+        return cls(message_sid=sid, from_number=sender, to_number=params.get("To", ""),
+                   body=params.get("Body", ""), payload=params)
+
+    @property
+    def opt_out_type(self) -> str:
+        """Twilio's classification of the message (Advanced Opt-Out), or ""."""
+        return str(self.payload.get("OptOutType") or "").strip().upper()
+
 
 def keyword_of(body: str) -> str:
     """The message as a keyword: trimmed, upper case, trailing punctuation dropped."""
     return re.sub(r"[^A-Z]", "", (body or "").strip().upper())
 
 
-def reply_for(body: str) -> str | None:
-    keyword = keyword_of(body)
+def kind_of(sms: InboundSmsIn) -> str:
+    """opt_out, opt_in, help or inbound (a reply): Twilio's `OptOutType` first, keywords second."""
+    if sms.opt_out_type in OPT_OUT_TYPES:
+        return OPT_OUT_TYPES[sms.opt_out_type]
+    keyword = keyword_of(sms.body)
     if keyword in OPT_OUT_KEYWORDS:
-        return OPT_OUT_REPLY
+        return "opt_out"
     if keyword in OPT_IN_KEYWORDS:
-        return OPT_IN_REPLY
+        return "opt_in"
     if keyword in HELP_KEYWORDS:
-        return HELP_REPLY
-    return None
+        return "help"
+    return "inbound"
 
 
 def apply_inbound_sms(*, session: Session, sms: InboundSmsIn) -> str | None:
-    """Apply STOP/START/HELP (or count a reply); commits. Returns the text to answer with, if any.
+    """Apply STOP/START/HELP (or count a reply); commits. Returns the text to answer with, if any
+    (the webhook sends it only when Twilio's own keyword handling is off).
 
     A replayed message (same MessageSid) changes nothing and gets the same answer."""
-    keyword = keyword_of(sms.body)
-    answer = reply_for(sms.body)
-    if keyword in OPT_OUT_KEYWORDS:
-        kind = "opt_out"
-    elif keyword in OPT_IN_KEYWORDS:
-        kind = "opt_in"
-    elif keyword in HELP_KEYWORDS:
-        kind = "help"
-    else:
-        kind = "inbound"
+    kind = kind_of(sms)
+    answer = REPLIES.get(kind)
     recipient = latest_recipient(session=session, phone=sms.from_number)
     row = SmsEvent(
         provider_event_id=sms.message_sid, type=kind,

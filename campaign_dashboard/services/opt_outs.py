@@ -1,19 +1,23 @@
 """Keeping the audience clean: suppressions and contact subscription status.
 
-Used by hard bounces, complaints, unsubscribe links and SMS STOP/START. Every function is
+Used by hard bounces, complaints, unsubscribe links, SMS STOP/START and Resend's
+`suppression.added`. Every function is
 idempotent (a second call changes nothing and reports False) so replayed events are harmless,
 and each is a single conditional statement, so concurrent calls cannot double count.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from campaign_dashboard.models import Channel, Contact, EmailStatus, SmsStatus, Suppression, utcnow
+from campaign_dashboard.services.dead_letters import Outcome
 from campaign_dashboard.services.errors import ValidationFailed
 from campaign_dashboard.services.suppressions import normalize_address
 
@@ -97,3 +101,42 @@ EMAIL_STATUS_REPLACES: dict[str, tuple[str, ...]] = {
     EmailStatus.BOUNCED: (EmailStatus.SUBSCRIBED, EmailStatus.UNSUBSCRIBED),
     EmailStatus.COMPLAINED: (EmailStatus.SUBSCRIBED, EmailStatus.UNSUBSCRIBED, EmailStatus.BOUNCED),
 }
+
+
+@dataclass(frozen=True)
+class ProviderSuppressionIn:
+    """Resend's `suppression.added`: Resend will not deliver to `address` any more, so neither
+    do we (a campaign would otherwise keep counting it as sent and failed)."""
+
+    provider_event_id: str
+    address: str
+    origin: str  # bounce | complaint | manual (resend SDK 2.52.0 `SuppressionOrigin`)
+    suppression_id: str = ""
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+# Resend's suppression origin -> our suppression reason and the contact's email status.
+PROVIDER_ORIGINS: dict[str, tuple[str, str | None]] = {
+    "bounce": (HARD_BOUNCE, EmailStatus.BOUNCED),
+    "complaint": (COMPLAINT, EmailStatus.COMPLAINED),
+}
+
+
+def apply_provider_suppression(*, session: Session, event: ProviderSuppressionIn) -> Outcome:
+    """Suppress the address locally (and mark its contacts bounced/complained when that is why);
+    commits. APPLIED when the suppression is new, DUPLICATE when it was there already."""
+    reason, status = PROVIDER_ORIGINS.get(event.origin, (PROVIDER_SUPPRESSED, None))
+    added = suppress(
+        session=session, channel=Channel.EMAIL, address=event.address, reason=reason,
+        source=f"resend:{event.suppression_id or event.provider_event_id}",
+    )
+    if status is not None:
+        session.execute(
+            update(Contact)
+            .where(Contact.email == canonical_address(Channel.EMAIL, event.address),
+                   Contact.email_status.in_(EMAIL_STATUS_REPLACES[status]))
+            .values(email_status=status, updated_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+    session.commit()
+    return Outcome.APPLIED if added else Outcome.DUPLICATE

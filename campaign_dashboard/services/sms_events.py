@@ -27,6 +27,11 @@ from campaign_dashboard.services.event_counters import count_event
 from campaign_dashboard.services.event_precedence import statuses_below
 
 # Twilio MessageStatus -> (recipient status it moves towards, campaign counter fed once).
+# Every value of the spec's `message_enum_status` is accepted (twilio/twilio-oai,
+# spec/json/twilio_api_v2010.json at d50069b44ea8cd23141385bdb6db48f16ff75bb5; vendored in
+# tests/contracts/twilio_message_status.json). `partially_delivered` (some parts of a multi-part
+# message delivered) is recorded without moving the recipient: the final status decides;
+# `receiving`/`received` belong to inbound messages and are recorded only.
 STATUS_EFFECTS: dict[str, tuple[str | None, str | None]] = {
     "accepted": (None, None),
     "scheduled": (None, None),
@@ -38,7 +43,12 @@ STATUS_EFFECTS: dict[str, tuple[str | None, str | None]] = {
     "failed": (RecipientStatus.FAILED, "failed"),
     "canceled": (RecipientStatus.FAILED, "failed"),
     "read": (RecipientStatus.OPENED, None),
+    "partially_delivered": (None, None),
+    "receiving": (None, None),
+    "received": (None, None),
 }
+MAX_SID = 64  # Twilio SIDs are 34 characters; the event id (sid:status) must fit 200
+MAX_ERROR_CODE = 20
 # The statuses that feed each counter: a message counts once whichever of them arrives first.
 COUNTED_TYPES: dict[str, tuple[str, ...]] = {
     counter: tuple(status for status, (_, fed) in STATUS_EFFECTS.items() if fed == counter)
@@ -65,8 +75,10 @@ class SmsStatusIn:
 
 
 def message_sid(params: dict[str, str]) -> str:
-    """Twilio sends the id as `MessageSid` (and the legacy `SmsSid`)."""
-    return params.get("MessageSid") or params.get("SmsSid") or ""
+    """Twilio sends the id as `MessageSid` (and the legacy `SmsSid`); "" when absent or too long
+    to be a SID."""
+    sid = params.get("MessageSid") or params.get("SmsSid") or ""
+    return sid if len(sid) <= MAX_SID else ""
 
 
 def status_from_params(
@@ -79,7 +91,7 @@ def status_from_params(
     if not sid or status not in STATUS_EFFECTS:
         return None
     return SmsStatusIn(
-        message_sid=sid, status=status, error_code=params.get("ErrorCode") or None,
+        message_sid=sid, status=status, error_code=(params.get("ErrorCode") or "")[:MAX_ERROR_CODE] or None,
         campaign_id=campaign_id, recipient_id=recipient_id, payload=params,
     )
 

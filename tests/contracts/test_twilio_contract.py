@@ -67,7 +67,7 @@ def test_every_request_our_twilio_adapter_sends_and_every_answer_match_the_spec(
                                 status_callback="https://app.example.com/webhooks/twilio/status?campaign=1&recipient=1"))
     assert sent.accepted
     assert sms.send(OutgoingSms(to="+14155550101", body="Hi", messaging_service_sid="MG" + "0" * 32)).accepted
-    assert sms.find_sent(to="+14155550100", since=since) == sent.provider_message_id
+    assert sms.find_sent(to="+14155550100", body="Hi", since=since) == sent.provider_message_id
     assert sms.check_credentials().outcome == "valid"
     methods = {(e.method, e.path.rsplit("/", 1)[1]) for e in recorder.exchanges}
     assert {("POST", "Messages.json"), ("GET", "Messages.json"), ("GET", f"{EMULATOR_TWILIO_SID}.json")} <= methods

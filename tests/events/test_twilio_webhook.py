@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlmodel import select
 
 from campaign_dashboard.models import (
@@ -14,6 +15,15 @@ from campaign_dashboard.models import (
 )
 from tests.events.conftest import BASE_URL, make_sms_recipient, post_twilio
 from tests.factories import make_contact, random_phone
+
+
+@pytest.fixture
+def our_keyword_replies(client, monkeypatch):
+    """Twilio's own STOP/START/HELP handling turned off: our TwiML answers instead."""
+    from campaign_dashboard.config import get_settings
+
+    monkeypatch.setenv("TWILIO_HANDLES_KEYWORDS", "false")
+    get_settings.cache_clear()
 
 
 def status_params(recipient, status: str, **extra) -> dict[str, str]:
@@ -89,7 +99,7 @@ def test_an_unknown_status_is_422_and_an_unknown_sid_is_dead_lettered(client, se
     assert session.exec(select(DeadLetterEvent.provider)).all() == ["twilio"]
 
 
-def test_stop_opts_out_suppresses_and_answers_then_start_resubscribes(client, session):
+def test_stop_opts_out_suppresses_and_answers_then_start_resubscribes(client, session, our_keyword_replies):
     recipient = make_sms_recipient(session)
     phone = recipient.address
     stop = post_twilio(client, "/webhooks/twilio/inbound", inbound_params(phone, " stop ", "SMin1"))
@@ -123,7 +133,7 @@ def test_every_opt_out_keyword_works(client, session):
         assert session.get(Contact, contact.id).sms_status == "opted_out", word
 
 
-def test_help_answers_with_help_text_and_other_texts_get_no_reply(client, session):
+def test_help_answers_with_help_text_and_other_texts_get_no_reply(client, session, our_keyword_replies):
     recipient = make_sms_recipient(session)
     help_ = post_twilio(client, "/webhooks/twilio/inbound", inbound_params(recipient.address, "HELP", "SMh1"))
     assert "Reply STOP" in help_.text

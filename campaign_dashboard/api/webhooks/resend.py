@@ -1,14 +1,18 @@
 """`POST /webhooks/resend`: Svix-signed Resend events.
 
-The raw body is read (at most 1 MB) and its signature checked before anything is parsed; then
-the payload is normalised into a service event (`services.resend_payloads`). Errors answer 4xx
-and store nothing; applied, replayed and dead-lettered events all answer 200 so Resend stops
-retrying.
+Before verification: no secret configured 503, body over 1 MB 413 (enforced on the stream), bad
+or missing signature 401; nothing is read further or stored. After verification every event is
+acknowledged with 200, because Resend retries any other answer for about a day and then disables
+the endpoint (no bounce or complaint would arrive after that): applied, replayed and dead-lettered
+events say so; types we do not use and payloads we cannot read answer `"ignored"` (the latter
+with the reason, also logged) and write nothing. See docs/events.md.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import math
 from functools import lru_cache
 from typing import Any
 
@@ -18,68 +22,72 @@ from starlette.concurrency import run_in_threadpool
 from svix.webhooks import Webhook, WebhookVerificationError
 
 from campaign_dashboard.api.errors import error_body
-from campaign_dashboard.api.webhooks import apply_in_thread
+from campaign_dashboard.api.webhooks import (
+    WebhookRejected,
+    apply_in_thread,
+    read_body,
+    signing_secret,
+    signing_secrets_checked,
+    storable_text,
+)
 from campaign_dashboard.config import get_settings
-from campaign_dashboard.services.email_events import apply_email_event
+from campaign_dashboard.services.email_events import EmailEventIn, apply_email_event
 from campaign_dashboard.services.errors import ValidationFailed
 from campaign_dashboard.services.inbound import InboundEmailIn
-from campaign_dashboard.services.resend_payloads import UnknownEventType, normalise
+from campaign_dashboard.services.opt_outs import (
+    ProviderSuppressionIn,
+    apply_provider_suppression,
+)
+from campaign_dashboard.services.resend_payloads import IgnoredEvent, normalise
 
-router = APIRouter(tags=["webhooks"])
+router = APIRouter(tags=["webhooks"], lifespan=signing_secrets_checked)
+log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 1024 * 1024
-
-
-class WebhookRejected(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
+MAX_DEPTH = 32  # Resend's payloads nest 4 levels; deeper is refused before anything walks it
+MAX_EVENT_ID = 200  # dead_letter_events/email_events.provider_event_id
 
 
 @router.post("/webhooks/resend")
 async def resend_webhook(request: Request) -> JSONResponse:
     try:
-        body = await read_body(request)
-        verify_signature(body, request.headers)
-        payload = parse_json(body)
-        item = normalise(payload, event_id=request.headers["svix-id"])
+        secret = signing_secret(get_settings().resend_signing_secret, "RESEND_WEBHOOK_SECRET")
+        body = await read_body(request, MAX_BODY_BYTES)
+        verify_signature(body, request.headers, secret)
     except WebhookRejected as exc:
         return JSONResponse(error_body(exc.code, exc.message), exc.status)
-    except UnknownEventType as exc:
-        return JSONResponse(error_body(exc.code, exc.message), 422)
+    try:
+        event_id = request.headers["svix-id"]
+        if len(event_id) > MAX_EVENT_ID:
+            raise ValidationFailed(f"svix-id is longer than {MAX_EVENT_ID} characters.")
+        payload = parse_json(body)
+        item = normalise(payload, event_id=event_id)
     except ValidationFailed as exc:
-        return JSONResponse(error_body("bad_request", exc.message), 400)
+        log.warning("Resend event %s ignored: %s", request.headers.get("svix-id"), exc.message)
+        return JSONResponse({"status": "ignored", "reason": exc.message})
+    if isinstance(item, IgnoredEvent):
+        return JSONResponse({"status": "ignored", "type": item.type})
     if isinstance(item, InboundEmailIn):
         # The webhook has no body or headers: a worker fetches them from the Receiving API, then matches.
         from campaign_dashboard.tasks.receiving import queue_received_email
 
         await run_in_threadpool(queue_received_email, payload, item.provider_event_id)
         return JSONResponse({"status": "queued"})
-    outcome = await apply_in_thread(apply_email_event, event=item)
+    if isinstance(item, ProviderSuppressionIn):
+        outcome = await apply_in_thread(apply_provider_suppression, event=item)
+    else:
+        assert isinstance(item, EmailEventIn)
+        outcome = await apply_in_thread(apply_email_event, event=item)
     return JSONResponse({"status": str(outcome)})
 
 
-async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
-    """The raw body, refusing (413) anything over `limit` without reading it all."""
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise WebhookRejected(413, "payload_too_large", f"Body over {limit} bytes.")
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise WebhookRejected(413, "payload_too_large", f"Body over {limit} bytes.")
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def verify_signature(body: bytes, headers) -> None:
+def verify_signature(body: bytes, headers, secret: str) -> None:
     """Svix signature over id.timestamp.body, timestamp within 5 minutes, else 401."""
     svix_headers = {k: headers.get(k, "") for k in ("svix-id", "svix-timestamp", "svix-signature")}
     if not all(svix_headers.values()):
         raise WebhookRejected(401, "unauthorized", "Missing Svix signature headers.")
     try:
-        verifier(get_settings().effective_resend_webhook_secret).verify(body, svix_headers)
+        verifier(secret).verify(body, svix_headers)
     except (WebhookVerificationError, ValueError, TypeError) as exc:  # includes bad base64/UTF-8
         raise WebhookRejected(401, "unauthorized", f"Invalid webhook signature: {exc}") from exc
 
@@ -90,11 +98,47 @@ def verifier(secret: str) -> Webhook:
     return Webhook(secret)
 
 
-def parse_json(body: bytes) -> dict[str, Any]:
+def parse_json(body: bytes) -> Any:
+    """The body as JSON every database can store: no NaN/Infinity, no nesting deeper than
+    MAX_DEPTH, strings without NUL or lone surrogates. ValidationFailed otherwise."""
     try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise WebhookRejected(400, "bad_request", f"Body is not valid JSON: {exc}") from exc
-    if not isinstance(payload, dict) or not isinstance(payload.get("data"), dict):
-        raise WebhookRejected(400, "bad_request", "Expected a JSON object with 'type' and 'data'.")
-    return payload
+        payload = json.loads(body, parse_constant=_refuse_constant, parse_float=_finite_float)
+    except RecursionError as exc:
+        raise ValidationFailed(f"Body nests deeper than {MAX_DEPTH} levels.") from exc
+    except ValueError as exc:  # includes UnicodeDecodeError and too many integer digits
+        raise ValidationFailed(f"Body is not valid JSON: {exc}") from exc
+    _check_depth(payload)
+    return _storable(payload)
+
+
+def _refuse_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text[:20]} is out of range")
+    return value
+
+
+def _check_depth(payload: Any) -> None:
+    stack = [(payload, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise ValidationFailed(f"Body nests deeper than {MAX_DEPTH} levels.")
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1) for v in value.values())
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value)
+
+
+def _storable(value: Any) -> Any:
+    if isinstance(value, str):
+        return storable_text(value)
+    if isinstance(value, dict):
+        return {storable_text(k): _storable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_storable(v) for v in value]
+    return value

@@ -2,10 +2,15 @@
 
 Twilio signs the full URL it called plus the sorted form parameters with the account's auth
 token (`X-Twilio-Signature`). We rebuild that URL from `PUBLIC_BASE_URL` (what Twilio was told to
-call, whatever proxies sit in between) and refuse anything that does not match with 401.
+call, whatever proxies sit in between) and refuse anything that does not match with 401. The body
+is read with its 64 KB limit enforced on the stream (413), and with no auth token configured the
+routes answer 503. A verified request we cannot use answers 4xx naming the field (Twilio does not
+retry status callbacks or incoming-message webhooks on an HTTP error; it logs it in its Debugger).
 """
 
 from __future__ import annotations
+
+from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
@@ -13,14 +18,27 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from campaign_dashboard.api.errors import error_body
-from campaign_dashboard.api.webhooks import apply_in_thread
+from campaign_dashboard.api.webhooks import (
+    WebhookRejected,
+    apply_in_thread,
+    read_body,
+    signing_secret,
+    signing_secrets_checked,
+    storable_text,
+)
 from campaign_dashboard.config import get_settings
+from campaign_dashboard.services.errors import ValidationFailed
 from campaign_dashboard.services.inbound import InboundSmsIn, apply_inbound_sms
-from campaign_dashboard.services.sms_events import apply_sms_status, message_sid, status_from_params
+from campaign_dashboard.services.sms_events import (
+    apply_sms_status,
+    status_from_params,
+)
 
-router = APIRouter(tags=["webhooks"])
+router = APIRouter(tags=["webhooks"], lifespan=signing_secrets_checked)
 
 MAX_BODY_BYTES = 64 * 1024
+MAX_FIELDS = 200  # Twilio sends ~20 parameters; more is not Twilio
+MAX_ID = 2**31 - 1  # our campaign/recipient ids are 32-bit integers
 
 
 def public_url(request: Request) -> str:
@@ -28,36 +46,39 @@ def public_url(request: Request) -> str:
     return f"{url}?{request.url.query}" if request.url.query else url
 
 
-async def verified_form(request: Request) -> dict[str, str] | JSONResponse:
-    """The form parameters if the signature matches, else the error response to send."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        return JSONResponse(error_body("payload_too_large", "Body too large."), 413)
+async def verified_form(request: Request) -> dict[str, str]:
+    """The form parameters if the signature matches, else WebhookRejected."""
+    token = signing_secret(get_settings().twilio_signing_token, "TWILIO_AUTH_TOKEN")
+    body = await read_body(request, MAX_BODY_BYTES)
     try:
-        form = await request.form()
-    except Exception:  # noqa: BLE001 - any unparsable body is a bad request
-        return JSONResponse(error_body("bad_request", "Body is not a form."), 400)
-    params = {k: v for k, v in form.items() if isinstance(v, str)}
+        params = dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True, max_num_fields=MAX_FIELDS))
+    except ValueError as exc:  # includes UnicodeDecodeError and too many fields
+        raise WebhookRejected(400, "bad_request", f"Body is not a form: {exc}") from exc
     signature = request.headers.get("x-twilio-signature", "")
-    validator = RequestValidator(get_settings().effective_twilio_auth_token)
-    if not signature or not validator.validate(public_url(request), params, signature):
-        return JSONResponse(error_body("unauthorized", "Invalid X-Twilio-Signature."), 401)
-    return params
+    if not signature or not RequestValidator(token).validate(public_url(request), params, signature):
+        raise WebhookRejected(401, "unauthorized", "Invalid X-Twilio-Signature.")
+    return {storable_text(k): storable_text(v) for k, v in params.items()}
 
 
-def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+def _id(request: Request, name: str) -> int | None:
+    """Our own query parameter (`?campaign=`/`?recipient=`); anything else is ignored."""
+    value = request.query_params.get(name, "")
+    if value.isascii() and value.isdigit() and int(value) <= MAX_ID:
+        return int(value)
+    return None
 
 
 @router.post("/webhooks/twilio/status")
 async def twilio_status(request: Request) -> Response:
-    params = await verified_form(request)
-    if isinstance(params, Response):
-        return params
-    event = status_from_params(
-        params, campaign_id=_int(request.query_params.get("campaign")),
-        recipient_id=_int(request.query_params.get("recipient")),
-    )
+    try:
+        params = await verified_form(request)
+        event = status_from_params(
+            params, campaign_id=_id(request, "campaign"), recipient_id=_id(request, "recipient"),
+        )
+    except WebhookRejected as exc:
+        return JSONResponse(error_body(exc.code, exc.message), exc.status)
+    except ValidationFailed as exc:
+        return JSONResponse(error_body("bad_request", exc.message), 400)
     if event is None:
         status = params.get("MessageStatus") or params.get("SmsStatus")
         return JSONResponse(error_body("bad_request", f"Unknown MessageStatus {status!r} or no MessageSid."), 422)
@@ -67,18 +88,17 @@ async def twilio_status(request: Request) -> Response:
 
 @router.post("/webhooks/twilio/inbound")
 async def twilio_inbound(request: Request) -> Response:
-    params = await verified_form(request)
-    if isinstance(params, Response):
-        return params
-    sid = message_sid(params)
-    if not sid or not params.get("From"):
-        return JSONResponse(error_body("bad_request", "MessageSid and From are required."), 422)
-    sms = InboundSmsIn(
-        message_sid=sid, from_number=params["From"], to_number=params.get("To", ""),
-        body=params.get("Body", ""), payload=params,
-    )
+    try:
+        params = await verified_form(request)
+        sms = InboundSmsIn.from_params(params)
+    except WebhookRejected as exc:
+        return JSONResponse(error_body(exc.code, exc.message), exc.status)
+    except ValidationFailed as exc:
+        return JSONResponse(error_body("bad_request", exc.message), 422)
     answer = await apply_in_thread(apply_inbound_sms, sms=sms)
     twiml = MessagingResponse()
-    if answer:
+    # Twilio answers STOP/START/HELP itself unless that is turned off for the number: a reply of
+    # ours on top would be a second text (and one Twilio refuses to an opted-out number).
+    if answer and not get_settings().twilio_handles_keywords:
         twiml.message(answer)
     return Response(str(twiml), media_type="application/xml")

@@ -3,20 +3,28 @@
 GET never changes anything (mail scanners and link previews follow links); the page's button,
 and mail clients' RFC 8058 one-click (`List-Unsubscribe=One-Click`), POST to the same URL. The
 signed token is the only credential: no login, no CSRF token, and a second POST is harmless.
+The POST body (empty, or RFC 8058's `List-Unsubscribe=One-Click`) is not needed, but it is read
+with a small limit enforced on the stream, so a large or endless chunked body is refused (413)
+instead of being accepted with the unsubscribe.
 """
 
 from __future__ import annotations
 
 from html import escape
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from campaign_dashboard.api.webhooks import apply_in_thread
+from campaign_dashboard.api.webhooks import WebhookRejected, apply_in_thread, read_body
 from campaign_dashboard.services.errors import ValidationFailed
-from campaign_dashboard.services.unsubscribe import apply_unsubscribe, read_unsubscribe_token
+from campaign_dashboard.services.unsubscribe import (
+    apply_unsubscribe,
+    read_unsubscribe_token,
+)
 
 router = APIRouter(tags=["webhooks"])
+
+MAX_BODY_BYTES = 4096
 
 PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
@@ -50,7 +58,11 @@ def confirm_unsubscribe(token: str) -> HTMLResponse:
 
 
 @router.post("/unsubscribe/{token}", response_class=HTMLResponse)
-async def unsubscribe(token: str) -> HTMLResponse:
+async def unsubscribe(token: str, request: Request) -> HTMLResponse:
+    try:
+        await read_body(request, MAX_BODY_BYTES)
+    except WebhookRejected as exc:
+        return page("Request too large", f"<p>{escape(exc.message)}</p>", exc.status)
     try:
         await apply_in_thread(apply_unsubscribe, token=token)
     except ValidationFailed as exc:

@@ -22,7 +22,7 @@ def webhook_urls(public_base_url: str) -> list[WebhookUrl]:
     return [
         WebhookUrl(
             "resend", "Resend", base + resend.router.url_path_for("resend_webhook"),
-            "Resend → Webhooks → Add endpoint, with every email.* event; put its signing secret in "
+            "Resend → Webhooks → Add endpoint, with every email.* event and suppression.added; put its signing secret in "
             "RESEND_WEBHOOK_SECRET.",
         ),
         WebhookUrl(
