@@ -11,6 +11,7 @@ from campaign_dashboard.api.routers import (
     email_campaigns,
     health,
     segments,
+    session,
     sms_campaigns,
     templates,
 )
@@ -23,6 +24,7 @@ ROUTERS = (
     twilio.router,
     unsubscribe.router,
     health.router,
+    session.router,
     contacts.router,
     segments.router,
     templates.router,

@@ -25,6 +25,7 @@ from campaign_dashboard.services.errors import DomainError, ValidationFailed
 from campaign_dashboard.services.lifecycle import Action
 from campaign_dashboard.services.pagination import MAX_LIMIT
 from campaign_dashboard.ui.auth import AuthState
+from campaign_dashboard.ui.guard import guarded
 from campaign_dashboard.ui.components import thousands
 
 TIMEZONES = ["UTC", *sorted(
@@ -102,20 +103,16 @@ class CampaignFormState(AuthState):
 
     # --- opening -------------------------------------------------------------------------------
 
-    @rx.event
+    @guarded(Role.MARKETER)
     def open_create(self, channel: str):
-        if refused := self._refuse(Role.MARKETER):
-            return refused
         self._reset(channel)
         self.from_email = get_settings().email_from
         self._refresh(recount=True)
         self.is_open = True
         return self._ask_browser_timezone()
 
-    @rx.event
+    @guarded(Role.MARKETER)
     def open_edit(self, channel: str, campaign_id: int, schedule: bool = False):
-        if refused := self._refuse(Role.MARKETER):
-            return refused
         self._reset(channel)
         try:
             with session_scope() as session:
@@ -165,7 +162,7 @@ class CampaignFormState(AuthState):
         return rx.call_script("Intl.DateTimeFormat().resolvedOptions().timeZone",
                               callback=CampaignFormState.set_browser_timezone)
 
-    @rx.event
+    @guarded(Role.MARKETER)
     def set_browser_timezone(self, zone: str):
         """The schedule's zone defaults to the browser's; an edited campaign's time is shown in it."""
         if zone in TIMEZONES:
@@ -174,18 +171,18 @@ class CampaignFormState(AuthState):
             local = datetime.fromisoformat(self._scheduled_utc).astimezone(zoneinfo.ZoneInfo(self.timezone))
             self.schedule_date, self.schedule_time = local.strftime("%Y-%m-%d"), local.strftime("%H:%M")
 
-    @rx.event
+    @guarded(Role.MARKETER)
     def set_open(self, is_open: bool):
         self.is_open = is_open
 
     # --- typing --------------------------------------------------------------------------------
 
-    @rx.event
+    @guarded(Role.MARKETER)
     def set_when(self, value: str | list[str]):
         self.when = value if value in SAVE_LABELS else DRAFT
         self._clear("scheduled_at", "timezone")
 
-    @rx.event
+    @guarded(Role.MARKETER)
     def set_field(self, name: str, value: str):
         """Plain fields; each edit clears that field's error message."""
         if name in ("name", "from_email", "reply_to", "from_number", "schedule_date", "schedule_time",
@@ -193,37 +190,37 @@ class CampaignFormState(AuthState):
             setattr(self, name, value)
             self._clear(name, "scheduled_at" if name.startswith("schedule") else name)
 
-    @rx.event
+    @guarded(Role.MARKETER)
     def set_segment(self, value: str):
         self.segment_id = value
         self._clear("segment_id")
         self._refresh(recount=True)
 
-    @rx.event
+    @guarded(Role.MARKETER)
     def set_subject(self, value: str):
         self.subject = value
         self._clear("subject")
         self._refresh()
 
-    @rx.event
+    @guarded(Role.MARKETER)
     def set_source(self, value: str | list[str]):
         self.source = TEMPLATE if value == TEMPLATE else HTML
         self._clear("template_id", "html")
         self._refresh()
 
-    @rx.event
+    @guarded(Role.MARKETER)
     def set_template(self, value: str):
         self.template_id = value
         self._clear("template_id")
         self._refresh()
 
-    @rx.event
+    @guarded(Role.MARKETER)
     def set_html(self, value: str):
         self.html = value
         self._clear("html", "template_id")
         self._refresh()
 
-    @rx.event
+    @guarded(Role.MARKETER)
     def set_body(self, value: str):
         self.body = value
         self._clear("body")
@@ -308,12 +305,12 @@ class CampaignFormState(AuthState):
         campaigns.resolve_schedule(when["scheduled_at"], when["timezone"])
         return when
 
-    @rx.event
+    @guarded(Role.MARKETER)
     def begin(self, what: str):
         """Runs just before `save` or `send_test`, so their button shows it is working."""
         self.working = what
 
-    @rx.event
+    @guarded(Role.MARKETER, writes=True)
     def save(self):
         try:
             return self._save()
@@ -321,8 +318,6 @@ class CampaignFormState(AuthState):
             self.working = ""
 
     def _save(self):
-        if refused := self._refuse(Role.MARKETER):
-            return refused
         self.errors = {}
         channel, data = self.channel, self._content()
         try:
@@ -361,13 +356,11 @@ class CampaignFormState(AuthState):
             return Action.UNSCHEDULE
         return None
 
-    @rx.event
+    @guarded(Role.MARKETER, writes=True)
     async def send_test(self):
         """One message to the test address; the provider call runs in a thread, so a slow
         provider never holds up the other users' events."""
         try:
-            if refused := self._refuse(Role.MARKETER):
-                return refused
             self._clear("test_to")
             to = self.test_to.strip()
             try:

@@ -12,6 +12,10 @@ SEGMENTS = "/segments"
 TEMPLATES = "/templates"
 SETTINGS = "/settings"
 LOGIN = "/login"
+# Plain HTTP form posts (api/routers/session.py): only the server sets the session cookie.
+LOGIN_POST = "/api/session/login"
+LOGOUT_POST = "/api/session/logout"
+SESSION_COOKIE = "cd_session"
 
 
 def campaign_detail(channel: str, campaign_id: int | str) -> str:
@@ -56,3 +60,10 @@ NAVIGATION = (
 )
 # Shown to admins only (the settings page also refuses everyone else on the server).
 ADMIN_NAVIGATION = (NavItem(SETTINGS, "Settings", "settings"),)
+
+
+def safe_next(value: str | None) -> str:
+    """Where to go after login: only a path on this site (never `//evil.example` or `/\\evil`)."""
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return OVERVIEW

@@ -14,6 +14,7 @@ from campaign_dashboard.services.errors import DomainError
 from campaign_dashboard.services.rendering import SAMPLE_CONTACT
 from campaign_dashboard.ui import routes
 from campaign_dashboard.ui.auth import AuthState
+from campaign_dashboard.ui.guard import guarded
 from campaign_dashboard.ui.components import back_link, found_or_message
 from campaign_dashboard.ui.layout import dashboard_page
 
@@ -36,10 +37,8 @@ class TemplateEditorState(AuthState):
     render_error: str = ""
     saving: bool = False
 
-    @rx.event
+    @guarded(Role.VIEWER)
     def load(self):
-        if refused := self._refuse():
-            return refused
         arg = routes.path_arg(self.router.url.path)
         self.found, self.message = False, ""
         if arg == routes.NEW:
@@ -72,29 +71,27 @@ class TemplateEditorState(AuthState):
         self.preview_subject, self.preview_html, self.preview_text = rendered.subject, rendered.html, rendered.text
         return True
 
-    @rx.event
+    @guarded(Role.MARKETER)
     def set_name(self, value: str):
         self.name = value
 
-    @rx.event
+    @guarded(Role.MARKETER)
     def set_subject(self, value: str):
         self.subject = value
         self._preview()
 
-    @rx.event
+    @guarded(Role.MARKETER)
     def set_html(self, value: str):
         self.html = value
         self._preview()
 
-    @rx.event
+    @guarded(Role.MARKETER)
     def set_text(self, value: str):
         self.text = value
         self._preview()
 
-    @rx.event
+    @guarded(Role.MARKETER, writes=True)
     def save(self):
-        if refused := self._refuse(Role.MARKETER):
-            return refused
         if not self._preview():
             return rx.toast.error("Fix the template error before saving.")
         data = {"name": self.name, "subject": self.subject, "html": self.html, "text": self.text}
