@@ -25,8 +25,8 @@ from campaign_dashboard.services.errors import DomainError, ValidationFailed
 from campaign_dashboard.services.lifecycle import Action
 from campaign_dashboard.services.pagination import MAX_LIMIT
 from campaign_dashboard.ui.auth import AuthState
-from campaign_dashboard.ui.guard import guarded
 from campaign_dashboard.ui.components import thousands
+from campaign_dashboard.ui.guard import guarded
 
 TIMEZONES = ["UTC", *sorted(
     z for z in zoneinfo.available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/"))
@@ -104,15 +104,15 @@ class CampaignFormState(AuthState):
     # --- opening -------------------------------------------------------------------------------
 
     @guarded(Role.MARKETER)
-    def open_create(self, channel: str):
+    async def open_create(self, channel: str):
         self._reset(channel)
         self.from_email = get_settings().email_from
-        self._refresh(recount=True)
+        await self._refresh(recount=True)
         self.is_open = True
         return self._ask_browser_timezone()
 
     @guarded(Role.MARKETER)
-    def open_edit(self, channel: str, campaign_id: int, schedule: bool = False):
+    async def open_edit(self, channel: str, campaign_id: int, schedule: bool = False):
         self._reset(channel)
         try:
             with session_scope() as session:
@@ -132,7 +132,7 @@ class CampaignFormState(AuthState):
         if campaign.status == CampaignStatus.SCHEDULED or schedule:
             self.when = SCHEDULE
         self._scheduled_utc = campaign.scheduled_at.isoformat() if campaign.scheduled_at else ""
-        self._refresh(recount=True)
+        await self._refresh(recount=True)
         self.is_open = True
         return self._ask_browser_timezone()
 
@@ -191,48 +191,54 @@ class CampaignFormState(AuthState):
             self._clear(name, "scheduled_at" if name.startswith("schedule") else name)
 
     @guarded(Role.MARKETER)
-    def set_segment(self, value: str):
+    async def set_segment(self, value: str):
         self.segment_id = value
         self._clear("segment_id")
-        self._refresh(recount=True)
+        await self._refresh(recount=True)
 
     @guarded(Role.MARKETER)
-    def set_subject(self, value: str):
+    async def set_subject(self, value: str):
         self.subject = value
         self._clear("subject")
-        self._refresh()
+        await self._refresh()
 
     @guarded(Role.MARKETER)
-    def set_source(self, value: str | list[str]):
+    async def set_source(self, value: str | list[str]):
         self.source = TEMPLATE if value == TEMPLATE else HTML
         self._clear("template_id", "html")
-        self._refresh()
+        await self._refresh()
 
     @guarded(Role.MARKETER)
-    def set_template(self, value: str):
+    async def set_template(self, value: str):
         self.template_id = value
         self._clear("template_id")
-        self._refresh()
+        await self._refresh()
 
     @guarded(Role.MARKETER)
-    def set_html(self, value: str):
+    async def set_html(self, value: str):
         self.html = value
         self._clear("html", "template_id")
-        self._refresh()
+        await self._refresh()
 
     @guarded(Role.MARKETER)
-    def set_body(self, value: str):
+    async def set_body(self, value: str):
         self.body = value
         self._clear("body")
-        self._refresh()
+        await self._refresh()
 
     def _clear(self, *fields: str) -> None:
         if any(f in self.errors for f in fields):
             self.errors = {k: v for k, v in self.errors.items() if k not in fields}
 
-    def _refresh(self, *, recount: bool = False) -> None:
+    async def _refresh(self, *, recount: bool = False) -> None:
         """Recompute what the dialog shows live: the preview (email) or the SMS counter and cost,
-        and with `recount` the segment's audience first (only when the segment changed)."""
+        and with `recount` the segment's audience first (only when the segment changed).
+
+        In a worker thread, so no render (nor count) ever stalls the event loop of the web process;
+        this handler holds the state's lock meanwhile, so nothing else touches the state."""
+        await asyncio.to_thread(self._refresh_now, recount)
+
+    def _refresh_now(self, recount: bool) -> None:
         with session_scope() as session:
             if recount:
                 self.audience = -1

@@ -24,8 +24,8 @@ from campaign_dashboard.services.csv_import import (
 )
 from campaign_dashboard.services.errors import DomainError, ValidationFailed
 from campaign_dashboard.ui.auth import AuthState
-from campaign_dashboard.ui.guard import guarded
 from campaign_dashboard.ui.components import thousands
+from campaign_dashboard.ui.guard import guarded
 
 UPLOAD_ID = "contacts-csv"
 logger = logging.getLogger(__name__)

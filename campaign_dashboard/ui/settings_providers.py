@@ -15,8 +15,8 @@ from campaign_dashboard.models import Role
 from campaign_dashboard.providers.base import CredentialCheck
 from campaign_dashboard.providers.status import provider_statuses
 from campaign_dashboard.ui.auth import AuthState
-from campaign_dashboard.ui.guard import guarded
 from campaign_dashboard.ui.copy_button import copy_button
+from campaign_dashboard.ui.guard import guarded
 
 CHECK_COLORS = {"valid": "green", "invalid": "red", "unknown": "amber", "checking": "gray"}
 

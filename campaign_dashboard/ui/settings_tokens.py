@@ -13,11 +13,11 @@ from campaign_dashboard.models import ApiToken, Role
 from campaign_dashboard.services import tokens
 from campaign_dashboard.services.errors import DomainError
 from campaign_dashboard.ui.auth import AuthState
-from campaign_dashboard.ui.guard import guarded
 from campaign_dashboard.ui.components import data_table, iso_utc, local_time, section
 from campaign_dashboard.ui.confirm import confirm_button
 from campaign_dashboard.ui.copy_button import copy_button
 from campaign_dashboard.ui.form_dialog import field_errors, form_dialog, form_field
+from campaign_dashboard.ui.guard import guarded
 from campaign_dashboard.ui.settings_users import ROLES, role_badge
 
 

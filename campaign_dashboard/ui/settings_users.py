@@ -13,9 +13,9 @@ from campaign_dashboard.models import Role, User
 from campaign_dashboard.services import users
 from campaign_dashboard.services.errors import DomainError
 from campaign_dashboard.ui.auth import AuthState
-from campaign_dashboard.ui.guard import guarded
 from campaign_dashboard.ui.components import data_table, iso_utc, local_time, section
 from campaign_dashboard.ui.form_dialog import field_errors, form_dialog, form_field
+from campaign_dashboard.ui.guard import guarded
 
 ROLES = [r.value for r in Role]
 ROLE_COLORS = {"admin": "crimson", "marketer": "indigo", "viewer": "gray"}

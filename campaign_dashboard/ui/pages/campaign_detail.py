@@ -26,7 +26,6 @@ from campaign_dashboard.services.stats import StatsSummary, summary_of, top_link
 from campaign_dashboard.ui import charts, routes
 from campaign_dashboard.ui.activity_feed import FeedRow, feed_card, feed_row, look_back, merge, newer
 from campaign_dashboard.ui.auth import AuthState
-from campaign_dashboard.ui.guard import guarded
 from campaign_dashboard.ui.components import (
     back_link,
     data_table,
@@ -36,6 +35,7 @@ from campaign_dashboard.ui.components import (
     status_badge,
     thousands,
 )
+from campaign_dashboard.ui.guard import guarded
 from campaign_dashboard.ui.layout import dashboard_page
 from campaign_dashboard.ui.stats_cards import CampaignStatsCards
 

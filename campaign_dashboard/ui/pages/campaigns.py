@@ -21,9 +21,9 @@ from campaign_dashboard.services.errors import DomainError
 from campaign_dashboard.services.lifecycle import Action
 from campaign_dashboard.ui import routes
 from campaign_dashboard.ui.auth import AuthState
-from campaign_dashboard.ui.guard import guarded
 from campaign_dashboard.ui.campaign_form import CampaignFormState, CreateEmailCampaignDialog, CreateSmsCampaignDialog
 from campaign_dashboard.ui.components import iso_utc, local_time, percent, status_badge, thousands
+from campaign_dashboard.ui.guard import guarded
 from campaign_dashboard.ui.layout import dashboard_page
 from campaign_dashboard.ui.polling import POLL_SECONDS, still_watching
 

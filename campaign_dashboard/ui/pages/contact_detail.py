@@ -13,7 +13,6 @@ from campaign_dashboard.services import contact_history, contacts
 from campaign_dashboard.services.errors import DomainError
 from campaign_dashboard.ui import routes
 from campaign_dashboard.ui.auth import AuthState
-from campaign_dashboard.ui.guard import guarded
 from campaign_dashboard.ui.components import (
     back_link,
     data_table,
@@ -23,6 +22,7 @@ from campaign_dashboard.ui.components import (
     status_badge,
 )
 from campaign_dashboard.ui.confirm import confirm_button
+from campaign_dashboard.ui.guard import guarded
 from campaign_dashboard.ui.layout import dashboard_page
 
 SUBSCRIBED = "subscribed"

@@ -14,9 +14,9 @@ from campaign_dashboard.services.csv_export import contacts_csv
 from campaign_dashboard.services.errors import DomainError
 from campaign_dashboard.ui import routes
 from campaign_dashboard.ui.auth import AuthState
-from campaign_dashboard.ui.guard import guarded
 from campaign_dashboard.ui.components import data_table, status_badge, thousands
 from campaign_dashboard.ui.contact_import import import_dialog
+from campaign_dashboard.ui.guard import guarded
 from campaign_dashboard.ui.layout import dashboard_page
 
 PAGE_SIZE = 50

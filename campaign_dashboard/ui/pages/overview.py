@@ -22,8 +22,8 @@ from campaign_dashboard.services.stats import StatsSummary
 from campaign_dashboard.ui import queries, routes
 from campaign_dashboard.ui.activity_feed import FeedRow, feed_card, feed_row, look_back, merge, newer
 from campaign_dashboard.ui.auth import AuthState
-from campaign_dashboard.ui.guard import guarded
 from campaign_dashboard.ui.components import data_table, iso_utc, list_card, status_badge, thousands
+from campaign_dashboard.ui.guard import guarded
 from campaign_dashboard.ui.layout import dashboard_page
 from campaign_dashboard.ui.stats_cards import CampaignStatsCards
 

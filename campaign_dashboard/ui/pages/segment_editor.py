@@ -15,13 +15,14 @@ from campaign_dashboard.services.contact_search import ContactFilter
 from campaign_dashboard.services.errors import DomainError, ValidationFailed
 from campaign_dashboard.ui import routes
 from campaign_dashboard.ui.auth import AuthState
-from campaign_dashboard.ui.guard import guarded
 from campaign_dashboard.ui.components import back_link, found_or_message, thousands
+from campaign_dashboard.ui.guard import BAD_REQUEST, guarded
 from campaign_dashboard.ui.layout import dashboard_page
 from campaign_dashboard.ui.rule_builder import ATTRIBUTE, FIELD_LABELS, OP_LABELS, RuleRow, to_rows, to_rules
 
 MEMBERS_SHOWN = 200
 SEARCH_SHOWN = 10
+MAX_RULES = 50
 
 
 @dataclass
@@ -113,6 +114,8 @@ class SegmentEditorState(AuthState):
 
     @guarded(Role.VIEWER)
     def add_rule(self):
+        if len(self.rules) >= MAX_RULES:
+            return rx.toast.error(f"A segment has at most {MAX_RULES} rules.")
         self.rules = [*self.rules, RuleRow()]
         self._refresh()
 
@@ -121,7 +124,10 @@ class SegmentEditorState(AuthState):
         self.rules = [r for i, r in enumerate(self.rules) if i != index]
         self._refresh()
 
-    def _replace(self, index: int, **changes) -> None:
+    def _replace(self, index: int, **changes):
+        """Change rule `index`; an index or field that does not exist changes nothing."""
+        if not 0 <= index < len(self.rules) or changes.get("field", ATTRIBUTE) not in FIELD_LABELS:
+            return rx.toast.error(BAD_REQUEST)
         old = self.rules[index]
         values = {"field": old.field, "key": old.key, "op": old.op, "value": old.value, **changes}
         self.rules = [RuleRow(**values) if i == index else r for i, r in enumerate(self.rules)]
@@ -129,19 +135,20 @@ class SegmentEditorState(AuthState):
 
     @guarded(Role.VIEWER)
     def set_rule_field(self, index: int, value: str):
-        self._replace(index, field=value, value="" if value != self.rules[index].field else self.rules[index].value)
+        same = 0 <= index < len(self.rules) and value == self.rules[index].field
+        return self._replace(index, field=value, value=self.rules[index].value if same else "")
 
     @guarded(Role.VIEWER)
     def set_rule_key(self, index: int, value: str):
-        self._replace(index, key=value)
+        return self._replace(index, key=value)
 
     @guarded(Role.VIEWER)
     def set_rule_op(self, index: int, value: str):
-        self._replace(index, op=value)
+        return self._replace(index, op=value)
 
     @guarded(Role.VIEWER)
     def set_rule_value(self, index: int, value: str):
-        self._replace(index, value=value)
+        return self._replace(index, value=value)
 
     # -- static members ------------------------------------------------------------------------
 
@@ -175,6 +182,9 @@ class SegmentEditorState(AuthState):
 
     @guarded(Role.VIEWER)
     def add_member(self, contact_id: int):
+        with session_scope() as session:
+            if session.get(Contact, contact_id) is None:
+                return rx.toast.error(f"No contact with id {contact_id}.")
         if contact_id not in self.member_ids:
             self.member_ids = [*self.member_ids, contact_id]
             self._refresh()

@@ -12,8 +12,8 @@ from campaign_dashboard.services import segments
 from campaign_dashboard.services.segment_summaries import segment_summaries
 from campaign_dashboard.ui import routes
 from campaign_dashboard.ui.auth import AuthState
-from campaign_dashboard.ui.guard import guarded
 from campaign_dashboard.ui.components import data_table, thousands
+from campaign_dashboard.ui.guard import guarded
 from campaign_dashboard.ui.layout import dashboard_page
 from campaign_dashboard.ui.saved_list import delete_and_reload, delete_button, saved_list_page
 

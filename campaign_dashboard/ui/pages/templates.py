@@ -12,8 +12,8 @@ from campaign_dashboard.services import templates
 from campaign_dashboard.services.pagination import MAX_LIMIT
 from campaign_dashboard.ui import routes
 from campaign_dashboard.ui.auth import AuthState
-from campaign_dashboard.ui.guard import guarded
 from campaign_dashboard.ui.components import data_table, iso_utc, local_time
+from campaign_dashboard.ui.guard import guarded
 from campaign_dashboard.ui.layout import dashboard_page
 from campaign_dashboard.ui.saved_list import delete_and_reload, delete_button, saved_list_page
 
