@@ -78,20 +78,20 @@ def guarded(role: Role | None, *, writes: bool = False, background: bool = False
 
         def admit(state, args: tuple, kwargs: dict):
             """None when the call may run; otherwise the events to send back instead."""
+            user = None
+            if role is not None:
+                user = state._caller() if background else state._user()
+                if user is None:
+                    return rx.redirect(state._login_url())
+                try:
+                    roles.require_role(user.role, role)
+                except PermissionDenied as exc:
+                    return rx.toast.error(exc.message)
             bound = check(state, args, kwargs)
             if bound is None:
                 log.warning("refused %s: arguments that do not fit its annotations", fn.__qualname__)
                 return rx.toast.error(BAD_REQUEST)
-            if role is None:
-                return None
-            user = state._caller() if background else state._user()
-            if user is None:
-                return rx.redirect(state._login_url())
-            try:
-                roles.require_role(user.role, role)
-            except PermissionDenied as exc:
-                return rx.toast.error(exc.message)
-            if writes:
+            if writes and user is not None:
                 _on_write(user=user, handler=fn.__qualname__, args=bound,
                           client_address=state.router.session.client_ip)
             return None
@@ -165,7 +165,9 @@ def _fits(value: Any, hint: Any) -> bool:
         return isinstance(value, str) and len(value) <= MAX_TEXT
     if hint is dict or origin is dict:
         return isinstance(value, dict) and _small(value)
-    return True  # what Reflex itself hands over (e.g. an upload's chunk iterator)
+    if isinstance(hint, type):  # what Reflex itself hands over, e.g. an upload's chunk iterator
+        return isinstance(value, hint)
+    return False
 
 
 def _small(value: Any, depth: int = 0) -> bool:
