@@ -26,7 +26,7 @@ from campaign_dashboard.services.lifecycle import Action
 from campaign_dashboard.services.pagination import MAX_LIMIT
 from campaign_dashboard.ui.auth import AuthState
 from campaign_dashboard.ui.components import thousands
-from campaign_dashboard.ui.guard import guarded
+from campaign_dashboard.ui.guard import BAD_REQUEST, guarded
 
 TIMEZONES = ["UTC", *sorted(
     z for z in zoneinfo.available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/"))
@@ -38,6 +38,7 @@ STARTER_HTML = (
 )
 DRAFT, NOW, SCHEDULE = "draft", "now", "schedule"
 TEMPLATE, HTML = "template", "html"
+CHANNELS = {c.value for c in Channel}
 SAVE_LABELS = {DRAFT: "Save draft", NOW: "Save and send now", SCHEDULE: "Schedule"}
 
 
@@ -105,6 +106,8 @@ class CampaignFormState(AuthState):
 
     @guarded(Role.MARKETER)
     async def open_create(self, channel: str):
+        if channel not in CHANNELS:
+            return rx.toast.error(BAD_REQUEST)
         self._reset(channel)
         self.from_email = get_settings().email_from
         await self._refresh(recount=True)
@@ -113,6 +116,8 @@ class CampaignFormState(AuthState):
 
     @guarded(Role.MARKETER)
     async def open_edit(self, channel: str, campaign_id: int, schedule: bool = False):
+        if channel not in CHANNELS:
+            return rx.toast.error(BAD_REQUEST)
         self._reset(channel)
         try:
             with session_scope() as session:
@@ -179,7 +184,7 @@ class CampaignFormState(AuthState):
 
     @guarded(Role.MARKETER)
     def set_when(self, value: str | list[str]):
-        self.when = value if value in SAVE_LABELS else DRAFT
+        self.when = value if isinstance(value, str) and value in SAVE_LABELS else DRAFT
         self._clear("scheduled_at", "timezone")
 
     @guarded(Role.MARKETER)

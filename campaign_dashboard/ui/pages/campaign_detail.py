@@ -35,7 +35,7 @@ from campaign_dashboard.ui.components import (
     status_badge,
     thousands,
 )
-from campaign_dashboard.ui.guard import guarded
+from campaign_dashboard.ui.guard import BAD_REQUEST, guarded
 from campaign_dashboard.ui.layout import dashboard_page
 from campaign_dashboard.ui.stats_cards import CampaignStatsCards
 
@@ -206,6 +206,8 @@ class CampaignDetailState(AuthState):
 
     @guarded(Role.VIEWER)
     def load(self, channel: str):
+        if channel not in {c.value for c in Channel}:
+            return rx.toast.error(BAD_REQUEST)
         self.channel = channel
         self.loaded_key = ""
         self._poll_id = uuid.uuid4().hex

@@ -23,7 +23,7 @@ from campaign_dashboard.ui import routes
 from campaign_dashboard.ui.auth import AuthState
 from campaign_dashboard.ui.campaign_form import CampaignFormState, CreateEmailCampaignDialog, CreateSmsCampaignDialog
 from campaign_dashboard.ui.components import iso_utc, local_time, percent, status_badge, thousands
-from campaign_dashboard.ui.guard import guarded
+from campaign_dashboard.ui.guard import BAD_REQUEST, guarded
 from campaign_dashboard.ui.layout import dashboard_page
 from campaign_dashboard.ui.polling import POLL_SECONDS, still_watching
 
@@ -129,6 +129,8 @@ class CampaignsState(AuthState):
 
     @guarded(Role.VIEWER)
     def load(self, channel: str):
+        if channel not in NOUNS:
+            return rx.toast.error(BAD_REQUEST)
         if channel != self.channel:
             self.status, self.search, self.order = ALL, "", NEWEST
         self.channel = channel
@@ -218,6 +220,8 @@ class CampaignsState(AuthState):
     @guarded(Role.MARKETER, writes=True)
     def act(self, campaign_id: int, action: str, name: str):
         """A row's menu entry: run it, ask first (cancel, delete), or open the form (edit, schedule)."""
+        if action not in ACTION_LABELS or self.channel not in NOUNS:
+            return rx.toast.error(BAD_REQUEST)
         if action in ("edit", "schedule"):
             return CampaignFormState.open_edit(self.channel, campaign_id, action == "schedule")
         if action in CONFIRM:
@@ -229,7 +233,7 @@ class CampaignsState(AuthState):
     def confirm(self):
         action, campaign_id, name = self.confirm_action, self.confirm_id, self.confirm_name
         self._forget_confirm()
-        if action in CONFIRM:
+        if action in CONFIRM and self.channel in NOUNS:
             return self._run(campaign_id, action, name)
 
     @guarded(Role.VIEWER)
