@@ -63,6 +63,10 @@ def login_page() -> rx.Component:
                 ),
                 action=routes.LOGIN_POST,
                 method="post",
+                id="login-form",
+                # Reflex's forms stop the browser's own submit; this one must reach the server as a
+                # plain post (the browser's checks of the fields have passed by now).
+                on_submit=rx.call_script("document.getElementById('login-form').submit()"),
             ),
             width="24em",
             max_width="92vw",
