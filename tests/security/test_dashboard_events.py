@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import inspect
 import json
+import threading
+import time
 import typing
 from typing import Any
 
@@ -273,3 +275,32 @@ def test_the_session_token_never_reaches_the_browser(backend: Backend, tab):
 
 def _short(arguments: dict) -> str:
     return ", ".join(f"{k}={str(v)[:20]!r}" for k, v in arguments.items())
+
+
+SLOW_TEMPLATE = "{% for i in range(100000) %}{% for j in range(60) %}{% endfor %}{% endfor %}<p>done</p>"
+
+
+def test_a_slow_preview_never_holds_up_the_other_users(backend: Backend, tab):
+    """The preview renders in a worker thread: while one marketer's template takes seconds,
+    another user's events are answered at once."""
+    writer, other = tab("marketer"), tab("viewer")
+    editor = "reflex___state____state.campaign_dashboard___ui___auth____auth_state." \
+             "campaign_dashboard___ui___pages___template_editor____template_editor_state"
+    page = f"/templates/{backend.ids['template_id']}"
+    rendering: dict[str, float] = {}
+
+    def render() -> None:
+        started = time.monotonic()
+        answer = writer.fire(f"{editor}.set_html", {"value": SLOW_TEMPLATE}, page)
+        rendering["seconds"] = time.monotonic() - started
+        rendering["done"] = "<p>done</p>" in text_of(answer)
+
+    thread = threading.Thread(target=render)
+    thread.start()
+    time.sleep(0.3)
+    started = time.monotonic()
+    other.fire("reflex___state____state.campaign_dashboard___ui___auth____auth_state.check_login", {}, "/")
+    other_seconds = time.monotonic() - started
+    thread.join(timeout=60)
+    assert rendering["done"] and rendering["seconds"] > 0.8
+    assert other_seconds < rendering["seconds"] / 3
