@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import inspect
 import json
+import subprocess
+import sys
 import threading
 import time
 import typing
@@ -73,6 +75,25 @@ def test_every_dashboard_handler_carries_the_guard():
         guard = guard_of(h.fn)
         if guard.writes:
             assert guard.role in (Role.MARKETER, Role.ADMIN), name
+
+
+NEW_UNGUARDED_HANDLER = """
+import reflex as rx
+from campaign_dashboard.ui.auth import AuthState
+
+class ForgetfulState(AuthState):
+    @rx.event
+    def read_everything(self):
+        pass
+"""
+
+
+def test_a_state_with_an_unguarded_handler_does_not_even_import():
+    """(In a fresh interpreter: the refused class must not linger in this process's registry.)"""
+    result = subprocess.run([sys.executable, "-c", NEW_UNGUARDED_HANDLER], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode != 0
+    assert "TypeError: ForgetfulState: every event handler needs @guarded(...): read_everything" in result.stderr
 
 
 # --- what to send --------------------------------------------------------------------------------
