@@ -61,9 +61,21 @@ def _on_write(*, user: User, handler: str, args: dict[str, Any], client_address:
     """Called once for every write a user is allowed to run, just before it runs.
 
     The hook for the audit log: `user` (id, role) ran the write handler `handler` (its qualified
-    name, e.g. `TemplatesState.delete`) with `args` from `client_address`. No-op until the audit
-    service is connected (actor_token_id is None for the dashboard).
+    name, e.g. `TemplatesState.delete`) with `args` from `client_address`. `args` are plain JSON
+    values with passwords masked. No-op until the audit service is connected (actor_token_id is
+    None for the dashboard).
     """
+
+
+def _for_audit(value: Any) -> Any:
+    """Arguments fit for a log: passwords masked, anything but plain values named by its type."""
+    if isinstance(value, dict):
+        return {k: "***" if "password" in str(k).lower() else _for_audit(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_for_audit(v) for v in value]
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return f"<{type(value).__name__}>"
 
 
 def guarded(role: Role | None, *, writes: bool = False, background: bool = False):
@@ -92,7 +104,7 @@ def guarded(role: Role | None, *, writes: bool = False, background: bool = False
                 log.warning("refused %s: arguments that do not fit its annotations", fn.__qualname__)
                 return rx.toast.error(BAD_REQUEST)
             if writes and user is not None:
-                _on_write(user=user, handler=fn.__qualname__, args=bound,
+                _on_write(user=user, handler=fn.__qualname__, args=_for_audit(bound),
                           client_address=state.router.session.client_ip)
             return None
 
