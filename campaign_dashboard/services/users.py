@@ -29,7 +29,7 @@ from campaign_dashboard.services.errors import (
 from campaign_dashboard.services.suppressions import normalize_email
 from campaign_dashboard.services.tokens import hash_token
 
-LOGIN_ATTEMPTS = 5  # per email and client address at once, then one more every LOGIN_REFILL_SECONDS
+LOGIN_ATTEMPTS = 5  # failed logins per email and client address at once, then one every LOGIN_REFILL_SECONDS
 LOGIN_REFILL_SECONDS = 60
 WRONG_LOGIN = "Wrong email or password."
 SESSION_LIFETIME = timedelta(hours=12)
@@ -171,14 +171,18 @@ def authenticate(*, session: Session, email: str, password: str, now: datetime |
     return user
 
 
-def throttle_login(*, limiter: RateLimiter, email: str, client_address: str) -> None:
+def _login_bucket(email: str, client_address: str) -> str:
+    return "login:" + hashlib.sha256(f"{email.strip().lower()}|{client_address}".encode()).hexdigest()[:40]
+
+
+def throttle_login(*, limiter: RateLimiter, email: str, client_address: str, tokens: float = 1) -> None:
     """Take one login attempt from the bucket of this email typed from this address, or raise
-    LoginThrottled. Keyed by what was typed, so an unknown email is throttled exactly like a
-    real one (the answer tells nothing), and by address, so someone guessing elsewhere never
-    slows the account's owner down. Buckets live in Redis or the database: every web process
-    shares them."""
-    key = hashlib.sha256(f"{email.strip().lower()}|{client_address}".encode()).hexdigest()[:40]
-    wait = limiter.acquire(f"login:{key}", rate=1 / LOGIN_REFILL_SECONDS, burst=LOGIN_ATTEMPTS)
+    LoginThrottled (`tokens=-1` gives one back). Keyed by what was typed, so an unknown email is
+    throttled exactly like a real one (the answer tells nothing), and by address, so someone
+    guessing elsewhere never slows the account's owner down. Buckets live in Redis or the
+    database: every web process shares them."""
+    wait = limiter.acquire(_login_bucket(email, client_address), rate=1 / LOGIN_REFILL_SECONDS,
+                           burst=LOGIN_ATTEMPTS, tokens=tokens)
     if wait > 0:
         seconds = max(1, int(wait + 0.999))
         raise LoginThrottled(f"Too many login attempts: try again in {seconds} seconds.", retry_after=seconds)
@@ -207,10 +211,12 @@ def login(
     now: datetime | None = None,
 ) -> tuple[User, str]:
     """Authenticate (throttled with `limiter`, see `throttle_login`) and open a session: the user
-    and the session token."""
+    and the session token. Only failures count: a successful login gives its attempt back."""
     if limiter is not None:
         throttle_login(limiter=limiter, email=email, client_address=client_address)
     user = authenticate(session=session, email=email, password=password, now=now)
+    if limiter is not None:
+        throttle_login(limiter=limiter, email=email, client_address=client_address, tokens=-1)
     return user, create_session(session=session, user=user, now=now)
 
 

@@ -80,6 +80,11 @@ def test_guessing_from_one_address_never_shuts_the_owner_out_from_another(engine
     assert alice.locked_until is None
 
 
+def test_only_failures_count_so_the_owner_logging_in_often_is_never_throttled(engine, session, alice):
+    for _ in range(3 * users.LOGIN_ATTEMPTS):
+        assert attempt(engine, session, "alice@example.com", PASSWORD, "198.51.100.7")[0].id == alice.id
+
+
 def test_an_unknown_email_is_throttled_with_the_same_answers_as_a_real_one(engine, session, alice):
     """Nothing tells an attacker which emails have accounts: the same message for a wrong password
     and an unknown email, and the same throttling after as many attempts."""
