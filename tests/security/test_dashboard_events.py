@@ -18,7 +18,6 @@ import time
 import typing
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
 from sqlmodel import SQLModel
 
