@@ -14,6 +14,7 @@ from campaign_dashboard.api.routers import (
     health,
     readiness,
     segments,
+    session,
     sms_campaigns,
     templates,
 )
@@ -28,6 +29,7 @@ ROUTERS = (
     health.router,
     readiness.router,
     metrics.router,
+    session.router,
     contacts.router,
     segments.router,
     templates.router,

@@ -1,22 +1,24 @@
 """Dashboard users: accounts with a role, password login with throttling, and sessions.
 
 Passwords are hashed with Argon2 (pwdlib). Session tokens are random, shown to the caller once
-(for a cookie) and stored only as a SHA-256 hash, like API tokens. After `MAX_FAILED_LOGINS`
-wrong passwords in a row an account is locked for a minute, doubling with every further failure.
+(for a cookie) and stored only as a SHA-256 hash, like API tokens. Login attempts are throttled
+per email and client address (`throttle_login`); no account is ever locked.
 Admins manage the others' roles, but nobody can leave the dashboard without an active admin.
 """
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from datetime import datetime, timedelta
 
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
-from sqlalchemy import delete, update
+from sqlalchemy import delete
 from sqlmodel import Session, select
 
 from campaign_dashboard.models import Role, User, UserSession, utcnow
+from campaign_dashboard.ratelimit import RateLimiter
 from campaign_dashboard.services.errors import (
     AuthenticationFailed,
     Conflict,
@@ -27,9 +29,9 @@ from campaign_dashboard.services.errors import (
 from campaign_dashboard.services.suppressions import normalize_email
 from campaign_dashboard.services.tokens import hash_token
 
-MAX_FAILED_LOGINS = 5
-LOCK_SECONDS = 60
-MAX_LOCK_SECONDS = 3600
+LOGIN_ATTEMPTS = 5  # failed logins per email and client address at once, then one every LOGIN_REFILL_SECONDS
+LOGIN_REFILL_SECONDS = 60
+WRONG_LOGIN = "Wrong email or password."
 SESSION_LIFETIME = timedelta(hours=12)
 MIN_PASSWORD_LENGTH = 8
 
@@ -38,10 +40,10 @@ _hasher = PasswordHash((Argon2Hasher(),))
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 
 
-class LoginLocked(AuthenticationFailed):
-    """Too many wrong passwords: the account accepts no login until `retry_after` seconds pass."""
+class LoginThrottled(AuthenticationFailed):
+    """Too many attempts for this email from this address: wait `retry_after` seconds."""
 
-    code = "login_locked"
+    code = "login_throttled"
 
     def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__(message)
@@ -147,54 +149,43 @@ def _managed_user(*, session: Session, actor_id: int, user_id: int, loses_admin:
 
 
 def authenticate(*, session: Session, email: str, password: str, now: datetime | None = None) -> User:
-    """The active user with this email and password, or AuthenticationFailed / LoginLocked.
+    """The active user with this email and password, or AuthenticationFailed: the same message,
+    and the same cost (one Argon2 verification), for an unknown email and a wrong password.
 
-    Failures are counted in the database (one atomic UPDATE), so throttling holds across every
-    web worker; a success resets the count.
+    Nothing here locks an account: anyone may type anyone's email, so a lock would let them shut
+    its owner out. Guessing is slowed by `login`'s throttle per account and client address.
     """
     now = now or utcnow()
     user = session.exec(select(User).where(User.email == email.strip().lower())).first()
     if user is None or not user.is_active:
         _hasher.verify(password, _DUMMY_HASH)
-        raise AuthenticationFailed("Wrong email or password.")
-    if user.locked_until is not None and user.locked_until > now:
-        raise _locked(user.locked_until, now)
-
+        raise AuthenticationFailed(WRONG_LOGIN)
     valid, new_hash = _hasher.verify_and_update(password, user.password_hash)
     if not valid:
-        _record_failure(session=session, user=user, now=now)
-        if user.locked_until is not None and user.locked_until > now:
-            raise _locked(user.locked_until, now)
-        raise AuthenticationFailed("Wrong email or password.")
-
+        raise AuthenticationFailed(WRONG_LOGIN)
     if new_hash:
         user.password_hash = new_hash
-    user.failed_logins = 0
-    user.locked_until = None
     user.last_login_at = now
     session.add(user)
     session.commit()
     return user
 
 
-def _record_failure(*, session: Session, user: User, now: datetime) -> None:
-    session.execute(
-        update(User).where(User.id == user.id).values(failed_logins=User.failed_logins + 1)
-    )
-    session.commit()
-    session.refresh(user)
-    if user.failed_logins >= MAX_FAILED_LOGINS:
-        seconds = min(LOCK_SECONDS * 2 ** (user.failed_logins - MAX_FAILED_LOGINS), MAX_LOCK_SECONDS)
-        user.locked_until = now + timedelta(seconds=seconds)
-        session.add(user)
-        session.commit()
+def _login_bucket(email: str, client_address: str) -> str:
+    return "login:" + hashlib.sha256(f"{email.strip().lower()}|{client_address}".encode()).hexdigest()[:40]
 
 
-def _locked(until: datetime, now: datetime) -> LoginLocked:
-    seconds = max(1, int((until - now).total_seconds() + 0.999))
-    return LoginLocked(
-        f"Too many failed logins: try again in {seconds} seconds.", retry_after=seconds
-    )
+def throttle_login(*, limiter: RateLimiter, email: str, client_address: str, tokens: float = 1) -> None:
+    """Take one login attempt from the bucket of this email typed from this address, or raise
+    LoginThrottled (`tokens=-1` gives one back). Keyed by what was typed, so an unknown email is
+    throttled exactly like a real one (the answer tells nothing), and by address, so someone
+    guessing elsewhere never slows the account's owner down. Buckets live in Redis or the
+    database: every web process shares them."""
+    wait = limiter.acquire(_login_bucket(email, client_address), rate=1 / LOGIN_REFILL_SECONDS,
+                           burst=LOGIN_ATTEMPTS, tokens=tokens)
+    if wait > 0:
+        seconds = max(1, int(wait + 0.999))
+        raise LoginThrottled(f"Too many login attempts: try again in {seconds} seconds.", retry_after=seconds)
 
 
 def create_session(*, session: Session, user: User, now: datetime | None = None) -> str:
@@ -210,9 +201,22 @@ def create_session(*, session: Session, user: User, now: datetime | None = None)
     return token
 
 
-def login(*, session: Session, email: str, password: str, now: datetime | None = None) -> tuple[User, str]:
-    """Authenticate and open a session: the user and the session token."""
+def login(
+    *,
+    session: Session,
+    email: str,
+    password: str,
+    client_address: str = "",
+    limiter: RateLimiter | None = None,
+    now: datetime | None = None,
+) -> tuple[User, str]:
+    """Authenticate (throttled with `limiter`, see `throttle_login`) and open a session: the user
+    and the session token. Only failures count: a successful login gives its attempt back."""
+    if limiter is not None:
+        throttle_login(limiter=limiter, email=email, client_address=client_address)
     user = authenticate(session=session, email=email, password=password, now=now)
+    if limiter is not None:
+        throttle_login(limiter=limiter, email=email, client_address=client_address, tokens=-1)
     return user, create_session(session=session, user=user, now=now)
 
 

@@ -1,32 +1,66 @@
 """Who is looking: the session cookie, the signed-in user and the role checks every page makes.
 
-Every page state subclasses `AuthState`. The role shown in the browser only decides which
-buttons are drawn; every load and every action asks the database again through `_refuse`, so a
-viewer who calls an action by hand, or a user whose session ended, is refused on the server.
+Every page state subclasses `AuthState`, and every one of their event handlers is `@guarded`
+(see `guard.py`; a subclass with an unguarded handler fails at import). The session is the
+HttpOnly `cd_session` cookie set by the login route (`api/session_routes.py`): the browser sends
+it with the websocket's HTTP request, so the state reads it from that request's headers, never
+from a var the client could set. The role shown in the browser only decides which buttons are
+drawn; the guard asks the database again at every event.
 """
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
 
 import reflex as rx
 
 from campaign_dashboard.db import session_scope
 from campaign_dashboard.models import Role, User
-from campaign_dashboard.services import roles, users
-from campaign_dashboard.services.errors import AuthenticationFailed, PermissionDenied
+from campaign_dashboard.services import users
+from campaign_dashboard.services.errors import AuthenticationFailed
 from campaign_dashboard.ui import routes
+from campaign_dashboard.ui.guard import BAD_REQUEST, guard_of, guarded
 
-SESSION_COOKIE = "cd_session"
+SESSION_COOKIE = routes.SESSION_COOKIE
+
+
+def session_token(cookie_header: str) -> str:
+    """The session token in a `Cookie:` header ("" without one)."""
+    for part in (cookie_header or "").split(";"):
+        name, _, value = part.strip().partition("=")
+        if name == SESSION_COOKIE:
+            return value.strip().strip('"')
+    return ""
+
+
+@guarded(Role.VIEWER)
+def refuse_setvar(self, var_name: str, value: Any):
+    """Reflex's generic `setvar` would set any var by name; no dashboard page uses it."""
+    return rx.toast.error(BAD_REQUEST)
+
+
+refuse_setvar.__name__ = refuse_setvar.__qualname__ = "setvar"  # registered under Reflex's name
 
 
 class AuthState(rx.State):
-    session_token: str = rx.Cookie(
-        "", name=SESSION_COOKIE, max_age=int(users.SESSION_LIFETIME.total_seconds()), same_site="strict"
-    )
     user_name: str = ""
     user_email: str = ""
     role: str = ""
+
+    @classmethod
+    def __init_subclass__(cls, mixin: bool = False, **kwargs):
+        super().__init_subclass__(mixin=mixin, **kwargs)
+        if not mixin:
+            cls._seal()
+
+    @classmethod
+    def _seal(cls) -> None:
+        """Replace Reflex's `setvar`, and refuse a handler without a guard."""
+        cls.setvar = cls.event_handlers["setvar"] = cls._create_event_handler(refuse_setvar)
+        unguarded = [name for name, handler in cls.event_handlers.items() if guard_of(handler.fn) is None]
+        if unguarded:
+            raise TypeError(f"{cls.__name__}: every event handler needs @guarded(...): {', '.join(unguarded)}")
 
     @rx.var
     def can_write(self) -> bool:
@@ -36,52 +70,45 @@ class AuthState(rx.State):
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN.value
 
-    def _user(self) -> User | None:
-        """The user behind the cookie, read from the database now (sessions expire and end)."""
-        if not self.session_token:
+    def _session_token(self) -> str:
+        return session_token(self.router.headers.cookie)
+
+    def _caller(self) -> User | None:
+        """The user behind the session cookie, read from the database now (sessions expire and
+        end); changes nothing, so background tasks may ask outside their lock."""
+        token = self._session_token()
+        if not token:
             return None
         with session_scope() as session:
             try:
-                user = users.user_for_session(session=session, token=self.session_token)
+                return users.user_for_session(session=session, token=token)
             except AuthenticationFailed:
                 return None
-        self.user_name, self.user_email, self.role = user.name or user.email, user.email, user.role
+
+    def _user(self) -> User | None:
+        """`_caller`, also showing who is signed in (or nobody)."""
+        user = self._caller()
+        if user is None:
+            self.user_name = self.user_email = self.role = ""
+        else:
+            self.user_name, self.user_email, self.role = user.name or user.email, user.email, user.role
         return user
 
     def _signed_in(self) -> bool:
         """For reads repeated after the page's load (filters, pages, live refreshes): a session
         that ended or expired since then gets no more data."""
-        if self._user() is not None:
-            return True
-        self.user_name = self.user_email = self.role = ""
-        return False
+        return self._user() is not None
 
-    def _refuse(self, needed: Role = Role.VIEWER):
-        """None when the signed-in user has the `needed` role; otherwise what to do instead:
-        the login page for nobody, an error toast for a user whose role is too low."""
-        user = self._user()
-        if user is None:
-            self.user_name = self.user_email = self.role = ""
-            return rx.redirect(login_url(self.router.url.path))
-        try:
-            roles.require_role(user.role, needed)
-        except PermissionDenied as exc:
-            return rx.toast.error(exc.message)
-        return None
+    def _login_url(self) -> str:
+        return login_url(self.router.url.path)
 
-    @rx.event
+    @guarded(Role.VIEWER)
     def check_login(self):
-        """First on_load of every dashboard page: send visitors without a session to log in."""
-        return self._refuse(Role.VIEWER)
+        """First on_load of every dashboard page: the guard sends visitors without a session to
+        log in, and shows who is signed in."""
 
-    @rx.event
-    def logout(self):
-        if self.session_token:
-            with session_scope() as session:
-                users.logout(session=session, token=self.session_token)
-        self.session_token = ""
-        self.user_name = self.user_email = self.role = ""
-        return rx.redirect(routes.LOGIN)
+
+AuthState._seal()
 
 
 def login_url(next_path: str | None) -> str:
@@ -90,8 +117,4 @@ def login_url(next_path: str | None) -> str:
     return f"{routes.LOGIN}?next={quote(next_path, safe='/')}"
 
 
-def safe_next(value: str | None) -> str:
-    """Where to go after login: only a path on this site (never `//evil.example`)."""
-    if value and value.startswith("/") and not value.startswith("//"):
-        return value
-    return routes.OVERVIEW
+safe_next = routes.safe_next

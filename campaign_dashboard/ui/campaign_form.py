@@ -26,6 +26,7 @@ from campaign_dashboard.services.lifecycle import Action
 from campaign_dashboard.services.pagination import MAX_LIMIT
 from campaign_dashboard.ui.auth import AuthState
 from campaign_dashboard.ui.components import thousands
+from campaign_dashboard.ui.guard import BAD_REQUEST, guarded
 
 TIMEZONES = ["UTC", *sorted(
     z for z in zoneinfo.available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/"))
@@ -37,6 +38,7 @@ STARTER_HTML = (
 )
 DRAFT, NOW, SCHEDULE = "draft", "now", "schedule"
 TEMPLATE, HTML = "template", "html"
+CHANNELS = {c.value for c in Channel}
 SAVE_LABELS = {DRAFT: "Save draft", NOW: "Save and send now", SCHEDULE: "Schedule"}
 
 
@@ -102,20 +104,20 @@ class CampaignFormState(AuthState):
 
     # --- opening -------------------------------------------------------------------------------
 
-    @rx.event
-    def open_create(self, channel: str):
-        if refused := self._refuse(Role.MARKETER):
-            return refused
+    @guarded(Role.MARKETER)
+    async def open_create(self, channel: str):
+        if channel not in CHANNELS:
+            return rx.toast.error(BAD_REQUEST)
         self._reset(channel)
         self.from_email = get_settings().email_from
-        self._refresh(recount=True)
+        await self._refresh(recount=True)
         self.is_open = True
         return self._ask_browser_timezone()
 
-    @rx.event
-    def open_edit(self, channel: str, campaign_id: int, schedule: bool = False):
-        if refused := self._refuse(Role.MARKETER):
-            return refused
+    @guarded(Role.MARKETER)
+    async def open_edit(self, channel: str, campaign_id: int, schedule: bool = False):
+        if channel not in CHANNELS:
+            return rx.toast.error(BAD_REQUEST)
         self._reset(channel)
         try:
             with session_scope() as session:
@@ -135,7 +137,7 @@ class CampaignFormState(AuthState):
         if campaign.status == CampaignStatus.SCHEDULED or schedule:
             self.when = SCHEDULE
         self._scheduled_utc = campaign.scheduled_at.isoformat() if campaign.scheduled_at else ""
-        self._refresh(recount=True)
+        await self._refresh(recount=True)
         self.is_open = True
         return self._ask_browser_timezone()
 
@@ -165,7 +167,7 @@ class CampaignFormState(AuthState):
         return rx.call_script("Intl.DateTimeFormat().resolvedOptions().timeZone",
                               callback=CampaignFormState.set_browser_timezone)
 
-    @rx.event
+    @guarded(Role.MARKETER)
     def set_browser_timezone(self, zone: str):
         """The schedule's zone defaults to the browser's; an edited campaign's time is shown in it."""
         if zone in TIMEZONES:
@@ -174,18 +176,18 @@ class CampaignFormState(AuthState):
             local = datetime.fromisoformat(self._scheduled_utc).astimezone(zoneinfo.ZoneInfo(self.timezone))
             self.schedule_date, self.schedule_time = local.strftime("%Y-%m-%d"), local.strftime("%H:%M")
 
-    @rx.event
+    @guarded(Role.MARKETER)
     def set_open(self, is_open: bool):
         self.is_open = is_open
 
     # --- typing --------------------------------------------------------------------------------
 
-    @rx.event
+    @guarded(Role.MARKETER)
     def set_when(self, value: str | list[str]):
-        self.when = value if value in SAVE_LABELS else DRAFT
+        self.when = value if isinstance(value, str) and value in SAVE_LABELS else DRAFT
         self._clear("scheduled_at", "timezone")
 
-    @rx.event
+    @guarded(Role.MARKETER)
     def set_field(self, name: str, value: str):
         """Plain fields; each edit clears that field's error message."""
         if name in ("name", "from_email", "reply_to", "from_number", "schedule_date", "schedule_time",
@@ -193,49 +195,55 @@ class CampaignFormState(AuthState):
             setattr(self, name, value)
             self._clear(name, "scheduled_at" if name.startswith("schedule") else name)
 
-    @rx.event
-    def set_segment(self, value: str):
+    @guarded(Role.MARKETER)
+    async def set_segment(self, value: str):
         self.segment_id = value
         self._clear("segment_id")
-        self._refresh(recount=True)
+        await self._refresh(recount=True)
 
-    @rx.event
-    def set_subject(self, value: str):
+    @guarded(Role.MARKETER)
+    async def set_subject(self, value: str):
         self.subject = value
         self._clear("subject")
-        self._refresh()
+        await self._refresh()
 
-    @rx.event
-    def set_source(self, value: str | list[str]):
+    @guarded(Role.MARKETER)
+    async def set_source(self, value: str | list[str]):
         self.source = TEMPLATE if value == TEMPLATE else HTML
         self._clear("template_id", "html")
-        self._refresh()
+        await self._refresh()
 
-    @rx.event
-    def set_template(self, value: str):
+    @guarded(Role.MARKETER)
+    async def set_template(self, value: str):
         self.template_id = value
         self._clear("template_id")
-        self._refresh()
+        await self._refresh()
 
-    @rx.event
-    def set_html(self, value: str):
+    @guarded(Role.MARKETER)
+    async def set_html(self, value: str):
         self.html = value
         self._clear("html", "template_id")
-        self._refresh()
+        await self._refresh()
 
-    @rx.event
-    def set_body(self, value: str):
+    @guarded(Role.MARKETER)
+    async def set_body(self, value: str):
         self.body = value
         self._clear("body")
-        self._refresh()
+        await self._refresh()
 
     def _clear(self, *fields: str) -> None:
         if any(f in self.errors for f in fields):
             self.errors = {k: v for k, v in self.errors.items() if k not in fields}
 
-    def _refresh(self, *, recount: bool = False) -> None:
+    async def _refresh(self, *, recount: bool = False) -> None:
         """Recompute what the dialog shows live: the preview (email) or the SMS counter and cost,
-        and with `recount` the segment's audience first (only when the segment changed)."""
+        and with `recount` the segment's audience first (only when the segment changed).
+
+        In a worker thread, so no render (nor count) ever stalls the event loop of the web process;
+        this handler holds the state's lock meanwhile, so nothing else touches the state."""
+        await asyncio.to_thread(self._refresh_now, recount)
+
+    def _refresh_now(self, recount: bool) -> None:
         with session_scope() as session:
             if recount:
                 self.audience = -1
@@ -308,12 +316,12 @@ class CampaignFormState(AuthState):
         campaigns.resolve_schedule(when["scheduled_at"], when["timezone"])
         return when
 
-    @rx.event
+    @guarded(Role.MARKETER)
     def begin(self, what: str):
         """Runs just before `save` or `send_test`, so their button shows it is working."""
         self.working = what
 
-    @rx.event
+    @guarded(Role.MARKETER, writes=True)
     def save(self):
         try:
             return self._save()
@@ -321,8 +329,6 @@ class CampaignFormState(AuthState):
             self.working = ""
 
     def _save(self):
-        if refused := self._refuse(Role.MARKETER):
-            return refused
         self.errors = {}
         channel, data = self.channel, self._content()
         try:
@@ -361,13 +367,11 @@ class CampaignFormState(AuthState):
             return Action.UNSCHEDULE
         return None
 
-    @rx.event
+    @guarded(Role.MARKETER, writes=True)
     async def send_test(self):
         """One message to the test address; the provider call runs in a thread, so a slow
         provider never holds up the other users' events."""
         try:
-            if refused := self._refuse(Role.MARKETER):
-                return refused
             self._clear("test_to")
             to = self.test_to.strip()
             try:

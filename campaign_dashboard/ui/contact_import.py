@@ -30,6 +30,7 @@ from campaign_dashboard.services.csv_import import (
 from campaign_dashboard.services.errors import DomainError, ValidationFailed
 from campaign_dashboard.ui.auth import AuthState
 from campaign_dashboard.ui.components import thousands
+from campaign_dashboard.ui.guard import guarded
 
 UPLOAD_ID = "contacts-csv"
 logger = logging.getLogger(__name__)
@@ -80,7 +81,7 @@ class ContactImportState(AuthState):
     def percent(self) -> int:
         return 100 * self.done // self.total if self.total else (100 if self.finished else 0)
 
-    @rx.event
+    @guarded(Role.MARKETER)
     def reset_import(self):
         if self.running:
             return
@@ -88,11 +89,9 @@ class ContactImportState(AuthState):
         self.done = self.total = self.imported = self.updated = self.rejected = 0
         return rx.clear_selected_files(UPLOAD_ID)
 
-    @rx.event(background=True)
+    @guarded(Role.MARKETER, writes=True, background=True, audits_itself=True)
     async def import_csv(self, chunks: rx.UploadChunkIterator):
         async with self:
-            if refused := self._refuse(Role.MARKETER):
-                return refused
             if self.running:
                 return rx.toast.info("An import is already running.")
             self.running, self.finished, self.error, self._report = True, False, "", ""
@@ -127,10 +126,8 @@ class ContactImportState(AuthState):
                 self._report = error_report_csv(result) if result.rejected else ""
         return rx.clear_selected_files(UPLOAD_ID)
 
-    @rx.event
+    @guarded(Role.MARKETER)
     def download_report(self):
-        if refused := self._refuse(Role.MARKETER):
-            return refused
         if not self._report:
             return rx.toast.info("No rows were rejected.")
         return rx.download(data=self._report, filename=REPORT_NAME, mime_type="text/csv")

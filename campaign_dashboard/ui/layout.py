@@ -76,8 +76,8 @@ def user_box() -> rx.Component:
         rx.hstack(
             rx.badge(AuthState.role, variant="outline", id="current-role"),
             rx.spacer(),
-            rx.button(rx.icon("log-out", size=14), "Log out", on_click=AuthState.logout, variant="ghost",
-                      size="1", id="logout"),
+            logout_form("logout-form", rx.button(rx.icon("log-out", size=14), "Log out", type="submit",
+                                                 variant="ghost", size="1", id="logout")),
             width="100%",
             align="center",
         ),
@@ -88,12 +88,19 @@ def user_box() -> rx.Component:
     )
 
 
+def logout_form(form_id: str, button: rx.Component) -> rx.Component:
+    """Logging out is a plain form post: the server ends the session and clears the HttpOnly cookie.
+    (Reflex's forms stop the browser's own submit, so the submit handler posts it.)"""
+    return rx.el.form(button, action=routes.LOGOUT_POST, method="post", id=form_id, style={"display": "inline"},
+                      on_submit=rx.call_script(f"document.getElementById('{form_id}').submit()"))
+
+
 def mobile_nav() -> rx.Component:
     """The navigation as a row of links on narrow screens, where the sidebar is hidden."""
     return rx.hstack(
         *[rx.link(item.label, href=item.route, size="2") for item in routes.NAVIGATION],
         rx.cond(AuthState.is_admin, rx.hstack(*[rx.link(i.label, href=i.route, size="2") for i in routes.ADMIN_NAVIGATION])),
-        rx.link("Log out", on_click=AuthState.logout, size="2", href="#"),
+        logout_form("logout-form-narrow", rx.button("Log out", type="submit", variant="ghost", size="2")),
         spacing="3",
         wrap="wrap",
         padding="0.75em 1em",

@@ -13,6 +13,10 @@ TEMPLATES = "/templates"
 SETTINGS = "/settings"
 AUDIT_LOG = "/audit-log"
 LOGIN = "/login"
+# Plain HTTP form posts (api/routers/session.py): only the server sets the session cookie.
+LOGIN_POST = "/api/session/login"
+LOGOUT_POST = "/api/session/logout"
+SESSION_COOKIE = "cd_session"
 
 
 def campaign_detail(channel: str, campaign_id: int | str) -> str:
@@ -57,3 +61,10 @@ NAVIGATION = (
 )
 # Shown to admins only (the settings page also refuses everyone else on the server).
 ADMIN_NAVIGATION = (NavItem(SETTINGS, "Settings", "settings"), NavItem(AUDIT_LOG, "Audit log", "scroll-text"))
+
+
+def safe_next(value: str | None) -> str:
+    """Where to go after login: only a path on this site (never `//evil.example` or `/\\evil`)."""
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return OVERVIEW

@@ -16,6 +16,7 @@ from campaign_dashboard.providers.base import CredentialCheck
 from campaign_dashboard.providers.status import provider_statuses
 from campaign_dashboard.ui.auth import AuthState
 from campaign_dashboard.ui.copy_button import copy_button
+from campaign_dashboard.ui.guard import guarded
 
 CHECK_COLORS = {"valid": "green", "invalid": "red", "unknown": "amber", "checking": "gray"}
 
@@ -66,13 +67,11 @@ class ProvidersState(AuthState):
             for row in self.rows
         ]
 
-    @rx.event(background=True)
+    @guarded(Role.ADMIN, background=True)
     async def check(self, channel: str):
         """Ask the provider whether it accepts the configured credentials (a network call: it runs
         outside the state lock so the page stays responsive)."""
         async with self:
-            if refused := self._refuse(Role.ADMIN):
-                return refused
             if channel not in {row.channel for row in self.rows}:
                 return
             self._set_check(channel, "checking", "Asking the provider…")

@@ -17,6 +17,7 @@ from campaign_dashboard.ui.components import data_table, iso_utc, local_time, se
 from campaign_dashboard.ui.confirm import confirm_button
 from campaign_dashboard.ui.copy_button import copy_button
 from campaign_dashboard.ui.form_dialog import field_errors, form_dialog, form_field
+from campaign_dashboard.ui.guard import guarded
 from campaign_dashboard.ui.settings_users import ROLES, role_badge
 
 
@@ -54,16 +55,12 @@ class TokensState(AuthState):
         with session_scope() as session:
             self.rows = [_row(t) for t in tokens.list_tokens(session=session)]
 
-    @rx.event
+    @guarded(Role.ADMIN)
     def open_create(self, value: bool = True):
-        if value and (refused := self._refuse(Role.ADMIN)):
-            return refused
         self.creating, self.errors = value, {}
 
-    @rx.event
+    @guarded(Role.ADMIN, writes=True)
     def create(self, form: dict):
-        if refused := self._refuse(Role.ADMIN):
-            return refused
         self.errors = {}
         try:
             with session_scope() as session:
@@ -77,16 +74,14 @@ class TokensState(AuthState):
         self.new_token, self.new_token_name = plain, name
         self._reload()
 
-    @rx.event
+    @guarded(Role.ADMIN)
     def forget_new_token(self, open: bool = False):
         """The token dialog closed: the plain token is gone for good."""
         if not open:
             self.new_token = self.new_token_name = ""
 
-    @rx.event
+    @guarded(Role.ADMIN, writes=True)
     def revoke(self, token_id: int):
-        if refused := self._refuse(Role.ADMIN):
-            return refused
         try:
             with session_scope() as session:
                 name = tokens.revoke_token(session=session, token_id=token_id).name

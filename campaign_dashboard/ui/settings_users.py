@@ -15,6 +15,7 @@ from campaign_dashboard.services.errors import DomainError
 from campaign_dashboard.ui.auth import AuthState
 from campaign_dashboard.ui.components import data_table, iso_utc, local_time, section
 from campaign_dashboard.ui.form_dialog import field_errors, form_dialog, form_field
+from campaign_dashboard.ui.guard import guarded
 
 ROLES = [r.value for r in Role]
 ROLE_COLORS = {"admin": "crimson", "marketer": "indigo", "viewer": "gray"}
@@ -48,21 +49,17 @@ class UsersState(AuthState):
             self.rows = [_row(u) for u in users.list_users(session=session)]
 
     def _actor_id(self) -> int:
-        """The signed-in admin (after `_refuse(Role.ADMIN)` passed)."""
+        """The signed-in admin (the guard let only an admin in)."""
         user = self._user()
         assert user is not None and user.id is not None
         return user.id
 
-    @rx.event
+    @guarded(Role.ADMIN)
     def open_create(self, value: bool = True):
-        if value and (refused := self._refuse(Role.ADMIN)):
-            return refused
         self.creating, self.errors = value, {}
 
-    @rx.event
+    @guarded(Role.ADMIN, writes=True)
     def create(self, form: dict):
-        if refused := self._refuse(Role.ADMIN):
-            return refused
         self.errors = {}
         try:
             with session_scope() as session:
@@ -81,20 +78,16 @@ class UsersState(AuthState):
         self._show(True)
         return rx.toast.success(f"Created {email}. They can log in now.")
 
-    @rx.event
+    @guarded(Role.ADMIN, writes=True)
     def change_role(self, user_id: int, role: str):
-        if refused := self._refuse(Role.ADMIN):
-            return refused
         actor_id = self._actor_id()
         return self._apply(
             lambda session: users.change_role(session=session, actor_id=actor_id, user_id=user_id, role=role),
             "is now {role}",
         )
 
-    @rx.event
+    @guarded(Role.ADMIN, writes=True)
     def set_active(self, user_id: int, active: bool):
-        if refused := self._refuse(Role.ADMIN):
-            return refused
         actor_id = self._actor_id()
         return self._apply(
             lambda session: users.set_active(session=session, actor_id=actor_id, user_id=user_id, active=active),

@@ -113,16 +113,6 @@ def test_deactivating_ends_every_session_and_login_until_reactivated(session):
     assert users.authenticate(session=session, email=bob.email, password=PASSWORD).id == bob.id
 
 
-def test_reactivating_clears_a_login_lock(session):
-    admin, bob = make(session, "ann", Role.ADMIN), make(session, "bob", Role.MARKETER)
-    for _ in range(users.MAX_FAILED_LOGINS):
-        with pytest.raises(AuthenticationFailed):
-            users.authenticate(session=session, email=bob.email, password="guess")
-    users.set_active(session=session, actor_id=admin.id, user_id=bob.id, active=False)
-    users.set_active(session=session, actor_id=admin.id, user_id=bob.id, active=True)
-    assert users.authenticate(session=session, email=bob.email, password=PASSWORD).id == bob.id
-
-
 def test_an_admin_deactivates_another_admin(session):
     ann, bea = make(session, "ann", Role.ADMIN), make(session, "bea", Role.ADMIN)
     users.set_active(session=session, actor_id=ann.id, user_id=bea.id, active=False)

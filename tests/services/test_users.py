@@ -8,6 +8,7 @@ import pytest
 from sqlmodel import select
 
 from campaign_dashboard.models import Role, User, UserSession, utcnow
+from campaign_dashboard.ratelimit import DatabaseRateLimiter
 from campaign_dashboard.services import users
 from campaign_dashboard.services.errors import AuthenticationFailed, Conflict, ValidationFailed
 
@@ -51,31 +52,52 @@ def test_one_account_per_email(session, alice):
         users.create_user(session=session, email="alice@EXAMPLE.com", name="A2", password=PASSWORD)
 
 
-def test_five_wrong_passwords_lock_the_account_for_a_minute_then_longer(session, alice):
-    now = utcnow()
-    for _ in range(users.MAX_FAILED_LOGINS - 1):
-        with pytest.raises(AuthenticationFailed) as info:
-            users.authenticate(session=session, email=alice.email, password="guess", now=now)
-        assert not isinstance(info.value, users.LoginLocked)
-    with pytest.raises(users.LoginLocked) as info:
-        users.authenticate(session=session, email=alice.email, password="guess", now=now)
-    assert info.value.retry_after == 60
+def attempt(engine, session, email: str, password: str, address: str):
+    """One login as the login route makes it: the throttle first, then the password; the request's
+    session ends with the request (the limiter uses its own connections)."""
+    try:
+        return users.login(session=session, email=email, password=password, client_address=address,
+                           limiter=DatabaseRateLimiter(engine))
+    finally:
+        session.rollback()
 
-    # Locked: even the right password is refused until the minute has passed.
-    with pytest.raises(users.LoginLocked):
-        users.authenticate(session=session, email=alice.email, password=PASSWORD, now=now + timedelta(seconds=30))
 
-    # The next wrong password after the lock doubles it.
-    later = now + timedelta(seconds=61)
-    with pytest.raises(users.LoginLocked) as info:
-        users.authenticate(session=session, email=alice.email, password="guess", now=later)
-    assert info.value.retry_after == 120
+def test_guessing_from_one_address_never_shuts_the_owner_out_from_another(engine, session, alice):
+    """The attacker's wrong passwords are throttled for their own address only: the owner logs in
+    from elsewhere at once, and no account is ever locked."""
+    email = alice.email
+    for _ in range(users.LOGIN_ATTEMPTS):
+        with pytest.raises(AuthenticationFailed, match="Wrong email or password") as info:
+            attempt(engine, session, email, "guess", "203.0.113.9")
+        assert not isinstance(info.value, users.LoginThrottled)
+    with pytest.raises(users.LoginThrottled) as info:
+        attempt(engine, session, email, PASSWORD, "203.0.113.9")
+    assert 0 < info.value.retry_after <= users.LOGIN_REFILL_SECONDS
 
-    # Once it expires, the right password works and resets the count.
-    much_later = later + timedelta(seconds=121)
-    users.authenticate(session=session, email=alice.email, password=PASSWORD, now=much_later)
+    user, _ = attempt(engine, session, email, PASSWORD, "198.51.100.7")
+    assert user.id == alice.id
     session.refresh(alice)
-    assert (alice.failed_logins, alice.locked_until) == (0, None)
+    assert alice.locked_until is None
+
+
+def test_only_failures_count_so_the_owner_logging_in_often_is_never_throttled(engine, session, alice):
+    for _ in range(3 * users.LOGIN_ATTEMPTS):
+        assert attempt(engine, session, "alice@example.com", PASSWORD, "198.51.100.7")[0].id == alice.id
+
+
+def test_an_unknown_email_is_throttled_with_the_same_answers_as_a_real_one(engine, session, alice):
+    """Nothing tells an attacker which emails have accounts: the same message for a wrong password
+    and an unknown email, and the same throttling after as many attempts."""
+    answers = {}
+    for email in ("alice@example.com", "nobody@example.com"):
+        seen = []
+        for _ in range(users.LOGIN_ATTEMPTS + 1):
+            with pytest.raises(AuthenticationFailed) as info:
+                attempt(engine, session, email, "guess", "203.0.113.9")
+            seen.append((type(info.value).__name__, info.value.message.split(":")[0]))
+        answers[email] = seen
+    assert answers["alice@example.com"] == answers["nobody@example.com"]
+    assert answers["alice@example.com"][-1] == ("LoginThrottled", "Too many login attempts")
 
 
 def test_a_session_lasts_twelve_hours_and_ends_at_logout(session, alice):

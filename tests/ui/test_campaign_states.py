@@ -7,24 +7,32 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from reflex.istate.data import HeaderData
 from reflex.state import State
 from sqlmodel import select
 
 from campaign_dashboard.models import EmailCampaign, Role
 from campaign_dashboard.services import users
+from campaign_dashboard.ui import auth
+from campaign_dashboard.ui.auth import SESSION_COOKIE
 from campaign_dashboard.ui.campaign_form import CampaignFormState
 from campaign_dashboard.ui.pages.campaigns import CampaignsState
 from tests.factories import make_contact, make_email_campaign, make_segment
 
 
 def signed_in(session, state_class, role: Role):
-    """A fresh state of `state_class` whose session cookie belongs to a user with `role`."""
+    """A fresh state of `state_class` whose websocket's request carried the session cookie of a
+    user with `role` (as Reflex hands the connection's headers to the state)."""
     user = users.create_user(session=session, email=f"{role.value}@states.example", name=role.value,
                              password="long-enough-password", role=role)
     root = State(_reflex_internal_init=True)
-    state = root.get_substate(state_class.get_full_name().split("."))
-    state.session_token = users.create_session(session=session, user=user)
-    return state
+    token = users.create_session(session=session, user=user)
+    root.rx_router_headers = HeaderData(cookie=f"theme=dark; {SESSION_COOKIE}={token}")
+    return root.get_substate(state_class.get_full_name().split("."))
+
+
+def session_token(state) -> str:
+    return auth.session_token(state.router.headers.cookie)
 
 
 REFUSED = "This needs the marketer role; you are viewer."
@@ -60,7 +68,7 @@ def test_a_viewer_calling_the_row_actions_by_hand_is_refused(session, draft):
 
 def test_a_viewer_cannot_open_save_or_test_send_through_the_dialog(session, draft):
     state = signed_in(session, CampaignFormState, Role.VIEWER)
-    assert REFUSED in toast_text(CampaignFormState.open_create.fn(state, "email"))
+    assert REFUSED in toast_text(asyncio.run(CampaignFormState.open_create.fn(state, "email")))
     assert not state.is_open
     state.channel, state.name, state.segment_id = "email", "Sneaky", str(draft.segment_id)
     state.subject, state.from_email, state.test_to = "Hi", "news@example.com", "me@example.com"
@@ -110,7 +118,7 @@ def test_after_logging_out_paging_or_searching_the_list_reads_nothing_more(sessi
     state = signed_in(session, CampaignsState, Role.VIEWER)
     CampaignsState.load.fn(state, "email")
     assert [row.name for row in state.rows] == ["Viewer target"]
-    users.logout(session=session, token=state.session_token)  # e.g. from another tab
+    users.logout(session=session, token=session_token(state))  # e.g. from another tab
     make_email_campaign(session, name="Secret plan", segment_id=draft.segment_id)
     CampaignsState.set_search.fn(state, "")
     CampaignsState.show_status.fn(state, "draft")

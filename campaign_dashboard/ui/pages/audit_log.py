@@ -18,6 +18,7 @@ from campaign_dashboard.services import audit
 from campaign_dashboard.services.errors import DomainError, ValidationFailed
 from campaign_dashboard.ui import routes
 from campaign_dashboard.ui.auth import AuthState
+from campaign_dashboard.ui.guard import guarded
 from campaign_dashboard.ui.components import data_table, iso_utc, local_time
 from campaign_dashboard.ui.layout import dashboard_page
 
@@ -62,10 +63,7 @@ class AuditLogState(AuthState):
         )
 
     def _show(self):
-        """Read the current page for an admin; empty it (and say why) for anyone else."""
-        if refused := self._refuse(Role.ADMIN):
-            self.access, self.rows, self.actions, self.next_cursor = "refused", [], [], ""
-            return refused
+        """Read the current page (every caller is `@guarded(Role.ADMIN)`)."""
         self.access = "admin"
         try:
             with session_scope() as session:
@@ -82,31 +80,34 @@ class AuditLogState(AuthState):
         self.cursors = [""]
         return self._show()
 
-    @rx.event
+    @guarded(Role.VIEWER)
     def load(self):
-        self.access = ""
+        """Any signed-in user may open the page; only an admin's reads the log."""
+        if self.role != Role.ADMIN.value:  # the guard has just read the role from the database
+            self.access, self.rows, self.actions, self.next_cursor = "refused", [], [], ""
+            return rx.toast.error(f"This needs the admin role; you are {self.role}.")
         return self._first_page()
 
-    @rx.event
+    @guarded(Role.ADMIN)
     def set_filter(self, name: str, value: str):
         if name in ("actor", "action", "object_type", "object_id", "since", "until"):
             setattr(self, name, value)
         return self._first_page()
 
-    @rx.event
+    @guarded(Role.ADMIN)
     def clear_filters(self):
         self.actor = self.object_type = self.object_id = self.since = self.until = ""
         self.action = ANY
         return self._first_page()
 
-    @rx.event
+    @guarded(Role.ADMIN)
     def next_page(self):
         if self.next_cursor:
             self.cursors = [*self.cursors, self.next_cursor]
             return self._show()
         return None
 
-    @rx.event
+    @guarded(Role.ADMIN)
     def previous_page(self):
         if len(self.cursors) > 1:
             self.cursors = self.cursors[:-1]

@@ -19,7 +19,7 @@ import plotly.graph_objects as go
 import reflex as rx
 
 from campaign_dashboard.db import session_scope
-from campaign_dashboard.models import Channel, EmailSegment, RecipientStatus
+from campaign_dashboard.models import Channel, EmailSegment, RecipientStatus, Role
 from campaign_dashboard.services import campaigns, live, replies
 from campaign_dashboard.services.errors import DomainError
 from campaign_dashboard.services.stats import StatsSummary, summary_of, top_links
@@ -35,6 +35,7 @@ from campaign_dashboard.ui.components import (
     status_badge,
     thousands,
 )
+from campaign_dashboard.ui.guard import BAD_REQUEST, guarded
 from campaign_dashboard.ui.layout import dashboard_page
 from campaign_dashboard.ui.stats_cards import CampaignStatsCards
 
@@ -203,10 +204,10 @@ class CampaignDetailState(AuthState):
     def is_live(self) -> bool:
         return self.info.status in LIVE_STATUSES
 
-    @rx.event
+    @guarded(Role.VIEWER)
     def load(self, channel: str):
-        if refused := self._refuse():
-            return refused
+        if channel not in {c.value for c in Channel}:
+            return rx.toast.error(BAD_REQUEST)
         self.channel = channel
         self.loaded_key = ""
         self._poll_id = uuid.uuid4().hex
@@ -237,13 +238,13 @@ class CampaignDetailState(AuthState):
         self._series, self._funnel = {}, []
         self.has_links = self.has_activity = False
 
-    @rx.event
+    @guarded(Role.VIEWER)
     def set_timezone(self, timezone: str):
         if isinstance(timezone, str) and timezone and timezone != self.timezone:
             self.timezone = timezone
             self._draw_activity()
 
-    @rx.event
+    @guarded(Role.VIEWER)
     def filter_recipients(self, status: str):
         if status not in RECIPIENT_FILTERS:
             return rx.toast.error(f"Unknown recipient status {status!r}.")
@@ -252,14 +253,14 @@ class CampaignDetailState(AuthState):
         self.page_number = 1
         return self._reload_recipients()
 
-    @rx.event
+    @guarded(Role.VIEWER)
     def next_page(self):
         if self.next_cursor:
             self._cursors.append(self.next_cursor)
             self.page_number = len(self._cursors)
             return self._reload_recipients()
 
-    @rx.event
+    @guarded(Role.VIEWER)
     def previous_page(self):
         if len(self._cursors) > 1:
             self._cursors.pop()
@@ -267,8 +268,6 @@ class CampaignDetailState(AuthState):
             return self._reload_recipients()
 
     def _reload_recipients(self):
-        if refused := self._refuse():
-            return refused
         self._apply(self._read(events_since=look_back(self._newest_event)))
         return None
 
@@ -321,7 +320,7 @@ class CampaignDetailState(AuthState):
             and path == routes.campaign_detail(self.channel, self._campaign_id)
         )
 
-    @rx.event(background=True)
+    @guarded(Role.VIEWER, background=True)
     async def poll(self, poll_id: str):
         """Every second: has the campaign moved? Then re-read the page (outside the state lock)."""
         while True:

@@ -23,6 +23,7 @@ from campaign_dashboard.ui import routes
 from campaign_dashboard.ui.auth import AuthState
 from campaign_dashboard.ui.campaign_form import CampaignFormState, CreateEmailCampaignDialog, CreateSmsCampaignDialog
 from campaign_dashboard.ui.components import iso_utc, local_time, percent, status_badge, thousands
+from campaign_dashboard.ui.guard import BAD_REQUEST, guarded
 from campaign_dashboard.ui.layout import dashboard_page
 from campaign_dashboard.ui.polling import POLL_SECONDS, still_watching
 
@@ -126,10 +127,10 @@ class CampaignsState(AuthState):
     def total(self) -> int:
         return sum(self.counts.get(status, 0) for status in STATUSES)
 
-    @rx.event
+    @guarded(Role.VIEWER)
     def load(self, channel: str):
-        if refused := self._refuse():
-            return refused
+        if channel not in NOUNS:
+            return rx.toast.error(BAD_REQUEST)
         if channel != self.channel:
             self.status, self.search, self.order = ALL, "", NEWEST
         self.channel = channel
@@ -159,7 +160,7 @@ class CampaignsState(AuthState):
             }
             self._marker = live.channel_marker(session=session, channel=self.channel)
 
-    @rx.event(background=True)
+    @guarded(Role.VIEWER, background=True)
     async def watch(self):
         """Re-read the page whenever a campaign of the channel changed, while the tab shows it."""
         async with self:
@@ -181,46 +182,46 @@ class CampaignsState(AuthState):
             async with self:
                 self._watching = False
 
-    @rx.event
+    @guarded(Role.VIEWER)
     def show_status(self, status: str):
         self.status = status if status in TABS else ALL
         self._first_page()
 
-    @rx.event
+    @guarded(Role.VIEWER)
     def set_search(self, value: str):
         self.search = value
         self._first_page()
 
-    @rx.event
+    @guarded(Role.VIEWER)
     def set_order(self, value: str):
         self.order = OLDEST if value == OLDEST else NEWEST
         self._first_page()
 
-    @rx.event
+    @guarded(Role.VIEWER)
     def next_page(self):
         if self.next_cursor:
             self.previous = [*self.previous, self.cursor]
             self.cursor = self.next_cursor
             self._read()
 
-    @rx.event
+    @guarded(Role.VIEWER)
     def previous_page(self):
         if self.previous:
             self.cursor, self.previous = self.previous[-1], self.previous[:-1]
             self._read()
 
-    @rx.event
+    @guarded(Role.VIEWER)
     def reload(self):
         if self.channel:
             self._read()
 
     # --- actions -----------------------------------------------------------------------------
 
-    @rx.event
+    @guarded(Role.MARKETER, writes=True)
     def act(self, campaign_id: int, action: str, name: str):
         """A row's menu entry: run it, ask first (cancel, delete), or open the form (edit, schedule)."""
-        if refused := self._refuse(Role.MARKETER):
-            return refused
+        if action not in ACTION_LABELS or self.channel not in NOUNS:
+            return rx.toast.error(BAD_REQUEST)
         if action in ("edit", "schedule"):
             return CampaignFormState.open_edit(self.channel, campaign_id, action == "schedule")
         if action in CONFIRM:
@@ -228,16 +229,14 @@ class CampaignsState(AuthState):
             return
         return self._run(campaign_id, action, name)
 
-    @rx.event
+    @guarded(Role.MARKETER, writes=True)
     def confirm(self):
         action, campaign_id, name = self.confirm_action, self.confirm_id, self.confirm_name
         self._forget_confirm()
-        if refused := self._refuse(Role.MARKETER):
-            return refused
-        if action in CONFIRM:
+        if action in CONFIRM and self.channel in NOUNS:
             return self._run(campaign_id, action, name)
 
-    @rx.event
+    @guarded(Role.VIEWER)
     def close_confirm(self):
         self._forget_confirm()
 

@@ -22,6 +22,7 @@ from campaign_dashboard.ui.components import (
     status_badge,
 )
 from campaign_dashboard.ui.confirm import confirm_button
+from campaign_dashboard.ui.guard import guarded
 from campaign_dashboard.ui.layout import dashboard_page
 
 SUBSCRIBED = "subscribed"
@@ -70,10 +71,8 @@ class ContactDetailState(AuthState):
     events: list[EventRow] = []
     message: str = ""
 
-    @rx.event
+    @guarded(Role.VIEWER)
     def load(self):
-        if refused := self._refuse():
-            return refused
         arg = routes.path_arg(self.router.url.path)
         self.found, self.message = False, ""
         if not arg.isdigit():
@@ -119,8 +118,6 @@ class ContactDetailState(AuthState):
         ]
 
     def _change(self, action, channel: str, done: str):
-        if refused := self._refuse(Role.MARKETER):
-            return refused
         try:
             with session_scope() as session:
                 action(session=session, contact_id=self.contact_key, channel=channel)
@@ -129,11 +126,11 @@ class ContactDetailState(AuthState):
         self._read()
         return rx.toast.success(done)
 
-    @rx.event
+    @guarded(Role.MARKETER, writes=True)
     def unsubscribe(self, channel: str):
         return self._change(contacts.unsubscribe, channel, f"Unsubscribed from {channel}.")
 
-    @rx.event
+    @guarded(Role.MARKETER, writes=True)
     def resubscribe(self, channel: str):
         return self._change(contacts.resubscribe, channel, f"Subscribed to {channel} again.")
 

@@ -16,6 +16,7 @@ from campaign_dashboard.ui import routes
 from campaign_dashboard.ui.auth import AuthState
 from campaign_dashboard.ui.components import data_table, status_badge, thousands
 from campaign_dashboard.ui.contact_import import import_dialog
+from campaign_dashboard.ui.guard import guarded
 from campaign_dashboard.ui.layout import dashboard_page
 
 PAGE_SIZE = 50
@@ -94,58 +95,54 @@ class ContactsState(AuthState):
         except DomainError as exc:
             return rx.toast.error(exc.message)
 
-    @rx.event
+    @guarded(Role.VIEWER)
     def load(self):
-        if refused := self._refuse():
-            return refused
         with session_scope() as session:
             self.tag_choices = contact_search.all_tags(session=session)
         shown = self._first_page()
         self.loaded = True
         return shown
 
-    @rx.event
+    @guarded(Role.VIEWER)
     def set_search(self, value: str):
         self.search = value
         return self._first_page()
 
-    @rx.event
+    @guarded(Role.VIEWER)
     def set_email_status(self, value: str):
         self.email_status = value
         return self._first_page()
 
-    @rx.event
+    @guarded(Role.VIEWER)
     def set_sms_status(self, value: str):
         self.sms_status = value
         return self._first_page()
 
-    @rx.event
+    @guarded(Role.VIEWER)
     def set_tag(self, value: str):
         self.tag = value
         return self._first_page()
 
-    @rx.event
+    @guarded(Role.VIEWER)
     def clear_filters(self):
         self.search, self.email_status, self.sms_status, self.tag = "", ANY, ANY, ANY
         return self._first_page()
 
-    @rx.event
+    @guarded(Role.VIEWER)
     def next_page(self):
         if self.next_cursor:
             self.cursors = [*self.cursors, self.next_cursor]
             self._read_page()
 
-    @rx.event
+    @guarded(Role.VIEWER)
     def previous_page(self):
         if len(self.cursors) > 1:
             self.cursors = self.cursors[:-1]
             self._read_page()
 
-    @rx.event
+    @guarded(Role.VIEWER)
     def export_csv(self):
         """Every contact matching the current filters, as a CSV download."""
-        if refused := self._refuse():
-            return refused
         user = self._user()  # the audit log's actor, read before the export's session opens
         try:
             with session_scope() as session:

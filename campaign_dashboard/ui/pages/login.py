@@ -1,51 +1,43 @@
-"""Login: email and password, throttled by the users service; outside the dashboard frame."""
+"""Login: a plain HTML form posted to the server (`api/routers/session.py`), which sets the
+HttpOnly session cookie and redirects; outside the dashboard frame.
+
+Its state is the dashboard's only public one, and it reads nothing: it shows the refusal named in
+the URL (one of a few fixed messages) and keeps `next` for the form.
+"""
 
 from __future__ import annotations
 
 import reflex as rx
 
-from campaign_dashboard.db import session_scope
 from campaign_dashboard.services import users
-from campaign_dashboard.services.errors import AuthenticationFailed
 from campaign_dashboard.ui import routes
-from campaign_dashboard.ui.auth import AuthState, safe_next
+from campaign_dashboard.ui.auth import AuthState
+from campaign_dashboard.ui.guard import PUBLIC, guarded
 from campaign_dashboard.ui.layout import APP_NAME, PAGES
+
+ERRORS = {
+    "wrong": users.WRONG_LOGIN,
+    "missing": "Enter your email and password.",
+    "throttled": "Too many login attempts: wait a minute and try again.",
+}
 
 
 class LoginState(AuthState):
     error: str = ""
-    busy: bool = False
+    next_path: str = ""
 
-    @rx.event
+    @guarded(PUBLIC)
     def open(self):
-        """Someone already signed in goes straight on."""
-        self.error = ""
-        if self._user() is not None:
-            return rx.redirect(safe_next(self.router.url.query_parameters.get("next")))
-
-    @rx.event
-    def submit(self, form: dict):
-        self.error = ""
-        email = (form.get("email") or "").strip()
-        password = form.get("password") or ""
-        if not email or not password:
-            self.error = "Enter your email and password."
-            return
-        try:
-            with session_scope() as session:
-                user, token = users.login(session=session, email=email, password=password)
-        except AuthenticationFailed as exc:
-            self.error = exc.message
-            return
-        self.session_token = token
-        self.user_name, self.user_email, self.role = user.name or user.email, user.email, user.role
-        return rx.redirect(safe_next(self.router.url.query_parameters.get("next")))
+        query = self.router.url.query_parameters
+        self.error = ERRORS.get(query.get("error", ""), "")
+        self.next_path = routes.safe_next(query.get("next")) if query.get("next") else ""
 
 
 def login_page() -> rx.Component:
     return rx.center(
         rx.card(
-            rx.form(
+            rx.el.form(
+                rx.el.input(type="hidden", name="next", value=LoginState.next_path),
                 rx.vstack(
                     rx.hstack(
                         rx.icon("send", size=24, color=rx.color("accent", 10)),
@@ -69,8 +61,12 @@ def login_page() -> rx.Component:
                     spacing="3",
                     width="100%",
                 ),
-                on_submit=LoginState.submit,
-                reset_on_submit=False,
+                action=routes.LOGIN_POST,
+                method="post",
+                id="login-form",
+                # Reflex's forms stop the browser's own submit; this one must reach the server as a
+                # plain post (the browser's checks of the fields have passed by now).
+                on_submit=rx.call_script("document.getElementById('login-form').submit()"),
             ),
             width="24em",
             max_width="92vw",

@@ -15,7 +15,7 @@ from datetime import datetime
 import reflex as rx
 
 from campaign_dashboard.db import session_scope
-from campaign_dashboard.models import CampaignStatus, Channel
+from campaign_dashboard.models import CampaignStatus, Channel, Role
 from campaign_dashboard.services import campaigns as campaign_service
 from campaign_dashboard.services import live, stats
 from campaign_dashboard.services.stats import StatsSummary
@@ -23,6 +23,7 @@ from campaign_dashboard.ui import queries, routes
 from campaign_dashboard.ui.activity_feed import FeedRow, feed_card, feed_row, look_back, merge, newer
 from campaign_dashboard.ui.auth import AuthState
 from campaign_dashboard.ui.components import data_table, iso_utc, list_card, status_badge, thousands
+from campaign_dashboard.ui.guard import guarded
 from campaign_dashboard.ui.layout import dashboard_page
 from campaign_dashboard.ui.stats_cards import CampaignStatsCards
 
@@ -97,10 +98,8 @@ class OverviewState(AuthState):
     _marker_at: datetime | None = None
     _newest_event: datetime | None = None
 
-    @rx.event
+    @guarded(Role.VIEWER)
     def load(self):
-        if refused := self._refuse():
-            return refused
         self._poll_id = uuid.uuid4().hex
         self.feed = []
         self._newest_event = None
@@ -108,10 +107,8 @@ class OverviewState(AuthState):
         self._apply(snapshot)
         return OverviewState.poll(self._poll_id)
 
-    @rx.event
+    @guarded(Role.VIEWER)
     def set_period(self, period: str | list[str]):
-        if refused := self._refuse():
-            return refused
         if not isinstance(period, str) or period not in stats.PERIODS:
             return rx.toast.error(f"Unknown period {period!r}.")
         self.period = period
@@ -133,7 +130,7 @@ class OverviewState(AuthState):
     def _still_wanted(self, poll_id: str) -> bool:
         return self._poll_id == poll_id and bool(self.user_email) and str(self.router.url.path).rstrip("/") == ""
 
-    @rx.event(background=True)
+    @guarded(Role.VIEWER, background=True)
     async def poll(self, poll_id: str):
         """Every second: did any campaign move? Then read what moved (outside the state lock)."""
         while True:

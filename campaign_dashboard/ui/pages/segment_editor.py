@@ -16,11 +16,13 @@ from campaign_dashboard.services.errors import DomainError, ValidationFailed
 from campaign_dashboard.ui import routes
 from campaign_dashboard.ui.auth import AuthState
 from campaign_dashboard.ui.components import back_link, found_or_message, thousands
+from campaign_dashboard.ui.guard import BAD_REQUEST, guarded
 from campaign_dashboard.ui.layout import dashboard_page
 from campaign_dashboard.ui.rule_builder import ATTRIBUTE, FIELD_LABELS, OP_LABELS, RuleRow, to_rows, to_rules
 
 MEMBERS_SHOWN = 200
 SEARCH_SHOWN = 10
+MAX_RULES = 50
 
 
 @dataclass
@@ -54,10 +56,8 @@ class SegmentEditorState(AuthState):
     member_search: str = ""
     search_results: list[MemberRow] = []
 
-    @rx.event
+    @guarded(Role.VIEWER)
     def load(self):
-        if refused := self._refuse():
-            return refused
         arg = routes.path_arg(self.router.url.path)
         self.found, self.message, self.name_error, self.paste, self.paste_report = False, "", "", "", ""
         self.member_search, self.search_results = "", []
@@ -98,59 +98,65 @@ class SegmentEditorState(AuthState):
 
     # -- definition ----------------------------------------------------------------------------
 
-    @rx.event
+    @guarded(Role.VIEWER)
     def set_name(self, value: str):
         self.name, self.name_error = value, ""
 
-    @rx.event
+    @guarded(Role.VIEWER)
     def set_kind(self, value: str | list[str]):
         self.kind = value if value in ("rules", "static") else "rules"
         self._refresh()
 
-    @rx.event
+    @guarded(Role.VIEWER)
     def set_match(self, value: str):
         self.match = value
         self._refresh()
 
-    @rx.event
+    @guarded(Role.VIEWER)
     def add_rule(self):
+        if len(self.rules) >= MAX_RULES:
+            return rx.toast.error(f"A segment has at most {MAX_RULES} rules.")
         self.rules = [*self.rules, RuleRow()]
         self._refresh()
 
-    @rx.event
+    @guarded(Role.VIEWER)
     def remove_rule(self, index: int):
         self.rules = [r for i, r in enumerate(self.rules) if i != index]
         self._refresh()
 
-    def _replace(self, index: int, **changes) -> None:
+    def _replace(self, index: int, **changes):
+        """Change rule `index`; an index or field that does not exist changes nothing."""
+        if not 0 <= index < len(self.rules) or changes.get("field", ATTRIBUTE) not in FIELD_LABELS:
+            return rx.toast.error(BAD_REQUEST)
         old = self.rules[index]
         values = {"field": old.field, "key": old.key, "op": old.op, "value": old.value, **changes}
         self.rules = [RuleRow(**values) if i == index else r for i, r in enumerate(self.rules)]
         self._refresh()
 
-    @rx.event
+    @guarded(Role.VIEWER)
     def set_rule_field(self, index: int, value: str):
-        self._replace(index, field=value, value="" if value != self.rules[index].field else self.rules[index].value)
+        same = 0 <= index < len(self.rules) and value == self.rules[index].field
+        return self._replace(index, field=value, value=self.rules[index].value if same else "")
 
-    @rx.event
+    @guarded(Role.VIEWER)
     def set_rule_key(self, index: int, value: str):
-        self._replace(index, key=value)
+        return self._replace(index, key=value)
 
-    @rx.event
+    @guarded(Role.VIEWER)
     def set_rule_op(self, index: int, value: str):
-        self._replace(index, op=value)
+        return self._replace(index, op=value)
 
-    @rx.event
+    @guarded(Role.VIEWER)
     def set_rule_value(self, index: int, value: str):
-        self._replace(index, value=value)
+        return self._replace(index, value=value)
 
     # -- static members ------------------------------------------------------------------------
 
-    @rx.event
+    @guarded(Role.VIEWER)
     def set_paste(self, value: str):
         self.paste = value
 
-    @rx.event
+    @guarded(Role.VIEWER)
     def add_pasted(self):
         addresses = [part for line in self.paste.splitlines() for part in line.replace(";", ",").split(",")]
         with session_scope() as session:
@@ -163,7 +169,7 @@ class SegmentEditorState(AuthState):
         )
         self._refresh()
 
-    @rx.event
+    @guarded(Role.VIEWER)
     def set_member_search(self, value: str):
         self.member_search = value
         if not value.strip():
@@ -174,23 +180,24 @@ class SegmentEditorState(AuthState):
                                                 limit=SEARCH_SHOWN)
         self.search_results = _member_rows(page.items)
 
-    @rx.event
+    @guarded(Role.VIEWER)
     def add_member(self, contact_id: int):
+        with session_scope() as session:
+            if session.get(Contact, contact_id) is None:
+                return rx.toast.error(f"No contact with id {contact_id}.")
         if contact_id not in self.member_ids:
             self.member_ids = [*self.member_ids, contact_id]
             self._refresh()
 
-    @rx.event
+    @guarded(Role.VIEWER)
     def remove_member(self, contact_id: int):
         self.member_ids = [i for i in self.member_ids if i != contact_id]
         self._refresh()
 
     # -- save ----------------------------------------------------------------------------------
 
-    @rx.event
+    @guarded(Role.MARKETER, writes=True)
     def save(self):
-        if refused := self._refuse(Role.MARKETER):
-            return refused
         static = self.kind == "static"
         fields = {
             "name": self.name,

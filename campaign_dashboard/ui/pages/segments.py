@@ -7,11 +7,13 @@ from dataclasses import dataclass
 import reflex as rx
 
 from campaign_dashboard.db import session_scope
+from campaign_dashboard.models import Role
 from campaign_dashboard.services import segments
 from campaign_dashboard.services.segment_summaries import segment_summaries
 from campaign_dashboard.ui import routes
 from campaign_dashboard.ui.auth import AuthState
 from campaign_dashboard.ui.components import data_table, thousands
+from campaign_dashboard.ui.guard import guarded
 from campaign_dashboard.ui.layout import dashboard_page
 from campaign_dashboard.ui.saved_list import delete_and_reload, delete_button, saved_list_page
 
@@ -30,10 +32,8 @@ class SegmentsState(AuthState):
     segments: list[SegmentRow] = []
     loaded: bool = False
 
-    @rx.event
+    @guarded(Role.VIEWER)
     def load(self):
-        if refused := self._refuse():
-            return refused
         with session_scope() as session:
             self.segments = [
                 SegmentRow(id=s.id, name=s.name, kind=s.kind, summary=s.summary, members=s.members,
@@ -42,7 +42,7 @@ class SegmentsState(AuthState):
             ]
         self.loaded = True
 
-    @rx.event
+    @guarded(Role.MARKETER, writes=True)
     def delete(self, segment_id: int):
         return delete_and_reload(
             self, lambda session: segments.delete_segment(session=session, segment_id=segment_id),

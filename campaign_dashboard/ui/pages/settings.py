@@ -11,6 +11,7 @@ import reflex as rx
 from campaign_dashboard.models import Role
 from campaign_dashboard.ui import routes
 from campaign_dashboard.ui.auth import AuthState
+from campaign_dashboard.ui.guard import guarded
 from campaign_dashboard.ui.layout import dashboard_page
 from campaign_dashboard.ui.settings_providers import ProvidersState, providers_section
 from campaign_dashboard.ui.settings_tokens import TokensState, tokens_section
@@ -23,14 +24,15 @@ class SettingsState(AuthState):
     # "" until the load decided; then "admin" (sections filled) or "refused" (sections empty).
     access: str = ""
 
-    @rx.event
+    @guarded(Role.VIEWER)
     async def load(self):
-        self.access = ""
-        refused = self._refuse(Role.ADMIN)
+        """Any signed-in user may open the page; only an admin's shows (and reads) the sections."""
+        admin = self.role == Role.ADMIN.value  # the guard has just read the role from the database
         for section in SECTIONS:
-            (await self.get_state(section))._show(refused is None)
-        self.access = "refused" if refused is not None else "admin"
-        return refused
+            (await self.get_state(section))._show(admin)
+        self.access = "admin" if admin else "refused"
+        if not admin:
+            return rx.toast.error(f"This needs the admin role; you are {self.role}.")
 
 
 def refusal() -> rx.Component:

@@ -1,9 +1,16 @@
 """Create or edit a template: name, subject, HTML and text, with a live preview rendered for the
 sample contact. The preview is a sandboxed iframe without `allow-scripts` and with its own opaque
 origin, so a script in a template never runs in the dashboard. A template that does not render
-shows why next to the editor and cannot be saved."""
+shows why next to the editor and cannot be saved.
+
+Only writers edit, so only they get previews of what they type; a viewer opening a saved template
+sees its preview. Every render runs in a worker thread: a slow template never stalls the web
+process's event loop for the other users.
+"""
 
 from __future__ import annotations
+
+import asyncio
 
 import reflex as rx
 
@@ -15,6 +22,7 @@ from campaign_dashboard.services.rendering import SAMPLE_CONTACT
 from campaign_dashboard.ui import routes
 from campaign_dashboard.ui.auth import AuthState
 from campaign_dashboard.ui.components import back_link, found_or_message
+from campaign_dashboard.ui.guard import guarded
 from campaign_dashboard.ui.layout import dashboard_page
 
 SAMPLE_NAME = f"{SAMPLE_CONTACT['first_name']} {SAMPLE_CONTACT['last_name']} <{SAMPLE_CONTACT['email']}>"
@@ -36,10 +44,8 @@ class TemplateEditorState(AuthState):
     render_error: str = ""
     saving: bool = False
 
-    @rx.event
-    def load(self):
-        if refused := self._refuse():
-            return refused
+    @guarded(Role.VIEWER)
+    async def load(self):
         arg = routes.path_arg(self.router.url.path)
         self.found, self.message = False, ""
         if arg == routes.NEW:
@@ -57,14 +63,12 @@ class TemplateEditorState(AuthState):
             self.message = f"{arg!r} is not a template id."
             return
         self.found = True
-        self._preview()
+        await self._preview()
 
-    def _preview(self) -> bool:
+    async def _preview(self) -> bool:
         """Render for the sample contact; False (with the reason shown) when it does not render."""
         try:
-            with session_scope() as session:
-                rendered = templates.preview_source(session=session, subject=self.subject, html=self.html,
-                                                    text=self.text)
+            rendered = await asyncio.to_thread(_render, self.subject, self.html, self.text)
         except DomainError as exc:
             self.render_error = exc.message
             return False
@@ -72,30 +76,28 @@ class TemplateEditorState(AuthState):
         self.preview_subject, self.preview_html, self.preview_text = rendered.subject, rendered.html, rendered.text
         return True
 
-    @rx.event
+    @guarded(Role.MARKETER)
     def set_name(self, value: str):
         self.name = value
 
-    @rx.event
-    def set_subject(self, value: str):
+    @guarded(Role.MARKETER)
+    async def set_subject(self, value: str):
         self.subject = value
-        self._preview()
+        await self._preview()
 
-    @rx.event
-    def set_html(self, value: str):
+    @guarded(Role.MARKETER)
+    async def set_html(self, value: str):
         self.html = value
-        self._preview()
+        await self._preview()
 
-    @rx.event
-    def set_text(self, value: str):
+    @guarded(Role.MARKETER)
+    async def set_text(self, value: str):
         self.text = value
-        self._preview()
+        await self._preview()
 
-    @rx.event
-    def save(self):
-        if refused := self._refuse(Role.MARKETER):
-            return refused
-        if not self._preview():
+    @guarded(Role.MARKETER, writes=True)
+    async def save(self):
+        if not await self._preview():
             return rx.toast.error("Fix the template error before saving.")
         data = {"name": self.name, "subject": self.subject, "html": self.html, "text": self.text}
         try:
@@ -107,6 +109,12 @@ class TemplateEditorState(AuthState):
         except DomainError as exc:
             return rx.toast.error(exc.message, duration=8000)
         return [rx.toast.success(f"Template {self.name.strip()!r} saved."), rx.redirect(routes.TEMPLATES)]
+
+
+def _render(subject: str, html: str, text: str):
+    """The sample contact's rendering (in a worker thread: see the module's docstring)."""
+    with session_scope() as session:
+        return templates.preview_source(session=session, subject=subject, html=html, text=text)
 
 
 def labelled(label: str, control: rx.Component) -> rx.Component:

@@ -7,11 +7,13 @@ from dataclasses import dataclass
 import reflex as rx
 
 from campaign_dashboard.db import session_scope
+from campaign_dashboard.models import Role
 from campaign_dashboard.services import templates
 from campaign_dashboard.services.pagination import MAX_LIMIT
 from campaign_dashboard.ui import routes
 from campaign_dashboard.ui.auth import AuthState
 from campaign_dashboard.ui.components import data_table, iso_utc, local_time
+from campaign_dashboard.ui.guard import guarded
 from campaign_dashboard.ui.layout import dashboard_page
 from campaign_dashboard.ui.saved_list import delete_and_reload, delete_button, saved_list_page
 
@@ -29,10 +31,8 @@ class TemplatesState(AuthState):
     templates: list[TemplateRow] = []
     loaded: bool = False
 
-    @rx.event
+    @guarded(Role.VIEWER)
     def load(self):
-        if refused := self._refuse():
-            return refused
         with session_scope() as session:
             page = templates.list_templates(session=session, limit=MAX_LIMIT)
         self.templates = [
@@ -42,7 +42,7 @@ class TemplatesState(AuthState):
         ]
         self.loaded = True
 
-    @rx.event
+    @guarded(Role.MARKETER, writes=True)
     def delete(self, template_id: int):
         return delete_and_reload(
             self, lambda session: templates.delete_template(session=session, template_id=template_id),

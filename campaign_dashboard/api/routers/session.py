@@ -1,0 +1,87 @@
+"""Dashboard login and logout over plain HTTP, so the server alone sets the session cookie.
+
+The cookie is HttpOnly (no script, ours or injected, can read it), SameSite=Strict and, in
+production or over https, Secure. The login page posts its form here; the answer is a redirect,
+and the page it leads to opens a new websocket whose HTTP request carries the cookie
+(`ui/auth.py` reads it from there). A form posted from another site is refused (Origin check).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import urlencode, urlsplit
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from campaign_dashboard.api.deps import SessionDep
+from campaign_dashboard.config import get_settings
+from campaign_dashboard.db import get_engine
+from campaign_dashboard.ratelimit import make_rate_limiter
+from campaign_dashboard.services import users
+from campaign_dashboard.services.errors import AuthenticationFailed, PermissionDenied
+from campaign_dashboard.ui import routes
+
+SESSION_COOKIE = routes.SESSION_COOKIE
+
+router = APIRouter(tags=["session"], include_in_schema=False)
+
+
+def _same_origin(request: Request) -> None:
+    """Refuse a form posted from another site (the browser names the page's origin)."""
+    origin = request.headers.get("origin")
+    if origin and origin != "null" and urlsplit(origin).netloc != request.headers.get("host", ""):
+        raise PermissionDenied("Cross-site form posts are refused.")
+
+
+def _secure(request: Request) -> bool:
+    return get_settings().env == "production" or request.url.scheme == "https"
+
+
+def _client_address(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+@router.post(routes.LOGIN_POST)
+def login(
+    request: Request,
+    session: SessionDep,
+    email: Annotated[str, Form(max_length=320)] = "",
+    password: Annotated[str, Form(max_length=1000)] = "",
+    next_path: Annotated[str, Form(alias="next", max_length=2000)] = "",
+) -> Response:
+    _same_origin(request)
+    if not email.strip() or not password:
+        return _back_to_login("missing", next_path)
+    settings = get_settings()
+    try:
+        _, token = users.login(
+            session=session, email=email, password=password, client_address=_client_address(request),
+            limiter=make_rate_limiter(redis_url=settings.redis_url, engine=get_engine()),
+        )
+    except users.LoginThrottled:
+        return _back_to_login("throttled", next_path)
+    except AuthenticationFailed:
+        return _back_to_login("wrong", next_path)
+    response = RedirectResponse(routes.safe_next(next_path), status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE, token, max_age=int(users.SESSION_LIFETIME.total_seconds()), path="/",
+        httponly=True, secure=_secure(request), samesite="strict",
+    )
+    return response
+
+
+@router.post(routes.LOGOUT_POST)
+def logout(request: Request, session: SessionDep) -> Response:
+    _same_origin(request)
+    if token := request.cookies.get(SESSION_COOKIE):
+        users.logout(session=session, token=token)
+    response = RedirectResponse(routes.LOGIN, status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, secure=_secure(request), samesite="strict")
+    return response
+
+
+def _back_to_login(error: str, next_path: str) -> RedirectResponse:
+    """To the login page, naming the refusal by a code (`ui/pages/login.py` words it)."""
+    query = {"error": error, **({"next": routes.safe_next(next_path)} if next_path else {})}
+    return RedirectResponse(f"{routes.LOGIN}?{urlencode(query)}", status_code=303)
