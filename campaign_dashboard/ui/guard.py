@@ -59,8 +59,8 @@ def guard_of(handler: Callable) -> Guard | None:
 
 
 def _on_write(*, user: User, handler: str, args: dict[str, Any], client_address: str | None) -> None:
-    """Called once for every write a user is allowed to run, just before it runs: the dashboard's
-    entry in the audit log. `handler` is its qualified name (`TemplatesState.delete`); the first
+    """Called once for every write a user was allowed to run and that ran without reporting an
+    error: the dashboard's entry in the audit log. `handler` is its qualified name (`TemplatesState.delete`); the first
     `*_id` argument names the object, an `action` argument (a campaign's start, pause...) is part of
     the action's name, so a manager can filter "who started this"."""
     object_type, object_id = next(
@@ -88,6 +88,25 @@ def _shortened(value: Any, limit: int = 300) -> Any:
     return value
 
 
+def _recorded(events, write: Callable[[], None]):
+    """A sync generator handler's events, passed through; its write is recorded once it ends
+    without reporting an error."""
+    failed = False
+    for event in events:
+        failed = failed or _reports_error(event)
+        yield event
+    if not failed:
+        write()
+
+
+def _reports_error(result: Any) -> bool:
+    """Whether a handler answered with an error toast: it refused, so nothing was written."""
+    if isinstance(result, (list, tuple)):
+        return any(_reports_error(r) for r in result)
+    text = repr(getattr(result, "args", ""))
+    return "__toast" in text and '?.["error"](' in text
+
+
 def _for_audit(value: Any) -> Any:
     """Arguments fit for a log: passwords masked, anything but plain values named by its type."""
     if isinstance(value, dict):
@@ -112,45 +131,63 @@ def guarded(role: Role | None, *, writes: bool = False, background: bool = False
         check = _arguments_check(fn)
 
         def admit(state, args: tuple, kwargs: dict):
-            """None when the call may run; otherwise the events to send back instead."""
+            """(None, the write to record or None) when the call may run; otherwise (the events to
+            send back instead, None)."""
             user = None
             if role is not None:
                 user = state._caller() if background else state._user()
                 if user is None:
-                    return rx.redirect(state._login_url())
+                    return rx.redirect(state._login_url()), None
                 try:
                     roles.require_role(user.role, role)
                 except PermissionDenied as exc:
-                    return rx.toast.error(exc.message)
+                    return rx.toast.error(exc.message), None
             bound = check(state, args, kwargs)
             if bound is None:
                 log.warning("refused %s: arguments that do not fit its annotations", fn.__qualname__)
-                return rx.toast.error(BAD_REQUEST)
+                return rx.toast.error(BAD_REQUEST), None
             if writes and user is not None and not audits_itself:
-                _on_write(user=user, handler=fn.__qualname__, args=_for_audit(bound),
-                          client_address=state.router.session.client_ip)
-            return None
+                return None, functools.partial(_on_write, user=user, handler=fn.__qualname__,
+                                               args=_for_audit(bound), client_address=state.router.session.client_ip)
+            return None, None
 
         if inspect.isasyncgenfunction(fn):
             @functools.wraps(fn)
             async def handler(self, *args, **kwargs):
-                if (refusal := admit(self, args, kwargs)) is not None:
+                refusal, write = admit(self, args, kwargs)
+                if refusal is not None:
                     yield refusal
                     return
+                failed = False
                 async for event in fn(self, *args, **kwargs):
+                    failed = failed or _reports_error(event)
                     yield event
+                if write and not failed:
+                    write()
         elif inspect.iscoroutinefunction(fn):
             @functools.wraps(fn)
             async def handler(self, *args, **kwargs):
-                if (refusal := admit(self, args, kwargs)) is not None:
+                refusal, write = admit(self, args, kwargs)
+                if refusal is not None:
                     return refusal
-                return await fn(self, *args, **kwargs)
+                result = await fn(self, *args, **kwargs)
+                if write and not _reports_error(result):
+                    write()
+                return result
         else:
             @functools.wraps(fn)
-            def handler(self, *args, **kwargs):  # a generator's events pass through as returned
-                if (refusal := admit(self, args, kwargs)) is not None:
+            def handler(self, *args, **kwargs):
+                refusal, write = admit(self, args, kwargs)
+                if refusal is not None:
                     return refusal
-                return fn(self, *args, **kwargs)
+                result = fn(self, *args, **kwargs)
+                if write is None:
+                    return result
+                if inspect.isgenerator(result):
+                    return _recorded(result, write)
+                if not _reports_error(result):
+                    write()
+                return result
 
         setattr(handler, GUARD_ATTRIBUTE, guard)
         return rx.event(handler, background=True) if background else rx.event(handler)

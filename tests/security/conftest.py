@@ -118,7 +118,8 @@ def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "REFLEX_REDIS_URL")}
     env.update(DATA_DIR=str(data), DATABASE_URL=database_url, ENV="test", REFLEX_SKIP_COMPILE="true",
                REFLEX_ENV_MODE="prod", REFLEX_DIR=env.get("REFLEX_DIR") or str(ROOT / ".reflex"),
-               REFLEX_USE_SYSTEM_BUN="1", PYTHONUNBUFFERED="1")
+               REFLEX_USE_SYSTEM_BUN="1", PYTHONUNBUFFERED="1",
+               PATH=os.pathsep.join([str(ROOT / ".tools" / "node_modules" / ".bin"), env.get("PATH", "")]))
     log_path = data / "backend.log"
     with open(log_path, "w") as log:
         proc = subprocess.Popen(

@@ -8,6 +8,7 @@ import asyncio
 from types import SimpleNamespace
 
 import pytest
+from reflex.istate.data import HeaderData
 from reflex.state import State
 from sqlmodel import func, select
 
@@ -15,6 +16,7 @@ from campaign_dashboard.models import AuditEntry, Contact, Role
 from campaign_dashboard.services import audit, users
 from campaign_dashboard.services.csv_import import CsvLimits
 from campaign_dashboard.services.errors import ValidationFailed
+from campaign_dashboard.ui.auth import SESSION_COOKIE
 from campaign_dashboard.ui.contact_import import _run_import, _spool_upload
 from campaign_dashboard.ui.pages.audit_log import AuditLogState
 from campaign_dashboard.ui.pages.contacts import ContactsState
@@ -26,9 +28,9 @@ def signed_in(session, state_class, role: Role):
     user = users.create_user(session=session, email=f"{role.value}@audit.example", name=role.value,
                              password="long-enough-password", role=role)
     root = State(_reflex_internal_init=True)
-    state = root.get_substate(state_class.get_full_name().split("."))
-    state.session_token = users.create_session(session=session, user=user)
-    return state, user
+    # the session cookie arrives on the websocket's own HTTP request, as in a browser
+    root.rx_router_headers = HeaderData(cookie=f"{SESSION_COOKIE}={users.create_session(session=session, user=user)}")
+    return root.get_substate(state_class.get_full_name().split(".")), user
 
 
 def entries(session) -> list[AuditEntry]:

@@ -211,12 +211,20 @@ def redirected_to_login(answer: list[dict]) -> bool:
                for update in answer for event in update.get("events") or [])
 
 
+# Reads the audit log records (a viewer may export the contacts, and that export is logged):
+# allowed to the role, so not a write the test is looking for.
+AUDITED_READS = ("contacts.export",)
+
+
 def database_rows(backend: Backend) -> dict[str, list]:
     engine = sa.create_engine(backend.database_url)
     try:
         with engine.connect() as connection:
-            return {table.name: sorted(map(repr, connection.execute(sa.select(table)).all()))
+            rows = {table.name: sorted(map(repr, connection.execute(
+                        sa.select(table).where(table.c.action.not_in(AUDITED_READS)) if table.name == "audit_log"
+                        else sa.select(table)).all()))
                     for table in SQLModel.metadata.sorted_tables}
+            return rows
     finally:
         engine.dispose()
 
