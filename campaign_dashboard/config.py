@@ -60,6 +60,12 @@ class Settings(BaseSettings):
     quiet_hours_enabled: bool = True
     quiet_hours_start: int = 8
     quiet_hours_end: int = 21
+    # Bounds on rendering one message (preview, test send, send, template save): see
+    # docs/security.md "Rendering".
+    render_cpu_seconds: float = 2.0
+    render_max_output_chars: int = 1_000_000
+    render_max_sms_chars: int = 1600
+    render_max_range: int = 10_000
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:

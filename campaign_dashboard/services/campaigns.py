@@ -560,7 +560,7 @@ def _validate_sms(values: Mapping[str, Any]) -> None:
         raise _fail("body", "an SMS needs a body")
     if len(body) > MAX_SMS_BODY:
         raise _fail("body", f"at most {MAX_SMS_BODY} characters")
-    rendering.validate_template(body, field="body")
+    rendering.validate_template(body, field="body", sms=True)
     sender = values.get("from_number")
     if sender:
         _check_sender(sender)
