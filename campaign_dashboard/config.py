@@ -57,6 +57,7 @@ class Settings(BaseSettings):
     twilio_mps_per_sender: float = 1.0
     error_budget_ratio: float = 0.2
     error_budget_sample: int = 1000
+    send_max_attempts: int = 5  # claims of one recipient without an outcome before it is failed
     quiet_hours_enabled: bool = True
     quiet_hours_start: int = 8
     quiet_hours_end: int = 21

@@ -378,6 +378,10 @@ def apply_action(
         values["completed_at"] = now
         if reason is not None or action is Action.FAIL:
             values["status_reason"] = reason
+    elif action is Action.PAUSE:  # by a person (no reason) or the worker (a used-up quota: why)
+        values["status_reason"] = reason
+    elif action is Action.RESUME:
+        values["status_reason"] = None
     try:
         result = session.exec(
             sql_update(Model).where(Model.id == campaign_id, Model.status == old).values(**values)
