@@ -144,7 +144,7 @@ def test_cancel_stops_chunks_already_waiting_for_their_rate_limit_turn(app_env, 
 # --- any content that can be saved ends by itself -------------------------------------------------
 
 FRAGMENTS = [
-    "Hello {{ first_name }}", "{{ city | default('there') }}", "<p>", "</p>", "{{ unknown_variable }}",
+    "Hello {{ first_name }}", "Hi", "{{ first_name }}", "{{ attributes.vip }}", "{{ city | default('there') }}", "<p>", "</p>", "{{ unknown_variable }}",
     "{{ first_name | nosuchfilter }}", "{{ 1/0 }}", "{{ 'x' * 50000000 }}", "{{ 7**6000000 }}",
     "{% if first_name == 'Name1' %}{{ 1/0 }}{% endif %}",
     "{% if first_name == 'Name2' %}{{ 'y' * 5000000 }}{% endif %}",
@@ -153,7 +153,8 @@ FRAGMENTS = [
     "{% macro m() %}{{ caller() }}{% endmacro %}", "{{ range(3) | join(',') }}",
 ]
 CONTENT = st.lists(
-    st.one_of(st.sampled_from(FRAGMENTS), st.text(alphabet="{}%#|()'*1x -", max_size=12)),
+    st.one_of(st.sampled_from(FRAGMENTS), st.sampled_from(FRAGMENTS),
+              st.text(alphabet="{}%#|()'*1x -", max_size=12)),
     min_size=1, max_size=4,
 ).map("".join)
 
@@ -163,8 +164,7 @@ def test_any_content_that_can_be_saved_reaches_sent_or_failed_by_itself(
     from campaign_dashboard.config import get_settings
     from campaign_dashboard.tasks.sending import kick
 
-    for env in (workers.env, ):
-        env["RENDER_CPU_SECONDS"] = "0.3"
+    workers.env["RENDER_CPU_SECONDS"] = "0.3"
     monkeypatch.setenv("RENDER_CPU_SECONDS", "0.3")
     get_settings.cache_clear()
     add_contacts(engine, 3)
@@ -176,7 +176,7 @@ def test_any_content_that_can_be_saved_reaches_sent_or_failed_by_itself(
     workers.start(1)
     ended: list[str] = []
 
-    @settings(max_examples=12, deadline=None, database=None,
+    @settings(max_examples=25, deadline=None, database=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
     @given(content=CONTENT, channel=st.sampled_from([Channel.EMAIL, Channel.SMS]))
     def saved_content_ends(content: str, channel: Channel) -> None:
@@ -192,9 +192,14 @@ def test_any_content_that_can_be_saved_reaches_sent_or_failed_by_itself(
         kick(channel.value, campaign_id)
         model = EmailCampaign if channel == Channel.EMAIL else SmsCampaign
         status = wait_for_status(engine, model, campaign_id, {"sent", "failed"}, timeout=90)
-        counts = ledger(engine, channel, campaign_id)
-        assert "claimed" not in counts and "pending" not in counts, counts
+        deadline = time.monotonic() + 30  # a worker still holding rows of a failed campaign lets go
+        while "claimed" in (counts := ledger(engine, channel, campaign_id)) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert "claimed" not in counts, counts
+        if status == "sent":
+            assert set(counts) <= {"sent", "failed"}, counts
         ended.append(status)
 
     saved_content_ends()
-    assert ended, "some generated content was saved and sent"
+    print(f"{len(ended)} saved campaigns ended: {sorted(ended)}")
+    assert len(ended) >= 3, "enough generated content was saved and sent to prove something"
