@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Mapping
 from typing import Any
@@ -18,6 +19,8 @@ from campaign_dashboard.providers.base import (
     RetryableError,
     SendResult,
 )
+
+log = logging.getLogger(__name__)
 
 FATAL_CODES = {"401", "403"}
 # https://resend.com/docs/api-reference/errors: the error's `name` (the SDK's `error_type`) says
@@ -105,6 +108,8 @@ class ResendEmailProvider:
             reason = (f"Resend {code} {name}: the idempotency key {idempotency_key} was already used "
                       f"with different content, so this chunk was not sent again (an earlier attempt "
                       f"may have reached these recipients): {exc.message}")
+            log.error("%s (%d recipients, first %s): the chunk's content changed between attempts; "
+                      "investigate before re-sending them", reason, len(messages), messages[0].to)
             return [SendResult(error=reason) for _ in messages]
         if code in ("400", "422", "451") and len(messages) > 1:
             # One bad message fails the whole batch: send one by one so only it is refused.
