@@ -203,3 +203,43 @@ def test_any_content_that_can_be_saved_reaches_sent_or_failed_by_itself(
     saved_content_ends()
     print(f"{len(ended)} saved campaigns ended: {sorted(ended)}")
     assert len(ended) >= 3, "enough generated content was saved and sent to prove something"
+
+
+def test_a_batch_that_can_never_go_out_fails_its_recipients_and_the_campaign(app_env, emulator, engine, monkeypatch):
+    """The provider answers 500 to everything: after `send_max_attempts` claims the rows are failed
+    with the last error, so the campaign ends (error budget) instead of being retried for ever."""
+    from dataclasses import replace
+    from datetime import timedelta
+
+    from campaign_dashboard.config import get_settings
+    from campaign_dashboard.models import EmailCampaignRecipient, utcnow
+    from campaign_dashboard.providers.base import RetryableError
+    from campaign_dashboard.services import sending
+    from campaign_dashboard.tasks.deps import send_deps
+    from tests.sending.conftest import configure_emulator
+
+    monkeypatch.setenv("SEND_MAX_ATTEMPTS", "1")
+    get_settings.cache_clear()
+    send_deps.cache_clear()
+    configure_emulator(emulator, error_rate=1.0)
+    deps = replace(send_deps(), sleep=lambda seconds: None)
+    add_contacts(engine, 10)
+    campaign_id = make_campaign(engine, Channel.EMAIL)
+    with Session(engine) as session:
+        campaigns.apply_action(session=session, channel=Channel.EMAIL, campaign_id=campaign_id, action="start")
+    batch_id = sending.claim_batch(deps=deps, channel=Channel.EMAIL, campaign_id=campaign_id)
+    with pytest.raises(RetryableError):
+        sending.process_batch(deps=deps, channel=Channel.EMAIL, campaign_id=campaign_id, batch_id=batch_id)
+
+    later = replace(deps, now=lambda: utcnow() + timedelta(seconds=deps.settings.send_lease_seconds + 1))
+    assert sending.recover_expired_claims(deps=later, channel=Channel.EMAIL) == [(campaign_id, batch_id)]
+    outcome = sending.process_batch(deps=later, channel=Channel.EMAIL, campaign_id=campaign_id,
+                                    batch_id=batch_id, recovered=True)
+    assert outcome is sending.Outcome.DONE
+    with Session(engine) as session:
+        campaign = session.get(EmailCampaign, campaign_id)
+        rows = session.exec(select(EmailCampaignRecipient).where(
+            EmailCampaignRecipient.campaign_id == campaign_id)).all()
+    assert campaign.status == "failed" and "Error budget" in campaign.status_reason
+    assert {r.status for r in rows} == {"failed"}
+    assert all("not sent after 2 attempts" in r.last_error and "Resend 500" in r.last_error for r in rows)
