@@ -56,15 +56,28 @@ class RenderLimits:
 class Budget:
     """What one render has used so far."""
 
+    CLOCK_EVERY = 16  # look at the clock on every 16th tick: each step between two is size-bounded
+
     def __init__(self, limits: RenderLimits) -> None:
         self.limits = limits
-        self.deadline = time.thread_time() + limits.cpu_seconds
         self.work = 0
+        self.ticks = 0
+        self.cpu_start = time.thread_time()
+        # A thread cannot use more CPU time than wall time passes, so the (slower) CPU clock is
+        # only read once the cheap wall clock says the limit could have been reached.
+        self.next_look = time.monotonic() + limits.cpu_seconds
 
     def tick(self) -> None:
-        if time.thread_time() > self.deadline:
+        self.ticks += 1
+        if self.ticks % self.CLOCK_EVERY == 0 and time.monotonic() > self.next_look:
+            self._check_cpu()
+
+    def _check_cpu(self) -> None:
+        left = self.limits.cpu_seconds - (time.thread_time() - self.cpu_start)
+        if left <= 0:
             raise BudgetExceeded(
                 f"the template takes too long to render (more than {self.limits.cpu_seconds:g} s of CPU)")
+        self.next_look = time.monotonic() + left
 
     def produced(self, value: Any) -> Any:
         """Count a value the template made; refuse it when the render has made too much."""
