@@ -40,6 +40,14 @@ def inject(emulator: str, **error) -> None:
     httpx.post(f"{emulator}/_emulator/inject-error", json=error, timeout=10).raise_for_status()
 
 
+def settled_ledger(engine, channel: Channel, campaign_id: int, timeout: float = 30) -> dict[str, int]:
+    """The ledger once the worker let go of its claims (the status changes first, then the rows)."""
+    deadline = time.monotonic() + timeout
+    while "claimed" in (counts := ledger(engine, channel, campaign_id)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return counts
+
+
 def reason_of(engine, model, campaign_id: int) -> str:
     with Session(engine) as session:
         return session.get(model, campaign_id).status_reason or ""
@@ -55,7 +63,7 @@ def test_a_used_up_daily_quota_pauses_the_campaign_with_the_reason_and_resume_fi
     start(engine, Channel.EMAIL, campaign_id)
     assert wait_for_status(engine, EmailCampaign, campaign_id, {"paused", "sent", "failed"}, timeout=60) == "paused"
     assert "daily_quota_exceeded" in reason_of(engine, EmailCampaign, campaign_id)
-    assert ledger(engine, Channel.EMAIL, campaign_id) == {"pending": 30}
+    assert settled_ledger(engine, Channel.EMAIL, campaign_id) == {"pending": 30}
     assert emulator_stats(emulator)["accepted"] == 0
     from campaign_dashboard.tasks.sending import kick
 
@@ -79,7 +87,7 @@ def test_an_invalid_from_address_fails_the_campaign_at_once(app_env, emulator, w
     stats = emulator_stats(emulator)
     assert stats["accepted"] == 0
     assert stats["errors"] <= 2, "one refused request per sending chain, not 100 single sends per chunk"
-    assert ledger(engine, Channel.EMAIL, campaign_id) == {"pending": 250}
+    assert settled_ledger(engine, Channel.EMAIL, campaign_id) == {"pending": 250}
 
 
 def test_a_number_unsubscribed_at_the_carrier_is_suppressed_here(app_env, emulator, workers, engine):
@@ -111,7 +119,7 @@ def test_a_template_that_cannot_render_fails_the_campaign_instead_of_sending_for
     start(engine, Channel.EMAIL, campaign_id)
     assert wait_for_status(engine, EmailCampaign, campaign_id, {"failed", "sent"}, timeout=60) == "failed"
     assert "No filter named 'nosuchfilter'" in reason_of(engine, EmailCampaign, campaign_id)
-    assert "claimed" not in ledger(engine, Channel.EMAIL, campaign_id)
+    assert "claimed" not in settled_ledger(engine, Channel.EMAIL, campaign_id)
     assert emulator_stats(emulator)["accepted"] == 0
 
 
@@ -134,10 +142,7 @@ def test_cancel_stops_chunks_already_waiting_for_their_rate_limit_turn(app_env, 
     at_cancel = emulator_stats(emulator)["accepted"]
     time.sleep(6)
     assert emulator_stats(emulator)["accepted"] == at_cancel, "nothing waiting for its turn went out"
-    deadline = time.monotonic() + 20
-    while ledger(engine, Channel.EMAIL, campaign_id).get("claimed") and time.monotonic() < deadline:
-        time.sleep(0.2)
-    counts = ledger(engine, Channel.EMAIL, campaign_id)
+    counts = settled_ledger(engine, Channel.EMAIL, campaign_id)
     assert set(counts) == {"sent", "cancelled"} and counts["sent"] == at_cancel
 
 
@@ -192,9 +197,7 @@ def test_any_content_that_can_be_saved_reaches_sent_or_failed_by_itself(
         kick(channel.value, campaign_id)
         model = EmailCampaign if channel == Channel.EMAIL else SmsCampaign
         status = wait_for_status(engine, model, campaign_id, {"sent", "failed"}, timeout=90)
-        deadline = time.monotonic() + 30  # a worker still holding rows of a failed campaign lets go
-        while "claimed" in (counts := ledger(engine, channel, campaign_id)) and time.monotonic() < deadline:
-            time.sleep(0.2)
+        counts = settled_ledger(engine, channel, campaign_id)  # a failed campaign's rows are let go
         assert "claimed" not in counts, counts
         if status == "sent":
             assert set(counts) <= {"sent", "failed"}, counts
