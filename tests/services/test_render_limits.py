@@ -135,3 +135,35 @@ def test_an_sms_that_renders_longer_than_one_message_may_be_is_refused_at_save(e
 def test_an_sms_is_refused_per_recipient_when_it_renders_too_long():
     with pytest.raises(rendering.RenderError, match="more than the 1,600"):
         rendering.render_sms(body="{{ first_name * 401 }}", contact={"first_name": "Jane"}, limits=LIMITS)
+
+
+def test_saving_and_previewing_render_outside_any_transaction(engine, monkeypatch):
+    """On SQLite a transaction holds the database's write lock: a template that renders slowly
+    must not hold up the workers while it is checked or previewed."""
+    from campaign_dashboard.models import Contact
+
+    with Session(engine) as session:
+        template = templates.create_template(session=session, data={"name": "t", "subject": "Hi", "html": "<p>a</p>"})
+        template_id = template.id
+        contact = Contact(email="p@example.com", first_name="Pat")
+        session.add(contact)
+        session.commit()
+        contact_id = contact.id
+
+    with Session(engine) as session:
+        in_transaction: list[bool] = []
+        real_validate, real_preview = rendering.validate_template, rendering.preview_email
+
+        def validate(*args, **kwargs):
+            in_transaction.append(session.in_transaction())
+            return real_validate(*args, **kwargs)
+
+        def preview(*args, **kwargs):
+            in_transaction.append(session.in_transaction())
+            return real_preview(*args, **kwargs)
+
+        monkeypatch.setattr(rendering, "validate_template", validate)
+        monkeypatch.setattr(rendering, "preview_email", preview)
+        templates.update_template(session=session, template_id=template_id, changes={"html": "<p>{{ first_name }}</p>"})
+        assert templates.preview_template(session=session, template_id=template_id, contact_id=contact_id).html == "<p>Pat</p>"
+    assert in_transaction and not any(in_transaction)
