@@ -195,17 +195,27 @@ def binop(operator: str, left: Any, right: Any, budget: Budget) -> Any:
     raise AssertionError(operator)
 
 
-def check_call(func: Any, args: tuple, kwargs: dict, budget: Budget) -> None:
-    """Refuse calls that would allocate a huge value in one step."""
-    budget.tick()
+WIDTH_METHODS = frozenset({"center", "ljust", "rjust", "zfill"})  # str methods padding to a width
+COUNT_FILTERS = frozenset({"center", "slice"})  # filters making that many characters or lists
+
+
+def check_counts(args: tuple, kwargs: dict, budget: Budget) -> None:
+    """Refuse a width or count larger than the output limit (`center(10**9)`, `slice(10**9)`)."""
     for value in (*args, *kwargs.values()):
         if isinstance(value, int) and not isinstance(value, bool) and value > budget.limits.max_output:
-            raise BudgetExceeded(f"the number {value:,} is too large an argument "
+            raise BudgetExceeded(f"the number {value:,} is too large a width or count "
                                  f"(at most {budget.limits.max_output:,})")
+
+
+def check_call(func: Any, args: tuple, kwargs: dict, budget: Budget) -> None:
+    """Refuse calls of str methods that would allocate a huge value in one step."""
+    budget.tick()
     target = getattr(func, "__wrapped__", func)
     owner, name = getattr(target, "__self__", None), getattr(target, "__name__", "")
     if isinstance(owner, str):
-        if name in ("format", "format_map"):
+        if name in WIDTH_METHODS:
+            check_counts(args, kwargs, budget)
+        elif name in ("format", "format_map"):
             check_format(owner, budget)
         elif name == "join" and args and isinstance(args[0], Sized):
             budget.check_size(len(owner) * len(args[0]), "join")
@@ -229,8 +239,10 @@ def guarded_filter(name: str, func: Callable) -> Callable:
     """A built-in filter with its arguments checked and its result counted."""
 
     def check(args: tuple, kwargs: dict, budget: Budget) -> None:
-        check_call(func, args[1:], kwargs, budget)
+        budget.tick()
         value = args[0] if args else None
+        if name in COUNT_FILTERS:
+            check_counts(args[1:], kwargs, budget)
         if name == "format":
             check_format(value, budget)
         elif name == "join":

@@ -167,3 +167,10 @@ def test_saving_and_previewing_render_outside_any_transaction(engine, monkeypatc
         templates.update_template(session=session, template_id=template_id, changes={"html": "<p>{{ first_name }}</p>"})
         assert templates.preview_template(session=session, template_id=template_id, contact_id=contact_id).html == "<p>Pat</p>"
     assert in_transaction and not any(in_transaction)
+
+
+def test_large_numbers_in_ordinary_templates_are_fine():
+    html = ("{{ '{:,}'.format(1500000) }} {{ namespace(total=2500000).total }} {{ points | default(12345678) }} "
+            "{{ '%d' % 3000000 }} {{ 1500000 * 12 }} {{ 'ab'|truncate(5000000) }}")
+    assert rendering.preview_email(subject="s", html=html, limits=LIMITS).html == (
+        "1,500,000 2500000 12345678 3000000 18000000 ab")
