@@ -174,3 +174,24 @@ def test_large_numbers_in_ordinary_templates_are_fine():
             "{{ '%d' % 3000000 }} {{ 1500000 * 12 }} {{ 'ab'|truncate(5000000) }}")
     assert rendering.preview_email(subject="s", html=html, limits=LIMITS).html == (
         "1,500,000 2500000 12345678 3000000 18000000 ab")
+
+
+def test_a_test_send_of_content_over_the_limits_is_refused_and_sends_nothing(engine):
+    import httpx
+
+    from campaign_dashboard.config import EMULATOR_RESEND_KEY
+    from campaign_dashboard.emulator import create_emulator_app, running
+    from campaign_dashboard.providers.resend_email import ResendEmailProvider
+    from campaign_dashboard.services import test_send
+
+    with running(create_emulator_app({"webhooks": False, "resend_rps": 0})) as url, Session(engine) as session:
+        provider = ResendEmailProvider(api_key=EMULATOR_RESEND_KEY, api_url=url)
+        with pytest.raises(ValidationFailed, match="html: the html is too long"):
+            test_send.send_test_email(session=session, provider=provider, to="me@example.com",
+                                      values={"subject": "Hi", "html": "{{ 'y'*5000000 }}"},
+                                      default_from="news@example.com")
+        assert httpx.get(f"{url}/_emulator/stats").json()["accepted"] == 0
+        test_send.send_test_email(session=session, provider=provider, to="me@example.com",
+                                  values={"subject": "Hi", "html": "<p>{{ first_name }}</p>"},
+                                  default_from="news@example.com")
+        assert httpx.get(f"{url}/_emulator/stats").json()["accepted"] == 1
