@@ -69,6 +69,7 @@ class Settings(BaseSettings):
     twilio_mps_per_sender: float = 1.0
     error_budget_ratio: float = 0.2
     error_budget_sample: int = 1000
+    send_max_attempts: int = 5  # claims of one recipient without an outcome before it is failed
     quiet_hours_enabled: bool = True
     quiet_hours_start: int = 8
     quiet_hours_end: int = 21
@@ -80,6 +81,12 @@ class Settings(BaseSettings):
     metrics_port: int | None = None
     metrics_host: str = "127.0.0.1"
     log_format: Literal["text", "json"] = "text"
+    # Bounds on rendering one message (preview, test send, send, template save): see
+    # docs/security.md "Rendering".
+    render_cpu_seconds: float = 2.0
+    render_max_output_chars: int = 1_000_000
+    render_max_sms_chars: int = 1600
+    render_max_range: int = 10_000
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import time
 import uuid
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Body, HTTPException
-from pydantic import ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from .guards import EmulatorDep
 from .payloads import as_list, bare, iso, received_event
@@ -95,3 +95,21 @@ def inbound(emu: EmulatorDep, body: dict[str, Any] = Body(...)) -> dict[str, Any
     }
     emu.store.keep_received(received)
     return {"email": received, "event": received_event(received, now)}
+class InjectedError(BaseModel):
+    """A documented provider error the next `times` sends get (Resend: `name`; Twilio: `code`)."""
+
+    provider: Literal["resend", "twilio"]
+    status: int = Field(ge=400, le=599)
+    name: str = ""
+    code: int = 0
+    message: str = "Injected by the emulator"
+    times: int = Field(default=1, ge=1)
+
+
+@router.post("/inject-error")
+def inject_error(emu: EmulatorDep, body: InjectedError) -> dict[str, Any]:
+    """E.g. `{"provider": "resend", "status": 429, "name": "daily_quota_exceeded"}` or
+    `{"provider": "twilio", "status": 400, "code": 21611, "times": 2}`: the next send requests
+    (POST) of that provider are answered with it, after authentication and the rate limit."""
+    emu.inject(body.model_dump())
+    return {"ok": True, "injected": body.model_dump()}

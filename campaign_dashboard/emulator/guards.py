@@ -36,6 +36,8 @@ async def resend_guard(request: Request) -> dict[str, str]:
         message = (f"Too many requests. You can only make {verdict.limit} requests per second. See rate limit "
                    "response headers for more information. Or contact support to increase rate limit.")
         raise resend_error(429, "rate_limit_exceeded", message, verdict.headers())
+    if request.method == "POST" and (injected := emu.take_injected("resend")):
+        raise resend_error(injected["status"], injected["name"], injected["message"])
     fault = await emu.misbehave()
     if fault == "error":
         raise resend_error(500, "application_error", "An unexpected error occurred, please try again later.")
@@ -53,6 +55,8 @@ async def twilio_guard(request: Request, sid: str) -> Emulator:
         raise twilio_error(401, 20003, "Authenticate")
     if sid != creds.twilio_sid:
         raise twilio_error(404, 20404, f"The requested resource /2010-04-01/Accounts/{sid} was not found")
+    if request.method == "POST" and (injected := emu.take_injected("twilio")):
+        raise twilio_error(injected["status"], injected["code"], injected["message"])
     fault = await emu.misbehave()
     if fault == "error":
         raise twilio_error(500, 20500, "Internal Server Error")

@@ -23,6 +23,22 @@ class Emulator:
         self.resend_window = SlidingWindow(config.resend_rps)
         self.twilio_windows = Limiters(config.twilio_mps)
         self.dispatcher = Dispatcher(self)
+        self.injected: list[dict] = []  # documented errors to answer the next sends with
+
+    def inject(self, error: dict) -> None:
+        """Answer the next `times` send requests (POST) of `provider` with this documented error."""
+        with self.store.lock:
+            self.injected.append(dict(error))
+
+    def take_injected(self, provider: str) -> dict | None:
+        """The injected error the next `provider` send gets, if any (used up one at a time)."""
+        with self.store.lock:
+            for error in self.injected:
+                if error["provider"] == provider and error["times"] > 0:
+                    error["times"] -= 1
+                    self.store.stats.errors += 1
+                    return error
+        return None
 
     def configure(self, changes: dict) -> EmulatorConfig:
         """Apply a validated change; limits and retention follow at once."""
@@ -42,6 +58,7 @@ class Emulator:
             self.config = self.initial
             self.configure({"seed": self.initial.seed})
         self.dispatcher.clear()
+        self.injected = []
         self.store.reset()
         self.directory.reset()
         self.resend_window = SlidingWindow(self.config.resend_rps)

@@ -2,6 +2,8 @@
 
 - RetryableError: try the same request again later (429, 5xx, timeouts); `retry_after` if known.
 - a per-message `SendResult.error`: this one recipient can never receive it (bad address, opted out).
+- QuotaExceeded: the account may send nothing more for hours (a daily or monthly quota): the
+  campaign is paused with the reason, and a person resumes it when the quota allows.
 - FatalError: nothing in this campaign can be sent (bad credentials, unverified sender).
 """
 
@@ -28,12 +30,17 @@ class FatalError(ProviderError):
     """The campaign must stop: `message` is shown to the user as the reason."""
 
 
+class QuotaExceeded(ProviderError):
+    """The account's sending quota is used up: pause (not fail) the campaign, showing `message`."""
+
+
 @dataclass(frozen=True)
 class SendResult:
     """Either accepted (`provider_message_id`) or refused for this recipient only (`error`)."""
 
     provider_message_id: str | None = None
     error: str | None = None
+    opted_out: bool = False  # the provider says the recipient unsubscribed there: suppress it here too
 
     @property
     def accepted(self) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Mapping
 from typing import Any
@@ -14,11 +15,19 @@ from campaign_dashboard.providers.base import (
     CredentialCheck,
     FatalError,
     OutgoingEmail,
+    QuotaExceeded,
     RetryableError,
     SendResult,
 )
 
+log = logging.getLogger(__name__)
+
 FATAL_CODES = {"401", "403"}
+# https://resend.com/docs/api-reference/errors: the error's `name` (the SDK's `error_type`) says
+# more than its status. Quotas last until the day or month turns: retrying for hours helps nobody.
+QUOTA_ERRORS = {"daily_quota_exceeded", "monthly_quota_exceeded"}
+# The sender itself is refused: every message of the campaign would be.
+CAMPAIGN_ERRORS = {"invalid_from_address"}
 # Retrieving an email that cannot exist needs a valid key and costs nothing: 404 means accepted.
 NO_SUCH_EMAIL = "00000000-0000-0000-0000-000000000000"
 
@@ -84,18 +93,29 @@ class ResendEmailProvider:
 
     def _classify(self, exc: resend.exceptions.ResendError, messages: list[OutgoingEmail],
                   idempotency_key: str) -> list[SendResult]:
-        code = str(exc.code)
-        if code == "429" or code.startswith("5") or exc.error_type == "HttpClientError":
+        code, name = str(exc.code), exc.error_type
+        if name in QUOTA_ERRORS:
+            raise QuotaExceeded(f"Resend {code} {name}: {exc.message}")
+        if code == "429" or code.startswith("5") or name in ("HttpClientError", "concurrent_idempotent_requests"):
             raise RetryableError(f"Resend {code}: {exc.message}", retry_after=_retry_after(exc.headers))
         if code in FATAL_CODES:
-            raise FatalError(f"Resend rejected the API key ({code} {exc.error_type}): {exc.message}")
-        if "domain" in exc.message.lower() and "verif" in exc.message.lower():
-            raise FatalError(f"Resend refused the sender: {exc.message}")
-        if code in ("400", "422") and len(messages) > 1:
+            raise FatalError(f"Resend rejected the API key ({code} {name}): {exc.message}")
+        if name in CAMPAIGN_ERRORS or ("domain" in exc.message.lower() and "verif" in exc.message.lower()):
+            raise FatalError(f"Resend refused the sender ({code} {name}): {exc.message}")
+        if name == "invalid_idempotent_request":
+            # The key was used before with other content: the same key can never succeed, and a
+            # new key could send twice what the first request already sent. Fail these recipients.
+            reason = (f"Resend {code} {name}: the idempotency key {idempotency_key} was already used "
+                      f"with different content, so this chunk was not sent again (an earlier attempt "
+                      f"may have reached these recipients): {exc.message}")
+            log.error("%s (%d recipients, first %s): the chunk's content changed between attempts; "
+                      "investigate before re-sending them", reason, len(messages), messages[0].to)
+            return [SendResult(error=reason) for _ in messages]
+        if code in ("400", "422", "451") and len(messages) > 1:
             # One bad message fails the whole batch: send one by one so only it is refused.
             return [self._send_one(m, f"{idempotency_key}-{i}") for i, m in enumerate(messages)]
-        if code in ("400", "422"):
-            return [SendResult(error=f"Resend {code}: {exc.message}")]
+        if code in ("400", "422", "451"):  # 451 security_error: not retryable
+            return [SendResult(error=f"Resend {code} {name}: {exc.message}")]
         raise RetryableError(f"Resend {code}: {exc.message}")
 
     def _send_one(self, message: OutgoingEmail, idempotency_key: str) -> SendResult:

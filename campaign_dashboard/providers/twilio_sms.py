@@ -22,6 +22,9 @@ from campaign_dashboard.providers.base import (
 # https://www.twilio.com/docs/api/errors: codes that mean "this number, never" vs "this account".
 RECIPIENT_ERRORS = {21211, 21214, 21217, 21219, 21408, 21610, 21612, 21614, 30003, 30005, 30006}
 FATAL_ERRORS = {20003, 20005, 20008, 21606, 21659, 21660, 21703, 21705, 21712}
+UNSUBSCRIBED = 21610  # the recipient texted STOP to this sender: suppress the number locally
+QUEUE_FULL = 21611  # the sender's queue holds 10 h of messages: wait for it to drain, then retry
+QUEUE_FULL_RETRY_SECONDS = 60.0
 
 # Crash recovery: how far before the claim a message may look created (Twilio's date_created has
 # whole seconds and its clock is not ours), and how many of one recipient's messages are read.
@@ -121,6 +124,10 @@ class TwilioSmsProvider:
         code = exc.code or 0
         if exc.status == 429 or code == 20429 or exc.status >= 500:
             raise RetryableError(f"Twilio {exc.status}/{code}: {exc.msg}")
+        if code == QUEUE_FULL:
+            raise RetryableError(f"Twilio {code}: {exc.msg}", retry_after=QUEUE_FULL_RETRY_SECONDS)
+        if code == UNSUBSCRIBED:
+            return SendResult(error=f"Twilio {code}: {exc.msg}", opted_out=True)
         if exc.status == 401 or code in FATAL_ERRORS:
             raise FatalError(f"Twilio refused the account or sender ({code}): {exc.msg}")
         if code in RECIPIENT_ERRORS or exc.status == 400:

@@ -378,6 +378,10 @@ def apply_action(
         values["completed_at"] = now
         if reason is not None or action is Action.FAIL:
             values["status_reason"] = reason
+    elif action is Action.PAUSE:  # by a person (no reason) or the worker (a used-up quota: why)
+        values["status_reason"] = reason
+    elif action is Action.RESUME:
+        values["status_reason"] = None
     try:
         result = session.exec(
             sql_update(Model).where(Model.id == campaign_id, Model.status == old).values(**values)
@@ -560,7 +564,7 @@ def _validate_sms(values: Mapping[str, Any]) -> None:
         raise _fail("body", "an SMS needs a body")
     if len(body) > MAX_SMS_BODY:
         raise _fail("body", f"at most {MAX_SMS_BODY} characters")
-    rendering.validate_template(body, field="body")
+    rendering.validate_template(body, field="body", sms=True)
     sender = values.get("from_number")
     if sender:
         _check_sender(sender)

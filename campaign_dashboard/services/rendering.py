@@ -8,6 +8,12 @@ recipient with a readable reason, while `{{ first_name | default("there") }}` fa
 
 The send path renders hundreds of recipients per batch: compile once (`compile_email`,
 `compile_sms`, or the cached `render_*` helpers), then call `.render(contact)` per recipient.
+
+Every render is bounded in CPU time, output size and work (`render_limits`, Settings RENDER_*),
+from any thread: the web process calls these functions through `asyncio.to_thread`, the worker
+directly. A render that hits a limit raises RenderError like any other template failure. Saving
+renders the content once against a sample contact (`validate_template`), so a template that
+parses but cannot render (an unknown filter, `{{ 1/0 }}`, too much output) is refused there.
 """
 
 from __future__ import annotations
@@ -19,11 +25,14 @@ from functools import lru_cache
 from html.parser import HTMLParser
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateSyntaxError, Undefined
+from jinja2 import ChainableUndefined, StrictUndefined, TemplateSyntaxError, Undefined, nodes
 from jinja2.exceptions import SecurityError, TemplateError, UndefinedError
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.visitor import NodeTransformer
 
+from campaign_dashboard.services import render_limits
 from campaign_dashboard.services.errors import DomainError, ValidationFailed
+from campaign_dashboard.services.render_limits import Budget, BudgetExceeded, RenderLimits
 
 CONTACT_FIELDS = ("email", "phone", "first_name", "last_name", "timezone")
 
@@ -40,9 +49,15 @@ SAMPLE_EXTRA: dict[str, Any] = {"unsubscribe_url": "https://example.com/unsubscr
 
 
 class RenderError(DomainError):
-    """One recipient's message could not be rendered; the reason is shown on that recipient."""
+    """One recipient's message could not be rendered; the reason is shown on that recipient.
+    `undefined`: the reason is a variable this contact does not have."""
 
     code = "render_failed"
+
+    def __init__(self, message: str, *, details: list[dict[str, Any]] | None = None,
+                 undefined: bool = False) -> None:
+        super().__init__(message, details=details)
+        self.undefined = undefined
 
 
 @dataclass(frozen=True)
@@ -59,15 +74,84 @@ def _default(value: Any, default_value: Any = "", boolean: bool = False) -> Any:
     return value
 
 
-def _make_env(*, autoescape: bool) -> SandboxedEnvironment:
-    env = SandboxedEnvironment(autoescape=autoescape, undefined=StrictUndefined, keep_trailing_newline=True)
+class _BoundedSandbox(ImmutableSandboxedEnvironment):
+    """The sandbox (no attribute tricks, no mutating lists or dicts) with every call, operator,
+    loop iteration and output charged to the running render's Budget (see render_limits)."""
+
+    intercepted_binops = frozenset({"*", "**", "+", "%"})
+
+    def call_binop(self, context, operator, left, right):  # noqa: ANN001, ANN201
+        return render_limits.binop(operator, left, right, render_limits.current())
+
+    def call(__self, __context, __obj, *args, **kwargs):  # noqa: ANN001, ANN201, N805
+        budget = render_limits.current()
+        render_limits.check_call(__obj, args, kwargs, budget)
+        return budget.produced(super().call(__context, __obj, *args, **kwargs))
+
+
+def _produced(value: Any) -> Any:
+    return render_limits.current().produced(value)
+
+
+class _Guard(NodeTransformer):
+    """Rewrite a parsed template so that loops and produced text are charged to the budget:
+    `{% for x in xs %}` iterates `xs | _loop_guard`, and every output piece (literal text too, as
+    a loop in a macro or `{% set %}` block repeats it) and every `~` join goes through `_produced`."""
+
+    def visit_For(self, node: nodes.For) -> nodes.Node:
+        node = self.generic_visit(node)
+        node.iter = _filter(node.iter, "_loop_guard")
+        return node
+
+    def visit_Concat(self, node: nodes.Concat) -> nodes.Node:
+        return _filter(self.generic_visit(node), "_produced")
+
+    def visit_Output(self, node: nodes.Output) -> nodes.Node:
+        node = self.generic_visit(node)
+        node.nodes = [
+            _filter(nodes.MarkSafe(nodes.Const(child.data, lineno=child.lineno), lineno=child.lineno), "_produced")
+            if isinstance(child, nodes.TemplateData) else _filter(child, "_produced")
+            for child in node.nodes
+        ]
+        return node
+
+
+def _filter(node: nodes.Expr, name: str) -> nodes.Filter:
+    return nodes.Filter(node, name, [], [], None, None, lineno=node.lineno)
+
+
+def _make_env(*, autoescape: bool, undefined: type[Undefined] = StrictUndefined) -> _BoundedSandbox:
+    # optimized=False: the optimizer would evaluate constant expressions (`{{ 7**6000000 }}`)
+    # while compiling, outside any render's budget.
+    env = _BoundedSandbox(autoescape=autoescape, undefined=undefined, keep_trailing_newline=True,
+                          optimized=False)
     env.filters["default"] = _default
     env.filters["d"] = _default
+    env.filters = {name: render_limits.guarded_filter(name, func) for name, func in env.filters.items()}
+    env.filters["_loop_guard"] = render_limits.guarded_iter
+    env.filters["_produced"] = _produced
+    env.globals["range"] = render_limits.capped_range
     return env
 
 
 _HTML_ENV = _make_env(autoescape=True)
 _TEXT_ENV = _make_env(autoescape=False)
+# Saving renders against the sample contact, where a variable only real contacts have is fine.
+_SAMPLE_HTML_ENV = _make_env(autoescape=True, undefined=ChainableUndefined)
+_SAMPLE_TEXT_ENV = _make_env(autoescape=False, undefined=ChainableUndefined)
+
+
+def _compile(env: _BoundedSandbox, source: str):  # noqa: ANN202
+    """Parse, add the budget guards, compile. TemplateSyntaxError (and its subclass for an
+    unknown filter or test) when the source is not a valid template."""
+    return env.from_string(_Guard().visit(env.parse(source)))
+
+
+def current_limits() -> RenderLimits:
+    """The limits configured in Settings (RENDER_*)."""
+    from campaign_dashboard.config import get_settings
+
+    return RenderLimits.from_settings(get_settings())
 
 
 # --- context -------------------------------------------------------------------------------------
@@ -98,42 +182,76 @@ def contact_context(
 # --- compile and render --------------------------------------------------------------------------
 
 
-def validate_template(source: str | None, *, field: str, html: bool = False) -> None:
-    """Raise ValidationFailed naming `field` and the line when `source` is not a valid template."""
+def validate_template(source: str | None, *, field: str, html: bool = False, sms: bool = False,
+                      limits: RenderLimits | None = None) -> None:
+    """Raise ValidationFailed naming `field` (and the line) when `source` is not a valid template
+    or cannot be rendered within the limits: it is compiled and rendered once for the sample
+    contact, where a variable the sample does not have counts as set."""
     if not source:
         return
-    env = _HTML_ENV if html else _TEXT_ENV
+    env = (_SAMPLE_HTML_ENV if html else _SAMPLE_TEXT_ENV)
     try:
-        env.parse(source)
+        template = _compile(env, source)
     except TemplateSyntaxError as exc:
         message = f"{field}: template error on line {exc.lineno}: {exc.message}"
         raise ValidationFailed(
             message, details=[{"field": field, "line": exc.lineno, "message": exc.message or ""}]
         ) from None
+    limits = limits or current_limits()
+    try:
+        _render_bounded(template, contact_context(SAMPLE_CONTACT, extra=SAMPLE_EXTRA), field=field,
+                        budget=Budget(limits), max_chars=limits.max_sms if sms else None)
+    except RenderError as exc:
+        if exc.undefined:
+            return  # a variable missing from the sample contact: each real contact is checked when sent
+        raise ValidationFailed(
+            f"{exc.message} (rendered for a sample contact)",
+            details=[{"field": field, "message": exc.message.removeprefix(f"{field}: ")}],
+        ) from None
+
+
+def _render_bounded(template, context: Mapping[str, Any], *, field: str, budget: Budget,  # noqa: ANN001
+                    max_chars: int | None = None) -> str:
+    """Render under `budget`; every failure, whatever raised it, is a RenderError naming `field`."""
+    try:
+        with render_limits.running(budget):
+            text = render_limits.bounded_output(template.generate(context), budget, what=f"the {field}")
+    except BudgetExceeded as exc:
+        raise RenderError(f"{field}: {exc}") from None
+    except UndefinedError as exc:
+        raise RenderError(f"{field}: {_undefined_reason(exc)}", undefined=True) from None
+    except SecurityError as exc:
+        raise RenderError(f"{field}: not allowed in a template: {exc}") from None
+    except TemplateError as exc:
+        raise RenderError(f"{field}: {exc.message or exc.__class__.__name__}") from None
+    except RecursionError:
+        raise RenderError(f"{field}: the template calls itself too deeply") from None
+    except MemoryError:
+        raise RenderError(f"{field}: the template needs too much memory") from None
+    except Exception as exc:  # noqa: BLE001 - a template's own runtime error (1/0, bad filter arg)
+        raise RenderError(f"{field}: {exc.__class__.__name__}: {exc}") from None
+    if max_chars is not None and len(text.strip()) > max_chars:
+        raise RenderError(f"{field}: the message is {len(text.strip()):,} characters, more than the "
+                          f"{max_chars:,} one SMS may have")
+    return text
 
 
 class CompiledTemplate:
-    """One template compiled once; `render` it per recipient."""
+    """One template compiled once; `render` it per recipient, each render within `limits`."""
 
     def __init__(self, source: str, *, field: str, html: bool = False) -> None:
-        try:
-            validate_template(source, field=field, html=html)
-        except ValidationFailed as exc:  # saved before validation existed: fail the send, readably
-            raise RenderError(exc.message, details=exc.details) from None
         self.field = field
-        self._template = (_HTML_ENV if html else _TEXT_ENV).from_string(source or "")
-
-    def render(self, context: Mapping[str, Any]) -> str:
         try:
-            return self._template.render(context)
-        except UndefinedError as exc:
-            raise RenderError(f"{self.field}: {_undefined_reason(exc)}") from None
-        except SecurityError as exc:
-            raise RenderError(f"{self.field}: not allowed in a template: {exc}") from None
-        except TemplateError as exc:
-            raise RenderError(f"{self.field}: {exc.message or exc.__class__.__name__}") from None
-        except Exception as exc:  # noqa: BLE001 - a template's own runtime error (1/0, bad filter arg)
-            raise RenderError(f"{self.field}: {exc.__class__.__name__}: {exc}") from None
+            self._template = _compile(_HTML_ENV if html else _TEXT_ENV, source or "")
+        except TemplateSyntaxError as exc:  # saved before validation existed: fail the send, readably
+            raise RenderError(f"{field}: template error on line {exc.lineno}: {exc.message}",
+                              details=[{"field": field, "line": exc.lineno, "message": exc.message or ""}]
+                              ) from None
+
+    def render(self, context: Mapping[str, Any], *, budget: Budget | None = None,
+               max_chars: int | None = None) -> str:
+        return _render_bounded(self._template, context, field=self.field,
+                               budget=budget or Budget(current_limits()), max_chars=max_chars)
 
 
 def _undefined_reason(exc: UndefinedError) -> str:
@@ -148,7 +266,8 @@ def _undefined_reason(exc: UndefinedError) -> str:
 
 
 class CompiledEmail:
-    """Subject, HTML and optional text part of one email, compiled once."""
+    """Subject, HTML and optional text part of one email, compiled once. One message's parts
+    share one budget: the limits are per message."""
 
     def __init__(self, *, subject: str, html: str, text: str | None = None) -> None:
         self.subject = CompiledTemplate(subject, field="subject")
@@ -156,12 +275,14 @@ class CompiledEmail:
         self.text = CompiledTemplate(text, field="text") if text else None
 
     def render(
-        self, contact: Any, *, extra: Mapping[str, Any] | None = None, tags: Sequence[str] | None = None
+        self, contact: Any, *, extra: Mapping[str, Any] | None = None, tags: Sequence[str] | None = None,
+        limits: RenderLimits | None = None,
     ) -> RenderedEmail:
+        budget = Budget(limits or current_limits())
         ctx = contact_context(contact, tags=tags, extra=extra)
-        subject = " ".join(self.subject.render(ctx).split())  # no newlines in a header
-        html = self.html.render(ctx)
-        text = self.text.render(ctx) if self.text else html_to_text(html)
+        subject = " ".join(self.subject.render(ctx, budget=budget).split())  # no newlines in a header
+        html = self.html.render(ctx, budget=budget)
+        text = self.text.render(ctx, budget=budget) if self.text else html_to_text(html)
         return RenderedEmail(subject=subject, html=html, text=text)
 
 
@@ -170,9 +291,12 @@ class CompiledSms:
         self.body = CompiledTemplate(body, field="body")
 
     def render(
-        self, contact: Any, *, extra: Mapping[str, Any] | None = None, tags: Sequence[str] | None = None
+        self, contact: Any, *, extra: Mapping[str, Any] | None = None, tags: Sequence[str] | None = None,
+        limits: RenderLimits | None = None,
     ) -> str:
-        return self.body.render(contact_context(contact, tags=tags, extra=extra)).strip()
+        limits = limits or current_limits()
+        return self.body.render(contact_context(contact, tags=tags, extra=extra), budget=Budget(limits),
+                                max_chars=limits.max_sms).strip()
 
 
 @lru_cache(maxsize=256)
@@ -194,14 +318,16 @@ def render_email(
     contact: Any,
     extra: Mapping[str, Any] | None = None,
     tags: Sequence[str] | None = None,
+    limits: RenderLimits | None = None,
 ) -> RenderedEmail:
-    return compile_email(subject, html, text or None).render(contact, extra=extra, tags=tags)
+    return compile_email(subject, html, text or None).render(contact, extra=extra, tags=tags, limits=limits)
 
 
 def render_sms(
-    *, body: str, contact: Any, extra: Mapping[str, Any] | None = None, tags: Sequence[str] | None = None
+    *, body: str, contact: Any, extra: Mapping[str, Any] | None = None, tags: Sequence[str] | None = None,
+    limits: RenderLimits | None = None,
 ) -> str:
-    return compile_sms(body).render(contact, extra=extra, tags=tags)
+    return compile_sms(body).render(contact, extra=extra, tags=tags, limits=limits)
 
 
 def preview_email(
@@ -211,20 +337,25 @@ def preview_email(
     text: str | None = None,
     contact: Any = None,
     extra: Mapping[str, Any] | None = None,
+    limits: RenderLimits | None = None,
 ) -> RenderedEmail:
-    """Render with a real contact when given, else with a believable sample one."""
+    """Render with a real contact when given, else with a believable sample one. Bounded like
+    every render (RenderError when a limit is hit); safe to call from a worker thread."""
     return render_email(
         subject=subject,
         html=html,
         text=text,
         contact=SAMPLE_CONTACT if contact is None else contact,
         extra={**SAMPLE_EXTRA, **(extra or {})},
+        limits=limits,
     )
 
 
-def preview_sms(*, body: str, contact: Any = None, extra: Mapping[str, Any] | None = None) -> str:
+def preview_sms(*, body: str, contact: Any = None, extra: Mapping[str, Any] | None = None,
+                limits: RenderLimits | None = None) -> str:
     return render_sms(
-        body=body, contact=SAMPLE_CONTACT if contact is None else contact, extra={**SAMPLE_EXTRA, **(extra or {})}
+        body=body, contact=SAMPLE_CONTACT if contact is None else contact, extra={**SAMPLE_EXTRA, **(extra or {})},
+        limits=limits,
     )
 
 

@@ -10,8 +10,16 @@ results are written in one transaction. A worker may die at any line:
   provider's message list (same recipient, same text, created since its claim; not by sender,
   which a Messaging Service picks) and only sent if nothing went out.
 
-Pause, cancel and failure are re-read between chunks; rows not sent yet go back to `pending`
-(pause) or become `cancelled`. The campaign ends `sent` when no row is pending or claimed.
+Pause, cancel and failure are re-read between chunks and again after every wait (a rate-limit
+turn, a retry backoff) and before every SMS, so a pause or cancel stops everything not yet handed
+to the provider; rows not sent yet go back to `pending` (pause) or become `cancelled`. The
+campaign ends `sent` when no row is pending or claimed.
+
+Every campaign ends by itself: any exception while composing one message (rendering is bounded,
+see services.rendering) is that recipient's failure; content that cannot be compiled fails the
+campaign with the reason; a used-up provider quota pauses it with the reason; and a row claimed
+`send_max_attempts` times without an outcome is failed with the last error instead of retried
+for ever.
 """
 
 from __future__ import annotations
@@ -39,6 +47,7 @@ from campaign_dashboard.models import (
     EmailTemplate,
     RecipientStatus,
     SentEmail,
+    SmsStatus,
     utcnow,
 )
 from campaign_dashboard.providers.base import (
@@ -46,6 +55,7 @@ from campaign_dashboard.providers.base import (
     FatalError,
     OutgoingEmail,
     OutgoingSms,
+    QuotaExceeded,
     RetryableError,
     SendResult,
     SmsProvider,
@@ -58,7 +68,9 @@ from campaign_dashboard.services.contacts import tags_of
 from campaign_dashboard.services.errors import IllegalTransition
 from campaign_dashboard.services.event_counters import bump_minute, minute_of
 from campaign_dashboard.services.lifecycle import Action
-from campaign_dashboard.services.rendering import RenderError, compile_email, compile_sms
+from campaign_dashboard.services.opt_outs import PROVIDER_SUPPRESSED, set_sms_status_by_phone, suppress
+from campaign_dashboard.services.render_limits import RenderLimits
+from campaign_dashboard.services.rendering import compile_email, compile_sms
 from campaign_dashboard.services.unsubscribe import unsubscribe_url
 
 log = logging.getLogger(__name__)
@@ -181,28 +193,89 @@ def process_batch(*, deps: SendDeps, channel: Channel, campaign_id: int, batch_i
         campaign = session.get(Campaign, campaign_id)
         rows = _claimed_rows(session, channel, batch_id)
         tags = tags_of(session=session, contact_ids=[c.id for _, c in rows if c is not None])
-        content = _content(session, channel, campaign)
+        try:
+            content = _content(session, channel, campaign)
+        except Exception as exc:  # noqa: BLE001 - content no recipient can get: end the campaign
+            content, reason = None, f"The campaign's content cannot be rendered: {_reason(exc)}"
+    if content is None:
+        return _stop(deps, channel, campaign_id, batch_id, reason=reason)
+    rows = _give_up_on_exhausted(deps, channel, campaign_id, rows)
     lease = _Pulse(deps, channel, batch_id, fresh=False)  # a queued or recovered batch: renew first
     for chunk_number, chunk_rows in groupby(rows, key=lambda pair: pair[0].chunk):
         try:
             status = _checkpoint(deps, channel, campaign_id, batch_id, lease)
             if status != CampaignStatus.SENDING:
-                _release(deps=deps, channel=channel, campaign_id=campaign_id, batch_id=batch_id, status=status)
-                return Outcome.STOPPED if status == CampaignStatus.PAUSED else Outcome.DONE
+                raise CampaignStopped(status)
             if channel == Channel.EMAIL:
                 _send_email_chunk(deps, campaign, content, list(chunk_rows), tags,
                                   f"{batch_id}-{chunk_number}")
             else:
                 _send_sms_chunk(deps, campaign, content, list(chunk_rows), tags, batch_id, recovered)
+        except CampaignStopped as stopped:
+            _release(deps=deps, channel=channel, campaign_id=campaign_id, batch_id=batch_id, status=stopped.status)
+            return Outcome.STOPPED if stopped.status == CampaignStatus.PAUSED else Outcome.DONE
         except LeaseLost:
             log.warning("lease of batch %s expired while sending; leaving it to recovery", batch_id)
             return Outcome.WAITING
         except FatalError as exc:
-            fail_campaign(deps=deps, channel=channel, campaign_id=campaign_id, reason=exc.message)
-            _release(deps=deps, channel=channel, campaign_id=campaign_id, batch_id=batch_id,
-                     status=CampaignStatus.FAILED)
-            return Outcome.DONE
+            return _stop(deps, channel, campaign_id, batch_id, reason=exc.message)
+        except QuotaExceeded as exc:
+            return _stop(deps, channel, campaign_id, batch_id, reason=exc.message, pause=True)
+        except RetryableError as exc:
+            _note_error(deps, channel, batch_id, exc.message)  # shown on the rows; counts to give up
+            raise
     return next_step(deps=deps, channel=channel, campaign_id=campaign_id)
+
+
+class CampaignStopped(Exception):
+    """The campaign is no longer sending (a person paused or cancelled it, or it failed)."""
+
+    def __init__(self, status: str | None) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+def _stop(deps: SendDeps, channel: Channel, campaign_id: int, batch_id: str, *, reason: str,
+          pause: bool = False) -> Outcome:
+    """Fail (or, for a used-up quota, pause) the campaign with `reason`; hand back the batch."""
+    if pause:
+        if _finish(deps, channel, campaign_id, Action.PAUSE, reason=reason):
+            log.warning("campaign %s/%s paused: %s", channel, campaign_id, reason)
+    else:
+        fail_campaign(deps=deps, channel=channel, campaign_id=campaign_id, reason=reason)
+    with Session(deps.engine) as session:
+        status = session.scalar(select(campaign_model(channel).status)
+                                .where(campaign_model(channel).id == campaign_id))
+    _release(deps=deps, channel=channel, campaign_id=campaign_id, batch_id=batch_id,
+             status=status or CampaignStatus.FAILED)
+    return Outcome.STOPPED if status == CampaignStatus.PAUSED else Outcome.DONE
+
+
+def _reason(exc: BaseException) -> str:
+    return getattr(exc, "message", None) or f"{exc.__class__.__name__}: {exc}"
+
+
+def _give_up_on_exhausted(deps: SendDeps, channel: Channel, campaign_id: int, rows: list[tuple]) -> list[tuple]:
+    """Fail rows claimed `send_max_attempts` times without an outcome (each crash, expired lease
+    or exhausted retry claims a row again), so no batch is retried for ever; keep the others."""
+    limit = deps.settings.send_max_attempts
+    exhausted = [(r, f"not sent after {r.attempts} attempts; last error: {r.last_error or 'none recorded'}")
+                 for r, _ in rows if r.attempts > limit]
+    if not exhausted:
+        return rows
+    _write_results(deps, channel, campaign_id, [], exhausted)
+    gone = {r.id for r, _ in exhausted}
+    return [(r, c) for r, c in rows if r.id not in gone]
+
+
+def _note_error(deps: SendDeps, channel: Channel, batch_id: str, message: str) -> None:
+    Recipient = recipient_model(channel)
+    with Session(deps.engine) as session:
+        session.execute(update(Recipient).where(
+            Recipient.batch_id == batch_id,
+            _unselective(deps.engine, Recipient.status == RecipientStatus.CLAIMED),
+        ).values(last_error=message[:2000]))
+        session.commit()
 
 
 def _claimed_rows(session: Session, channel: Channel, batch_id: str) -> list[tuple]:
@@ -212,7 +285,7 @@ def _claimed_rows(session: Session, channel: Channel, batch_id: str) -> list[tup
     Recipient = recipient_model(channel)
     recipients = session.execute(
         select(Recipient.id, Recipient.contact_id, Recipient.address, Recipient.chunk, Recipient.batch_id,
-               Recipient.claimed_at)
+               Recipient.claimed_at, Recipient.attempts, Recipient.last_error)
         .where(Recipient.batch_id == batch_id,
                _unselective(session.get_bind(), Recipient.status == RecipientStatus.CLAIMED))
         .order_by(Recipient.chunk, Recipient.id)
@@ -302,14 +375,15 @@ def _send_email_chunk(deps: SendDeps, campaign, compiled, rows, tags, key: str) 
         try:
             messages.append(_email_message(deps, campaign, compiled, recipient, contact, tags))
             message_rows.append(recipient)
-        except RenderError as exc:
-            refused.append((recipient, exc.message))
+        except Exception as exc:  # noqa: BLE001 - whatever fails composing one message fails only it
+            refused.append((recipient, _reason(exc)))
     results: list[SendResult] = []
     if messages:
         results = _with_retries(
             deps, Channel.EMAIL, rows[0][0].batch_id,
             lambda: deps.email.send_batch(messages, idempotency_key=key),
             bucket=resend_bucket(s.effective_resend_api_key), rate=s.resend_requests_per_second,
+            campaign_id=campaign.id,
         )
     _write_results(deps, Channel.EMAIL, campaign.id, list(zip(message_rows, results)), refused,
                    sent_emails={r.id: m for r, m in zip(message_rows, messages)})
@@ -329,7 +403,8 @@ def _email_message(deps: SendDeps, campaign, compiled, recipient, contact, tags)
     token = reply_token(secret_key=s.secret_key, recipient_id=recipient.id)
     rendered = compiled.render(contact or {"email": recipient.address},
                                extra={"unsubscribe_url": unsubscribe},
-                               tags=tags.get(recipient.contact_id, []))
+                               tags=tags.get(recipient.contact_id, []),
+                               limits=RenderLimits.from_settings(s))
     footer_html = (f'<p style="font-size:12px;color:#666">You receive this because you subscribed. '
                    f'<a href="{unsubscribe}">Unsubscribe</a></p>')
     html = rendered.html if unsubscribe in rendered.html else rendered.html + footer_html
@@ -377,14 +452,15 @@ def _send_sms_chunk(deps: SendDeps, campaign, compiled, rows, tags, batch_id: st
             continue
         try:
             body = compiled.render(contact or {"phone": recipient.address},
-                                   tags=tags.get(recipient.contact_id, []))
-        except RenderError as exc:
-            _write_results(deps, Channel.SMS, campaign.id, [], [(recipient, exc.message)])
+                                   tags=tags.get(recipient.contact_id, []), limits=RenderLimits.from_settings(s))
+        except Exception as exc:  # noqa: BLE001 - whatever fails composing one message fails only it
+            _write_results(deps, Channel.SMS, campaign.id, [], [(recipient, _reason(exc))])
             continue
         if recovered:  # its worker died: did this one go out already?
             previous = _with_retries(deps, Channel.SMS, batch_id,
                                      lambda r=recipient, b=body: deps.sms.find_sent(
-                                         to=r.address, body=b, since=r.claimed_at))
+                                         to=r.address, body=b, since=r.claimed_at),
+                                     campaign_id=campaign.id)
             if previous:
                 _write_results(deps, Channel.SMS, campaign.id, [(recipient, SendResult(previous))], [])
                 continue
@@ -397,7 +473,7 @@ def _send_sms_chunk(deps: SendDeps, campaign, compiled, rows, tags, batch_id: st
         result = _with_retries(deps, Channel.SMS, batch_id, lambda m=message: deps.sms.send(m),
                                bucket=f"sms:{s.effective_twilio_account_sid}:"
                                       f"{sender or s.twilio_messaging_service_sid}",
-                               rate=s.twilio_mps_per_sender)
+                               rate=s.twilio_mps_per_sender, campaign_id=campaign.id, check_first=True)
         _write_results(deps, Channel.SMS, campaign.id, [(recipient, result)], [])
 
 
@@ -435,18 +511,25 @@ def _defer(deps: SendDeps, channel: Channel, recipient, until: datetime) -> None
 
 
 def _with_retries(deps: SendDeps, channel: Channel, batch_id: str, call, *, bucket: str | None = None,
-                  rate: float = 0):
+                  rate: float = 0, campaign_id: int | None = None, check_first: bool = False):
     """Call the provider, honouring the shared rate limit and retrying retryable errors with
-    backoff (retry-after first). Keeps the batch's lease alive while waiting."""
+    backoff (retry-after first). Keeps the batch's lease alive while waiting. After any wait (and
+    first of all with `check_first`) the campaign's status is read again: CampaignStopped when a
+    pause or cancel came meanwhile, so nothing more is handed to the provider."""
     attempt = 0
     pulse = _Pulse(deps, channel, batch_id)  # waiting our turn is not being dead
+    waited = check_first
     while True:
         if bucket:
             # burst 1: requests evenly spaced, so no sliding second at the provider sees more
             while (wait := deps.limiter.acquire(bucket, rate=rate, burst=1)) > 0:
                 pulse()
                 deps.sleep(min(wait, 1.0))
+                _ensure_sending(deps, channel, campaign_id)
+                waited = True
             pulse()
+        if waited:
+            _ensure_sending(deps, channel, campaign_id)
         try:
             return call()
         except RetryableError as exc:
@@ -456,7 +539,29 @@ def _with_retries(deps: SendDeps, channel: Channel, batch_id: str, call, *, buck
             delay = exc.retry_after if exc.retry_after is not None else min(30.0, 0.5 * 2 ** attempt)
             log.info("retryable provider error (%s), retry %d in %.1fs", exc.message, attempt, delay)
             _heartbeat(deps, channel, batch_id)
-            deps.sleep(delay)
+            _sleep_sending(deps, channel, batch_id, campaign_id, delay)
+            waited = True
+
+
+def _ensure_sending(deps: SendDeps, channel: Channel, campaign_id: int | None) -> None:
+    if campaign_id is None:
+        return
+    Campaign = campaign_model(channel)
+    with Session(deps.engine) as session:
+        status = session.scalar(select(Campaign.status).where(Campaign.id == campaign_id))
+    if status != CampaignStatus.SENDING:
+        raise CampaignStopped(status)
+
+
+def _sleep_sending(deps: SendDeps, channel: Channel, batch_id: str, campaign_id: int | None, delay: float) -> None:
+    """A retry backoff, a second at a time, ending early when the campaign stops sending."""
+    pulse = _Pulse(deps, channel, batch_id)
+    left = delay
+    while left > 0:
+        deps.sleep(min(left, 1.0))
+        left -= 1.0
+        pulse()
+        _ensure_sending(deps, channel, campaign_id)
 
 
 def _write_results(deps: SendDeps, channel: Channel, campaign_id: int, results, refused,
@@ -475,6 +580,12 @@ def _write_results(deps: SendDeps, channel: Channel, campaign_id: int, results, 
         ))
         sent = [(r, res) for r, res in results if r.id in still_claimed and res.accepted]
         failed = [(r, res.error) for r, res in results if r.id in still_claimed and not res.accepted]
+        for r, res in results:
+            if r.id in still_claimed and res.opted_out and channel == Channel.SMS:
+                # The carrier/provider knows this number unsubscribed (e.g. Twilio 21610): never again.
+                suppress(session=session, channel=channel, address=r.address, reason=PROVIDER_SUPPRESSED,
+                         source=f"send:{campaign_id}")
+                set_sms_status_by_phone(session=session, phone=r.address, status=SmsStatus.OPTED_OUT, now=now)
         failed += [(r, reason) for r, reason in refused if r.id in still_claimed]
         table = Recipient.__table__
         if sent:

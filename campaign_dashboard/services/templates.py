@@ -2,6 +2,10 @@
 
 A template used by a campaign that is sending or paused is frozen (editing it would change mail
 mid-campaign), and a template any campaign refers to cannot be deleted.
+
+Saving renders the content once for the sample contact (bounded: see services.rendering), and
+that render, like a preview's, runs outside any database transaction: on SQLite a transaction
+holds the write lock, and a slow template must not hold up the workers.
 """
 
 from __future__ import annotations
@@ -42,16 +46,29 @@ def _clean(data: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _validate(template: EmailTemplate) -> None:
-    if not template.name:
+    _validate_name(template.name)
+    _validate_content(template.subject, template.html, template.text)
+
+
+def _validate_name(name: str) -> None:
+    if not name:
         raise ValidationFailed("A template needs a name.", details=[{"field": "name", "message": "required"}])
-    if len(template.name) > 200:
+    if len(name) > 200:
         raise ValidationFailed("The name is too long (200 characters at most).",
                                details=[{"field": "name", "message": "too long"}])
-    if not template.html.strip():
+
+
+def _validate_content(subject: str | None, html: str | None, text: str | None) -> None:
+    if not (html or "").strip():
         raise ValidationFailed("A template needs HTML content.", details=[{"field": "html", "message": "required"}])
-    rendering.validate_template(template.subject, field="subject")
-    rendering.validate_template(template.html, field="html", html=True)
-    rendering.validate_template(template.text, field="text")
+    rendering.validate_template(subject, field="subject")
+    rendering.validate_template(html, field="html", html=True)
+    rendering.validate_template(text, field="text")
+
+
+def _end_read(session: Session) -> None:
+    """End the transaction a read opened, before rendering (see the module's docstring)."""
+    session.commit()
 
 
 def _ensure_unique_name(session: Session, name: str, exclude_id: int | None = None) -> None:
@@ -101,9 +118,13 @@ def update_template(*, session: Session, template_id: int, changes: Mapping[str,
                 f"This template is in use by a campaign that is sending or paused ({busy}); "
                 "its content is frozen until that campaign ends. Duplicate the template to change it."
             )
+    merged = {k: changes.get(k, getattr(template, k)) for k in FIELDS}
+    _validate_name(merged["name"])
+    if content_changes:
+        _end_read(session)
+        _validate_content(merged["subject"], merged["html"], merged["text"])
     for key, value in changes.items():
         setattr(template, key, value)
-    _validate(template)
     if "name" in changes:
         _ensure_unique_name(session, template.name, exclude_id=template.id)
     template.updated_at = utcnow()
@@ -133,10 +154,10 @@ def preview_template(
 ) -> rendering.RenderedEmail:
     """The saved template rendered for a real contact (when given) or the sample contact."""
     template = get_template(session=session, template_id=template_id)
-    return preview_source(
-        session=session, subject=template.subject, html=template.html, text=template.text,
-        contact_id=contact_id, extra=extra,
-    )
+    subject, html, text = template.subject, template.html, template.text
+    _end_read(session)
+    return preview_source(session=session, subject=subject, html=html, text=text, contact_id=contact_id,
+                          extra=extra)
 
 
 def preview_source(
@@ -160,6 +181,7 @@ def preview_source(
             raise NotFound(f"Contact {contact_id} does not exist.")
         tags = contact_tags(session=session, contact_id=contact_id)
         contact = rendering.contact_context(contact, tags=tags)
+        _end_read(session)
     return rendering.preview_email(subject=subject, html=html, text=text or None, contact=contact, extra=extra)
 
 
