@@ -19,6 +19,7 @@ def test_stats_report_every_counter(emu):
         "errors": 0,
         "webhooks_sent": 0,
         "webhook_failures": 0,
+        "webhook_retries": 0,
         "webhooks_dropped": 0,
         "webhooks_pending": 0,
         "last_webhook_error": None,
