@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlmodel import Session
 
 from campaign_dashboard.db import get_engine
 from campaign_dashboard.models import ApiToken, Role
 from campaign_dashboard.services.errors import AuthenticationFailed
+from campaign_dashboard.services.limits import MAX_ID
 from campaign_dashboard.services.roles import require_role
 from campaign_dashboard.services.tokens import authenticate_token
 
@@ -26,6 +27,8 @@ def get_session() -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+# An object id in the path: a number no row can have (past 64 bits, zero, negative) is a 422.
+PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 def current_token(request: Request, session: SessionDep) -> ApiToken:

@@ -25,6 +25,7 @@ from campaign_dashboard.models import (
 from campaign_dashboard.services import segment_mirror, segment_rules
 from campaign_dashboard.services.pagination import Page, page_of
 from campaign_dashboard.services.errors import Conflict, NotFound, ValidationFailed
+from campaign_dashboard.services.limits import Id
 
 KINDS = ("rules", "static")
 _IN_CHUNK = 1000
@@ -37,7 +38,7 @@ class SegmentCreate(BaseModel):
     kind: str = "rules"
     rules: list[Any] = Field(default_factory=list)
     match: str = "all"
-    contact_ids: list[int] = Field(default_factory=list)
+    contact_ids: list[Id] = Field(default_factory=list)
 
 
 class SegmentUpdate(BaseModel):
@@ -49,7 +50,7 @@ class SegmentUpdate(BaseModel):
     kind: str | None = None
     rules: list[Any] | None = None
     match: str | None = None
-    contact_ids: list[int] | None = None
+    contact_ids: list[Id] | None = None
 
 
 

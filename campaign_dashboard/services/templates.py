@@ -23,6 +23,7 @@ from campaign_dashboard.models import (
 from campaign_dashboard.services import rendering
 from campaign_dashboard.services.pagination import Page, page_of
 from campaign_dashboard.services.errors import Conflict, NotFound, ValidationFailed
+from campaign_dashboard.services.limits import MAX_HTML_CHARS, MAX_TEXT_CHARS, check_length, check_single_line
 
 FIELDS = ("name", "subject", "html", "text")
 FROZEN_WHILE = (CampaignStatus.SENDING, CampaignStatus.PAUSED)
@@ -49,9 +50,18 @@ def _validate(template: EmailTemplate) -> None:
                                details=[{"field": "name", "message": "too long"}])
     if not template.html.strip():
         raise ValidationFailed("A template needs HTML content.", details=[{"field": "html", "message": "required"}])
+    _check_bounds(subject=template.subject, html=template.html, text=template.text)
     rendering.validate_template(template.subject, field="subject")
     rendering.validate_template(template.html, field="html", html=True)
     rendering.validate_template(template.text, field="text")
+
+
+def _check_bounds(*, subject: str | None, html: str | None, text: str | None) -> None:
+    """The sizes README documents; the subject becomes a header, so it stays on one line."""
+    check_length("subject", subject, 500)
+    check_single_line("subject", subject)
+    check_length("html", html, MAX_HTML_CHARS)
+    check_length("text", text, MAX_TEXT_CHARS)
 
 
 def _ensure_unique_name(session: Session, name: str, exclude_id: int | None = None) -> None:
@@ -149,6 +159,7 @@ def preview_source(
     extra: Mapping[str, Any] | None = None,
 ) -> rendering.RenderedEmail:
     """Unsaved template source rendered the same way (syntax errors name the field and line)."""
+    _check_bounds(subject=subject, html=html, text=text)
     rendering.validate_template(subject, field="subject")
     rendering.validate_template(html, field="html", html=True)
     rendering.validate_template(text, field="text")

@@ -1,0 +1,157 @@
+"""Inputs past what the database or a mail header can hold are a 422 naming the field (issue 9,
+sections 5 and 6): numbers past 64 bits, dates that overflow when moved to UTC, control characters
+in headers, and oversized tags, attributes and HTML. Nothing is stored."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from campaign_dashboard.models import Contact, EmailCampaign, EmailTemplate
+from campaign_dashboard.services.limits import (
+    MAX_ATTRIBUTES_BYTES,
+    MAX_CONTACT_ATTRIBUTES,
+    MAX_CONTACT_TAGS,
+    MAX_HTML_CHARS,
+)
+from campaign_dashboard.services.pagination import encode_cursor
+from tests.api.conftest import assert_error
+from tests.factories import make_contact, make_segment
+
+HUGE = 2**70
+
+
+def _field_named(error: dict, field: str) -> None:
+    fields = [d["field"] for d in error["details"]]
+    assert any(f == field or f.endswith(f".{field}") or f.startswith(f"{field}.") for f in fields), fields
+
+
+@pytest.fixture
+def segment_id(db) -> int:
+    with db() as session:
+        return make_segment(session).id
+
+
+def _email(segment_id: int, **overrides) -> dict:
+    data = {"name": "Spring sale", "subject": "Hello", "from_email": "Shop <news@example.com>",
+            "segment_id": segment_id, "html": "<p>Sale</p>"}
+    data.update(overrides)
+    return data
+
+
+@pytest.mark.parametrize("path", [
+    "/api/v1/contacts/99999999999999999999999",
+    "/api/v1/segments/99999999999999999999999",
+    "/api/v1/templates/18446744073709551616",
+    "/api/v1/email-campaigns/18446744073709551616",
+    "/api/v1/sms-campaigns/18446744073709551616/stats",
+    "/api/v1/email-campaigns/18446744073709551616/recipients",
+])
+def test_ids_past_64_bits_in_paths_are_422(client, admin_headers, path):
+    error = assert_error(client.get(path, headers=admin_headers), 422, "validation_failed")
+    _field_named(error, path.split("/")[3].rstrip("s").replace("email-campaign", "campaign")
+                 .replace("sms-campaign", "campaign") + "_id")
+
+
+def test_starting_a_campaign_past_64_bits_is_422(client, admin_headers):
+    response = client.post("/api/v1/email-campaigns/18446744073709551616/start", headers=admin_headers)
+    _field_named(assert_error(response, 422, "validation_failed"), "campaign_id")
+
+
+def test_ids_past_64_bits_in_bodies_are_422(client, db, admin_headers, segment_id):
+    with db() as session:
+        template = EmailTemplate(name="Welcome", subject="Hi", html="<p>Hi</p>")
+        session.add(template)
+        session.flush()
+        template_id = template.id
+    checks = [
+        ("/api/v1/templates/preview", {"html": "<p>x</p>", "contact_id": HUGE}, "contact_id"),
+        (f"/api/v1/templates/{template_id}/preview", {"contact_id": HUGE}, "contact_id"),
+        ("/api/v1/segments", {"name": "big", "kind": "static", "contact_ids": [2**63]}, "contact_ids"),
+        ("/api/v1/email-campaigns", _email(HUGE), "segment_id"),
+        ("/api/v1/email-campaigns", _email(segment_id, html=None, template_id=HUGE), "template_id"),
+        ("/api/v1/sms-campaigns", {"name": "s", "body": "hi", "segment_id": HUGE}, "segment_id"),
+    ]
+    for url, body, field in checks:
+        _field_named(assert_error(client.post(url, json=body, headers=admin_headers), 422, "validation_failed"), field)
+    with db() as session:
+        assert session.exec(select(EmailCampaign)).all() == []
+
+
+def test_a_cursor_naming_a_huge_id_is_422(client, admin_headers):
+    for url in ("/api/v1/contacts", "/api/v1/segments", "/api/v1/templates", "/api/v1/email-campaigns"):
+        response = client.get(url, params={"cursor": encode_cursor(HUGE)}, headers=admin_headers)
+        _field_named(assert_error(response, 422, "validation_failed"), "cursor")
+
+
+@pytest.mark.parametrize("when", [
+    {"scheduled_at": "9999-12-31T23:59:59-14:00"},
+    {"scheduled_at": "0001-01-01T00:00:00", "timezone": "Asia/Tokyo"},
+])
+def test_dates_that_overflow_in_utc_are_422(client, db, admin_headers, segment_id, when):
+    created = client.post("/api/v1/email-campaigns", json=_email(segment_id, **when), headers=admin_headers)
+    _field_named(assert_error(created, 422, "validation_failed"), "scheduled_at")
+    draft = client.post("/api/v1/email-campaigns", json=_email(segment_id), headers=admin_headers).json()
+    url = f"/api/v1/email-campaigns/{draft['id']}"
+    for response in (client.post(f"{url}/schedule", json=when, headers=admin_headers),
+                     client.patch(url, json=when, headers=admin_headers)):
+        _field_named(assert_error(response, 422, "validation_failed"), "scheduled_at")
+    assert client.get(url, headers=admin_headers).json()["status"] == "draft"
+
+
+@pytest.mark.parametrize("field,value", [
+    ("from_email", "Evil\r\nBcc: v@x.com <a@example.com>"),
+    ("reply_to", "Evil\nBcc: v@x.com <a@example.com>"),
+    ("subject", "Hello\r\nBcc: v@x.com"),
+    ("subject", "Hello\x00there"),
+    ("subject", "Hello\u2028there"),
+])
+def test_control_characters_in_email_headers_are_refused(client, db, admin_headers, segment_id, field, value):
+    created = client.post("/api/v1/email-campaigns", json=_email(segment_id, **{field: value}), headers=admin_headers)
+    _field_named(assert_error(created, 422, "validation_failed"), field)
+    draft = client.post("/api/v1/email-campaigns", json=_email(segment_id), headers=admin_headers).json()
+    edited = client.patch(f"/api/v1/email-campaigns/{draft['id']}", json={field: value}, headers=admin_headers)
+    _field_named(assert_error(edited, 422, "validation_failed"), field)
+    with db() as session:
+        stored = session.get(EmailCampaign, draft["id"])
+        assert "\n" not in (stored.subject + stored.from_email + (stored.reply_to or ""))
+
+
+def test_a_template_subject_with_a_line_break_is_refused(client, db, admin_headers):
+    body = {"name": "Evil", "subject": "Hi\r\nBcc: v@x.com", "html": "<p>x</p>"}
+    _field_named(assert_error(client.post("/api/v1/templates", json=body, headers=admin_headers),
+                              422, "validation_failed"), "subject")
+    with db() as session:
+        assert session.exec(select(EmailTemplate)).all() == []
+
+
+def test_too_many_tags_or_attributes_are_refused(client, db, admin_headers):
+    many_tags = [f"t{i}" for i in range(MAX_CONTACT_TAGS + 1)]
+    many_attributes = {f"a{i}": i for i in range(MAX_CONTACT_ATTRIBUTES + 1)}
+    big_attributes = {"blob": "x" * MAX_ATTRIBUTES_BYTES}
+    for field, value in (("tags", many_tags), ("attributes", many_attributes), ("attributes", big_attributes)):
+        body = {"email": "big@example.com", field: value}
+        _field_named(assert_error(client.post("/api/v1/contacts", json=body, headers=admin_headers),
+                                  422, "validation_failed"), field)
+    with db() as session:
+        contact_id = make_contact(session, email="small@example.com").id
+    response = client.patch(f"/api/v1/contacts/{contact_id}", json={"tags": many_tags}, headers=admin_headers)
+    _field_named(assert_error(response, 422, "validation_failed"), "tags")
+    with db() as session:
+        assert [c.email for c in session.exec(select(Contact)).all()] == ["small@example.com"]
+    at_the_limit = {"email": "ok@example.com", "tags": many_tags[:MAX_CONTACT_TAGS],
+                    "attributes": {f"a{i}": i for i in range(MAX_CONTACT_ATTRIBUTES)}}
+    assert client.post("/api/v1/contacts", json=at_the_limit, headers=admin_headers).status_code == 201
+
+
+def test_oversized_html_is_refused(client, db, admin_headers, segment_id):
+    html = "<p>" + "x" * MAX_HTML_CHARS + "</p>"
+    _field_named(assert_error(client.post("/api/v1/email-campaigns", json=_email(segment_id, html=html),
+                                          headers=admin_headers), 422, "validation_failed"), "html")
+    _field_named(assert_error(client.post("/api/v1/templates", json={"name": "big", "html": html},
+                                          headers=admin_headers), 422, "validation_failed"), "html")
+    _field_named(assert_error(client.post("/api/v1/templates/preview", json={"html": html},
+                                          headers=admin_headers), 422, "validation_failed"), "html")
+    with db() as session:
+        assert session.exec(select(EmailCampaign)).all() == []
+        assert session.exec(select(EmailTemplate)).all() == []
