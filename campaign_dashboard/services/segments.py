@@ -25,7 +25,7 @@ from campaign_dashboard.models import (
 from campaign_dashboard.services import segment_mirror, segment_rules
 from campaign_dashboard.services.pagination import Page, page_of
 from campaign_dashboard.services.errors import Conflict, NotFound, ValidationFailed
-from campaign_dashboard.services.limits import Id
+from campaign_dashboard.services.limits import Id, check_single_line
 
 KINDS = ("rules", "static")
 _IN_CHUNK = 1000
@@ -224,11 +224,12 @@ def _clean_name(name: str) -> str:
         raise _invalid("name", "A segment needs a name.")
     if len(cleaned) > 200:
         raise _invalid("name", "The name is longer than 200 characters.")
+    check_single_line("name", cleaned)
     return cleaned
 
 
 def _ensure_name_free(session: Session, name: str, *, segment_id: int | None) -> None:
-    query = select(EmailSegment.id).where(func.lower(EmailSegment.name) == name.lower())
+    query = select(EmailSegment.id).where(func.lower(EmailSegment.name) == func.lower(name))  # one folding
     existing = session.exec(query).first()
     if existing is not None and existing != segment_id:
         message = f"A segment named {name!r} already exists."

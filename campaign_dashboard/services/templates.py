@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from campaign_dashboard.models import (
@@ -50,6 +51,7 @@ def _validate(template: EmailTemplate) -> None:
                                details=[{"field": "name", "message": "too long"}])
     if not template.html.strip():
         raise ValidationFailed("A template needs HTML content.", details=[{"field": "html", "message": "required"}])
+    check_single_line("name", template.name)
     _check_bounds(subject=template.subject, html=template.html, text=template.text)
     rendering.validate_template(template.subject, field="subject")
     rendering.validate_template(template.html, field="html", html=True)
@@ -65,7 +67,9 @@ def _check_bounds(*, subject: str | None, html: str | None, text: str | None) ->
 
 
 def _ensure_unique_name(session: Session, name: str, exclude_id: int | None = None) -> None:
-    query = select(EmailTemplate.id).where(func.lower(EmailTemplate.name) == name.lower())
+    # Both sides through the database's lower(): SQLite folds only ASCII, so comparing with
+    # Python's str.lower() let "Ü" pass the check and fail the unique index instead.
+    query = select(EmailTemplate.id).where(func.lower(EmailTemplate.name) == func.lower(name))
     if exclude_id is not None:
         query = query.where(EmailTemplate.id != exclude_id)
     if session.exec(query).first() is not None:
@@ -182,6 +186,11 @@ def contact_tags(*, session: Session, contact_id: int) -> list[str]:
 def _commit(session: Session, row: object) -> None:
     """Reload `row` inside the transaction, then commit: leaves no transaction open afterwards
     (on SQLite even a read holds the write lock until it ends)."""
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:  # a template of the same name was saved between the check and here
+        session.rollback()
+        raise Conflict("A template with this name already exists.",
+                       details=[{"field": "name", "message": "already taken"}]) from None
     session.refresh(row)
     session.commit()

@@ -155,3 +155,14 @@ def test_oversized_html_is_refused(client, db, admin_headers, segment_id):
     with db() as session:
         assert session.exec(select(EmailCampaign)).all() == []
         assert session.exec(select(EmailTemplate)).all() == []
+
+
+def test_a_second_template_with_a_non_ascii_name_is_a_conflict(client, db, admin_headers):
+    """Found by the schema fuzz: SQLite's lower() folds only ASCII, so the duplicate check missed
+    the name and the unique index answered with a 500."""
+    body = {"name": "Ümlaut news", "html": "<p>x</p>"}
+    assert client.post("/api/v1/templates", json=body, headers=admin_headers).status_code == 201
+    error = assert_error(client.post("/api/v1/templates", json=body, headers=admin_headers), 409, "conflict")
+    _field_named(error, "name")
+    with db() as session:
+        assert len(session.exec(select(EmailTemplate)).all()) == 1
