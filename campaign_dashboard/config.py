@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     quiet_hours_start: int = 8
     quiet_hours_end: int = 21
 
+    # The REST API and the pages in the browser (api/security_headers.py, web_origins.py).
+    cors_allowed_origins: str = ""  # comma-separated extra origins; the app's own is always allowed
+    api_docs: bool | None = None  # /api/docs; default: on except in production
+
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:
         if not self.database_url:

@@ -6,8 +6,10 @@ from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 
 from campaign_dashboard import __version__
+from campaign_dashboard.config import get_settings
 from campaign_dashboard.api.deps import current_token, writer
 from campaign_dashboard.api.errors import error_responses, install_error_handlers
+from campaign_dashboard.api.security_headers import SecurityHeaders
 from campaign_dashboard.api.routers import (
     contacts,
     email_campaigns,
@@ -31,17 +33,23 @@ ROUTERS = (
     email_campaigns.router,
     sms_campaigns.router,
 )
+DOCS_URL = "/api/docs"
 
 
 def create_api() -> FastAPI:
     """A fresh app instance (Reflex mounts itself inside the one it is given)."""
+    settings = get_settings()
+    docs = settings.api_docs if settings.api_docs is not None else settings.env != "production"
     app = FastAPI(
         title="campaign_dashboard API",
         version=__version__,
         openapi_url="/api/openapi.json",
-        docs_url="/api/docs",
+        docs_url=DOCS_URL if docs else None,  # a public page: off in production unless API_DOCS=true
+        swagger_ui_oauth2_redirect_url=None,
         redoc_url=None,
     )
+    app.add_middleware(SecurityHeaders, docs_path=DOCS_URL if docs else None,
+                       hsts=settings.public_base_url.startswith("https://"))
     install_error_handlers(app)
     for router in ROUTERS:
         document_errors(router)
