@@ -140,7 +140,7 @@ def _stored_secret_key(data_dir: Path) -> str:
     """Generate a secret once and keep it in data_dir, so tokens survive restarts."""
     path = data_dir / "secret_key"
     if not path.exists():
-        data_dir.mkdir(parents=True, exist_ok=True)
+        data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # owner only (db.private_dir)
         tmp = data_dir / f".secret_key.{os.getpid()}.{secrets.token_hex(4)}"
         tmp.write_text(secrets.token_urlsafe(48))
         tmp.chmod(0o600)
