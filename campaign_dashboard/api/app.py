@@ -7,6 +7,8 @@ from fastapi.routing import APIRoute
 
 from campaign_dashboard import __version__
 from campaign_dashboard.config import get_settings
+from campaign_dashboard.api import body_limit
+from campaign_dashboard.api.body_limit import BodyLimit
 from campaign_dashboard.api.deps import current_token, writer
 from campaign_dashboard.api.errors import error_responses, install_error_handlers
 from campaign_dashboard.api.security_headers import SecurityHeaders
@@ -48,6 +50,7 @@ def create_api() -> FastAPI:
         swagger_ui_oauth2_redirect_url=None,
         redoc_url=None,
     )
+    app.add_middleware(BodyLimit)
     app.add_middleware(SecurityHeaders, docs_path=DOCS_URL if docs else None,
                        hsts=settings.public_base_url.startswith("https://"))
     install_error_handlers(app)
@@ -73,6 +76,8 @@ def document_errors(router: APIRouter) -> None:
             statuses += [403, 409]
         if route.body_field is not None:
             statuses.append(400)  # a body that is not JSON (or not a form) at all
+            if route.path not in body_limit.OWN_LIMIT:
+                statuses.append(413)  # api/body_limit.py
         if "{" in route.path or writer in calls or route.body_field is not None:
             statuses.append(404)  # the object, or one the body names (a segment, a contact)
         route.responses = {**error_responses(*statuses), **route.responses}

@@ -46,6 +46,7 @@ _WHY = {
     403: "The token's role may not do this (viewers only read)",
     404: "No such object",
     409: "The object's current state does not allow this (lifecycle, duplicate, frozen content)",
+    413: "The request body is larger than the API accepts (2 MB; CSV imports have their own limit)",
     422: "Bad input: `details` names each field and what is wrong with it",
 }
 

@@ -166,3 +166,24 @@ def test_a_second_template_with_a_non_ascii_name_is_a_conflict(client, db, admin
     _field_named(error, "name")
     with db() as session:
         assert len(session.exec(select(EmailTemplate)).all()) == 1
+
+
+def test_a_body_past_the_cap_is_refused_before_it_is_read(client, db, admin_headers):
+    from campaign_dashboard.api.body_limit import MAX_BODY_BYTES
+
+    huge = '{"email": "big@example.com", "attributes": {"blob": "' + "x" * MAX_BODY_BYTES + '"}}'
+    response = client.post("/api/v1/contacts", content=huge,
+                           headers={**admin_headers, "Content-Type": "application/json"})
+    assert_error(response, 413, "payload_too_large")
+
+    def chunks():  # no Content-Length: counted as it arrives
+        yield b'{"email": "big@example.com", "first_name": "'
+        for _ in range(MAX_BODY_BYTES // 65536 + 1):
+            yield b"x" * 65536
+        yield b'"}'
+
+    response = client.post("/api/v1/contacts", content=chunks(),
+                           headers={**admin_headers, "Content-Type": "application/json"})
+    assert_error(response, 413, "payload_too_large")
+    with db() as session:
+        assert session.exec(select(Contact)).all() == []
