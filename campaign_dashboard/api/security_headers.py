@@ -2,7 +2,7 @@
 since Reflex mounts itself inside our FastAPI app, the dashboard's pages and assets in `up`/prod.
 
 The dashboard's policy allows what the compiled Reflex frontend needs: its inline bootstrap
-scripts and styles (React Router, Radix, Plotly), images from anywhere (email previews show remote
+scripts and styles (React Router, Radix, Plotly), eval (Reflex's call_script), images from anywhere (email previews show remote
 images), the websocket to its own origin, and sandboxed `srcdoc` preview iframes (which inherit
 this policy, so their inline styles are allowed and their scripts never run: the sandbox has no
 allow-scripts). Nothing may frame the app (clickjacking), plugins are off, forms and `<base>` stay
@@ -15,11 +15,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 APP_POLICY = "; ".join([
     "default-src 'self'",
-    "script-src 'self' 'unsafe-inline'",
+    # Reflex runs rx.call_script (the campaign form reads the browser's time zone with it) and
+    # dynamic components through eval(): found by loading the app in Chromium under this policy.
+    "script-src 'self' 'unsafe-inline' 'unsafe-eval'",
     "style-src 'self' 'unsafe-inline'",
     "img-src 'self' data: blob: https: http:",
     "font-src 'self' data:",
-    "connect-src 'self' ws: wss:",
+    "connect-src 'self'",  # CSP3: 'self' covers the websocket to the same host (ws:/wss:)
     "frame-src 'self' blob: data: about:",
     "frame-ancestors 'none'",
     "object-src 'none'",
