@@ -64,7 +64,7 @@ def document_errors(router: APIRouter) -> None:
     """Declare in the OpenAPI schema the error answers each REST route can give, read from what
     it depends on, so a new route is documented like its neighbours without anyone remembering:
     every route with inputs 422, token routes 401, writers 403 and 409, routes of one object or
-    with a body 404, routes with a body 400."""
+    with a body 404, routes with a body 400 and 413 (see api/body_limit.py)."""
     for route in router.routes:
         if not isinstance(route, APIRoute) or not route.path.startswith("/api/v1/"):
             continue
