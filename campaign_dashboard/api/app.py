@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.routing import APIRoute
 
 from campaign_dashboard import __version__
 from campaign_dashboard.config import get_settings
 from campaign_dashboard.api import body_limit
 from campaign_dashboard.api.body_limit import BodyLimit
-from campaign_dashboard.api.deps import current_token, writer
+from campaign_dashboard.api.deps import current_token, refuse_nul_characters, writer
 from campaign_dashboard.api.errors import error_responses, install_error_handlers
 from campaign_dashboard.api.security_headers import SecurityHeaders
 from campaign_dashboard.api.routers import (
@@ -56,7 +56,8 @@ def create_api() -> FastAPI:
     install_error_handlers(app)
     for router in ROUTERS:
         document_errors(router)
-        app.include_router(router)
+        rest = router.prefix.startswith("/api/v1")
+        app.include_router(router, dependencies=[Depends(refuse_nul_characters)] if rest else None)
     return app
 
 

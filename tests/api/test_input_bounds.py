@@ -187,3 +187,52 @@ def test_a_body_past_the_cap_is_refused_before_it_is_read(client, db, admin_head
     assert_error(response, 413, "payload_too_large")
     with db() as session:
         assert session.exec(select(Contact)).all() == []
+
+
+@pytest.mark.parametrize("value", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"])
+def test_segment_rule_dates_that_overflow_in_utc_are_422(client, admin_headers, value):
+    rules = [{"field": "created_at", "op": "after", "value": value}]
+    for url, body in (("/api/v1/segments/preview-count", {"rules": rules}),
+                      ("/api/v1/segments", {"name": "Old", "rules": rules})):
+        error = assert_error(client.post(url, json=body, headers=admin_headers), 422, "validation_failed")
+        _field_named(error, "rules[0].value")
+
+
+def test_a_rule_set_is_bounded(client, db, admin_headers):
+    """3,000 OR-ed rules kept PostgreSQL busy for minutes and overflowed SQLite's expression depth."""
+    from campaign_dashboard.models import EmailSegment
+    from campaign_dashboard.services.segment_rules import MAX_RULES, MAX_VALUE_CHARS
+
+    rules = [{"field": "tag", "op": "is", "value": f"t{i}"} for i in range(MAX_RULES + 1)]
+    for url, body in (("/api/v1/segments/preview-count", {"rules": rules, "match": "any"}),
+                      ("/api/v1/segments", {"name": "Many", "rules": rules, "match": "any"})):
+        _field_named(assert_error(client.post(url, json=body, headers=admin_headers), 422, "validation_failed"),
+                     "rules")
+    long_value = [{"field": "first_name", "op": "contains", "value": "x" * (MAX_VALUE_CHARS + 1)}]
+    response = client.post("/api/v1/segments/preview-count", json={"rules": long_value}, headers=admin_headers)
+    _field_named(assert_error(response, 422, "validation_failed"), "rules[0].value")
+    at_the_limit = client.post("/api/v1/segments/preview-count", json={"rules": rules[:MAX_RULES], "match": "any"},
+                               headers=admin_headers)
+    assert at_the_limit.status_code == 200 and at_the_limit.json() == {"count": 0}
+    with db() as session:
+        assert session.exec(select(EmailSegment)).all() == []
+
+
+@pytest.mark.parametrize("method,url,body,field", [
+    ("post", "/api/v1/contacts", {"email": "nul@example.com", "attributes": {"note": "a\x00b"}}, "attributes.note"),
+    ("post", "/api/v1/contacts", {"email": "nul@example.com", "tags": ["ok", "b\x00d"]}, "tags.1"),
+    ("post", "/api/v1/templates", {"name": "Nul", "html": "<p>\x00</p>"}, "html"),
+    ("post", "/api/v1/templates/preview", {"html": "<p>\x00</p>"}, "html"),
+    ("post", "/api/v1/segments/preview-count", {"rules": [{"field": "attributes.a\x00", "op": "is", "value": "x"}]},
+     "rules.0.field"),
+    ("get", "/api/v1/contacts?search=%00", None, "query.search"),
+    ("get", "/api/v1/email-campaigns?search=a%00", None, "query.search"),
+])
+def test_nul_characters_are_422_on_both_databases(client, db, admin_headers, method, url, body, field):
+    """PostgreSQL cannot store NUL in text: these were 500s there (and stored on SQLite)."""
+    kwargs = {"json": body} if body is not None else {}
+    response = getattr(client, method)(url, headers=admin_headers, **kwargs)
+    _field_named(assert_error(response, 422, "validation_failed"), field)
+    with db() as session:
+        assert session.exec(select(Contact)).all() == []
+        assert session.exec(select(EmailTemplate)).all() == []
