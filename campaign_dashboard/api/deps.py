@@ -28,7 +28,7 @@ def get_session() -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
-# An object id in the path: a number no row can have (past 64 bits, zero, negative) is a 422.
+# An object id in the path: a number no row can have (past 32 bits, zero, negative) is a 422.
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 

@@ -15,7 +15,9 @@ from pydantic import Field
 
 from campaign_dashboard.services.errors import ValidationFailed
 
-MAX_ID = 2**63 - 1  # SQLite INTEGER and PostgreSQL BIGINT; larger numbers cannot name a row
+# Ids are INTEGER columns: 32-bit on PostgreSQL, which refuses even to compare with a larger
+# parameter ("integer out of range", found by the schema fuzz on PostgreSQL). No row has a larger id.
+MAX_ID = 2**31 - 1
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 MAX_CONTACT_TAGS = 100

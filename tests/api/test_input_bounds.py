@@ -236,3 +236,16 @@ def test_nul_characters_are_422_on_both_databases(client, db, admin_headers, met
     with db() as session:
         assert session.exec(select(Contact)).all() == []
         assert session.exec(select(EmailTemplate)).all() == []
+
+
+def test_ids_past_32_bits_are_422_because_postgresql_ids_are_integers(client, admin_headers, segment_id):
+    """Found by the schema fuzz on PostgreSQL: /contacts/2147483648 was "integer out of range", a 500."""
+    past = 2**31
+    for path in (f"/api/v1/contacts/{past}", f"/api/v1/email-campaigns/{past}/stats", f"/api/v1/templates/{past}"):
+        assert_error(client.get(path, headers=admin_headers), 422, "validation_failed")
+    response = client.post("/api/v1/sms-campaigns", json={"name": "s", "body": "hi", "segment_id": past},
+                           headers=admin_headers)
+    _field_named(assert_error(response, 422, "validation_failed"), "segment_id")
+    response = client.get("/api/v1/contacts", params={"cursor": encode_cursor(past)}, headers=admin_headers)
+    _field_named(assert_error(response, 422, "validation_failed"), "cursor")
+    assert_error(client.get(f"/api/v1/contacts/{past - 1}", headers=admin_headers), 404, "not_found")

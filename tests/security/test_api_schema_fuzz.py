@@ -3,7 +3,9 @@
 Each operation gets a bounded number of generated requests (valid and invalid), sent as an
 anonymous caller or with a viewer, marketer or admin token, against a small seeded SQLite
 database. Every response must be a non-5xx that matches the schema the API documents for it.
-`API_FUZZ_EXAMPLES` raises the number of examples per operation for a longer local run.
+`API_FUZZ_EXAMPLES` raises the number of examples per operation for a longer local run,
+`API_FUZZ_RANDOM=1` explores with fresh random data, and `API_FUZZ_DATABASE_URL` runs it against
+another empty database (e.g. a PostgreSQL one created for the purpose).
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ def tokens(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str | None
     from campaign_dashboard.config import get_settings
     from campaign_dashboard.migrations import upgrade
 
-    url = f"sqlite:///{tmp_path_factory.mktemp('fuzz')}/fuzz.db"
+    url = os.environ.get("API_FUZZ_DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('fuzz')}/fuzz.db"
     upgrade(url)
     saved = os.environ.get("DATABASE_URL")
     os.environ["DATABASE_URL"] = url
