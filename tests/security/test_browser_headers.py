@@ -5,6 +5,8 @@ in production."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from fastapi.testclient import TestClient
 from starlette.applications import Starlette
@@ -23,16 +25,22 @@ HARDENING = {
 
 
 @pytest.fixture
-def settings_env(monkeypatch):
-    """Set environment variables for a fresh Settings; restores the cached settings afterwards."""
+def settings_env():
+    """Set environment variables for a fresh Settings; afterwards restores them, the cached
+    settings and Reflex's config (which the CORS tests reload from rxconfig)."""
+    saved = dict(os.environ)
 
     def apply(**values: str) -> None:
-        for name, value in values.items():
-            monkeypatch.setenv(name, value)
+        os.environ.update(values)
         get_settings.cache_clear()
 
     yield apply
+    os.environ.clear()
+    os.environ.update(saved)
     get_settings.cache_clear()
+    from reflex_base.config import reload_config
+
+    reload_config()
 
 
 def _app_as_reflex_serves_it():
