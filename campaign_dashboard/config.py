@@ -88,6 +88,10 @@ class Settings(BaseSettings):
     render_max_sms_chars: int = 1600
     render_max_range: int = 10_000
 
+    # The REST API and the pages in the browser (api/security_headers.py, web_origins.py).
+    cors_allowed_origins: str = ""  # comma-separated extra origins; the app's own is always allowed
+    api_docs: bool | None = None  # /api/docs; default: on except in production
+
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:
         if self.resend_inbound_domain is not None:
@@ -227,7 +231,7 @@ def _stored_secret_key(data_dir: Path) -> str:
     """Generate a secret once and keep it in data_dir, so tokens survive restarts."""
     path = data_dir / "secret_key"
     if not path.exists():
-        data_dir.mkdir(parents=True, exist_ok=True)
+        data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # owner only (db.private_dir)
         tmp = data_dir / f".secret_key.{os.getpid()}.{secrets.token_hex(4)}"
         tmp.write_text(secrets.token_urlsafe(48))
         tmp.chmod(0o600)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -19,8 +20,8 @@ def make_engine(url: str) -> Engine:
     """Create an engine for `url`; SQLite is tuned for several processes writing."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        if parsed.database and parsed.database != ":memory:" and not parsed.database.startswith("file:"):
+            private_file(Path(parsed.database))
         # One connection per process: every transaction takes the write lock (BEGIN IMMEDIATE),
         # so a second connection would only wait inside SQLite's busy handler, which sleeps and
         # polls (up to 100 ms a turn). Threads queue for the pooled connection instead and are
@@ -53,9 +54,35 @@ def _sqlite_begin_immediate(connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def private_dir(path: Path) -> None:
+    """Create `path` readable by its owner only (0700), or tighten it: it holds the secret key,
+    the SQLite database and the queue."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _tighten(path, 0o700)
+
+
+def private_file(path: Path) -> None:
+    """Create the SQLite file 0600 before SQLite does (it would use the umask, usually 0644);
+    SQLite gives its -wal and -shm files the database file's mode."""
+    private_dir(path.parent)
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    _tighten(path, 0o600)
+
+
+def _tighten(path: Path, mode: int) -> None:
+    try:
+        if path.stat().st_mode & 0o777 & ~mode:
+            path.chmod(mode)
+    except PermissionError:  # not ours (a shared mount): leave it to its owner
+        pass
+
+
 @lru_cache
 def get_engine() -> Engine:
-    return make_engine(get_settings().database_url)
+    settings = get_settings()
+    private_dir(settings.data_dir)
+    return make_engine(settings.database_url)
 
 
 @contextmanager

@@ -1,7 +1,7 @@
 """Audit log: one append-only table of every write (actor, action, object, time, client address)
 
 Revision ID: 0004_audit
-Revises: 0002
+Revises: 0003_tokens
 Create Date: 2026-11-30 06:00:00
 """
 from alembic import op
@@ -12,7 +12,7 @@ import campaign_dashboard.models.types
 
 
 revision = '0004_audit'
-down_revision = '0002'
+down_revision = '0003_tokens'
 branch_labels = None
 depends_on = None
 

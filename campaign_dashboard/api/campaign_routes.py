@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query, Response
 from pydantic import BaseModel, ConfigDict
 
-from campaign_dashboard.api.deps import Reader, SessionDep, Writer
+from campaign_dashboard.api.deps import PathId, Reader, SessionDep, Writer
 from campaign_dashboard.models import Channel
 from campaign_dashboard.send_queue import queue_after_action, queue_scheduled_start
 from campaign_dashboard.services import campaigns as service
@@ -128,11 +128,11 @@ def add_campaign_routes(
         return public(campaign, session)
 
     @router.get("/{campaign_id}", response_model=public_model)
-    def get_campaign(campaign_id: int, session: SessionDep, _: Reader) -> Any:
+    def get_campaign(campaign_id: PathId, session: SessionDep, _: Reader) -> Any:
         return public(service.get(session=session, channel=channel, campaign_id=campaign_id), session)
 
     @router.patch("/{campaign_id}", response_model=public_model)
-    def update_campaign(campaign_id: int, body: update_model, session: SessionDep, _: Writer) -> Any:  # type: ignore[valid-type]
+    def update_campaign(campaign_id: PathId, body: update_model, session: SessionDep, _: Writer) -> Any:  # type: ignore[valid-type]
         changes = body.model_dump(exclude_unset=True)
         campaign = service.update(session=session, channel=channel, campaign_id=campaign_id, changes=changes)
         if "scheduled_at" in changes and campaign.status == "scheduled":
@@ -140,7 +140,7 @@ def add_campaign_routes(
         return public(campaign, session)
 
     @router.delete("/{campaign_id}", status_code=204)
-    def delete_campaign(campaign_id: int, session: SessionDep, _: Writer) -> Response:
+    def delete_campaign(campaign_id: PathId, session: SessionDep, _: Writer) -> Response:
         service.delete(session=session, channel=channel, campaign_id=campaign_id)
         return Response(status_code=204)
 
@@ -148,16 +148,16 @@ def add_campaign_routes(
         _add_action_route(router, channel, action, public_model, public)
 
     @router.post("/{campaign_id}/archive", response_model=public_model)
-    def archive_campaign(campaign_id: int, session: SessionDep, _: Writer) -> Any:
+    def archive_campaign(campaign_id: PathId, session: SessionDep, _: Writer) -> Any:
         return public(service.archive(session=session, channel=channel, campaign_id=campaign_id), session)
 
     @router.post("/{campaign_id}/duplicate", response_model=public_model, status_code=201)
-    def duplicate_campaign(campaign_id: int, session: SessionDep, _: Writer) -> Any:
+    def duplicate_campaign(campaign_id: PathId, session: SessionDep, _: Writer) -> Any:
         return public(service.duplicate(session=session, channel=channel, campaign_id=campaign_id), session)
 
     @router.get("/{campaign_id}/recipients", response_model=RecipientsPage)
     def list_recipients(
-        campaign_id: int,
+        campaign_id: PathId,
         session: SessionDep,
         _: Reader,
         status: Annotated[str | None, Query(description="one status or a comma-separated list")] = None,
@@ -170,7 +170,7 @@ def add_campaign_routes(
         return RecipientsPage(items=items, next_cursor=page.next_cursor)
 
     @router.get("/{campaign_id}/stats", response_model=CampaignStats)
-    def campaign_stats(campaign_id: int, session: SessionDep, _: Reader) -> CampaignStats:
+    def campaign_stats(campaign_id: PathId, session: SessionDep, _: Reader) -> CampaignStats:
         return CampaignStats(**service.stats(session=session, channel=channel, campaign_id=campaign_id))
 
 
@@ -184,7 +184,7 @@ def _add_action_route(router: APIRouter, channel: Channel, action: Action, publi
     if action is Action.SCHEDULE:
 
         def act(
-            campaign_id: int,
+            campaign_id: PathId,
             session: SessionDep,
             _: Writer,
             body: Annotated[ScheduleRequest | None, Body()] = None,
@@ -194,7 +194,7 @@ def _add_action_route(router: APIRouter, channel: Channel, action: Action, publi
 
     else:
 
-        def act(campaign_id: int, session: SessionDep, _: Writer) -> Any:
+        def act(campaign_id: PathId, session: SessionDep, _: Writer) -> Any:
             return run(session, campaign_id)
 
     name = f"{action.value}_{channel.value}_campaign"

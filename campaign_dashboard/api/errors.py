@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from campaign_dashboard.services import errors
@@ -19,7 +20,41 @@ STATUS_BY_ERROR: dict[type[errors.DomainError], int] = {
     errors.PermissionDenied: 403,
     errors.AuthenticationFailed: 401,
 }
-CODE_BY_STATUS = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
+CODE_BY_STATUS = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
+
+
+class ErrorDetail(BaseModel):
+    field: str
+    message: str
+
+
+class ErrorInfo(BaseModel):
+    code: str
+    message: str
+    details: list[ErrorDetail]
+
+
+class ErrorResponse(BaseModel):
+    """The body of every 4xx the API answers."""
+
+    error: ErrorInfo
+
+
+_WHY = {
+    400: "The body could not be read as JSON (or as the form the route takes)",
+    401: "No token, or an invalid, expired or revoked one",
+    403: "The token's role may not do this (viewers only read)",
+    404: "No such object",
+    409: "The object's current state does not allow this (lifecycle, duplicate, frozen content)",
+    413: "The request body is larger than the API accepts (2 MB; CSV imports have their own limit)",
+    422: "Bad input: `details` names each field and what is wrong with it",
+}
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict]:
+    """OpenAPI declarations of these error statuses, for a router's or a route's `responses`."""
+    return {status: {"model": ErrorResponse, "description": _WHY[status]} for status in statuses}
+
 
 
 def error_body(code: str, message: str, details: list | None = None) -> dict:

@@ -37,6 +37,13 @@ from campaign_dashboard.services.channels import campaign_model, recipient_model
 from campaign_dashboard.services.errors import Conflict, IllegalTransition, NotFound, ValidationFailed
 from campaign_dashboard.services.audience import count_audience, snapshot_audience
 from campaign_dashboard.services.lifecycle import Action
+from campaign_dashboard.services.limits import (
+    MAX_HTML_CHARS,
+    MAX_TEXT_CHARS,
+    check_id,
+    check_length,
+    check_single_line,
+)
 from campaign_dashboard.services.pagination import Page, page_of
 from campaign_dashboard.services.suppressions import normalize_email, normalize_phone
 
@@ -452,7 +459,13 @@ def resolve_schedule(value: datetime | str, timezone: str | None = None) -> date
                 f"Unknown timezone {timezone!r}; use an IANA name such as Europe/Paris.",
                 details=[{"field": "timezone", "message": "unknown timezone"}],
             ) from None
-    value = value.astimezone(UTC)
+    try:
+        value = value.astimezone(UTC)
+    except (OverflowError, ValueError):  # 9999-12-31T23:59-14:00, 0001-01-01T00:00 in Asia/Tokyo
+        raise ValidationFailed(
+            "scheduled_at is outside the range of dates that can be stored.",
+            details=[{"field": "scheduled_at", "message": "out of range"}],
+        ) from None
     if value <= utcnow():
         raise ValidationFailed(
             "scheduled_at must be in the future.",
@@ -514,9 +527,11 @@ def _validate(session: Session, channel: Channel, values: Mapping[str, Any]) -> 
         raise _fail("name", "a campaign needs a name")
     if len(name) > 200:
         raise _fail("name", "at most 200 characters")
+    check_single_line("name", name)
     segment_id = values.get("segment_id")
     if segment_id is None:
         raise _fail("segment_id", "choose a segment to send to")
+    check_id("segment_id", segment_id)
     if session.get(EmailSegment, segment_id) is None:
         raise _fail("segment_id", f"segment {segment_id} does not exist")
     if channel is Channel.EMAIL:
@@ -531,6 +546,7 @@ def _validate_email(session: Session, values: Mapping[str, Any]) -> None:
         raise _fail("subject", "an email needs a subject")
     if len(subject) > 500:
         raise _fail("subject", "at most 500 characters")
+    check_single_line("subject", subject)  # a header: CR/LF would start another one
     rendering.validate_template(subject, field="subject")
     from_email = values.get("from_email") or ""
     if not from_email:
@@ -544,6 +560,10 @@ def _validate_email(session: Session, values: Mapping[str, Any]) -> None:
             "Give exactly one of template_id or html.",
             details=[{"field": "template_id", "message": "give exactly one of template_id or html"}],
         )
+    if template_id:
+        check_id("template_id", template_id)
+    check_length("html", html, MAX_HTML_CHARS)
+    check_length("text", values.get("text"), MAX_TEXT_CHARS)
     if template_id and session.get(EmailTemplate, template_id) is None:
         raise _fail("template_id", f"template {template_id} does not exist")
     rendering.validate_template(html, field="html", html=True)
@@ -551,7 +571,8 @@ def _validate_email(session: Session, values: Mapping[str, Any]) -> None:
 
 
 def _check_address(field: str, value: str) -> None:
-    """A bare address or `Name <address>`."""
+    """A bare address or `Name <address>`, on one line (it becomes a header)."""
+    check_single_line(field, value)
     _display, address = parseaddr(value)
     if not address or (value != address and "<" not in value):
         raise _fail(field, f"{value!r} is not an email address")
@@ -567,6 +588,7 @@ def _validate_sms(values: Mapping[str, Any]) -> None:
     rendering.validate_template(body, field="body", sms=True)
     sender = values.get("from_number")
     if sender:
+        check_single_line("from_number", sender)
         _check_sender(sender)
 
 

@@ -28,6 +28,13 @@ from campaign_dashboard.models import (
 from campaign_dashboard.services import opt_outs
 from campaign_dashboard.services.pagination import Page, page_of
 from campaign_dashboard.services.errors import Conflict, NotFound, ValidationFailed
+from campaign_dashboard.services.limits import (
+    MAX_ATTRIBUTES_BYTES,
+    MAX_CONTACT_ATTRIBUTES,
+    MAX_CONTACT_TAGS,
+    check_single_line,
+    json_size,
+)
 from campaign_dashboard.services.suppressions import (
     DEFAULT_PHONE_REGION,
     normalize_email,
@@ -99,6 +106,8 @@ def clean_tags(values: Iterable[str], *, field: str = "tags") -> list[str]:
             continue
         if len(tag) > MAX_TAG_LENGTH:
             raise _invalid(field, f"Tag {tag[:20]!r}... is longer than {MAX_TAG_LENGTH} characters.")
+        if len(tags) == MAX_CONTACT_TAGS:
+            raise _invalid(field, f"A contact has at most {MAX_CONTACT_TAGS} tags.")
         tags.append(tag)
     return tags
 
@@ -106,6 +115,11 @@ def clean_tags(values: Iterable[str], *, field: str = "tags") -> list[str]:
 def clean_attributes(value: dict[str, Any], *, field: str = "attributes") -> dict[str, Any]:
     if not isinstance(value, dict):
         raise _invalid(field, "Attributes must be an object of key/value pairs.")
+    if len(value) > MAX_CONTACT_ATTRIBUTES:
+        raise _invalid(field, f"A contact has at most {MAX_CONTACT_ATTRIBUTES} attributes, got {len(value)}.")
+    size = json_size(value)
+    if size > MAX_ATTRIBUTES_BYTES:
+        raise _invalid(field, f"Attributes take at most {MAX_ATTRIBUTES_BYTES:,} bytes as JSON, got {size:,}.")
     cleaned: dict[str, Any] = {}
     for key, item in value.items():
         name = str(key).strip()
@@ -119,6 +133,7 @@ def clean_name(value: str | None, *, field: str) -> str:
     name = (value or "").strip()
     if len(name) > MAX_NAME_LENGTH:
         raise _invalid(field, f"{field} is longer than {MAX_NAME_LENGTH} characters.")
+    check_single_line(field, name)  # names go into the To: header
     return name
 
 

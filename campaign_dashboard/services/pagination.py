@@ -12,6 +12,7 @@ from typing import Generic, TypeVar
 from sqlmodel import Session
 
 from campaign_dashboard.services.errors import ValidationFailed
+from campaign_dashboard.services.limits import MAX_ID
 
 T = TypeVar("T")
 MAX_LIMIT = 500
@@ -49,7 +50,10 @@ def decode_cursor(cursor: str) -> int:
         prefix, _, value = raw.partition(":")
         if prefix != "id":
             raise ValueError(raw)
-        return int(value)
+        last_id = int(value)
+        if not 0 <= last_id <= MAX_ID:  # a forged cursor must not overflow the database's integer
+            raise ValueError(raw)
+        return last_id
     except (binascii.Error, UnicodeDecodeError, ValueError, TypeError):
         raise ValidationFailed(
             "Invalid cursor: pass back the next_cursor of a previous page.",

@@ -26,6 +26,8 @@ STATUS_FIELDS = {"email_status": (Contact.email_status, {s.value for s in EmailS
 TEXT_OPS = {"is", "is_not", "contains"}
 DATE_OPS = {"after", "before"}
 ATTRIBUTE_PREFIX = "attributes."
+MAX_RULES = 50
+MAX_VALUE_CHARS = 1000
 
 
 def validate_rules(rules: list[dict[str, Any]], match: str) -> None:
@@ -35,6 +37,9 @@ def validate_rules(rules: list[dict[str, Any]], match: str) -> None:
         problems.append({"field": "match", "message": "must be 'all' or 'any'"})
     if not isinstance(rules, list):
         raise ValidationFailed("rules must be a list", details=[{"field": "rules", "message": "must be a list"}])
+    if len(rules) > MAX_RULES:  # thousands of OR-ed rules kept PostgreSQL busy for minutes
+        message = f"at most {MAX_RULES} rules (got {len(rules)})"
+        raise ValidationFailed(f"rules: {message}", details=[{"field": "rules", "message": message}])
     for i, rule in enumerate(rules):
         try:
             _condition(rule)
@@ -132,7 +137,10 @@ def _text_condition(column, op: Any, value: str, *, lower: bool) -> ColumnElemen
 def _text(value: Any) -> str:
     if isinstance(value, bool) or value is None or isinstance(value, (dict, list)):
         raise _RuleError("value", "value must be text or a number")
-    return str(value)
+    text = str(value)
+    if len(text) > MAX_VALUE_CHARS:
+        raise _RuleError("value", f"at most {MAX_VALUE_CHARS} characters")
+    return text
 
 
 def _datetime(value: Any) -> datetime:
@@ -142,4 +150,8 @@ def _datetime(value: Any) -> datetime:
         moment = datetime.fromisoformat(value)
     except ValueError:
         raise _RuleError("value", f"{value!r} is not an ISO date like 2026-01-31") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00:00+14:00 is before the first storable instant
+        raise _RuleError("value", f"{value!r} is outside the range of dates that can be stored") from None

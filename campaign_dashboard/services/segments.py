@@ -25,6 +25,7 @@ from campaign_dashboard.models import (
 from campaign_dashboard.services import segment_mirror, segment_rules
 from campaign_dashboard.services.pagination import Page, page_of
 from campaign_dashboard.services.errors import Conflict, NotFound, ValidationFailed
+from campaign_dashboard.services.limits import Id, check_single_line
 
 KINDS = ("rules", "static")
 _IN_CHUNK = 1000
@@ -37,7 +38,7 @@ class SegmentCreate(BaseModel):
     kind: str = "rules"
     rules: list[Any] = Field(default_factory=list)
     match: str = "all"
-    contact_ids: list[int] = Field(default_factory=list)
+    contact_ids: list[Id] = Field(default_factory=list)
 
 
 class SegmentUpdate(BaseModel):
@@ -49,7 +50,7 @@ class SegmentUpdate(BaseModel):
     kind: str | None = None
     rules: list[Any] | None = None
     match: str | None = None
-    contact_ids: list[int] | None = None
+    contact_ids: list[Id] | None = None
 
 
 
@@ -223,11 +224,12 @@ def _clean_name(name: str) -> str:
         raise _invalid("name", "A segment needs a name.")
     if len(cleaned) > 200:
         raise _invalid("name", "The name is longer than 200 characters.")
+    check_single_line("name", cleaned)
     return cleaned
 
 
 def _ensure_name_free(session: Session, name: str, *, segment_id: int | None) -> None:
-    query = select(EmailSegment.id).where(func.lower(EmailSegment.name) == name.lower())
+    query = select(EmailSegment.id).where(func.lower(EmailSegment.name) == func.lower(name))  # one folding
     existing = session.exec(query).first()
     if existing is not None and existing != segment_id:
         message = f"A segment named {name!r} already exists."

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from campaign_dashboard.models import (
@@ -27,6 +28,7 @@ from campaign_dashboard.models import (
 from campaign_dashboard.services import rendering
 from campaign_dashboard.services.pagination import Page, page_of
 from campaign_dashboard.services.errors import Conflict, NotFound, ValidationFailed
+from campaign_dashboard.services.limits import MAX_HTML_CHARS, MAX_TEXT_CHARS, check_length, check_single_line
 
 FIELDS = ("name", "subject", "html", "text")
 FROZEN_WHILE = (CampaignStatus.SENDING, CampaignStatus.PAUSED)
@@ -56,11 +58,13 @@ def _validate_name(name: str) -> None:
     if len(name) > 200:
         raise ValidationFailed("The name is too long (200 characters at most).",
                                details=[{"field": "name", "message": "too long"}])
+    check_single_line("name", name)
 
 
 def _validate_content(subject: str | None, html: str | None, text: str | None) -> None:
     if not (html or "").strip():
         raise ValidationFailed("A template needs HTML content.", details=[{"field": "html", "message": "required"}])
+    _check_bounds(subject=subject, html=html, text=text)
     rendering.validate_template(subject, field="subject")
     rendering.validate_template(html, field="html", html=True)
     rendering.validate_template(text, field="text")
@@ -71,8 +75,18 @@ def _end_read(session: Session) -> None:
     session.commit()
 
 
+def _check_bounds(*, subject: str | None, html: str | None, text: str | None) -> None:
+    """The sizes README documents; the subject becomes a header, so it stays on one line."""
+    check_length("subject", subject, 500)
+    check_single_line("subject", subject)
+    check_length("html", html, MAX_HTML_CHARS)
+    check_length("text", text, MAX_TEXT_CHARS)
+
+
 def _ensure_unique_name(session: Session, name: str, exclude_id: int | None = None) -> None:
-    query = select(EmailTemplate.id).where(func.lower(EmailTemplate.name) == name.lower())
+    # Both sides through the database's lower(): SQLite folds only ASCII, so comparing with
+    # Python's str.lower() let "Ü" pass the check and fail the unique index instead.
+    query = select(EmailTemplate.id).where(func.lower(EmailTemplate.name) == func.lower(name))
     if exclude_id is not None:
         query = query.where(EmailTemplate.id != exclude_id)
     if session.exec(query).first() is not None:
@@ -170,6 +184,7 @@ def preview_source(
     extra: Mapping[str, Any] | None = None,
 ) -> rendering.RenderedEmail:
     """Unsaved template source rendered the same way (syntax errors name the field and line)."""
+    _check_bounds(subject=subject, html=html, text=text)
     rendering.validate_template(subject, field="subject")
     rendering.validate_template(html, field="html", html=True)
     rendering.validate_template(text, field="text")
@@ -193,6 +208,11 @@ def contact_tags(*, session: Session, contact_id: int) -> list[str]:
 def _commit(session: Session, row: object) -> None:
     """Reload `row` inside the transaction, then commit: leaves no transaction open afterwards
     (on SQLite even a read holds the write lock until it ends)."""
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:  # a template of the same name was saved between the check and here
+        session.rollback()
+        raise Conflict("A template with this name already exists.",
+                       details=[{"field": "name", "message": "already taken"}]) from None
     session.refresh(row)
     session.commit()

@@ -21,8 +21,11 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(*, session: Session, name: str, role: str) -> tuple[ApiToken, str]:
-    """Create a token; returns the row and the plain token, which is never stored."""
+def create_token(
+    *, session: Session, name: str, role: str, expires_in: timedelta | None = None, now: datetime | None = None
+) -> tuple[ApiToken, str]:
+    """Create a token, valid until revoked or for `expires_in`; returns the row and the plain
+    token, which is never stored."""
     if role not in {r.value for r in Role}:
         raise ValidationFailed(
             f"Unknown role {role!r}: use admin, marketer or viewer.",
@@ -30,8 +33,16 @@ def create_token(*, session: Session, name: str, role: str) -> tuple[ApiToken, s
         )
     if not name.strip():
         raise ValidationFailed("A token needs a name.", details=[{"field": "name", "message": "required"}])
+    if expires_in is not None and expires_in <= timedelta(0):
+        raise ValidationFailed("A token's lifetime must be positive.",
+                               details=[{"field": "expires_in", "message": "must be positive"}])
+    if len(name.strip()) > 200:
+        raise ValidationFailed("A token's name has at most 200 characters.",
+                               details=[{"field": "name", "message": "at most 200 characters"}])
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    row = ApiToken(name=name.strip(), token_hash=hash_token(plain), prefix=plain[:10], role=role)
+    expires_at = (now or utcnow()) + expires_in if expires_in is not None else None
+    row = ApiToken(name=name.strip(), token_hash=hash_token(plain), prefix=plain[:10], role=role,
+                   expires_at=expires_at)
     session.add(row)
     session.commit()
     return row, plain
@@ -45,9 +56,9 @@ def list_tokens(*, session: Session) -> list[ApiToken]:
 def authenticate_token(*, session: Session, token: str, now: datetime | None = None) -> ApiToken:
     """The live token row for `token`, or AuthenticationFailed. Notes when it was last used."""
     row = session.exec(select(ApiToken).where(ApiToken.token_hash == hash_token(token))).first()
-    if row is None or row.revoked_at is not None:
-        raise AuthenticationFailed("Invalid or revoked API token.")
     now = now or utcnow()
+    if row is None or row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= now):
+        raise AuthenticationFailed("Invalid, expired or revoked API token.")
     if row.last_used_at is None or row.last_used_at <= now - LAST_USED_RESOLUTION:
         session.execute(
             update(ApiToken)
@@ -58,6 +69,11 @@ def authenticate_token(*, session: Session, token: str, now: datetime | None = N
         session.commit()
         session.refresh(row)
     return row
+
+
+def is_live(token: ApiToken, *, now: datetime | None = None) -> bool:
+    """Neither revoked nor expired."""
+    return token.revoked_at is None and (token.expires_at is None or token.expires_at > (now or utcnow()))
 
 
 def revoke_token(*, session: Session, token_id: int) -> ApiToken:

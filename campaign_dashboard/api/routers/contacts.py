@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from starlette.datastructures import UploadFile as StarletteUploadFile
 from starlette.types import Message
 
-from campaign_dashboard.api.deps import Reader, SessionDep, Writer
+from campaign_dashboard.api.deps import PathId, Reader, SessionDep, Writer
 from campaign_dashboard.api.errors import error_body
 from campaign_dashboard.models import Contact
 from campaign_dashboard.services import contacts as service
@@ -157,25 +157,25 @@ def _limited(request: Request, max_bytes: int) -> Request:
 
 
 @router.get("/{contact_id}", response_model=ContactPublic)
-def get_contact(contact_id: int, session: SessionDep, _: Reader) -> ContactPublic:
+def get_contact(contact_id: PathId, session: SessionDep, _: Reader) -> ContactPublic:
     return _public(session, service.get_contact(session=session, contact_id=contact_id))
 
 
 @router.patch("/{contact_id}", response_model=ContactPublic)
-def update_contact(contact_id: int, body: ContactUpdate, session: SessionDep, _: Writer) -> ContactPublic:
+def update_contact(contact_id: PathId, body: ContactUpdate, session: SessionDep, _: Writer) -> ContactPublic:
     contact = service.update_contact(session=session, contact_id=contact_id, data=body)
     return _public(session, contact)
 
 
 @router.delete("/{contact_id}", status_code=204)
-def delete_contact(contact_id: int, session: SessionDep, _: Writer) -> Response:
+def delete_contact(contact_id: PathId, session: SessionDep, _: Writer) -> Response:
     service.delete_contact(session=session, contact_id=contact_id)
     return Response(status_code=204)
 
 
 @router.post("/{contact_id}/unsubscribe", response_model=ContactPublic)
 def unsubscribe(
-    contact_id: int, body: SubscriptionChange, session: SessionDep, _: Writer
+    contact_id: PathId, body: SubscriptionChange, session: SessionDep, _: Writer
 ) -> ContactPublic:
     contact = service.unsubscribe(session=session, contact_id=contact_id, channel=body.channel)
     return _public(session, contact)
@@ -183,7 +183,7 @@ def unsubscribe(
 
 @router.post("/{contact_id}/resubscribe", response_model=ContactPublic)
 def resubscribe(
-    contact_id: int, body: SubscriptionChange, session: SessionDep, _: Writer
+    contact_id: PathId, body: SubscriptionChange, session: SessionDep, _: Writer
 ) -> ContactPublic:
     contact = service.resubscribe(session=session, contact_id=contact_id, channel=body.channel)
     return _public(session, contact)

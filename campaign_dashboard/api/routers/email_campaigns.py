@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict
 
 from campaign_dashboard.api.campaign_routes import CampaignPublic, add_campaign_routes
+from campaign_dashboard.services.limits import Id
 from campaign_dashboard.models import Channel
 
 router = APIRouter(prefix="/api/v1/email-campaigns", tags=["email-campaigns"])
@@ -23,8 +24,8 @@ class EmailCampaignCreate(BaseModel):
     subject: str = ""
     from_email: str = ""
     reply_to: str | None = None
-    segment_id: int | None = None
-    template_id: int | None = None
+    segment_id: Id | None = None
+    template_id: Id | None = None
     html: str | None = None
     text: str | None = None
     scheduled_at: datetime | None = None
@@ -38,8 +39,8 @@ class EmailCampaignUpdate(BaseModel):
     subject: str | None = None
     from_email: str | None = None
     reply_to: str | None = None
-    segment_id: int | None = None
-    template_id: int | None = None
+    segment_id: Id | None = None
+    template_id: Id | None = None
     html: str | None = None
     text: str | None = None
     scheduled_at: datetime | None = None

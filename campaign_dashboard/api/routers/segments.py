@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from campaign_dashboard.api.deps import Reader, SessionDep, Writer
+from campaign_dashboard.api.deps import PathId, Reader, SessionDep, Writer
 from campaign_dashboard.models import EmailSegment
 from campaign_dashboard.services import segments as service
 from campaign_dashboard.services.segments import SegmentCreate, SegmentUpdate
@@ -85,19 +85,19 @@ def preview_count(body: RulesPreview, session: SessionDep, _: Reader) -> CountPu
 
 
 @router.get("/{segment_id}", response_model=SegmentPublic)
-def get_segment(segment_id: int, session: SessionDep, _: Reader) -> SegmentPublic:
+def get_segment(segment_id: PathId, session: SessionDep, _: Reader) -> SegmentPublic:
     return _public(session, service.get_segment(session=session, segment_id=segment_id))
 
 
 @router.patch("/{segment_id}", response_model=SegmentPublic)
-def update_segment(segment_id: int, body: SegmentUpdate, session: SessionDep, _: Writer) -> SegmentPublic:
+def update_segment(segment_id: PathId, body: SegmentUpdate, session: SessionDep, _: Writer) -> SegmentPublic:
     segment = service.update_segment(session=session, segment_id=segment_id, data=body)
     _queue_mirror(segment.id)
     return _public(session, segment)
 
 
 @router.delete("/{segment_id}", status_code=204)
-def delete_segment(segment_id: int, session: SessionDep, _: Writer) -> Response:
+def delete_segment(segment_id: PathId, session: SessionDep, _: Writer) -> Response:
     service.delete_segment(session=session, segment_id=segment_id)
     from campaign_dashboard.tasks.mirroring import queue_remote_deletions
 
@@ -106,7 +106,7 @@ def delete_segment(segment_id: int, session: SessionDep, _: Writer) -> Response:
 
 
 @router.get("/{segment_id}/count", response_model=CountPublic)
-def count_segment(segment_id: int, session: SessionDep, _: Reader) -> CountPublic:
+def count_segment(segment_id: PathId, session: SessionDep, _: Reader) -> CountPublic:
     return CountPublic(count=service.count_segment(session=session, segment_id=segment_id))
 
 

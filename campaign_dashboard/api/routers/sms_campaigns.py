@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict
 
 from campaign_dashboard.api.campaign_routes import CampaignPublic, add_campaign_routes
+from campaign_dashboard.services.limits import Id
 from campaign_dashboard.models import Channel
 
 router = APIRouter(prefix="/api/v1/sms-campaigns", tags=["sms-campaigns"])
@@ -22,7 +23,7 @@ class SmsCampaignCreate(BaseModel):
     name: str
     body: str = ""
     from_number: str | None = None
-    segment_id: int | None = None
+    segment_id: Id | None = None
     scheduled_at: datetime | None = None
     timezone: str | None = None
 
@@ -33,7 +34,7 @@ class SmsCampaignUpdate(BaseModel):
     name: str | None = None
     body: str | None = None
     from_number: str | None = None
-    segment_id: int | None = None
+    segment_id: Id | None = None
     scheduled_at: datetime | None = None
     timezone: str | None = None
 

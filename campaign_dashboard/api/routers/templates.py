@@ -8,7 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Query, Response
 from pydantic import BaseModel, ConfigDict
 
-from campaign_dashboard.api.deps import Reader, SessionDep, Writer
+from campaign_dashboard.api.deps import PathId, Reader, SessionDep, Writer
+from campaign_dashboard.services.limits import Id
 from campaign_dashboard.models import EmailTemplate
 from campaign_dashboard.services import templates as service
 from campaign_dashboard.services.rendering import RenderedEmail
@@ -55,7 +56,7 @@ class PreviewContact(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    contact_id: int | None = None
+    contact_id: Id | None = None
 
 
 class PreviewSource(PreviewContact):
@@ -103,25 +104,25 @@ def preview_source(body: PreviewSource, session: SessionDep, _: Reader) -> Previ
 
 
 @router.get("/{template_id}", response_model=TemplatePublic)
-def get_template(template_id: int, session: SessionDep, _: Reader) -> TemplatePublic:
+def get_template(template_id: PathId, session: SessionDep, _: Reader) -> TemplatePublic:
     return _public(service.get_template(session=session, template_id=template_id))
 
 
 @router.patch("/{template_id}", response_model=TemplatePublic)
-def update_template(template_id: int, body: TemplateUpdate, session: SessionDep, _: Writer) -> TemplatePublic:
+def update_template(template_id: PathId, body: TemplateUpdate, session: SessionDep, _: Writer) -> TemplatePublic:
     changes = body.model_dump(exclude_unset=True)
     return _public(service.update_template(session=session, template_id=template_id, changes=changes))
 
 
 @router.delete("/{template_id}", status_code=204)
-def delete_template(template_id: int, session: SessionDep, _: Writer) -> Response:
+def delete_template(template_id: PathId, session: SessionDep, _: Writer) -> Response:
     service.delete_template(session=session, template_id=template_id)
     return Response(status_code=204)
 
 
 @router.post("/{template_id}/preview", response_model=Preview)
 def preview_template(
-    template_id: int, session: SessionDep, _: Reader, body: Annotated[PreviewContact | None, Body()] = None
+    template_id: PathId, session: SessionDep, _: Reader, body: Annotated[PreviewContact | None, Body()] = None
 ) -> Preview:
     contact_id = body.contact_id if body else None
     return Preview.of(service.preview_template(session=session, template_id=template_id, contact_id=contact_id))

@@ -1,6 +1,6 @@
 """Worker heartbeats, for readiness and the dashboard's "no worker is running" banner
 
-Revision ID: 0008_heartbeats
+Revision ID: 0005_heartbeats
 Revises: 0004_audit
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlmodel  # noqa: F401
 import campaign_dashboard.models.types
 
 
-revision = '0008_heartbeats'
+revision = '0005_heartbeats'
 down_revision = '0004_audit'
 branch_labels = None
 depends_on = None
