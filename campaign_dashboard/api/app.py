@@ -7,9 +7,10 @@ from fastapi.routing import APIRoute
 
 from campaign_dashboard import __version__
 from campaign_dashboard.api import body_limit, metrics
+from campaign_dashboard.api import audit
 from campaign_dashboard.api.audit import install_audit
 from campaign_dashboard.api.body_limit import BodyLimit
-from campaign_dashboard.api.deps import current_token, refuse_nul_characters, writer
+from campaign_dashboard.api.deps import admin, current_token, refuse_nul_characters, writer
 from campaign_dashboard.api.errors import error_responses, install_error_handlers
 from campaign_dashboard.api.security_headers import SecurityHeaders
 from campaign_dashboard.config import get_settings
@@ -40,6 +41,7 @@ ROUTERS = (
     templates.router,
     email_campaigns.router,
     sms_campaigns.router,
+    audit.router,
 )
 DOCS_URL = "/api/docs"
 
@@ -82,11 +84,15 @@ def document_errors(router: APIRouter) -> None:
             statuses.append(401)
         if writer in calls:
             statuses += [403, 409]
-        if route.body_field is not None:
+        if admin in calls:
+            statuses.append(403)
+        # a body declared by a model, or read by the route itself (the CSV upload's multipart)
+        has_body = route.body_field is not None or "requestBody" in (route.openapi_extra or {})
+        if has_body:
             statuses.append(400)  # a body that is not JSON (or not a form) at all
             if route.path not in body_limit.OWN_LIMIT:
                 statuses.append(413)  # api/body_limit.py
-        if "{" in route.path or writer in calls or route.body_field is not None:
+        if "{" in route.path or writer in calls or has_body:
             statuses.append(404)  # the object, or one the body names (a segment, a contact)
         route.responses = {**error_responses(*statuses), **route.responses}
 

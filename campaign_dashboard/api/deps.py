@@ -87,5 +87,12 @@ def writer(token: Annotated[ApiToken, Depends(current_token)]) -> ApiToken:
     return token
 
 
+def admin(token: Annotated[ApiToken, Depends(current_token)]) -> ApiToken:
+    """Reading the audit log (and other admin-only reads) needs the admin role."""
+    require_role(token.role, Role.ADMIN)
+    return token
+
+
 Reader = Annotated[ApiToken, Depends(current_token)]  # any valid token may read
 Writer = Annotated[ApiToken, Depends(writer)]
+Admin = Annotated[ApiToken, Depends(admin)]

@@ -115,10 +115,11 @@ def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
     database_url = f"sqlite:///{data}/app.db"
     ids = _arrange(database_url)
     port = _free_port()
+    url = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "REFLEX_REDIS_URL")}
     env.update(DATA_DIR=str(data), DATABASE_URL=database_url, ENV="test", REFLEX_SKIP_COMPILE="true",
                REFLEX_ENV_MODE="prod", REFLEX_DIR=env.get("REFLEX_DIR") or str(ROOT / ".reflex"),
-               REFLEX_USE_SYSTEM_BUN="1", PYTHONUNBUFFERED="1",
+               REFLEX_USE_SYSTEM_BUN="1", PYTHONUNBUFFERED="1", PUBLIC_BASE_URL=url,  # the allowed origin
                PATH=os.pathsep.join([str(ROOT / ".tools" / "node_modules" / ".bin"), env.get("PATH", "")]))
     log_path = data / "backend.log"
     with open(log_path, "w") as log:
@@ -127,7 +128,6 @@ def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
              "--host", "127.0.0.1", "--port", str(port)],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
-    url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + START_TIMEOUT
         while not _healthy(url + "/api/health"):

@@ -23,6 +23,8 @@ HARDENING = {
     "referrer-policy": "strict-origin-when-cross-origin",
 }
 
+STRONG_KEY = "Jq3vX9-tLr2mPz8KdW0sYbN5cHf7GeA1uRi4oVx6"  # production refuses weak keys
+
 
 @pytest.fixture
 def settings_env():
@@ -73,7 +75,7 @@ def test_cors_does_not_reflect_a_foreign_origin(settings_env):
 
 def test_cors_allow_list_setting(settings_env):
     settings_env(PUBLIC_BASE_URL="https://campaigns.example.com", ENV="production",
-                 SECRET_KEY="x" * 40, CORS_ALLOWED_ORIGINS="https://crm.example.com, https://bi.example.com:8443/")
+                 SECRET_KEY=STRONG_KEY, CORS_ALLOWED_ORIGINS="https://crm.example.com, https://bi.example.com:8443/")
     client = TestClient(_app_as_reflex_serves_it())
     for origin in ("https://crm.example.com", "https://bi.example.com:8443"):
         response = client.options("/api/v1/contacts", headers={"Origin": origin, "Access-Control-Request-Method": "GET"})
@@ -104,7 +106,7 @@ def test_https_public_address_adds_hsts(settings_env):
 
 
 def test_api_docs_are_off_in_production(settings_env):
-    settings_env(ENV="production", SECRET_KEY="y" * 40)
+    settings_env(ENV="production", SECRET_KEY=STRONG_KEY)
     client = TestClient(create_api())
     assert client.get("/api/docs").status_code == 404
     settings_env(API_DOCS="true")

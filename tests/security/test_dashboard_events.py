@@ -305,7 +305,9 @@ def _short(arguments: dict) -> str:
     return ", ".join(f"{k}={str(v)[:20]!r}" for k, v in arguments.items())
 
 
-SLOW_TEMPLATE = "{% for i in range(100000) %}{% for j in range(60) %}{% endfor %}{% endfor %}<p>done</p>"
+# about 0.9 s of CPU here: slow enough to see, inside the renderer's limits (RENDER_MAX_RANGE,
+# RENDER_CPU_SECONDS), so it renders to the end
+SLOW_TEMPLATE = "{% for i in range(5000) %}{% for j in range(1200) %}{% endfor %}{% endfor %}<p>done</p>"
 
 
 def test_a_slow_preview_never_holds_up_the_other_users(backend: Backend, tab):
@@ -330,5 +332,5 @@ def test_a_slow_preview_never_holds_up_the_other_users(backend: Backend, tab):
     other.fire("reflex___state____state.campaign_dashboard___ui___auth____auth_state.check_login", {}, "/")
     other_seconds = time.monotonic() - started
     thread.join(timeout=60)
-    assert rendering["done"] and rendering["seconds"] > 0.8
+    assert rendering["done"] and rendering["seconds"] > 0.5
     assert other_seconds < rendering["seconds"] / 3
