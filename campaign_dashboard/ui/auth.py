@@ -10,19 +10,23 @@ drawn; the guard asks the database again at every event.
 
 from __future__ import annotations
 
+import time
+from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
 
 import reflex as rx
 
+from campaign_dashboard.config import get_settings
 from campaign_dashboard.db import session_scope
 from campaign_dashboard.models import Role, User
-from campaign_dashboard.services import users
+from campaign_dashboard.services import users, workers
 from campaign_dashboard.services.errors import AuthenticationFailed
 from campaign_dashboard.ui import routes
 from campaign_dashboard.ui.guard import BAD_REQUEST, guard_of, guarded
 
 SESSION_COOKIE = routes.SESSION_COOKIE
+WORKER_CHECK_SECONDS = 10.0
 
 
 def session_token(cookie_header: str) -> str:
@@ -47,6 +51,9 @@ class AuthState(rx.State):
     user_name: str = ""
     user_email: str = ""
     role: str = ""
+    # Shown to every role on every page: campaigns are waiting and no worker is running.
+    worker_warning: str = ""
+    _workers_checked_at: float = 0.0
 
     @classmethod
     def __init_subclass__(cls, mixin: bool = False, **kwargs):
@@ -102,13 +109,35 @@ class AuthState(rx.State):
     def _login_url(self) -> str:
         return login_url(self.router.url.path)
 
+    def _check_workers(self, *, every: float = WORKER_CHECK_SECONDS) -> None:
+        """Say so when campaigns are sending or scheduled and no worker has been seen within
+        WORKER_HEARTBEAT_TIMEOUT_SECONDS (they would sit still with no explanation otherwise).
+        Asked at every page load and, at most every `every` seconds, by the live pages' loops."""
+        now = time.monotonic()
+        if now - self._workers_checked_at < every:
+            return
+        self._workers_checked_at = now
+        timeout = timedelta(seconds=get_settings().worker_heartbeat_timeout_seconds)
+        with session_scope() as session:
+            warning = workers.missing_worker(session, timeout=timeout)
+        self.worker_warning = "" if warning is None else worker_warning_text(warning)
+
     @guarded(Role.VIEWER)
     def check_login(self):
         """First on_load of every dashboard page: the guard sends visitors without a session to
-        log in, and shows who is signed in."""
+        log in, and shows who is signed in; the page also says if no worker is running."""
+        self._check_workers(every=0)
 
 
 AuthState._seal()
+
+
+def worker_warning_text(warning: workers.WorkerWarning) -> str:
+    waiting = f"{warning.waiting_campaigns:,} campaign{'s' if warning.waiting_campaigns != 1 else ''}"
+    seen = ("No worker has run yet" if warning.last_seen is None
+            else f"The last worker stopped answering at {warning.last_seen:%Y-%m-%d %H:%M} UTC")
+    return (f"No worker is running: campaigns will not send ({waiting} sending or scheduled). {seen}. "
+            "Start one with `campaign-dashboard worker`.")
 
 
 def login_url(next_path: str | None) -> str:

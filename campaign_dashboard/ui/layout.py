@@ -120,12 +120,21 @@ def header(title: str) -> rx.Component:
     )
 
 
+def worker_banner() -> rx.Component:
+    """Every role sees it: campaigns wait and no worker runs (see AuthState._check_workers)."""
+    return rx.cond(
+        AuthState.worker_warning != "",
+        rx.callout(AuthState.worker_warning, icon="triangle-alert", color_scheme="red", role="alert",
+                   id="worker-warning", margin_bottom="1em"),
+    )
+
+
 def shell(title: str, content: rx.Component) -> rx.Component:
     return rx.hstack(
         sidebar(),
         rx.box(
             mobile_nav(),
-            rx.box(header(title), content, padding="1.5em 2em", max_width="80em"),
+            rx.box(worker_banner(), header(title), content, padding="1.5em 2em", max_width="80em"),
             flex="1",
             min_width="0",
         ),

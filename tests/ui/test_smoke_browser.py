@@ -24,6 +24,9 @@ def test_a_marketer_browses_the_demo_campaigns_contacts_segments_and_templates(p
     # Email: the demo campaigns, newest first, each with its status badge.
     page.goto("email")
     expect(page.get_by_role("heading", name="Email campaigns")).to_be_visible()
+    # `up` runs a worker: no false alarm that campaigns will not send (tests/ui/test_worker_banner.py
+    # shows the warning with no worker)
+    expect(page.locator("#worker-warning")).to_have_count(0)
     emails = page.locator("#email-campaigns")
     expect(emails.locator("tbody tr", has_text="Black Friday early access").locator(".status-badge")).to_have_text(
         "sent"

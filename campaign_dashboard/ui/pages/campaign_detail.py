@@ -328,6 +328,7 @@ class CampaignDetailState(AuthState):
             async with self:
                 if not self._still_wanted(poll_id):
                     return
+                self._check_workers()
                 channel, campaign_id, marker = self.channel, self._campaign_id, self.marker
             current = await asyncio.to_thread(_marker, channel, campaign_id)
             if current == marker:

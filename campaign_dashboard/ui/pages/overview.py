@@ -138,6 +138,7 @@ class OverviewState(AuthState):
             async with self:
                 if not self._still_wanted(poll_id):
                     return
+                self._check_workers()
                 marker, period = self.marker, self.period
                 moved_since, events_since = look_back(self._marker_at), look_back(self._newest_event)
             current = await asyncio.to_thread(_latest_marker)
