@@ -215,7 +215,8 @@ def process_batch(*, deps: SendDeps, channel: Channel, campaign_id: int, batch_i
             _release(deps=deps, channel=channel, campaign_id=campaign_id, batch_id=batch_id, status=stopped.status)
             return Outcome.STOPPED if stopped.status == CampaignStatus.PAUSED else Outcome.DONE
         except LeaseLost:
-            log.warning("lease of batch %s expired while sending; leaving it to recovery", batch_id)
+            log.warning("lease of batch %s expired while sending; leaving it to recovery", batch_id,
+                        extra={"campaign_id": campaign_id, "batch_id": batch_id})
             return Outcome.WAITING
         except FatalError as exc:
             return _stop(deps, channel, campaign_id, batch_id, reason=exc.message)
@@ -240,7 +241,8 @@ def _stop(deps: SendDeps, channel: Channel, campaign_id: int, batch_id: str, *, 
     """Fail (or, for a used-up quota, pause) the campaign with `reason`; hand back the batch."""
     if pause:
         if _finish(deps, channel, campaign_id, Action.PAUSE, reason=reason):
-            log.warning("campaign %s/%s paused: %s", channel, campaign_id, reason)
+            log.warning("campaign %s/%s paused: %s", channel, campaign_id, reason,
+                        extra={"campaign_id": campaign_id, "batch_id": batch_id})
     else:
         fail_campaign(deps=deps, channel=channel, campaign_id=campaign_id, reason=reason)
     with Session(deps.engine) as session:
@@ -351,7 +353,7 @@ def earliest_deferred(*, deps: SendDeps, channel: Channel, campaign_id: int) -> 
 
 def fail_campaign(*, deps: SendDeps, channel: Channel, campaign_id: int, reason: str) -> None:
     if _finish(deps, channel, campaign_id, Action.FAIL, reason=reason):
-        log.warning("campaign %s/%s failed: %s", channel, campaign_id, reason)
+        log.warning("campaign %s/%s failed: %s", channel, campaign_id, reason, extra={"campaign_id": campaign_id})
 
 
 def _finish(deps: SendDeps, channel: Channel, campaign_id: int, action: Action, reason: str | None = None) -> bool:
@@ -537,7 +539,8 @@ def _with_retries(deps: SendDeps, channel: Channel, batch_id: str, call, *, buck
             if attempt >= MAX_ATTEMPTS_PER_CHUNK:
                 raise
             delay = exc.retry_after if exc.retry_after is not None else min(30.0, 0.5 * 2 ** attempt)
-            log.info("retryable provider error (%s), retry %d in %.1fs", exc.message, attempt, delay)
+            log.info("retryable provider error (%s), retry %d in %.1fs", exc.message, attempt, delay,
+                     extra={"campaign_id": campaign_id, "batch_id": batch_id})
             _heartbeat(deps, channel, batch_id)
             _sleep_sending(deps, channel, batch_id, campaign_id, delay)
             waited = True

@@ -32,7 +32,8 @@ def send_next_batch(channel: str, campaign_id: int) -> str:
     else:
         outcome = sending.process_batch(deps=deps, channel=Channel(channel), campaign_id=campaign_id,
                                         batch_id=batch_id)
-    log.info("%s campaign %s: batch %s -> %s", channel, campaign_id, batch_id, outcome.value)
+    log.info("%s campaign %s: batch %s -> %s", channel, campaign_id, batch_id, outcome.value,
+             extra={"campaign_id": campaign_id, "batch_id": batch_id})
     _follow_up(channel, campaign_id, outcome)
     return outcome.value
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -61,9 +63,10 @@ def _worker_metrics(port: int) -> dict[tuple[str, tuple], float]:
             for family in text_string_to_metric_families(text) for s in family.samples}
 
 
-def test_a_worker_exports_its_provider_calls_and_messages(engine, app_env, workers):
+def test_a_worker_exports_its_metrics_and_logs_json_lines_with_campaign_and_batch(engine, app_env, workers):
     port = _free_port()
     workers.env["METRICS_PORT"] = str(port)
+    workers.env["LOG_FORMAT"] = "json"
     with Session(engine) as session:
         for i in range(150):
             session.add(Contact(email=f"m{i}@example.com", first_name=f"N{i}"))
@@ -86,3 +89,8 @@ def test_a_worker_exports_its_provider_calls_and_messages(engine, app_env, worke
     assert ok_requests >= 2  # 150 emails are at least two batch calls of at most 100
     assert samples[("campaign_provider_request_seconds_count", (("provider", "resend"),))] >= ok_requests
     assert ("campaign_queue_depth", ()) in samples
+    # LOG_FORMAT=json: every line is one JSON object; the batch lines name the campaign and batch
+    lines = (Path(workers.env["DATA_DIR"]) / "worker-1.log").read_text().splitlines()
+    records = [json.loads(line) for line in lines if line.startswith("{")]
+    batches = [r for r in records if r.get("campaign_id") == campaign_id and r.get("batch_id")]
+    assert batches and all(r["level"] and r["time"] for r in batches)
