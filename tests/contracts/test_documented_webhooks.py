@@ -53,8 +53,8 @@ TWILIO = json.loads((HERE / "twilio_webhook_examples.json").read_text())
 # (test_resend_contract.py), and docs/emulator.md lists these. Anything else that differs fails.
 DOCS_OVER_SPEC = {
     "email.bounced": {  # the docs' bounce: subType "Suppressed" (not in the spec's enum), no diagnosticCode
-        "data/bounce/subType: 'Suppressed' is not one of ['Undetermined', 'General', 'NoEmail', 'MailboxFull', "
-        "'MessageTooLarge', 'ContentRejected', 'AttachmentRejected']",
+        ("data/bounce/subType: 'Suppressed' is not one of ['Undetermined', 'General', 'NoEmail', 'MailboxFull', "
+         "'MessageTooLarge', 'ContentRejected', 'AttachmentRejected']"),
         "data/bounce: 'diagnosticCode' is a required property",
         "data: Unevaluated properties are not allowed ('bounce', 'message_id' were unexpected)",
     },
