@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from email.utils import parseaddr
 from typing import Any, Literal
 
 from fastapi import APIRouter, Body, HTTPException
@@ -77,11 +78,18 @@ def inbound(emu: EmulatorDep, body: dict[str, Any] = Body(...)) -> dict[str, Any
     and the metadata-only `email.received` event Resend would send for it (not posted)."""
     now = time.time()
     email_id = str(uuid.uuid4())
+    # Resend documents `from` of a received email as the bare address; the display name stays in
+    # the `From` header the Receiving API returns (resend.com/docs/webhooks/emails/received).
+    sender = str(body.get("from") or "")
+    name, address = parseaddr(sender)
+    headers = dict(body.get("headers") or {})
+    if name and not any(k.lower() == "from" for k in headers):
+        headers["from"] = sender
     received = {
         "object": "email",
         "id": email_id,
         "to": as_list(body.get("to")),
-        "from": str(body.get("from") or ""),
+        "from": address or sender,
         "created_at": iso(now),
         "subject": str(body.get("subject") or ""),
         "message_id": str(body.get("message_id") or f"<{email_id}@mail.example.net>"),
@@ -90,7 +98,7 @@ def inbound(emu: EmulatorDep, body: dict[str, Any] = Body(...)) -> dict[str, Any
         "reply_to": [],
         "html": body.get("html"),
         "text": body.get("text"),
-        "headers": dict(body.get("headers") or {}),
+        "headers": headers,
         "attachments": [],
     }
     emu.store.keep_received(received)

@@ -10,12 +10,13 @@ from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from campaign_dashboard.config import get_settings
 
 from . import control, resend_api, resend_contacts, twilio_account, twilio_api
 from .config import Credentials, EmulatorConfig, config_from_settings
-from .errors import Refused, refused_handler
+from .errors import Refused, no_route_handler, refused_handler
 from .runtime import Emulator
 
 CREDENTIAL_KEYS = ("resend_key", "twilio_sid", "twilio_token", "webhook_secret")
@@ -41,6 +42,7 @@ def create_emulator_app(
     app = FastAPI(title="Provider emulator (Resend + Twilio)", lifespan=lifespan, docs_url="/_emulator/docs", redoc_url=None)
     app.state.emulator = emulator
     app.add_exception_handler(Refused, refused_handler)
+    app.add_exception_handler(StarletteHTTPException, no_route_handler)
     for module in (resend_api, resend_contacts, twilio_api, twilio_account, control):
         app.include_router(module.router)
     return app

@@ -125,6 +125,19 @@ def test_the_received_email_the_emulator_serves_is_exactly_resends_schema(record
     assert problems("resend", "#/components/schemas/EmailReceivedEvent", arrived["event"], closed=True) == []
 
 
+def test_a_received_emails_from_is_the_bare_address_as_resend_documents_it(recorded):
+    # resend.com/docs/webhooks/emails/received: "For received events, this is the bare email address
+    # only; the display name from the original From: header is preserved in headers.from on the
+    # retrieve endpoint" (its example: "from": "onboarding@resend.dev").
+    url, _ = recorded
+    arrived = httpx.post(f"{url}/_emulator/inbound", json={"from": "Pat Doe <pat@example.org>",
+                                                          "to": ["a@in.example.com"], "text": "yes"}).json()
+    assert arrived["event"]["data"]["from"] == "pat@example.org"
+    served = httpx.get(f"{url}/emails/receiving/{arrived['email']['id']}",
+                       headers={"Authorization": f"Bearer {EMULATOR_RESEND_KEY}"}).json()
+    assert (served["from"], served["headers"]["from"]) == ("pat@example.org", "Pat Doe <pat@example.org>")
+
+
 def test_a_sent_email_read_back_is_resends_email_object(recorded):
     url, _ = recorded
     ResendEmailProvider(api_key=EMULATOR_RESEND_KEY, api_url=url).send_batch([outgoing("ann@example.com", 1)],
