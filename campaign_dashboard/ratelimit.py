@@ -19,16 +19,22 @@ from campaign_dashboard.models import RateLimitBucket
 
 
 class RateLimiter(Protocol):
-    def acquire(self, key: str, *, rate: float, burst: float | None = None, tokens: float = 1) -> float:
+    def acquire(self, key: str, *, rate: float, burst: float | None = None, tokens: float = 1,
+                start_empty: bool = False) -> float:
         """Take `tokens` from bucket `key` (refilled at `rate`/s up to `burst`): 0.0 when taken,
-        otherwise the seconds to wait before trying again. rate <= 0 means unlimited."""
+        otherwise the seconds to wait before trying again. rate <= 0 means unlimited.
+
+        `start_empty`: a bucket that does not exist yet (new, expired, or lost when Redis
+        restarted empty) starts with no tokens instead of a full burst. Provider limits need it:
+        the provider still counts the requests we made just before our state was lost."""
 
 
 _LUA = """
 local rate = tonumber(ARGV[1]); local burst = tonumber(ARGV[2]); local need = tonumber(ARGV[3])
+local initial = tonumber(ARGV[4])
 local t = redis.call('TIME'); local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local b = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
-local tokens = tonumber(b[1]) or burst; local ts = tonumber(b[2]) or now
+local tokens = tonumber(b[1]) or initial; local ts = tonumber(b[2]) or now
 tokens = math.min(burst, tokens + math.max(0, now - ts) * rate)
 local wait = 0
 if tokens >= need then tokens = tokens - need else wait = (need - tokens) / rate end
@@ -46,10 +52,12 @@ class RedisRateLimiter:
         self._script = self._redis.register_script(_LUA)
         self._prefix = prefix
 
-    def acquire(self, key: str, *, rate: float, burst: float | None = None, tokens: float = 1) -> float:
+    def acquire(self, key: str, *, rate: float, burst: float | None = None, tokens: float = 1,
+                start_empty: bool = False) -> float:
         if rate <= 0:
             return 0.0
-        return float(self._script(keys=[self._prefix + key], args=[rate, burst or rate, tokens]))
+        burst = burst or rate
+        return float(self._script(keys=[self._prefix + key], args=[rate, burst, tokens, 0 if start_empty else burst]))
 
 
 class DatabaseRateLimiter:
@@ -58,7 +66,8 @@ class DatabaseRateLimiter:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
-    def acquire(self, key: str, *, rate: float, burst: float | None = None, tokens: float = 1) -> float:
+    def acquire(self, key: str, *, rate: float, burst: float | None = None, tokens: float = 1,
+                start_empty: bool = False) -> float:
         if rate <= 0:
             return 0.0
         burst = burst or rate
@@ -70,13 +79,13 @@ class DatabaseRateLimiter:
             # would move `updated_at` backwards and hand out the same refill twice.
             now = max(time.time(), bucket.updated_at if bucket else 0.0)
             if bucket is None:
-                bucket = RateLimitBucket(key=key, tokens=burst, updated_at=now)
+                bucket = RateLimitBucket(key=key, tokens=0.0 if start_empty else burst, updated_at=now)
                 session.add(bucket)
                 try:
                     session.flush()
                 except IntegrityError:  # another worker created it first: take its row
                     session.rollback()
-                    return self.acquire(key, rate=rate, burst=burst, tokens=tokens)
+                    return self.acquire(key, rate=rate, burst=burst, tokens=tokens, start_empty=start_empty)
             available = min(burst, bucket.tokens + max(0.0, now - bucket.updated_at) * rate)
             wait = 0.0
             if available >= tokens:

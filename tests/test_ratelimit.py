@@ -56,3 +56,30 @@ def test_database_bucket_is_shared_by_concurrent_callers(engine):
 
 def test_zero_rate_means_unlimited(engine):
     assert DatabaseRateLimiter(engine).acquire("k", rate=0) == 0
+
+
+def _redis_limiter() -> RedisRateLimiter:
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_TEST_URL, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        pytest.skip(f"Redis not reachable at {REDIS_TEST_URL}: {exc}")
+    return RedisRateLimiter(REDIS_TEST_URL)
+
+
+def test_a_provider_bucket_lost_with_redis_starts_empty_not_full():
+    """Redis restarted empty: the provider still counts the request we just made, so the next
+    one must wait its interval, not go out at once."""
+    limiter, key, rate = _redis_limiter(), f"test:{uuid.uuid4().hex}", 5.0
+    assert limiter.acquire(key, rate=rate, burst=1, start_empty=True) == pytest.approx(1 / rate, abs=0.02)
+    time.sleep(1 / rate + 0.02)
+    assert limiter.acquire(key, rate=rate, burst=1, start_empty=True) == 0
+    limiter._redis.delete(limiter._prefix + key)  # what a Redis restart does to it
+    assert limiter.acquire(key, rate=rate, burst=1, start_empty=True) > 0
+
+
+def test_a_new_bucket_starts_full_unless_asked_empty(engine):
+    for limiter in (DatabaseRateLimiter(engine), _redis_limiter()):
+        assert limiter.acquire(f"full:{uuid.uuid4().hex}", rate=1 / 60, burst=5) == 0
+        assert limiter.acquire(f"empty:{uuid.uuid4().hex}", rate=1 / 60, burst=5, start_empty=True) > 0

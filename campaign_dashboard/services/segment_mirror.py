@@ -350,7 +350,7 @@ def _provider_call(deps: MirrorDeps, lease: _Lease | None, call: Callable[[], T]
     Waiting is not being dead: the segment's lease is kept alive meanwhile."""
     failures = throttled = 0
     while True:
-        while (wait := deps.limiter.acquire(deps.bucket, rate=deps.rate, burst=1)) > 0:
+        while (wait := deps.limiter.acquire(deps.bucket, rate=deps.rate, burst=1, start_empty=True)) > 0:
             _pause(deps, lease, min(wait, 1.0))
         if lease:
             lease.renew()

@@ -524,7 +524,7 @@ def _with_retries(deps: SendDeps, channel: Channel, batch_id: str, call, *, buck
     while True:
         if bucket:
             # burst 1: requests evenly spaced, so no sliding second at the provider sees more
-            while (wait := deps.limiter.acquire(bucket, rate=rate, burst=1)) > 0:
+            while (wait := deps.limiter.acquire(bucket, rate=rate, burst=1, start_empty=True)) > 0:
                 pulse()
                 deps.sleep(min(wait, 1.0))
                 _ensure_sending(deps, channel, campaign_id)
