@@ -195,16 +195,23 @@ def _assert_exactly_once_and_exact(emulator: str, engine, campaign_id: int) -> N
     assert stats["webhooks_dropped"] == 0
 
 
-def test_database_connections_dropped_mid_campaign(pg_proxy, web_app, emulator, app_env, workers, engine):
-    _quiet_world(emulator, webhook_delay_ms=2000)  # events of emails sent before the cut land in it
-    workers.env["RESEND_REQUESTS_PER_SECOND"] = "4"  # 20 batch calls: about five seconds of sending
-    configure_emulator(emulator, resend_rps=5)  # the provider allows a little more than we use, as in production
-    campaign_id = _campaign(engine)
-    workers.start(2, threads=2)
+def _sending_until(engine, emulator: str, workers, *, processed: int) -> tuple[int, dict]:
+    """Start the campaign with two workers at 4 requests/s (20 batch calls: about five seconds
+    of sending; the provider allows a little more, as in production) and return once `processed`
+    recipients are done: the moment to inject a fault."""
     from campaign_dashboard.tasks.sending import kick
 
+    workers.env["RESEND_REQUESTS_PER_SECOND"] = "4"
+    configure_emulator(emulator, resend_rps=5)
+    campaign_id = _campaign(engine)
+    workers.start(2, threads=2)
     kick("email", campaign_id)
-    before = _wait(engine, campaign_id, lambda n: n["processed"] >= 200, timeout=60)
+    return campaign_id, _wait(engine, campaign_id, lambda n: n["processed"] >= processed, timeout=60)
+
+
+def test_database_connections_dropped_mid_campaign(pg_proxy, web_app, emulator, app_env, workers, engine):
+    _quiet_world(emulator, webhook_delay_ms=2000)  # events of emails sent before the cut land in it
+    campaign_id, before = _sending_until(engine, emulator, workers, processed=200)
     assert before["processed"] < RECIPIENTS, "the campaign finished before the outage could start"
     pg_proxy.cut()  # every connection of the web app and the workers dies; new ones are refused
     time.sleep(6)
@@ -215,14 +222,7 @@ def test_database_connections_dropped_mid_campaign(pg_proxy, web_app, emulator, 
 
 def test_redis_restarted_empty_mid_campaign(own_redis, emulator, app_env, workers, engine):
     _quiet_world(emulator)
-    workers.env["RESEND_REQUESTS_PER_SECOND"] = "4"
-    configure_emulator(emulator, resend_rps=5)  # the provider allows a little more than we use, as in production
-    campaign_id = _campaign(engine)
-    workers.start(2, threads=2)
-    from campaign_dashboard.tasks.sending import kick
-
-    kick("email", campaign_id)
-    before = _wait(engine, campaign_id, lambda n: n["processed"] >= 200, timeout=60)
+    campaign_id, before = _sending_until(engine, emulator, workers, processed=200)
     assert before["processed"] < RECIPIENTS
     own_redis.kill()  # the queue and the rate-limit buckets are gone
     time.sleep(2)
@@ -237,14 +237,7 @@ def test_workers_and_the_web_app_killed_while_webhooks_flow(web, emulator, app_e
     """SIGKILL every worker while its batches' webhooks arrive, then SIGKILL the web app in the
     middle of the webhook stream: nothing half-written, nothing lost, nothing counted twice."""
     _quiet_world(emulator, webhook_delay_ms=300)
-    workers.env["RESEND_REQUESTS_PER_SECOND"] = "4"
-    configure_emulator(emulator, resend_rps=5)  # the provider allows a little more than we use, as in production
-    campaign_id = _campaign(engine)
-    workers.start(2, threads=2)
-    from campaign_dashboard.tasks.sending import kick
-
-    kick("email", campaign_id)
-    before = _wait(engine, campaign_id, lambda n: n["processed"] >= 300, timeout=60)
+    campaign_id, before = _sending_until(engine, emulator, workers, processed=300)
     assert before["processed"] < RECIPIENTS
     workers.kill_all()  # mid-batch: claimed rows wait for their lease to expire
     workers.start(1, threads=2)
