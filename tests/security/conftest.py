@@ -5,12 +5,9 @@ attacker's script would)."""
 
 from __future__ import annotations
 
-
-
 import itertools
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -28,6 +25,7 @@ import socketio
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from campaign_dashboard.bench.processes import free_port
 from campaign_dashboard.cli import ROOT
 from campaign_dashboard.models import Role
 from campaign_dashboard.services import templates, users
@@ -67,11 +65,6 @@ class Backend:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _healthy(url: str) -> bool:
@@ -114,7 +107,7 @@ def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
     data = tmp_path_factory.mktemp("guard")
     database_url = f"sqlite:///{data}/app.db"
     ids = _arrange(database_url)
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "REFLEX_REDIS_URL")}
     env.update(DATA_DIR=str(data), DATABASE_URL=database_url, ENV="test", REFLEX_SKIP_COMPILE="true",
@@ -214,10 +207,10 @@ def tab(backend: Backend):
     opened: list[EventClient] = []
 
     def open_tab(role: str | None) -> EventClient:
-        client = EventClient(backend.url, backend.cookies[role] if role else None)
-        opened.append(client)
-        return client
+        websocket = EventClient(backend.url, backend.cookies[role] if role else None)
+        opened.append(websocket)
+        return websocket
 
     yield open_tab
-    for client in opened:
-        client.close()
+    for each in opened:
+        each.close()

@@ -13,6 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlmodel import Session
 
 from campaign_dashboard.api import create_api
+from campaign_dashboard.bench.processes import free_port
 from campaign_dashboard.config import get_settings
 from campaign_dashboard.models import Channel, Contact, EmailCampaign, EmailSegment
 from campaign_dashboard.services import campaigns
@@ -48,14 +49,6 @@ def test_ready_follows_a_real_worker_starting_and_dying(engine, app_env, workers
         assert "campaign-dashboard worker" in body["checks"]["worker"]["detail"]
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _worker_metrics(port: int) -> dict[tuple[str, tuple], float]:
     """The worker's /metrics, parsed by prometheus_client's own parser."""
     text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
@@ -64,7 +57,7 @@ def _worker_metrics(port: int) -> dict[tuple[str, tuple], float]:
 
 
 def test_a_worker_exports_its_metrics_and_logs_json_lines_with_campaign_and_batch(engine, app_env, workers):
-    port = _free_port()
+    port = free_port()
     workers.env["METRICS_PORT"] = str(port)
     workers.env["LOG_FORMAT"] = "json"
     with Session(engine) as session:

@@ -7,7 +7,6 @@ import fcntl
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from campaign_dashboard.bench.processes import free_port
 from campaign_dashboard.cli import ROOT
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -30,11 +30,6 @@ ACCOUNTS = {
 }
 START_TIMEOUT = 300  # the first frontend install and build can take a few minutes on a cold machine
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _healthy(url: str) -> bool:
@@ -72,14 +67,14 @@ def app_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def emulator_port() -> int:
     """The port of the app's provider emulator (tests that play the provider talk to it)."""
-    return _free_port()
+    return free_port()
 
 
 @pytest.fixture(scope="session")
 def app_url(chromium_path: str, _one_app_at_a_time: None, app_data_dir: Path, emulator_port: int) -> Iterator[str]:
     """Start `campaign-dashboard up` as a user would; stop it with Ctrl-C (SIGINT) afterwards."""
     data = app_data_dir
-    port = _free_port()
+    port = free_port()
     env = dict(os.environ)
     env.update(DATA_DIR=str(data), DATABASE_URL=f"sqlite:///{data}/app.db", ENV="test",
                EMULATOR_PORT=str(emulator_port),  # never another app's emulator on the default port
