@@ -47,10 +47,10 @@ _COMMANDS: list[_Command] = []
 # Modules that register more subcommands with @command; imported when the parser is built.
 COMMAND_MODULES = (
     "campaign_dashboard.cli_sending",
-    "campaign_dashboard.bench.send",
-    "campaign_dashboard.bench.pages",
-    "campaign_dashboard.bench.webhooks",
-    "campaign_dashboard.bench.csv_import",
+    "campaign_dashboard.devtools.bench.send",
+    "campaign_dashboard.devtools.bench.pages",
+    "campaign_dashboard.devtools.bench.webhooks",
+    "campaign_dashboard.devtools.bench.csv_import",
 )
 
 
@@ -113,7 +113,7 @@ def _migrate(settings: Settings) -> None:
 
 def _seed(settings: Settings, *, contacts: int = 3000) -> None:
     from campaign_dashboard.db import session_scope
-    from campaign_dashboard.services.seed import seed_demo
+    from campaign_dashboard.devtools.seed import seed_demo
 
     started = time.monotonic()
     with session_scope() as session:
@@ -164,7 +164,7 @@ def token_create_command(args: argparse.Namespace) -> int:
     from datetime import timedelta
 
     from campaign_dashboard.db import session_scope
-    from campaign_dashboard.services.tokens import create_token
+    from campaign_dashboard.services.accounts.tokens import create_token
 
     _migrate(get_settings())
     expires_in = timedelta(days=args.expires_days) if args.expires_days is not None else None
@@ -180,7 +180,7 @@ def token_create_command(args: argparse.Namespace) -> int:
 @command("token list", "List API tokens (never the secret): id, prefix, role, last use, expiry, state.")
 def token_list_command(args: argparse.Namespace) -> int:
     from campaign_dashboard.db import session_scope
-    from campaign_dashboard.services.tokens import is_live, list_tokens
+    from campaign_dashboard.services.accounts.tokens import is_live, list_tokens
 
     _migrate(get_settings())
     with session_scope() as session:
@@ -198,7 +198,7 @@ def token_list_command(args: argparse.Namespace) -> int:
          arg("token_id", type=int, help="the token's id"))
 def token_revoke_command(args: argparse.Namespace) -> int:
     from campaign_dashboard.db import session_scope
-    from campaign_dashboard.services.tokens import revoke_token
+    from campaign_dashboard.services.accounts.tokens import revoke_token
 
     _migrate(get_settings())
     with session_scope() as session:
@@ -221,7 +221,7 @@ def _when(moment) -> str:
 )
 def user_create_command(args: argparse.Namespace) -> int:
     from campaign_dashboard.db import session_scope
-    from campaign_dashboard.services.users import create_user
+    from campaign_dashboard.services.accounts.users import create_user
 
     password = args.password
     if password is None:

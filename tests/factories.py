@@ -6,7 +6,7 @@ import itertools
 
 from sqlmodel import Session
 
-from campaign_dashboard.models import Contact, ContactTag, EmailCampaign, EmailSegment, SmsCampaign
+from campaign_dashboard.models import Contact, ContactTag, EmailCampaign, Segment, SmsCampaign
 
 _seq = itertools.count(1)
 
@@ -31,9 +31,9 @@ def make_contact(session: Session, *, tags: list[str] = (), **fields) -> Contact
     return contact
 
 
-def make_segment(session: Session, **fields) -> EmailSegment:
+def make_segment(session: Session, **fields) -> Segment:
     fields.setdefault("name", f"Segment {next(_seq)}")
-    segment = EmailSegment(**fields)
+    segment = Segment(**fields)
     session.add(segment)
     session.commit()
     return segment

@@ -29,9 +29,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from campaign_dashboard.api.deps import Admin, SessionDep
 from campaign_dashboard.db import session_scope
 from campaign_dashboard.models import ApiToken
-from campaign_dashboard.services import audit
+from campaign_dashboard.services.accounts import audit
 from campaign_dashboard.services.pagination import MAX_LIMIT
-from campaign_dashboard.services.tokens import hash_token
+from campaign_dashboard.services.accounts.tokens import hash_token
 
 logger = logging.getLogger(__name__)
 

@@ -13,9 +13,9 @@ from pydantic import BaseModel, ConfigDict
 
 from campaign_dashboard.api.deps import PathId, Reader, SessionDep, Writer
 from campaign_dashboard.models import Channel
-from campaign_dashboard.send_queue import queue_after_action, queue_scheduled_start
+from campaign_dashboard.tasks.send_queue import queue_after_action, queue_scheduled_start
 from campaign_dashboard.services import campaigns as service
-from campaign_dashboard.services.lifecycle import USER_ACTIONS, Action
+from campaign_dashboard.services.campaigns.lifecycle import USER_ACTIONS, Action
 from campaign_dashboard.services.pagination import MAX_LIMIT
 
 

@@ -13,8 +13,8 @@ from campaign_dashboard.db import get_engine
 from campaign_dashboard.models import ApiToken, Role
 from campaign_dashboard.services.errors import AuthenticationFailed, ValidationFailed
 from campaign_dashboard.services.limits import MAX_ID
-from campaign_dashboard.services.roles import require_role
-from campaign_dashboard.services.tokens import authenticate_token
+from campaign_dashboard.services.accounts.roles import require_role
+from campaign_dashboard.services.accounts.tokens import authenticate_token
 
 
 def get_session() -> Iterator[Session]:

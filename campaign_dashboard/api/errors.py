@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from campaign_dashboard.services import errors
-from campaign_dashboard.services.rendering import RenderError
+from campaign_dashboard.services.campaigns.rendering import RenderError
 
 STATUS_BY_ERROR: dict[type[errors.DomainError], int] = {
     errors.NotFound: 404,

@@ -20,9 +20,9 @@ from campaign_dashboard.api.deps import SessionDep
 from campaign_dashboard.config import get_settings
 from campaign_dashboard.models import Role
 from campaign_dashboard.services.errors import AuthenticationFailed
-from campaign_dashboard.services.roles import require_role
-from campaign_dashboard.services.system_metrics import SystemSnapshot, snapshot
-from campaign_dashboard.services.tokens import authenticate_token
+from campaign_dashboard.services.accounts.roles import require_role
+from campaign_dashboard.services.operations.system_metrics import SystemSnapshot, snapshot
+from campaign_dashboard.services.accounts.tokens import authenticate_token
 
 router = APIRouter(tags=["health"])
 

@@ -22,7 +22,7 @@ from campaign_dashboard.models.enums import (
     SmsStatus,
 )
 from campaign_dashboard.models.ratelimit import RateLimitBucket
-from campaign_dashboard.models.segments import EmailSegment, EmailSegmentContact
+from campaign_dashboard.models.segments import Segment, SegmentContact
 from campaign_dashboard.models.templates import EmailTemplate
 from campaign_dashboard.models.tracking import (
     CampaignStatsMinute,
@@ -51,8 +51,8 @@ __all__ = [
     "EmailCampaign",
     "EmailCampaignRecipient",
     "EmailEvent",
-    "EmailSegment",
-    "EmailSegmentContact",
+    "Segment",
+    "SegmentContact",
     "EmailStatus",
     "EmailTemplate",
     "FailedInboundEmail",

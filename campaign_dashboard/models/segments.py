@@ -11,8 +11,8 @@ from sqlmodel import Field, SQLModel
 from campaign_dashboard.models.types import JSONType, UTCDateTime, utcnow
 
 
-class EmailSegment(SQLModel, table=True):
-    """Segments target both channels; the name follows the product spec (`emailSegments`)."""
+class Segment(SQLModel, table=True):
+    """A segment targets both channels; only the table keeps the spec's name (`email_segments`)."""
 
     __tablename__ = "email_segments"
 
@@ -34,7 +34,7 @@ class EmailSegment(SQLModel, table=True):
     resend_sync_error: str | None = Field(default=None, max_length=500)
 
 
-class EmailSegmentContact(SQLModel, table=True):
+class SegmentContact(SQLModel, table=True):
     """Membership of a static segment."""
 
     __tablename__ = "email_segment_contacts"

@@ -12,7 +12,7 @@ from huey import crontab
 from sqlmodel import Session
 
 from campaign_dashboard.db import get_engine
-from campaign_dashboard.services.dead_letter_replay import replay_dead_letters
+from campaign_dashboard.services.events.dead_letter_replay import replay_dead_letters
 from campaign_dashboard.tasks.queue import huey
 
 log = logging.getLogger(__name__)

@@ -21,8 +21,8 @@ from campaign_dashboard.db import get_engine
 from campaign_dashboard.models import utcnow
 from campaign_dashboard.providers.resend_audience import ResendAudienceProvider
 from campaign_dashboard.ratelimit import make_rate_limiter
-from campaign_dashboard.services import segment_mirror
-from campaign_dashboard.services.segment_mirror import MirrorDeps
+from campaign_dashboard.services.audience import segment_mirror
+from campaign_dashboard.services.audience.segment_mirror import MirrorDeps
 from campaign_dashboard.services.sending import resend_bucket
 from campaign_dashboard.tasks.queue import huey
 

@@ -23,10 +23,10 @@ from campaign_dashboard.providers.resend_receiving import (
     NotReceived,
     ResendReceivingProvider,
 )
-from campaign_dashboard.services.dead_letters import Outcome
-from campaign_dashboard.services.inbound import InboundEmailIn, apply_inbound_email
-from campaign_dashboard.services.received_emails import with_content
-from campaign_dashboard.services.resend_payloads import normalise
+from campaign_dashboard.services.events.dead_letters import Outcome
+from campaign_dashboard.services.events.inbound import InboundEmailIn, apply_inbound_email
+from campaign_dashboard.services.events.received_emails import with_content
+from campaign_dashboard.services.events.resend_payloads import normalise
 from campaign_dashboard.tasks.queue import huey
 
 log = logging.getLogger(__name__)

@@ -12,10 +12,11 @@ from sqlmodel import Session
 
 from campaign_dashboard.config import get_settings
 from campaign_dashboard.models import CampaignStatus, Channel, utcnow
-from campaign_dashboard.services import campaigns, sending
+from campaign_dashboard.services import campaigns
+from campaign_dashboard.services import sending
 from campaign_dashboard.services.channels import campaign_model
 from campaign_dashboard.services.errors import DomainError
-from campaign_dashboard.services.lifecycle import Action
+from campaign_dashboard.services.campaigns.lifecycle import Action
 from campaign_dashboard.tasks.deps import send_deps
 from campaign_dashboard.tasks.queue import huey
 

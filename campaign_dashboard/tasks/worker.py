@@ -12,7 +12,7 @@ from campaign_dashboard.db import session_scope
 from campaign_dashboard.logs import configure_logging
 from campaign_dashboard.metrics import QUEUE_DEPTH
 from campaign_dashboard.models import utcnow
-from campaign_dashboard.services import workers
+from campaign_dashboard.services.operations import workers
 from campaign_dashboard.tasks import huey
 from campaign_dashboard.tasks.dead_letters import run_dead_letter_tick
 from campaign_dashboard.tasks.mirroring import run_mirror_tick

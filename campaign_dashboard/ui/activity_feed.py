@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import reflex as rx
 
-from campaign_dashboard.services.live import FeedEvent
+from campaign_dashboard.services.stats.live import FeedEvent
 from campaign_dashboard.ui import routes
 from campaign_dashboard.ui.components import iso_utc, list_card, local_time
 

@@ -20,7 +20,8 @@ import reflex as rx
 from campaign_dashboard.config import get_settings
 from campaign_dashboard.db import session_scope
 from campaign_dashboard.models import Role, User
-from campaign_dashboard.services import users, workers
+from campaign_dashboard.services.accounts import users
+from campaign_dashboard.services.operations import workers
 from campaign_dashboard.services.errors import AuthenticationFailed
 from campaign_dashboard.ui import routes
 from campaign_dashboard.ui.guard import BAD_REQUEST, guard_of, guarded

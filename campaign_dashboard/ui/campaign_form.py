@@ -19,10 +19,15 @@ import reflex as rx
 from campaign_dashboard.config import get_settings
 from campaign_dashboard.db import session_scope
 from campaign_dashboard.models import CampaignStatus, Channel, Role
-from campaign_dashboard.send_queue import queue_after_action, queue_scheduled_start
-from campaign_dashboard.services import audience, campaigns, segments, sms_text, templates, test_send
+from campaign_dashboard.tasks.send_queue import queue_after_action, queue_scheduled_start
+from campaign_dashboard.services.sending import audience_snapshot
+from campaign_dashboard.services import campaigns
+from campaign_dashboard.services.audience import segments
+from campaign_dashboard.services.campaigns import sms_text
+from campaign_dashboard.services.campaigns import templates
+from campaign_dashboard.services.campaigns import sample_send
 from campaign_dashboard.services.errors import DomainError, ValidationFailed
-from campaign_dashboard.services.lifecycle import Action
+from campaign_dashboard.services.campaigns.lifecycle import Action
 from campaign_dashboard.services.pagination import MAX_LIMIT
 from campaign_dashboard.ui.auth import AuthState
 from campaign_dashboard.ui.components import thousands
@@ -249,7 +254,7 @@ class CampaignFormState(AuthState):
                 self.audience = -1
                 if self.segment_id:
                     try:
-                        self.audience = audience.count_audience(session=session, channel=self.channel,
+                        self.audience = audience_snapshot.count_audience(session=session, channel=self.channel,
                                                                 segment_id=int(self.segment_id))
                     except DomainError:
                         self.segment_id = ""
@@ -264,7 +269,7 @@ class CampaignFormState(AuthState):
             self.preview_subject, self.preview_html, self.preview_error = "", "", "Choose a template to preview it."
             return
         try:
-            rendered = test_send.sample_email(
+            rendered = sample_send.sample_email(
                 session=session, subject=self.subject, html=None if use_template else self.html,
                 template_id=int(self.template_id) if use_template else None,
             )
@@ -395,10 +400,10 @@ def _send_test_message(channel: str, to: str, values: dict) -> None:
     settings = get_settings()
     with session_scope() as session:
         if channel == Channel.EMAIL:
-            test_send.send_test_email(session=session, provider=email_provider(settings), to=to, values=values,
+            sample_send.send_test_email(session=session, provider=email_provider(settings), to=to, values=values,
                                       default_from=settings.email_from)
         else:
-            test_send.send_test_sms(session=session, provider=sms_provider(settings), to=to, values=values,
+            sample_send.send_test_sms(session=session, provider=sms_provider(settings), to=to, values=values,
                                     default_from=settings.twilio_from,
                                     messaging_service_sid=settings.twilio_messaging_service_sid)
 

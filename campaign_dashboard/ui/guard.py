@@ -32,7 +32,8 @@ import reflex as rx
 
 from campaign_dashboard.db import session_scope
 from campaign_dashboard.models import Role, User
-from campaign_dashboard.services import audit, roles
+from campaign_dashboard.services.accounts import audit
+from campaign_dashboard.services.accounts import roles
 from campaign_dashboard.services.errors import PermissionDenied
 
 log = logging.getLogger(__name__)

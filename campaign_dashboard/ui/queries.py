@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from campaign_dashboard.models import (
     CampaignStatus,
     Contact,
-    EmailSegment,
+    Segment,
     EmailTemplate,
 )
 from campaign_dashboard.services.channels import CAMPAIGN_MODELS
@@ -51,7 +51,7 @@ def overview(*, session: Session) -> tuple[Totals, list[StatusCount]]:
         by_status[channel] = {status: n for status, n, _ in rows}
         sent += sum(channel_sent for _, _, channel_sent in rows)
     contacts, segments, templates = session.exec(
-        select(_count(Contact), _count(EmailSegment), _count(EmailTemplate))
+        select(_count(Contact), _count(Segment), _count(EmailTemplate))
     ).one()
     totals = Totals(
         contacts=contacts,

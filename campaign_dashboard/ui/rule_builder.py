@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from campaign_dashboard.services import segment_rules
+from campaign_dashboard.services.audience import segment_rules
 
 ATTRIBUTE = "attribute"  # the builder's choice for `attributes.<key>` fields; the key is typed
 TEXT_OPS = ["is", "is_not", "contains"]

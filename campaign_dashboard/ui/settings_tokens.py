@@ -10,7 +10,7 @@ import reflex as rx
 
 from campaign_dashboard.db import session_scope
 from campaign_dashboard.models import ApiToken, Role
-from campaign_dashboard.services import tokens
+from campaign_dashboard.services.accounts import tokens
 from campaign_dashboard.services.errors import DomainError
 from campaign_dashboard.ui.auth import AuthState
 from campaign_dashboard.ui.components import data_table, iso_utc, local_time, section

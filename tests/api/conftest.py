@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from campaign_dashboard.api import create_api
 from campaign_dashboard.models import Role
-from campaign_dashboard.services.tokens import create_token
+from campaign_dashboard.services.accounts.tokens import create_token
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import select
 
 from campaign_dashboard.models import ApiToken, AuditEntry
-from campaign_dashboard.services.tokens import hash_token
+from campaign_dashboard.services.accounts.tokens import hash_token
 from tests.api.conftest import assert_error
 from tests.factories import make_contact, make_segment
 

@@ -200,8 +200,8 @@ def test_segment_rule_dates_that_overflow_in_utc_are_422(client, admin_headers, 
 
 def test_a_rule_set_is_bounded(client, db, admin_headers):
     """3,000 OR-ed rules kept PostgreSQL busy for minutes and overflowed SQLite's expression depth."""
-    from campaign_dashboard.models import EmailSegment
-    from campaign_dashboard.services.segment_rules import MAX_RULES, MAX_VALUE_CHARS
+    from campaign_dashboard.models import Segment
+    from campaign_dashboard.services.audience.segment_rules import MAX_RULES, MAX_VALUE_CHARS
 
     rules = [{"field": "tag", "op": "is", "value": f"t{i}"} for i in range(MAX_RULES + 1)]
     for url, body in (("/api/v1/segments/preview-count", {"rules": rules, "match": "any"}),
@@ -215,7 +215,7 @@ def test_a_rule_set_is_bounded(client, db, admin_headers):
                                headers=admin_headers)
     assert at_the_limit.status_code == 200 and at_the_limit.json() == {"count": 0}
     with db() as session:
-        assert session.exec(select(EmailSegment)).all() == []
+        assert session.exec(select(Segment)).all() == []
 
 
 @pytest.mark.parametrize("method,url,body,field", [

@@ -10,7 +10,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from campaign_dashboard.config import get_settings
 from campaign_dashboard.models import CampaignStatus, DeadLetterEvent, utcnow
-from campaign_dashboard.services import workers
+from campaign_dashboard.services.operations import workers
 from tests.factories import make_email_campaign, make_sms_campaign
 
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from campaign_dashboard import db as db_module
 from campaign_dashboard.config import get_settings
 from campaign_dashboard.models import utcnow
-from campaign_dashboard.services import workers
+from campaign_dashboard.services.operations import workers
 
 
 def _beat(db, age: timedelta = timedelta(seconds=1)) -> None:

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from campaign_dashboard.bench.pages import STATUS_MIX, apps_running_here, build_data
+from campaign_dashboard.devtools.bench.pages import STATUS_MIX, apps_running_here, build_data
 from campaign_dashboard.cli import ROOT
 from campaign_dashboard.models import (
     CampaignStatsMinute,

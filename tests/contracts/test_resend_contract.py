@@ -21,7 +21,7 @@ from campaign_dashboard.providers.base import OutgoingEmail
 from campaign_dashboard.providers.resend_audience import ResendAudienceProvider
 from campaign_dashboard.providers.resend_email import ResendEmailProvider
 from campaign_dashboard.providers.resend_receiving import ResendReceivingProvider
-from campaign_dashboard.services import email_headers
+from campaign_dashboard.services.sending import email_headers
 from tests.contracts.spec import Recorder, operation, problems, resolve
 from tests.emulator.conftest import QUIET_WORLD, Received, receiver_app
 

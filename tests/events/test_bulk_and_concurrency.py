@@ -18,9 +18,9 @@ from campaign_dashboard.models import (
     SentEmail,
     utcnow,
 )
-from campaign_dashboard.services.dead_letters import Outcome
-from campaign_dashboard.services.email_events import EmailEventIn, EmailEventType, apply_email_event
-from campaign_dashboard.services.event_precedence import rank
+from campaign_dashboard.services.events.dead_letters import Outcome
+from campaign_dashboard.services.events.email_events import EmailEventIn, EmailEventType, apply_email_event
+from campaign_dashboard.services.events.precedence import rank
 from tests.events.conftest import make_sent_email
 from tests.factories import make_contact, make_email_campaign
 

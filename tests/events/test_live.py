@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from campaign_dashboard.models import utcnow
-from campaign_dashboard.services.email_events import EmailEventIn, EmailEventType, apply_email_event
-from campaign_dashboard.services.live import activity_marker, minute_series, recent_events
-from campaign_dashboard.services.sms_events import SmsStatusIn, apply_sms_status
+from campaign_dashboard.services.events.email_events import EmailEventIn, EmailEventType, apply_email_event
+from campaign_dashboard.services.stats.live import activity_marker, minute_series, recent_events
+from campaign_dashboard.services.events.sms_events import SmsStatusIn, apply_sms_status
 from tests.events.conftest import make_sent_email, make_sms_recipient
 
 

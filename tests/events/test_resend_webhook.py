@@ -200,7 +200,7 @@ def test_a_batch_over_http_with_duplicates_in_random_order_gives_exact_counters(
 
 
 def test_a_hard_bounce_suppresses_the_address_however_it_was_written(client, session):
-    from campaign_dashboard.services.suppressions import is_suppressed
+    from campaign_dashboard.services.audience.suppressions import is_suppressed
 
     sent = make_sent_email(session)
     sent.to_address = f"  {sent.to_address.upper()} "

@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from campaign_dashboard.models import Contact, EmailCampaign, EmailEvent, SmsCampaign, Suppression
 from campaign_dashboard.services.errors import ValidationFailed
-from campaign_dashboard.services.unsubscribe import (
+from campaign_dashboard.services.events.unsubscribe import (
     UnsubscribeResult,
     apply_unsubscribe,
     make_unsubscribe_token,
@@ -89,8 +89,8 @@ def test_an_sms_unsubscribe_link_opts_the_number_out(session, settings_env):
 
 
 def test_after_unsubscribe_hard_bounce_and_stop_the_next_campaign_skips_them(client, session):
-    from campaign_dashboard.models import Channel, EmailSegmentContact, SmsCampaignRecipient
-    from campaign_dashboard.services.audience import snapshot_audience
+    from campaign_dashboard.models import Channel, SegmentContact, SmsCampaignRecipient
+    from campaign_dashboard.services.sending.audience_snapshot import snapshot_audience
     from tests.events.conftest import post_resend, post_twilio, resend_event
     from tests.factories import make_contact, make_email_campaign, make_segment, make_sms_campaign, random_phone
 
@@ -107,7 +107,7 @@ def test_after_unsubscribe_hard_bounce_and_stop_the_next_campaign_skips_them(cli
     assert post_twilio(client, "/webhooks/twilio/inbound", stop).status_code == 200
 
     segment = make_segment(session, kind="static")
-    session.add_all([EmailSegmentContact(segment_id=segment.id, contact_id=c.id) for c in (keep, leaver, bouncer)])
+    session.add_all([SegmentContact(segment_id=segment.id, contact_id=c.id) for c in (keep, leaver, bouncer)])
     session.commit()
     email_next = make_email_campaign(session, segment_id=segment.id)
     sms_next = make_sms_campaign(session, segment_id=segment.id)

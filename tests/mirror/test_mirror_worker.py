@@ -15,11 +15,12 @@ from sqlmodel import Session
 
 from campaign_dashboard.api import create_api
 from campaign_dashboard.config import EMULATOR_RESEND_KEY, get_settings
-from campaign_dashboard.models import EmailSegment
-from campaign_dashboard.services import contacts, segments
-from campaign_dashboard.services.contacts import ContactCreate
-from campaign_dashboard.services.segments import SegmentCreate
-from campaign_dashboard.services.tokens import create_token
+from campaign_dashboard.models import Segment
+from campaign_dashboard.services.audience import contacts
+from campaign_dashboard.services.audience import segments
+from campaign_dashboard.services.audience.contacts import ContactCreate
+from campaign_dashboard.services.audience.segments import SegmentCreate
+from campaign_dashboard.services.accounts.tokens import create_token
 
 from .conftest import remote_members
 
@@ -51,7 +52,7 @@ def test_the_worker_keeps_resend_in_step_with_segment_changes(mirroring_on, work
 
     def remote_id(segment_id: int) -> str | None:
         with Session(engine) as session:
-            return session.get(EmailSegment, segment_id).resend_segment_id
+            return session.get(Segment, segment_id).resend_segment_id
 
     def remote_is(segment_id: int, emails: set[str]) -> Callable[[], bool]:
         return lambda: remote_id(segment_id) is not None and set(remote_members(remote_id(segment_id))) == emails

@@ -8,13 +8,15 @@ import resend
 from resend.exceptions import ResendError
 from sqlmodel import Session
 
-from campaign_dashboard.models import EmailSegment
+from campaign_dashboard.models import Segment
 from campaign_dashboard.providers.base import RetryableError
 from campaign_dashboard.providers.resend_audience import ResendAudienceProvider
-from campaign_dashboard.services import contacts, segment_mirror, segments
-from campaign_dashboard.services.contacts import ContactCreate, ContactUpdate
-from campaign_dashboard.services.segment_mirror import sync_segment
-from campaign_dashboard.services.segments import SegmentCreate, SegmentUpdate
+from campaign_dashboard.services.audience import contacts
+from campaign_dashboard.services.audience import segment_mirror
+from campaign_dashboard.services.audience import segments
+from campaign_dashboard.services.audience.contacts import ContactCreate, ContactUpdate
+from campaign_dashboard.services.audience.segment_mirror import sync_segment
+from campaign_dashboard.services.audience.segments import SegmentCreate, SegmentUpdate
 from tests.factories import make_contact
 from tests.sending.conftest import configure_emulator, emulator_stats
 
@@ -43,7 +45,7 @@ def _pending(session) -> list[str]:
 def _remote_id(session, segment_id) -> str:
     """Read in a transaction of its own: on SQLite an open one would hold the write lock."""
     session.expire_all()
-    remote_id = session.get(EmailSegment, segment_id).resend_segment_id
+    remote_id = session.get(Segment, segment_id).resend_segment_id
     session.commit()
     return remote_id
 
@@ -66,7 +68,7 @@ def test_a_rules_segment_is_mirrored_with_unsendable_contacts_marked_unsubscribe
     assert (members["ann@example.com"]["first_name"], members["ann@example.com"]["last_name"]) == ("Ann", "Lee")
     assert members["ann@example.com"]["unsubscribed"] is False
     assert members["bob@example.com"]["unsubscribed"] is True
-    stored = session.get(EmailSegment, segment.id)
+    stored = session.get(Segment, segment.id)
     assert stored.resend_synced_at is not None and stored.resend_sync_error is None
     assert stored.resend_sync_due_at > stored.resend_synced_at  # next check in one interval
 
@@ -279,7 +281,7 @@ def test_rejected_credentials_stop_the_sync_with_a_readable_reason(mirror, emula
 
     assert not result.done and "API key" in result.error
     session.expire_all()
-    stored = session.get(EmailSegment, segment.id)
+    stored = session.get(Segment, segment.id)
     assert stored.resend_segment_id is None and "API key" in stored.resend_sync_error
     assert stored.resend_sync_due_at > mirror.now()  # tried again in an interval, not at every tick
     session.commit()

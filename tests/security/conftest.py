@@ -25,10 +25,11 @@ import socketio
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from campaign_dashboard.bench.processes import free_port
+from campaign_dashboard.devtools.bench.processes import free_port
 from campaign_dashboard.cli import ROOT
 from campaign_dashboard.models import Role
-from campaign_dashboard.services import templates, users
+from campaign_dashboard.services.campaigns import templates
+from campaign_dashboard.services.accounts import users
 from tests.api.conftest import (  # noqa: F401 - fixtures: the API client and one token per role
     admin_headers,
     admin_token,

@@ -25,9 +25,9 @@ from sqlmodel import Session
 from campaign_dashboard.api import create_api
 from campaign_dashboard.models import Role
 from campaign_dashboard.models import utcnow
-from campaign_dashboard.services import workers
-from campaign_dashboard.services.seed import seed_demo
-from campaign_dashboard.services.tokens import create_token
+from campaign_dashboard.services.operations import workers
+from campaign_dashboard.devtools.seed import seed_demo
+from campaign_dashboard.services.accounts.tokens import create_token
 
 EXAMPLES = int(os.environ.get("API_FUZZ_EXAMPLES", "25"))
 RANDOM = os.environ.get("API_FUZZ_RANDOM") == "1"  # explore with fresh random data instead of the fixed run

@@ -13,8 +13,9 @@ from reflex.state import State
 from sqlmodel import func, select
 
 from campaign_dashboard.models import AuditEntry, Contact, Role
-from campaign_dashboard.services import audit, users
-from campaign_dashboard.services.csv_import import CsvLimits
+from campaign_dashboard.services.accounts import audit
+from campaign_dashboard.services.accounts import users
+from campaign_dashboard.services.audience.csv_import import CsvLimits
 from campaign_dashboard.services.errors import ValidationFailed
 from campaign_dashboard.ui.auth import SESSION_COOKIE
 from campaign_dashboard.ui.contact_import import _run_import, _spool_upload

@@ -11,7 +11,7 @@ from sqlmodel import func, select
 from campaign_dashboard.api import create_api
 from campaign_dashboard.config import get_settings
 from campaign_dashboard.models import Contact
-from campaign_dashboard.services.csv_import import CsvLimits, import_contacts_csv
+from campaign_dashboard.services.audience.csv_import import CsvLimits, import_contacts_csv
 from campaign_dashboard.services.errors import ValidationFailed
 from tests.api.conftest import assert_error
 

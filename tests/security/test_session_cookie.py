@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from campaign_dashboard.api import create_api
 from campaign_dashboard.config import get_settings
 from campaign_dashboard.models import Role, UserSession
-from campaign_dashboard.services import users
+from campaign_dashboard.services.accounts import users
 
 PASSWORD = "long-enough-password-1"
 

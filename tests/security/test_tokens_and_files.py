@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 
 from campaign_dashboard.cli import ROOT
 from campaign_dashboard.models import utcnow
-from campaign_dashboard.services import tokens
+from campaign_dashboard.services.accounts import tokens
 from campaign_dashboard.services.errors import AuthenticationFailed, ValidationFailed
 
 

@@ -10,7 +10,8 @@ from reflex.state import State
 from sqlmodel import select
 
 from campaign_dashboard.models import EmailTemplate, Role, User
-from campaign_dashboard.services import templates, users
+from campaign_dashboard.services.campaigns import templates
+from campaign_dashboard.services.accounts import users
 from campaign_dashboard.ui import guard
 from campaign_dashboard.ui.auth import SESSION_COOKIE
 from campaign_dashboard.ui.pages.templates import TemplatesState
@@ -67,7 +68,7 @@ def test_passwords_never_reach_the_hook(session, writes):
 
 
 def test_a_dashboard_write_lands_in_the_audit_log_with_actor_object_and_address(session, template):
-    from campaign_dashboard.services import audit
+    from campaign_dashboard.services.accounts import audit
 
     template_id = template.id
     state, marketer = signed_in(session, TemplatesState, Role.MARKETER)
@@ -80,7 +81,7 @@ def test_a_dashboard_write_lands_in_the_audit_log_with_actor_object_and_address(
 
 
 def test_a_refused_dashboard_write_leaves_no_audit_entry(session, template):
-    from campaign_dashboard.services import audit
+    from campaign_dashboard.services.accounts import audit
 
     state, _ = signed_in(session, TemplatesState, Role.VIEWER)
     TemplatesState.delete.fn(state, template.id)

@@ -16,7 +16,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from campaign_dashboard.bench.processes import free_port, listens, wait_http
+from campaign_dashboard.devtools.bench.processes import free_port, listens, wait_http
 from tests.conftest import REDIS_TEST_URL
 
 ROOT = Path(__file__).resolve().parents[2]

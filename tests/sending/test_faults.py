@@ -18,8 +18,8 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from campaign_dashboard.bench.processes import free_port, wait_http
-from campaign_dashboard.models import Contact, DeadLetterEvent, EmailCampaign, EmailSegment, utcnow
+from campaign_dashboard.devtools.bench.processes import free_port, wait_http
+from campaign_dashboard.models import Contact, DeadLetterEvent, EmailCampaign, Segment, utcnow
 from campaign_dashboard.services import campaigns
 from tests.sending.conftest import ROOT, configure_emulator, emulator_stats, start_emulator
 from tests.tcp_proxy import TcpProxy
@@ -151,7 +151,7 @@ def _campaign(engine: sa.Engine) -> int:
     with engine.begin() as conn:
         conn.execute(sa.insert(Contact), rows)
     with Session(engine) as session:
-        segment = EmailSegment(name="everyone", kind="rules", rules=[], match="all")
+        segment = Segment(name="everyone", kind="rules", rules=[], match="all")
         session.add(segment)
         session.commit()
         campaign = EmailCampaign(name="Faults", subject="Hi {{ first_name }}", from_email="news@example.com",

@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from campaign_dashboard.models import (
     Contact,
     EmailCampaign,
-    EmailSegment,
+    Segment,
     EmailTemplate,
     SmsCampaign,
     SmsStatus,
@@ -174,7 +174,7 @@ def test_any_content_that_can_be_saved_reaches_sent_or_failed_by_itself(
     get_settings.cache_clear()
     add_contacts(engine, 3)
     with Session(engine) as session:
-        segment = EmailSegment(name="everyone", kind="rules", rules=[], match="all")
+        segment = Segment(name="everyone", kind="rules", rules=[], match="all")
         session.add(segment)
         session.commit()
         segment_id = segment.id

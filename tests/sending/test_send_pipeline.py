@@ -18,7 +18,7 @@ from campaign_dashboard.models import (
     Contact,
     EmailCampaign,
     EmailCampaignRecipient,
-    EmailSegment,
+    Segment,
     EmailStatus,
     SmsCampaign,
     SmsCampaignRecipient,
@@ -43,7 +43,7 @@ def add_contacts(engine: sa.Engine, n: int, *, prefix: str = "c") -> None:
 
 def make_campaign(engine: sa.Engine, channel: Channel, **fields) -> int:
     with Session(engine) as session:
-        segment = EmailSegment(name="everyone", kind="rules", rules=[], match="all")
+        segment = Segment(name="everyone", kind="rules", rules=[], match="all")
         session.add(segment)
         session.commit()
         if channel == Channel.EMAIL:

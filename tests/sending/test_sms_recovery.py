@@ -17,7 +17,7 @@ from sqlmodel import Session
 from campaign_dashboard.config import EMULATOR_TWILIO_SID, EMULATOR_TWILIO_TOKEN
 from campaign_dashboard.emulator import create_emulator_app, running
 from campaign_dashboard.emulator.config import SENDER_POOL
-from campaign_dashboard.models import Channel, EmailSegment, SmsCampaign, SmsCampaignRecipient
+from campaign_dashboard.models import Channel, Segment, SmsCampaign, SmsCampaignRecipient
 from campaign_dashboard.providers.twilio_sms import TwilioSmsProvider
 from tests.sending.conftest import configure_emulator, emulator_stats, wait_for_status
 from tests.sending.test_send_pipeline import add_contacts, assert_exactly_once, start
@@ -108,7 +108,7 @@ def test_a_text_with_smart_encoding_look_alikes_still_matches(emulated_twilio):
 def _messaging_service_campaign(engine: sa.Engine) -> int:
     """No sender of its own: it goes out through TWILIO_MESSAGING_SERVICE_SID."""
     with Session(engine) as session:
-        segment = EmailSegment(name="everyone", kind="rules", rules=[], match="all")
+        segment = Segment(name="everyone", kind="rules", rules=[], match="all")
         session.add(segment)
         session.commit()
         campaign = SmsCampaign(name="SMS sale", body="Hi {{ first_name }}: 20% off", from_number=None,

@@ -13,9 +13,9 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlmodel import Session
 
 from campaign_dashboard.api import create_api
-from campaign_dashboard.bench.processes import free_port
+from campaign_dashboard.devtools.bench.processes import free_port
 from campaign_dashboard.config import get_settings
-from campaign_dashboard.models import Channel, Contact, EmailCampaign, EmailSegment
+from campaign_dashboard.models import Channel, Contact, EmailCampaign, Segment
 from campaign_dashboard.services import campaigns
 from campaign_dashboard.tasks.sending import kick
 from tests.sending.conftest import wait_for_status
@@ -63,7 +63,7 @@ def test_a_worker_exports_its_metrics_and_logs_json_lines_with_campaign_and_batc
     with Session(engine) as session:
         for i in range(150):
             session.add(Contact(email=f"m{i}@example.com", first_name=f"N{i}"))
-        segment = EmailSegment(name="everyone", kind="rules", rules=[], match="all")
+        segment = Segment(name="everyone", kind="rules", rules=[], match="all")
         session.add(segment)
         session.commit()
         campaign = EmailCampaign(name="Metrics", subject="Hi", from_email="news@example.com",

@@ -9,8 +9,10 @@ import pytest
 import sqlalchemy as sa
 
 from campaign_dashboard.models import AuditEntry
-from campaign_dashboard.services import audit, tokens, users
-from campaign_dashboard.services.audit import AuditFilters, list_entries
+from campaign_dashboard.services.accounts import audit
+from campaign_dashboard.services.accounts import tokens
+from campaign_dashboard.services.accounts import users
+from campaign_dashboard.services.accounts.audit import AuditFilters, list_entries
 from campaign_dashboard.services.errors import ValidationFailed
 
 

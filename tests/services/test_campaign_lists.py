@@ -6,7 +6,9 @@ from __future__ import annotations
 import pytest
 
 from campaign_dashboard.models import CampaignStatus, SmsStatus, Suppression
-from campaign_dashboard.services import audience, campaigns, live
+from campaign_dashboard.services.sending import audience_snapshot
+from campaign_dashboard.services import campaigns
+from campaign_dashboard.services.stats import live
 from campaign_dashboard.services.errors import NotFound
 from tests.factories import make_contact, make_email_campaign, make_segment, make_sms_campaign
 
@@ -69,19 +71,19 @@ def test_audience_count_is_who_the_campaign_would_send_to(session):
     session.commit()
     segment = make_segment(session, rules=[{"field": "tag", "op": "is", "value": "vip"}])
 
-    assert audience.count_audience(session=session, channel="email", segment_id=segment.id) == 4
-    assert audience.count_audience(session=session, channel="sms", segment_id=segment.id) == 3
+    assert audience_snapshot.count_audience(session=session, channel="email", segment_id=segment.id) == 4
+    assert audience_snapshot.count_audience(session=session, channel="sms", segment_id=segment.id) == 3
 
     for channel, make in (("email", make_email_campaign), ("sms", make_sms_campaign)):
         campaign = make(session, segment_id=segment.id)
         started = campaigns.apply_action(session=session, channel=channel, campaign_id=campaign.id, action="start")
-        assert started.recipients == audience.count_audience(session=session, channel=channel,
+        assert started.recipients == audience_snapshot.count_audience(session=session, channel=channel,
                                                              segment_id=segment.id)
 
 
 def test_audience_count_of_a_missing_segment_says_so(session):
     with pytest.raises(NotFound, match="Segment 424242 does not exist"):
-        audience.count_audience(session=session, channel="email", segment_id=424242)
+        audience_snapshot.count_audience(session=session, channel="email", segment_id=424242)
 
 
 def test_the_list_marker_moves_when_any_campaign_of_the_channel_changes(session):

@@ -7,10 +7,11 @@ from datetime import UTC, datetime
 import pytest
 
 from campaign_dashboard.models import Channel, EmailTemplate
-from campaign_dashboard.services import campaigns, templates
+from campaign_dashboard.services import campaigns
+from campaign_dashboard.services.campaigns import templates
 from campaign_dashboard.services.channels import recipient_model
 from campaign_dashboard.services.errors import Conflict, NotFound, ValidationFailed
-from campaign_dashboard.services.rendering import RenderError
+from campaign_dashboard.services.campaigns.rendering import RenderError
 from tests.factories import make_contact, make_email_campaign, make_segment, make_sms_campaign
 
 
@@ -309,7 +310,7 @@ def test_stats_come_from_the_counters(session):
 
 def test_a_recipient_whose_template_cannot_render_fails_alone(session):
     """What the sender does per recipient: render with the compiled template, record the reason."""
-    from campaign_dashboard.services import rendering
+    from campaign_dashboard.services.campaigns import rendering
 
     segment = make_segment(session)
     campaign = campaigns.create(session=session, channel="email", data=_email_data(

@@ -12,7 +12,7 @@ from campaign_dashboard.models import (
     SmsEvent,
     utcnow,
 )
-from campaign_dashboard.services.contact_history import campaigns_received, contact_events
+from campaign_dashboard.services.audience.contact_history import campaigns_received, contact_events
 from tests.factories import make_contact, make_email_campaign, make_sms_campaign
 
 

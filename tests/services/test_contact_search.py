@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from campaign_dashboard.services.contact_search import (
+from campaign_dashboard.services.audience.contact_search import (
     ContactFilter,
     all_tags,
     count_contacts,

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from campaign_dashboard.models import Contact, ContactTag, EmailSegmentContact, Suppression
-from campaign_dashboard.services import contacts, suppressions
-from campaign_dashboard.services.contacts import ContactCreate, ContactUpdate
+from campaign_dashboard.models import Contact, ContactTag, SegmentContact, Suppression
+from campaign_dashboard.services.audience import contacts
+from campaign_dashboard.services.audience import suppressions
+from campaign_dashboard.services.audience.contacts import ContactCreate, ContactUpdate
 from campaign_dashboard.services.errors import Conflict, NotFound, ValidationFailed
 from tests.factories import make_contact, make_segment
 
@@ -113,7 +114,7 @@ def test_missing_contact_is_not_found(session):
 def test_delete_removes_contact_tags_and_memberships_but_keeps_suppression(session):
     contact = create(session, email="gone@example.com", tags=["vip"])
     segment = make_segment(session, kind="static")
-    session.add(EmailSegmentContact(segment_id=segment.id, contact_id=contact.id))
+    session.add(SegmentContact(segment_id=segment.id, contact_id=contact.id))
     session.commit()
     contacts.unsubscribe(session=session, contact_id=contact.id, channel="email")
 
@@ -121,7 +122,7 @@ def test_delete_removes_contact_tags_and_memberships_but_keeps_suppression(sessi
 
     assert session.get(Contact, contact.id) is None
     assert session.exec(select(ContactTag)).all() == []
-    assert session.exec(select(EmailSegmentContact)).all() == []
+    assert session.exec(select(SegmentContact)).all() == []
     assert suppressions.is_suppressed(session=session, channel="email", address="GONE@example.com")
 
 

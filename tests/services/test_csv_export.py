@@ -5,9 +5,9 @@ from __future__ import annotations
 import csv
 import io
 
-from campaign_dashboard.services.contact_search import ContactFilter
-from campaign_dashboard.services.csv_export import contacts_csv, escape_cell, export_contacts
-from campaign_dashboard.services.csv_import import import_contacts_csv
+from campaign_dashboard.services.audience.contact_search import ContactFilter
+from campaign_dashboard.services.audience.csv_export import contacts_csv, escape_cell, export_contacts
+from campaign_dashboard.services.audience.csv_import import import_contacts_csv
 from tests.factories import make_contact
 
 

@@ -8,8 +8,8 @@ import pytest
 from sqlmodel import func, select
 
 from campaign_dashboard.models import Contact, ContactTag
-from campaign_dashboard.services import contacts
-from campaign_dashboard.services.csv_import import import_contacts_csv
+from campaign_dashboard.services.audience import contacts
+from campaign_dashboard.services.audience.csv_import import import_contacts_csv
 from campaign_dashboard.services.errors import ValidationFailed
 from tests.factories import make_contact
 
@@ -168,7 +168,7 @@ def test_a_large_file_is_imported_in_chunks_with_progress(session):
 
 
 def test_the_error_report_lists_each_rejected_row_with_its_line_reason_and_cells(session):
-    from campaign_dashboard.services.csv_import import error_report_csv
+    from campaign_dashboard.services.audience.csv_import import error_report_csv
     import csv
     import io
 
@@ -206,7 +206,7 @@ def test_status_and_id_columns_of_an_export_neither_resubscribe_nor_become_attri
 
 
 def test_a_file_with_many_bad_rows_lists_the_first_thousand_and_counts_them_all(session):
-    from campaign_dashboard.services.csv_import import MAX_LISTED_ERRORS, error_report_csv
+    from campaign_dashboard.services.audience.csv_import import MAX_LISTED_ERRORS, error_report_csv
 
     data = "email\n" + "".join(f"bad-{i}\n" for i in range(1500)) + "ok@example.com\n"
     result = run(session, data)

@@ -6,7 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from campaign_dashboard.config import Settings
-from campaign_dashboard.services import email_headers
+from campaign_dashboard.services.sending import email_headers
 
 
 def test_with_an_inbound_domain_replies_and_the_mailto_are_routed_by_token():

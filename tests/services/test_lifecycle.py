@@ -14,10 +14,11 @@ import pytest
 from sqlmodel import Session, select
 
 from campaign_dashboard.models import CampaignStatus, Channel, utcnow
-from campaign_dashboard.services import campaigns, lifecycle
+from campaign_dashboard.services import campaigns
+from campaign_dashboard.services.campaigns import lifecycle
 from campaign_dashboard.services.channels import campaign_model, recipient_model
 from campaign_dashboard.services.errors import IllegalTransition, ValidationFailed
-from campaign_dashboard.services.lifecycle import TRANSITIONS, Action
+from campaign_dashboard.services.campaigns.lifecycle import TRANSITIONS, Action
 from tests.factories import make_contact, make_email_campaign, make_segment, make_sms_campaign
 
 

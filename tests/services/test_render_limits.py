@@ -10,10 +10,12 @@ import time
 import pytest
 from sqlmodel import Session
 
-from campaign_dashboard.models import EmailSegment
-from campaign_dashboard.services import campaigns, rendering, templates
+from campaign_dashboard.models import Segment
+from campaign_dashboard.services import campaigns
+from campaign_dashboard.services.campaigns import rendering
+from campaign_dashboard.services.campaigns import templates
 from campaign_dashboard.services.errors import ValidationFailed
-from campaign_dashboard.services.render_limits import RenderLimits
+from campaign_dashboard.services.campaigns.render_limits import RenderLimits
 
 LIMITS = RenderLimits(cpu_seconds=1.0, max_output=100_000, max_sms=1600, max_range=10_000)
 
@@ -123,7 +125,7 @@ def test_a_variable_only_real_contacts_have_can_still_be_saved(engine):
 
 def test_an_sms_that_renders_longer_than_one_message_may_be_is_refused_at_save(engine):
     with Session(engine) as session:
-        segment = EmailSegment(name="all", kind="rules", rules=[], match="all")
+        segment = Segment(name="all", kind="rules", rules=[], match="all")
         session.add(segment)
         session.commit()
         with pytest.raises(ValidationFailed, match="more than the 1,600 one SMS may have") as refused:
@@ -182,16 +184,16 @@ def test_a_test_send_of_content_over_the_limits_is_refused_and_sends_nothing(eng
     from campaign_dashboard.config import EMULATOR_RESEND_KEY
     from campaign_dashboard.emulator import create_emulator_app, running
     from campaign_dashboard.providers.resend_email import ResendEmailProvider
-    from campaign_dashboard.services import test_send
+    from campaign_dashboard.services.campaigns import sample_send
 
     with running(create_emulator_app({"webhooks": False, "resend_rps": 0})) as url, Session(engine) as session:
         provider = ResendEmailProvider(api_key=EMULATOR_RESEND_KEY, api_url=url)
         with pytest.raises(ValidationFailed, match="html: the html is too long"):
-            test_send.send_test_email(session=session, provider=provider, to="me@example.com",
+            sample_send.send_test_email(session=session, provider=provider, to="me@example.com",
                                       values={"subject": "Hi", "html": "{{ 'y'*5000000 }}"},
                                       default_from="news@example.com")
         assert httpx.get(f"{url}/_emulator/stats").json()["accepted"] == 0
-        test_send.send_test_email(session=session, provider=provider, to="me@example.com",
+        sample_send.send_test_email(session=session, provider=provider, to="me@example.com",
                                   values={"subject": "Hi", "html": "<p>{{ first_name }}</p>"},
                                   default_from="news@example.com")
         assert httpx.get(f"{url}/_emulator/stats").json()["accepted"] == 1

@@ -7,9 +7,9 @@ import time
 import pytest
 
 from campaign_dashboard.models import Contact
-from campaign_dashboard.services import rendering
+from campaign_dashboard.services.campaigns import rendering
 from campaign_dashboard.services.errors import ValidationFailed
-from campaign_dashboard.services.rendering import RenderError
+from campaign_dashboard.services.campaigns.rendering import RenderError
 
 
 def _contact(**fields) -> Contact:

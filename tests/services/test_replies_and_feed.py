@@ -5,15 +5,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 from campaign_dashboard.models import utcnow
-from campaign_dashboard.services.email_events import EmailEventIn, EmailEventType, apply_email_event
-from campaign_dashboard.services.inbound import (
+from campaign_dashboard.services.events.email_events import EmailEventIn, EmailEventType, apply_email_event
+from campaign_dashboard.services.events.inbound import (
     InboundEmailIn,
     InboundSmsIn,
     apply_inbound_email,
     apply_inbound_sms,
 )
-from campaign_dashboard.services.live import active_campaigns, latest_activity, recent_events_across
-from campaign_dashboard.services.replies import campaign_replies
+from campaign_dashboard.services.stats.live import active_campaigns, latest_activity, recent_events_across
+from campaign_dashboard.services.events.replies import campaign_replies
 from tests.events.conftest import make_sent_email, make_sms_recipient
 from tests.factories import make_email_campaign
 

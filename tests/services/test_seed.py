@@ -16,8 +16,8 @@ from campaign_dashboard.models import (
     ContactTag,
     EmailCampaign,
     EmailCampaignRecipient,
-    EmailSegment,
-    EmailSegmentContact,
+    Segment,
+    SegmentContact,
     EmailTemplate,
     RecipientStatus,
     SmsCampaign,
@@ -25,8 +25,8 @@ from campaign_dashboard.models import (
     Suppression,
     User,
 )
-from campaign_dashboard.services.seed import seed_demo
-from campaign_dashboard.services.users import authenticate
+from campaign_dashboard.devtools.seed import seed_demo
+from campaign_dashboard.services.accounts.users import authenticate
 
 R = RecipientStatus
 # Written out here rather than imported, so a wrong definition in the code cannot pass unnoticed:
@@ -118,9 +118,9 @@ def test_nobody_suppressed_is_among_the_recipients(seeded):
 
 
 def test_segments_and_templates_exist(seeded):
-    segments = seeded.exec(select(EmailSegment)).all()
+    segments = seeded.exec(select(Segment)).all()
     assert {s.kind for s in segments} == {"rules", "static"}
-    assert count(seeded, EmailSegmentContact) > 0
+    assert count(seeded, SegmentContact) > 0
     assert count(seeded, EmailTemplate) >= 1
     assert any(c.template_id for c in seeded.exec(select(EmailCampaign)).all())
 

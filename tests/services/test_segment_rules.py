@@ -9,8 +9,8 @@ import pytest
 
 from sqlmodel import select
 
-from campaign_dashboard.models import Contact, EmailSegment
-from campaign_dashboard.services.segment_rules import contact_ids_select, count_contacts
+from campaign_dashboard.models import Contact, Segment
+from campaign_dashboard.services.audience.segment_rules import contact_ids_select, count_contacts
 from tests.factories import make_contact
 
 
@@ -27,7 +27,7 @@ def people(session):
 
 
 def names(session, rules, match="all") -> set[str]:
-    segment = EmailSegment(name="s", kind="rules", rules=rules, match=match)
+    segment = Segment(name="s", kind="rules", rules=rules, match=match)
     ids = contact_ids_select(segment=segment).subquery()
     found = set(session.exec(select(Contact.first_name).join(ids, ids.c.id == Contact.id)).all())
     assert count_contacts(session=session, segment=segment) == len(found)

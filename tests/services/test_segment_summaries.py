@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from campaign_dashboard.models import EmailSegmentContact
-from campaign_dashboard.services.segment_summaries import describe_rules, segment_summaries
+from campaign_dashboard.models import SegmentContact
+from campaign_dashboard.services.audience.segment_summaries import describe_rules, segment_summaries
 from tests.factories import make_contact, make_segment
 
 
@@ -26,7 +26,7 @@ def test_each_segment_is_listed_by_name_with_its_current_member_count(session):
     make_contact(session)
     make_segment(session, name="VIPs", rules=[{"field": "tag", "op": "is", "value": "vip"}])
     static = make_segment(session, name="Hand picked", kind="static")
-    session.add(EmailSegmentContact(segment_id=static.id, contact_id=ada.id))
+    session.add(SegmentContact(segment_id=static.id, contact_id=ada.id))
     session.commit()
     make_segment(session, name="Everyone")
 

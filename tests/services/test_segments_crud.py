@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import select
 
-from campaign_dashboard.models import EmailCampaign, EmailSegment, EmailSegmentContact, SmsCampaign
-from campaign_dashboard.services import segments
+from campaign_dashboard.models import EmailCampaign, Segment, SegmentContact, SmsCampaign
+from campaign_dashboard.services.audience import segments
 from campaign_dashboard.services.errors import Conflict, NotFound, ValidationFailed
-from campaign_dashboard.services.segments import SegmentCreate, SegmentUpdate
+from campaign_dashboard.services.audience.segments import SegmentCreate, SegmentUpdate
 from tests.factories import make_contact, make_email_campaign, make_sms_campaign
 
 
@@ -64,7 +64,7 @@ def test_invalid_rules_are_refused_with_the_field_of_each_problem(session):
         )
     fields = {d["field"] for d in exc.value.details}
     assert fields == {"match", "rules[1].field", "rules[2].op", "rules[3].value"}
-    assert session.exec(select(EmailSegment)).all() == []
+    assert session.exec(select(Segment)).all() == []
 
 
 def test_a_static_segment_holds_exactly_its_contacts(session):
@@ -85,7 +85,7 @@ def test_a_static_segment_refuses_unknown_contacts_and_rules(session):
     with pytest.raises(ValidationFailed) as exc:
         create(session, name="S", kind="list")
     assert exc.value.details[0]["field"] == "kind"
-    assert session.exec(select(EmailSegment)).all() == []
+    assert session.exec(select(Segment)).all() == []
 
 
 def test_segment_names_are_unique_ignoring_case(session):
@@ -107,14 +107,14 @@ def test_update_changes_rules_and_membership(session):
 
     update(session, segment.id, kind="static", contact_ids=[b.id])
     assert count(session, segment.id) == 1
-    assert session.get(EmailSegment, segment.id).rules == []
+    assert session.get(Segment, segment.id).rules == []
 
     update(session, segment.id, name="Renamed")  # members untouched
     assert count(session, segment.id) == 1
 
     update(session, segment.id, kind="rules", rules=[{"field": "tag", "op": "is_not", "value": "x"}])
     assert count(session, segment.id) == 1
-    assert session.exec(select(EmailSegmentContact)).all() == []
+    assert session.exec(select(SegmentContact)).all() == []
     assert a.id not in segments.member_ids(session=session, segment_ids=[segment.id])[segment.id]
 
 
@@ -124,7 +124,7 @@ def test_a_refused_update_changes_nothing(session):
         update(session, segment.id, name="New name", rules=[{"field": "nope", "op": "is", "value": 1}])
     session.rollback()
     session.expire_all()
-    stored = session.get(EmailSegment, segment.id)
+    stored = session.get(Segment, segment.id)
     assert (stored.name, stored.rules) == ("Keep", [{"field": "tag", "op": "is", "value": "x"}])
 
 
@@ -133,7 +133,7 @@ def test_preview_counts_rules_without_saving(session):
     make_contact(session)
     rules = [{"field": "created_at", "op": "after", "value": "2021-01-01"}]
     assert segments.preview_count(session=session, rules=rules) == 1
-    assert session.exec(select(EmailSegment)).all() == []
+    assert session.exec(select(Segment)).all() == []
 
 
 def test_list_pages_through_segments_and_searches_by_name(session):
@@ -156,7 +156,7 @@ def test_deleting_a_segment_used_only_by_drafts_detaches_them(session):
     segments.delete_segment(session=session, segment_id=segment.id)
 
     session.expire_all()
-    assert session.get(EmailSegment, segment.id) is None
+    assert session.get(Segment, segment.id) is None
     assert session.get(EmailCampaign, draft.id).segment_id is None
     assert session.get(SmsCampaign, sms_draft.id).segment_id is None
 

@@ -12,7 +12,7 @@ import pytest
 
 from campaign_dashboard.models import EmailEvent
 from campaign_dashboard.services.errors import ValidationFailed
-from campaign_dashboard.services.event_counters import count_event
+from campaign_dashboard.services.events.counters import count_event
 from campaign_dashboard.services.stats import StatsSummary, campaign_summary, period_summary, top_links
 from tests.factories import make_email_campaign, make_sms_campaign
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from campaign_dashboard.models import ApiToken, Role, utcnow
-from campaign_dashboard.services import tokens
+from campaign_dashboard.services.accounts import tokens
 from campaign_dashboard.services.errors import AuthenticationFailed, NotFound, ValidationFailed
 
 

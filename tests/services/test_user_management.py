@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import Session, select
 
 from campaign_dashboard.models import Role, User, UserSession
-from campaign_dashboard.services import users
+from campaign_dashboard.services.accounts import users
 from campaign_dashboard.services.errors import AuthenticationFailed, Conflict, NotFound, PermissionDenied, ValidationFailed
 
 PASSWORD = "correct horse battery"

@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from campaign_dashboard.models import Role, User, UserSession, utcnow
 from campaign_dashboard.ratelimit import DatabaseRateLimiter
-from campaign_dashboard.services import users
+from campaign_dashboard.services.accounts import users
 from campaign_dashboard.services.errors import AuthenticationFailed, Conflict, ValidationFailed
 
 PASSWORD = "correct horse battery"

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlmodel import select
 
 from campaign_dashboard.models import CampaignStatus, WorkerHeartbeat, utcnow
-from campaign_dashboard.services import workers
+from campaign_dashboard.services.operations import workers
 from tests.factories import make_email_campaign, make_sms_campaign
 
 TIMEOUT = timedelta(seconds=30)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from campaign_dashboard.bench.processes import free_port
+from campaign_dashboard.devtools.bench.processes import free_port
 from campaign_dashboard.cli import ROOT
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

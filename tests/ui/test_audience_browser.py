@@ -16,13 +16,15 @@ from sqlmodel import Session, select
 from campaign_dashboard.db import make_engine
 from campaign_dashboard.models import (
     Contact,
-    EmailSegment,
+    Segment,
     EmailTemplate,
     SmsCampaign,
     SmsCampaignRecipient,
     SmsEvent,
 )
-from campaign_dashboard.services import contacts, segments, templates
+from campaign_dashboard.services.audience import contacts
+from campaign_dashboard.services.audience import segments
+from campaign_dashboard.services.campaigns import templates
 from tests.ui.conftest import login, screenshot
 
 pytestmark = [pytest.mark.browser]
@@ -49,7 +51,7 @@ def tag(app_db) -> Iterator[str]:
     with Session(app_db) as session:
         for contact_id in session.exec(select(Contact.id).where(Contact.email.contains(word))).all():
             contacts.delete_contact(session=session, contact_id=contact_id)
-        for segment_id in session.exec(select(EmailSegment.id).where(EmailSegment.name.contains(word))).all():
+        for segment_id in session.exec(select(Segment.id).where(Segment.name.contains(word))).all():
             segments.delete_segment(session=session, segment_id=segment_id)
         for template_id in session.exec(select(EmailTemplate.id).where(EmailTemplate.name.contains(word))).all():
             templates.delete_template(session=session, template_id=template_id)

@@ -12,7 +12,7 @@ from reflex.state import State
 from sqlmodel import select
 
 from campaign_dashboard.models import EmailCampaign, Role
-from campaign_dashboard.services import users
+from campaign_dashboard.services.accounts import users
 from campaign_dashboard.ui import auth
 from campaign_dashboard.ui.auth import SESSION_COOKIE
 from campaign_dashboard.ui.campaign_form import CampaignFormState

@@ -6,8 +6,8 @@ import pytest
 
 from campaign_dashboard.models import CampaignStatus
 from campaign_dashboard.services import campaigns
-from campaign_dashboard.services.seed import EMAIL_PLANS, SMS_PLANS, seed_demo
-from campaign_dashboard.services.segment_summaries import segment_summaries
+from campaign_dashboard.devtools.seed import EMAIL_PLANS, SMS_PLANS, seed_demo
+from campaign_dashboard.services.audience.segment_summaries import segment_summaries
 from campaign_dashboard.ui import queries
 
 

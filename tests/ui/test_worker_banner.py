@@ -10,7 +10,8 @@ from reflex.istate.data import HeaderData
 from reflex.state import State
 
 from campaign_dashboard.models import CampaignStatus, Role, utcnow
-from campaign_dashboard.services import users, workers
+from campaign_dashboard.services.accounts import users
+from campaign_dashboard.services.operations import workers
 from campaign_dashboard.ui.auth import SESSION_COOKIE, AuthState
 from tests.factories import make_email_campaign
 

@@ -15,9 +15,9 @@ from starlette.types import Message
 from campaign_dashboard.api.deps import PathId, Reader, SessionDep, Writer
 from campaign_dashboard.api.errors import error_body
 from campaign_dashboard.models import Contact
-from campaign_dashboard.services import contacts as service
-from campaign_dashboard.services.contacts import ContactCreate, ContactUpdate
-from campaign_dashboard.services.csv_import import CsvLimits, import_contacts_csv
+from campaign_dashboard.services.audience import contacts as service
+from campaign_dashboard.services.audience.contacts import ContactCreate, ContactUpdate
+from campaign_dashboard.services.audience.csv_import import CsvLimits, import_contacts_csv
 from campaign_dashboard.services.errors import ValidationFailed
 from campaign_dashboard.services.pagination import MAX_LIMIT
 

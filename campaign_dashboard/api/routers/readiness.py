@@ -20,7 +20,7 @@ from sqlmodel import Session
 from campaign_dashboard.config import get_settings
 from campaign_dashboard.db import get_engine
 from campaign_dashboard.migrations import current_revisions, head_revisions
-from campaign_dashboard.services import workers
+from campaign_dashboard.services.operations import workers
 
 router = APIRouter(tags=["health"])
 

@@ -9,9 +9,9 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from campaign_dashboard.api.deps import PathId, Reader, SessionDep, Writer
-from campaign_dashboard.models import EmailSegment
-from campaign_dashboard.services import segments as service
-from campaign_dashboard.services.segments import SegmentCreate, SegmentUpdate
+from campaign_dashboard.models import Segment
+from campaign_dashboard.services.audience import segments as service
+from campaign_dashboard.services.audience.segments import SegmentCreate, SegmentUpdate
 from campaign_dashboard.services.pagination import MAX_LIMIT
 
 router = APIRouter(prefix="/api/v1/segments", tags=["segments"])
@@ -31,7 +31,7 @@ class SegmentPublic(BaseModel):
     resend_sync_error: str | None = None
 
     @classmethod
-    def of(cls, segment: EmailSegment, contact_ids: list[int]) -> SegmentPublic:
+    def of(cls, segment: Segment, contact_ids: list[int]) -> SegmentPublic:
         fields = segment.model_dump(include=set(cls.model_fields) - {"contact_ids"})
         return cls(**fields, contact_ids=contact_ids)
 
@@ -52,7 +52,7 @@ class RulesPreview(BaseModel):
     match: str = "all"
 
 
-def _public(session, segment: EmailSegment) -> SegmentPublic:
+def _public(session, segment: Segment) -> SegmentPublic:
     members = service.member_ids(session=session, segment_ids=[segment.id])
     return SegmentPublic.of(segment, members[segment.id])
 

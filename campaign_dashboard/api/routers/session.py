@@ -18,7 +18,7 @@ from campaign_dashboard.api.deps import SessionDep
 from campaign_dashboard.config import get_settings
 from campaign_dashboard.db import get_engine
 from campaign_dashboard.ratelimit import make_rate_limiter
-from campaign_dashboard.services import users
+from campaign_dashboard.services.accounts import users
 from campaign_dashboard.services.errors import AuthenticationFailed, PermissionDenied
 from campaign_dashboard.ui import routes
 

@@ -11,8 +11,8 @@ from pydantic import BaseModel, ConfigDict
 from campaign_dashboard.api.deps import PathId, Reader, SessionDep, Writer
 from campaign_dashboard.services.limits import Id
 from campaign_dashboard.models import EmailTemplate
-from campaign_dashboard.services import templates as service
-from campaign_dashboard.services.rendering import RenderedEmail
+from campaign_dashboard.services.campaigns import templates as service
+from campaign_dashboard.services.campaigns.rendering import RenderedEmail
 from campaign_dashboard.services.pagination import MAX_LIMIT
 
 router = APIRouter(prefix="/api/v1/templates", tags=["templates"])

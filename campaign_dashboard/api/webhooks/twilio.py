@@ -28,8 +28,8 @@ from campaign_dashboard.api.webhooks import (
 )
 from campaign_dashboard.config import get_settings
 from campaign_dashboard.services.errors import ValidationFailed
-from campaign_dashboard.services.inbound import InboundSmsIn, apply_inbound_sms
-from campaign_dashboard.services.sms_events import (
+from campaign_dashboard.services.events.inbound import InboundSmsIn, apply_inbound_sms
+from campaign_dashboard.services.events.sms_events import (
     apply_sms_status,
     status_from_params,
 )

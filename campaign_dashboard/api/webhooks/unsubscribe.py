@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse
 
 from campaign_dashboard.api.webhooks import WebhookRejected, apply_in_thread, read_body
 from campaign_dashboard.services.errors import ValidationFailed
-from campaign_dashboard.services.unsubscribe import (
+from campaign_dashboard.services.events.unsubscribe import (
     apply_unsubscribe,
     read_unsubscribe_token,
 )

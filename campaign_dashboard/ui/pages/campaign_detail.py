@@ -19,8 +19,10 @@ import plotly.graph_objects as go
 import reflex as rx
 
 from campaign_dashboard.db import session_scope
-from campaign_dashboard.models import Channel, EmailSegment, RecipientStatus, Role
-from campaign_dashboard.services import campaigns, live, replies
+from campaign_dashboard.models import Channel, Segment, RecipientStatus, Role
+from campaign_dashboard.services import campaigns
+from campaign_dashboard.services.stats import live
+from campaign_dashboard.services.events import replies
 from campaign_dashboard.services.errors import DomainError
 from campaign_dashboard.services.stats import StatsSummary, summary_of, top_links
 from campaign_dashboard.ui import charts, routes
@@ -120,7 +122,7 @@ def read_snapshot(
         except DomainError:
             return Snapshot(found=False)
         stats = summary_of(campaign, channel)
-        segment = session.get(EmailSegment, campaign.segment_id) if campaign.segment_id else None
+        segment = session.get(Segment, campaign.segment_id) if campaign.segment_id else None
         info = CampaignInfo(
             id=campaign.id, name=campaign.name, status=campaign.status, status_reason=campaign.status_reason or "",
             subject=getattr(campaign, "subject", ""),

@@ -15,10 +15,11 @@ import reflex as rx
 
 from campaign_dashboard.db import session_scope
 from campaign_dashboard.models import CampaignStatus, Channel, Role
-from campaign_dashboard.send_queue import queue_after_action
-from campaign_dashboard.services import campaigns, live
+from campaign_dashboard.tasks.send_queue import queue_after_action
+from campaign_dashboard.services import campaigns
+from campaign_dashboard.services.stats import live
 from campaign_dashboard.services.errors import DomainError
-from campaign_dashboard.services.lifecycle import Action
+from campaign_dashboard.services.campaigns.lifecycle import Action
 from campaign_dashboard.ui import routes
 from campaign_dashboard.ui.auth import AuthState
 from campaign_dashboard.ui.campaign_form import CampaignFormState, CreateEmailCampaignDialog, CreateSmsCampaignDialog

@@ -9,7 +9,8 @@ import reflex as rx
 
 from campaign_dashboard.db import session_scope
 from campaign_dashboard.models import Channel, Role
-from campaign_dashboard.services import contact_history, contacts
+from campaign_dashboard.services.audience import contact_history
+from campaign_dashboard.services.audience import contacts
 from campaign_dashboard.services.errors import DomainError
 from campaign_dashboard.ui import routes
 from campaign_dashboard.ui.auth import AuthState

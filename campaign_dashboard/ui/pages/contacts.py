@@ -8,9 +8,10 @@ import reflex as rx
 
 from campaign_dashboard.db import session_scope
 from campaign_dashboard.models import Role
-from campaign_dashboard.services import audit, contact_search
-from campaign_dashboard.services.contact_search import ContactFilter
-from campaign_dashboard.services.csv_export import contacts_csv
+from campaign_dashboard.services.accounts import audit
+from campaign_dashboard.services.audience import contact_search
+from campaign_dashboard.services.audience.contact_search import ContactFilter
+from campaign_dashboard.services.audience.csv_export import contacts_csv
 from campaign_dashboard.services.errors import DomainError
 from campaign_dashboard.ui import routes
 from campaign_dashboard.ui.auth import AuthState

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from campaign_dashboard.services import users
+from campaign_dashboard.services.accounts import users
 from campaign_dashboard.ui import routes
 from campaign_dashboard.ui.auth import AuthState
 from campaign_dashboard.ui.guard import PUBLIC, guarded

@@ -17,7 +17,8 @@ import reflex as rx
 from campaign_dashboard.db import session_scope
 from campaign_dashboard.models import CampaignStatus, Channel, Role
 from campaign_dashboard.services import campaigns as campaign_service
-from campaign_dashboard.services import live, stats
+from campaign_dashboard.services.stats import live
+from campaign_dashboard.services import stats
 from campaign_dashboard.services.stats import StatsSummary
 from campaign_dashboard.ui import queries, routes
 from campaign_dashboard.ui.activity_feed import FeedRow, feed_card, feed_row, look_back, merge, newer

@@ -10,8 +10,9 @@ from sqlmodel import select
 
 from campaign_dashboard.db import session_scope
 from campaign_dashboard.models import Contact, Role
-from campaign_dashboard.services import contact_search, segments
-from campaign_dashboard.services.contact_search import ContactFilter
+from campaign_dashboard.services.audience import contact_search
+from campaign_dashboard.services.audience import segments
+from campaign_dashboard.services.audience.contact_search import ContactFilter
 from campaign_dashboard.services.errors import DomainError, ValidationFailed
 from campaign_dashboard.ui import routes
 from campaign_dashboard.ui.auth import AuthState

@@ -8,8 +8,8 @@ import reflex as rx
 
 from campaign_dashboard.db import session_scope
 from campaign_dashboard.models import Role
-from campaign_dashboard.services import segments
-from campaign_dashboard.services.segment_summaries import segment_summaries
+from campaign_dashboard.services.audience import segments
+from campaign_dashboard.services.audience.segment_summaries import segment_summaries
 from campaign_dashboard.ui import routes
 from campaign_dashboard.ui.auth import AuthState
 from campaign_dashboard.ui.components import data_table, thousands

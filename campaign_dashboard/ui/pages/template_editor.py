@@ -16,9 +16,9 @@ import reflex as rx
 
 from campaign_dashboard.db import session_scope
 from campaign_dashboard.models import Role
-from campaign_dashboard.services import templates
+from campaign_dashboard.services.campaigns import templates
 from campaign_dashboard.services.errors import DomainError
-from campaign_dashboard.services.rendering import SAMPLE_CONTACT
+from campaign_dashboard.services.campaigns.rendering import SAMPLE_CONTACT
 from campaign_dashboard.ui import routes
 from campaign_dashboard.ui.auth import AuthState
 from campaign_dashboard.ui.components import back_link, found_or_message

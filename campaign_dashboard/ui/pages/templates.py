@@ -8,7 +8,7 @@ import reflex as rx
 
 from campaign_dashboard.db import session_scope
 from campaign_dashboard.models import Role
-from campaign_dashboard.services import templates
+from campaign_dashboard.services.campaigns import templates
 from campaign_dashboard.services.pagination import MAX_LIMIT
 from campaign_dashboard.ui import routes
 from campaign_dashboard.ui.auth import AuthState

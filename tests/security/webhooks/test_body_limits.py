@@ -14,7 +14,7 @@ from sqlmodel import select
 from twilio.request_validator import RequestValidator
 
 from campaign_dashboard.models import Contact, EmailEvent, SmsEvent, Suppression
-from campaign_dashboard.services.unsubscribe import make_unsubscribe_token
+from campaign_dashboard.services.events.unsubscribe import make_unsubscribe_token
 from tests.events.conftest import (
     BASE_URL,
     TWILIO_TOKEN,

@@ -1,0 +1,77 @@
+"""`campaign-dashboard bench import`: the contact CSV import's peak memory and time.
+
+Writes a CSV of N new contacts (email, first and last name, two tags, an attribute) to a temp
+dir, imports it into a fresh database with the default limits, and prints the process's peak
+RSS before and after the import (Linux `ru_maxrss`), so a flat import shows the same peak for
+10,000 rows as for 1,000,000.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+from campaign_dashboard.devtools.bench.database import fresh_database
+from campaign_dashboard.cli import arg, command
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def write_csv(path: Path, rows: int) -> int:
+    """N distinct contacts, written line by line; returns the file's size in bytes."""
+    with path.open("w", encoding="utf-8", newline="") as out:
+        out.write("email,first_name,last_name,tags,plan\n")
+        for i in range(rows):
+            out.write(f"p{i:07d}@example.com,Ann{i % 97},Lee,vip;t{i % 5},{('free', 'pro')[i % 2]}\n")
+    return path.stat().st_size
+
+
+@command(
+    "bench import",
+    "Peak memory and time of importing a generated contact CSV into a fresh database.",
+    arg("--rows", type=int, default=1_000_000, help="contacts in the generated file (default 1,000,000)"),
+    arg("--database-url", default=None, help="a PostgreSQL server URL (default: a SQLite file)"),
+    arg("--json", action="store_true", help="print the result as JSON"),
+)
+def bench_import(args: argparse.Namespace) -> int:
+    from sqlmodel import Session, func, select
+
+    from campaign_dashboard.db import make_engine
+    from campaign_dashboard.models import Contact
+    from campaign_dashboard.services.audience.csv_import import import_contacts_csv
+
+    with tempfile.TemporaryDirectory(prefix="cd-bench-import-") as tmp:
+        data_dir = Path(tmp)
+        path = data_dir / "contacts.csv"
+        size = write_csv(path, args.rows)
+        with fresh_database(server_url=args.database_url, data_dir=data_dir, prefix="cd_bench_import") as url:
+            engine = make_engine(url)
+            before = _peak_rss_mb()
+            started, cpu = time.monotonic(), time.process_time()
+            with Session(engine, expire_on_commit=False) as session, path.open("rb") as source:
+                result = import_contacts_csv(session=session, data=source)
+            elapsed, cpu = time.monotonic() - started, time.process_time() - cpu
+            after = _peak_rss_mb()
+            with Session(engine) as session:
+                stored = session.scalar(select(func.count()).select_from(Contact))
+            engine.dispose()
+    report = {
+        "rows": args.rows, "file_mb": round(size / 1e6, 1), "imported": result.imported,
+        "rejected": result.rejected, "stored": stored, "seconds": round(elapsed, 1), "cpu_seconds": round(cpu, 1),
+        "rows_per_second": round(args.rows / elapsed), "peak_rss_mb_before": round(before, 1),
+        "peak_rss_mb_after": round(after, 1), "load_average": os.getloadavg(),
+        "database": "postgresql" if args.database_url else "sqlite",
+    }
+    if args.json:
+        print(json.dumps(report))
+    else:
+        for key, value in report.items():
+            print(f"{key:>20}: {value}")
+    return 0 if stored == args.rows else 1

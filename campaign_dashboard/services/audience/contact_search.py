@@ -1,0 +1,95 @@
+"""Finding contacts: the filters the contacts page offers (search, subscription status per
+channel, tag), shared by its list, its count and the CSV export so all three agree."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import exists, func
+from sqlmodel import Session, select
+
+from campaign_dashboard.models import Contact, ContactTag, EmailStatus, SmsStatus
+from campaign_dashboard.services.audience.contacts import ContactPage, matches_search, tags_of
+from campaign_dashboard.services.errors import ValidationFailed
+from campaign_dashboard.services.pagination import page_of
+from campaign_dashboard.services.audience.suppressions import normalize_email
+
+EMAIL_STATUSES = tuple(s.value for s in EmailStatus)
+SMS_STATUSES = tuple(s.value for s in SmsStatus)
+_IN_CHUNK = 1000
+
+
+@dataclass(frozen=True)
+class ContactFilter:
+    """Empty fields mean "any"."""
+
+    search: str = ""
+    email_status: str = ""
+    sms_status: str = ""
+    tag: str = ""
+
+    def conditions(self) -> list:
+        """SQL conditions on `Contact`; an unknown status is refused rather than matching nobody."""
+        found = []
+        if self.search.strip():
+            found.append(matches_search(self.search.strip()))
+        if self.email_status:
+            _check(self.email_status, EMAIL_STATUSES, "email_status")
+            found.append(Contact.email_status == self.email_status)
+        if self.sms_status:
+            _check(self.sms_status, SMS_STATUSES, "sms_status")
+            found.append(Contact.sms_status == self.sms_status)
+        if self.tag.strip():
+            tagged = select(ContactTag.contact_id).where(
+                ContactTag.contact_id == Contact.id, ContactTag.tag == self.tag.strip()
+            )
+            found.append(exists(tagged))
+        return found
+
+
+def find_contacts(
+    *, session: Session, filters: ContactFilter, cursor: str | None = None, limit: int = 50
+) -> ContactPage:
+    """One page of the matching contacts in id order, with their tags."""
+    query = select(Contact).where(*filters.conditions())
+    page = page_of(session, query, id_column=Contact.id, cursor=cursor, limit=limit)
+    return ContactPage(items=page.items, next_cursor=page.next_cursor,
+                       tags=tags_of(session=session, contact_ids=[c.id for c in page.items]))
+
+
+def count_contacts(*, session: Session, filters: ContactFilter) -> int:
+    query = select(func.count()).select_from(Contact).where(*filters.conditions())
+    return session.scalar(query) or 0
+
+
+def all_tags(*, session: Session) -> list[str]:
+    """Every tag in use, alphabetically: the choices of the tag filter."""
+    return list(session.exec(select(ContactTag.tag).distinct().order_by(ContactTag.tag)).all())
+
+
+def ids_for_emails(*, session: Session, emails: list[str]) -> tuple[list[int], list[str]]:
+    """Contact ids for pasted addresses (any case, in the order given, repeats once) and the
+    addresses that are invalid or belong to no contact."""
+    wanted: dict[str, str] = {}  # normalised -> as written
+    unknown: list[str] = []
+    for raw in emails:
+        text = raw.strip()
+        if not text:
+            continue
+        try:
+            wanted.setdefault(normalize_email(text), text)
+        except ValidationFailed:
+            unknown.append(text)
+    found: dict[str, int] = {}
+    addresses = list(wanted)
+    for start in range(0, len(addresses), _IN_CHUNK):
+        chunk = addresses[start : start + _IN_CHUNK]
+        found.update(session.exec(select(Contact.email, Contact.id).where(Contact.email.in_(chunk))).all())
+    unknown += [written for address, written in wanted.items() if address not in found]
+    return [found[a] for a in addresses if a in found], unknown
+
+
+def _check(value: str, allowed: tuple[str, ...], field: str) -> None:
+    if value not in allowed:
+        message = f"Unknown {field} {value!r}: use one of {', '.join(allowed)}."
+        raise ValidationFailed(message, details=[{"field": field, "message": message}])

@@ -1,0 +1,382 @@
+"""Contacts: the people campaigns go to, with normalised addresses, tags and subscriptions.
+
+Every address is stored in the one canonical form (`suppressions.normalize_email`/`normalize_phone`)
+so duplicates, suppressions and segment rules compare like with like.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import delete, or_
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from campaign_dashboard.models import (
+    Channel,
+    Contact,
+    ContactTag,
+    EmailStatus,
+    SmsStatus,
+    utcnow,
+)
+from campaign_dashboard.services.audience import opt_outs
+from campaign_dashboard.services.pagination import Page, page_of
+from campaign_dashboard.services.errors import Conflict, NotFound, ValidationFailed
+from campaign_dashboard.services.limits import (
+    MAX_ATTRIBUTES_BYTES,
+    MAX_CONTACT_ATTRIBUTES,
+    MAX_CONTACT_TAGS,
+    check_single_line,
+    json_size,
+)
+from campaign_dashboard.services.audience.suppressions import (
+    DEFAULT_PHONE_REGION,
+    normalize_email,
+    normalize_phone,
+    parse_channel,
+    stage_suppression,
+    unstage_suppression,
+)
+
+MAX_TAG_LENGTH = 100
+MAX_NAME_LENGTH = 200
+# Suppression reasons, the same words the event handlers write (services/opt_outs.py).
+
+
+class ContactCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: str | None = None
+    phone: str | None = None
+    first_name: str = ""
+    last_name: str = ""
+    timezone: str = "UTC"
+    attributes: dict[str, Any] = Field(default_factory=dict)
+    tags: list[str] = Field(default_factory=list)
+
+
+class ContactUpdate(BaseModel):
+    """Only the fields sent are changed; `tags` and `attributes` replace the stored ones."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    email: str | None = None
+    phone: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    timezone: str | None = None
+    attributes: dict[str, Any] | None = None
+    tags: list[str] | None = None
+
+
+@dataclass(frozen=True)
+class ContactPage(Page[Contact]):
+    tags: dict[int, list[str]] = field(default_factory=dict)
+
+
+# -- field rules, shared with CSV import --------------------------------------------------------
+
+
+def clean_timezone(value: str | None, *, field: str = "timezone") -> str:
+    """A valid IANA zone name (`Europe/Paris`); empty means UTC."""
+    name = (value or "").strip()
+    if not name:
+        return "UTC"
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise _invalid(field, f"Unknown timezone {name!r}: use an IANA name like 'Europe/Paris'.") from None
+    return name
+
+
+def clean_tags(values: Iterable[str], *, field: str = "tags") -> list[str]:
+    """Tags trimmed, without blanks or repeats, in the order given."""
+    tags: list[str] = []
+    for value in values:
+        if not isinstance(value, str):
+            raise _invalid(field, f"Tags must be text, got {value!r}.")
+        tag = value.strip()
+        if not tag or tag in tags:
+            continue
+        if len(tag) > MAX_TAG_LENGTH:
+            raise _invalid(field, f"Tag {tag[:20]!r}... is longer than {MAX_TAG_LENGTH} characters.")
+        if len(tags) == MAX_CONTACT_TAGS:
+            raise _invalid(field, f"A contact has at most {MAX_CONTACT_TAGS} tags.")
+        tags.append(tag)
+    return tags
+
+
+def clean_attributes(value: dict[str, Any], *, field: str = "attributes") -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise _invalid(field, "Attributes must be an object of key/value pairs.")
+    if len(value) > MAX_CONTACT_ATTRIBUTES:
+        raise _invalid(field, f"A contact has at most {MAX_CONTACT_ATTRIBUTES} attributes, got {len(value)}.")
+    size = json_size(value)
+    if size > MAX_ATTRIBUTES_BYTES:
+        raise _invalid(field, f"Attributes take at most {MAX_ATTRIBUTES_BYTES:,} bytes as JSON, got {size:,}.")
+    cleaned: dict[str, Any] = {}
+    for key, item in value.items():
+        name = str(key).strip()
+        if not name or len(name) > 100:
+            raise _invalid(field, f"Attribute names must be 1-100 characters, got {key!r}.")
+        cleaned[name] = item
+    return cleaned
+
+
+def clean_name(value: str | None, *, field: str) -> str:
+    name = (value or "").strip()
+    if len(name) > MAX_NAME_LENGTH:
+        raise _invalid(field, f"{field} is longer than {MAX_NAME_LENGTH} characters.")
+    check_single_line(field, name)  # names go into the To: header
+    return name
+
+
+# -- CRUD ---------------------------------------------------------------------------------------
+
+
+def create_contact(
+    *, session: Session, data: ContactCreate, region: str = DEFAULT_PHONE_REGION
+) -> Contact:
+    """Create a contact; it needs an email or a phone, and the email must be new."""
+    fields, errors = _collect(data.model_dump(), region=region)
+    if errors:
+        raise _failed(errors)
+    if not fields.get("email") and not fields.get("phone"):
+        raise _invalid("email", "A contact needs an email address or a phone number.")
+    tags = fields.pop("tags")
+    _ensure_email_free(session, fields.get("email"), contact_id=None)
+    contact = Contact(**fields)
+    session.add(contact)
+    _flush_or_conflict(session, fields.get("email"))
+    _set_tags(session, contact.id, tags)
+    session.commit()
+    return contact
+
+
+def get_contact(*, session: Session, contact_id: int) -> Contact:
+    contact = session.get(Contact, contact_id)
+    if contact is None:
+        raise NotFound(f"Contact {contact_id} does not exist.")
+    return contact
+
+
+def find_contact_by_email(*, session: Session, email: str) -> Contact | None:
+    try:
+        email = normalize_email(email)
+    except ValidationFailed:
+        return None
+    return session.exec(select(Contact).where(Contact.email == email)).first()
+
+
+def update_contact(
+    *, session: Session, contact_id: int, data: ContactUpdate, region: str = DEFAULT_PHONE_REGION
+) -> Contact:
+    """Change the fields present in `data`; an explicit null removes an email or phone."""
+    contact = get_contact(session=session, contact_id=contact_id)
+    sent = data.model_dump(include=data.model_fields_set)
+    for key in ("first_name", "last_name", "timezone", "attributes", "tags"):
+        if key in sent and sent[key] is None:
+            raise _invalid(key, f"{key} cannot be null.")
+    fields, errors = _collect(sent, region=region)
+    if errors:
+        raise _failed(errors)
+    email = fields.get("email", contact.email)
+    phone = fields.get("phone", contact.phone)
+    if not email and not phone:
+        raise _invalid("email", "A contact needs an email address or a phone number.")
+    tags = fields.pop("tags", None)
+    if "email" in fields and email != contact.email:
+        _ensure_email_free(session, email, contact_id=contact.id)
+    for key, value in fields.items():
+        setattr(contact, key, value)
+    contact.updated_at = utcnow()
+    session.add(contact)
+    _flush_or_conflict(session, email)
+    if tags is not None:
+        _set_tags(session, contact.id, tags)
+    session.commit()
+    return contact
+
+
+def delete_contact(*, session: Session, contact_id: int) -> None:
+    """Delete the contact and its tags; its suppressions stay, so re-adding it cannot resubscribe it."""
+    contact = get_contact(session=session, contact_id=contact_id)
+    session.execute(delete(ContactTag).where(ContactTag.contact_id == contact.id))
+    session.delete(contact)
+    session.commit()
+
+
+def list_contacts(
+    *, session: Session, cursor: str | None = None, limit: int = 50, search: str | None = None
+) -> ContactPage:
+    """One page of contacts in id order, optionally filtered by `search`, with their tags."""
+    query = select(Contact)
+    if search and search.strip():
+        query = query.where(matches_search(search.strip()))
+    page = page_of(session, query, id_column=Contact.id, cursor=cursor, limit=limit)
+    return ContactPage(items=page.items, next_cursor=page.next_cursor,
+                       tags=tags_of(session=session, contact_ids=[c.id for c in page.items]))
+
+
+def tags_of(*, session: Session, contact_ids: list[int]) -> dict[int, list[str]]:
+    """Tags per contact id (sorted), in one query."""
+    tags: dict[int, list[str]] = defaultdict(list)
+    if not contact_ids:
+        return tags
+    query = (
+        select(ContactTag.contact_id, ContactTag.tag)
+        .where(ContactTag.contact_id.in_(contact_ids))
+        .order_by(ContactTag.contact_id, ContactTag.tag)
+    )
+    for contact_id, tag in session.exec(query).all():
+        tags[contact_id].append(tag)
+    return tags
+
+
+# -- subscriptions ------------------------------------------------------------------------------
+
+
+def unsubscribe(
+    *, session: Session, contact_id: int, channel: str, reason: str | None = None, source: str = "api"
+) -> Contact:
+    """Stop messaging the contact on `channel`: status changes and the address is suppressed."""
+    contact = get_contact(session=session, contact_id=contact_id)
+    channel = parse_channel(channel)
+    address = _address_for(contact, channel)
+    if channel is Channel.EMAIL:
+        if contact.email_status == EmailStatus.SUBSCRIBED:  # a bounce or complaint says more
+            contact.email_status = EmailStatus.UNSUBSCRIBED
+        reason = reason or opt_outs.UNSUBSCRIBE
+    else:
+        contact.sms_status = SmsStatus.OPTED_OUT
+        reason = reason or opt_outs.SMS_OPT_OUT
+    stage_suppression(session=session, channel=channel, address=address, reason=reason, source=source)
+    contact.updated_at = utcnow()
+    session.add(contact)
+    session.commit()
+    return contact
+
+
+def resubscribe(*, session: Session, contact_id: int, channel: str) -> Contact:
+    """Message the contact on `channel` again: status back to subscribed, suppression lifted."""
+    contact = get_contact(session=session, contact_id=contact_id)
+    channel = parse_channel(channel)
+    address = _address_for(contact, channel)
+    if channel is Channel.EMAIL:
+        contact.email_status = EmailStatus.SUBSCRIBED
+    else:
+        contact.sms_status = SmsStatus.SUBSCRIBED
+    unstage_suppression(session=session, channel=channel, address=address)
+    contact.updated_at = utcnow()
+    session.add(contact)
+    session.commit()
+    return contact
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+
+def _collect(values: dict[str, Any], *, region: str) -> tuple[dict[str, Any], list[dict]]:
+    """Normalise each present field; gather every problem instead of stopping at the first."""
+    fields: dict[str, Any] = {}
+    errors: list[dict] = []
+
+    def run(name: str, fn, *args, **kwargs) -> None:
+        try:
+            fields[name] = fn(*args, **kwargs)
+        except ValidationFailed as exc:
+            errors.extend(exc.details)
+
+    if "email" in values:
+        raw = (values["email"] or "").strip()
+        if raw:
+            run("email", normalize_email, raw)
+        else:
+            fields["email"] = None
+    if "phone" in values:
+        raw = (values["phone"] or "").strip()
+        if raw:
+            run("phone", normalize_phone, raw, region=region)
+        else:
+            fields["phone"] = None
+    for name in ("first_name", "last_name"):
+        if name in values:
+            run(name, clean_name, values[name], field=name)
+    if "timezone" in values:
+        run("timezone", clean_timezone, values["timezone"])
+    if "attributes" in values:
+        run("attributes", clean_attributes, values["attributes"])
+    if "tags" in values:
+        run("tags", clean_tags, values["tags"])
+    return fields, errors
+
+
+def matches_search(term: str):
+    """Case-insensitive "contains" over email, first/last/full name and phone."""
+    full_name = Contact.first_name + " " + Contact.last_name
+    clauses = [
+        Contact.email.icontains(term, autoescape=True),
+        Contact.first_name.icontains(term, autoescape=True),
+        Contact.last_name.icontains(term, autoescape=True),
+        full_name.icontains(term, autoescape=True),
+        Contact.phone.contains(term, autoescape=True),
+    ]
+    digits = "".join(ch for ch in term if ch.isdigit())
+    if digits and len(digits) >= 3 and digits != term:
+        clauses.append(Contact.phone.contains(digits, autoescape=True))  # "(415) 555" finds +1415555...
+    return or_(*clauses)
+
+
+def _set_tags(session: Session, contact_id: int, tags: list[str]) -> None:
+    session.execute(delete(ContactTag).where(ContactTag.contact_id == contact_id))
+    session.add_all(ContactTag(contact_id=contact_id, tag=tag) for tag in tags)
+    session.flush()
+
+
+def _ensure_email_free(session: Session, email: str | None, *, contact_id: int | None) -> None:
+    if not email:
+        return
+    query = select(Contact.id).where(Contact.email == email)
+    existing = session.exec(query).first()
+    if existing is not None and existing != contact_id:
+        raise _conflict_email(email, existing)
+
+
+def _flush_or_conflict(session: Session, email: str | None) -> None:
+    """Flush; a concurrent insert of the same email becomes the same Conflict as the pre-check."""
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        raise _conflict_email(email, None) from None
+
+
+def _conflict_email(email: str | None, existing_id: int | None) -> Conflict:
+    which = f" (contact {existing_id})" if existing_id is not None else ""
+    message = f"A contact with email {email} already exists{which}."
+    return Conflict(message, details=[{"field": "email", "message": message}])
+
+
+def _address_for(contact: Contact, channel: Channel) -> str:
+    address = contact.email if channel is Channel.EMAIL else contact.phone
+    if not address:
+        what = "email address" if channel is Channel.EMAIL else "phone number"
+        raise _invalid("channel", f"Contact {contact.id} has no {what}.")
+    return address
+
+
+def _invalid(field: str, message: str) -> ValidationFailed:
+    return ValidationFailed(message, details=[{"field": field, "message": message}])
+
+
+def _failed(errors: list[dict]) -> ValidationFailed:
+    if len(errors) == 1:
+        return ValidationFailed(errors[0]["message"], details=errors)
+    summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+    return ValidationFailed(f"{len(errors)} problems: {summary}", details=errors)

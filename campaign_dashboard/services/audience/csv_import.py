@@ -1,0 +1,530 @@
+"""Import contacts from a CSV file, fast, in flat memory, and with a reason for every row left out.
+
+The file is read as a stream, twice. The first pass checks the whole file (size, encoding, header,
+CSV syntax, the limits below) and counts its rows: a file that fails there changes nothing. The
+second pass applies the rows in chunks of `CHUNK_SIZE`, each with one lookup of the existing
+contacts and bulk writes, committed per chunk so a long import does not hold the database's write
+lock for its whole duration. Only one chunk of rows is in memory at a time; the email/phone of rows
+already applied (to report a later duplicate by its first line) are kept in a temporary SQLite file,
+and the error report keeps the first `MAX_LISTED_ERRORS` rejected rows (the count covers them all).
+
+Limits (`CsvLimits`, from Settings): file size, rows, columns, and the length of a column name.
+Importing the same file twice is harmless: the second run updates what the first created, and so is
+importing our own export (`services/csv_export`): its formula-guard quotes are read off and its id,
+status and date columns are left alone.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import itertools
+import os
+import re
+import sqlite3
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from sqlalchemy import insert
+from sqlmodel import Session, select
+
+from campaign_dashboard.config import get_settings
+from campaign_dashboard.models import (
+    Contact,
+    ContactTag,
+    EmailStatus,
+    SmsStatus,
+    utcnow,
+)
+from campaign_dashboard.services.audience.contacts import clean_name, clean_tags, clean_timezone
+from campaign_dashboard.services.audience.csv_export import csv_lines, unescape_cell
+from campaign_dashboard.services.errors import ValidationFailed
+from campaign_dashboard.services.audience.suppressions import (
+    DEFAULT_PHONE_REGION,
+    normalize_email,
+    normalize_phone,
+)
+
+CHUNK_SIZE = 1000
+MAX_LISTED_ERRORS = 1000  # rejected rows listed (with their cells) in the result and the error report
+REPORT_CELL_BUDGET = 2_000_000  # characters of rejected rows' cells kept for the report, in all
+TAG_SEPARATORS = re.compile(r"[;|]")
+ATTRIBUTE_PREFIX = "attributes."
+
+# Header spellings people actually export, mapped to our columns. Anything else is an attribute.
+HEADER_ALIASES = {
+    "email": {"email", "e_mail", "email_address", "mail"},
+    "phone": {"phone", "phone_number", "mobile", "mobile_phone", "cell", "sms"},
+    "first_name": {"first_name", "firstname", "first", "given_name"},
+    "last_name": {"last_name", "lastname", "last", "surname", "family_name"},
+    "timezone": {"timezone", "time_zone", "tz"},
+    "tags": {"tags", "tag", "labels"},
+}
+_CANONICAL = {alias: name for name, aliases in HEADER_ALIASES.items() for alias in aliases}
+# Columns our own export writes that an import must not take: ids are ours, and subscription
+# status changes only through unsubscribe/resubscribe (a file must never resubscribe anyone).
+READ_ONLY_COLUMNS = {"id", "email_status", "sms_status", "created_at", "updated_at"}
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class CsvLimits:
+    """What one import accepts (README "Configuration"; docs/security.md)."""
+
+    max_bytes: int = 50 * 1024 * 1024
+    max_rows: int = 1_000_000
+    max_columns: int = 100
+    max_column_name: int = 100  # the same bound as an attribute name set through the API
+
+    @classmethod
+    def from_settings(cls) -> CsvLimits:
+        s = get_settings()
+        return cls(max_bytes=s.csv_import_max_bytes, max_rows=s.csv_import_max_rows,
+                   max_columns=s.csv_import_max_columns, max_column_name=s.csv_import_max_column_name)
+
+    def too_large(self) -> str:
+        return f"The file is larger than {_size(self.max_bytes)}; split it into smaller files."
+
+
+@dataclass
+class ImportResult:
+    imported: int = 0
+    updated: int = 0
+    rejected: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)  # the first MAX_LISTED_ERRORS
+    header: list[str] = field(default_factory=list)
+    rejected_cells: dict[int, list[str]] = field(default_factory=dict)  # line -> the row as read
+    _cell_budget: int = REPORT_CELL_BUDGET
+
+    @property
+    def unlisted(self) -> int:
+        """Rejected rows counted but not listed (past MAX_LISTED_ERRORS)."""
+        return self.rejected - len(self.errors)
+
+    def reject(self, row: int, reason: str, cells: list[str] | None = None) -> None:
+        self.rejected += 1
+        if len(self.errors) >= MAX_LISTED_ERRORS:
+            return
+        self.errors.append({"row": row, "reason": reason})
+        if cells is not None:
+            size = sum(len(c) for c in cells)
+            if size <= self._cell_budget:
+                self._cell_budget -= size
+                self.rejected_cells[row] = cells
+
+
+def error_report_csv(result: ImportResult) -> str:
+    """The rejected rows as a CSV to fix and import again: line number, reason, then the row's
+    own cells under the file's header (escaped against formulas like every CSV we write)."""
+    rows: list[list[str]] = [["line", "reason", *result.header]]
+    for error in result.errors:
+        rows.append([error["row"], error["reason"], *result.rejected_cells.get(error["row"], [])])
+    if result.unlisted:
+        more = (f"{result.unlisted} more rejected rows are not listed; fix the rows above and import"
+                " the file again to see them.")
+        rows.append(["", more])
+    return csv_lines(rows)
+
+
+@dataclass
+class _Row:
+    line: int
+    email: str | None
+    phone: str | None
+    first_name: str | None
+    last_name: str | None
+    timezone: str | None
+    tags: list[str]
+    attributes: dict[str, str]
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return ("email", self.email) if self.email else ("phone", self.phone or "")
+
+
+class _Rejected(Exception):
+    pass
+
+
+def import_contacts_csv(
+    *,
+    session: Session,
+    data: bytes | IO[bytes],
+    region: str = DEFAULT_PHONE_REGION,
+    progress: Progress | None = None,
+    chunk_size: int = CHUNK_SIZE,
+    limits: CsvLimits | None = None,
+) -> ImportResult:
+    """Create or update a contact per CSV row; see the module docstring for the guarantees.
+
+    `data` is the file's bytes or a seekable binary file (an upload spooled to disk), read twice.
+    Rows are matched to existing contacts by email (or by phone when the row has no email):
+    matches get the row's non-empty fields, its attributes merged in and its tags added.
+    `progress(done_rows, total_rows)` is called before the first chunk and after each one.
+    """
+    source = io.BytesIO(data) if isinstance(data, (bytes, bytearray)) else data
+    limits = limits or CsvLimits.from_settings()
+    header_line, header, delimiter, total = _check_file(source, limits)
+    columns = _columns(header, header_line, limits)
+    result = ImportResult(header=header)
+    if progress:
+        progress(0, total)
+    done = 0
+    with _text(source) as text, _SeenKeys() as seen:
+        records = _records(csv.reader(text, delimiter=delimiter))
+        next(records)  # the header, checked above
+        while chunk := list(itertools.islice(records, chunk_size)):
+            _apply(session, _accepted(chunk, columns, region, seen, result), result)
+            session.commit()
+            done += len(chunk)
+            if progress:
+                progress(done, total)
+    return result
+
+
+# -- whole-file checks (first pass) -------------------------------------------------------------
+
+
+def _check_file(source: IO[bytes], limits: CsvLimits) -> tuple[int, list[str], str, int]:
+    """The header (with its line number), the delimiter and the number of rows after the header;
+    or ValidationFailed naming what is wrong with the file."""
+    size = source.seek(0, os.SEEK_END)
+    if size > limits.max_bytes:
+        raise _file_error(limits.too_large())
+    source.seek(0)
+    if source.read(2) in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        raise _file_error("The file is UTF-16 encoded; save it as UTF-8 CSV.")
+    try:
+        with _text(source) as text:
+            delimiter = _delimiter(text)
+        with _text(source) as text:
+            reader = csv.reader(text, delimiter=delimiter)
+            records = _records(reader)
+            try:
+                header_line, header = next(records)
+            except StopIteration:
+                raise _file_error("The file is empty: it needs a header row and at least one contact.") from None
+            if len(header) > limits.max_columns:
+                raise _file_error(
+                    f"The header has {len(header):,} columns; the limit is {limits.max_columns:,}."
+                    " Keep the columns you need (email, phone, names, timezone, tags, attributes)."
+                )
+            rows = 0
+            for _ in records:
+                rows += 1
+                if rows > limits.max_rows:
+                    raise _file_error(
+                        f"The file has more than {limits.max_rows:,} rows; split it into smaller files."
+                    )
+    except UnicodeDecodeError:
+        raise _file_error(_encoding_problem(source)) from None
+    except csv.Error as exc:
+        raise _file_error(f"The file is not valid CSV (line {reader.line_num}): {exc}.") from None
+    return header_line, header, delimiter, rows
+
+
+@contextmanager
+def _text(source: IO[bytes]) -> Iterator[io.TextIOWrapper]:
+    """The file from its start as text (UTF-8, a BOM dropped), without closing the file after."""
+    source.seek(0)
+    text = io.TextIOWrapper(source, encoding="utf-8-sig", newline="")
+    try:
+        yield text
+    finally:
+        text.detach()
+
+
+def _records(reader) -> Iterator[tuple[int, list[str]]]:
+    """Every non-blank record with its first line number."""
+    line = 1
+    for cells in reader:
+        if any(cell.strip() for cell in cells):
+            yield line, cells
+        line = reader.line_num + 1
+
+
+def _encoding_problem(source: IO[bytes]) -> str:
+    """Where the file stops being UTF-8, and what it looks like instead (read in blocks)."""
+    source.seek(0)
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset, lines, cp1252, nul_bytes = 0, 1, True, 0
+    while block := source.read(1 << 20):
+        if offset == 0:
+            nul_bytes = block[:200].count(b"\x00")
+        try:
+            block.decode("cp1252")
+        except UnicodeDecodeError:
+            cp1252 = False
+        try:
+            decoder.decode(block)
+        except UnicodeDecodeError as exc:
+            start = offset - (len(exc.object) - len(block)) + exc.start
+            bad = exc.object[exc.start]
+            lines += block.count(b"\n", 0, max(0, exc.start - (len(exc.object) - len(block))))
+            break
+        offset += len(block)
+        lines += block.count(b"\n")
+    else:  # the file ended inside a character
+        start, bad = offset, 0
+    hint = ""
+    if nul_bytes > 10:
+        hint = ": it looks like UTF-16"
+    elif cp1252:
+        hint = ": it looks like Windows-1252/Latin-1, what Excel writes for plain 'CSV'"
+    return (f"The file is not UTF-8 encoded (byte 0x{bad:02x} at position {start}, line {lines}){hint};"
+            " save it as UTF-8 CSV.")
+
+
+def _delimiter(text: IO[str]) -> str:
+    """Comma, unless the header line clearly uses semicolons or tabs (Excel in many locales)."""
+    first = ""
+    for line in text:
+        if line.strip("\r\n"):
+            first = line
+            break
+    counts = {d: first.count(d) for d in (",", ";", "\t")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] > counts[","] else ","
+
+
+def _columns(header: list[str], header_line: int, limits: CsvLimits) -> list[tuple[str, str] | None]:
+    """Per column: ("field", name), ("attribute", key), or None for a nameless column."""
+    columns: list[tuple[str, str] | None] = []
+    where: dict[tuple[str, str], int] = {}
+    for position, raw in enumerate(header, start=1):
+        name = raw.strip()
+        if len(name) > limits.max_column_name:
+            raise _file_error(
+                f"Column {position}'s name is {len(name):,} characters long ({name[:20]!r}...); column"
+                f" names are limited to {limits.max_column_name} characters."
+            )
+        if not name:
+            columns.append(None)
+            continue
+        simple = re.sub(r"[\s\-]+", "_", name.lower())
+        if simple in READ_ONLY_COLUMNS:
+            columns.append(None)
+            continue
+        if simple in _CANONICAL:
+            column = ("field", _CANONICAL[simple])
+        elif simple.startswith(ATTRIBUTE_PREFIX) and len(name) > len(ATTRIBUTE_PREFIX):
+            column = ("attribute", name[len(ATTRIBUTE_PREFIX) :].strip())
+        else:
+            column = ("attribute", name)
+        if column in where:
+            raise _file_error(
+                f"Column {column[1]!r} appears twice in the header (columns {where[column]} and"
+                f" {position}); keep one."
+            )
+        where[column] = position
+        columns.append(column)
+    names = {c[1] for c in columns if c and c[0] == "field"}
+    if not names & {"email", "phone"}:
+        if any("@" in cell or re.fullmatch(r"\s*\+?[\d\s().-]{7,}", cell) for cell in header):
+            raise _file_error(
+                f"Line {header_line} looks like a contact, not a header: add a first line naming the"
+                " columns, e.g. email,phone,first_name,last_name,timezone,tags."
+            )
+        found = ", ".join(repr(c.strip()) for c in header if c.strip())
+        raise _file_error(
+            f"The header has no email or phone column (found {found}): name at least one of them."
+        )
+    return columns
+
+
+# -- rows ---------------------------------------------------------------------------------------
+
+
+def _parse_row(
+    line: int, cells: list[str], columns: list[tuple[str, str] | None], region: str
+) -> _Row:
+    if len(cells) > len(columns) and not any(c.strip() for c in cells[len(columns) :]):
+        cells = cells[: len(columns)]  # trailing empty cells, as spreadsheets like to add
+    if len(cells) != len(columns):
+        raise _Rejected(f"expected {len(columns)} columns, found {len(cells)}")
+    values: dict[str, str] = {}
+    attributes: dict[str, str] = {}
+    for column, cell in zip(columns, cells, strict=True):
+        value = unescape_cell(cell.strip())  # our own exports quote `+1415...` against formulas
+        if column is None or not value:
+            continue
+        kind, name = column
+        if kind == "field":
+            values[name] = value
+        else:
+            attributes[name] = value
+    if not values.get("email") and not values.get("phone"):
+        raise _Rejected("row has neither an email nor a phone number")
+    try:
+        return _Row(
+            line=line,
+            email=normalize_email(values["email"]) if values.get("email") else None,
+            phone=normalize_phone(values["phone"], region=region) if values.get("phone") else None,
+            first_name=clean_name(values["first_name"], field="first_name") if "first_name" in values else None,
+            last_name=clean_name(values["last_name"], field="last_name") if "last_name" in values else None,
+            timezone=clean_timezone(values["timezone"]) if "timezone" in values else None,
+            tags=clean_tags(TAG_SEPARATORS.split(values.get("tags", ""))),
+            attributes=attributes,
+        )
+    except ValidationFailed as exc:
+        raise _Rejected(exc.message) from None
+
+
+def _accepted(
+    chunk: list[tuple[int, list[str]]],
+    columns: list[tuple[str, str] | None],
+    region: str,
+    seen: _SeenKeys,
+    result: ImportResult,
+) -> list[_Row]:
+    """The chunk's rows worth applying; the others are rejected in line order with their reason
+    (bad values, or the same email/phone as an earlier row of the file)."""
+    parsed: list[tuple[int, list[str], _Row | str]] = []
+    for line, cells in chunk:
+        try:
+            parsed.append((line, cells, _parse_row(line, cells, columns, region)))
+        except _Rejected as exc:
+            parsed.append((line, cells, str(exc)))
+    earlier = seen.lines_of({p[2].key for p in parsed if isinstance(p[2], _Row)})
+    first: dict[tuple[str, str], int] = {}
+    rows: list[_Row] = []
+    for line, cells, outcome in parsed:
+        if isinstance(outcome, str):
+            result.reject(line, outcome, cells)
+            continue
+        key = outcome.key
+        if (previous := earlier.get(key) or first.get(key)) is not None:
+            result.reject(line, f"duplicate of row {previous} (same {key[0]} {key[1]})", cells)
+            continue
+        first[key] = line
+        rows.append(outcome)
+    seen.add(first)
+    return rows
+
+
+class _SeenKeys:
+    """The email or phone of every row applied so far, with its line, in a temporary SQLite file:
+    a million-row import must not keep a million keys in memory to spot a late duplicate."""
+
+    def __enter__(self) -> _SeenKeys:
+        self._dir = tempfile.TemporaryDirectory(prefix="csv-import-")
+        self._db = sqlite3.connect(os.path.join(self._dir.name, "seen.db"))
+        self._db.execute("PRAGMA journal_mode=OFF")
+        self._db.execute("PRAGMA synchronous=OFF")
+        self._db.execute("CREATE TABLE seen (key TEXT PRIMARY KEY, line INTEGER NOT NULL) WITHOUT ROWID")
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._db.close()
+        self._dir.cleanup()
+
+    def lines_of(self, keys: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        if not keys:
+            return {}
+        names = {f"{kind}:{value}": (kind, value) for kind, value in keys}
+        found: dict[tuple[str, str], int] = {}
+        batch = list(names)
+        for start in range(0, len(batch), 500):  # well under SQLite's bound on query parameters
+            part = batch[start : start + 500]
+            query = f"SELECT key, line FROM seen WHERE key IN ({','.join('?' * len(part))})"
+            for key, line in self._db.execute(query, part):
+                found[names[key]] = line
+        return found
+
+    def add(self, lines: dict[tuple[str, str], int]) -> None:
+        self._db.executemany("INSERT INTO seen VALUES (?, ?)", ((f"{k}:{v}", n) for (k, v), n in lines.items()))
+
+
+# -- writes -------------------------------------------------------------------------------------
+
+
+def _apply(session: Session, rows: list[_Row], result: ImportResult) -> None:
+    """Update the chunk's existing contacts and insert the new ones, with set-based queries."""
+    if not rows:
+        return
+    by_email = _existing(session, Contact.email, {r.email for r in rows if r.email})
+    by_phone = _existing(session, Contact.phone, {r.phone for r in rows if not r.email})
+    now = utcnow()
+    new_rows: list[_Row] = []
+    tags_for: dict[int, set[str]] = {}
+    for row in rows:
+        contact = by_email.get(row.email) if row.email else by_phone.get(row.phone)
+        if contact is None:
+            new_rows.append(row)
+            continue
+        _merge(contact, row, now)
+        tags_for.setdefault(contact.id, set()).update(row.tags)
+        result.updated += 1
+    session.flush()
+
+    if new_rows:
+        statement = insert(Contact).returning(Contact.id, sort_by_parameter_order=True)
+        ids = session.execute(statement, [_new_contact(row, now) for row in new_rows]).scalars().all()
+        for contact_id, row in zip(ids, new_rows, strict=True):
+            tags_for[contact_id] = set(row.tags)
+        result.imported += len(new_rows)
+
+    _add_tags(session, tags_for)
+
+
+def _existing(session: Session, column, values: set[str]) -> dict[str, Contact]:
+    if not values:
+        return {}
+    found: dict[str, Contact] = {}
+    for contact in session.exec(select(Contact).where(column.in_(values)).order_by(Contact.id)).all():
+        found.setdefault(getattr(contact, column.key), contact)  # the oldest contact wins
+    return found
+
+
+def _merge(contact: Contact, row: _Row, now) -> None:
+    for name in ("phone", "first_name", "last_name", "timezone"):
+        value = getattr(row, name)
+        if value and value != getattr(contact, name):
+            setattr(contact, name, value)
+    if row.attributes:
+        contact.attributes = {**(contact.attributes or {}), **row.attributes}
+    contact.updated_at = now  # the contact is in the session: the next flush writes it
+
+
+def _new_contact(row: _Row, now) -> dict[str, Any]:
+    return {
+        "email": row.email,
+        "phone": row.phone,
+        "first_name": row.first_name or "",
+        "last_name": row.last_name or "",
+        "timezone": row.timezone or "UTC",
+        "attributes": row.attributes,
+        "email_status": EmailStatus.SUBSCRIBED.value,
+        "sms_status": SmsStatus.SUBSCRIBED.value,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def _add_tags(session: Session, tags_for: dict[int, set[str]]) -> None:
+    wanted = {(cid, tag) for cid, tags in tags_for.items() for tag in tags}
+    if not wanted:
+        return
+    ids = list({cid for cid, _ in wanted})
+    have = set(
+        session.exec(
+            select(ContactTag.contact_id, ContactTag.tag).where(ContactTag.contact_id.in_(ids))
+        ).all()
+    )
+    missing = [{"contact_id": cid, "tag": tag} for cid, tag in sorted(wanted - have)]
+    if missing:
+        session.execute(insert(ContactTag), missing)
+
+
+def _size(count: int) -> str:
+    mib = count / (1024 * 1024)
+    return f"{mib:g} MB" if mib >= 1 else f"{count:,} bytes"
+
+
+def _file_error(message: str) -> ValidationFailed:
+    return ValidationFailed(message, details=[{"field": "file", "message": message}])

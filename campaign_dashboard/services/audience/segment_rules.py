@@ -1,0 +1,157 @@
+"""Segment rules compiled to one SQL SELECT of contact ids, so a segment of a million contacts is
+counted and snapshotted by the database, never loaded into Python.
+
+A rule is `{"field", "op", "value"}`; `match` joins them with AND ("all") or OR ("any").
+Fields: tag, email, phone, first_name, last_name, attributes.<key>, email_status, sms_status,
+created_at. A rule set with no rules selects every contact.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import and_, exists, false, func, not_, or_, select, true
+from sqlalchemy.sql import ColumnElement, Select
+from sqlmodel import Session
+
+from campaign_dashboard.models import Contact, ContactTag, Segment, SegmentContact
+from campaign_dashboard.models.enums import EmailStatus, SmsStatus
+from campaign_dashboard.services.errors import ValidationFailed
+
+TEXT_FIELDS = {"email": Contact.email, "phone": Contact.phone,
+               "first_name": Contact.first_name, "last_name": Contact.last_name}
+STATUS_FIELDS = {"email_status": (Contact.email_status, {s.value for s in EmailStatus}),
+                 "sms_status": (Contact.sms_status, {s.value for s in SmsStatus})}
+TEXT_OPS = {"is", "is_not", "contains"}
+DATE_OPS = {"after", "before"}
+ATTRIBUTE_PREFIX = "attributes."
+MAX_RULES = 50
+MAX_VALUE_CHARS = 1000
+
+
+def validate_rules(rules: list[dict[str, Any]], match: str) -> None:
+    """Raise ValidationFailed listing every bad rule (field `rules[i].<part>`)."""
+    problems = []
+    if match not in ("all", "any"):
+        problems.append({"field": "match", "message": "must be 'all' or 'any'"})
+    if not isinstance(rules, list):
+        raise ValidationFailed("rules must be a list", details=[{"field": "rules", "message": "must be a list"}])
+    if len(rules) > MAX_RULES:  # thousands of OR-ed rules kept PostgreSQL busy for minutes
+        message = f"at most {MAX_RULES} rules (got {len(rules)})"
+        raise ValidationFailed(f"rules: {message}", details=[{"field": "rules", "message": message}])
+    for i, rule in enumerate(rules):
+        try:
+            _condition(rule)
+        except _RuleError as exc:
+            problems.append({"field": f"rules[{i}].{exc.part}", "message": str(exc)})
+    if problems:
+        first = problems[0]
+        raise ValidationFailed(f"{first['field']}: {first['message']}", details=problems)
+
+
+def contact_ids_select(*, segment: Segment) -> Select:
+    """SELECT contacts.id for everyone in the segment (usable inside INSERT ... SELECT)."""
+    if segment.kind == "static":
+        return select(SegmentContact.contact_id.label("id")).where(
+            SegmentContact.segment_id == segment.id
+        )
+    conditions = [_condition(rule) for rule in segment.rules or []]
+    if not conditions:
+        where: ColumnElement[bool] = true()
+    elif segment.match == "any":
+        where = or_(*conditions)
+    else:
+        where = and_(*conditions)
+    return select(Contact.id).where(where)
+
+
+def count_contacts(*, session: Session, segment: Segment) -> int:
+    ids = contact_ids_select(segment=segment).subquery()
+    return session.scalar(select(func.count()).select_from(ids)) or 0
+
+
+class _RuleError(ValueError):
+    def __init__(self, part: str, message: str) -> None:
+        super().__init__(message)
+        self.part = part
+
+
+def _condition(rule: Any) -> ColumnElement[bool]:
+    if not isinstance(rule, dict):
+        raise _RuleError("field", "each rule must be an object with field, op and value")
+    field, op, value = rule.get("field"), rule.get("op"), rule.get("value")
+    if not isinstance(field, str) or not field:
+        raise _RuleError("field", "field is required")
+    if field == "tag":
+        return _tag_condition(op, _text(value))
+    if field in TEXT_FIELDS:
+        return _text_condition(TEXT_FIELDS[field], op, _text(value), lower=field == "email")
+    if field in STATUS_FIELDS:
+        column, allowed = STATUS_FIELDS[field]
+        if op not in ("is", "is_not"):
+            raise _RuleError("op", f"{field} supports is and is_not")
+        if value not in allowed:
+            raise _RuleError("value", f"{field} must be one of {', '.join(sorted(allowed))}")
+        return column == value if op == "is" else column != value
+    if field == "created_at":
+        if op not in DATE_OPS:
+            raise _RuleError("op", "created_at supports after and before")
+        moment = _datetime(value)
+        return Contact.created_at > moment if op == "after" else Contact.created_at < moment
+    if field.startswith(ATTRIBUTE_PREFIX) and len(field) > len(ATTRIBUTE_PREFIX):
+        key = field[len(ATTRIBUTE_PREFIX):]
+        column = Contact.attributes[key].as_string()
+        if op in DATE_OPS:  # ISO dates compare correctly as text
+            text = _text(value)
+            return column > text if op == "after" else column < text
+        return _text_condition(column, op, _text(value), lower=False)
+    raise _RuleError("field", f"unknown field {field!r}")
+
+
+def _tag_condition(op: Any, value: str) -> ColumnElement[bool]:
+    tagged = select(ContactTag.contact_id).where(ContactTag.contact_id == Contact.id)
+    if op == "is":
+        return exists(tagged.where(ContactTag.tag == value))
+    if op == "is_not":
+        return not_(exists(tagged.where(ContactTag.tag == value)))
+    if op == "contains":
+        return exists(tagged.where(ContactTag.tag.contains(value, autoescape=True)))
+    raise _RuleError("op", "tag supports is, is_not and contains")
+
+
+def _text_condition(column, op: Any, value: str, *, lower: bool) -> ColumnElement[bool]:
+    if lower:
+        value = value.lower()
+    if op == "is":
+        return column == value
+    if op == "is_not":  # a contact without the value at all is also "not" it
+        return or_(column.is_(None), column != value)
+    if op == "contains":
+        if not value:
+            return false()
+        return func.lower(column).contains(value.lower(), autoescape=True)
+    raise _RuleError("op", "supports is, is_not and contains")
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool) or value is None or isinstance(value, (dict, list)):
+        raise _RuleError("value", "value must be text or a number")
+    text = str(value)
+    if len(text) > MAX_VALUE_CHARS:
+        raise _RuleError("value", f"at most {MAX_VALUE_CHARS} characters")
+    return text
+
+
+def _datetime(value: Any) -> datetime:
+    if not isinstance(value, str):
+        raise _RuleError("value", "value must be an ISO date like 2026-01-31")
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise _RuleError("value", f"{value!r} is not an ISO date like 2026-01-31") from None
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00:00+14:00 is before the first storable instant
+        raise _RuleError("value", f"{value!r} is outside the range of dates that can be stored") from None

@@ -1,0 +1,55 @@
+"""Segments as the segments page lists them: a readable rule summary and how many contacts each
+holds right now (counted by the database, one COUNT per segment)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import Session, select
+
+from campaign_dashboard.models import Segment
+from campaign_dashboard.services.audience import segment_rules
+
+OPERATOR_WORDS = {"is": "is", "is_not": "is not", "contains": "contains", "after": "after", "before": "before"}
+
+
+@dataclass(frozen=True)
+class SegmentSummary:
+    id: int
+    name: str
+    kind: str
+    summary: str
+    members: int
+
+
+def describe_rules(rules: list[dict[str, Any]], match: str) -> str:
+    """A one-line reading of a rule set: `tag is vip AND plan is pro`; no rules: everyone."""
+    if not rules:
+        return "every contact"
+    joiner = " AND " if match == "all" else " OR "
+    return joiner.join(
+        f"{_field_words(r.get('field', ''))} {OPERATOR_WORDS.get(r.get('op'), r.get('op'))} {r.get('value')}"
+        for r in rules
+    )
+
+
+def segment_summaries(*, session: Session) -> list[SegmentSummary]:
+    """Every segment by name, with its live member count (before suppressions and opt-outs)."""
+    segments = session.exec(select(Segment).order_by(Segment.name, Segment.id)).all()
+    return [
+        SegmentSummary(
+            id=s.id,
+            name=s.name,
+            kind=s.kind,
+            summary="static list" if s.kind == "static" else describe_rules(s.rules, s.match),
+            members=segment_rules.count_contacts(session=session, segment=s),
+        )
+        for s in segments
+    ]
+
+
+def _field_words(field: str) -> str:
+    if field.startswith(segment_rules.ATTRIBUTE_PREFIX):
+        return field[len(segment_rules.ATTRIBUTE_PREFIX):]
+    return field.replace("_", " ")

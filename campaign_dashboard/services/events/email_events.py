@@ -1,0 +1,283 @@
+"""Apply one email event (delivered, opened, bounced, ...) to the database in one transaction.
+
+Order of work, all in the caller's session and committed here:
+1. the sent email, locked `FOR UPDATE` so events for the same message apply one at a time
+   (on SQLite `BEGIN IMMEDIATE` already serialises writers) and "first open"/"first bounce"
+   checks are exact;
+2. the event row: its unique provider event id is the replay check (a replay, or a concurrent
+   delivery of the same event, inserts nothing (ON CONFLICT DO NOTHING), rolls back and reports
+   DUPLICATE);
+3. the sent email's dates, counts and status, and the recipient status by precedence (one
+   conditional UPDATE each, see `event_precedence`; the recipient only when the status moves);
+4. suppressions and the contact's email status for hard bounces and complaints;
+5. campaign counters, minute buckets and `last_activity_at` with atomic increments.
+An event whose message id we never sent goes to the dead-letter table instead.
+
+Round trips for a typical event: lock, insert, sent email, recipient (status moves only),
+campaign, minute buckets, commit. Every statement is built once and reused (the webhook path runs
+them for every event; building and compiling them per event cost more than executing them).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Row, Update, bindparam, exists, select
+from sqlmodel import Session
+
+from campaign_dashboard.models import (
+    Channel,
+    EmailCampaignRecipient,
+    EmailEvent,
+    EmailStatus,
+    RecipientStatus,
+    SentEmail,
+    utcnow,
+)
+from campaign_dashboard.services.audience import opt_outs
+from campaign_dashboard.services.events.dead_letters import Outcome, dead_letter, insert_once
+from campaign_dashboard.services.events.counters import count_event
+from campaign_dashboard.services.events.precedence import outranks, statuses_below
+
+
+class EmailEventType(StrEnum):
+    """The `email_events.type` words."""
+
+    SENT = "sent"
+    DELIVERED = "delivered"
+    DELIVERY_DELAYED = "delivery_delayed"
+    OPENED = "opened"
+    CLICKED = "clicked"
+    BOUNCED = "bounced"
+    COMPLAINED = "complained"
+    FAILED = "failed"
+    SUPPRESSED = "suppressed"
+    REPLY = "reply"
+    UNSUBSCRIBE = "unsubscribe"
+
+
+@dataclass(frozen=True)
+class EmailEventIn:
+    """A provider event, normalised by the webhook adapter."""
+
+    provider_event_id: str
+    type: EmailEventType
+    provider_message_id: str
+    occurred_at: datetime
+    link: str | None = None
+    hard_bounce: bool = False
+    detail: str | None = None
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+# The recipient status each event type moves towards (None: leaves it alone).
+STATUS_BY_TYPE: dict[str, str | None] = {
+    EmailEventType.SENT: RecipientStatus.SENT,
+    EmailEventType.DELIVERED: RecipientStatus.DELIVERED,
+    EmailEventType.DELIVERY_DELAYED: None,
+    EmailEventType.OPENED: RecipientStatus.OPENED,
+    EmailEventType.CLICKED: RecipientStatus.CLICKED,
+    EmailEventType.BOUNCED: RecipientStatus.BOUNCED,
+    EmailEventType.COMPLAINED: RecipientStatus.COMPLAINED,
+    EmailEventType.FAILED: RecipientStatus.FAILED,
+    EmailEventType.SUPPRESSED: RecipientStatus.FAILED,
+}
+
+# Event types counted once per message, with the campaign counter they feed. Failures and
+# provider suppressions are one kind: a message fails at most once.
+ONCE_PER_MESSAGE: dict[str, tuple[str, tuple[str, ...]]] = {
+    EmailEventType.BOUNCED: ("bounced", (EmailEventType.BOUNCED,)),
+    EmailEventType.COMPLAINED: ("complained", (EmailEventType.COMPLAINED,)),
+    EmailEventType.FAILED: ("failed", (EmailEventType.FAILED, EmailEventType.SUPPRESSED)),
+    EmailEventType.SUPPRESSED: ("failed", (EmailEventType.FAILED, EmailEventType.SUPPRESSED)),
+}
+
+# Engagement counted every time and once per message:
+# (counter, unique counter, sent_emails count column, sent_emails "first" column).
+ENGAGEMENT: dict[str, tuple[str, str, str, str]] = {
+    EmailEventType.OPENED: ("opened", "unique_opens", "open_count", "first_opened_at"),
+    EmailEventType.CLICKED: ("clicked", "unique_clicks", "click_count", "first_clicked_at"),
+}
+
+FAILURE_STATUSES = (RecipientStatus.BOUNCED, RecipientStatus.COMPLAINED, RecipientStatus.FAILED)
+UNKNOWN_MESSAGE = "unknown provider message id"  # dead-letter reason; replayed when the message appears
+
+
+def apply_email_event(*, session: Session, event: EmailEventIn) -> Outcome:
+    """Store and apply `event`; commits. Replays return DUPLICATE, unknown messages DEAD_LETTER."""
+    sent = lock_sent_email(session=session, provider_message_id=event.provider_message_id)
+    if sent is None:
+        session.rollback()
+        return dead_letter(
+            session=session, provider="resend", provider_event_id=event.provider_event_id,
+            type=str(event.type), payload=event.payload,
+            reason=f"{UNKNOWN_MESSAGE} {event.provider_message_id!r}",
+        )
+    event_id = insert_event(session=session, sent=sent, event=event)
+    if event_id is None:
+        session.rollback()
+        return Outcome.DUPLICATE
+    now = utcnow()
+    counters = _apply_to_message(session=session, sent=sent, event=event, event_id=event_id, now=now)
+    metrics = {"delayed": 1} if event.type == EmailEventType.DELIVERY_DELAYED else counters
+    count_event(
+        session=session, channel=Channel.EMAIL, campaign_id=sent.campaign_id,
+        at=event.occurred_at, now=now, counters=counters, metrics=metrics,
+    )
+    session.commit()
+    return Outcome.APPLIED
+
+
+SENT = SentEmail.__table__
+EVENTS = EmailEvent.__table__
+RECIPIENTS = EmailCampaignRecipient.__table__
+# What the event path reads of a sent email, locked until commit. Built once: every webhook runs it.
+LOCK_SENT = (
+    select(SENT.c.id, SENT.c.campaign_id, SENT.c.recipient_id, SENT.c.contact_id,
+           SENT.c.provider_message_id, SENT.c.to_address, SENT.c.status, SENT.c.delivered_at,
+           SENT.c.first_opened_at, SENT.c.first_clicked_at)
+    .where(SENT.c.provider_message_id == bindparam("message_id"))
+    .with_for_update()
+)
+SEEN_BEFORE = select(
+    exists().where(
+        EVENTS.c.sent_email_id == bindparam("sent_id"),
+        EVENTS.c.type.in_(bindparam("types", expanding=True)),
+        EVENTS.c.id != bindparam("event_id"),
+    )
+)
+
+
+def lock_sent_email(*, session: Session, provider_message_id: str) -> Row | None:
+    """The sent email (the columns of `LOCK_SENT`), row-locked until commit so its events apply
+    one at a time."""
+    return session.execute(LOCK_SENT, {"message_id": provider_message_id}).first()
+
+
+def insert_event(*, session: Session, sent: Row, event: EmailEventIn) -> int | None:
+    """Insert the event row and return its id; None if this provider event id is already stored."""
+    return insert_once(session=session, table=EVENTS, key="provider_event_id", values={
+        "provider_event_id": event.provider_event_id,
+        "type": str(event.type),
+        "campaign_id": sent.campaign_id,
+        "recipient_id": sent.recipient_id,
+        "sent_email_id": sent.id,
+        "provider_message_id": event.provider_message_id or None,
+        "link": event.link,
+        "detail": event.detail,
+        "payload": event.payload,
+        "occurred_at": event.occurred_at,
+        "received_at": utcnow(),
+    })
+
+
+def seen_before(*, session: Session, sent: Row, types: tuple[str, ...], event_id: int) -> bool:
+    """Whether this message already had an event of one of `types` besides `event_id`: exact
+    while the sent email is locked, so "count once per message" holds under concurrency."""
+    params = {"sent_id": sent.id, "types": [str(t) for t in types], "event_id": event_id}
+    return bool(session.execute(SEEN_BEFORE, params).scalar())
+
+
+def _apply_to_message(
+    *, session: Session, sent: Row, event: EmailEventIn, event_id: int, now: datetime
+) -> dict[str, int]:
+    """Update the sent email, recipient and contact; return the campaign counters to add."""
+    kind = event.type
+    values: dict[str, Any] = {"updated_at": now}
+    counters: dict[str, int] = {}
+    increment: str | None = None
+
+    if kind == EmailEventType.DELIVERED:
+        if _keep_earliest(sent=sent, column="delivered_at", at=event.occurred_at, values=values):
+            counters["delivered"] = 1
+    elif kind in ENGAGEMENT:
+        counter, unique_counter, increment, first_column = ENGAGEMENT[kind]
+        counters[counter] = 1
+        if _keep_earliest(sent=sent, column=first_column, at=event.occurred_at, values=values):
+            counters[unique_counter] = 1
+    elif kind in ONCE_PER_MESSAGE:
+        counter, same_kind = ONCE_PER_MESSAGE[kind]
+        if not seen_before(session=session, sent=sent, types=same_kind, event_id=event_id):
+            counters[counter] = 1
+        _keep_audience_clean(session=session, sent=sent, event=event, now=now)
+
+    new_status = STATUS_BY_TYPE.get(kind)
+    moves = bool(new_status) and outranks(new_status, sent.status)
+    if moves:
+        values["status"] = new_status
+    session.execute(_sent_update(tuple(sorted(values)), increment), {"sent_id": sent.id, **values})
+    # The recipient's status only ever moves with its sent email's (same events, same ladder),
+    # so an event that leaves the locked sent email's status alone leaves the recipient alone too.
+    if moves and sent.recipient_id is not None:
+        set_recipient_status(
+            session=session, recipient_id=sent.recipient_id, status=new_status, now=now,
+            error=event.detail if new_status in FAILURE_STATUSES else None,
+        )
+    return counters
+
+
+@lru_cache(maxsize=64)
+def _sent_update(columns: tuple[str, ...], increment: str | None) -> Update:
+    """`UPDATE sent_emails SET <columns> = :<column> [, <increment> = <increment> + 1]
+    WHERE id = :sent_id`, built once per shape (the SET keys come from the bound parameters)."""
+    statement = SENT.update().where(SENT.c.id == bindparam("sent_id"))
+    if increment:
+        statement = statement.values({increment: SENT.c[increment] + 1})
+    return statement
+
+
+def _keep_earliest(*, sent: Row, column: str, at: datetime, values: dict[str, Any]) -> bool:
+    """Keep the earliest `at` in `column` (events arrive out of order); True on the first one."""
+    current = getattr(sent, column)
+    if current is None or at < current:
+        values[column] = at
+    return current is None
+
+
+def set_recipient_status(
+    *, session: Session, recipient_id: int, status: str, now: datetime, error: str | None = None
+) -> bool:
+    """Move the recipient up the precedence ladder in one conditional UPDATE."""
+    params: dict[str, Any] = {"recipient_id": recipient_id, "status": status, "updated_at": now,
+                              "below": list(statuses_below(status))}
+    if error:
+        params["last_error"] = error
+    return session.execute(_recipient_update(bool(error)), params).rowcount == 1
+
+
+@lru_cache(maxsize=2)
+def _recipient_update(with_error: bool) -> Update:
+    values = {"status": bindparam("status"), "updated_at": bindparam("updated_at")}
+    if with_error:
+        values["last_error"] = bindparam("last_error")
+    return (
+        RECIPIENTS.update()
+        .where(RECIPIENTS.c.id == bindparam("recipient_id"),
+               RECIPIENTS.c.status.in_(bindparam("below", expanding=True)))
+        .values(values)
+    )
+
+
+def _keep_audience_clean(*, session: Session, sent: Row, event: EmailEventIn, now: datetime) -> None:
+    """Hard bounces and complaints suppress the address; soft bounces never do."""
+    if event.type == EmailEventType.BOUNCED and event.hard_bounce:
+        reason, contact_status = opt_outs.HARD_BOUNCE, EmailStatus.BOUNCED
+    elif event.type == EmailEventType.COMPLAINED:
+        reason, contact_status = opt_outs.COMPLAINT, EmailStatus.COMPLAINED
+    elif event.type == EmailEventType.SUPPRESSED:
+        reason, contact_status = opt_outs.PROVIDER_SUPPRESSED, None
+    else:
+        return
+    if contact_status is not None:
+        opt_outs.set_email_status(
+            session=session, contact_id=sent.contact_id, status=contact_status,
+            replaces=opt_outs.EMAIL_STATUS_REPLACES[contact_status], now=now,
+        )
+    opt_outs.suppress(
+        session=session, channel=Channel.EMAIL, address=sent.to_address, reason=reason,
+        source=f"resend:{event.provider_event_id}",
+    )

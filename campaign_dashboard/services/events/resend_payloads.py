@@ -1,0 +1,173 @@
+"""Resend webhook payloads -> service events. Shared by the webhook and by the dead-letter
+replay, which re-reads stored payloads once their message exists.
+
+`normalise` checks the type of every field it reads and raises `ValidationFailed` naming the
+first one that is wrong (a string where Resend documents an object, a number for a header, a
+timestamp no calendar holds), so nothing half-applies. Event types we do not use come back as
+`IgnoredEvent`: Resend expects every verified event to be acknowledged.
+
+Shapes and event types from Resend's references: resend/resend-openapi (resend.json at
+fd6f395f2114e13806025f0c330921c901d62bb1: `WebhookEventClick`, `WebhookEventBounce`,
+`WebhookEventFailed`, `WebhookEventSuppressed`, `OutboundEmailEventData`) and the official
+Python SDK resend 2.52.0 (`resend/webhooks/_webhook.py` `WebhookEvent` lists every type;
+`SuppressionEventData` = `SuppressionListItem`: id, email, origin bounce|complaint|manual,
+source_id, created_at).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from campaign_dashboard.models import utcnow
+from campaign_dashboard.services.events.email_events import EmailEventIn, EmailEventType
+from campaign_dashboard.services.errors import ValidationFailed
+from campaign_dashboard.services.events.inbound import InboundEmailIn
+from campaign_dashboard.services.audience.opt_outs import ProviderSuppressionIn
+
+EVENT_TYPES: dict[str, EmailEventType] = {
+    "email.sent": EmailEventType.SENT,
+    "email.delivered": EmailEventType.DELIVERED,
+    "email.delivery_delayed": EmailEventType.DELIVERY_DELAYED,
+    "email.opened": EmailEventType.OPENED,
+    "email.clicked": EmailEventType.CLICKED,
+    "email.bounced": EmailEventType.BOUNCED,
+    "email.complained": EmailEventType.COMPLAINED,
+    "email.failed": EmailEventType.FAILED,
+    "email.suppressed": EmailEventType.SUPPRESSED,
+}
+INBOUND_TYPE = "email.received"
+SUPPRESSION_ADDED = "suppression.added"
+HARD_BOUNCE_TYPES = {"permanent", "hard", "hardbounce"}
+
+
+class UnknownEventType(ValidationFailed):
+    code = "unknown_event_type"
+
+
+@dataclass(frozen=True)
+class IgnoredEvent:
+    """A verified event of a type we do not use (email.scheduled, contact.*, domain.*,
+    suppression.removed, topic.*, inbox.*, and any type Resend adds later)."""
+
+    type: str
+
+
+def normalise(
+    payload: Any, *, event_id: str
+) -> EmailEventIn | InboundEmailIn | ProviderSuppressionIn | IgnoredEvent:
+    if not isinstance(payload, dict):
+        raise ValidationFailed("Expected a JSON object with 'type' and 'data'.")
+    kind = payload.get("type")
+    data = payload.get("data")
+    if not isinstance(kind, str) or not kind:
+        raise ValidationFailed("The event has no 'type'.")
+    if not isinstance(data, dict):
+        raise ValidationFailed("Expected a JSON object with 'type' and 'data'.")
+    occurred_at = parse_time(payload.get("created_at"), "created_at") or utcnow()
+    if kind == INBOUND_TYPE:
+        return _inbound(data, event_id=event_id, occurred_at=occurred_at, payload=payload)
+    if kind == SUPPRESSION_ADDED:
+        return ProviderSuppressionIn(
+            provider_event_id=event_id, address=_required_text(data, "email", 320),
+            origin=_text(data, "origin") or "manual", suppression_id=_text(data, "id") or "",
+            payload=payload,
+        )
+    if kind not in EVENT_TYPES:
+        return IgnoredEvent(kind)
+    message_id = _required_text(data, "email_id")
+    link = detail = None
+    hard = False
+    if kind == "email.clicked":
+        click = _object(data, "click")
+        link = _text(click, "link", "data.click")
+        occurred_at = parse_time(click.get("timestamp"), "data.click.timestamp") or occurred_at
+    elif kind == "email.opened":
+        opened = _object(data, "open")
+        occurred_at = parse_time(opened.get("timestamp"), "data.open.timestamp") or occurred_at
+    elif kind == "email.bounced":
+        bounce = _object(data, "bounce")
+        bounce_type = _text(bounce, "type", "data.bounce")
+        hard = (bounce_type or "").lower() in HARD_BOUNCE_TYPES
+        detail = f"{'hard' if hard else 'soft'} bounce ({bounce_type}/{_text(bounce, 'subType', 'data.bounce')}): " \
+                 f"{_text(bounce, 'message', 'data.bounce') or ''}".strip()
+    elif kind == "email.failed":
+        detail = _text(_object(data, "failed"), "reason", "data.failed") or "failed"
+    elif kind == "email.suppressed":
+        suppressed = _object(data, "suppressed")
+        detail = f"suppressed ({_text(suppressed, 'type', 'data.suppressed')}): " \
+                 f"{_text(suppressed, 'message', 'data.suppressed') or ''}".strip()
+    return EmailEventIn(
+        provider_event_id=event_id, type=EVENT_TYPES[kind], provider_message_id=message_id,
+        occurred_at=occurred_at, link=link, hard_bounce=hard, detail=detail, payload=payload,
+    )
+
+
+def _inbound(data: dict, *, event_id: str, occurred_at: datetime, payload: dict) -> InboundEmailIn:
+    """Resend's `email.received` carries metadata only (no body, no headers): the worker fetches
+    the rest from the Receiving API (services.received_emails)."""
+    to = [*_list(data, "to"), *_list(data, "cc")]
+    return InboundEmailIn(
+        provider_event_id=event_id, provider_id=_required_text(data, "email_id"),
+        from_address=_text(data, "from") or "", to=to, subject=_text(data, "subject") or "",
+        message_id=_text(data, "message_id"),
+        occurred_at=parse_time(data.get("created_at"), "data.created_at") or occurred_at,
+        payload=payload,
+    )
+
+
+def _object(data: dict, key: str) -> dict[str, Any]:
+    """`data[key]` as an object; {} when absent or null."""
+    value = data.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ValidationFailed(f"data.{key} must be an object, not {type(value).__name__}.")
+    return value
+
+
+def _text(obj: dict, key: str, where: str = "data") -> str | None:
+    """`obj[key]` as a string; None when absent or null."""
+    value = obj.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValidationFailed(f"{where}.{key} must be a string, not {type(value).__name__}.")
+    return value
+
+
+def _required_text(data: dict, key: str, max_length: int = 100) -> str:
+    """A non-empty string that fits its column (Resend's ids are 36-character UUIDs)."""
+    value = _text(data, key)
+    if not value:
+        raise ValidationFailed(f"data.{key} is missing.")
+    if len(value) > max_length:
+        raise ValidationFailed(f"data.{key} is longer than {max_length} characters.")
+    return value
+
+
+def _list(data: dict, key: str) -> list[str]:
+    """`data[key]` as a list of strings (a lone string is a list of one)."""
+    value = data.get(key)
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValidationFailed(f"data.{key} must be a list of strings.")
+    return value
+
+
+def parse_time(value: Any, where: str = "created_at") -> datetime | None:
+    """An ISO 8601 timestamp in UTC; None when absent. A value that is not a timestamp, or
+    one that leaves the calendar once moved to UTC (`0001-01-01T00:00:00+14:00`), is refused."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise ValidationFailed(f"{where} must be an ISO 8601 string.")
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    except (ValueError, OverflowError) as exc:
+        raise ValidationFailed(f"{where} is not a usable timestamp: {value[:40]!r}.") from exc
