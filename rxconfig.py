@@ -21,8 +21,6 @@ config = rx.Config(
     plugins=[
         rx.plugins.SitemapPlugin(),
         # The theme lives here: App(theme=...) is deprecated since Reflex 0.9.
-        rx.plugins.RadixThemesPlugin(
-            theme=rx.theme(accent_color="indigo", gray_color="slate", radius="medium")
-        ),
+        rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="indigo", gray_color="slate", radius="medium")),
     ],
 )

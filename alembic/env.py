@@ -1,9 +1,9 @@
 """Alembic owns the schema; the URL and the metadata come from the application."""
 
-from alembic import context
 from sqlmodel import SQLModel
 
 import campaign_dashboard.models  # noqa: F401  (registers every table)
+from alembic import context
 from campaign_dashboard.db import get_engine, make_engine
 
 config = context.config

@@ -171,8 +171,10 @@ def token_create_command(args: argparse.Namespace) -> int:
     with session_scope() as session:
         row, plain = create_token(session=session, name=args.name, role=args.role, expires_in=expires_in)
     until = f", expires {_when(row.expires_at)}" if row.expires_at else ""
-    print(f"Created API token {row.id} {row.name!r} ({row.role}{until}). Store it now: it is not shown again.",
-          file=sys.stderr)
+    print(
+        f"Created API token {row.id} {row.name!r} ({row.role}{until}). Store it now: it is not shown again.",
+        file=sys.stderr,
+    )
     print(plain)
     return 0
 
@@ -185,17 +187,24 @@ def token_list_command(args: argparse.Namespace) -> int:
     _migrate(get_settings())
     with session_scope() as session:
         rows = list_tokens(session=session)
-    print(f"{'ID':>5}  {'PREFIX':<10}  {'ROLE':<8}  {'STATE':<7}  {'CREATED':<16}  {'LAST USED':<16}  "
-          f"{'EXPIRES':<16}  NAME")
+    print(
+        f"{'ID':>5}  {'PREFIX':<10}  {'ROLE':<8}  {'STATE':<7}  {'CREATED':<16}  {'LAST USED':<16}  "
+        f"{'EXPIRES':<16}  NAME"
+    )
     for t in rows:
         state = "live" if is_live(t) else ("revoked" if t.revoked_at else "expired")
-        print(f"{t.id:>5}  {t.prefix:<10}  {t.role:<8}  {state:<7}  {_when(t.created_at):<16}  "
-              f"{_when(t.last_used_at):<16}  {_when(t.expires_at):<16}  {t.name}")
+        print(
+            f"{t.id:>5}  {t.prefix:<10}  {t.role:<8}  {state:<7}  {_when(t.created_at):<16}  "
+            f"{_when(t.last_used_at):<16}  {_when(t.expires_at):<16}  {t.name}"
+        )
     return 0
 
 
-@command("token revoke", "Revoke an API token for good (by the id `token list` shows).",
-         arg("token_id", type=int, help="the token's id"))
+@command(
+    "token revoke",
+    "Revoke an API token for good (by the id `token list` shows).",
+    arg("token_id", type=int, help="the token's id"),
+)
 def token_revoke_command(args: argparse.Namespace) -> int:
     from campaign_dashboard.db import session_scope
     from campaign_dashboard.services.accounts.tokens import revoke_token
@@ -299,8 +308,18 @@ def web_process(env: dict[str, str], *, host: str, port: int) -> Process:
     return Process(
         name="web",
         argv=[
-            sys.executable, "-m", "reflex", "run", "--env", "prod",
-            "--backend-host", host, "--backend-port", str(port), "--frontend-port", str(port),
+            sys.executable,
+            "-m",
+            "reflex",
+            "run",
+            "--env",
+            "prod",
+            "--backend-host",
+            host,
+            "--backend-port",
+            str(port),
+            "--frontend-port",
+            str(port),
         ],
         env=env,
         ready_url=f"http://127.0.0.1:{port}/api/health",
@@ -319,8 +338,7 @@ def web_command(args: argparse.Namespace) -> int:
     settings = _absolute(get_settings())
     port = args.port or settings.backend_port
     if not _bun_available():
-        print("error: bun not found: the web app builds its frontend with it (see deploy/Dockerfile).",
-              file=sys.stderr)
+        print("error: bun not found: the web app builds its frontend with it (see deploy/Dockerfile).", file=sys.stderr)
         return 1
     if not args.no_migrate:
         _migrate(settings)

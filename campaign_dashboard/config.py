@@ -11,8 +11,8 @@ import os
 import re
 import secrets
 from collections import Counter
-from functools import lru_cache
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -106,7 +106,8 @@ class Settings(BaseSettings):
                 raise ValueError("SECRET_KEY must be set when ENV=production")
             self.secret_key = _stored_secret_key(self.data_dir)
         elif self.env == "production" and (
-            self.secret_key.lower() in WEAK_SECRETS or len(self.secret_key) < 32
+            self.secret_key.lower() in WEAK_SECRETS
+            or len(self.secret_key) < 32
             or estimated_bits(self.secret_key) < MIN_SECRET_KEY_BITS
         ):
             raise ValueError(
@@ -127,8 +128,7 @@ class Settings(BaseSettings):
             missing.append("TWILIO_AUTH_TOKEN (TWILIO_ACCOUNT_SID is set)")
         if missing:
             raise ValueError(
-                "ENV=production with a real provider needs its webhook signing secret: set "
-                + " and ".join(missing)
+                "ENV=production with a real provider needs its webhook signing secret: set " + " and ".join(missing)
             )
 
     @property
@@ -219,8 +219,7 @@ def estimated_bits(secret: str) -> float:
     """A rough entropy estimate: the secret's shortest repeating unit (so a phrase typed twice
     counts once) times the Shannon entropy of its characters. 'a'*32 scores 0 and
     'please-change-me-please-change-me' ~56; random keys of 32+ characters score far more."""
-    period = next(p for p in range(1, len(secret) + 1)
-                  if all(secret[i] == secret[i % p] for i in range(len(secret))))
+    period = next(p for p in range(1, len(secret) + 1) if all(secret[i] == secret[i % p] for i in range(len(secret))))
     unit = secret[:period]
     counts = Counter(unit)
     per_char = -sum(n / len(unit) * math.log2(n / len(unit)) for n in counts.values())

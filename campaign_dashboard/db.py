@@ -27,8 +27,12 @@ def make_engine(url: str) -> Engine:
         # polls (up to 100 ms a turn). Threads queue for the pooled connection instead and are
         # woken the moment it is returned; other processes still wait on the busy timeout.
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 30},
-            poolclass=QueuePool, pool_size=1, max_overflow=0, pool_timeout=30,
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            poolclass=QueuePool,
+            pool_size=1,
+            max_overflow=0,
+            pool_timeout=30,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin_immediate)

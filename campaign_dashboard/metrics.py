@@ -14,7 +14,9 @@ PROVIDER_REQUESTS = Counter(
     "campaign_provider_requests", "Requests made to a provider, by outcome.", ["provider", "outcome"]
 )
 PROVIDER_LATENCY = Histogram(
-    "campaign_provider_request_seconds", "How long one provider request took.", ["provider"],
+    "campaign_provider_request_seconds",
+    "How long one provider request took.",
+    ["provider"],
     buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
 )
 MESSAGES = Counter(

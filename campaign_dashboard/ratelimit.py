@@ -11,16 +11,17 @@ import time
 from typing import Protocol
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from campaign_dashboard.models import RateLimitBucket
 
 
 class RateLimiter(Protocol):
-    def acquire(self, key: str, *, rate: float, burst: float | None = None, tokens: float = 1,
-                start_empty: bool = False) -> float:
+    def acquire(
+        self, key: str, *, rate: float, burst: float | None = None, tokens: float = 1, start_empty: bool = False
+    ) -> float:
         """Take `tokens` from bucket `key` (refilled at `rate`/s up to `burst`): 0.0 when taken,
         otherwise the seconds to wait before trying again. rate <= 0 means unlimited.
 
@@ -52,8 +53,9 @@ class RedisRateLimiter:
         self._script = self._redis.register_script(_LUA)
         self._prefix = prefix
 
-    def acquire(self, key: str, *, rate: float, burst: float | None = None, tokens: float = 1,
-                start_empty: bool = False) -> float:
+    def acquire(
+        self, key: str, *, rate: float, burst: float | None = None, tokens: float = 1, start_empty: bool = False
+    ) -> float:
         if rate <= 0:
             return 0.0
         burst = burst or rate
@@ -66,8 +68,9 @@ class DatabaseRateLimiter:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
-    def acquire(self, key: str, *, rate: float, burst: float | None = None, tokens: float = 1,
-                start_empty: bool = False) -> float:
+    def acquire(
+        self, key: str, *, rate: float, burst: float | None = None, tokens: float = 1, start_empty: bool = False
+    ) -> float:
         if rate <= 0:
             return 0.0
         burst = burst or rate
@@ -99,5 +102,3 @@ class DatabaseRateLimiter:
 
 def make_rate_limiter(*, redis_url: str | None, engine: Engine) -> RateLimiter:
     return RedisRateLimiter(redis_url) if redis_url else DatabaseRateLimiter(engine)
-
-

@@ -29,7 +29,12 @@ def cli_env(tmp_path: Path) -> dict[str, str]:
 def run_cli(env: dict[str, str], *args: str, input: str | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "campaign_dashboard", *args],
-        env=env, cwd=ROOT, capture_output=True, text=True, input=input, timeout=120,
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        input=input,
+        timeout=120,
     )
 
 
@@ -104,7 +109,15 @@ def test_seed_demo_fills_an_empty_database_once(cli_env):
 
 def test_user_create_with_a_prompted_password(cli_env):
     created = run_cli(
-        cli_env, "user", "create", "--email", "Manager@Example.com", "--name", "Manager", "--role", "viewer",
+        cli_env,
+        "user",
+        "create",
+        "--email",
+        "Manager@Example.com",
+        "--name",
+        "Manager",
+        "--role",
+        "viewer",
         input="long enough password\nlong enough password\n",
     )
     assert created.returncode == 0, created.stderr
@@ -247,8 +260,9 @@ procs = [
 ]
 sys.exit(Supervisor(procs, url="http://127.0.0.1:{port}/", stop_timeout=5).run())
 """
-    proc = subprocess.Popen([sys.executable, "-c", script], cwd=tmp_path, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     try:
         deadline = time.monotonic() + 30
         while not (started.exists() and started.read_text()):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import shlex
 from pathlib import Path
 
 import pytest
@@ -29,15 +28,18 @@ def _settings_names() -> set[str]:
 
 def _dockerfile_cmd() -> list[str]:
     line = next(l for l in (DEPLOY / "Dockerfile").read_text().splitlines() if l.startswith("CMD "))
-    return json.loads(line[len("CMD "):])
+    return json.loads(line[len("CMD ") :])
 
 
 def test_the_app_services_are_web_worker_and_migrate():
     assert {SERVICES[name]["command"][1] for name in APP_SERVICES} == {"web", "worker", "migrate"}
 
 
-@pytest.mark.parametrize("argv", [SERVICES[name]["command"] for name in APP_SERVICES] + [_dockerfile_cmd()],
-                         ids=lambda argv: " ".join(argv[1:3]))
+@pytest.mark.parametrize(
+    "argv",
+    [SERVICES[name]["command"] for name in APP_SERVICES] + [_dockerfile_cmd()],
+    ids=lambda argv: " ".join(argv[1:3]),
+)
 def test_every_command_parses_with_the_real_cli(argv):
     assert argv[0] == "campaign-dashboard"
     args = build_parser().parse_args(argv[1:])  # exits (SystemExit) on an unknown command or flag
@@ -53,14 +55,21 @@ def test_every_variable_is_a_setting_or_a_deploy_variable():
         names |= set(SERVICES[name].get("environment", {}))
     unknown = names - _settings_names() - DEPLOY_ONLY
     assert not unknown, f"not settings of the app: {sorted(unknown)}"
-    assert {"SECRET_KEY", "PUBLIC_BASE_URL", "DATABASE_URL", "REDIS_URL", "RESEND_WEBHOOK_SECRET",
-            "TWILIO_AUTH_TOKEN"} <= names
+    assert {
+        "SECRET_KEY",
+        "PUBLIC_BASE_URL",
+        "DATABASE_URL",
+        "REDIS_URL",
+        "RESEND_WEBHOOK_SECRET",
+        "TWILIO_AUTH_TOKEN",
+    } <= names
 
 
 def test_compose_interpolates_only_variables_of_the_env_file():
     used = set(re.findall(r"\$\{(\w+)\}", (DEPLOY / "compose.yaml").read_text()))
-    declared = {l.split("=", 1)[0] for l in (DEPLOY / ".env.example").read_text().splitlines()
-                if l and not l.startswith("#")}
+    declared = {
+        l.split("=", 1)[0] for l in (DEPLOY / ".env.example").read_text().splitlines() if l and not l.startswith("#")
+    }
     assert used <= declared
 
 

@@ -14,7 +14,8 @@ def test_json_lines_carry_the_ids_passed_as_extra(capsys):
     try:
         configure_logging(Settings(log_format="json"))
         logging.getLogger("campaign_dashboard.sending").warning(
-            "batch deferred", extra={"campaign_id": 12, "batch_id": "b-7"})
+            "batch deferred", extra={"campaign_id": 12, "batch_id": "b-7"}
+        )
     finally:
         logging.getLogger().handlers[:] = previous
     line = capsys.readouterr().err.strip().splitlines()[-1]

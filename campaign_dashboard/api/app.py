@@ -6,14 +6,11 @@ from fastapi import APIRouter, Depends, FastAPI
 from fastapi.routing import APIRoute
 
 from campaign_dashboard import __version__
-from campaign_dashboard.api import body_limit, metrics
-from campaign_dashboard.api import audit
+from campaign_dashboard.api import audit, body_limit, metrics
 from campaign_dashboard.api.audit import install_audit
 from campaign_dashboard.api.body_limit import BodyLimit
 from campaign_dashboard.api.deps import admin, current_token, refuse_nul_characters, writer
 from campaign_dashboard.api.errors import error_responses, install_error_handlers
-from campaign_dashboard.api.security_headers import SecurityHeaders
-from campaign_dashboard.config import get_settings
 from campaign_dashboard.api.routers import (
     contacts,
     email_campaigns,
@@ -24,7 +21,9 @@ from campaign_dashboard.api.routers import (
     sms_campaigns,
     templates,
 )
+from campaign_dashboard.api.security_headers import SecurityHeaders
 from campaign_dashboard.api.webhooks import resend, twilio, unsubscribe
+from campaign_dashboard.config import get_settings
 
 # Webhooks first: routes are matched in order and providers call them far more often than
 # anyone calls the REST API (matching ~50 REST routes first cost a visible share of a webhook).
@@ -59,8 +58,9 @@ def create_api() -> FastAPI:
         redoc_url=None,
     )
     app.add_middleware(BodyLimit)
-    app.add_middleware(SecurityHeaders, docs_path=DOCS_URL if docs else None,
-                       hsts=settings.public_base_url.startswith("https://"))
+    app.add_middleware(
+        SecurityHeaders, docs_path=DOCS_URL if docs else None, hsts=settings.public_base_url.startswith("https://")
+    )
     install_error_handlers(app)
     install_audit(app)
     for router in ROUTERS:

@@ -30,8 +30,8 @@ from campaign_dashboard.api.deps import Admin, SessionDep
 from campaign_dashboard.db import session_scope
 from campaign_dashboard.models import ApiToken
 from campaign_dashboard.services.accounts import audit
-from campaign_dashboard.services.pagination import MAX_LIMIT
 from campaign_dashboard.services.accounts.tokens import hash_token
+from campaign_dashboard.services.pagination import MAX_LIMIT
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +74,6 @@ class AuditMiddleware:
             for message in held:
                 await send(message)
 
-
     async def _export(self, scope: Scope, receive: Receive, send: Send) -> None:
         status = 0
 
@@ -107,11 +106,16 @@ async def _record(scope: Scope, held: list[Message]) -> None:
         with session_scope() as session:
             token_id = (
                 session.exec(select(ApiToken.id).where(ApiToken.token_hash == hash_token(bearer))).first()
-                if bearer else None
+                if bearer
+                else None
             )
             audit.record(
-                session, actor_token_id=token_id, action=action, object_type=object_type,
-                object_id=object_id, client_address=client[0] if client else None,
+                session,
+                actor_token_id=token_id,
+                action=action,
+                object_type=object_type,
+                object_id=object_id,
+                client_address=client[0] if client else None,
                 detail={"method": scope["method"], "path": scope["path"]},
             )
 
@@ -126,7 +130,7 @@ def describe(scope: Scope, created_id: Any = None) -> tuple[str, str | None, str
     route = scope.get("route")
     template = getattr(route, "path", None) or scope["path"]
     params = scope.get("path_params") or {}
-    parts = [p for p in template[len(API_PREFIX):].split("/") if p]
+    parts = [p for p in template[len(API_PREFIX) :].split("/") if p]
     if not parts:
         return scope["method"].lower(), None, None
     collection = parts[0].replace("-", "_")
@@ -205,7 +209,8 @@ def list_audit_log(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
 ) -> AuditPage:
     """The audit log, newest first (admins only)."""
-    filters = audit.AuditFilters(actor=actor, action=action, object_type=object_type, object_id=object_id,
-                                 since=since, until=until)
+    filters = audit.AuditFilters(
+        actor=actor, action=action, object_type=object_type, object_id=object_id, since=since, until=until
+    )
     page = audit.list_entries(session, filters=filters, cursor=cursor, limit=limit)
     return AuditPage(items=[AuditEntryPublic(**e.model_dump()) for e in page.items], next_cursor=page.next_cursor)

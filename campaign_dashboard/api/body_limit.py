@@ -53,8 +53,20 @@ class BodyLimit:
 
     async def _refuse(self, send: Send) -> None:
         message = f"The request body is larger than {self.max_bytes:,} bytes."
-        body = json.dumps({"error": {"code": "payload_too_large", "message": message,
-                                     "details": [{"field": "body", "message": message}]}}).encode()
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+        body = json.dumps(
+            {
+                "error": {
+                    "code": "payload_too_large",
+                    "message": message,
+                    "details": [{"field": "body", "message": message}],
+                }
+            }
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+            }
+        )
         await send({"type": "http.response.body", "body": body})

@@ -13,10 +13,10 @@ from pydantic import BaseModel, ConfigDict
 
 from campaign_dashboard.api.deps import PathId, Reader, SessionDep, Writer
 from campaign_dashboard.models import Channel
-from campaign_dashboard.tasks.send_queue import queue_after_action, queue_scheduled_start
 from campaign_dashboard.services import campaigns as service
 from campaign_dashboard.services.campaigns.lifecycle import USER_ACTIONS, Action
 from campaign_dashboard.services.pagination import MAX_LIMIT
+from campaign_dashboard.tasks.send_queue import queue_after_action, queue_scheduled_start
 
 
 class CampaignStats(BaseModel):
@@ -116,8 +116,15 @@ def add_campaign_routes(
         search: str | None = None,
         archived: Annotated[bool, Query(description="true lists only archived campaigns")] = False,
     ) -> Any:
-        page = service.list_campaigns(session=session, channel=channel, status=status, search=search,
-                                      cursor=cursor, limit=limit, archived=archived)
+        page = service.list_campaigns(
+            session=session,
+            channel=channel,
+            status=status,
+            search=search,
+            cursor=cursor,
+            limit=limit,
+            archived=archived,
+        )
         return CampaignsPage(items=[public(c) for c in page.items], next_cursor=page.next_cursor)
 
     @router.post("", response_model=public_model, status_code=201)
@@ -164,8 +171,9 @@ def add_campaign_routes(
         cursor: str | None = None,
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
     ) -> RecipientsPage:
-        page = service.recipients_page(session=session, channel=channel, campaign_id=campaign_id,
-                                       status=status, cursor=cursor, limit=limit)
+        page = service.recipients_page(
+            session=session, channel=channel, campaign_id=campaign_id, status=status, cursor=cursor, limit=limit
+        )
         items = [RecipientPublic(**r.model_dump()) for r in page.items]
         return RecipientsPage(items=items, next_cursor=page.next_cursor)
 
@@ -176,8 +184,9 @@ def add_campaign_routes(
 
 def _add_action_route(router: APIRouter, channel: Channel, action: Action, public_model, public) -> None:
     def run(session, campaign_id: int, when=None, zone=None) -> Any:
-        campaign = service.apply_action(session=session, channel=channel, campaign_id=campaign_id,
-                                        action=action, scheduled_at=when, timezone=zone)
+        campaign = service.apply_action(
+            session=session, channel=channel, campaign_id=campaign_id, action=action, scheduled_at=when, timezone=zone
+        )
         queue_after_action(channel, campaign, action)
         return public(campaign, session)
 
@@ -198,5 +207,12 @@ def _add_action_route(router: APIRouter, channel: Channel, action: Action, publi
             return run(session, campaign_id)
 
     name = f"{action.value}_{channel.value}_campaign"
-    router.add_api_route(f"/{{campaign_id}}/{action.value}", act, methods=["POST"], response_model=public_model,
-                         summary=f"{action.value.capitalize()} the campaign", name=name, operation_id=name)
+    router.add_api_route(
+        f"/{{campaign_id}}/{action.value}",
+        act,
+        methods=["POST"],
+        response_model=public_model,
+        summary=f"{action.value.capitalize()} the campaign",
+        name=name,
+        operation_id=name,
+    )

@@ -11,10 +11,10 @@ from sqlmodel import Session
 
 from campaign_dashboard.db import get_engine
 from campaign_dashboard.models import ApiToken, Role
-from campaign_dashboard.services.errors import AuthenticationFailed, ValidationFailed
-from campaign_dashboard.services.limits import MAX_ID
 from campaign_dashboard.services.accounts.roles import require_role
 from campaign_dashboard.services.accounts.tokens import authenticate_token
+from campaign_dashboard.services.errors import AuthenticationFailed, ValidationFailed
+from campaign_dashboard.services.limits import MAX_ID
 
 
 def get_session() -> Iterator[Session]:

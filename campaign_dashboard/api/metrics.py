@@ -19,10 +19,10 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from campaign_dashboard.api.deps import SessionDep
 from campaign_dashboard.config import get_settings
 from campaign_dashboard.models import Role
-from campaign_dashboard.services.errors import AuthenticationFailed
 from campaign_dashboard.services.accounts.roles import require_role
-from campaign_dashboard.services.operations.system_metrics import SystemSnapshot, snapshot
 from campaign_dashboard.services.accounts.tokens import authenticate_token
+from campaign_dashboard.services.errors import AuthenticationFailed
+from campaign_dashboard.services.operations.system_metrics import SystemSnapshot, snapshot
 
 router = APIRouter(tags=["health"])
 
@@ -65,13 +65,15 @@ class _SnapshotCollector:
         for (channel, status), count in sorted(d.campaigns.items()):
             campaigns.add_metric([channel, status], count)
         yield campaigns
-        events = CounterMetricFamily("campaign_webhook_events_stored", "Provider events stored (applied once).",
-                                     labels=["channel"])
+        events = CounterMetricFamily(
+            "campaign_webhook_events_stored", "Provider events stored (applied once).", labels=["channel"]
+        )
         for channel, count in d.events_stored.items():
             events.add_metric([channel], count)
         yield events
-        letters = GaugeMetricFamily("campaign_dead_letters", "Verified events parked as not applicable.",
-                                    labels=["provider"])
+        letters = GaugeMetricFamily(
+            "campaign_dead_letters", "Verified events parked as not applicable.", labels=["provider"]
+        )
         for provider in ("resend", "twilio"):
             letters.add_metric([provider], d.dead_letters.get(provider, 0))
         yield letters

@@ -13,31 +13,35 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-APP_POLICY = "; ".join([
-    "default-src 'self'",
-    # Reflex runs rx.call_script (the campaign form reads the browser's time zone with it) and
-    # dynamic components through eval(): found by loading the app in Chromium under this policy.
-    "script-src 'self' 'unsafe-inline' 'unsafe-eval'",
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data: blob: https: http:",
-    "font-src 'self' data:",
-    "connect-src 'self'",  # CSP3: 'self' covers the websocket to the same host (ws:/wss:)
-    "frame-src 'self' blob: data: about:",
-    "frame-ancestors 'none'",
-    "object-src 'none'",
-    "base-uri 'self'",
-    "form-action 'self'",
-])
+APP_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        # Reflex runs rx.call_script (the campaign form reads the browser's time zone with it) and
+        # dynamic components through eval(): found by loading the app in Chromium under this policy.
+        "script-src 'self' 'unsafe-inline' 'unsafe-eval'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data: blob: https: http:",
+        "font-src 'self' data:",
+        "connect-src 'self'",  # CSP3: 'self' covers the websocket to the same host (ws:/wss:)
+        "frame-src 'self' blob: data: about:",
+        "frame-ancestors 'none'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+    ]
+)
 SWAGGER_CDN = "https://cdn.jsdelivr.net"
-DOCS_POLICY = "; ".join([
-    "default-src 'self'",
-    f"script-src 'self' 'unsafe-inline' {SWAGGER_CDN}",
-    f"style-src 'self' 'unsafe-inline' {SWAGGER_CDN}",
-    "img-src 'self' data: https://fastapi.tiangolo.com",
-    "frame-ancestors 'none'",
-    "object-src 'none'",
-    "base-uri 'self'",
-])
+DOCS_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        f"script-src 'self' 'unsafe-inline' {SWAGGER_CDN}",
+        f"style-src 'self' 'unsafe-inline' {SWAGGER_CDN}",
+        "img-src 'self' data: https://fastapi.tiangolo.com",
+        "frame-ancestors 'none'",
+        "object-src 'none'",
+        "base-uri 'self'",
+    ]
+)
 
 
 class SecurityHeaders:

@@ -31,12 +31,12 @@ from campaign_dashboard.models import (
     EmailCampaign,
     EmailCampaignRecipient,
     EmailEvent,
-    Segment,
-    SegmentContact,
     EmailStatus,
     EmailTemplate,
     RecipientStatus,
     Role,
+    Segment,
+    SegmentContact,
     SmsCampaign,
     SmsCampaignRecipient,
     SmsStatus,
@@ -127,10 +127,22 @@ EMAIL_PLANS = (
     _Plan("Spring collection preview", CampaignStatus.SENT, 40, "newsletter"),
     _Plan("Welcome series: week 1", CampaignStatus.SENT, 31, "trial"),
     _Plan("November newsletter", CampaignStatus.SENT, 18, "newsletter"),
-    _Plan("Spring webinar invite", CampaignStatus.FAILED, 12, "customer", progress=0.06,
-          reason="Resend rejected the API key (401 validation_error): check RESEND_API_KEY."),
-    _Plan("Weekend flash sale", CampaignStatus.CANCELLED, 9, "customer", progress=0.3,
-          reason="Cancelled by a marketer: wrong discount code."),
+    _Plan(
+        "Spring webinar invite",
+        CampaignStatus.FAILED,
+        12,
+        "customer",
+        progress=0.06,
+        reason="Resend rejected the API key (401 validation_error): check RESEND_API_KEY.",
+    ),
+    _Plan(
+        "Weekend flash sale",
+        CampaignStatus.CANCELLED,
+        9,
+        "customer",
+        progress=0.3,
+        reason="Cancelled by a marketer: wrong discount code.",
+    ),
     _Plan("Black Friday early access", CampaignStatus.SENT, 6, "vip"),
     _Plan("Product update: trail app 2.0", CampaignStatus.PAUSED, 2, "customer", progress=0.45),
     _Plan("Winter sale announcement", CampaignStatus.SENDING, 0.2, "newsletter", progress=0.62),
@@ -140,10 +152,17 @@ EMAIL_PLANS = (
 SMS_PLANS = (
     _Plan("Appointment reminders: October", CampaignStatus.SENT, 35, "customer"),
     _Plan("Black Friday SMS blast", CampaignStatus.SENT, 6, "vip"),
-    _Plan("Cyber Monday SMS", CampaignStatus.FAILED, 5, "customer", progress=0.04,
-          reason="Twilio rejected the credentials (20003 Authenticate): check TWILIO_AUTH_TOKEN."),
-    _Plan("Survey follow-up", CampaignStatus.CANCELLED, 4, "customer", progress=0.25,
-          reason="Cancelled by a marketer."),
+    _Plan(
+        "Cyber Monday SMS",
+        CampaignStatus.FAILED,
+        5,
+        "customer",
+        progress=0.04,
+        reason="Twilio rejected the credentials (20003 Authenticate): check TWILIO_AUTH_TOKEN.",
+    ),
+    _Plan(
+        "Survey follow-up", CampaignStatus.CANCELLED, 4, "customer", progress=0.25, reason="Cancelled by a marketer."
+    ),
     _Plan("Store opening: Austin", CampaignStatus.PAUSED, 1.5, "customer", progress=0.4),
     _Plan("Flash sale alert", CampaignStatus.SENDING, 0.15, "newsletter", progress=0.55),
     _Plan("Holiday store hours", CampaignStatus.SCHEDULED, 0.1, "customer"),
@@ -200,9 +219,7 @@ def seed_demo(
 
     for channel, plans in (("email", EMAIL_PLANS), ("sms", SMS_PLANS)):
         for plan in plans:
-            summary.recipients += _insert_campaign(
-                session, rng, now, channel, plan, people, segments, template_id
-            )
+            summary.recipients += _insert_campaign(session, rng, now, channel, plan, people, segments, template_id)
             summary.statuses.setdefault(channel, []).append(plan.status.value)
     summary.email_campaigns, summary.sms_campaigns = len(EMAIL_PLANS), len(SMS_PLANS)
     session.commit()
@@ -248,8 +265,15 @@ def _insert_contacts(session: Session, rng: random.Random, now: datetime, n: int
         email = f"{first}.{last}.{i + 1}@{rng.choice(('example.com', 'example.org'))}".lower()
         phone = f"+1{rng.choice(area_codes)}55501{rng.randrange(100):02d}" if rng.random() < 0.85 else None
         tags_per_row.append(frozenset(tag for tag, p in TAGS if rng.random() < p))
-        email_status = _weighted(rng, ((EmailStatus.SUBSCRIBED, 95), (EmailStatus.UNSUBSCRIBED, 3),
-                                       (EmailStatus.BOUNCED, 1.5), (EmailStatus.COMPLAINED, 0.5)))
+        email_status = _weighted(
+            rng,
+            (
+                (EmailStatus.SUBSCRIBED, 95),
+                (EmailStatus.UNSUBSCRIBED, 3),
+                (EmailStatus.BOUNCED, 1.5),
+                (EmailStatus.COMPLAINED, 0.5),
+            ),
+        )
         sms_status = SmsStatus.OPTED_OUT if phone and rng.random() < 0.04 else SmsStatus.SUBSCRIBED
         created = now - timedelta(days=rng.uniform(1, 540), minutes=rng.randrange(1440))
         rows.append(
@@ -306,25 +330,31 @@ def _insert_contacts(session: Session, rng: random.Random, now: datetime, n: int
     return people
 
 
-def _insert_segments(
-    session: Session, rng: random.Random, now: datetime, people: list[_Person]
-) -> dict[str, int]:
+def _insert_segments(session: Session, rng: random.Random, now: datetime, people: list[_Person]) -> dict[str, int]:
     """Rule segments per audience tag, an everyone segment, and a static beta list."""
     definitions = {
         "all": ("Everyone subscribed", [{"field": "email_status", "op": "is", "value": "subscribed"}], "all"),
         "newsletter": ("Newsletter subscribers", [{"field": "tag", "op": "is", "value": "newsletter"}], "all"),
         "customer": ("Customers", [{"field": "tag", "op": "is", "value": "customer"}], "all"),
         "vip": ("VIP customers", [{"field": "tag", "op": "is", "value": "vip"}], "all"),
-        "trial": ("Trials on paid plans", [
-            {"field": "tag", "op": "is", "value": "trial"},
-            {"field": "attributes.plan", "op": "is_not", "value": "free"},
-        ], "all"),
-        "west": ("West coast", [
-            {"field": "attributes.city", "op": "is", "value": "Seattle"},
-            {"field": "attributes.city", "op": "is", "value": "San Francisco"},
-            {"field": "attributes.city", "op": "is", "value": "Los Angeles"},
-            {"field": "attributes.city", "op": "is", "value": "Portland"},
-        ], "any"),
+        "trial": (
+            "Trials on paid plans",
+            [
+                {"field": "tag", "op": "is", "value": "trial"},
+                {"field": "attributes.plan", "op": "is_not", "value": "free"},
+            ],
+            "all",
+        ),
+        "west": (
+            "West coast",
+            [
+                {"field": "attributes.city", "op": "is", "value": "Seattle"},
+                {"field": "attributes.city", "op": "is", "value": "San Francisco"},
+                {"field": "attributes.city", "op": "is", "value": "Los Angeles"},
+                {"field": "attributes.city", "op": "is", "value": "Portland"},
+            ],
+            "any",
+        ),
     }
     ids = {}
     for key, (name, rules, match) in definitions.items():
@@ -337,9 +367,7 @@ def _insert_segments(
     session.flush()
     ids["beta"] = beta.id
     members = [p for p in people if "beta" in p.tags] or people[:20]
-    session.execute(
-        insert(SegmentContact), [{"segment_id": beta.id, "contact_id": p.id} for p in members]
-    )
+    session.execute(insert(SegmentContact), [{"segment_id": beta.id, "contact_id": p.id} for p in members])
     return ids
 
 
@@ -356,7 +384,7 @@ def _insert_templates(session: Session, now: datetime) -> int:
         name="Promotion",
         subject="{{ first_name }}, a deal for you",
         html="<h1>{{ headline | default('Big savings') }}</h1><p>Hi {{ first_name | default('there') }}, "
-        "shop the sale at <a href=\"https://example.com/sale\">example.com/sale</a>.</p>",
+        'shop the sale at <a href="https://example.com/sale">example.com/sale</a>.</p>',
         text="Hi {{ first_name | default('there') }}, shop the sale: https://example.com/sale",
         created_at=now - timedelta(days=45),
         updated_at=now - timedelta(days=45),
@@ -404,9 +432,7 @@ def _insert_campaign(
         "last_activity_at": created,
     }
     if plan.status == CampaignStatus.SCHEDULED:
-        fields["scheduled_at"] = (now + timedelta(days=2 if channel == "email" else 1)).replace(
-            minute=0, second=0
-        )
+        fields["scheduled_at"] = (now + timedelta(days=2 if channel == "email" else 1)).replace(minute=0, second=0)
     if channel == "email":
         uses_template = plan.audience == "newsletter"
         campaign = EmailCampaign(
@@ -455,7 +481,8 @@ def _insert_campaign(
     if plan.status in (CampaignStatus.SENT, CampaignStatus.FAILED, CampaignStatus.CANCELLED):
         campaign.completed_at = started + timedelta(seconds=len(audience) // 50 + 30)
     campaign.updated_at = campaign.last_activity_at = (
-        now - timedelta(seconds=rng.randrange(2, 30)) if plan.status == CampaignStatus.SENDING
+        now - timedelta(seconds=rng.randrange(2, 30))
+        if plan.status == CampaignStatus.SENDING
         else campaign.completed_at or started + timedelta(seconds=len(audience) // 100)
     )
     _insert_minute_buckets(session, channel, campaign, now)
@@ -467,8 +494,17 @@ def _insert_campaign(
 # the send itself). Deliveries and bounces within minutes, opens and clicks over hours, replies and
 # unsubscribes a little later.
 BUCKET_DELAY = {
-    "sent": 0, "failed": 0, "delivered": 2, "bounced": 3, "opened": 150, "unique_opens": 120,
-    "clicked": 170, "unique_clicks": 140, "complained": 240, "unsubscribed": 240, "replied": 300,
+    "sent": 0,
+    "failed": 0,
+    "delivered": 2,
+    "bounced": 3,
+    "opened": 150,
+    "unique_opens": 120,
+    "clicked": 170,
+    "unique_clicks": 140,
+    "complained": 240,
+    "unsubscribed": 240,
+    "replied": 300,
 }
 
 
@@ -509,8 +545,10 @@ def _insert_minute_buckets(session: Session, channel: str, campaign, now: dateti
 
 # What demo readers click, and how often (the top links chart).
 DEMO_LINKS = (
-    ("https://example.com/new", 50), ("https://example.com/sale", 25),
-    ("https://example.com/guides/jacket-repair", 15), ("https://example.com/stores", 10),
+    ("https://example.com/new", 50),
+    ("https://example.com/sale", 25),
+    ("https://example.com/guides/jacket-repair", 15),
+    ("https://example.com/stores", 10),
 )
 
 
@@ -518,13 +556,14 @@ def _insert_click_events(session: Session, campaign, counts: Counter, rng: rando
     """One `clicked` event per click in the buckets: every clicking recipient once, then repeats."""
     clickers = session.execute(
         select(EmailCampaignRecipient.id, EmailCampaignRecipient.provider_message_id)
-        .where(EmailCampaignRecipient.campaign_id == campaign.id,
-               EmailCampaignRecipient.status == RecipientStatus.CLICKED)
+        .where(
+            EmailCampaignRecipient.campaign_id == campaign.id, EmailCampaignRecipient.status == RecipientStatus.CLICKED
+        )
         .order_by(EmailCampaignRecipient.id)
     ).all()
-    minutes = sorted(itertools.chain.from_iterable(
-        [minute] * n for (minute, metric), n in counts.items() if metric == "clicked"
-    ))
+    minutes = sorted(
+        itertools.chain.from_iterable([minute] * n for (minute, metric), n in counts.items() if metric == "clicked")
+    )
     if not clickers or not minutes:
         return
     who = list(clickers) + [rng.choice(clickers) for _ in range(len(minutes) - len(clickers))]
@@ -532,12 +571,19 @@ def _insert_click_events(session: Session, campaign, counts: Counter, rng: rando
     rows = []
     for n, (minute, (recipient_id, message_id)) in enumerate(zip(minutes, who, strict=False)):
         at = min(max(minute + timedelta(seconds=rng.randrange(60)), campaign.started_at), now)
-        rows.append({
-            "provider_event_id": f"demo-click-{campaign.id}-{n}", "type": "clicked", "campaign_id": campaign.id,
-            "recipient_id": recipient_id, "provider_message_id": message_id,
-            "link": rng.choices(links, weights)[0], "payload": {}, "occurred_at": at,
-            "received_at": min(at + timedelta(seconds=1), now),
-        })
+        rows.append(
+            {
+                "provider_event_id": f"demo-click-{campaign.id}-{n}",
+                "type": "clicked",
+                "campaign_id": campaign.id,
+                "recipient_id": recipient_id,
+                "provider_message_id": message_id,
+                "link": rng.choices(links, weights)[0],
+                "payload": {},
+                "occurred_at": at,
+                "received_at": min(at + timedelta(seconds=1), now),
+            }
+        )
     session.execute(insert(EmailEvent), rows)
 
 
@@ -545,7 +591,11 @@ def _outcome(rng: random.Random, channel: str, i: int, total: int, plan: _Plan) 
     """The ledger status of recipient `i` of `total` for a campaign following `plan`."""
     if i >= int(total * plan.progress):
         # not reached yet: still pending while sending or paused, cancelled when the campaign stopped
-        return RecipientStatus.PENDING if plan.status in (CampaignStatus.SENDING, CampaignStatus.PAUSED) else RecipientStatus.CANCELLED
+        return (
+            RecipientStatus.PENDING
+            if plan.status in (CampaignStatus.SENDING, CampaignStatus.PAUSED)
+            else RecipientStatus.CANCELLED
+        )
     if plan.status == CampaignStatus.FAILED:
         return RecipientStatus.FAILED  # the provider rejected the very first batches
     r = rng.random()

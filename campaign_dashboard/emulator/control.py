@@ -57,7 +57,9 @@ def messages(
     """Kept messages (the last `keep_messages`), newest first, with the payload as the client sent it."""
     kept = emu.store.to(to if to.startswith("+") else bare(to)) if to else emu.store.all()
     found = [
-        m for m in reversed(kept) if (campaign is None or m.campaign == campaign) and (channel is None or m.channel == channel)
+        m
+        for m in reversed(kept)
+        if (campaign is None or m.campaign == campaign) and (channel is None or m.channel == channel)
     ]
     with emu.store.lock:
         return [m.public() for m in found[:limit]]
@@ -103,6 +105,8 @@ def inbound(emu: EmulatorDep, body: dict[str, Any] = Body(...)) -> dict[str, Any
     }
     emu.store.keep_received(received)
     return {"email": received, "event": received_event(received, now)}
+
+
 class InjectedError(BaseModel):
     """A documented provider error the next `times` sends get (Resend: `name`; Twilio: `code`)."""
 

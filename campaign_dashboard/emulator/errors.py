@@ -35,7 +35,12 @@ def resend_error(status: int, name: str, message: str, headers: dict[str, str] |
 
 
 def twilio_error(status: int, code: int, message: str, headers: dict[str, str] | None = None) -> Refused:
-    body = {"code": code, "message": message, "more_info": f"https://www.twilio.com/docs/errors/{code}", "status": status}
+    body = {
+        "code": code,
+        "message": message,
+        "more_info": f"https://www.twilio.com/docs/errors/{code}",
+        "status": status,
+    }
     return Refused(json_response(body, status, headers))
 
 

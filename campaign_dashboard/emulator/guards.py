@@ -33,8 +33,10 @@ async def resend_guard(request: Request) -> dict[str, str]:
     verdict = emu.resend_window.hit()
     if not verdict.allowed:
         emu.throttled()
-        message = (f"Too many requests. You can only make {verdict.limit} requests per second. See rate limit "
-                   "response headers for more information. Or contact support to increase rate limit.")
+        message = (
+            f"Too many requests. You can only make {verdict.limit} requests per second. See rate limit "
+            "response headers for more information. Or contact support to increase rate limit."
+        )
         raise resend_error(429, "rate_limit_exceeded", message, verdict.headers())
     if request.method == "POST" and (injected := emu.take_injected("resend")):
         raise resend_error(injected["status"], injected["name"], injected["message"])

@@ -27,7 +27,9 @@ from .state import Message, Replay
 
 router = APIRouter(tags=["resend"])
 BATCH_MAX = 100
-ADDRESS = re.compile(r"^[^@\s<>\"(),;:\[\]]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
+ADDRESS = re.compile(
+    r"^[^@\s<>\"(),;:\[\]]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$"
+)
 NAMED = re.compile(r"^[^<>]*<([^<>]+)>\s*$")
 TAG = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 ADDRESS_FORMAT = "The email address needs to follow the `email@example.com` or `Name <email@example.com>` format."

@@ -135,8 +135,9 @@ async def delete_contact(id_or_email: str, emu: EmulatorDep, headers: ResendGuar
     contact = emu.directory.find(id_or_email)
     if contact is not None:
         emu.directory.delete_contact(contact["id"])
-    return json_response({"object": "contact", "id": contact["id"] if contact else id_or_email, "deleted": True},
-                         headers=headers)
+    return json_response(
+        {"object": "contact", "id": contact["id"] if contact else id_or_email, "deleted": True}, headers=headers
+    )
 
 
 @router.get("/contacts/{id_or_email}/segments")
@@ -150,8 +151,9 @@ async def add_to_segment(id_or_email: str, segment_id: str, emu: EmulatorDep, he
     contact = _contact(emu, id_or_email, headers)
     _segment(emu, segment_id, headers)
     emu.directory.add(contact["id"], segment_id)
-    return json_response({"object": "contact_segment", "contact_id": contact["id"], "segment_id": segment_id},
-                         headers=headers)
+    return json_response(
+        {"object": "contact_segment", "contact_id": contact["id"], "segment_id": segment_id}, headers=headers
+    )
 
 
 @router.delete("/contacts/{id_or_email}/segments/{segment_id}")
@@ -159,5 +161,7 @@ async def remove_from_segment(id_or_email: str, segment_id: str, emu: EmulatorDe
     contact = _contact(emu, id_or_email, headers)
     _segment(emu, segment_id, headers)
     emu.directory.remove(contact["id"], segment_id)
-    return json_response({"object": "contact_segment", "contact_id": contact["id"], "segment_id": segment_id,
-                          "deleted": True}, headers=headers)
+    return json_response(
+        {"object": "contact_segment", "contact_id": contact["id"], "segment_id": segment_id, "deleted": True},
+        headers=headers,
+    )

@@ -39,7 +39,9 @@ def create_emulator_app(
         finally:
             emulator.dispatcher.stop()
 
-    app = FastAPI(title="Provider emulator (Resend + Twilio)", lifespan=lifespan, docs_url="/_emulator/docs", redoc_url=None)
+    app = FastAPI(
+        title="Provider emulator (Resend + Twilio)", lifespan=lifespan, docs_url="/_emulator/docs", redoc_url=None
+    )
     app.state.emulator = emulator
     app.add_exception_handler(Refused, refused_handler)
     app.add_exception_handler(StarletteHTTPException, no_route_handler)

@@ -19,12 +19,14 @@ FRIENDLY_NAME = "Provider emulator"
 @router.get(f"/{TWILIO_API_VERSION}/Accounts/{{sid}}.json")
 async def fetch_account(sid: str, _: TwilioGuard) -> Response:
     uri = f"/{TWILIO_API_VERSION}/Accounts/{sid}.json"
-    return json_response({
-        "sid": sid,
-        "owner_account_sid": sid,
-        "friendly_name": FRIENDLY_NAME,
-        "status": "active",
-        "type": "Full",
-        "uri": uri,
-        "subresource_uris": {"messages": uri.replace(".json", "/Messages.json")},
-    })
+    return json_response(
+        {
+            "sid": sid,
+            "owner_account_sid": sid,
+            "friendly_name": FRIENDLY_NAME,
+            "status": "active",
+            "type": "Full",
+            "uri": uri,
+            "subresource_uris": {"messages": uri.replace(".json", "/Messages.json")},
+        }
+    )

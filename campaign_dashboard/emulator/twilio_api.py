@@ -33,8 +33,14 @@ E164 = re.compile(r"^\+[1-9]\d{7,14}$")
 ALPHANUMERIC_SENDER = re.compile(r"^(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11}$")
 MAGIC_TO = {
     "+15005550001": (21211, "Invalid 'To' Phone Number: +15005550001"),
-    "+15005550002": (21612, "The 'To' phone number: +15005550002, is not currently reachable using the 'From' phone number via SMS."),
-    "+15005550003": (21408, "Permission to send an SMS has not been enabled for the region indicated by the 'To' number: +15005550003."),
+    "+15005550002": (
+        21612,
+        "The 'To' phone number: +15005550002, is not currently reachable using the 'From' phone number via SMS.",
+    ),
+    "+15005550003": (
+        21408,
+        "Permission to send an SMS has not been enabled for the region indicated by the 'To' number: +15005550003.",
+    ),
     "+15005550004": (21610, "Attempt to send to unsubscribed recipient"),
     "+15005550009": (21614, "'To' number is not a valid mobile number"),
 }
@@ -80,7 +86,9 @@ def pool_sender(pool: list[str], to: str) -> str:
 
 def _refuse_numbers(emu: Emulator, to: str, sender: str | None) -> None:
     if sender and (sender == "+15005550001" or not (E164.match(sender) or ALPHANUMERIC_SENDER.match(sender))):
-        raise twilio_error(400, 21212, f"The 'From' number {sender} is not a valid phone number, shortcode, or alphanumeric sender ID.")
+        raise twilio_error(
+            400, 21212, f"The 'From' number {sender} is not a valid phone number, shortcode, or alphanumeric sender ID."
+        )
     if not E164.match(to):
         raise twilio_error(400, 21211, f"Invalid 'To' Phone Number: {to}")
     if to in MAGIC_TO:

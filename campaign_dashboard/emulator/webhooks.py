@@ -37,7 +37,12 @@ log = logging.getLogger(__name__)
 MAX_PENDING = 200_000
 SENDERS = 4
 RETRY_BASE_S = 0.25
-SMS_STATUS = {"sms.sent": "sent", "sms.delivered": "delivered", "sms.undelivered": "undelivered", "sms.failed": "failed"}
+SMS_STATUS = {
+    "sms.sent": "sent",
+    "sms.delivered": "delivered",
+    "sms.undelivered": "undelivered",
+    "sms.failed": "failed",
+}
 
 
 @dataclass(order=True)

@@ -34,9 +34,7 @@ class ContactTag(SQLModel, table=True):
     __tablename__ = "contact_tags"
     __table_args__ = (Index("ix_contact_tags_tag_contact", "tag", "contact_id"),)
 
-    contact_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True)
-    )
+    contact_id: int = Field(sa_column=Column(Integer, ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True))
     tag: str = Field(primary_key=True, max_length=100)
 
 

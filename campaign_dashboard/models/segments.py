@@ -43,9 +43,7 @@ class SegmentContact(SQLModel, table=True):
         sa_column=Column(Integer, ForeignKey("email_segments.id", ondelete="CASCADE"), primary_key=True)
     )
     contact_id: int = Field(
-        sa_column=Column(
-            Integer, ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True, index=True
-        )
+        sa_column=Column(Integer, ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True, index=True)
     )
 
 

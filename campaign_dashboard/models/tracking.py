@@ -131,9 +131,7 @@ class CampaignStatsMinute(SQLModel, table=True):
     """Per-minute event counts for charts, upserted in the event's own transaction."""
 
     __tablename__ = "campaign_stats_minutes"
-    __table_args__ = (
-        UniqueConstraint("channel", "campaign_id", "minute", "metric", name="uq_stats_minute"),
-    )
+    __table_args__ = (UniqueConstraint("channel", "campaign_id", "minute", "metric", name="uq_stats_minute"),)
 
     id: int | None = Field(default=None, primary_key=True)
     channel: str = Field(max_length=10)

@@ -16,7 +16,6 @@ from campaign_dashboard.providers.base import (
     SmsProvider,
 )
 
-
 RATE_LIMITED = re.compile(r"\b429\b")  # the adapters name the HTTP status in every retryable message
 
 

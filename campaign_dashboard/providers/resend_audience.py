@@ -50,8 +50,12 @@ class ResendAudienceProvider:
             pass
 
     def put_contact(self, segment_id: str, contact: RemoteContact, *, add: bool) -> None:
-        fields = {"email": contact.email, "first_name": contact.first_name,
-                  "last_name": contact.last_name, "unsubscribed": contact.unsubscribed}
+        fields = {
+            "email": contact.email,
+            "first_name": contact.first_name,
+            "last_name": contact.last_name,
+            "unsubscribed": contact.unsubscribed,
+        }
         try:
             _call(resend.Contacts.update, fields)
         except Gone:  # not a contact yet (here a 404 means the contact, not the segment)

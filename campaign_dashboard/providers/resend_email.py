@@ -39,14 +39,22 @@ class _KeepAliveClient(HTTPClient):
         self._timeout = timeout
         self._local = threading.local()
 
-    def request(self, method: str, url: str, headers: Mapping[str, str], json: Any = None,
-                files: Any = None, data: Any = None) -> tuple[bytes, int, Mapping[str, str]]:
+    def request(
+        self, method: str, url: str, headers: Mapping[str, str], json: Any = None, files: Any = None, data: Any = None
+    ) -> tuple[bytes, int, Mapping[str, str]]:
         session = getattr(self._local, "session", None)
         if session is None:
             session = self._local.session = requests.Session()
         try:
-            resp = session.request(method, url, headers=headers, json=json if data is None else None,
-                                   data=data, files=files, timeout=self._timeout)
+            resp = session.request(
+                method,
+                url,
+                headers=headers,
+                json=json if data is None else None,
+                data=data,
+                files=files,
+                timeout=self._timeout,
+            )
         except requests.RequestException as exc:
             raise RuntimeError(f"Request failed: {exc}") from exc
         return resp.content, resp.status_code, resp.headers
@@ -91,8 +99,9 @@ class ResendEmailProvider:
             return CredentialCheck("unknown", f"Could not ask Resend{where} ({code} {exc.error_type}): {exc.message}")
         return CredentialCheck("valid", "Resend accepted the API key.")
 
-    def _classify(self, exc: resend.exceptions.ResendError, messages: list[OutgoingEmail],
-                  idempotency_key: str) -> list[SendResult]:
+    def _classify(
+        self, exc: resend.exceptions.ResendError, messages: list[OutgoingEmail], idempotency_key: str
+    ) -> list[SendResult]:
         code, name = str(exc.code), exc.error_type
         if name in QUOTA_ERRORS:
             raise QuotaExceeded(f"Resend {code} {name}: {exc.message}")
@@ -105,11 +114,18 @@ class ResendEmailProvider:
         if name == "invalid_idempotent_request":
             # The key was used before with other content: the same key can never succeed, and a
             # new key could send twice what the first request already sent. Fail these recipients.
-            reason = (f"Resend {code} {name}: the idempotency key {idempotency_key} was already used "
-                      f"with different content, so this chunk was not sent again (an earlier attempt "
-                      f"may have reached these recipients): {exc.message}")
-            log.error("%s (%d recipients, first %s): the chunk's content changed between attempts; "
-                      "investigate before re-sending them", reason, len(messages), messages[0].to)
+            reason = (
+                f"Resend {code} {name}: the idempotency key {idempotency_key} was already used "
+                f"with different content, so this chunk was not sent again (an earlier attempt "
+                f"may have reached these recipients): {exc.message}"
+            )
+            log.error(
+                "%s (%d recipients, first %s): the chunk's content changed between attempts; "
+                "investigate before re-sending them",
+                reason,
+                len(messages),
+                messages[0].to,
+            )
             return [SendResult(error=reason) for _ in messages]
         if code in ("400", "422", "451") and len(messages) > 1:
             # One bad message fails the whole batch: send one by one so only it is refused.

@@ -31,11 +31,15 @@ def provider_statuses(settings: Settings) -> list[ProviderStatus]:
         sms_sender = settings.twilio_from or "(TWILIO_FROM is not set)"
     sid = settings.effective_twilio_account_sid
     return [
-        ProviderStatus("email", "Resend", settings.uses_email_emulator, settings.effective_resend_api_url,
-                       settings.email_from, key),
         ProviderStatus(
-            "sms", "Twilio", settings.uses_sms_emulator,
-            settings.effective_twilio_api_url or "https://api.twilio.com", sms_sender,
+            "email", "Resend", settings.uses_email_emulator, settings.effective_resend_api_url, settings.email_from, key
+        ),
+        ProviderStatus(
+            "sms",
+            "Twilio",
+            settings.uses_sms_emulator,
+            settings.effective_twilio_api_url or "https://api.twilio.com",
+            sms_sender,
             f"account {sid}" + (" (the emulator's)" if settings.uses_sms_emulator else ""),
         ),
     ]

@@ -31,8 +31,18 @@ QUEUE_FULL_RETRY_SECONDS = 60.0
 CLOCK_SLACK = timedelta(seconds=60)
 LOOKUP_LIMIT = 1000  # Twilio's largest page
 # What Smart Encoding (on by default for new Messaging Services) turns into GSM-7 look-alikes.
-_SMART_ENCODING = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"',
-                                 "\u2013": "-", "\u2014": "-", "\u2026": "...", "\u00a0": " "})
+_SMART_ENCODING = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2026": "...",
+        "\u00a0": " ",
+    }
+)
 log = logging.getLogger(__name__)
 
 
@@ -42,10 +52,10 @@ def comparable(text: str) -> str:
 
 
 class TwilioSmsProvider:
-    def __init__(self, *, account_sid: str, auth_token: str, api_url: str | None = None,
-                 timeout: float = 20.0) -> None:
-        self._client = Client(account_sid, auth_token,
-                              http_client=TwilioHttpClient(pool_connections=True, timeout=timeout))
+    def __init__(self, *, account_sid: str, auth_token: str, api_url: str | None = None, timeout: float = 20.0) -> None:
+        self._client = Client(
+            account_sid, auth_token, http_client=TwilioHttpClient(pool_connections=True, timeout=timeout)
+        )
         if api_url:
             self._client.api.base_url = api_url.rstrip("/")
 
@@ -95,14 +105,18 @@ class TwilioSmsProvider:
             raise RetryableError(f"Twilio unreachable: {exc}") from exc
         earliest, text = since - CLOCK_SLACK, comparable(body)
         ours = sorted(  # oldest first; the list is newest first, so read backwards for ties
-            (m for m in reversed(messages)
-             if (m.direction or "").startswith("outbound") and m.date_created is not None
-             and m.date_created >= earliest and comparable(m.body or "") == text),
+            (
+                m
+                for m in reversed(messages)
+                if (m.direction or "").startswith("outbound")
+                and m.date_created is not None
+                and m.date_created >= earliest
+                and comparable(m.body or "") == text
+            ),
             key=lambda m: m.date_created,
         )
         if len(ours) > 1:
-            log.warning("%d messages to %s match one recovered row; counting it sent as %s",
-                        len(ours), to, ours[0].sid)
+            log.warning("%d messages to %s match one recovered row; counting it sent as %s", len(ours), to, ours[0].sid)
         return ours[0].sid if ours else None
 
     def check_credentials(self) -> CredentialCheck:

@@ -24,12 +24,15 @@ class Page(Generic[T]):
     next_cursor: str | None = None
 
 
-def page_of(session: Session, query, *, id_column, cursor: str | None = None, limit: int = 50,
-            newest_first: bool = False) -> Page:
+def page_of(
+    session: Session, query, *, id_column, cursor: str | None = None, limit: int = 50, newest_first: bool = False
+) -> Page:
     """Run `query` (a select of rows with an `id`) for one page ordered by `id_column`."""
     if not 1 <= limit <= MAX_LIMIT:
-        raise ValidationFailed(f"limit must be between 1 and {MAX_LIMIT}.",
-                               details=[{"field": "limit", "message": f"between 1 and {MAX_LIMIT}"}])
+        raise ValidationFailed(
+            f"limit must be between 1 and {MAX_LIMIT}.",
+            details=[{"field": "limit", "message": f"between 1 and {MAX_LIMIT}"}],
+        )
     if cursor:
         after = decode_cursor(cursor)
         query = query.where(id_column < after if newest_first else id_column > after)

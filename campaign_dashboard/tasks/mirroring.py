@@ -37,8 +37,9 @@ def mirror_deps() -> MirrorDeps:
     engine = get_engine()
     return MirrorDeps(
         engine=engine,
-        provider=ResendAudienceProvider(api_key=settings.effective_resend_api_key,
-                                        api_url=settings.effective_resend_api_url),
+        provider=ResendAudienceProvider(
+            api_key=settings.effective_resend_api_key, api_url=settings.effective_resend_api_url
+        ),
         limiter=make_rate_limiter(redis_url=settings.redis_url, engine=engine),
         bucket=resend_bucket(settings.effective_resend_api_key),
         rate=settings.resend_requests_per_second,
@@ -104,8 +105,7 @@ def queue_remote_deletions() -> None:
         return
     try:
         with Session(get_engine()) as session:
-            deletions = segment_mirror.take_due_deletions(session=session, now=utcnow(),
-                                                          hold=_lease(get_settings()))
+            deletions = segment_mirror.take_due_deletions(session=session, now=utcnow(), hold=_lease(get_settings()))
         for remote_id in deletions:
             delete_remote_segment(remote_id)
     except Exception:  # noqa: BLE001 - the tick recovers

@@ -37,8 +37,7 @@ RETRIES = 6  # 5 s, 10 s, 20 s, ... about five minutes in all
 @lru_cache
 def receiving_provider() -> ResendReceivingProvider:
     settings = get_settings()
-    return ResendReceivingProvider(api_key=settings.effective_resend_api_key,
-                                   api_url=settings.effective_resend_api_url)
+    return ResendReceivingProvider(api_key=settings.effective_resend_api_key, api_url=settings.effective_resend_api_url)
 
 
 @huey.task(retries=RETRIES, retry_delay=5, retry_backoff=2, context=True)
@@ -51,8 +50,9 @@ def queue_received_email(payload: dict[str, Any], event_id: str) -> None:
     receive_email_task(payload, event_id)
 
 
-def receive_email(payload: dict[str, Any], *, event_id: str, last_try: bool,
-                  provider: ResendReceivingProvider | None = None) -> Outcome:
+def receive_email(
+    payload: dict[str, Any], *, event_id: str, last_try: bool, provider: ResendReceivingProvider | None = None
+) -> Outcome:
     """Fetch the content of the received email in `payload`, then match and store it."""
     email = normalise(payload, event_id=event_id)
     assert isinstance(email, InboundEmailIn), "only email.received events are queued here"

@@ -12,11 +12,10 @@ from sqlmodel import Session
 
 from campaign_dashboard.config import get_settings
 from campaign_dashboard.models import CampaignStatus, Channel, utcnow
-from campaign_dashboard.services import campaigns
-from campaign_dashboard.services import sending
+from campaign_dashboard.services import campaigns, sending
+from campaign_dashboard.services.campaigns.lifecycle import Action
 from campaign_dashboard.services.channels import campaign_model
 from campaign_dashboard.services.errors import DomainError
-from campaign_dashboard.services.campaigns.lifecycle import Action
 from campaign_dashboard.tasks.deps import send_deps
 from campaign_dashboard.tasks.queue import huey
 
@@ -31,10 +30,15 @@ def send_next_batch(channel: str, campaign_id: int) -> str:
     if batch_id is None:
         outcome = sending.next_step(deps=deps, channel=Channel(channel), campaign_id=campaign_id)
     else:
-        outcome = sending.process_batch(deps=deps, channel=Channel(channel), campaign_id=campaign_id,
-                                        batch_id=batch_id)
-    log.info("%s campaign %s: batch %s -> %s", channel, campaign_id, batch_id, outcome.value,
-             extra={"campaign_id": campaign_id, "batch_id": batch_id})
+        outcome = sending.process_batch(deps=deps, channel=Channel(channel), campaign_id=campaign_id, batch_id=batch_id)
+    log.info(
+        "%s campaign %s: batch %s -> %s",
+        channel,
+        campaign_id,
+        batch_id,
+        outcome.value,
+        extra={"campaign_id": campaign_id, "batch_id": batch_id},
+    )
     _follow_up(channel, campaign_id, outcome)
     return outcome.value
 
@@ -43,8 +47,9 @@ def send_next_batch(channel: str, campaign_id: int) -> str:
 def resume_batch(channel: str, campaign_id: int, batch_id: str) -> str:
     """Finish a batch whose worker died (same batch id, so the same idempotency keys)."""
     deps = send_deps()
-    outcome = sending.process_batch(deps=deps, channel=Channel(channel), campaign_id=campaign_id,
-                                    batch_id=batch_id, recovered=True)
+    outcome = sending.process_batch(
+        deps=deps, channel=Channel(channel), campaign_id=campaign_id, batch_id=batch_id, recovered=True
+    )
     _follow_up(channel, campaign_id, outcome)
     return outcome.value
 
@@ -70,17 +75,16 @@ def run_tick() -> None:
     for channel in Channel:
         Campaign = campaign_model(channel)
         with Session(deps.engine) as session:
-            due = session.scalars(select(Campaign.id).where(
-                Campaign.status == CampaignStatus.SCHEDULED, Campaign.scheduled_at <= now)).all()
-            active = session.scalars(select(Campaign.id).where(
-                Campaign.status == CampaignStatus.SENDING)).all()
+            due = session.scalars(
+                select(Campaign.id).where(Campaign.status == CampaignStatus.SCHEDULED, Campaign.scheduled_at <= now)
+            ).all()
+            active = session.scalars(select(Campaign.id).where(Campaign.status == CampaignStatus.SENDING)).all()
         for campaign_id in due:
             _start_due(channel.value, campaign_id)
         for campaign_id, batch_id in sending.recover_expired_claims(deps=deps, channel=channel):
             resume_batch(channel.value, campaign_id, batch_id)
         for campaign_id in active:
-            outcome = sending.next_step(deps=deps, channel=channel, campaign_id=campaign_id,
-                                        stalled_only=True)
+            outcome = sending.next_step(deps=deps, channel=channel, campaign_id=campaign_id, stalled_only=True)
             _follow_up(channel.value, campaign_id, outcome)
 
 
@@ -111,8 +115,9 @@ def _start_due(channel: str, campaign_id: int) -> None:
         if campaign.scheduled_at and campaign.scheduled_at > utcnow() + timedelta(seconds=1):
             return  # rescheduled later: its own eta task will come
         try:
-            campaigns.apply_action(session=session, channel=Channel(channel), campaign_id=campaign_id,
-                                   action=Action.START)
+            campaigns.apply_action(
+                session=session, channel=Channel(channel), campaign_id=campaign_id, action=Action.START
+            )
         except DomainError as exc:
             log.warning("scheduled campaign %s/%s could not start: %s", channel, campaign_id, exc)
             return

@@ -28,8 +28,7 @@ def run_worker(*, workers: int = 4, worker_type: str = "thread") -> None:
         _serve_metrics(settings.metrics_host, settings.metrics_port)
     _start_heartbeat(heartbeat_interval(settings.tick_seconds, settings.worker_heartbeat_timeout_seconds))
     _start_ticker(settings.tick_seconds)
-    consumer = huey.create_consumer(workers=workers, worker_type=worker_type, periodic=True,
-                                    check_worker_health=True)
+    consumer = huey.create_consumer(workers=workers, worker_type=worker_type, periodic=True, check_worker_health=True)
     consumer.run()
 
 

@@ -44,8 +44,12 @@ def merge(new: list[FeedRow], shown: list[FeedRow], size: int) -> list[FeedRow]:
 
 def feed_row(event: FeedEvent, campaign: str = "") -> FeedRow:
     return FeedRow(
-        key=f"{event.channel}-{event.id}", type=event.type, address=event.address or "",
-        detail=event.link or event.detail or "", occurred_at=iso_utc(event.occurred_at), campaign=campaign,
+        key=f"{event.channel}-{event.id}",
+        type=event.type,
+        address=event.address or "",
+        detail=event.link or event.detail or "",
+        occurred_at=iso_utc(event.occurred_at),
+        campaign=campaign,
         href=routes.campaign_detail(event.channel, event.campaign_id) if campaign else "",
     )
 

@@ -21,8 +21,8 @@ from campaign_dashboard.config import get_settings
 from campaign_dashboard.db import session_scope
 from campaign_dashboard.models import Role, User
 from campaign_dashboard.services.accounts import users
-from campaign_dashboard.services.operations import workers
 from campaign_dashboard.services.errors import AuthenticationFailed
+from campaign_dashboard.services.operations import workers
 from campaign_dashboard.ui import routes
 from campaign_dashboard.ui.guard import BAD_REQUEST, guard_of, guarded
 
@@ -135,10 +135,15 @@ AuthState._seal()
 
 def worker_warning_text(warning: workers.WorkerWarning) -> str:
     waiting = f"{warning.waiting_campaigns:,} campaign{'s' if warning.waiting_campaigns != 1 else ''}"
-    seen = ("No worker has run yet" if warning.last_seen is None
-            else f"The last worker stopped answering at {warning.last_seen:%Y-%m-%d %H:%M} UTC")
-    return (f"No worker is running: campaigns will not send ({waiting} sending or scheduled). {seen}. "
-            "Start one with `campaign-dashboard worker`.")
+    seen = (
+        "No worker has run yet"
+        if warning.last_seen is None
+        else f"The last worker stopped answering at {warning.last_seen:%Y-%m-%d %H:%M} UTC"
+    )
+    return (
+        f"No worker is running: campaigns will not send ({waiting} sending or scheduled). {seen}. "
+        "Start one with `campaign-dashboard worker`."
+    )
 
 
 def login_url(next_path: str | None) -> str:

@@ -19,23 +19,22 @@ import reflex as rx
 from campaign_dashboard.config import get_settings
 from campaign_dashboard.db import session_scope
 from campaign_dashboard.models import CampaignStatus, Channel, Role
-from campaign_dashboard.tasks.send_queue import queue_after_action, queue_scheduled_start
-from campaign_dashboard.services.sending import audience_snapshot
 from campaign_dashboard.services import campaigns
 from campaign_dashboard.services.audience import segments
-from campaign_dashboard.services.campaigns import sms_text
-from campaign_dashboard.services.campaigns import templates
-from campaign_dashboard.services.campaigns import sample_send
-from campaign_dashboard.services.errors import DomainError, ValidationFailed
+from campaign_dashboard.services.campaigns import sample_send, sms_text, templates
 from campaign_dashboard.services.campaigns.lifecycle import Action
+from campaign_dashboard.services.errors import DomainError, ValidationFailed
 from campaign_dashboard.services.pagination import MAX_LIMIT
+from campaign_dashboard.services.sending import audience_snapshot
+from campaign_dashboard.tasks.send_queue import queue_after_action, queue_scheduled_start
 from campaign_dashboard.ui.auth import AuthState
 from campaign_dashboard.ui.components import thousands
 from campaign_dashboard.ui.guard import BAD_REQUEST, guarded
 
-TIMEZONES = ["UTC", *sorted(
-    z for z in zoneinfo.available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/"))
-)]
+TIMEZONES = [
+    "UTC",
+    *sorted(z for z in zoneinfo.available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/"))),
+]
 STARTER_HTML = (
     "<h1>Hi {{ first_name | default('there') }},</h1>\n"
     "<p>Write your message here.</p>\n"
@@ -159,7 +158,9 @@ class CampaignFormState(AuthState):
         self.quiet_hours = (
             f"Quiet hours: texts go out only between {settings.quiet_hours_start:02d}:00 and "
             f"{settings.quiet_hours_end:02d}:00 in each contact's own time zone; the others wait until "
-            "their morning." if settings.quiet_hours_enabled else ""
+            "their morning."
+            if settings.quiet_hours_enabled
+            else ""
         )
         with session_scope() as session:
             found = segments.list_segments(session=session, limit=MAX_LIMIT).items
@@ -169,8 +170,9 @@ class CampaignFormState(AuthState):
             ]
 
     def _ask_browser_timezone(self):
-        return rx.call_script("Intl.DateTimeFormat().resolvedOptions().timeZone",
-                              callback=CampaignFormState.set_browser_timezone)
+        return rx.call_script(
+            "Intl.DateTimeFormat().resolvedOptions().timeZone", callback=CampaignFormState.set_browser_timezone
+        )
 
     @guarded(Role.MARKETER)
     def set_browser_timezone(self, zone: str):
@@ -195,8 +197,16 @@ class CampaignFormState(AuthState):
     @guarded(Role.MARKETER)
     def set_field(self, name: str, value: str):
         """Plain fields; each edit clears that field's error message."""
-        if name in ("name", "from_email", "reply_to", "from_number", "schedule_date", "schedule_time",
-                    "timezone", "test_to"):
+        if name in (
+            "name",
+            "from_email",
+            "reply_to",
+            "from_number",
+            "schedule_date",
+            "schedule_time",
+            "timezone",
+            "test_to",
+        ):
             setattr(self, name, value)
             self._clear(name, "scheduled_at" if name.startswith("schedule") else name)
 
@@ -254,8 +264,9 @@ class CampaignFormState(AuthState):
                 self.audience = -1
                 if self.segment_id:
                     try:
-                        self.audience = audience_snapshot.count_audience(session=session, channel=self.channel,
-                                                                segment_id=int(self.segment_id))
+                        self.audience = audience_snapshot.count_audience(
+                            session=session, channel=self.channel, segment_id=int(self.segment_id)
+                        )
                     except DomainError:
                         self.segment_id = ""
             if self.channel == Channel.EMAIL:
@@ -270,7 +281,9 @@ class CampaignFormState(AuthState):
             return
         try:
             rendered = sample_send.sample_email(
-                session=session, subject=self.subject, html=None if use_template else self.html,
+                session=session,
+                subject=self.subject,
+                html=None if use_template else self.html,
                 template_id=int(self.template_id) if use_template else None,
             )
         except DomainError as exc:
@@ -291,8 +304,10 @@ class CampaignFormState(AuthState):
         if self.audience >= 0 and info.segments:
             cost = campaigns.sms_cost(info, audience=self.audience)  # SMS_PRICE_PER_SEGMENT, like the API
             currency = cost["currency"]
-            self.cost = (f"≈ {cost['estimated_cost']:,.2f} {currency}: {info.segments} segment(s) × "
-                         f"{self.audience:,} recipients × {cost['price_per_segment']} {currency} per segment")
+            self.cost = (
+                f"≈ {cost['estimated_cost']:,.2f} {currency}: {info.segments} segment(s) × "
+                f"{self.audience:,} recipients × {cost['price_per_segment']} {currency} per segment"
+            )
         else:
             self.cost = ""
 
@@ -315,8 +330,10 @@ class CampaignFormState(AuthState):
         if self.when != SCHEDULE:
             return {}
         if not (self.schedule_date and self.schedule_time):
-            raise ValidationFailed("Pick the date and time to send at.",
-                                   details=[{"field": "scheduled_at", "message": "pick a date and a time"}])
+            raise ValidationFailed(
+                "Pick the date and time to send at.",
+                details=[{"field": "scheduled_at", "message": "pick a date and a time"}],
+            )
         when = {"scheduled_at": f"{self.schedule_date}T{self.schedule_time}", "timezone": self.timezone}
         campaigns.resolve_schedule(when["scheduled_at"], when["timezone"])
         return when
@@ -340,16 +357,18 @@ class CampaignFormState(AuthState):
             schedule = self._schedule()
             with session_scope() as session:
                 if self.campaign_id:
-                    campaign = campaigns.update(session=session, channel=channel, campaign_id=self.campaign_id,
-                                                changes={**data, **schedule})
+                    campaign = campaigns.update(
+                        session=session, channel=channel, campaign_id=self.campaign_id, changes={**data, **schedule}
+                    )
                     action = self._status_change(campaign.status)
                 else:
                     campaign = campaigns.create(session=session, channel=channel, data={**data, **schedule})
                     self.campaign_id = campaign.id  # if starting fails below, saving again edits this one
                     action = Action.START if self.when == NOW else None
                 if action is not None:
-                    campaign = campaigns.apply_action(session=session, channel=channel, campaign_id=campaign.id,
-                                                      action=action)
+                    campaign = campaigns.apply_action(
+                        session=session, channel=channel, campaign_id=campaign.id, action=action
+                    )
                     queue_after_action(channel, campaign, action)
                 elif campaign.status == CampaignStatus.SCHEDULED:
                     queue_scheduled_start(channel, campaign)
@@ -400,12 +419,22 @@ def _send_test_message(channel: str, to: str, values: dict) -> None:
     settings = get_settings()
     with session_scope() as session:
         if channel == Channel.EMAIL:
-            sample_send.send_test_email(session=session, provider=email_provider(settings), to=to, values=values,
-                                      default_from=settings.email_from)
+            sample_send.send_test_email(
+                session=session,
+                provider=email_provider(settings),
+                to=to,
+                values=values,
+                default_from=settings.email_from,
+            )
         else:
-            sample_send.send_test_sms(session=session, provider=sms_provider(settings), to=to, values=values,
-                                    default_from=settings.twilio_from,
-                                    messaging_service_sid=settings.twilio_messaging_service_sid)
+            sample_send.send_test_sms(
+                session=session,
+                provider=sms_provider(settings),
+                to=to,
+                values=values,
+                default_from=settings.twilio_from,
+                messaging_service_sid=settings.twilio_messaging_service_sid,
+            )
 
 
 def _sentence(message: str) -> str:
@@ -419,8 +448,10 @@ S = CampaignFormState
 
 def field_error(name: str) -> rx.Component:
     """The service's message for field `name`, if any."""
-    return rx.cond(S.errors.contains(name),
-                   rx.text(S.errors[name], size="1", color_scheme="red", id=f"error-{name}", class_name="field-error"))
+    return rx.cond(
+        S.errors.contains(name),
+        rx.text(S.errors[name], size="1", color_scheme="red", id=f"error-{name}", class_name="field-error"),
+    )
 
 
 def labelled(label: str, control: rx.Component, name: str, *notes: rx.Component) -> rx.Component:
@@ -436,8 +467,7 @@ def labelled(label: str, control: rx.Component, name: str, *notes: rx.Component)
 
 
 def text_input(name: str, value: rx.Var, **props) -> rx.Component:
-    return rx.input(value=value, on_change=lambda v: S.set_field(name, v), id=f"campaign-{name}", width="100%",
-                    **props)
+    return rx.input(value=value, on_change=lambda v: S.set_field(name, v), id=f"campaign-{name}", width="100%", **props)
 
 
 def select(name: str, options: rx.Var, value: rx.Var, on_change, placeholder: str) -> rx.Component:
@@ -456,10 +486,17 @@ def segment_field() -> rx.Component:
         "segment_id",
         rx.cond(
             S.audience >= 0,
-            rx.text(rx.text.strong(thousands(S.audience)), " recipients right now (subscribed and not suppressed)",
-                    size="1", color_scheme="gray", id="campaign-audience"),
-            rx.cond(S.segment_options.length() == 0,
-                    rx.text("No segments yet: create one on the Segments page first.", size="1", color_scheme="gray")),
+            rx.text(
+                rx.text.strong(thousands(S.audience)),
+                " recipients right now (subscribed and not suppressed)",
+                size="1",
+                color_scheme="gray",
+                id="campaign-audience",
+            ),
+            rx.cond(
+                S.segment_options.length() == 0,
+                rx.text("No segments yet: create one on the Segments page first.", size="1", color_scheme="gray"),
+            ),
         ),
     )
 
@@ -482,10 +519,20 @@ def schedule_fields() -> rx.Component:
             S.when == SCHEDULE,
             rx.vstack(
                 rx.flex(
-                    rx.input(type="date", value=S.schedule_date, on_change=lambda v: S.set_field("schedule_date", v),
-                             id="campaign-scheduled_at", aria_label="Date"),
-                    rx.input(type="time", value=S.schedule_time, on_change=lambda v: S.set_field("schedule_time", v),
-                             id="campaign-time", aria_label="Time"),
+                    rx.input(
+                        type="date",
+                        value=S.schedule_date,
+                        on_change=lambda v: S.set_field("schedule_date", v),
+                        id="campaign-scheduled_at",
+                        aria_label="Date",
+                    ),
+                    rx.input(
+                        type="time",
+                        value=S.schedule_time,
+                        on_change=lambda v: S.set_field("schedule_time", v),
+                        id="campaign-time",
+                        aria_label="Time",
+                    ),
                     rx.select.root(
                         rx.select.trigger(id="campaign-timezone", aria_label="Time zone"),
                         rx.select.content(*[rx.select.item(z, value=z) for z in TIMEZONES]),
@@ -510,10 +557,21 @@ def test_send_box(label: str, placeholder: str) -> rx.Component:
     return labelled(
         label,
         rx.hstack(
-            rx.input(value=S.test_to, on_change=lambda v: S.set_field("test_to", v), placeholder=placeholder,
-                     id="campaign-test_to", flex="1"),
-            rx.button(rx.icon("send", size=14), "Send test", variant="soft", loading=S.working == "test",
-                      on_click=[S.begin("test"), S.send_test], id="send-test"),
+            rx.input(
+                value=S.test_to,
+                on_change=lambda v: S.set_field("test_to", v),
+                placeholder=placeholder,
+                id="campaign-test_to",
+                flex="1",
+            ),
+            rx.button(
+                rx.icon("send", size=14),
+                "Send test",
+                variant="soft",
+                loading=S.working == "test",
+                on_click=[S.begin("test"), S.send_test],
+                id="send-test",
+            ),
             width="100%",
         ),
         "test_to",
@@ -524,8 +582,17 @@ def test_send_box(label: str, placeholder: str) -> rx.Component:
 def email_fields() -> rx.Component:
     return rx.vstack(
         labelled("Name", text_input("name", S.name, placeholder="Spring sale"), "name"),
-        labelled("Subject", rx.input(value=S.subject, on_change=S.set_subject, id="campaign-subject", width="100%",
-                                     placeholder="{{ first_name }}, spring is here"), "subject"),
+        labelled(
+            "Subject",
+            rx.input(
+                value=S.subject,
+                on_change=S.set_subject,
+                id="campaign-subject",
+                width="100%",
+                placeholder="{{ first_name }}, spring is here",
+            ),
+            "subject",
+        ),
         rx.flex(
             labelled("From", text_input("from_email", S.from_email), "from_email"),
             labelled("Reply-to", text_input("reply_to", S.reply_to, placeholder="optional"), "reply_to"),
@@ -548,8 +615,18 @@ def email_fields() -> rx.Component:
         rx.cond(
             S.source == TEMPLATE,
             select("template_id", S.template_options, S.template_id, S.set_template, "Choose a template"),
-            labelled("HTML", rx.text_area(value=S.html, on_change=S.set_html, id="campaign-html", rows="12",
-                                          font_family="monospace", width="100%"), "html"),
+            labelled(
+                "HTML",
+                rx.text_area(
+                    value=S.html,
+                    on_change=S.set_html,
+                    id="campaign-html",
+                    rows="12",
+                    font_family="monospace",
+                    width="100%",
+                ),
+                "html",
+            ),
         ),
         schedule_fields(),
         spacing="3",
@@ -577,8 +654,17 @@ def email_preview() -> rx.Component:
             ),
             width="100%",
         ),
-        rx.cond(S.preview_error != "", rx.callout(S.preview_error, icon="triangle-alert", color_scheme="orange",
-                                                   size="1", id="preview-error", width="100%")),
+        rx.cond(
+            S.preview_error != "",
+            rx.callout(
+                S.preview_error,
+                icon="triangle-alert",
+                color_scheme="orange",
+                size="1",
+                id="preview-error",
+                width="100%",
+            ),
+        ),
         test_send_box("Send a test", "you@example.com"),
         spacing="3",
         width="100%",
@@ -590,36 +676,62 @@ def sms_fields() -> rx.Component:
     return rx.vstack(
         labelled("Name", text_input("name", S.name, placeholder="Flash sale"), "name"),
         segment_field(),
-        labelled("Sender", text_input("from_number", S.from_number, placeholder="Default: " + S.default_sender),
-                 "from_number",
-                 rx.text("An E.164 number, a Messaging Service SID (MG…) or an alphanumeric sender id.",
-                         size="1", color_scheme="gray")),
+        labelled(
+            "Sender",
+            text_input("from_number", S.from_number, placeholder="Default: " + S.default_sender),
+            "from_number",
+            rx.text(
+                "An E.164 number, a Messaging Service SID (MG…) or an alphanumeric sender id.",
+                size="1",
+                color_scheme="gray",
+            ),
+        ),
         labelled(
             "Message",
-            rx.text_area(value=S.body, on_change=S.set_body, id="campaign-body", rows="5", width="100%",
-                         placeholder="Hi {{ first_name }}, … Reply STOP to opt out."),
+            rx.text_area(
+                value=S.body,
+                on_change=S.set_body,
+                id="campaign-body",
+                rows="5",
+                width="100%",
+                placeholder="Hi {{ first_name }}, … Reply STOP to opt out.",
+            ),
             "body",
             rx.hstack(
-                rx.badge(counter.encoding, variant="soft", id="sms-encoding",
-                         color_scheme=rx.cond(counter.encoding == "GSM-7", "green", "orange")),
+                rx.badge(
+                    counter.encoding,
+                    variant="soft",
+                    id="sms-encoding",
+                    color_scheme=rx.cond(counter.encoding == "GSM-7", "green", "orange"),
+                ),
                 rx.text(thousands(counter.characters), " characters", size="1", id="sms-characters"),
                 rx.text("·", size="1", color_scheme="gray"),
                 rx.text(counter.segments, " segment(s)", size="1", weight="bold", id="sms-segments"),
                 rx.text("·", size="1", color_scheme="gray"),
-                rx.text(counter.remaining, " left in this segment of ", counter.per_segment, size="1",
-                        color_scheme="gray"),
+                rx.text(
+                    counter.remaining, " left in this segment of ", counter.per_segment, size="1", color_scheme="gray"
+                ),
                 spacing="2",
                 align="center",
                 wrap="wrap",
             ),
-            rx.cond(counter.non_gsm != "",
-                    rx.text("Not in the GSM-7 alphabet, so the whole message is sent as Unicode (70 characters a "
-                            "segment): ", counter.non_gsm, size="1", color_scheme="orange", id="sms-non-gsm")),
+            rx.cond(
+                counter.non_gsm != "",
+                rx.text(
+                    "Not in the GSM-7 alphabet, so the whole message is sent as Unicode (70 characters a segment): ",
+                    counter.non_gsm,
+                    size="1",
+                    color_scheme="orange",
+                    id="sms-non-gsm",
+                ),
+            ),
             rx.text("Counted as the sample contact would get it.", size="1", color_scheme="gray"),
         ),
         rx.cond(S.cost != "", rx.text("Estimated cost ", S.cost, size="2", id="sms-cost")),
-        rx.cond(S.quiet_hours != "", rx.callout(S.quiet_hours, icon="moon", size="1", color_scheme="blue",
-                                                id="quiet-hours", width="100%")),
+        rx.cond(
+            S.quiet_hours != "",
+            rx.callout(S.quiet_hours, icon="moon", size="1", color_scheme="blue", id="quiet-hours", width="100%"),
+        ),
         schedule_fields(),
         test_send_box("Send a test", "+14155550123"),
         spacing="3",
@@ -628,18 +740,26 @@ def sms_fields() -> rx.Component:
 
 
 def dialog(fields: rx.Component, preview: rx.Component | None, dialog_id: str) -> rx.Component:
-    body = rx.grid(fields, preview, columns=rx.breakpoints(initial="1", md="2"), spacing="5", width="100%") \
-        if preview is not None else fields
+    body = (
+        rx.grid(fields, preview, columns=rx.breakpoints(initial="1", md="2"), spacing="5", width="100%")
+        if preview is not None
+        else fields
+    )
     return rx.dialog.root(
         rx.dialog.content(
             rx.dialog.title(S.title),
-            rx.dialog.description("Saving checks every field; messages appear next to the ones to fix.",
-                                  size="2", color_scheme="gray", margin_bottom="1em"),
+            rx.dialog.description(
+                "Saving checks every field; messages appear next to the ones to fix.",
+                size="2",
+                color_scheme="gray",
+                margin_bottom="1em",
+            ),
             body,
             rx.flex(
                 rx.dialog.close(rx.button("Close", variant="soft", color_scheme="gray", id="campaign-close")),
-                rx.button(S.save_label, loading=S.working == "save", on_click=[S.begin("save"), S.save],
-                          id="campaign-save"),
+                rx.button(
+                    S.save_label, loading=S.working == "save", on_click=[S.begin("save"), S.save], id="campaign-save"
+                ),
                 spacing="3",
                 justify="end",
                 padding_top="1.5em",

@@ -20,8 +20,12 @@ FUNNEL_STEPS = ("Recipients", "Sent", "Delivered", "Opened", "Clicked")
 
 def _layout(fig: go.Figure, **extra) -> go.Figure:
     layout = {
-        "margin": MARGIN, "height": 260, "showlegend": True, "paper_bgcolor": "rgba(0,0,0,0)",
-        "plot_bgcolor": "rgba(0,0,0,0)", "legend": {"orientation": "h", "y": -0.2},
+        "margin": MARGIN,
+        "height": 260,
+        "showlegend": True,
+        "paper_bgcolor": "rgba(0,0,0,0)",
+        "plot_bgcolor": "rgba(0,0,0,0)",
+        "legend": {"orientation": "h", "y": -0.2},
     }
     fig.update_layout(**{**layout, **extra})
     return fig
@@ -35,14 +39,16 @@ def activity_figure(series: dict[str, list[tuple[datetime, int]]], *, timezone: 
         zone = ZoneInfo("UTC")
     fig = go.Figure()
     for metric, points in series.items():
-        fig.add_trace(go.Scatter(
-            x=[minute.astimezone(zone).strftime("%Y-%m-%d %H:%M") for minute, _ in points],
-            y=[count for _, count in points],
-            name=metric.capitalize(),
-            mode="lines+markers",
-            line={"color": COLORS.get(metric), "shape": "hv"},
-            marker={"size": 4},
-        ))
+        fig.add_trace(
+            go.Scatter(
+                x=[minute.astimezone(zone).strftime("%Y-%m-%d %H:%M") for minute, _ in points],
+                y=[count for _, count in points],
+                name=metric.capitalize(),
+                mode="lines+markers",
+                line={"color": COLORS.get(metric), "shape": "hv"},
+                marker={"size": 4},
+            )
+        )
     return _layout(fig, yaxis={"title": "per minute", "rangemode": "tozero"}, xaxis={"type": "date"})
 
 
@@ -52,21 +58,34 @@ def funnel_figure(steps: list[tuple[str, int]]) -> go.Figure:
     labels = [name for name, _ in steps]
     values = [value for _, value in steps]
     text = [f"{value:,} ({100 * value / first:.1f}%)" if first else f"{value:,}" for value in values]
-    fig = go.Figure(go.Bar(
-        x=values, y=labels, orientation="h", text=text, textposition="auto",
-        marker={"color": ["#8b8d98", "#8b8d98", COLORS["delivered"], COLORS["opened"], COLORS["clicked"]][: len(steps)]},
-        hovertemplate="%{y}: %{x:,}<extra></extra>",
-    ))
+    fig = go.Figure(
+        go.Bar(
+            x=values,
+            y=labels,
+            orientation="h",
+            text=text,
+            textposition="auto",
+            marker={
+                "color": ["#8b8d98", "#8b8d98", COLORS["delivered"], COLORS["opened"], COLORS["clicked"]][: len(steps)]
+            },
+            hovertemplate="%{y}: %{x:,}<extra></extra>",
+        )
+    )
     return _layout(fig, showlegend=False, yaxis={"autorange": "reversed"}, xaxis={"rangemode": "tozero"})
 
 
 def links_figure(links: list[tuple[str, int]]) -> go.Figure:
     """Clicks per link, the most clicked on top."""
-    fig = go.Figure(go.Bar(
-        x=[count for _, count in links], y=[_short(link) for link, _ in links], orientation="h",
-        marker={"color": COLORS["clicked"]}, customdata=[link for link, _ in links],
-        hovertemplate="%{customdata}: %{x:,} clicks<extra></extra>",
-    ))
+    fig = go.Figure(
+        go.Bar(
+            x=[count for _, count in links],
+            y=[_short(link) for link, _ in links],
+            orientation="h",
+            marker={"color": COLORS["clicked"]},
+            customdata=[link for link, _ in links],
+            hovertemplate="%{customdata}: %{x:,} clicks<extra></extra>",
+        )
+    )
     return _layout(fig, showlegend=False, yaxis={"autorange": "reversed"}, xaxis={"rangemode": "tozero"})
 
 
@@ -83,8 +102,14 @@ def chart(title: str, figure: rx.Var, *, chart_id: str, empty: rx.Var[bool], emp
             rx.cond(
                 empty,
                 rx.center(rx.text(empty_text, size="2", color_scheme="gray"), height="260px", width="100%"),
-                rx.plotly.basic(data=figure, use_resize_handler=True, width="100%", height="260px",
-                                config={"displayModeBar": False, "responsive": True}, id=chart_id),
+                rx.plotly.basic(
+                    data=figure,
+                    use_resize_handler=True,
+                    width="100%",
+                    height="260px",
+                    config={"displayModeBar": False, "responsive": True},
+                    id=chart_id,
+                ),
             ),
             width="100%",
             spacing="2",

@@ -49,12 +49,10 @@ def thousands(value: rx.Var[int]) -> rx.Var[str]:
 
 
 _LOCAL_TIME = FunctionStringVar.create(
-    '((iso) => iso ? new Date(iso).toLocaleString(undefined, '
+    "((iso) => iso ? new Date(iso).toLocaleString(undefined, "
     '{year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit"}) : "")'
 )
-_PERCENT = FunctionStringVar.create(
-    '((part, whole) => whole > 0 ? (100 * part / whole).toFixed(1) + "%" : "–")'
-)
+_PERCENT = FunctionStringVar.create('((part, whole) => whole > 0 ? (100 * part / whole).toFixed(1) + "%" : "–")')
 
 
 def local_time(iso: rx.Var[str]) -> rx.Var[str]:
@@ -145,8 +143,11 @@ def found_or_message(found: rx.Var[bool], message: rx.Var[str], content: rx.Comp
     return rx.cond(
         found,
         content,
-        rx.cond(message != "", rx.callout(message, icon="circle-alert", color_scheme="orange", id="not-found"),
-                rx.spinner(size="3")),
+        rx.cond(
+            message != "",
+            rx.callout(message, icon="circle-alert", color_scheme="orange", id="not-found"),
+            rx.spinner(size="3"),
+        ),
     )
 
 

@@ -24,8 +24,7 @@ def confirm_button(
             rx.hstack(
                 rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
                 rx.alert_dialog.action(
-                    rx.button(action, color_scheme="red", on_click=on_confirm, id=confirm_id,
-                              class_name=confirm_class),
+                    rx.button(action, color_scheme="red", on_click=on_confirm, id=confirm_id, class_name=confirm_class),
                 ),
                 justify="end",
                 spacing="3",

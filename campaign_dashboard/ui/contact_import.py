@@ -56,13 +56,19 @@ async def _spool_upload(chunks: rx.UploadChunkIterator, limits: CsvLimits) -> IO
     return spool
 
 
-def _run_import(upload: IO[bytes], progress: Progress, *, user_id: int | None, client: str | None,
-                limits: CsvLimits) -> ImportResult:
+def _run_import(
+    upload: IO[bytes], progress: Progress, *, user_id: int | None, client: str | None, limits: CsvLimits
+) -> ImportResult:
     with session_scope() as session:
         result = import_contacts_csv(session=session, data=upload, progress=progress, limits=limits)
-        audit.record(session, actor_user_id=user_id, action=audit.CONTACTS_IMPORT, object_type="contacts",
-                     client_address=client,
-                     detail={"imported": result.imported, "updated": result.updated, "rejected": result.rejected})
+        audit.record(
+            session,
+            actor_user_id=user_id,
+            action=audit.CONTACTS_IMPORT,
+            object_type="contacts",
+            client_address=client,
+            detail={"imported": result.imported, "updated": result.updated, "rejected": result.rejected},
+        )
         return result
 
 
@@ -155,8 +161,14 @@ def _result() -> rx.Component:
         ),
         rx.cond(
             s.rejected > 0,
-            rx.button(rx.icon("file-down", size=16), "Download error report", on_click=s.download_report,
-                      color_scheme="red", variant="soft", id="import-error-report"),
+            rx.button(
+                rx.icon("file-down", size=16),
+                "Download error report",
+                on_click=s.download_report,
+                color_scheme="red",
+                variant="soft",
+                id="import-error-report",
+            ),
             rx.text("Every row was imported.", size="2", color_scheme="green"),
         ),
         align="center",
@@ -170,7 +182,8 @@ def _columns_help() -> rx.Component:
     return rx.text(
         f"The first line names the columns: {known} (at least email or phone). Other columns become "
         "attributes; tags are separated by ; or |. Rows matching an existing email are updated.",
-        size="2", color_scheme="gray",
+        size="2",
+        color_scheme="gray",
     )
 
 
@@ -213,15 +226,21 @@ def import_dialog(*, on_done: rx.EventHandler) -> rx.Component:
                     rx.vstack(
                         rx.progress(value=s.percent, max=100, width="100%", id="import-progress"),
                         rx.text(
-                            thousands(s.done), " of ", thousands(s.total), " rows",
+                            thousands(s.done),
+                            " of ",
+                            thousands(s.total),
+                            " rows",
                             rx.cond(s.finished, " · done", "…"),
-                            size="2", color_scheme="gray", id="import-progress-text",
+                            size="2",
+                            color_scheme="gray",
+                            id="import-progress-text",
                         ),
                         width="100%",
                     ),
                 ),
-                rx.cond(s.error != "", rx.callout(s.error, icon="triangle-alert", color_scheme="red",
-                                                    id="import-error")),
+                rx.cond(
+                    s.error != "", rx.callout(s.error, icon="triangle-alert", color_scheme="red", id="import-error")
+                ),
                 rx.cond(s.finished, _result()),
                 rx.hstack(
                     rx.dialog.close(rx.button("Close", variant="soft", color_scheme="gray", id="import-close")),

@@ -21,8 +21,9 @@ def field_errors(exc: DomainError, fields: Iterable[str]) -> dict[str, str]:
     return {"": exc.message}
 
 
-def form_field(errors: rx.Var, form_id: str, name: str, label: str, control: rx.Component,
-               hint: str = "") -> rx.Component:
+def form_field(
+    errors: rx.Var, form_id: str, name: str, label: str, control: rx.Component, hint: str = ""
+) -> rx.Component:
     """`control` must carry `id=f"{form_id}-{name}"`; its error gets `{form_id}-{name}-error`."""
     error = errors.get(name, "")
     return rx.vstack(
@@ -38,9 +39,18 @@ def form_field(errors: rx.Var, form_id: str, name: str, label: str, control: rx.
     )
 
 
-def form_dialog(*, form_id: str, title: str, description: str, fields: list[rx.Component], errors: rx.Var,
-                submit: str, on_submit: rx.EventHandler, open: rx.Var[bool],
-                on_open_change: rx.EventHandler) -> rx.Component:
+def form_dialog(
+    *,
+    form_id: str,
+    title: str,
+    description: str,
+    fields: list[rx.Component],
+    errors: rx.Var,
+    submit: str,
+    on_submit: rx.EventHandler,
+    open: rx.Var[bool],
+    on_open_change: rx.EventHandler,
+) -> rx.Component:
     general = errors.get("", "")
     return rx.dialog.root(
         rx.dialog.content(
@@ -48,8 +58,12 @@ def form_dialog(*, form_id: str, title: str, description: str, fields: list[rx.C
             rx.dialog.description(description, size="2", color_scheme="gray"),
             rx.form(
                 rx.vstack(
-                    rx.cond(general != "", rx.callout(general, icon="triangle-alert", color_scheme="red", width="100%",
-                                                      id=f"{form_id}-error")),
+                    rx.cond(
+                        general != "",
+                        rx.callout(
+                            general, icon="triangle-alert", color_scheme="red", width="100%", id=f"{form_id}-error"
+                        ),
+                    ),
                     *fields,
                     rx.hstack(
                         rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray", type="button")),

@@ -32,8 +32,7 @@ import reflex as rx
 
 from campaign_dashboard.db import session_scope
 from campaign_dashboard.models import Role, User
-from campaign_dashboard.services.accounts import audit
-from campaign_dashboard.services.accounts import roles
+from campaign_dashboard.services.accounts import audit, roles
 from campaign_dashboard.services.errors import PermissionDenied
 
 log = logging.getLogger(__name__)
@@ -65,17 +64,26 @@ def _on_write(*, user: User, handler: str, args: dict[str, Any], client_address:
     `*_id` argument names the object, an `action` argument (a campaign's start, pause...) is part of
     the action's name, so a manager can filter "who started this"."""
     object_type, object_id = next(
-        ((name.removesuffix("_id"), value) for name, value in args.items()
-         if name.endswith("_id") and isinstance(value, (int, str)) and value != ""),
+        (
+            (name.removesuffix("_id"), value)
+            for name, value in args.items()
+            if name.endswith("_id") and isinstance(value, (int, str)) and value != ""
+        ),
         (None, None),
     )
     action = f"dashboard.{handler}"
     if isinstance(args.get("action"), str):
         action = f"{action}:{args['action']}"
     with session_scope() as session:
-        audit.record(session, actor_user_id=user.id, action=action, object_type=object_type,
-                     object_id=object_id, client_address=client_address or None,
-                     detail={"args": _shortened(args)})
+        audit.record(
+            session,
+            actor_user_id=user.id,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            client_address=client_address or None,
+            detail={"args": _shortened(args)},
+        )
 
 
 def _shortened(value: Any, limit: int = 300) -> Any:
@@ -148,11 +156,17 @@ def guarded(role: Role | None, *, writes: bool = False, background: bool = False
                 log.warning("refused %s: arguments that do not fit its annotations", fn.__qualname__)
                 return rx.toast.error(BAD_REQUEST), None
             if writes and user is not None and not audits_itself:
-                return None, functools.partial(_on_write, user=user, handler=fn.__qualname__,
-                                               args=_for_audit(bound), client_address=state.router.session.client_ip)
+                return None, functools.partial(
+                    _on_write,
+                    user=user,
+                    handler=fn.__qualname__,
+                    args=_for_audit(bound),
+                    client_address=state.router.session.client_ip,
+                )
             return None, None
 
         if inspect.isasyncgenfunction(fn):
+
             @functools.wraps(fn)
             async def handler(self, *args, **kwargs):
                 refusal, write = admit(self, args, kwargs)
@@ -166,6 +180,7 @@ def guarded(role: Role | None, *, writes: bool = False, background: bool = False
                 if write and not failed:
                     write()
         elif inspect.iscoroutinefunction(fn):
+
             @functools.wraps(fn)
             async def handler(self, *args, **kwargs):
                 refusal, write = admit(self, args, kwargs)
@@ -176,6 +191,7 @@ def guarded(role: Role | None, *, writes: bool = False, background: bool = False
                     write()
                 return result
         else:
+
             @functools.wraps(fn)
             def handler(self, *args, **kwargs):
                 refusal, write = admit(self, args, kwargs)

@@ -76,8 +76,12 @@ def user_box() -> rx.Component:
         rx.hstack(
             rx.badge(AuthState.role, variant="outline", id="current-role"),
             rx.spacer(),
-            logout_form("logout-form", rx.button(rx.icon("log-out", size=14), "Log out", type="submit",
-                                                 variant="ghost", size="1", id="logout")),
+            logout_form(
+                "logout-form",
+                rx.button(
+                    rx.icon("log-out", size=14), "Log out", type="submit", variant="ghost", size="1", id="logout"
+                ),
+            ),
             width="100%",
             align="center",
         ),
@@ -91,15 +95,23 @@ def user_box() -> rx.Component:
 def logout_form(form_id: str, button: rx.Component) -> rx.Component:
     """Logging out is a plain form post: the server ends the session and clears the HttpOnly cookie.
     (Reflex's forms stop the browser's own submit, so the submit handler posts it.)"""
-    return rx.el.form(button, action=routes.LOGOUT_POST, method="post", id=form_id, style={"display": "inline"},
-                      on_submit=rx.call_script(f"document.getElementById('{form_id}').submit()"))
+    return rx.el.form(
+        button,
+        action=routes.LOGOUT_POST,
+        method="post",
+        id=form_id,
+        style={"display": "inline"},
+        on_submit=rx.call_script(f"document.getElementById('{form_id}').submit()"),
+    )
 
 
 def mobile_nav() -> rx.Component:
     """The navigation as a row of links on narrow screens, where the sidebar is hidden."""
     return rx.hstack(
         *[rx.link(item.label, href=item.route, size="2") for item in routes.NAVIGATION],
-        rx.cond(AuthState.is_admin, rx.hstack(*[rx.link(i.label, href=i.route, size="2") for i in routes.ADMIN_NAVIGATION])),
+        rx.cond(
+            AuthState.is_admin, rx.hstack(*[rx.link(i.label, href=i.route, size="2") for i in routes.ADMIN_NAVIGATION])
+        ),
         logout_form("logout-form-narrow", rx.button("Log out", type="submit", variant="ghost", size="2")),
         spacing="3",
         wrap="wrap",
@@ -124,8 +136,14 @@ def worker_banner() -> rx.Component:
     """Every role sees it: campaigns wait and no worker runs (see AuthState._check_workers)."""
     return rx.cond(
         AuthState.worker_warning != "",
-        rx.callout(AuthState.worker_warning, icon="triangle-alert", color_scheme="red", role="alert",
-                   id="worker-warning", margin_bottom="1em"),
+        rx.callout(
+            AuthState.worker_warning,
+            icon="triangle-alert",
+            color_scheme="red",
+            role="alert",
+            id="worker-warning",
+            margin_bottom="1em",
+        ),
     )
 
 

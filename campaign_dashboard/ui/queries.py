@@ -14,8 +14,8 @@ from sqlmodel import Session, select
 from campaign_dashboard.models import (
     CampaignStatus,
     Contact,
-    Segment,
     EmailTemplate,
+    Segment,
 )
 from campaign_dashboard.services.channels import CAMPAIGN_MODELS
 
@@ -50,9 +50,7 @@ def overview(*, session: Session) -> tuple[Totals, list[StatusCount]]:
         rows = session.exec(select(table.status, func.count(), func.sum(table.sent)).group_by(table.status)).all()
         by_status[channel] = {status: n for status, n, _ in rows}
         sent += sum(channel_sent for _, _, channel_sent in rows)
-    contacts, segments, templates = session.exec(
-        select(_count(Contact), _count(Segment), _count(EmailTemplate))
-    ).one()
+    contacts, segments, templates = session.exec(select(_count(Contact), _count(Segment), _count(EmailTemplate))).one()
     totals = Totals(
         contacts=contacts,
         segments=segments,

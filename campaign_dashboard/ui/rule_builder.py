@@ -60,7 +60,7 @@ def to_rows(rules: list[dict[str, Any]]) -> list[RuleRow]:
         field = str(rule.get("field", "tag"))
         key = ""
         if field.startswith(segment_rules.ATTRIBUTE_PREFIX):
-            field, key = ATTRIBUTE, field[len(segment_rules.ATTRIBUTE_PREFIX):]
+            field, key = ATTRIBUTE, field[len(segment_rules.ATTRIBUTE_PREFIX) :]
         elif field not in OPS_FOR:
             field = "tag"
         rows.append(RuleRow(field=field, key=key, op=str(rule.get("op", "is")), value=str(rule.get("value", ""))))

@@ -29,8 +29,14 @@ def delete_and_reload(state: AuthState, delete: Callable[[Session], object], don
 def delete_button(noun: str, name: rx.Var, *, description: str, on_confirm: rx.EventSpec) -> rx.Component:
     """A trash icon (class `delete-<noun>`) asking "Delete <noun> <name>?" (`confirm-delete-<noun>`)."""
     return confirm_button(
-        rx.icon_button(rx.icon("trash-2", size=16), color_scheme="red", variant="ghost", size="1",
-                       aria_label=f"Delete {noun}", class_name=f"delete-{noun}"),
+        rx.icon_button(
+            rx.icon("trash-2", size=16),
+            color_scheme="red",
+            variant="ghost",
+            size="1",
+            aria_label=f"Delete {noun}",
+            class_name=f"delete-{noun}",
+        ),
         title=rx.text(f"Delete {noun} ", name, "?"),
         description=description,
         action="Delete",
@@ -39,8 +45,7 @@ def delete_button(noun: str, name: rx.Var, *, description: str, on_confirm: rx.E
     )
 
 
-def saved_list_page(*, intro: str, noun: str, new_href: str, loaded: rx.Var[bool],
-                    table: rx.Component) -> rx.Component:
+def saved_list_page(*, intro: str, noun: str, new_href: str, loaded: rx.Var[bool], table: rx.Component) -> rx.Component:
     """`intro`, a "New <noun>" button (`new-<noun>`, for those who may write) to `new_href`, then
     `table` once `loaded` (a spinner before)."""
     return rx.vstack(

@@ -110,7 +110,8 @@ def provider_card(row: rx.Var) -> rx.Component:
             ),
             rx.hstack(
                 rx.button(
-                    rx.icon("key-round", size=14), "Check credentials",
+                    rx.icon("key-round", size=14),
+                    "Check credentials",
                     on_click=ProvidersState.check(row.channel),
                     loading=row.check == "checking",
                     variant="soft",
@@ -119,8 +120,12 @@ def provider_card(row: rx.Var) -> rx.Component:
                 ),
                 rx.cond(
                     (row.check != "") & (row.check != "checking"),
-                    rx.badge(row.check, color_scheme=rx.match(row.check, *CHECK_COLORS.items(), "gray"),
-                             size="2", class_name="credentials-outcome"),
+                    rx.badge(
+                        row.check,
+                        color_scheme=rx.match(row.check, *CHECK_COLORS.items(), "gray"),
+                        size="2",
+                        class_name="credentials-outcome",
+                    ),
                 ),
                 align="center",
                 spacing="3",
@@ -215,7 +220,8 @@ def replies_setup() -> rx.Component:
         rx.cond(
             ProvidersState.inbound_domain != "",
             rx.text(
-                "Emails go out with Reply-To reply+<token>@", rx.code(ProvidersState.inbound_domain),
+                "Emails go out with Reply-To reply+<token>@",
+                rx.code(ProvidersState.inbound_domain),
                 " and a List-Unsubscribe mailto to the same domain. At Resend → Emails → Receiving, receive mail "
                 "on this domain (your <id>.resend.app address, or a custom domain whose MX record points to "
                 "Resend) and include email.received in the webhook above. The API key needs full access: a "

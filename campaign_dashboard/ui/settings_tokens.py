@@ -33,8 +33,15 @@ class TokenRow:
 
 
 def _row(token: ApiToken) -> TokenRow:
-    return TokenRow(token.id, token.name, token.prefix, token.role, iso_utc(token.created_at),
-                    iso_utc(token.last_used_at), iso_utc(token.revoked_at))
+    return TokenRow(
+        token.id,
+        token.name,
+        token.prefix,
+        token.role,
+        iso_utc(token.created_at),
+        iso_utc(token.last_used_at),
+        iso_utc(token.revoked_at),
+    )
 
 
 class TokensState(AuthState):
@@ -64,8 +71,9 @@ class TokensState(AuthState):
         self.errors = {}
         try:
             with session_scope() as session:
-                row, plain = tokens.create_token(session=session, name=form.get("name") or "",
-                                                 role=form.get("role") or "")
+                row, plain = tokens.create_token(
+                    session=session, name=form.get("name") or "", role=form.get("role") or ""
+                )
                 name = row.name
         except DomainError as exc:
             self.errors = field_errors(exc, ("name", "role"))
@@ -132,11 +140,15 @@ def create_token_dialog() -> rx.Component:
         title="New API token",
         description="Scripts send it as `Authorization: Bearer <token>` to /api/v1. Its role limits what it may do.",
         fields=[
-            field("name", "Name", rx.input(name="name", id="new-token-name", placeholder="e.g. CRM sync",
-                                           width="100%")),
-            field("role", "Role", rx.select(ROLES, name="role", default_value=Role.VIEWER.value, id="new-token-role",
-                                            width="100%"),
-                  "Viewer tokens may only read; marketer and admin tokens may change campaigns and contacts."),
+            field(
+                "name", "Name", rx.input(name="name", id="new-token-name", placeholder="e.g. CRM sync", width="100%")
+            ),
+            field(
+                "role",
+                "Role",
+                rx.select(ROLES, name="role", default_value=Role.VIEWER.value, id="new-token-role", width="100%"),
+                "Viewer tokens may only read; marketer and admin tokens may change campaigns and contacts.",
+            ),
         ],
         errors=TokensState.errors,
         submit="Create token",
@@ -150,8 +162,9 @@ def new_token_dialog() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
             rx.dialog.title("Token “", TokensState.new_token_name, "” created"),
-            rx.callout("Copy it now: it is shown only this once and stored only as a hash.", icon="info",
-                       color_scheme="amber"),
+            rx.callout(
+                "Copy it now: it is shown only this once and stored only as a hash.", icon="info", color_scheme="amber"
+            ),
             rx.hstack(
                 rx.code(TokensState.new_token, id="new-token-value", overflow_wrap="anywhere", size="3"),
                 copy_button(TokensState.new_token, done="Token copied.", id="copy-new-token"),

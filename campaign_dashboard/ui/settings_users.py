@@ -130,8 +130,11 @@ def user_row(user: rx.Var) -> rx.Component:
             ),
         ),
         rx.table.cell(
-            rx.cond(user.active, rx.badge("active", color_scheme="green", variant="soft"),
-                    rx.badge("deactivated", color_scheme="gray", variant="soft")),
+            rx.cond(
+                user.active,
+                rx.badge("active", color_scheme="green", variant="soft"),
+                rx.badge("deactivated", color_scheme="gray", variant="soft"),
+            ),
         ),
         rx.table.cell(rx.cond(user.last_login != "", local_time(user.last_login), "never"), white_space="nowrap"),
         rx.table.cell(
@@ -140,10 +143,21 @@ def user_row(user: rx.Var) -> rx.Component:
                 rx.fragment(),
                 rx.cond(
                     user.active,
-                    rx.button("Deactivate", on_click=UsersState.set_active(user.id, False), size="1",
-                              variant="soft", color_scheme="red", class_name="deactivate-user"),
-                    rx.button("Reactivate", on_click=UsersState.set_active(user.id, True), size="1",
-                              variant="soft", class_name="reactivate-user"),
+                    rx.button(
+                        "Deactivate",
+                        on_click=UsersState.set_active(user.id, False),
+                        size="1",
+                        variant="soft",
+                        color_scheme="red",
+                        class_name="deactivate-user",
+                    ),
+                    rx.button(
+                        "Reactivate",
+                        on_click=UsersState.set_active(user.id, True),
+                        size="1",
+                        variant="soft",
+                        class_name="reactivate-user",
+                    ),
                 ),
             ),
         ),
@@ -159,15 +173,26 @@ def create_user_dialog() -> rx.Component:
         title="New user",
         description="They log in with this email and password.",
         fields=[
-            field("email", "Email", rx.input(name="email", id="new-user-email", type="email", width="100%",
-                                             placeholder="name@example.com")),
+            field(
+                "email",
+                "Email",
+                rx.input(name="email", id="new-user-email", type="email", width="100%", placeholder="name@example.com"),
+            ),
             field("name", "Name", rx.input(name="name", id="new-user-name", width="100%")),
-            field("role", "Role", rx.select(ROLES, name="role", default_value=Role.MARKETER.value, id="new-user-role",
-                                            width="100%"),
-                  "Admin: users and settings. Marketer: campaigns, contacts, segments, templates. Viewer: read-only."),
-            field("password", "Password", rx.input(name="password", id="new-user-password", type="password",
-                                                   width="100%", auto_complete="new-password"),
-                  f"At least {users.MIN_PASSWORD_LENGTH} characters."),
+            field(
+                "role",
+                "Role",
+                rx.select(ROLES, name="role", default_value=Role.MARKETER.value, id="new-user-role", width="100%"),
+                "Admin: users and settings. Marketer: campaigns, contacts, segments, templates. Viewer: read-only.",
+            ),
+            field(
+                "password",
+                "Password",
+                rx.input(
+                    name="password", id="new-user-password", type="password", width="100%", auto_complete="new-password"
+                ),
+                f"At least {users.MIN_PASSWORD_LENGTH} characters.",
+            ),
         ],
         errors=UsersState.errors,
         submit="Create user",

@@ -36,29 +36,63 @@ def CampaignStatsCards(stats: rx.Var, *, channel: str | None = None) -> rx.Compo
     `channel` "email" leaves out the SMS card, "sms" the email-only rates; None shows all.
     """
     cards = [
-        _card("stat-sent", "Sent", thousands(stats.sent), rx.cond(stats.failed > 0, thousands(stats.failed) + " failed", "accepted by the provider"), "send"),
-        _card("stat-delivered", "Delivered rate", percent(stats.delivered, stats.sent),
-              thousands(stats.delivered) + " delivered", "inbox"),
+        _card(
+            "stat-sent",
+            "Sent",
+            thousands(stats.sent),
+            rx.cond(stats.failed > 0, thousands(stats.failed) + " failed", "accepted by the provider"),
+            "send",
+        ),
+        _card(
+            "stat-delivered",
+            "Delivered rate",
+            percent(stats.delivered, stats.sent),
+            thousands(stats.delivered) + " delivered",
+            "inbox",
+        ),
     ]
     if channel != "sms":
         cards += [
-            _card("stat-opens", "Open rate", percent(stats.unique_opens, stats.email_delivered),
-                  thousands(stats.unique_opens) + " opened · " + thousands(stats.opened) + " opens", "mail-open"),
-            _card("stat-clicks", "Click rate", percent(stats.unique_clicks, stats.email_delivered),
-                  thousands(stats.unique_clicks) + " clicked · " + thousands(stats.clicked) + " clicks",
-                  "mouse-pointer-click"),
-            _card("stat-bounces", "Bounce rate", percent(stats.bounced, stats.email_sent),
-                  thousands(stats.bounced) + " bounced", "circle-alert"),
+            _card(
+                "stat-opens",
+                "Open rate",
+                percent(stats.unique_opens, stats.email_delivered),
+                thousands(stats.unique_opens) + " opened · " + thousands(stats.opened) + " opens",
+                "mail-open",
+            ),
+            _card(
+                "stat-clicks",
+                "Click rate",
+                percent(stats.unique_clicks, stats.email_delivered),
+                thousands(stats.unique_clicks) + " clicked · " + thousands(stats.clicked) + " clicks",
+                "mouse-pointer-click",
+            ),
+            _card(
+                "stat-bounces",
+                "Bounce rate",
+                percent(stats.bounced, stats.email_sent),
+                thousands(stats.bounced) + " bounced",
+                "circle-alert",
+            ),
         ]
     cards += [
-        _card("stat-unsubscribes", "Unsubscribes", thousands(stats.unsubscribed),
-              "opt-outs and unsubscribe links", "user-minus"),
+        _card(
+            "stat-unsubscribes",
+            "Unsubscribes",
+            thousands(stats.unsubscribed),
+            "opt-outs and unsubscribe links",
+            "user-minus",
+        ),
         _card("stat-replies", "Replies", thousands(stats.replied), "people who answered", "reply"),
     ]
     if channel != "email":
         cards.append(
-            _card("stat-sms-delivered", "SMS delivered", thousands(stats.sms_delivered),
-                  percent(stats.sms_delivered, stats.sms_sent) + " of " + thousands(stats.sms_sent) + " sent",
-                  "message-square"),
+            _card(
+                "stat-sms-delivered",
+                "SMS delivered",
+                thousands(stats.sms_delivered),
+                percent(stats.sms_delivered, stats.sms_sent) + " of " + thousands(stats.sms_sent) + " sent",
+                "message-square",
+            ),
         )
     return rx.flex(*cards, wrap="wrap", spacing="3", width="100%", id="campaign-stats-cards")

@@ -26,8 +26,13 @@ def test_create_start_pause_cancel_are_recorded_with_the_token_as_actor(client, 
     with db() as session:
         segment = make_segment(session)
         make_contact(session)
-    body = {"name": "Spring", "subject": "Hi", "from_email": "news@example.com", "segment_id": segment.id,
-            "html": "<p>Hi <a href='{{ unsubscribe_url }}'>unsubscribe</a></p>"}
+    body = {
+        "name": "Spring",
+        "subject": "Hi",
+        "from_email": "news@example.com",
+        "segment_id": segment.id,
+        "html": "<p>Hi <a href='{{ unsubscribe_url }}'>unsubscribe</a></p>",
+    }
     cid = client.post(URL, json=body, headers=marketer_headers).json()["id"]
     for action in ("start", "pause", "cancel"):
         assert client.post(f"{URL}/{cid}/{action}", headers=marketer_headers).status_code == 200
@@ -56,8 +61,10 @@ def test_refused_writes_and_reads_are_not_recorded(client, db, viewer_headers, m
     client.get(URL, headers=marketer_headers)
     client.post("/api/v1/segments/preview-count", json={"rules": []}, headers=marketer_headers)
     assert entries(db) == []
-    assert client.patch(f"/api/v1/segments/{segment.id}", json={"name": "Renamed"},
-                        headers=marketer_headers).status_code == 200
+    assert (
+        client.patch(f"/api/v1/segments/{segment.id}", json={"name": "Renamed"}, headers=marketer_headers).status_code
+        == 200
+    )
     assert [(e.action, e.object_id) for e in entries(db)] == [("segment.update", str(segment.id))]
 
 
@@ -85,8 +92,9 @@ def test_admins_list_and_filter_the_log_newest_first(client, db, admin_headers, 
     assert [e["object_id"] for e in rest["items"]] == [str(segments[1]), str(segments[0])]
     assert rest["next_cursor"] is None
 
-    only = client.get("/api/v1/audit-log", params={"action": "segment", "object_id": str(segments[0])},
-                      headers=admin_headers).json()["items"]
+    only = client.get(
+        "/api/v1/audit-log", params={"action": "segment", "object_id": str(segments[0])}, headers=admin_headers
+    ).json()["items"]
     assert [(e["action"], e["object_id"]) for e in only] == [("segment.update", str(segments[0]))]
     by_admin = client.get("/api/v1/audit-log", params={"actor": "admin"}, headers=admin_headers).json()["items"]
     assert [e["action"] for e in by_admin] == ["contact.create"]
@@ -95,9 +103,15 @@ def test_admins_list_and_filter_the_log_newest_first(client, db, admin_headers, 
 
     assert_error(client.get("/api/v1/audit-log", headers=marketer_headers), 403, "forbidden")
     assert_error(client.get("/api/v1/audit-log", headers=viewer_headers), 403, "forbidden")
-    assert_error(client.get("/api/v1/audit-log",
-                            params={"since": "2030-01-02T00:00:00Z", "until": "2030-01-01T00:00:00Z"},
-                            headers=admin_headers), 422, "validation_failed")
+    assert_error(
+        client.get(
+            "/api/v1/audit-log",
+            params={"since": "2030-01-02T00:00:00Z", "until": "2030-01-01T00:00:00Z"},
+            headers=admin_headers,
+        ),
+        422,
+        "validation_failed",
+    )
 
 
 def test_an_api_export_route_is_recorded_as_an_export(engine, db, marketer_token, marketer_headers):
@@ -124,4 +138,5 @@ def test_an_api_export_route_is_recorded_as_an_export(engine, db, marketer_token
         client.get("/api/v1/contacts", headers=marketer_headers)
 
     assert [(e.action, e.object_type, e.actor_token_id) for e in entries(db)] == [
-        ("contacts.export", "contacts", token_id(db, marketer_token))]
+        ("contacts.export", "contacts", token_id(db, marketer_token))
+    ]

@@ -11,18 +11,39 @@ from tests.api.conftest import assert_error
 from tests.factories import make_contact, make_email_campaign, make_segment, make_sms_campaign
 
 URLS = {"email": "/api/v1/email-campaigns", "sms": "/api/v1/sms-campaigns"}
-COUNTERS = ("recipients", "sent", "delivered", "failed", "opened", "unique_opens", "clicked", "unique_clicks",
-            "bounced", "complained", "unsubscribed", "replied")
+COUNTERS = (
+    "recipients",
+    "sent",
+    "delivered",
+    "failed",
+    "opened",
+    "unique_opens",
+    "clicked",
+    "unique_clicks",
+    "bounced",
+    "complained",
+    "unsubscribed",
+    "replied",
+)
 
 
 def payload(channel: str, segment: int, **overrides) -> dict:
     if channel == "email":
-        data = {"name": "Spring sale", "subject": "Hi {{ first_name | default('there') }}",
-                "from_email": "Shop <news@example.com>", "reply_to": None, "segment_id": segment,
-                "html": "<p>Sale! <a href='{{ unsubscribe_url }}'>unsubscribe</a></p>"}
+        data = {
+            "name": "Spring sale",
+            "subject": "Hi {{ first_name | default('there') }}",
+            "from_email": "Shop <news@example.com>",
+            "reply_to": None,
+            "segment_id": segment,
+            "html": "<p>Sale! <a href='{{ unsubscribe_url }}'>unsubscribe</a></p>",
+        }
     else:
-        data = {"name": "Flash SMS", "body": "Hi {{ first_name | default('there') }}, 20% off today",
-                "from_number": "+14155550100", "segment_id": segment}
+        data = {
+            "name": "Flash SMS",
+            "body": "Hi {{ first_name | default('there') }}, 20% off today",
+            "from_number": "+14155550100",
+            "segment_id": segment,
+        }
     data.update(overrides)
     return data
 
@@ -85,9 +106,13 @@ def test_create_and_read_an_email_campaign(client, marketer_headers, segment_id)
     assert created["progress"] == 0
     read = client.get(f"{URLS['email']}/{created['id']}", headers=marketer_headers).json()
     assert {k: read[k] for k in ("id", "name", "subject", "from_email", "segment_id", "html")} == {
-        "id": created["id"], "name": "Spring sale", "subject": "Hi {{ first_name | default('there') }}",
-        "from_email": "Shop <news@example.com>", "segment_id": segment_id,
-        "html": "<p>Sale! <a href='{{ unsubscribe_url }}'>unsubscribe</a></p>"}
+        "id": created["id"],
+        "name": "Spring sale",
+        "subject": "Hi {{ first_name | default('there') }}",
+        "from_email": "Shop <news@example.com>",
+        "segment_id": segment_id,
+        "html": "<p>Sale! <a href='{{ unsubscribe_url }}'>unsubscribe</a></p>",
+    }
 
 
 def test_sms_reads_show_encoding_and_segments(client, marketer_headers, segment_id):
@@ -132,8 +157,11 @@ def test_unknown_fields_are_rejected(client, marketer_headers, segment_id):
 
 def test_a_broken_template_is_rejected_at_save_with_its_line(client, marketer_headers, segment_id):
     html = "<p>Hello</p>\n<p>\n{% if vip %}VIP</p>"
-    error = assert_error(client.post(URLS["email"], json=payload("email", segment_id, html=html),
-                                     headers=marketer_headers), 422, "validation_failed")
+    error = assert_error(
+        client.post(URLS["email"], json=payload("email", segment_id, html=html), headers=marketer_headers),
+        422,
+        "validation_failed",
+    )
     assert error["details"][0]["line"] == 3
     assert "line 3" in error["message"]
 
@@ -142,16 +170,16 @@ def test_a_broken_template_is_rejected_at_save_with_its_line(client, marketer_he
 def test_editing_a_sending_campaign_is_refused(client, db, marketer_headers, channel):
     url = URLS[channel]
     campaign_id = _make(db, channel, status="sending", name="Live")
-    error = assert_error(client.patch(f"{url}/{campaign_id}", json={"name": "Edited"}, headers=marketer_headers),
-                         409, "conflict")
+    error = assert_error(
+        client.patch(f"{url}/{campaign_id}", json={"name": "Edited"}, headers=marketer_headers), 409, "conflict"
+    )
     assert "frozen" in error["message"]
     assert client.get(f"{url}/{campaign_id}", headers=marketer_headers).json()["name"] == "Live"
 
 
 def test_editing_a_draft_changes_only_what_was_sent(client, marketer_headers, segment_id):
     created = client.post(URLS["email"], json=payload("email", segment_id), headers=marketer_headers).json()
-    edited = client.patch(f"{URLS['email']}/{created['id']}", json={"subject": "New subject"},
-                          headers=marketer_headers)
+    edited = client.patch(f"{URLS['email']}/{created['id']}", json={"subject": "New subject"}, headers=marketer_headers)
     assert edited.status_code == 200, edited.text
     assert (edited.json()["subject"], edited.json()["name"]) == ("New subject", "Spring sale")
 
@@ -201,23 +229,38 @@ def test_a_campaign_goes_through_its_whole_life(client, db, marketer_headers, ch
     recipients = client.get(f"{url}/{cid}/recipients", headers=marketer_headers).json()
     assert len(recipients["items"]) == 3 and recipients["next_cursor"] is None
     row = recipients["items"][0]
-    assert set(row) == {"id", "contact_id", "address", "status", "provider_message_id", "attempts",
-                        "last_error", "updated_at"}
+    assert set(row) == {
+        "id",
+        "contact_id",
+        "address",
+        "status",
+        "provider_message_id",
+        "attempts",
+        "last_error",
+        "updated_at",
+    }
     assert {r["status"] for r in recipients["items"]} == {"cancelled"}
     stats = client.get(f"{url}/{cid}/stats", headers=marketer_headers).json()
     assert {k: stats[k] for k in ("status", "recipients", "sent", "progress")} == {
-        "status": "cancelled", "recipients": 3, "sent": 0, "progress": 1.0}
+        "status": "cancelled",
+        "recipients": 3,
+        "sent": 0,
+        "progress": 1.0,
+    }
     assert set(COUNTERS) <= set(stats)
 
 
 def test_schedule_without_an_offset_or_timezone_is_refused(client, db, marketer_headers):
     cid = _make(db, "email")
-    response = client.post(f"{URLS['email']}/{cid}/schedule", json={"scheduled_at": "2099-01-01T09:00:00"},
-                           headers=marketer_headers)
+    response = client.post(
+        f"{URLS['email']}/{cid}/schedule", json={"scheduled_at": "2099-01-01T09:00:00"}, headers=marketer_headers
+    )
     assert_error(response, 422, "validation_failed")
-    with_zone = client.post(f"{URLS['email']}/{cid}/schedule",
-                            json={"scheduled_at": "2099-01-01T09:00:00", "timezone": "Asia/Tokyo"},
-                            headers=marketer_headers)
+    with_zone = client.post(
+        f"{URLS['email']}/{cid}/schedule",
+        json={"scheduled_at": "2099-01-01T09:00:00", "timezone": "Asia/Tokyo"},
+        headers=marketer_headers,
+    )
     assert with_zone.json()["scheduled_at"].startswith("2099-01-01T00:00:00")
 
 
@@ -240,7 +283,9 @@ def test_deleting_a_sent_campaign_is_refused_but_archiving_works(client, db, mar
     archived = client.post(f"{url}/{cid}/archive", headers=marketer_headers)
     assert archived.status_code == 200 and archived.json()["archived_at"] is not None
     assert client.get(url, headers=marketer_headers).json()["items"] == []
-    assert [c["id"] for c in client.get(url, params={"archived": "true"}, headers=marketer_headers).json()["items"]] == [cid]
+    assert [
+        c["id"] for c in client.get(url, params={"archived": "true"}, headers=marketer_headers).json()["items"]
+    ] == [cid]
     assert client.get(f"{url}/{cid}", headers=marketer_headers).status_code == 200
 
 
@@ -271,15 +316,21 @@ def test_unknown_campaign_is_404(client, marketer_headers):
 def test_list_filters_by_status_searches_and_pages_newest_first(client, db, viewer_headers):
     with db() as session:
         segment = make_segment(session)
-        ids = [make_email_campaign(session, segment_id=segment.id, name=f"Weekly {i}",
-                                   status="sent" if i < 3 else "draft").id for i in range(5)]
+        ids = [
+            make_email_campaign(
+                session, segment_id=segment.id, name=f"Weekly {i}", status="sent" if i < 3 else "draft"
+            ).id
+            for i in range(5)
+        ]
         make_email_campaign(session, segment_id=segment.id, name="Launch")
     url = URLS["email"]
     first = client.get(url, params={"search": "weekly", "limit": 2}, headers=viewer_headers).json()
-    second = client.get(url, params={"search": "weekly", "limit": 2, "cursor": first["next_cursor"]},
-                        headers=viewer_headers).json()
-    third = client.get(url, params={"search": "weekly", "limit": 2, "cursor": second["next_cursor"]},
-                       headers=viewer_headers).json()
+    second = client.get(
+        url, params={"search": "weekly", "limit": 2, "cursor": first["next_cursor"]}, headers=viewer_headers
+    ).json()
+    third = client.get(
+        url, params={"search": "weekly", "limit": 2, "cursor": second["next_cursor"]}, headers=viewer_headers
+    ).json()
     assert [c["id"] for c in first["items"] + second["items"] + third["items"]] == list(reversed(ids))
     assert third["next_cursor"] is None
     sent = client.get(url, params={"status": "sent"}, headers=viewer_headers).json()
@@ -293,10 +344,18 @@ def test_recipients_filter_by_status(client, db, viewer_headers):
     cid = _make(db, "sms", status="sending")
     with db() as session:
         Recipient = recipient_model("sms")
-        session.add(Recipient(campaign_id=cid, address="+14155550001", status="sent", provider_message_id="SM1",
-                              attempts=1))
-        session.add(Recipient(campaign_id=cid, address="+14155550002", status="failed", attempts=1,
-                              last_error="21211: invalid 'To' number"))
+        session.add(
+            Recipient(campaign_id=cid, address="+14155550001", status="sent", provider_message_id="SM1", attempts=1)
+        )
+        session.add(
+            Recipient(
+                campaign_id=cid,
+                address="+14155550002",
+                status="failed",
+                attempts=1,
+                last_error="21211: invalid 'To' number",
+            )
+        )
     page = client.get(f"{URLS['sms']}/{cid}/recipients", params={"status": "failed"}, headers=viewer_headers).json()
     assert [(r["address"], r["last_error"]) for r in page["items"]] == [("+14155550002", "21211: invalid 'To' number")]
     everyone = client.get(f"{URLS['sms']}/{cid}/recipients", headers=viewer_headers).json()

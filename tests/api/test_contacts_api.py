@@ -36,8 +36,13 @@ def test_a_viewer_can_read_but_not_write(client, viewer_headers, marketer_header
 def test_create_get_update_delete_a_contact(client, admin_headers):
     response = client.post(
         URL,
-        json={"email": "Ada@Example.com", "phone": "415 555 2671", "first_name": "Ada",
-              "tags": ["vip"], "attributes": {"plan": "pro"}},
+        json={
+            "email": "Ada@Example.com",
+            "phone": "415 555 2671",
+            "first_name": "Ada",
+            "tags": ["vip"],
+            "attributes": {"plan": "pro"},
+        },
         headers=admin_headers,
     )
     assert response.status_code == 201, response.text
@@ -63,17 +68,18 @@ def test_create_get_update_delete_a_contact(client, admin_headers):
 def test_bad_input_gets_a_json_error_naming_the_fields(client, marketer_headers):
     error = assert_error(
         client.post(URL, json={"email": "nope", "timezone": "Nowhere/Land"}, headers=marketer_headers),
-        422, "validation_failed",
+        422,
+        "validation_failed",
     )
     assert {d["field"] for d in error["details"]} == {"email", "timezone"}
 
-    error = assert_error(client.post(URL, json={"emial": "typo@example.com"}, headers=marketer_headers),
-                         422, "validation_failed")
+    error = assert_error(
+        client.post(URL, json={"emial": "typo@example.com"}, headers=marketer_headers), 422, "validation_failed"
+    )
     assert "emial" in error["message"]
 
     client.post(URL, json={"email": "dup@example.com"}, headers=marketer_headers)
-    error = assert_error(client.post(URL, json={"email": "DUP@example.com"}, headers=marketer_headers),
-                         409, "conflict")
+    error = assert_error(client.post(URL, json={"email": "DUP@example.com"}, headers=marketer_headers), 409, "conflict")
     assert "dup@example.com already exists" in error["message"]
 
 
@@ -112,8 +118,9 @@ def test_csv_upload_reports_counts_and_rejected_rows(client, marketer_headers):
         "new@example.com,,Again,\n"
     )
 
-    response = client.post(f"{URL}/import", files={"file": ("people.csv", csv.encode(), "text/csv")},
-                           headers=marketer_headers)
+    response = client.post(
+        f"{URL}/import", files={"file": ("people.csv", csv.encode(), "text/csv")}, headers=marketer_headers
+    )
 
     assert response.status_code == 200, response.text
     body = response.json()
@@ -128,8 +135,10 @@ def test_csv_upload_reports_counts_and_rejected_rows(client, marketer_headers):
 
 @pytest.mark.parametrize(
     ("data", "fragment"),
-    [("email,name\nzoë@example.com,Zoë\n".encode("latin-1"), "not UTF-8 encoded"),
-     (b"a@example.com,Ann\n", "not a header")],
+    [
+        ("email,name\nzoë@example.com,Zoë\n".encode("latin-1"), "not UTF-8 encoded"),
+        (b"a@example.com,Ann\n", "not a header"),
+    ],
     ids=["latin-1", "no-header"],
 )
 def test_a_rejected_csv_file_changes_nothing(client, marketer_headers, data, fragment):
@@ -141,8 +150,9 @@ def test_a_rejected_csv_file_changes_nothing(client, marketer_headers, data, fra
 
 
 def test_unsubscribe_and_resubscribe_per_channel(client, marketer_headers, db):
-    contact = client.post(URL, json={"email": "u@example.com", "phone": "+14155550100"},
-                          headers=marketer_headers).json()
+    contact = client.post(
+        URL, json={"email": "u@example.com", "phone": "+14155550100"}, headers=marketer_headers
+    ).json()
 
     response = client.post(f"{URL}/{contact['id']}/unsubscribe", json={"channel": "sms"}, headers=marketer_headers)
     assert response.status_code == 200, response.text
@@ -155,7 +165,11 @@ def test_unsubscribe_and_resubscribe_per_channel(client, marketer_headers, db):
     with db() as session:
         assert session.exec(select(Suppression)).all() == []
 
-    assert_error(client.post(f"{URL}/{contact['id']}/unsubscribe", json={"channel": "pigeon"},
-                             headers=marketer_headers), 422, "validation_failed")
-    assert_error(client.post(f"{URL}/999/unsubscribe", json={"channel": "email"},
-                             headers=marketer_headers), 404, "not_found")
+    assert_error(
+        client.post(f"{URL}/{contact['id']}/unsubscribe", json={"channel": "pigeon"}, headers=marketer_headers),
+        422,
+        "validation_failed",
+    )
+    assert_error(
+        client.post(f"{URL}/999/unsubscribe", json={"channel": "email"}, headers=marketer_headers), 404, "not_found"
+    )

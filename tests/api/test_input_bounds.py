@@ -33,24 +33,35 @@ def segment_id(db) -> int:
 
 
 def _email(segment_id: int, **overrides) -> dict:
-    data = {"name": "Spring sale", "subject": "Hello", "from_email": "Shop <news@example.com>",
-            "segment_id": segment_id, "html": "<p>Sale</p>"}
+    data = {
+        "name": "Spring sale",
+        "subject": "Hello",
+        "from_email": "Shop <news@example.com>",
+        "segment_id": segment_id,
+        "html": "<p>Sale</p>",
+    }
     data.update(overrides)
     return data
 
 
-@pytest.mark.parametrize("path", [
-    "/api/v1/contacts/99999999999999999999999",
-    "/api/v1/segments/99999999999999999999999",
-    "/api/v1/templates/18446744073709551616",
-    "/api/v1/email-campaigns/18446744073709551616",
-    "/api/v1/sms-campaigns/18446744073709551616/stats",
-    "/api/v1/email-campaigns/18446744073709551616/recipients",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/contacts/99999999999999999999999",
+        "/api/v1/segments/99999999999999999999999",
+        "/api/v1/templates/18446744073709551616",
+        "/api/v1/email-campaigns/18446744073709551616",
+        "/api/v1/sms-campaigns/18446744073709551616/stats",
+        "/api/v1/email-campaigns/18446744073709551616/recipients",
+    ],
+)
 def test_ids_past_64_bits_in_paths_are_422(client, admin_headers, path):
     error = assert_error(client.get(path, headers=admin_headers), 422, "validation_failed")
-    _field_named(error, path.split("/")[3].rstrip("s").replace("email-campaign", "campaign")
-                 .replace("sms-campaign", "campaign") + "_id")
+    _field_named(
+        error,
+        path.split("/")[3].rstrip("s").replace("email-campaign", "campaign").replace("sms-campaign", "campaign")
+        + "_id",
+    )
 
 
 def test_starting_a_campaign_past_64_bits_is_422(client, admin_headers):
@@ -84,28 +95,36 @@ def test_a_cursor_naming_a_huge_id_is_422(client, admin_headers):
         _field_named(assert_error(response, 422, "validation_failed"), "cursor")
 
 
-@pytest.mark.parametrize("when", [
-    {"scheduled_at": "9999-12-31T23:59:59-14:00"},
-    {"scheduled_at": "0001-01-01T00:00:00", "timezone": "Asia/Tokyo"},
-])
+@pytest.mark.parametrize(
+    "when",
+    [
+        {"scheduled_at": "9999-12-31T23:59:59-14:00"},
+        {"scheduled_at": "0001-01-01T00:00:00", "timezone": "Asia/Tokyo"},
+    ],
+)
 def test_dates_that_overflow_in_utc_are_422(client, db, admin_headers, segment_id, when):
     created = client.post("/api/v1/email-campaigns", json=_email(segment_id, **when), headers=admin_headers)
     _field_named(assert_error(created, 422, "validation_failed"), "scheduled_at")
     draft = client.post("/api/v1/email-campaigns", json=_email(segment_id), headers=admin_headers).json()
     url = f"/api/v1/email-campaigns/{draft['id']}"
-    for response in (client.post(f"{url}/schedule", json=when, headers=admin_headers),
-                     client.patch(url, json=when, headers=admin_headers)):
+    for response in (
+        client.post(f"{url}/schedule", json=when, headers=admin_headers),
+        client.patch(url, json=when, headers=admin_headers),
+    ):
         _field_named(assert_error(response, 422, "validation_failed"), "scheduled_at")
     assert client.get(url, headers=admin_headers).json()["status"] == "draft"
 
 
-@pytest.mark.parametrize("field,value", [
-    ("from_email", "Evil\r\nBcc: v@x.com <a@example.com>"),
-    ("reply_to", "Evil\nBcc: v@x.com <a@example.com>"),
-    ("subject", "Hello\r\nBcc: v@x.com"),
-    ("subject", "Hello\x00there"),
-    ("subject", "Hello\u2028there"),
-])
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("from_email", "Evil\r\nBcc: v@x.com <a@example.com>"),
+        ("reply_to", "Evil\nBcc: v@x.com <a@example.com>"),
+        ("subject", "Hello\r\nBcc: v@x.com"),
+        ("subject", "Hello\x00there"),
+        ("subject", "Hello\u2028there"),
+    ],
+)
 def test_control_characters_in_email_headers_are_refused(client, db, admin_headers, segment_id, field, value):
     created = client.post("/api/v1/email-campaigns", json=_email(segment_id, **{field: value}), headers=admin_headers)
     _field_named(assert_error(created, 422, "validation_failed"), field)
@@ -119,8 +138,10 @@ def test_control_characters_in_email_headers_are_refused(client, db, admin_heade
 
 def test_a_template_subject_with_a_line_break_is_refused(client, db, admin_headers):
     body = {"name": "Evil", "subject": "Hi\r\nBcc: v@x.com", "html": "<p>x</p>"}
-    _field_named(assert_error(client.post("/api/v1/templates", json=body, headers=admin_headers),
-                              422, "validation_failed"), "subject")
+    _field_named(
+        assert_error(client.post("/api/v1/templates", json=body, headers=admin_headers), 422, "validation_failed"),
+        "subject",
+    )
     with db() as session:
         assert session.exec(select(EmailTemplate)).all() == []
 
@@ -131,27 +152,50 @@ def test_too_many_tags_or_attributes_are_refused(client, db, admin_headers):
     big_attributes = {"blob": "x" * MAX_ATTRIBUTES_BYTES}
     for field, value in (("tags", many_tags), ("attributes", many_attributes), ("attributes", big_attributes)):
         body = {"email": "big@example.com", field: value}
-        _field_named(assert_error(client.post("/api/v1/contacts", json=body, headers=admin_headers),
-                                  422, "validation_failed"), field)
+        _field_named(
+            assert_error(client.post("/api/v1/contacts", json=body, headers=admin_headers), 422, "validation_failed"),
+            field,
+        )
     with db() as session:
         contact_id = make_contact(session, email="small@example.com").id
     response = client.patch(f"/api/v1/contacts/{contact_id}", json={"tags": many_tags}, headers=admin_headers)
     _field_named(assert_error(response, 422, "validation_failed"), "tags")
     with db() as session:
         assert [c.email for c in session.exec(select(Contact)).all()] == ["small@example.com"]
-    at_the_limit = {"email": "ok@example.com", "tags": many_tags[:MAX_CONTACT_TAGS],
-                    "attributes": {f"a{i}": i for i in range(MAX_CONTACT_ATTRIBUTES)}}
+    at_the_limit = {
+        "email": "ok@example.com",
+        "tags": many_tags[:MAX_CONTACT_TAGS],
+        "attributes": {f"a{i}": i for i in range(MAX_CONTACT_ATTRIBUTES)},
+    }
     assert client.post("/api/v1/contacts", json=at_the_limit, headers=admin_headers).status_code == 201
 
 
 def test_oversized_html_is_refused(client, db, admin_headers, segment_id):
     html = "<p>" + "x" * MAX_HTML_CHARS + "</p>"
-    _field_named(assert_error(client.post("/api/v1/email-campaigns", json=_email(segment_id, html=html),
-                                          headers=admin_headers), 422, "validation_failed"), "html")
-    _field_named(assert_error(client.post("/api/v1/templates", json={"name": "big", "html": html},
-                                          headers=admin_headers), 422, "validation_failed"), "html")
-    _field_named(assert_error(client.post("/api/v1/templates/preview", json={"html": html},
-                                          headers=admin_headers), 422, "validation_failed"), "html")
+    _field_named(
+        assert_error(
+            client.post("/api/v1/email-campaigns", json=_email(segment_id, html=html), headers=admin_headers),
+            422,
+            "validation_failed",
+        ),
+        "html",
+    )
+    _field_named(
+        assert_error(
+            client.post("/api/v1/templates", json={"name": "big", "html": html}, headers=admin_headers),
+            422,
+            "validation_failed",
+        ),
+        "html",
+    )
+    _field_named(
+        assert_error(
+            client.post("/api/v1/templates/preview", json={"html": html}, headers=admin_headers),
+            422,
+            "validation_failed",
+        ),
+        "html",
+    )
     with db() as session:
         assert session.exec(select(EmailCampaign)).all() == []
         assert session.exec(select(EmailTemplate)).all() == []
@@ -172,8 +216,9 @@ def test_a_body_past_the_cap_is_refused_before_it_is_read(client, db, admin_head
     from campaign_dashboard.api.body_limit import MAX_BODY_BYTES
 
     huge = '{"email": "big@example.com", "attributes": {"blob": "' + "x" * MAX_BODY_BYTES + '"}}'
-    response = client.post("/api/v1/contacts", content=huge,
-                           headers={**admin_headers, "Content-Type": "application/json"})
+    response = client.post(
+        "/api/v1/contacts", content=huge, headers={**admin_headers, "Content-Type": "application/json"}
+    )
     assert_error(response, 413, "payload_too_large")
 
     def chunks():  # no Content-Length: counted as it arrives
@@ -182,8 +227,9 @@ def test_a_body_past_the_cap_is_refused_before_it_is_read(client, db, admin_head
             yield b"x" * 65536
         yield b'"}'
 
-    response = client.post("/api/v1/contacts", content=chunks(),
-                           headers={**admin_headers, "Content-Type": "application/json"})
+    response = client.post(
+        "/api/v1/contacts", content=chunks(), headers={**admin_headers, "Content-Type": "application/json"}
+    )
     assert_error(response, 413, "payload_too_large")
     with db() as session:
         assert session.exec(select(Contact)).all() == []
@@ -192,8 +238,10 @@ def test_a_body_past_the_cap_is_refused_before_it_is_read(client, db, admin_head
 @pytest.mark.parametrize("value", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"])
 def test_segment_rule_dates_that_overflow_in_utc_are_422(client, admin_headers, value):
     rules = [{"field": "created_at", "op": "after", "value": value}]
-    for url, body in (("/api/v1/segments/preview-count", {"rules": rules}),
-                      ("/api/v1/segments", {"name": "Old", "rules": rules})):
+    for url, body in (
+        ("/api/v1/segments/preview-count", {"rules": rules}),
+        ("/api/v1/segments", {"name": "Old", "rules": rules}),
+    ):
         error = assert_error(client.post(url, json=body, headers=admin_headers), 422, "validation_failed")
         _field_named(error, "rules[0].value")
 
@@ -204,30 +252,41 @@ def test_a_rule_set_is_bounded(client, db, admin_headers):
     from campaign_dashboard.services.audience.segment_rules import MAX_RULES, MAX_VALUE_CHARS
 
     rules = [{"field": "tag", "op": "is", "value": f"t{i}"} for i in range(MAX_RULES + 1)]
-    for url, body in (("/api/v1/segments/preview-count", {"rules": rules, "match": "any"}),
-                      ("/api/v1/segments", {"name": "Many", "rules": rules, "match": "any"})):
-        _field_named(assert_error(client.post(url, json=body, headers=admin_headers), 422, "validation_failed"),
-                     "rules")
+    for url, body in (
+        ("/api/v1/segments/preview-count", {"rules": rules, "match": "any"}),
+        ("/api/v1/segments", {"name": "Many", "rules": rules, "match": "any"}),
+    ):
+        _field_named(
+            assert_error(client.post(url, json=body, headers=admin_headers), 422, "validation_failed"), "rules"
+        )
     long_value = [{"field": "first_name", "op": "contains", "value": "x" * (MAX_VALUE_CHARS + 1)}]
     response = client.post("/api/v1/segments/preview-count", json={"rules": long_value}, headers=admin_headers)
     _field_named(assert_error(response, 422, "validation_failed"), "rules[0].value")
-    at_the_limit = client.post("/api/v1/segments/preview-count", json={"rules": rules[:MAX_RULES], "match": "any"},
-                               headers=admin_headers)
+    at_the_limit = client.post(
+        "/api/v1/segments/preview-count", json={"rules": rules[:MAX_RULES], "match": "any"}, headers=admin_headers
+    )
     assert at_the_limit.status_code == 200 and at_the_limit.json() == {"count": 0}
     with db() as session:
         assert session.exec(select(Segment)).all() == []
 
 
-@pytest.mark.parametrize("method,url,body,field", [
-    ("post", "/api/v1/contacts", {"email": "nul@example.com", "attributes": {"note": "a\x00b"}}, "attributes.note"),
-    ("post", "/api/v1/contacts", {"email": "nul@example.com", "tags": ["ok", "b\x00d"]}, "tags.1"),
-    ("post", "/api/v1/templates", {"name": "Nul", "html": "<p>\x00</p>"}, "html"),
-    ("post", "/api/v1/templates/preview", {"html": "<p>\x00</p>"}, "html"),
-    ("post", "/api/v1/segments/preview-count", {"rules": [{"field": "attributes.a\x00", "op": "is", "value": "x"}]},
-     "rules.0.field"),
-    ("get", "/api/v1/contacts?search=%00", None, "query.search"),
-    ("get", "/api/v1/email-campaigns?search=a%00", None, "query.search"),
-])
+@pytest.mark.parametrize(
+    "method,url,body,field",
+    [
+        ("post", "/api/v1/contacts", {"email": "nul@example.com", "attributes": {"note": "a\x00b"}}, "attributes.note"),
+        ("post", "/api/v1/contacts", {"email": "nul@example.com", "tags": ["ok", "b\x00d"]}, "tags.1"),
+        ("post", "/api/v1/templates", {"name": "Nul", "html": "<p>\x00</p>"}, "html"),
+        ("post", "/api/v1/templates/preview", {"html": "<p>\x00</p>"}, "html"),
+        (
+            "post",
+            "/api/v1/segments/preview-count",
+            {"rules": [{"field": "attributes.a\x00", "op": "is", "value": "x"}]},
+            "rules.0.field",
+        ),
+        ("get", "/api/v1/contacts?search=%00", None, "query.search"),
+        ("get", "/api/v1/email-campaigns?search=a%00", None, "query.search"),
+    ],
+)
 def test_nul_characters_are_422_on_both_databases(client, db, admin_headers, method, url, body, field):
     """PostgreSQL cannot store NUL in text: these were 500s there (and stored on SQLite)."""
     kwargs = {"json": body} if body is not None else {}
@@ -243,8 +302,9 @@ def test_ids_past_32_bits_are_422_because_postgresql_ids_are_integers(client, ad
     past = 2**31
     for path in (f"/api/v1/contacts/{past}", f"/api/v1/email-campaigns/{past}/stats", f"/api/v1/templates/{past}"):
         assert_error(client.get(path, headers=admin_headers), 422, "validation_failed")
-    response = client.post("/api/v1/sms-campaigns", json={"name": "s", "body": "hi", "segment_id": past},
-                           headers=admin_headers)
+    response = client.post(
+        "/api/v1/sms-campaigns", json={"name": "s", "body": "hi", "segment_id": past}, headers=admin_headers
+    )
     _field_named(assert_error(response, 422, "validation_failed"), "segment_id")
     response = client.get("/api/v1/contacts", params={"cursor": encode_cursor(past)}, headers=admin_headers)
     _field_named(assert_error(response, 422, "validation_failed"), "cursor")

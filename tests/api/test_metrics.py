@@ -16,8 +16,11 @@ from tests.factories import make_email_campaign, make_sms_campaign
 
 def samples(text: str) -> dict[tuple[str, tuple], float]:
     """Parsed with prometheus_client's own parser: what Prometheus would read."""
-    return {(s.name, tuple(sorted(s.labels.items()))): s.value
-            for family in text_string_to_metric_families(text) for s in family.samples}
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
 
 
 def test_admin_reads_campaign_totals_statuses_dead_letters_and_workers(client, db, admin_token):
@@ -25,8 +28,11 @@ def test_admin_reads_campaign_totals_statuses_dead_letters_and_workers(client, d
         make_email_campaign(session, status=CampaignStatus.SENT.value, sent=120, delivered=100, failed=3)
         make_email_campaign(session, status=CampaignStatus.SENDING.value, sent=30, delivered=10)
         make_sms_campaign(session, status=CampaignStatus.SENT.value, sent=7, failed=2)
-        session.add(DeadLetterEvent(provider="resend", provider_event_id="evt-1", type="email.opened",
-                                    reason="unknown message", payload={}))
+        session.add(
+            DeadLetterEvent(
+                provider="resend", provider_event_id="evt-1", type="email.opened", reason="unknown message", payload={}
+            )
+        )
         now = utcnow()
         workers.beat(session, worker_id="w", hostname="h", pid=1, started_at=now, now=now)
         workers.beat(session, worker_id="old", hostname="h", pid=2, started_at=now, now=now - timedelta(minutes=5))

@@ -34,17 +34,24 @@ def test_segments_need_a_token_and_viewers_only_read(client, viewer_headers, mar
 def test_a_rules_segment_is_created_counted_updated_and_deleted(client, marketer_headers, db):
     add_contacts(db, ["vip"], ["vip", "beta"], ["beta"])
 
-    response = client.post(URL, json={"name": "VIPs", "kind": "rules", "rules": VIP, "match": "all"},
-                           headers=marketer_headers)
+    response = client.post(
+        URL, json={"name": "VIPs", "kind": "rules", "rules": VIP, "match": "all"}, headers=marketer_headers
+    )
     assert response.status_code == 201, response.text
     segment = response.json()
     assert {k: segment[k] for k in ("name", "kind", "rules", "match", "contact_ids")} == {
-        "name": "VIPs", "kind": "rules", "rules": VIP, "match": "all", "contact_ids": []}
+        "name": "VIPs",
+        "kind": "rules",
+        "rules": VIP,
+        "match": "all",
+        "contact_ids": [],
+    }
     assert client.get(f"{URL}/{segment['id']}/count", headers=marketer_headers).json() == {"count": 2}
 
     beta_or_vip = VIP + [{"field": "tag", "op": "is", "value": "beta"}]
-    response = client.patch(f"{URL}/{segment['id']}", json={"rules": beta_or_vip, "match": "any"},
-                            headers=marketer_headers)
+    response = client.patch(
+        f"{URL}/{segment['id']}", json={"rules": beta_or_vip, "match": "any"}, headers=marketer_headers
+    )
     assert response.status_code == 200, response.text
     assert client.get(f"{URL}/{segment['id']}/count", headers=marketer_headers).json() == {"count": 3}
 
@@ -55,8 +62,9 @@ def test_a_rules_segment_is_created_counted_updated_and_deleted(client, marketer
 
 def test_a_static_segment_lists_its_contacts(client, marketer_headers, db):
     a, b, _ = add_contacts(db, [], [], [])
-    response = client.post(URL, json={"name": "Picked", "kind": "static", "contact_ids": [b, a]},
-                           headers=marketer_headers)
+    response = client.post(
+        URL, json={"name": "Picked", "kind": "static", "contact_ids": [b, a]}, headers=marketer_headers
+    )
     assert response.status_code == 201, response.text
     segment = response.json()
     assert sorted(segment["contact_ids"]) == sorted([a, b])
@@ -70,8 +78,13 @@ def test_a_static_segment_lists_its_contacts(client, marketer_headers, db):
 def test_invalid_rules_come_back_with_field_level_errors(client, marketer_headers):
     response = client.post(
         URL,
-        json={"name": "Bad", "rules": [{"field": "tag", "op": "after", "value": "x"},
-                                       {"field": "attributes.plan", "op": "is", "value": None}]},
+        json={
+            "name": "Bad",
+            "rules": [
+                {"field": "tag", "op": "after", "value": "x"},
+                {"field": "attributes.plan", "op": "is", "value": None},
+            ],
+        },
         headers=marketer_headers,
     )
     error = assert_error(response, 422, "validation_failed")

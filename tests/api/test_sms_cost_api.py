@@ -53,8 +53,9 @@ def test_one_emoji_switches_to_ucs2_and_the_estimate_follows(client, marketer_he
     created = _create(client, marketer_headers, vip_segment, "Sale today!" * 7)  # 77 GSM-7 characters
     assert (created["encoding"], created["segments_per_message"]) == ("gsm7", 1)
 
-    changed = client.patch(f"{URL}/{created['id']}", json={"body": "Sale today!" * 7 + "🎉"},
-                           headers=marketer_headers).json()
+    changed = client.patch(
+        f"{URL}/{created['id']}", json={"body": "Sale today!" * 7 + "🎉"}, headers=marketer_headers
+    ).json()
 
     assert changed["encoding"] == "ucs2"
     assert changed["characters"] == 79  # the emoji takes two UTF-16 units
@@ -74,8 +75,7 @@ def test_the_price_per_segment_comes_from_the_settings(client, marketer_headers,
     assert Decimal(str(read["estimated_cost"])) == Decimal("0.15")
 
 
-def test_a_started_campaign_costs_what_its_recipients_cost_not_the_segment_now(client, viewer_headers, db,
-                                                                              vip_segment):
+def test_a_started_campaign_costs_what_its_recipients_cost_not_the_segment_now(client, viewer_headers, db, vip_segment):
     with db() as session:
         cid = make_sms_campaign(session, body="Hi", segment_id=vip_segment, status="sent", recipients=2).id
         make_contact(session, tags=["vip"], phone="+14155550199")  # joined after the send

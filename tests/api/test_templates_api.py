@@ -6,8 +6,11 @@ from tests.api.conftest import assert_error
 from tests.factories import make_contact, make_email_campaign, make_segment
 
 URL = "/api/v1/templates"
-WELCOME = {"name": "Welcome", "subject": "Welcome, {{ first_name | default('friend') }}",
-           "html": "<h1>Hi {{ first_name }}</h1><p><a href='https://shop.example.com'>Shop now</a></p>"}
+WELCOME = {
+    "name": "Welcome",
+    "subject": "Welcome, {{ first_name | default('friend') }}",
+    "html": "<h1>Hi {{ first_name }}</h1><p><a href='https://shop.example.com'>Shop now</a></p>",
+}
 
 
 def test_template_crud(client, marketer_headers):
@@ -34,8 +37,11 @@ def test_a_broken_template_is_rejected_at_save_with_the_line(client, marketer_he
 
 def test_a_broken_edit_leaves_the_saved_template_alone(client, marketer_headers):
     tid = client.post(URL, json=WELCOME, headers=marketer_headers).json()["id"]
-    error = assert_error(client.patch(f"{URL}/{tid}", json={"subject": "Hi {{ first_name"}, headers=marketer_headers),
-                         422, "validation_failed")
+    error = assert_error(
+        client.patch(f"{URL}/{tid}", json={"subject": "Hi {{ first_name"}, headers=marketer_headers),
+        422,
+        "validation_failed",
+    )
     assert error["details"][0]["field"] == "subject"
     assert client.get(f"{URL}/{tid}", headers=marketer_headers).json()["subject"] == WELCOME["subject"]
 
@@ -61,16 +67,20 @@ def test_preview_a_saved_template_with_the_sample_or_a_real_contact(client, db, 
 
 
 def test_preview_unsaved_source(client, viewer_headers):
-    response = client.post(f"{URL}/preview", json={"subject": "{{ city }} deals",
-                                                   "html": "<p>{{ first_name | upper }}</p>"}, headers=viewer_headers)
+    response = client.post(
+        f"{URL}/preview",
+        json={"subject": "{{ city }} deals", "html": "<p>{{ first_name | upper }}</p>"},
+        headers=viewer_headers,
+    )
     assert response.json() == {"subject": "Lisbon deals", "html": "<p>JANE</p>", "text": "JANE"}
 
 
 def test_preview_reports_a_render_error_for_the_contact(client, db, viewer_headers):
     with db() as session:
         contact_id = make_contact(session, first_name="Ana").id
-    response = client.post(f"{URL}/preview", json={"html": "<p>Code {{ coupon }}</p>", "contact_id": contact_id},
-                           headers=viewer_headers)
+    response = client.post(
+        f"{URL}/preview", json={"html": "<p>Code {{ coupon }}</p>", "contact_id": contact_id}, headers=viewer_headers
+    )
     error = assert_error(response, 422, "render_failed")
     assert "'coupon' is not set" in error["message"]
 
@@ -78,10 +88,10 @@ def test_preview_reports_a_render_error_for_the_contact(client, db, viewer_heade
 def test_a_template_used_by_a_sending_campaign_is_frozen(client, db, marketer_headers):
     tid = client.post(URL, json=WELCOME, headers=marketer_headers).json()["id"]
     with db() as session:
-        make_email_campaign(session, segment_id=make_segment(session).id, template_id=tid, html=None,
-                            status="sending")
-    assert_error(client.patch(f"{URL}/{tid}", json={"html": "<p>changed</p>"}, headers=marketer_headers),
-                 409, "conflict")
+        make_email_campaign(session, segment_id=make_segment(session).id, template_id=tid, html=None, status="sending")
+    assert_error(
+        client.patch(f"{URL}/{tid}", json={"html": "<p>changed</p>"}, headers=marketer_headers), 409, "conflict"
+    )
     assert_error(client.delete(f"{URL}/{tid}", headers=marketer_headers), 409, "conflict")
 
 

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from campaign_dashboard.devtools.bench.pages import STATUS_MIX, apps_running_here, build_data
 from campaign_dashboard.cli import ROOT
+from campaign_dashboard.devtools.bench.pages import STATUS_MIX, apps_running_here, build_data
 from campaign_dashboard.models import (
     CampaignStatsMinute,
     Contact,
@@ -41,9 +41,7 @@ def test_the_data_is_the_asked_size_in_every_status_with_counters_from_the_ledge
 
         for campaigns, Recipient in ((emails, EmailCampaignRecipient), (sms, SmsCampaignRecipient)):
             for campaign in campaigns:
-                rows = session.execute(
-                    select(func.count()).where(Recipient.campaign_id == campaign.id)
-                ).scalar_one()
+                rows = session.execute(select(func.count()).where(Recipient.campaign_id == campaign.id)).scalar_one()
                 assert campaign.recipients == rows
                 assert campaign.delivered <= campaign.sent <= campaign.processed <= campaign.recipients
                 assert campaign.unique_clicks <= campaign.unique_opens <= campaign.delivered
@@ -55,21 +53,34 @@ def test_the_data_is_the_asked_size_in_every_status_with_counters_from_the_ledge
         big = session.get(EmailCampaign, data.big_campaign_id)
         assert (big.name, big.status, big.recipients, big.processed) == (data.big_campaign, "sent", 1500, 1500)
         assert data.newest_email == big.name
-        events = dict(session.execute(
-            select(EmailEvent.type, func.count()).where(EmailEvent.campaign_id == big.id).group_by(EmailEvent.type)
-        ).all())
+        events = dict(
+            session.execute(
+                select(EmailEvent.type, func.count()).where(EmailEvent.campaign_id == big.id).group_by(EmailEvent.type)
+            ).all()
+        )
         # Every counter is explained by its events, and the charts' minute buckets add up to them.
-        assert events == {"delivered": big.delivered, "opened": big.unique_opens, "clicked": big.unique_clicks,
-                          "bounced": big.bounced, "complained": big.complained}
-        buckets = dict(session.execute(
-            select(CampaignStatsMinute.metric, func.sum(CampaignStatsMinute.count))
-            .where(CampaignStatsMinute.campaign_id == big.id).group_by(CampaignStatsMinute.metric)
-        ).all())
+        assert events == {
+            "delivered": big.delivered,
+            "opened": big.unique_opens,
+            "clicked": big.unique_clicks,
+            "bounced": big.bounced,
+            "complained": big.complained,
+        }
+        buckets = dict(
+            session.execute(
+                select(CampaignStatsMinute.metric, func.sum(CampaignStatsMinute.count))
+                .where(CampaignStatsMinute.campaign_id == big.id)
+                .group_by(CampaignStatsMinute.metric)
+            ).all()
+        )
         assert buckets["sent"] == big.sent and buckets["delivered"] == big.delivered
         assert len(session.execute(select(CampaignStatsMinute.minute).distinct()).all()) == 2  # 1,000 a minute
-        assert session.execute(
-            select(func.count()).select_from(SentEmail).where(SentEmail.campaign_id == big.id)
-        ).scalar_one() == big.sent
+        assert (
+            session.execute(
+                select(func.count()).select_from(SentEmail).where(SentEmail.campaign_id == big.id)
+            ).scalar_one()
+            == big.sent
+        )
 
 
 @pytest.mark.browser
@@ -83,9 +94,24 @@ def test_the_benchmark_times_every_page_of_this_build(chromium_path):  # noqa: F
     with open(LOCK_PATH, "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         result = subprocess.run(
-            [sys.executable, "-m", "campaign_dashboard", "bench", "pages", "--campaigns", "6", "--recipients",
-             "300", "--loads", "1", "--json"],
-            cwd=ROOT, capture_output=True, text=True, timeout=600,
+            [
+                sys.executable,
+                "-m",
+                "campaign_dashboard",
+                "bench",
+                "pages",
+                "--campaigns",
+                "6",
+                "--recipients",
+                "300",
+                "--loads",
+                "1",
+                "--json",
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=600,
         )
     assert result.returncode == 0, result.stderr[-3000:]
     report = json.loads(result.stdout)

@@ -23,7 +23,11 @@ pytestmark = pytest.mark.xdist_group("bench")
 def bench(*args: str, tmp_path: Path, timeout: float = 120) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "campaign_dashboard", "bench", "send", *args],
-        cwd=ROOT, env=_env(tmp_path), capture_output=True, text=True, timeout=timeout,
+        cwd=ROOT,
+        env=_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
 
 
@@ -43,8 +47,9 @@ def check_exactly_once(result: dict, recipients: int) -> None:
 
 
 def test_email_run_reports_every_recipient_exactly_once(tmp_path: Path) -> None:
-    run = bench("--channel", "email", "--recipients", "300", "--workers", "2", "--threads", "2", "--json",
-                tmp_path=tmp_path)
+    run = bench(
+        "--channel", "email", "--recipients", "300", "--workers", "2", "--threads", "2", "--json", tmp_path=tmp_path
+    )
     assert run.returncode == 0, run.stderr
     result = json.loads(run.stdout)  # one JSON object and nothing else on stdout
     check_exactly_once(result, 300)
@@ -78,8 +83,9 @@ def test_postgresql_run_uses_and_drops_its_own_database(tmp_path: Path) -> None:
         return names
 
     before = bench_databases()
-    run = bench("--channel", "email", "--recipients", "200", "--database-url", PG_ADMIN_URL, "--json",
-                tmp_path=tmp_path)
+    run = bench(
+        "--channel", "email", "--recipients", "200", "--database-url", PG_ADMIN_URL, "--json", tmp_path=tmp_path
+    )
     assert run.returncode == 0, run.stderr
     result = json.loads(run.stdout)
     check_exactly_once(result, 200)
@@ -97,9 +103,25 @@ def test_readable_summary_without_json(tmp_path: Path) -> None:
 def test_ctrl_c_stops_every_process_it_started(tmp_path: Path) -> None:
     # 1 request/s of 100 emails: 3,000 recipients would take 30 s, so it is mid-send when interrupted
     proc = subprocess.Popen(
-        [sys.executable, "-m", "campaign_dashboard", "bench", "send", "--channel", "email", "--recipients", "3000",
-         "--provider-rate", "1", "--json"],
-        cwd=ROOT, env=_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "campaign_dashboard",
+            "bench",
+            "send",
+            "--channel",
+            "email",
+            "--recipients",
+            "3000",
+            "--provider-rate",
+            "1",
+            "--json",
+        ],
+        cwd=ROOT,
+        env=_env(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         children = _wait_for_children(proc, count=2)  # the emulator and one worker
@@ -129,11 +151,14 @@ def _wait_for_children(proc: subprocess.Popen, count: int, timeout: float = 60) 
     raise TimeoutError("the benchmark did not start its processes")
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--channel", "email", "--recipients", "0"], "must be > 0"),
-    (["--channel", "fax", "--recipients", "10"], "invalid choice"),
-    (["--channel", "sms", "--recipients", "10", "--provider-rate", "-1"], "must be >= 0"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--channel", "email", "--recipients", "0"], "must be > 0"),
+        (["--channel", "fax", "--recipients", "10"], "invalid choice"),
+        (["--channel", "sms", "--recipients", "10", "--provider-rate", "-1"], "must be >= 0"),
+    ],
+)
 def test_bad_arguments_are_refused_before_anything_starts(args: list[str], message: str, tmp_path: Path) -> None:
     run = bench(*args, tmp_path=tmp_path, timeout=30)
     assert run.returncode == 2
@@ -142,8 +167,16 @@ def test_bad_arguments_are_refused_before_anything_starts(args: list[str], messa
 
 
 def test_a_database_url_that_is_not_postgresql_is_refused(tmp_path: Path) -> None:
-    run = bench("--channel", "email", "--recipients", "10", "--database-url", f"sqlite:///{tmp_path}/x.db",
-                tmp_path=tmp_path, timeout=30)
+    run = bench(
+        "--channel",
+        "email",
+        "--recipients",
+        "10",
+        "--database-url",
+        f"sqlite:///{tmp_path}/x.db",
+        tmp_path=tmp_path,
+        timeout=30,
+    )
     assert run.returncode == 1
     assert "must be a PostgreSQL URL" in run.stderr
     assert not (tmp_path / "x.db").exists()

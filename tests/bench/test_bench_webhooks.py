@@ -18,8 +18,14 @@ FIELDS = {"events", "seconds", "events_per_s", "p50_ms", "p99_ms", "counters_exa
 def bench(*args: str, tmp_path) -> subprocess.CompletedProcess:
     env = {**os.environ, "DATA_DIR": str(tmp_path / "data")}
     env.pop("DATABASE_URL", None)
-    return subprocess.run([sys.executable, "-m", "campaign_dashboard", "bench", "webhooks", *args],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "campaign_dashboard", "bench", "webhooks", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 @pytest.mark.parametrize("server", ["granian", "uvicorn"])
@@ -47,7 +53,11 @@ def test_a_run_on_postgresql_uses_a_database_of_its_own_and_drops_it(tmp_path):
     def bench_databases() -> set[str]:
         engine = sa.create_engine(PG_ADMIN_URL)
         with engine.connect() as conn:
-            names = set(conn.execute(sa.text("SELECT datname FROM pg_database WHERE datname LIKE 'cd_bench_webhooks_%'")).scalars())
+            names = set(
+                conn.execute(
+                    sa.text("SELECT datname FROM pg_database WHERE datname LIKE 'cd_bench_webhooks_%'")
+                ).scalars()
+            )
         engine.dispose()
         return names
 

@@ -40,8 +40,10 @@ def validator(name: str, pointer: str, *, closed: bool = False) -> Draft202012Va
 
 
 def problems(name: str, pointer: str, instance: Any, *, closed: bool = False) -> list[str]:
-    return [f"{'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}"
-            for e in validator(name, pointer, closed=closed).iter_errors(instance)]
+    return [
+        f"{'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}"
+        for e in validator(name, pointer, closed=closed).iter_errors(instance)
+    ]
 
 
 def operation(name: str, method: str, path: str) -> str | None:
@@ -68,8 +70,13 @@ def _closed(spec: dict) -> dict:
     """Add `unevaluatedProperties: false` to object schemas. A component that is a member of an
     `allOf` is closed where it is used on its own instead, so that its extensions stay valid."""
     schemas = spec["components"]["schemas"]
-    extended = {m["$ref"].rsplit("/", 1)[1] for s in _walk(spec) if isinstance(s.get("allOf"), list)
-                for m in s["allOf"] if isinstance(m, dict) and "$ref" in m}
+    extended = {
+        m["$ref"].rsplit("/", 1)[1]
+        for s in _walk(spec)
+        if isinstance(s.get("allOf"), list)
+        for m in s["allOf"]
+        if isinstance(m, dict) and "$ref" in m
+    }
 
     def close(node: Any, in_all_of: bool = False) -> None:
         if isinstance(node, dict):

@@ -30,19 +30,27 @@ def emulator() -> TestClient:
 def test_a_url_that_is_no_resend_endpoint_answers_resends_documented_not_found(emulator, path):
     answer = emulator.get(path, headers=RESEND_AUTH)
     assert answer.status_code == 404
-    assert answer.json() == {"statusCode": 404, "name": "not_found", "message": "The requested endpoint does not exist."}
+    assert answer.json() == {
+        "statusCode": 404,
+        "name": "not_found",
+        "message": "The requested endpoint does not exist.",
+    }
 
 
 def test_a_wrong_method_answers_resends_documented_method_not_allowed(emulator):
     answer = emulator.delete("/emails", headers=RESEND_AUTH)
     assert (answer.status_code, answer.json()) == (
-        405, {"statusCode": 405, "name": "method_not_allowed", "message": "Method is not allowed for the requested path."})
+        405,
+        {"statusCode": 405, "name": "method_not_allowed", "message": "Method is not allowed for the requested path."},
+    )
 
 
 def test_an_unknown_contact_answers_as_resend_was_recorded_answering(emulator):
     answer = emulator.get("/contacts/nobody@example.com", headers=RESEND_AUTH)
     assert (answer.status_code, answer.json()) == (
-        404, {"statusCode": 404, "name": "not_found", "message": "Contact not found"})
+        404,
+        {"statusCode": 404, "name": "not_found", "message": "Contact not found"},
+    )
 
 
 def test_a_url_that_is_no_twilio_resource_answers_twilios_20404(emulator):
@@ -50,7 +58,8 @@ def test_a_url_that_is_no_twilio_resource_answers_twilios_20404(emulator):
     assert answer.status_code == 404
     assert answer.json()["code"] == 20404
     assert answer.json()["message"] == (
-        "The requested resource /2010-04-01/Accounts/AC00000000000000000000000000000000/Calls.json was not found")
+        "The requested resource /2010-04-01/Accounts/AC00000000000000000000000000000000/Calls.json was not found"
+    )
 
 
 def test_the_emulators_own_control_urls_keep_their_plain_answers(emulator):

@@ -53,8 +53,10 @@ TWILIO = json.loads((HERE / "twilio_webhook_examples.json").read_text())
 # (test_resend_contract.py), and docs/emulator.md lists these. Anything else that differs fails.
 DOCS_OVER_SPEC = {
     "email.bounced": {  # the docs' bounce: subType "Suppressed" (not in the spec's enum), no diagnosticCode
-        ("data/bounce/subType: 'Suppressed' is not one of ['Undetermined', 'General', 'NoEmail', 'MailboxFull', "
-         "'MessageTooLarge', 'ContentRejected', 'AttachmentRejected']"),
+        (
+            "data/bounce/subType: 'Suppressed' is not one of ['Undetermined', 'General', 'NoEmail', 'MailboxFull', "
+            "'MessageTooLarge', 'ContentRejected', 'AttachmentRejected']"
+        ),
         "data/bounce: 'diagnosticCode' is a required property",
         "data: Unevaluated properties are not allowed ('bounce', 'message_id' were unexpected)",
     },
@@ -70,11 +72,16 @@ DOCS_OVER_SPEC = {
     "email.received": {"data: Unevaluated properties are not allowed ('received_for' was unexpected)"},
 }
 EVENT_SCHEMAS = {
-    "email.sent": "EmailSentEvent", "email.delivered": "EmailDeliveredEvent",
-    "email.delivery_delayed": "EmailDeliveryDelayedEvent", "email.bounced": "EmailBouncedEvent",
-    "email.complained": "EmailComplainedEvent", "email.opened": "EmailOpenedEvent",
-    "email.clicked": "EmailClickedEvent", "email.failed": "EmailFailedEvent",
-    "email.suppressed": "EmailSuppressedEvent", "email.received": "EmailReceivedEvent",
+    "email.sent": "EmailSentEvent",
+    "email.delivered": "EmailDeliveredEvent",
+    "email.delivery_delayed": "EmailDeliveryDelayedEvent",
+    "email.bounced": "EmailBouncedEvent",
+    "email.complained": "EmailComplainedEvent",
+    "email.opened": "EmailOpenedEvent",
+    "email.clicked": "EmailClickedEvent",
+    "email.failed": "EmailFailedEvent",
+    "email.suppressed": "EmailSuppressedEvent",
+    "email.received": "EmailReceivedEvent",
 }
 
 
@@ -129,7 +136,8 @@ def test_each_documented_email_event_moves_the_recipient_and_the_campaign(client
     campaign = fresh(session, EmailCampaign, sent.campaign_id)
     assert {name: getattr(campaign, name) for name in counters} == counters
     assert session.exec(select(Suppression.reason, Suppression.address)).all() == (
-        [(suppression, sent.to_address)] if suppression else [])
+        [(suppression, sent.to_address)] if suppression else []
+    )
     assert fresh(session, Contact, sent.contact_id).email_status == contact_status
     event = session.exec(select(EmailEvent)).one()
     assert (event.type, event.sent_email_id) == (kind.removeprefix("email."), sent.id)
@@ -188,7 +196,10 @@ def test_the_documented_email_received_example_is_handled(client, session, resen
     # is kept as an unmatched inbound email with the reason.
     failed = session.exec(select(FailedInboundEmail)).one()
     assert (failed.provider_id, failed.from_address, failed.subject) == (
-        "56761188-7520-42d8-8898-ff6fc54ce618", "onboarding@resend.dev", "Sending this example")
+        "56761188-7520-42d8-8898-ff6fc54ce618",
+        "onboarding@resend.dev",
+        "Sending this example",
+    )
     assert "no matching sent email" in failed.reason
     assert session.exec(select(InboundEmail)).all() == []
 
@@ -201,8 +212,9 @@ def test_twilios_documented_signature_is_what_the_official_validator_computes():
     assert RequestValidator(vector["token"]).compute_signature(vector["uri"], vector["params"]) == vector["expected"]
 
 
-@pytest.mark.parametrize(("kind", "example"), [("status_callback", "status_callback_sent"),
-                                               ("inbound", "incoming_message")])
+@pytest.mark.parametrize(
+    ("kind", "example"), [("status_callback", "status_callback_sent"), ("inbound", "incoming_message")]
+)
 def test_twilios_documented_examples_fit_the_parameters_we_transcribed(kind, example):
     from tests.contracts.test_twilio_contract import callback_problems
 
@@ -224,17 +236,28 @@ def test_the_documented_sent_callback_is_recorded_and_keeps_the_recipient_sent(c
     assert fresh(session, SmsCampaignRecipient, recipient.id).status == "sent"
 
 
-@pytest.mark.parametrize(("status", "recipient_status", "counter"),
-                         [("delivered", "delivered", "delivered"), ("undelivered", "failed", "failed")])
-def test_the_documented_callback_with_a_final_status_moves_the_sms_recipient(client, session, status,  # noqa: F811
-                                                                             recipient_status, counter):
+@pytest.mark.parametrize(
+    ("status", "recipient_status", "counter"),
+    [("delivered", "delivered", "delivered"), ("undelivered", "failed", "failed")],
+)
+def test_the_documented_callback_with_a_final_status_moves_the_sms_recipient(
+    client,
+    session,
+    status,  # noqa: F811
+    recipient_status,
+    counter,
+):
     recipient = make_sms_recipient(session)
     params = dict(TWILIO["status_callback_sent"]["params"])
     # Replaced: MessageSid/SmsSid -> our recipient's provider_message_id (the message it is about).
     # Twilio documents no whole delivered/undelivered callback, only this `sent` one and that the
     # same request carries the status it moved to: MessageStatus/SmsStatus are set to that status.
-    params.update(MessageSid=recipient.provider_message_id, SmsSid=recipient.provider_message_id,
-                  MessageStatus=status, SmsStatus=status)
+    params.update(
+        MessageSid=recipient.provider_message_id,
+        SmsSid=recipient.provider_message_id,
+        MessageStatus=status,
+        SmsStatus=status,
+    )
     response = post_twilio(client, status_path(recipient), params)
     assert (response.status_code, response.json()) == (200, {"status": "applied"})
     assert fresh(session, SmsCampaignRecipient, recipient.id).status == recipient_status
@@ -262,4 +285,5 @@ def test_the_documented_incoming_message_saying_stop_opts_the_number_out(client,
     assert response.status_code == 200
     assert fresh(session, Contact, contact.id).sms_status == "opted_out"
     assert session.exec(select(Suppression.channel, Suppression.address, Suppression.reason)).all() == [
-        ("sms", phone, "sms_opt_out")]
+        ("sms", phone, "sms_opt_out")
+    ]

@@ -47,15 +47,24 @@ def check(exchange) -> list[str]:
     op = resolve("twilio", pointer)
     found = []
     if "requestBody" in op:
-        found += [f"{exchange.method} request {p}" for p in problems(
-            "twilio", pointer + "/requestBody/content/application~1x-www-form-urlencoded/schema",
-            exchange.request_body())]
+        found += [
+            f"{exchange.method} request {p}"
+            for p in problems(
+                "twilio",
+                pointer + "/requestBody/content/application~1x-www-form-urlencoded/schema",
+                exchange.request_body(),
+            )
+        ]
     status = str(exchange.status)
     if status.startswith("2"):
         if status not in op["responses"]:
             return [*found, f"{exchange.method} {exchange.path}: answered {status}, spec says {list(op['responses'])}"]
-        found += [f"{exchange.method} {exchange.path} response {p}" for p in problems(
-            "twilio", pointer + f"/responses/{status}/content/application~1json/schema", exchange.response_body())]
+        found += [
+            f"{exchange.method} {exchange.path} response {p}"
+            for p in problems(
+                "twilio", pointer + f"/responses/{status}/content/application~1json/schema", exchange.response_body()
+            )
+        ]
     return found
 
 
@@ -63,8 +72,14 @@ def test_every_request_our_twilio_adapter_sends_and_every_answer_match_the_spec(
     url, recorder = recorded
     sms = TwilioSmsProvider(account_sid=EMULATOR_TWILIO_SID, auth_token=EMULATOR_TWILIO_TOKEN, api_url=url)
     since = utcnow() - timedelta(minutes=5)
-    sent = sms.send(OutgoingSms(to="+14155550100", body="Hi", from_number="+15005550006",
-                                status_callback="https://app.example.com/webhooks/twilio/status?campaign=1&recipient=1"))
+    sent = sms.send(
+        OutgoingSms(
+            to="+14155550100",
+            body="Hi",
+            from_number="+15005550006",
+            status_callback="https://app.example.com/webhooks/twilio/status?campaign=1&recipient=1",
+        )
+    )
     assert sent.accepted
     assert sms.send(OutgoingSms(to="+14155550101", body="Hi", messaging_service_sid="MG" + "0" * 32)).accepted
     assert sms.find_sent(to="+14155550100", body="Hi", since=since) == sent.provider_message_id

@@ -30,8 +30,18 @@ RESEND = {
         "/contacts/{id}": ["get", "patch", "delete"],
         "/contacts/{contact_id}/segments/{segment_id}": ["post", "delete"],
     },
-    "webhooks": ["email.sent", "email.delivered", "email.delivery_delayed", "email.bounced", "email.complained",
-                 "email.opened", "email.clicked", "email.failed", "email.suppressed", "email.received"],
+    "webhooks": [
+        "email.sent",
+        "email.delivered",
+        "email.delivery_delayed",
+        "email.bounced",
+        "email.complained",
+        "email.opened",
+        "email.clicked",
+        "email.failed",
+        "email.suppressed",
+        "email.received",
+    ],
 }
 TWILIO = {
     "repo": "twilio/twilio-oai",
@@ -66,8 +76,12 @@ def cut(git_dir: str, source: dict) -> dict:
         elif isinstance(node, list):
             todo.extend(node)
     fragment = {
-        "x-source": {"repo": source["repo"], "commit": commit, "path": source["path"],
-                     "url": f"https://github.com/{source['repo']}/blob/{commit}/{source['path']}"},
+        "x-source": {
+            "repo": source["repo"],
+            "commit": commit,
+            "path": source["path"],
+            "url": f"https://github.com/{source['repo']}/blob/{commit}/{source['path']}",
+        },
         "openapi": spec["openapi"],
         "paths": paths,
         "components": {"schemas": {n: schemas[n] for n in sorted(needed)}},

@@ -156,4 +156,3 @@ def twilio(emu: Emu) -> Client:
     client = Client(EMULATOR_TWILIO_SID, EMULATOR_TWILIO_TOKEN)
     client.api.base_url = emu.url
     return client
-

@@ -7,7 +7,9 @@ from typing import Any
 
 def email(to: str, campaign: str | None = "c1", recipient: str = "r1", **extra: Any) -> dict[str, Any]:
     """A campaign email as the app sends it."""
-    tags = [{"name": "campaign_id", "value": campaign}, {"name": "recipient_id", "value": recipient}] if campaign else []
+    tags = (
+        [{"name": "campaign_id", "value": campaign}, {"name": "recipient_id", "value": recipient}] if campaign else []
+    )
     return {
         "from": "Campaigns <campaigns@example.com>",
         "to": to,

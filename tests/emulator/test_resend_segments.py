@@ -35,9 +35,15 @@ def body(response: dict) -> dict:
 
 def test_deleting_an_unknown_segment_or_contact_answers_deleted_like_resend(emu):
     assert body(resend.Segments.remove("78261eea-8f8b-4381-83c6-79fa7120f1cf")) == {
-        "object": "segment", "id": "78261eea-8f8b-4381-83c6-79fa7120f1cf", "deleted": True}
+        "object": "segment",
+        "id": "78261eea-8f8b-4381-83c6-79fa7120f1cf",
+        "deleted": True,
+    }
     assert body(resend.Contacts.remove(email="nobody@example.com")) == {
-        "object": "contact", "id": "nobody@example.com", "deleted": True}
+        "object": "contact",
+        "id": "nobody@example.com",
+        "deleted": True,
+    }
 
 
 def test_adding_to_a_segment_answers_200_with_the_contact_segment(emu):
@@ -45,8 +51,9 @@ def test_adding_to_a_segment_answers_200_with_the_contact_segment(emu):
 
     segment = resend.Segments.create({"name": "VIP"})["id"]
     contact = resend.Contacts.create({"email": "vip@example.com"})["id"]
-    answer = httpx.post(f"{emu.url}/contacts/{contact}/segments/{segment}",
-                        headers={"Authorization": f"Bearer {resend.api_key}"})
+    answer = httpx.post(
+        f"{emu.url}/contacts/{contact}/segments/{segment}", headers={"Authorization": f"Bearer {resend.api_key}"}
+    )
     assert answer.status_code == 200
     assert answer.json() == {"object": "contact_segment", "contact_id": contact, "segment_id": segment}
     removed = body(resend.Contacts.Segments.remove({"segment_id": segment, "contact_id": contact}))

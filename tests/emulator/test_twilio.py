@@ -53,8 +53,7 @@ def test_a_messaging_service_sends_from_a_pool_of_numbers_sticky_per_recipient(e
     service = "MG" + "1" * 32
     recipients = [f"+1555123{i:04d}" for i in range(40)]
     first = {to: twilio.messages.create(to=to, messaging_service_sid=service, body="Hi").from_ for to in recipients}
-    again = {to: twilio.messages.create(to=to, messaging_service_sid=service, body="Again").from_
-             for to in recipients}
+    again = {to: twilio.messages.create(to=to, messaging_service_sid=service, body="Again").from_ for to in recipients}
 
     assert first == again
     assert len(set(first.values())) > 1 and SENDER not in first.values()
@@ -81,8 +80,11 @@ def test_the_message_list_has_only_twilios_filters(emu, twilio):
     twilio.messages.create(to="+15551230011", from_=SENDER, body="two")
     base = f"{emu.url}/2010-04-01/Accounts/{twilio.account_sid}/Messages.json"
 
-    listed = httpx.get(base, params={"To": "+15551230011", "MessagingServiceSid": "MG" + "3" * 32},
-                       auth=(twilio.username, twilio.password)).json()["messages"]
+    listed = httpx.get(
+        base,
+        params={"To": "+15551230011", "MessagingServiceSid": "MG" + "3" * 32},
+        auth=(twilio.username, twilio.password),
+    ).json()["messages"]
 
     assert [m["body"] for m in listed] == ["two", "one"]
     assert [m["messaging_service_sid"] for m in listed] == [None, "MG" + "3" * 32]

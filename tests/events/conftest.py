@@ -67,23 +67,36 @@ def client(engine, session, settings_env) -> Iterator[TestClient]:
 
 
 def make_sent_email(
-    session: Session, *, campaign: EmailCampaign | None = None, contact=None, status: str = "sent",
+    session: Session,
+    *,
+    campaign: EmailCampaign | None = None,
+    contact=None,
+    status: str = "sent",
     provider_message_id: str | None = None,
 ) -> SentEmail:
     """An accepted email exactly as the send path leaves it (recipient row + sent_emails row)."""
     campaign = campaign or make_email_campaign(session, status="sending")
     contact = contact or make_contact(session)
     recipient = EmailCampaignRecipient(
-        campaign_id=campaign.id, contact_id=contact.id, address=contact.email, status=status,
-        provider_message_id=provider_message_id or str(uuid.uuid4()), sent_at=utcnow(), attempts=1,
+        campaign_id=campaign.id,
+        contact_id=contact.id,
+        address=contact.email,
+        status=status,
+        provider_message_id=provider_message_id or str(uuid.uuid4()),
+        sent_at=utcnow(),
+        attempts=1,
     )
     session.add(recipient)
     session.flush()
     sent = SentEmail(
-        campaign_id=campaign.id, recipient_id=recipient.id, contact_id=contact.id,
+        campaign_id=campaign.id,
+        recipient_id=recipient.id,
+        contact_id=contact.id,
         provider_message_id=recipient.provider_message_id,
         message_id_header=f"<r{recipient.id}.c{campaign.id}.{secrets.token_hex(4)}@campaigns.local>",
-        reply_token=secrets.token_urlsafe(12), to_address=contact.email, subject="Hello",
+        reply_token=secrets.token_urlsafe(12),
+        to_address=contact.email,
+        subject="Hello",
         status="sent",
     )
     session.add(sent)
@@ -91,13 +104,19 @@ def make_sent_email(
     return sent
 
 
-def make_sms_recipient(session: Session, *, campaign: SmsCampaign | None = None, contact=None,
-                       provider_message_id: str | None = None):
+def make_sms_recipient(
+    session: Session, *, campaign: SmsCampaign | None = None, contact=None, provider_message_id: str | None = None
+):
     campaign = campaign or make_sms_campaign(session, status="sending")
     contact = contact or make_contact(session, phone=random_phone())
     recipient = SmsCampaignRecipient(
-        campaign_id=campaign.id, contact_id=contact.id, address=contact.phone, status="sent",
-        provider_message_id=provider_message_id or "SM" + uuid.uuid4().hex, sent_at=utcnow(), attempts=1,
+        campaign_id=campaign.id,
+        contact_id=contact.id,
+        address=contact.phone,
+        status="sent",
+        provider_message_id=provider_message_id or "SM" + uuid.uuid4().hex,
+        sent_at=utcnow(),
+        attempts=1,
     )
     session.add(recipient)
     session.commit()
@@ -107,8 +126,9 @@ def make_sms_recipient(session: Session, *, campaign: SmsCampaign | None = None,
 # ------------------------------------------------------------------ provider payloads
 
 
-def resend_event(kind: str, sent: SentEmail | None = None, *, email_id: str | None = None,
-                 at: datetime | None = None, **data) -> dict:
+def resend_event(
+    kind: str, sent: SentEmail | None = None, *, email_id: str | None = None, at: datetime | None = None, **data
+) -> dict:
     """A payload shaped like Resend's documented webhook events."""
     at = at or utcnow()
     body = {
@@ -122,13 +142,16 @@ def resend_event(kind: str, sent: SentEmail | None = None, *, email_id: str | No
     }
     if kind == "email.clicked":
         body["click"] = {
-            "ipAddress": "203.0.113.9", "link": data.pop("link", "https://example.com/offer"),
-            "timestamp": at.isoformat().replace("+00:00", "Z"), "userAgent": "Mozilla/5.0",
+            "ipAddress": "203.0.113.9",
+            "link": data.pop("link", "https://example.com/offer"),
+            "timestamp": at.isoformat().replace("+00:00", "Z"),
+            "userAgent": "Mozilla/5.0",
         }
     if kind == "email.bounced":
         body["bounce"] = {
             "message": "The recipient's mailbox does not exist.",
-            "subType": data.pop("sub_type", "General"), "type": data.pop("bounce_type", "Permanent"),
+            "subType": data.pop("sub_type", "General"),
+            "type": data.pop("bounce_type", "Permanent"),
         }
     if kind == "email.failed":
         body["failed"] = {"reason": "reached_daily_quota"}
@@ -138,8 +161,9 @@ def resend_event(kind: str, sent: SentEmail | None = None, *, email_id: str | No
     return {"type": kind, "created_at": at.isoformat().replace("+00:00", "Z"), "data": body}
 
 
-def svix_headers(body: str, *, msg_id: str | None = None, secret: str = WEBHOOK_SECRET,
-                 timestamp: datetime | None = None) -> dict[str, str]:
+def svix_headers(
+    body: str, *, msg_id: str | None = None, secret: str = WEBHOOK_SECRET, timestamp: datetime | None = None
+) -> dict[str, str]:
     msg_id = msg_id or f"msg_{uuid.uuid4().hex}"
     timestamp = timestamp or datetime.now(UTC)
     signature = Webhook(secret).sign(msg_id, timestamp, body)
@@ -161,11 +185,11 @@ def post_twilio(client: TestClient, path: str, params: dict[str, str], *, token:
     url = BASE_URL + path
     signature = RequestValidator(token).compute_signature(url, params)
     return client.post(
-        path, content=urlencode(params),
+        path,
+        content=urlencode(params),
         headers={"X-Twilio-Signature": signature, "content-type": "application/x-www-form-urlencoded"},
     )
 
 
 def minutes_ago(n: int) -> datetime:
     return utcnow() - timedelta(minutes=n)
-

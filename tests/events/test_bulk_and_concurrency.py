@@ -25,8 +25,13 @@ from tests.events.conftest import make_sent_email
 from tests.factories import make_contact, make_email_campaign
 
 T = EmailEventType
-STATUS = {T.DELIVERED: "delivered", T.OPENED: "opened", T.CLICKED: "clicked", T.BOUNCED: "bounced",
-          T.COMPLAINED: "complained"}
+STATUS = {
+    T.DELIVERED: "delivered",
+    T.OPENED: "opened",
+    T.CLICKED: "clicked",
+    T.BOUNCED: "bounced",
+    T.COMPLAINED: "complained",
+}
 
 
 def generate(sents: list[SentEmail], rng: random.Random, total: int) -> tuple[list[EmailEventIn], dict]:
@@ -35,15 +40,17 @@ def generate(sents: list[SentEmail], rng: random.Random, total: int) -> tuple[li
     base = utcnow() - timedelta(minutes=30)
     while len(unique) < total * 9 // 10:
         sent = rng.choice(sents)
-        kind = rng.choices([T.DELIVERED, T.OPENED, T.CLICKED, T.BOUNCED, T.COMPLAINED],
-                           weights=[30, 40, 20, 6, 4])[0]
-        unique.append(EmailEventIn(
-            provider_event_id=f"msg_{uuid.uuid4().hex}", type=kind,
-            provider_message_id=sent.provider_message_id,
-            occurred_at=base + timedelta(seconds=rng.randrange(1800)),
-            link="https://example.com/x" if kind == T.CLICKED else None,
-            hard_bounce=rng.random() < 0.5,
-        ))
+        kind = rng.choices([T.DELIVERED, T.OPENED, T.CLICKED, T.BOUNCED, T.COMPLAINED], weights=[30, 40, 20, 6, 4])[0]
+        unique.append(
+            EmailEventIn(
+                provider_event_id=f"msg_{uuid.uuid4().hex}",
+                type=kind,
+                provider_message_id=sent.provider_message_id,
+                occurred_at=base + timedelta(seconds=rng.randrange(1800)),
+                link="https://example.com/x" if kind == T.CLICKED else None,
+                hard_bounce=rng.random() < 0.5,
+            )
+        )
     events = unique + rng.sample(unique, total - len(unique))
     rng.shuffle(events)
 
@@ -69,16 +76,20 @@ def assert_exact(session: Session, campaign_id: int, expected: dict) -> None:
     campaign = session.get(EmailCampaign, campaign_id)
     for name, value in expected["counters"].items():
         assert getattr(campaign, name) == value, name
-    statuses = dict(session.exec(
-        select(SentEmail.provider_message_id, EmailCampaignRecipient.status)
-        .join(EmailCampaignRecipient, EmailCampaignRecipient.id == SentEmail.recipient_id)
-    ).all())
+    statuses = dict(
+        session.exec(
+            select(SentEmail.provider_message_id, EmailCampaignRecipient.status).join(
+                EmailCampaignRecipient, EmailCampaignRecipient.id == SentEmail.recipient_id
+            )
+        ).all()
+    )
     for message_id, status in expected["status"].items():
         assert statuses[message_id] == status
     buckets = Counter()
     for metric, count in session.exec(
-        select(CampaignStatsMinute.metric, CampaignStatsMinute.count)
-        .where(CampaignStatsMinute.campaign_id == campaign_id)
+        select(CampaignStatsMinute.metric, CampaignStatsMinute.count).where(
+            CampaignStatsMinute.campaign_id == campaign_id
+        )
     ):
         buckets[metric] += count
     for name in ("delivered", "opened", "unique_opens", "clicked", "unique_clicks", "bounced", "complained"):
@@ -118,7 +129,7 @@ def test_events_for_one_campaign_applied_from_several_threads_give_exact_counter
             errors.append(exc)
 
     # Every event goes to two threads, so identical deliveries also race each other.
-    threads = [threading.Thread(target=worker, args=(events[i::4] + events[(i + 1) % 4::4],)) for i in range(4)]
+    threads = [threading.Thread(target=worker, args=(events[i::4] + events[(i + 1) % 4 :: 4],)) for i in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:

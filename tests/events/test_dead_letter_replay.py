@@ -96,8 +96,11 @@ def test_each_tick_takes_a_bounded_batch_and_old_letters_are_left_alone(client, 
     for _ in range(3):
         early(client, "email.opened", message_id)
     early(client, "email.clicked", message_id, msg_id="msg_old_click")
-    session.execute(update(DeadLetterEvent).where(DeadLetterEvent.provider_event_id == "msg_old_click")
-                    .values(received_at=utcnow() - timedelta(days=2)))
+    session.execute(
+        update(DeadLetterEvent)
+        .where(DeadLetterEvent.provider_event_id == "msg_old_click")
+        .values(received_at=utcnow() - timedelta(days=2))
+    )
     session.commit()
     sent = make_sent_email(session, provider_message_id=message_id)
 
@@ -127,12 +130,22 @@ def test_a_running_worker_applies_a_parked_event_within_a_few_ticks(client, sess
     message_id = str(uuid.uuid4())
     early(client, "email.delivered", message_id)
     sent = make_sent_email(session, provider_message_id=message_id)
-    env = {**os.environ, "DATABASE_URL": database_url, "DATA_DIR": str(tmp_path / "data"),
-           "TICK_SECONDS": "0.5", "HUEY_NAME": f"cd-test-{uuid.uuid4().hex[:8]}"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DATA_DIR": str(tmp_path / "data"),
+        "TICK_SECONDS": "0.5",
+        "HUEY_NAME": f"cd-test-{uuid.uuid4().hex[:8]}",
+    }
     env.pop("REDIS_URL", None)
     log = open(tmp_path / "worker.log", "wb")  # noqa: SIM115 - closed below
-    worker = subprocess.Popen([sys.executable, "-m", "campaign_dashboard", "worker", "--workers", "1"],
-                              cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "campaign_dashboard", "worker", "--workers", "1"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     try:
         deadline = time.monotonic() + 20  # ticks every 0.5 s (and Huey's minute task as a net)
         while parked(session) and time.monotonic() < deadline and worker.poll() is None:
@@ -161,9 +174,11 @@ def test_an_sms_callback_before_the_sender_wrote_the_result_waits_for_it(client,
     assert session.get(SmsCampaignRecipient, recipient.id).status == "claimed"
 
     # the sender records the result: still claimed, so it is its row to count
-    session.execute(update(SmsCampaignRecipient).where(SmsCampaignRecipient.id == recipient.id,
-                                                       SmsCampaignRecipient.status == "claimed")
-                    .values(status="sent", provider_message_id=sid))
+    session.execute(
+        update(SmsCampaignRecipient)
+        .where(SmsCampaignRecipient.id == recipient.id, SmsCampaignRecipient.status == "claimed")
+        .values(status="sent", provider_message_id=sid)
+    )
     session.commit()
     assert replay_dead_letters(session=session) == {"applied": 1}
     assert campaign(session, SmsCampaign, recipient.campaign_id).delivered == 1

@@ -51,8 +51,7 @@ def resend(settings_env, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 
 def arrives(resend: str, *, to: list[str], sender="Pat <pat@example.org>", subject="Re: Hello", **content) -> dict:
     """Mail arrives at Resend: kept for the Receiving API; returns the webhook Resend would send."""
-    answer = httpx.post(f"{resend}/_emulator/inbound",
-                        json={"from": sender, "to": to, "subject": subject, **content})
+    answer = httpx.post(f"{resend}/_emulator/inbound", json={"from": sender, "to": to, "subject": subject, **content})
     answer.raise_for_status()
     return answer.json()["event"]
 
@@ -97,12 +96,20 @@ def test_unmatched_mail_lands_in_failed_inbound_with_the_reason(client, session,
 
 def test_a_bounce_notice_is_not_a_reply(client, session, resend):
     sent = make_sent_email(session)
-    dsn = arrives(resend, to=[f"reply+{sent.reply_token}@in.example.com"],
-                  sender="Mail Delivery System <MAILER-DAEMON@mx.example.org>",
-                  subject="Undelivered Mail Returned to Sender")
+    dsn = arrives(
+        resend,
+        to=[f"reply+{sent.reply_token}@in.example.com"],
+        sender="Mail Delivery System <MAILER-DAEMON@mx.example.org>",
+        subject="Undelivered Mail Returned to Sender",
+    )
     post_resend(client, dsn)
-    report = arrives(resend, to=[f"reply+{sent.reply_token}@in.example.com"], sender="robot@mx.example.org",
-                     subject="Your message", headers={"Content-Type": "multipart/report; report-type=delivery-status"})
+    report = arrives(
+        resend,
+        to=[f"reply+{sent.reply_token}@in.example.com"],
+        sender="robot@mx.example.org",
+        subject="Your message",
+        headers={"Content-Type": "multipart/report; report-type=delivery-status"},
+    )
     post_resend(client, report)  # a DSN only its fetched Content-Type gives away
     reasons = sorted(f.reason for f in session.exec(select(FailedInboundEmail)))
     assert len(reasons) == 2 and all("DSN" in r for r in reasons) and "multipart/report" in reasons[1]
@@ -184,13 +191,25 @@ def inbound_domain(stack: dict, monkeypatch: pytest.MonkeyPatch) -> str:  # noqa
 
 @pytest.mark.xdist_group("sending")
 def test_replies_arrive_through_the_metadata_only_webhook_plus_the_receiving_api(
-    inbound_domain, app_env, emulator, workers, engine,  # noqa: F811 - fixtures
+    inbound_domain,
+    app_env,
+    emulator,
+    workers,
+    engine,  # noqa: F811 - fixtures
 ):
     from tests.sending.conftest import configure_emulator, emulator_stats
     from tests.sending.test_send_pipeline import add_contacts, make_campaign, start
 
-    configure_emulator(emulator, bounce_rate=0, open_rate=0, click_rate=0, reply_rate=1, unsubscribe_rate=0,
-                       complaint_rate=0, webhook_delay_ms=0)
+    configure_emulator(
+        emulator,
+        bounce_rate=0,
+        open_rate=0,
+        click_rate=0,
+        reply_rate=1,
+        unsubscribe_rate=0,
+        complaint_rate=0,
+        webhook_delay_ms=0,
+    )
     add_contacts(engine, 5, prefix="reply")
     campaign_id = make_campaign(engine, Channel.EMAIL, reply_to="Shop Team <team@example.com>")
     workers.start(1)
@@ -198,8 +217,10 @@ def test_replies_arrive_through_the_metadata_only_webhook_plus_the_receiving_api
 
     def replies():
         with Session(engine) as session:
-            return sorted((m.from_address, m.text) for m in session.exec(
-                select(InboundEmail).where(InboundEmail.campaign_id == campaign_id)))
+            return sorted(
+                (m.from_address, m.text)
+                for m in session.exec(select(InboundEmail).where(InboundEmail.campaign_id == campaign_id))
+            )
 
     expected = sorted((f"reply{i}@example.com", "Thanks, got it!\n") for i in range(5))
     deadline = time.monotonic() + 120
@@ -208,8 +229,11 @@ def test_replies_arrive_through_the_metadata_only_webhook_plus_the_receiving_api
     assert got == expected, emulator_stats(emulator)
     with Session(engine) as session:
         assert session.get(EmailCampaign, campaign_id).replied == 5
-        tokens = dict(session.exec(select(SentEmail.to_address, SentEmail.reply_token)
-                                   .where(SentEmail.campaign_id == campaign_id)).all())
+        tokens = dict(
+            session.exec(
+                select(SentEmail.to_address, SentEmail.reply_token).where(SentEmail.campaign_id == campaign_id)
+            ).all()
+        )
     # what went out: replies and the unsubscribe mailto routed to the inbound domain, by token
     sent = httpx.get(f"{emulator}/_emulator/messages", params={"to": "reply0@example.com"}).json()[0]["data"]
     token = tokens["reply0@example.com"]

@@ -39,16 +39,34 @@ from tests.factories import make_contact, random_email, random_phone
 CONTRACTS = Path(__file__).resolve().parents[1] / "contracts"
 RESEND_TYPES = json.loads((CONTRACTS / "resend_webhook_event_types.json").read_text())["webhook_event_types"]
 TWILIO_STATUSES = json.loads((CONTRACTS / "twilio_message_status.json").read_text())["message_enum_status"]["enum"]
-USED_TYPES = {"email.sent", "email.delivered", "email.delivery_delayed", "email.opened", "email.clicked",
-              "email.bounced", "email.complained", "email.failed", "email.suppressed", "email.received",
-              "suppression.added"}
+USED_TYPES = {
+    "email.sent",
+    "email.delivered",
+    "email.delivery_delayed",
+    "email.opened",
+    "email.clicked",
+    "email.bounced",
+    "email.complained",
+    "email.failed",
+    "email.suppressed",
+    "email.received",
+    "suppression.added",
+}
 
 
 def suppression_added(address: str, origin: str) -> dict:
     """Shaped like the SDK's `SuppressionEventData` (id, email, origin, source_id, created_at)."""
-    return {"type": "suppression.added", "created_at": "2026-11-30T05:00:00.000Z", "data": {
-        "id": str(uuid.uuid4()), "email": address, "origin": origin,
-        "source_id": None if origin == "manual" else str(uuid.uuid4()), "created_at": "2026-11-30T05:00:00.000Z"}}
+    return {
+        "type": "suppression.added",
+        "created_at": "2026-11-30T05:00:00.000Z",
+        "data": {
+            "id": str(uuid.uuid4()),
+            "email": address,
+            "origin": origin,
+            "source_id": None if origin == "manual" else str(uuid.uuid4()),
+            "created_at": "2026-11-30T05:00:00.000Z",
+        },
+    }
 
 
 def stored_rows(session) -> int:
@@ -58,8 +76,12 @@ def stored_rows(session) -> int:
 
 @pytest.mark.parametrize("kind", sorted(set(RESEND_TYPES) - USED_TYPES) + ["email.teleported", "billing.future"])
 def test_every_resend_event_type_we_do_not_use_is_acknowledged_and_stores_nothing(kind, client, session):
-    data = {"id": str(uuid.uuid4()), "email": random_email(), "object": kind.split(".")[0],
-            "created_at": "2026-11-30T05:00:00.000Z"}
+    data = {
+        "id": str(uuid.uuid4()),
+        "email": random_email(),
+        "object": kind.split(".")[0],
+        "created_at": "2026-11-30T05:00:00.000Z",
+    }
     response = post_resend(client, {"type": kind, "created_at": "2026-11-30T05:00:00.000Z", "data": data})
     assert (response.status_code, response.json()["status"]) == (200, "ignored")
     assert stored_rows(session) == 0
@@ -71,11 +93,14 @@ def test_every_resend_email_event_we_use_is_applied(kind, client, session):
     assert (response.status_code, response.json()["status"]) == (200, "applied")
 
 
-@pytest.mark.parametrize(("origin", "reason", "status"), [
-    ("bounce", "hard_bounce", "bounced"),
-    ("complaint", "complaint", "complained"),
-    ("manual", "provider_suppressed", "subscribed"),
-])
+@pytest.mark.parametrize(
+    ("origin", "reason", "status"),
+    [
+        ("bounce", "hard_bounce", "bounced"),
+        ("complaint", "complaint", "complained"),
+        ("manual", "provider_suppressed", "subscribed"),
+    ],
+)
 def test_resend_suppression_added_suppresses_here_too(origin, reason, status, client, session):
     contact = make_contact(session, email=random_email())
     payload = suppression_added(contact.email.upper(), origin)
@@ -108,7 +133,9 @@ def test_resend_suppression_removed_is_acknowledged_and_lifts_nothing(client, se
 def test_every_twilio_message_status_of_the_spec_is_accepted(status, client, session):
     recipient = make_sms_recipient(session)
     params = {"MessageSid": recipient.provider_message_id, "MessageStatus": status, "To": recipient.address}
-    response = post_twilio(client, f"/webhooks/twilio/status?campaign={recipient.campaign_id}&recipient={recipient.id}", params)
+    response = post_twilio(
+        client, f"/webhooks/twilio/status?campaign={recipient.campaign_id}&recipient={recipient.id}", params
+    )
     assert (response.status_code, response.json()["status"]) == (200, "applied")
     assert session.exec(select(SmsEvent.type)).all() == [status]
 

@@ -160,9 +160,14 @@ def test_signed_but_malformed_bodies_are_acknowledged_and_ignored(client, sessio
     never read is acknowledged with the reason and stores nothing (docs/events.md)."""
     sent = make_sent_email(session)
     whole = json.dumps(resend_event("email.delivered", sent))
-    for body in (whole[: len(whole) // 2], "not json at all", "[1, 2, 3]", '{"type": "email.delivered"}',
-                 json.dumps({"data": {"email_id": sent.provider_message_id}}),
-                 json.dumps({"type": "email.delivered", "data": {}})):
+    for body in (
+        whole[: len(whole) // 2],
+        "not json at all",
+        "[1, 2, 3]",
+        '{"type": "email.delivered"}',
+        json.dumps({"data": {"email_id": sent.provider_message_id}}),
+        json.dumps({"type": "email.delivered", "data": {}}),
+    ):
         response = post_resend(client, body)
         assert response.status_code == 200, body
         assert response.json()["status"] == "ignored" and response.json()["reason"]

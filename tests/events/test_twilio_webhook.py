@@ -28,9 +28,15 @@ def our_keyword_replies(client, monkeypatch):
 
 def status_params(recipient, status: str, **extra) -> dict[str, str]:
     return {
-        "AccountSid": "AC00000000000000000000000000000000", "ApiVersion": "2010-04-01",
-        "From": "+15005550006", "To": recipient.address, "MessageSid": recipient.provider_message_id,
-        "SmsSid": recipient.provider_message_id, "MessageStatus": status, "SmsStatus": status, **extra,
+        "AccountSid": "AC00000000000000000000000000000000",
+        "ApiVersion": "2010-04-01",
+        "From": "+15005550006",
+        "To": recipient.address,
+        "MessageSid": recipient.provider_message_id,
+        "SmsSid": recipient.provider_message_id,
+        "MessageStatus": status,
+        "SmsStatus": status,
+        **extra,
     }
 
 
@@ -39,8 +45,15 @@ def status_path(recipient) -> str:
 
 
 def inbound_params(phone: str, body: str, sid: str) -> dict[str, str]:
-    return {"AccountSid": "AC00000000000000000000000000000000", "MessageSid": sid, "SmsSid": sid,
-            "From": phone, "To": "+15005550006", "Body": body, "NumMedia": "0"}
+    return {
+        "AccountSid": "AC00000000000000000000000000000000",
+        "MessageSid": sid,
+        "SmsSid": sid,
+        "From": phone,
+        "To": "+15005550006",
+        "Body": body,
+        "NumMedia": "0",
+    }
 
 
 def test_status_callbacks_move_the_recipient_and_count_once(client, session):
@@ -71,18 +84,26 @@ def test_a_forged_or_misaddressed_signature_is_401_and_stores_nothing(client, se
     assert post_twilio(client, status_path(recipient), params, token="wrong-token").status_code == 401
     # signed for another campaign's callback URL, replayed against this one
     other = f"/webhooks/twilio/status?campaign={recipient.campaign_id + 1}&recipient={recipient.id}"
-    from twilio.request_validator import RequestValidator
     from urllib.parse import urlencode
+
+    from twilio.request_validator import RequestValidator
+
     from tests.events.conftest import TWILIO_TOKEN
 
     signature = RequestValidator(TWILIO_TOKEN).compute_signature(BASE_URL + other, params)
-    response = client.post(status_path(recipient), content=urlencode(params), headers={
-        "X-Twilio-Signature": signature, "content-type": "application/x-www-form-urlencoded"})
+    response = client.post(
+        status_path(recipient),
+        content=urlencode(params),
+        headers={"X-Twilio-Signature": signature, "content-type": "application/x-www-form-urlencoded"},
+    )
     assert response.status_code == 401
     params_tampered = {**params, "MessageStatus": "failed"}
     signature = RequestValidator(TWILIO_TOKEN).compute_signature(BASE_URL + status_path(recipient), params)
-    response = client.post(status_path(recipient), content=urlencode(params_tampered), headers={
-        "X-Twilio-Signature": signature, "content-type": "application/x-www-form-urlencoded"})
+    response = client.post(
+        status_path(recipient),
+        content=urlencode(params_tampered),
+        headers={"X-Twilio-Signature": signature, "content-type": "application/x-www-form-urlencoded"},
+    )
     assert response.status_code == 401
     assert client.post("/webhooks/twilio/inbound", data={"From": "+1", "Body": "STOP"}).status_code == 401
     assert session.exec(select(SmsEvent)).all() == []

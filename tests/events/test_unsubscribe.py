@@ -21,8 +21,12 @@ def test_a_token_round_trips_and_a_tampered_one_is_refused(settings_env):
     token = make_unsubscribe_token(contact_id=12, channel="email", campaign_id=34)
     target = read_unsubscribe_token(token=token)
     assert (target.contact_id, target.channel, target.campaign_id) == (12, "email", 34)
-    for bad in (token[:-2] + ("AA" if not token.endswith("AA") else "BB"), token.replace(".", "x"), "garbage",
-                make_unsubscribe_token(contact_id=12, campaign_id=34, secret_key="another-key-entirely-0123456789")):
+    for bad in (
+        token[:-2] + ("AA" if not token.endswith("AA") else "BB"),
+        token.replace(".", "x"),
+        "garbage",
+        make_unsubscribe_token(contact_id=12, campaign_id=34, secret_key="another-key-entirely-0123456789"),
+    ):
         with pytest.raises(ValidationFailed):
             read_unsubscribe_token(token=bad)
 
@@ -43,8 +47,9 @@ def test_link_in_a_sent_email_then_one_click_post_unsubscribes_once(client, sess
     session.expire_all()
     assert session.get(Contact, sent.contact_id).email_status == "subscribed"  # GET changes nothing
 
-    one_click = client.post(path, content="List-Unsubscribe=One-Click",
-                            headers={"content-type": "application/x-www-form-urlencoded"})
+    one_click = client.post(
+        path, content="List-Unsubscribe=One-Click", headers={"content-type": "application/x-www-form-urlencoded"}
+    )
     assert one_click.status_code == 200
     assert client.post(path).status_code == 200  # the page's button, after the mail client's one-click
     session.expire_all()
@@ -58,8 +63,9 @@ def test_link_in_a_sent_email_then_one_click_post_unsubscribes_once(client, sess
 def test_a_tampered_link_is_400_and_changes_nothing(client, session):
     sent = make_sent_email(session)
     token = make_unsubscribe_token(contact_id=sent.contact_id, campaign_id=sent.campaign_id)
-    forged = make_unsubscribe_token(contact_id=sent.contact_id, campaign_id=sent.campaign_id,
-                                    secret_key="attacker-key-0123456789-0123456789")
+    forged = make_unsubscribe_token(
+        contact_id=sent.contact_id, campaign_id=sent.campaign_id, secret_key="attacker-key-0123456789-0123456789"
+    )
     for bad in (forged, token[:-1] + ("x" if token[-1] != "x" else "y")):
         assert client.get(f"/unsubscribe/{bad}").status_code == 400
         assert client.post(f"/unsubscribe/{bad}").status_code == 400
@@ -116,9 +122,11 @@ def test_after_unsubscribe_hard_bounce_and_stop_the_next_campaign_skips_them(cli
     session.commit()
     from campaign_dashboard.models import EmailCampaignRecipient
 
-    emails = session.exec(select(EmailCampaignRecipient.contact_id).where(
-        EmailCampaignRecipient.campaign_id == email_next.id)).all()
-    texts = session.exec(select(SmsCampaignRecipient.contact_id).where(
-        SmsCampaignRecipient.campaign_id == sms_next.id)).all()
+    emails = session.exec(
+        select(EmailCampaignRecipient.contact_id).where(EmailCampaignRecipient.campaign_id == email_next.id)
+    ).all()
+    texts = session.exec(
+        select(SmsCampaignRecipient.contact_id).where(SmsCampaignRecipient.campaign_id == sms_next.id)
+    ).all()
     assert sorted(emails) == [keep.id]
     assert sorted(texts) == sorted([leaver.id, bouncer.id])

@@ -53,7 +53,10 @@ def web_app(stack: dict, engine, monkeypatch: pytest.MonkeyPatch, tmp_path) -> I
     log = open(tmp_path / "web.log", "wb")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "campaign_dashboard.api:app", "--port", str(port), "--no-access-log"],
-        cwd=ROOT, env={**os.environ, **stack}, stdout=log, stderr=subprocess.STDOUT,
+        cwd=ROOT,
+        env={**os.environ, **stack},
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     try:
         wait_http(f"{url}/api/health", timeout=60)
@@ -87,8 +90,16 @@ def wait_for(read, expected, timeout: float = 180):
 
 def test_the_emulators_webhooks_move_the_numbers_of_sending_campaigns(app_env, emulator, workers, engine):
     # Every email is delivered and opened, every SMS delivered; events follow acceptance at once.
-    configure_emulator(emulator, bounce_rate=0, open_rate=1, click_rate=0, reply_rate=0, unsubscribe_rate=0,
-                       complaint_rate=0, webhook_delay_ms=0)
+    configure_emulator(
+        emulator,
+        bounce_rate=0,
+        open_rate=1,
+        click_rate=0,
+        reply_rate=0,
+        unsubscribe_rate=0,
+        complaint_rate=0,
+        webhook_delay_ms=0,
+    )
     add_contacts(engine, EMAILS)
     email_id = make_campaign(engine, Channel.EMAIL)
     sms_id = make_campaign(engine, Channel.SMS)
@@ -105,8 +116,7 @@ def test_the_emulators_webhooks_move_the_numbers_of_sending_campaigns(app_env, e
                 "dead_letters": session.scalar(sa.select(sa.func.count()).select_from(DeadLetterEvent)),
             }
 
-    expected = {"email": ("sent", EMAILS, EMAILS, EMAILS, EMAILS), "sms": ("sent", EMAILS, EMAILS),
-                "dead_letters": 0}
+    expected = {"email": ("sent", EMAILS, EMAILS, EMAILS, EMAILS), "sms": ("sent", EMAILS, EMAILS), "dead_letters": 0}
     got = wait_for(numbers, expected)
     if got != expected:  # say where it stopped: the provider's view and both recipient ledgers
         with Session(engine) as session:
@@ -114,9 +124,11 @@ def test_the_emulators_webhooks_move_the_numbers_of_sending_campaigns(app_env, e
         ledgers = (ledger(engine, Channel.EMAIL, email_id), ledger(engine, Channel.SMS, sms_id))
         pytest.fail(f"{got} != {expected}; recipients {recipients}, ledgers {ledgers}, {emulator_stats(emulator)}")
     with Session(engine) as session:
-        assert set(session.exec(select(EmailCampaignRecipient.status)
-                                .where(EmailCampaignRecipient.campaign_id == email_id))) == {"opened"}
-        assert set(session.exec(select(SmsCampaignRecipient.status)
-                                .where(SmsCampaignRecipient.campaign_id == sms_id))) == {"delivered"}
+        assert set(
+            session.exec(select(EmailCampaignRecipient.status).where(EmailCampaignRecipient.campaign_id == email_id))
+        ) == {"opened"}
+        assert set(
+            session.exec(select(SmsCampaignRecipient.status).where(SmsCampaignRecipient.campaign_id == sms_id))
+        ) == {"delivered"}
     stats = emulator_stats(emulator)
     assert stats["webhook_failures"] == 0 and stats["webhooks_dropped"] == 0

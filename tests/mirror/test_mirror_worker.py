@@ -16,11 +16,10 @@ from sqlmodel import Session
 from campaign_dashboard.api import create_api
 from campaign_dashboard.config import EMULATOR_RESEND_KEY, get_settings
 from campaign_dashboard.models import Segment
-from campaign_dashboard.services.audience import contacts
-from campaign_dashboard.services.audience import segments
+from campaign_dashboard.services.accounts.tokens import create_token
+from campaign_dashboard.services.audience import contacts, segments
 from campaign_dashboard.services.audience.contacts import ContactCreate
 from campaign_dashboard.services.audience.segments import SegmentCreate
-from campaign_dashboard.services.accounts.tokens import create_token
 
 from .conftest import remote_members
 
@@ -44,9 +43,13 @@ def wait_until(check: Callable[[], bool], what: str, timeout: float = 45) -> Non
 def test_the_worker_keeps_resend_in_step_with_segment_changes(mirroring_on, workers, engine, emulator, sdk):
     resend.api_key, resend.api_url = EMULATOR_RESEND_KEY, emulator  # to read the remote side back
     with Session(engine, expire_on_commit=False) as session:
-        ann, bob, cat = (contacts.create_contact(session=session, data=ContactCreate(
-            email=f"{n}@example.com", first_name=n.title(), tags=["vip"] if n == "ann" else []))
-            for n in ("ann", "bob", "cat"))
+        ann, bob, cat = (
+            contacts.create_contact(
+                session=session,
+                data=ContactCreate(email=f"{n}@example.com", first_name=n.title(), tags=["vip"] if n == "ann" else []),
+            )
+            for n in ("ann", "bob", "cat")
+        )
         _, token = create_token(session=session, name="mirror test", role="admin")
     headers = {"Authorization": f"Bearer {token}"}
 
@@ -59,8 +62,11 @@ def test_the_worker_keeps_resend_in_step_with_segment_changes(mirroring_on, work
 
     workers.start(1, threads=2)
     with TestClient(create_api()) as api:
-        created = api.post("/api/v1/segments", headers=headers, json={
-            "name": "Hand picked", "kind": "static", "contact_ids": [ann.id, bob.id]})
+        created = api.post(
+            "/api/v1/segments",
+            headers=headers,
+            json={"name": "Hand picked", "kind": "static", "contact_ids": [ann.id, bob.id]},
+        )
         assert created.status_code == 201, created.text
         picked = created.json()["id"]
         wait_until(remote_is(picked, {"ann@example.com", "bob@example.com"}), "the new segment is mirrored")
@@ -73,8 +79,9 @@ def test_the_worker_keeps_resend_in_step_with_segment_changes(mirroring_on, work
 
         # Made without the API (CLI, seed): nothing queued it, the worker's tick finds it.
         with Session(engine) as session:
-            vip = segments.create_segment(session=session, data=SegmentCreate(
-                name="VIP", rules=[{"field": "tag", "op": "is", "value": "vip"}])).id
+            vip = segments.create_segment(
+                session=session, data=SegmentCreate(name="VIP", rules=[{"field": "tag", "op": "is", "value": "vip"}])
+            ).id
         wait_until(remote_is(vip, {"ann@example.com"}), "the tick mirrors a segment nobody queued")
 
         doomed = remote_id(picked)

@@ -11,9 +11,7 @@ from sqlmodel import Session
 from campaign_dashboard.models import Segment
 from campaign_dashboard.providers.base import RetryableError
 from campaign_dashboard.providers.resend_audience import ResendAudienceProvider
-from campaign_dashboard.services.audience import contacts
-from campaign_dashboard.services.audience import segment_mirror
-from campaign_dashboard.services.audience import segments
+from campaign_dashboard.services.audience import contacts, segment_mirror, segments
 from campaign_dashboard.services.audience.contacts import ContactCreate, ContactUpdate
 from campaign_dashboard.services.audience.segment_mirror import sync_segment
 from campaign_dashboard.services.audience.segments import SegmentCreate, SegmentUpdate
@@ -76,13 +74,17 @@ def test_a_rules_segment_is_mirrored_with_unsendable_contacts_marked_unsubscribe
 def test_a_static_segment_is_mirrored_and_follows_its_member_list(mirror, session):
     ann, bob, cat = (_contact(session, f"{n}@example.com", n.title()) for n in ("ann", "bob", "cat"))
     segment = segments.create_segment(
-        session=session, data=SegmentCreate(name="Hand picked", kind="static", contact_ids=[ann.id, bob.id]))
+        session=session, data=SegmentCreate(name="Hand picked", kind="static", contact_ids=[ann.id, bob.id])
+    )
     _sync(mirror, segment.id)
     remote_id = _remote_id(session, segment.id)
     assert set(remote_members(remote_id)) == {"ann@example.com", "bob@example.com"}
 
-    segments.update_segment(session=session, segment_id=segment.id,
-                            data=SegmentUpdate(name="Hand picked (May)", contact_ids=[bob.id, cat.id]))
+    segments.update_segment(
+        session=session,
+        segment_id=segment.id,
+        data=SegmentUpdate(name="Hand picked (May)", contact_ids=[bob.id, cat.id]),
+    )
     result = _sync(mirror, segment.id)
 
     assert (result.renamed, result.added, result.removed) == (True, 1, 1)

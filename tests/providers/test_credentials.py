@@ -28,7 +28,8 @@ def emulator_url() -> Iterator[str]:
     port = _free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "campaign_dashboard", "emulator", "--port", str(port), "--no-webhooks"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -71,8 +72,9 @@ def test_resend_refuses_a_missing_key(emulator_url):
 
 
 def test_twilio_accepts_the_right_sid_and_token(emulator_url):
-    provider = TwilioSmsProvider(account_sid=EMULATOR_TWILIO_SID, auth_token=EMULATOR_TWILIO_TOKEN,
-                                 api_url=emulator_url)
+    provider = TwilioSmsProvider(
+        account_sid=EMULATOR_TWILIO_SID, auth_token=EMULATOR_TWILIO_TOKEN, api_url=emulator_url
+    )
     check = provider.check_credentials()
     assert check.outcome == "valid"
     assert check.message == "Twilio accepted the credentials: account 'Provider emulator' (active, Full)."
@@ -91,8 +93,9 @@ def test_twilio_refuses_a_wrong_token_or_sid(emulator_url, sid, token):
 
 def test_an_unreachable_provider_says_nothing_about_the_credentials(nowhere):
     resend_check = ResendEmailProvider(api_key=EMULATOR_RESEND_KEY, api_url=nowhere).check_credentials()
-    twilio_check = TwilioSmsProvider(account_sid=EMULATOR_TWILIO_SID, auth_token=EMULATOR_TWILIO_TOKEN,
-                                     api_url=nowhere, timeout=5).check_credentials()
+    twilio_check = TwilioSmsProvider(
+        account_sid=EMULATOR_TWILIO_SID, auth_token=EMULATOR_TWILIO_TOKEN, api_url=nowhere, timeout=5
+    ).check_credentials()
     assert resend_check.outcome == twilio_check.outcome == "unknown"
     assert nowhere in resend_check.message
     assert nowhere in twilio_check.message

@@ -39,8 +39,10 @@ def stats(url: str) -> dict:
 
 
 def emails(n: int) -> list[OutgoingEmail]:
-    return [OutgoingEmail(to=f"r{i}@example.com", from_email="news@example.com", subject="Hi", html="<p>x</p>",
-                          text="x") for i in range(n)]
+    return [
+        OutgoingEmail(to=f"r{i}@example.com", from_email="news@example.com", subject="Hi", html="<p>x</p>", text="x")
+        for i in range(n)
+    ]
 
 
 @pytest.fixture
@@ -63,16 +65,28 @@ def test_a_used_up_quota_pauses_instead_of_retrying_like_a_rate_limit(emulator, 
 
 
 def test_an_invalid_from_address_fails_the_campaign_with_one_request_not_a_hundred(emulator, resend_provider):
-    inject(emulator, provider="resend", status=422, name="invalid_from_address", times=200,
-           message="Invalid `from` field. The email address needs to follow the `email@example.com` format.")
+    inject(
+        emulator,
+        provider="resend",
+        status=422,
+        name="invalid_from_address",
+        times=200,
+        message="Invalid `from` field. The email address needs to follow the `email@example.com` format.",
+    )
     with pytest.raises(FatalError, match="invalid_from_address"):
         resend_provider.send_batch(emails(100), idempotency_key="k-from")
     assert stats(emulator)["errors"] == 1, "no fallback to single sends: the sender is wrong for everyone"
 
 
 def test_an_invalid_idempotent_request_fails_the_chunk_without_retrying(emulator, resend_provider):
-    inject(emulator, provider="resend", status=409, name="invalid_idempotent_request", times=200,
-           message="Same idempotency key used with a different request payload.")
+    inject(
+        emulator,
+        provider="resend",
+        status=409,
+        name="invalid_idempotent_request",
+        times=200,
+        message="Same idempotency key used with a different request payload.",
+    )
     results = resend_provider.send_batch(emails(5), idempotency_key="k-409")
     assert [r.accepted for r in results] == [False] * 5
     assert all("invalid_idempotent_request" in r.error and "k-409" in r.error for r in results)
@@ -80,8 +94,13 @@ def test_an_invalid_idempotent_request_fails_the_chunk_without_retrying(emulator
 
 
 def test_a_security_error_is_not_retried(emulator, resend_provider):
-    inject(emulator, provider="resend", status=451, name="security_error",
-           message="We may have found a security issue with the request.")
+    inject(
+        emulator,
+        provider="resend",
+        status=451,
+        name="security_error",
+        message="We may have found a security issue with the request.",
+    )
     [result] = resend_provider.send_batch(emails(1), idempotency_key="k-451")
     assert not result.accepted and "security_error" in result.error
     assert stats(emulator)["errors"] == 1 and stats(emulator)["accepted"] == 0
@@ -94,8 +113,13 @@ def test_a_rate_limit_is_still_retryable(emulator, resend_provider):
 
 
 def test_twilio_queue_full_is_retryable_not_a_recipient_failure(emulator, twilio_provider):
-    inject(emulator, provider="twilio", status=400, code=21611,
-           message="This 'From' number has exceeded the maximum number of queued messages")
+    inject(
+        emulator,
+        provider="twilio",
+        status=400,
+        code=21611,
+        message="This 'From' number has exceeded the maximum number of queued messages",
+    )
     with pytest.raises(RetryableError) as raised:
         twilio_provider.send(OutgoingSms(to="+12125550100", body="hi", from_number="+15005550006"))
     assert "21611" in raised.value.message and raised.value.retry_after and raised.value.retry_after > 0

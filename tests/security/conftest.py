@@ -25,11 +25,11 @@ import socketio
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from campaign_dashboard.devtools.bench.processes import free_port
 from campaign_dashboard.cli import ROOT
+from campaign_dashboard.devtools.bench.processes import free_port
 from campaign_dashboard.models import Role
-from campaign_dashboard.services.campaigns import templates
 from campaign_dashboard.services.accounts import users
+from campaign_dashboard.services.campaigns import templates
 from tests.api.conftest import (  # noqa: F401 - fixtures: the API client and one token per role
     admin_headers,
     admin_token,
@@ -67,7 +67,6 @@ class Backend:
         return self.log_path.read_text(errors="replace")
 
 
-
 def _healthy(url: str) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=2) as response:
@@ -84,17 +83,33 @@ def _arrange(database_url: str) -> dict[str, int]:
     with Session(engine, expire_on_commit=False) as session:
         ids = {}
         for role in Role:
-            user = users.create_user(session=session, email=f"{role.value}@guard.example", name=f"Guard {role.value}",
-                                     password=PASSWORD, role=role)
+            user = users.create_user(
+                session=session,
+                email=f"{role.value}@guard.example",
+                name=f"Guard {role.value}",
+                password=PASSWORD,
+                role=role,
+            )
             ids[f"{role.value}_id"] = user.id
-        contact = make_contact(session, email=SECRETS["contact_email"], first_name=SECRETS["contact_name"],
-                               tags=["vip"], attributes={"plan": "gold"})
+        contact = make_contact(
+            session,
+            email=SECRETS["contact_email"],
+            first_name=SECRETS["contact_name"],
+            tags=["vip"],
+            attributes={"plan": "gold"},
+        )
         make_contact(session, tags=["vip"])
-        segment = make_segment(session, name=SECRETS["segment_name"], rules=[{"field": "tag", "op": "is", "value": "vip"}])
-        template = templates.create_template(session=session, data={
-            "name": "Confidential template", "subject": SECRETS["template_subject"],
-            "html": f"<p>{SECRETS['template_html']} {{{{ first_name }}}}</p>",
-        })
+        segment = make_segment(
+            session, name=SECRETS["segment_name"], rules=[{"field": "tag", "op": "is", "value": "vip"}]
+        )
+        template = templates.create_template(
+            session=session,
+            data={
+                "name": "Confidential template",
+                "subject": SECRETS["template_subject"],
+                "html": f"<p>{SECRETS['template_html']} {{{{ first_name }}}}</p>",
+            },
+        )
         campaign = make_email_campaign(session, name=SECRETS["campaign_name"], segment_id=segment.id)
         ids.update(contact_id=contact.id, segment_id=segment.id, template_id=template.id, campaign_id=campaign.id)
     engine.dispose()
@@ -111,16 +126,37 @@ def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "REFLEX_REDIS_URL")}
-    env.update(DATA_DIR=str(data), DATABASE_URL=database_url, ENV="test", REFLEX_SKIP_COMPILE="true",
-               REFLEX_ENV_MODE="prod", REFLEX_DIR=env.get("REFLEX_DIR") or str(ROOT / ".reflex"),
-               REFLEX_USE_SYSTEM_BUN="1", PYTHONUNBUFFERED="1", PUBLIC_BASE_URL=url,  # the allowed origin
-               PATH=os.pathsep.join([str(ROOT / ".tools" / "node_modules" / ".bin"), env.get("PATH", "")]))
+    env.update(
+        DATA_DIR=str(data),
+        DATABASE_URL=database_url,
+        ENV="test",
+        REFLEX_SKIP_COMPILE="true",
+        REFLEX_ENV_MODE="prod",
+        REFLEX_DIR=env.get("REFLEX_DIR") or str(ROOT / ".reflex"),
+        REFLEX_USE_SYSTEM_BUN="1",
+        PYTHONUNBUFFERED="1",
+        PUBLIC_BASE_URL=url,  # the allowed origin
+        PATH=os.pathsep.join([str(ROOT / ".tools" / "node_modules" / ".bin"), env.get("PATH", "")]),
+    )
     log_path = data / "backend.log"
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", "campaign_dashboard.campaign_dashboard:app",
-             "--host", "127.0.0.1", "--port", str(port)],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--factory",
+                "campaign_dashboard.campaign_dashboard:app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     try:
         deadline = time.monotonic() + START_TIMEOUT
@@ -145,8 +181,9 @@ def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
 
 def login_cookie(url: str, email: str, password: str) -> str:
     """Log in through the login route as the login page's form does: the session cookie it sets."""
-    response = httpx.post(f"{url}/api/session/login", data={"email": email, "password": password, "next": "/"},
-                          follow_redirects=False)
+    response = httpx.post(
+        f"{url}/api/session/login", data={"email": email, "password": password, "next": "/"}, follow_redirects=False
+    )
     assert response.status_code == 303 and response.headers["location"] == "/", response.text
     value = response.cookies.get("cd_session")
     assert value, response.headers
@@ -168,8 +205,14 @@ class EventClient:
         self.sio = socketio.Client(reconnection=False)
         self.sio.on("event", self._received, namespace="/_event")
         headers = {"Cookie": cookie} if cookie else {}
-        self.sio.connect(f"{url}?token={self.token}", headers=headers, transports=["websocket"],
-                         socketio_path="/_event", namespaces=["/_event"], wait_timeout=10)
+        self.sio.connect(
+            f"{url}?token={self.token}",
+            headers=headers,
+            transports=["websocket"],
+            socketio_path="/_event",
+            namespaces=["/_event"],
+            wait_timeout=10,
+        )
 
     def _received(self, update: Any) -> None:
         with self._lock:
@@ -181,11 +224,19 @@ class EventClient:
         with self._lock:
             start = len(self.updates)
         router_data = {"pathname": path, "query": {}, "asPath": path}
-        self.sio.emit("event", {"name": name, "payload": payload or {}, "router_data": router_data},
-                      namespace="/_event")
+        self.sio.emit(
+            "event", {"name": name, "payload": payload or {}, "router_data": router_data}, namespace="/_event"
+        )
         value = next(self._flip) % 2 == 0
-        self.sio.emit("event", {"name": "reflex___state____state.set_is_hydrated", "payload": {"value": value},
-                                "router_data": router_data}, namespace="/_event")
+        self.sio.emit(
+            "event",
+            {
+                "name": "reflex___state____state.set_is_hydrated",
+                "payload": {"value": value},
+                "router_data": router_data,
+            },
+            namespace="/_event",
+        )
         deadline = time.monotonic() + 20
         with self._lock:
             while not any(_marks(u, value) for u in self.updates[start:]):

@@ -18,16 +18,15 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 from sqlmodel import Session
 
 from campaign_dashboard.api import create_api
-from campaign_dashboard.models import Role
-from campaign_dashboard.models import utcnow
-from campaign_dashboard.services.operations import workers
 from campaign_dashboard.devtools.seed import seed_demo
+from campaign_dashboard.models import Role, utcnow
 from campaign_dashboard.services.accounts.tokens import create_token
+from campaign_dashboard.services.operations import workers
 
 EXAMPLES = int(os.environ.get("API_FUZZ_EXAMPLES", "25"))
 RANDOM = os.environ.get("API_FUZZ_RANDOM") == "1"  # explore with fresh random data instead of the fixed run
@@ -83,8 +82,9 @@ def _beat_like_a_worker(engine, stop: threading.Event) -> None:
 
 @schema.parametrize()
 @schema.given(role=st.sampled_from(ROLES), existing_id=st.none() | st.integers(1, 45))
-@settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=not RANDOM,
-          suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=EXAMPLES, deadline=None, database=None, derandomize=not RANDOM, suppress_health_check=list(HealthCheck)
+)
 def test_every_operation_answers_within_its_schema(case, role, existing_id, tokens) -> None:
     if existing_id is not None:  # often aim at seeded rows, so success answers are checked too
         for values in (case.path_parameters, case.body):

@@ -13,8 +13,7 @@ from reflex.state import State
 from sqlmodel import func, select
 
 from campaign_dashboard.models import AuditEntry, Contact, Role
-from campaign_dashboard.services.accounts import audit
-from campaign_dashboard.services.accounts import users
+from campaign_dashboard.services.accounts import audit, users
 from campaign_dashboard.services.audience.csv_import import CsvLimits
 from campaign_dashboard.services.errors import ValidationFailed
 from campaign_dashboard.ui.auth import SESSION_COOKIE
@@ -26,8 +25,13 @@ from tests.factories import make_contact
 
 def signed_in(session, state_class, role: Role):
     """A fresh state of `state_class` whose session cookie belongs to a user with `role`."""
-    user = users.create_user(session=session, email=f"{role.value}@audit.example", name=role.value,
-                             password="long-enough-password", role=role)
+    user = users.create_user(
+        session=session,
+        email=f"{role.value}@audit.example",
+        name=role.value,
+        password="long-enough-password",
+        role=role,
+    )
     root = State(_reflex_internal_init=True)
     # the session cookie arrives on the websocket's own HTTP request, as in a browser
     root.rx_router_headers = HeaderData(cookie=f"{SESSION_COOKIE}={users.create_session(session=session, user=user)}")
@@ -50,13 +54,18 @@ def test_a_dashboard_export_is_recorded_with_the_user_and_filters(session):
     assert "_download" in str(download) and "contacts.csv" in str(download)
     [entry] = entries(session)
     assert (entry.action, entry.object_type, entry.actor_user_id, entry.actor_label) == (
-        "contacts.export", "contacts", viewer.id, "viewer@audit.example")
+        "contacts.export",
+        "contacts",
+        viewer.id,
+        "viewer@audit.example",
+    )
     assert entry.detail["filters"]["tag"] == "vip"
 
 
 def test_a_dashboard_import_is_recorded_with_the_user_and_counts(session):
-    user = users.create_user(session=session, email="m@audit.example", name="M", password="long-enough-password",
-                             role=Role.MARKETER)
+    user = users.create_user(
+        session=session, email="m@audit.example", name="M", password="long-enough-password", role=Role.MARKETER
+    )
 
     async def chunks():
         yield SimpleNamespace(data=b"email\nada@example.com\n")
@@ -69,7 +78,11 @@ def test_a_dashboard_import_is_recorded_with_the_user_and_counts(session):
     assert (result.imported, result.rejected) == (1, 1)
     [entry] = entries(session)
     assert (entry.action, entry.actor_user_id, entry.client_address, entry.detail) == (
-        "contacts.import", user.id, "198.51.100.4", {"imported": 1, "updated": 0, "rejected": 1})
+        "contacts.import",
+        user.id,
+        "198.51.100.4",
+        {"imported": 1, "updated": 0, "rejected": 1},
+    )
 
 
 def test_a_dashboard_upload_over_the_limit_is_refused_as_it_streams(session):

@@ -62,32 +62,47 @@ def _app_as_reflex_serves_it():
 def test_cors_does_not_reflect_a_foreign_origin(settings_env):
     settings_env(PUBLIC_BASE_URL="https://campaigns.example.com", ENV="test")
     client = TestClient(_app_as_reflex_serves_it())
-    preflight = client.options("/api/v1/contacts", headers={
-        "Origin": EVIL, "Access-Control-Request-Method": "DELETE", "Access-Control-Request-Headers": "authorization"})
+    preflight = client.options(
+        "/api/v1/contacts",
+        headers={
+            "Origin": EVIL,
+            "Access-Control-Request-Method": "DELETE",
+            "Access-Control-Request-Headers": "authorization",
+        },
+    )
     assert preflight.headers.get("access-control-allow-origin") != EVIL
     assert preflight.status_code >= 400
     simple = client.get("/api/health", headers={"Origin": EVIL, "Cookie": "session=x"})
     assert "access-control-allow-origin" not in simple.headers
-    own = client.options("/api/v1/contacts", headers={
-        "Origin": "https://campaigns.example.com", "Access-Control-Request-Method": "GET"})
+    own = client.options(
+        "/api/v1/contacts", headers={"Origin": "https://campaigns.example.com", "Access-Control-Request-Method": "GET"}
+    )
     assert own.headers.get("access-control-allow-origin") == "https://campaigns.example.com"
 
 
 def test_cors_allow_list_setting(settings_env):
-    settings_env(PUBLIC_BASE_URL="https://campaigns.example.com", ENV="production",
-                 SECRET_KEY=STRONG_KEY, CORS_ALLOWED_ORIGINS="https://crm.example.com, https://bi.example.com:8443/")
+    settings_env(
+        PUBLIC_BASE_URL="https://campaigns.example.com",
+        ENV="production",
+        SECRET_KEY=STRONG_KEY,
+        CORS_ALLOWED_ORIGINS="https://crm.example.com, https://bi.example.com:8443/",
+    )
     client = TestClient(_app_as_reflex_serves_it())
     for origin in ("https://crm.example.com", "https://bi.example.com:8443"):
-        response = client.options("/api/v1/contacts", headers={"Origin": origin, "Access-Control-Request-Method": "GET"})
+        response = client.options(
+            "/api/v1/contacts", headers={"Origin": origin, "Access-Control-Request-Method": "GET"}
+        )
         assert response.headers.get("access-control-allow-origin") == origin
     # production does not let loopback pages in: only the public origin and the list
-    local = client.options("/api/v1/contacts", headers={"Origin": "http://127.0.0.1:3000",
-                                                        "Access-Control-Request-Method": "GET"})
+    local = client.options(
+        "/api/v1/contacts", headers={"Origin": "http://127.0.0.1:3000", "Access-Control-Request-Method": "GET"}
+    )
     assert "access-control-allow-origin" not in local.headers
 
 
-@pytest.mark.parametrize("path", ["/api/health", "/api/v1/contacts", "/api/v1/nothing-here", "/campaigns",
-                                  "/api/openapi.json"])
+@pytest.mark.parametrize(
+    "path", ["/api/health", "/api/v1/contacts", "/api/v1/nothing-here", "/campaigns", "/api/openapi.json"]
+)
 def test_hardening_headers_on_api_and_pages(settings_env, path):
     settings_env(ENV="test", PUBLIC_BASE_URL="http://127.0.0.1:8000")
     response = TestClient(_app_as_reflex_serves_it()).get(path)

@@ -21,12 +21,18 @@ LIMITS = CsvLimits(max_bytes=1024 * 1024, max_rows=5, max_columns=10, max_column
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ("email," + ",".join(f"c{i}" for i in range(10_000)) + "\na@example.com\n",
-         "The header has 10,001 columns; the limit is 10."),
-        ("email," + "x" * 5000 + "\na@example.com,1\n",
-         "Column 2's name is 5,000 characters long ('xxxxxxxxxxxxxxxxxxxx'...); column names are limited to 20"),
-        ("email\n" + "".join(f"p{i}@example.com\n" for i in range(6)),
-         "The file has more than 5 rows; split it into smaller files."),
+        (
+            "email," + ",".join(f"c{i}" for i in range(10_000)) + "\na@example.com\n",
+            "The header has 10,001 columns; the limit is 10.",
+        ),
+        (
+            "email," + "x" * 5000 + "\na@example.com,1\n",
+            "Column 2's name is 5,000 characters long ('xxxxxxxxxxxxxxxxxxxx'...); column names are limited to 20",
+        ),
+        (
+            "email\n" + "".join(f"p{i}@example.com\n" for i in range(6)),
+            "The file has more than 5 rows; split it into smaller files.",
+        ),
         ("email\n" + "a@example.com\n" * 80_000, "The file is larger than 1 MB; split it into smaller files."),
     ],
     ids=["10000-columns", "5000-character-name", "too-many-rows", "too-large"],
@@ -60,8 +66,9 @@ def test_the_api_refuses_an_upload_over_the_size_limit_with_413(client, marketer
     get_settings.cache_clear()
     data = b"email\n" + b"a@example.com\n" * 160_000  # 2.2 MB
 
-    response = client.post("/api/v1/contacts/import", files={"file": ("big.csv", data, "text/csv")},
-                           headers=marketer_headers)
+    response = client.post(
+        "/api/v1/contacts/import", files={"file": ("big.csv", data, "text/csv")}, headers=marketer_headers
+    )
 
     error = assert_error(response, 413, "too_large")
     assert error["message"] == "The file is larger than 1 MB; split it into smaller files."
@@ -79,8 +86,10 @@ def test_a_chunked_upload_without_content_length_is_refused_before_it_is_read_wh
     monkeypatch.setenv("CSV_IMPORT_MAX_BYTES", str(limit))
     get_settings.cache_clear()
     boundary = "csvboundary"
-    head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.csv\"\r\n"
-            "Content-Type: text/csv\r\n\r\nemail\n").encode()
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.csv"\r\n'
+        "Content-Type: text/csv\r\n\r\nemail\n"
+    ).encode()
     piece = b"a@example.com\n" * 4681  # ~64 KiB
     chunks = [head] + [piece] * 160 + [f"\r\n--{boundary}--\r\n".encode()]  # ~10 MB, ten times the limit
     read = 0
@@ -98,9 +107,17 @@ def test_a_chunked_upload_without_content_length_is_refused_before_it_is_read_wh
         sent.append(message)
 
     scope = {
-        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
-        "scheme": "http", "path": "/api/v1/contacts/import", "raw_path": b"/api/v1/contacts/import",
-        "root_path": "", "query_string": b"", "client": ("127.0.0.1", 50000), "server": ("testserver", 80),
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/api/v1/contacts/import",
+        "raw_path": b"/api/v1/contacts/import",
+        "root_path": "",
+        "query_string": b"",
+        "client": ("127.0.0.1", 50000),
+        "server": ("testserver", 80),
         "headers": [
             (b"host", b"testserver"),
             (b"authorization", f"Bearer {marketer_token}".encode()),

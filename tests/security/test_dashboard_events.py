@@ -43,8 +43,13 @@ REFLEX_HANDLERS = {
     "reflex___state____state.reflex___istate___shared____shared_state_base_internal.setvar",
 }
 # What a refused caller may get back: who is signed in (nobody), and Reflex's own bookkeeping.
-DISPLAY_VARS = {"user_name_rx_state_", "user_email_rx_state_", "role_rx_state_", "can_write_rx_state_",
-                "is_admin_rx_state_"}
+DISPLAY_VARS = {
+    "user_name_rx_state_",
+    "user_email_rx_state_",
+    "role_rx_state_",
+    "can_write_rx_state_",
+    "is_admin_rx_state_",
+}
 REFUSED = {"marketer": "This needs the marketer role", "admin": "This needs the admin role"}
 
 
@@ -56,7 +61,9 @@ def registered_handlers() -> dict[str, Any]:
 
 
 def dashboard_handlers() -> dict[str, Any]:
-    return {name: h for name, h in registered_handlers().items() if h.state.__module__.startswith("campaign_dashboard.")}
+    return {
+        name: h for name, h in registered_handlers().items() if h.state.__module__.startswith("campaign_dashboard.")
+    }
 
 
 def test_every_dashboard_handler_carries_the_guard():
@@ -89,8 +96,7 @@ class ForgetfulState(AuthState):
 
 def test_a_state_with_an_unguarded_handler_does_not_even_import():
     """(In a fresh interpreter: the refused class must not linger in this process's registry.)"""
-    result = subprocess.run([sys.executable, "-c", NEW_UNGUARDED_HANDLER], capture_output=True, text=True,
-                            timeout=120)
+    result = subprocess.run([sys.executable, "-c", NEW_UNGUARDED_HANDLER], capture_output=True, text=True, timeout=120)
     assert result.returncode != 0
     assert "TypeError: ForgetfulState: every event handler needs @guarded(...): read_everything" in result.stderr
 
@@ -135,18 +141,42 @@ def plausible(name: str, handler, backend: Backend) -> dict[str, Any]:
     """Arguments the page itself would send, aimed at the seeded data (an attacker's guesses)."""
     ids, short = backend.ids, name.rsplit(".", 1)[-1]
     by_handler = {
-        "set_kind": "static", "set_member_search": "secret", "set_segment": str(ids["segment_id"]),
-        "set_template": str(ids["template_id"]), "set_source": "template", "set_rule_field": "attribute",
-        "set_html": "<p>{{ first_name }} rendered for an attacker</p>", "set_subject": "{{ email }}",
-        "set_search": "confidential", "update_vars_internal": {}, "set_period": "7d",
+        "set_kind": "static",
+        "set_member_search": "secret",
+        "set_segment": str(ids["segment_id"]),
+        "set_template": str(ids["template_id"]),
+        "set_source": "template",
+        "set_rule_field": "attribute",
+        "set_html": "<p>{{ first_name }} rendered for an attacker</p>",
+        "set_subject": "{{ email }}",
+        "set_search": "confidential",
+        "update_vars_internal": {},
+        "set_period": "7d",
     }
     by_param = {
-        "index": 0, "contact_id": ids["contact_id"], "segment_id": ids["segment_id"],
-        "template_id": ids["template_id"], "campaign_id": ids["campaign_id"], "user_id": ids["admin_id"],
-        "token_id": 1, "channel": "email", "action": "delete", "name": SECRETS["campaign_name"], "role": "admin",
-        "active": False, "schedule": False, "poll_id": "attacker", "zone": "UTC", "timezone": "UTC",
-        "what": "save", "var_name": "is_hydrated", "status": "draft", "info": "x", "component_stack": "x",
-        "vars": {}, "chunks": "not an upload",
+        "index": 0,
+        "contact_id": ids["contact_id"],
+        "segment_id": ids["segment_id"],
+        "template_id": ids["template_id"],
+        "campaign_id": ids["campaign_id"],
+        "user_id": ids["admin_id"],
+        "token_id": 1,
+        "channel": "email",
+        "action": "delete",
+        "name": SECRETS["campaign_name"],
+        "role": "admin",
+        "active": False,
+        "schedule": False,
+        "poll_id": "attacker",
+        "zone": "UTC",
+        "timezone": "UTC",
+        "what": "save",
+        "var_name": "is_hydrated",
+        "status": "draft",
+        "info": "x",
+        "component_stack": "x",
+        "vars": {},
+        "chunks": "not an upload",
         "form": {"email": "intruder@leak.example", "name": "Intruder", "password": PASSWORD, "role": "admin"},
     }
     hints, payload = _hints(handler), {}
@@ -207,8 +237,11 @@ def changed_vars(answer: list[dict], handler) -> set[str]:
 
 
 def redirected_to_login(answer: list[dict]) -> bool:
-    return any(event.get("name") == "_redirect" and str(event.get("payload", {}).get("path", "")).startswith("/login")
-               for update in answer for event in update.get("events") or [])
+    return any(
+        event.get("name") == "_redirect" and str(event.get("payload", {}).get("path", "")).startswith("/login")
+        for update in answer
+        for event in update.get("events") or []
+    )
 
 
 # Reads the audit log records (a viewer may export the contacts, and that export is logged):
@@ -220,10 +253,19 @@ def database_rows(backend: Backend) -> dict[str, list]:
     engine = sa.create_engine(backend.database_url)
     try:
         with engine.connect() as connection:
-            rows = {table.name: sorted(map(repr, connection.execute(
-                        sa.select(table).where(table.c.action.not_in(AUDITED_READS)) if table.name == "audit_log"
-                        else sa.select(table)).all()))
-                    for table in SQLModel.metadata.sorted_tables}
+            rows = {
+                table.name: sorted(
+                    map(
+                        repr,
+                        connection.execute(
+                            sa.select(table).where(table.c.action.not_in(AUDITED_READS))
+                            if table.name == "audit_log"
+                            else sa.select(table)
+                        ).all(),
+                    )
+                )
+                for table in SQLModel.metadata.sorted_tables
+            }
             return rows
     finally:
         engine.dispose()
@@ -287,7 +329,9 @@ def test_a_marketer_is_refused_admin_actions_and_bad_arguments_change_nothing(ba
             if "an error occurred" in text_of(answer).lower():
                 problems.append(f"{name}({_short(arguments)}) failed on the server")
     log = backend.log()[log_before:]
-    assert problems == [], "\n".join(problems) + "\n" + "\n".join(l for l in log.splitlines() if "rror" in l or "File" in l)[-6000:]
+    assert problems == [], (
+        "\n".join(problems) + "\n" + "\n".join(l for l in log.splitlines() if "rror" in l or "File" in l)[-6000:]
+    )
     assert "Traceback" not in log, log[-6000:]
     assert database_rows(backend) == before
 
@@ -297,8 +341,9 @@ def test_the_session_token_never_reaches_the_browser(backend: Backend, tab):
     answer = client.fire("reflex___state____state.hydrate", {}, "/")
     token = backend.cookies["marketer"].split("=", 1)[1]
     assert token not in text_of(answer)
-    assert "Guard marketer" in text_of(client.fire(
-        "reflex___state____state.campaign_dashboard___ui___auth____auth_state.check_login", {}, "/"))
+    assert "Guard marketer" in text_of(
+        client.fire("reflex___state____state.campaign_dashboard___ui___auth____auth_state.check_login", {}, "/")
+    )
 
 
 def _short(arguments: dict) -> str:
@@ -314,8 +359,10 @@ def test_a_slow_preview_never_holds_up_the_other_users(backend: Backend, tab):
     """The preview renders in a worker thread: while one marketer's template takes seconds,
     another user's events are answered at once."""
     writer, other = tab("marketer"), tab("viewer")
-    editor = "reflex___state____state.campaign_dashboard___ui___auth____auth_state." \
-             "campaign_dashboard___ui___pages___template_editor____template_editor_state"
+    editor = (
+        "reflex___state____state.campaign_dashboard___ui___auth____auth_state."
+        "campaign_dashboard___ui___pages___template_editor____template_editor_state"
+    )
     page = f"/templates/{backend.ids['template_id']}"
     rendering: dict[str, float] = {}
 

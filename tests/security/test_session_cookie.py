@@ -22,15 +22,18 @@ PASSWORD = "long-enough-password-1"
 @pytest.fixture
 def client(engine: sa.Engine) -> Iterator[TestClient]:
     with Session(engine) as session:
-        users.create_user(session=session, email="ann@example.com", name="Ann", password=PASSWORD,
-                          role=Role.MARKETER)
+        users.create_user(session=session, email="ann@example.com", name="Ann", password=PASSWORD, role=Role.MARKETER)
     with TestClient(create_api(), base_url="http://dashboard.test") as client:
         yield client
 
 
 def log_in(client: TestClient, email: str = "ann@example.com", password: str = PASSWORD, **headers):
-    return client.post("/api/session/login", data={"email": email, "password": password, "next": "/contacts"},
-                       headers=headers, follow_redirects=False)
+    return client.post(
+        "/api/session/login",
+        data={"email": email, "password": password, "next": "/contacts"},
+        headers=headers,
+        follow_redirects=False,
+    )
 
 
 def set_cookie(response) -> str:
@@ -75,8 +78,11 @@ def test_a_login_form_posted_from_another_site_is_refused(client, engine):
 
 
 def test_an_offsite_next_is_ignored(client):
-    response = client.post("/api/session/login", data={"email": "ann@example.com", "password": PASSWORD,
-                                                       "next": "//evil.example/x"}, follow_redirects=False)
+    response = client.post(
+        "/api/session/login",
+        data={"email": "ann@example.com", "password": PASSWORD, "next": "//evil.example/x"},
+        follow_redirects=False,
+    )
     assert response.headers["location"] == "/"
 
 

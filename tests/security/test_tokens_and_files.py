@@ -38,8 +38,9 @@ def test_a_token_lifetime_must_be_positive(session):
 def test_the_api_refuses_an_expired_token(engine, session):
     from campaign_dashboard.api import create_api
 
-    _, plain = tokens.create_token(session=session, name="old", role="admin", expires_in=timedelta(minutes=5),
-                                   now=utcnow() - timedelta(hours=1))
+    _, plain = tokens.create_token(
+        session=session, name="old", role="admin", expires_in=timedelta(minutes=5), now=utcnow() - timedelta(hours=1)
+    )
     response = TestClient(create_api()).get("/api/v1/contacts", headers={"Authorization": f"Bearer {plain}"})
     assert response.status_code == 401
     assert "expired" in response.json()["error"]["message"]
@@ -53,13 +54,20 @@ def cli_env(tmp_path: Path) -> dict[str, str]:
 
 
 def run_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "campaign_dashboard", *args], env=env, cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "campaign_dashboard", *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_token_list_and_revoke_from_the_command_line(cli_env):
-    created = run_cli(cli_env, "token", "create", "--name", "nightly export", "--role", "viewer",
-                      "--expires-days", "30")
+    created = run_cli(
+        cli_env, "token", "create", "--name", "nightly export", "--role", "viewer", "--expires-days", "30"
+    )
     assert created.returncode == 0, created.stderr
     plain = created.stdout.strip()
     assert "expires" in created.stderr

@@ -10,8 +10,8 @@ from reflex.state import State
 from sqlmodel import select
 
 from campaign_dashboard.models import EmailTemplate, Role, User
-from campaign_dashboard.services.campaigns import templates
 from campaign_dashboard.services.accounts import users
+from campaign_dashboard.services.campaigns import templates
 from campaign_dashboard.ui import guard
 from campaign_dashboard.ui.auth import SESSION_COOKIE
 from campaign_dashboard.ui.pages.templates import TemplatesState
@@ -26,8 +26,9 @@ def writes(monkeypatch) -> list[dict]:
 
 
 def signed_in(session, state_class, role: Role):
-    user = users.create_user(session=session, email=f"{role.value}@hook.example", name=role.value,
-                             password="long-enough-password", role=role)
+    user = users.create_user(
+        session=session, email=f"{role.value}@hook.example", name=role.value, password="long-enough-password", role=role
+    )
     root = State(_reflex_internal_init=True)
     root.rx_router_headers = HeaderData(cookie=f"{SESSION_COOKIE}={users.create_session(session=session, user=user)}")
     return root.get_substate(state_class.get_full_name().split(".")), user
@@ -59,10 +60,12 @@ def test_a_refused_write_is_not_heard_and_changes_nothing(session, template, wri
 
 def test_passwords_never_reach_the_hook(session, writes):
     state, admin = signed_in(session, UsersState, Role.ADMIN)
-    UsersState.create.fn(state, {"email": "new@hook.example", "name": "New", "password": "a-secret-password",
-                                 "role": "viewer"})
-    assert writes[0]["args"] == {"form": {"email": "new@hook.example", "name": "New", "password": "***",
-                                          "role": "viewer"}}
+    UsersState.create.fn(
+        state, {"email": "new@hook.example", "name": "New", "password": "a-secret-password", "role": "viewer"}
+    )
+    assert writes[0]["args"] == {
+        "form": {"email": "new@hook.example", "name": "New", "password": "***", "role": "viewer"}
+    }
     assert "a-secret-password" not in repr(writes)
     assert session.exec(select(User).where(User.email == "new@hook.example")).one().role == "viewer"
 
@@ -76,7 +79,11 @@ def test_a_dashboard_write_lands_in_the_audit_log_with_actor_object_and_address(
     session.expire_all()
     (entry,) = audit.list_entries(session, filters=audit.AuditFilters(), limit=10).items
     assert (entry.actor_user_id, entry.action, entry.object_type, entry.object_id) == (
-        marketer.id, "dashboard.TemplatesState.delete", "template", str(template_id))
+        marketer.id,
+        "dashboard.TemplatesState.delete",
+        "template",
+        str(template_id),
+    )
     assert entry.actor_label and entry.detail == {"args": {"template_id": template_id}}
 
 

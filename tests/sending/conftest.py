@@ -82,9 +82,22 @@ def start_emulator(env: dict, attempts: int = 5, webhook_url: str | None = None)
     for _ in range(attempts):
         port = free_port()
         proc = subprocess.Popen(
-            [sys.executable, "-m", "campaign_dashboard", "emulator", "--port", str(port), *webhooks,
-             "--resend-rps", "0", "--twilio-mps", "0"],  # tests that need provider limits set them
-            cwd=ROOT, env={**os.environ, **env}, stderr=subprocess.DEVNULL,
+            [
+                sys.executable,
+                "-m",
+                "campaign_dashboard",
+                "emulator",
+                "--port",
+                str(port),
+                *webhooks,
+                "--resend-rps",
+                "0",
+                "--twilio-mps",
+                "0",
+            ],  # tests that need provider limits set them
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stderr=subprocess.DEVNULL,
         )
         if listens(proc, port, timeout=20):
             url = f"http://127.0.0.1:{port}"
@@ -128,10 +141,15 @@ class Workers:
         for _ in range(count):
             self.started += 1
             log = open(log_dir / f"worker-{self.started}.log", "wb")  # noqa: SIM115 - lives with the process
-            self.procs.append(subprocess.Popen(
-                [sys.executable, "-m", "campaign_dashboard", "worker", "--workers", str(threads)],
-                cwd=ROOT, env={**os.environ, **self.env}, stdout=log, stderr=subprocess.STDOUT,
-            ))
+            self.procs.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "campaign_dashboard", "worker", "--workers", str(threads)],
+                    cwd=ROOT,
+                    env={**os.environ, **self.env},
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
+            )
 
     def kill_all(self) -> None:
         for proc in self.procs:

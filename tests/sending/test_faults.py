@@ -65,8 +65,22 @@ class RedisServer:
 
     def start(self) -> None:
         self.proc = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", str(self.dir)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.dir),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         import redis
 
         deadline = time.monotonic() + 10
@@ -100,9 +114,19 @@ class WebApp:
     def start(self) -> None:
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "uvicorn", "campaign_dashboard.api:app", "--port", str(self.port),
-                 "--no-access-log"],
-                cwd=ROOT, env={**os.environ, **self.env}, stdout=log, stderr=subprocess.STDOUT,
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    "campaign_dashboard.api:app",
+                    "--port",
+                    str(self.port),
+                    "--no-access-log",
+                ],
+                cwd=ROOT,
+                env={**os.environ, **self.env},
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
         wait_http(f"{self.url}/api/health", timeout=60)
 
@@ -145,17 +169,33 @@ def emulator(stack: dict, web_app: str, monkeypatch: pytest.MonkeyPatch) -> Iter
 
 
 def _campaign(engine: sa.Engine) -> int:
-    rows = [{"email": f"f{i}@example.com", "first_name": f"N{i}", "last_name": "", "timezone": "UTC",
-             "attributes": {}, "email_status": "subscribed", "sms_status": "subscribed",
-             "created_at": utcnow(), "updated_at": utcnow()} for i in range(RECIPIENTS)]
+    rows = [
+        {
+            "email": f"f{i}@example.com",
+            "first_name": f"N{i}",
+            "last_name": "",
+            "timezone": "UTC",
+            "attributes": {},
+            "email_status": "subscribed",
+            "sms_status": "subscribed",
+            "created_at": utcnow(),
+            "updated_at": utcnow(),
+        }
+        for i in range(RECIPIENTS)
+    ]
     with engine.begin() as conn:
         conn.execute(sa.insert(Contact), rows)
     with Session(engine) as session:
         segment = Segment(name="everyone", kind="rules", rules=[], match="all")
         session.add(segment)
         session.commit()
-        campaign = EmailCampaign(name="Faults", subject="Hi {{ first_name }}", from_email="news@example.com",
-                                 segment_id=segment.id, html="<p>Hello {{ first_name }}</p>")
+        campaign = EmailCampaign(
+            name="Faults",
+            subject="Hi {{ first_name }}",
+            from_email="news@example.com",
+            segment_id=segment.id,
+            html="<p>Hello {{ first_name }}</p>",
+        )
         session.add(campaign)
         session.commit()
         campaign_id = campaign.id
@@ -166,9 +206,14 @@ def _campaign(engine: sa.Engine) -> int:
 def _numbers(engine: sa.Engine, campaign_id: int) -> dict:
     with Session(engine) as session:
         c = session.get(EmailCampaign, campaign_id)
-        return {"status": c.status, "sent": c.sent, "processed": c.processed, "delivered": c.delivered,
-                "failed": c.failed,
-                "dead_letters": session.scalar(sa.select(sa.func.count()).select_from(DeadLetterEvent))}
+        return {
+            "status": c.status,
+            "sent": c.sent,
+            "processed": c.processed,
+            "delivered": c.delivered,
+            "failed": c.failed,
+            "dead_letters": session.scalar(sa.select(sa.func.count()).select_from(DeadLetterEvent)),
+        }
 
 
 def _wait(engine, campaign_id: int, done, timeout: float) -> dict:
@@ -180,13 +225,28 @@ def _wait(engine, campaign_id: int, done, timeout: float) -> dict:
 
 def _quiet_world(emulator: str, webhook_delay_ms: int = 0) -> None:
     """Every email delivered, nothing else; webhooks retried for about 15 minutes, like a provider."""
-    configure_emulator(emulator, bounce_rate=0, open_rate=0, click_rate=0, reply_rate=0, unsubscribe_rate=0,
-                       complaint_rate=0, webhook_delay_ms=webhook_delay_ms, webhook_retries=12)
+    configure_emulator(
+        emulator,
+        bounce_rate=0,
+        open_rate=0,
+        click_rate=0,
+        reply_rate=0,
+        unsubscribe_rate=0,
+        complaint_rate=0,
+        webhook_delay_ms=webhook_delay_ms,
+        webhook_retries=12,
+    )
 
 
 def _assert_exactly_once_and_exact(emulator: str, engine, campaign_id: int) -> None:
-    expected = {"status": "sent", "sent": RECIPIENTS, "processed": RECIPIENTS, "delivered": RECIPIENTS,
-                "failed": 0, "dead_letters": 0}
+    expected = {
+        "status": "sent",
+        "sent": RECIPIENTS,
+        "processed": RECIPIENTS,
+        "delivered": RECIPIENTS,
+        "failed": 0,
+        "dead_letters": 0,
+    }
     got = _wait(engine, campaign_id, lambda n: n == expected, timeout=120)
     stats = emulator_stats(emulator)
     assert got == expected, f"{got}; provider: {stats}"

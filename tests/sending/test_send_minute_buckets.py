@@ -20,7 +20,8 @@ def test_sent_messages_land_in_the_minute_buckets_as_on_the_counter(app_env, emu
     with Session(engine) as session:
         bucketed = session.exec(
             select(func.sum(CampaignStatsMinute.count)).where(
-                CampaignStatsMinute.channel == "email", CampaignStatsMinute.campaign_id == campaign_id,
+                CampaignStatsMinute.channel == "email",
+                CampaignStatsMinute.campaign_id == campaign_id,
                 CampaignStatsMinute.metric == "sent",
             )
         ).one()

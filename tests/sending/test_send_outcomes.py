@@ -8,14 +8,15 @@ import time
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlmodel import Session, select
 
 from campaign_dashboard.models import (
     Contact,
     EmailCampaign,
-    Segment,
     EmailTemplate,
+    Segment,
     SmsCampaign,
     SmsStatus,
     Suppression,
@@ -54,9 +55,15 @@ def reason_of(engine, model, campaign_id: int) -> str:
 
 
 def test_a_used_up_daily_quota_pauses_the_campaign_with_the_reason_and_resume_finishes(
-        app_env, emulator, workers, engine):
-    inject(emulator, provider="resend", status=429, name="daily_quota_exceeded",
-           message="You have reached your daily email sending quota.")
+    app_env, emulator, workers, engine
+):
+    inject(
+        emulator,
+        provider="resend",
+        status=429,
+        name="daily_quota_exceeded",
+        message="You have reached your daily email sending quota.",
+    )
     add_contacts(engine, 30)
     campaign_id = make_campaign(engine, Channel.EMAIL)
     workers.start(1)
@@ -76,8 +83,14 @@ def test_a_used_up_daily_quota_pauses_the_campaign_with_the_reason_and_resume_fi
 
 
 def test_an_invalid_from_address_fails_the_campaign_at_once(app_env, emulator, workers, engine):
-    inject(emulator, provider="resend", status=422, name="invalid_from_address", times=1000,
-           message="Invalid `from` field.")
+    inject(
+        emulator,
+        provider="resend",
+        status=422,
+        name="invalid_from_address",
+        times=1000,
+        message="Invalid `from` field.",
+    )
     add_contacts(engine, 250)
     campaign_id = make_campaign(engine, Channel.EMAIL)
     workers.start(1)
@@ -106,7 +119,8 @@ def test_a_number_unsubscribed_at_the_carrier_is_suppressed_here(app_env, emulat
 
 
 def test_a_template_that_cannot_render_fails_the_campaign_instead_of_sending_for_ever(
-        app_env, emulator, workers, engine):
+    app_env, emulator, workers, engine
+):
     """Saved before save-time validation existed: the worker must not leave it `sending`."""
     add_contacts(engine, 20)
     with Session(engine) as session:
@@ -149,23 +163,37 @@ def test_cancel_stops_chunks_already_waiting_for_their_rate_limit_turn(app_env, 
 # --- any content that can be saved ends by itself -------------------------------------------------
 
 FRAGMENTS = [
-    "Hello {{ first_name }}", "Hi", "{{ first_name }}", "{{ attributes.vip }}", "{{ city | default('there') }}", "<p>", "</p>", "{{ unknown_variable }}",
-    "{{ first_name | nosuchfilter }}", "{{ 1/0 }}", "{{ 'x' * 50000000 }}", "{{ 7**6000000 }}",
+    "Hello {{ first_name }}",
+    "Hi",
+    "{{ first_name }}",
+    "{{ attributes.vip }}",
+    "{{ city | default('there') }}",
+    "<p>",
+    "</p>",
+    "{{ unknown_variable }}",
+    "{{ first_name | nosuchfilter }}",
+    "{{ 1/0 }}",
+    "{{ 'x' * 50000000 }}",
+    "{{ 7**6000000 }}",
     "{% if first_name == 'Name1' %}{{ 1/0 }}{% endif %}",
     "{% if first_name == 'Name2' %}{{ 'y' * 5000000 }}{% endif %}",
     "{% if first_name == 'Name0' %}{% for a in range(10000) %}{% for b in range(10000) %}{% endfor %}{% endfor %}{% endif %}",
-    "{% for t in tags %}{{ t }}{% endfor %}", "{{ attributes.plan | upper }}", "{{ first_name * 400 }}",
-    "{% macro m() %}{{ caller() }}{% endmacro %}", "{{ range(3) | join(',') }}",
+    "{% for t in tags %}{{ t }}{% endfor %}",
+    "{{ attributes.plan | upper }}",
+    "{{ first_name * 400 }}",
+    "{% macro m() %}{{ caller() }}{% endmacro %}",
+    "{{ range(3) | join(',') }}",
 ]
 CONTENT = st.lists(
-    st.one_of(st.sampled_from(FRAGMENTS), st.sampled_from(FRAGMENTS),
-              st.text(alphabet="{}%#|()'*1x -", max_size=12)),
-    min_size=1, max_size=4,
+    st.one_of(st.sampled_from(FRAGMENTS), st.sampled_from(FRAGMENTS), st.text(alphabet="{}%#|()'*1x -", max_size=12)),
+    min_size=1,
+    max_size=4,
 ).map("".join)
 
 
 def test_any_content_that_can_be_saved_reaches_sent_or_failed_by_itself(
-        app_env, emulator, workers, engine, monkeypatch):
+    app_env, emulator, workers, engine, monkeypatch
+):
     from campaign_dashboard.config import get_settings
     from campaign_dashboard.tasks.sending import kick
 
@@ -181,13 +209,20 @@ def test_any_content_that_can_be_saved_reaches_sent_or_failed_by_itself(
     workers.start(1)
     ended: list[str] = []
 
-    @settings(max_examples=25, deadline=None, database=None,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+    @settings(
+        max_examples=25,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+    )
     @given(content=CONTENT, channel=st.sampled_from([Channel.EMAIL, Channel.SMS]))
     def saved_content_ends(content: str, channel: Channel) -> None:
         data = {"name": "any", "segment_id": segment_id}
-        data.update({"subject": "Hi", "from_email": "news@example.com", "html": content}
-                    if channel == Channel.EMAIL else {"body": content, "from_number": "+15005550006"})
+        data.update(
+            {"subject": "Hi", "from_email": "news@example.com", "html": content}
+            if channel == Channel.EMAIL
+            else {"body": content, "from_number": "+15005550006"}
+        )
         with Session(engine) as session:
             try:
                 campaign_id = campaigns.create(session=session, channel=channel, data=data).id
@@ -236,13 +271,15 @@ def test_a_batch_that_can_never_go_out_fails_its_recipients_and_the_campaign(app
 
     later = replace(deps, now=lambda: utcnow() + timedelta(seconds=deps.settings.send_lease_seconds + 1))
     assert sending.recover_expired_claims(deps=later, channel=Channel.EMAIL) == [(campaign_id, batch_id)]
-    outcome = sending.process_batch(deps=later, channel=Channel.EMAIL, campaign_id=campaign_id,
-                                    batch_id=batch_id, recovered=True)
+    outcome = sending.process_batch(
+        deps=later, channel=Channel.EMAIL, campaign_id=campaign_id, batch_id=batch_id, recovered=True
+    )
     assert outcome is sending.Outcome.DONE
     with Session(engine) as session:
         campaign = session.get(EmailCampaign, campaign_id)
-        rows = session.exec(select(EmailCampaignRecipient).where(
-            EmailCampaignRecipient.campaign_id == campaign_id)).all()
+        rows = session.exec(
+            select(EmailCampaignRecipient).where(EmailCampaignRecipient.campaign_id == campaign_id)
+        ).all()
     assert campaign.status == "failed" and "Error budget" in campaign.status_reason
     assert {r.status for r in rows} == {"failed"}
     assert all("not sent after 2 attempts" in r.last_error and "Resend 500" in r.last_error for r in rows)

@@ -13,13 +13,12 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from campaign_dashboard.models import (
-    CampaignStatus,
     Channel,
     Contact,
     EmailCampaign,
     EmailCampaignRecipient,
-    Segment,
     EmailStatus,
+    Segment,
     SmsCampaign,
     SmsCampaignRecipient,
     SmsStatus,
@@ -33,10 +32,21 @@ pytestmark = pytest.mark.xdist_group("sending")
 
 
 def add_contacts(engine: sa.Engine, n: int, *, prefix: str = "c") -> None:
-    rows = [{"email": f"{prefix}{i}@example.com", "phone": f"+1212555{i:04d}", "first_name": f"Name{i}",
-             "last_name": "", "timezone": "UTC", "attributes": {}, "email_status": "subscribed",
-             "sms_status": "subscribed", "created_at": utcnow(), "updated_at": utcnow()}
-            for i in range(n)]
+    rows = [
+        {
+            "email": f"{prefix}{i}@example.com",
+            "phone": f"+1212555{i:04d}",
+            "first_name": f"Name{i}",
+            "last_name": "",
+            "timezone": "UTC",
+            "attributes": {},
+            "email_status": "subscribed",
+            "sms_status": "subscribed",
+            "created_at": utcnow(),
+            "updated_at": utcnow(),
+        }
+        for i in range(n)
+    ]
     with engine.begin() as conn:
         conn.execute(sa.insert(Contact), rows)
 
@@ -47,12 +57,22 @@ def make_campaign(engine: sa.Engine, channel: Channel, **fields) -> int:
         session.add(segment)
         session.commit()
         if channel == Channel.EMAIL:
-            campaign = EmailCampaign(name="Spring sale", subject="Hi {{ first_name }}",
-                                     from_email="news@example.com", segment_id=segment.id,
-                                     html=fields.pop("html", "<p>Hello {{ first_name }}, 20% off</p>"), **fields)
+            campaign = EmailCampaign(
+                name="Spring sale",
+                subject="Hi {{ first_name }}",
+                from_email="news@example.com",
+                segment_id=segment.id,
+                html=fields.pop("html", "<p>Hello {{ first_name }}, 20% off</p>"),
+                **fields,
+            )
         else:
-            campaign = SmsCampaign(name="SMS sale", body=fields.pop("body", "Hi {{ first_name }}: 20% off"),
-                                   from_number="+15005550006", segment_id=segment.id, **fields)
+            campaign = SmsCampaign(
+                name="SMS sale",
+                body=fields.pop("body", "Hi {{ first_name }}: 20% off"),
+                from_number="+15005550006",
+                segment_id=segment.id,
+                **fields,
+            )
         session.add(campaign)
         session.commit()
         return campaign.id
@@ -69,9 +89,13 @@ def start(engine: sa.Engine, channel: Channel, campaign_id: int) -> None:
 def ledger(engine: sa.Engine, channel: Channel, campaign_id: int) -> dict[str, int]:
     Recipient = EmailCampaignRecipient if channel == Channel.EMAIL else SmsCampaignRecipient
     with Session(engine) as session:
-        return dict(session.execute(
-            select(Recipient.status, sa.func.count()).where(Recipient.campaign_id == campaign_id)
-            .group_by(Recipient.status)).all())
+        return dict(
+            session.execute(
+                select(Recipient.status, sa.func.count())
+                .where(Recipient.campaign_id == campaign_id)
+                .group_by(Recipient.status)
+            ).all()
+        )
 
 
 def assert_exactly_once(emulator: str, engine, channel: Channel, campaign_id: int, n: int) -> None:
@@ -234,8 +258,9 @@ def test_scheduled_campaign_starts_on_time(app_env, emulator, workers, engine):
     campaign_id = make_campaign(engine, Channel.EMAIL)
     when = utcnow() + timedelta(seconds=3)
     with Session(engine) as session:
-        campaigns.apply_action(session=session, channel=Channel.EMAIL, campaign_id=campaign_id,
-                               action="schedule", scheduled_at=when)
+        campaigns.apply_action(
+            session=session, channel=Channel.EMAIL, campaign_id=campaign_id, action="schedule", scheduled_at=when
+        )
     schedule("email", campaign_id, when)
     workers.start(1)
     time.sleep(1)
@@ -274,8 +299,13 @@ def test_suppressed_unsubscribed_and_opted_out_contacts_receive_nothing(app_env,
 
 def test_quiet_hours_defer_sms_until_the_window_opens(app_env, emulator, workers, engine):
     hour = utcnow().hour
-    workers.env.update({"QUIET_HOURS_ENABLED": "true", "QUIET_HOURS_START": str((hour + 2) % 24),
-                        "QUIET_HOURS_END": str((hour + 3) % 24) if (hour + 3) % 24 > (hour + 2) % 24 else "24"})
+    workers.env.update(
+        {
+            "QUIET_HOURS_ENABLED": "true",
+            "QUIET_HOURS_START": str((hour + 2) % 24),
+            "QUIET_HOURS_END": str((hour + 3) % 24) if (hour + 3) % 24 > (hour + 2) % 24 else "24",
+        }
+    )
     add_contacts(engine, 5)
     campaign_id = make_campaign(engine, Channel.SMS)
     workers.start(1)

@@ -34,8 +34,7 @@ def emulated_twilio():
     """An in-process emulator (no rate limit) and the provider the app would build for it."""
     app = create_emulator_app({"twilio_mps": 0, "resend_rps": 0, "webhooks": False})
     with running(app) as url:
-        yield url, TwilioSmsProvider(account_sid=EMULATOR_TWILIO_SID, auth_token=EMULATOR_TWILIO_TOKEN,
-                                     api_url=url)
+        yield url, TwilioSmsProvider(account_sid=EMULATOR_TWILIO_SID, auth_token=EMULATOR_TWILIO_TOKEN, api_url=url)
 
 
 def _send(provider: TwilioSmsProvider, body: str, to: str = TO) -> str:
@@ -60,8 +59,7 @@ def test_another_text_or_a_message_from_before_the_claim_is_not_ours(emulated_tw
     _send(provider, "Hi Ann: 20% off", to="+12125550198")  # same text, someone else
 
     assert provider.find_sent(to=TO, body="Hi Ann: 20% off", since=datetime.now(UTC)) is None
-    assert provider.find_sent(to=TO, body="Last week's offer",
-                              since=datetime.now(UTC) + timedelta(minutes=5)) is None
+    assert provider.find_sent(to=TO, body="Last week's offer", since=datetime.now(UTC) + timedelta(minutes=5)) is None
 
 
 def test_a_claim_made_before_midnight_utc_finds_a_message_created_after_it(emulated_twilio):
@@ -111,25 +109,33 @@ def _messaging_service_campaign(engine: sa.Engine) -> int:
         segment = Segment(name="everyone", kind="rules", rules=[], match="all")
         session.add(segment)
         session.commit()
-        campaign = SmsCampaign(name="SMS sale", body="Hi {{ first_name }}: 20% off", from_number=None,
-                               segment_id=segment.id)
+        campaign = SmsCampaign(
+            name="SMS sale", body="Hi {{ first_name }}: 20% off", from_number=None, segment_id=segment.id
+        )
         session.add(campaign)
         session.commit()
         return campaign.id
 
 
 def _kept_sms(url: str, campaign_id: int) -> list[dict]:
-    return httpx.get(f"{url}/_emulator/messages",
-                     params={"campaign": str(campaign_id), "channel": "sms", "limit": 10_000}, timeout=10).json()
+    return httpx.get(
+        f"{url}/_emulator/messages",
+        params={"campaign": str(campaign_id), "channel": "sms", "limit": 10_000},
+        timeout=10,
+    ).json()
 
 
 def _recorded(engine: sa.Engine, campaign_id: int) -> dict[str, str]:
     """Message sid -> recipient address, for every row the workers recorded as sent."""
     with engine.connect() as conn:
-        return dict(conn.execute(
-            sa.select(SmsCampaignRecipient.provider_message_id, SmsCampaignRecipient.address)
-            .where(SmsCampaignRecipient.campaign_id == campaign_id,
-                   SmsCampaignRecipient.provider_message_id.is_not(None))).all())
+        return dict(
+            conn.execute(
+                sa.select(SmsCampaignRecipient.provider_message_id, SmsCampaignRecipient.address).where(
+                    SmsCampaignRecipient.campaign_id == campaign_id,
+                    SmsCampaignRecipient.provider_message_id.is_not(None),
+                )
+            ).all()
+        )
 
 
 def _unrecorded(url: str, engine: sa.Engine, campaign_id: int) -> set[str]:
@@ -138,7 +144,8 @@ def _unrecorded(url: str, engine: sa.Engine, campaign_id: int) -> set[str]:
 
 
 def test_a_messaging_service_campaign_survives_worker_kills_with_zero_duplicates(
-        app_env, emulator, workers, engine, monkeypatch):
+    app_env, emulator, workers, engine, monkeypatch
+):
     """Twilio answers 200 ms after accepting. Each kill waits for a message Twilio accepted that no
     row records yet, so it always leaves orphans: sent, but unknown to the ledger. Recovery must
     find every orphan through the Messaging Service (record its sid) and never send it again."""
@@ -156,7 +163,8 @@ def test_a_messaging_service_campaign_survives_worker_kills_with_zero_duplicates
         earlier = set().union(*orphans)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and not (
-                emulator_stats(emulator)["accepted"] >= target and _unrecorded(emulator, engine, campaign_id) - earlier):
+            emulator_stats(emulator)["accepted"] >= target and _unrecorded(emulator, engine, campaign_id) - earlier
+        ):
             time.sleep(0.01)
         workers.kill_all()
         orphans.append(_unrecorded(emulator, engine, campaign_id) - earlier)

@@ -13,8 +13,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlmodel import Session
 
 from campaign_dashboard.api import create_api
-from campaign_dashboard.devtools.bench.processes import free_port
 from campaign_dashboard.config import get_settings
+from campaign_dashboard.devtools.bench.processes import free_port
 from campaign_dashboard.models import Channel, Contact, EmailCampaign, Segment
 from campaign_dashboard.services import campaigns
 from campaign_dashboard.tasks.sending import kick
@@ -52,8 +52,11 @@ def test_ready_follows_a_real_worker_starting_and_dying(engine, app_env, workers
 def _worker_metrics(port: int) -> dict[tuple[str, tuple], float]:
     """The worker's /metrics, parsed by prometheus_client's own parser."""
     text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
-    return {(s.name, tuple(sorted(s.labels.items()))): s.value
-            for family in text_string_to_metric_families(text) for s in family.samples}
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
 
 
 def test_a_worker_exports_its_metrics_and_logs_json_lines_with_campaign_and_batch(engine, app_env, workers):
@@ -66,8 +69,13 @@ def test_a_worker_exports_its_metrics_and_logs_json_lines_with_campaign_and_batc
         segment = Segment(name="everyone", kind="rules", rules=[], match="all")
         session.add(segment)
         session.commit()
-        campaign = EmailCampaign(name="Metrics", subject="Hi", from_email="news@example.com",
-                                 segment_id=segment.id, html="<p>Hello {{ first_name }}</p>")
+        campaign = EmailCampaign(
+            name="Metrics",
+            subject="Hi",
+            from_email="news@example.com",
+            segment_id=segment.id,
+            html="<p>Hello {{ first_name }}</p>",
+        )
         session.add(campaign)
         session.commit()
         campaign_id = campaign.id

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 
 from campaign_dashboard.models import CampaignStatus, SmsStatus, Suppression
-from campaign_dashboard.services.sending import audience_snapshot
 from campaign_dashboard.services import campaigns
-from campaign_dashboard.services.stats import live
 from campaign_dashboard.services.errors import NotFound
+from campaign_dashboard.services.sending import audience_snapshot
+from campaign_dashboard.services.stats import live
 from tests.factories import make_contact, make_email_campaign, make_segment, make_sms_campaign
 
 ALL_STATUSES = [s.value for s in CampaignStatus]
@@ -47,8 +47,7 @@ def test_oldest_first_pages_through_every_campaign_once(session):
 
     seen, cursor = [], None
     while True:
-        page = campaigns.list_campaigns(session=session, channel="email", limit=3, cursor=cursor,
-                                        newest_first=False)
+        page = campaigns.list_campaigns(session=session, channel="email", limit=3, cursor=cursor, newest_first=False)
         seen += [c.id for c in page.items]
         if page.next_cursor is None:
             break
@@ -77,8 +76,9 @@ def test_audience_count_is_who_the_campaign_would_send_to(session):
     for channel, make in (("email", make_email_campaign), ("sms", make_sms_campaign)):
         campaign = make(session, segment_id=segment.id)
         started = campaigns.apply_action(session=session, channel=channel, campaign_id=campaign.id, action="start")
-        assert started.recipients == audience_snapshot.count_audience(session=session, channel=channel,
-                                                             segment_id=segment.id)
+        assert started.recipients == audience_snapshot.count_audience(
+            session=session, channel=channel, segment_id=segment.id
+        )
 
 
 def test_audience_count_of_a_missing_segment_says_so(session):

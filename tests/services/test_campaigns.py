@@ -9,9 +9,9 @@ import pytest
 from campaign_dashboard.models import Channel, EmailTemplate
 from campaign_dashboard.services import campaigns
 from campaign_dashboard.services.campaigns import templates
+from campaign_dashboard.services.campaigns.rendering import RenderError
 from campaign_dashboard.services.channels import recipient_model
 from campaign_dashboard.services.errors import Conflict, NotFound, ValidationFailed
-from campaign_dashboard.services.campaigns.rendering import RenderError
 from tests.factories import make_contact, make_email_campaign, make_segment, make_sms_campaign
 
 
@@ -29,8 +29,12 @@ def _email_data(segment: int, **overrides) -> dict:
 
 
 def _sms_data(segment: int, **overrides) -> dict:
-    data = {"name": "Flash SMS", "body": "Hi {{ first_name }}, 20% off today!", "from_number": "+14155550100",
-            "segment_id": segment}
+    data = {
+        "name": "Flash SMS",
+        "body": "Hi {{ first_name }}, 20% off today!",
+        "from_number": "+14155550100",
+        "segment_id": segment,
+    }
     data.update(overrides)
     return data
 
@@ -46,7 +50,11 @@ def test_create_email_campaign_as_draft(session):
     segment = make_segment(session)
     campaign = campaigns.create(session=session, channel="email", data=_email_data(segment.id))
     assert campaign.id is not None
-    assert (campaign.status, campaign.from_email, campaign.reply_to) == ("draft", "Shop <news@example.com>", "help@example.com")
+    assert (campaign.status, campaign.from_email, campaign.reply_to) == (
+        "draft",
+        "Shop <news@example.com>",
+        "help@example.com",
+    )
     out = campaigns.to_dict(campaign, "email")
     assert out["allowed_actions"] == ["schedule", "start"]
     assert out["can_edit"] and out["can_delete"]
@@ -56,7 +64,8 @@ def test_create_email_campaign_as_draft(session):
 def test_create_with_a_schedule_time_makes_it_scheduled(session):
     segment = make_segment(session)
     campaign = campaigns.create(
-        session=session, channel="sms",
+        session=session,
+        channel="sms",
         data=_sms_data(segment.id, scheduled_at="2099-03-01T10:00:00", timezone="America/New_York"),
     )
     assert campaign.status == "scheduled"
@@ -129,8 +138,9 @@ def test_sms_sender_may_be_a_service_sid_or_alphanumeric(session):
 
 def test_email_from_a_template_takes_its_subject(session):
     segment = make_segment(session)
-    template = templates.create_template(session=session, data={"name": "Welcome", "subject": "Welcome {{ first_name }}",
-                                                                  "html": "<p>Hi</p>"})
+    template = templates.create_template(
+        session=session, data={"name": "Welcome", "subject": "Welcome {{ first_name }}", "html": "<p>Hi</p>"}
+    )
     data = _email_data(segment.id, template_id=template.id, subject="", html=None)
     campaign = campaigns.create(session=session, channel="email", data=data)
     assert (campaign.template_id, campaign.subject, campaign.html) == (template.id, "Welcome {{ first_name }}", None)
@@ -138,7 +148,9 @@ def test_email_from_a_template_takes_its_subject(session):
 
 def test_sms_read_shows_encoding_and_segments(session):
     segment = make_segment(session)
-    campaign = campaigns.create(session=session, channel="sms", data=_sms_data(segment.id, body="Olá {{ first_name }} " + "x" * 70))
+    campaign = campaigns.create(
+        session=session, channel="sms", data=_sms_data(segment.id, body="Olá {{ first_name }} " + "x" * 70)
+    )
     out = campaigns.to_dict(campaign, "sms")
     assert (out["encoding"], out["segments_per_message"]) == ("ucs2", 2)
 
@@ -151,9 +163,15 @@ def test_edit_while_draft_or_scheduled_but_not_once_sending(session, channel):
     segment = make_segment(session)
     make = make_email_campaign if channel is Channel.EMAIL else make_sms_campaign
     for status in ("draft", "scheduled"):
-        campaign = make(session, segment_id=segment.id, status=status,
-                        scheduled_at=datetime(2099, 1, 1, tzinfo=UTC) if status == "scheduled" else None)
-        edited = campaigns.update(session=session, channel=channel, campaign_id=campaign.id, changes={"name": "Renamed"})
+        campaign = make(
+            session,
+            segment_id=segment.id,
+            status=status,
+            scheduled_at=datetime(2099, 1, 1, tzinfo=UTC) if status == "scheduled" else None,
+        )
+        edited = campaigns.update(
+            session=session, channel=channel, campaign_id=campaign.id, changes={"name": "Renamed"}
+        )
         assert (edited.name, edited.status) == ("Renamed", status)
     for status in ("sending", "paused", "sent", "failed", "cancelled"):
         campaign = make(session, segment_id=segment.id, status=status, name="Frozen")
@@ -167,21 +185,28 @@ def test_edit_validates_the_result_and_writes_nothing_when_invalid(session):
     segment = make_segment(session)
     campaign = campaigns.create(session=session, channel="email", data=_email_data(segment.id))
     with pytest.raises(ValidationFailed):
-        campaigns.update(session=session, channel="email", campaign_id=campaign.id,
-                         changes={"name": "New", "from_email": "broken"})
+        campaigns.update(
+            session=session, channel="email", campaign_id=campaign.id, changes={"name": "New", "from_email": "broken"}
+        )
     session.rollback()
     assert campaigns.get(session=session, channel="email", campaign_id=campaign.id).name == "Spring sale"
-    switched = campaigns.update(session=session, channel="email", campaign_id=campaign.id,
-                                changes={"html": "<p>New body</p>", "subject": "New subject"})
+    switched = campaigns.update(
+        session=session,
+        channel="email",
+        campaign_id=campaign.id,
+        changes={"html": "<p>New body</p>", "subject": "New subject"},
+    )
     assert (switched.html, switched.subject) == ("<p>New body</p>", "New subject")
 
 
 def test_moving_the_schedule_of_a_scheduled_campaign(session):
     segment = make_segment(session)
-    campaign = campaigns.create(session=session, channel="email",
-                                data=_email_data(segment.id, scheduled_at="2099-01-01T00:00:00+00:00"))
-    moved = campaigns.update(session=session, channel="email", campaign_id=campaign.id,
-                             changes={"scheduled_at": "2099-02-01T00:00:00+00:00"})
+    campaign = campaigns.create(
+        session=session, channel="email", data=_email_data(segment.id, scheduled_at="2099-01-01T00:00:00+00:00")
+    )
+    moved = campaigns.update(
+        session=session, channel="email", campaign_id=campaign.id, changes={"scheduled_at": "2099-02-01T00:00:00+00:00"}
+    )
     assert (moved.status, moved.scheduled_at) == ("scheduled", datetime(2099, 2, 1, tzinfo=UTC))
     with pytest.raises(ValidationFailed, match="unschedule"):
         campaigns.update(session=session, channel="email", campaign_id=campaign.id, changes={"scheduled_at": None})
@@ -236,12 +261,24 @@ def test_active_campaigns_are_neither_deleted_nor_archived(session, status):
 def test_duplicate_makes_a_fresh_draft_with_the_same_content(session, channel):
     segment = make_segment(session)
     make = make_email_campaign if channel is Channel.EMAIL else make_sms_campaign
-    original = make(session, segment_id=segment.id, status="sent", sent=5, recipients=5, processed=5,
-                    started_at=datetime(2024, 1, 1, tzinfo=UTC))
+    original = make(
+        session,
+        segment_id=segment.id,
+        status="sent",
+        sent=5,
+        recipients=5,
+        processed=5,
+        started_at=datetime(2024, 1, 1, tzinfo=UTC),
+    )
     copy = campaigns.duplicate(session=session, channel=channel, campaign_id=original.id)
     assert copy.id != original.id
     assert (copy.name, copy.status, copy.sent, copy.recipients, copy.started_at) == (
-        f"Copy of {original.name}", "draft", 0, 0, None)
+        f"Copy of {original.name}",
+        "draft",
+        0,
+        0,
+        None,
+    )
     content = ("subject", "html", "from_email") if channel is Channel.EMAIL else ("body",)
     assert all(getattr(copy, f) == getattr(original, f) for f in content)
 
@@ -251,12 +288,18 @@ def test_duplicate_makes_a_fresh_draft_with_the_same_content(session, channel):
 
 def test_list_newest_first_with_cursor_status_filter_and_search(session):
     segment = make_segment(session)
-    made = [make_email_campaign(session, segment_id=segment.id, name=f"Promo {i}",
-                                status="sent" if i % 2 else "draft") for i in range(7)]
+    made = [
+        make_email_campaign(session, segment_id=segment.id, name=f"Promo {i}", status="sent" if i % 2 else "draft")
+        for i in range(7)
+    ]
     make_email_campaign(session, segment_id=segment.id, name="Newsletter 100%_off")
     page1 = campaigns.list_campaigns(session=session, channel="email", search="promo", limit=3)
-    page2 = campaigns.list_campaigns(session=session, channel="email", search="PROMO", limit=3, cursor=page1.next_cursor)
-    page3 = campaigns.list_campaigns(session=session, channel="email", search="promo", limit=3, cursor=page2.next_cursor)
+    page2 = campaigns.list_campaigns(
+        session=session, channel="email", search="PROMO", limit=3, cursor=page1.next_cursor
+    )
+    page3 = campaigns.list_campaigns(
+        session=session, channel="email", search="promo", limit=3, cursor=page2.next_cursor
+    )
     names = [c.name for c in page1.items + page2.items + page3.items]
     assert names == [f"Promo {i}" for i in reversed(range(7))]
     assert page3.next_cursor is None
@@ -265,7 +308,8 @@ def test_list_newest_first_with_cursor_status_filter_and_search(session):
     both = campaigns.list_campaigns(session=session, channel="email", status="sent,draft")
     assert len(both.items) == 8
     assert [c.name for c in campaigns.list_campaigns(session=session, channel="email", search="%_").items] == [
-        "Newsletter 100%_off"]
+        "Newsletter 100%_off"
+    ]
     assert campaigns.list_campaigns(session=session, channel="sms").items == []
     with pytest.raises(ValidationFailed):
         campaigns.list_campaigns(session=session, channel="email", status="bogus")
@@ -278,8 +322,14 @@ def test_recipients_page_filters_and_paginates(session):
     campaign = make_sms_campaign(session, segment_id=segment.id, status="sending")
     Recipient = recipient_model("sms")
     for i in range(5):
-        session.add(Recipient(campaign_id=campaign.id, address=f"+1415555000{i}",
-                              status="failed" if i == 3 else "pending", last_error="21211 invalid" if i == 3 else None))
+        session.add(
+            Recipient(
+                campaign_id=campaign.id,
+                address=f"+1415555000{i}",
+                status="failed" if i == 3 else "pending",
+                last_error="21211 invalid" if i == 3 else None,
+            )
+        )
     session.commit()
     first = campaigns.recipients_page(session=session, channel="sms", campaign_id=campaign.id, limit=2)
     rest = campaigns.recipients_page(session=session, channel="sms", campaign_id=campaign.id, cursor=first.next_cursor)
@@ -292,14 +342,41 @@ def test_recipients_page_filters_and_paginates(session):
 
 def test_stats_come_from_the_counters(session):
     segment = make_segment(session)
-    campaign = make_email_campaign(session, segment_id=segment.id, status="sending", recipients=200, processed=50,
-                                   sent=48, failed=2, delivered=40, opened=30, unique_opens=20, clicked=9,
-                                   unique_clicks=7, bounced=1, complained=1, unsubscribed=3, replied=2)
+    campaign = make_email_campaign(
+        session,
+        segment_id=segment.id,
+        status="sending",
+        recipients=200,
+        processed=50,
+        sent=48,
+        failed=2,
+        delivered=40,
+        opened=30,
+        unique_opens=20,
+        clicked=9,
+        unique_clicks=7,
+        bounced=1,
+        complained=1,
+        unsubscribed=3,
+        replied=2,
+    )
     result = campaigns.stats(session=session, channel="email", campaign_id=campaign.id)
     assert result == {
-        "status": "sending", "recipients": 200, "sent": 48, "delivered": 40, "failed": 2, "opened": 30,
-        "unique_opens": 20, "clicked": 9, "unique_clicks": 7, "bounced": 1, "complained": 1,
-        "unsubscribed": 3, "replied": 2, "processed": 50, "progress": 0.25,
+        "status": "sending",
+        "recipients": 200,
+        "sent": 48,
+        "delivered": 40,
+        "failed": 2,
+        "opened": 30,
+        "unique_opens": 20,
+        "clicked": 9,
+        "unique_clicks": 7,
+        "bounced": 1,
+        "complained": 1,
+        "unsubscribed": 3,
+        "replied": 2,
+        "processed": 50,
+        "progress": 0.25,
     }
     empty = make_email_campaign(session, segment_id=segment.id)
     assert campaigns.stats(session=session, channel="email", campaign_id=empty.id)["progress"] == 0.0
@@ -313,8 +390,9 @@ def test_a_recipient_whose_template_cannot_render_fails_alone(session):
     from campaign_dashboard.services.campaigns import rendering
 
     segment = make_segment(session)
-    campaign = campaigns.create(session=session, channel="email", data=_email_data(
-        segment.id, html="<p>Your code is {{ coupon }}</p>"))
+    campaign = campaigns.create(
+        session=session, channel="email", data=_email_data(segment.id, html="<p>Your code is {{ coupon }}</p>")
+    )
     ok = make_contact(session, attributes={"coupon": "SPRING10"})
     bad = make_contact(session)
     compiled = rendering.compile_email(campaign.subject, campaign.html, campaign.text)
@@ -328,7 +406,9 @@ def test_a_recipient_whose_template_cannot_render_fails_alone(session):
 
 
 def test_template_crud_and_validation(session):
-    t = templates.create_template(session=session, data={"name": "Promo", "subject": "Hi", "html": "<p>{{ first_name }}</p>"})
+    t = templates.create_template(
+        session=session, data={"name": "Promo", "subject": "Hi", "html": "<p>{{ first_name }}</p>"}
+    )
     with pytest.raises(Conflict):
         templates.create_template(session=session, data={"name": "promo", "html": "<p/>"})
     session.rollback()
@@ -361,8 +441,14 @@ def test_a_template_in_use_is_frozen_while_sending_and_cannot_be_deleted(session
 
 
 def test_template_preview_with_sample_or_real_contact(session):
-    t = templates.create_template(session=session, data={
-        "name": "P", "subject": "Hi {{ first_name }}", "html": "<p>{{ tags | join(',') }} <a href='{{ unsubscribe_url }}'>u</a></p>"})
+    t = templates.create_template(
+        session=session,
+        data={
+            "name": "P",
+            "subject": "Hi {{ first_name }}",
+            "html": "<p>{{ tags | join(',') }} <a href='{{ unsubscribe_url }}'>u</a></p>",
+        },
+    )
     sample = templates.preview_template(session=session, template_id=t.id)
     assert sample.subject == "Hi Jane"
     contact = make_contact(session, first_name="Rui", tags=["vip"])
@@ -370,4 +456,3 @@ def test_template_preview_with_sample_or_real_contact(session):
     assert real.subject == "Hi Rui"
     assert real.html.startswith("<p>vip ")
     assert "vip u (" in real.text
-

@@ -18,10 +18,12 @@ from tests.factories import make_contact
 @pytest.fixture
 def people(session):
     return {
-        "ada": make_contact(session, email="ada@example.com", first_name="Ada", last_name="Lovelace",
-                            phone="+14155552671", tags=["vip"]),
-        "bob": make_contact(session, email="bob@example.com", first_name="Bob", email_status="unsubscribed",
-                            tags=["vip", "beta"]),
+        "ada": make_contact(
+            session, email="ada@example.com", first_name="Ada", last_name="Lovelace", phone="+14155552671", tags=["vip"]
+        ),
+        "bob": make_contact(
+            session, email="bob@example.com", first_name="Bob", email_status="unsubscribed", tags=["vip", "beta"]
+        ),
         "cy": make_contact(session, email="cy@example.com", first_name="Cy", sms_status="opted_out"),
     }
 
@@ -64,8 +66,8 @@ def test_tags_in_use_are_listed_once(session, people):
 
 def test_pasted_emails_resolve_to_contacts_and_the_rest_are_reported(session, people):
     ids, unknown = ids_for_emails(
-        session=session, emails=["BOB@example.com", " ada@example.com", "", "bob@example.com", "who@example.com",
-                                 "not-an-email"],
+        session=session,
+        emails=["BOB@example.com", " ada@example.com", "", "bob@example.com", "who@example.com", "not-an-email"],
     )
     assert ids == [people["bob"].id, people["ada"].id]
     assert unknown == ["not-an-email", "who@example.com"]

@@ -6,8 +6,7 @@ import pytest
 from sqlmodel import select
 
 from campaign_dashboard.models import Contact, ContactTag, SegmentContact, Suppression
-from campaign_dashboard.services.audience import contacts
-from campaign_dashboard.services.audience import suppressions
+from campaign_dashboard.services.audience import contacts, suppressions
 from campaign_dashboard.services.audience.contacts import ContactCreate, ContactUpdate
 from campaign_dashboard.services.errors import Conflict, NotFound, ValidationFailed
 from tests.factories import make_contact, make_segment
@@ -42,9 +41,7 @@ def test_addresses_are_stored_in_canonical_form(session):
 
 
 def test_phone_region_can_be_chosen_for_local_numbers(session):
-    contact = contacts.create_contact(
-        session=session, data=ContactCreate(phone="020 7946 0958"), region="GB"
-    )
+    contact = contacts.create_contact(session=session, data=ContactCreate(phone="020 7946 0958"), region="GB")
     assert contact.phone == "+442079460958"
 
 
@@ -97,9 +94,7 @@ def test_update_to_an_email_taken_by_another_contact_is_a_conflict(session):
     create(session, email="taken@example.com")
     other = create(session, email="free@example.com")
     with pytest.raises(Conflict):
-        contacts.update_contact(
-            session=session, contact_id=other.id, data=ContactUpdate(email="Taken@example.com")
-        )
+        contacts.update_contact(session=session, contact_id=other.id, data=ContactUpdate(email="Taken@example.com"))
     session.expire_all()
     assert session.get(Contact, other.id).email == "free@example.com"
 

@@ -25,16 +25,36 @@ def test_cells_a_spreadsheet_would_run_as_formulas_get_a_leading_quote():
 
 
 def test_every_contact_is_exported_with_tags_statuses_and_attribute_columns(session):
-    ada = make_contact(session, email="ada@example.com", first_name="Ada", last_name="Lovelace",
-                       phone="+14155552671", tags=["vip", "beta"], attributes={"plan": "pro"})
-    bob = make_contact(session, email="bob@example.com", first_name="Bob", email_status="unsubscribed",
-                       attributes={"city": "Oslo"})
+    ada = make_contact(
+        session,
+        email="ada@example.com",
+        first_name="Ada",
+        last_name="Lovelace",
+        phone="+14155552671",
+        tags=["vip", "beta"],
+        attributes={"plan": "pro"},
+    )
+    bob = make_contact(
+        session, email="bob@example.com", first_name="Bob", email_status="unsubscribed", attributes={"city": "Oslo"}
+    )
 
     rows = read(contacts_csv(session=session))
 
     assert [r["email"] for r in rows] == ["ada@example.com", "bob@example.com"]
-    assert list(rows[0]) == ["id", "email", "phone", "first_name", "last_name", "timezone", "tags",
-                             "email_status", "sms_status", "created_at", "attributes.city", "attributes.plan"]
+    assert list(rows[0]) == [
+        "id",
+        "email",
+        "phone",
+        "first_name",
+        "last_name",
+        "timezone",
+        "tags",
+        "email_status",
+        "sms_status",
+        "created_at",
+        "attributes.city",
+        "attributes.plan",
+    ]
     assert rows[0]["id"] == str(ada.id)
     assert rows[0]["phone"] == "'+14155552671"
     assert rows[0]["tags"] == "beta;vip"
@@ -43,8 +63,13 @@ def test_every_contact_is_exported_with_tags_statuses_and_attribute_columns(sess
 
 
 def test_formula_injection_in_names_and_attributes_is_escaped(session):
-    make_contact(session, email="evil@example.com", first_name='=HYPERLINK("http://x","click")',
-                 last_name="@cmd", attributes={"note": "-2+3", "safe": "a=b"})
+    make_contact(
+        session,
+        email="evil@example.com",
+        first_name='=HYPERLINK("http://x","click")',
+        last_name="@cmd",
+        attributes={"note": "-2+3", "safe": "a=b"},
+    )
 
     row = read(contacts_csv(session=session))[0]
 
@@ -60,7 +85,9 @@ def test_the_export_respects_the_filters(session):
     make_contact(session, email="plain@example.com", first_name="Vanessa")
 
     assert [r["email"] for r in read(contacts_csv(session=session, filters=ContactFilter(tag="vip")))] == [
-        "vip1@example.com", "vip2@example.com"]
+        "vip1@example.com",
+        "vip2@example.com",
+    ]
     only = read(contacts_csv(session=session, filters=ContactFilter(tag="vip", sms_status="opted_out")))
     assert [r["email"] for r in only] == ["vip2@example.com"]
     assert read(contacts_csv(session=session, filters=ContactFilter(search="nobody"))) == []
@@ -78,8 +105,14 @@ def test_a_large_export_is_streamed_in_chunks(session):
 
 
 def test_an_export_imports_back_unchanged(session):
-    make_contact(session, email="ada@example.com", first_name="-Ada", phone="+14155552671", tags=["vip"],
-                 attributes={"plan": "pro"})
+    make_contact(
+        session,
+        email="ada@example.com",
+        first_name="-Ada",
+        phone="+14155552671",
+        tags=["vip"],
+        attributes={"plan": "pro"},
+    )
     exported = contacts_csv(session=session)
 
     result = import_contacts_csv(session=session, data=exported.encode())

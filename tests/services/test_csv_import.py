@@ -78,15 +78,17 @@ def test_bad_rows_are_rejected_with_their_line_number_and_reason(session):
 
 def test_existing_contacts_are_updated_attributes_merged_and_tags_added(session):
     existing = make_contact(
-        session, email="sam@example.com", first_name="Sam", last_name="Old", attributes={"plan": "free", "age": 30},
+        session,
+        email="sam@example.com",
+        first_name="Sam",
+        last_name="Old",
+        attributes={"plan": "free", "age": 30},
         tags=["old"],
     )
 
     result = run(
         session,
-        "EMAIL,Last Name,Tags,plan,source\n"
-        "SAM@example.com,New,new;old,pro,fair\n"
-        "fresh@example.com,,,,\n",
+        "EMAIL,Last Name,Tags,plan,source\nSAM@example.com,New,new;old,pro,fair\nfresh@example.com,,,,\n",
     )
 
     assert (result.imported, result.updated, result.rejected) == (1, 1, 0)
@@ -119,8 +121,10 @@ def test_utf8_with_bom_and_semicolon_delimiter_are_accepted(session):
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ("email,first_name\nzoe@example.com,Zoë\n".encode("cp1252"),
-         "not UTF-8 encoded (byte 0xeb at position 35, line 2): it looks like Windows-1252"),
+        (
+            "email,first_name\nzoe@example.com,Zoë\n".encode("cp1252"),
+            "not UTF-8 encoded (byte 0xeb at position 35, line 2): it looks like Windows-1252",
+        ),
         ("email\nzoe@example.com\n".encode("utf-16"), "UTF-16"),
         (b"", "empty"),
         (b"\xef\xbb\xbf\n\n  \n", "empty"),
@@ -168,15 +172,16 @@ def test_a_large_file_is_imported_in_chunks_with_progress(session):
 
 
 def test_the_error_report_lists_each_rejected_row_with_its_line_reason_and_cells(session):
-    from campaign_dashboard.services.audience.csv_import import error_report_csv
     import csv
     import io
+
+    from campaign_dashboard.services.audience.csv_import import error_report_csv
 
     result = run(
         session,
         "email,first_name,note\n"
         "ok@example.com,Ok,fine\n"
-        "not-an-email,Bad,=HYPERLINK(\"x\")\n"
+        'not-an-email,Bad,=HYPERLINK("x")\n'
         "ok@example.com,Again,\n"
         "short@example.com\n",
     )
@@ -184,7 +189,7 @@ def test_the_error_report_lists_each_rejected_row_with_its_line_reason_and_cells
     rows = list(csv.reader(io.StringIO(error_report_csv(result))))
     assert rows[0] == ["line", "reason", "email", "first_name", "note"]
     assert rows[1][:2] == ["3", rows[1][1]] and "not a valid email" in rows[1][1]
-    assert rows[1][2:] == ["not-an-email", "Bad", "'=HYPERLINK(\"x\")"]
+    assert rows[1][2:] == ["not-an-email", "Bad", '\'=HYPERLINK("x")']
     assert rows[2] == ["4", "duplicate of row 2 (same email ok@example.com)", "ok@example.com", "Again", ""]
     assert rows[3] == ["5", "expected 3 columns, found 1", "short@example.com"]
     assert len(rows) == 4

@@ -16,11 +16,10 @@ from sqlmodel import Session, select
 from campaign_dashboard.models import CampaignStatus, Channel, utcnow
 from campaign_dashboard.services import campaigns
 from campaign_dashboard.services.campaigns import lifecycle
+from campaign_dashboard.services.campaigns.lifecycle import TRANSITIONS, Action
 from campaign_dashboard.services.channels import campaign_model, recipient_model
 from campaign_dashboard.services.errors import IllegalTransition, ValidationFailed
-from campaign_dashboard.services.campaigns.lifecycle import TRANSITIONS, Action
 from tests.factories import make_contact, make_email_campaign, make_segment, make_sms_campaign
-
 
 ALL_PAIRS = [(status, action) for status in CampaignStatus for action in Action]
 FUTURE = datetime(2099, 1, 1, 9, 0, tzinfo=UTC)
@@ -54,9 +53,7 @@ def test_every_pair_of_the_transition_table(engine, session, channel, status, ac
         assert _fresh(engine, channel, campaign.id).status == TRANSITIONS[(status, action)]
     else:
         with pytest.raises(IllegalTransition) as err:
-            campaigns.apply_action(
-                session=session, channel=channel, campaign_id=campaign.id, action=action, **kwargs
-            )
+            campaigns.apply_action(session=session, channel=channel, campaign_id=campaign.id, action=action, **kwargs)
         assert err.value.code == "illegal_transition"
         assert f"Cannot {action.value} a campaign that is {status.value}" in err.value.message
         after = _fresh(engine, channel, campaign.id)
@@ -83,7 +80,9 @@ def test_start_snapshots_the_audience_and_records_the_start(engine, session, cha
     assert started.status == "sending"
     assert started.started_at is not None
     assert started.recipients == 3
-    rows = session.exec(select(recipient_model(channel)).where(recipient_model(channel).campaign_id == campaign.id)).all()
+    rows = session.exec(
+        select(recipient_model(channel)).where(recipient_model(channel).campaign_id == campaign.id)
+    ).all()
     assert {r.status for r in rows} == {"pending"}
 
 
@@ -132,8 +131,13 @@ def test_schedule_needs_a_timezone_aware_future_time(session):
 
 def test_schedule_accepts_an_iso_offset_and_unschedule_clears_it(session):
     campaign = _campaign(session, Channel.SMS)
-    scheduled = campaigns.apply_action(session=session, channel="sms", campaign_id=campaign.id,
-                                       action="schedule", scheduled_at="2099-01-01T09:00:00-05:00")
+    scheduled = campaigns.apply_action(
+        session=session,
+        channel="sms",
+        campaign_id=campaign.id,
+        action="schedule",
+        scheduled_at="2099-01-01T09:00:00-05:00",
+    )
     assert scheduled.scheduled_at == datetime(2099, 1, 1, 14, 0, tzinfo=UTC)
     draft = campaigns.apply_action(session=session, channel="sms", campaign_id=campaign.id, action="unschedule")
     assert (draft.status, draft.scheduled_at) == ("draft", None)
@@ -141,8 +145,9 @@ def test_schedule_accepts_an_iso_offset_and_unschedule_clears_it(session):
 
 def test_fail_records_the_reason(session):
     campaign = _campaign(session, Channel.EMAIL, CampaignStatus.SENDING)
-    failed = campaigns.apply_action(session=session, channel="email", campaign_id=campaign.id,
-                                    action="fail", reason="Resend rejected the API key")
+    failed = campaigns.apply_action(
+        session=session, channel="email", campaign_id=campaign.id, action="fail", reason="Resend rejected the API key"
+    )
     assert (failed.status, failed.status_reason) == ("failed", "Resend rejected the API key")
     assert failed.completed_at is not None
 

@@ -19,8 +19,14 @@ def test_walking_pages_while_rows_are_added_sees_each_original_row_once(session,
     original = {t.id for t in session.exec(select(EmailTemplate)).all()}
     seen, cursor = [], None
     while True:
-        page = page_of(session, select(EmailTemplate), id_column=EmailTemplate.id, cursor=cursor, limit=3,
-                       newest_first=newest_first)
+        page = page_of(
+            session,
+            select(EmailTemplate),
+            id_column=EmailTemplate.id,
+            cursor=cursor,
+            limit=3,
+            newest_first=newest_first,
+        )
         seen += [t.id for t in page.items]
         _add(session, [f"new-after-{len(seen)}"])  # a row appears between page loads
         if not (cursor := page.next_cursor):

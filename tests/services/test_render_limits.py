@@ -12,10 +12,9 @@ from sqlmodel import Session
 
 from campaign_dashboard.models import Segment
 from campaign_dashboard.services import campaigns
-from campaign_dashboard.services.campaigns import rendering
-from campaign_dashboard.services.campaigns import templates
-from campaign_dashboard.services.errors import ValidationFailed
+from campaign_dashboard.services.campaigns import rendering, templates
 from campaign_dashboard.services.campaigns.render_limits import RenderLimits
+from campaign_dashboard.services.errors import ValidationFailed
 
 LIMITS = RenderLimits(cpu_seconds=1.0, max_output=100_000, max_sms=1600, max_range=10_000)
 
@@ -60,14 +59,17 @@ def test_output_is_capped_at_the_configured_size():
 
 
 def test_ordinary_templates_render_as_before():
-    html = ("<h1>Hi {{ first_name | default('there') }}</h1>{% for t in tags %}<i>{{ t }}</i>{% endfor %}"
-            "{{ '%05.1f' % 3.14159 }} {{ '{:>8}'.format(city) }} {{ [1, 2] * 2 }} {{ 2 ** 10 }} "
-            "{% for i in range(3) %}{{ loop.index }}/{{ loop.length }} {% endfor %}{{ 'a' ~ 'b' }}"
-            "{% macro m(x) %}<b>{{ x }}</b>{% endmacro %}{{ m(last_name) }}[{{ 'x'|center(5) }}]")
+    html = (
+        "<h1>Hi {{ first_name | default('there') }}</h1>{% for t in tags %}<i>{{ t }}</i>{% endfor %}"
+        "{{ '%05.1f' % 3.14159 }} {{ '{:>8}'.format(city) }} {{ [1, 2] * 2 }} {{ 2 ** 10 }} "
+        "{% for i in range(3) %}{{ loop.index }}/{{ loop.length }} {% endfor %}{{ 'a' ~ 'b' }}"
+        "{% macro m(x) %}<b>{{ x }}</b>{% endmacro %}{{ m(last_name) }}[{{ 'x'|center(5) }}]"
+    )
     out = rendering.preview_email(subject="Hello {{ first_name }}", html=html, limits=LIMITS)
     assert out.subject == "Hello Jane"
-    assert out.html == ("<h1>Hi Jane</h1><i>customer</i><i>vip</i>003.1   Lisbon [1, 2, 1, 2] 1024 "
-                        "1/3 2/3 3/3 ab<b>Doe</b>[  x  ]")
+    assert out.html == (
+        "<h1>Hi Jane</h1><i>customer</i><i>vip</i>003.1   Lisbon [1, 2, 1, 2] 1024 1/3 2/3 3/3 ab<b>Doe</b>[  x  ]"
+    )
 
 
 def test_the_time_limit_holds_in_a_worker_thread_and_leaves_the_event_loop_free():
@@ -107,8 +109,9 @@ def test_the_time_limit_holds_in_a_worker_thread_and_leaves_the_event_loop_free(
 def test_an_unknown_filter_is_refused_at_save(engine):
     """It parses, so it used to be saved; then every send crashed outside RenderError."""
     with Session(engine) as session, pytest.raises(ValidationFailed, match="No filter named 'nosuchfilter'"):
-        templates.create_template(session=session,
-                                  data={"name": "t", "subject": "Hi", "html": "<p>{{ first_name | nosuchfilter }}</p>"})
+        templates.create_template(
+            session=session, data={"name": "t", "subject": "Hi", "html": "<p>{{ first_name | nosuchfilter }}</p>"}
+        )
 
 
 def test_a_runtime_error_for_the_sample_contact_is_refused_at_save(engine):
@@ -118,8 +121,14 @@ def test_a_runtime_error_for_the_sample_contact_is_refused_at_save(engine):
 
 def test_a_variable_only_real_contacts_have_can_still_be_saved(engine):
     with Session(engine) as session:
-        saved = templates.create_template(session=session, data={
-            "name": "t", "subject": "Hi {{ loyalty_tier }}", "html": "<p>{{ attributes.points }} {{ nickname.upper() }}</p>"})
+        saved = templates.create_template(
+            session=session,
+            data={
+                "name": "t",
+                "subject": "Hi {{ loyalty_tier }}",
+                "html": "<p>{{ attributes.points }} {{ nickname.upper() }}</p>",
+            },
+        )
         assert saved.id is not None
 
 
@@ -129,8 +138,11 @@ def test_an_sms_that_renders_longer_than_one_message_may_be_is_refused_at_save(e
         session.add(segment)
         session.commit()
         with pytest.raises(ValidationFailed, match="more than the 1,600 one SMS may have") as refused:
-            campaigns.create(session=session, channel="sms", data={
-                "name": "s", "segment_id": segment.id, "body": "{{ 'ab' * 1000 }}"})
+            campaigns.create(
+                session=session,
+                channel="sms",
+                data={"name": "s", "segment_id": segment.id, "body": "{{ 'ab' * 1000 }}"},
+            )
         assert refused.value.details[0]["field"] == "body"
 
 
@@ -167,15 +179,21 @@ def test_saving_and_previewing_render_outside_any_transaction(engine, monkeypatc
         monkeypatch.setattr(rendering, "validate_template", validate)
         monkeypatch.setattr(rendering, "preview_email", preview)
         templates.update_template(session=session, template_id=template_id, changes={"html": "<p>{{ first_name }}</p>"})
-        assert templates.preview_template(session=session, template_id=template_id, contact_id=contact_id).html == "<p>Pat</p>"
+        assert (
+            templates.preview_template(session=session, template_id=template_id, contact_id=contact_id).html
+            == "<p>Pat</p>"
+        )
     assert in_transaction and not any(in_transaction)
 
 
 def test_large_numbers_in_ordinary_templates_are_fine():
-    html = ("{{ '{:,}'.format(1500000) }} {{ namespace(total=2500000).total }} {{ points | default(12345678) }} "
-            "{{ '%d' % 3000000 }} {{ 1500000 * 12 }} {{ 'ab'|truncate(5000000) }}")
+    html = (
+        "{{ '{:,}'.format(1500000) }} {{ namespace(total=2500000).total }} {{ points | default(12345678) }} "
+        "{{ '%d' % 3000000 }} {{ 1500000 * 12 }} {{ 'ab'|truncate(5000000) }}"
+    )
     assert rendering.preview_email(subject="s", html=html, limits=LIMITS).html == (
-        "1,500,000 2500000 12345678 3000000 18000000 ab")
+        "1,500,000 2500000 12345678 3000000 18000000 ab"
+    )
 
 
 def test_a_test_send_of_content_over_the_limits_is_refused_and_sends_nothing(engine):
@@ -189,11 +207,19 @@ def test_a_test_send_of_content_over_the_limits_is_refused_and_sends_nothing(eng
     with running(create_emulator_app({"webhooks": False, "resend_rps": 0})) as url, Session(engine) as session:
         provider = ResendEmailProvider(api_key=EMULATOR_RESEND_KEY, api_url=url)
         with pytest.raises(ValidationFailed, match="html: the html is too long"):
-            sample_send.send_test_email(session=session, provider=provider, to="me@example.com",
-                                      values={"subject": "Hi", "html": "{{ 'y'*5000000 }}"},
-                                      default_from="news@example.com")
+            sample_send.send_test_email(
+                session=session,
+                provider=provider,
+                to="me@example.com",
+                values={"subject": "Hi", "html": "{{ 'y'*5000000 }}"},
+                default_from="news@example.com",
+            )
         assert httpx.get(f"{url}/_emulator/stats").json()["accepted"] == 0
-        sample_send.send_test_email(session=session, provider=provider, to="me@example.com",
-                                  values={"subject": "Hi", "html": "<p>{{ first_name }}</p>"},
-                                  default_from="news@example.com")
+        sample_send.send_test_email(
+            session=session,
+            provider=provider,
+            to="me@example.com",
+            values={"subject": "Hi", "html": "<p>{{ first_name }}</p>"},
+            default_from="news@example.com",
+        )
         assert httpx.get(f"{url}/_emulator/stats").json()["accepted"] == 1

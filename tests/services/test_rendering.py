@@ -8,8 +8,8 @@ import pytest
 
 from campaign_dashboard.models import Contact
 from campaign_dashboard.services.campaigns import rendering
-from campaign_dashboard.services.errors import ValidationFailed
 from campaign_dashboard.services.campaigns.rendering import RenderError
+from campaign_dashboard.services.errors import ValidationFailed
 
 
 def _contact(**fields) -> Contact:
@@ -18,12 +18,14 @@ def _contact(**fields) -> Contact:
 
 
 def test_contact_fields_and_attributes_are_variables():
-    contact = _contact(first_name="Ana", last_name="Silva", phone="+351910000000",
-                       attributes={"city": "Porto", "plan": "pro"})
+    contact = _contact(
+        first_name="Ana", last_name="Silva", phone="+351910000000", attributes={"city": "Porto", "plan": "pro"}
+    )
     out = rendering.render_sms(
         body="{{ first_name }} {{ last_name }} {{ email }} {{ phone }} {{ city }} "
         "{{ attributes.plan }} {{ tags | join(',') }} {{ timezone }}",
-        contact=contact, tags=["vip", "beta"],
+        contact=contact,
+        tags=["vip", "beta"],
     )
     assert out == "Ana Silva ana@example.com +351910000000 Porto pro vip,beta UTC"
 
@@ -32,7 +34,8 @@ def test_an_attribute_never_shadows_a_contact_field_or_an_extra():
     contact = _contact(first_name="Ana", attributes={"first_name": "Evil", "unsubscribe_url": "x"})
     out = rendering.render_sms(
         body="{{ first_name }} {{ unsubscribe_url }} {{ attributes.first_name }}",
-        contact=contact, extra={"unsubscribe_url": "https://u/1"},
+        contact=contact,
+        extra={"unsubscribe_url": "https://u/1"},
     )
     assert out == "Ana https://u/1 Evil"
 
@@ -45,8 +48,7 @@ def test_default_filter_covers_missing_and_empty_names():
 
 def test_a_missing_variable_fails_that_recipient_with_a_readable_reason():
     with pytest.raises(RenderError) as err:
-        rendering.render_email(subject="Hi", html="<p>Your code: {{ coupon }}</p>", text=None,
-                               contact=_contact())
+        rendering.render_email(subject="Hi", html="<p>Your code: {{ coupon }}</p>", text=None, contact=_contact())
     assert err.value.code == "render_failed"
     assert "'coupon'" in err.value.message
     assert err.value.message.startswith("html:")
@@ -67,16 +69,18 @@ def test_one_bad_recipient_does_not_stop_the_others():
 
 def test_html_is_escaped_but_subject_and_text_are_not():
     contact = _contact(first_name="<b>Tom & Jerry</b>")
-    out = rendering.render_email(subject="Hi {{ first_name }}", html="<p>{{ first_name }}</p>",
-                                 text="Hi {{ first_name }}", contact=contact)
+    out = rendering.render_email(
+        subject="Hi {{ first_name }}", html="<p>{{ first_name }}</p>", text="Hi {{ first_name }}", contact=contact
+    )
     assert out.html == "<p>&lt;b&gt;Tom &amp; Jerry&lt;/b&gt;</p>"
     assert out.subject == "Hi <b>Tom & Jerry</b>"
     assert out.text == "Hi <b>Tom & Jerry</b>"
 
 
 def test_subject_newlines_are_folded_into_one_line():
-    out = rendering.render_email(subject="Hi\n{{ first_name }}\r\n!", html="<p>x</p>", text=None,
-                                 contact=_contact(first_name="Ana"))
+    out = rendering.render_email(
+        subject="Hi\n{{ first_name }}\r\n!", html="<p>x</p>", text=None, contact=_contact(first_name="Ana")
+    )
     assert out.subject == "Hi Ana !"
 
 
@@ -88,8 +92,13 @@ def test_text_part_is_derived_from_html_keeping_link_urls():
         "<ul><li>One</li><li>Two</li></ul><script>alert(1)</script>"
         "<p><a href='{{ unsubscribe_url }}'>Unsubscribe</a></p></body></html>"
     )
-    out = rendering.render_email(subject="s", html=html, text=None, contact=_contact(first_name="Ana"),
-                                 extra={"unsubscribe_url": "https://u.example.com/x"})
+    out = rendering.render_email(
+        subject="s",
+        html=html,
+        text=None,
+        contact=_contact(first_name="Ana"),
+        extra={"unsubscribe_url": "https://u.example.com/x"},
+    )
     assert out.text == (
         "Hello Ana\n\n"
         "See the sale (https://shop.example.com/sale?a=1&b=2) or https://example.com.\nBye\n\n"
@@ -99,8 +108,9 @@ def test_text_part_is_derived_from_html_keeping_link_urls():
 
 
 def test_given_text_part_is_used_as_is():
-    out = rendering.render_email(subject="s", html="<p>html</p>", text="plain {{ first_name }}",
-                                 contact=_contact(first_name="Ana"))
+    out = rendering.render_email(
+        subject="s", html="<p>html</p>", text="plain {{ first_name }}", contact=_contact(first_name="Ana")
+    )
     assert out.text == "plain Ana"
 
 

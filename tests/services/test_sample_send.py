@@ -12,8 +12,8 @@ from campaign_dashboard.config import EMULATOR_RESEND_KEY, EMULATOR_TWILIO_SID, 
 from campaign_dashboard.models import EmailCampaign, EmailTemplate, SentEmail, SmsCampaign
 from campaign_dashboard.providers.resend_email import ResendEmailProvider
 from campaign_dashboard.providers.twilio_sms import TwilioSmsProvider
-from campaign_dashboard.services.errors import ValidationFailed
 from campaign_dashboard.services.campaigns.sample_send import SampleSendFailed, send_test_email, send_test_sms
+from campaign_dashboard.services.errors import ValidationFailed
 from tests.emulator.conftest import emu, received, receiver, send_email  # noqa: F401 - fixtures
 
 DEFAULT_FROM = "Campaigns <campaigns@example.com>"
@@ -41,8 +41,9 @@ def _nothing_recorded(session) -> bool:
 
 
 def test_a_test_email_arrives_rendered_for_the_sample_contact(session, emu, email_provider):
-    message_id = send_test_email(session=session, provider=email_provider, to="Me@Example.com", values=EMAIL,
-                                 default_from=DEFAULT_FROM)
+    message_id = send_test_email(
+        session=session, provider=email_provider, to="Me@Example.com", values=EMAIL, default_from=DEFAULT_FROM
+    )
 
     [kept] = emu.messages(to="me@example.com")
     assert kept["id"] == message_id
@@ -56,13 +57,22 @@ def test_a_test_email_arrives_rendered_for_the_sample_contact(session, emu, emai
 
 
 def test_a_test_of_a_template_campaign_uses_the_template_and_the_default_sender(session, emu, email_provider):
-    template = EmailTemplate(name="Promo", subject="{{ first_name }}, a deal", html="<p>Deal for {{ last_name }}</p>",
-                             text="Deal for {{ last_name }} (text)")
+    template = EmailTemplate(
+        name="Promo",
+        subject="{{ first_name }}, a deal",
+        html="<p>Deal for {{ last_name }}</p>",
+        text="Deal for {{ last_name }} (text)",
+    )
     session.add(template)
     session.commit()
 
-    send_test_email(session=session, provider=email_provider, to="me@example.com",
-                    values={"template_id": template.id, "from_email": ""}, default_from=DEFAULT_FROM)
+    send_test_email(
+        session=session,
+        provider=email_provider,
+        to="me@example.com",
+        values={"template_id": template.id, "from_email": ""},
+        default_from=DEFAULT_FROM,
+    )
 
     sent = emu.messages(to="me@example.com")[0]["data"]
     assert (sent["subject"], sent["from"]) == ("[Test] Jane, a deal", DEFAULT_FROM)
@@ -89,15 +99,20 @@ def test_bad_input_is_refused_naming_the_field_and_sends_nothing(session, emu, e
 def test_a_provider_refusal_is_a_readable_error(session, emu, email_provider):
     wrong_key = ResendEmailProvider(api_key="re_not_the_right_key", api_url=emu.url)
     with pytest.raises(SampleSendFailed, match="API key"):
-        send_test_email(session=session, provider=wrong_key, to="me@example.com", values=EMAIL,
-                        default_from=DEFAULT_FROM)
+        send_test_email(
+            session=session, provider=wrong_key, to="me@example.com", values=EMAIL, default_from=DEFAULT_FROM
+        )
     assert emu.stats()["accepted"] == 0
 
 
 def test_a_test_sms_is_the_body_a_recipient_would_get(session, emu, sms_provider):
-    sid = send_test_sms(session=session, provider=sms_provider, to="+1 415 555 0199",
-                        values={"body": "Hi {{ first_name }}, 20% off today!", "from_number": ""},
-                        default_from="+15005550006")
+    sid = send_test_sms(
+        session=session,
+        provider=sms_provider,
+        to="+1 415 555 0199",
+        values={"body": "Hi {{ first_name }}, 20% off today!", "from_number": ""},
+        default_from="+15005550006",
+    )
 
     [kept] = emu.messages(to="+14155550199")
     assert kept["id"] == sid
@@ -108,9 +123,15 @@ def test_a_test_sms_is_the_body_a_recipient_would_get(session, emu, sms_provider
 def test_a_test_sms_to_a_number_that_opted_out_says_so(session, emu, sms_provider):
     httpx.post(f"{emu.url}/_emulator/opt-out", json={"number": "+14155550198"}).raise_for_status()
     with pytest.raises(SampleSendFailed, match=r"\+14155550198"):
-        send_test_sms(session=session, provider=sms_provider, to="+14155550198", values={"body": "Hi"},
-                      default_from="+15005550006")
+        send_test_sms(
+            session=session,
+            provider=sms_provider,
+            to="+14155550198",
+            values={"body": "Hi"},
+            default_from="+15005550006",
+        )
     with pytest.raises(ValidationFailed) as refused:
-        send_test_sms(session=session, provider=sms_provider, to="12", values={"body": "Hi"},
-                      default_from="+15005550006")
+        send_test_sms(
+            session=session, provider=sms_provider, to="12", values={"body": "Hi"}, default_from="+15005550006"
+        )
     assert refused.value.details[0]["field"] == "test_to"

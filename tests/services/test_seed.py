@@ -10,22 +10,22 @@ from sqlalchemy import func
 from sqlmodel import Session, SQLModel, select
 
 from campaign_dashboard.db import make_engine
+from campaign_dashboard.devtools.seed import seed_demo
 from campaign_dashboard.models import (
     CampaignStatus,
     Contact,
     ContactTag,
     EmailCampaign,
     EmailCampaignRecipient,
-    Segment,
-    SegmentContact,
     EmailTemplate,
     RecipientStatus,
+    Segment,
+    SegmentContact,
     SmsCampaign,
     SmsCampaignRecipient,
     Suppression,
     User,
 )
-from campaign_dashboard.devtools.seed import seed_demo
 from campaign_dashboard.services.accounts.users import authenticate
 
 R = RecipientStatus
@@ -57,9 +57,7 @@ def test_counters_agree_with_the_recipient_ledger(seeded):
     for campaign_model, recipient_model in CHANNELS:
         for campaign in seeded.exec(select(campaign_model)).all():
             ledger = Counter(
-                seeded.exec(
-                    select(recipient_model.status).where(recipient_model.campaign_id == campaign.id)
-                ).all()
+                seeded.exec(select(recipient_model.status).where(recipient_model.campaign_id == campaign.id)).all()
             )
             c = campaign
             assert c.recipients == sum(ledger.values()), c.name
@@ -166,13 +164,27 @@ def test_minute_buckets_add_up_to_the_counters_within_the_campaign_time(seeded):
 
     from campaign_dashboard.models import CampaignStatsMinute, utcnow
 
-    metrics = ("sent", "delivered", "failed", "opened", "unique_opens", "clicked", "unique_clicks",
-               "bounced", "complained", "unsubscribed", "replied")
+    metrics = (
+        "sent",
+        "delivered",
+        "failed",
+        "opened",
+        "unique_opens",
+        "clicked",
+        "unique_clicks",
+        "bounced",
+        "complained",
+        "unsubscribed",
+        "replied",
+    )
     now = utcnow()
     for channel, (campaign_model, _) in zip(("email", "sms"), CHANNELS, strict=True):
         for c in seeded.exec(select(campaign_model)).all():
-            buckets = seeded.exec(select(CampaignStatsMinute).where(
-                CampaignStatsMinute.channel == channel, CampaignStatsMinute.campaign_id == c.id)).all()
+            buckets = seeded.exec(
+                select(CampaignStatsMinute).where(
+                    CampaignStatsMinute.channel == channel, CampaignStatsMinute.campaign_id == c.id
+                )
+            ).all()
             sums = Counter()
             for b in buckets:
                 sums[b.metric] += b.count
@@ -191,8 +203,13 @@ def test_every_demo_click_is_an_event_with_its_link(seeded):
         events = seeded.exec(select(EmailEvent).where(EmailEvent.campaign_id == c.id)).all()
         assert len(events) == (c.clicked if c.unique_clicks else 0), c.name
         assert len({e.recipient_id for e in events}) == c.unique_clicks, c.name
-        clickers = set(seeded.exec(select(EmailCampaignRecipient.id).where(
-            EmailCampaignRecipient.campaign_id == c.id, EmailCampaignRecipient.status == R.CLICKED)).all())
+        clickers = set(
+            seeded.exec(
+                select(EmailCampaignRecipient.id).where(
+                    EmailCampaignRecipient.campaign_id == c.id, EmailCampaignRecipient.status == R.CLICKED
+                )
+            ).all()
+        )
         assert {e.recipient_id for e in events} == clickers, c.name
         assert all(e.type == "clicked" and e.link.startswith("https://example.com/") for e in events), c.name
         assert all(c.started_at <= e.occurred_at <= e.received_at <= c.last_activity_at for e in events), c.name

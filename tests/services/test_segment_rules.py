@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-
 from sqlmodel import select
 
 from campaign_dashboard.models import Contact, Segment
@@ -16,14 +15,31 @@ from tests.factories import make_contact
 
 @pytest.fixture
 def people(session):
-    make_contact(session, email="ann@example.com", first_name="Ann", tags=["vip", "newsletter"],
-                 attributes={"plan": "pro", "city": "Paris", "renewal": "2026-03-01"},
-                 created_at=datetime(2025, 1, 10, tzinfo=UTC))
-    make_contact(session, email="bob@example.com", first_name="Bob", tags=["newsletter"],
-                 attributes={"plan": "free"}, email_status="unsubscribed",
-                 created_at=datetime(2025, 6, 1, tzinfo=UTC))
-    make_contact(session, email="cy_100%@example.com", first_name="Cy", phone="+14155550101",
-                 sms_status="opted_out", created_at=datetime(2026, 1, 1, tzinfo=UTC))
+    make_contact(
+        session,
+        email="ann@example.com",
+        first_name="Ann",
+        tags=["vip", "newsletter"],
+        attributes={"plan": "pro", "city": "Paris", "renewal": "2026-03-01"},
+        created_at=datetime(2025, 1, 10, tzinfo=UTC),
+    )
+    make_contact(
+        session,
+        email="bob@example.com",
+        first_name="Bob",
+        tags=["newsletter"],
+        attributes={"plan": "free"},
+        email_status="unsubscribed",
+        created_at=datetime(2025, 6, 1, tzinfo=UTC),
+    )
+    make_contact(
+        session,
+        email="cy_100%@example.com",
+        first_name="Cy",
+        phone="+14155550101",
+        sms_status="opted_out",
+        created_at=datetime(2026, 1, 1, tzinfo=UTC),
+    )
 
 
 def names(session, rules, match="all") -> set[str]:
@@ -59,7 +75,10 @@ def test_each_rule_selects_the_right_people(session, people, rule, expected):
 
 
 def test_all_means_every_rule_and_any_means_one_of_them(session, people):
-    rules = [{"field": "tag", "op": "is", "value": "newsletter"}, {"field": "attributes.plan", "op": "is", "value": "free"}]
+    rules = [
+        {"field": "tag", "op": "is", "value": "newsletter"},
+        {"field": "attributes.plan", "op": "is", "value": "free"},
+    ]
     assert names(session, rules, "all") == {"Bob"}
     assert names(session, rules, "any") == {"Ann", "Bob"}
 

@@ -9,15 +9,26 @@ from tests.factories import make_contact, make_segment
 
 def test_rules_read_as_a_sentence():
     assert describe_rules([], "all") == "every contact"
-    assert describe_rules(
-        [{"field": "tag", "op": "is", "value": "vip"}, {"field": "attributes.plan", "op": "is_not", "value": "free"}],
-        "all",
-    ) == "tag is vip AND plan is not free"
-    assert describe_rules(
-        [{"field": "email_status", "op": "is", "value": "subscribed"}, {"field": "first_name", "op": "contains",
-                                                                       "value": "an"}],
-        "any",
-    ) == "email status is subscribed OR first name contains an"
+    assert (
+        describe_rules(
+            [
+                {"field": "tag", "op": "is", "value": "vip"},
+                {"field": "attributes.plan", "op": "is_not", "value": "free"},
+            ],
+            "all",
+        )
+        == "tag is vip AND plan is not free"
+    )
+    assert (
+        describe_rules(
+            [
+                {"field": "email_status", "op": "is", "value": "subscribed"},
+                {"field": "first_name", "op": "contains", "value": "an"},
+            ],
+            "any",
+        )
+        == "email status is subscribed OR first name contains an"
+    )
 
 
 def test_each_segment_is_listed_by_name_with_its_current_member_count(session):

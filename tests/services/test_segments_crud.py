@@ -10,8 +10,8 @@ from sqlmodel import select
 
 from campaign_dashboard.models import EmailCampaign, Segment, SegmentContact, SmsCampaign
 from campaign_dashboard.services.audience import segments
-from campaign_dashboard.services.errors import Conflict, NotFound, ValidationFailed
 from campaign_dashboard.services.audience.segments import SegmentCreate, SegmentUpdate
+from campaign_dashboard.services.errors import Conflict, NotFound, ValidationFailed
 from tests.factories import make_contact, make_email_campaign, make_sms_campaign
 
 

@@ -6,7 +6,14 @@ from decimal import Decimal
 
 import pytest
 
-from campaign_dashboard.services.campaigns.sms_text import GSM7, UCS2, analyze, encoding_of, estimate_cost, segment_count
+from campaign_dashboard.services.campaigns.sms_text import (
+    GSM7,
+    UCS2,
+    analyze,
+    encoding_of,
+    estimate_cost,
+    segment_count,
+)
 
 
 def test_plain_text_is_gsm7_and_fits_160_characters_in_one_segment():

@@ -23,8 +23,15 @@ def record(session, channel, campaign, ago: timedelta, applied_ago: timedelta | 
     """Counters and buckets as if the events happened `ago` before NOW and were applied then (or
     `applied_ago` before NOW: providers deliver some webhooks late)."""
     at = NOW - ago
-    count_event(session=session, channel=channel, campaign_id=campaign.id, at=at,
-                now=NOW - (ago if applied_ago is None else applied_ago), counters=counts, metrics=counts)
+    count_event(
+        session=session,
+        channel=channel,
+        campaign_id=campaign.id,
+        at=at,
+        now=NOW - (ago if applied_ago is None else applied_ago),
+        counters=counts,
+        metrics=counts,
+    )
     session.commit()
 
 
@@ -34,13 +41,50 @@ def history(session):
     old = make_email_campaign(session, status="sent")
     recent = make_email_campaign(session, status="sending")
     sms = make_sms_campaign(session, status="sent")
-    record(session, "email", old, timedelta(days=60), sent=1000, delivered=950, bounced=30, unique_opens=400,
-           opened=600, unique_clicks=100, clicked=130, unsubscribed=5, replied=2)
+    record(
+        session,
+        "email",
+        old,
+        timedelta(days=60),
+        sent=1000,
+        delivered=950,
+        bounced=30,
+        unique_opens=400,
+        opened=600,
+        unique_clicks=100,
+        clicked=130,
+        unsubscribed=5,
+        replied=2,
+    )
     record(session, "email", old, timedelta(days=20), opened=20, unique_opens=10, clicked=4, unique_clicks=3)
-    record(session, "email", recent, timedelta(days=3), sent=200, delivered=190, bounced=6, failed=4,
-           unique_opens=50, opened=70, complained=1)
-    record(session, "email", recent, timedelta(hours=1), sent=100, delivered=96, bounced=2, unique_opens=40,
-           opened=45, unique_clicks=12, clicked=15, unsubscribed=1, replied=3)
+    record(
+        session,
+        "email",
+        recent,
+        timedelta(days=3),
+        sent=200,
+        delivered=190,
+        bounced=6,
+        failed=4,
+        unique_opens=50,
+        opened=70,
+        complained=1,
+    )
+    record(
+        session,
+        "email",
+        recent,
+        timedelta(hours=1),
+        sent=100,
+        delivered=96,
+        bounced=2,
+        unique_opens=40,
+        opened=45,
+        unique_clicks=12,
+        clicked=15,
+        unsubscribed=1,
+        replied=3,
+    )
     record(session, "sms", sms, timedelta(days=3), sent=80, delivered=75, failed=5, unsubscribed=2)
     record(session, "sms", sms, timedelta(minutes=10), sent=20, delivered=18, failed=1, replied=4)
     return old, recent, sms
@@ -49,9 +93,21 @@ def history(session):
 def test_the_last_24_hours_count_only_what_happened_since(session, history):
     got = period_summary(session=session, period="24h", now=NOW)
     assert got == StatsSummary(
-        sent=100 + 20, delivered=96 + 18, failed=1, email_sent=100, email_delivered=96,
-        opened=45, unique_opens=40, clicked=15, unique_clicks=12, bounced=2, complained=0,
-        unsubscribed=1, replied=3 + 4, sms_sent=20, sms_delivered=18,
+        sent=100 + 20,
+        delivered=96 + 18,
+        failed=1,
+        email_sent=100,
+        email_delivered=96,
+        opened=45,
+        unique_opens=40,
+        clicked=15,
+        unique_clicks=12,
+        bounced=2,
+        complained=0,
+        unsubscribed=1,
+        replied=3 + 4,
+        sms_sent=20,
+        sms_delivered=18,
     )
 
 
@@ -71,9 +127,21 @@ def test_seven_and_thirty_days_reach_further_back(session, history):
 def test_all_time_sums_the_campaign_counters(session, history):
     got = period_summary(session=session, period="all", now=NOW)
     assert got == StatsSummary(
-        sent=1300 + 100, delivered=1236 + 93, failed=4 + 6, email_sent=1300, email_delivered=1236,
-        opened=735, unique_opens=500, clicked=149, unique_clicks=115, bounced=38, complained=1,
-        unsubscribed=6 + 2, replied=5 + 4, sms_sent=100, sms_delivered=93,
+        sent=1300 + 100,
+        delivered=1236 + 93,
+        failed=4 + 6,
+        email_sent=1300,
+        email_delivered=1236,
+        opened=735,
+        unique_opens=500,
+        clicked=149,
+        unique_clicks=115,
+        bounced=38,
+        complained=1,
+        unsubscribed=6 + 2,
+        replied=5 + 4,
+        sms_sent=100,
+        sms_delivered=93,
     )
 
 
@@ -116,14 +184,18 @@ def test_top_links_counts_clicks_per_link_of_one_campaign(session):
             n += 1
             session.add(EmailEvent(provider_event_id=f"c{n}", type="clicked", campaign_id=campaign.id, link=link))
     session.add(EmailEvent(provider_event_id="o1", type="opened", campaign_id=campaign.id, link=None))
-    session.add(EmailEvent(provider_event_id="d1", type="delivered", campaign_id=campaign.id,
-                           link="https://example.com/sale"))
-    session.add(EmailEvent(provider_event_id="x1", type="clicked", campaign_id=other.id,
-                           link="https://example.com/sale"))
+    session.add(
+        EmailEvent(provider_event_id="d1", type="delivered", campaign_id=campaign.id, link="https://example.com/sale")
+    )
+    session.add(
+        EmailEvent(provider_event_id="x1", type="clicked", campaign_id=other.id, link="https://example.com/sale")
+    )
     session.commit()
 
     assert top_links(session=session, campaign_id=campaign.id) == [
-        ("https://example.com/sale", 5), ("https://example.com/about", 2), ("https://example.com/new", 2),
+        ("https://example.com/sale", 5),
+        ("https://example.com/about", 2),
+        ("https://example.com/new", 2),
     ]
     assert top_links(session=session, campaign_id=campaign.id, limit=1) == [("https://example.com/sale", 5)]
     assert top_links(session=session, campaign_id=other.id) == [("https://example.com/sale", 1)]

@@ -9,14 +9,21 @@ from sqlmodel import Session, select
 
 from campaign_dashboard.models import Role, User, UserSession
 from campaign_dashboard.services.accounts import users
-from campaign_dashboard.services.errors import AuthenticationFailed, Conflict, NotFound, PermissionDenied, ValidationFailed
+from campaign_dashboard.services.errors import (
+    AuthenticationFailed,
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
 
 PASSWORD = "correct horse battery"
 
 
 def make(session, name: str, role: Role) -> User:
-    return users.create_user(session=session, email=f"{name}@example.com", name=name.title(), password=PASSWORD,
-                             role=role)
+    return users.create_user(
+        session=session, email=f"{name}@example.com", name=name.title(), password=PASSWORD, role=role
+    )
 
 
 def test_users_are_listed_active_first_then_by_email(session):
@@ -25,7 +32,9 @@ def test_users_are_listed_active_first_then_by_email(session):
     bob = make(session, "bob", Role.MARKETER)
     users.set_active(session=session, actor_id=admin.id, user_id=bob.id, active=False)
     assert [u.email for u in users.list_users(session=session)] == [
-        "ann@example.com", "zed@example.com", "bob@example.com"
+        "ann@example.com",
+        "zed@example.com",
+        "bob@example.com",
     ]
 
 
@@ -59,7 +68,11 @@ def test_only_an_admin_manages_users(session, role):
 
 
 def test_a_deactivated_admin_manages_nobody(session):
-    ann, bea, bob = make(session, "ann", Role.ADMIN), make(session, "bea", Role.ADMIN), make(session, "bob", Role.VIEWER)
+    ann, bea, bob = (
+        make(session, "ann", Role.ADMIN),
+        make(session, "bea", Role.ADMIN),
+        make(session, "bob", Role.VIEWER),
+    )
     users.set_active(session=session, actor_id=ann.id, user_id=bea.id, active=False)
     with pytest.raises(PermissionDenied):
         users.change_role(session=session, actor_id=bea.id, user_id=bob.id, role="marketer")

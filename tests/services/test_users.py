@@ -56,8 +56,9 @@ def attempt(engine, session, email: str, password: str, address: str):
     """One login as the login route makes it: the throttle first, then the password; the request's
     session ends with the request (the limiter uses its own connections)."""
     try:
-        return users.login(session=session, email=email, password=password, client_address=address,
-                           limiter=DatabaseRateLimiter(engine))
+        return users.login(
+            session=session, email=email, password=password, client_address=address, limiter=DatabaseRateLimiter(engine)
+        )
     finally:
         session.rollback()
 

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from campaign_dashboard.devtools.bench.processes import free_port
 from campaign_dashboard.cli import ROOT
+from campaign_dashboard.devtools.bench.processes import free_port
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -29,7 +29,6 @@ ACCOUNTS = {
     "viewer": ("viewer@test.example", "viewer-password-1"),
 }
 START_TIMEOUT = 300  # the first frontend install and build can take a few minutes on a cold machine
-
 
 
 def _healthy(url: str) -> bool:
@@ -76,16 +75,25 @@ def app_url(chromium_path: str, _one_app_at_a_time: None, app_data_dir: Path, em
     data = app_data_dir
     port = free_port()
     env = dict(os.environ)
-    env.update(DATA_DIR=str(data), DATABASE_URL=f"sqlite:///{data}/app.db", ENV="test",
-               EMULATOR_PORT=str(emulator_port),  # never another app's emulator on the default port
-               # SMS may go out at any hour of the test run (the tests read the demo's live SMS
-               # events); quiet hours stay on, so the SMS dialog still explains them
-               QUIET_HOURS_START="0", QUIET_HOURS_END="24")
+    env.update(
+        DATA_DIR=str(data),
+        DATABASE_URL=f"sqlite:///{data}/app.db",
+        ENV="test",
+        EMULATOR_PORT=str(emulator_port),  # never another app's emulator on the default port
+        # SMS may go out at any hour of the test run (the tests read the demo's live SMS
+        # events); quiet hours stay on, so the SMS dialog still explains them
+        QUIET_HOURS_START="0",
+        QUIET_HOURS_END="24",
+    )
     log_path = data / "up.log"
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "campaign_dashboard", "up", "--port", str(port)],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     url = f"http://127.0.0.1:{port}/"
     try:
@@ -99,9 +107,25 @@ def app_url(chromium_path: str, _one_app_at_a_time: None, app_data_dir: Path, em
         assert _healthy(url + "api/health")
         for role, (email, password) in ACCOUNTS.items():
             subprocess.run(
-                [sys.executable, "-m", "campaign_dashboard", "user", "create", "--email", email, "--role", role,
-                 "--name", f"Test {role}", "--password", password],
-                cwd=ROOT, env=env, check=True, capture_output=True,
+                [
+                    sys.executable,
+                    "-m",
+                    "campaign_dashboard",
+                    "user",
+                    "create",
+                    "--email",
+                    email,
+                    "--role",
+                    role,
+                    "--name",
+                    f"Test {role}",
+                    "--password",
+                    password,
+                ],
+                cwd=ROOT,
+                env=env,
+                check=True,
+                capture_output=True,
             )
         yield url
     finally:

@@ -16,14 +16,13 @@ from sqlmodel import Session, select
 from campaign_dashboard.db import make_engine
 from campaign_dashboard.models import (
     Contact,
-    Segment,
     EmailTemplate,
+    Segment,
     SmsCampaign,
     SmsCampaignRecipient,
     SmsEvent,
 )
-from campaign_dashboard.services.audience import contacts
-from campaign_dashboard.services.audience import segments
+from campaign_dashboard.services.audience import contacts, segments
 from campaign_dashboard.services.campaigns import templates
 from tests.ui.conftest import login, screenshot
 
@@ -170,7 +169,7 @@ def test_a_search_filters_the_list_and_the_export_escapes_formulas(page, tmp_pat
     assert len(data) == 1, "the export follows the search"
     row = dict(zip(header, data[0], strict=True))
     assert row["email"] == f"mallory.{tag}@example.com"
-    assert row["first_name"] == "'=HYPERLINK(\"http://x\")"
+    assert row["first_name"] == '\'=HYPERLINK("http://x")'
     assert row["last_name"] == "'@evil"
     assert row["attributes.note"] == "'-1"
 
@@ -297,7 +296,9 @@ def test_a_static_list_is_built_by_pasting_and_searching_and_a_segment_in_use_ca
     # A segment that started campaigns went to stays: the refusal says why.
     page.locator("#segments tbody tr", has_text="VIP customers").locator(".delete-segment").click()
     page.locator(".confirm-delete-segment").click()
-    expect(page.get_by_text(re.compile(r"^Segment 'VIP customers' is used by campaigns .* cannot be deleted\.$"))).to_be_visible()
+    expect(
+        page.get_by_text(re.compile(r"^Segment 'VIP customers' is used by campaigns .* cannot be deleted\.$"))
+    ).to_be_visible()
     expect(page.locator("#segments")).to_contain_text("VIP customers")
     # An unused one goes after the confirmation.
     row.locator(".delete-segment").click()
@@ -318,8 +319,7 @@ def test_a_broken_template_shows_the_error_and_cannot_be_saved_until_fixed(page,
     page.locator("#template-name").fill(name)
     page.locator("#template-subject").fill("Hi {{ first_name }}")
     page.locator("#template-html").fill(
-        "<h1>Welcome {{ first_name }}</h1>"
-        "<script>parent.document.body.dataset.pwned = 'yes'</script>"
+        "<h1>Welcome {{ first_name }}</h1><script>parent.document.body.dataset.pwned = 'yes'</script>"
     )
     preview = page.frame_locator("#template-preview")
     expect(preview.locator("h1")).to_have_text("Welcome Jane")
@@ -384,7 +384,13 @@ def test_the_contacts_page_is_usable_on_a_narrow_screen(page):
     login(page, "marketer")
     page.goto("contacts")
     expect(page.locator("#contacts tbody tr").first).to_be_visible()
-    for control in ("#contact-search", "#filter-email-status", "#export-contacts", "#import-contacts", "#contacts-next"):
+    for control in (
+        "#contact-search",
+        "#filter-email-status",
+        "#export-contacts",
+        "#import-contacts",
+        "#contacts-next",
+    ):
         box = page.locator(control).bounding_box()
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 400, f"{control} is off screen"
     assert page.evaluate("document.documentElement.scrollWidth") <= 400, "the page scrolls sideways"

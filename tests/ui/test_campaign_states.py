@@ -23,8 +23,13 @@ from tests.factories import make_contact, make_email_campaign, make_segment
 def signed_in(session, state_class, role: Role):
     """A fresh state of `state_class` whose websocket's request carried the session cookie of a
     user with `role` (as Reflex hands the connection's headers to the state)."""
-    user = users.create_user(session=session, email=f"{role.value}@states.example", name=role.value,
-                             password="long-enough-password", role=role)
+    user = users.create_user(
+        session=session,
+        email=f"{role.value}@states.example",
+        name=role.value,
+        password="long-enough-password",
+        role=role,
+    )
     root = State(_reflex_internal_init=True)
     token = users.create_session(session=session, user=user)
     root.rx_router_headers = HeaderData(cookie=f"theme=dark; {SESSION_COOKIE}={token}")

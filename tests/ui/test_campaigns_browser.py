@@ -58,9 +58,11 @@ def test_create_an_email_campaign_fix_a_field_preview_safely_then_start_it_and_w
     expect(form.locator("#campaign-audience")).to_contain_text(re.compile(r"\d+ recipients right now"))
 
     # The HTML preview renders for the sample contact, in a sandbox where no script runs.
-    html = ('<h1>Hi {{ first_name }}, from {{ city }}</h1><p id="probe">untouched</p>'
-            '<script>document.getElementById("probe").textContent = "script ran";'
-            'parent.document.title = "owned";</script>')
+    html = (
+        '<h1>Hi {{ first_name }}, from {{ city }}</h1><p id="probe">untouched</p>'
+        '<script>document.getElementById("probe").textContent = "script ran";'
+        'parent.document.title = "owned";</script>'
+    )
     form.locator("#campaign-html").fill(html)
     preview = form.locator("#campaign-preview")
     expect(preview).to_have_attribute("sandbox", "")
@@ -262,8 +264,9 @@ def test_create_an_sms_campaign_and_watch_the_segment_counter(page):
 @pytest.fixture
 def paris_page(browser, app_url):
     """A browser whose clock is in Paris: the schedule's zone must default to it."""
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, base_url=app_url,
-                                  timezone_id="Europe/Paris", locale="en-US")
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 800}, base_url=app_url, timezone_id="Europe/Paris", locale="en-US"
+    )
     page = context.new_page()
     page.set_default_timeout(30_000)
     yield page

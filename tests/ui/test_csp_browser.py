@@ -51,7 +51,8 @@ def test_the_dashboard_works_under_its_content_security_policy(browser, app_url)
         form = page.locator("#campaign-form")
         form.locator("#campaign-html").fill(
             '<h1 style="color: rgb(200, 0, 0)">Hi {{ first_name }}</h1><img src="data:image/gif;base64,'
-            'R0lGODlhAQABAAAAACw=" alt="pixel">')
+            'R0lGODlhAQABAAAAACw=" alt="pixel">'
+        )
         heading = page.frame_locator("#campaign-preview").locator("h1")
         expect(heading).to_have_text("Hi Jane")
         expect(heading).to_have_css("color", "rgb(200, 0, 0)")  # inline email styles still apply

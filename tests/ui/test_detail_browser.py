@@ -22,9 +22,9 @@ import pytest
 from svix.webhooks import Webhook
 
 from campaign_dashboard.config import EMULATOR_WEBHOOK_SECRET
+from campaign_dashboard.devtools.seed import EMAIL_PLANS, SMS_PLANS
 from campaign_dashboard.emulator import payloads
 from campaign_dashboard.emulator.state import Message
-from campaign_dashboard.devtools.seed import EMAIL_PLANS, SMS_PLANS
 from tests.ui.conftest import login, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
@@ -54,7 +54,9 @@ def play_provider(app_url: str, message: dict, kind: str, **detail) -> None:
     msg_id = "msg_" + secrets.token_urlsafe(12)
     now = datetime.now(UTC)
     headers = {
-        "content-type": "application/json", "svix-id": msg_id, "svix-timestamp": str(int(now.timestamp())),
+        "content-type": "application/json",
+        "svix-id": msg_id,
+        "svix-timestamp": str(int(now.timestamp())),
         "svix-signature": Webhook(EMULATOR_WEBHOOK_SECRET).sign(msg_id, now, body),
     }
     response = httpx.post(f"{app_url}webhooks/resend", content=body, headers=headers, timeout=10)
@@ -141,8 +143,16 @@ def test_the_overview_shows_the_numbers_the_sending_campaigns_and_a_live_feed(pa
 
     login(page, "viewer")
     page.goto("")
-    for card in ("stat-sent", "stat-delivered", "stat-opens", "stat-clicks", "stat-bounces", "stat-unsubscribes",
-                 "stat-replies", "stat-sms-delivered"):
+    for card in (
+        "stat-sent",
+        "stat-delivered",
+        "stat-opens",
+        "stat-clicks",
+        "stat-bounces",
+        "stat-unsubscribes",
+        "stat-replies",
+        "stat-sms-delivered",
+    ):
         expect(page.locator(f"#{card} .stat-value")).to_have_text(re.compile(r"^[\d,.]+%?$|^–$"))
     expect(page.locator("#live-feed .feed-item").first).to_be_visible()
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from campaign_dashboard.devtools.seed import EMAIL_PLANS, SMS_PLANS, seed_demo
 from campaign_dashboard.models import CampaignStatus
 from campaign_dashboard.services import campaigns
-from campaign_dashboard.devtools.seed import EMAIL_PLANS, SMS_PLANS, seed_demo
 from campaign_dashboard.services.audience.segment_summaries import segment_summaries
 from campaign_dashboard.ui import queries
 
@@ -27,8 +27,11 @@ def test_overview_totals_add_up_the_campaigns(demo):
     totals, counts = queries.overview(session=demo)
     assert (totals.contacts, totals.email_campaigns, totals.sms_campaigns) == (200, len(EMAIL_PLANS), len(SMS_PLANS))
     assert totals.email_campaigns == sum(c.email for c in counts)
-    sent = sum(c.sent for channel in ("email", "sms")
-               for c in campaigns.list_campaigns(session=demo, channel=channel, limit=100).items)
+    sent = sum(
+        c.sent
+        for channel in ("email", "sms")
+        for c in campaigns.list_campaigns(session=demo, channel=channel, limit=100).items
+    )
     assert totals.messages_sent == sent > 0
     assert (totals.segments, totals.templates) == (len(segment_summaries(session=demo)), 2)
 

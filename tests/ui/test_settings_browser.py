@@ -64,8 +64,9 @@ def test_the_webhook_urls_point_at_this_app_and_copy_to_the_clipboard(page, app_
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     open_settings(page)
     urls = page.locator("#webhook-urls .webhook-url")
-    expect(urls).to_have_text([f"{app_url}webhooks/resend", f"{app_url}webhooks/twilio/inbound",
-                               f"{app_url}webhooks/twilio/status"])
+    expect(urls).to_have_text(
+        [f"{app_url}webhooks/resend", f"{app_url}webhooks/twilio/inbound", f"{app_url}webhooks/twilio/status"]
+    )
     expect(page.locator("#public-url-warning")).to_have_count(0)  # both providers are emulated
     page.locator(".webhook-row[data-key=twilio-inbound] .copy-webhook").click()
     expect(page.get_by_text("Copied to the clipboard.")).to_be_visible()

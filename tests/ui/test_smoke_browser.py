@@ -37,7 +37,11 @@ def test_a_marketer_browses_the_demo_campaigns_contacts_segments_and_templates(p
     )
     # Newest first (other tests may have added newer campaigns of their own above the demo's).
     names = emails.locator(".campaign-link").all_inner_texts()
-    assert names.index("Year in review 2026") < names.index("Holiday gift guide") < names.index("Spring collection preview")
+    assert (
+        names.index("Year in review 2026")
+        < names.index("Holiday gift guide")
+        < names.index("Spring collection preview")
+    )
     for status in STATUSES:
         if status != "sending":  # see above: the sending demo campaign may have finished already
             expect(emails.locator(".status-badge", has_text=re.compile(f"^{status}$")).first).to_be_visible()

@@ -17,8 +17,13 @@ from tests.factories import make_email_campaign
 
 
 def page_state(session, role: Role) -> AuthState:
-    user = users.create_user(session=session, email=f"{role.value}@banner.example", name=role.value,
-                             password="long-enough-password", role=role)
+    user = users.create_user(
+        session=session,
+        email=f"{role.value}@banner.example",
+        name=role.value,
+        password="long-enough-password",
+        role=role,
+    )
     root = State(_reflex_internal_init=True)
     root.rx_router_headers = HeaderData(cookie=f"{SESSION_COOKIE}={users.create_session(session=session, user=user)}")
     return root.get_substate(AuthState.get_full_name().split("."))

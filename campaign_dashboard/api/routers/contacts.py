@@ -92,10 +92,15 @@ MULTIPART_ALLOWANCE = 64 * 1024  # the form's boundaries and part headers around
 UPLOAD_BODY = {
     "requestBody": {
         "required": True,
-        "content": {"multipart/form-data": {"schema": {
-            "type": "object", "required": ["file"],
-            "properties": {"file": {"type": "string", "format": "binary"}},
-        }}},
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                }
+            }
+        },
     }
 }
 
@@ -104,8 +109,12 @@ class _TooLarge(Exception):
     pass
 
 
-@router.post("/import", response_model=ImportPublic, openapi_extra=UPLOAD_BODY,
-             responses={413: {"description": "The file is over the size limit (CSV_IMPORT_MAX_BYTES)"}})
+@router.post(
+    "/import",
+    response_model=ImportPublic,
+    openapi_extra=UPLOAD_BODY,
+    responses={413: {"description": "The file is over the size limit (CSV_IMPORT_MAX_BYTES)"}},
+)
 async def import_contacts(request: Request, session: SessionDep, _: Writer) -> Any:
     """Upload a CSV as the multipart field `file` (header row; columns email, phone, first_name,
     last_name, timezone, tags, and any others become attributes). Bad rows are listed by line
@@ -122,10 +131,11 @@ async def import_contacts(request: Request, session: SessionDep, _: Writer) -> A
     upload = form.get("file")
     try:
         if not isinstance(upload, StarletteUploadFile):
-            raise ValidationFailed("Send the CSV file as the multipart form field 'file'.",
-                                   details=[{"field": "file", "message": "required"}])
-        result = await run_in_threadpool(
-            lambda: import_contacts_csv(session=session, data=upload.file, limits=limits))
+            raise ValidationFailed(
+                "Send the CSV file as the multipart form field 'file'.",
+                details=[{"field": "file", "message": "required"}],
+            )
+        result = await run_in_threadpool(lambda: import_contacts_csv(session=session, data=upload.file, limits=limits))
     finally:
         await form.close()
     return ImportPublic(
@@ -174,16 +184,12 @@ def delete_contact(contact_id: PathId, session: SessionDep, _: Writer) -> Respon
 
 
 @router.post("/{contact_id}/unsubscribe", response_model=ContactPublic)
-def unsubscribe(
-    contact_id: PathId, body: SubscriptionChange, session: SessionDep, _: Writer
-) -> ContactPublic:
+def unsubscribe(contact_id: PathId, body: SubscriptionChange, session: SessionDep, _: Writer) -> ContactPublic:
     contact = service.unsubscribe(session=session, contact_id=contact_id, channel=body.channel)
     return _public(session, contact)
 
 
 @router.post("/{contact_id}/resubscribe", response_model=ContactPublic)
-def resubscribe(
-    contact_id: PathId, body: SubscriptionChange, session: SessionDep, _: Writer
-) -> ContactPublic:
+def resubscribe(contact_id: PathId, body: SubscriptionChange, session: SessionDep, _: Writer) -> ContactPublic:
     contact = service.resubscribe(session=session, contact_id=contact_id, channel=body.channel)
     return _public(session, contact)

@@ -64,8 +64,11 @@ def _migrations() -> Check:
         return Check(ok=False, detail=f"cannot read the schema version: {exc.__class__.__name__}")
     heads = head_revisions()
     if current != heads:
-        return Check(ok=False, detail=f"database at {sorted(current) or 'nothing'}, code expects {sorted(heads)}: "
-                                      "run `campaign-dashboard migrate`")
+        return Check(
+            ok=False,
+            detail=f"database at {sorted(current) or 'nothing'}, code expects {sorted(heads)}: "
+            "run `campaign-dashboard migrate`",
+        )
     return Check(ok=True, detail=f"at {', '.join(sorted(heads))}")
 
 
@@ -80,8 +83,10 @@ def _worker() -> Check:
     if alive:
         return Check(ok=True, detail=f"{alive} worker(s) seen in the last {timeout.seconds} s")
     last = f"last seen {seen.isoformat()}" if seen else "never seen"
-    return Check(ok=False, detail=f"no worker seen in the last {timeout.seconds} s ({last}): "
-                                  "start one with `campaign-dashboard worker`")
+    return Check(
+        ok=False,
+        detail=f"no worker seen in the last {timeout.seconds} s ({last}): start one with `campaign-dashboard worker`",
+    )
 
 
 def _redis() -> Check:

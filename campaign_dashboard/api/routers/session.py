@@ -56,7 +56,10 @@ def login(
     settings = get_settings()
     try:
         _, token = users.login(
-            session=session, email=email, password=password, client_address=_client_address(request),
+            session=session,
+            email=email,
+            password=password,
+            client_address=_client_address(request),
             limiter=make_rate_limiter(redis_url=settings.redis_url, engine=get_engine()),
         )
     except users.LoginThrottled:
@@ -65,8 +68,13 @@ def login(
         return _back_to_login("wrong", next_path)
     response = RedirectResponse(routes.safe_next(next_path), status_code=303)
     response.set_cookie(
-        SESSION_COOKIE, token, max_age=int(users.SESSION_LIFETIME.total_seconds()), path="/",
-        httponly=True, secure=_secure(request), samesite="strict",
+        SESSION_COOKIE,
+        token,
+        max_age=int(users.SESSION_LIFETIME.total_seconds()),
+        path="/",
+        httponly=True,
+        secure=_secure(request),
+        samesite="strict",
     )
     return response
 

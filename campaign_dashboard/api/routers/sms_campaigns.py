@@ -8,8 +8,8 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict
 
 from campaign_dashboard.api.campaign_routes import CampaignPublic, add_campaign_routes
-from campaign_dashboard.services.limits import Id
 from campaign_dashboard.models import Channel
+from campaign_dashboard.services.limits import Id
 
 router = APIRouter(prefix="/api/v1/sms-campaigns", tags=["sms-campaigns"])
 

@@ -9,10 +9,10 @@ from fastapi import APIRouter, Body, Query, Response
 from pydantic import BaseModel, ConfigDict
 
 from campaign_dashboard.api.deps import PathId, Reader, SessionDep, Writer
-from campaign_dashboard.services.limits import Id
 from campaign_dashboard.models import EmailTemplate
 from campaign_dashboard.services.campaigns import templates as service
 from campaign_dashboard.services.campaigns.rendering import RenderedEmail
+from campaign_dashboard.services.limits import Id
 from campaign_dashboard.services.pagination import MAX_LIMIT
 
 router = APIRouter(prefix="/api/v1/templates", tags=["templates"])
@@ -99,8 +99,11 @@ def create_template(body: TemplateCreate, session: SessionDep, _: Writer) -> Tem
 @router.post("/preview", response_model=Preview)
 def preview_source(body: PreviewSource, session: SessionDep, _: Reader) -> Preview:
     """Render unsaved template source (the editor's live preview)."""
-    return Preview.of(service.preview_source(session=session, subject=body.subject, html=body.html,
-                                             text=body.text, contact_id=body.contact_id))
+    return Preview.of(
+        service.preview_source(
+            session=session, subject=body.subject, html=body.html, text=body.text, contact_id=body.contact_id
+        )
+    )
 
 
 @router.get("/{template_id}", response_model=TemplatePublic)

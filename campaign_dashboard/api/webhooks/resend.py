@@ -31,13 +31,13 @@ from campaign_dashboard.api.webhooks import (
     storable_text,
 )
 from campaign_dashboard.config import get_settings
-from campaign_dashboard.services.events.email_events import EmailEventIn, apply_email_event
-from campaign_dashboard.services.errors import ValidationFailed
-from campaign_dashboard.services.events.inbound import InboundEmailIn
 from campaign_dashboard.services.audience.opt_outs import (
     ProviderSuppressionIn,
     apply_provider_suppression,
 )
+from campaign_dashboard.services.errors import ValidationFailed
+from campaign_dashboard.services.events.email_events import EmailEventIn, apply_email_event
+from campaign_dashboard.services.events.inbound import InboundEmailIn
 from campaign_dashboard.services.events.resend_payloads import IgnoredEvent, normalise
 
 router = APIRouter(tags=["webhooks"], lifespan=signing_secrets_checked)

@@ -73,7 +73,9 @@ async def twilio_status(request: Request) -> Response:
     try:
         params = await verified_form(request)
         event = status_from_params(
-            params, campaign_id=_id(request, "campaign"), recipient_id=_id(request, "recipient"),
+            params,
+            campaign_id=_id(request, "campaign"),
+            recipient_id=_id(request, "recipient"),
         )
     except WebhookRejected as exc:
         return JSONResponse(error_body(exc.code, exc.message), exc.status)

@@ -21,16 +21,22 @@ def webhook_urls(public_base_url: str) -> list[WebhookUrl]:
     base = public_base_url.rstrip("/")
     return [
         WebhookUrl(
-            "resend", "Resend", base + resend.router.url_path_for("resend_webhook"),
+            "resend",
+            "Resend",
+            base + resend.router.url_path_for("resend_webhook"),
             "Resend → Webhooks → Add endpoint, with every email.* event and suppression.added; put its signing secret in "
             "RESEND_WEBHOOK_SECRET.",
         ),
         WebhookUrl(
-            "twilio-inbound", "Twilio", base + twilio.router.url_path_for("twilio_inbound"),
+            "twilio-inbound",
+            "Twilio",
+            base + twilio.router.url_path_for("twilio_inbound"),
             'Twilio → your number (or Messaging Service) → "A message comes in", HTTP POST: replies and STOP.',
         ),
         WebhookUrl(
-            "twilio-status", "Twilio", base + twilio.router.url_path_for("twilio_status"),
+            "twilio-status",
+            "Twilio",
+            base + twilio.router.url_path_for("twilio_status"),
             "Nothing to paste: every SMS is sent with this status callback (delivery receipts).",
         ),
     ]

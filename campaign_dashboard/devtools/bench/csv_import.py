@@ -16,8 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from campaign_dashboard.devtools.bench.database import fresh_database
 from campaign_dashboard.cli import arg, command
+from campaign_dashboard.devtools.bench.database import fresh_database
 
 
 def _peak_rss_mb() -> float:
@@ -63,10 +63,17 @@ def bench_import(args: argparse.Namespace) -> int:
                 stored = session.scalar(select(func.count()).select_from(Contact))
             engine.dispose()
     report = {
-        "rows": args.rows, "file_mb": round(size / 1e6, 1), "imported": result.imported,
-        "rejected": result.rejected, "stored": stored, "seconds": round(elapsed, 1), "cpu_seconds": round(cpu, 1),
-        "rows_per_second": round(args.rows / elapsed), "peak_rss_mb_before": round(before, 1),
-        "peak_rss_mb_after": round(after, 1), "load_average": os.getloadavg(),
+        "rows": args.rows,
+        "file_mb": round(size / 1e6, 1),
+        "imported": result.imported,
+        "rejected": result.rejected,
+        "stored": stored,
+        "seconds": round(elapsed, 1),
+        "cpu_seconds": round(cpu, 1),
+        "rows_per_second": round(args.rows / elapsed),
+        "peak_rss_mb_before": round(before, 1),
+        "peak_rss_mb_after": round(after, 1),
+        "load_average": os.getloadavg(),
         "database": "postgresql" if args.database_url else "sqlite",
     }
     if args.json:

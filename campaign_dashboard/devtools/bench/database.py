@@ -56,9 +56,15 @@ def number_sequence(count: int):
     return seq.union_all(select(seq.c.i + 1).where(seq.c.i < count))
 
 
-def insert_contacts(engine: Engine, count: int, *, prefix: str = "bench", phone_start: int = 2120000000,
-                    created_at: datetime | None = None,
-                    columns: Callable[[ColumnElement], dict[str, ColumnElement]] | None = None) -> None:
+def insert_contacts(
+    engine: Engine,
+    count: int,
+    *,
+    prefix: str = "bench",
+    phone_start: int = 2120000000,
+    created_at: datetime | None = None,
+    columns: Callable[[ColumnElement], dict[str, ColumnElement]] | None = None,
+) -> None:
     """`count` subscribed contacts `<prefix><i>@example.com`, `+1<phone_start + i>`, first name
     `Name<i>`, in ONE INSERT ... SELECT over a generated sequence: no rows travel through Python,
     so a million contacts take seconds. Phone numbers avoid Twilio's magic test numbers.

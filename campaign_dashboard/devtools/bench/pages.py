@@ -32,9 +32,10 @@ from sqlalchemy import String, and_, case, cast, func, insert, literal, select
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session
 
+from campaign_dashboard.cli import ROOT, arg, command
 from campaign_dashboard.devtools.bench.database import fresh_database, insert_contacts
 from campaign_dashboard.devtools.bench.processes import Children, child_environment, free_port, wait_for_line
-from campaign_dashboard.cli import ROOT, arg, command
+from campaign_dashboard.devtools.seed import apply_counters
 from campaign_dashboard.models import (
     CampaignStatsMinute,
     CampaignStatus,
@@ -42,18 +43,17 @@ from campaign_dashboard.models import (
     EmailCampaign,
     EmailCampaignRecipient,
     EmailEvent,
-    Segment,
     EmailStatus,
     EmailTemplate,
     RecipientStatus,
     Role,
+    Segment,
     SentEmail,
     SmsCampaign,
     SmsCampaignRecipient,
     SmsStatus,
     utcnow,
 )
-from campaign_dashboard.devtools.seed import apply_counters
 
 GOAL_MS = 1000
 CHROMIUM = "/usr/bin/chromium"
@@ -63,15 +63,43 @@ START_TIMEOUT = 600  # a cold frontend install and build can take minutes
 CONTENT_TIMEOUT_MS = 30_000
 
 # Recipient outcomes per 1,000 sent recipients (cumulative upper bounds), like a healthy list.
-EMAIL_OUTCOMES = ((8, RecipientStatus.FAILED), (28, RecipientStatus.BOUNCED), (30, RecipientStatus.COMPLAINED), (45, RecipientStatus.SENT), (145, RecipientStatus.CLICKED),
-                  (420, RecipientStatus.OPENED))  # the rest: delivered
+EMAIL_OUTCOMES = (
+    (8, RecipientStatus.FAILED),
+    (28, RecipientStatus.BOUNCED),
+    (30, RecipientStatus.COMPLAINED),
+    (45, RecipientStatus.SENT),
+    (145, RecipientStatus.CLICKED),
+    (420, RecipientStatus.OPENED),
+)  # the rest: delivered
 SMS_OUTCOMES = ((20, RecipientStatus.FAILED), (35, RecipientStatus.SENT))  # the rest: delivered
 # How far each kind of campaign got (share of its audience processed); the rest is pending
 # (paused) or cancelled (failed, cancelled).
-PROGRESS = {CampaignStatus.SENT: 1.0, CampaignStatus.PAUSED: 0.45, CampaignStatus.FAILED: 0.06, CampaignStatus.CANCELLED: 0.3}
-STATUS_MIX = (CampaignStatus.SENT,) * 12 + (CampaignStatus.DRAFT, CampaignStatus.DRAFT, CampaignStatus.SCHEDULED, CampaignStatus.PAUSED, CampaignStatus.FAILED, CampaignStatus.CANCELLED)
-THEMES = ("Spring sale", "Newsletter", "Product update", "Webinar invite", "Win-back", "Flash sale",
-          "Loyalty reminder", "Store opening", "Survey", "Holiday hours")
+PROGRESS = {
+    CampaignStatus.SENT: 1.0,
+    CampaignStatus.PAUSED: 0.45,
+    CampaignStatus.FAILED: 0.06,
+    CampaignStatus.CANCELLED: 0.3,
+}
+STATUS_MIX = (CampaignStatus.SENT,) * 12 + (
+    CampaignStatus.DRAFT,
+    CampaignStatus.DRAFT,
+    CampaignStatus.SCHEDULED,
+    CampaignStatus.PAUSED,
+    CampaignStatus.FAILED,
+    CampaignStatus.CANCELLED,
+)
+THEMES = (
+    "Spring sale",
+    "Newsletter",
+    "Product update",
+    "Webinar invite",
+    "Win-back",
+    "Flash sale",
+    "Loyalty reminder",
+    "Store opening",
+    "Survey",
+    "Holiday hours",
+)
 
 
 @dataclass
@@ -116,7 +144,9 @@ class PageResult:
 def _outcome(position, outcomes, default: RecipientStatus):
     """The recipient status for `position % 1000` per the cumulative `outcomes` table (SQL CASE)."""
     per_mille = position % 1000
-    return case(*[(per_mille < bound, literal(status.value)) for bound, status in outcomes], else_=literal(default.value))
+    return case(
+        *[(per_mille < bound, literal(status.value)) for bound, status in outcomes], else_=literal(default.value)
+    )
 
 
 def _insert_readers(engine: Engine, count: int, now: datetime) -> None:
@@ -124,24 +154,30 @@ def _insert_readers(engine: Engine, count: int, now: datetime) -> None:
 
     def columns(i):
         return {
-            "first_name": case(*[(i % 5 == k, literal(n)) for k, n in enumerate(("Ada", "Ben", "Chloe", "Dev"))],
-                               else_=literal("Eve")),
+            "first_name": case(
+                *[(i % 5 == k, literal(n)) for k, n in enumerate(("Ada", "Ben", "Chloe", "Dev"))], else_=literal("Eve")
+            ),
             "last_name": literal("Reader") + cast(i, String),
             "timezone": literal("America/New_York"),
             "attributes": literal({"plan": "pro", "source": "bench"}, type_=Contact.__table__.c.attributes.type),
-            "email_status": case((i % 200 == 0, literal(EmailStatus.UNSUBSCRIBED.value)),
-                                 (i % 200 == 1, literal(EmailStatus.BOUNCED.value)),
-                                 else_=literal(EmailStatus.SUBSCRIBED.value)),
-            "sms_status": case((i % 33 == 0, literal(SmsStatus.OPTED_OUT.value)),
-                               else_=literal(SmsStatus.SUBSCRIBED.value)),
+            "email_status": case(
+                (i % 200 == 0, literal(EmailStatus.UNSUBSCRIBED.value)),
+                (i % 200 == 1, literal(EmailStatus.BOUNCED.value)),
+                else_=literal(EmailStatus.SUBSCRIBED.value),
+            ),
+            "sms_status": case(
+                (i % 33 == 0, literal(SmsStatus.OPTED_OUT.value)), else_=literal(SmsStatus.SUBSCRIBED.value)
+            ),
         }
 
-    insert_contacts(engine, count, prefix="reader", phone_start=2125550000, created_at=now - timedelta(days=30),
-                    columns=columns)
+    insert_contacts(
+        engine, count, prefix="reader", phone_start=2125550000, created_at=now - timedelta(days=30), columns=columns
+    )
 
 
-def _insert_recipients(conn, channel: str, campaign_id: int, audience: int, status: CampaignStatus,
-                       sent_at: datetime, *, first: int) -> None:
+def _insert_recipients(
+    conn, channel: str, campaign_id: int, audience: int, status: CampaignStatus, sent_at: datetime, *, first: int
+) -> None:
     """Ledger rows for the contacts with ids `first .. first + audience - 1`, in one INSERT ... SELECT."""
     Recipient = EmailCampaignRecipient if channel == "email" else SmsCampaignRecipient
     address = Contact.email if channel == "email" else Contact.phone
@@ -152,16 +188,31 @@ def _insert_recipients(conn, channel: str, campaign_id: int, audience: int, stat
     if status == CampaignStatus.FAILED:
         outcome = case((reached, literal(RecipientStatus.FAILED.value)), else_=literal(not_reached.value))
     else:
-        outcome = case((reached, _outcome(position, outcomes, RecipientStatus.DELIVERED)), else_=literal(not_reached.value))
+        outcome = case(
+            (reached, _outcome(position, outcomes, RecipientStatus.DELIVERED)), else_=literal(not_reached.value)
+        )
     at = literal(sent_at, type_=Recipient.__table__.c.updated_at.type)
     processed = case((reached, literal(1)), else_=literal(0))
     rows = select(
-        literal(campaign_id), Contact.id, address, outcome, processed,
+        literal(campaign_id),
+        Contact.id,
+        address,
+        outcome,
+        processed,
         case((reached, literal(f"bench-{channel}-{campaign_id}-") + cast(Contact.id, String)), else_=None),
-        case((reached, at), else_=None), at,
+        case((reached, at), else_=None),
+        at,
     ).where(Contact.id.between(first, first + audience - 1))
-    columns = ["campaign_id", "contact_id", "address", "status", "attempts", "provider_message_id", "sent_at",
-               "updated_at"]
+    columns = [
+        "campaign_id",
+        "contact_id",
+        "address",
+        "status",
+        "attempts",
+        "provider_message_id",
+        "sent_at",
+        "updated_at",
+    ]
     conn.execute(insert(Recipient).from_select(columns, rows))
 
 
@@ -184,10 +235,18 @@ def build_data(engine: Engine, *, campaigns: int, recipients: int, seed: int = 5
     _insert_readers(engine, recipients, now)
     with Session(engine, expire_on_commit=False) as session:
         first_contact = session.execute(select(func.min(Contact.id))).scalar_one()
-        segment = Segment(name="Everyone subscribed", kind="rules", match="all",
-                               rules=[{"field": "email_status", "op": "is", "value": "subscribed"}])
-        template = EmailTemplate(name="Monthly newsletter", subject="News for {{ first_name }}",
-                                 html="<h1>Hi {{ first_name }}</h1><p>What is new this month.</p>", text="Hi")
+        segment = Segment(
+            name="Everyone subscribed",
+            kind="rules",
+            match="all",
+            rules=[{"field": "email_status", "op": "is", "value": "subscribed"}],
+        )
+        template = EmailTemplate(
+            name="Monthly newsletter",
+            subject="News for {{ first_name }}",
+            html="<h1>Hi {{ first_name }}</h1><p>What is new this month.</p>",
+            text="Hi",
+        )
         session.add_all([segment, template])
         session.flush()
         made: list[tuple[str, object, CampaignStatus, int]] = []
@@ -195,20 +254,42 @@ def build_data(engine: Engine, *, campaigns: int, recipients: int, seed: int = 5
             channel = "sms" if n % 3 == 2 else "email"
             status = rng.choice(STATUS_MIX)
             created = now - timedelta(days=campaigns - n, hours=rng.randrange(24))
-            fields = dict(name=f"{THEMES[n % len(THEMES)]} {n + 1}", status=status, segment_id=segment.id,
-                          created_at=created, updated_at=created, last_activity_at=created)
+            fields = dict(
+                name=f"{THEMES[n % len(THEMES)]} {n + 1}",
+                status=status,
+                segment_id=segment.id,
+                created_at=created,
+                updated_at=created,
+                last_activity_at=created,
+            )
             if status == CampaignStatus.SCHEDULED:
                 fields["scheduled_at"] = now + timedelta(days=30)
             if status in (CampaignStatus.FAILED, CampaignStatus.CANCELLED):
-                fields["status_reason"] = "Cancelled by a marketer." if status == CampaignStatus.CANCELLED else "Provider refused the key."
-            campaign = (EmailCampaign(**fields, subject="Hello {{ first_name }}", from_email="News <news@example.com>",
-                                      template_id=template.id) if channel == "email"
-                        else SmsCampaign(**fields, body="News from us. Reply STOP to opt out.", from_number="+15005550006"))
+                fields["status_reason"] = (
+                    "Cancelled by a marketer." if status == CampaignStatus.CANCELLED else "Provider refused the key."
+                )
+            campaign = (
+                EmailCampaign(
+                    **fields,
+                    subject="Hello {{ first_name }}",
+                    from_email="News <news@example.com>",
+                    template_id=template.id,
+                )
+                if channel == "email"
+                else SmsCampaign(**fields, body="News from us. Reply STOP to opt out.", from_number="+15005550006")
+            )
             session.add(campaign)
             made.append((channel, campaign, status, min(recipients, rng.randrange(200, 5000))))
-        big = EmailCampaign(name="The big launch", status=CampaignStatus.SENT, segment_id=segment.id,
-                            subject="The big launch", from_email="News <news@example.com>", template_id=template.id,
-                            created_at=now - timedelta(hours=3), updated_at=now - timedelta(hours=1))
+        big = EmailCampaign(
+            name="The big launch",
+            status=CampaignStatus.SENT,
+            segment_id=segment.id,
+            subject="The big launch",
+            from_email="News <news@example.com>",
+            template_id=template.id,
+            created_at=now - timedelta(hours=3),
+            updated_at=now - timedelta(hours=1),
+        )
         session.add(big)
         session.commit()
 
@@ -217,8 +298,9 @@ def build_data(engine: Engine, *, campaigns: int, recipients: int, seed: int = 5
             if status in (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED):
                 continue
             started = campaign.created_at + timedelta(minutes=10)
-            _insert_recipients(session.connection(), channel, campaign.id, audience, status, started,
-                               first=first_contact)
+            _insert_recipients(
+                session.connection(), channel, campaign.id, audience, status, started, first=first_contact
+            )
             data.recipient_rows += _counters_from_ledger(session, channel, campaign)
             campaign.started_at = started
             if status != CampaignStatus.PAUSED:
@@ -240,59 +322,141 @@ def build_data(engine: Engine, *, campaigns: int, recipients: int, seed: int = 5
     return data
 
 
-def _build_big_campaign(session: Session, big: EmailCampaign, recipients: int, now: datetime,
-                        first_contact: int) -> int:
+def _build_big_campaign(
+    session: Session, big: EmailCampaign, recipients: int, now: datetime, first_contact: int
+) -> int:
     """The big campaign's ledger (sent over ~`recipients/1000` minutes), one sent email per
     accepted recipient, the provider events that explain each status, and the minute buckets."""
     started = now - timedelta(hours=2)
     step = 1000  # recipients sent per minute
     conn = session.connection()
     for offset in range(0, recipients, step):
-        _insert_recipients(conn, "email", big.id, min(step, recipients - offset), CampaignStatus.SENT,
-                           started + timedelta(minutes=offset // step), first=first_contact + offset)
+        _insert_recipients(
+            conn,
+            "email",
+            big.id,
+            min(step, recipients - offset),
+            CampaignStatus.SENT,
+            started + timedelta(minutes=offset // step),
+            first=first_contact + offset,
+        )
     r = EmailCampaignRecipient
-    accepted = r.status.in_([s.value for s in (RecipientStatus.SENT, RecipientStatus.DELIVERED, RecipientStatus.OPENED, RecipientStatus.CLICKED, RecipientStatus.BOUNCED, RecipientStatus.COMPLAINED)])
-    conn.execute(insert(SentEmail).from_select(
-        ["campaign_id", "recipient_id", "contact_id", "provider_message_id", "to_address", "subject", "status",
-         "sent_at", "updated_at", "open_count", "click_count"],
-        select(r.campaign_id, r.id, r.contact_id, r.provider_message_id, r.address, literal(big.subject), r.status,
-               r.sent_at, r.sent_at,
-               case((r.status.in_([RecipientStatus.OPENED.value, RecipientStatus.CLICKED.value]), literal(1)), else_=literal(0)),
-               case((r.status == RecipientStatus.CLICKED.value, literal(1)), else_=literal(0)))
-        .where(r.campaign_id == big.id, accepted),
-    ))
+    accepted = r.status.in_(
+        [
+            s.value
+            for s in (
+                RecipientStatus.SENT,
+                RecipientStatus.DELIVERED,
+                RecipientStatus.OPENED,
+                RecipientStatus.CLICKED,
+                RecipientStatus.BOUNCED,
+                RecipientStatus.COMPLAINED,
+            )
+        ]
+    )
+    conn.execute(
+        insert(SentEmail).from_select(
+            [
+                "campaign_id",
+                "recipient_id",
+                "contact_id",
+                "provider_message_id",
+                "to_address",
+                "subject",
+                "status",
+                "sent_at",
+                "updated_at",
+                "open_count",
+                "click_count",
+            ],
+            select(
+                r.campaign_id,
+                r.id,
+                r.contact_id,
+                r.provider_message_id,
+                r.address,
+                literal(big.subject),
+                r.status,
+                r.sent_at,
+                r.sent_at,
+                case(
+                    (r.status.in_([RecipientStatus.OPENED.value, RecipientStatus.CLICKED.value]), literal(1)),
+                    else_=literal(0),
+                ),
+                case((r.status == RecipientStatus.CLICKED.value, literal(1)), else_=literal(0)),
+            ).where(r.campaign_id == big.id, accepted),
+        )
+    )
     events = {
-        "delivered": (RecipientStatus.DELIVERED, RecipientStatus.OPENED, RecipientStatus.CLICKED, RecipientStatus.COMPLAINED),
+        "delivered": (
+            RecipientStatus.DELIVERED,
+            RecipientStatus.OPENED,
+            RecipientStatus.CLICKED,
+            RecipientStatus.COMPLAINED,
+        ),
         "opened": (RecipientStatus.OPENED, RecipientStatus.CLICKED),
         "clicked": (RecipientStatus.CLICKED,),
         "bounced": (RecipientStatus.BOUNCED,),
         "complained": (RecipientStatus.COMPLAINED,),
     }
     for kind, statuses in events.items():
-        conn.execute(insert(EmailEvent).from_select(
-            ["provider_event_id", "type", "campaign_id", "recipient_id", "sent_email_id", "provider_message_id",
-             "link", "payload", "occurred_at", "received_at"],
-            select(literal(f"bench-{kind}-") + cast(r.id, String), literal(kind), r.campaign_id, r.id, SentEmail.id,
-                   r.provider_message_id,
-                   literal("https://example.com/launch") if kind == "clicked" else literal(None, String),
-                   literal({}, type_=EmailEvent.__table__.c.payload.type), r.sent_at, r.sent_at)
-            .join(SentEmail, SentEmail.recipient_id == r.id)
-            .where(and_(r.campaign_id == big.id, r.status.in_([s.value for s in statuses]))),
-        ))
+        conn.execute(
+            insert(EmailEvent).from_select(
+                [
+                    "provider_event_id",
+                    "type",
+                    "campaign_id",
+                    "recipient_id",
+                    "sent_email_id",
+                    "provider_message_id",
+                    "link",
+                    "payload",
+                    "occurred_at",
+                    "received_at",
+                ],
+                select(
+                    literal(f"bench-{kind}-") + cast(r.id, String),
+                    literal(kind),
+                    r.campaign_id,
+                    r.id,
+                    SentEmail.id,
+                    r.provider_message_id,
+                    literal("https://example.com/launch") if kind == "clicked" else literal(None, String),
+                    literal({}, type_=EmailEvent.__table__.c.payload.type),
+                    r.sent_at,
+                    r.sent_at,
+                )
+                .join(SentEmail, SentEmail.recipient_id == r.id)
+                .where(and_(r.campaign_id == big.id, r.status.in_([s.value for s in statuses]))),
+            )
+        )
     # Minute buckets as the event handlers keep them: one per (minute, metric).
     per_minute = conn.execute(
         select(r.sent_at, r.status, func.count()).where(r.campaign_id == big.id).group_by(r.sent_at, r.status)
     ).all()
     buckets: Counter = Counter()
     for minute, status, n in per_minute:
-        for metric, statuses in {"sent": (RecipientStatus.SENT, RecipientStatus.DELIVERED, RecipientStatus.OPENED, RecipientStatus.CLICKED, RecipientStatus.BOUNCED, RecipientStatus.COMPLAINED),
-                                 "failed": (RecipientStatus.FAILED,), **events}.items():
+        for metric, statuses in {
+            "sent": (
+                RecipientStatus.SENT,
+                RecipientStatus.DELIVERED,
+                RecipientStatus.OPENED,
+                RecipientStatus.CLICKED,
+                RecipientStatus.BOUNCED,
+                RecipientStatus.COMPLAINED,
+            ),
+            "failed": (RecipientStatus.FAILED,),
+            **events,
+        }.items():
             if status in {s.value for s in statuses}:
                 buckets[(minute, metric)] += n
-    session.execute(insert(CampaignStatsMinute), [
-        {"channel": "email", "campaign_id": big.id, "minute": minute, "metric": metric, "count": n}
-        for (minute, metric), n in buckets.items()
-    ])
+    session.execute(
+        insert(CampaignStatsMinute),
+        [
+            {"channel": "email", "campaign_id": big.id, "minute": minute, "metric": metric, "count": n}
+            for (minute, metric), n in buckets.items()
+        ],
+    )
     rows = _counters_from_ledger(session, "email", big)
     big.started_at = started
     big.completed_at = big.last_activity_at = started + timedelta(minutes=recipients // step + 1)
@@ -322,15 +486,21 @@ def running_app(database_url: str, data_dir: Path) -> Iterator[str]:
     """`campaign-dashboard up --no-seed` on free ports (log: `data_dir/up.log`); stopped afterwards
     (SIGTERM, which `up` handles like Ctrl-C)."""
     port = free_port()
-    env = child_environment(DATA_DIR=str(data_dir), DATABASE_URL=database_url, ENV="test",
-                            EMULATOR_PORT=str(free_port()), PUBLIC_BASE_URL=None)
+    env = child_environment(
+        DATA_DIR=str(data_dir),
+        DATABASE_URL=database_url,
+        ENV="test",
+        EMULATOR_PORT=str(free_port()),
+        PUBLIC_BASE_URL=None,
+    )
     with Children(data_dir, stop_timeout=60) as children:
         proc = children.start_cli("up", ["up", "--no-seed", "--port", str(port)], env)
         try:
             wait_for_line(children.log("up"), "is running at", proc=proc, timeout=START_TIMEOUT)
         except (RuntimeError, TimeoutError) as exc:
             raise RuntimeError(
-                f"`campaign-dashboard up` did not start:\n{children.log('up').read_text()[-3000:]}") from exc
+                f"`campaign-dashboard up` did not start:\n{children.log('up').read_text()[-3000:]}"
+            ) from exc
         yield f"http://127.0.0.1:{port}/"
 
 
@@ -353,8 +523,11 @@ def page_specs(data: BenchData) -> list[PageSpec]:
         PageSpec("overview", "/", (("#totals", f"{data.contacts:,} contacts"), ("#status-counts tbody tr", ""))),
         PageSpec("email campaigns", "/email", (("#email-campaigns", data.newest_email),)),
         PageSpec("sms campaigns", "/sms", (("#sms-campaigns", data.newest_sms),)),
-        PageSpec(f"email campaign detail ({data.big_campaign})", f"/email/{data.big_campaign_id}",
-                 (("#recipients tbody tr", ""),)),
+        PageSpec(
+            f"email campaign detail ({data.big_campaign})",
+            f"/email/{data.big_campaign_id}",
+            (("#recipients tbody tr", ""),),
+        ),
         PageSpec("contacts", "/contacts", (("#contacts tbody tr", ""),)),
         PageSpec("segments", "/segments", (("#segments", data.segment),)),
         PageSpec("templates", "/templates", (("#templates", data.template),)),
@@ -396,8 +569,9 @@ def measure(url: str, specs: list[PageSpec], *, loads: int) -> list[PageResult]:
                 try:
                     for n in range(loads + 1):  # the first load warms caches and is not counted
                         page.goto(spec.path.lstrip("/") or "/", wait_until="commit")
-                        ms = page.wait_for_function(READY, arg=[list(p) for p in spec.ready], polling="raf",
-                                                    timeout=CONTENT_TIMEOUT_MS).json_value()
+                        ms = page.wait_for_function(
+                            READY, arg=[list(p) for p in spec.ready], polling="raf", timeout=CONTENT_TIMEOUT_MS
+                        ).json_value()
                         if n:
                             result.loads_ms.append(round(ms, 1))
                 except PlaywrightTimeout:
@@ -421,8 +595,9 @@ def run(*, campaigns: int, recipients: int, loads: int, database_url: str | None
             data = build_data(engine, campaigns=campaigns, recipients=recipients)
             build_seconds = time.monotonic() - started
             with Session(engine) as session:
-                create_user(session=session, email=BENCH_USER[0], name="Bench admin", password=BENCH_USER[1],
-                            role=Role.ADMIN)
+                create_user(
+                    session=session, email=BENCH_USER[0], name="Bench admin", password=BENCH_USER[1], role=Role.ADMIN
+                )
             engine.dispose()
             with running_app(url, data_dir) as app_url:
                 load_before = os.getloadavg()[0]
@@ -451,8 +626,11 @@ def run(*, campaigns: int, recipients: int, loads: int, database_url: str | None
     arg("--campaigns", type=int, default=100, help="campaigns in the database (default 100)"),
     arg("--recipients", type=int, default=100_000, help="recipients of the big campaign (default 100,000)"),
     arg("--loads", type=int, default=5, help="timed loads per page, after one warm-up (default 5)"),
-    arg("--database-url", default=None, help="a PostgreSQL server URL: a new database is made there "
-                                               "(default: a SQLite file)"),
+    arg(
+        "--database-url",
+        default=None,
+        help="a PostgreSQL server URL: a new database is made there (default: a SQLite file)",
+    ),
     arg("--json", action="store_true", help="print the results as JSON"),
 )
 def bench_pages_command(args: argparse.Namespace) -> int:
@@ -460,25 +638,32 @@ def bench_pages_command(args: argparse.Namespace) -> int:
         print("error: needs --campaigns >= 2, --recipients >= 10 and --loads >= 1", file=sys.stderr)
         return 2
     if pids := apps_running_here():
-        print(f"error: the app is already running from {ROOT} (pid {', '.join(map(str, pids))}); stop it first: "
-              "the benchmark starts its own, which would rebuild the frontend the running one serves.",
-              file=sys.stderr)
+        print(
+            f"error: the app is already running from {ROOT} (pid {', '.join(map(str, pids))}); stop it first: "
+            "the benchmark starts its own, which would rebuild the frontend the running one serves.",
+            file=sys.stderr,
+        )
         return 2
     try:
-        report = run(campaigns=args.campaigns, recipients=args.recipients, loads=args.loads,
-                     database_url=args.database_url)
+        report = run(
+            campaigns=args.campaigns, recipients=args.recipients, loads=args.loads, database_url=args.database_url
+        )
     except ValueError as exc:  # not a PostgreSQL --database-url
         raise SystemExit(str(exc)) from None
     if args.json:
         print(json.dumps(report, indent=2))
         return 1 if report["errors"] else 0
-    print(f"{report['database']}: {report['campaigns']} campaigns, the biggest to {report['recipients']:,} "
-          f"recipients ({report['data']['recipient_rows']:,} ledger rows, {report['data']['event_rows']:,} events; "
-          f"built in {report['build_seconds']} s; load average {report['load_average'][0]} -> "
-          f"{report['load_average'][1]} on {os.cpu_count()} CPUs)")
+    print(
+        f"{report['database']}: {report['campaigns']} campaigns, the biggest to {report['recipients']:,} "
+        f"recipients ({report['data']['recipient_rows']:,} ledger rows, {report['data']['event_rows']:,} events; "
+        f"built in {report['build_seconds']} s; load average {report['load_average'][0]} -> "
+        f"{report['load_average'][1]} on {os.cpu_count()} CPUs)"
+    )
     for page in report["pages"]:
         if page["skipped"] or page["error"]:
-            print(f"  {page['name']:<50} {'skipped: ' + page['skipped'] if page['skipped'] else 'ERROR: ' + page['error']}")
+            print(
+                f"  {page['name']:<50} {'skipped: ' + page['skipped'] if page['skipped'] else 'ERROR: ' + page['error']}"
+            )
         else:
             flag = "" if page["median_ms"] <= GOAL_MS else "  OVER THE 1 s GOAL"
             print(f"  {page['name']:<50} median {page['median_ms']:>7.1f} ms  (loads {page['loads_ms']}){flag}")

@@ -39,9 +39,16 @@ class Children:
         """Start `argv` with stdout and stderr in `<log_dir>/<name>.log`."""
         self.log_dir.mkdir(parents=True, exist_ok=True)
         with open(self.log_dir / f"{name}.log", "ab") as log:
-            proc = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                                    stdin=subprocess.DEVNULL, start_new_session=True,
-                                    preexec_fn=_die_with_parent)
+            proc = subprocess.Popen(
+                argv,
+                env=env,
+                cwd=ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                preexec_fn=_die_with_parent,
+            )
         self.procs[name] = proc
         return proc
 
@@ -49,8 +56,15 @@ class Children:
         """`campaign-dashboard <args>` with this interpreter."""
         return self.start(name, [sys.executable, "-m", "campaign_dashboard", *args], env)
 
-    def start_server(self, name: str, argv_for_port: Callable[[int], list[str]], env: dict[str, str],
-                     *, timeout: float = 30, attempts: int = 5) -> int:
+    def start_server(
+        self,
+        name: str,
+        argv_for_port: Callable[[int], list[str]],
+        env: dict[str, str],
+        *,
+        timeout: float = 30,
+        attempts: int = 5,
+    ) -> int:
         """Start a server on a free port and return the port once THIS process listens on it (a
         free port can be taken by someone else between choosing and binding it: then retry)."""
         for _ in range(attempts):

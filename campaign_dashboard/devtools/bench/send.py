@@ -26,6 +26,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
+from campaign_dashboard.cli import arg, command
 from campaign_dashboard.devtools.bench.database import fresh_database, insert_contacts
 from campaign_dashboard.devtools.bench.processes import (
     Children,
@@ -35,7 +36,6 @@ from campaign_dashboard.devtools.bench.processes import (
     wait_for_line,
     wait_http,
 )
-from campaign_dashboard.cli import arg, command
 
 RESEND_BATCH = 100  # emails per Resend batch request: 1 request/s allows 100 emails/s
 EMAIL = {
@@ -43,10 +43,13 @@ EMAIL = {
     "subject": "{{ first_name }}, our spring sale starts today",
     "from_email": "Campaigns <news@example.com>",
     "html": "<h1>Hello {{ first_name | default('there') }}</h1><p>Everything is 20% off until Sunday."
-            "</p><p><a href=\"https://example.com/sale?c={{ email }}\">Shop the sale</a></p>",
+    '</p><p><a href="https://example.com/sale?c={{ email }}">Shop the sale</a></p>',
 }
-SMS = {"name": "Benchmark", "body": "Hi {{ first_name }}: 20% off everything until Sunday.",
-       "from_number": "+15005550006"}
+SMS = {
+    "name": "Benchmark",
+    "body": "Hi {{ first_name }}: 20% off everything until Sunday.",
+    "from_number": "+15005550006",
+}
 STALL_SECONDS = 180  # no recipient processed for this long: something is wrong, stop
 CONSUMER_READY = "Huey consumer started"  # what huey logs once its worker threads run
 
@@ -89,11 +92,15 @@ def run(options: Options, *, progress=None) -> dict[str, Any]:
                     emulator_url = _start_emulator(children, env, options)
                     env.update(RESEND_API_URL=emulator_url, TWILIO_API_URL=emulator_url)
                     _start_workers(children, env, options)
-                    say(f"emulator at {emulator_url}, {options.workers} worker(s) x {options.threads} "
-                        f"threads; starting the campaign")
+                    say(
+                        f"emulator at {emulator_url}, {options.workers} worker(s) x {options.threads} "
+                        f"threads; starting the campaign"
+                    )
                     worker_pids = [p.pid for name, p in children.procs.items() if name.startswith("worker-")]
-                    with ResourceSampler(worker_pids) as workers, \
-                            ResourceSampler([children.procs["emulator"].pid]) as emulator:
+                    with (
+                        ResourceSampler(worker_pids) as workers,
+                        ResourceSampler([children.procs["emulator"].pid]) as emulator,
+                    ):
                         timing = _send(engine, options, campaign_id, children, say)
                         workers.stop()
                         emulator.stop()
@@ -141,9 +148,13 @@ def _environment(options: Options, *, url: str, data_dir: Path, parallelism: int
         DATA_DIR=str(data_dir),
         REDIS_URL=options.redis_url,
         HUEY_NAME=f"cd-bench-{uuid.uuid4().hex[:8]}",
-        RESEND_API_KEY=None, RESEND_API_URL=None,  # never a real provider
-        TWILIO_ACCOUNT_SID=None, TWILIO_AUTH_TOKEN=None, TWILIO_API_URL=None,
-        TWILIO_MESSAGING_SERVICE_SID=None, TWILIO_FROM=None,
+        RESEND_API_KEY=None,
+        RESEND_API_URL=None,  # never a real provider
+        TWILIO_ACCOUNT_SID=None,
+        TWILIO_AUTH_TOKEN=None,
+        TWILIO_API_URL=None,
+        TWILIO_MESSAGING_SERVICE_SID=None,
+        TWILIO_FROM=None,
         RESEND_REQUESTS_PER_SECOND=rate if options.channel == "email" else "0",
         TWILIO_MPS_PER_SENDER=rate if options.channel == "sms" else "0",
         SEND_PARALLELISM=str(parallelism),
@@ -179,11 +190,23 @@ def _create_campaign(engine: Engine, channel: str) -> int:
 
 def _start_emulator(children: Children, env: dict[str, str], options: Options) -> str:
     rate = str(options.provider_rate)
-    port = children.start_server("emulator", lambda port: [
-        sys.executable, "-m", "campaign_dashboard", "emulator", "--port", str(port), "--no-webhooks",
-        "--resend-rps", rate if options.channel == "email" else "0",
-        "--twilio-mps", rate if options.channel == "sms" else "0",
-    ], env)
+    port = children.start_server(
+        "emulator",
+        lambda port: [
+            sys.executable,
+            "-m",
+            "campaign_dashboard",
+            "emulator",
+            "--port",
+            str(port),
+            "--no-webhooks",
+            "--resend-rps",
+            rate if options.channel == "email" else "0",
+            "--twilio-mps",
+            rate if options.channel == "sms" else "0",
+        ],
+        env,
+    )
     url = f"http://127.0.0.1:{port}"
     wait_http(f"{url}/_emulator/health")
     return url
@@ -230,8 +253,9 @@ def _watch(watcher: Engine, Campaign, campaign_id: int, started: float, children
     while True:
         with watcher.connect() as conn:
             row = conn.execute(
-                select(Campaign.status, Campaign.processed, Campaign.recipients, Campaign.status_reason)
-                .where(Campaign.id == campaign_id)
+                select(Campaign.status, Campaign.processed, Campaign.recipients, Campaign.status_reason).where(
+                    Campaign.id == campaign_id
+                )
             ).one()
         now = time.monotonic()
         if row.status not in ("sending", "scheduled"):
@@ -243,8 +267,7 @@ def _watch(watcher: Engine, Campaign, campaign_id: int, started: float, children
         children.check_alive()
         if now - last_report >= 2:
             elapsed = now - started
-            say(f"{row.processed:,}/{row.recipients:,} processed in {elapsed:.0f} s "
-                f"({row.processed / elapsed:,.0f}/s)")
+            say(f"{row.processed:,}/{row.recipients:,} processed in {elapsed:.0f} s ({row.processed / elapsed:,.0f}/s)")
             last_report = now
         time.sleep(0.1)
 
@@ -273,7 +296,8 @@ def _compare(engine: Engine, channel: str, campaign_id: int, stats: dict[str, An
     recipients = sent = missing = 0
     with Session(engine) as session:
         rows = session.execute(
-            select(Recipient.address, Recipient.status).where(Recipient.campaign_id == campaign_id)
+            select(Recipient.address, Recipient.status)
+            .where(Recipient.campaign_id == campaign_id)
             .execution_options(yield_per=10_000)
         )
         for address, status in rows:
@@ -282,8 +306,13 @@ def _compare(engine: Engine, channel: str, campaign_id: int, stats: dict[str, An
             key = address.lower() if channel == "email" else address
             missing += not by_address.get(key)
     accepted = int(stats.get("accepted", 0))
-    return {"recipients": recipients, "sent": sent, "accepted": accepted,
-            "duplicates": accepted - (recipients - missing), "missing": missing}
+    return {
+        "recipients": recipients,
+        "sent": sent,
+        "accepted": accepted,
+        "duplicates": accepted - (recipients - missing),
+        "missing": missing,
+    }
 
 
 def _allowed_per_s(options: Options) -> float | None:
@@ -327,22 +356,40 @@ def _positive(kind: type, *, allow_zero: bool = False):
     "Benchmark sending: a fresh database, N recipients, the emulator and W workers; prints the result.",
     arg("--channel", required=True, choices=["email", "sms"]),
     arg("--recipients", required=True, type=_positive(int), help="contacts in the campaign"),
-    arg("--provider-rate", type=_positive(float, allow_zero=True), default=0.0,
-        help="the emulator's limit: Resend requests/s (100 emails each) or Twilio messages/s; 0 = none (default)"),
+    arg(
+        "--provider-rate",
+        type=_positive(float, allow_zero=True),
+        default=0.0,
+        help="the emulator's limit: Resend requests/s (100 emails each) or Twilio messages/s; 0 = none (default)",
+    ),
     arg("--workers", type=_positive(int), default=1, help="worker processes (default 1)"),
     arg("--threads", type=_positive(int), default=4, help="threads per worker process (default 4)"),
-    arg("--parallelism", type=_positive(int), default=None,
-        help="send-batch chains queued in parallel (default workers x threads)"),
-    arg("--database-url", default=None,
+    arg(
+        "--parallelism",
+        type=_positive(int),
+        default=None,
+        help="send-batch chains queued in parallel (default workers x threads)",
+    ),
+    arg(
+        "--database-url",
+        default=None,
         help="a PostgreSQL server URL: the benchmark creates (and drops) its own database there; "
-             "default: SQLite in a temp dir"),
+        "default: SQLite in a temp dir",
+    ),
     arg("--redis-url", default=None, help="run the queue and rate limits on Redis (default SqliteHuey)"),
     arg("--json", action="store_true", help="print one JSON object instead of a summary"),
 )
 def bench_send_command(args: argparse.Namespace) -> int:
-    options = Options(channel=args.channel, recipients=args.recipients, provider_rate=args.provider_rate,
-                      workers=args.workers, threads=args.threads, parallelism=args.parallelism,
-                      database_url=args.database_url, redis_url=args.redis_url)
+    options = Options(
+        channel=args.channel,
+        recipients=args.recipients,
+        provider_rate=args.provider_rate,
+        workers=args.workers,
+        threads=args.threads,
+        parallelism=args.parallelism,
+        database_url=args.database_url,
+        redis_url=args.redis_url,
+    )
     try:
         result = run(options, progress=lambda message: print(f"[bench] {message}", file=sys.stderr, flush=True))
     except KeyboardInterrupt:

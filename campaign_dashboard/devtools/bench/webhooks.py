@@ -100,8 +100,15 @@ def seed_sent_campaign(url: str, *, messages: int) -> tuple[int, list[Target]]:
         with Session(engine, expire_on_commit=False) as session:
             now = utcnow()
             campaign = EmailCampaign(
-                name="Webhook benchmark", status="sent", subject="Benchmark", from_email="bench@example.com",
-                recipients=messages, processed=messages, sent=messages, started_at=now, completed_at=now,
+                name="Webhook benchmark",
+                status="sent",
+                subject="Benchmark",
+                from_email="bench@example.com",
+                recipients=messages,
+                processed=messages,
+                sent=messages,
+                started_at=now,
+                completed_at=now,
             )
             contacts = [Contact(email=f"bench-{i}@example.com") for i in range(messages)]
             session.add(campaign)
@@ -109,8 +116,13 @@ def seed_sent_campaign(url: str, *, messages: int) -> tuple[int, list[Target]]:
             session.flush()
             recipients = [
                 EmailCampaignRecipient(
-                    campaign_id=campaign.id, contact_id=c.id, address=c.email, status="sent",
-                    provider_message_id=str(uuid.uuid4()), sent_at=now, attempts=1,
+                    campaign_id=campaign.id,
+                    contact_id=c.id,
+                    address=c.email,
+                    status="sent",
+                    provider_message_id=str(uuid.uuid4()),
+                    sent_at=now,
+                    attempts=1,
                 )
                 for c in contacts
             ]
@@ -118,9 +130,13 @@ def seed_sent_campaign(url: str, *, messages: int) -> tuple[int, list[Target]]:
             session.flush()
             session.add_all(
                 SentEmail(
-                    campaign_id=campaign.id, recipient_id=r.id, contact_id=r.contact_id,
-                    provider_message_id=r.provider_message_id, to_address=r.address,
-                    subject="Benchmark", sent_at=now,
+                    campaign_id=campaign.id,
+                    recipient_id=r.id,
+                    contact_id=r.contact_id,
+                    provider_message_id=r.provider_message_id,
+                    to_address=r.address,
+                    subject="Benchmark",
+                    sent_at=now,
                 )
                 for r in recipients
             )
@@ -154,10 +170,17 @@ def make_requests(
         elif kind == "email.clicked":
             detail = {"link": "https://example.com/offer"}
         message = Message(
-            id=target.message_id, channel="email", to=[target.address], campaign=str(campaign_id),
+            id=target.message_id,
+            channel="email",
+            to=[target.address],
+            campaign=str(campaign_id),
             recipient=str(target.recipient_id),
-            data={"from": "Bench <bench@example.com>", "to": [target.address], "subject": "Benchmark",
-                  "tags": [{"name": "campaign_id", "value": str(campaign_id)}]},
+            data={
+                "from": "Bench <bench@example.com>",
+                "to": [target.address],
+                "subject": "Benchmark",
+                "tags": [{"name": "campaign_id", "value": str(campaign_id)}],
+            },
         )
         happened = signed_at - rng.uniform(0, SPREAD_S)
         body = json.dumps(payloads.resend_event(kind, message, detail, happened))
@@ -207,11 +230,13 @@ def stored_counters(url: str, campaign_id: int) -> tuple[dict[str, int], dict[st
             counters["events"] = session.scalar(
                 select(func.count()).select_from(EmailEvent).where(EmailEvent.campaign_id == campaign_id)
             )
-            buckets = dict(session.execute(
-                select(CampaignStatsMinute.metric, func.sum(CampaignStatsMinute.count))
-                .where(CampaignStatsMinute.channel == "email", CampaignStatsMinute.campaign_id == campaign_id)
-                .group_by(CampaignStatsMinute.metric)
-            ).all())
+            buckets = dict(
+                session.execute(
+                    select(CampaignStatsMinute.metric, func.sum(CampaignStatsMinute.count))
+                    .where(CampaignStatsMinute.channel == "email", CampaignStatsMinute.campaign_id == campaign_id)
+                    .group_by(CampaignStatsMinute.metric)
+                ).all()
+            )
             return counters, {name: int(buckets.get(name, 0)) for name in COUNTERS}
     finally:
         engine.dispose()
@@ -229,11 +254,38 @@ def free_port() -> int:
 def server_argv(server: str, port: int, profile: str | None) -> list[str]:
     app = "campaign_dashboard.api:app"
     if server == "granian":
-        return [sys.executable, "-m", "granian", "--interface", "asgi", "--host", "127.0.0.1",
-                "--port", str(port), "--workers", "1", "--no-ws", "--log-level", "warning", app]
+        return [
+            sys.executable,
+            "-m",
+            "granian",
+            "--interface",
+            "asgi",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+            "--no-ws",
+            "--log-level",
+            "warning",
+            app,
+        ]
     profiler = ["-m", "cProfile", "-o", profile] if profile else []
-    return [sys.executable, *profiler, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port),
-            "--no-access-log", "--log-level", "warning"]
+    return [
+        sys.executable,
+        *profiler,
+        "-m",
+        "uvicorn",
+        app,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--no-access-log",
+        "--log-level",
+        "warning",
+    ]
 
 
 @contextmanager
@@ -241,12 +293,17 @@ def app_process(url: str, *, server: str, secret: str, data_dir: str, profile: s
     """Serve the API alone in its own process group; yields (base URL, process). Its output goes
     to a log file (stdout is the benchmark's JSON), shown if it fails to start."""
     port = free_port()
-    env = dict(os.environ, DATABASE_URL=url, DATA_DIR=data_dir, RESEND_WEBHOOK_SECRET=secret,
-               PYTHONUNBUFFERED="1")
+    env = dict(os.environ, DATABASE_URL=url, DATA_DIR=data_dir, RESEND_WEBHOOK_SECRET=secret, PYTHONUNBUFFERED="1")
     log_path = Path(data_dir) / "app.log"
     with open(log_path, "wb") as log:
-        process = subprocess.Popen(server_argv(server, port, profile), env=env, start_new_session=True,
-                                   stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            server_argv(server, port, profile),
+            env=env,
+            start_new_session=True,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_healthy(base, process, log_path)
@@ -259,8 +316,10 @@ def wait_until_healthy(base: str, process: subprocess.Popen, log_path: Path, tim
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise SystemExit(f"error: the app process exited with code {process.returncode} before serving:\n"
-                             + log_path.read_text(errors="replace")[-3000:])
+            raise SystemExit(
+                f"error: the app process exited with code {process.returncode} before serving:\n"
+                + log_path.read_text(errors="replace")[-3000:]
+            )
         try:
             with urllib.request.urlopen(f"{base}/api/health", timeout=2) as response:
                 if response.status == 200:
@@ -307,8 +366,7 @@ class ServerMeter:
         for process in self.tree():
             try:
                 status = Path(f"/proc/{process.pid}/status").read_text()
-                total += next(int(line.split()[1]) * 1024 for line in status.splitlines()
-                              if line.startswith("VmHWM:"))
+                total += next(int(line.split()[1]) * 1024 for line in status.splitlines() if line.startswith("VmHWM:"))
             except (OSError, StopIteration):
                 total += process.memory_info().rss
         return total / 2**20
@@ -363,8 +421,17 @@ def percentile(values: list[float], share: float) -> float:
 # ------------------------------------------------------------------ the command
 
 
-def run(*, events: int, database_url: str | None, concurrency: int, messages: int | None,
-        server: str, seed: int, warmup: int, profile: str | None = None) -> dict:
+def run(
+    *,
+    events: int,
+    database_url: str | None,
+    concurrency: int,
+    messages: int | None,
+    server: str,
+    seed: int,
+    warmup: int,
+    profile: str | None = None,
+) -> dict:
     if events < 1:
         raise SystemExit("error: --events must be at least 1")
     rng = random.Random(seed)
@@ -374,8 +441,7 @@ def run(*, events: int, database_url: str | None, concurrency: int, messages: in
     try:
         with fresh_database(database_url) as url:
             campaign_id, targets = seed_sent_campaign(url, messages=messages)
-            requests, expected = make_requests(targets, campaign_id=campaign_id, events=events,
-                                               secret=secret, rng=rng)
+            requests, expected = make_requests(targets, campaign_id=campaign_id, events=events, secret=secret, rng=rng)
             warmup = min(warmup, len(requests) // 10)
             with app_process(url, server=server, secret=secret, data_dir=data_dir, profile=profile) as (base, proc):
                 meter = ServerMeter(proc.pid)
@@ -390,8 +456,11 @@ def run(*, events: int, database_url: str | None, concurrency: int, messages: in
         shutil.rmtree(data_dir, ignore_errors=True)
     timed = len(requests) - warmup
     ms = [x * 1000 for x in latencies]
-    exact = counters == expected and buckets == {k: expected[k] for k in COUNTERS} \
+    exact = (
+        counters == expected
+        and buckets == {k: expected[k] for k in COUNTERS}
         and outcomes["applied"] == expected["events"]
+    )
     return {
         "events": timed,
         "warmup_events": warmup,
@@ -419,12 +488,14 @@ def run(*, events: int, database_url: str | None, concurrency: int, messages: in
     "bench webhooks",
     "Benchmark: signed Resend events/s one app process applies, latency, and exact counters.",
     arg("--events", type=int, default=10_000, help="events to send (default 10000; ~10%% are replays)"),
-    arg("--database-url", help="default: a temporary SQLite file; a PostgreSQL URL names the server "
-                               "(a fresh database is created there and dropped afterwards)"),
+    arg(
+        "--database-url",
+        help="default: a temporary SQLite file; a PostgreSQL URL names the server "
+        "(a fresh database is created there and dropped afterwards)",
+    ),
     arg("--concurrency", type=int, default=8, help="parallel keep-alive connections (default 8)"),
     arg("--messages", type=int, help="sent emails the events are spread over (default events/5)"),
-    arg("--server", choices=SERVERS, default="granian",
-        help="granian (what Reflex runs in prod, default) or uvicorn"),
+    arg("--server", choices=SERVERS, default="granian", help="granian (what Reflex runs in prod, default) or uvicorn"),
     arg("--warmup", type=int, default=50, help="events sent first, one at a time, not timed (default 50)"),
     arg("--seed", type=int, default=1, help="random seed of the event mix"),
     arg("--profile", metavar="FILE", help="run the app under cProfile (uvicorn) and write the stats here"),
@@ -432,9 +503,16 @@ def run(*, events: int, database_url: str | None, concurrency: int, messages: in
 )
 def bench_webhooks_command(args: argparse.Namespace) -> int:
     server = "uvicorn" if args.profile else args.server
-    result = run(events=args.events, database_url=args.database_url, concurrency=args.concurrency,
-                 messages=args.messages, server=server, seed=args.seed, warmup=args.warmup,
-                 profile=os.path.abspath(args.profile) if args.profile else None)
+    result = run(
+        events=args.events,
+        database_url=args.database_url,
+        concurrency=args.concurrency,
+        messages=args.messages,
+        server=server,
+        seed=args.seed,
+        warmup=args.warmup,
+        profile=os.path.abspath(args.profile) if args.profile else None,
+    )
     if args.json:
         print(json.dumps(result))
     else:

@@ -90,16 +90,18 @@ def list_entries(
     if filters.actor_token_id is not None:
         query = query.where(AuditEntry.actor_token_id == filters.actor_token_id)
     if action := filters.action.strip():
-        query = query.where(or_(AuditEntry.action == action,
-                                col(AuditEntry.action).startswith(action + ".", autoescape=True)))
+        query = query.where(
+            or_(AuditEntry.action == action, col(AuditEntry.action).startswith(action + ".", autoescape=True))
+        )
     if filters.object_type.strip():
         query = query.where(AuditEntry.object_type == filters.object_type.strip())
     if filters.object_id.strip():
         query = query.where(AuditEntry.object_id == filters.object_id.strip())
     since, until = _aware(filters.since), _aware(filters.until)
     if since and until and since > until:
-        raise ValidationFailed("The date range ends before it starts.",
-                               details=[{"field": "until", "message": "before since"}])
+        raise ValidationFailed(
+            "The date range ends before it starts.", details=[{"field": "until", "message": "before since"}]
+        )
     if since:
         query = query.where(AuditEntry.at >= since)
     if until:

@@ -34,15 +34,17 @@ def create_token(
     if not name.strip():
         raise ValidationFailed("A token needs a name.", details=[{"field": "name", "message": "required"}])
     if expires_in is not None and expires_in <= timedelta(0):
-        raise ValidationFailed("A token's lifetime must be positive.",
-                               details=[{"field": "expires_in", "message": "must be positive"}])
+        raise ValidationFailed(
+            "A token's lifetime must be positive.", details=[{"field": "expires_in", "message": "must be positive"}]
+        )
     if len(name.strip()) > 200:
-        raise ValidationFailed("A token's name has at most 200 characters.",
-                               details=[{"field": "name", "message": "at most 200 characters"}])
+        raise ValidationFailed(
+            "A token's name has at most 200 characters.",
+            details=[{"field": "name", "message": "at most 200 characters"}],
+        )
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
     expires_at = (now or utcnow()) + expires_in if expires_in is not None else None
-    row = ApiToken(name=name.strip(), token_hash=hash_token(plain), prefix=plain[:10], role=role,
-                   expires_at=expires_at)
+    row = ApiToken(name=name.strip(), token_hash=hash_token(plain), prefix=plain[:10], role=role, expires_at=expires_at)
     session.add(row)
     session.commit()
     return row, plain

@@ -19,6 +19,8 @@ from sqlmodel import Session, select
 
 from campaign_dashboard.models import Role, User, UserSession, utcnow
 from campaign_dashboard.ratelimit import RateLimiter
+from campaign_dashboard.services.accounts.tokens import hash_token
+from campaign_dashboard.services.audience.suppressions import normalize_email
 from campaign_dashboard.services.errors import (
     AuthenticationFailed,
     Conflict,
@@ -26,8 +28,6 @@ from campaign_dashboard.services.errors import (
     PermissionDenied,
     ValidationFailed,
 )
-from campaign_dashboard.services.audience.suppressions import normalize_email
-from campaign_dashboard.services.accounts.tokens import hash_token
 
 LOGIN_ATTEMPTS = 5  # failed logins per email and client address at once, then one every LOGIN_REFILL_SECONDS
 LOGIN_REFILL_SECONDS = 60
@@ -99,8 +99,9 @@ def change_role(*, session: Session, actor_id: int, user_id: int, role: str) -> 
     """Give `user_id` the `role`; `actor_id` must be an active admin. An admin cannot demote
     themselves, and the last active admin cannot be demoted (Conflict)."""
     _check_role(role)
-    user = _managed_user(session=session, actor_id=actor_id, user_id=user_id,
-                         loses_admin=role != Role.ADMIN, verb="demote")
+    user = _managed_user(
+        session=session, actor_id=actor_id, user_id=user_id, loses_admin=role != Role.ADMIN, verb="demote"
+    )
     user.role = role
     session.add(user)
     session.commit()
@@ -110,8 +111,7 @@ def change_role(*, session: Session, actor_id: int, user_id: int, role: str) -> 
 def set_active(*, session: Session, actor_id: int, user_id: int, active: bool) -> User:
     """Deactivate (ending every session of the user) or reactivate an account; `actor_id` must be
     an active admin. An admin cannot deactivate themselves, nor the last active admin (Conflict)."""
-    user = _managed_user(session=session, actor_id=actor_id, user_id=user_id,
-                         loses_admin=not active, verb="deactivate")
+    user = _managed_user(session=session, actor_id=actor_id, user_id=user_id, loses_admin=not active, verb="deactivate")
     user.is_active = active
     if active:
         user.failed_logins, user.locked_until = 0, None
@@ -131,7 +131,10 @@ def _managed_user(*, session: Session, actor_id: int, user_id: int, loses_admin:
     once cannot both succeed: the second finds it is no longer an admin.
     """
     admins = session.exec(
-        select(User).where(User.role == Role.ADMIN, User.is_active).order_by(User.id).with_for_update()
+        select(User)
+        .where(User.role == Role.ADMIN, User.is_active)
+        .order_by(User.id)
+        .with_for_update()
         .execution_options(populate_existing=True)
     ).all()
     if actor_id not in {a.id for a in admins}:
@@ -181,8 +184,9 @@ def throttle_login(*, limiter: RateLimiter, email: str, client_address: str, tok
     throttled exactly like a real one (the answer tells nothing), and by address, so someone
     guessing elsewhere never slows the account's owner down. Buckets live in Redis or the
     database: every web process shares them."""
-    wait = limiter.acquire(_login_bucket(email, client_address), rate=1 / LOGIN_REFILL_SECONDS,
-                           burst=LOGIN_ATTEMPTS, tokens=tokens)
+    wait = limiter.acquire(
+        _login_bucket(email, client_address), rate=1 / LOGIN_REFILL_SECONDS, burst=LOGIN_ATTEMPTS, tokens=tokens
+    )
     if wait > 0:
         seconds = max(1, int(wait + 0.999))
         raise LoginThrottled(f"Too many login attempts: try again in {seconds} seconds.", retry_after=seconds)
@@ -193,9 +197,7 @@ def create_session(*, session: Session, user: User, now: datetime | None = None)
     now = now or utcnow()
     token = secrets.token_urlsafe(32)
     session.add(
-        UserSession(
-            token_hash=hash_token(token), user_id=user.id, created_at=now, expires_at=now + SESSION_LIFETIME
-        )
+        UserSession(token_hash=hash_token(token), user_id=user.id, created_at=now, expires_at=now + SESSION_LIFETIME)
     )
     session.commit()
     return token

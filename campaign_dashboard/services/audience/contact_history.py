@@ -60,10 +60,18 @@ def campaigns_received(*, session: Session, contact_id: int, limit: int = SHOWN)
             .limit(limit)
         )
         for row, name in session.exec(query).all():
-            found.append(CampaignReceived(
-                channel=channel.value, campaign_id=row.campaign_id, campaign_name=name, status=row.status,
-                address=row.address, sent_at=row.sent_at, updated_at=row.updated_at, error=row.last_error,
-            ))
+            found.append(
+                CampaignReceived(
+                    channel=channel.value,
+                    campaign_id=row.campaign_id,
+                    campaign_name=name,
+                    status=row.status,
+                    address=row.address,
+                    sent_at=row.sent_at,
+                    updated_at=row.updated_at,
+                    error=row.last_error,
+                )
+            )
     found.sort(key=lambda r: r.sent_at or r.updated_at, reverse=True)
     return found[:limit]
 
@@ -89,15 +97,25 @@ def contact_events(*, session: Session, contact_id: int, limit: int = SHOWN) -> 
         .limit(limit)
     )
     found = [
-        ContactEvent(channel=Channel.EMAIL.value, type=event.type, campaign_id=event.campaign_id,
-                     campaign_name=name or "", occurred_at=event.occurred_at,
-                     detail=event.link or event.detail or "")
+        ContactEvent(
+            channel=Channel.EMAIL.value,
+            type=event.type,
+            campaign_id=event.campaign_id,
+            campaign_name=name or "",
+            occurred_at=event.occurred_at,
+            detail=event.link or event.detail or "",
+        )
         for event, name in session.exec(email_query).all()
     ]
     found += [
-        ContactEvent(channel=Channel.SMS.value, type=event.type, campaign_id=event.campaign_id,
-                     campaign_name=name or "", occurred_at=event.occurred_at,
-                     detail=f"error {event.error_code}" if event.error_code else "")
+        ContactEvent(
+            channel=Channel.SMS.value,
+            type=event.type,
+            campaign_id=event.campaign_id,
+            campaign_name=name or "",
+            occurred_at=event.occurred_at,
+            detail=f"error {event.error_code}" if event.error_code else "",
+        )
         for event, name in session.exec(sms_query).all()
     ]
     found.sort(key=lambda e: e.occurred_at, reverse=True)

@@ -10,9 +10,9 @@ from sqlmodel import Session, select
 
 from campaign_dashboard.models import Contact, ContactTag, EmailStatus, SmsStatus
 from campaign_dashboard.services.audience.contacts import ContactPage, matches_search, tags_of
+from campaign_dashboard.services.audience.suppressions import normalize_email
 from campaign_dashboard.services.errors import ValidationFailed
 from campaign_dashboard.services.pagination import page_of
-from campaign_dashboard.services.audience.suppressions import normalize_email
 
 EMAIL_STATUSES = tuple(s.value for s in EmailStatus)
 SMS_STATUSES = tuple(s.value for s in SmsStatus)
@@ -53,8 +53,11 @@ def find_contacts(
     """One page of the matching contacts in id order, with their tags."""
     query = select(Contact).where(*filters.conditions())
     page = page_of(session, query, id_column=Contact.id, cursor=cursor, limit=limit)
-    return ContactPage(items=page.items, next_cursor=page.next_cursor,
-                       tags=tags_of(session=session, contact_ids=[c.id for c in page.items]))
+    return ContactPage(
+        items=page.items,
+        next_cursor=page.next_cursor,
+        tags=tags_of(session=session, contact_ids=[c.id for c in page.items]),
+    )
 
 
 def count_contacts(*, session: Session, filters: ContactFilter) -> int:

@@ -26,15 +26,6 @@ from campaign_dashboard.models import (
     utcnow,
 )
 from campaign_dashboard.services.audience import opt_outs
-from campaign_dashboard.services.pagination import Page, page_of
-from campaign_dashboard.services.errors import Conflict, NotFound, ValidationFailed
-from campaign_dashboard.services.limits import (
-    MAX_ATTRIBUTES_BYTES,
-    MAX_CONTACT_ATTRIBUTES,
-    MAX_CONTACT_TAGS,
-    check_single_line,
-    json_size,
-)
 from campaign_dashboard.services.audience.suppressions import (
     DEFAULT_PHONE_REGION,
     normalize_email,
@@ -43,6 +34,15 @@ from campaign_dashboard.services.audience.suppressions import (
     stage_suppression,
     unstage_suppression,
 )
+from campaign_dashboard.services.errors import Conflict, NotFound, ValidationFailed
+from campaign_dashboard.services.limits import (
+    MAX_ATTRIBUTES_BYTES,
+    MAX_CONTACT_ATTRIBUTES,
+    MAX_CONTACT_TAGS,
+    check_single_line,
+    json_size,
+)
+from campaign_dashboard.services.pagination import Page, page_of
 
 MAX_TAG_LENGTH = 100
 MAX_NAME_LENGTH = 200
@@ -140,9 +140,7 @@ def clean_name(value: str | None, *, field: str) -> str:
 # -- CRUD ---------------------------------------------------------------------------------------
 
 
-def create_contact(
-    *, session: Session, data: ContactCreate, region: str = DEFAULT_PHONE_REGION
-) -> Contact:
+def create_contact(*, session: Session, data: ContactCreate, region: str = DEFAULT_PHONE_REGION) -> Contact:
     """Create a contact; it needs an email or a phone, and the email must be new."""
     fields, errors = _collect(data.model_dump(), region=region)
     if errors:
@@ -220,8 +218,11 @@ def list_contacts(
     if search and search.strip():
         query = query.where(matches_search(search.strip()))
     page = page_of(session, query, id_column=Contact.id, cursor=cursor, limit=limit)
-    return ContactPage(items=page.items, next_cursor=page.next_cursor,
-                       tags=tags_of(session=session, contact_ids=[c.id for c in page.items]))
+    return ContactPage(
+        items=page.items,
+        next_cursor=page.next_cursor,
+        tags=tags_of(session=session, contact_ids=[c.id for c in page.items]),
+    )
 
 
 def tags_of(*, session: Session, contact_ids: list[int]) -> dict[int, list[str]]:

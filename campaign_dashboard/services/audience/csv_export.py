@@ -22,8 +22,16 @@ from campaign_dashboard.services.audience.contacts import tags_of
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CHUNK_SIZE = 1000
 CONTACT_COLUMNS = (
-    "id", "email", "phone", "first_name", "last_name", "timezone", "tags", "email_status",
-    "sms_status", "created_at",
+    "id",
+    "email",
+    "phone",
+    "first_name",
+    "last_name",
+    "timezone",
+    "tags",
+    "email_status",
+    "sms_status",
+    "created_at",
 )
 ATTRIBUTE_PREFIX = "attributes."  # what the import reads back as an attribute column
 
@@ -68,8 +76,15 @@ def contacts_csv(*, session: Session, filters: ContactFilter = ContactFilter()) 
 def _contact_row(contact: Contact, tags: list[str], keys: list[str]) -> list[Any]:
     attributes = contact.attributes or {}
     return [
-        contact.id, contact.email, contact.phone, contact.first_name, contact.last_name,
-        contact.timezone, ";".join(tags), contact.email_status, contact.sms_status,
+        contact.id,
+        contact.email,
+        contact.phone,
+        contact.first_name,
+        contact.last_name,
+        contact.timezone,
+        ";".join(tags),
+        contact.email_status,
+        contact.sms_status,
         contact.created_at.isoformat() if contact.created_at else "",
         *(attributes.get(key, "") for key in keys),
     ]

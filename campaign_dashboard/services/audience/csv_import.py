@@ -42,12 +42,12 @@ from campaign_dashboard.models import (
 )
 from campaign_dashboard.services.audience.contacts import clean_name, clean_tags, clean_timezone
 from campaign_dashboard.services.audience.csv_export import csv_lines, unescape_cell
-from campaign_dashboard.services.errors import ValidationFailed
 from campaign_dashboard.services.audience.suppressions import (
     DEFAULT_PHONE_REGION,
     normalize_email,
     normalize_phone,
 )
+from campaign_dashboard.services.errors import ValidationFailed
 
 CHUNK_SIZE = 1000
 MAX_LISTED_ERRORS = 1000  # rejected rows listed (with their cells) in the result and the error report
@@ -84,8 +84,12 @@ class CsvLimits:
     @classmethod
     def from_settings(cls) -> CsvLimits:
         s = get_settings()
-        return cls(max_bytes=s.csv_import_max_bytes, max_rows=s.csv_import_max_rows,
-                   max_columns=s.csv_import_max_columns, max_column_name=s.csv_import_max_column_name)
+        return cls(
+            max_bytes=s.csv_import_max_bytes,
+            max_rows=s.csv_import_max_rows,
+            max_columns=s.csv_import_max_columns,
+            max_column_name=s.csv_import_max_column_name,
+        )
 
     def too_large(self) -> str:
         return f"The file is larger than {_size(self.max_bytes)}; split it into smaller files."
@@ -125,8 +129,10 @@ def error_report_csv(result: ImportResult) -> str:
     for error in result.errors:
         rows.append([error["row"], error["reason"], *result.rejected_cells.get(error["row"], [])])
     if result.unlisted:
-        more = (f"{result.unlisted} more rejected rows are not listed; fix the rows above and import"
-                " the file again to see them.")
+        more = (
+            f"{result.unlisted} more rejected rows are not listed; fix the rows above and import"
+            " the file again to see them."
+        )
         rows.append(["", more])
     return csv_lines(rows)
 
@@ -218,9 +224,7 @@ def _check_file(source: IO[bytes], limits: CsvLimits) -> tuple[int, list[str], s
             for _ in records:
                 rows += 1
                 if rows > limits.max_rows:
-                    raise _file_error(
-                        f"The file has more than {limits.max_rows:,} rows; split it into smaller files."
-                    )
+                    raise _file_error(f"The file has more than {limits.max_rows:,} rows; split it into smaller files.")
     except UnicodeDecodeError:
         raise _file_error(_encoding_problem(source)) from None
     except csv.Error as exc:
@@ -276,8 +280,10 @@ def _encoding_problem(source: IO[bytes]) -> str:
         hint = ": it looks like UTF-16"
     elif cp1252:
         hint = ": it looks like Windows-1252/Latin-1, what Excel writes for plain 'CSV'"
-    return (f"The file is not UTF-8 encoded (byte 0x{bad:02x} at position {start}, line {lines}){hint};"
-            " save it as UTF-8 CSV.")
+    return (
+        f"The file is not UTF-8 encoded (byte 0x{bad:02x} at position {start}, line {lines}){hint};"
+        " save it as UTF-8 CSV."
+    )
 
 
 def _delimiter(text: IO[str]) -> str:
@@ -318,8 +324,7 @@ def _columns(header: list[str], header_line: int, limits: CsvLimits) -> list[tup
             column = ("attribute", name)
         if column in where:
             raise _file_error(
-                f"Column {column[1]!r} appears twice in the header (columns {where[column]} and"
-                f" {position}); keep one."
+                f"Column {column[1]!r} appears twice in the header (columns {where[column]} and {position}); keep one."
             )
         where[column] = position
         columns.append(column)
@@ -331,18 +336,14 @@ def _columns(header: list[str], header_line: int, limits: CsvLimits) -> list[tup
                 " columns, e.g. email,phone,first_name,last_name,timezone,tags."
             )
         found = ", ".join(repr(c.strip()) for c in header if c.strip())
-        raise _file_error(
-            f"The header has no email or phone column (found {found}): name at least one of them."
-        )
+        raise _file_error(f"The header has no email or phone column (found {found}): name at least one of them.")
     return columns
 
 
 # -- rows ---------------------------------------------------------------------------------------
 
 
-def _parse_row(
-    line: int, cells: list[str], columns: list[tuple[str, str] | None], region: str
-) -> _Row:
+def _parse_row(line: int, cells: list[str], columns: list[tuple[str, str] | None], region: str) -> _Row:
     if len(cells) > len(columns) and not any(c.strip() for c in cells[len(columns) :]):
         cells = cells[: len(columns)]  # trailing empty cells, as spreadsheets like to add
     if len(cells) != len(columns):
@@ -511,11 +512,7 @@ def _add_tags(session: Session, tags_for: dict[int, set[str]]) -> None:
     if not wanted:
         return
     ids = list({cid for cid, _ in wanted})
-    have = set(
-        session.exec(
-            select(ContactTag.contact_id, ContactTag.tag).where(ContactTag.contact_id.in_(ids))
-        ).all()
-    )
+    have = set(session.exec(select(ContactTag.contact_id, ContactTag.tag).where(ContactTag.contact_id.in_(ids))).all())
     missing = [{"contact_id": cid, "tag": tag} for cid, tag in sorted(wanted - have)]
     if missing:
         session.execute(insert(ContactTag), missing)

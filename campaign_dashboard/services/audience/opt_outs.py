@@ -17,9 +17,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from campaign_dashboard.models import Channel, Contact, EmailStatus, SmsStatus, Suppression, utcnow
-from campaign_dashboard.services.events.dead_letters import Outcome
-from campaign_dashboard.services.errors import ValidationFailed
 from campaign_dashboard.services.audience.suppressions import normalize_address
+from campaign_dashboard.services.errors import ValidationFailed
+from campaign_dashboard.services.events.dead_letters import Outcome
 
 # Reasons written to `suppressions.reason`.
 HARD_BOUNCE = "hard_bounce"
@@ -49,8 +49,11 @@ def suppress(*, session: Session, channel: str, address: str, reason: str, sourc
     statement = (
         insert(table)
         .values(
-            channel=str(channel), address=canonical_address(channel, address),
-            reason=reason, source=source[:100], created_at=utcnow(),
+            channel=str(channel),
+            address=canonical_address(channel, address),
+            reason=reason,
+            source=source[:100],
+            created_at=utcnow(),
         )
         .on_conflict_do_nothing(index_elements=["channel", "address"])
         .returning(table.c.id)
@@ -60,11 +63,15 @@ def suppress(*, session: Session, channel: str, address: str, reason: str, sourc
 
 def unsuppress(*, session: Session, channel: str, address: str, reasons: tuple[str, ...]) -> bool:
     """Lift a suppression, but only one we added for one of `reasons` (never a manual one)."""
-    statement = delete(Suppression).where(
-        Suppression.channel == str(channel),
-        Suppression.address == canonical_address(channel, address),
-        Suppression.reason.in_(reasons),
-    ).execution_options(synchronize_session=False)
+    statement = (
+        delete(Suppression)
+        .where(
+            Suppression.channel == str(channel),
+            Suppression.address == canonical_address(channel, address),
+            Suppression.reason.in_(reasons),
+        )
+        .execution_options(synchronize_session=False)
+    )
     return session.execute(statement).rowcount > 0
 
 
@@ -127,14 +134,19 @@ def apply_provider_suppression(*, session: Session, event: ProviderSuppressionIn
     commits. APPLIED when the suppression is new, DUPLICATE when it was there already."""
     reason, status = PROVIDER_ORIGINS.get(event.origin, (PROVIDER_SUPPRESSED, None))
     added = suppress(
-        session=session, channel=Channel.EMAIL, address=event.address, reason=reason,
+        session=session,
+        channel=Channel.EMAIL,
+        address=event.address,
+        reason=reason,
         source=f"resend:{event.suppression_id or event.provider_event_id}",
     )
     if status is not None:
         session.execute(
             update(Contact)
-            .where(Contact.email == canonical_address(Channel.EMAIL, event.address),
-                   Contact.email_status.in_(EMAIL_STATUS_REPLACES[status]))
+            .where(
+                Contact.email == canonical_address(Channel.EMAIL, event.address),
+                Contact.email_status.in_(EMAIL_STATUS_REPLACES[status]),
+            )
             .values(email_status=status, updated_at=utcnow())
             .execution_options(synchronize_session=False)
         )

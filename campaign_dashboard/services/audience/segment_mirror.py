@@ -32,7 +32,7 @@ from sqlalchemy import and_, delete, exists, insert, not_, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from campaign_dashboard.models import Contact, Segment, EmailStatus, Suppression, utcnow
+from campaign_dashboard.models import Contact, EmailStatus, Segment, Suppression, utcnow
 from campaign_dashboard.models.segments import ResendSegmentDeletion, ResendSegmentMember
 from campaign_dashboard.providers.audience import AudienceProvider, Gone, Refused, RemoteContact
 from campaign_dashboard.providers.base import FatalError, RetryableError
@@ -120,8 +120,10 @@ def take_due_segments(*, session: Session, now: datetime, hold: timedelta) -> li
 def take_due_deletions(*, session: Session, now: datetime, hold: timedelta) -> list[str]:
     """Remote segments to delete now, each held back `hold` as `take_due_segments` does. Commits."""
     query = (
-        update(ResendSegmentDeletion).where(ResendSegmentDeletion.due_at <= now)
-        .values(due_at=now + hold).returning(ResendSegmentDeletion.remote_id)
+        update(ResendSegmentDeletion)
+        .where(ResendSegmentDeletion.due_at <= now)
+        .values(due_at=now + hold)
+        .returning(ResendSegmentDeletion.remote_id)
     )
     taken = sorted(session.scalars(query).all())
     session.commit()
@@ -180,8 +182,11 @@ def delete_remote(*, deps: MirrorDeps, remote_id: str) -> bool:
         _provider_call(deps, None, lambda: deps.provider.delete_segment(remote_id))
     except FatalError as exc:  # try again in one interval, not at every tick
         with Session(deps.engine) as session:
-            session.execute(update(ResendSegmentDeletion).where(ResendSegmentDeletion.remote_id == remote_id)
-                            .values(last_error=exc.message[:500], due_at=deps.now() + deps.interval))
+            session.execute(
+                update(ResendSegmentDeletion)
+                .where(ResendSegmentDeletion.remote_id == remote_id)
+                .values(last_error=exc.message[:500], due_at=deps.now() + deps.interval)
+            )
             session.commit()
         return False
     with Session(deps.engine) as session:
@@ -210,15 +215,19 @@ def _ensure_remote_segment(deps: MirrorDeps, lease: _Lease, segment: Segment, re
     remote_id = segment.resend_segment_id
     if remote_id is None:
         remote_id = _adoptable(deps, lease, segment.name) or _provider_call(
-            deps, lease, lambda: deps.provider.create_segment(segment.name))
+            deps, lease, lambda: deps.provider.create_segment(segment.name)
+        )
         result.created = True
     elif segment.resend_segment_name != segment.name:
         _provider_call(deps, lease, lambda: deps.provider.rename_segment(remote_id, segment.name))
         result.renamed = True
     if result.created or result.renamed:
         with Session(deps.engine) as session:
-            session.execute(update(Segment).where(Segment.id == segment.id).values(
-                resend_segment_id=remote_id, resend_segment_name=segment.name))
+            session.execute(
+                update(Segment)
+                .where(Segment.id == segment.id)
+                .values(resend_segment_id=remote_id, resend_segment_name=segment.name)
+            )
             session.commit()
     return remote_id
 
@@ -230,10 +239,14 @@ def _adoptable(deps: MirrorDeps, lease: _Lease, name: str) -> str | None:
     if not candidates:
         return None
     with Session(deps.engine) as session:
-        owned = set(session.scalars(select(Segment.resend_segment_id).where(
-            Segment.resend_segment_id.in_(candidates))).all())
-        owned |= set(session.scalars(select(ResendSegmentDeletion.remote_id).where(
-            ResendSegmentDeletion.remote_id.in_(candidates))).all())
+        owned = set(
+            session.scalars(select(Segment.resend_segment_id).where(Segment.resend_segment_id.in_(candidates))).all()
+        )
+        owned |= set(
+            session.scalars(
+                select(ResendSegmentDeletion.remote_id).where(ResendSegmentDeletion.remote_id.in_(candidates))
+            ).all()
+        )
     return next((c for c in candidates if c not in owned), None)
 
 
@@ -241,13 +254,15 @@ def _remove_leavers(deps, lease, segment, remote_id, result, budget):
     """Members whose contact is out of the segment, gone, or now has another address."""
     members = contact_ids_select(segment=segment).subquery()
     still_there = (
-        select(Contact.id).join(members, members.c.id == Contact.id)
+        select(Contact.id)
+        .join(members, members.c.id == Contact.id)
         .where(Contact.id == ResendSegmentMember.contact_id, Contact.email == ResendSegmentMember.email)
     )
     query = (
         select(ResendSegmentMember.contact_id, ResendSegmentMember.email, ResendSegmentMember.error)
         .where(ResendSegmentMember.segment_id == segment.id, not_(exists(still_there)))
-        .order_by(ResendSegmentMember.contact_id).limit(PAGE)
+        .order_by(ResendSegmentMember.contact_id)
+        .limit(PAGE)
     )
     while rows := _read(deps, query):
         for contact_id, email, refused in rows:
@@ -257,8 +272,11 @@ def _remove_leavers(deps, lease, segment, remote_id, result, budget):
                 _provider_call(deps, lease, lambda: deps.provider.remove_contact(remote_id, email))
                 result.removed += 1
             with Session(deps.engine) as session:
-                session.execute(delete(ResendSegmentMember).where(
-                    ResendSegmentMember.segment_id == segment.id, ResendSegmentMember.contact_id == contact_id))
+                session.execute(
+                    delete(ResendSegmentMember).where(
+                        ResendSegmentMember.segment_id == segment.id, ResendSegmentMember.contact_id == contact_id
+                    )
+                )
                 session.commit()
 
 
@@ -268,14 +286,20 @@ def _update_changed(deps, lease, segment, remote_id, result, budget):
     query = (
         select(Contact.id, Contact.email, Contact.first_name, Contact.last_name, _not_sendable())
         .join(members, members.c.id == Contact.id)
-        .join(ResendSegmentMember, and_(ResendSegmentMember.segment_id == segment.id,
-                                        ResendSegmentMember.contact_id == Contact.id))
-        .where(Contact.email == ResendSegmentMember.email, or_(
-            ResendSegmentMember.first_name != Contact.first_name,
-            ResendSegmentMember.last_name != Contact.last_name,
-            ResendSegmentMember.unsubscribed != _not_sendable(),
-        ))
-        .order_by(Contact.id).limit(PAGE)
+        .join(
+            ResendSegmentMember,
+            and_(ResendSegmentMember.segment_id == segment.id, ResendSegmentMember.contact_id == Contact.id),
+        )
+        .where(
+            Contact.email == ResendSegmentMember.email,
+            or_(
+                ResendSegmentMember.first_name != Contact.first_name,
+                ResendSegmentMember.last_name != Contact.last_name,
+                ResendSegmentMember.unsubscribed != _not_sendable(),
+            ),
+        )
+        .order_by(Contact.id)
+        .limit(PAGE)
     )
     _put_all(deps, lease, segment, remote_id, query, result, budget, add=False)
 
@@ -284,12 +308,14 @@ def _add_joiners(deps, lease, segment, remote_id, result, budget):
     """Contacts with an address in the segment that are not mirrored yet."""
     members = contact_ids_select(segment=segment).subquery()
     mirrored = select(ResendSegmentMember.contact_id).where(
-        ResendSegmentMember.segment_id == segment.id, ResendSegmentMember.contact_id == Contact.id)
+        ResendSegmentMember.segment_id == segment.id, ResendSegmentMember.contact_id == Contact.id
+    )
     query = (
         select(Contact.id, Contact.email, Contact.first_name, Contact.last_name, _not_sendable())
         .join(members, members.c.id == Contact.id)
         .where(Contact.email.is_not(None), Contact.email != "", not_(exists(mirrored)))
-        .order_by(Contact.id).limit(PAGE)
+        .order_by(Contact.id)
+        .limit(PAGE)
     )
     _put_all(deps, lease, segment, remote_id, query, result, budget, add=True)
 
@@ -299,8 +325,9 @@ def _put_all(deps, lease, segment, remote_id, query, result, budget, *, add: boo
         for contact_id, email, first_name, last_name, unsubscribed in rows:
             if not budget.take():
                 return
-            contact = RemoteContact(email=email, first_name=first_name or "", last_name=last_name or "",
-                                    unsubscribed=bool(unsubscribed))
+            contact = RemoteContact(
+                email=email, first_name=first_name or "", last_name=last_name or "", unsubscribed=bool(unsubscribed)
+            )
             error = None
             try:
                 _provider_call(deps, lease, lambda: deps.provider.put_contact(remote_id, contact, add=add))
@@ -321,18 +348,28 @@ def _not_sendable():
     return or_(Contact.email_status != EmailStatus.SUBSCRIBED.value, suppressed)
 
 
-def _record_member(deps: MirrorDeps, segment_id: int, contact_id: int, contact: RemoteContact,
-                   error: str | None) -> None:
-    values: dict[str, Any] = {"email": contact.email, "first_name": contact.first_name,
-                              "last_name": contact.last_name, "unsubscribed": contact.unsubscribed,
-                              "error": error, "synced_at": deps.now()}
+def _record_member(
+    deps: MirrorDeps, segment_id: int, contact_id: int, contact: RemoteContact, error: str | None
+) -> None:
+    values: dict[str, Any] = {
+        "email": contact.email,
+        "first_name": contact.first_name,
+        "last_name": contact.last_name,
+        "unsubscribed": contact.unsubscribed,
+        "error": error,
+        "synced_at": deps.now(),
+    }
     with Session(deps.engine) as session:
-        changed = session.execute(update(ResendSegmentMember).where(
-            ResendSegmentMember.segment_id == segment_id, ResendSegmentMember.contact_id == contact_id,
-        ).values(**values)).rowcount
+        changed = session.execute(
+            update(ResendSegmentMember)
+            .where(
+                ResendSegmentMember.segment_id == segment_id,
+                ResendSegmentMember.contact_id == contact_id,
+            )
+            .values(**values)
+        ).rowcount
         if not changed:
-            session.execute(insert(ResendSegmentMember).values(
-                segment_id=segment_id, contact_id=contact_id, **values))
+            session.execute(insert(ResendSegmentMember).values(segment_id=segment_id, contact_id=contact_id, **values))
         session.commit()
 
 
@@ -395,8 +432,9 @@ class _Lease:
         until = now + deps.lease
         free = or_(Segment.resend_sync_claimed_until.is_(None), Segment.resend_sync_claimed_until < now)
         with Session(deps.engine) as session:
-            taken = session.execute(update(Segment).where(Segment.id == segment_id, free)
-                                    .values(resend_sync_claimed_until=until)).rowcount
+            taken = session.execute(
+                update(Segment).where(Segment.id == segment_id, free).values(resend_sync_claimed_until=until)
+            ).rowcount
             session.commit()
         return cls(deps, segment_id, until) if taken else None
 
@@ -412,9 +450,14 @@ class _Lease:
 
     def _set(self, until: datetime | None) -> None:
         with Session(self.deps.engine) as session:
-            session.execute(update(Segment).where(
-                Segment.id == self.segment_id, Segment.resend_sync_claimed_until == self.until,
-            ).values(resend_sync_claimed_until=until))
+            session.execute(
+                update(Segment)
+                .where(
+                    Segment.id == self.segment_id,
+                    Segment.resend_sync_claimed_until == self.until,
+                )
+                .values(resend_sync_claimed_until=until)
+            )
             session.commit()
         self.until = until
 
@@ -439,7 +482,10 @@ def _finish(deps: MirrorDeps, segment_id: int, due_seen: datetime | None, *, err
 
 def _forget_remote(deps: MirrorDeps, segment_id: int) -> None:
     with Session(deps.engine) as session:
-        session.execute(update(Segment).where(Segment.id == segment_id).values(
-            resend_segment_id=None, resend_segment_name=None, resend_sync_due_at=deps.now()))
+        session.execute(
+            update(Segment)
+            .where(Segment.id == segment_id)
+            .values(resend_segment_id=None, resend_segment_name=None, resend_sync_due_at=deps.now())
+        )
         session.execute(delete(ResendSegmentMember).where(ResendSegmentMember.segment_id == segment_id))
         session.commit()

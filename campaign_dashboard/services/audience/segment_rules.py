@@ -19,10 +19,16 @@ from campaign_dashboard.models import Contact, ContactTag, Segment, SegmentConta
 from campaign_dashboard.models.enums import EmailStatus, SmsStatus
 from campaign_dashboard.services.errors import ValidationFailed
 
-TEXT_FIELDS = {"email": Contact.email, "phone": Contact.phone,
-               "first_name": Contact.first_name, "last_name": Contact.last_name}
-STATUS_FIELDS = {"email_status": (Contact.email_status, {s.value for s in EmailStatus}),
-                 "sms_status": (Contact.sms_status, {s.value for s in SmsStatus})}
+TEXT_FIELDS = {
+    "email": Contact.email,
+    "phone": Contact.phone,
+    "first_name": Contact.first_name,
+    "last_name": Contact.last_name,
+}
+STATUS_FIELDS = {
+    "email_status": (Contact.email_status, {s.value for s in EmailStatus}),
+    "sms_status": (Contact.sms_status, {s.value for s in SmsStatus}),
+}
 TEXT_OPS = {"is", "is_not", "contains"}
 DATE_OPS = {"after", "before"}
 ATTRIBUTE_PREFIX = "attributes."
@@ -53,9 +59,7 @@ def validate_rules(rules: list[dict[str, Any]], match: str) -> None:
 def contact_ids_select(*, segment: Segment) -> Select:
     """SELECT contacts.id for everyone in the segment (usable inside INSERT ... SELECT)."""
     if segment.kind == "static":
-        return select(SegmentContact.contact_id.label("id")).where(
-            SegmentContact.segment_id == segment.id
-        )
+        return select(SegmentContact.contact_id.label("id")).where(SegmentContact.segment_id == segment.id)
     conditions = [_condition(rule) for rule in segment.rules or []]
     if not conditions:
         where: ColumnElement[bool] = true()
@@ -100,7 +104,7 @@ def _condition(rule: Any) -> ColumnElement[bool]:
         moment = _datetime(value)
         return Contact.created_at > moment if op == "after" else Contact.created_at < moment
     if field.startswith(ATTRIBUTE_PREFIX) and len(field) > len(ATTRIBUTE_PREFIX):
-        key = field[len(ATTRIBUTE_PREFIX):]
+        key = field[len(ATTRIBUTE_PREFIX) :]
         column = Contact.attributes[key].as_string()
         if op in DATE_OPS:  # ISO dates compare correctly as text
             text = _text(value)

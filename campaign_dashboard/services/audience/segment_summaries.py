@@ -51,5 +51,5 @@ def segment_summaries(*, session: Session) -> list[SegmentSummary]:
 
 def _field_words(field: str) -> str:
     if field.startswith(segment_rules.ATTRIBUTE_PREFIX):
-        return field[len(segment_rules.ATTRIBUTE_PREFIX):]
+        return field[len(segment_rules.ATTRIBUTE_PREFIX) :]
     return field.replace("_", " ")

@@ -22,11 +22,10 @@ from campaign_dashboard.models import (
     SmsCampaign,
     utcnow,
 )
-from campaign_dashboard.services.audience import segment_mirror
-from campaign_dashboard.services.audience import segment_rules
-from campaign_dashboard.services.pagination import Page, page_of
+from campaign_dashboard.services.audience import segment_mirror, segment_rules
 from campaign_dashboard.services.errors import Conflict, NotFound, ValidationFailed
 from campaign_dashboard.services.limits import Id, check_single_line
+from campaign_dashboard.services.pagination import Page, page_of
 
 KINDS = ("rules", "static")
 _IN_CHUNK = 1000
@@ -52,8 +51,6 @@ class SegmentUpdate(BaseModel):
     rules: list[Any] | None = None
     match: str | None = None
     contact_ids: list[Id] | None = None
-
-
 
 
 def create_segment(*, session: Session, data: SegmentCreate) -> Segment:
@@ -130,15 +127,12 @@ def delete_segment(*, session: Session, segment_id: int) -> None:
     segment = get_segment(session=session, segment_id=segment_id)
     users = []
     for model in (EmailCampaign, SmsCampaign):
-        query = select(model.name).where(
-            model.segment_id == segment.id, model.status != CampaignStatus.DRAFT
-        )
+        query = select(model.name).where(model.segment_id == segment.id, model.status != CampaignStatus.DRAFT)
         users += session.exec(query.limit(5)).all()
     if users:
         names = ", ".join(repr(name) for name in users)
         raise Conflict(
-            f"Segment {segment.name!r} is used by campaigns that are not drafts ({names}); "
-            "it cannot be deleted."
+            f"Segment {segment.name!r} is used by campaigns that are not drafts ({names}); it cannot be deleted."
         )
     for model in (EmailCampaign, SmsCampaign):
         session.execute(

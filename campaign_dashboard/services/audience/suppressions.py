@@ -113,30 +113,22 @@ def stage_suppression(
     return row
 
 
-def remove_suppression(
-    *, session: Session, channel: str, address: str, region: str = DEFAULT_PHONE_REGION
-) -> bool:
+def remove_suppression(*, session: Session, channel: str, address: str, region: str = DEFAULT_PHONE_REGION) -> bool:
     """Lift the suppression; True if there was one."""
     removed = unstage_suppression(session=session, channel=channel, address=address, region=region)
     session.commit()
     return removed
 
 
-def unstage_suppression(
-    *, session: Session, channel: str, address: str, region: str = DEFAULT_PHONE_REGION
-) -> bool:
+def unstage_suppression(*, session: Session, channel: str, address: str, region: str = DEFAULT_PHONE_REGION) -> bool:
     """`remove_suppression` without the commit."""
     channel = parse_channel(channel)
     address = normalize_address(channel, address, region=region)
-    result = session.execute(
-        delete(Suppression).where(Suppression.channel == channel, Suppression.address == address)
-    )
+    result = session.execute(delete(Suppression).where(Suppression.channel == channel, Suppression.address == address))
     return result.rowcount > 0
 
 
-def is_suppressed(
-    *, session: Session, channel: str, address: str, region: str = DEFAULT_PHONE_REGION
-) -> bool:
+def is_suppressed(*, session: Session, channel: str, address: str, region: str = DEFAULT_PHONE_REGION) -> bool:
     channel = parse_channel(channel)
     try:
         address = normalize_address(channel, address, region=region)

@@ -1,8 +1,8 @@
 """The campaign state machine: one table, the single source of truth for both channels.
 
-    draft -> scheduled -> sending -> sent | failed | paused
-    paused -> sending (resume), scheduled -> draft (unschedule),
-    scheduled | sending | paused -> cancelled
+draft -> scheduled -> sending -> sent | failed | paused
+paused -> sending (resume), scheduled -> draft (unschedule),
+scheduled | sending | paused -> cancelled
 """
 
 from __future__ import annotations
@@ -49,7 +49,9 @@ USER_ACTIONS = (
 )
 TERMINAL = frozenset({CampaignStatus.SENT, CampaignStatus.FAILED, CampaignStatus.CANCELLED})
 EDITABLE = frozenset({CampaignStatus.DRAFT, CampaignStatus.SCHEDULED})  # content is frozen once sending starts
-DELETABLE = frozenset({CampaignStatus.DRAFT, CampaignStatus.SCHEDULED, CampaignStatus.CANCELLED})  # only if nothing was sent
+DELETABLE = frozenset(
+    {CampaignStatus.DRAFT, CampaignStatus.SCHEDULED, CampaignStatus.CANCELLED}
+)  # only if nothing was sent
 
 
 def next_status(current: str, action: str) -> CampaignStatus:
@@ -60,9 +62,7 @@ def next_status(current: str, action: str) -> CampaignStatus:
         raise IllegalTransition(f"Unknown action {action!r} or status {current!r}.") from None
     if key not in TRANSITIONS:
         allowed = ", ".join(allowed_actions(current)) or "none"
-        raise IllegalTransition(
-            f"Cannot {action} a campaign that is {current}. Allowed now: {allowed}."
-        )
+        raise IllegalTransition(f"Cannot {action} a campaign that is {current}. Allowed now: {allowed}.")
     return TRANSITIONS[key]
 
 

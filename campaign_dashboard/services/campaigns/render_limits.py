@@ -49,8 +49,12 @@ class RenderLimits:
 
     @classmethod
     def from_settings(cls, settings: Any) -> RenderLimits:
-        return cls(cpu_seconds=settings.render_cpu_seconds, max_output=settings.render_max_output_chars,
-                   max_sms=settings.render_max_sms_chars, max_range=settings.render_max_range)
+        return cls(
+            cpu_seconds=settings.render_cpu_seconds,
+            max_output=settings.render_max_output_chars,
+            max_sms=settings.render_max_sms_chars,
+            max_range=settings.render_max_range,
+        )
 
 
 class Budget:
@@ -76,7 +80,8 @@ class Budget:
         left = self.limits.cpu_seconds - (time.thread_time() - self.cpu_start)
         if left <= 0:
             raise BudgetExceeded(
-                f"the template takes too long to render (more than {self.limits.cpu_seconds:g} s of CPU)")
+                f"the template takes too long to render (more than {self.limits.cpu_seconds:g} s of CPU)"
+            )
         self.next_look = time.monotonic() + left
 
     def produced(self, value: Any) -> Any:
@@ -85,25 +90,28 @@ class Budget:
         if isinstance(value, (str, list, tuple, dict, set, frozenset)):
             size = len(value)
             if size > self.limits.max_work:
-                raise BudgetExceeded(f"the template makes a value of {size:,} characters or items "
-                                     f"(at most {self.limits.max_work:,})")
+                raise BudgetExceeded(
+                    f"the template makes a value of {size:,} characters or items (at most {self.limits.max_work:,})"
+                )
             self.work += size
             if self.work > self.limits.max_work:
-                raise BudgetExceeded(f"the template produces too much text (more than "
-                                     f"{self.limits.max_work:,} characters in all, kept or not)")
+                raise BudgetExceeded(
+                    f"the template produces too much text (more than "
+                    f"{self.limits.max_work:,} characters in all, kept or not)"
+                )
         elif isinstance(value, int) and not isinstance(value, bool):
             self.check_int(value)
         return value
 
     def check_int(self, value: int) -> None:
         if value.bit_length() > self.limits.max_int_bits:
-            raise BudgetExceeded(f"the template computes a number that is too large "
-                                 f"(more than {self.limits.max_int_bits} bits)")
+            raise BudgetExceeded(
+                f"the template computes a number that is too large (more than {self.limits.max_int_bits} bits)"
+            )
 
     def check_size(self, size: int, what: str) -> None:
         if size > self.limits.max_work:
-            raise BudgetExceeded(f"{what} would make {size:,} characters or items "
-                                 f"(at most {self.limits.max_work:,})")
+            raise BudgetExceeded(f"{what} would make {size:,} characters or items (at most {self.limits.max_work:,})")
 
 
 _CURRENT: ContextVar[Budget | None] = ContextVar("render_budget", default=None)
@@ -155,8 +163,7 @@ def check_format(fmt: Any, budget: Budget, values: Any = ()) -> None:
         return
     numbers = [n for spec in _PERCENT_SPEC.findall(fmt) for n in spec if n]
     try:
-        numbers += [n for _, _, spec, _ in string.Formatter().parse(fmt) if spec
-                    for n in _DIGITS.findall(spec)]
+        numbers += [n for _, _, spec, _ in string.Formatter().parse(fmt) if spec for n in _DIGITS.findall(spec)]
     except ValueError:
         pass  # not a valid {} format: str.format will say so itself
     values = values if isinstance(values, tuple) else (values,)
@@ -173,17 +180,19 @@ def binop(operator: str, left: Any, right: Any, budget: Budget) -> Any:
     if operator == "**":
         if isinstance(left, int) and isinstance(right, int) and right > 0 and abs(left) > 1:
             if right * abs(left).bit_length() > budget.limits.max_int_bits:
-                raise BudgetExceeded(f"the template computes a number that is too large "
-                                     f"(more than {budget.limits.max_int_bits} bits)")
-        return budget.produced(left ** right)
+                raise BudgetExceeded(
+                    f"the template computes a number that is too large (more than {budget.limits.max_int_bits} bits)"
+                )
+        return budget.produced(left**right)
     if operator == "*":
         for seq, times in ((left, right), (right, left)):
             if isinstance(seq, Sized) and not isinstance(seq, int) and isinstance(times, int):
                 budget.check_size(len(seq) * max(times, 0), "repeating a text or list")
         if isinstance(left, int) and isinstance(right, int):
             if abs(left).bit_length() + abs(right).bit_length() > budget.limits.max_int_bits + 1:
-                raise BudgetExceeded(f"the template computes a number that is too large "
-                                     f"(more than {budget.limits.max_int_bits} bits)")
+                raise BudgetExceeded(
+                    f"the template computes a number that is too large (more than {budget.limits.max_int_bits} bits)"
+                )
         return budget.produced(left * right)
     if operator == "+":
         if isinstance(left, Sized) and isinstance(right, Sized):
@@ -203,8 +212,9 @@ def check_counts(args: tuple, kwargs: dict, budget: Budget) -> None:
     """Refuse a width or count larger than the output limit (`center(10**9)`, `slice(10**9)`)."""
     for value in (*args, *kwargs.values()):
         if isinstance(value, int) and not isinstance(value, bool) and value > budget.limits.max_output:
-            raise BudgetExceeded(f"the number {value:,} is too large a width or count "
-                                 f"(at most {budget.limits.max_output:,})")
+            raise BudgetExceeded(
+                f"the number {value:,} is too large a width or count (at most {budget.limits.max_output:,})"
+            )
 
 
 def check_call(func: Any, args: tuple, kwargs: dict, budget: Budget) -> None:
@@ -250,8 +260,7 @@ def guarded_filter(name: str, func: Callable) -> Callable:
             if isinstance(sep, str) and isinstance(value, Sized):
                 budget.check_size(len(sep) * len(value), "join")
         elif name == "replace" and len(args) >= 3:
-            _check_replace(value, args[1], args[2], args[3] if len(args) > 3 else kwargs.get("count", -1),
-                           budget)
+            _check_replace(value, args[1], args[2], args[3] if len(args) > 3 else kwargs.get("count", -1), budget)
         elif name == "indent" and isinstance(value, str):
             width = args[1] if len(args) > 1 else kwargs.get("width", 4)
             size = len(width) if isinstance(width, str) else width if isinstance(width, int) else 0

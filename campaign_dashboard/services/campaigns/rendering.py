@@ -31,8 +31,8 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.visitor import NodeTransformer
 
 from campaign_dashboard.services.campaigns import render_limits
-from campaign_dashboard.services.errors import DomainError, ValidationFailed
 from campaign_dashboard.services.campaigns.render_limits import Budget, BudgetExceeded, RenderLimits
+from campaign_dashboard.services.errors import DomainError, ValidationFailed
 
 CONTACT_FIELDS = ("email", "phone", "first_name", "last_name", "timezone")
 
@@ -54,8 +54,7 @@ class RenderError(DomainError):
 
     code = "render_failed"
 
-    def __init__(self, message: str, *, details: list[dict[str, Any]] | None = None,
-                 undefined: bool = False) -> None:
+    def __init__(self, message: str, *, details: list[dict[str, Any]] | None = None, undefined: bool = False) -> None:
         super().__init__(message, details=details)
         self.undefined = undefined
 
@@ -110,7 +109,8 @@ class _Guard(NodeTransformer):
         node = self.generic_visit(node)
         node.nodes = [
             _filter(nodes.MarkSafe(nodes.Const(child.data, lineno=child.lineno), lineno=child.lineno), "_produced")
-            if isinstance(child, nodes.TemplateData) else _filter(child, "_produced")
+            if isinstance(child, nodes.TemplateData)
+            else _filter(child, "_produced")
             for child in node.nodes
         ]
         return node
@@ -123,8 +123,7 @@ def _filter(node: nodes.Expr, name: str) -> nodes.Filter:
 def _make_env(*, autoescape: bool, undefined: type[Undefined] = StrictUndefined) -> _BoundedSandbox:
     # optimized=False: the optimizer would evaluate constant expressions (`{{ 7**6000000 }}`)
     # while compiling, outside any render's budget.
-    env = _BoundedSandbox(autoescape=autoescape, undefined=undefined, keep_trailing_newline=True,
-                          optimized=False)
+    env = _BoundedSandbox(autoescape=autoescape, undefined=undefined, keep_trailing_newline=True, optimized=False)
     env.filters["default"] = _default
     env.filters["d"] = _default
     env.filters = {name: render_limits.guarded_filter(name, func) for name, func in env.filters.items()}
@@ -182,14 +181,15 @@ def contact_context(
 # --- compile and render --------------------------------------------------------------------------
 
 
-def validate_template(source: str | None, *, field: str, html: bool = False, sms: bool = False,
-                      limits: RenderLimits | None = None) -> None:
+def validate_template(
+    source: str | None, *, field: str, html: bool = False, sms: bool = False, limits: RenderLimits | None = None
+) -> None:
     """Raise ValidationFailed naming `field` (and the line) when `source` is not a valid template
     or cannot be rendered within the limits: it is compiled and rendered once for the sample
     contact, where a variable the sample does not have counts as set."""
     if not source:
         return
-    env = (_SAMPLE_HTML_ENV if html else _SAMPLE_TEXT_ENV)
+    env = _SAMPLE_HTML_ENV if html else _SAMPLE_TEXT_ENV
     try:
         template = _compile(env, source)
     except TemplateSyntaxError as exc:
@@ -199,8 +199,13 @@ def validate_template(source: str | None, *, field: str, html: bool = False, sms
         ) from None
     limits = limits or current_limits()
     try:
-        _render_bounded(template, contact_context(SAMPLE_CONTACT, extra=SAMPLE_EXTRA), field=field,
-                        budget=Budget(limits), max_chars=limits.max_sms if sms else None)
+        _render_bounded(
+            template,
+            contact_context(SAMPLE_CONTACT, extra=SAMPLE_EXTRA),
+            field=field,
+            budget=Budget(limits),
+            max_chars=limits.max_sms if sms else None,
+        )
     except RenderError as exc:
         if exc.undefined:
             return  # a variable missing from the sample contact: each real contact is checked when sent
@@ -210,8 +215,14 @@ def validate_template(source: str | None, *, field: str, html: bool = False, sms
         ) from None
 
 
-def _render_bounded(template, context: Mapping[str, Any], *, field: str, budget: Budget,  # noqa: ANN001
-                    max_chars: int | None = None) -> str:
+def _render_bounded(
+    template,
+    context: Mapping[str, Any],
+    *,
+    field: str,
+    budget: Budget,  # noqa: ANN001
+    max_chars: int | None = None,
+) -> str:
     """Render under `budget`; every failure, whatever raised it, is a RenderError naming `field`."""
     try:
         with render_limits.running(budget):
@@ -231,8 +242,9 @@ def _render_bounded(template, context: Mapping[str, Any], *, field: str, budget:
     except Exception as exc:  # noqa: BLE001 - a template's own runtime error (1/0, bad filter arg)
         raise RenderError(f"{field}: {exc.__class__.__name__}: {exc}") from None
     if max_chars is not None and len(text.strip()) > max_chars:
-        raise RenderError(f"{field}: the message is {len(text.strip()):,} characters, more than the "
-                          f"{max_chars:,} one SMS may have")
+        raise RenderError(
+            f"{field}: the message is {len(text.strip()):,} characters, more than the {max_chars:,} one SMS may have"
+        )
     return text
 
 
@@ -244,14 +256,15 @@ class CompiledTemplate:
         try:
             self._template = _compile(_HTML_ENV if html else _TEXT_ENV, source or "")
         except TemplateSyntaxError as exc:  # saved before validation existed: fail the send, readably
-            raise RenderError(f"{field}: template error on line {exc.lineno}: {exc.message}",
-                              details=[{"field": field, "line": exc.lineno, "message": exc.message or ""}]
-                              ) from None
+            raise RenderError(
+                f"{field}: template error on line {exc.lineno}: {exc.message}",
+                details=[{"field": field, "line": exc.lineno, "message": exc.message or ""}],
+            ) from None
 
-    def render(self, context: Mapping[str, Any], *, budget: Budget | None = None,
-               max_chars: int | None = None) -> str:
-        return _render_bounded(self._template, context, field=self.field,
-                               budget=budget or Budget(current_limits()), max_chars=max_chars)
+    def render(self, context: Mapping[str, Any], *, budget: Budget | None = None, max_chars: int | None = None) -> str:
+        return _render_bounded(
+            self._template, context, field=self.field, budget=budget or Budget(current_limits()), max_chars=max_chars
+        )
 
 
 def _undefined_reason(exc: UndefinedError) -> str:
@@ -260,7 +273,7 @@ def _undefined_reason(exc: UndefinedError) -> str:
         name = match.group(1)
         return (
             f"the variable '{name}' is not set for this contact "
-            f"(use {{{{ {name} | default(\"...\") }}}} for a fallback)"
+            f'(use {{{{ {name} | default("...") }}}} for a fallback)'
         )
     return str(exc)
 
@@ -275,7 +288,11 @@ class CompiledEmail:
         self.text = CompiledTemplate(text, field="text") if text else None
 
     def render(
-        self, contact: Any, *, extra: Mapping[str, Any] | None = None, tags: Sequence[str] | None = None,
+        self,
+        contact: Any,
+        *,
+        extra: Mapping[str, Any] | None = None,
+        tags: Sequence[str] | None = None,
         limits: RenderLimits | None = None,
     ) -> RenderedEmail:
         budget = Budget(limits or current_limits())
@@ -291,12 +308,17 @@ class CompiledSms:
         self.body = CompiledTemplate(body, field="body")
 
     def render(
-        self, contact: Any, *, extra: Mapping[str, Any] | None = None, tags: Sequence[str] | None = None,
+        self,
+        contact: Any,
+        *,
+        extra: Mapping[str, Any] | None = None,
+        tags: Sequence[str] | None = None,
         limits: RenderLimits | None = None,
     ) -> str:
         limits = limits or current_limits()
-        return self.body.render(contact_context(contact, tags=tags, extra=extra), budget=Budget(limits),
-                                max_chars=limits.max_sms).strip()
+        return self.body.render(
+            contact_context(contact, tags=tags, extra=extra), budget=Budget(limits), max_chars=limits.max_sms
+        ).strip()
 
 
 @lru_cache(maxsize=256)
@@ -324,7 +346,11 @@ def render_email(
 
 
 def render_sms(
-    *, body: str, contact: Any, extra: Mapping[str, Any] | None = None, tags: Sequence[str] | None = None,
+    *,
+    body: str,
+    contact: Any,
+    extra: Mapping[str, Any] | None = None,
+    tags: Sequence[str] | None = None,
     limits: RenderLimits | None = None,
 ) -> str:
     return compile_sms(body).render(contact, extra=extra, tags=tags, limits=limits)
@@ -351,10 +377,13 @@ def preview_email(
     )
 
 
-def preview_sms(*, body: str, contact: Any = None, extra: Mapping[str, Any] | None = None,
-                limits: RenderLimits | None = None) -> str:
+def preview_sms(
+    *, body: str, contact: Any = None, extra: Mapping[str, Any] | None = None, limits: RenderLimits | None = None
+) -> str:
     return render_sms(
-        body=body, contact=SAMPLE_CONTACT if contact is None else contact, extra={**SAMPLE_EXTRA, **(extra or {})},
+        body=body,
+        contact=SAMPLE_CONTACT if contact is None else contact,
+        extra={**SAMPLE_EXTRA, **(extra or {})},
         limits=limits,
     )
 
@@ -365,8 +394,27 @@ preview = preview_email
 # --- HTML to text --------------------------------------------------------------------------------
 
 _BLOCK = {
-    "p", "div", "br", "tr", "table", "section", "article", "header", "footer", "ul", "ol",
-    "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "hr", "li",
+    "p",
+    "div",
+    "br",
+    "tr",
+    "table",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "ul",
+    "ol",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "blockquote",
+    "pre",
+    "hr",
+    "li",
 }
 _SKIP = {"script", "style", "head", "title"}
 

@@ -24,10 +24,9 @@ from campaign_dashboard.providers.base import (
     SmsProvider,
 )
 from campaign_dashboard.services import campaigns
-from campaign_dashboard.services.campaigns import rendering
-from campaign_dashboard.services.campaigns import templates
-from campaign_dashboard.services.errors import DomainError
 from campaign_dashboard.services.audience.suppressions import normalize_email, normalize_phone
+from campaign_dashboard.services.campaigns import rendering, templates
+from campaign_dashboard.services.errors import DomainError
 
 SUBJECT_PREFIX = "[Test] "
 TEST_TO_FIELD = "test_to"  # the field a bad test address is reported on
@@ -46,10 +45,16 @@ def send_test_email(
     """Send the email described by `values` (the campaign's content fields, saved or not) to `to`;
     returns the provider's message id."""
     address = normalize_email(to, field=TEST_TO_FIELD)
-    content = campaigns.checked_content(session=session, channel=Channel.EMAIL,
-                                        values={"from_email": default_from, **_given(values)})
-    rendered = sample_email(session=session, subject=content["subject"], html=content.get("html"),
-                            text=content.get("text"), template_id=content.get("template_id"))
+    content = campaigns.checked_content(
+        session=session, channel=Channel.EMAIL, values={"from_email": default_from, **_given(values)}
+    )
+    rendered = sample_email(
+        session=session,
+        subject=content["subject"],
+        html=content.get("html"),
+        text=content.get("text"),
+        template_id=content.get("template_id"),
+    )
     message = OutgoingEmail(
         to=address,
         from_email=content["from_email"],

@@ -26,19 +26,17 @@ from campaign_dashboard.models import (
     UNSENT_STATUSES,
     CampaignStatus,
     Channel,
-    Segment,
     EmailTemplate,
     RecipientStatus,
+    Segment,
     utcnow,
 )
 from campaign_dashboard.models.campaigns import CampaignFields
-from campaign_dashboard.services.campaigns import lifecycle
-from campaign_dashboard.services.campaigns import rendering
-from campaign_dashboard.services.campaigns import sms_text
+from campaign_dashboard.services.audience.suppressions import normalize_email, normalize_phone
+from campaign_dashboard.services.campaigns import lifecycle, rendering, sms_text
+from campaign_dashboard.services.campaigns.lifecycle import Action
 from campaign_dashboard.services.channels import campaign_model, recipient_model
 from campaign_dashboard.services.errors import Conflict, IllegalTransition, NotFound, ValidationFailed
-from campaign_dashboard.services.sending.audience_snapshot import count_audience, snapshot_audience
-from campaign_dashboard.services.campaigns.lifecycle import Action
 from campaign_dashboard.services.limits import (
     MAX_HTML_CHARS,
     MAX_TEXT_CHARS,
@@ -47,7 +45,7 @@ from campaign_dashboard.services.limits import (
     check_single_line,
 )
 from campaign_dashboard.services.pagination import Page, page_of
-from campaign_dashboard.services.audience.suppressions import normalize_email, normalize_phone
+from campaign_dashboard.services.sending.audience_snapshot import count_audience, snapshot_audience
 
 COMMON_FIELDS = ("name", "segment_id", "scheduled_at", "timezone")
 CONTENT_FIELDS = {
@@ -153,8 +151,9 @@ def progress(campaign: CampaignFields) -> float:
     return max(0.0, min(1.0, campaign.processed / campaign.recipients))
 
 
-def to_dict(campaign: CampaignFields, channel: str, *, session: Session | None = None,
-            price_per_segment: Decimal | None = None) -> dict[str, Any]:
+def to_dict(
+    campaign: CampaignFields, channel: str, *, session: Session | None = None, price_per_segment: Decimal | None = None
+) -> dict[str, Any]:
     """The public shape of a campaign: its fields, counters, progress and the actions it allows.
 
     SMS campaigns also show how the body travels (encoding, characters, segments per message) and
@@ -175,8 +174,11 @@ def to_dict(campaign: CampaignFields, channel: str, *, session: Session | None =
         data["encoding"] = info.encoding
         data["segments_per_message"] = info.segments
         data["characters"] = info.units
-        data.update(sms_cost(info, audience=sms_audience(session=session, campaign=campaign),
-                             price_per_segment=price_per_segment))
+        data.update(
+            sms_cost(
+                info, audience=sms_audience(session=session, campaign=campaign), price_per_segment=price_per_segment
+            )
+        )
     return data
 
 
@@ -192,16 +194,21 @@ def sms_audience(*, session: Session | None, campaign: CampaignFields) -> int | 
     return count_audience(session=session, channel=Channel.SMS, segment_id=campaign.segment_id)
 
 
-def sms_cost(info: sms_text.SmsInfo, *, audience: int | None,
-             price_per_segment: Decimal | None = None) -> dict[str, Any]:
+def sms_cost(
+    info: sms_text.SmsInfo, *, audience: int | None, price_per_segment: Decimal | None = None
+) -> dict[str, Any]:
     """The cost preview of an SMS campaign whose body is `info`, sent to `audience` numbers."""
     settings = get_settings()
     price = settings.sms_price_per_segment if price_per_segment is None else price_per_segment
     cost = None
     if audience is not None:
         cost = sms_text.segments_cost(segments=info.segments, recipients=audience, price_per_segment=price)
-    return {"audience": audience, "price_per_segment": price, "currency": settings.sms_price_currency,
-            "estimated_cost": cost}
+    return {
+        "audience": audience,
+        "price_per_segment": price,
+        "currency": settings.sms_price_currency,
+        "estimated_cost": cost,
+    }
 
 
 def sms_preview(body: str) -> sms_text.SmsInfo:
@@ -286,9 +293,7 @@ def delete(*, session: Session, channel: str, campaign_id: int) -> None:
         hint = "archive it instead" if lifecycle.is_terminal(status) else "cancel it first"
         raise Conflict(f"A campaign that is {status.value} cannot be deleted; {hint}.")
     has_sent = session.exec(
-        select(
-            exists().where(Recipient.campaign_id == campaign_id, Recipient.status.in_(SENT_RECIPIENT_STATUSES))
-        )
+        select(exists().where(Recipient.campaign_id == campaign_id, Recipient.status.in_(SENT_RECIPIENT_STATUSES)))
     ).one()
     if campaign.sent or has_sent:
         raise Conflict("This campaign has already sent messages, so it cannot be deleted; archive it instead.")
@@ -392,9 +397,7 @@ def apply_action(
     elif action is Action.RESUME:
         values["status_reason"] = None
     try:
-        result = session.exec(
-            sql_update(Model).where(Model.id == campaign_id, Model.status == old).values(**values)
-        )
+        result = session.exec(sql_update(Model).where(Model.id == campaign_id, Model.status == old).values(**values))
         if result.rowcount != 1:
             session.rollback()
             current = _reread(session, channel, campaign_id)

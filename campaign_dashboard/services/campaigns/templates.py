@@ -26,9 +26,9 @@ from campaign_dashboard.models import (
     utcnow,
 )
 from campaign_dashboard.services.campaigns import rendering
-from campaign_dashboard.services.pagination import Page, page_of
 from campaign_dashboard.services.errors import Conflict, NotFound, ValidationFailed
 from campaign_dashboard.services.limits import MAX_HTML_CHARS, MAX_TEXT_CHARS, check_length, check_single_line
+from campaign_dashboard.services.pagination import Page, page_of
 
 FIELDS = ("name", "subject", "html", "text")
 FROZEN_WHILE = (CampaignStatus.SENDING, CampaignStatus.PAUSED)
@@ -56,8 +56,9 @@ def _validate_name(name: str) -> None:
     if not name:
         raise ValidationFailed("A template needs a name.", details=[{"field": "name", "message": "required"}])
     if len(name) > 200:
-        raise ValidationFailed("The name is too long (200 characters at most).",
-                               details=[{"field": "name", "message": "too long"}])
+        raise ValidationFailed(
+            "The name is too long (200 characters at most).", details=[{"field": "name", "message": "too long"}]
+        )
     check_single_line("name", name)
 
 
@@ -90,8 +91,9 @@ def _ensure_unique_name(session: Session, name: str, exclude_id: int | None = No
     if exclude_id is not None:
         query = query.where(EmailTemplate.id != exclude_id)
     if session.exec(query).first() is not None:
-        raise Conflict(f"A template named {name!r} already exists.",
-                       details=[{"field": "name", "message": "already taken"}])
+        raise Conflict(
+            f"A template named {name!r} already exists.", details=[{"field": "name", "message": "already taken"}]
+        )
 
 
 def get_template(*, session: Session, template_id: int) -> EmailTemplate:
@@ -108,8 +110,7 @@ def list_templates(
     query = select(EmailTemplate)
     if search:
         query = query.where(func.lower(EmailTemplate.name).contains(search.lower(), autoescape=True))
-    return page_of(session, query, id_column=EmailTemplate.id, cursor=cursor, limit=limit,
-                   newest_first=True)
+    return page_of(session, query, id_column=EmailTemplate.id, cursor=cursor, limit=limit, newest_first=True)
 
 
 def create_template(*, session: Session, data: Mapping[str, Any]) -> EmailTemplate:
@@ -170,8 +171,7 @@ def preview_template(
     template = get_template(session=session, template_id=template_id)
     subject, html, text = template.subject, template.html, template.text
     _end_read(session)
-    return preview_source(session=session, subject=subject, html=html, text=text, contact_id=contact_id,
-                          extra=extra)
+    return preview_source(session=session, subject=subject, html=html, text=text, contact_id=contact_id, extra=extra)
 
 
 def preview_source(
@@ -212,7 +212,8 @@ def _commit(session: Session, row: object) -> None:
         session.flush()
     except IntegrityError:  # a template of the same name was saved between the check and here
         session.rollback()
-        raise Conflict("A template with this name already exists.",
-                       details=[{"field": "name", "message": "already taken"}]) from None
+        raise Conflict(
+            "A template with this name already exists.", details=[{"field": "name", "message": "already taken"}]
+        ) from None
     session.refresh(row)
     session.commit()

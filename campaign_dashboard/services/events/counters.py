@@ -61,8 +61,8 @@ def _campaign_update(channel: str, names: tuple[str, ...]) -> Update:
     built once per set of counters: the event path then only binds numbers (no statement building)."""
     table = campaign_model(channel).__table__
     values = {name: table.c[name] + bindparam(f"add_{name}") for name in names}
-    return table.update().where(table.c.id == bindparam("campaign_id")).values(
-        last_activity_at=bindparam("now"), **values
+    return (
+        table.update().where(table.c.id == bindparam("campaign_id")).values(last_activity_at=bindparam("now"), **values)
     )
 
 

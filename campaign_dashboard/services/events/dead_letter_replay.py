@@ -22,9 +22,9 @@ from sqlalchemy import and_, delete, exists, or_, select
 from sqlmodel import Session
 
 from campaign_dashboard.models import DeadLetterEvent, EmailEvent, SentEmail, SmsCampaignRecipient, SmsEvent, utcnow
+from campaign_dashboard.services.errors import ValidationFailed
 from campaign_dashboard.services.events.dead_letters import Outcome
 from campaign_dashboard.services.events.email_events import EmailEventIn, apply_email_event
-from campaign_dashboard.services.errors import ValidationFailed
 from campaign_dashboard.services.events.resend_payloads import normalise
 from campaign_dashboard.services.events.sms_events import apply_sms_status, status_from_params
 
@@ -48,10 +48,11 @@ def replay_dead_letters(
         .where(
             LETTER.received_at >= now - max_age,
             or_(
-                and_(LETTER.provider == "resend",
-                     exists().where(SentEmail.provider_message_id == RESEND_MESSAGE)),
-                and_(LETTER.provider == "twilio",
-                     exists().where(SmsCampaignRecipient.provider_message_id == TWILIO_MESSAGE)),
+                and_(LETTER.provider == "resend", exists().where(SentEmail.provider_message_id == RESEND_MESSAGE)),
+                and_(
+                    LETTER.provider == "twilio",
+                    exists().where(SmsCampaignRecipient.provider_message_id == TWILIO_MESSAGE),
+                ),
             ),
         )
         .order_by(LETTER.id)
@@ -60,8 +61,9 @@ def replay_dead_letters(
     session.rollback()  # end the read: on SQLite every transaction holds the write lock
     report: Counter[str] = Counter()
     for letter in letters:
-        outcome = _apply(session=session, provider=letter.provider, event_id=letter.provider_event_id,
-                         payload=letter.payload)
+        outcome = _apply(
+            session=session, provider=letter.provider, event_id=letter.provider_event_id, payload=letter.payload
+        )
         report[str(outcome) if outcome else "invalid"] += 1
         if outcome is not None and _event_stored(session=session, letter=letter):
             session.execute(delete(LETTER).where(LETTER.id == letter.id))

@@ -67,9 +67,17 @@ def dead_letter(
 ) -> Outcome:
     """Store the event with the reason, once per provider event id; commits."""
     inserted = insert_once(
-        session=session, table=DeadLetterEvent.__table__, key="provider_event_id",
-        values=dict(provider=provider, provider_event_id=provider_event_id, type=type[:40],
-                    reason=reason, payload=payload, received_at=utcnow()),
+        session=session,
+        table=DeadLetterEvent.__table__,
+        key="provider_event_id",
+        values=dict(
+            provider=provider,
+            provider_event_id=provider_event_id,
+            type=type[:40],
+            reason=reason,
+            payload=payload,
+            received_at=utcnow(),
+        ),
     )
     session.commit()
     return Outcome.DEAD_LETTER if inserted is not None else Outcome.DUPLICATE

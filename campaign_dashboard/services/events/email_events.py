@@ -39,8 +39,8 @@ from campaign_dashboard.models import (
     utcnow,
 )
 from campaign_dashboard.services.audience import opt_outs
-from campaign_dashboard.services.events.dead_letters import Outcome, dead_letter, insert_once
 from campaign_dashboard.services.events.counters import count_event
+from campaign_dashboard.services.events.dead_letters import Outcome, dead_letter, insert_once
 from campaign_dashboard.services.events.precedence import outranks, statuses_below
 
 
@@ -113,8 +113,11 @@ def apply_email_event(*, session: Session, event: EmailEventIn) -> Outcome:
     if sent is None:
         session.rollback()
         return dead_letter(
-            session=session, provider="resend", provider_event_id=event.provider_event_id,
-            type=str(event.type), payload=event.payload,
+            session=session,
+            provider="resend",
+            provider_event_id=event.provider_event_id,
+            type=str(event.type),
+            payload=event.payload,
             reason=f"{UNKNOWN_MESSAGE} {event.provider_message_id!r}",
         )
     event_id = insert_event(session=session, sent=sent, event=event)
@@ -125,8 +128,13 @@ def apply_email_event(*, session: Session, event: EmailEventIn) -> Outcome:
     counters = _apply_to_message(session=session, sent=sent, event=event, event_id=event_id, now=now)
     metrics = {"delayed": 1} if event.type == EmailEventType.DELIVERY_DELAYED else counters
     count_event(
-        session=session, channel=Channel.EMAIL, campaign_id=sent.campaign_id,
-        at=event.occurred_at, now=now, counters=counters, metrics=metrics,
+        session=session,
+        channel=Channel.EMAIL,
+        campaign_id=sent.campaign_id,
+        at=event.occurred_at,
+        now=now,
+        counters=counters,
+        metrics=metrics,
     )
     session.commit()
     return Outcome.APPLIED
@@ -137,9 +145,18 @@ EVENTS = EmailEvent.__table__
 RECIPIENTS = EmailCampaignRecipient.__table__
 # What the event path reads of a sent email, locked until commit. Built once: every webhook runs it.
 LOCK_SENT = (
-    select(SENT.c.id, SENT.c.campaign_id, SENT.c.recipient_id, SENT.c.contact_id,
-           SENT.c.provider_message_id, SENT.c.to_address, SENT.c.status, SENT.c.delivered_at,
-           SENT.c.first_opened_at, SENT.c.first_clicked_at)
+    select(
+        SENT.c.id,
+        SENT.c.campaign_id,
+        SENT.c.recipient_id,
+        SENT.c.contact_id,
+        SENT.c.provider_message_id,
+        SENT.c.to_address,
+        SENT.c.status,
+        SENT.c.delivered_at,
+        SENT.c.first_opened_at,
+        SENT.c.first_clicked_at,
+    )
     .where(SENT.c.provider_message_id == bindparam("message_id"))
     .with_for_update()
 )
@@ -160,19 +177,24 @@ def lock_sent_email(*, session: Session, provider_message_id: str) -> Row | None
 
 def insert_event(*, session: Session, sent: Row, event: EmailEventIn) -> int | None:
     """Insert the event row and return its id; None if this provider event id is already stored."""
-    return insert_once(session=session, table=EVENTS, key="provider_event_id", values={
-        "provider_event_id": event.provider_event_id,
-        "type": str(event.type),
-        "campaign_id": sent.campaign_id,
-        "recipient_id": sent.recipient_id,
-        "sent_email_id": sent.id,
-        "provider_message_id": event.provider_message_id or None,
-        "link": event.link,
-        "detail": event.detail,
-        "payload": event.payload,
-        "occurred_at": event.occurred_at,
-        "received_at": utcnow(),
-    })
+    return insert_once(
+        session=session,
+        table=EVENTS,
+        key="provider_event_id",
+        values={
+            "provider_event_id": event.provider_event_id,
+            "type": str(event.type),
+            "campaign_id": sent.campaign_id,
+            "recipient_id": sent.recipient_id,
+            "sent_email_id": sent.id,
+            "provider_message_id": event.provider_message_id or None,
+            "link": event.link,
+            "detail": event.detail,
+            "payload": event.payload,
+            "occurred_at": event.occurred_at,
+            "received_at": utcnow(),
+        },
+    )
 
 
 def seen_before(*, session: Session, sent: Row, types: tuple[str, ...], event_id: int) -> bool:
@@ -214,7 +236,10 @@ def _apply_to_message(
     # so an event that leaves the locked sent email's status alone leaves the recipient alone too.
     if moves and sent.recipient_id is not None:
         set_recipient_status(
-            session=session, recipient_id=sent.recipient_id, status=new_status, now=now,
+            session=session,
+            recipient_id=sent.recipient_id,
+            status=new_status,
+            now=now,
             error=event.detail if new_status in FAILURE_STATUSES else None,
         )
     return counters
@@ -242,8 +267,12 @@ def set_recipient_status(
     *, session: Session, recipient_id: int, status: str, now: datetime, error: str | None = None
 ) -> bool:
     """Move the recipient up the precedence ladder in one conditional UPDATE."""
-    params: dict[str, Any] = {"recipient_id": recipient_id, "status": status, "updated_at": now,
-                              "below": list(statuses_below(status))}
+    params: dict[str, Any] = {
+        "recipient_id": recipient_id,
+        "status": status,
+        "updated_at": now,
+        "below": list(statuses_below(status)),
+    }
     if error:
         params["last_error"] = error
     return session.execute(_recipient_update(bool(error)), params).rowcount == 1
@@ -256,8 +285,9 @@ def _recipient_update(with_error: bool) -> Update:
         values["last_error"] = bindparam("last_error")
     return (
         RECIPIENTS.update()
-        .where(RECIPIENTS.c.id == bindparam("recipient_id"),
-               RECIPIENTS.c.status.in_(bindparam("below", expanding=True)))
+        .where(
+            RECIPIENTS.c.id == bindparam("recipient_id"), RECIPIENTS.c.status.in_(bindparam("below", expanding=True))
+        )
         .values(values)
     )
 
@@ -274,10 +304,16 @@ def _keep_audience_clean(*, session: Session, sent: Row, event: EmailEventIn, no
         return
     if contact_status is not None:
         opt_outs.set_email_status(
-            session=session, contact_id=sent.contact_id, status=contact_status,
-            replaces=opt_outs.EMAIL_STATUS_REPLACES[contact_status], now=now,
+            session=session,
+            contact_id=sent.contact_id,
+            status=contact_status,
+            replaces=opt_outs.EMAIL_STATUS_REPLACES[contact_status],
+            now=now,
         )
     opt_outs.suppress(
-        session=session, channel=Channel.EMAIL, address=sent.to_address, reason=reason,
+        session=session,
+        channel=Channel.EMAIL,
+        address=sent.to_address,
+        reason=reason,
         source=f"resend:{event.provider_event_id}",
     )

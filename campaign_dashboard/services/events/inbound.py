@@ -32,6 +32,8 @@ from campaign_dashboard.models import (
     utcnow,
 )
 from campaign_dashboard.services.audience import opt_outs
+from campaign_dashboard.services.errors import ValidationFailed
+from campaign_dashboard.services.events.counters import count_event
 from campaign_dashboard.services.events.dead_letters import Outcome, store_once
 from campaign_dashboard.services.events.email_events import (
     EmailEventIn,
@@ -40,8 +42,6 @@ from campaign_dashboard.services.events.email_events import (
     lock_sent_email,
     seen_before,
 )
-from campaign_dashboard.services.errors import ValidationFailed
-from campaign_dashboard.services.events.counters import count_event
 from campaign_dashboard.services.events.sms_events import seen_before as sms_seen_before
 from campaign_dashboard.services.events.unsubscribe import UnsubscribeResult, UnsubscribeTarget, unsubscribe_target
 
@@ -90,15 +90,19 @@ def apply_inbound_email(*, session: Session, email: InboundEmailIn) -> Outcome:
     sent = match_sent_email(session=session, email=email)
     if sent is None:
         return _fail(
-            session=session, email=email,
+            session=session,
+            email=email,
             reason="no matching sent email: no known reply token in the recipient address and "
             "no known Message-ID in In-Reply-To/References",
         )
     sent = lock_sent_email(session=session, provider_message_id=sent.provider_message_id)
     event = EmailEventIn(
-        provider_event_id=email.provider_event_id, type=EmailEventType.REPLY,
-        provider_message_id=sent.provider_message_id, occurred_at=email.occurred_at,
-        detail=email.subject[:500], payload=email.payload,
+        provider_event_id=email.provider_event_id,
+        type=EmailEventType.REPLY,
+        provider_message_id=sent.provider_message_id,
+        occurred_at=email.occurred_at,
+        detail=email.subject[:500],
+        payload=email.payload,
     )
     event_id = insert_event(session=session, sent=sent, event=event)
     if event_id is None:
@@ -106,10 +110,16 @@ def apply_inbound_email(*, session: Session, email: InboundEmailIn) -> Outcome:
         return Outcome.DUPLICATE
     first_reply = not seen_before(session=session, sent=sent, types=(EmailEventType.REPLY,), event_id=event_id)
     inbound = InboundEmail(
-        provider_id=email.provider_id, sent_email_id=sent.id, campaign_id=sent.campaign_id,
-        contact_id=sent.contact_id, from_address=_bare(email.from_address)[:320],
-        to_address=", ".join(email.to)[:320], subject=email.subject[:500], text=email.text,
-        html=email.html, in_reply_to=(email.in_reply_to or None) and email.in_reply_to[:300],
+        provider_id=email.provider_id,
+        sent_email_id=sent.id,
+        campaign_id=sent.campaign_id,
+        contact_id=sent.contact_id,
+        from_address=_bare(email.from_address)[:320],
+        to_address=", ".join(email.to)[:320],
+        subject=email.subject[:500],
+        text=email.text,
+        html=email.html,
+        in_reply_to=(email.in_reply_to or None) and email.in_reply_to[:300],
         received_at=email.occurred_at,
     )
     if not store_once(session=session, row=inbound):
@@ -117,8 +127,13 @@ def apply_inbound_email(*, session: Session, email: InboundEmailIn) -> Outcome:
     replied = {"replied": 1} if first_reply else {}
     now = utcnow()
     count_event(
-        session=session, channel=Channel.EMAIL, campaign_id=sent.campaign_id,
-        at=email.occurred_at, now=now, counters=replied, metrics=replied,
+        session=session,
+        channel=Channel.EMAIL,
+        campaign_id=sent.campaign_id,
+        at=email.occurred_at,
+        now=now,
+        counters=replied,
+        metrics=replied,
     )
     session.commit()
     return Outcome.APPLIED
@@ -183,9 +198,13 @@ def _inbound_seen(*, session: Session, email: InboundEmailIn) -> bool:
 def _fail(*, session: Session, email: InboundEmailIn, reason: str) -> Outcome:
     session.add(
         FailedInboundEmail(
-            provider_id=email.provider_id, from_address=_bare(email.from_address)[:320],
-            to_address=", ".join(email.to)[:320], subject=email.subject[:500], reason=reason,
-            payload=email.payload, received_at=email.occurred_at,
+            provider_id=email.provider_id,
+            from_address=_bare(email.from_address)[:320],
+            to_address=", ".join(email.to)[:320],
+            subject=email.subject[:500],
+            reason=reason,
+            payload=email.payload,
+            received_at=email.occurred_at,
         )
     )
     try:
@@ -244,8 +263,13 @@ class InboundSmsIn:
             raise ValidationFailed(f"MessageSid is longer than {MAX_SID} characters.")
         if len(sender) > MAX_NUMBER:
             raise ValidationFailed(f"From is longer than {MAX_NUMBER} characters.")
-        return cls(message_sid=sid, from_number=sender, to_number=params.get("To", ""),
-                   body=params.get("Body", ""), payload=params)
+        return cls(
+            message_sid=sid,
+            from_number=sender,
+            to_number=params.get("To", ""),
+            body=params.get("Body", ""),
+            payload=params,
+        )
 
     @property
     def opt_out_type(self) -> str:
@@ -281,10 +305,14 @@ def apply_inbound_sms(*, session: Session, sms: InboundSmsIn) -> str | None:
     answer = REPLIES.get(kind)
     recipient = latest_recipient(session=session, phone=sms.from_number)
     row = SmsEvent(
-        provider_event_id=sms.message_sid, type=kind,
+        provider_event_id=sms.message_sid,
+        type=kind,
         campaign_id=recipient.campaign_id if recipient else None,
-        recipient_id=recipient.id if recipient else None, provider_message_id=sms.message_sid,
-        payload=sms.payload, occurred_at=sms.occurred_at, received_at=utcnow(),
+        recipient_id=recipient.id if recipient else None,
+        provider_message_id=sms.message_sid,
+        payload=sms.payload,
+        occurred_at=sms.occurred_at,
+        received_at=utcnow(),
     )
     if not store_once(session=session, row=row):  # a replayed message: same answer, no change
         return answer
@@ -296,15 +324,16 @@ def apply_inbound_sms(*, session: Session, sms: InboundSmsIn) -> str | None:
             session=session, phone=sms.from_number, status=SmsStatus.OPTED_OUT, now=now
         )
         added = opt_outs.suppress(
-            session=session, channel=Channel.SMS, address=sms.from_number,
-            reason=opt_outs.SMS_OPT_OUT, source=f"twilio:{sms.message_sid}",
+            session=session,
+            channel=Channel.SMS,
+            address=sms.from_number,
+            reason=opt_outs.SMS_OPT_OUT,
+            source=f"twilio:{sms.message_sid}",
         )
         if changed or added:
             counters["unsubscribed"] = 1
     elif kind == "opt_in":
-        opt_outs.set_sms_status_by_phone(
-            session=session, phone=sms.from_number, status=SmsStatus.SUBSCRIBED, now=now
-        )
+        opt_outs.set_sms_status_by_phone(session=session, phone=sms.from_number, status=SmsStatus.SUBSCRIBED, now=now)
         opt_outs.unsuppress(
             session=session, channel=Channel.SMS, address=sms.from_number, reasons=(opt_outs.SMS_OPT_OUT,)
         )
@@ -313,8 +342,13 @@ def apply_inbound_sms(*, session: Session, sms: InboundSmsIn) -> str | None:
             counters["replied"] = 1
     if recipient is not None:
         count_event(
-            session=session, channel=Channel.SMS, campaign_id=recipient.campaign_id,
-            at=sms.occurred_at, now=now, counters=counters, metrics=counters,
+            session=session,
+            channel=Channel.SMS,
+            campaign_id=recipient.campaign_id,
+            at=sms.occurred_at,
+            now=now,
+            counters=counters,
+            metrics=counters,
         )
     session.commit()
     return answer

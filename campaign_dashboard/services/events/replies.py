@@ -35,8 +35,14 @@ def campaign_replies(*, session: Session, channel: str, campaign_id: int, limit:
             .limit(limit)
         )
         return [
-            Reply(id=m.id, kind="reply", from_address=m.from_address, subject=m.subject,
-                  text=_excerpt(m.text), received_at=m.received_at)
+            Reply(
+                id=m.id,
+                kind="reply",
+                from_address=m.from_address,
+                subject=m.subject,
+                text=_excerpt(m.text),
+                received_at=m.received_at,
+            )
             for m in session.exec(statement)
         ]
     statement = (
@@ -47,9 +53,14 @@ def campaign_replies(*, session: Session, channel: str, campaign_id: int, limit:
         .limit(limit)
     )
     return [
-        Reply(id=e.id, kind="reply" if e.type == "inbound" else e.type,
-              from_address=(e.payload or {}).get("From") or address or "", subject="",
-              text=_excerpt((e.payload or {}).get("Body", "")), received_at=e.received_at)
+        Reply(
+            id=e.id,
+            kind="reply" if e.type == "inbound" else e.type,
+            from_address=(e.payload or {}).get("From") or address or "",
+            subject="",
+            text=_excerpt((e.payload or {}).get("Body", "")),
+            received_at=e.received_at,
+        )
         for e, address in session.exec(statement)
     ]
 

@@ -21,10 +21,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from campaign_dashboard.models import utcnow
-from campaign_dashboard.services.events.email_events import EmailEventIn, EmailEventType
-from campaign_dashboard.services.errors import ValidationFailed
-from campaign_dashboard.services.events.inbound import InboundEmailIn
 from campaign_dashboard.services.audience.opt_outs import ProviderSuppressionIn
+from campaign_dashboard.services.errors import ValidationFailed
+from campaign_dashboard.services.events.email_events import EmailEventIn, EmailEventType
+from campaign_dashboard.services.events.inbound import InboundEmailIn
 
 EVENT_TYPES: dict[str, EmailEventType] = {
     "email.sent": EmailEventType.SENT,
@@ -54,9 +54,7 @@ class IgnoredEvent:
     type: str
 
 
-def normalise(
-    payload: Any, *, event_id: str
-) -> EmailEventIn | InboundEmailIn | ProviderSuppressionIn | IgnoredEvent:
+def normalise(payload: Any, *, event_id: str) -> EmailEventIn | InboundEmailIn | ProviderSuppressionIn | IgnoredEvent:
     if not isinstance(payload, dict):
         raise ValidationFailed("Expected a JSON object with 'type' and 'data'.")
     kind = payload.get("type")
@@ -70,8 +68,10 @@ def normalise(
         return _inbound(data, event_id=event_id, occurred_at=occurred_at, payload=payload)
     if kind == SUPPRESSION_ADDED:
         return ProviderSuppressionIn(
-            provider_event_id=event_id, address=_required_text(data, "email", 320),
-            origin=_text(data, "origin") or "manual", suppression_id=_text(data, "id") or "",
+            provider_event_id=event_id,
+            address=_required_text(data, "email", 320),
+            origin=_text(data, "origin") or "manual",
+            suppression_id=_text(data, "id") or "",
             payload=payload,
         )
     if kind not in EVENT_TYPES:
@@ -90,17 +90,27 @@ def normalise(
         bounce = _object(data, "bounce")
         bounce_type = _text(bounce, "type", "data.bounce")
         hard = (bounce_type or "").lower() in HARD_BOUNCE_TYPES
-        detail = f"{'hard' if hard else 'soft'} bounce ({bounce_type}/{_text(bounce, 'subType', 'data.bounce')}): " \
-                 f"{_text(bounce, 'message', 'data.bounce') or ''}".strip()
+        detail = (
+            f"{'hard' if hard else 'soft'} bounce ({bounce_type}/{_text(bounce, 'subType', 'data.bounce')}): "
+            f"{_text(bounce, 'message', 'data.bounce') or ''}".strip()
+        )
     elif kind == "email.failed":
         detail = _text(_object(data, "failed"), "reason", "data.failed") or "failed"
     elif kind == "email.suppressed":
         suppressed = _object(data, "suppressed")
-        detail = f"suppressed ({_text(suppressed, 'type', 'data.suppressed')}): " \
-                 f"{_text(suppressed, 'message', 'data.suppressed') or ''}".strip()
+        detail = (
+            f"suppressed ({_text(suppressed, 'type', 'data.suppressed')}): "
+            f"{_text(suppressed, 'message', 'data.suppressed') or ''}".strip()
+        )
     return EmailEventIn(
-        provider_event_id=event_id, type=EVENT_TYPES[kind], provider_message_id=message_id,
-        occurred_at=occurred_at, link=link, hard_bounce=hard, detail=detail, payload=payload,
+        provider_event_id=event_id,
+        type=EVENT_TYPES[kind],
+        provider_message_id=message_id,
+        occurred_at=occurred_at,
+        link=link,
+        hard_bounce=hard,
+        detail=detail,
+        payload=payload,
     )
 
 
@@ -109,8 +119,11 @@ def _inbound(data: dict, *, event_id: str, occurred_at: datetime, payload: dict)
     the rest from the Receiving API (services.received_emails)."""
     to = [*_list(data, "to"), *_list(data, "cc")]
     return InboundEmailIn(
-        provider_event_id=event_id, provider_id=_required_text(data, "email_id"),
-        from_address=_text(data, "from") or "", to=to, subject=_text(data, "subject") or "",
+        provider_event_id=event_id,
+        provider_id=_required_text(data, "email_id"),
+        from_address=_text(data, "from") or "",
+        to=to,
+        subject=_text(data, "subject") or "",
         message_id=_text(data, "message_id"),
         occurred_at=parse_time(data.get("created_at"), "data.created_at") or occurred_at,
         payload=payload,

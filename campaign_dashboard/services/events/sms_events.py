@@ -22,8 +22,8 @@ from campaign_dashboard.models import (
     SmsEvent,
     utcnow,
 )
-from campaign_dashboard.services.events.dead_letters import Outcome, dead_letter, store_once
 from campaign_dashboard.services.events.counters import count_event
+from campaign_dashboard.services.events.dead_letters import Outcome, dead_letter, store_once
 from campaign_dashboard.services.events.precedence import statuses_below
 
 # Twilio MessageStatus -> (recipient status it moves towards, campaign counter fed once).
@@ -91,8 +91,12 @@ def status_from_params(
     if not sid or status not in STATUS_EFFECTS:
         return None
     return SmsStatusIn(
-        message_sid=sid, status=status, error_code=(params.get("ErrorCode") or "")[:MAX_ERROR_CODE] or None,
-        campaign_id=campaign_id, recipient_id=recipient_id, payload=params,
+        message_sid=sid,
+        status=status,
+        error_code=(params.get("ErrorCode") or "")[:MAX_ERROR_CODE] or None,
+        campaign_id=campaign_id,
+        recipient_id=recipient_id,
+        payload=params,
     )
 
 
@@ -104,15 +108,23 @@ def apply_sms_status(*, session: Session, event: SmsStatusIn) -> Outcome:
     if recipient is None:
         session.rollback()
         return dead_letter(
-            session=session, provider="twilio", provider_event_id=event.provider_event_id,
-            type=event.status, payload=event.payload,
+            session=session,
+            provider="twilio",
+            provider_event_id=event.provider_event_id,
+            type=event.status,
+            payload=event.payload,
             reason=f"unknown Twilio MessageSid {event.message_sid!r}",
         )
     row = SmsEvent(
-        provider_event_id=event.provider_event_id, type=event.status,
-        campaign_id=recipient.campaign_id, recipient_id=recipient.id,
-        provider_message_id=event.message_sid, error_code=event.error_code or None,
-        payload=event.payload, occurred_at=event.occurred_at, received_at=utcnow(),
+        provider_event_id=event.provider_event_id,
+        type=event.status,
+        campaign_id=recipient.campaign_id,
+        recipient_id=recipient.id,
+        provider_message_id=event.message_sid,
+        error_code=event.error_code or None,
+        payload=event.payload,
+        occurred_at=event.occurred_at,
+        received_at=utcnow(),
     )
     if not store_once(session=session, row=row):
         return Outcome.DUPLICATE
@@ -140,8 +152,13 @@ def apply_sms_status(*, session: Session, event: SmsStatusIn) -> Outcome:
             .execution_options(synchronize_session=False)
         )
     count_event(
-        session=session, channel=Channel.SMS, campaign_id=recipient.campaign_id,
-        at=event.occurred_at, now=now, counters=counters, metrics=counters,
+        session=session,
+        channel=Channel.SMS,
+        campaign_id=recipient.campaign_id,
+        at=event.occurred_at,
+        now=now,
+        counters=counters,
+        metrics=counters,
     )
     session.commit()
     return Outcome.APPLIED
@@ -153,9 +170,7 @@ def lock_recipient(*, session: Session, event: SmsStatusIn) -> SmsCampaignRecipi
     Not a recipient still `claimed`: Twilio calls back before the sender has written the send's
     result, and moving the row out of `claimed` then would make the sender skip it (its `sent`
     count came out short). Such a callback is dead-lettered and replayed once the sid is stored."""
-    by_sid = select(SmsCampaignRecipient).where(
-        SmsCampaignRecipient.provider_message_id == event.message_sid
-    )
+    by_sid = select(SmsCampaignRecipient).where(SmsCampaignRecipient.provider_message_id == event.message_sid)
     recipient = session.exec(by_sid.with_for_update().execution_options(populate_existing=True)).first()
     if recipient is not None or event.recipient_id is None:
         return recipient
@@ -172,9 +187,7 @@ def lock_recipient(*, session: Session, event: SmsStatusIn) -> SmsCampaignRecipi
     return session.exec(by_id.with_for_update().execution_options(populate_existing=True)).first()
 
 
-def seen_before(
-    *, session: Session, recipient: SmsCampaignRecipient, types: tuple[str, ...], row: SmsEvent
-) -> bool:
+def seen_before(*, session: Session, recipient: SmsCampaignRecipient, types: tuple[str, ...], row: SmsEvent) -> bool:
     """Whether this recipient already had an event of one of `types` besides `row`: exact while
     the recipient row is locked, so "count once per message" holds under concurrency."""
     statement = select(

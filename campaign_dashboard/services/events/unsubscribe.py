@@ -27,9 +27,9 @@ from campaign_dashboard.models import (
 )
 from campaign_dashboard.services.audience import opt_outs
 from campaign_dashboard.services.channels import campaign_model
-from campaign_dashboard.services.events.dead_letters import store_once
 from campaign_dashboard.services.errors import ValidationFailed
 from campaign_dashboard.services.events.counters import count_event
+from campaign_dashboard.services.events.dead_letters import store_once
 
 SALT = "campaign_dashboard.unsubscribe.v1"
 
@@ -77,7 +77,8 @@ def read_unsubscribe_token(*, token: str, secret_key: str | None = None) -> Unsu
     try:
         contact_id, channel, campaign_id = _serializer(secret_key).loads(token)
         return UnsubscribeTarget(
-            contact_id=int(contact_id), channel=Channel(channel),
+            contact_id=int(contact_id),
+            channel=Channel(channel),
             campaign_id=None if campaign_id is None else int(campaign_id),
         )
     except (BadSignature, ValueError, TypeError) as exc:
@@ -110,8 +111,13 @@ def unsubscribe_target(*, session: Session, target: UnsubscribeTarget) -> Unsubs
         return UnsubscribeResult.ALREADY
     _opt_out(session=session, contact=contact, channel=target.channel, now=now)
     count_event(
-        session=session, channel=target.channel, campaign_id=target.campaign_id, at=now, now=now,
-        counters={"unsubscribed": 1}, metrics={"unsubscribed": 1},
+        session=session,
+        channel=target.channel,
+        campaign_id=target.campaign_id,
+        at=now,
+        now=now,
+        counters={"unsubscribed": 1},
+        metrics={"unsubscribed": 1},
     )
     session.commit()
     return UnsubscribeResult.UNSUBSCRIBED
@@ -127,10 +133,15 @@ def _record_email_unsubscribe(*, session: Session, target: UnsubscribeTarget, ev
             )
         ).first()
     row = EmailEvent(
-        provider_event_id=event_id, type="unsubscribe", campaign_id=target.campaign_id,
-        recipient_id=sent.recipient_id if sent else None, sent_email_id=sent.id if sent else None,
+        provider_event_id=event_id,
+        type="unsubscribe",
+        campaign_id=target.campaign_id,
+        recipient_id=sent.recipient_id if sent else None,
+        sent_email_id=sent.id if sent else None,
         provider_message_id=sent.provider_message_id if sent else None,
-        payload={"contact_id": target.contact_id}, occurred_at=now, received_at=now,
+        payload={"contact_id": target.contact_id},
+        occurred_at=now,
+        received_at=now,
     )
     return store_once(session=session, row=row)
 
@@ -146,10 +157,14 @@ def _record_sms_unsubscribe(*, session: Session, target: UnsubscribeTarget, even
             )
         ).first()
     row = SmsEvent(
-        provider_event_id=event_id, type="unsubscribe", campaign_id=target.campaign_id,
+        provider_event_id=event_id,
+        type="unsubscribe",
+        campaign_id=target.campaign_id,
         recipient_id=recipient.id if recipient else None,
         provider_message_id=recipient.provider_message_id if recipient else None,
-        payload={"contact_id": target.contact_id}, occurred_at=now, received_at=now,
+        payload={"contact_id": target.contact_id},
+        occurred_at=now,
+        received_at=now,
     )
     return store_once(session=session, row=row)
 
@@ -157,20 +172,27 @@ def _record_sms_unsubscribe(*, session: Session, target: UnsubscribeTarget, even
 def _opt_out(*, session: Session, contact: Contact, channel: Channel, now) -> None:
     if channel == Channel.EMAIL:
         opt_outs.set_email_status(
-            session=session, contact_id=contact.id, status=EmailStatus.UNSUBSCRIBED,
-            replaces=opt_outs.EMAIL_STATUS_REPLACES[EmailStatus.UNSUBSCRIBED], now=now,
+            session=session,
+            contact_id=contact.id,
+            status=EmailStatus.UNSUBSCRIBED,
+            replaces=opt_outs.EMAIL_STATUS_REPLACES[EmailStatus.UNSUBSCRIBED],
+            now=now,
         )
         if contact.email:
             opt_outs.suppress(
-                session=session, channel=channel, address=contact.email,
-                reason=opt_outs.UNSUBSCRIBE, source="unsubscribe_link",
+                session=session,
+                channel=channel,
+                address=contact.email,
+                reason=opt_outs.UNSUBSCRIBE,
+                source="unsubscribe_link",
             )
     else:
         if contact.phone:
-            opt_outs.set_sms_status_by_phone(
-                session=session, phone=contact.phone, status=SmsStatus.OPTED_OUT, now=now
-            )
+            opt_outs.set_sms_status_by_phone(session=session, phone=contact.phone, status=SmsStatus.OPTED_OUT, now=now)
             opt_outs.suppress(
-                session=session, channel=channel, address=contact.phone,
-                reason=opt_outs.SMS_OPT_OUT, source="unsubscribe_link",
+                session=session,
+                channel=channel,
+                address=contact.phone,
+                reason=opt_outs.SMS_OPT_OUT,
+                source="unsubscribe_link",
             )

@@ -15,8 +15,8 @@ from sqlmodel import Session, select
 
 from campaign_dashboard.models import Channel, DeadLetterEvent, EmailEvent, SmsEvent
 from campaign_dashboard.services import stats
-from campaign_dashboard.services.operations import workers
 from campaign_dashboard.services.channels import CAMPAIGN_MODELS
+from campaign_dashboard.services.operations import workers
 
 EVENT_TABLES = {Channel.EMAIL: EmailEvent, Channel.SMS: SmsEvent}
 
@@ -39,10 +39,11 @@ def snapshot(*, session: Session, worker_timeout: timedelta) -> SystemSnapshot:
         totals={c.value: stats.all_time_totals(session=session, channel=c) for c in CAMPAIGN_MODELS},
         campaigns=campaigns,
         # ids only grow, so the highest one counts the events ever stored, by an index probe
-        events_stored={c.value: session.exec(select(func.coalesce(func.max(t.id), 0))).one()
-                       for c, t in EVENT_TABLES.items()},
-        dead_letters=dict(session.exec(
-            select(DeadLetterEvent.provider, func.count()).group_by(DeadLetterEvent.provider)
-        ).all()),
+        events_stored={
+            c.value: session.exec(select(func.coalesce(func.max(t.id), 0))).one() for c, t in EVENT_TABLES.items()
+        },
+        dead_letters=dict(
+            session.exec(select(DeadLetterEvent.provider, func.count()).group_by(DeadLetterEvent.provider)).all()
+        ),
         live_workers=workers.live_workers(session, timeout=worker_timeout),
     )

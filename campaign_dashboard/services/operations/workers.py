@@ -19,15 +19,21 @@ WAITING_STATUSES = (CampaignStatus.SENDING.value, CampaignStatus.SCHEDULED.value
 
 
 def beat(
-    session: Session, *, worker_id: str, hostname: str, pid: int, started_at: datetime,
+    session: Session,
+    *,
+    worker_id: str,
+    hostname: str,
+    pid: int,
+    started_at: datetime,
     now: datetime | None = None,
 ) -> None:
     """Record that worker `worker_id` is alive now (one row per worker process)."""
     now = now or utcnow()
     row = session.get(WorkerHeartbeat, worker_id)
     if row is None:
-        session.add(WorkerHeartbeat(worker_id=worker_id, hostname=hostname[:200], pid=pid,
-                                    started_at=started_at, seen_at=now))
+        session.add(
+            WorkerHeartbeat(worker_id=worker_id, hostname=hostname[:200], pid=pid, started_at=started_at, seen_at=now)
+        )
         session.exec(delete(WorkerHeartbeat).where(WorkerHeartbeat.seen_at < now - FORGET_AFTER))
     else:
         row.seen_at = now

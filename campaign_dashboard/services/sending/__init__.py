@@ -8,18 +8,18 @@ throttling, retries and writing results. The worker calls `sending.process_batch
 from campaign_dashboard.services.sending.pipeline import (
     CHUNK,
     MAX_ATTEMPTS_PER_CHUNK,
-    SendDeps,
-    Outcome,
-    claim_batch,
-    recover_expired_claims,
-    process_batch,
     CampaignStopped,
-    next_step,
+    LeaseLost,
+    Outcome,
+    SendDeps,
+    claim_batch,
     earliest_deferred,
     fail_campaign,
-    resend_bucket,
+    next_step,
+    process_batch,
+    recover_expired_claims,
     reply_token,
-    LeaseLost,
+    resend_bucket,
 )
 
 __all__ = [

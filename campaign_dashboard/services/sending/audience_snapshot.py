@@ -13,17 +13,17 @@ from sqlmodel import Session
 from campaign_dashboard.models import (
     Channel,
     Contact,
-    Segment,
     EmailStatus,
     RecipientStatus,
+    Segment,
     SmsStatus,
     Suppression,
     utcnow,
 )
 from campaign_dashboard.models.campaigns import CampaignFields
+from campaign_dashboard.services.audience.segment_rules import contact_ids_select
 from campaign_dashboard.services.channels import recipient_model
 from campaign_dashboard.services.errors import NotFound, ValidationFailed
-from campaign_dashboard.services.audience.segment_rules import contact_ids_select
 
 
 def snapshot_audience(*, session: Session, channel: Channel, campaign: CampaignFields) -> int:
@@ -31,8 +31,9 @@ def snapshot_audience(*, session: Session, channel: Channel, campaign: CampaignF
     campaign's `recipients` counter. Runs in the caller's transaction."""
     segment = session.get(Segment, campaign.segment_id) if campaign.segment_id else None
     if segment is None:
-        raise ValidationFailed("The campaign has no segment to send to.",
-                               details=[{"field": "segment_id", "message": "choose a segment"}])
+        raise ValidationFailed(
+            "The campaign has no segment to send to.", details=[{"field": "segment_id", "message": "choose a segment"}]
+        )
     Recipient = recipient_model(channel)
     audience = _audience(
         channel,
@@ -44,9 +45,7 @@ def snapshot_audience(*, session: Session, channel: Channel, campaign: CampaignF
     )
     columns = ["campaign_id", "status", "attempts", "updated_at", "contact_id", "address"]
     session.connection().execute(insert(Recipient).from_select(columns, audience))
-    count = session.scalar(
-        select(func.count()).select_from(Recipient).where(Recipient.campaign_id == campaign.id)
-    )
+    count = session.scalar(select(func.count()).select_from(Recipient).where(Recipient.campaign_id == campaign.id))
     campaign.recipients = count
     session.add(campaign)
     session.flush()

@@ -18,8 +18,7 @@ REPLY_LOCAL = "reply"
 UNSUBSCRIBE_LOCAL = "unsubscribe"
 
 
-def reply_to(*, token: str, inbound_domain: str | None, campaign_reply_to: str | None,
-             from_email: str) -> str | None:
+def reply_to(*, token: str, inbound_domain: str | None, campaign_reply_to: str | None, from_email: str) -> str | None:
     """The Reply-To header: our routed address when replies can be received, else the campaign's.
 
     The campaign's reply-to (or the From) keeps its say over what people see: its display name is

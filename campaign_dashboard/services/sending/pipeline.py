@@ -40,6 +40,7 @@ from sqlalchemy import bindparam, exists, func, select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from campaign_dashboard.config import Settings
 from campaign_dashboard.models import (
     CampaignStatus,
     Channel,
@@ -60,19 +61,18 @@ from campaign_dashboard.providers.base import (
     SendResult,
     SmsProvider,
 )
-from campaign_dashboard.config import Settings
 from campaign_dashboard.ratelimit import RateLimiter
 from campaign_dashboard.services import campaigns
-from campaign_dashboard.services.sending import email_headers
-from campaign_dashboard.services.channels import campaign_model, recipient_model
 from campaign_dashboard.services.audience.contacts import tags_of
-from campaign_dashboard.services.errors import IllegalTransition
-from campaign_dashboard.services.events.counters import bump_minute, minute_of
-from campaign_dashboard.services.campaigns.lifecycle import Action
 from campaign_dashboard.services.audience.opt_outs import PROVIDER_SUPPRESSED, set_sms_status_by_phone, suppress
+from campaign_dashboard.services.campaigns.lifecycle import Action
 from campaign_dashboard.services.campaigns.render_limits import RenderLimits
 from campaign_dashboard.services.campaigns.rendering import compile_email, compile_sms
+from campaign_dashboard.services.channels import campaign_model, recipient_model
+from campaign_dashboard.services.errors import IllegalTransition
+from campaign_dashboard.services.events.counters import bump_minute, minute_of
 from campaign_dashboard.services.events.unsubscribe import unsubscribe_url
+from campaign_dashboard.services.sending import email_headers
 
 log = logging.getLogger(__name__)
 
@@ -117,8 +117,11 @@ def claim_batch(*, deps: SendDeps, channel: Channel, campaign_id: int) -> str | 
         now = deps.now()
         query = (
             select(Recipient.id)
-            .where(Recipient.campaign_id == campaign_id, Recipient.status == RecipientStatus.PENDING,
-                   (Recipient.not_before.is_(None)) | (Recipient.not_before <= now))
+            .where(
+                Recipient.campaign_id == campaign_id,
+                Recipient.status == RecipientStatus.PENDING,
+                (Recipient.not_before.is_(None)) | (Recipient.not_before <= now),
+            )
             .order_by(Recipient.id)
             .limit(s.send_batch_size)
         )
@@ -131,11 +134,19 @@ def claim_batch(*, deps: SendDeps, channel: Channel, campaign_id: int) -> str | 
         for number, start in enumerate(range(0, len(ids), CHUNK)):
             session.execute(
                 update(Recipient)
-                .where(Recipient.id.in_(ids[start:start + CHUNK]),
-                       _unselective(deps.engine, Recipient.status == RecipientStatus.PENDING))
-                .values(status=RecipientStatus.CLAIMED, batch_id=batch_id, chunk=number,
-                        claimed_at=now, lease_expires_at=now + timedelta(seconds=s.send_lease_seconds),
-                        attempts=Recipient.attempts + 1, updated_at=now)
+                .where(
+                    Recipient.id.in_(ids[start : start + CHUNK]),
+                    _unselective(deps.engine, Recipient.status == RecipientStatus.PENDING),
+                )
+                .values(
+                    status=RecipientStatus.CLAIMED,
+                    batch_id=batch_id,
+                    chunk=number,
+                    claimed_at=now,
+                    lease_expires_at=now + timedelta(seconds=s.send_lease_seconds),
+                    attempts=Recipient.attempts + 1,
+                    updated_at=now,
+                )
             )
         session.commit()
         return batch_id
@@ -158,11 +169,16 @@ def recover_expired_claims(*, deps: SendDeps, channel: Channel) -> list[tuple[in
         with Session(deps.engine) as session:
             taken = session.execute(
                 update(Recipient)
-                .where(Recipient.batch_id == batch_id,
-                       _unselective(deps.engine, Recipient.status == RecipientStatus.CLAIMED),
-                       Recipient.lease_expires_at < now)
-                .values(lease_expires_at=now + timedelta(seconds=deps.settings.send_lease_seconds),
-                        attempts=Recipient.attempts + 1, updated_at=now)
+                .where(
+                    Recipient.batch_id == batch_id,
+                    _unselective(deps.engine, Recipient.status == RecipientStatus.CLAIMED),
+                    Recipient.lease_expires_at < now,
+                )
+                .values(
+                    lease_expires_at=now + timedelta(seconds=deps.settings.send_lease_seconds),
+                    attempts=Recipient.attempts + 1,
+                    updated_at=now,
+                )
             ).rowcount
             session.commit()
         if not taken:
@@ -185,8 +201,9 @@ def _unselective(engine: Engine, condition):
 # --- processing ----------------------------------------------------------------------------------
 
 
-def process_batch(*, deps: SendDeps, channel: Channel, campaign_id: int, batch_id: str,
-                  recovered: bool = False) -> Outcome:
+def process_batch(
+    *, deps: SendDeps, channel: Channel, campaign_id: int, batch_id: str, recovered: bool = False
+) -> Outcome:
     """Send every still-claimed row of `batch_id`, chunk by chunk; then say what comes next.
     `recovered`: the batch was taken over from a dead worker, so its rows may have gone out."""
     Campaign = campaign_model(channel)
@@ -208,16 +225,18 @@ def process_batch(*, deps: SendDeps, channel: Channel, campaign_id: int, batch_i
             if status != CampaignStatus.SENDING:
                 raise CampaignStopped(status)
             if channel == Channel.EMAIL:
-                _send_email_chunk(deps, campaign, content, list(chunk_rows), tags,
-                                  f"{batch_id}-{chunk_number}")
+                _send_email_chunk(deps, campaign, content, list(chunk_rows), tags, f"{batch_id}-{chunk_number}")
             else:
                 _send_sms_chunk(deps, campaign, content, list(chunk_rows), tags, batch_id, recovered)
         except CampaignStopped as stopped:
             _release(deps=deps, channel=channel, campaign_id=campaign_id, batch_id=batch_id, status=stopped.status)
             return Outcome.STOPPED if stopped.status == CampaignStatus.PAUSED else Outcome.DONE
         except LeaseLost:
-            log.warning("lease of batch %s expired while sending; leaving it to recovery", batch_id,
-                        extra={"campaign_id": campaign_id, "batch_id": batch_id})
+            log.warning(
+                "lease of batch %s expired while sending; leaving it to recovery",
+                batch_id,
+                extra={"campaign_id": campaign_id, "batch_id": batch_id},
+            )
             return Outcome.WAITING
         except FatalError as exc:
             return _stop(deps, channel, campaign_id, batch_id, reason=exc.message)
@@ -237,20 +256,26 @@ class CampaignStopped(Exception):
         self.status = status
 
 
-def _stop(deps: SendDeps, channel: Channel, campaign_id: int, batch_id: str, *, reason: str,
-          pause: bool = False) -> Outcome:
+def _stop(
+    deps: SendDeps, channel: Channel, campaign_id: int, batch_id: str, *, reason: str, pause: bool = False
+) -> Outcome:
     """Fail (or, for a used-up quota, pause) the campaign with `reason`; hand back the batch."""
     if pause:
         if _finish(deps, channel, campaign_id, Action.PAUSE, reason=reason):
-            log.warning("campaign %s/%s paused: %s", channel, campaign_id, reason,
-                        extra={"campaign_id": campaign_id, "batch_id": batch_id})
+            log.warning(
+                "campaign %s/%s paused: %s",
+                channel,
+                campaign_id,
+                reason,
+                extra={"campaign_id": campaign_id, "batch_id": batch_id},
+            )
     else:
         fail_campaign(deps=deps, channel=channel, campaign_id=campaign_id, reason=reason)
     with Session(deps.engine) as session:
-        status = session.scalar(select(campaign_model(channel).status)
-                                .where(campaign_model(channel).id == campaign_id))
-    _release(deps=deps, channel=channel, campaign_id=campaign_id, batch_id=batch_id,
-             status=status or CampaignStatus.FAILED)
+        status = session.scalar(select(campaign_model(channel).status).where(campaign_model(channel).id == campaign_id))
+    _release(
+        deps=deps, channel=channel, campaign_id=campaign_id, batch_id=batch_id, status=status or CampaignStatus.FAILED
+    )
     return Outcome.STOPPED if status == CampaignStatus.PAUSED else Outcome.DONE
 
 
@@ -262,8 +287,11 @@ def _give_up_on_exhausted(deps: SendDeps, channel: Channel, campaign_id: int, ro
     """Fail rows claimed `send_max_attempts` times without an outcome (each crash, expired lease
     or exhausted retry claims a row again), so no batch is retried for ever; keep the others."""
     limit = deps.settings.send_max_attempts
-    exhausted = [(r, f"not sent after {r.attempts} attempts; last error: {r.last_error or 'none recorded'}")
-                 for r, _ in rows if r.attempts > limit]
+    exhausted = [
+        (r, f"not sent after {r.attempts} attempts; last error: {r.last_error or 'none recorded'}")
+        for r, _ in rows
+        if r.attempts > limit
+    ]
     if not exhausted:
         return rows
     _write_results(deps, channel, campaign_id, [], exhausted)
@@ -274,10 +302,14 @@ def _give_up_on_exhausted(deps: SendDeps, channel: Channel, campaign_id: int, ro
 def _note_error(deps: SendDeps, channel: Channel, batch_id: str, message: str) -> None:
     Recipient = recipient_model(channel)
     with Session(deps.engine) as session:
-        session.execute(update(Recipient).where(
-            Recipient.batch_id == batch_id,
-            _unselective(deps.engine, Recipient.status == RecipientStatus.CLAIMED),
-        ).values(last_error=message[:2000]))
+        session.execute(
+            update(Recipient)
+            .where(
+                Recipient.batch_id == batch_id,
+                _unselective(deps.engine, Recipient.status == RecipientStatus.CLAIMED),
+            )
+            .values(last_error=message[:2000])
+        )
         session.commit()
 
 
@@ -287,20 +319,39 @@ def _claimed_rows(session: Session, channel: Channel, batch_id: str) -> list[tup
     objects per batch cost more than rendering, and the (SQLite) write lock is held meanwhile."""
     Recipient = recipient_model(channel)
     recipients = session.execute(
-        select(Recipient.id, Recipient.contact_id, Recipient.address, Recipient.chunk, Recipient.batch_id,
-               Recipient.claimed_at, Recipient.attempts, Recipient.last_error)
-        .where(Recipient.batch_id == batch_id,
-               _unselective(session.get_bind(), Recipient.status == RecipientStatus.CLAIMED))
+        select(
+            Recipient.id,
+            Recipient.contact_id,
+            Recipient.address,
+            Recipient.chunk,
+            Recipient.batch_id,
+            Recipient.claimed_at,
+            Recipient.attempts,
+            Recipient.last_error,
+        )
+        .where(
+            Recipient.batch_id == batch_id,
+            _unselective(session.get_bind(), Recipient.status == RecipientStatus.CLAIMED),
+        )
         .order_by(Recipient.chunk, Recipient.id)
     ).all()
     contact_ids = list({r.contact_id for r in recipients if r.contact_id is not None})
     contacts = {}
     for start in range(0, len(contact_ids), 1000):
-        contacts.update((c.id, c) for c in session.execute(
-            select(Contact.id, Contact.email, Contact.phone, Contact.first_name, Contact.last_name,
-                   Contact.timezone, Contact.attributes)
-            .where(Contact.id.in_(contact_ids[start:start + 1000]))
-        ))
+        contacts.update(
+            (c.id, c)
+            for c in session.execute(
+                select(
+                    Contact.id,
+                    Contact.email,
+                    Contact.phone,
+                    Contact.first_name,
+                    Contact.last_name,
+                    Contact.timezone,
+                    Contact.attributes,
+                ).where(Contact.id.in_(contact_ids[start : start + 1000]))
+            )
+        )
     return [(r, contacts.get(r.contact_id)) for r in recipients]
 
 
@@ -312,8 +363,9 @@ def next_step(*, deps: SendDeps, channel: Channel, campaign_id: int, stalled_onl
     now = deps.now()
     with Session(deps.engine) as session:
         row = session.execute(
-            select(Campaign.status, Campaign.failed, Campaign.processed, Campaign.recipients)
-            .where(Campaign.id == campaign_id)
+            select(Campaign.status, Campaign.failed, Campaign.processed, Campaign.recipients).where(
+                Campaign.id == campaign_id
+            )
         ).one_or_none()
         if row is None or row.status != CampaignStatus.SENDING:
             return Outcome.STOPPED if row is not None and row.status == CampaignStatus.PAUSED else Outcome.DONE
@@ -324,12 +376,16 @@ def next_step(*, deps: SendDeps, channel: Channel, campaign_id: int, stalled_onl
         # One statement, so one snapshot: as separate reads under PostgreSQL's READ COMMITTED, a
         # claim committed between "any claimed?" (no: still pending) and "any pending?" (no: now
         # claimed) made a campaign look finished while its first batch was being sent.
-        claimed, ready, pending = session.execute(select(
-            probe(Recipient.status == RecipientStatus.CLAIMED),
-            probe(Recipient.status == RecipientStatus.PENDING,
-                  Recipient.not_before.is_(None) | (Recipient.not_before <= now)),
-            probe(Recipient.status == RecipientStatus.PENDING),
-        )).one()
+        claimed, ready, pending = session.execute(
+            select(
+                probe(Recipient.status == RecipientStatus.CLAIMED),
+                probe(
+                    Recipient.status == RecipientStatus.PENDING,
+                    Recipient.not_before.is_(None) | (Recipient.not_before <= now),
+                ),
+                probe(Recipient.status == RecipientStatus.PENDING),
+            )
+        ).one()
         deferred = pending and not ready
     reason = _budget_exceeded(deps.settings, row.failed, row.processed, row.recipients)
     if reason:
@@ -347,8 +403,9 @@ def earliest_deferred(*, deps: SendDeps, channel: Channel, campaign_id: int) -> 
     Recipient = recipient_model(channel)
     with Session(deps.engine) as session:
         return session.scalar(
-            select(func.min(Recipient.not_before))
-            .where(Recipient.campaign_id == campaign_id, Recipient.status == RecipientStatus.PENDING)
+            select(func.min(Recipient.not_before)).where(
+                Recipient.campaign_id == campaign_id, Recipient.status == RecipientStatus.PENDING
+            )
         )
 
 
@@ -361,8 +418,9 @@ def _finish(deps: SendDeps, channel: Channel, campaign_id: int, action: Action, 
     """Complete or fail through the lifecycle; False when a user's pause/cancel got there first."""
     with Session(deps.engine) as session:
         try:
-            campaigns.apply_action(session=session, channel=channel, campaign_id=campaign_id,
-                                   action=action, reason=reason)
+            campaigns.apply_action(
+                session=session, channel=channel, campaign_id=campaign_id, action=action, reason=reason
+            )
         except IllegalTransition:
             return False
     return True
@@ -383,13 +441,22 @@ def _send_email_chunk(deps: SendDeps, campaign, compiled, rows, tags, key: str) 
     results: list[SendResult] = []
     if messages:
         results = _with_retries(
-            deps, Channel.EMAIL, rows[0][0].batch_id,
+            deps,
+            Channel.EMAIL,
+            rows[0][0].batch_id,
             lambda: deps.email.send_batch(messages, idempotency_key=key),
-            bucket=resend_bucket(s.effective_resend_api_key), rate=s.resend_requests_per_second,
+            bucket=resend_bucket(s.effective_resend_api_key),
+            rate=s.resend_requests_per_second,
             campaign_id=campaign.id,
         )
-    _write_results(deps, Channel.EMAIL, campaign.id, list(zip(message_rows, results)), refused,
-                   sent_emails={r.id: m for r, m in zip(message_rows, messages)})
+    _write_results(
+        deps,
+        Channel.EMAIL,
+        campaign.id,
+        list(zip(message_rows, results)),
+        refused,
+        sent_emails={r.id: m for r, m in zip(message_rows, messages)},
+    )
 
 
 def resend_bucket(api_key: str) -> str:
@@ -400,16 +467,24 @@ def resend_bucket(api_key: str) -> str:
 
 def _email_message(deps: SendDeps, campaign, compiled, recipient, contact, tags) -> OutgoingEmail:
     s = deps.settings
-    unsubscribe = unsubscribe_url(contact_id=recipient.contact_id, channel=Channel.EMAIL,
-                                  campaign_id=campaign.id, base_url=s.public_base_url,
-                                  secret_key=s.secret_key)
+    unsubscribe = unsubscribe_url(
+        contact_id=recipient.contact_id,
+        channel=Channel.EMAIL,
+        campaign_id=campaign.id,
+        base_url=s.public_base_url,
+        secret_key=s.secret_key,
+    )
     token = reply_token(secret_key=s.secret_key, recipient_id=recipient.id)
-    rendered = compiled.render(contact or {"email": recipient.address},
-                               extra={"unsubscribe_url": unsubscribe},
-                               tags=tags.get(recipient.contact_id, []),
-                               limits=RenderLimits.from_settings(s))
-    footer_html = (f'<p style="font-size:12px;color:#666">You receive this because you subscribed. '
-                   f'<a href="{unsubscribe}">Unsubscribe</a></p>')
+    rendered = compiled.render(
+        contact or {"email": recipient.address},
+        extra={"unsubscribe_url": unsubscribe},
+        tags=tags.get(recipient.contact_id, []),
+        limits=RenderLimits.from_settings(s),
+    )
+    footer_html = (
+        f'<p style="font-size:12px;color:#666">You receive this because you subscribed. '
+        f'<a href="{unsubscribe}">Unsubscribe</a></p>'
+    )
     html = rendered.html if unsubscribe in rendered.html else rendered.html + footer_html
     text = rendered.text if unsubscribe in rendered.text else f"{rendered.text}\n\nUnsubscribe: {unsubscribe}"
     from_email = campaign.from_email or s.email_from
@@ -420,13 +495,15 @@ def _email_message(deps: SendDeps, campaign, compiled, recipient, contact, tags)
         subject=rendered.subject,
         html=html,
         text=text,
-        reply_to=email_headers.reply_to(token=token, inbound_domain=inbound,
-                                        campaign_reply_to=campaign.reply_to, from_email=from_email),
+        reply_to=email_headers.reply_to(
+            token=token, inbound_domain=inbound, campaign_reply_to=campaign.reply_to, from_email=from_email
+        ),
         headers={
             "List-Unsubscribe": email_headers.list_unsubscribe(url=unsubscribe, token=token, inbound_domain=inbound),
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-            "Message-ID": email_headers.message_id(recipient_id=recipient.id, campaign_id=campaign.id,
-                                                   token=token, from_email=from_email),
+            "Message-ID": email_headers.message_id(
+                recipient_id=recipient.id, campaign_id=campaign.id, token=token, from_email=from_email
+            ),
         },
         tags={"campaign_id": str(campaign.id), "recipient_id": str(recipient.id)},
         reply_token=token,
@@ -436,8 +513,6 @@ def _email_message(deps: SendDeps, campaign, compiled, recipient, contact, tags)
 def reply_token(*, secret_key: str, recipient_id: int) -> str:
     """Deterministic per recipient, so a re-sent chunk has the same body (idempotency)."""
     return hmac.new(secret_key.encode(), f"reply:{recipient_id}".encode(), hashlib.sha256).hexdigest()[:24]
-
-
 
 
 # --- sms -----------------------------------------------------------------------------------------
@@ -454,29 +529,43 @@ def _send_sms_chunk(deps: SendDeps, campaign, compiled, rows, tags, batch_id: st
             _defer(deps, Channel.SMS, recipient, defer_until)
             continue
         try:
-            body = compiled.render(contact or {"phone": recipient.address},
-                                   tags=tags.get(recipient.contact_id, []), limits=RenderLimits.from_settings(s))
+            body = compiled.render(
+                contact or {"phone": recipient.address},
+                tags=tags.get(recipient.contact_id, []),
+                limits=RenderLimits.from_settings(s),
+            )
         except Exception as exc:  # noqa: BLE001 - whatever fails composing one message fails only it
             _write_results(deps, Channel.SMS, campaign.id, [], [(recipient, _reason(exc))])
             continue
         if recovered:  # its worker died: did this one go out already?
-            previous = _with_retries(deps, Channel.SMS, batch_id,
-                                     lambda r=recipient, b=body: deps.sms.find_sent(
-                                         to=r.address, body=b, since=r.claimed_at),
-                                     campaign_id=campaign.id)
+            previous = _with_retries(
+                deps,
+                Channel.SMS,
+                batch_id,
+                lambda r=recipient, b=body: deps.sms.find_sent(to=r.address, body=b, since=r.claimed_at),
+                campaign_id=campaign.id,
+            )
             if previous:
                 _write_results(deps, Channel.SMS, campaign.id, [(recipient, SendResult(previous))], [])
                 continue
         message = OutgoingSms(
-            to=recipient.address, body=body, from_number=sender,
+            to=recipient.address,
+            body=body,
+            from_number=sender,
             messaging_service_sid=None if campaign.from_number else s.twilio_messaging_service_sid,
             status_callback=f"{s.public_base_url.rstrip('/')}/webhooks/twilio/status"
-                            f"?campaign={campaign.id}&recipient={recipient.id}",
+            f"?campaign={campaign.id}&recipient={recipient.id}",
         )
-        result = _with_retries(deps, Channel.SMS, batch_id, lambda m=message: deps.sms.send(m),
-                               bucket=f"sms:{s.effective_twilio_account_sid}:"
-                                      f"{sender or s.twilio_messaging_service_sid}",
-                               rate=s.twilio_mps_per_sender, campaign_id=campaign.id, check_first=True)
+        result = _with_retries(
+            deps,
+            Channel.SMS,
+            batch_id,
+            lambda m=message: deps.sms.send(m),
+            bucket=f"sms:{s.effective_twilio_account_sid}:{sender or s.twilio_messaging_service_sid}",
+            rate=s.twilio_mps_per_sender,
+            campaign_id=campaign.id,
+            check_first=True,
+        )
         _write_results(deps, Channel.SMS, campaign.id, [(recipient, result)], [])
 
 
@@ -503,9 +592,15 @@ def _defer(deps: SendDeps, channel: Channel, recipient, until: datetime) -> None
         session.execute(
             update(Recipient)
             .where(Recipient.id == recipient.id, Recipient.status == RecipientStatus.CLAIMED)
-            .values(status=RecipientStatus.PENDING, batch_id=None, chunk=None, lease_expires_at=None,
-                    not_before=until, updated_at=deps.now(),
-                    last_error=f"quiet hours: waits until {until.isoformat()}")
+            .values(
+                status=RecipientStatus.PENDING,
+                batch_id=None,
+                chunk=None,
+                lease_expires_at=None,
+                not_before=until,
+                updated_at=deps.now(),
+                last_error=f"quiet hours: waits until {until.isoformat()}",
+            )
         )
         session.commit()
 
@@ -513,8 +608,17 @@ def _defer(deps: SendDeps, channel: Channel, recipient, until: datetime) -> None
 # --- shared helpers ------------------------------------------------------------------------------
 
 
-def _with_retries(deps: SendDeps, channel: Channel, batch_id: str, call, *, bucket: str | None = None,
-                  rate: float = 0, campaign_id: int | None = None, check_first: bool = False):
+def _with_retries(
+    deps: SendDeps,
+    channel: Channel,
+    batch_id: str,
+    call,
+    *,
+    bucket: str | None = None,
+    rate: float = 0,
+    campaign_id: int | None = None,
+    check_first: bool = False,
+):
     """Call the provider, honouring the shared rate limit and retrying retryable errors with
     backoff (retry-after first). Keeps the batch's lease alive while waiting. After any wait (and
     first of all with `check_first`) the campaign's status is read again: CampaignStopped when a
@@ -539,9 +643,14 @@ def _with_retries(deps: SendDeps, channel: Channel, batch_id: str, call, *, buck
             attempt += 1
             if attempt >= MAX_ATTEMPTS_PER_CHUNK:
                 raise
-            delay = exc.retry_after if exc.retry_after is not None else min(30.0, 0.5 * 2 ** attempt)
-            log.info("retryable provider error (%s), retry %d in %.1fs", exc.message, attempt, delay,
-                     extra={"campaign_id": campaign_id, "batch_id": batch_id})
+            delay = exc.retry_after if exc.retry_after is not None else min(30.0, 0.5 * 2**attempt)
+            log.info(
+                "retryable provider error (%s), retry %d in %.1fs",
+                exc.message,
+                attempt,
+                delay,
+                extra={"campaign_id": campaign_id, "batch_id": batch_id},
+            )
             _heartbeat(deps, channel, batch_id)
             _sleep_sending(deps, channel, batch_id, campaign_id, delay)
             waited = True
@@ -568,8 +677,14 @@ def _sleep_sending(deps: SendDeps, channel: Channel, batch_id: str, campaign_id:
         _ensure_sending(deps, channel, campaign_id)
 
 
-def _write_results(deps: SendDeps, channel: Channel, campaign_id: int, results, refused,
-                   sent_emails: dict[int, OutgoingEmail] | None = None) -> None:
+def _write_results(
+    deps: SendDeps,
+    channel: Channel,
+    campaign_id: int,
+    results,
+    refused,
+    sent_emails: dict[int, OutgoingEmail] | None = None,
+) -> None:
     """One transaction per chunk: recipient rows, sent_emails and the campaign counters. Rows that
     are no longer claimed (taken over after an expired lease) are not counted twice."""
     Campaign, Recipient = campaign_model(channel), recipient_model(channel)
@@ -578,53 +693,92 @@ def _write_results(deps: SendDeps, channel: Channel, campaign_id: int, results, 
         return
     now = deps.now()
     with Session(deps.engine) as session:
-        still_claimed = set(session.scalars(
-            select(Recipient.id).where(Recipient.id.in_(ids),
-                                       _unselective(deps.engine, Recipient.status == RecipientStatus.CLAIMED))
-        ))
+        still_claimed = set(
+            session.scalars(
+                select(Recipient.id).where(
+                    Recipient.id.in_(ids), _unselective(deps.engine, Recipient.status == RecipientStatus.CLAIMED)
+                )
+            )
+        )
         sent = [(r, res) for r, res in results if r.id in still_claimed and res.accepted]
         failed = [(r, res.error) for r, res in results if r.id in still_claimed and not res.accepted]
         for r, res in results:
             if r.id in still_claimed and res.opted_out and channel == Channel.SMS:
                 # The carrier/provider knows this number unsubscribed (e.g. Twilio 21610): never again.
-                suppress(session=session, channel=channel, address=r.address, reason=PROVIDER_SUPPRESSED,
-                         source=f"send:{campaign_id}")
+                suppress(
+                    session=session,
+                    channel=channel,
+                    address=r.address,
+                    reason=PROVIDER_SUPPRESSED,
+                    source=f"send:{campaign_id}",
+                )
                 set_sms_status_by_phone(session=session, phone=r.address, status=SmsStatus.OPTED_OUT, now=now)
         failed += [(r, reason) for r, reason in refused if r.id in still_claimed]
         table = Recipient.__table__
         if sent:
             session.execute(
-                table.update().where(table.c.id == bindparam("rid")).values(
-                    status=RecipientStatus.SENT, provider_message_id=bindparam("pid"), sent_at=now,
-                    lease_expires_at=None, last_error=None, updated_at=now),
+                table.update()
+                .where(table.c.id == bindparam("rid"))
+                .values(
+                    status=RecipientStatus.SENT,
+                    provider_message_id=bindparam("pid"),
+                    sent_at=now,
+                    lease_expires_at=None,
+                    last_error=None,
+                    updated_at=now,
+                ),
                 [{"rid": r.id, "pid": res.provider_message_id} for r, res in sent],
             )
         if failed:
             session.execute(
-                table.update().where(table.c.id == bindparam("rid")).values(
-                    status=RecipientStatus.FAILED, last_error=bindparam("err"), lease_expires_at=None,
-                    updated_at=now),
+                table.update()
+                .where(table.c.id == bindparam("rid"))
+                .values(
+                    status=RecipientStatus.FAILED, last_error=bindparam("err"), lease_expires_at=None, updated_at=now
+                ),
                 [{"rid": r.id, "err": (reason or "refused")[:2000]} for r, reason in failed],
             )
         if sent and channel == Channel.EMAIL and sent_emails is not None:
-            session.execute(SentEmail.__table__.insert(), [  # Core executemany: no ORM bulk machinery
-                {"campaign_id": campaign_id, "recipient_id": r.id, "contact_id": r.contact_id,
-                 "provider_message_id": res.provider_message_id,
-                 "message_id_header": sent_emails[r.id].headers["Message-ID"],
-                 "reply_token": sent_emails[r.id].reply_token,
-                 "to_address": r.address, "subject": sent_emails[r.id].subject[:500], "status": "sent",
-                 "sent_at": now, "updated_at": now, "open_count": 0, "click_count": 0}
-                for r, res in sent
-            ])
+            session.execute(
+                SentEmail.__table__.insert(),
+                [  # Core executemany: no ORM bulk machinery
+                    {
+                        "campaign_id": campaign_id,
+                        "recipient_id": r.id,
+                        "contact_id": r.contact_id,
+                        "provider_message_id": res.provider_message_id,
+                        "message_id_header": sent_emails[r.id].headers["Message-ID"],
+                        "reply_token": sent_emails[r.id].reply_token,
+                        "to_address": r.address,
+                        "subject": sent_emails[r.id].subject[:500],
+                        "status": "sent",
+                        "sent_at": now,
+                        "updated_at": now,
+                        "open_count": 0,
+                        "click_count": 0,
+                    }
+                    for r, res in sent
+                ],
+            )
         if sent or failed:
             session.execute(
-                update(Campaign).where(Campaign.id == campaign_id).values(
-                    sent=Campaign.sent + len(sent), failed=Campaign.failed + len(failed),
-                    processed=Campaign.processed + len(sent) + len(failed), last_activity_at=now)
+                update(Campaign)
+                .where(Campaign.id == campaign_id)
+                .values(
+                    sent=Campaign.sent + len(sent),
+                    failed=Campaign.failed + len(failed),
+                    processed=Campaign.processed + len(sent) + len(failed),
+                    last_activity_at=now,
+                )
             )
             # the same counts per minute, for the dashboard's period totals and charts
-            bump_minute(session=session, channel=channel, campaign_id=campaign_id, minute=minute_of(now),
-                        metrics={"sent": len(sent), "failed": len(failed)})
+            bump_minute(
+                session=session,
+                channel=channel,
+                campaign_id=campaign_id,
+                minute=minute_of(now),
+                metrics={"sent": len(sent), "failed": len(failed)},
+            )
         session.commit()
 
 
@@ -637,14 +791,22 @@ def _release(*, deps: SendDeps, channel: Channel, campaign_id: int, batch_id: st
     with Session(deps.engine) as session:
         changed = session.execute(
             update(Recipient)
-            .where(Recipient.batch_id == batch_id,
-                   _unselective(deps.engine, Recipient.status == RecipientStatus.CLAIMED))
-            .values(status=RecipientStatus.CANCELLED if cancelled else RecipientStatus.PENDING,
-                    batch_id=batch_id if cancelled else None, lease_expires_at=None, updated_at=now)
+            .where(
+                Recipient.batch_id == batch_id, _unselective(deps.engine, Recipient.status == RecipientStatus.CLAIMED)
+            )
+            .values(
+                status=RecipientStatus.CANCELLED if cancelled else RecipientStatus.PENDING,
+                batch_id=batch_id if cancelled else None,
+                lease_expires_at=None,
+                updated_at=now,
+            )
         ).rowcount
         if cancelled and changed:
-            session.execute(update(Campaign).where(Campaign.id == campaign_id).values(
-                processed=Campaign.processed + changed, last_activity_at=now))
+            session.execute(
+                update(Campaign)
+                .where(Campaign.id == campaign_id)
+                .values(processed=Campaign.processed + changed, last_activity_at=now)
+            )
         session.commit()
 
 
@@ -682,14 +844,18 @@ def _extend_lease(session: Session, deps: SendDeps, channel: Channel, batch_id: 
     now = deps.now()
     extended = session.execute(
         update(Recipient)
-        .where(Recipient.batch_id == batch_id,
-               _unselective(deps.engine, Recipient.status == RecipientStatus.CLAIMED),
-               Recipient.lease_expires_at >= now)
+        .where(
+            Recipient.batch_id == batch_id,
+            _unselective(deps.engine, Recipient.status == RecipientStatus.CLAIMED),
+            Recipient.lease_expires_at >= now,
+        )
         .values(lease_expires_at=now + timedelta(seconds=deps.settings.send_lease_seconds))
     ).rowcount
-    if not extended and session.scalar(select(Recipient.id).where(
-            Recipient.batch_id == batch_id,
-            _unselective(deps.engine, Recipient.status == RecipientStatus.CLAIMED)).limit(1)):
+    if not extended and session.scalar(
+        select(Recipient.id)
+        .where(Recipient.batch_id == batch_id, _unselective(deps.engine, Recipient.status == RecipientStatus.CLAIMED))
+        .limit(1)
+    ):
         raise LeaseLost(batch_id)
 
 
@@ -719,8 +885,10 @@ def _budget_exceeded(settings: Settings, failed: int, processed: int, recipients
         return None
     if processed > sample + settings.send_batch_size:
         return None  # past the sample: later failures are the recipients' own, not the campaign's
-    return (f"Error budget exhausted: {failed} of the first {processed} recipients failed "
-            f"(limit {settings.error_budget_ratio:.0%} of {sample}). See the recipients' last errors.")
+    return (
+        f"Error budget exhausted: {failed} of the first {processed} recipients failed "
+        f"(limit {settings.error_budget_ratio:.0%} of {sample}). See the recipients' last errors."
+    )
 
 
 def _content(session: Session, channel: Channel, campaign):

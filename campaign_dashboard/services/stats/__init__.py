@@ -5,14 +5,14 @@ Headline numbers per period or campaign (`summary`) and the cheap reads the live
 """
 
 from campaign_dashboard.services.stats.summary import (
-    PERIODS,
     METRICS,
+    PERIODS,
     StatsSummary,
-    period_summary,
+    all_time_totals,
     campaign_summary,
+    period_summary,
     summary_of,
     top_links,
-    all_time_totals,
 )
 
 __all__ = [

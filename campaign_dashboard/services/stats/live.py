@@ -98,14 +98,19 @@ def minute_series(
 
 
 def _email_events(*, session: Session, campaign_id, since, limit) -> list[FeedEvent]:
-    statement = select(EmailEvent, SentEmail.to_address).outerjoin(
-        SentEmail, SentEmail.id == EmailEvent.sent_email_id
-    )
+    statement = select(EmailEvent, SentEmail.to_address).outerjoin(SentEmail, SentEmail.id == EmailEvent.sent_email_id)
     return [
         FeedEvent(
-            channel=Channel.EMAIL, id=e.id, type=e.type, campaign_id=e.campaign_id,
-            recipient_id=e.recipient_id, address=address, link=e.link, detail=e.detail,
-            occurred_at=e.occurred_at, received_at=e.received_at,
+            channel=Channel.EMAIL,
+            id=e.id,
+            type=e.type,
+            campaign_id=e.campaign_id,
+            recipient_id=e.recipient_id,
+            address=address,
+            link=e.link,
+            detail=e.detail,
+            occurred_at=e.occurred_at,
+            received_at=e.received_at,
         )
         for e, address in session.exec(_newest(statement, EmailEvent, campaign_id, since, limit))
     ]
@@ -117,10 +122,16 @@ def _sms_events(*, session: Session, campaign_id, since, limit) -> list[FeedEven
     )
     return [
         FeedEvent(
-            channel=Channel.SMS, id=e.id, type=e.type, campaign_id=e.campaign_id,
-            recipient_id=e.recipient_id, address=address, link=None,
+            channel=Channel.SMS,
+            id=e.id,
+            type=e.type,
+            campaign_id=e.campaign_id,
+            recipient_id=e.recipient_id,
+            address=address,
+            link=None,
             detail=f"error {e.error_code}" if e.error_code else None,
-            occurred_at=e.occurred_at, received_at=e.received_at,
+            occurred_at=e.occurred_at,
+            received_at=e.received_at,
         )
         for e, address in session.exec(_newest(statement, SmsEvent, campaign_id, since, limit))
     ]
@@ -178,7 +189,8 @@ def recent_events_across(
     """The newest events of `campaigns` (received after `since`), newest first, at most `limit`."""
     feed: list[FeedEvent] = []
     for campaign in campaigns:
-        feed += recent_events(session=session, channel=campaign.channel, campaign_id=campaign.id,
-                              since=since, limit=limit)
+        feed += recent_events(
+            session=session, channel=campaign.channel, campaign_id=campaign.id, since=since, limit=limit
+        )
     feed.sort(key=lambda e: (e.received_at, e.id), reverse=True)
     return feed[:limit]

@@ -29,8 +29,17 @@ PERIODS: dict[str, tuple[str, timedelta | None]] = {
 }
 # The counters summed per channel (names of both the campaign columns and the bucket metrics).
 METRICS = (
-    "sent", "delivered", "failed", "opened", "unique_opens", "clicked", "unique_clicks",
-    "bounced", "complained", "unsubscribed", "replied",
+    "sent",
+    "delivered",
+    "failed",
+    "opened",
+    "unique_opens",
+    "clicked",
+    "unique_clicks",
+    "bounced",
+    "complained",
+    "unsubscribed",
+    "replied",
 )
 
 

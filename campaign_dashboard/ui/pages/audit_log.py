@@ -18,8 +18,8 @@ from campaign_dashboard.services.accounts import audit
 from campaign_dashboard.services.errors import DomainError, ValidationFailed
 from campaign_dashboard.ui import routes
 from campaign_dashboard.ui.auth import AuthState
-from campaign_dashboard.ui.guard import guarded
 from campaign_dashboard.ui.components import data_table, iso_utc, local_time
+from campaign_dashboard.ui.guard import guarded
 from campaign_dashboard.ui.layout import dashboard_page
 
 PAGE_SIZE = 50
@@ -56,8 +56,10 @@ class AuditLogState(AuthState):
 
     def _filters(self) -> audit.AuditFilters:
         return audit.AuditFilters(
-            actor=self.actor, action="" if self.action == ANY else self.action,
-            object_type=self.object_type, object_id=self.object_id,
+            actor=self.actor,
+            action="" if self.action == ANY else self.action,
+            object_type=self.object_type,
+            object_id=self.object_id,
             since=_day(self.since, "since"),
             until=_day(self.until, "until") + timedelta(days=1) - timedelta(microseconds=1) if self.until else None,
         )
@@ -67,8 +69,9 @@ class AuditLogState(AuthState):
         self.access = "admin"
         try:
             with session_scope() as session:
-                page = audit.list_entries(session, filters=self._filters(), cursor=self.cursors[-1] or None,
-                                          limit=PAGE_SIZE)
+                page = audit.list_entries(
+                    session, filters=self._filters(), cursor=self.cursors[-1] or None, limit=PAGE_SIZE
+                )
                 self.actions = audit.actions(session)
         except DomainError as exc:
             return rx.toast.error(exc.message)
@@ -121,15 +124,20 @@ def _day(value: str, field: str) -> datetime | None:
     try:
         return datetime.combine(date.fromisoformat(value), time(), tzinfo=UTC)
     except ValueError:
-        raise ValidationFailed(f"{field} must be a date (YYYY-MM-DD).",
-                               details=[{"field": field, "message": "not a date"}]) from None
+        raise ValidationFailed(
+            f"{field} must be a date (YYYY-MM-DD).", details=[{"field": field, "message": "not a date"}]
+        ) from None
 
 
 def _row(entry) -> AuditRow:
     subject = " ".join(p for p in (entry.object_type, entry.object_id) if p)
     return AuditRow(
-        id=entry.id, at=iso_utc(entry.at), actor=entry.actor_label or "(unknown)", action=entry.action,
-        object=subject, client=entry.client_address or "",
+        id=entry.id,
+        at=iso_utc(entry.at),
+        actor=entry.actor_label or "(unknown)",
+        action=entry.action,
+        object=subject,
+        client=entry.client_address or "",
         detail=json.dumps(entry.detail, sort_keys=True) if entry.detail else "",
     )
 
@@ -152,26 +160,58 @@ def _labelled(label: str, control: rx.Component) -> rx.Component:
 def filters_bar() -> rx.Component:
     s = AuditLogState
     return rx.flex(
-        _labelled("Actor", rx.input(placeholder="email or token name", value=s.actor, debounce_timeout=300,
-                                    on_change=lambda v: s.set_filter("actor", v), id="audit-actor")),
-        _labelled("Action", rx.select.root(
-            rx.select.trigger(id="audit-action", min_width="12em"),
-            rx.select.content(rx.select.item(ANY, value=ANY),
-                              rx.foreach(s.actions, lambda a: rx.select.item(a, value=a))),
-            value=s.action, on_change=lambda v: s.set_filter("action", v),
-        )),
-        _labelled("Object", rx.hstack(
-            rx.input(placeholder="type, e.g. email_campaign", value=s.object_type, debounce_timeout=300,
-                     on_change=lambda v: s.set_filter("object_type", v), id="audit-object-type"),
-            rx.input(placeholder="id", value=s.object_id, debounce_timeout=300, width="6em",
-                     on_change=lambda v: s.set_filter("object_id", v), id="audit-object-id"),
-        )),
-        _labelled("From", rx.input(type="date", value=s.since, on_change=lambda v: s.set_filter("since", v),
-                                   id="audit-since")),
-        _labelled("To", rx.input(type="date", value=s.until, on_change=lambda v: s.set_filter("until", v),
-                                 id="audit-until")),
+        _labelled(
+            "Actor",
+            rx.input(
+                placeholder="email or token name",
+                value=s.actor,
+                debounce_timeout=300,
+                on_change=lambda v: s.set_filter("actor", v),
+                id="audit-actor",
+            ),
+        ),
+        _labelled(
+            "Action",
+            rx.select.root(
+                rx.select.trigger(id="audit-action", min_width="12em"),
+                rx.select.content(
+                    rx.select.item(ANY, value=ANY), rx.foreach(s.actions, lambda a: rx.select.item(a, value=a))
+                ),
+                value=s.action,
+                on_change=lambda v: s.set_filter("action", v),
+            ),
+        ),
+        _labelled(
+            "Object",
+            rx.hstack(
+                rx.input(
+                    placeholder="type, e.g. email_campaign",
+                    value=s.object_type,
+                    debounce_timeout=300,
+                    on_change=lambda v: s.set_filter("object_type", v),
+                    id="audit-object-type",
+                ),
+                rx.input(
+                    placeholder="id",
+                    value=s.object_id,
+                    debounce_timeout=300,
+                    width="6em",
+                    on_change=lambda v: s.set_filter("object_id", v),
+                    id="audit-object-id",
+                ),
+            ),
+        ),
+        _labelled(
+            "From", rx.input(type="date", value=s.since, on_change=lambda v: s.set_filter("since", v), id="audit-since")
+        ),
+        _labelled(
+            "To", rx.input(type="date", value=s.until, on_change=lambda v: s.set_filter("until", v), id="audit-until")
+        ),
         rx.button("Clear filters", on_click=s.clear_filters, variant="ghost", size="2"),
-        spacing="3", align="end", wrap="wrap", width="100%",
+        spacing="3",
+        align="end",
+        wrap="wrap",
+        width="100%",
     )
 
 
@@ -180,11 +220,26 @@ def pager() -> rx.Component:
     return rx.hstack(
         rx.text("Newest first · page ", s.page_number, color_scheme="gray", size="2"),
         rx.spacer(),
-        rx.button(rx.icon("chevron-left", size=16), "Previous", on_click=s.previous_page,
-                  disabled=s.page_number <= 1, variant="soft", size="2", id="audit-previous"),
-        rx.button("Next", rx.icon("chevron-right", size=16), on_click=s.next_page,
-                  disabled=s.next_cursor == "", variant="soft", size="2", id="audit-next"),
-        width="100%", align="center",
+        rx.button(
+            rx.icon("chevron-left", size=16),
+            "Previous",
+            on_click=s.previous_page,
+            disabled=s.page_number <= 1,
+            variant="soft",
+            size="2",
+            id="audit-previous",
+        ),
+        rx.button(
+            "Next",
+            rx.icon("chevron-right", size=16),
+            on_click=s.next_page,
+            disabled=s.next_cursor == "",
+            variant="soft",
+            size="2",
+            id="audit-next",
+        ),
+        width="100%",
+        align="center",
     )
 
 
@@ -195,14 +250,21 @@ def audit_log_page() -> rx.Component:
         rx.vstack(
             filters_bar(),
             pager(),
-            data_table(["Time", "Actor", "Action", "Object", "Client", "Detail"], AuditLogState.rows, audit_row,
-                       empty="Nothing recorded matches these filters.", table_id="audit-log"),
-            width="100%", spacing="4",
+            data_table(
+                ["Time", "Actor", "Action", "Object", "Client", "Detail"],
+                AuditLogState.rows,
+                audit_row,
+                empty="Nothing recorded matches these filters.",
+                table_id="audit-log",
+            ),
+            width="100%",
+            spacing="4",
         ),
         rx.cond(
             AuditLogState.access == "refused",
-            rx.callout("Only admins can read the audit log.", icon="shield-alert", color_scheme="red",
-                       id="audit-refused"),
+            rx.callout(
+                "Only admins can read the audit log.", icon="shield-alert", color_scheme="red", id="audit-refused"
+            ),
             rx.center(rx.spinner(size="3"), padding="3em"),
         ),
     )

@@ -19,12 +19,11 @@ import plotly.graph_objects as go
 import reflex as rx
 
 from campaign_dashboard.db import session_scope
-from campaign_dashboard.models import Channel, Segment, RecipientStatus, Role
+from campaign_dashboard.models import Channel, RecipientStatus, Role, Segment
 from campaign_dashboard.services import campaigns
-from campaign_dashboard.services.stats import live
-from campaign_dashboard.services.events import replies
 from campaign_dashboard.services.errors import DomainError
-from campaign_dashboard.services.stats import StatsSummary, summary_of, top_links
+from campaign_dashboard.services.events import replies
+from campaign_dashboard.services.stats import StatsSummary, live, summary_of, top_links
 from campaign_dashboard.ui import charts, routes
 from campaign_dashboard.ui.activity_feed import FeedRow, feed_card, feed_row, look_back, merge, newer
 from campaign_dashboard.ui.auth import AuthState
@@ -46,9 +45,15 @@ FEED_SIZE = 30
 PAGE_SIZE = 25
 ALL = "all"
 RECIPIENT_FILTERS = [ALL, *[s.value for s in RecipientStatus]]
-ACTIVITY_METRICS = {Channel.EMAIL: ("sent", "delivered", "opened", "clicked"), Channel.SMS: ("sent", "delivered", "failed")}
+ACTIVITY_METRICS = {
+    Channel.EMAIL: ("sent", "delivered", "opened", "clicked"),
+    Channel.SMS: ("sent", "delivered", "failed"),
+}
 LIVE_STATUSES = ("sending", "paused")
-BACK = {Channel.EMAIL: ("All email campaigns", routes.EMAIL_CAMPAIGNS), Channel.SMS: ("All SMS campaigns", routes.SMS_CAMPAIGNS)}
+BACK = {
+    Channel.EMAIL: ("All email campaigns", routes.EMAIL_CAMPAIGNS),
+    Channel.SMS: ("All SMS campaigns", routes.SMS_CAMPAIGNS),
+}
 
 
 @dataclass
@@ -111,8 +116,14 @@ class Snapshot:
 
 
 def read_snapshot(
-    *, channel: str, campaign_id: int, recipient_filter: str, cursor: str, events_since: datetime | None,
-    clicks_seen: int | None, answers_seen: int | None,
+    *,
+    channel: str,
+    campaign_id: int,
+    recipient_filter: str,
+    cursor: str,
+    events_since: datetime | None,
+    clicks_seen: int | None,
+    answers_seen: int | None,
 ) -> Snapshot:
     """One campaign's page data. Top links and replies are only re-read when the counters that
     feed them moved (`clicks_seen`, `answers_seen`: what the page last showed)."""
@@ -124,14 +135,22 @@ def read_snapshot(
         stats = summary_of(campaign, channel)
         segment = session.get(Segment, campaign.segment_id) if campaign.segment_id else None
         info = CampaignInfo(
-            id=campaign.id, name=campaign.name, status=campaign.status, status_reason=campaign.status_reason or "",
+            id=campaign.id,
+            name=campaign.name,
+            status=campaign.status,
+            status_reason=campaign.status_reason or "",
             subject=getattr(campaign, "subject", ""),
             sender=(getattr(campaign, "from_email", None) or getattr(campaign, "from_number", None) or ""),
-            reply_to=getattr(campaign, "reply_to", None) or "", body=getattr(campaign, "body", ""),
-            segment=segment.name if segment else "", created_at=iso_utc(campaign.created_at),
-            scheduled_at=iso_utc(campaign.scheduled_at), started_at=iso_utc(campaign.started_at),
-            completed_at=iso_utc(campaign.completed_at), recipients=campaign.recipients,
-            processed=campaign.processed, progress=round(100 * campaigns.progress(campaign), 1),
+            reply_to=getattr(campaign, "reply_to", None) or "",
+            body=getattr(campaign, "body", ""),
+            segment=segment.name if segment else "",
+            created_at=iso_utc(campaign.created_at),
+            scheduled_at=iso_utc(campaign.scheduled_at),
+            started_at=iso_utc(campaign.started_at),
+            completed_at=iso_utc(campaign.completed_at),
+            recipients=campaign.recipients,
+            processed=campaign.processed,
+            progress=round(100 * campaigns.progress(campaign), 1),
         )
         snapshot = Snapshot(found=True, marker=iso_utc(campaign.last_activity_at), info=info, stats=stats)
         snapshot.series = live.minute_series(
@@ -141,22 +160,40 @@ def read_snapshot(
             snapshot.links = top_links(session=session, campaign_id=campaign_id)
         if stats.replied + stats.unsubscribed != answers_seen:
             snapshot.replies = [
-                ReplyRow(id=r.id, kind=r.kind, from_address=r.from_address, subject=r.subject, text=r.text,
-                         received_at=iso_utc(r.received_at))
+                ReplyRow(
+                    id=r.id,
+                    kind=r.kind,
+                    from_address=r.from_address,
+                    subject=r.subject,
+                    text=r.text,
+                    received_at=iso_utc(r.received_at),
+                )
                 for r in replies.campaign_replies(session=session, channel=channel, campaign_id=campaign_id)
             ]
-        feed = live.recent_events(session=session, channel=channel, campaign_id=campaign_id, since=events_since,
-                                  limit=FEED_SIZE)
+        feed = live.recent_events(
+            session=session, channel=channel, campaign_id=campaign_id, since=events_since, limit=FEED_SIZE
+        )
         snapshot.events = [feed_row(e) for e in feed]
         snapshot.newest_event = feed[0].received_at if feed else events_since
         page = campaigns.recipients_page(
-            session=session, channel=channel, campaign_id=campaign_id,
-            status=None if recipient_filter == ALL else recipient_filter, cursor=cursor or None, limit=PAGE_SIZE,
+            session=session,
+            channel=channel,
+            campaign_id=campaign_id,
+            status=None if recipient_filter == ALL else recipient_filter,
+            cursor=cursor or None,
+            limit=PAGE_SIZE,
         )
         snapshot.recipients = [
-            RecipientRow(id=r.id, address=r.address, status=r.status, provider_message_id=r.provider_message_id or "",
-                         attempts=r.attempts, last_error=r.last_error or "", sent_at=iso_utc(r.sent_at),
-                         updated_at=iso_utc(r.updated_at))
+            RecipientRow(
+                id=r.id,
+                address=r.address,
+                status=r.status,
+                provider_message_id=r.provider_message_id or "",
+                attempts=r.attempts,
+                last_error=r.last_error or "",
+                sent_at=iso_utc(r.sent_at),
+                updated_at=iso_utc(r.updated_at),
+            )
             for r in page.items
         ]
         snapshot.next_cursor = page.next_cursor or ""
@@ -223,8 +260,9 @@ class CampaignDetailState(AuthState):
         self._apply(self._read(events_since=None))
         self.loaded_key = f"{channel}/{self._campaign_id}"
         return [
-            rx.call_script("Intl.DateTimeFormat().resolvedOptions().timeZone",
-                           callback=CampaignDetailState.set_timezone),
+            rx.call_script(
+                "Intl.DateTimeFormat().resolvedOptions().timeZone", callback=CampaignDetailState.set_timezone
+            ),
             CampaignDetailState.poll(self._poll_id),
         ]
 
@@ -275,9 +313,13 @@ class CampaignDetailState(AuthState):
 
     def _read(self, *, events_since: datetime | None) -> Snapshot:
         return read_snapshot(
-            channel=self.channel, campaign_id=self._campaign_id, recipient_filter=self.recipient_filter,
-            cursor=self._cursors[-1] if self._cursors else "", events_since=events_since,
-            clicks_seen=self._clicks_seen, answers_seen=self._answers_seen,
+            channel=self.channel,
+            campaign_id=self._campaign_id,
+            recipient_filter=self.recipient_filter,
+            cursor=self._cursors[-1] if self._cursors else "",
+            events_since=events_since,
+            clicks_seen=self._clicks_seen,
+            answers_seen=self._answers_seen,
         )
 
     def _apply(self, snapshot: Snapshot) -> None:
@@ -340,9 +382,13 @@ class CampaignDetailState(AuthState):
                     return
                 since = look_back(self._newest_event)
                 args = dict(
-                    channel=channel, campaign_id=campaign_id, recipient_filter=self.recipient_filter,
-                    cursor=self._cursors[-1] if self._cursors else "", events_since=since,
-                    clicks_seen=self._clicks_seen, answers_seen=self._answers_seen,
+                    channel=channel,
+                    campaign_id=campaign_id,
+                    recipient_filter=self.recipient_filter,
+                    cursor=self._cursors[-1] if self._cursors else "",
+                    events_since=since,
+                    clicks_seen=self._clicks_seen,
+                    answers_seen=self._answers_seen,
                 )
             snapshot = await asyncio.to_thread(lambda: read_snapshot(**args))
             async with self:
@@ -380,10 +426,16 @@ def detail_line(label: str, value: rx.Var, **props) -> rx.Component:
 def header(channel: str) -> rx.Component:
     info = S.info
     content = (
-        [detail_line("Subject", info.subject, weight="medium"), detail_line("From", info.sender),
-         detail_line("Reply-to", info.reply_to)]
+        [
+            detail_line("Subject", info.subject, weight="medium"),
+            detail_line("From", info.sender),
+            detail_line("Reply-to", info.reply_to),
+        ]
         if channel == Channel.EMAIL
-        else [detail_line("Message", info.body, weight="medium", white_space="pre-wrap"), detail_line("From", info.sender)]
+        else [
+            detail_line("Message", info.body, weight="medium", white_space="pre-wrap"),
+            detail_line("From", info.sender),
+        ]
     )
     return rx.card(
         rx.vstack(
@@ -395,8 +447,15 @@ def header(channel: str) -> rx.Component:
                 spacing="3",
                 wrap="wrap",
             ),
-            rx.cond(info.status_reason != "", rx.callout(info.status_reason, icon="info", size="1",
-                                                         color_scheme=rx.cond(info.status == "failed", "red", "gray"))),
+            rx.cond(
+                info.status_reason != "",
+                rx.callout(
+                    info.status_reason,
+                    icon="info",
+                    size="1",
+                    color_scheme=rx.cond(info.status == "failed", "red", "gray"),
+                ),
+            ),
             rx.grid(
                 rx.vstack(*content, detail_line("Audience", info.segment), spacing="1"),
                 rx.vstack(
@@ -426,8 +485,16 @@ def progress_bar() -> rx.Component:
                 rx.hstack(
                     rx.text(rx.cond(info.status == "paused", "Paused", "Sending"), weight="medium", size="2"),
                     rx.spacer(),
-                    rx.text(thousands(info.processed), " of ", thousands(info.recipients), " recipients processed · ",
-                            info.progress.to_string(), "%", size="2", id="campaign-progress-text"),
+                    rx.text(
+                        thousands(info.processed),
+                        " of ",
+                        thousands(info.recipients),
+                        " recipients processed · ",
+                        info.progress.to_string(),
+                        "%",
+                        size="2",
+                        id="campaign-progress-text",
+                    ),
                     width="100%",
                 ),
                 rx.progress(value=info.progress.to(int), max=100, width="100%", id="campaign-progress"),
@@ -441,15 +508,26 @@ def progress_bar() -> rx.Component:
 
 def charts_section(channel: str) -> rx.Component:
     activity = charts.chart(
-        "Activity per minute", S.activity_figure, chart_id="chart-activity", empty=~S.has_activity,
+        "Activity per minute",
+        S.activity_figure,
+        chart_id="chart-activity",
+        empty=~S.has_activity,
         empty_text="Nothing sent yet: the chart fills in as messages go out and events come back.",
     )
-    funnel = charts.chart("Delivery funnel", S.funnel_figure, chart_id="chart-funnel", empty=S.info.recipients == 0,
-                          empty_text="No recipients yet: the funnel appears once the campaign starts.")
+    funnel = charts.chart(
+        "Delivery funnel",
+        S.funnel_figure,
+        chart_id="chart-funnel",
+        empty=S.info.recipients == 0,
+        empty_text="No recipients yet: the funnel appears once the campaign starts.",
+    )
     lower = [funnel]
     if channel == Channel.EMAIL:
-        lower.append(charts.chart("Top links", S.links_figure, chart_id="chart-links", empty=~S.has_links,
-                                  empty_text="No clicks yet."))
+        lower.append(
+            charts.chart(
+                "Top links", S.links_figure, chart_id="chart-links", empty=~S.has_links, empty_text="No clicks yet."
+            )
+        )
     return rx.vstack(
         activity,
         rx.grid(*lower, columns=rx.breakpoints(initial="1", md=str(len(lower))), spacing="3", width="100%"),
@@ -477,8 +555,13 @@ def recipients_section() -> rx.Component:
             rx.heading("Recipients", size="4"),
             rx.spacer(),
             rx.text("Status", size="2", color_scheme="gray"),
-            rx.select(RECIPIENT_FILTERS, value=S.recipient_filter, on_change=S.filter_recipients, size="2",
-                      id="recipient-filter"),
+            rx.select(
+                RECIPIENT_FILTERS,
+                value=S.recipient_filter,
+                on_change=S.filter_recipients,
+                size="2",
+                id="recipient-filter",
+            ),
             align="center",
             width="100%",
         ),
@@ -490,11 +573,23 @@ def recipients_section() -> rx.Component:
             table_id="recipients",
         ),
         rx.hstack(
-            rx.button(rx.icon("chevron-left", size=16), "Previous", on_click=S.previous_page, variant="soft",
-                      disabled=S.page_number <= 1, id="recipients-previous"),
+            rx.button(
+                rx.icon("chevron-left", size=16),
+                "Previous",
+                on_click=S.previous_page,
+                variant="soft",
+                disabled=S.page_number <= 1,
+                id="recipients-previous",
+            ),
             rx.text("Page ", S.page_number, size="2", id="recipients-page"),
-            rx.button("Next", rx.icon("chevron-right", size=16), on_click=S.next_page, variant="soft",
-                      disabled=S.next_cursor == "", id="recipients-next"),
+            rx.button(
+                "Next",
+                rx.icon("chevron-right", size=16),
+                on_click=S.next_page,
+                variant="soft",
+                disabled=S.next_cursor == "",
+                id="recipients-next",
+            ),
             align="center",
             spacing="3",
         ),
@@ -504,8 +599,12 @@ def recipients_section() -> rx.Component:
 
 
 def feed_section() -> rx.Component:
-    return feed_card("Events", S.events, feed_id="event-feed",
-                     empty="No events yet: deliveries, opens, clicks and bounces appear here as the provider reports them.")
+    return feed_card(
+        "Events",
+        S.events,
+        feed_id="event-feed",
+        empty="No events yet: deliveries, opens, clicks and bounces appear here as the provider reports them.",
+    )
 
 
 def reply_item(reply: rx.Var) -> rx.Component:
@@ -527,15 +626,22 @@ def reply_item(reply: rx.Var) -> rx.Component:
 
 
 def replies_section() -> rx.Component:
-    return list_card("Replies", S.replies, reply_item, list_id="replies",
-                     empty="No replies yet: answers to this campaign appear here as they arrive.")
+    return list_card(
+        "Replies",
+        S.replies,
+        reply_item,
+        list_id="replies",
+        empty="No replies yet: answers to this campaign appear here as they arrive.",
+    )
 
 
 def not_found(channel: str) -> rx.Component:
     back = BACK[Channel(channel)][1]
     return rx.callout(
-        rx.text("Campaign not found. It may have been deleted, or the address is wrong. ",
-                rx.link("Back to the campaigns", href=back)),
+        rx.text(
+            "Campaign not found. It may have been deleted, or the address is wrong. ",
+            rx.link("Back to the campaigns", href=back),
+        ),
         icon="search-x",
         color_scheme="orange",
         id="campaign-not-found",
@@ -553,8 +659,13 @@ def campaign_detail(channel: str) -> rx.Component:
                 progress_bar(),
                 charts_section(channel),
                 recipients_section(),
-                rx.grid(feed_section(), replies_section(), columns=rx.breakpoints(initial="1", lg="2"), spacing="3",
-                        width="100%"),
+                rx.grid(
+                    feed_section(),
+                    replies_section(),
+                    columns=rx.breakpoints(initial="1", lg="2"),
+                    spacing="3",
+                    width="100%",
+                ),
                 spacing="4",
                 width="100%",
                 id="campaign-detail",
@@ -565,13 +676,17 @@ def campaign_detail(channel: str) -> rx.Component:
     )
 
 
-@dashboard_page(route=routes.campaign_detail("email", "[campaign_id]"), title="Email campaign",
-                on_load=CampaignDetailState.load("email"))
+@dashboard_page(
+    route=routes.campaign_detail("email", "[campaign_id]"),
+    title="Email campaign",
+    on_load=CampaignDetailState.load("email"),
+)
 def email_campaign_page() -> rx.Component:
     return campaign_detail("email")
 
 
-@dashboard_page(route=routes.campaign_detail("sms", "[campaign_id]"), title="SMS campaign",
-                on_load=CampaignDetailState.load("sms"))
+@dashboard_page(
+    route=routes.campaign_detail("sms", "[campaign_id]"), title="SMS campaign", on_load=CampaignDetailState.load("sms")
+)
 def sms_campaign_page() -> rx.Component:
     return campaign_detail("sms")

@@ -15,11 +15,11 @@ import reflex as rx
 
 from campaign_dashboard.db import session_scope
 from campaign_dashboard.models import CampaignStatus, Channel, Role
-from campaign_dashboard.tasks.send_queue import queue_after_action
 from campaign_dashboard.services import campaigns
-from campaign_dashboard.services.stats import live
-from campaign_dashboard.services.errors import DomainError
 from campaign_dashboard.services.campaigns.lifecycle import Action
+from campaign_dashboard.services.errors import DomainError
+from campaign_dashboard.services.stats import live
+from campaign_dashboard.tasks.send_queue import queue_after_action
 from campaign_dashboard.ui import routes
 from campaign_dashboard.ui.auth import AuthState
 from campaign_dashboard.ui.campaign_form import CampaignFormState, CreateEmailCampaignDialog, CreateSmsCampaignDialog
@@ -48,11 +48,16 @@ ACTION_LABELS = {
     "delete": "Delete…",
 }
 CONFIRM = {
-    "cancel": ("Cancel this campaign?",
-               "Messages not sent yet will never be sent. What was already sent stays in its history. "
-               "This cannot be undone.", "Cancel campaign"),
-    "delete": ("Delete this campaign?",
-               "The campaign and its settings are removed for good. This cannot be undone.", "Delete campaign"),
+    "cancel": (
+        "Cancel this campaign?",
+        "Messages not sent yet will never be sent. What was already sent stays in its history. This cannot be undone.",
+        "Cancel campaign",
+    ),
+    "delete": (
+        "Delete this campaign?",
+        "The campaign and its settings are removed for good. This cannot be undone.",
+        "Delete campaign",
+    ),
 }
 DONE = {
     "start": "started: sending is queued",
@@ -86,9 +91,15 @@ class CampaignRow:
 
 def to_row(campaign, channel: str) -> CampaignRow:
     data = campaigns.to_dict(campaign, channel)
-    actions = [a for a in ACTION_LABELS if a in data["allowed_actions"]
-               or (a == "edit" and data["can_edit"]) or a == "duplicate"
-               or (a == "archive" and data["can_archive"]) or (a == "delete" and data["can_delete"])]
+    actions = [
+        a
+        for a in ACTION_LABELS
+        if a in data["allowed_actions"]
+        or (a == "edit" and data["can_edit"])
+        or a == "duplicate"
+        or (a == "archive" and data["can_archive"])
+        or (a == "delete" and data["can_delete"])
+    ]
     return CampaignRow(
         id=campaign.id,
         name=campaign.name,
@@ -148,16 +159,24 @@ class CampaignsState(AuthState):
             return
         with session_scope() as session:
             page = campaigns.list_campaigns(
-                session=session, channel=self.channel, status=self.status if self.status in STATUSES else None,
-                search=self.search, archived=self.status == ARCHIVED, cursor=self.cursor or None, limit=PAGE_SIZE,
+                session=session,
+                channel=self.channel,
+                status=self.status if self.status in STATUSES else None,
+                search=self.search,
+                archived=self.status == ARCHIVED,
+                cursor=self.cursor or None,
+                limit=PAGE_SIZE,
                 newest_first=self.order == NEWEST,
             )
             self.rows = [to_row(c, self.channel) for c in page.items]
             self.next_cursor = page.next_cursor or ""
             self.counts = {
                 **campaigns.status_counts(session=session, channel=self.channel, search=self.search),
-                ARCHIVED: sum(campaigns.status_counts(session=session, channel=self.channel, search=self.search,
-                                                      archived=True).values()),
+                ARCHIVED: sum(
+                    campaigns.status_counts(
+                        session=session, channel=self.channel, search=self.search, archived=True
+                    ).values()
+                ),
             }
             self._marker = live.channel_marker(session=session, channel=self.channel)
 
@@ -255,8 +274,9 @@ class CampaignsState(AuthState):
                 elif action == "delete":
                     campaigns.delete(session=session, channel=channel, campaign_id=campaign_id)
                 else:
-                    campaign = campaigns.apply_action(session=session, channel=channel, campaign_id=campaign_id,
-                                                      action=Action(action))
+                    campaign = campaigns.apply_action(
+                        session=session, channel=channel, campaign_id=campaign_id, action=Action(action)
+                    )
                     queue_after_action(channel, campaign, action)
         except (DomainError, ValueError) as exc:
             self._read()
@@ -278,7 +298,10 @@ def status_tabs() -> rx.Component:
                             rx.text("All" if tab == ALL else tab.capitalize()),
                             rx.badge(
                                 thousands(CampaignsState.total if tab == ALL else CampaignsState.counts[tab]),
-                                variant="soft", radius="full", color_scheme="gray", class_name="tab-count",
+                                variant="soft",
+                                radius="full",
+                                color_scheme="gray",
+                                class_name="tab-count",
                             ),
                             spacing="2",
                             align="center",
@@ -321,8 +344,12 @@ def toolbar(channel: str) -> rx.Component:
         rx.spacer(),
         rx.cond(
             AuthState.can_write,
-            rx.button(rx.icon("plus", size=16), "New campaign", on_click=CampaignFormState.open_create(channel),
-                      id="new-campaign"),
+            rx.button(
+                rx.icon("plus", size=16),
+                "New campaign",
+                on_click=CampaignFormState.open_create(channel),
+                id="new-campaign",
+            ),
         ),
         spacing="3",
         align="center",
@@ -335,8 +362,12 @@ def progress_cell(row: rx.Var) -> rx.Component:
     return rx.cond(
         (row.status == "sending") | (row.status == "paused"),
         rx.hstack(
-            rx.progress(value=row.progress, max=100, width="6em",
-                        color_scheme=rx.cond(row.status == "paused", "orange", "amber")),
+            rx.progress(
+                value=row.progress,
+                max=100,
+                width="6em",
+                color_scheme=rx.cond(row.status == "paused", "orange", "amber"),
+            ),
             rx.text(row.progress.to_string() + "%", size="1", color_scheme="gray"),
             align="center",
             spacing="2",
@@ -349,8 +380,9 @@ def progress_cell(row: rx.Var) -> rx.Component:
 def actions_menu(row: rx.Var) -> rx.Component:
     return rx.menu.root(
         rx.menu.trigger(
-            rx.icon_button(rx.icon("ellipsis", size=16), variant="ghost", aria_label="Actions",
-                           class_name="row-actions"),
+            rx.icon_button(
+                rx.icon("ellipsis", size=16), variant="ghost", aria_label="Actions", class_name="row-actions"
+            ),
         ),
         rx.menu.content(
             rx.foreach(
@@ -366,8 +398,9 @@ def actions_menu(row: rx.Var) -> rx.Component:
 
 
 def campaign_row(row: rx.Var, channel: str) -> rx.Component:
-    when = rx.cond(row.status == "scheduled", "Sends " + local_time(row.scheduled_at),
-                   "Created " + local_time(row.created_at))
+    when = rx.cond(
+        row.status == "scheduled", "Sends " + local_time(row.scheduled_at), "Created " + local_time(row.created_at)
+    )
     return rx.table.row(
         rx.table.row_header_cell(
             rx.vstack(
@@ -398,10 +431,14 @@ def campaigns_table(channel: str) -> rx.Component:
     right = {"Recipients", "Sent", "Delivered", engaged}
     return rx.box(
         rx.table.root(
-            rx.table.header(rx.table.row(*[
-                rx.table.column_header_cell(h, text_align="right" if h in right else None, white_space="nowrap")
-                for h in headers
-            ])),
+            rx.table.header(
+                rx.table.row(
+                    *[
+                        rx.table.column_header_cell(h, text_align="right" if h in right else None, white_space="nowrap")
+                        for h in headers
+                    ]
+                )
+            ),
             rx.table.body(rx.foreach(CampaignsState.rows, lambda row: campaign_row(row, channel))),
             variant="surface",
             size="2",
@@ -436,11 +473,22 @@ def pager() -> rx.Component:
     return rx.cond(
         (CampaignsState.previous.length() > 0) | (CampaignsState.next_cursor != ""),
         rx.hstack(
-            rx.button(rx.icon("chevron-left", size=16), "Previous", variant="soft",
-                      disabled=CampaignsState.previous.length() == 0, on_click=CampaignsState.previous_page,
-                      id="page-previous"),
-            rx.button("Next", rx.icon("chevron-right", size=16), variant="soft",
-                      disabled=CampaignsState.next_cursor == "", on_click=CampaignsState.next_page, id="page-next"),
+            rx.button(
+                rx.icon("chevron-left", size=16),
+                "Previous",
+                variant="soft",
+                disabled=CampaignsState.previous.length() == 0,
+                on_click=CampaignsState.previous_page,
+                id="page-previous",
+            ),
+            rx.button(
+                "Next",
+                rx.icon("chevron-right", size=16),
+                variant="soft",
+                disabled=CampaignsState.next_cursor == "",
+                on_click=CampaignsState.next_page,
+                id="page-next",
+            ),
             justify="end",
             width="100%",
         ),
@@ -457,8 +505,9 @@ def confirm_dialog() -> rx.Component:
             rx.alert_dialog.description(rx.text(rx.text.strong(CampaignsState.confirm_name)), rx.text(text)),
             rx.flex(
                 rx.alert_dialog.cancel(rx.button("Keep it", variant="soft", color_scheme="gray", id="confirm-no")),
-                rx.alert_dialog.action(rx.button(button, color_scheme="red", on_click=CampaignsState.confirm,
-                                                 id="confirm-yes")),
+                rx.alert_dialog.action(
+                    rx.button(button, color_scheme="red", on_click=CampaignsState.confirm, id="confirm-yes")
+                ),
                 spacing="3",
                 justify="end",
                 padding_top="1em",

@@ -9,8 +9,7 @@ import reflex as rx
 
 from campaign_dashboard.db import session_scope
 from campaign_dashboard.models import Channel, Role
-from campaign_dashboard.services.audience import contact_history
-from campaign_dashboard.services.audience import contacts
+from campaign_dashboard.services.audience import contact_history, contacts
 from campaign_dashboard.services.errors import DomainError
 from campaign_dashboard.ui import routes
 from campaign_dashboard.ui.auth import AuthState
@@ -106,15 +105,27 @@ class ContactDetailState(AuthState):
             *(ContactField(str(key), str(value)) for key, value in sorted((contact.attributes or {}).items())),
         ]
         self.received = [
-            ReceivedRow(channel=r.channel, campaign=r.campaign_name, href=routes.campaign_detail(r.channel, r.campaign_id),
-                        status=r.status, address=r.address, sent_at=iso_utc(r.sent_at),
-                        updated_at=iso_utc(r.updated_at), error=r.error or "")
+            ReceivedRow(
+                channel=r.channel,
+                campaign=r.campaign_name,
+                href=routes.campaign_detail(r.channel, r.campaign_id),
+                status=r.status,
+                address=r.address,
+                sent_at=iso_utc(r.sent_at),
+                updated_at=iso_utc(r.updated_at),
+                error=r.error or "",
+            )
             for r in received
         ]
         self.events = [
-            EventRow(channel=e.channel, type=e.type, campaign=e.campaign_name,
-                     href=routes.campaign_detail(e.channel, e.campaign_id) if e.campaign_id else "",
-                     occurred_at=iso_utc(e.occurred_at), detail=e.detail)
+            EventRow(
+                channel=e.channel,
+                type=e.type,
+                campaign=e.campaign_name,
+                href=routes.campaign_detail(e.channel, e.campaign_id) if e.campaign_id else "",
+                occurred_at=iso_utc(e.occurred_at),
+                detail=e.detail,
+            )
             for e in events
         ]
 
@@ -143,15 +154,17 @@ def subscription(channel: Channel, label: str, status: rx.Var, address: rx.Var) 
         rx.button("Unsubscribe", color_scheme="red", variant="soft", size="1", id=f"unsubscribe-{channel}"),
         title=f"Unsubscribe from {label}?",
         description=rx.text(
-            "No campaign will reach ", address, f" by {label} until the contact is resubscribed. "
-            "The address is added to the suppression list.",
+            "No campaign will reach ",
+            address,
+            f" by {label} until the contact is resubscribed. The address is added to the suppression list.",
         ),
         action="Unsubscribe",
         on_confirm=s.unsubscribe(channel.value),
         confirm_id=f"confirm-unsubscribe-{channel}",
     )
-    resubscribe = rx.button("Resubscribe", variant="soft", size="1", on_click=s.resubscribe(channel.value),
-                            id=f"resubscribe-{channel}")
+    resubscribe = rx.button(
+        "Resubscribe", variant="soft", size="1", on_click=s.resubscribe(channel.value), id=f"resubscribe-{channel}"
+    )
     return rx.card(
         rx.flex(
             rx.vstack(
@@ -178,7 +191,9 @@ def received_row(row: rx.Var) -> rx.Component:
     return rx.table.row(
         rx.table.row_header_cell(rx.link(row.campaign, href=row.href)),
         rx.table.cell(rx.badge(row.channel, variant="outline")),
-        rx.table.cell(status_badge(row.status), rx.cond(row.error != "", rx.text(row.error, size="1", color_scheme="red"))),
+        rx.table.cell(
+            status_badge(row.status), rx.cond(row.error != "", rx.text(row.error, size="1", color_scheme="red"))
+        ),
         rx.table.cell(row.address),
         rx.table.cell(local_time(row.sent_at), white_space="nowrap"),
         rx.table.cell(local_time(row.updated_at), white_space="nowrap"),
@@ -210,8 +225,9 @@ def details() -> rx.Component:
         ),
         rx.card(
             rx.data_list.root(
-                rx.foreach(s.fields, lambda f: rx.data_list.item(rx.data_list.label(f.label),
-                                                                  rx.data_list.value(f.value))),
+                rx.foreach(
+                    s.fields, lambda f: rx.data_list.item(rx.data_list.label(f.label), rx.data_list.value(f.value))
+                ),
                 rx.data_list.item(
                     rx.data_list.label("Tags"),
                     rx.data_list.value(

@@ -148,9 +148,14 @@ class ContactsState(AuthState):
         try:
             with session_scope() as session:
                 text = contacts_csv(session=session, filters=self._filters())
-                audit.record(session, actor_user_id=user and user.id, action=audit.CONTACTS_EXPORT,
-                             object_type="contacts", client_address=self.router.session.client_ip or None,
-                             detail={"filters": {k: v for k, v in asdict(self._filters()).items() if v}})
+                audit.record(
+                    session,
+                    actor_user_id=user and user.id,
+                    action=audit.CONTACTS_EXPORT,
+                    object_type="contacts",
+                    client_address=self.router.session.client_ip or None,
+                    detail={"filters": {k: v for k, v in asdict(self._filters()).items() if v}},
+                )
         except DomainError as exc:
             return rx.toast.error(exc.message)
         return rx.download(data=text, filename="contacts.csv", mime_type="text/csv")
@@ -204,18 +209,33 @@ def filters_bar() -> rx.Component:
             ),
             spacing="1",
         ),
-        choice_filter("Email", list(contact_search.EMAIL_STATUSES), ContactsState.email_status,
-                      ContactsState.set_email_status, "filter-email-status"),
-        choice_filter("SMS", list(contact_search.SMS_STATUSES), ContactsState.sms_status,
-                      ContactsState.set_sms_status, "filter-sms-status"),
+        choice_filter(
+            "Email",
+            list(contact_search.EMAIL_STATUSES),
+            ContactsState.email_status,
+            ContactsState.set_email_status,
+            "filter-email-status",
+        ),
+        choice_filter(
+            "SMS",
+            list(contact_search.SMS_STATUSES),
+            ContactsState.sms_status,
+            ContactsState.set_sms_status,
+            "filter-sms-status",
+        ),
         choice_filter("Tag", ContactsState.tag_choices, ContactsState.tag, ContactsState.set_tag, "filter-tag"),
         rx.cond(
             ContactsState.filtered,
             rx.button("Clear filters", on_click=ContactsState.clear_filters, variant="ghost", size="2"),
         ),
         rx.spacer(),
-        rx.button(rx.icon("download", size=16), "Export CSV", on_click=ContactsState.export_csv, variant="soft",
-                  id="export-contacts"),
+        rx.button(
+            rx.icon("download", size=16),
+            "Export CSV",
+            on_click=ContactsState.export_csv,
+            variant="soft",
+            id="export-contacts",
+        ),
         rx.cond(AuthState.can_write, import_dialog(on_done=ContactsState.load)),
         spacing="3",
         align="end",
@@ -230,14 +250,31 @@ def pager() -> rx.Component:
             thousands(ContactsState.total),
             rx.cond(ContactsState.filtered, " matching", ""),
             rx.cond(ContactsState.total == 1, " contact", " contacts"),
-            " · page ", ContactsState.page_number,
-            color_scheme="gray", size="2", id="contacts-total",
+            " · page ",
+            ContactsState.page_number,
+            color_scheme="gray",
+            size="2",
+            id="contacts-total",
         ),
         rx.spacer(),
-        rx.button(rx.icon("chevron-left", size=16), "Previous", on_click=ContactsState.previous_page,
-                  disabled=ContactsState.page_number <= 1, variant="soft", size="2", id="contacts-previous"),
-        rx.button("Next", rx.icon("chevron-right", size=16), on_click=ContactsState.next_page,
-                  disabled=ContactsState.next_cursor == "", variant="soft", size="2", id="contacts-next"),
+        rx.button(
+            rx.icon("chevron-left", size=16),
+            "Previous",
+            on_click=ContactsState.previous_page,
+            disabled=ContactsState.page_number <= 1,
+            variant="soft",
+            size="2",
+            id="contacts-previous",
+        ),
+        rx.button(
+            "Next",
+            rx.icon("chevron-right", size=16),
+            on_click=ContactsState.next_page,
+            disabled=ContactsState.next_cursor == "",
+            variant="soft",
+            size="2",
+            id="contacts-next",
+        ),
         width="100%",
         align="center",
     )
@@ -253,8 +290,12 @@ def contacts_page() -> rx.Component:
             rx.spinner(size="3"),
             rx.cond(
                 ContactsState.filtered & (ContactsState.total == 0),
-                rx.callout("No contact matches these filters. Change the search or clear the filters.",
-                           icon="search-x", color_scheme="gray", id="contacts-none-match"),
+                rx.callout(
+                    "No contact matches these filters. Change the search or clear the filters.",
+                    icon="search-x",
+                    color_scheme="gray",
+                    id="contacts-none-match",
+                ),
                 data_table(
                     ["Name", "Email", "Phone", "Tags", "Email", "SMS"],
                     ContactsState.rows,

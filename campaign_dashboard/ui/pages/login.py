@@ -48,15 +48,31 @@ def login_page() -> rx.Component:
                     rx.text("Sign in to manage and watch your campaigns.", color_scheme="gray", size="2"),
                     rx.cond(
                         LoginState.error != "",
-                        rx.callout(LoginState.error, icon="triangle-alert", color_scheme="red", id="login-error",
-                                   width="100%"),
+                        rx.callout(
+                            LoginState.error, icon="triangle-alert", color_scheme="red", id="login-error", width="100%"
+                        ),
                     ),
                     rx.text("Email", as_="label", size="2", weight="medium", html_for="login-email"),
-                    rx.input(name="email", id="login-email", type="email", placeholder="you@example.com",
-                             auto_complete="username", required=True, width="100%", size="3"),
+                    rx.input(
+                        name="email",
+                        id="login-email",
+                        type="email",
+                        placeholder="you@example.com",
+                        auto_complete="username",
+                        required=True,
+                        width="100%",
+                        size="3",
+                    ),
                     rx.text("Password", as_="label", size="2", weight="medium", html_for="login-password"),
-                    rx.input(name="password", id="login-password", type="password",
-                             auto_complete="current-password", required=True, width="100%", size="3"),
+                    rx.input(
+                        name="password",
+                        id="login-password",
+                        type="password",
+                        auto_complete="current-password",
+                        required=True,
+                        width="100%",
+                        size="3",
+                    ),
                     rx.button("Sign in", type="submit", width="100%", size="3", id="login-submit"),
                     spacing="3",
                     width="100%",
@@ -77,5 +93,6 @@ def login_page() -> rx.Component:
     )
 
 
-PAGES.append({"component": login_page, "route": routes.LOGIN, "title": f"Sign in · {APP_NAME}",
-              "on_load": LoginState.open})
+PAGES.append(
+    {"component": login_page, "route": routes.LOGIN, "title": f"Sign in · {APP_NAME}", "on_load": LoginState.open}
+)

@@ -17,9 +17,8 @@ import reflex as rx
 from campaign_dashboard.db import session_scope
 from campaign_dashboard.models import CampaignStatus, Channel, Role
 from campaign_dashboard.services import campaigns as campaign_service
-from campaign_dashboard.services.stats import live
 from campaign_dashboard.services import stats
-from campaign_dashboard.services.stats import StatsSummary
+from campaign_dashboard.services.stats import StatsSummary, live
 from campaign_dashboard.ui import queries, routes
 from campaign_dashboard.ui.activity_feed import FeedRow, feed_card, feed_row, look_back, merge, newer
 from campaign_dashboard.ui.auth import AuthState
@@ -57,20 +56,29 @@ class OverviewSnapshot:
     status_counts: list[queries.StatusCount] = field(default_factory=list)
 
 
-def read_overview(*, period: str, moved_since: datetime | None, events_since: datetime | None,
-                  with_totals: bool) -> OverviewSnapshot:
+def read_overview(
+    *, period: str, moved_since: datetime | None, events_since: datetime | None, with_totals: bool
+) -> OverviewSnapshot:
     """The overview's data; the feed reads only campaigns that moved after `moved_since`."""
     with session_scope() as session:
         marker = live.latest_activity(session=session)
         summary = stats.period_summary(session=session, period=period)
         sending = []
         for channel in (Channel.EMAIL, Channel.SMS):
-            page = campaign_service.list_campaigns(session=session, channel=channel, status=CampaignStatus.SENDING,
-                                                   limit=SENDING_SHOWN)
+            page = campaign_service.list_campaigns(
+                session=session, channel=channel, status=CampaignStatus.SENDING, limit=SENDING_SHOWN
+            )
             sending += [
-                SendingRow(key=f"{channel.value}-{c.id}", channel=channel.value, name=c.name,
-                           href=routes.campaign_detail(channel.value, c.id), status=c.status, processed=c.processed,
-                           recipients=c.recipients, progress=round(100 * campaign_service.progress(c), 1))
+                SendingRow(
+                    key=f"{channel.value}-{c.id}",
+                    channel=channel.value,
+                    name=c.name,
+                    href=routes.campaign_detail(channel.value, c.id),
+                    status=c.status,
+                    processed=c.processed,
+                    recipients=c.recipients,
+                    progress=round(100 * campaign_service.progress(c), 1),
+                )
                 for c in page.items
             ]
         moved = live.active_campaigns(session=session, since=moved_since)
@@ -78,7 +86,10 @@ def read_overview(*, period: str, moved_since: datetime | None, events_since: da
         events = live.recent_events_across(session=session, campaigns=moved, since=events_since, limit=FEED_SIZE)
         feed = [feed_row(e, campaign=names.get((e.channel, e.campaign_id), "?")) for e in events]
         snapshot = OverviewSnapshot(
-            marker=iso_utc(marker), stats=summary, sending=sending[:SENDING_SHOWN], feed=feed,
+            marker=iso_utc(marker),
+            stats=summary,
+            sending=sending[:SENDING_SHOWN],
+            feed=feed,
             newest_event=events[0].received_at if events else events_since,
         )
         if with_totals:
@@ -149,8 +160,9 @@ class OverviewState(AuthState):
                 if not self._signed_in():  # the session ended since the page loaded
                     return
             snapshot = await asyncio.to_thread(
-                lambda: read_overview(period=period, moved_since=moved_since, events_since=events_since,
-                                      with_totals=False)
+                lambda: read_overview(
+                    period=period, moved_since=moved_since, events_since=events_since, with_totals=False
+                )
             )
             async with self:
                 if not self._still_wanted(poll_id):
@@ -186,8 +198,16 @@ def sending_row(row: rx.Var) -> rx.Component:
             rx.badge(row.channel, variant="outline"),
             rx.link(row.name, href=row.href, weight="medium", size="2"),
             rx.spacer(),
-            rx.text(thousands(row.processed), " / ", thousands(row.recipients), " · ", row.progress.to_string(), "%",
-                    size="1", color_scheme="gray"),
+            rx.text(
+                thousands(row.processed),
+                " / ",
+                thousands(row.recipients),
+                " · ",
+                row.progress.to_string(),
+                "%",
+                size="1",
+                color_scheme="gray",
+            ),
             align="center",
             width="100%",
         ),
@@ -199,13 +219,22 @@ def sending_row(row: rx.Var) -> rx.Component:
 
 
 def sending_section() -> rx.Component:
-    return list_card("Sending now", S.sending, sending_row, list_id="sending-now",
-                     empty="No campaign is sending right now. Start one from the Email or SMS page.")
+    return list_card(
+        "Sending now",
+        S.sending,
+        sending_row,
+        list_id="sending-now",
+        empty="No campaign is sending right now. Start one from the Email or SMS page.",
+    )
 
 
 def feed_section() -> rx.Component:
-    return feed_card("Live activity", S.feed, feed_id="live-feed",
-                     empty="Nothing has happened yet. Deliveries, opens, clicks and replies appear here as they arrive.")
+    return feed_card(
+        "Live activity",
+        S.feed,
+        feed_id="live-feed",
+        empty="Nothing has happened yet. Deliveries, opens, clicks and replies appear here as they arrive.",
+    )
 
 
 def status_row(row: rx.Var) -> rx.Component:
@@ -221,10 +250,20 @@ def totals_section() -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.heading("Campaigns by status", size="4"),
-            data_table(["Status", "Email", "SMS"], S.status_counts, status_row, empty="Loading…",
-                       table_id="status-counts"),
-            rx.text(thousands(totals.contacts), " contacts · ", thousands(totals.segments), " segments · ",
-                    thousands(totals.templates), " templates", size="2", color_scheme="gray", id="totals"),
+            data_table(
+                ["Status", "Email", "SMS"], S.status_counts, status_row, empty="Loading…", table_id="status-counts"
+            ),
+            rx.text(
+                thousands(totals.contacts),
+                " contacts · ",
+                thousands(totals.segments),
+                " segments · ",
+                thousands(totals.templates),
+                " templates",
+                size="2",
+                color_scheme="gray",
+                id="totals",
+            ),
             width="100%",
         ),
         width="100%",
@@ -234,8 +273,14 @@ def totals_section() -> rx.Component:
 @dashboard_page(route=routes.OVERVIEW, title="Overview", on_load=OverviewState.load)
 def overview_page() -> rx.Component:
     return rx.vstack(
-        rx.hstack(rx.heading("Across all campaigns", size="4"), rx.spacer(), period_selector(), align="center",
-                  width="100%", wrap="wrap"),
+        rx.hstack(
+            rx.heading("Across all campaigns", size="4"),
+            rx.spacer(),
+            period_selector(),
+            align="center",
+            width="100%",
+            wrap="wrap",
+        ),
         CampaignStatsCards(S.stats),
         rx.grid(
             rx.vstack(sending_section(), totals_section(), spacing="3", width="100%"),

@@ -10,8 +10,7 @@ from sqlmodel import select
 
 from campaign_dashboard.db import session_scope
 from campaign_dashboard.models import Contact, Role
-from campaign_dashboard.services.audience import contact_search
-from campaign_dashboard.services.audience import segments
+from campaign_dashboard.services.audience import contact_search, segments
 from campaign_dashboard.services.audience.contact_search import ContactFilter
 from campaign_dashboard.services.errors import DomainError, ValidationFailed
 from campaign_dashboard.ui import routes
@@ -34,8 +33,10 @@ class MemberRow:
 
 
 def _member_rows(contacts: list[Contact]) -> list[MemberRow]:
-    return [MemberRow(id=c.id, name=f"{c.first_name} {c.last_name}".strip(), email=c.email or c.phone or "")
-            for c in contacts]
+    return [
+        MemberRow(id=c.id, name=f"{c.first_name} {c.last_name}".strip(), email=c.email or c.phone or "")
+        for c in contacts
+    ]
 
 
 class SegmentEditorState(AuthState):
@@ -177,8 +178,9 @@ class SegmentEditorState(AuthState):
             self.search_results = []
             return
         with session_scope() as session:
-            page = contact_search.find_contacts(session=session, filters=ContactFilter(search=value),
-                                                limit=SEARCH_SHOWN)
+            page = contact_search.find_contacts(
+                session=session, filters=ContactFilter(search=value), limit=SEARCH_SHOWN
+            )
         self.search_results = _member_rows(page.items)
 
     @guarded(Role.VIEWER)
@@ -210,8 +212,9 @@ class SegmentEditorState(AuthState):
         try:
             with session_scope() as session:
                 if self.segment_key:
-                    segments.update_segment(session=session, segment_id=self.segment_key,
-                                            data=segments.SegmentUpdate(**fields))
+                    segments.update_segment(
+                        session=session, segment_id=self.segment_key, data=segments.SegmentUpdate(**fields)
+                    )
                 else:
                     segments.create_segment(session=session, data=segments.SegmentCreate(**fields))
         except DomainError as exc:
@@ -235,13 +238,19 @@ def rule_editor(rule: rx.Var, index: rx.Var) -> rx.Component:
         ),
         rx.cond(
             rule.field == ATTRIBUTE,
-            rx.input(value=rule.key, placeholder="attribute name", on_change=lambda v: s.set_rule_key(index, v),
-                     width="9em", class_name="rule-key"),
+            rx.input(
+                value=rule.key,
+                placeholder="attribute name",
+                on_change=lambda v: s.set_rule_key(index, v),
+                width="9em",
+                class_name="rule-key",
+            ),
         ),
         rx.select.root(
             rx.select.trigger(width="8em", class_name="rule-op"),
-            rx.select.content(rx.foreach(rule.ops, lambda op: rx.select.item(
-                rx.match(op, *OP_LABELS.items(), op), value=op))),
+            rx.select.content(
+                rx.foreach(rule.ops, lambda op: rx.select.item(rx.match(op, *OP_LABELS.items(), op), value=op))
+            ),
             value=rule.op,
             on_change=lambda v: s.set_rule_op(index, v),
         ),
@@ -262,8 +271,14 @@ def rule_editor(rule: rx.Var, index: rx.Var) -> rx.Component:
                 class_name="rule-value",
             ),
         ),
-        rx.icon_button(rx.icon("x", size=16), on_click=s.remove_rule(index), variant="ghost", color_scheme="gray",
-                       aria_label="Remove rule", class_name="remove-rule"),
+        rx.icon_button(
+            rx.icon("x", size=16),
+            on_click=s.remove_rule(index),
+            variant="ghost",
+            color_scheme="gray",
+            aria_label="Remove rule",
+            class_name="remove-rule",
+        ),
         align="center",
         spacing="2",
         wrap="wrap",
@@ -287,8 +302,9 @@ def rules_section() -> rx.Component:
             spacing="2",
         ),
         rx.foreach(s.rules, rule_editor),
-        rx.cond(s.rules.length() == 0, rx.text("No rules: the segment holds every contact.", size="2",
-                                                color_scheme="gray")),
+        rx.cond(
+            s.rules.length() == 0, rx.text("No rules: the segment holds every contact.", size="2", color_scheme="gray")
+        ),
         rx.button(rx.icon("plus", size=16), "Add rule", on_click=s.add_rule, variant="soft", size="2", id="add-rule"),
         spacing="3",
         width="100%",
@@ -317,20 +333,42 @@ def static_section() -> rx.Component:
             align="center",
         ),
         rx.text("Or search contacts:", size="2"),
-        rx.input(value=s.member_search, on_change=s.set_member_search, placeholder="Name, email or phone",
-                 width="100%", id="segment-member-search"),
-        rx.foreach(s.search_results, lambda m: member_line(
-            m, rx.button("Add", size="1", variant="soft", on_click=s.add_member(m.id), class_name="add-member"))),
+        rx.input(
+            value=s.member_search,
+            on_change=s.set_member_search,
+            placeholder="Name, email or phone",
+            width="100%",
+            id="segment-member-search",
+        ),
+        rx.foreach(
+            s.search_results,
+            lambda m: member_line(
+                m, rx.button("Add", size="1", variant="soft", on_click=s.add_member(m.id), class_name="add-member")
+            ),
+        ),
         rx.divider(),
         rx.text("Members", weight="medium"),
         rx.cond(
             s.members.length() > 0,
             rx.vstack(
-                rx.foreach(s.members, lambda m: member_line(
-                    m, rx.icon_button(rx.icon("x", size=14), size="1", variant="ghost", color_scheme="gray",
-                                      on_click=s.remove_member(m.id), aria_label="Remove member"))),
-                rx.cond(s.count > MEMBERS_SHOWN, rx.text(f"Showing the first {MEMBERS_SHOWN}.", size="1",
-                                                         color_scheme="gray")),
+                rx.foreach(
+                    s.members,
+                    lambda m: member_line(
+                        m,
+                        rx.icon_button(
+                            rx.icon("x", size=14),
+                            size="1",
+                            variant="ghost",
+                            color_scheme="gray",
+                            on_click=s.remove_member(m.id),
+                            aria_label="Remove member",
+                        ),
+                    ),
+                ),
+                rx.cond(
+                    s.count > MEMBERS_SHOWN,
+                    rx.text(f"Showing the first {MEMBERS_SHOWN}.", size="1", color_scheme="gray"),
+                ),
                 width="100%",
                 id="segment-members",
             ),
@@ -348,8 +386,14 @@ def editor() -> rx.Component:
         rx.flex(
             rx.vstack(
                 rx.text("Name", size="2", weight="medium"),
-                rx.input(value=s.name, on_change=s.set_name, placeholder="e.g. VIP customers", width="22em",
-                         id="segment-name", read_only=~AuthState.can_write),
+                rx.input(
+                    value=s.name,
+                    on_change=s.set_name,
+                    placeholder="e.g. VIP customers",
+                    width="22em",
+                    id="segment-name",
+                    read_only=~AuthState.can_write,
+                ),
                 rx.cond(s.name_error != "", rx.text(s.name_error, color_scheme="red", size="1")),
                 spacing="1",
             ),
@@ -377,8 +421,10 @@ def editor() -> rx.Component:
                 rx.callout(s.count_error, icon="triangle-alert", color_scheme="orange", id="segment-count-error"),
                 rx.hstack(
                     rx.icon("users", size=18),
-                    rx.text(rx.el.strong(thousands(s.count), id="segment-count"),
-                            rx.cond(s.kind == "static", " members", " contacts match right now")),
+                    rx.text(
+                        rx.el.strong(thousands(s.count), id="segment-count"),
+                        rx.cond(s.kind == "static", " members", " contacts match right now"),
+                    ),
                     align="center",
                     spacing="2",
                 ),

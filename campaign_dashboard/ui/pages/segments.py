@@ -36,8 +36,14 @@ class SegmentsState(AuthState):
     def load(self):
         with session_scope() as session:
             self.segments = [
-                SegmentRow(id=s.id, name=s.name, kind=s.kind, summary=s.summary, members=s.members,
-                           href=routes.segment_detail(s.id))
+                SegmentRow(
+                    id=s.id,
+                    name=s.name,
+                    kind=s.kind,
+                    summary=s.summary,
+                    members=s.members,
+                    href=routes.segment_detail(s.id),
+                )
                 for s in segment_summaries(session=session)
             ]
         self.loaded = True
@@ -45,15 +51,16 @@ class SegmentsState(AuthState):
     @guarded(Role.MARKETER, writes=True)
     def delete(self, segment_id: int):
         return delete_and_reload(
-            self, lambda session: segments.delete_segment(session=session, segment_id=segment_id),
-            "Segment deleted.")
+            self, lambda session: segments.delete_segment(session=session, segment_id=segment_id), "Segment deleted."
+        )
 
 
 def delete_segment_button(segment: rx.Var) -> rx.Component:
     return delete_button(
-        "segment", segment.name,
+        "segment",
+        segment.name,
         description="Draft campaigns using it lose their audience. A segment used by a campaign that has "
-                    "started cannot be deleted.",
+        "started cannot be deleted.",
         on_confirm=SegmentsState.delete(segment.id),
     )
 
@@ -72,7 +79,7 @@ def segment_row(segment: rx.Var) -> rx.Component:
 def segments_page() -> rx.Component:
     return saved_list_page(
         intro="Who campaigns go to: contacts matching rules, or a list you pick. Members are counted now, before "
-              "suppressions and opt-outs.",
+        "suppressions and opt-outs.",
         noun="segment",
         new_href=routes.segment_detail(routes.NEW),
         loaded=SegmentsState.loaded,
@@ -80,7 +87,7 @@ def segments_page() -> rx.Component:
             ["Name", "Kind", "Rules", "Members", ""],
             SegmentsState.segments,
             segment_row,
-            empty="No segments yet. Create one with New segment: rules like \"tag is vip\", or a static list.",
+            empty='No segments yet. Create one with New segment: rules like "tag is vip", or a static list.',
             table_id="segments",
         ),
     )

@@ -50,7 +50,15 @@ def settings_page() -> rx.Component:
     # what keeps the data from a non-admin is the load, which never fills it for them.
     return rx.cond(
         (SettingsState.access == "admin") & AuthState.is_admin,
-        rx.vstack(providers_section(), rx.divider(), users_section(), rx.divider(), tokens_section(),
-                  spacing="5", width="100%", id="settings"),
+        rx.vstack(
+            providers_section(),
+            rx.divider(),
+            users_section(),
+            rx.divider(),
+            tokens_section(),
+            spacing="5",
+            width="100%",
+            id="settings",
+        ),
         rx.cond(SettingsState.access == "refused", refusal(), rx.center(rx.spinner(size="3"), padding="3em")),
     )

@@ -17,8 +17,8 @@ import reflex as rx
 from campaign_dashboard.db import session_scope
 from campaign_dashboard.models import Role
 from campaign_dashboard.services.campaigns import templates
-from campaign_dashboard.services.errors import DomainError
 from campaign_dashboard.services.campaigns.rendering import SAMPLE_CONTACT
+from campaign_dashboard.services.errors import DomainError
 from campaign_dashboard.ui import routes
 from campaign_dashboard.ui.auth import AuthState
 from campaign_dashboard.ui.components import back_link, found_or_message
@@ -26,8 +26,10 @@ from campaign_dashboard.ui.guard import guarded
 from campaign_dashboard.ui.layout import dashboard_page
 
 SAMPLE_NAME = f"{SAMPLE_CONTACT['first_name']} {SAMPLE_CONTACT['last_name']} <{SAMPLE_CONTACT['email']}>"
-STARTER_HTML = "<h1>Hello {{ first_name | default('there') }}</h1>\n<p>...</p>\n" \
+STARTER_HTML = (
+    "<h1>Hello {{ first_name | default('there') }}</h1>\n<p>...</p>\n"
     '<p><a href="{{ unsubscribe_url }}">Unsubscribe</a></p>\n'
+)
 
 
 class TemplateEditorState(AuthState):
@@ -58,7 +60,12 @@ class TemplateEditorState(AuthState):
                     self.message = exc.message
                     return
             self.template_key = template.id
-            self.name, self.subject, self.html, self.text = template.name, template.subject, template.html, template.text
+            self.name, self.subject, self.html, self.text = (
+                template.name,
+                template.subject,
+                template.html,
+                template.text,
+            )
         else:
             self.message = f"{arg!r} is not a template id."
             return
@@ -134,24 +141,70 @@ def source_editor() -> rx.Component:
             rx.spacer(),
             rx.cond(
                 AuthState.can_write,
-                rx.button(rx.icon("save", size=16), "Save template", on_click=s.save,
-                          disabled=s.render_error != "", id="template-save"),
+                rx.button(
+                    rx.icon("save", size=16),
+                    "Save template",
+                    on_click=s.save,
+                    disabled=s.render_error != "",
+                    id="template-save",
+                ),
             ),
             align="center",
             width="100%",
         ),
-        labelled("Name", rx.input(value=s.name, on_change=s.set_name, placeholder="e.g. Monthly newsletter",
-                                  id="template-name", read_only=~AuthState.can_write, width="100%")),
-        labelled("Subject", rx.input(value=s.subject, on_change=s.set_subject,
-                                     placeholder="News for {{ first_name }}", id="template-subject", read_only=~AuthState.can_write, width="100%")),
-        labelled("HTML", rx.text_area(value=s.html, on_change=s.set_html, rows="14", width="100%",
-                                      id="template-html", read_only=~AuthState.can_write, style=mono)),
+        labelled(
+            "Name",
+            rx.input(
+                value=s.name,
+                on_change=s.set_name,
+                placeholder="e.g. Monthly newsletter",
+                id="template-name",
+                read_only=~AuthState.can_write,
+                width="100%",
+            ),
+        ),
+        labelled(
+            "Subject",
+            rx.input(
+                value=s.subject,
+                on_change=s.set_subject,
+                placeholder="News for {{ first_name }}",
+                id="template-subject",
+                read_only=~AuthState.can_write,
+                width="100%",
+            ),
+        ),
+        labelled(
+            "HTML",
+            rx.text_area(
+                value=s.html,
+                on_change=s.set_html,
+                rows="14",
+                width="100%",
+                id="template-html",
+                read_only=~AuthState.can_write,
+                style=mono,
+            ),
+        ),
         error,
-        labelled("Plain text (optional: derived from the HTML when empty)",
-                 rx.text_area(value=s.text, on_change=s.set_text, rows="5", width="100%", id="template-text", read_only=~AuthState.can_write,
-                              style=mono)),
-        rx.text("Fields: {{ first_name }}, {{ last_name }}, {{ email }}, {{ phone }}, {{ tags }}, attributes as "
-                "{{ attributes.plan }}, and {{ unsubscribe_url }}.", size="1", color_scheme="gray"),
+        labelled(
+            "Plain text (optional: derived from the HTML when empty)",
+            rx.text_area(
+                value=s.text,
+                on_change=s.set_text,
+                rows="5",
+                width="100%",
+                id="template-text",
+                read_only=~AuthState.can_write,
+                style=mono,
+            ),
+        ),
+        rx.text(
+            "Fields: {{ first_name }}, {{ last_name }}, {{ email }}, {{ phone }}, {{ tags }}, attributes as "
+            "{{ attributes.plan }}, and {{ unsubscribe_url }}.",
+            size="1",
+            color_scheme="gray",
+        ),
         spacing="3",
         flex="1 1 22em",
         min_width="0",
@@ -170,17 +223,25 @@ def preview() -> rx.Component:
             id="template-preview",
             width="100%",
             height="480px",
-            style={"border": f"1px solid {rx.color('gray', 6)}", "border_radius": "var(--radius-3)",
-                   "background": "white"},
+            style={
+                "border": f"1px solid {rx.color('gray', 6)}",
+                "border_radius": "var(--radius-3)",
+                "background": "white",
+            },
         ),
         rx.text("Plain text", size="2", weight="medium"),
         rx.box(
             rx.text(s.preview_text, white_space="pre-wrap", size="2", font_family="var(--code-font-family)"),
-            padding="0.75em", border=f"1px solid {rx.color('gray', 6)}", border_radius="var(--radius-3)",
-            width="100%", id="template-preview-text",
+            padding="0.75em",
+            border=f"1px solid {rx.color('gray', 6)}",
+            border_radius="var(--radius-3)",
+            width="100%",
+            id="template-preview-text",
         ),
-        rx.cond(s.render_error != "",
-                rx.text("The preview shows the last version that rendered.", size="1", color_scheme="orange")),
+        rx.cond(
+            s.render_error != "",
+            rx.text("The preview shows the last version that rendered.", size="1", color_scheme="orange"),
+        ),
         spacing="2",
         flex="1 1 22em",
         min_width="0",

@@ -36,8 +36,13 @@ class TemplatesState(AuthState):
         with session_scope() as session:
             page = templates.list_templates(session=session, limit=MAX_LIMIT)
         self.templates = [
-            TemplateRow(id=t.id, name=t.name, subject=t.subject, updated_at=iso_utc(t.updated_at),
-                        href=routes.template_detail(t.id))
+            TemplateRow(
+                id=t.id,
+                name=t.name,
+                subject=t.subject,
+                updated_at=iso_utc(t.updated_at),
+                href=routes.template_detail(t.id),
+            )
             for t in sorted(page.items, key=lambda t: t.name.lower())
         ]
         self.loaded = True
@@ -45,13 +50,16 @@ class TemplatesState(AuthState):
     @guarded(Role.MARKETER, writes=True)
     def delete(self, template_id: int):
         return delete_and_reload(
-            self, lambda session: templates.delete_template(session=session, template_id=template_id),
-            "Template deleted.")
+            self,
+            lambda session: templates.delete_template(session=session, template_id=template_id),
+            "Template deleted.",
+        )
 
 
 def delete_template_button(template: rx.Var) -> rx.Component:
     return delete_button(
-        "template", template.name,
+        "template",
+        template.name,
         description="A template that a campaign uses cannot be deleted.",
         on_confirm=TemplatesState.delete(template.id),
     )

@@ -36,7 +36,7 @@ class Chunks:
     def __iter__(self) -> Iterator[bytes]:
         while self.sent < self.total:
             n = min(self.size, self.total - self.sent)
-            chunk = self.data[self.sent:self.sent + n] if self.data is not None else b"x" * n
+            chunk = self.data[self.sent : self.sent + n] if self.data is not None else b"x" * n
             self.sent += n
             yield chunk
 
@@ -63,8 +63,11 @@ def test_a_signed_chunked_1mb_twilio_stop_is_413_and_stores_nothing(client, sess
     params = {"MessageSid": "SMbig", "From": contact.phone, "To": "+15005550006", "Body": "STOP" + " " * MB}
     signature = RequestValidator(TWILIO_TOKEN).compute_signature(BASE_URL + "/webhooks/twilio/inbound", params)
     body = Chunks(urlencode(params).encode())
-    response = client.post("/webhooks/twilio/inbound", content=body, headers={
-        "X-Twilio-Signature": signature, "content-type": "application/x-www-form-urlencoded"})
+    response = client.post(
+        "/webhooks/twilio/inbound",
+        content=body,
+        headers={"X-Twilio-Signature": signature, "content-type": "application/x-www-form-urlencoded"},
+    )
     assert response.status_code == 413
     session.expire_all()
     assert session.get(Contact, contact.id).sms_status == "subscribed"
@@ -102,8 +105,11 @@ def test_an_unsubscribe_post_with_a_chunked_oversized_body_is_413_and_changes_no
 def test_the_one_click_body_still_unsubscribes(client, session):
     contact = make_contact(session)
     token = make_unsubscribe_token(contact_id=contact.id, channel="email", campaign_id=None)
-    response = client.post(f"/unsubscribe/{token}", content=b"List-Unsubscribe=One-Click",
-                           headers={"content-type": "application/x-www-form-urlencoded"})
+    response = client.post(
+        f"/unsubscribe/{token}",
+        content=b"List-Unsubscribe=One-Click",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
     assert response.status_code == 200
     session.expire_all()
     assert session.get(Contact, contact.id).email_status == "unsubscribed"

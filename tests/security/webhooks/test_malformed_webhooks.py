@@ -32,23 +32,26 @@ def assert_ignored(response) -> None:
     assert response.json()["status"] == "ignored" and response.json()["reason"]
 
 
-@pytest.mark.parametrize(("kind", "data"), [
-    ("email.clicked", {"click": "https://example.com/offer"}),
-    ("email.opened", {"open": "yesterday"}),
-    ("email.bounced", {"bounce": ["Permanent"]}),
-    ("email.failed", {"failed": 42}),
-    ("email.suppressed", {"suppressed": True}),
-    ("email.clicked", {"click": {"link": {"href": "https://example.com"}, "timestamp": "2026-01-01T00:00:00Z"}}),
-    ("email.clicked", {"click": {"link": "https://example.com", "timestamp": "0001-01-01T00:00:00+14:00"}}),
-    ("email.bounced", {"bounce": {"type": 5, "subType": "General", "message": "x"}}),
-    ("email.delivered", {"email_id": 12345}),
-    ("email.delivered", {"email_id": "x" * 1000}),
-    # (the webhook is metadata only: in_reply_to and headers are never read from it any more)
-    ("email.received", {"subject": 12345, "to": ["reply@in.example.com"]}),
-    ("email.received", {"to": [{"address": "a@b.c"}]}),
-    ("email.received", {"email_id": 42}),
-    ("suppression.added", {"email": ["a@example.com"]}),
-])
+@pytest.mark.parametrize(
+    ("kind", "data"),
+    [
+        ("email.clicked", {"click": "https://example.com/offer"}),
+        ("email.opened", {"open": "yesterday"}),
+        ("email.bounced", {"bounce": ["Permanent"]}),
+        ("email.failed", {"failed": 42}),
+        ("email.suppressed", {"suppressed": True}),
+        ("email.clicked", {"click": {"link": {"href": "https://example.com"}, "timestamp": "2026-01-01T00:00:00Z"}}),
+        ("email.clicked", {"click": {"link": "https://example.com", "timestamp": "0001-01-01T00:00:00+14:00"}}),
+        ("email.bounced", {"bounce": {"type": 5, "subType": "General", "message": "x"}}),
+        ("email.delivered", {"email_id": 12345}),
+        ("email.delivered", {"email_id": "x" * 1000}),
+        # (the webhook is metadata only: in_reply_to and headers are never read from it any more)
+        ("email.received", {"subject": 12345, "to": ["reply@in.example.com"]}),
+        ("email.received", {"to": [{"address": "a@b.c"}]}),
+        ("email.received", {"email_id": 42}),
+        ("suppression.added", {"email": ["a@example.com"]}),
+    ],
+)
 def test_a_field_of_the_wrong_type_is_acknowledged_and_writes_nothing(kind, data, client, session, engine):
     sent = make_sent_email(session)
     payload = resend_event(kind, sent)
@@ -67,13 +70,16 @@ def test_an_impossible_timestamp_is_acknowledged_and_writes_nothing(created_at, 
     assert database_snapshot(engine) == before
 
 
-@pytest.mark.parametrize("body", [
-    '{"type": "email.delivered", "data": {"email_id": "x", "deep": ' + "[" * 100_000 + "]" * 100_000 + "}}",
-    '{"type": "email.delivered", "data": {"email_id": "x", "deep": ' + "[" * 40 + "]" * 40 + "}}",
-    '{"type": "email.delivered", "data": {"email_id": "x", "n": NaN}}',
-    '{"type": "email.delivered", "data": {"email_id": "x", "n": 1e999}}',
-    '{"type": "email.delivered", "data": {"email_id": "x", "n": ' + "9" * 5000 + "}}",
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"type": "email.delivered", "data": {"email_id": "x", "deep": ' + "[" * 100_000 + "]" * 100_000 + "}}",
+        '{"type": "email.delivered", "data": {"email_id": "x", "deep": ' + "[" * 40 + "]" * 40 + "}}",
+        '{"type": "email.delivered", "data": {"email_id": "x", "n": NaN}}',
+        '{"type": "email.delivered", "data": {"email_id": "x", "n": 1e999}}',
+        '{"type": "email.delivered", "data": {"email_id": "x", "n": ' + "9" * 5000 + "}}",
+    ],
+)
 def test_bodies_no_database_can_store_are_acknowledged_and_write_nothing(body, client, session, engine):
     before = database_snapshot(engine)
     assert_ignored(post_resend(client, body))

@@ -25,10 +25,16 @@ from tests.events.conftest import (
 from tests.factories import make_contact, random_phone
 from tests.security.webhooks.snapshot import database_snapshot
 
-FUZZ = settings(max_examples=80, deadline=None, database=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=80,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
-json_scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=30)
+json_scalars = (
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=30)
+)
 json_values = st.recursive(
     json_scalars,
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=12), inner, max_size=3),
@@ -36,37 +42,67 @@ json_values = st.recursive(
 )
 timestamps = st.builds(
     lambda moment, minutes: moment.replace(tzinfo=timezone(timedelta(minutes=minutes))).isoformat(),
-    st.datetimes(), st.integers(-14 * 60, 14 * 60),
+    st.datetimes(),
+    st.integers(-14 * 60, 14 * 60),
 )
 RESEND_TYPES = [
-    "email.sent", "email.delivered", "email.delivery_delayed", "email.opened", "email.clicked",
-    "email.bounced", "email.complained", "email.failed", "email.suppressed", "email.received",
-    "email.scheduled", "contact.created", "contact.updated", "domain.deleted", "suppression.added",
+    "email.sent",
+    "email.delivered",
+    "email.delivery_delayed",
+    "email.opened",
+    "email.clicked",
+    "email.bounced",
+    "email.complained",
+    "email.failed",
+    "email.suppressed",
+    "email.received",
+    "email.scheduled",
+    "contact.created",
+    "contact.updated",
+    "domain.deleted",
+    "suppression.added",
     "suppression.removed",
 ]
 
 
 def resend_payloads(email_id: str, address: str):
     field = lambda plausible: plausible | json_values
-    data = st.fixed_dictionaries({}, optional={
-        "email_id": field(st.just(email_id) | st.text(max_size=120)),
-        "created_at": field(timestamps),
-        "from": field(st.just("Ada <ada@example.com>")),
-        "to": field(st.lists(st.just(address) | st.emails(), max_size=2)),
-        "subject": field(st.text(max_size=30)),
-        "click": field(st.fixed_dictionaries({"link": field(st.just("https://example.com")), "timestamp": field(timestamps)})),
-        "open": field(st.fixed_dictionaries({"timestamp": field(timestamps)})),
-        "bounce": field(st.fixed_dictionaries({"type": field(st.sampled_from(["Permanent", "Transient"])),
-                                               "subType": field(st.just("General")), "message": field(st.text(max_size=20))})),
-        "failed": field(st.fixed_dictionaries({"reason": field(st.text(max_size=20))})),
-        "suppressed": field(st.fixed_dictionaries({"type": field(st.just("OnAccountSuppressionList"))})),
-        "in_reply_to": field(st.text(max_size=40)),
-        "references": field(st.lists(st.text(max_size=20), max_size=2)),
-        "headers": field(st.lists(st.fixed_dictionaries({"name": field(st.text(max_size=10)), "value": field(st.text(max_size=10))}), max_size=2)),
-        "email": field(st.just(address) | st.emails()),
-        "origin": field(st.sampled_from(["bounce", "complaint", "manual"])),
-        "id": field(st.uuids().map(str)),
-    })
+    data = st.fixed_dictionaries(
+        {},
+        optional={
+            "email_id": field(st.just(email_id) | st.text(max_size=120)),
+            "created_at": field(timestamps),
+            "from": field(st.just("Ada <ada@example.com>")),
+            "to": field(st.lists(st.just(address) | st.emails(), max_size=2)),
+            "subject": field(st.text(max_size=30)),
+            "click": field(
+                st.fixed_dictionaries({"link": field(st.just("https://example.com")), "timestamp": field(timestamps)})
+            ),
+            "open": field(st.fixed_dictionaries({"timestamp": field(timestamps)})),
+            "bounce": field(
+                st.fixed_dictionaries(
+                    {
+                        "type": field(st.sampled_from(["Permanent", "Transient"])),
+                        "subType": field(st.just("General")),
+                        "message": field(st.text(max_size=20)),
+                    }
+                )
+            ),
+            "failed": field(st.fixed_dictionaries({"reason": field(st.text(max_size=20))})),
+            "suppressed": field(st.fixed_dictionaries({"type": field(st.just("OnAccountSuppressionList"))})),
+            "in_reply_to": field(st.text(max_size=40)),
+            "references": field(st.lists(st.text(max_size=20), max_size=2)),
+            "headers": field(
+                st.lists(
+                    st.fixed_dictionaries({"name": field(st.text(max_size=10)), "value": field(st.text(max_size=10))}),
+                    max_size=2,
+                )
+            ),
+            "email": field(st.just(address) | st.emails()),
+            "origin": field(st.sampled_from(["bounce", "complaint", "manual"])),
+            "id": field(st.uuids().map(str)),
+        },
+    )
     event = st.fixed_dictionaries(
         {"type": st.sampled_from(RESEND_TYPES) | st.text(max_size=20), "data": data | json_values},
         optional={"created_at": field(timestamps)},
@@ -89,22 +125,38 @@ def test_arbitrary_signed_resend_events_never_5xx_and_refusals_write_nothing(dat
 
 
 twilio_text = st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=40)
-TWILIO_STATUSES = ["queued", "sending", "sent", "failed", "delivered", "undelivered", "receiving", "received",
-                   "accepted", "scheduled", "read", "partially_delivered", "canceled"]
+TWILIO_STATUSES = [
+    "queued",
+    "sending",
+    "sent",
+    "failed",
+    "delivered",
+    "undelivered",
+    "receiving",
+    "received",
+    "accepted",
+    "scheduled",
+    "read",
+    "partially_delivered",
+    "canceled",
+]
 
 
 def twilio_params(sid: str, phone: str):
     field = lambda plausible: plausible | twilio_text
-    known = st.fixed_dictionaries({}, optional={
-        "MessageSid": field(st.just(sid) | st.just("SM" + secrets.token_hex(16))),
-        "SmsSid": field(st.just(sid)),
-        "MessageStatus": field(st.sampled_from(TWILIO_STATUSES)),
-        "From": field(st.just(phone)),
-        "To": field(st.just("+15005550006")),
-        "Body": field(st.sampled_from(["STOP", "START", "YES", "HELP", "ARRET", "thanks"])),
-        "OptOutType": field(st.sampled_from(["STOP", "START", "HELP"])),
-        "ErrorCode": field(st.just("30006")),
-    })
+    known = st.fixed_dictionaries(
+        {},
+        optional={
+            "MessageSid": field(st.just(sid) | st.just("SM" + secrets.token_hex(16))),
+            "SmsSid": field(st.just(sid)),
+            "MessageStatus": field(st.sampled_from(TWILIO_STATUSES)),
+            "From": field(st.just(phone)),
+            "To": field(st.just("+15005550006")),
+            "Body": field(st.sampled_from(["STOP", "START", "YES", "HELP", "ARRET", "thanks"])),
+            "OptOutType": field(st.sampled_from(["STOP", "START", "HELP"])),
+            "ErrorCode": field(st.just("30006")),
+        },
+    )
     extra = st.dictionaries(twilio_text, twilio_text, max_size=3)
     return st.tuples(known, extra).map(lambda pair: {**pair[1], **pair[0]})
 
@@ -115,8 +167,12 @@ def test_arbitrary_signed_twilio_requests_never_5xx_and_refusals_write_nothing(d
     recipient = make_sms_recipient(session, contact=make_contact(session, phone=random_phone()))
     params = data.draw(twilio_params(recipient.provider_message_id, recipient.address), label="params")
     route = data.draw(st.sampled_from(["/webhooks/twilio/status", "/webhooks/twilio/inbound"]), label="route")
-    query = data.draw(st.dictionaries(st.sampled_from(["campaign", "recipient"]),
-                                      st.just(str(recipient.campaign_id)) | twilio_text, max_size=2), label="query")
+    query = data.draw(
+        st.dictionaries(
+            st.sampled_from(["campaign", "recipient"]), st.just(str(recipient.campaign_id)) | twilio_text, max_size=2
+        ),
+        label="query",
+    )
     path = f"{route}?{urlencode(query)}" if query else route
     before = database_snapshot(engine)
     response = post_twilio(client, path, params)
