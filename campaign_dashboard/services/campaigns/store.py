@@ -165,9 +165,9 @@ def to_dict(
     data = campaign.model_dump(exclude={"text"} if channel is Channel.SMS else set())
     data["channel"] = channel.value
     data["allowed_actions"] = lifecycle.allowed_actions(campaign.status)
-    data["can_edit"] = lifecycle.S(campaign.status) in lifecycle.EDITABLE
-    data["can_delete"] = lifecycle.S(campaign.status) in lifecycle.DELETABLE and not campaign.sent
-    data["can_archive"] = lifecycle.S(campaign.status) in ARCHIVABLE and campaign.archived_at is None
+    data["can_edit"] = CampaignStatus(campaign.status) in lifecycle.EDITABLE
+    data["can_delete"] = CampaignStatus(campaign.status) in lifecycle.DELETABLE and not campaign.sent
+    data["can_archive"] = CampaignStatus(campaign.status) in ARCHIVABLE and campaign.archived_at is None
     data["progress"] = progress(campaign)
     if channel is Channel.SMS:
         info = sms_preview(campaign.body)
@@ -185,7 +185,7 @@ def to_dict(
 def sms_audience(*, session: Session | None, campaign: CampaignFields) -> int | None:
     """Who an SMS campaign costs for: its recipients once sending started; before that, who its
     segment would give right now (needs `session`); None when unknown (no segment, no session)."""
-    if lifecycle.S(campaign.status) not in lifecycle.EDITABLE:
+    if CampaignStatus(campaign.status) not in lifecycle.EDITABLE:
         return campaign.recipients
     if session is None or campaign.segment_id is None:
         return None
@@ -288,7 +288,7 @@ def delete(*, session: Session, channel: str, campaign_id: int) -> None:
     Model = campaign_model(channel)
     Recipient = recipient_model(channel)
     campaign = get(session=session, channel=channel, campaign_id=campaign_id)
-    status = lifecycle.S(campaign.status)
+    status = CampaignStatus(campaign.status)
     if status not in lifecycle.DELETABLE:
         hint = "archive it instead" if lifecycle.is_terminal(status) else "cancel it first"
         raise Conflict(f"A campaign that is {status.value} cannot be deleted; {hint}.")
@@ -315,7 +315,7 @@ def archive(*, session: Session, channel: str, campaign_id: int) -> CampaignFiel
     """Hide a finished (or draft) campaign from the default list, keeping its history."""
     Model = campaign_model(channel)
     campaign = get(session=session, channel=channel, campaign_id=campaign_id)
-    if lifecycle.S(campaign.status) not in ARCHIVABLE:
+    if CampaignStatus(campaign.status) not in ARCHIVABLE:
         raise Conflict(
             f"A campaign that is {campaign.status} cannot be archived; "
             "only drafts and finished campaigns (sent, failed, cancelled) can."
@@ -613,7 +613,7 @@ def _check_sender(sender: str) -> None:
 
 
 def _ensure_editable(campaign: CampaignFields) -> None:
-    if lifecycle.S(campaign.status) not in lifecycle.EDITABLE:
+    if CampaignStatus(campaign.status) not in lifecycle.EDITABLE:
         raise Conflict(
             f"The campaign is {campaign.status}: its content is frozen once sending starts. "
             "Duplicate it to make a changed copy."
