@@ -1,0 +1,63 @@
+"""The public shape of a campaign, as the API and the dashboard show it, and its headline numbers."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from sqlmodel import Session
+
+from campaign_dashboard.models import COUNTER_FIELDS, CampaignStatus, Channel
+from campaign_dashboard.models.campaigns import CampaignFields
+from campaign_dashboard.services.campaigns import lifecycle
+from campaign_dashboard.services.campaigns.records import ARCHIVABLE, get
+from campaign_dashboard.services.campaigns.sms_pricing import sms_audience, sms_cost, sms_preview
+
+STATS_FIELDS = tuple(f for f in COUNTER_FIELDS if f != "processed")
+
+
+def stats(*, session: Session, channel: str, campaign_id: int) -> dict[str, Any]:
+    """Headline numbers from the counter columns (never a scan of the recipients)."""
+    campaign = get(session=session, channel=channel, campaign_id=campaign_id)
+    result: dict[str, Any] = {"status": campaign.status}
+    result.update({field: getattr(campaign, field) for field in STATS_FIELDS})
+    result["processed"] = campaign.processed
+    result["progress"] = progress(campaign)
+    return result
+
+
+def progress(campaign: CampaignFields) -> float:
+    if not campaign.recipients:
+        return 0.0
+    return max(0.0, min(1.0, campaign.processed / campaign.recipients))
+
+
+def to_dict(
+    campaign: CampaignFields, channel: str, *, session: Session | None = None, price_per_segment: Decimal | None = None
+) -> dict[str, Any]:
+    """The public shape of a campaign: its fields, counters, progress and the actions it allows.
+
+    SMS campaigns also show how the body travels (encoding, characters, segments per message) and
+    what sending it costs: audience x segments x `price_per_segment` (SMS_PRICE_PER_SEGMENT by
+    default). With a `session`, a campaign not started yet is estimated for its segment's current
+    audience; without one (lists) its estimate is null until the audience is snapshotted.
+    """
+    channel = Channel(channel)
+    data = campaign.model_dump(exclude={"text"} if channel is Channel.SMS else set())
+    data["channel"] = channel.value
+    data["allowed_actions"] = lifecycle.allowed_actions(campaign.status)
+    data["can_edit"] = CampaignStatus(campaign.status) in lifecycle.EDITABLE
+    data["can_delete"] = CampaignStatus(campaign.status) in lifecycle.DELETABLE and not campaign.sent
+    data["can_archive"] = CampaignStatus(campaign.status) in ARCHIVABLE and campaign.archived_at is None
+    data["progress"] = progress(campaign)
+    if channel is Channel.SMS:
+        info = sms_preview(campaign.body)
+        data["encoding"] = info.encoding
+        data["segments_per_message"] = info.segments
+        data["characters"] = info.units
+        data.update(
+            sms_cost(
+                info, audience=sms_audience(session=session, campaign=campaign), price_per_segment=price_per_segment
+            )
+        )
+    return data
