@@ -1,8 +1,9 @@
 """The routes both campaign routers share: list, CRUD, lifecycle actions, recipients and stats.
 
 `add_campaign_routes` registers them on a channel's router; each channel module only declares its
-request and response shapes. Routes stay thin: they call `services.campaigns` and, after start,
-resume and schedule, queue the send work (the scheduler tick is the safety net if that fails).
+request and response shapes. Routes stay thin: reads call `services.campaigns`; create, edit and
+the lifecycle actions go through `campaigns.commands` with the process's queue from
+`campaign_dashboard.wiring`, which also queues the send work.
 """
 
 from datetime import datetime
@@ -14,9 +15,10 @@ from pydantic import BaseModel, ConfigDict
 from campaign_dashboard.api.deps import PathId, Reader, SessionDep, Writer
 from campaign_dashboard.models import Channel
 from campaign_dashboard.services import campaigns as service
+from campaign_dashboard.services.campaigns import commands
 from campaign_dashboard.services.campaigns.lifecycle import USER_ACTIONS, Action
 from campaign_dashboard.services.pagination import MAX_LIMIT
-from campaign_dashboard.tasks.send_queue import queue_after_action, queue_scheduled_start
+from campaign_dashboard.wiring import campaign_queue
 
 
 class CampaignStats(BaseModel):
@@ -129,9 +131,7 @@ def add_campaign_routes(
 
     @router.post("", response_model=public_model, status_code=201)
     def create_campaign(body: create_model, session: SessionDep, _: Writer) -> Any:  # type: ignore[valid-type]
-        campaign = service.create(session=session, channel=channel, data=body.model_dump())
-        if campaign.scheduled_at is not None:
-            queue_scheduled_start(channel, campaign)
+        campaign = commands.create(session=session, channel=channel, data=body.model_dump(), queue=campaign_queue)
         return public(campaign, session)
 
     @router.get("/{campaign_id}", response_model=public_model)
@@ -140,10 +140,13 @@ def add_campaign_routes(
 
     @router.patch("/{campaign_id}", response_model=public_model)
     def update_campaign(campaign_id: PathId, body: update_model, session: SessionDep, _: Writer) -> Any:  # type: ignore[valid-type]
-        changes = body.model_dump(exclude_unset=True)
-        campaign = service.update(session=session, channel=channel, campaign_id=campaign_id, changes=changes)
-        if "scheduled_at" in changes and campaign.status == "scheduled":
-            queue_scheduled_start(channel, campaign)
+        campaign = commands.update(
+            session=session,
+            channel=channel,
+            campaign_id=campaign_id,
+            changes=body.model_dump(exclude_unset=True),
+            queue=campaign_queue,
+        )
         return public(campaign, session)
 
     @router.delete("/{campaign_id}", status_code=204)
@@ -184,10 +187,15 @@ def add_campaign_routes(
 
 def _add_action_route(router: APIRouter, channel: Channel, action: Action, public_model, public) -> None:
     def run(session, campaign_id: int, when=None, zone=None) -> Any:
-        campaign = service.apply_action(
-            session=session, channel=channel, campaign_id=campaign_id, action=action, scheduled_at=when, timezone=zone
+        campaign = commands.apply_action(
+            session=session,
+            channel=channel,
+            campaign_id=campaign_id,
+            action=action,
+            queue=campaign_queue,
+            scheduled_at=when,
+            timezone=zone,
         )
-        queue_after_action(channel, campaign, action)
         return public(campaign, session)
 
     if action is Action.SCHEDULE:
