@@ -13,7 +13,6 @@ from campaign_dashboard.services.campaigns.store import (
     MAX_SMS_BODY,
     SCHEDULE_FIELDS,
     SENT_RECIPIENT_STATUSES,
-    STATS_FIELDS,
     apply_action,
     archive,
     checked_content,
@@ -22,17 +21,17 @@ from campaign_dashboard.services.campaigns.store import (
     duplicate,
     get,
     list_campaigns,
-    progress,
     recipients_page,
     resolve_schedule,
     sms_audience,
     sms_cost,
     sms_preview,
-    stats,
     status_counts,
     to_dict,
     update,
 )
+from campaign_dashboard.services.stats import STATS_FIELDS, progress
+from campaign_dashboard.services.stats import campaign_stats as stats
 
 __all__ = [
     "COMMON_FIELDS",

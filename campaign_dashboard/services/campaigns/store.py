@@ -22,7 +22,6 @@ from sqlmodel import Session, select
 
 from campaign_dashboard.config import get_settings
 from campaign_dashboard.models import (
-    COUNTER_FIELDS,
     UNSENT_STATUSES,
     CampaignStatus,
     Channel,
@@ -46,6 +45,7 @@ from campaign_dashboard.services.limits import (
 )
 from campaign_dashboard.services.pagination import Page, page_of
 from campaign_dashboard.services.sending.audience_snapshot import count_audience, snapshot_audience
+from campaign_dashboard.services.stats.numbers import progress
 
 COMMON_FIELDS = ("name", "segment_id", "scheduled_at", "timezone")
 CONTENT_FIELDS = {
@@ -53,7 +53,6 @@ CONTENT_FIELDS = {
     Channel.SMS: ("body", "from_number"),
 }
 SCHEDULE_FIELDS = ("scheduled_at", "timezone")
-STATS_FIELDS = tuple(f for f in COUNTER_FIELDS if f != "processed")
 # Recipient states that mean a message left us: a campaign with any of them cannot be deleted.
 SENT_RECIPIENT_STATUSES = tuple(
     s.value for s in RecipientStatus if s not in (*UNSENT_STATUSES, RecipientStatus.FAILED, RecipientStatus.CANCELLED)
@@ -133,22 +132,6 @@ def recipients_page(
     if statuses:
         query = query.where(Recipient.status.in_(statuses))
     return page_of(session, query, id_column=Recipient.id, cursor=cursor, limit=limit)
-
-
-def stats(*, session: Session, channel: str, campaign_id: int) -> dict[str, Any]:
-    """Headline numbers from the counter columns (never a scan of the recipients)."""
-    campaign = get(session=session, channel=channel, campaign_id=campaign_id)
-    result: dict[str, Any] = {"status": campaign.status}
-    result.update({field: getattr(campaign, field) for field in STATS_FIELDS})
-    result["processed"] = campaign.processed
-    result["progress"] = progress(campaign)
-    return result
-
-
-def progress(campaign: CampaignFields) -> float:
-    if not campaign.recipients:
-        return 0.0
-    return max(0.0, min(1.0, campaign.processed / campaign.recipients))
 
 
 def to_dict(
@@ -652,10 +635,8 @@ __all__ = [
     "duplicate",
     "get",
     "list_campaigns",
-    "progress",
     "recipients_page",
     "resolve_schedule",
-    "stats",
     "status_counts",
     "to_dict",
     "update",
