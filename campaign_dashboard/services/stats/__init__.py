@@ -6,6 +6,7 @@ the live pages poll (`live`). Counters are written only by `services.events.coun
 """
 
 from campaign_dashboard.services.stats.numbers import API_FIELDS, METRICS, STATS_FIELDS, StatsSummary, progress
+from campaign_dashboard.services.stats.overview import StatusCount, Totals, overview_counts
 from campaign_dashboard.services.stats.summary import (
     PERIODS,
     all_time_totals,
@@ -29,4 +30,7 @@ __all__ = [
     "summary_of",
     "top_links",
     "all_time_totals",
+    "Totals",
+    "StatusCount",
+    "overview_counts",
 ]
