@@ -6,42 +6,34 @@ the lifecycle actions go through `campaigns.commands` with the process's queue f
 `campaign_dashboard.wiring`, which also queues the send work.
 """
 
+from dataclasses import fields
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Response
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, create_model
 
 from campaign_dashboard.api.deps import PathId, Reader, SessionDep, Writer
 from campaign_dashboard.models import Channel
 from campaign_dashboard.services import campaigns as service
+from campaign_dashboard.services import stats
 from campaign_dashboard.services.campaigns import commands
 from campaign_dashboard.services.campaigns.lifecycle import USER_ACTIONS, Action
 from campaign_dashboard.services.pagination import MAX_LIMIT
 from campaign_dashboard.wiring import campaign_queue
 
-
-class CampaignStats(BaseModel):
-    """The headline numbers, from the campaign's counter columns."""
-
-    status: str
-    recipients: int
-    processed: int
-    sent: int
-    delivered: int
-    failed: int
-    opened: int
-    unique_opens: int
-    clicked: int
-    unique_clicks: int
-    bounced: int
-    complained: int
-    unsubscribed: int
-    replied: int
-    progress: float
+# The headline numbers: the fields of `stats.StatsSummary` the API returns, so a counter added to
+# the models shows up here too.
+_SUMMARY_TYPES = {f.name: f.type for f in fields(stats.StatsSummary)}
+CampaignStats = create_model(
+    "CampaignStats",
+    __doc__="The headline numbers, from the campaign's counter columns.",
+    __module__=__name__,
+    **{name: (_SUMMARY_TYPES[name], ...) for name in stats.API_FIELDS},
+)
 
 
-class CampaignPublic(CampaignStats):
+class CampaignPublic(CampaignStats):  # type: ignore[misc,valid-type]
     """What every campaign read carries (its stats and these); the channel modules add their content fields."""
 
     id: int
@@ -181,8 +173,8 @@ def add_campaign_routes(
         return RecipientsPage(items=items, next_cursor=page.next_cursor)
 
     @router.get("/{campaign_id}/stats", response_model=CampaignStats)
-    def campaign_stats(campaign_id: PathId, session: SessionDep, _: Reader) -> CampaignStats:
-        return CampaignStats(**service.stats(session=session, channel=channel, campaign_id=campaign_id))
+    def campaign_stats(campaign_id: PathId, session: SessionDep, _: Reader) -> Any:
+        return CampaignStats(**stats.campaign_stats(session=session, channel=channel, campaign_id=campaign_id))
 
 
 def _add_action_route(router: APIRouter, channel: Channel, action: Action, public_model, public) -> None:

@@ -19,7 +19,7 @@ from campaign_dashboard.services.campaigns.content import (
     checked_content,
     resolve_schedule,
 )
-from campaign_dashboard.services.campaigns.public import STATS_FIELDS, progress, stats, to_dict
+from campaign_dashboard.services.campaigns.public import to_dict
 from campaign_dashboard.services.campaigns.records import (
     ARCHIVABLE,
     SENT_RECIPIENT_STATUSES,
@@ -39,7 +39,6 @@ __all__ = [
     "COMMON_FIELDS",
     "CONTENT_FIELDS",
     "SCHEDULE_FIELDS",
-    "STATS_FIELDS",
     "SENT_RECIPIENT_STATUSES",
     "ARCHIVABLE",
     "MAX_SMS_BODY",
@@ -47,8 +46,6 @@ __all__ = [
     "list_campaigns",
     "status_counts",
     "recipients_page",
-    "stats",
-    "progress",
     "to_dict",
     "sms_audience",
     "sms_cost",

@@ -1,4 +1,4 @@
-"""The public shape of a campaign, as the API and the dashboard show it, and its headline numbers."""
+"""The public shape of a campaign, as the API and the dashboard show it (its numbers: services.stats)."""
 
 from __future__ import annotations
 
@@ -7,29 +7,12 @@ from typing import Any
 
 from sqlmodel import Session
 
-from campaign_dashboard.models import COUNTER_FIELDS, CampaignStatus, Channel
+from campaign_dashboard.models import CampaignStatus, Channel
 from campaign_dashboard.models.campaigns import CampaignFields
 from campaign_dashboard.services.campaigns import lifecycle
-from campaign_dashboard.services.campaigns.records import ARCHIVABLE, get
+from campaign_dashboard.services.campaigns.records import ARCHIVABLE
 from campaign_dashboard.services.campaigns.sms_pricing import sms_audience, sms_cost, sms_preview
-
-STATS_FIELDS = tuple(f for f in COUNTER_FIELDS if f != "processed")
-
-
-def stats(*, session: Session, channel: str, campaign_id: int) -> dict[str, Any]:
-    """Headline numbers from the counter columns (never a scan of the recipients)."""
-    campaign = get(session=session, channel=channel, campaign_id=campaign_id)
-    result: dict[str, Any] = {"status": campaign.status}
-    result.update({field: getattr(campaign, field) for field in STATS_FIELDS})
-    result["processed"] = campaign.processed
-    result["progress"] = progress(campaign)
-    return result
-
-
-def progress(campaign: CampaignFields) -> float:
-    if not campaign.recipients:
-        return 0.0
-    return max(0.0, min(1.0, campaign.processed / campaign.recipients))
+from campaign_dashboard.services.stats.numbers import progress
 
 
 def to_dict(
