@@ -12,13 +12,10 @@ no spinner is left. Goal (issue 5): no page over 1 s.
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import random
 import re
 import statistics
-import sys
 import tempfile
 import time
 from collections import Counter
@@ -32,7 +29,7 @@ from sqlalchemy import String, and_, case, cast, func, insert, literal, select
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session
 
-from campaign_dashboard.cli import ROOT, arg, command
+from campaign_dashboard.cli.supervisor import ROOT
 from campaign_dashboard.devtools.bench.database import fresh_database, insert_contacts
 from campaign_dashboard.devtools.bench.processes import Children, child_environment, free_port, wait_for_line
 from campaign_dashboard.devtools.seed import apply_counters
@@ -618,53 +615,3 @@ def run(*, campaigns: int, recipients: int, loads: int, database_url: str | None
         # The machine's 1-minute load average before and after timing (other work skews the numbers).
         "load_average": [round(load_before, 2), round(load_after, 2)],
     }
-
-
-@command(
-    "bench pages",
-    "Time every dashboard page in Chromium with --campaigns campaigns and one --recipients campaign.",
-    arg("--campaigns", type=int, default=100, help="campaigns in the database (default 100)"),
-    arg("--recipients", type=int, default=100_000, help="recipients of the big campaign (default 100,000)"),
-    arg("--loads", type=int, default=5, help="timed loads per page, after one warm-up (default 5)"),
-    arg(
-        "--database-url",
-        default=None,
-        help="a PostgreSQL server URL: a new database is made there (default: a SQLite file)",
-    ),
-    arg("--json", action="store_true", help="print the results as JSON"),
-)
-def bench_pages_command(args: argparse.Namespace) -> int:
-    if args.campaigns < 2 or args.recipients < 10 or args.loads < 1:
-        print("error: needs --campaigns >= 2, --recipients >= 10 and --loads >= 1", file=sys.stderr)
-        return 2
-    if pids := apps_running_here():
-        print(
-            f"error: the app is already running from {ROOT} (pid {', '.join(map(str, pids))}); stop it first: "
-            "the benchmark starts its own, which would rebuild the frontend the running one serves.",
-            file=sys.stderr,
-        )
-        return 2
-    try:
-        report = run(
-            campaigns=args.campaigns, recipients=args.recipients, loads=args.loads, database_url=args.database_url
-        )
-    except ValueError as exc:  # not a PostgreSQL --database-url
-        raise SystemExit(str(exc)) from None
-    if args.json:
-        print(json.dumps(report, indent=2))
-        return 1 if report["errors"] else 0
-    print(
-        f"{report['database']}: {report['campaigns']} campaigns, the biggest to {report['recipients']:,} "
-        f"recipients ({report['data']['recipient_rows']:,} ledger rows, {report['data']['event_rows']:,} events; "
-        f"built in {report['build_seconds']} s; load average {report['load_average'][0]} -> "
-        f"{report['load_average'][1]} on {os.cpu_count()} CPUs)"
-    )
-    for page in report["pages"]:
-        if page["skipped"] or page["error"]:
-            print(
-                f"  {page['name']:<50} {'skipped: ' + page['skipped'] if page['skipped'] else 'ERROR: ' + page['error']}"
-            )
-        else:
-            flag = "" if page["median_ms"] <= GOAL_MS else "  OVER THE 1 s GOAL"
-            print(f"  {page['name']:<50} median {page['median_ms']:>7.1f} ms  (loads {page['loads_ms']}){flag}")
-    return 1 if report["errors"] else 0

@@ -11,7 +11,6 @@ are compared with what the unique events imply (`counters_exact`), and one JSON 
 
 from __future__ import annotations
 
-import argparse
 import base64
 import json
 import os
@@ -34,8 +33,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-
-from campaign_dashboard.cli import arg, command
 
 KINDS = ("email.delivered", "email.opened", "email.clicked", "email.bounced")
 WEIGHTS = (35, 40, 20, 5)
@@ -482,44 +479,3 @@ def run(
         "server_cpu_ms_per_event": round(cpu_s / timed * 1000, 3),
         "load_average_1m": round(os.getloadavg()[0], 2),  # other work on the machine skews the rest
     }
-
-
-@command(
-    "bench webhooks",
-    "Benchmark: signed Resend events/s one app process applies, latency, and exact counters.",
-    arg("--events", type=int, default=10_000, help="events to send (default 10000; ~10%% are replays)"),
-    arg(
-        "--database-url",
-        help="default: a temporary SQLite file; a PostgreSQL URL names the server "
-        "(a fresh database is created there and dropped afterwards)",
-    ),
-    arg("--concurrency", type=int, default=8, help="parallel keep-alive connections (default 8)"),
-    arg("--messages", type=int, help="sent emails the events are spread over (default events/5)"),
-    arg("--server", choices=SERVERS, default="granian", help="granian (what Reflex runs in prod, default) or uvicorn"),
-    arg("--warmup", type=int, default=50, help="events sent first, one at a time, not timed (default 50)"),
-    arg("--seed", type=int, default=1, help="random seed of the event mix"),
-    arg("--profile", metavar="FILE", help="run the app under cProfile (uvicorn) and write the stats here"),
-    arg("--json", action="store_true", help="print one JSON object"),
-)
-def bench_webhooks_command(args: argparse.Namespace) -> int:
-    server = "uvicorn" if args.profile else args.server
-    result = run(
-        events=args.events,
-        database_url=args.database_url,
-        concurrency=args.concurrency,
-        messages=args.messages,
-        server=server,
-        seed=args.seed,
-        warmup=args.warmup,
-        profile=os.path.abspath(args.profile) if args.profile else None,
-    )
-    if args.json:
-        print(json.dumps(result))
-    else:
-        print(
-            f"{result['events']} events on {result['database']} ({result['server']}, {args.concurrency} "
-            f"connections): {result['events_per_s']} events/s, p50 {result['p50_ms']} ms, "
-            f"p99 {result['p99_ms']} ms, counters exact: {result['counters_exact']}, "
-            f"server CPU {result['cpu_s']} s, peak RSS {result['peak_rss_mb']} MB"
-        )
-    return 0 if result["counters_exact"] else 1
