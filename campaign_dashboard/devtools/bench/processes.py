@@ -12,7 +12,7 @@ import threading
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from campaign_dashboard.cli.supervisor import ROOT, die_with_parent, signal_group
@@ -99,10 +99,8 @@ def _stop(procs: list[subprocess.Popen], timeout: float) -> None:
         signal_group(proc, signal.SIGTERM)
     deadline = time.monotonic() + timeout
     for proc in procs:
-        try:
+        with suppress(subprocess.TimeoutExpired):
             proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            pass
     for proc in procs:
         signal_group(proc, signal.SIGKILL)
         proc.wait()

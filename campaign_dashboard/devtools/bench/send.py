@@ -243,7 +243,7 @@ def _send(engine: Engine, options: Options, campaign_id: int, children: Children
     return {"seconds": seconds, "start_s": start_s, "status": row.status, "reason": row.status_reason}
 
 
-def _watch(watcher: Engine, Campaign, campaign_id: int, started: float, children: Children, say):
+def _watch(watcher: Engine, Campaign, campaign_id: int, started: float, children: Children, say):  # noqa: N803
     """Poll the campaign's counters until it has ended; progress every 2 s; stop on a stall."""
     last_report = last_change = time.monotonic()
     last_processed = -1

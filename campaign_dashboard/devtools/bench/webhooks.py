@@ -80,9 +80,11 @@ def fresh_database(url: str | None) -> Iterator[str]:
         return
     if url is not None and make_url(url).get_backend_name() != "postgresql":
         raise SystemExit("error: --database-url must be a PostgreSQL or SQLite URL")
-    with tempfile.TemporaryDirectory(prefix="bench-webhooks-") as tmp:
-        with new_database(server_url=url, data_dir=Path(tmp), prefix="cd_bench_webhooks") as bench_url:
-            yield bench_url
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-webhooks-") as tmp,
+        new_database(server_url=url, data_dir=Path(tmp), prefix="cd_bench_webhooks") as bench_url,
+    ):
+        yield bench_url
 
 
 def seed_sent_campaign(url: str, *, messages: int) -> tuple[int, list[Target]]:
