@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from campaign_dashboard.devtools.bench.database import insert_contacts
-from campaign_dashboard.devtools.seed import apply_counters
+from campaign_dashboard.devtools.seed_activity import apply_counters
 from campaign_dashboard.models import (
     CampaignStatsMinute,
     CampaignStatus,
