@@ -1,7 +1,8 @@
-"""The paths and cookie the dashboard pages (`ui`) and the login form posts (`api`) share.
+"""The paths and cookie that `ui`, `api` and the sending code share.
 
 A neutral module because `ui` and `api` may not import each other: the server redirects to the
-login and overview pages and sets the cookie the pages read; `ui/routes.py` re-exports these.
+login and overview pages and sets the cookie the pages read (`ui/routes.py` re-exports these); the
+settings page shows the webhook addresses the API serves, and every SMS names the status callback.
 """
 
 from __future__ import annotations
@@ -12,6 +13,10 @@ LOGIN = "/login"
 LOGIN_POST = "/api/session/login"
 LOGOUT_POST = "/api/session/logout"
 SESSION_COOKIE = "cd_session"
+# The provider webhooks (api/webhooks/): what to paste into the providers' consoles.
+RESEND_WEBHOOK = "/webhooks/resend"
+TWILIO_STATUS_WEBHOOK = "/webhooks/twilio/status"
+TWILIO_INBOUND_WEBHOOK = "/webhooks/twilio/inbound"
 
 
 def safe_next(value: str | None) -> str:

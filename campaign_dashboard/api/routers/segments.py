@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from campaign_dashboard import wiring
 from campaign_dashboard.api.deps import PathId, Reader, SessionDep, Writer
 from campaign_dashboard.models import Segment
 from campaign_dashboard.services.audience import segments as service
@@ -99,9 +100,7 @@ def update_segment(segment_id: PathId, body: SegmentUpdate, session: SessionDep,
 @router.delete("/{segment_id}", status_code=204)
 def delete_segment(segment_id: PathId, session: SessionDep, _: Writer) -> Response:
     service.delete_segment(session=session, segment_id=segment_id)
-    from campaign_dashboard.tasks.mirroring import queue_remote_deletions
-
-    queue_remote_deletions()
+    wiring.mirror_deletions_soon()
     return Response(status_code=204)
 
 
@@ -112,6 +111,4 @@ def count_segment(segment_id: PathId, session: SessionDep, _: Reader) -> CountPu
 
 def _queue_mirror(segment_id: int) -> None:
     """Mirror the change to Resend now rather than at the next tick (when mirroring is on)."""
-    from campaign_dashboard.tasks.mirroring import queue_sync
-
-    queue_sync(segment_id)
+    wiring.mirror_segment_soon(segment_id)

@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 from svix.webhooks import Webhook, WebhookVerificationError
 
+from campaign_dashboard import web_routes
 from campaign_dashboard.api.errors import error_body
 from campaign_dashboard.api.webhooks import (
     WebhookRejected,
@@ -45,7 +46,7 @@ log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 1024 * 1024
 
 
-@router.post("/webhooks/resend")
+@router.post(web_routes.RESEND_WEBHOOK)
 async def resend_webhook(request: Request) -> JSONResponse:
     try:
         secret = signing_secret(get_settings().resend_signing_secret, "RESEND_WEBHOOK_SECRET")

@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse, Response
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
+from campaign_dashboard import web_routes
 from campaign_dashboard.api.errors import error_body
 from campaign_dashboard.api.webhooks import (
     WebhookRejected,
@@ -58,7 +59,7 @@ async def verified_form(request: Request) -> dict[str, str]:
     return adapter.storable(params)
 
 
-@router.post("/webhooks/twilio/status")
+@router.post(web_routes.TWILIO_STATUS_WEBHOOK)
 async def twilio_status(request: Request) -> Response:
     try:
         params = await verified_form(request)
@@ -74,7 +75,7 @@ async def twilio_status(request: Request) -> Response:
     return JSONResponse({"status": str(outcome)})
 
 
-@router.post("/webhooks/twilio/inbound")
+@router.post(web_routes.TWILIO_INBOUND_WEBHOOK)
 async def twilio_inbound(request: Request) -> Response:
     try:
         params = await verified_form(request)
