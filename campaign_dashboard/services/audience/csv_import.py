@@ -24,13 +24,13 @@ import os
 import re
 import sqlite3
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import IO, Any
 
 from sqlalchemy import insert
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from campaign_dashboard.config import get_settings
 from campaign_dashboard.models import (
@@ -38,6 +38,7 @@ from campaign_dashboard.models import (
     ContactTag,
     EmailStatus,
     SmsStatus,
+    id_of,
     utcnow,
 )
 from campaign_dashboard.services.audience.contacts import clean_name, clean_tags, clean_timezone
@@ -448,24 +449,24 @@ def _apply(session: Session, rows: list[_Row], result: ImportResult) -> None:
     """Update the chunk's existing contacts and insert the new ones, with set-based queries."""
     if not rows:
         return
-    by_email = _existing(session, Contact.email, {r.email for r in rows if r.email})
-    by_phone = _existing(session, Contact.phone, {r.phone for r in rows if not r.email})
+    by_email = _existing(session, col(Contact.email), {r.email for r in rows if r.email})
+    by_phone = _existing(session, col(Contact.phone), {r.phone for r in rows if not r.email and r.phone})
     now = utcnow()
     new_rows: list[_Row] = []
     tags_for: dict[int, set[str]] = {}
     for row in rows:
-        contact = by_email.get(row.email) if row.email else by_phone.get(row.phone)
+        contact = by_email.get(row.email) if row.email else by_phone.get(row.phone) if row.phone else None
         if contact is None:
             new_rows.append(row)
             continue
         _merge(contact, row, now)
-        tags_for.setdefault(contact.id, set()).update(row.tags)
+        tags_for.setdefault(id_of(contact), set()).update(row.tags)
         result.updated += 1
     session.flush()
 
     if new_rows:
-        statement = insert(Contact).returning(Contact.id, sort_by_parameter_order=True)
-        ids = session.execute(statement, [_new_contact(row, now) for row in new_rows]).scalars().all()
+        statement = insert(Contact).returning(col(Contact.id), sort_by_parameter_order=True)
+        ids: Sequence[int] = session.execute(statement, [_new_contact(row, now) for row in new_rows]).scalars().all()
         for contact_id, row in zip(ids, new_rows, strict=True):
             tags_for[contact_id] = set(row.tags)
         result.imported += len(new_rows)
@@ -477,7 +478,7 @@ def _existing(session: Session, column, values: set[str]) -> dict[str, Contact]:
     if not values:
         return {}
     found: dict[str, Contact] = {}
-    for contact in session.exec(select(Contact).where(column.in_(values)).order_by(Contact.id)).all():
+    for contact in session.exec(select(Contact).where(column.in_(values)).order_by(col(Contact.id))).all():
         found.setdefault(getattr(contact, column.key), contact)  # the oldest contact wins
     return found
 
@@ -512,7 +513,11 @@ def _add_tags(session: Session, tags_for: dict[int, set[str]]) -> None:
     if not wanted:
         return
     ids = list({cid for cid, _ in wanted})
-    have = set(session.exec(select(ContactTag.contact_id, ContactTag.tag).where(ContactTag.contact_id.in_(ids))).all())
+    have = set(
+        session.exec(
+            select(col(ContactTag.contact_id), col(ContactTag.tag)).where(col(ContactTag.contact_id).in_(ids))
+        ).all()
+    )
     missing = [{"contact_id": cid, "tag": tag} for cid, tag in sorted(wanted - have)]
     if missing:
         session.execute(insert(ContactTag), missing)

@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from html.parser import HTMLParser
-from typing import Any
+from typing import Any, cast
 
 from jinja2 import ChainableUndefined, StrictUndefined, TemplateSyntaxError, Undefined, nodes
 from jinja2.exceptions import SecurityError, TemplateError, UndefinedError
@@ -97,16 +97,18 @@ class _Guard(NodeTransformer):
     `{% for x in xs %}` iterates `xs | _loop_guard`, and every output piece (literal text too, as
     a loop in a macro or `{% set %}` block repeats it) and every `~` join goes through `_produced`."""
 
-    def visit_For(self, node: nodes.For) -> nodes.Node:
-        node = self.generic_visit(node)
-        node.iter = _filter(node.iter, "_loop_guard")
+    # generic_visit gives back the node it was given (its children rewritten), typed as any Node.
+
+    def visit_For(self, node: nodes.For) -> nodes.Node:  # noqa: N802 (jinja's visitor names)
+        node = cast(nodes.For, self.generic_visit(node))
+        node.iter = _filter(cast(nodes.Expr, node.iter), "_loop_guard")
         return node
 
-    def visit_Concat(self, node: nodes.Concat) -> nodes.Node:
-        return _filter(self.generic_visit(node), "_produced")
+    def visit_Concat(self, node: nodes.Concat) -> nodes.Node:  # noqa: N802
+        return _filter(cast(nodes.Concat, self.generic_visit(node)), "_produced")
 
-    def visit_Output(self, node: nodes.Output) -> nodes.Node:
-        node = self.generic_visit(node)
+    def visit_Output(self, node: nodes.Output) -> nodes.Node:  # noqa: N802
+        node = cast(nodes.Output, self.generic_visit(node))
         node.nodes = [
             _filter(nodes.MarkSafe(nodes.Const(child.data, lineno=child.lineno), lineno=child.lineno), "_produced")
             if isinstance(child, nodes.TemplateData)
