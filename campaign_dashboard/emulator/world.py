@@ -36,7 +36,10 @@ PERMANENT: dict[str, Any] = {
 SUPPRESSED: dict[str, Any] = {
     "type": "OnAccountSuppressionList",
     "reason": "previous_bounce",
-    "message": "The recipient's email address is on the suppression list because it has a recent history of producing hard bounces.",
+    "message": (
+        "The recipient's email address is on the suppression list because it has a recent history "
+        "of producing hard bounces."
+    ),
     "diagnosticCode": [],
 }
 TRANSIENT: dict[str, Any] = {
