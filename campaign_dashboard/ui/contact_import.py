@@ -103,7 +103,7 @@ class ContactImportState(AuthState):
             self.running, self.finished, self.error, self._report = True, False, "", ""
             self.done = self.total = self.imported = self.updated = self.rejected = 0
             user = self._user()
-            actor = {"user_id": user and user.id, "client": self.router.session.client_ip or None}
+            user_id, client = (user.id if user else None), (self.router.session.client_ip or None)
 
         loop = asyncio.get_running_loop()
 
@@ -118,7 +118,9 @@ class ContactImportState(AuthState):
         try:
             limits = CsvLimits.from_settings()
             with await _spool_upload(chunks, limits) as upload:
-                result = await asyncio.to_thread(_run_import, upload, progress, limits=limits, **actor)
+                result = await asyncio.to_thread(
+                    _run_import, upload, progress, limits=limits, user_id=user_id, client=client
+                )
         except DomainError as exc:
             error = exc.message
         except Exception:  # noqa: BLE001 - say so instead of a spinner that never ends
