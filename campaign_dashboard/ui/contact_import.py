@@ -40,7 +40,7 @@ REPORT_NAME = "contact-import-errors.csv"
 async def _spool_upload(chunks: rx.UploadChunkIterator, limits: CsvLimits) -> IO[bytes]:
     """The uploaded file in a temporary file (on disk past 1 MB), refused as soon as it passes
     the import's size limit: memory stays flat however large the upload."""
-    spool = tempfile.SpooledTemporaryFile(max_size=1024 * 1024)
+    spool = tempfile.SpooledTemporaryFile(max_size=1024 * 1024)  # noqa: SIM115 (the caller closes it)
     size = 0
     try:
         async for chunk in chunks:
