@@ -19,8 +19,8 @@ import reflex as rx
 from campaign_dashboard.db import session_scope
 from campaign_dashboard.models import Role
 from campaign_dashboard.services.accounts import audit
+from campaign_dashboard.services.audience.csv_file import HEADER_ALIASES
 from campaign_dashboard.services.audience.csv_import import (
-    HEADER_ALIASES,
     CsvLimits,
     ImportResult,
     Progress,
