@@ -13,7 +13,7 @@ from typing import Protocol
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from campaign_dashboard.models import RateLimitBucket
 
@@ -75,9 +75,9 @@ class DatabaseRateLimiter:
             return 0.0
         burst = burst or rate
         with Session(self._engine) as session:
-            bucket = session.exec(
-                select(RateLimitBucket).where(RateLimitBucket.key == key).with_for_update()
-            ).scalar_one_or_none()
+            bucket = session.scalars(
+                select(RateLimitBucket).where(col(RateLimitBucket.key) == key).with_for_update()
+            ).one_or_none()
             # Read the clock only once the row is ours: a time taken before waiting for the lock
             # would move `updated_at` backwards and hand out the same refill twice.
             now = max(time.time(), bucket.updated_at if bucket else 0.0)

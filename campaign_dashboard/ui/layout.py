@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 import reflex as rx
+from reflex.event import EventType
 
 from campaign_dashboard.ui import routes
 from campaign_dashboard.ui.auth import AuthState
@@ -178,7 +179,7 @@ PAGES: list[dict[str, Any]] = []
 
 
 def dashboard_page(
-    *, route: str, title: str, on_load: rx.EventType | None = None
+    *, route: str, title: str, on_load: EventType | None = None
 ) -> Callable[[Callable[[], rx.Component]], Callable[[], rx.Component]]:
     """Register the decorated content function as a page at `route`, inside the frame.
 

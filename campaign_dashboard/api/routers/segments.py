@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from campaign_dashboard import wiring
 from campaign_dashboard.api.deps import PathId, Reader, SessionDep, Writer
-from campaign_dashboard.models import Segment
+from campaign_dashboard.models import Segment, id_of
 from campaign_dashboard.services.audience import segments as service
 from campaign_dashboard.services.audience.segments import SegmentCreate, SegmentUpdate
 from campaign_dashboard.services.pagination import MAX_LIMIT
@@ -54,8 +54,9 @@ class RulesPreview(BaseModel):
 
 
 def _public(session, segment: Segment) -> SegmentPublic:
-    members = service.member_ids(session=session, segment_ids=[segment.id])
-    return SegmentPublic.of(segment, members[segment.id])
+    segment_id = id_of(segment)
+    members = service.member_ids(session=session, segment_ids=[segment_id])
+    return SegmentPublic.of(segment, members[segment_id])
 
 
 @router.get("", response_model=SegmentsPublic)
@@ -67,15 +68,15 @@ def list_segments(
     search: str | None = None,
 ) -> SegmentsPublic:
     page = service.list_segments(session=session, cursor=cursor, limit=limit, search=search)
-    members = service.member_ids(session=session, segment_ids=[s.id for s in page.items])
-    items = [SegmentPublic.of(s, members[s.id]) for s in page.items]
+    members = service.member_ids(session=session, segment_ids=[id_of(s) for s in page.items])
+    items = [SegmentPublic.of(s, members[id_of(s)]) for s in page.items]
     return SegmentsPublic(items=items, next_cursor=page.next_cursor)
 
 
 @router.post("", response_model=SegmentPublic, status_code=201)
 def create_segment(body: SegmentCreate, session: SessionDep, _: Writer) -> SegmentPublic:
     segment = service.create_segment(session=session, data=body)
-    _queue_mirror(segment.id)
+    _queue_mirror(id_of(segment))
     return _public(session, segment)
 
 
@@ -93,7 +94,7 @@ def get_segment(segment_id: PathId, session: SessionDep, _: Reader) -> SegmentPu
 @router.patch("/{segment_id}", response_model=SegmentPublic)
 def update_segment(segment_id: PathId, body: SegmentUpdate, session: SessionDep, _: Writer) -> SegmentPublic:
     segment = service.update_segment(session=session, segment_id=segment_id, data=body)
-    _queue_mirror(segment.id)
+    _queue_mirror(id_of(segment))
     return _public(session, segment)
 
 
