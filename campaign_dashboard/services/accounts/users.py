@@ -18,7 +18,7 @@ from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from campaign_dashboard.models import Role, User, UserSession, id_of, utcnow
-from campaign_dashboard.ratelimit import RateLimiter
+from campaign_dashboard.services.rate_limiter import RateLimiter
 from campaign_dashboard.services.accounts.tokens import hash_token
 from campaign_dashboard.services.audience.suppressions import normalize_email
 from campaign_dashboard.services.errors import (

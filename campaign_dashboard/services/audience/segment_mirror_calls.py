@@ -19,7 +19,7 @@ from sqlmodel import Session, col
 from campaign_dashboard.models import Segment, utcnow
 from campaign_dashboard.providers.audience import AudienceProvider
 from campaign_dashboard.providers.base import RetryableError
-from campaign_dashboard.ratelimit import RateLimiter
+from campaign_dashboard.services.rate_limiter import RateLimiter
 
 log = logging.getLogger(__name__)
 
