@@ -31,17 +31,9 @@ from campaign_dashboard.models import (
     SmsEvent,
     Suppression,
 )
-from tests.contracts.spec import problems
-from tests.events.conftest import (  # noqa: F401 - fixtures
-    client,
-    make_sent_email,
-    make_sms_recipient,
-    post_resend,
-    post_twilio,
-    settings_env,
-)
-from tests.events.test_inbound_email import resend  # noqa: F401 - fixture: the Receiving API + Huey at once
+from tests.contracts.spec import callback_problems, problems
 from tests.factories import make_contact, random_phone
+from tests.helpers.events import make_sent_email, make_sms_recipient, post_resend, post_twilio
 
 HERE = Path(__file__).parent
 RESEND = json.loads((HERE / "resend_webhook_examples.json").read_text())["examples"]
@@ -216,8 +208,6 @@ def test_twilios_documented_signature_is_what_the_official_validator_computes():
     ("kind", "example"), [("status_callback", "status_callback_sent"), ("inbound", "incoming_message")]
 )
 def test_twilios_documented_examples_fit_the_parameters_we_transcribed(kind, example):
-    from tests.contracts.test_twilio_contract import callback_problems
-
     # Twilio's docs write SIDs as placeholders (`ACxxx…`, `SMXXX…`); everything else must fit.
     found = [p for p in callback_problems(kind, TWILIO[example]["params"]) if not re.search(r"'(AC|SM|MG)[xX]{32}'", p)]
     assert found == []

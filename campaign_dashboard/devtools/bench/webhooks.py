@@ -19,7 +19,6 @@ import random
 import secrets
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -36,6 +35,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from campaign_dashboard.cli import arg, command
+from campaign_dashboard.devtools.bench.processes import free_port
 
 KINDS = ("email.delivered", "email.opened", "email.clicked", "email.bounced")
 WEIGHTS = (35, 40, 20, 5)
@@ -243,12 +243,6 @@ def stored_counters(url: str, campaign_id: int) -> tuple[dict[str, int], dict[st
 
 
 # ------------------------------------------------------------------ the app process
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def server_argv(server: str, port: int, profile: str | None) -> list[str]:

@@ -25,7 +25,6 @@ from campaign_dashboard.models import (
     SmsCampaignRecipient,
 )
 from campaign_dashboard.models.campaigns import COUNTER_FIELDS
-from tests.ui.conftest import chromium_path  # noqa: F401 - the fixture that skips without Chromium
 
 LOCK_PATH = ROOT / ".reflex" / "browser-tests.lock"  # tests/ui/conftest.py's _one_app_at_a_time
 
