@@ -13,7 +13,7 @@ export REFLEX_DIR := $(CURDIR)/.reflex
 export NPM_CONFIG_REGISTRY ?= $(shell npm config get registry 2>/dev/null)
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test setup browser bench clean
+.PHONY: run test screenshots setup browser bench clean
 
 run: setup
 	$(PY) -m campaign_dashboard up
@@ -22,6 +22,10 @@ run: setup
 test: setup browser
 	$(PY) -m pytest -n 2 -m "not browser" $(PYTEST_ARGS)
 	$(PY) -m pytest -m browser $(PYTEST_ARGS)
+
+# The browser tests again, this time saving docs/screenshots/*.png (an ordinary run writes none).
+screenshots: setup browser
+	SCREENSHOTS=1 $(PY) -m pytest -m browser tests/ui $(PYTEST_ARGS)
 
 setup: $(STAMP) $(BUN)
 
