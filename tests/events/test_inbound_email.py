@@ -160,7 +160,7 @@ def test_the_webhook_answers_at_once_when_resend_is_down(client, session, resend
 
 
 @pytest.fixture
-def inbound_domain(stack: dict, monkeypatch: pytest.MonkeyPatch) -> str:  # noqa: F811
+def inbound_domain(stack: dict, monkeypatch: pytest.MonkeyPatch) -> str:
     """Replies are received on this domain (set before the app, emulator and workers start)."""
     stack["RESEND_INBOUND_DOMAIN"] = "in.example.test"
     monkeypatch.setenv("RESEND_INBOUND_DOMAIN", "in.example.test")
@@ -174,7 +174,7 @@ def test_replies_arrive_through_the_metadata_only_webhook_plus_the_receiving_api
     app_env,
     emulator,
     workers,
-    engine,  # noqa: F811 - fixtures
+    engine,
 ):
     configure_emulator(
         emulator,
