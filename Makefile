@@ -13,7 +13,7 @@ export REFLEX_DIR := $(CURDIR)/.reflex
 export NPM_CONFIG_REGISTRY ?= $(shell npm config get registry 2>/dev/null)
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test lint setup browser bench clean
+.PHONY: run test lint screenshots setup browser bench clean
 
 run: setup
 	$(PY) -m campaign_dashboard up
@@ -23,6 +23,10 @@ run: setup
 test: setup browser lint
 	$(PY) -m pytest -n 2 -m "not browser" $(PYTEST_ARGS)
 	$(PY) -m pytest -m browser $(PYTEST_ARGS)
+
+# The browser tests again, this time saving docs/screenshots/*.png (an ordinary run writes none).
+screenshots: setup browser
+	SCREENSHOTS=1 $(PY) -m pytest -m browser tests/ui $(PYTEST_ARGS)
 
 # ruff (lint and format), mypy on the package, and the layering contracts (pyproject.toml).
 lint: setup

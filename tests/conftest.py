@@ -15,19 +15,16 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel
 
-PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-REDIS_TEST_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+from tests.helpers.databases import PG_ADMIN_URL, postgres_unavailable_reason
 
-
-def _postgres_unavailable_reason() -> str | None:
-    try:
-        engine = sa.create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
-        with engine.connect():
-            pass
-        engine.dispose()
-    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
-        return f"PostgreSQL not reachable at {PG_ADMIN_URL}: {exc.__class__.__name__}: {exc}"
-    return None
+# Fixtures more than one folder uses, defined once (see tests/README.md).
+pytest_plugins = [
+    "tests.fixtures.api",
+    "tests.fixtures.browser",
+    "tests.fixtures.emulator",
+    "tests.fixtures.stack",
+    "tests.fixtures.webhooks",
+]
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -54,7 +51,7 @@ def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 @pytest.fixture(scope="session")
 def postgresql_url(worker_id: str) -> Iterator[str]:
-    reason = _postgres_unavailable_reason()
+    reason = postgres_unavailable_reason()
     if reason:
         pytest.skip(reason)
     from campaign_dashboard.migrations import upgrade

@@ -246,7 +246,7 @@ time.sleep(120)
 
 
 def test_a_process_started_after_the_web_app_waits_until_it_answers(tmp_path):
-    from tests.sending.conftest import free_port
+    from campaign_dashboard.devtools.bench.processes import free_port
 
     port, ready, started = free_port(), tmp_path / "web.ready", tmp_path / "worker.started"
     script = f"""

@@ -10,7 +10,7 @@ import uuid
 import pytest
 
 from campaign_dashboard.ratelimit import DatabaseRateLimiter, RedisRateLimiter
-from tests.conftest import REDIS_TEST_URL
+from tests.helpers.databases import REDIS_TEST_URL
 
 
 def _grants(limiter, *, rate: float, seconds: float, threads: int = 6) -> tuple[int, float]:

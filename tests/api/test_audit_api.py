@@ -6,8 +6,8 @@ from sqlmodel import select
 
 from campaign_dashboard.models import ApiToken, AuditEntry
 from campaign_dashboard.services.accounts.tokens import hash_token
-from tests.api.conftest import assert_error
 from tests.factories import make_contact, make_segment
+from tests.helpers.api import assert_error
 
 URL = "/api/v1/email-campaigns"
 

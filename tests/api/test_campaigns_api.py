@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from campaign_dashboard.services.channels import campaign_model, recipient_model
-from tests.api.conftest import assert_error
 from tests.factories import make_contact, make_email_campaign, make_segment, make_sms_campaign
+from tests.helpers.api import assert_error
 
 URLS = {"email": "/api/v1/email-campaigns", "sms": "/api/v1/sms-campaigns"}
 COUNTERS = (

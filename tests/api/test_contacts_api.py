@@ -6,7 +6,7 @@ import pytest
 from sqlmodel import select
 
 from campaign_dashboard.models import Contact, Suppression
-from tests.api.conftest import assert_error
+from tests.helpers.api import assert_error
 
 URL = "/api/v1/contacts"
 

@@ -15,8 +15,8 @@ from campaign_dashboard.services.limits import (
     MAX_HTML_CHARS,
 )
 from campaign_dashboard.services.pagination import encode_cursor
-from tests.api.conftest import assert_error
 from tests.factories import make_contact, make_segment
+from tests.helpers.api import assert_error
 
 HUGE = 2**70
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from campaign_dashboard.models import Contact, ContactTag
-from tests.api.conftest import assert_error
 from tests.factories import make_email_campaign
+from tests.helpers.api import assert_error
 
 URL = "/api/v1/segments"
 VIP = [{"field": "tag", "op": "is", "value": "vip"}]

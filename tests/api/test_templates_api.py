@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.api.conftest import assert_error
 from tests.factories import make_contact, make_email_campaign, make_segment
+from tests.helpers.api import assert_error
 
 URL = "/api/v1/templates"
 WELCOME = {

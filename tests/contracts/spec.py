@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
 
 HERE = Path(__file__).parent
 
@@ -194,3 +195,13 @@ class Recorder:
 
     def __getattr__(self, name: str) -> Any:  # `running()` reads the wrapped app's state
         return getattr(self.app, name)
+
+
+def callback_problems(kind: str, params: dict) -> list[str]:
+    """`params` against the documented parameters of one kind of Twilio callback."""
+    hooks = json.loads((HERE / "twilio.webhooks.json").read_text())
+    spec = Resource.from_contents({"$schema": "https://json-schema.org/draft/2020-12/schema", **fragment("twilio")})
+    registry = Registry().with_resource("urn:contracts:twilio.openapi.json", spec)
+    schema = json.loads(json.dumps(hooks[kind]).replace('"twilio.openapi.json#', '"urn:contracts:twilio.openapi.json#'))
+    validator = Draft202012Validator(schema, registry=registry)
+    return [f"{'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}" for e in validator.iter_errors(params)]

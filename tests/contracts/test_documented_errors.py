@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 
 from campaign_dashboard.config import EMULATOR_RESEND_KEY
 from campaign_dashboard.emulator import create_emulator_app
-from tests.emulator.conftest import QUIET_WORLD
+from tests.helpers.emulator import QUIET_WORLD
 
 RESEND_AUTH = {"Authorization": f"Bearer {EMULATOR_RESEND_KEY}"}
 

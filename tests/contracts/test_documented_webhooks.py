@@ -31,17 +31,9 @@ from campaign_dashboard.models import (
     SmsEvent,
     Suppression,
 )
-from tests.contracts.spec import problems
-from tests.events.conftest import (  # noqa: F401 - fixtures
-    client,
-    make_sent_email,
-    make_sms_recipient,
-    post_resend,
-    post_twilio,
-    settings_env,
-)
-from tests.events.test_inbound_email import resend  # noqa: F401 - fixture: the Receiving API + Huey at once
+from tests.contracts.spec import callback_problems, problems
 from tests.factories import make_contact, random_phone
+from tests.helpers.events import make_sent_email, make_sms_recipient, post_resend, post_twilio
 
 HERE = Path(__file__).parent
 RESEND = json.loads((HERE / "resend_webhook_examples.json").read_text())["examples"]
@@ -120,7 +112,7 @@ EMAIL_EFFECTS = {
 
 
 @pytest.mark.parametrize("kind", sorted(EMAIL_EFFECTS))
-def test_each_documented_email_event_moves_the_recipient_and_the_campaign(client, session, kind):  # noqa: F811
+def test_each_documented_email_event_moves_the_recipient_and_the_campaign(client, session, kind):
     sent = make_sent_email(session)
     contact = fresh(session, Contact, sent.contact_id)
     assert contact.email_status == "subscribed"
@@ -146,7 +138,7 @@ def test_each_documented_email_event_moves_the_recipient_and_the_campaign(client
     assert session.exec(select(DeadLetterEvent)).all() == []
 
 
-def test_the_documented_events_replayed_in_order_end_as_the_worst_outcome(client, session):  # noqa: F811
+def test_the_documented_events_replayed_in_order_end_as_the_worst_outcome(client, session):
     sent = make_sent_email(session)
     for kind in ("email.sent", "email.delivered", "email.opened", "email.clicked", "email.complained"):
         body = resend_example(kind, email_id=sent.provider_message_id, to=[sent.to_address])
@@ -156,7 +148,7 @@ def test_the_documented_events_replayed_in_order_end_as_the_worst_outcome(client
     assert fresh(session, EmailCampaignRecipient, sent.recipient_id).status == "complained"
 
 
-def test_a_documented_event_about_an_email_we_never_sent_is_kept_as_a_dead_letter(client, session):  # noqa: F811
+def test_a_documented_event_about_an_email_we_never_sent_is_kept_as_a_dead_letter(client, session):
     body = resend_example("email.delivered")  # unchanged: its email_id is not ours
     assert post_resend(client, body, msg_id="msg_doc_unknown").json() == {"status": "dead_letter"}
     dead = session.exec(select(DeadLetterEvent)).one()
@@ -165,7 +157,7 @@ def test_a_documented_event_about_an_email_we_never_sent_is_kept_as_a_dead_lette
 
 
 @pytest.mark.parametrize("kind", ["email.scheduled", "contact.created", "contact.deleted"])
-def test_documented_types_we_do_not_use_are_acknowledged_and_store_nothing(client, session, kind):  # noqa: F811
+def test_documented_types_we_do_not_use_are_acknowledged_and_store_nothing(client, session, kind):
     sent = make_sent_email(session)
     body = resend_example(kind)  # unchanged: nothing of ours is named
     response = post_resend(client, body)
@@ -176,7 +168,7 @@ def test_documented_types_we_do_not_use_are_acknowledged_and_store_nothing(clien
     assert fresh(session, EmailCampaignRecipient, sent.recipient_id).status == "sent"
 
 
-def test_the_documented_suppression_added_suppresses_our_contact(client, session):  # noqa: F811
+def test_the_documented_suppression_added_suppresses_our_contact(client, session):
     contact = make_contact(session)
     # Replaced: data.email -> our contact's address (the suppressed address must be one we know).
     # data.origin stays the documented "bounce", so it is a hard-bounce suppression.
@@ -188,7 +180,7 @@ def test_the_documented_suppression_added_suppresses_our_contact(client, session
     assert fresh(session, Contact, contact.id).email_status == "bounced"
 
 
-def test_the_documented_email_received_example_is_handled(client, session, resend):  # noqa: F811
+def test_the_documented_email_received_example_is_handled(client, session, resend):
     body = resend_example("email.received")  # unchanged: an email this Resend does not know
     response = post_resend(client, body, msg_id="msg_doc_received")
     assert (response.status_code, response.json()["status"]) == (200, "queued")
@@ -216,8 +208,6 @@ def test_twilios_documented_signature_is_what_the_official_validator_computes():
     ("kind", "example"), [("status_callback", "status_callback_sent"), ("inbound", "incoming_message")]
 )
 def test_twilios_documented_examples_fit_the_parameters_we_transcribed(kind, example):
-    from tests.contracts.test_twilio_contract import callback_problems
-
     # Twilio's docs write SIDs as placeholders (`ACxxx…`, `SMXXX…`); everything else must fit.
     found = [p for p in callback_problems(kind, TWILIO[example]["params"]) if not re.search(r"'(AC|SM|MG)[xX]{32}'", p)]
     assert found == []
@@ -227,7 +217,7 @@ def status_path(recipient) -> str:
     return f"/webhooks/twilio/status?campaign={recipient.campaign_id}&recipient={recipient.id}"
 
 
-def test_the_documented_sent_callback_is_recorded_and_keeps_the_recipient_sent(client, session):  # noqa: F811
+def test_the_documented_sent_callback_is_recorded_and_keeps_the_recipient_sent(client, session):
     recipient = make_sms_recipient(session, provider_message_id=TWILIO["status_callback_sent"]["params"]["MessageSid"])
     params = dict(TWILIO["status_callback_sent"]["params"])  # unchanged: our recipient carries its MessageSid
     response = post_twilio(client, status_path(recipient), params)
@@ -243,7 +233,7 @@ def test_the_documented_sent_callback_is_recorded_and_keeps_the_recipient_sent(c
 def test_the_documented_callback_with_a_final_status_moves_the_sms_recipient(
     client,
     session,
-    status,  # noqa: F811
+    status,
     recipient_status,
     counter,
 ):
@@ -264,7 +254,7 @@ def test_the_documented_callback_with_a_final_status_moves_the_sms_recipient(
     assert getattr(fresh(session, SmsCampaign, recipient.campaign_id), counter) == 1
 
 
-def test_the_documented_incoming_message_is_counted_as_a_reply(client, session):  # noqa: F811
+def test_the_documented_incoming_message_is_counted_as_a_reply(client, session):
     recipient = make_sms_recipient(session)
     params = dict(TWILIO["incoming_message"]["params"])
     params["From"] = recipient.address  # Replaced: From -> the number we texted, so it is a reply to us
@@ -274,7 +264,7 @@ def test_the_documented_incoming_message_is_counted_as_a_reply(client, session):
     assert session.exec(select(Suppression)).all() == []
 
 
-def test_the_documented_incoming_message_saying_stop_opts_the_number_out(client, session):  # noqa: F811
+def test_the_documented_incoming_message_saying_stop_opts_the_number_out(client, session):
     phone = random_phone()
     contact = make_contact(session, phone=phone)
     params = dict(TWILIO["incoming_message"]["params"])

@@ -23,7 +23,7 @@ from campaign_dashboard.providers.resend_email import ResendEmailProvider
 from campaign_dashboard.providers.resend_receiving import ResendReceivingProvider
 from campaign_dashboard.services.sending import email_headers
 from tests.contracts.spec import Recorder, operation, problems, resolve
-from tests.emulator.conftest import QUIET_WORLD, Received, receiver_app
+from tests.helpers.emulator import QUIET_WORLD, Received, receiver_app
 
 # Where the official `resend` SDK and Resend's OpenAPI disagree; we follow the SDK (it is what talks
 # to Resend) and docs/emulator.md says so. Anything else that differs fails.

@@ -3,34 +3,21 @@ for the callbacks it does not describe, to Twilio's documented parameters (`twil
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from jsonschema import Draft202012Validator
-from referencing import Registry, Resource
 
 from campaign_dashboard.config import EMULATOR_TWILIO_SID, EMULATOR_TWILIO_TOKEN
 from campaign_dashboard.emulator import create_emulator_app, running
 from campaign_dashboard.models import utcnow
 from campaign_dashboard.providers.base import OutgoingSms
 from campaign_dashboard.providers.twilio_sms import TwilioSmsProvider
-from tests.contracts.spec import Recorder, fragment, operation, problems, resolve
-from tests.emulator.conftest import QUIET_WORLD, Received, receiver_app
+from tests.contracts.spec import Recorder, callback_problems, operation, problems, resolve
+from tests.helpers.emulator import QUIET_WORLD, Received, receiver_app
 
 HERE = Path(__file__).parent
-
-
-def callback_problems(kind: str, params: dict) -> list[str]:
-    """`params` against the documented parameters of one kind of Twilio callback."""
-    hooks = json.loads((HERE / "twilio.webhooks.json").read_text())
-    spec = Resource.from_contents({"$schema": "https://json-schema.org/draft/2020-12/schema", **fragment("twilio")})
-    registry = Registry().with_resource("urn:contracts:twilio.openapi.json", spec)
-    schema = json.loads(json.dumps(hooks[kind]).replace('"twilio.openapi.json#', '"urn:contracts:twilio.openapi.json#'))
-    validator = Draft202012Validator(schema, registry=registry)
-    return [f"{'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}" for e in validator.iter_errors(params)]
 
 
 @pytest.fixture

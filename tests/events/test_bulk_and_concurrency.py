@@ -21,8 +21,8 @@ from campaign_dashboard.models import (
 from campaign_dashboard.services.events.dead_letters import Outcome
 from campaign_dashboard.services.events.email_events import EmailEventIn, EmailEventType, apply_email_event
 from campaign_dashboard.services.events.precedence import rank
-from tests.events.conftest import make_sent_email
 from tests.factories import make_contact, make_email_campaign
+from tests.helpers.events import make_sent_email
 
 T = EmailEventType
 STATUS = {

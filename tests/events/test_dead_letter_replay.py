@@ -27,8 +27,14 @@ from campaign_dashboard.models import (
 from campaign_dashboard.services.events.adapters.resend import normalise
 from campaign_dashboard.services.events.dead_letter_replay import replay_dead_letters
 from campaign_dashboard.services.events.email_events import apply_email_event
-from tests.events.conftest import make_sent_email, make_sms_recipient, post_resend, post_twilio, resend_event
-from tests.events.test_twilio_webhook import status_params
+from tests.helpers.events import (
+    make_sent_email,
+    make_sms_recipient,
+    post_resend,
+    post_twilio,
+    resend_event,
+    status_params,
+)
 
 
 def letters(session) -> list[DeadLetterEvent]:

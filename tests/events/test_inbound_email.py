@@ -8,13 +8,11 @@ so the queued task runs inside the webhook request.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
 import httpx
 import pytest
 from sqlmodel import Session, select
 
-from campaign_dashboard.emulator import create_emulator_app, running
 from campaign_dashboard.models import (
     Channel,
     EmailCampaign,
@@ -24,29 +22,9 @@ from campaign_dashboard.models import (
     SentEmail,
 )
 from campaign_dashboard.providers.base import RetryableError
-from tests.events.conftest import make_sent_email, post_resend
-from tests.events.test_webhooks_from_the_emulator import emulator, web_app  # noqa: F401 - fixtures
-from tests.sending.conftest import app_env, stack, workers  # noqa: F401 - fixtures
-
-
-@pytest.fixture
-def resend(settings_env, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """The emulator as Resend's API, and the Huey queue running tasks at once."""
-    from campaign_dashboard.config import get_settings
-    from campaign_dashboard.tasks import huey
-    from campaign_dashboard.tasks.receiving import receiving_provider
-
-    with running(create_emulator_app({"webhooks": False, "resend_rps": 0})) as url:
-        monkeypatch.setenv("RESEND_API_URL", url)
-        get_settings.cache_clear()
-        receiving_provider.cache_clear()
-        huey.immediate = True
-        try:
-            yield url
-        finally:
-            huey.immediate = False
-            receiving_provider.cache_clear()
-            get_settings.cache_clear()
+from tests.helpers.events import make_sent_email, post_resend
+from tests.helpers.processes import configure_emulator, emulator_stats
+from tests.helpers.sending import add_contacts, make_campaign, start
 
 
 def arrives(resend: str, *, to: list[str], sender="Pat <pat@example.org>", subject="Re: Hello", **content) -> dict:
@@ -182,7 +160,7 @@ def test_the_webhook_answers_at_once_when_resend_is_down(client, session, resend
 
 
 @pytest.fixture
-def inbound_domain(stack: dict, monkeypatch: pytest.MonkeyPatch) -> str:  # noqa: F811
+def inbound_domain(stack: dict, monkeypatch: pytest.MonkeyPatch) -> str:
     """Replies are received on this domain (set before the app, emulator and workers start)."""
     stack["RESEND_INBOUND_DOMAIN"] = "in.example.test"
     monkeypatch.setenv("RESEND_INBOUND_DOMAIN", "in.example.test")
@@ -190,16 +168,14 @@ def inbound_domain(stack: dict, monkeypatch: pytest.MonkeyPatch) -> str:  # noqa
 
 
 @pytest.mark.xdist_group("sending")
+@pytest.mark.emulator_webhooks  # the emulator posts its webhooks to the web app
 def test_replies_arrive_through_the_metadata_only_webhook_plus_the_receiving_api(
     inbound_domain,
     app_env,
     emulator,
     workers,
-    engine,  # noqa: F811 - fixtures
+    engine,
 ):
-    from tests.sending.conftest import configure_emulator, emulator_stats
-    from tests.sending.test_send_pipeline import add_contacts, make_campaign, start
-
     configure_emulator(
         emulator,
         bounce_rate=0,

@@ -8,7 +8,7 @@ from campaign_dashboard.models import utcnow
 from campaign_dashboard.services.events.email_events import EmailEventIn, EmailEventType, apply_email_event
 from campaign_dashboard.services.events.sms_events import SmsStatusIn, apply_sms_status
 from campaign_dashboard.services.stats.live import activity_marker, minute_series, recent_events
-from tests.events.conftest import make_sent_email, make_sms_recipient
+from tests.helpers.events import make_sent_email, make_sms_recipient
 
 
 def test_an_event_moves_the_marker_and_shows_in_the_feed_and_the_chart(session):

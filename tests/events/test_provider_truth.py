@@ -27,14 +27,14 @@ from campaign_dashboard.models import (
     SmsEvent,
     Suppression,
 )
-from tests.events.conftest import (
+from tests.factories import make_contact, random_email, random_phone
+from tests.helpers.events import (
     make_sent_email,
     make_sms_recipient,
     post_resend,
     post_twilio,
     resend_event,
 )
-from tests.factories import make_contact, random_email, random_phone
 
 CONTRACTS = Path(__file__).resolve().parents[1] / "contracts"
 RESEND_TYPES = json.loads((CONTRACTS / "resend_webhook_event_types.json").read_text())["webhook_event_types"]

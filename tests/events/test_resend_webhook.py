@@ -16,7 +16,7 @@ from campaign_dashboard.models import (
     SentEmail,
     Suppression,
 )
-from tests.events.conftest import make_sent_email, post_resend, resend_event, svix_headers
+from tests.helpers.events import make_sent_email, post_resend, resend_event, svix_headers
 
 
 def counts(session, campaign_id) -> EmailCampaign:

@@ -13,8 +13,8 @@ from campaign_dashboard.models import (
     SmsEvent,
     Suppression,
 )
-from tests.events.conftest import BASE_URL, make_sms_recipient, post_twilio
 from tests.factories import make_contact, random_phone
+from tests.helpers.events import BASE_URL, make_sms_recipient, post_twilio, status_params
 
 
 @pytest.fixture
@@ -24,20 +24,6 @@ def our_keyword_replies(client, monkeypatch):
 
     monkeypatch.setenv("TWILIO_HANDLES_KEYWORDS", "false")
     get_settings.cache_clear()
-
-
-def status_params(recipient, status: str, **extra) -> dict[str, str]:
-    return {
-        "AccountSid": "AC00000000000000000000000000000000",
-        "ApiVersion": "2010-04-01",
-        "From": "+15005550006",
-        "To": recipient.address,
-        "MessageSid": recipient.provider_message_id,
-        "SmsSid": recipient.provider_message_id,
-        "MessageStatus": status,
-        "SmsStatus": status,
-        **extra,
-    }
 
 
 def status_path(recipient) -> str:
@@ -88,7 +74,7 @@ def test_a_forged_or_misaddressed_signature_is_401_and_stores_nothing(client, se
 
     from twilio.request_validator import RequestValidator
 
-    from tests.events.conftest import TWILIO_TOKEN
+    from tests.helpers.events import TWILIO_TOKEN
 
     signature = RequestValidator(TWILIO_TOKEN).compute_signature(BASE_URL + other, params)
     response = client.post(

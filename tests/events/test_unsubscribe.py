@@ -14,7 +14,7 @@ from campaign_dashboard.services.events.unsubscribe import (
     read_unsubscribe_token,
     unsubscribe_url,
 )
-from tests.events.conftest import BASE_URL, make_sent_email, make_sms_recipient
+from tests.helpers.events import BASE_URL, make_sent_email, make_sms_recipient
 
 
 def test_a_token_round_trips_and_a_tampered_one_is_refused(settings_env):
@@ -97,8 +97,8 @@ def test_an_sms_unsubscribe_link_opts_the_number_out(session, settings_env):
 def test_after_unsubscribe_hard_bounce_and_stop_the_next_campaign_skips_them(client, session):
     from campaign_dashboard.models import Channel, SegmentContact, SmsCampaignRecipient
     from campaign_dashboard.services.sending.audience_snapshot import snapshot_audience
-    from tests.events.conftest import post_resend, post_twilio, resend_event
     from tests.factories import make_contact, make_email_campaign, make_segment, make_sms_campaign, random_phone
+    from tests.helpers.events import post_resend, post_twilio, resend_event
 
     keep, leaver, bouncer = (make_contact(session, phone=random_phone()) for _ in range(3))
     first = make_email_campaign(session, status="sending")

@@ -12,7 +12,7 @@ from campaign_dashboard.api import create_api
 from campaign_dashboard.api.routers import session as session_routes
 from campaign_dashboard.models import FailedInboundEmail, InboundEmail, Role
 from campaign_dashboard.services.accounts import users
-from tests.events.conftest import BASE_URL, SessionAwareClient, resend_event, svix_headers
+from tests.helpers.events import BASE_URL, SessionAwareClient, resend_event, svix_headers
 
 
 def test_a_received_email_goes_to_the_queue_the_app_was_given(engine, session, settings_env):

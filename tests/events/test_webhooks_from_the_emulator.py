@@ -7,11 +7,7 @@ them once the row exists. The counters must still end exact, with no letter left
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
@@ -25,60 +21,13 @@ from campaign_dashboard.models import (
     SmsCampaign,
     SmsCampaignRecipient,
 )
-from tests.sending.conftest import (  # noqa: F401  (fixtures)
-    ROOT,
-    app_env,
-    configure_emulator,
-    emulator_stats,
-    free_port,
-    stack,
-    start_emulator,
-    wait_http,
-    workers,
-)
-from tests.sending.test_send_pipeline import add_contacts, ledger, make_campaign, start
+from tests.helpers.processes import configure_emulator, emulator_stats
+from tests.helpers.sending import add_contacts, ledger, make_campaign, start
 
-pytestmark = pytest.mark.xdist_group("sending")
+# the emulator posts its webhooks to the web app
+pytestmark = [pytest.mark.xdist_group("sending"), pytest.mark.emulator_webhooks]
 
 EMAILS = 300  # contacts, each with an email address and a phone number
-
-
-@pytest.fixture
-def web_app(stack: dict, engine, monkeypatch: pytest.MonkeyPatch, tmp_path) -> Iterator[str]:
-    """The API (webhooks included) in its own process; links and Twilio callbacks point at it."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    stack["PUBLIC_BASE_URL"] = url
-    monkeypatch.setenv("PUBLIC_BASE_URL", url)
-    log = open(tmp_path / "web.log", "wb")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "campaign_dashboard.api:app", "--port", str(port), "--no-access-log"],
-        cwd=ROOT,
-        env={**os.environ, **stack},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        wait_http(f"{url}/api/health", timeout=60)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(15)
-        log.close()
-
-
-@pytest.fixture
-def emulator(stack: dict, web_app: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """Overrides the sending tests' emulator: this one sends its webhooks to `web_app`."""
-    proc, url = start_emulator(stack, webhook_url=web_app)
-    try:
-        for key in ("RESEND_API_URL", "TWILIO_API_URL"):
-            stack[key] = url
-            monkeypatch.setenv(key, url)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 def wait_for(read, expected, timeout: float = 180):

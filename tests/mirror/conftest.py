@@ -13,7 +13,6 @@ from campaign_dashboard.config import EMULATOR_RESEND_KEY
 from campaign_dashboard.providers.resend_audience import ResendAudienceProvider
 from campaign_dashboard.ratelimit import DatabaseRateLimiter
 from campaign_dashboard.services.audience.segment_mirror import MirrorDeps
-from tests.sending.conftest import app_env, emulator, stack, workers  # noqa: F401  (fixtures)
 
 
 @pytest.fixture

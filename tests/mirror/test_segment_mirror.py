@@ -16,7 +16,7 @@ from campaign_dashboard.services.audience.contacts import ContactCreate, Contact
 from campaign_dashboard.services.audience.segment_mirror import sync_segment
 from campaign_dashboard.services.audience.segments import SegmentCreate, SegmentUpdate
 from tests.factories import make_contact
-from tests.sending.conftest import configure_emulator, emulator_stats
+from tests.helpers.processes import configure_emulator, emulator_stats
 
 from .conftest import remote_members
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
@@ -12,20 +11,15 @@ import httpx
 import pytest
 
 from campaign_dashboard.config import EMULATOR_RESEND_KEY, EMULATOR_TWILIO_SID, EMULATOR_TWILIO_TOKEN
+from campaign_dashboard.devtools.bench.processes import free_port
 from campaign_dashboard.providers.resend_email import ResendEmailProvider
 from campaign_dashboard.providers.twilio_sms import TwilioSmsProvider
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def emulator_url() -> Iterator[str]:
     """`campaign-dashboard emulator` as its own process, with the default emulator credentials."""
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "campaign_dashboard", "emulator", "--port", str(port), "--no-webhooks"],
         stdout=subprocess.DEVNULL,
@@ -51,7 +45,7 @@ def emulator_url() -> Iterator[str]:
 @pytest.fixture
 def nowhere() -> str:
     """An address where nothing listens."""
-    return f"http://127.0.0.1:{_free_port()}"
+    return f"http://127.0.0.1:{free_port()}"
 
 
 def test_resend_accepts_the_right_key(emulator_url):

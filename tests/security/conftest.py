@@ -1,4 +1,4 @@
-"""Attacker fixtures: the API client with one token per role, and the real Reflex backend (no
+"""Attacker fixtures (the API client with one token per role is `tests.fixtures.api`): the real Reflex backend (no
 frontend build) on a free port, with a database holding data no anonymous visitor may see, one
 account per role, and a socket.io client that talks to `/_event` as a browser tab does (or as an
 attacker's script would)."""
@@ -12,11 +12,8 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.request
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -30,49 +27,11 @@ from campaign_dashboard.devtools.bench.processes import free_port
 from campaign_dashboard.models import Role
 from campaign_dashboard.services.accounts import users
 from campaign_dashboard.services.campaigns import templates
-from tests.api.conftest import (  # noqa: F401 - fixtures: the API client and one token per role
-    admin_headers,
-    admin_token,
-    client,
-    db,
-    marketer_headers,
-    marketer_token,
-    viewer_headers,
-    viewer_token,
-)
 from tests.factories import make_contact, make_email_campaign, make_segment
+from tests.helpers.processes import healthy
+from tests.helpers.security import PASSWORD, SECRETS, Backend
 
 START_TIMEOUT = 180
-PASSWORD = "long-enough-password-1"
-# Data only a signed-in user may see: none of these strings may reach an anonymous client.
-SECRETS = {
-    "contact_email": "secret.person@leak.example",
-    "contact_name": "Secretperson",
-    "template_subject": "Quarterly confidential subject",
-    "template_html": "CONFIDENTIAL-HTML-MARKER",
-    "segment_name": "Confidential segment",
-    "campaign_name": "Confidential campaign",
-}
-
-
-@dataclass
-class Backend:
-    url: str
-    database_url: str
-    log_path: Path
-    ids: dict[str, int] = field(default_factory=dict)
-    cookies: dict[str, str] = field(default_factory=dict)  # role -> "cd_session=<token>"
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.status == 200
-    except OSError:
-        return False
 
 
 def _arrange(database_url: str) -> dict[str, int]:
@@ -160,7 +119,7 @@ def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
         )
     try:
         deadline = time.monotonic() + START_TIMEOUT
-        while not _healthy(url + "/api/health"):
+        while not healthy(url + "/api/health"):
             if proc.poll() is not None:
                 pytest.fail(f"the backend exited with {proc.returncode}:\n{log_path.read_text()[-4000:]}")
             if time.monotonic() > deadline:

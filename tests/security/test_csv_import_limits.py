@@ -13,7 +13,7 @@ from campaign_dashboard.config import get_settings
 from campaign_dashboard.models import Contact
 from campaign_dashboard.services.audience.csv_import import CsvLimits, import_contacts_csv
 from campaign_dashboard.services.errors import ValidationFailed
-from tests.api.conftest import assert_error
+from tests.helpers.api import assert_error
 
 LIMITS = CsvLimits(max_bytes=1024 * 1024, max_rows=5, max_columns=10, max_column_name=20)
 

@@ -24,7 +24,7 @@ from sqlmodel import SQLModel
 import campaign_dashboard.campaign_dashboard  # noqa: F401 - registers every page state
 from campaign_dashboard.models import Role
 from campaign_dashboard.ui.guard import MAX_TEXT, guard_of
-from tests.security.conftest import PASSWORD, SECRETS, Backend
+from tests.helpers.security import PASSWORD, SECRETS, Backend
 
 # Reflex's own handlers (hydration, client storage, on_load dispatch, error reports). They read
 # nothing of ours; on_load dispatch runs our guarded handlers. A new one must be looked at.

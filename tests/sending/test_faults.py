@@ -10,7 +10,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 
@@ -18,13 +17,14 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from campaign_dashboard.devtools.bench.processes import free_port, wait_http
+from campaign_dashboard.devtools.bench.processes import free_port
 from campaign_dashboard.models import Contact, DeadLetterEvent, EmailCampaign, Segment, utcnow
 from campaign_dashboard.services import campaigns
-from tests.sending.conftest import ROOT, configure_emulator, emulator_stats, start_emulator
+from tests.helpers.processes import configure_emulator, emulator_stats
 from tests.tcp_proxy import TcpProxy
 
-pytestmark = pytest.mark.xdist_group("sending")
+# the emulator posts its webhooks to the web app
+pytestmark = [pytest.mark.xdist_group("sending"), pytest.mark.emulator_webhooks]
 
 RECIPIENTS = 2000
 
@@ -99,73 +99,6 @@ class RedisServer:
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:
             self.kill()
-
-
-class WebApp:
-    """The API in its own process, configured like the workers; it can be SIGKILLed and started
-    again on the same port (the emulator keeps posting its webhooks there)."""
-
-    def __init__(self, env: dict, tmp_path) -> None:
-        self.env, self.log_path = env, tmp_path / "web.log"
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.proc: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        with open(self.log_path, "ab") as log:
-            self.proc = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "uvicorn",
-                    "campaign_dashboard.api:app",
-                    "--port",
-                    str(self.port),
-                    "--no-access-log",
-                ],
-                cwd=ROOT,
-                env={**os.environ, **self.env},
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        wait_http(f"{self.url}/api/health", timeout=60)
-
-    def kill(self) -> None:
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(10)
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(15)
-
-
-@pytest.fixture
-def web(stack: dict, tmp_path) -> Iterator[WebApp]:
-    app = WebApp(stack, tmp_path)
-    stack["PUBLIC_BASE_URL"] = app.url
-    app.start()
-    yield app
-    app.stop()
-
-
-@pytest.fixture
-def web_app(web: WebApp) -> str:
-    return web.url
-
-
-@pytest.fixture
-def emulator(stack: dict, web_app: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """The sending tests' emulator, sending its signed webhooks to `web_app`."""
-    proc, url = start_emulator(stack, webhook_url=web_app)
-    try:
-        for key in ("RESEND_API_URL", "TWILIO_API_URL"):
-            stack[key] = url
-            monkeypatch.setenv(key, url)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 def _campaign(engine: sa.Engine) -> int:

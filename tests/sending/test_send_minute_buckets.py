@@ -7,8 +7,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from campaign_dashboard.models import CampaignStatsMinute, Channel, EmailCampaign
-from tests.sending.conftest import wait_for_status
-from tests.sending.test_send_pipeline import add_contacts, make_campaign, start
+from tests.helpers.sending import add_contacts, make_campaign, start, wait_for_status
 
 
 def test_sent_messages_land_in_the_minute_buckets_as_on_the_counter(app_env, emulator, workers, engine):

@@ -24,14 +24,15 @@ from campaign_dashboard.models import (
 from campaign_dashboard.models.enums import Channel
 from campaign_dashboard.services import campaigns
 from campaign_dashboard.services.errors import ValidationFailed
-from tests.sending.conftest import emulator_stats, wait_for_status
-from tests.sending.test_send_pipeline import (
-    _wait_accepted,
+from tests.helpers.processes import configure_emulator, emulator_stats
+from tests.helpers.sending import (
     add_contacts,
     assert_exactly_once,
     ledger,
     make_campaign,
     start,
+    wait_accepted,
+    wait_for_status,
 )
 
 pytestmark = pytest.mark.xdist_group("sending")
@@ -148,7 +149,7 @@ def test_cancel_stops_chunks_already_waiting_for_their_rate_limit_turn(app_env, 
     with Session(engine) as session:
         campaigns.apply_action(session=session, channel=Channel.EMAIL, campaign_id=campaign_id, action="start")
     kick("email", campaign_id, parallel=3)
-    _wait_accepted(emulator, 100, timeout=60)
+    wait_accepted(emulator, 100, timeout=60)
     time.sleep(0.5)  # the other chains are now waiting for their turn
     with Session(engine) as session:
         campaigns.apply_action(session=session, channel=Channel.EMAIL, campaign_id=campaign_id, action="cancel")
@@ -254,7 +255,6 @@ def test_a_batch_that_can_never_go_out_fails_its_recipients_and_the_campaign(app
     from campaign_dashboard.providers.base import RetryableError
     from campaign_dashboard.services import sending
     from campaign_dashboard.tasks.deps import send_deps
-    from tests.sending.conftest import configure_emulator
 
     monkeypatch.setenv("SEND_MAX_ATTEMPTS", "1")
     get_settings.cache_clear()

@@ -9,16 +9,13 @@ from datetime import timedelta
 
 import httpx
 import pytest
-import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from campaign_dashboard.models import (
     Channel,
     Contact,
     EmailCampaign,
-    EmailCampaignRecipient,
     EmailStatus,
-    Segment,
     SmsCampaign,
     SmsCampaignRecipient,
     SmsStatus,
@@ -26,88 +23,18 @@ from campaign_dashboard.models import (
     utcnow,
 )
 from campaign_dashboard.services import campaigns
-from tests.sending.conftest import configure_emulator, emulator_stats, wait_for_status
+from tests.helpers.processes import configure_emulator, emulator_stats
+from tests.helpers.sending import (
+    add_contacts,
+    assert_exactly_once,
+    ledger,
+    make_campaign,
+    start,
+    wait_accepted,
+    wait_for_status,
+)
 
 pytestmark = pytest.mark.xdist_group("sending")
-
-
-def add_contacts(engine: sa.Engine, n: int, *, prefix: str = "c") -> None:
-    rows = [
-        {
-            "email": f"{prefix}{i}@example.com",
-            "phone": f"+1212555{i:04d}",
-            "first_name": f"Name{i}",
-            "last_name": "",
-            "timezone": "UTC",
-            "attributes": {},
-            "email_status": "subscribed",
-            "sms_status": "subscribed",
-            "created_at": utcnow(),
-            "updated_at": utcnow(),
-        }
-        for i in range(n)
-    ]
-    with engine.begin() as conn:
-        conn.execute(sa.insert(Contact), rows)
-
-
-def make_campaign(engine: sa.Engine, channel: Channel, **fields) -> int:
-    with Session(engine) as session:
-        segment = Segment(name="everyone", kind="rules", rules=[], match="all")
-        session.add(segment)
-        session.commit()
-        if channel == Channel.EMAIL:
-            campaign = EmailCampaign(
-                name="Spring sale",
-                subject="Hi {{ first_name }}",
-                from_email="news@example.com",
-                segment_id=segment.id,
-                html=fields.pop("html", "<p>Hello {{ first_name }}, 20% off</p>"),
-                **fields,
-            )
-        else:
-            campaign = SmsCampaign(
-                name="SMS sale",
-                body=fields.pop("body", "Hi {{ first_name }}: 20% off"),
-                from_number="+15005550006",
-                segment_id=segment.id,
-                **fields,
-            )
-        session.add(campaign)
-        session.commit()
-        return campaign.id
-
-
-def start(engine: sa.Engine, channel: Channel, campaign_id: int) -> None:
-    from campaign_dashboard.tasks.sending import kick
-
-    with Session(engine) as session:
-        campaigns.apply_action(session=session, channel=channel, campaign_id=campaign_id, action="start")
-    kick(channel.value, campaign_id)
-
-
-def ledger(engine: sa.Engine, channel: Channel, campaign_id: int) -> dict[str, int]:
-    Recipient = EmailCampaignRecipient if channel == Channel.EMAIL else SmsCampaignRecipient
-    with Session(engine) as session:
-        return dict(
-            session.execute(
-                select(Recipient.status, sa.func.count())
-                .where(Recipient.campaign_id == campaign_id)
-                .group_by(Recipient.status)
-            ).all()
-        )
-
-
-def assert_exactly_once(emulator: str, engine, channel: Channel, campaign_id: int, n: int) -> None:
-    stats = emulator_stats(emulator)
-    assert stats["duplicates"] == 0
-    assert stats["accepted"] == n
-    assert len(stats["by_address"]) == n and set(stats["by_address"].values()) == {1}
-    assert ledger(engine, channel, campaign_id) == {"sent": n}
-    Campaign = EmailCampaign if channel == Channel.EMAIL else SmsCampaign
-    with Session(engine) as session:
-        campaign = session.get(Campaign, campaign_id)
-        assert (campaign.status, campaign.sent, campaign.processed, campaign.recipients) == ("sent", n, n, n)
 
 
 def test_email_campaign_of_5000_goes_out_exactly_once(app_env, emulator, workers, engine):
@@ -148,7 +75,7 @@ def test_pause_stops_sending_and_resume_finishes_without_gap_or_duplicate(app_en
     campaign_id = make_campaign(engine, Channel.EMAIL)
     workers.start(1)
     start(engine, Channel.EMAIL, campaign_id)
-    _wait_accepted(emulator, 300)
+    wait_accepted(emulator, 300)
     with Session(engine) as session:
         campaigns.apply_action(session=session, channel=Channel.EMAIL, campaign_id=campaign_id, action="pause")
     time.sleep(1.5)  # one in-flight chunk may still land
@@ -174,7 +101,7 @@ def test_cancel_stops_and_marks_the_rest_cancelled(app_env, emulator, workers, e
     campaign_id = make_campaign(engine, Channel.EMAIL)
     workers.start(1)
     start(engine, Channel.EMAIL, campaign_id)
-    _wait_accepted(emulator, 200)
+    wait_accepted(emulator, 200)
     with Session(engine) as session:
         campaigns.apply_action(session=session, channel=Channel.EMAIL, campaign_id=campaign_id, action="cancel")
     deadline = time.monotonic() + 20
@@ -326,11 +253,3 @@ def test_quiet_hours_defer_sms_until_the_window_opens(app_env, emulator, workers
         assert {r.status for r in rows} == {"pending"}
         assert all(r.not_before and r.not_before > utcnow() for r in rows)
         assert session.get(SmsCampaign, campaign_id).status == "sending"
-
-
-def _wait_accepted(emulator: str, n: int, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while emulator_stats(emulator)["accepted"] < n:
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"emulator accepted fewer than {n} messages in {timeout}s")
-        time.sleep(0.05)

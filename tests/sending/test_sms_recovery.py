@@ -19,8 +19,8 @@ from campaign_dashboard.emulator import create_emulator_app, running
 from campaign_dashboard.emulator.config import SENDER_POOL
 from campaign_dashboard.models import Channel, Segment, SmsCampaign, SmsCampaignRecipient
 from campaign_dashboard.providers.twilio_sms import TwilioSmsProvider
-from tests.sending.conftest import configure_emulator, emulator_stats, wait_for_status
-from tests.sending.test_send_pipeline import add_contacts, assert_exactly_once, start
+from tests.helpers.processes import configure_emulator, emulator_stats
+from tests.helpers.sending import add_contacts, assert_exactly_once, start, wait_for_status
 
 pytestmark = pytest.mark.xdist_group("sending")
 

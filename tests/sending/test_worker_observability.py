@@ -18,7 +18,7 @@ from campaign_dashboard.devtools.bench.processes import free_port
 from campaign_dashboard.models import Channel, Contact, EmailCampaign, Segment
 from campaign_dashboard.services import campaigns
 from campaign_dashboard.tasks.sending import kick
-from tests.sending.conftest import wait_for_status
+from tests.helpers.sending import wait_for_status
 
 pytestmark = pytest.mark.xdist_group("sending")
 

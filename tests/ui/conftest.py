@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import fcntl
 import os
-import shutil
 import signal
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,32 +16,11 @@ import pytest
 
 from campaign_dashboard.cli import ROOT
 from campaign_dashboard.devtools.bench.processes import free_port
+from tests.helpers.processes import healthy
+from tests.helpers.ui import ACCOUNTS, login
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-SCREENSHOTS = ROOT / "docs" / "screenshots"
-# One account per role, created in the app's database once it is up.
-ACCOUNTS = {
-    "admin": ("admin@test.example", "admin-password-1"),
-    "marketer": ("marketer@test.example", "marketer-password-1"),
-    "viewer": ("viewer@test.example", "viewer-password-1"),
-}
 START_TIMEOUT = 300  # the first frontend install and build can take a few minutes on a cold machine
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.status == 200
-    except OSError:
-        return False
-
-
-@pytest.fixture(scope="session")
-def chromium_path() -> str:
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Chromium is not installed (apt-get install -y chromium; `make test` does it as root)")
-    return CHROMIUM
 
 
 @pytest.fixture(scope="session")
@@ -104,7 +81,7 @@ def app_url(chromium_path: str, _one_app_at_a_time: None, app_data_dir: Path, em
             if time.monotonic() > deadline:
                 pytest.fail(f"the app did not start in {START_TIMEOUT} s:\n{log_path.read_text()[-4000:]}")
             time.sleep(0.5)
-        assert _healthy(url + "api/health")
+        assert healthy(url + "api/health")
         for role, (email, password) in ACCOUNTS.items():
             subprocess.run(
                 [
@@ -136,7 +113,7 @@ def app_url(chromium_path: str, _one_app_at_a_time: None, app_data_dir: Path, em
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
             pytest.fail("`campaign-dashboard up` did not stop within 60 s of Ctrl-C")
-    assert not _healthy(url + "api/health"), "the app still answers after Ctrl-C"
+    assert not healthy(url + "api/health"), "the app still answers after Ctrl-C"
 
 
 @pytest.fixture(scope="session")
@@ -158,24 +135,7 @@ def page(browser, app_url: str):
     context.close()
 
 
-def login(page, role: str = "marketer", next_path: str = "") -> None:
-    """Sign in through the login page as the test account with `role`."""
-    from playwright.sync_api import expect
-
-    email, password = ACCOUNTS[role]
-    page.goto("login" + (f"?next={next_path}" if next_path else ""))
-    page.locator("#login-email").fill(email)
-    page.locator("#login-password").fill(password)
-    page.locator("#login-submit").click()
-    expect(page.locator("#current-role")).to_have_text(role)
-
-
 @pytest.fixture
 def marketer_page(page):
     login(page, "marketer")
     return page
-
-
-def screenshot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))

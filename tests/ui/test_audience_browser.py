@@ -24,7 +24,7 @@ from campaign_dashboard.models import (
 )
 from campaign_dashboard.services.audience import contacts, segments
 from campaign_dashboard.services.campaigns import templates
-from tests.ui.conftest import login, screenshot
+from tests.helpers.ui import login, screenshot
 
 pytestmark = [pytest.mark.browser]
 

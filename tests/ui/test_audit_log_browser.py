@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.ui.conftest import ACCOUNTS, login, screenshot
+from tests.helpers.ui import ACCOUNTS, login, screenshot
 
 pytestmark = [pytest.mark.browser]
 

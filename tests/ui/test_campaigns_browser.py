@@ -11,7 +11,7 @@ import uuid
 
 import pytest
 
-from tests.ui.conftest import login, screenshot
+from tests.helpers.ui import login, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.ui.conftest import login
+from tests.helpers.ui import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 

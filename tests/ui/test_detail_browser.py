@@ -25,7 +25,7 @@ from campaign_dashboard.config import EMULATOR_WEBHOOK_SECRET
 from campaign_dashboard.devtools.seed import EMAIL_PLANS, SMS_PLANS
 from campaign_dashboard.emulator import payloads
 from campaign_dashboard.emulator.state import Message
-from tests.ui.conftest import login, screenshot
+from tests.helpers.ui import login, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.ui.conftest import ACCOUNTS, login, screenshot
+from tests.helpers.ui import ACCOUNTS, login, screenshot
 
 pytestmark = [pytest.mark.browser]
 

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from tests.ui.conftest import login, screenshot
+from tests.helpers.ui import login, screenshot
 
 pytestmark = [pytest.mark.browser]
 PASSWORD = "a-good-long-password"

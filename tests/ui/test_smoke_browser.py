@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from tests.ui.conftest import login, screenshot
+from tests.helpers.ui import login, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 

@@ -19,7 +19,6 @@ import random
 import secrets
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -31,6 +30,7 @@ from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
 
+from campaign_dashboard.devtools.bench.processes import free_port
 from campaign_dashboard.devtools.bench.webhooks_data import (
     COUNTERS,
     Request,
@@ -44,12 +44,6 @@ SERVERS = ("granian", "uvicorn")
 
 
 # ------------------------------------------------------------------ the app process
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def server_argv(server: str, port: int, profile: str | None) -> list[str]:

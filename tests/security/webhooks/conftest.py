@@ -7,7 +7,8 @@ from collections.abc import Callable, Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.events.conftest import BASE_URL, SessionAwareClient, client, settings_env  # noqa: F401 - fixtures
+from tests.fixtures.webhook_client import client  # noqa: F401 - the fixture
+from tests.helpers.events import BASE_URL, SessionAwareClient
 
 STRONG_SECRET_KEY = "Jq3vX9-tLr2mPz8KdW0sYbN5cHf7GeA1uRi4oVx6"
 PROVIDER_VARIABLES = (

@@ -15,14 +15,14 @@ from twilio.request_validator import RequestValidator
 
 from campaign_dashboard.models import Contact, EmailEvent, SmsEvent, Suppression
 from campaign_dashboard.services.events.unsubscribe import make_unsubscribe_token
-from tests.events.conftest import (
+from tests.factories import make_contact, random_phone
+from tests.helpers.events import (
     BASE_URL,
     TWILIO_TOKEN,
     make_sent_email,
     resend_event,
     svix_headers,
 )
-from tests.factories import make_contact, random_phone
 
 MB = 1024 * 1024
 

@@ -16,14 +16,14 @@ from campaign_dashboard.models import (
     SmsCampaignRecipient,
     SmsEvent,
 )
-from tests.events.conftest import (
+from tests.factories import make_contact, random_phone
+from tests.helpers.events import (
     make_sent_email,
     make_sms_recipient,
     post_resend,
     post_twilio,
     resend_event,
 )
-from tests.factories import make_contact, random_phone
 from tests.security.webhooks.snapshot import database_snapshot
 
 

@@ -16,13 +16,13 @@ from urllib.parse import urlencode
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.events.conftest import (
+from tests.factories import make_contact, random_phone
+from tests.helpers.events import (
     make_sent_email,
     make_sms_recipient,
     post_resend,
     post_twilio,
 )
-from tests.factories import make_contact, random_phone
 from tests.security.webhooks.snapshot import database_snapshot
 
 FUZZ = settings(

@@ -25,13 +25,13 @@ from campaign_dashboard.config import (
     Settings,
 )
 from campaign_dashboard.models import Contact, EmailEvent, SmsEvent, Suppression
-from tests.events.conftest import (
+from tests.factories import make_contact, random_phone
+from tests.helpers.events import (
     make_sent_email,
     post_resend,
     post_twilio,
     resend_event,
 )
-from tests.factories import make_contact, random_phone
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -1,33 +1,24 @@
-"""A real emulator on a free port, the real SDKs pointed at it, and a real app-side webhook receiver.
-
-The receiver verifies every callback exactly as the app must (svix for Resend, RequestValidator for
-Twilio) and records what arrived, so tests assert on signed, valid deliveries end to end.
-"""
+"""The emulator seen from outside: a quiet configuration, and an app-side webhook receiver that
+verifies every callback exactly as the app must (svix for Resend, RequestValidator for Twilio)."""
 
 from __future__ import annotations
 
 import json
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-import pytest
-import resend
 from fastapi import FastAPI, Request
 from svix.webhooks import Webhook, WebhookVerificationError
 from twilio.request_validator import RequestValidator
-from twilio.rest import Client
 
 from campaign_dashboard.config import (
-    EMULATOR_RESEND_KEY,
-    EMULATOR_TWILIO_SID,
     EMULATOR_TWILIO_TOKEN,
     EMULATOR_WEBHOOK_SECRET,
 )
-from campaign_dashboard.emulator import create_emulator_app, running
 
 QUIET_WORLD = {
     "resend_rps": 0,
@@ -122,37 +113,3 @@ class Emu:
 
     def messages(self, **query: Any) -> list[dict]:
         return httpx.get(f"{self.url}/_emulator/messages", params=query).json()
-
-
-@pytest.fixture
-def received() -> Received:
-    return Received()
-
-
-@pytest.fixture
-def receiver(received: Received) -> Iterator[str]:
-    with running(receiver_app(received)) as url:
-        yield url
-
-
-@pytest.fixture
-def emu(receiver: str, received: Received) -> Iterator[Emu]:
-    app = create_emulator_app({**QUIET_WORLD, "webhook_url": receiver})
-    with running(app) as url:
-        yield Emu(url, receiver, received)
-
-
-@pytest.fixture
-def send_email(emu: Emu) -> Iterator[None]:
-    """The resend SDK's module-level settings pointed at the emulator, restored afterwards."""
-    saved = resend.api_key, resend.api_url
-    resend.api_key, resend.api_url = EMULATOR_RESEND_KEY, emu.url
-    yield
-    resend.api_key, resend.api_url = saved
-
-
-@pytest.fixture
-def twilio(emu: Emu) -> Client:
-    client = Client(EMULATOR_TWILIO_SID, EMULATOR_TWILIO_TOKEN)
-    client.api.base_url = emu.url
-    return client

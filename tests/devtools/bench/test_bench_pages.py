@@ -26,7 +26,6 @@ from campaign_dashboard.models import (
     SmsCampaignRecipient,
 )
 from campaign_dashboard.models.campaigns import COUNTER_FIELDS
-from tests.ui.conftest import chromium_path  # noqa: F401 - the fixture that skips without Chromium
 
 LOCK_PATH = ROOT / ".reflex" / "browser-tests.lock"  # tests/ui/conftest.py's _one_app_at_a_time
 
@@ -85,7 +84,7 @@ def test_the_data_is_the_asked_size_in_every_status_with_counters_from_the_ledge
 
 
 @pytest.mark.browser
-def test_the_benchmark_times_every_page_of_this_build(chromium_path):  # noqa: F811
+def test_the_benchmark_times_every_page_of_this_build(chromium_path):
     if pids := apps_running_here():
         # tests/ui's app stays up until the end of the session once a test there used it (and its
         # lock is held by this very process: waiting for it would never end).

@@ -14,7 +14,6 @@ from campaign_dashboard.providers.resend_email import ResendEmailProvider
 from campaign_dashboard.providers.twilio_sms import TwilioSmsProvider
 from campaign_dashboard.services.campaigns.sample_send import SampleSendFailed, send_test_email, send_test_sms
 from campaign_dashboard.services.errors import ValidationFailed
-from tests.emulator.conftest import emu, received, receiver, send_email  # noqa: F401 - fixtures
 
 DEFAULT_FROM = "Campaigns <campaigns@example.com>"
 EMAIL = {

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from campaign_dashboard.cli import ROOT
-from tests.conftest import PG_ADMIN_URL, _postgres_unavailable_reason
+from tests.helpers.databases import PG_ADMIN_URL, postgres_unavailable_reason
 
 FIELDS = {"events", "seconds", "events_per_s", "p50_ms", "p99_ms", "counters_exact", "peak_rss_mb", "cpu_s"}
 
@@ -46,7 +46,7 @@ def test_a_small_run_on_sqlite_prints_one_json_object_with_exact_counters(tmp_pa
 
 
 def test_a_run_on_postgresql_uses_a_database_of_its_own_and_drops_it(tmp_path):
-    if reason := _postgres_unavailable_reason():
+    if reason := postgres_unavailable_reason():
         pytest.skip(reason)
     import sqlalchemy as sa
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import psutil
 import pytest
 
-from tests.conftest import PG_ADMIN_URL, _postgres_unavailable_reason
+from tests.helpers.databases import PG_ADMIN_URL, postgres_unavailable_reason
+from tests.helpers.processes import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.xdist_group("bench")
 
 
@@ -71,7 +71,7 @@ def test_sms_run_stays_within_the_provider_limit(tmp_path: Path) -> None:
 
 
 def test_postgresql_run_uses_and_drops_its_own_database(tmp_path: Path) -> None:
-    if reason := _postgres_unavailable_reason():
+    if reason := postgres_unavailable_reason():
         pytest.skip(reason)
     import sqlalchemy as sa
 

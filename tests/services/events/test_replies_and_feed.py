@@ -14,8 +14,8 @@ from campaign_dashboard.services.events.inbound import (
 )
 from campaign_dashboard.services.events.replies import campaign_replies
 from campaign_dashboard.services.stats.live import active_campaigns, latest_activity, recent_events_across
-from tests.events.conftest import make_sent_email, make_sms_recipient
 from tests.factories import make_email_campaign
+from tests.helpers.events import make_sent_email, make_sms_recipient
 
 
 def reply_to(session, sent, n: int, text: str):
