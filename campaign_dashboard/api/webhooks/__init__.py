@@ -59,18 +59,6 @@ async def read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def storable_text(value: str) -> str:
-    """`value` as every database can store it: NUL (refused by PostgreSQL text and JSONB) and
-    lone surrogates (JSON allows `\\ud800`, UTF-8 does not) become U+FFFD."""
-    if "\x00" in value:
-        value = value.replace("\x00", "\ufffd")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        value = value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
-    return value
-
-
 async def apply_in_thread(apply: Callable[..., T], **kwargs) -> T:
     """Run a service with its own session in the thread pool: one thread hop per webhook (a sync
     session dependency would cost two more, for opening and closing the session). The session
