@@ -25,8 +25,8 @@ def webhook_urls(public_base_url: str) -> list[WebhookUrl]:
             "resend",
             "Resend",
             base + RESEND_WEBHOOK,
-            "Resend → Webhooks → Add endpoint, with every email.* event and suppression.added; put its signing secret in "
-            "RESEND_WEBHOOK_SECRET.",
+            "Resend → Webhooks → Add endpoint, with every email.* event and suppression.added; "
+            "put its signing secret in RESEND_WEBHOOK_SECRET.",
         ),
         WebhookUrl(
             "twilio-inbound",

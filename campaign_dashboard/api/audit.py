@@ -4,8 +4,9 @@
 response back until the route (and its database session) has finished, and when the status is
 2xx it appends one entry (services/audit) before the response leaves: a client that saw success
 can find its write in the log. A GET of an `.../export` route (a bulk export, e.g.
-`contacts.export`) streams as usual and is recorded once it was sent. The actor is the bearer token, the action and object come from the
-matched route (`POST /api/v1/email-campaigns/{campaign_id}/start` -> `email_campaign.start` on
+`contacts.export`) streams as usual and is recorded once it was sent. The actor is the bearer
+token, the action and object come from the matched route
+(`POST /api/v1/email-campaigns/{campaign_id}/start` -> `email_campaign.start` on
 `email_campaign` <id>; a create takes the new object's id from the response).
 
 Refused writes (4xx) are not recorded: they changed nothing, and recording them would let anyone

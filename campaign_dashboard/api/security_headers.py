@@ -2,11 +2,12 @@
 since Reflex mounts itself inside our FastAPI app, the dashboard's pages and assets in `up`/prod.
 
 The dashboard's policy allows what the compiled Reflex frontend needs: its inline bootstrap
-scripts and styles (React Router, Radix, Plotly), eval (Reflex's call_script), images from anywhere (email previews show remote
-images), the websocket to its own origin, and sandboxed `srcdoc` preview iframes (which inherit
-this policy, so their inline styles are allowed and their scripts never run: the sandbox has no
-allow-scripts). Nothing may frame the app (clickjacking), plugins are off, forms and `<base>` stay
-on our origin. /api/docs (off in production) also needs the Swagger UI from its CDN.
+scripts and styles (React Router, Radix, Plotly), eval (Reflex's call_script), images from
+anywhere (email previews show remote images), the websocket to its own origin, and sandboxed
+`srcdoc` preview iframes (which inherit this policy, so their inline styles are allowed and their
+scripts never run: the sandbox has no allow-scripts). Nothing may frame the app (clickjacking),
+plugins are off, forms and `<base>` stay on our origin. /api/docs (off in production) also needs
+the Swagger UI from its CDN.
 """
 
 from __future__ import annotations

@@ -121,6 +121,9 @@ def die_with_parent() -> None:
 
 
 def answers(url: str | None) -> bool:
+    """Whether `url` answers 200 (a process without a ready URL has nothing to answer)."""
+    if url is None:
+        return False
     try:
         with urllib.request.urlopen(url, timeout=2) as response:
             return response.status == 200

@@ -16,9 +16,10 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, insert
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from campaign_dashboard.devtools.demo_content import (
     CITIES,
@@ -57,6 +58,7 @@ from campaign_dashboard.models import (
     SmsStatus,
     Suppression,
     User,
+    id_of,
     utcnow,
 )
 from campaign_dashboard.services.campaigns import SENT_RECIPIENT_STATUSES
@@ -140,8 +142,9 @@ class _Person:
 
 
 def _insert_contacts(session: Session, rng: random.Random, now: datetime, n: int) -> list[_Person]:
-    rows, tags_per_row = [], []
-    plans, weights = zip(*PLANS, strict=True)
+    rows: list[dict[str, Any]] = []
+    tags_per_row: list[frozenset[str]] = []
+    plans, weights = [plan for plan, _ in PLANS], [weight for _, weight in PLANS]
     for i in range(n):
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
         city, tz, area_codes = rng.choice(CITIES)
@@ -179,7 +182,11 @@ def _insert_contacts(session: Session, rng: random.Random, now: datetime, n: int
             }
         )
     session.execute(insert(Contact), rows)
-    ids = dict(session.exec(select(Contact.email, Contact.id)).all())
+    ids = {
+        email: contact_id
+        for email, contact_id in session.exec(select(col(Contact.email), col(Contact.id)))
+        if email is not None and contact_id is not None
+    }
 
     people = [
         _Person(
@@ -239,16 +246,16 @@ def _insert_segments(session: Session, rng: random.Random, now: datetime, people
             "any",
         ),
     }
-    ids = {}
+    ids: dict[str, int] = {}
     for key, (name, rules, match) in definitions.items():
         segment = Segment(name=name, kind="rules", rules=rules, match=match, created_at=now, updated_at=now)
         session.add(segment)
         session.flush()
-        ids[key] = segment.id
+        ids[key] = id_of(segment)
     beta = Segment(name="Beta testers (static)", kind="static", rules=[], created_at=now, updated_at=now)
     session.add(beta)
     session.flush()
-    ids["beta"] = beta.id
+    ids["beta"] = id_of(beta)
     members = [p for p in people if "beta" in p.tags] or people[:20]
     session.execute(insert(SegmentContact), [{"segment_id": beta.id, "contact_id": p.id} for p in members])
     return ids
@@ -274,7 +281,7 @@ def _insert_templates(session: Session, now: datetime) -> int:
     )
     session.add_all([newsletter, promo])
     session.flush()
-    return newsletter.id
+    return id_of(newsletter)
 
 
 def _audience(people: list[_Person], channel: str, tag: str) -> list[tuple[int, str]]:
@@ -305,7 +312,7 @@ def _insert_campaign(
     template_id: int,
 ) -> int:
     created = now - timedelta(days=plan.days_ago)
-    fields = {
+    fields: dict[str, Any] = {
         "name": plan.name,
         "status": plan.status,
         "status_reason": plan.reason,
@@ -316,6 +323,7 @@ def _insert_campaign(
     }
     if plan.status == CampaignStatus.SCHEDULED:
         fields["scheduled_at"] = (now + timedelta(days=2 if channel == "email" else 1)).replace(minute=0, second=0)
+    campaign: EmailCampaign | SmsCampaign
     if channel == "email":
         uses_template = plan.audience == "newsletter"
         campaign = EmailCampaign(
@@ -353,7 +361,7 @@ def _insert_campaign(
             "sent_at": sent_at,
             "updated_at": sent_at or started,
         }
-        if channel == "sms":
+        if isinstance(campaign, SmsCampaign):  # the channel is sms
             row["segments"] = 1 if len(campaign.body) <= 160 else 2
         rows.append(row)
     if rows:

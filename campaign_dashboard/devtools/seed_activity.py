@@ -12,7 +12,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 
 from sqlalchemy import insert
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from campaign_dashboard.devtools.demo_content import DEMO_LINKS, Plan
 from campaign_dashboard.models import (
@@ -89,9 +89,10 @@ def _insert_click_events(session: Session, campaign, counts: Counter, rng: rando
     clickers = session.execute(
         select(EmailCampaignRecipient.id, EmailCampaignRecipient.provider_message_id)
         .where(
-            EmailCampaignRecipient.campaign_id == campaign.id, EmailCampaignRecipient.status == RecipientStatus.CLICKED
+            col(EmailCampaignRecipient.campaign_id) == campaign.id,
+            col(EmailCampaignRecipient.status) == RecipientStatus.CLICKED,
         )
-        .order_by(EmailCampaignRecipient.id)
+        .order_by(col(EmailCampaignRecipient.id))
     ).all()
     minutes = sorted(
         itertools.chain.from_iterable([minute] * n for (minute, metric), n in counts.items() if metric == "clicked")
@@ -99,7 +100,7 @@ def _insert_click_events(session: Session, campaign, counts: Counter, rng: rando
     if not clickers or not minutes:
         return
     who = list(clickers) + [rng.choice(clickers) for _ in range(len(minutes) - len(clickers))]
-    links, weights = zip(*DEMO_LINKS, strict=True)
+    links, weights = [link for link, _ in DEMO_LINKS], [weight for _, weight in DEMO_LINKS]
     rows = []
     for n, (minute, (recipient_id, message_id)) in enumerate(zip(minutes, who, strict=False)):
         at = min(max(minute + timedelta(seconds=rng.randrange(60)), campaign.started_at), now)
@@ -154,7 +155,7 @@ def outcome(rng: random.Random, channel: str, i: int, total: int, plan: Plan) ->
 def apply_counters(campaign, statuses: list[RecipientStatus], rng: random.Random) -> None:
     """Set `campaign`'s counters exactly as its ledger `statuses` say, plus repeat opens/clicks and
     replies/unsubscribes drawn from `rng` (the demo seed and `bench pages` build campaigns this way)."""
-    c = Counter(statuses)
+    c: Counter[str] = Counter(statuses)
     campaign.recipients = len(statuses)
     campaign.processed = len(statuses) - c[RecipientStatus.PENDING] - c[RecipientStatus.CLAIMED]
     campaign.sent = sum(c[s] for s in SENT_RECIPIENT_STATUSES)

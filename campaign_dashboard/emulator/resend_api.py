@@ -99,7 +99,8 @@ def _accept_once(
                 raise resend_error(
                     409,
                     "invalid_idempotent_request",
-                    "Same idempotency key used with a different request payload. Change your idempotency key or payload.",
+                    "Same idempotency key used with a different request payload. "
+                    "Change your idempotency key or payload.",
                 )
             if isinstance(prior, Replay):
                 return Response(prior.body, prior.status, media_type="application/json", headers=headers)

@@ -7,6 +7,8 @@ the segment) only when the update answers 404: the same two-call path for new an
 
 from __future__ import annotations
 
+import contextlib
+
 import resend
 from resend.exceptions import ResendError
 
@@ -44,10 +46,8 @@ class ResendAudienceProvider:
         _call(resend.Segments.update, segment_id, {"name": name})
 
     def delete_segment(self, segment_id: str) -> None:
-        try:
+        with contextlib.suppress(Gone):
             _call(resend.Segments.remove, segment_id)
-        except Gone:
-            pass
 
     def put_contact(self, segment_id: str, contact: RemoteContact, *, add: bool) -> None:
         fields = {
@@ -65,10 +65,8 @@ class ResendAudienceProvider:
             _call(resend.Contacts.Segments.add, {"segment_id": segment_id, "email": contact.email})
 
     def remove_contact(self, segment_id: str, email: str) -> None:
-        try:
+        with contextlib.suppress(Gone):  # the contact or the segment is gone: either way it is not a member
             _call(resend.Contacts.Segments.remove, {"segment_id": segment_id, "email": email})
-        except Gone:  # the contact or the segment is gone: either way it is not a member
-            pass
 
 
 def _call(method, *args):

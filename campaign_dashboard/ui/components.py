@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import reflex as rx
+from reflex.vars import StringVar
 from reflex.vars.function import FunctionStringVar
 
 STATUS_COLORS = {
@@ -43,7 +44,7 @@ def status_badge(status: rx.Var[str]) -> rx.Component:
 _THOUSANDS: FunctionStringVar = FunctionStringVar.create('((n) => Number(n).toLocaleString("en-US"))')
 
 
-def thousands(value: rx.Var[int]) -> rx.Var[str]:
+def thousands(value: rx.Var[int]) -> StringVar:
     """`1234567` shown as `1,234,567`, formatted in the browser."""
     return _THOUSANDS.call(value).to(str)
 
@@ -57,12 +58,12 @@ _PERCENT: FunctionStringVar = FunctionStringVar.create(
 )
 
 
-def local_time(iso: rx.Var[str]) -> rx.Var[str]:
+def local_time(iso: rx.Var[str]) -> StringVar:
     """An ISO-8601 UTC timestamp shown in the browser's own time zone and locale."""
     return _LOCAL_TIME.call(iso).to(str)
 
 
-def percent(part: rx.Var[int], whole: rx.Var[int]) -> rx.Var[str]:
+def percent(part: rx.Var[int], whole: rx.Var[int]) -> StringVar:
     """`part / whole` as a percentage with one decimal (`41.3%`), or a dash when `whole` is 0."""
     return _PERCENT.call(part, whole).to(str)
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import reflex as rx
 
 from campaign_dashboard.db import session_scope
-from campaign_dashboard.models import Contact, Role
+from campaign_dashboard.models import Contact, Role, id_of
 from campaign_dashboard.services.audience import contact_search, contacts, segments
 from campaign_dashboard.services.audience.contact_search import ContactFilter
 from campaign_dashboard.services.errors import DomainError, ValidationFailed
@@ -70,8 +70,9 @@ class SegmentEditorState(AuthState):
                 except DomainError as exc:
                     self.message = exc.message
                     return
-                self.member_ids = segments.member_ids(session=session, segment_ids=[segment.id])[segment.id]
-            self.segment_key, self.name, self.kind, self.match = segment.id, segment.name, segment.kind, segment.match
+                segment_id = id_of(segment)
+                self.member_ids = segments.member_ids(session=session, segment_ids=[segment_id])[segment_id]
+            self.segment_key, self.name, self.kind, self.match = segment_id, segment.name, segment.kind, segment.match
             self.rules = to_rows(segment.rules or [])
         else:
             self.message = f"{arg!r} is not a segment id."

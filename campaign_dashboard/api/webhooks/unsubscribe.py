@@ -30,8 +30,8 @@ PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
 <meta name="robots" content="noindex"><title>{title}</title>
 <style>body{{font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;color:#222}}
-button{{font-size:1rem;padding:.6rem 1.2rem;border:0;border-radius:.4rem;background:#222;color:#fff;cursor:pointer}}</style>
-</head><body><h1>{title}</h1>{body}</body></html>"""
+button{{font-size:1rem;padding:.6rem 1.2rem;border:0;border-radius:.4rem;background:#222;color:#fff;cursor:pointer}}
+</style></head><body><h1>{title}</h1>{body}</body></html>"""
 
 
 def page(title: str, body: str, status: int = 200) -> HTMLResponse:

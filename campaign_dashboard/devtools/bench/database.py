@@ -15,7 +15,7 @@ from sqlalchemy import Integer, String, cast, create_engine, insert, literal, se
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.sql import ColumnElement
 
-from campaign_dashboard.models import Contact, EmailStatus, SmsStatus, utcnow
+from campaign_dashboard.models import Contact, EmailStatus, SmsStatus, table_of, utcnow
 
 
 @contextmanager
@@ -71,14 +71,15 @@ def insert_contacts(
     `columns(i)` may give other SQL expressions for any column (i: the row number)."""
     seq = number_sequence(count)
     i = seq.c.i
-    at = literal(created_at or utcnow(), type_=Contact.__table__.c.created_at.type)
+    contacts = table_of(Contact)
+    at = literal(created_at or utcnow(), type_=contacts.c.created_at.type)
     values = {
         "email": literal(f"{prefix}") + cast(i, String) + literal("@example.com"),
         "phone": literal("+1") + cast(i + phone_start, String),
         "first_name": literal("Name") + cast(i, String),
         "last_name": literal(""),
         "timezone": literal("UTC"),
-        "attributes": literal({}, type_=Contact.__table__.c.attributes.type),
+        "attributes": literal({}, type_=contacts.c.attributes.type),
         "email_status": literal(EmailStatus.SUBSCRIBED.value),
         "sms_status": literal(SmsStatus.SUBSCRIBED.value),
         "created_at": at,

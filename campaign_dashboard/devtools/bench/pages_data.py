@@ -10,10 +10,11 @@ import random
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import String, and_, case, cast, func, insert, literal, select
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from campaign_dashboard.devtools.bench.database import insert_contacts
 from campaign_dashboard.devtools.seed_activity import apply_counters
@@ -32,6 +33,8 @@ from campaign_dashboard.models import (
     SmsCampaign,
     SmsCampaignRecipient,
     SmsStatus,
+    id_of,
+    table_of,
     utcnow,
 )
 
@@ -110,7 +113,7 @@ def _insert_readers(engine: Engine, count: int, now: datetime) -> None:
             ),
             "last_name": literal("Reader") + cast(i, String),
             "timezone": literal("America/New_York"),
-            "attributes": literal({"plan": "pro", "source": "bench"}, type_=Contact.__table__.c.attributes.type),
+            "attributes": literal({"plan": "pro", "source": "bench"}, type_=table_of(Contact).c.attributes.type),
             "email_status": case(
                 (i % 200 == 0, literal(EmailStatus.UNSUBSCRIBED.value)),
                 (i % 200 == 1, literal(EmailStatus.BOUNCED.value)),
@@ -131,8 +134,8 @@ def _insert_recipients(
 ) -> None:
     """Ledger rows for the contacts with ids `first .. first + audience - 1`, in one INSERT ... SELECT."""
     Recipient = EmailCampaignRecipient if channel == "email" else SmsCampaignRecipient
-    address = Contact.email if channel == "email" else Contact.phone
-    position = Contact.id - first
+    address = col(Contact.email) if channel == "email" else col(Contact.phone)
+    position = col(Contact.id) - first
     reached = position < int(audience * PROGRESS[status])
     outcomes = EMAIL_OUTCOMES if channel == "email" else SMS_OUTCOMES
     not_reached = RecipientStatus.PENDING if status == CampaignStatus.PAUSED else RecipientStatus.CANCELLED
@@ -142,18 +145,18 @@ def _insert_recipients(
         outcome = case(
             (reached, _outcome(position, outcomes, RecipientStatus.DELIVERED)), else_=literal(not_reached.value)
         )
-    at = literal(sent_at, type_=Recipient.__table__.c.updated_at.type)
+    at = literal(sent_at, type_=table_of(Recipient).c.updated_at.type)
     processed = case((reached, literal(1)), else_=literal(0))
     rows = select(
         literal(campaign_id),
-        Contact.id,
+        col(Contact.id),
         address,
         outcome,
         processed,
-        case((reached, literal(f"bench-{channel}-{campaign_id}-") + cast(Contact.id, String)), else_=None),
+        case((reached, literal(f"bench-{channel}-{campaign_id}-") + cast(col(Contact.id), String)), else_=None),
         case((reached, at), else_=None),
         at,
-    ).where(Contact.id.between(first, first + audience - 1))
+    ).where(col(Contact.id).between(first, first + audience - 1))
     columns = [
         "campaign_id",
         "contact_id",
@@ -170,9 +173,15 @@ def _insert_recipients(
 def _counters_from_ledger(session: Session, channel: str, campaign) -> int:
     """Counters from the ledger, as the send path and event handlers keep them."""
     Recipient = EmailCampaignRecipient if channel == "email" else SmsCampaignRecipient
-    counts = session.execute(
-        select(Recipient.status, func.count()).where(Recipient.campaign_id == campaign.id).group_by(Recipient.status)
-    ).all()
+    counts = (
+        session.execute(
+            select(col(Recipient.status), func.count())
+            .where(col(Recipient.campaign_id) == campaign.id)
+            .group_by(col(Recipient.status))
+        )
+        .tuples()
+        .all()
+    )
     statuses = list(Counter({RecipientStatus(s): n for s, n in counts}).elements())
     apply_counters(campaign, statuses, random.Random(campaign.id))
     return len(statuses)
@@ -185,7 +194,7 @@ def build_data(engine: Engine, *, campaigns: int, recipients: int, seed: int = 5
     now = utcnow().replace(microsecond=0)
     _insert_readers(engine, recipients, now)
     with Session(engine, expire_on_commit=False) as session:
-        first_contact = session.execute(select(func.min(Contact.id))).scalar_one()
+        first_contact: int = session.execute(select(func.min(col(Contact.id)))).scalar_one()
         segment = Segment(
             name="Everyone subscribed",
             kind="rules",
@@ -200,12 +209,12 @@ def build_data(engine: Engine, *, campaigns: int, recipients: int, seed: int = 5
         )
         session.add_all([segment, template])
         session.flush()
-        made: list[tuple[str, object, CampaignStatus, int]] = []
+        made: list[tuple[str, EmailCampaign | SmsCampaign, CampaignStatus, int]] = []
         for n in range(campaigns - 1):
             channel = "sms" if n % 3 == 2 else "email"
             status = rng.choice(STATUS_MIX)
             created = now - timedelta(days=campaigns - n, hours=rng.randrange(24))
-            fields = dict(
+            fields: dict[str, Any] = dict(
                 name=f"{THEMES[n % len(THEMES)]} {n + 1}",
                 status=status,
                 segment_id=segment.id,
@@ -244,13 +253,13 @@ def build_data(engine: Engine, *, campaigns: int, recipients: int, seed: int = 5
         session.add(big)
         session.commit()
 
-        data = BenchData(big.id, big.name, "", "", segment.name, template.name, contacts=recipients)
+        data = BenchData(id_of(big), big.name, "", "", segment.name, template.name, contacts=recipients)
         for channel, campaign, status, audience in made:
             if status in (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED):
                 continue
             started = campaign.created_at + timedelta(minutes=10)
             _insert_recipients(
-                session.connection(), channel, campaign.id, audience, status, started, first=first_contact
+                session.connection(), channel, id_of(campaign), audience, status, started, first=first_contact
             )
             data.recipient_rows += _counters_from_ledger(session, channel, campaign)
             campaign.started_at = started
@@ -279,20 +288,21 @@ def _build_big_campaign(
     """The big campaign's ledger (sent over ~`recipients/1000` minutes), one sent email per
     accepted recipient, the provider events that explain each status, and the minute buckets."""
     started = now - timedelta(hours=2)
+    big_id = id_of(big)
     step = 1000  # recipients sent per minute
     conn = session.connection()
     for offset in range(0, recipients, step):
         _insert_recipients(
             conn,
             "email",
-            big.id,
+            big_id,
             min(step, recipients - offset),
             CampaignStatus.SENT,
             started + timedelta(minutes=offset // step),
             first=first_contact + offset,
         )
     r = EmailCampaignRecipient
-    accepted = r.status.in_(
+    accepted = col(r.status).in_(
         [
             s.value
             for s in (
@@ -321,21 +331,21 @@ def _build_big_campaign(
                 "click_count",
             ],
             select(
-                r.campaign_id,
-                r.id,
-                r.contact_id,
-                r.provider_message_id,
-                r.address,
+                col(r.campaign_id),
+                col(r.id),
+                col(r.contact_id),
+                col(r.provider_message_id),
+                col(r.address),
                 literal(big.subject),
-                r.status,
-                r.sent_at,
-                r.sent_at,
+                col(r.status),
+                col(r.sent_at),
+                col(r.sent_at),
                 case(
-                    (r.status.in_([RecipientStatus.OPENED.value, RecipientStatus.CLICKED.value]), literal(1)),
+                    (col(r.status).in_([RecipientStatus.OPENED.value, RecipientStatus.CLICKED.value]), literal(1)),
                     else_=literal(0),
                 ),
-                case((r.status == RecipientStatus.CLICKED.value, literal(1)), else_=literal(0)),
-            ).where(r.campaign_id == big.id, accepted),
+                case((col(r.status) == RecipientStatus.CLICKED.value, literal(1)), else_=literal(0)),
+            ).where(col(r.campaign_id) == big_id, accepted),
         )
     )
     events = {
@@ -366,26 +376,28 @@ def _build_big_campaign(
                     "received_at",
                 ],
                 select(
-                    literal(f"bench-{kind}-") + cast(r.id, String),
+                    literal(f"bench-{kind}-") + cast(col(r.id), String),
                     literal(kind),
-                    r.campaign_id,
-                    r.id,
-                    SentEmail.id,
-                    r.provider_message_id,
+                    col(r.campaign_id),
+                    col(r.id),
+                    col(SentEmail.id),
+                    col(r.provider_message_id),
                     literal("https://example.com/launch") if kind == "clicked" else literal(None, String),
-                    literal({}, type_=EmailEvent.__table__.c.payload.type),
-                    r.sent_at,
-                    r.sent_at,
+                    literal({}, type_=table_of(EmailEvent).c.payload.type),
+                    col(r.sent_at),
+                    col(r.sent_at),
                 )
-                .join(SentEmail, SentEmail.recipient_id == r.id)
-                .where(and_(r.campaign_id == big.id, r.status.in_([s.value for s in statuses]))),
+                .join(SentEmail, col(SentEmail.recipient_id) == col(r.id))
+                .where(and_(col(r.campaign_id) == big_id, col(r.status).in_([s.value for s in statuses]))),
             )
         )
     # Minute buckets as the event handlers keep them: one per (minute, metric).
     per_minute = conn.execute(
-        select(r.sent_at, r.status, func.count()).where(r.campaign_id == big.id).group_by(r.sent_at, r.status)
+        select(col(r.sent_at), col(r.status), func.count())
+        .where(col(r.campaign_id) == big_id)
+        .group_by(col(r.sent_at), col(r.status))
     ).all()
-    buckets: Counter = Counter()
+    buckets: Counter[tuple[datetime | None, str]] = Counter()
     for minute, status, n in per_minute:
         for metric, statuses in {
             "sent": (
@@ -404,7 +416,7 @@ def _build_big_campaign(
     session.execute(
         insert(CampaignStatsMinute),
         [
-            {"channel": "email", "campaign_id": big.id, "minute": minute, "metric": metric, "count": n}
+            {"channel": "email", "campaign_id": big_id, "minute": minute, "metric": metric, "count": n}
             for (minute, metric), n in buckets.items()
         ],
     )

@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, select
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from campaign_dashboard.devtools.bench.database import fresh_database, insert_contacts
 from campaign_dashboard.devtools.bench.processes import (
@@ -33,6 +33,7 @@ from campaign_dashboard.devtools.bench.processes import (
     wait_for_line,
     wait_http,
 )
+from campaign_dashboard.models import id_of
 
 RESEND_BATCH = 100  # emails per Resend batch request: 1 request/s allows 100 emails/s
 EMAIL = {
@@ -182,7 +183,7 @@ def _create_campaign(engine: Engine, channel: str) -> int:
         segment = create_segment(session=session, data=SegmentCreate(name="Everyone (benchmark)"))
         content = EMAIL if channel == "email" else SMS
         campaign = campaigns.create(session=session, channel=channel, data={**content, "segment_id": segment.id})
-        return campaign.id
+        return id_of(campaign)
 
 
 def _start_emulator(children: Children, env: dict[str, str], options: Options) -> str:
@@ -293,11 +294,11 @@ def _compare(engine: Engine, channel: str, campaign_id: int, stats: dict[str, An
     recipients = sent = missing = 0
     with Session(engine) as session:
         rows = session.execute(
-            select(Recipient.address, Recipient.status)
-            .where(Recipient.campaign_id == campaign_id)
+            select(col(Recipient.address), col(Recipient.status))
+            .where(col(Recipient.campaign_id) == campaign_id)
             .execution_options(yield_per=10_000)
         )
-        for address, status in rows:
+        for address, status in rows.tuples():
             recipients += 1
             sent += status == "sent"
             key = address.lower() if channel == "email" else address

@@ -182,7 +182,7 @@ def send_all(base: str, requests: list[Request], *, concurrency: int) -> tuple[l
     cursor = iter(range(len(requests)))  # next() on a range iterator is atomic under the GIL
 
     def worker() -> None:
-        poster, seen = Poster(), Counter()
+        poster, seen = Poster(), Counter[str]()
         try:
             for i in cursor:
                 request = requests[i]

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 KINDS = ("email.delivered", "email.opened", "email.clicked", "email.bounced")
 WEIGHTS = (35, 40, 20, 5)
@@ -74,7 +75,7 @@ def seed_sent_campaign(url: str, *, messages: int) -> tuple[int, list[Target]]:
     from sqlmodel import Session
 
     from campaign_dashboard.db import make_engine
-    from campaign_dashboard.models import Contact, EmailCampaign, EmailCampaignRecipient, SentEmail, utcnow
+    from campaign_dashboard.models import Contact, EmailCampaign, EmailCampaignRecipient, SentEmail, id_of, utcnow
 
     engine = make_engine(url)
     try:
@@ -91,38 +92,45 @@ def seed_sent_campaign(url: str, *, messages: int) -> tuple[int, list[Target]]:
                 started_at=now,
                 completed_at=now,
             )
-            contacts = [Contact(email=f"bench-{i}@example.com") for i in range(messages)]
+            addresses = [f"bench-{i}@example.com" for i in range(messages)]
+            contacts = [Contact(email=address) for address in addresses]
             session.add(campaign)
             session.add_all(contacts)
             session.flush()
+            campaign_id = id_of(campaign)
+            message_ids = [str(uuid.uuid4()) for _ in contacts]
             recipients = [
                 EmailCampaignRecipient(
-                    campaign_id=campaign.id,
+                    campaign_id=campaign_id,
                     contact_id=c.id,
-                    address=c.email,
+                    address=address,
                     status="sent",
-                    provider_message_id=str(uuid.uuid4()),
+                    provider_message_id=message_id,
                     sent_at=now,
                     attempts=1,
                 )
-                for c in contacts
+                for c, address, message_id in zip(contacts, addresses, message_ids, strict=True)
             ]
             session.add_all(recipients)
             session.flush()
+            targets = [
+                Target(message_id, id_of(r), address)
+                for r, address, message_id in zip(recipients, addresses, message_ids, strict=True)
+            ]
             session.add_all(
                 SentEmail(
-                    campaign_id=campaign.id,
-                    recipient_id=r.id,
+                    campaign_id=campaign_id,
+                    recipient_id=t.recipient_id,
                     contact_id=r.contact_id,
-                    provider_message_id=r.provider_message_id,
-                    to_address=r.address,
+                    provider_message_id=t.message_id,
+                    to_address=t.address,
                     subject="Benchmark",
                     sent_at=now,
                 )
-                for r in recipients
+                for r, t in zip(recipients, targets, strict=True)
             )
             session.commit()
-            return campaign.id, [Target(r.provider_message_id, r.id, r.address) for r in recipients]
+            return campaign_id, targets
     finally:
         engine.dispose()
 
@@ -145,7 +153,7 @@ def make_requests(
     for _ in range(events - round(events * DUPLICATE_SHARE)):
         target = rng.choice(targets)
         kind = rng.choices(KINDS, WEIGHTS)[0]
-        detail = {}
+        detail: dict[str, Any] = {}
         if kind == "email.bounced":
             detail = {"bounce": world.PERMANENT if rng.random() < 0.5 else world.TRANSIENT}
         elif kind == "email.clicked":
@@ -180,10 +188,10 @@ def make_requests(
 
 def expected_counters(unique: list[Request]) -> dict[str, int]:
     """What exactly-once application of these events must leave on the campaign."""
-    per_message: dict[str, Counter] = {}
+    per_message: dict[str, Counter[str]] = {}
     for request in unique:
         per_message.setdefault(request.message_id, Counter())[request.kind] += 1
-    expected = Counter()
+    expected: Counter[str] = Counter()
     for kinds in per_message.values():
         expected["delivered"] += bool(kinds["email.delivered"])
         expected["opened"] += kinds["email.opened"]
@@ -198,7 +206,7 @@ def expected_counters(unique: list[Request]) -> dict[str, int]:
 def stored_counters(url: str, campaign_id: int) -> tuple[dict[str, int], dict[str, int]]:
     """The campaign's counters (plus stored events), and the sums of its minute buckets."""
     from sqlalchemy import func, select
-    from sqlmodel import Session
+    from sqlmodel import Session, col
 
     from campaign_dashboard.db import make_engine
     from campaign_dashboard.models import CampaignStatsMinute, EmailCampaign, EmailEvent
@@ -208,15 +216,20 @@ def stored_counters(url: str, campaign_id: int) -> tuple[dict[str, int], dict[st
         with Session(engine) as session:
             campaign = session.get(EmailCampaign, campaign_id)
             counters = {name: getattr(campaign, name) for name in COUNTERS}
-            counters["events"] = session.scalar(
-                select(func.count()).select_from(EmailEvent).where(EmailEvent.campaign_id == campaign_id)
-            )
+            counters["events"] = session.execute(
+                select(func.count()).select_from(EmailEvent).where(col(EmailEvent.campaign_id) == campaign_id)
+            ).scalar_one()
             buckets = dict(
                 session.execute(
-                    select(CampaignStatsMinute.metric, func.sum(CampaignStatsMinute.count))
-                    .where(CampaignStatsMinute.channel == "email", CampaignStatsMinute.campaign_id == campaign_id)
-                    .group_by(CampaignStatsMinute.metric)
-                ).all()
+                    select(col(CampaignStatsMinute.metric), func.sum(col(CampaignStatsMinute.count)))
+                    .where(
+                        col(CampaignStatsMinute.channel) == "email",
+                        col(CampaignStatsMinute.campaign_id) == campaign_id,
+                    )
+                    .group_by(col(CampaignStatsMinute.metric))
+                )
+                .tuples()
+                .all()
             )
             return counters, {name: int(buckets.get(name, 0)) for name in COUNTERS}
     finally:

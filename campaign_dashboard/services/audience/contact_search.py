@@ -96,7 +96,7 @@ def ids_for_emails(*, session: Session, emails: list[str]) -> tuple[list[int], l
 def contacts_by_ids(*, session: Session, contact_ids: list[int]) -> list[Contact]:
     """The contacts of `contact_ids` in that order (a static segment's members as listed); ids of
     no contact are left out."""
-    found = {c.id: c for c in session.exec(select(Contact).where(Contact.id.in_(contact_ids))).all()}
+    found = {c.id: c for c in session.exec(select(Contact).where(col(Contact.id).in_(contact_ids))).all()}
     return [found[i] for i in contact_ids if i in found]
 
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import update as sql_update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from campaign_dashboard.models import Channel, RecipientStatus, utcnow
 from campaign_dashboard.models.campaigns import CampaignFields
@@ -72,7 +72,9 @@ def apply_action(
     elif action is Action.RESUME:
         values["status_reason"] = None
     try:
-        result = session.exec(sql_update(Model).where(Model.id == campaign_id, Model.status == old).values(**values))
+        result = session.exec(
+            sql_update(Model).where(col(Model.id) == campaign_id, col(Model.status) == old).values(**values)
+        )
         if result.rowcount != 1:
             session.rollback()
             current = reread(session, channel, campaign_id)
@@ -100,7 +102,7 @@ def _cancel_unsent(session: Session, channel: Channel, campaign_id: int, now: da
         # Only rows no worker holds: a worker marks its own claimed rows cancelled at its next
         # chunk, and rows of a dead worker are released by lease recovery. That way a message
         # already on its way is recorded as sent, not as cancelled.
-        .where(Recipient.campaign_id == campaign_id, Recipient.status == RecipientStatus.PENDING)
+        .where(col(Recipient.campaign_id) == campaign_id, col(Recipient.status) == RecipientStatus.PENDING)
         .values(status=RecipientStatus.CANCELLED.value, lease_expires_at=None, updated_at=now)
         .execution_options(synchronize_session=False)
     )
@@ -108,8 +110,8 @@ def _cancel_unsent(session: Session, channel: Channel, campaign_id: int, now: da
     if cancelled:
         session.exec(
             sql_update(Model)
-            .where(Model.id == campaign_id)
-            .values(processed=Model.processed + cancelled)
+            .where(col(Model.id) == campaign_id)
+            .values(processed=col(Model.processed) + cancelled)
             .execution_options(synchronize_session=False)
         )
     return cancelled

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 from sqlmodel import Session
 
-from campaign_dashboard.models import CampaignStatus, Channel
+from campaign_dashboard.models import CampaignStatus, Channel, id_of
 from campaign_dashboard.models.campaigns import CampaignFields
 from campaign_dashboard.services.campaigns import actions, records
 from campaign_dashboard.services.campaigns.lifecycle import Action
@@ -103,4 +103,4 @@ def carry_out(
     action = action_for(when, campaign.status)
     if action is None:
         return campaign
-    return apply_action(session=session, channel=channel, campaign_id=campaign.id, action=action, queue=queue)
+    return apply_action(session=session, channel=channel, campaign_id=id_of(campaign), action=action, queue=queue)

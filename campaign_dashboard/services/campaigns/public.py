@@ -34,7 +34,7 @@ def to_dict(
     data["can_archive"] = CampaignStatus(campaign.status) in ARCHIVABLE and campaign.archived_at is None
     data["progress"] = progress(campaign)
     if channel is Channel.SMS:
-        info = sms_preview(campaign.body)
+        info = sms_preview(data["body"])  # an SMS campaign's body
         data["encoding"] = info.encoding
         data["segments_per_message"] = info.segments
         data["characters"] = info.units

@@ -8,12 +8,13 @@ sending started; status changes are `actions.apply_action`'s.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from enum import Enum
 from typing import Any
 
 from sqlalchemy import delete as sql_delete
 from sqlalchemy import exists, func
 from sqlalchemy import update as sql_update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from campaign_dashboard.models import UNSENT_STATUSES, CampaignStatus, Channel, RecipientStatus, utcnow
 from campaign_dashboard.models.campaigns import CampaignFields
@@ -67,7 +68,7 @@ def list_campaigns(
     query = _filtered(select(Model), Model, search=search, archived=archived)
     statuses = _parse_statuses(status, CampaignStatus, "status")
     if statuses:
-        query = query.where(Model.status.in_(statuses))
+        query = query.where(col(Model.status).in_(statuses))
     return page_of(session, query, id_column=Model.id, cursor=cursor, limit=limit, newest_first=newest_first)
 
 
@@ -106,7 +107,7 @@ def recipients_page(
     query = select(Recipient).where(Recipient.campaign_id == campaign_id)
     statuses = _parse_statuses(status, RecipientStatus, "status")
     if statuses:
-        query = query.where(Recipient.status.in_(statuses))
+        query = query.where(col(Recipient.status).in_(statuses))
     return page_of(session, query, id_column=Recipient.id, cursor=cursor, limit=limit)
 
 
@@ -160,7 +161,7 @@ def update(*, session: Session, channel: str, campaign_id: int, changes: Mapping
     to_write["updated_at"] = utcnow()
     result = session.exec(
         sql_update(Model)
-        .where(Model.id == campaign_id, Model.status.in_([s.value for s in lifecycle.EDITABLE]))
+        .where(col(Model.id) == campaign_id, col(Model.status).in_([s.value for s in lifecycle.EDITABLE]))
         .values(**to_write)
     )
     if result.rowcount != 1:
@@ -183,15 +184,19 @@ def delete(*, session: Session, channel: str, campaign_id: int) -> None:
         hint = "archive it instead" if lifecycle.is_terminal(status) else "cancel it first"
         raise Conflict(f"A campaign that is {status.value} cannot be deleted; {hint}.")
     has_sent = session.exec(
-        select(exists().where(Recipient.campaign_id == campaign_id, Recipient.status.in_(SENT_RECIPIENT_STATUSES)))
+        select(
+            exists().where(
+                col(Recipient.campaign_id) == campaign_id, col(Recipient.status).in_(SENT_RECIPIENT_STATUSES)
+            )
+        )
     ).one()
     if campaign.sent or has_sent:
         raise Conflict("This campaign has already sent messages, so it cannot be deleted; archive it instead.")
     result = session.exec(
         sql_delete(Model).where(
-            Model.id == campaign_id,
-            Model.status.in_([s.value for s in lifecycle.DELETABLE]),
-            Model.sent == 0,
+            col(Model.id) == campaign_id,
+            col(Model.status).in_([s.value for s in lifecycle.DELETABLE]),
+            col(Model.sent) == 0,
         )
     )
     if result.rowcount != 1:
@@ -215,7 +220,7 @@ def archive(*, session: Session, channel: str, campaign_id: int) -> CampaignFiel
     now = utcnow()
     result = session.exec(
         sql_update(Model)
-        .where(Model.id == campaign_id, Model.status.in_([s.value for s in ARCHIVABLE]))
+        .where(col(Model.id) == campaign_id, col(Model.status).in_([s.value for s in ARCHIVABLE]))
         .values(archived_at=now, updated_at=now)
     )
     if result.rowcount != 1:
@@ -255,7 +260,7 @@ def reread(session: Session, channel: str, campaign_id: int) -> CampaignFields:
     return campaign
 
 
-def _parse_statuses(value: str | Iterable[str] | None, enum: type, field: str) -> list[str]:
+def _parse_statuses(value: str | Iterable[str] | None, enum: type[Enum], field: str) -> list[str]:
     if value is None:
         return []
     items = value.split(",") if isinstance(value, str) else list(value)

@@ -19,7 +19,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, delete, exists, or_, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from campaign_dashboard.models import DeadLetterEvent, EmailEvent, SentEmail, SmsCampaignRecipient, SmsEvent, utcnow
 from campaign_dashboard.services.errors import ValidationFailed
@@ -32,9 +32,9 @@ BATCH = 200  # letters per tick: a backlog drains over a few ticks without one l
 MAX_AGE = timedelta(days=1)  # the race lasts seconds; older letters are kept, not retried
 
 LETTER = DeadLetterEvent
-RESEND_MESSAGE = LETTER.payload[("data", "email_id")].as_string()
-TWILIO_MESSAGE = LETTER.payload[("MessageSid",)].as_string()
-EVENT_TABLE = {"resend": EmailEvent, "twilio": SmsEvent}
+RESEND_MESSAGE = col(LETTER.payload)[("data", "email_id")].as_string()
+TWILIO_MESSAGE = col(LETTER.payload)[("MessageSid",)].as_string()
+EVENT_TABLE: dict[str, type[EmailEvent] | type[SmsEvent]] = {"resend": EmailEvent, "twilio": SmsEvent}
 
 
 def replay_dead_letters(
@@ -44,18 +44,21 @@ def replay_dead_letters(
     ("applied", "duplicate" for one applied before, "invalid" for a payload we cannot read)."""
     now = now or utcnow()
     letters = session.execute(
-        select(LETTER.id, LETTER.provider, LETTER.provider_event_id, LETTER.payload)
+        select(col(LETTER.id), col(LETTER.provider), col(LETTER.provider_event_id), col(LETTER.payload))
         .where(
-            LETTER.received_at >= now - max_age,
+            col(LETTER.received_at) >= now - max_age,
             or_(
-                and_(LETTER.provider == "resend", exists().where(SentEmail.provider_message_id == RESEND_MESSAGE)),
                 and_(
-                    LETTER.provider == "twilio",
-                    exists().where(SmsCampaignRecipient.provider_message_id == TWILIO_MESSAGE),
+                    col(LETTER.provider) == "resend",
+                    exists().where(col(SentEmail.provider_message_id) == RESEND_MESSAGE),
+                ),
+                and_(
+                    col(LETTER.provider) == "twilio",
+                    exists().where(col(SmsCampaignRecipient.provider_message_id) == TWILIO_MESSAGE),
                 ),
             ),
         )
-        .order_by(LETTER.id)
+        .order_by(col(LETTER.id))
         .limit(limit)
     ).all()
     session.rollback()  # end the read: on SQLite every transaction holds the write lock
@@ -66,7 +69,7 @@ def replay_dead_letters(
         )
         report[str(outcome) if outcome else "invalid"] += 1
         if outcome is not None and _event_stored(session=session, letter=letter):
-            session.execute(delete(LETTER).where(LETTER.id == letter.id))
+            session.execute(delete(LETTER).where(col(LETTER.id) == letter.id))
         session.commit()
     return report
 
@@ -88,4 +91,5 @@ def _apply(*, session: Session, provider: str, event_id: str, payload: dict) -> 
 
 def _event_stored(*, session: Session, letter) -> bool:
     table = EVENT_TABLE[letter.provider]
-    return bool(session.scalar(select(exists().where(table.provider_event_id == letter.provider_event_id))))
+    stored = exists().where(col(table.provider_event_id) == letter.provider_event_id)
+    return bool(session.execute(select(stored)).scalar())

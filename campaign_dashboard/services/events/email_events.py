@@ -26,7 +26,7 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Row, Update, bindparam, exists, select
+from sqlalchemy import BindParameter, Row, Update, bindparam, exists, select
 from sqlmodel import Session
 
 from campaign_dashboard.models import (
@@ -36,6 +36,7 @@ from campaign_dashboard.models import (
     EmailStatus,
     RecipientStatus,
     SentEmail,
+    table_of,
     utcnow,
 )
 from campaign_dashboard.services.audience import opt_outs
@@ -140,9 +141,9 @@ def apply_email_event(*, session: Session, event: EmailEventIn) -> Outcome:
     return Outcome.APPLIED
 
 
-SENT = SentEmail.__table__
-EVENTS = EmailEvent.__table__
-RECIPIENTS = EmailCampaignRecipient.__table__
+SENT = table_of(SentEmail)
+EVENTS = table_of(EmailEvent)
+RECIPIENTS = table_of(EmailCampaignRecipient)
 # What the event path reads of a sent email, locked until commit. Built once: every webhook runs it.
 LOCK_SENT = (
     select(
@@ -227,7 +228,7 @@ def _apply_to_message(
             counters[counter] = 1
         _keep_audience_clean(session=session, sent=sent, event=event, now=now)
 
-    new_status = STATUS_BY_TYPE.get(kind)
+    new_status = STATUS_BY_TYPE.get(kind) or ""  # "": the event moves no status
     moves = bool(new_status) and outranks(new_status, sent.status)
     if moves:
         values["status"] = new_status
@@ -275,12 +276,12 @@ def set_recipient_status(
     }
     if error:
         params["last_error"] = error
-    return session.execute(_recipient_update(bool(error)), params).rowcount == 1
+    return session.exec(_recipient_update(bool(error)), params=params).rowcount == 1
 
 
 @lru_cache(maxsize=2)
 def _recipient_update(with_error: bool) -> Update:
-    values = {"status": bindparam("status"), "updated_at": bindparam("updated_at")}
+    values: dict[str, BindParameter[Any]] = {"status": bindparam("status"), "updated_at": bindparam("updated_at")}
     if with_error:
         values["last_error"] = bindparam("last_error")
     return (

@@ -17,7 +17,7 @@ from email.utils import getaddresses
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from campaign_dashboard.models import (
     Channel,
@@ -86,15 +86,17 @@ def apply_inbound_email(*, session: Session, email: InboundEmailIn) -> Outcome:
     unsubscribe = _mailto_unsubscribe(session=session, email=email)
     if unsubscribe is not None:
         return unsubscribe
-    sent = match_sent_email(session=session, email=email)
-    if sent is None:
+    matched = match_sent_email(session=session, email=email)
+    if matched is None:
         return _fail(
             session=session,
             email=email,
             reason="no matching sent email: no known reply token in the recipient address and "
             "no known Message-ID in In-Reply-To/References",
         )
-    sent = lock_sent_email(session=session, provider_message_id=sent.provider_message_id)
+    sent = lock_sent_email(session=session, provider_message_id=matched.provider_message_id)
+    if sent is None:  # deleted in the moment since it matched
+        raise LookupError(f"sent email {matched.provider_message_id!r} is gone")
     event = EmailEventIn(
         provider_event_id=email.provider_event_id,
         type=EmailEventType.REPLY,
@@ -146,7 +148,7 @@ def _mailto_unsubscribe(*, session: Session, email: InboundEmailIn) -> Outcome |
     tokens = [m.group(1) for a in email.to if (m := UNSUBSCRIBE_TOKEN.match(_bare(a)))]
     if not tokens:
         return None
-    sent = session.exec(select(SentEmail).where(SentEmail.reply_token.in_(tokens))).first()
+    sent = session.exec(select(SentEmail).where(col(SentEmail.reply_token).in_(tokens))).first()
     if sent is None or sent.contact_id is None:
         return None
     target = UnsubscribeTarget(contact_id=sent.contact_id, channel=Channel.EMAIL, campaign_id=sent.campaign_id)
@@ -170,7 +172,7 @@ def dsn_reason(email: InboundEmailIn) -> str | None:
 def match_sent_email(*, session: Session, email: InboundEmailIn) -> SentEmail | None:
     tokens = [m.group(1) for a in email.to if (m := REPLY_TOKEN.match(_bare(a)))]
     if tokens:
-        sent = session.exec(select(SentEmail).where(SentEmail.reply_token.in_(tokens))).first()
+        sent = session.exec(select(SentEmail).where(col(SentEmail.reply_token).in_(tokens))).first()
         if sent is not None:
             return sent
     ids = MESSAGE_ID.findall(" ".join(filter(None, [email.in_reply_to, email.references])))
@@ -178,7 +180,7 @@ def match_sent_email(*, session: Session, email: InboundEmailIn) -> SentEmail | 
         return None
     candidates = set(ids) | {i.strip("<>") for i in ids}
     # The newest reference is the last one: prefer it when several of ours are quoted.
-    rows = session.exec(select(SentEmail).where(SentEmail.message_id_header.in_(candidates))).all()
+    rows = session.exec(select(SentEmail).where(col(SentEmail.message_id_header).in_(candidates))).all()
     order = {i.strip("<>"): n for n, i in enumerate(ids)}
     return max(rows, key=lambda s: order.get((s.message_id_header or "").strip("<>"), -1), default=None)
 
@@ -341,12 +343,12 @@ def latest_recipient(*, session: Session, phone: str) -> SmsCampaignRecipient | 
     statement = (
         select(SmsCampaignRecipient)
         .where(
-            SmsCampaignRecipient.address == opt_outs.canonical_address(Channel.SMS, phone),
-            SmsCampaignRecipient.status.not_in(
+            col(SmsCampaignRecipient.address) == opt_outs.canonical_address(Channel.SMS, phone),
+            col(SmsCampaignRecipient.status).not_in(
                 [RecipientStatus.PENDING, RecipientStatus.CLAIMED, RecipientStatus.CANCELLED]
             ),
         )
-        .order_by(SmsCampaignRecipient.sent_at.desc().nulls_last(), SmsCampaignRecipient.id.desc())
+        .order_by(col(SmsCampaignRecipient.sent_at).desc().nulls_last(), col(SmsCampaignRecipient.id).desc())
         .limit(1)
         .with_for_update()
     )

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import exists, update
-from sqlmodel import Session, or_, select
+from sqlmodel import Session, col, or_, select
 
 from campaign_dashboard.models import (
     Channel,
@@ -117,8 +117,8 @@ def apply_sms_status(*, session: Session, event: SmsStatusIn) -> Outcome:
         session.execute(
             update(SmsCampaignRecipient)
             .where(
-                SmsCampaignRecipient.id == recipient.id,
-                SmsCampaignRecipient.status.in_(statuses_below(new_status)),
+                col(SmsCampaignRecipient.id) == recipient.id,
+                col(SmsCampaignRecipient.status).in_(statuses_below(new_status)),
             )
             .values(**values)
             .execution_options(synchronize_session=False)
@@ -150,7 +150,7 @@ def lock_recipient(*, session: Session, event: SmsStatusIn) -> SmsCampaignRecipi
         SmsCampaignRecipient.id == event.recipient_id,
         SmsCampaignRecipient.status != RecipientStatus.CLAIMED,
         or_(
-            SmsCampaignRecipient.provider_message_id.is_(None),
+            col(SmsCampaignRecipient.provider_message_id).is_(None),
             SmsCampaignRecipient.provider_message_id == event.message_sid,
         ),
     )
@@ -164,10 +164,10 @@ def seen_before(*, session: Session, recipient: SmsCampaignRecipient, types: tup
     the recipient row is locked, so "count once per message" holds under concurrency."""
     statement = select(
         exists().where(
-            SmsEvent.recipient_id == recipient.id,
-            SmsEvent.campaign_id == recipient.campaign_id,
-            SmsEvent.type.in_(types),
-            SmsEvent.id != row.id,
+            col(SmsEvent.recipient_id) == recipient.id,
+            col(SmsEvent.campaign_id) == recipient.campaign_id,
+            col(SmsEvent.type).in_(types),
+            col(SmsEvent.id) != row.id,
         )
     )
     return bool(session.exec(statement).one())

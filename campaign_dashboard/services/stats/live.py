@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from campaign_dashboard.models import (
     CampaignStatsMinute,
@@ -85,20 +85,22 @@ def minute_series(
     """Per-minute counts for each metric, oldest minute first (minutes with no events omitted)."""
     wanted = list(metrics)
     statement = select(CampaignStatsMinute.metric, CampaignStatsMinute.minute, CampaignStatsMinute.count).where(
-        CampaignStatsMinute.channel == str(channel),
-        CampaignStatsMinute.campaign_id == campaign_id,
-        CampaignStatsMinute.metric.in_(wanted),
+        col(CampaignStatsMinute.channel) == str(channel),
+        col(CampaignStatsMinute.campaign_id) == campaign_id,
+        col(CampaignStatsMinute.metric).in_(wanted),
     )
     if since is not None:
-        statement = statement.where(CampaignStatsMinute.minute >= since)
+        statement = statement.where(col(CampaignStatsMinute.minute) >= since)
     series: dict[str, list[tuple[datetime, int]]] = {metric: [] for metric in wanted}
-    for metric, minute, count in session.exec(statement.order_by(CampaignStatsMinute.minute)):
+    for metric, minute, count in session.exec(statement.order_by(col(CampaignStatsMinute.minute))):
         series[metric].append((minute, count))
     return series
 
 
 def _email_events(*, session: Session, campaign_id, since, limit) -> list[FeedEvent]:
-    statement = select(EmailEvent, SentEmail.to_address).outerjoin(SentEmail, SentEmail.id == EmailEvent.sent_email_id)
+    statement = select(EmailEvent, SentEmail.to_address).outerjoin(
+        SentEmail, col(SentEmail.id) == EmailEvent.sent_email_id
+    )
     return [
         FeedEvent(
             channel=Channel.EMAIL,
@@ -118,7 +120,7 @@ def _email_events(*, session: Session, campaign_id, since, limit) -> list[FeedEv
 
 def _sms_events(*, session: Session, campaign_id, since, limit) -> list[FeedEvent]:
     statement = select(SmsEvent, SmsCampaignRecipient.address).outerjoin(
-        SmsCampaignRecipient, SmsCampaignRecipient.id == SmsEvent.recipient_id
+        SmsCampaignRecipient, col(SmsCampaignRecipient.id) == SmsEvent.recipient_id
     )
     return [
         FeedEvent(
@@ -140,10 +142,10 @@ def _sms_events(*, session: Session, campaign_id, since, limit) -> list[FeedEven
 def _newest(statement, event: type[EmailEvent] | type[SmsEvent], campaign_id, since, limit):
     """`statement` narrowed to one campaign and to events received after `since`, newest first."""
     if campaign_id is not None:
-        statement = statement.where(event.campaign_id == campaign_id)
+        statement = statement.where(col(event.campaign_id) == campaign_id)
     if since is not None:
-        statement = statement.where(event.received_at > since)
-    return statement.order_by(event.received_at.desc(), event.id.desc()).limit(limit)
+        statement = statement.where(col(event.received_at) > since)
+    return statement.order_by(col(event.received_at).desc(), col(event.id).desc()).limit(limit)
 
 
 # --- across campaigns (the overview) ---------------------------------------------------------------
@@ -176,9 +178,11 @@ def active_campaigns(*, session: Session, since: datetime | None = None, limit: 
         model = campaign_model(channel)
         statement = select(model.id, model.name, model.last_activity_at)
         if since is not None:
-            statement = statement.where(model.last_activity_at > since)
-        statement = statement.order_by(model.last_activity_at.desc()).limit(limit)
-        found += [ActiveCampaign(channel.value, i, name, at) for i, name, at in session.exec(statement)]
+            statement = statement.where(col(model.last_activity_at) > since)
+        statement = statement.order_by(col(model.last_activity_at).desc()).limit(limit)
+        found += [
+            ActiveCampaign(channel.value, i, name, at) for i, name, at in session.exec(statement) if i is not None
+        ]
     found.sort(key=lambda c: c.last_activity_at, reverse=True)
     return found[:limit]
 

@@ -42,9 +42,8 @@ def overview_counts(*, session: Session) -> tuple[Totals, list[StatusCount]]:
     by_status: dict[str, dict[str, int]] = {}
     sent = 0
     for channel, table in CAMPAIGN_MODELS.items():
-        channel = channel.value
         rows = session.exec(select(table.status, func.count(), func.sum(table.sent)).group_by(table.status)).all()
-        by_status[channel] = {status: n for status, n, _ in rows}
+        by_status[channel.value] = {status: n for status, n, _ in rows}
         sent += sum(channel_sent for _, _, channel_sent in rows)
     contacts, segments, templates = session.exec(select(_count(Contact), _count(Segment), _count(EmailTemplate))).one()
     totals = Totals(

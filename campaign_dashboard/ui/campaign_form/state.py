@@ -20,7 +20,7 @@ import reflex as rx
 
 from campaign_dashboard.config import get_settings
 from campaign_dashboard.db import session_scope
-from campaign_dashboard.models import CampaignStatus, Channel, Role
+from campaign_dashboard.models import CampaignStatus, Channel, Role, id_of
 from campaign_dashboard.services import campaigns
 from campaign_dashboard.services.campaigns import commands
 from campaign_dashboard.services.errors import DomainError, ValidationFailed
@@ -112,7 +112,7 @@ class CampaignFormState(AuthState):
                 campaign = campaigns.get(session=session, channel=channel, campaign_id=campaign_id)
         except DomainError as exc:
             return rx.toast.error(exc.message)
-        self.campaign_id, self.name = campaign.id, campaign.name
+        self.campaign_id, self.name = id_of(campaign), campaign.name
         self.segment_id = str(campaign.segment_id or "")
         if channel == Channel.EMAIL:
             self.subject, self.from_email = campaign.subject, campaign.from_email
@@ -237,7 +237,7 @@ class CampaignFormState(AuthState):
                     html=None if use_template else self.html,
                     template_id=self.template_id if use_template else None,
                 )
-                if subject is not None:  # on an error the last good preview stays
+                if subject is not None and html is not None:  # on an error the last good preview stays
                     self.preview_subject, self.preview_html = subject, html
         if self.channel == Channel.SMS:
             self.counter, self.cost = live.sms_counter(self.body, self.audience)
@@ -299,7 +299,7 @@ class CampaignFormState(AuthState):
                     )
                 else:
                     campaign = commands.create(session=session, channel=channel, data=content, queue=campaign_queue)
-                    self.campaign_id = campaign.id  # if starting fails below, saving again edits this one
+                    self.campaign_id = id_of(campaign)  # if starting fails below, saving again edits this one
                 campaign = commands.carry_out(
                     session=session, channel=channel, campaign=campaign, when=self.when, queue=campaign_queue
                 )
