@@ -13,15 +13,23 @@ export REFLEX_DIR := $(CURDIR)/.reflex
 export NPM_CONFIG_REGISTRY ?= $(shell npm config get registry 2>/dev/null)
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test setup browser bench clean
+.PHONY: run test lint setup browser bench clean
 
 run: setup
 	$(PY) -m campaign_dashboard up
 
-# Browser tests share one started app, so they run in one process after the rest (in parallel).
-test: setup browser
+# Lint first (seconds), then the tests. Browser tests share one started app, so they run in one
+# process after the rest (in parallel).
+test: setup browser lint
 	$(PY) -m pytest -n 2 -m "not browser" $(PYTEST_ARGS)
 	$(PY) -m pytest -m browser $(PYTEST_ARGS)
+
+# ruff (lint and format), mypy on the package, and the layering contracts (pyproject.toml).
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 setup: $(STAMP) $(BUN)
 

@@ -201,7 +201,7 @@ class Settings(BaseSettings):
     sms_price_per_segment: Decimal = Decimal("0.0079")  # the provider's price of one SMS segment
     sms_price_currency: str = "USD"
 
-    # What one contact CSV import accepts (services/csv_import.CsvLimits, docs/security.md).
+    # What one contact CSV import accepts (services/audience/csv_file.CsvLimits, docs/security.md).
     csv_import_max_bytes: PositiveInt = 50 * 1024 * 1024
     csv_import_max_rows: PositiveInt = 1_000_000
     csv_import_max_columns: PositiveInt = 100

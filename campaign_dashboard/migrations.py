@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from alembic.config import Config
@@ -9,6 +10,8 @@ from alembic.config import Config
 from alembic import command
 
 ROOT = Path(__file__).resolve().parent.parent
+if not (ROOT / "alembic.ini").exists():  # a non-editable install: pyproject's data-files put them here
+    ROOT = Path(sys.prefix) / "share" / "campaign-dashboard"
 
 
 def alembic_config(database_url: str | None = None) -> Config:

@@ -8,26 +8,16 @@ workers can exceed a provider limit at window edges; a provider limit needs a tr
 from __future__ import annotations
 
 import time
-from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from campaign_dashboard.models import RateLimitBucket
+from campaign_dashboard.services.rate_limiter import RateLimiter
 
-
-class RateLimiter(Protocol):
-    def acquire(
-        self, key: str, *, rate: float, burst: float | None = None, tokens: float = 1, start_empty: bool = False
-    ) -> float:
-        """Take `tokens` from bucket `key` (refilled at `rate`/s up to `burst`): 0.0 when taken,
-        otherwise the seconds to wait before trying again. rate <= 0 means unlimited.
-
-        `start_empty`: a bucket that does not exist yet (new, expired, or lost when Redis
-        restarted empty) starts with no tokens instead of a full burst. Provider limits need it:
-        the provider still counts the requests we made just before our state was lost."""
+__all__ = ["DatabaseRateLimiter", "RateLimiter", "RedisRateLimiter", "make_rate_limiter"]
 
 
 _LUA = """
@@ -75,9 +65,9 @@ class DatabaseRateLimiter:
             return 0.0
         burst = burst or rate
         with Session(self._engine) as session:
-            bucket = session.exec(
-                select(RateLimitBucket).where(RateLimitBucket.key == key).with_for_update()
-            ).scalar_one_or_none()
+            bucket = session.scalars(
+                select(RateLimitBucket).where(col(RateLimitBucket.key) == key).with_for_update()
+            ).one_or_none()
             # Read the clock only once the row is ours: a time taken before waiting for the lock
             # would move `updated_at` backwards and hand out the same refill twice.
             now = max(time.time(), bucket.updated_at if bucket else 0.0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.routing import APIRoute
 
-from campaign_dashboard import __version__
+from campaign_dashboard import __version__, wiring
 from campaign_dashboard.api import audit, body_limit, metrics
 from campaign_dashboard.api.audit import install_audit
 from campaign_dashboard.api.body_limit import BodyLimit
@@ -24,6 +24,7 @@ from campaign_dashboard.api.routers import (
 from campaign_dashboard.api.security_headers import SecurityHeaders
 from campaign_dashboard.api.webhooks import resend, twilio, unsubscribe
 from campaign_dashboard.config import get_settings
+from campaign_dashboard.services.events.received_emails import ReceivedEmailQueue
 
 # Webhooks first: routes are matched in order and providers call them far more often than
 # anyone calls the REST API (matching ~50 REST routes first cost a visible share of a webhook).
@@ -45,8 +46,12 @@ ROUTERS = (
 DOCS_URL = "/api/docs"
 
 
-def create_api() -> FastAPI:
-    """A fresh app instance (Reflex mounts itself inside the one it is given)."""
+def create_api(*, received_email_queue: ReceivedEmailQueue | None = None) -> FastAPI:
+    """A fresh app instance (Reflex mounts itself inside the one it is given).
+
+    `received_email_queue` is where the Resend webhook hands `email.received` events to a worker
+    (kept on `app.state`); by default the composition root's (`campaign_dashboard.wiring`), the
+    Huey task, which `api` may not import itself."""
     settings = get_settings()
     docs = settings.api_docs if settings.api_docs is not None else settings.env != "production"
     app = FastAPI(
@@ -57,6 +62,7 @@ def create_api() -> FastAPI:
         swagger_ui_oauth2_redirect_url=None,
         redoc_url=None,
     )
+    app.state.received_email_queue = received_email_queue or wiring.received_email_queue
     app.add_middleware(BodyLimit)
     app.add_middleware(
         SecurityHeaders, docs_path=DOCS_URL if docs else None, hsts=settings.public_base_url.startswith("https://")

@@ -1,45 +1,39 @@
 """The routes both campaign routers share: list, CRUD, lifecycle actions, recipients and stats.
 
 `add_campaign_routes` registers them on a channel's router; each channel module only declares its
-request and response shapes. Routes stay thin: they call `services.campaigns` and, after start,
-resume and schedule, queue the send work (the scheduler tick is the safety net if that fails).
+request and response shapes. Routes stay thin: reads call `services.campaigns`; create, edit and
+the lifecycle actions go through `campaigns.commands` with the process's queue from
+`campaign_dashboard.wiring`, which also queues the send work.
 """
 
+from dataclasses import fields
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Response
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, create_model
 
 from campaign_dashboard.api.deps import PathId, Reader, SessionDep, Writer
 from campaign_dashboard.models import Channel
 from campaign_dashboard.services import campaigns as service
+from campaign_dashboard.services import stats
+from campaign_dashboard.services.campaigns import commands
 from campaign_dashboard.services.campaigns.lifecycle import USER_ACTIONS, Action
 from campaign_dashboard.services.pagination import MAX_LIMIT
-from campaign_dashboard.tasks.send_queue import queue_after_action, queue_scheduled_start
+from campaign_dashboard.wiring import campaign_queue
+
+# The headline numbers: the fields of `stats.StatsSummary` the API returns, so a counter added to
+# the models shows up here too.
+_SUMMARY_TYPES = {f.name: f.type for f in fields(stats.StatsSummary)}
+CampaignStats = create_model(
+    "CampaignStats",
+    __doc__="The headline numbers, from the campaign's counter columns.",
+    __module__=__name__,
+    **{name: (_SUMMARY_TYPES[name], ...) for name in stats.API_FIELDS},
+)
 
 
-class CampaignStats(BaseModel):
-    """The headline numbers, from the campaign's counter columns."""
-
-    status: str
-    recipients: int
-    processed: int
-    sent: int
-    delivered: int
-    failed: int
-    opened: int
-    unique_opens: int
-    clicked: int
-    unique_clicks: int
-    bounced: int
-    complained: int
-    unsubscribed: int
-    replied: int
-    progress: float
-
-
-class CampaignPublic(CampaignStats):
+class CampaignPublic(CampaignStats):  # type: ignore[misc,valid-type]
     """What every campaign read carries (its stats and these); the channel modules add their content fields."""
 
     id: int
@@ -129,9 +123,7 @@ def add_campaign_routes(
 
     @router.post("", response_model=public_model, status_code=201)
     def create_campaign(body: create_model, session: SessionDep, _: Writer) -> Any:  # type: ignore[valid-type]
-        campaign = service.create(session=session, channel=channel, data=body.model_dump())
-        if campaign.scheduled_at is not None:
-            queue_scheduled_start(channel, campaign)
+        campaign = commands.create(session=session, channel=channel, data=body.model_dump(), queue=campaign_queue)
         return public(campaign, session)
 
     @router.get("/{campaign_id}", response_model=public_model)
@@ -140,10 +132,13 @@ def add_campaign_routes(
 
     @router.patch("/{campaign_id}", response_model=public_model)
     def update_campaign(campaign_id: PathId, body: update_model, session: SessionDep, _: Writer) -> Any:  # type: ignore[valid-type]
-        changes = body.model_dump(exclude_unset=True)
-        campaign = service.update(session=session, channel=channel, campaign_id=campaign_id, changes=changes)
-        if "scheduled_at" in changes and campaign.status == "scheduled":
-            queue_scheduled_start(channel, campaign)
+        campaign = commands.update(
+            session=session,
+            channel=channel,
+            campaign_id=campaign_id,
+            changes=body.model_dump(exclude_unset=True),
+            queue=campaign_queue,
+        )
         return public(campaign, session)
 
     @router.delete("/{campaign_id}", status_code=204)
@@ -178,16 +173,21 @@ def add_campaign_routes(
         return RecipientsPage(items=items, next_cursor=page.next_cursor)
 
     @router.get("/{campaign_id}/stats", response_model=CampaignStats)
-    def campaign_stats(campaign_id: PathId, session: SessionDep, _: Reader) -> CampaignStats:
-        return CampaignStats(**service.stats(session=session, channel=channel, campaign_id=campaign_id))
+    def campaign_stats(campaign_id: PathId, session: SessionDep, _: Reader) -> Any:
+        return CampaignStats(**stats.campaign_stats(session=session, channel=channel, campaign_id=campaign_id))
 
 
 def _add_action_route(router: APIRouter, channel: Channel, action: Action, public_model, public) -> None:
     def run(session, campaign_id: int, when=None, zone=None) -> Any:
-        campaign = service.apply_action(
-            session=session, channel=channel, campaign_id=campaign_id, action=action, scheduled_at=when, timezone=zone
+        campaign = commands.apply_action(
+            session=session,
+            channel=channel,
+            campaign_id=campaign_id,
+            action=action,
+            queue=campaign_queue,
+            scheduled_at=when,
+            timezone=zone,
         )
-        queue_after_action(channel, campaign, action)
         return public(campaign, session)
 
     if action is Action.SCHEDULE:

@@ -38,7 +38,7 @@ def header(data: dict[str, Any], name: str) -> str | None:
     return next((v for k, v in (data.get("headers") or {}).items() if k.lower() == wanted), None)
 
 
-def tags_of(data: dict[str, Any]) -> dict[str, str]:
+def tags_of(data: dict[str, Any]) -> dict[str, str | None]:
     """Send-time tags `[{"name", "value"}]` as webhook events carry them: `{name: value}`."""
     return {t["name"]: t.get("value") for t in data.get("tags") or [] if isinstance(t, dict) and "name" in t}
 

@@ -99,16 +99,17 @@ def _refuse_numbers(emu: Emulator, to: str, sender: str | None) -> None:
 
 @router.post("/Messages.json")
 async def create_message(sid: str, request: Request, emu: TwilioGuard) -> Response:
-    form = dict(await request.form())
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}  # form-encoded: no files
     to, sender, service = form.get("To", ""), form.get("From"), form.get("MessagingServiceSid")
     if not to:
         raise twilio_error(400, 21604, "A 'To' phone number is required.")
-    if not (sender or service):
+    origin = sender or service  # the number or messaging service the rate limit counts
+    if not origin:
         raise twilio_error(400, 21603, "A 'From' phone number is required.")
     if not (form.get("Body") or form.get("MediaUrl") or form.get("ContentSid")):
         raise twilio_error(400, 21602, "Message body is required.")
     _refuse_numbers(emu, to, sender)
-    verdict = emu.twilio_windows.hit(sender or service, emu.config.twilio_mps)
+    verdict = emu.twilio_windows.hit(origin, emu.config.twilio_mps)
     if not verdict.allowed:
         emu.throttled()
         raise twilio_error(429, 20429, "Too Many Requests", {"Retry-After": verdict.headers()["retry-after"]})

@@ -23,7 +23,7 @@ from .state import Message
 
 Plan = list[tuple[float, str, dict[str, Any]]]
 
-PERMANENT = {
+PERMANENT: dict[str, Any] = {
     "type": "Permanent",
     "subType": "General",
     "message": (
@@ -33,13 +33,16 @@ PERMANENT = {
     "diagnosticCode": ["smtp; 550 5.1.1 user unknown"],
 }
 # Resend reports a send to a suppressed address as `email.suppressed`, not as a bounce.
-SUPPRESSED = {
+SUPPRESSED: dict[str, Any] = {
     "type": "OnAccountSuppressionList",
     "reason": "previous_bounce",
-    "message": "The recipient's email address is on the suppression list because it has a recent history of producing hard bounces.",
+    "message": (
+        "The recipient's email address is on the suppression list because it has a recent history "
+        "of producing hard bounces."
+    ),
     "diagnosticCode": [],
 }
-TRANSIENT = {
+TRANSIENT: dict[str, Any] = {
     "type": "Transient",
     "subType": "MailboxFull",
     "message": "The recipient's email provider sent a bounce message because the recipient's inbox was full.",
@@ -54,7 +57,7 @@ def _stepper(cfg: EmulatorConfig, rng: random.Random) -> Callable[[], float]:
     return (lambda: 0.0) if mean == 0 else (lambda: rng.uniform(0.5, 1.5) * mean)
 
 
-def forced_bounce(address: str) -> dict[str, str] | None:
+def forced_bounce(address: str) -> dict[str, Any] | None:
     if "softbounce" in address:
         return TRANSIENT
     if address.endswith("@invalid.example") or "bounce" in address:
@@ -62,7 +65,7 @@ def forced_bounce(address: str) -> dict[str, str] | None:
     return None
 
 
-def _random_bounce(rng: random.Random) -> dict[str, str]:
+def _random_bounce(rng: random.Random) -> dict[str, Any]:
     roll = rng.random()
     return PERMANENT if roll < 0.7 else SUPPRESSED if roll < 0.8 else TRANSIENT
 

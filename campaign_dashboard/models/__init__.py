@@ -33,7 +33,7 @@ from campaign_dashboard.models.tracking import (
     SentEmail,
     SmsEvent,
 )
-from campaign_dashboard.models.types import utcnow
+from campaign_dashboard.models.types import id_of, table_of, utcnow
 from campaign_dashboard.models.workers import WorkerHeartbeat
 
 __all__ = [
@@ -70,5 +70,7 @@ __all__ = [
     "User",
     "UserSession",
     "WorkerHeartbeat",
+    "id_of",
+    "table_of",
     "utcnow",
 ]

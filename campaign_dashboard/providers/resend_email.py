@@ -142,8 +142,8 @@ class ResendEmailProvider:
         return SendResult(provider_message_id=response["id"])
 
     @staticmethod
-    def _params(m: OutgoingEmail) -> dict[str, Any]:
-        params: dict[str, Any] = {
+    def _params(m: OutgoingEmail) -> resend.Emails.SendParams:
+        params: resend.Emails.SendParams = {
             "from": m.from_email,
             "to": [m.to],
             "subject": m.subject,

@@ -60,7 +60,7 @@ class TwilioSmsProvider:
             self._client.api.base_url = api_url.rstrip("/")
 
     def send(self, message: OutgoingSms) -> SendResult:
-        kwargs = {"to": message.to, "body": message.body}
+        kwargs: dict[str, str | None] = {"to": message.to, "body": message.body}
         if message.messaging_service_sid:
             kwargs["messaging_service_sid"] = message.messaging_service_sid
         else:

@@ -10,8 +10,14 @@ from campaign_dashboard.models import (
     SmsCampaignRecipient,
 )
 
-CAMPAIGN_MODELS = {Channel.EMAIL: EmailCampaign, Channel.SMS: SmsCampaign}
-RECIPIENT_MODELS = {Channel.EMAIL: EmailCampaignRecipient, Channel.SMS: SmsCampaignRecipient}
+CAMPAIGN_MODELS: dict[Channel, type[EmailCampaign] | type[SmsCampaign]] = {
+    Channel.EMAIL: EmailCampaign,
+    Channel.SMS: SmsCampaign,
+}
+RECIPIENT_MODELS: dict[Channel, type[EmailCampaignRecipient] | type[SmsCampaignRecipient]] = {
+    Channel.EMAIL: EmailCampaignRecipient,
+    Channel.SMS: SmsCampaignRecipient,
+}
 
 
 def campaign_model(channel: str) -> type[EmailCampaign] | type[SmsCampaign]:

@@ -23,10 +23,10 @@ from campaign_dashboard.providers.resend_receiving import (
     NotReceived,
     ResendReceivingProvider,
 )
+from campaign_dashboard.services.events.adapters.resend import normalise
 from campaign_dashboard.services.events.dead_letters import Outcome
 from campaign_dashboard.services.events.inbound import InboundEmailIn, apply_inbound_email
 from campaign_dashboard.services.events.received_emails import with_content
-from campaign_dashboard.services.events.resend_payloads import normalise
 from campaign_dashboard.tasks.queue import huey
 
 log = logging.getLogger(__name__)
@@ -46,7 +46,8 @@ def receive_email_task(payload: dict[str, Any], event_id: str, task=None) -> str
 
 
 def queue_received_email(payload: dict[str, Any], event_id: str) -> None:
-    """Called by the webhook: the fetch and the match happen in a worker."""
+    """The webhook's `ReceivedEmailQueue` (services.events.received_emails), wired in by
+    `campaign_dashboard.wiring`: the fetch and the match happen in a worker."""
     receive_email_task(payload, event_id)
 
 

@@ -40,7 +40,7 @@ def status_badge(status: rx.Var[str]) -> rx.Component:
     )
 
 
-_THOUSANDS = FunctionStringVar.create('((n) => Number(n).toLocaleString("en-US"))')
+_THOUSANDS: FunctionStringVar = FunctionStringVar.create('((n) => Number(n).toLocaleString("en-US"))')
 
 
 def thousands(value: rx.Var[int]) -> rx.Var[str]:
@@ -48,11 +48,13 @@ def thousands(value: rx.Var[int]) -> rx.Var[str]:
     return _THOUSANDS.call(value).to(str)
 
 
-_LOCAL_TIME = FunctionStringVar.create(
+_LOCAL_TIME: FunctionStringVar = FunctionStringVar.create(
     "((iso) => iso ? new Date(iso).toLocaleString(undefined, "
     '{year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit"}) : "")'
 )
-_PERCENT = FunctionStringVar.create('((part, whole) => whole > 0 ? (100 * part / whole).toFixed(1) + "%" : "–")')
+_PERCENT: FunctionStringVar = FunctionStringVar.create(
+    '((part, whole) => whole > 0 ? (100 * part / whole).toFixed(1) + "%" : "–")'
+)
 
 
 def local_time(iso: rx.Var[str]) -> rx.Var[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex.event import EventSpec
 
 
 def confirm_button(
@@ -11,7 +12,7 @@ def confirm_button(
     title: rx.Component | str,
     description: rx.Component | str,
     action: str,
-    on_confirm: rx.EventSpec,
+    on_confirm: EventSpec,
     confirm_id: str | None = None,
     confirm_class: str | None = None,
 ) -> rx.Component:

@@ -19,8 +19,8 @@ import reflex as rx
 from campaign_dashboard.db import session_scope
 from campaign_dashboard.models import Role
 from campaign_dashboard.services.accounts import audit
+from campaign_dashboard.services.audience.csv_file import HEADER_ALIASES
 from campaign_dashboard.services.audience.csv_import import (
-    HEADER_ALIASES,
     CsvLimits,
     ImportResult,
     Progress,
@@ -40,7 +40,7 @@ REPORT_NAME = "contact-import-errors.csv"
 async def _spool_upload(chunks: rx.UploadChunkIterator, limits: CsvLimits) -> IO[bytes]:
     """The uploaded file in a temporary file (on disk past 1 MB), refused as soon as it passes
     the import's size limit: memory stays flat however large the upload."""
-    spool = tempfile.SpooledTemporaryFile(max_size=1024 * 1024)
+    spool = tempfile.SpooledTemporaryFile(max_size=1024 * 1024)  # noqa: SIM115 (the caller closes it)
     size = 0
     try:
         async for chunk in chunks:
@@ -103,7 +103,7 @@ class ContactImportState(AuthState):
             self.running, self.finished, self.error, self._report = True, False, "", ""
             self.done = self.total = self.imported = self.updated = self.rejected = 0
             user = self._user()
-            actor = {"user_id": user and user.id, "client": self.router.session.client_ip or None}
+            user_id, client = (user.id if user else None), (self.router.session.client_ip or None)
 
         loop = asyncio.get_running_loop()
 
@@ -118,7 +118,9 @@ class ContactImportState(AuthState):
         try:
             limits = CsvLimits.from_settings()
             with await _spool_upload(chunks, limits) as upload:
-                result = await asyncio.to_thread(_run_import, upload, progress, limits=limits, **actor)
+                result = await asyncio.to_thread(
+                    _run_import, upload, progress, limits=limits, user_id=user_id, client=client
+                )
         except DomainError as exc:
             error = exc.message
         except Exception:  # noqa: BLE001 - say so instead of a spinner that never ends

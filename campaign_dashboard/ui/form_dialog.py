@@ -15,7 +15,7 @@ from campaign_dashboard.services.errors import DomainError
 
 def field_errors(exc: DomainError, fields: Iterable[str]) -> dict[str, str]:
     """The error's message under the one form field it names, else under ""."""
-    named = {d.get("field") for d in exc.details} & set(fields)
+    named = {str(d.get("field")) for d in exc.details} & set(fields)
     if len(named) == 1:
         return {named.pop(): exc.message}
     return {"": exc.message}

@@ -10,12 +10,23 @@ from collections.abc import Callable
 from typing import Any
 
 import reflex as rx
+from reflex.event import EventType
 
 from campaign_dashboard.ui import routes
 from campaign_dashboard.ui.auth import AuthState
 
 APP_NAME = "Campaigns"
+LOGO = "/logo.svg"  # the top-level assets/ directory, which Reflex serves at the site's root
 DIVIDER = f"1px solid {rx.color('gray', 5)}"
+
+
+def icon_links() -> list[rx.Component]:
+    """The favicon in every page's head (React puts a page's <link> there): the SVG logo, and
+    favicon.ico for browsers without SVG icons."""
+    return [
+        rx.el.link(rel="icon", href="/favicon.ico", sizes="any"),
+        rx.el.link(rel="icon", href=LOGO, type="image/svg+xml"),
+    ]
 
 
 def nav_link(item: routes.NavItem) -> rx.Component:
@@ -44,7 +55,7 @@ def nav_link(item: routes.NavItem) -> rx.Component:
 def sidebar() -> rx.Component:
     return rx.vstack(
         rx.hstack(
-            rx.icon("send", size=22, color=rx.color("accent", 10)),
+            rx.image(src=LOGO, alt="", width="26px", height="26px"),
             rx.heading(APP_NAME, size="5"),
             align="center",
             spacing="2",
@@ -168,7 +179,7 @@ PAGES: list[dict[str, Any]] = []
 
 
 def dashboard_page(
-    *, route: str, title: str, on_load: rx.EventType | None = None
+    *, route: str, title: str, on_load: EventType | None = None
 ) -> Callable[[Callable[[], rx.Component]], Callable[[], rx.Component]]:
     """Register the decorated content function as a page at `route`, inside the frame.
 
@@ -183,7 +194,15 @@ def dashboard_page(
             return shell(title, content())
 
         render.__name__ = content.__name__
-        PAGES.append({"component": render, "route": route, "title": f"{title} · {APP_NAME}", "on_load": events})
+        PAGES.append(
+            {
+                "component": render,
+                "route": route,
+                "title": f"{title} · {APP_NAME}",
+                "on_load": events,
+                "meta": icon_links(),
+            }
+        )
         return render
 
     return decorator

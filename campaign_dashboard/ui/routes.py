@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-OVERVIEW = "/"
+# Shared with the login form posts (api/routers/session.py, which may not import ui); re-exported.
+from campaign_dashboard.web_routes import (  # noqa: F401
+    LOGIN,
+    LOGIN_POST,
+    LOGOUT_POST,
+    OVERVIEW,
+    SESSION_COOKIE,
+    safe_next,
+)
+
 EMAIL_CAMPAIGNS = "/email"
 SMS_CAMPAIGNS = "/sms"
 CONTACTS = "/contacts"
@@ -12,11 +21,6 @@ SEGMENTS = "/segments"
 TEMPLATES = "/templates"
 SETTINGS = "/settings"
 AUDIT_LOG = "/audit-log"
-LOGIN = "/login"
-# Plain HTTP form posts (api/routers/session.py): only the server sets the session cookie.
-LOGIN_POST = "/api/session/login"
-LOGOUT_POST = "/api/session/logout"
-SESSION_COOKIE = "cd_session"
 
 
 def campaign_detail(channel: str, campaign_id: int | str) -> str:
@@ -61,10 +65,3 @@ NAVIGATION = (
 )
 # Shown to admins only (the settings page also refuses everyone else on the server).
 ADMIN_NAVIGATION = (NavItem(SETTINGS, "Settings", "settings"), NavItem(AUDIT_LOG, "Audit log", "scroll-text"))
-
-
-def safe_next(value: str | None) -> str:
-    """Where to go after login: only a path on this site (never `//evil.example` or `/\\evil`)."""
-    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
-        return value
-    return OVERVIEW

@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Protocol
 
 import reflex as rx
+from reflex.event import EventSpec
 from sqlmodel import Session
 
 from campaign_dashboard.db import session_scope
@@ -14,7 +16,13 @@ from campaign_dashboard.ui.auth import AuthState
 from campaign_dashboard.ui.confirm import confirm_button
 
 
-def delete_and_reload(state: AuthState, delete: Callable[[Session], object], done: str):
+class _ListState(Protocol):
+    """A list page's state: `load` reads its list again."""
+
+    def load(self) -> object: ...
+
+
+def delete_and_reload(state: _ListState, delete: Callable[[Session], object], done: str):
     """A marketer's delete from a list page (its handler is guarded for marketers): the service's
     refusal as a toast, else the list is read again (`state.load`) and `done` is shown."""
     try:
@@ -26,7 +34,7 @@ def delete_and_reload(state: AuthState, delete: Callable[[Session], object], don
     return rx.toast.success(done)
 
 
-def delete_button(noun: str, name: rx.Var, *, description: str, on_confirm: rx.EventSpec) -> rx.Component:
+def delete_button(noun: str, name: rx.Var, *, description: str, on_confirm: EventSpec) -> rx.Component:
     """A trash icon (class `delete-<noun>`) asking "Delete <noun> <name>?" (`confirm-delete-<noun>`)."""
     return confirm_button(
         rx.icon_button(

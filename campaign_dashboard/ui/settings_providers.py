@@ -9,7 +9,6 @@ from dataclasses import dataclass
 import reflex as rx
 
 from campaign_dashboard import providers
-from campaign_dashboard.api.webhooks.urls import WebhookUrl, reachable_only_here, webhook_urls
 from campaign_dashboard.config import get_settings
 from campaign_dashboard.models import Role
 from campaign_dashboard.providers.base import CredentialCheck
@@ -17,6 +16,7 @@ from campaign_dashboard.providers.status import provider_statuses
 from campaign_dashboard.ui.auth import AuthState
 from campaign_dashboard.ui.copy_button import copy_button
 from campaign_dashboard.ui.guard import guarded
+from campaign_dashboard.webhook_urls import WebhookUrl, reachable_only_here, webhook_urls
 
 CHECK_COLORS = {"valid": "green", "invalid": "red", "unknown": "amber", "checking": "gray"}
 

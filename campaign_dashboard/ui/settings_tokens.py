@@ -9,7 +9,7 @@ from functools import partial
 import reflex as rx
 
 from campaign_dashboard.db import session_scope
-from campaign_dashboard.models import ApiToken, Role
+from campaign_dashboard.models import ApiToken, Role, id_of
 from campaign_dashboard.services.accounts import tokens
 from campaign_dashboard.services.errors import DomainError
 from campaign_dashboard.ui.auth import AuthState
@@ -34,7 +34,7 @@ class TokenRow:
 
 def _row(token: ApiToken) -> TokenRow:
     return TokenRow(
-        token.id,
+        id_of(token),
         token.name,
         token.prefix,
         token.role,

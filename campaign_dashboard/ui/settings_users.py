@@ -9,7 +9,7 @@ from functools import partial
 import reflex as rx
 
 from campaign_dashboard.db import session_scope
-from campaign_dashboard.models import Role, User
+from campaign_dashboard.models import Role, User, id_of
 from campaign_dashboard.services.accounts import users
 from campaign_dashboard.services.errors import DomainError
 from campaign_dashboard.ui.auth import AuthState
@@ -33,7 +33,7 @@ class UserRow:
 
 
 def _row(user: User) -> UserRow:
-    return UserRow(user.id, user.email, user.name, user.role, user.is_active, iso_utc(user.last_login_at))
+    return UserRow(id_of(user), user.email, user.name, user.role, user.is_active, iso_utc(user.last_login_at))
 
 
 class UsersState(AuthState):

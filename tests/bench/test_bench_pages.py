@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from campaign_dashboard.cli import ROOT
-from campaign_dashboard.devtools.bench.pages import STATUS_MIX, apps_running_here, build_data
+from campaign_dashboard.devtools.bench.pages import apps_running_here
+from campaign_dashboard.devtools.bench.pages_data import STATUS_MIX, build_data
 from campaign_dashboard.models import (
     CampaignStatsMinute,
     Contact,

@@ -24,9 +24,9 @@ from campaign_dashboard.models import (
     SmsCampaignRecipient,
     utcnow,
 )
+from campaign_dashboard.services.events.adapters.resend import normalise
 from campaign_dashboard.services.events.dead_letter_replay import replay_dead_letters
 from campaign_dashboard.services.events.email_events import apply_email_event
-from campaign_dashboard.services.events.resend_payloads import normalise
 from tests.events.conftest import make_sent_email, make_sms_recipient, post_resend, post_twilio, resend_event
 from tests.events.test_twilio_webhook import status_params
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from campaign_dashboard.api.webhooks.urls import reachable_only_here, webhook_urls
+from campaign_dashboard.webhook_urls import reachable_only_here, webhook_urls
 from campaign_dashboard.config import Settings
 from campaign_dashboard.providers.status import provider_statuses
 

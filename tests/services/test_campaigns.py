@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from campaign_dashboard.models import Channel, EmailTemplate
-from campaign_dashboard.services import campaigns
+from campaign_dashboard.services import campaigns, stats
 from campaign_dashboard.services.campaigns import templates
 from campaign_dashboard.services.campaigns.rendering import RenderError
 from campaign_dashboard.services.channels import recipient_model
@@ -360,7 +360,7 @@ def test_stats_come_from_the_counters(session):
         unsubscribed=3,
         replied=2,
     )
-    result = campaigns.stats(session=session, channel="email", campaign_id=campaign.id)
+    result = stats.campaign_stats(session=session, channel="email", campaign_id=campaign.id)
     assert result == {
         "status": "sending",
         "recipients": 200,
@@ -379,7 +379,7 @@ def test_stats_come_from_the_counters(session):
         "progress": 0.25,
     }
     empty = make_email_campaign(session, segment_id=segment.id)
-    assert campaigns.stats(session=session, channel="email", campaign_id=empty.id)["progress"] == 0.0
+    assert stats.campaign_stats(session=session, channel="email", campaign_id=empty.id)["progress"] == 0.0
 
 
 # --- per-recipient rendering --------------------------------------------------------------------

@@ -14,7 +14,7 @@ from starlette.types import Message
 
 from campaign_dashboard.api.deps import PathId, Reader, SessionDep, Writer
 from campaign_dashboard.api.errors import error_body
-from campaign_dashboard.models import Contact
+from campaign_dashboard.models import Contact, id_of
 from campaign_dashboard.services.audience import contacts as service
 from campaign_dashboard.services.audience.contacts import ContactCreate, ContactUpdate
 from campaign_dashboard.services.audience.csv_import import CsvLimits, import_contacts_csv
@@ -66,7 +66,8 @@ class SubscriptionChange(BaseModel):
 
 
 def _public(session, contact: Contact) -> ContactPublic:
-    tags = service.tags_of(session=session, contact_ids=[contact.id]).get(contact.id, [])
+    contact_id = id_of(contact)
+    tags = service.tags_of(session=session, contact_ids=[contact_id]).get(contact_id, [])
     return ContactPublic.of(contact, tags)
 
 
@@ -79,7 +80,7 @@ def list_contacts(
     search: str | None = None,
 ) -> ContactsPublic:
     page = service.list_contacts(session=session, cursor=cursor, limit=limit, search=search)
-    items = [ContactPublic.of(c, page.tags.get(c.id, [])) for c in page.items]
+    items = [ContactPublic.of(c, page.tags.get(id_of(c), [])) for c in page.items]
     return ContactsPublic(items=items, next_cursor=page.next_cursor)
 
 

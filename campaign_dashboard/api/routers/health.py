@@ -13,5 +13,5 @@ router = APIRouter(tags=["health"])
 
 @router.get("/api/health")
 def health(session: SessionDep) -> dict:
-    session.exec(text("SELECT 1"))
+    session.execute(text("SELECT 1"))
     return {"status": "ok", "version": __version__, "database": session.get_bind().dialect.name}

@@ -41,8 +41,8 @@ def ready() -> JSONResponse:
     if checks["database"].ok:
         checks["migrations"] = _migrations()
         checks["worker"] = _worker()
-    if get_settings().redis_url:
-        checks["redis"] = _redis()
+    if redis_url := get_settings().redis_url:
+        checks["redis"] = _redis(redis_url)
     body = Readiness(status="ready" if all(c.ok for c in checks.values()) else "not_ready", checks=checks)
     return JSONResponse(body.model_dump(), status_code=200 if body.status == "ready" else 503)
 
@@ -89,11 +89,11 @@ def _worker() -> Check:
     )
 
 
-def _redis() -> Check:
+def _redis(url: str) -> Check:
     import redis
 
     try:
-        redis.Redis.from_url(get_settings().redis_url, socket_connect_timeout=2, socket_timeout=2).ping()
+        redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2).ping()
     except Exception as exc:  # noqa: BLE001
         return Check(ok=False, detail=f"unreachable: {exc.__class__.__name__}")
     return Check(ok=True, detail="ping ok")

@@ -8,8 +8,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from campaign_dashboard import wiring
 from campaign_dashboard.api.deps import PathId, Reader, SessionDep, Writer
-from campaign_dashboard.models import Segment
+from campaign_dashboard.models import Segment, id_of
 from campaign_dashboard.services.audience import segments as service
 from campaign_dashboard.services.audience.segments import SegmentCreate, SegmentUpdate
 from campaign_dashboard.services.pagination import MAX_LIMIT
@@ -53,8 +54,9 @@ class RulesPreview(BaseModel):
 
 
 def _public(session, segment: Segment) -> SegmentPublic:
-    members = service.member_ids(session=session, segment_ids=[segment.id])
-    return SegmentPublic.of(segment, members[segment.id])
+    segment_id = id_of(segment)
+    members = service.member_ids(session=session, segment_ids=[segment_id])
+    return SegmentPublic.of(segment, members[segment_id])
 
 
 @router.get("", response_model=SegmentsPublic)
@@ -66,15 +68,15 @@ def list_segments(
     search: str | None = None,
 ) -> SegmentsPublic:
     page = service.list_segments(session=session, cursor=cursor, limit=limit, search=search)
-    members = service.member_ids(session=session, segment_ids=[s.id for s in page.items])
-    items = [SegmentPublic.of(s, members[s.id]) for s in page.items]
+    members = service.member_ids(session=session, segment_ids=[id_of(s) for s in page.items])
+    items = [SegmentPublic.of(s, members[id_of(s)]) for s in page.items]
     return SegmentsPublic(items=items, next_cursor=page.next_cursor)
 
 
 @router.post("", response_model=SegmentPublic, status_code=201)
 def create_segment(body: SegmentCreate, session: SessionDep, _: Writer) -> SegmentPublic:
     segment = service.create_segment(session=session, data=body)
-    _queue_mirror(segment.id)
+    _queue_mirror(id_of(segment))
     return _public(session, segment)
 
 
@@ -92,16 +94,14 @@ def get_segment(segment_id: PathId, session: SessionDep, _: Reader) -> SegmentPu
 @router.patch("/{segment_id}", response_model=SegmentPublic)
 def update_segment(segment_id: PathId, body: SegmentUpdate, session: SessionDep, _: Writer) -> SegmentPublic:
     segment = service.update_segment(session=session, segment_id=segment_id, data=body)
-    _queue_mirror(segment.id)
+    _queue_mirror(id_of(segment))
     return _public(session, segment)
 
 
 @router.delete("/{segment_id}", status_code=204)
 def delete_segment(segment_id: PathId, session: SessionDep, _: Writer) -> Response:
     service.delete_segment(session=session, segment_id=segment_id)
-    from campaign_dashboard.tasks.mirroring import queue_remote_deletions
-
-    queue_remote_deletions()
+    wiring.mirror_deletions_soon()
     return Response(status_code=204)
 
 
@@ -112,6 +112,4 @@ def count_segment(segment_id: PathId, session: SessionDep, _: Reader) -> CountPu
 
 def _queue_mirror(segment_id: int) -> None:
     """Mirror the change to Resend now rather than at the next tick (when mirroring is on)."""
-    from campaign_dashboard.tasks.mirroring import queue_sync
-
-    queue_sync(segment_id)
+    wiring.mirror_segment_soon(segment_id)

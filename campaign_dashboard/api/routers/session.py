@@ -8,19 +8,20 @@ and the page it leads to opens a new websocket whose HTTP request carries the co
 
 from __future__ import annotations
 
+import threading
 from typing import Annotated
 from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from campaign_dashboard import web_routes as routes
 from campaign_dashboard.api.deps import SessionDep
 from campaign_dashboard.config import get_settings
 from campaign_dashboard.db import get_engine
-from campaign_dashboard.ratelimit import make_rate_limiter
+from campaign_dashboard.ratelimit import RateLimiter, make_rate_limiter
 from campaign_dashboard.services.accounts import users
 from campaign_dashboard.services.errors import AuthenticationFailed, PermissionDenied
-from campaign_dashboard.ui import routes
 
 SESSION_COOKIE = routes.SESSION_COOKIE
 
@@ -42,6 +43,23 @@ def _client_address(request: Request) -> str:
     return request.client.host if request.client else ""
 
 
+_limiter_lock = threading.Lock()
+
+
+def _login_limiter(request: Request) -> RateLimiter:
+    """The app's login throttle, built on the first login and kept on `app.state`: one Redis
+    client (and its connection pool) per app, not one per POST."""
+    state = request.app.state
+    limiter = getattr(state, "login_limiter", None)
+    if limiter is None:
+        with _limiter_lock:  # logins run in the thread pool: two first logins build one limiter
+            limiter = getattr(state, "login_limiter", None)
+            if limiter is None:
+                limiter = make_rate_limiter(redis_url=get_settings().redis_url, engine=get_engine())
+                state.login_limiter = limiter
+    return limiter
+
+
 @router.post(routes.LOGIN_POST)
 def login(
     request: Request,
@@ -53,14 +71,13 @@ def login(
     _same_origin(request)
     if not email.strip() or not password:
         return _back_to_login("missing", next_path)
-    settings = get_settings()
     try:
         _, token = users.login(
             session=session,
             email=email,
             password=password,
             client_address=_client_address(request),
-            limiter=make_rate_limiter(redis_url=settings.redis_url, engine=get_engine()),
+            limiter=_login_limiter(request),
         )
     except users.LoginThrottled:
         return _back_to_login("throttled", next_path)

@@ -1,26 +1,26 @@
 """`POST /webhooks/resend`: Svix-signed Resend events.
 
 Before verification: no secret configured 503, body over 1 MB 413 (enforced on the stream), bad
-or missing signature 401; nothing is read further or stored. After verification every event is
-acknowledged with 200, because Resend retries any other answer for about a day and then disables
-the endpoint (no bounce or complaint would arrive after that): applied, replayed and dead-lettered
-events say so; types we do not use and payloads we cannot read answer `"ignored"` (the latter
-with the reason, also logged) and write nothing. See docs/events.md.
+or missing signature 401; nothing is read further or stored. After verification the body goes to
+the Resend adapter (services.events.adapters.resend) and its event to the service that applies it;
+`email.received` goes to the app's `ReceivedEmailQueue` (a worker fetches the content). Every
+verified event is acknowledged with 200, because Resend retries any other answer for about a day
+and then disables the endpoint (no bounce or complaint would arrive after that): applied, replayed
+and dead-lettered events say so; types we do not use and payloads we cannot read answer
+`"ignored"` (the latter with the reason, also logged) and write nothing. See docs/events.md.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import math
 from functools import lru_cache
-from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 from svix.webhooks import Webhook, WebhookVerificationError
 
+from campaign_dashboard import web_routes
 from campaign_dashboard.api.errors import error_body
 from campaign_dashboard.api.webhooks import (
     WebhookRejected,
@@ -28,7 +28,6 @@ from campaign_dashboard.api.webhooks import (
     read_body,
     signing_secret,
     signing_secrets_checked,
-    storable_text,
 )
 from campaign_dashboard.config import get_settings
 from campaign_dashboard.services.audience.opt_outs import (
@@ -36,19 +35,18 @@ from campaign_dashboard.services.audience.opt_outs import (
     apply_provider_suppression,
 )
 from campaign_dashboard.services.errors import ValidationFailed
+from campaign_dashboard.services.events.adapters import resend as adapter
 from campaign_dashboard.services.events.email_events import EmailEventIn, apply_email_event
 from campaign_dashboard.services.events.inbound import InboundEmailIn
-from campaign_dashboard.services.events.resend_payloads import IgnoredEvent, normalise
+from campaign_dashboard.services.events.received_emails import ReceivedEmailQueue
 
 router = APIRouter(tags=["webhooks"], lifespan=signing_secrets_checked)
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 1024 * 1024
-MAX_DEPTH = 32  # Resend's payloads nest 4 levels; deeper is refused before anything walks it
-MAX_EVENT_ID = 200  # dead_letter_events/email_events.provider_event_id
 
 
-@router.post("/webhooks/resend")
+@router.post(web_routes.RESEND_WEBHOOK)
 async def resend_webhook(request: Request) -> JSONResponse:
     try:
         secret = signing_secret(get_settings().resend_signing_secret, "RESEND_WEBHOOK_SECRET")
@@ -57,21 +55,16 @@ async def resend_webhook(request: Request) -> JSONResponse:
     except WebhookRejected as exc:
         return JSONResponse(error_body(exc.code, exc.message), exc.status)
     try:
-        event_id = request.headers["svix-id"]
-        if len(event_id) > MAX_EVENT_ID:
-            raise ValidationFailed(f"svix-id is longer than {MAX_EVENT_ID} characters.")
-        payload = parse_json(body)
-        item = normalise(payload, event_id=event_id)
+        item = adapter.from_body(body, event_id=request.headers["svix-id"])
     except ValidationFailed as exc:
         log.warning("Resend event %s ignored: %s", request.headers.get("svix-id"), exc.message)
         return JSONResponse({"status": "ignored", "reason": exc.message})
-    if isinstance(item, IgnoredEvent):
+    if isinstance(item, adapter.IgnoredEvent):
         return JSONResponse({"status": "ignored", "type": item.type})
     if isinstance(item, InboundEmailIn):
         # The webhook has no body or headers: a worker fetches them from the Receiving API, then matches.
-        from campaign_dashboard.tasks.receiving import queue_received_email
-
-        await run_in_threadpool(queue_received_email, payload, item.provider_event_id)
+        queue: ReceivedEmailQueue = request.app.state.received_email_queue
+        await run_in_threadpool(queue, item.payload, item.provider_event_id)
         return JSONResponse({"status": "queued"})
     if isinstance(item, ProviderSuppressionIn):
         outcome = await apply_in_thread(apply_provider_suppression, event=item)
@@ -96,49 +89,3 @@ def verify_signature(body: bytes, headers, secret: str) -> None:
 def verifier(secret: str) -> Webhook:
     """One verifier per secret (it decodes the secret once), not one per request."""
     return Webhook(secret)
-
-
-def parse_json(body: bytes) -> Any:
-    """The body as JSON every database can store: no NaN/Infinity, no nesting deeper than
-    MAX_DEPTH, strings without NUL or lone surrogates. ValidationFailed otherwise."""
-    try:
-        payload = json.loads(body, parse_constant=_refuse_constant, parse_float=_finite_float)
-    except RecursionError as exc:
-        raise ValidationFailed(f"Body nests deeper than {MAX_DEPTH} levels.") from exc
-    except ValueError as exc:  # includes UnicodeDecodeError and too many integer digits
-        raise ValidationFailed(f"Body is not valid JSON: {exc}") from exc
-    _check_depth(payload)
-    return _storable(payload)
-
-
-def _refuse_constant(name: str) -> None:
-    raise ValueError(f"{name} is not a JSON number")
-
-
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError(f"{text[:20]} is out of range")
-    return value
-
-
-def _check_depth(payload: Any) -> None:
-    stack = [(payload, 1)]
-    while stack:
-        value, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            raise ValidationFailed(f"Body nests deeper than {MAX_DEPTH} levels.")
-        if isinstance(value, dict):
-            stack.extend((v, depth + 1) for v in value.values())
-        elif isinstance(value, list):
-            stack.extend((v, depth + 1) for v in value)
-
-
-def _storable(value: Any) -> Any:
-    if isinstance(value, str):
-        return storable_text(value)
-    if isinstance(value, dict):
-        return {storable_text(k): _storable(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_storable(v) for v in value]
-    return value

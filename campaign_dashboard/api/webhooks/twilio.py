@@ -4,8 +4,10 @@ Twilio signs the full URL it called plus the sorted form parameters with the acc
 token (`X-Twilio-Signature`). We rebuild that URL from `PUBLIC_BASE_URL` (what Twilio was told to
 call, whatever proxies sit in between) and refuse anything that does not match with 401. The body
 is read with its 64 KB limit enforced on the stream (413), and with no auth token configured the
-routes answer 503. A verified request we cannot use answers 4xx naming the field (Twilio does not
-retry status callbacks or incoming-message webhooks on an HTTP error; it logs it in its Debugger).
+routes answer 503. Verified parameters go to the Twilio adapter (services.events.adapters.twilio),
+its event to the service. A verified request we cannot use answers 4xx naming the field (Twilio
+does not retry status callbacks or incoming-message webhooks on an HTTP error; it logs it in its
+Debugger).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from fastapi.responses import JSONResponse, Response
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
+from campaign_dashboard import web_routes
 from campaign_dashboard.api.errors import error_body
 from campaign_dashboard.api.webhooks import (
     WebhookRejected,
@@ -24,21 +27,17 @@ from campaign_dashboard.api.webhooks import (
     read_body,
     signing_secret,
     signing_secrets_checked,
-    storable_text,
 )
 from campaign_dashboard.config import get_settings
 from campaign_dashboard.services.errors import ValidationFailed
-from campaign_dashboard.services.events.inbound import InboundSmsIn, apply_inbound_sms
-from campaign_dashboard.services.events.sms_events import (
-    apply_sms_status,
-    status_from_params,
-)
+from campaign_dashboard.services.events.adapters import twilio as adapter
+from campaign_dashboard.services.events.inbound import apply_inbound_sms
+from campaign_dashboard.services.events.sms_events import apply_sms_status
 
 router = APIRouter(tags=["webhooks"], lifespan=signing_secrets_checked)
 
 MAX_BODY_BYTES = 64 * 1024
 MAX_FIELDS = 200  # Twilio sends ~20 parameters; more is not Twilio
-MAX_ID = 2**31 - 1  # our campaign/recipient ids are 32-bit integers
 
 
 def public_url(request: Request) -> str:
@@ -47,7 +46,7 @@ def public_url(request: Request) -> str:
 
 
 async def verified_form(request: Request) -> dict[str, str]:
-    """The form parameters if the signature matches, else WebhookRejected."""
+    """The form parameters, ready to store, if the signature matches; else WebhookRejected."""
     token = signing_secret(get_settings().twilio_signing_token, "TWILIO_AUTH_TOKEN")
     body = await read_body(request, MAX_BODY_BYTES)
     try:
@@ -57,26 +56,14 @@ async def verified_form(request: Request) -> dict[str, str]:
     signature = request.headers.get("x-twilio-signature", "")
     if not signature or not RequestValidator(token).validate(public_url(request), params, signature):
         raise WebhookRejected(401, "unauthorized", "Invalid X-Twilio-Signature.")
-    return {storable_text(k): storable_text(v) for k, v in params.items()}
+    return adapter.storable(params)
 
 
-def _id(request: Request, name: str) -> int | None:
-    """Our own query parameter (`?campaign=`/`?recipient=`); anything else is ignored."""
-    value = request.query_params.get(name, "")
-    if value.isascii() and value.isdigit() and int(value) <= MAX_ID:
-        return int(value)
-    return None
-
-
-@router.post("/webhooks/twilio/status")
+@router.post(web_routes.TWILIO_STATUS_WEBHOOK)
 async def twilio_status(request: Request) -> Response:
     try:
         params = await verified_form(request)
-        event = status_from_params(
-            params,
-            campaign_id=_id(request, "campaign"),
-            recipient_id=_id(request, "recipient"),
-        )
+        event = adapter.status_event(params, query=request.query_params)
     except WebhookRejected as exc:
         return JSONResponse(error_body(exc.code, exc.message), exc.status)
     except ValidationFailed as exc:
@@ -88,11 +75,11 @@ async def twilio_status(request: Request) -> Response:
     return JSONResponse({"status": str(outcome)})
 
 
-@router.post("/webhooks/twilio/inbound")
+@router.post(web_routes.TWILIO_INBOUND_WEBHOOK)
 async def twilio_inbound(request: Request) -> Response:
     try:
         params = await verified_form(request)
-        sms = InboundSmsIn.from_params(params)
+        sms = adapter.inbound_sms(params)
     except WebhookRejected as exc:
         return JSONResponse(error_body(exc.code, exc.message), exc.status)
     except ValidationFailed as exc:

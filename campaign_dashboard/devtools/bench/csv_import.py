@@ -8,15 +8,12 @@ RSS before and after the import (Linux `ru_maxrss`), so a flat import shows the 
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import resource
 import tempfile
 import time
 from pathlib import Path
 
-from campaign_dashboard.cli import arg, command
 from campaign_dashboard.devtools.bench.database import fresh_database
 
 
@@ -33,14 +30,8 @@ def write_csv(path: Path, rows: int) -> int:
     return path.stat().st_size
 
 
-@command(
-    "bench import",
-    "Peak memory and time of importing a generated contact CSV into a fresh database.",
-    arg("--rows", type=int, default=1_000_000, help="contacts in the generated file (default 1,000,000)"),
-    arg("--database-url", default=None, help="a PostgreSQL server URL (default: a SQLite file)"),
-    arg("--json", action="store_true", help="print the result as JSON"),
-)
-def bench_import(args: argparse.Namespace) -> int:
+def run(*, rows: int, database_url: str | None) -> dict:
+    """Import a generated CSV of `rows` contacts into a fresh database; what it cost."""
     from sqlmodel import Session, func, select
 
     from campaign_dashboard.db import make_engine
@@ -50,8 +41,8 @@ def bench_import(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="cd-bench-import-") as tmp:
         data_dir = Path(tmp)
         path = data_dir / "contacts.csv"
-        size = write_csv(path, args.rows)
-        with fresh_database(server_url=args.database_url, data_dir=data_dir, prefix="cd_bench_import") as url:
+        size = write_csv(path, rows)
+        with fresh_database(server_url=database_url, data_dir=data_dir, prefix="cd_bench_import") as url:
             engine = make_engine(url)
             before = _peak_rss_mb()
             started, cpu = time.monotonic(), time.process_time()
@@ -62,23 +53,17 @@ def bench_import(args: argparse.Namespace) -> int:
             with Session(engine) as session:
                 stored = session.scalar(select(func.count()).select_from(Contact))
             engine.dispose()
-    report = {
-        "rows": args.rows,
+    return {
+        "rows": rows,
         "file_mb": round(size / 1e6, 1),
         "imported": result.imported,
         "rejected": result.rejected,
         "stored": stored,
         "seconds": round(elapsed, 1),
         "cpu_seconds": round(cpu, 1),
-        "rows_per_second": round(args.rows / elapsed),
+        "rows_per_second": round(rows / elapsed),
         "peak_rss_mb_before": round(before, 1),
         "peak_rss_mb_after": round(after, 1),
         "load_average": os.getloadavg(),
-        "database": "postgresql" if args.database_url else "sqlite",
+        "database": "postgresql" if database_url else "sqlite",
     }
-    if args.json:
-        print(json.dumps(report))
-    else:
-        for key, value in report.items():
-            print(f"{key:>20}: {value}")
-    return 0 if stored == args.rows else 1

@@ -12,12 +12,10 @@ import threading
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
-import psutil
-
-from campaign_dashboard.cli import ROOT, _die_with_parent, _signal_group
+from campaign_dashboard.cli.supervisor import ROOT, die_with_parent, signal_group
 
 
 class Children:
@@ -47,7 +45,7 @@ class Children:
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
-                preexec_fn=_die_with_parent,
+                preexec_fn=die_with_parent,
             )
         self.procs[name] = proc
         return proc
@@ -98,15 +96,13 @@ class Children:
 
 def _stop(procs: list[subprocess.Popen], timeout: float) -> None:
     for proc in procs:
-        _signal_group(proc, signal.SIGTERM)
+        signal_group(proc, signal.SIGTERM)
     deadline = time.monotonic() + timeout
     for proc in procs:
-        try:
+        with suppress(subprocess.TimeoutExpired):
             proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            pass
     for proc in procs:
-        _signal_group(proc, signal.SIGKILL)
+        signal_group(proc, signal.SIGKILL)
         proc.wait()
 
 
@@ -149,6 +145,8 @@ class ResourceSampler:
         return round(sum(cpu - self._cpu_before.get(pid, 0.0) for pid, cpu in self._cpu.items()), 2)
 
     def sample(self) -> None:
+        import psutil  # the `test` extra: only the benchmarks and tests measure processes
+
         total = 0
         for pid in self.pids:
             try:
@@ -221,6 +219,8 @@ def wait_for_line(path: Path, text: str, *, proc: subprocess.Popen, timeout: flo
 def listens(proc: subprocess.Popen, port: int, timeout: float) -> bool:
     """Whether `proc` itself listens on `port` within `timeout` seconds (a free port can be taken
     by someone else between choosing and binding it)."""
+    import psutil  # the `test` extra: only the benchmarks and tests use it
+
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and proc.poll() is None:
         try:

@@ -9,7 +9,6 @@ ledger: every recipient exactly once. Worker memory and CPU are sampled with psu
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
@@ -23,10 +22,8 @@ from typing import Any
 
 from sqlalchemy import create_engine, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
-from campaign_dashboard.cli import arg, command
 from campaign_dashboard.devtools.bench.database import fresh_database, insert_contacts
 from campaign_dashboard.devtools.bench.processes import (
     Children,
@@ -246,7 +243,7 @@ def _send(engine: Engine, options: Options, campaign_id: int, children: Children
     return {"seconds": seconds, "start_s": start_s, "status": row.status, "reason": row.status_reason}
 
 
-def _watch(watcher: Engine, Campaign, campaign_id: int, started: float, children: Children, say):
+def _watch(watcher: Engine, Campaign, campaign_id: int, started: float, children: Children, say):  # noqa: N803
     """Poll the campaign's counters until it has ended; progress every 2 s; stop on a stall."""
     last_report = last_change = time.monotonic()
     last_processed = -1
@@ -336,68 +333,3 @@ def summary(result: dict[str, Any]) -> str:
         f"emulator: peak RSS {result['emulator_peak_rss_mb']:.0f} MB, CPU {result['emulator_cpu_s']:.1f} s",
     ]
     return "\n".join(lines)
-
-
-def _positive(kind: type, *, allow_zero: bool = False):
-    def parse(text: str):
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-        if value < 0 or (value == 0 and not allow_zero):
-            raise argparse.ArgumentTypeError(f"must be {'>= 0' if allow_zero else '> 0'}, not {text}")
-        return value
-
-    return parse
-
-
-@command(
-    "bench send",
-    "Benchmark sending: a fresh database, N recipients, the emulator and W workers; prints the result.",
-    arg("--channel", required=True, choices=["email", "sms"]),
-    arg("--recipients", required=True, type=_positive(int), help="contacts in the campaign"),
-    arg(
-        "--provider-rate",
-        type=_positive(float, allow_zero=True),
-        default=0.0,
-        help="the emulator's limit: Resend requests/s (100 emails each) or Twilio messages/s; 0 = none (default)",
-    ),
-    arg("--workers", type=_positive(int), default=1, help="worker processes (default 1)"),
-    arg("--threads", type=_positive(int), default=4, help="threads per worker process (default 4)"),
-    arg(
-        "--parallelism",
-        type=_positive(int),
-        default=None,
-        help="send-batch chains queued in parallel (default workers x threads)",
-    ),
-    arg(
-        "--database-url",
-        default=None,
-        help="a PostgreSQL server URL: the benchmark creates (and drops) its own database there; "
-        "default: SQLite in a temp dir",
-    ),
-    arg("--redis-url", default=None, help="run the queue and rate limits on Redis (default SqliteHuey)"),
-    arg("--json", action="store_true", help="print one JSON object instead of a summary"),
-)
-def bench_send_command(args: argparse.Namespace) -> int:
-    options = Options(
-        channel=args.channel,
-        recipients=args.recipients,
-        provider_rate=args.provider_rate,
-        workers=args.workers,
-        threads=args.threads,
-        parallelism=args.parallelism,
-        database_url=args.database_url,
-        redis_url=args.redis_url,
-    )
-    try:
-        result = run(options, progress=lambda message: print(f"[bench] {message}", file=sys.stderr, flush=True))
-    except KeyboardInterrupt:
-        print("[bench] interrupted: every process it started has been stopped.", file=sys.stderr)
-        return 130
-    except (RuntimeError, TimeoutError, ValueError, OperationalError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    print(json.dumps(result) if args.json else summary(result))
-    ok = result["status"] == "sent" and result["duplicates"] == 0 and result["missing"] == 0
-    return 0 if ok else 1

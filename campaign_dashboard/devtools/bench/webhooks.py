@@ -7,11 +7,11 @@ granian as Reflex runs it in prod (or uvicorn). Threads POST N Svix-signed Resen
 so replays also race their originals) over keep-alive connections, with the emulator's own
 payload builder and poster. At the end the campaign counters, minute buckets and stored events
 are compared with what the unique events imply (`counters_exact`), and one JSON object is printed.
+This module runs the app and the load; the campaign, the events and their counters: `webhooks_data`.
 """
 
 from __future__ import annotations
 
-import argparse
 import base64
 import json
 import os
@@ -27,219 +27,20 @@ import tempfile
 import threading
 import time
 import urllib.request
-import uuid
 from collections import Counter
-from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
-from campaign_dashboard.cli import arg, command
+from campaign_dashboard.devtools.bench.webhooks_data import (
+    COUNTERS,
+    Request,
+    fresh_database,
+    make_requests,
+    seed_sent_campaign,
+    stored_counters,
+)
 
-KINDS = ("email.delivered", "email.opened", "email.clicked", "email.bounced")
-WEIGHTS = (35, 40, 20, 5)
-DUPLICATE_SHARE = 0.10
-SPREAD_S = 60  # live webhooks: events happened within the last minute (hot minute buckets)
-COUNTERS = ("delivered", "opened", "unique_opens", "clicked", "unique_clicks", "bounced")
 SERVERS = ("granian", "uvicorn")
-
-
-@dataclass(frozen=True)
-class Target:
-    """A message the campaign sent: what an event names."""
-
-    message_id: str
-    recipient_id: int
-    address: str
-
-
-@dataclass(frozen=True)
-class Request:
-    kind: str
-    message_id: str
-    body: bytes
-    headers: dict[str, str]
-
-
-# ------------------------------------------------------------------ database
-
-
-@contextmanager
-def fresh_database(url: str | None) -> Iterator[str]:
-    """A new, migrated database: a temporary SQLite file by default, or the SQLite file named (an
-    existing one is refused, never reused); on a PostgreSQL server a database of its own
-    (`cd_bench_webhooks_<random>`), dropped afterwards."""
-    from sqlalchemy.engine import make_url
-
-    from campaign_dashboard.devtools.bench.database import fresh_database as new_database
-    from campaign_dashboard.migrations import upgrade
-
-    if url is not None and make_url(url).get_backend_name() == "sqlite":
-        if Path(make_url(url).database or "").exists():
-            raise SystemExit(f"error: {make_url(url).database} exists; the benchmark needs a fresh database")
-        upgrade(url)
-        yield url
-        return
-    if url is not None and make_url(url).get_backend_name() != "postgresql":
-        raise SystemExit("error: --database-url must be a PostgreSQL or SQLite URL")
-    with tempfile.TemporaryDirectory(prefix="bench-webhooks-") as tmp:
-        with new_database(server_url=url, data_dir=Path(tmp), prefix="cd_bench_webhooks") as bench_url:
-            yield bench_url
-
-
-def seed_sent_campaign(url: str, *, messages: int) -> tuple[int, list[Target]]:
-    """A campaign in `sent` state whose `messages` emails were accepted by the provider."""
-    from sqlmodel import Session
-
-    from campaign_dashboard.db import make_engine
-    from campaign_dashboard.models import Contact, EmailCampaign, EmailCampaignRecipient, SentEmail, utcnow
-
-    engine = make_engine(url)
-    try:
-        with Session(engine, expire_on_commit=False) as session:
-            now = utcnow()
-            campaign = EmailCampaign(
-                name="Webhook benchmark",
-                status="sent",
-                subject="Benchmark",
-                from_email="bench@example.com",
-                recipients=messages,
-                processed=messages,
-                sent=messages,
-                started_at=now,
-                completed_at=now,
-            )
-            contacts = [Contact(email=f"bench-{i}@example.com") for i in range(messages)]
-            session.add(campaign)
-            session.add_all(contacts)
-            session.flush()
-            recipients = [
-                EmailCampaignRecipient(
-                    campaign_id=campaign.id,
-                    contact_id=c.id,
-                    address=c.email,
-                    status="sent",
-                    provider_message_id=str(uuid.uuid4()),
-                    sent_at=now,
-                    attempts=1,
-                )
-                for c in contacts
-            ]
-            session.add_all(recipients)
-            session.flush()
-            session.add_all(
-                SentEmail(
-                    campaign_id=campaign.id,
-                    recipient_id=r.id,
-                    contact_id=r.contact_id,
-                    provider_message_id=r.provider_message_id,
-                    to_address=r.address,
-                    subject="Benchmark",
-                    sent_at=now,
-                )
-                for r in recipients
-            )
-            session.commit()
-            return campaign.id, [Target(r.provider_message_id, r.id, r.address) for r in recipients]
-    finally:
-        engine.dispose()
-
-
-# ------------------------------------------------------------------ events
-
-
-def make_requests(
-    targets: list[Target], *, campaign_id: int, events: int, secret: str, rng: random.Random
-) -> tuple[list[Request], dict[str, int]]:
-    """`events` signed requests, ~10% of them replays, shuffled; and the counters they imply."""
-    from svix.webhooks import Webhook
-
-    from campaign_dashboard.emulator import payloads, world
-    from campaign_dashboard.emulator.state import Message
-
-    svix = Webhook(secret)
-    signed_at = time.time()
-    unique: list[Request] = []
-    for _ in range(events - round(events * DUPLICATE_SHARE)):
-        target = rng.choice(targets)
-        kind = rng.choices(KINDS, WEIGHTS)[0]
-        detail = {}
-        if kind == "email.bounced":
-            detail = {"bounce": world.PERMANENT if rng.random() < 0.5 else world.TRANSIENT}
-        elif kind == "email.clicked":
-            detail = {"link": "https://example.com/offer"}
-        message = Message(
-            id=target.message_id,
-            channel="email",
-            to=[target.address],
-            campaign=str(campaign_id),
-            recipient=str(target.recipient_id),
-            data={
-                "from": "Bench <bench@example.com>",
-                "to": [target.address],
-                "subject": "Benchmark",
-                "tags": [{"name": "campaign_id", "value": str(campaign_id)}],
-            },
-        )
-        happened = signed_at - rng.uniform(0, SPREAD_S)
-        body = json.dumps(payloads.resend_event(kind, message, detail, happened))
-        msg_id = "msg_" + secrets.token_urlsafe(18)
-        headers = {
-            "content-type": "application/json",
-            "svix-id": msg_id,
-            "svix-timestamp": str(int(signed_at)),
-            "svix-signature": svix.sign(msg_id, datetime.fromtimestamp(int(signed_at), tz=UTC), body),
-        }
-        unique.append(Request(kind, target.message_id, body.encode(), headers))
-    requests = unique + [rng.choice(unique) for _ in range(events - len(unique))]
-    rng.shuffle(requests)
-    return requests, expected_counters(unique)
-
-
-def expected_counters(unique: list[Request]) -> dict[str, int]:
-    """What exactly-once application of these events must leave on the campaign."""
-    per_message: dict[str, Counter] = {}
-    for request in unique:
-        per_message.setdefault(request.message_id, Counter())[request.kind] += 1
-    expected = Counter()
-    for kinds in per_message.values():
-        expected["delivered"] += bool(kinds["email.delivered"])
-        expected["opened"] += kinds["email.opened"]
-        expected["unique_opens"] += bool(kinds["email.opened"])
-        expected["clicked"] += kinds["email.clicked"]
-        expected["unique_clicks"] += bool(kinds["email.clicked"])
-        expected["bounced"] += bool(kinds["email.bounced"])
-    expected["events"] = len(unique)
-    return {name: expected[name] for name in (*COUNTERS, "events")}
-
-
-def stored_counters(url: str, campaign_id: int) -> tuple[dict[str, int], dict[str, int]]:
-    """The campaign's counters (plus stored events), and the sums of its minute buckets."""
-    from sqlalchemy import func, select
-    from sqlmodel import Session
-
-    from campaign_dashboard.db import make_engine
-    from campaign_dashboard.models import CampaignStatsMinute, EmailCampaign, EmailEvent
-
-    engine = make_engine(url)
-    try:
-        with Session(engine) as session:
-            campaign = session.get(EmailCampaign, campaign_id)
-            counters = {name: getattr(campaign, name) for name in COUNTERS}
-            counters["events"] = session.scalar(
-                select(func.count()).select_from(EmailEvent).where(EmailEvent.campaign_id == campaign_id)
-            )
-            buckets = dict(
-                session.execute(
-                    select(CampaignStatsMinute.metric, func.sum(CampaignStatsMinute.count))
-                    .where(CampaignStatsMinute.channel == "email", CampaignStatsMinute.campaign_id == campaign_id)
-                    .group_by(CampaignStatsMinute.metric)
-                ).all()
-            )
-            return counters, {name: int(buckets.get(name, 0)) for name in COUNTERS}
-    finally:
-        engine.dispose()
 
 
 # ------------------------------------------------------------------ the app process
@@ -482,44 +283,3 @@ def run(
         "server_cpu_ms_per_event": round(cpu_s / timed * 1000, 3),
         "load_average_1m": round(os.getloadavg()[0], 2),  # other work on the machine skews the rest
     }
-
-
-@command(
-    "bench webhooks",
-    "Benchmark: signed Resend events/s one app process applies, latency, and exact counters.",
-    arg("--events", type=int, default=10_000, help="events to send (default 10000; ~10%% are replays)"),
-    arg(
-        "--database-url",
-        help="default: a temporary SQLite file; a PostgreSQL URL names the server "
-        "(a fresh database is created there and dropped afterwards)",
-    ),
-    arg("--concurrency", type=int, default=8, help="parallel keep-alive connections (default 8)"),
-    arg("--messages", type=int, help="sent emails the events are spread over (default events/5)"),
-    arg("--server", choices=SERVERS, default="granian", help="granian (what Reflex runs in prod, default) or uvicorn"),
-    arg("--warmup", type=int, default=50, help="events sent first, one at a time, not timed (default 50)"),
-    arg("--seed", type=int, default=1, help="random seed of the event mix"),
-    arg("--profile", metavar="FILE", help="run the app under cProfile (uvicorn) and write the stats here"),
-    arg("--json", action="store_true", help="print one JSON object"),
-)
-def bench_webhooks_command(args: argparse.Namespace) -> int:
-    server = "uvicorn" if args.profile else args.server
-    result = run(
-        events=args.events,
-        database_url=args.database_url,
-        concurrency=args.concurrency,
-        messages=args.messages,
-        server=server,
-        seed=args.seed,
-        warmup=args.warmup,
-        profile=os.path.abspath(args.profile) if args.profile else None,
-    )
-    if args.json:
-        print(json.dumps(result))
-    else:
-        print(
-            f"{result['events']} events on {result['database']} ({result['server']}, {args.concurrency} "
-            f"connections): {result['events_per_s']} events/s, p50 {result['p50_ms']} ms, "
-            f"p99 {result['p99_ms']} ms, counters exact: {result['counters_exact']}, "
-            f"server CPU {result['cpu_s']} s, peak RSS {result['peak_rss_mb']} MB"
-        )
-    return 0 if result["counters_exact"] else 1

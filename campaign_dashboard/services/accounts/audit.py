@@ -86,32 +86,32 @@ def list_entries(
     if filters.actor.strip():
         query = query.where(col(AuditEntry.actor_label).ilike(f"%{_like(filters.actor.strip())}%", escape="\\"))
     if filters.actor_user_id is not None:
-        query = query.where(AuditEntry.actor_user_id == filters.actor_user_id)
+        query = query.where(col(AuditEntry.actor_user_id) == filters.actor_user_id)
     if filters.actor_token_id is not None:
-        query = query.where(AuditEntry.actor_token_id == filters.actor_token_id)
+        query = query.where(col(AuditEntry.actor_token_id) == filters.actor_token_id)
     if action := filters.action.strip():
         query = query.where(
-            or_(AuditEntry.action == action, col(AuditEntry.action).startswith(action + ".", autoescape=True))
+            or_(col(AuditEntry.action) == action, col(AuditEntry.action).startswith(action + ".", autoescape=True))
         )
     if filters.object_type.strip():
-        query = query.where(AuditEntry.object_type == filters.object_type.strip())
+        query = query.where(col(AuditEntry.object_type) == filters.object_type.strip())
     if filters.object_id.strip():
-        query = query.where(AuditEntry.object_id == filters.object_id.strip())
+        query = query.where(col(AuditEntry.object_id) == filters.object_id.strip())
     since, until = _aware(filters.since), _aware(filters.until)
     if since and until and since > until:
         raise ValidationFailed(
             "The date range ends before it starts.", details=[{"field": "until", "message": "before since"}]
         )
     if since:
-        query = query.where(AuditEntry.at >= since)
+        query = query.where(col(AuditEntry.at) >= since)
     if until:
-        query = query.where(AuditEntry.at <= until)
-    return page_of(session, query, id_column=AuditEntry.id, cursor=cursor, limit=limit, newest_first=True)
+        query = query.where(col(AuditEntry.at) <= until)
+    return page_of(session, query, id_column=col(AuditEntry.id), cursor=cursor, limit=limit, newest_first=True)
 
 
 def actions(session: Session) -> list[str]:
     """Every action recorded so far, for the page's filter."""
-    return list(session.exec(select(AuditEntry.action).distinct().order_by(AuditEntry.action)).all())
+    return list(session.exec(select(col(AuditEntry.action)).distinct().order_by(col(AuditEntry.action))).all())
 
 
 def _actor_label(session: Session, user_id: int | None, token_id: int | None) -> str:

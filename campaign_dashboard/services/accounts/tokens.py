@@ -7,7 +7,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from campaign_dashboard.models import ApiToken, Role, utcnow
 from campaign_dashboard.services.errors import AuthenticationFailed, NotFound, ValidationFailed
@@ -52,20 +52,22 @@ def create_token(
 
 def list_tokens(*, session: Session) -> list[ApiToken]:
     """Every token, live ones first, newest first."""
-    return list(session.exec(select(ApiToken).order_by(ApiToken.revoked_at.is_not(None), ApiToken.id.desc())).all())
+    return list(
+        session.exec(select(ApiToken).order_by(col(ApiToken.revoked_at).is_not(None), col(ApiToken.id).desc())).all()
+    )
 
 
 def authenticate_token(*, session: Session, token: str, now: datetime | None = None) -> ApiToken:
     """The live token row for `token`, or AuthenticationFailed. Notes when it was last used."""
-    row = session.exec(select(ApiToken).where(ApiToken.token_hash == hash_token(token))).first()
+    row = session.exec(select(ApiToken).where(col(ApiToken.token_hash) == hash_token(token))).first()
     now = now or utcnow()
     if row is None or row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= now):
         raise AuthenticationFailed("Invalid, expired or revoked API token.")
     if row.last_used_at is None or row.last_used_at <= now - LAST_USED_RESOLUTION:
         session.execute(
             update(ApiToken)
-            .where(ApiToken.id == row.id)
-            .where(or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at <= now - LAST_USED_RESOLUTION))
+            .where(col(ApiToken.id) == row.id)
+            .where(or_(col(ApiToken.last_used_at).is_(None), col(ApiToken.last_used_at) <= now - LAST_USED_RESOLUTION))
             .values(last_used_at=now)
         )
         session.commit()

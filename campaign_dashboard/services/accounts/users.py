@@ -15,10 +15,10 @@ from datetime import datetime, timedelta
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy import delete
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from campaign_dashboard.models import Role, User, UserSession, utcnow
-from campaign_dashboard.ratelimit import RateLimiter
+from campaign_dashboard.models import Role, User, UserSession, id_of, utcnow
+from campaign_dashboard.services.rate_limiter import RateLimiter
 from campaign_dashboard.services.accounts.tokens import hash_token
 from campaign_dashboard.services.audience.suppressions import normalize_email
 from campaign_dashboard.services.errors import (
@@ -71,7 +71,7 @@ def create_user(
             details=[{"field": "password", "message": "too short"}],
         )
     address = normalize_email(email)
-    if session.exec(select(User).where(User.email == address)).first() is not None:
+    if session.exec(select(User).where(col(User.email) == address)).first() is not None:
         raise Conflict(
             f"A user with the email {address} already exists.",
             details=[{"field": "email", "message": "already taken"}],
@@ -92,7 +92,7 @@ def _check_role(role: str) -> None:
 
 def list_users(*, session: Session) -> list[User]:
     """Every account, active ones first, then by email."""
-    return list(session.exec(select(User).order_by(User.is_active.desc(), User.email)).all())
+    return list(session.exec(select(User).order_by(col(User.is_active).desc(), col(User.email))).all())
 
 
 def change_role(*, session: Session, actor_id: int, user_id: int, role: str) -> User:
@@ -116,7 +116,7 @@ def set_active(*, session: Session, actor_id: int, user_id: int, active: bool) -
     if active:
         user.failed_logins, user.locked_until = 0, None
     else:
-        session.execute(delete(UserSession).where(UserSession.user_id == user.id))
+        session.execute(delete(UserSession).where(col(UserSession.user_id) == user.id))
     session.add(user)
     session.commit()
     return user
@@ -132,8 +132,8 @@ def _managed_user(*, session: Session, actor_id: int, user_id: int, loses_admin:
     """
     admins = session.exec(
         select(User)
-        .where(User.role == Role.ADMIN, User.is_active)
-        .order_by(User.id)
+        .where(col(User.role) == Role.ADMIN, col(User.is_active))
+        .order_by(col(User.id))
         .with_for_update()
         .execution_options(populate_existing=True)
     ).all()
@@ -159,7 +159,7 @@ def authenticate(*, session: Session, email: str, password: str, now: datetime |
     its owner out. Guessing is slowed by `login`'s throttle per account and client address.
     """
     now = now or utcnow()
-    user = session.exec(select(User).where(User.email == email.strip().lower())).first()
+    user = session.exec(select(User).where(col(User.email) == email.strip().lower())).first()
     if user is None or not user.is_active:
         _hasher.verify(password, _DUMMY_HASH)
         raise AuthenticationFailed(WRONG_LOGIN)
@@ -197,7 +197,9 @@ def create_session(*, session: Session, user: User, now: datetime | None = None)
     now = now or utcnow()
     token = secrets.token_urlsafe(32)
     session.add(
-        UserSession(token_hash=hash_token(token), user_id=user.id, created_at=now, expires_at=now + SESSION_LIFETIME)
+        UserSession(
+            token_hash=hash_token(token), user_id=id_of(user), created_at=now, expires_at=now + SESSION_LIFETIME
+        )
     )
     session.commit()
     return token
@@ -225,7 +227,7 @@ def login(
 def user_for_session(*, session: Session, token: str, now: datetime | None = None) -> User:
     """The user behind a live session token, or AuthenticationFailed (unknown, expired, inactive)."""
     now = now or utcnow()
-    row = session.exec(select(UserSession).where(UserSession.token_hash == hash_token(token))).first()
+    row = session.exec(select(UserSession).where(col(UserSession.token_hash) == hash_token(token))).first()
     if row is None:
         raise AuthenticationFailed("Not logged in.")
     if row.expires_at <= now:
@@ -240,11 +242,11 @@ def user_for_session(*, session: Session, token: str, now: datetime | None = Non
 
 def logout(*, session: Session, token: str) -> None:
     """End the session; logging out twice is harmless."""
-    session.execute(delete(UserSession).where(UserSession.token_hash == hash_token(token)))
+    session.execute(delete(UserSession).where(col(UserSession.token_hash) == hash_token(token)))
     session.commit()
 
 
 def purge_expired_sessions(*, session: Session, now: datetime | None = None) -> int:
-    result = session.execute(delete(UserSession).where(UserSession.expires_at <= (now or utcnow())))
+    result = session.exec(delete(UserSession).where(col(UserSession.expires_at) <= (now or utcnow())))
     session.commit()
     return result.rowcount or 0

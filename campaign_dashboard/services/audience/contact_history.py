@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from sqlalchemy import or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from campaign_dashboard.models import (
     Channel,
@@ -21,6 +22,9 @@ from campaign_dashboard.models import (
 )
 
 SHOWN = 100
+# Each channel's pair of tables (mypy checks `_received` once for each).
+Recipient = TypeVar("Recipient", EmailCampaignRecipient, SmsCampaignRecipient)
+Campaign = TypeVar("Campaign", EmailCampaign, SmsCampaign)
 
 
 @dataclass(frozen=True)
@@ -47,53 +51,62 @@ class ContactEvent:
 
 def campaigns_received(*, session: Session, contact_id: int, limit: int = SHOWN) -> list[CampaignReceived]:
     """Every campaign (email and SMS) the contact was a recipient of, most recent first."""
-    found: list[CampaignReceived] = []
-    for channel, recipient, campaign in (
-        (Channel.EMAIL, EmailCampaignRecipient, EmailCampaign),
-        (Channel.SMS, SmsCampaignRecipient, SmsCampaign),
-    ):
-        query = (
-            select(recipient, campaign.name)
-            .join(campaign, campaign.id == recipient.campaign_id)
-            .where(recipient.contact_id == contact_id)
-            .order_by(recipient.updated_at.desc(), recipient.id.desc())
-            .limit(limit)
-        )
-        for row, name in session.exec(query).all():
-            found.append(
-                CampaignReceived(
-                    channel=channel.value,
-                    campaign_id=row.campaign_id,
-                    campaign_name=name,
-                    status=row.status,
-                    address=row.address,
-                    sent_at=row.sent_at,
-                    updated_at=row.updated_at,
-                    error=row.last_error,
-                )
-            )
+    found = _received(session, Channel.EMAIL, EmailCampaignRecipient, EmailCampaign, contact_id, limit)
+    found += _received(session, Channel.SMS, SmsCampaignRecipient, SmsCampaign, contact_id, limit)
     found.sort(key=lambda r: r.sent_at or r.updated_at, reverse=True)
     return found[:limit]
+
+
+def _received(
+    session: Session,
+    channel: Channel,
+    recipient: type[Recipient],
+    campaign: type[Campaign],
+    contact_id: int,
+    limit: int,
+) -> list[CampaignReceived]:
+    query = (
+        select(recipient, col(campaign.name))
+        .join(campaign, col(campaign.id) == recipient.campaign_id)
+        .where(col(recipient.contact_id) == contact_id)
+        .order_by(col(recipient.updated_at).desc(), col(recipient.id).desc())
+        .limit(limit)
+    )
+    return [
+        CampaignReceived(
+            channel=channel.value,
+            campaign_id=row.campaign_id,
+            campaign_name=name,
+            status=row.status,
+            address=row.address,
+            sent_at=row.sent_at,
+            updated_at=row.updated_at,
+            error=row.last_error,
+        )
+        for row, name in session.exec(query).all()
+    ]
 
 
 def contact_events(*, session: Session, contact_id: int, limit: int = SHOWN) -> list[ContactEvent]:
     """Provider events (delivered, opened, clicked, bounced, STOP replies, ...) about messages sent
     to the contact, most recent first."""
-    email_recipients = select(EmailCampaignRecipient.id).where(EmailCampaignRecipient.contact_id == contact_id)
-    sent_emails = select(SentEmail.id).where(SentEmail.contact_id == contact_id)
+    email_recipients = select(col(EmailCampaignRecipient.id)).where(
+        col(EmailCampaignRecipient.contact_id) == contact_id
+    )
+    sent_emails = select(col(SentEmail.id)).where(col(SentEmail.contact_id) == contact_id)
     email_query = (
-        select(EmailEvent, EmailCampaign.name)
-        .outerjoin(EmailCampaign, EmailCampaign.id == EmailEvent.campaign_id)
-        .where(or_(EmailEvent.sent_email_id.in_(sent_emails), EmailEvent.recipient_id.in_(email_recipients)))
-        .order_by(EmailEvent.occurred_at.desc(), EmailEvent.id.desc())
+        select(EmailEvent, col(EmailCampaign.name))
+        .outerjoin(EmailCampaign, col(EmailCampaign.id) == EmailEvent.campaign_id)
+        .where(or_(col(EmailEvent.sent_email_id).in_(sent_emails), col(EmailEvent.recipient_id).in_(email_recipients)))
+        .order_by(col(EmailEvent.occurred_at).desc(), col(EmailEvent.id).desc())
         .limit(limit)
     )
-    sms_recipients = select(SmsCampaignRecipient.id).where(SmsCampaignRecipient.contact_id == contact_id)
+    sms_recipients = select(col(SmsCampaignRecipient.id)).where(col(SmsCampaignRecipient.contact_id) == contact_id)
     sms_query = (
-        select(SmsEvent, SmsCampaign.name)
-        .outerjoin(SmsCampaign, SmsCampaign.id == SmsEvent.campaign_id)
-        .where(SmsEvent.recipient_id.in_(sms_recipients))
-        .order_by(SmsEvent.occurred_at.desc(), SmsEvent.id.desc())
+        select(SmsEvent, col(SmsCampaign.name))
+        .outerjoin(SmsCampaign, col(SmsCampaign.id) == SmsEvent.campaign_id)
+        .where(col(SmsEvent.recipient_id).in_(sms_recipients))
+        .order_by(col(SmsEvent.occurred_at).desc(), col(SmsEvent.id).desc())
         .limit(limit)
     )
     found = [

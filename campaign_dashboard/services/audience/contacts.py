@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import delete, or_
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from campaign_dashboard.models import (
     Channel,
@@ -23,6 +23,7 @@ from campaign_dashboard.models import (
     ContactTag,
     EmailStatus,
     SmsStatus,
+    id_of,
     utcnow,
 )
 from campaign_dashboard.services.audience import opt_outs
@@ -152,7 +153,7 @@ def create_contact(*, session: Session, data: ContactCreate, region: str = DEFAU
     contact = Contact(**fields)
     session.add(contact)
     _flush_or_conflict(session, fields.get("email"))
-    _set_tags(session, contact.id, tags)
+    _set_tags(session, id_of(contact), tags)
     session.commit()
     return contact
 
@@ -169,7 +170,7 @@ def find_contact_by_email(*, session: Session, email: str) -> Contact | None:
         email = normalize_email(email)
     except ValidationFailed:
         return None
-    return session.exec(select(Contact).where(Contact.email == email)).first()
+    return session.exec(select(Contact).where(col(Contact.email) == email)).first()
 
 
 def update_contact(
@@ -197,7 +198,7 @@ def update_contact(
     session.add(contact)
     _flush_or_conflict(session, email)
     if tags is not None:
-        _set_tags(session, contact.id, tags)
+        _set_tags(session, id_of(contact), tags)
     session.commit()
     return contact
 
@@ -205,7 +206,7 @@ def update_contact(
 def delete_contact(*, session: Session, contact_id: int) -> None:
     """Delete the contact and its tags; its suppressions stay, so re-adding it cannot resubscribe it."""
     contact = get_contact(session=session, contact_id=contact_id)
-    session.execute(delete(ContactTag).where(ContactTag.contact_id == contact.id))
+    session.execute(delete(ContactTag).where(col(ContactTag.contact_id) == contact.id))
     session.delete(contact)
     session.commit()
 
@@ -217,7 +218,7 @@ def list_contacts(
     query = select(Contact)
     if search and search.strip():
         query = query.where(matches_search(search.strip()))
-    page = page_of(session, query, id_column=Contact.id, cursor=cursor, limit=limit)
+    page = page_of(session, query, id_column=col(Contact.id), cursor=cursor, limit=limit)
     return ContactPage(
         items=page.items,
         next_cursor=page.next_cursor,
@@ -231,9 +232,9 @@ def tags_of(*, session: Session, contact_ids: list[int]) -> dict[int, list[str]]
     if not contact_ids:
         return tags
     query = (
-        select(ContactTag.contact_id, ContactTag.tag)
-        .where(ContactTag.contact_id.in_(contact_ids))
-        .order_by(ContactTag.contact_id, ContactTag.tag)
+        select(col(ContactTag.contact_id), col(ContactTag.tag))
+        .where(col(ContactTag.contact_id).in_(contact_ids))
+        .order_by(col(ContactTag.contact_id), col(ContactTag.tag))
     )
     for contact_id, tag in session.exec(query).all():
         tags[contact_id].append(tag)
@@ -320,22 +321,22 @@ def _collect(values: dict[str, Any], *, region: str) -> tuple[dict[str, Any], li
 
 def matches_search(term: str):
     """Case-insensitive "contains" over email, first/last/full name and phone."""
-    full_name = Contact.first_name + " " + Contact.last_name
+    full_name = col(Contact.first_name) + " " + col(Contact.last_name)
     clauses = [
-        Contact.email.icontains(term, autoescape=True),
-        Contact.first_name.icontains(term, autoescape=True),
-        Contact.last_name.icontains(term, autoescape=True),
+        col(Contact.email).icontains(term, autoescape=True),
+        col(Contact.first_name).icontains(term, autoescape=True),
+        col(Contact.last_name).icontains(term, autoescape=True),
         full_name.icontains(term, autoescape=True),
-        Contact.phone.contains(term, autoescape=True),
+        col(Contact.phone).contains(term, autoescape=True),
     ]
     digits = "".join(ch for ch in term if ch.isdigit())
     if digits and len(digits) >= 3 and digits != term:
-        clauses.append(Contact.phone.contains(digits, autoescape=True))  # "(415) 555" finds +1415555...
+        clauses.append(col(Contact.phone).contains(digits, autoescape=True))  # "(415) 555" finds +1415555...
     return or_(*clauses)
 
 
 def _set_tags(session: Session, contact_id: int, tags: list[str]) -> None:
-    session.execute(delete(ContactTag).where(ContactTag.contact_id == contact_id))
+    session.execute(delete(ContactTag).where(col(ContactTag.contact_id) == contact_id))
     session.add_all(ContactTag(contact_id=contact_id, tag=tag) for tag in tags)
     session.flush()
 
@@ -343,7 +344,7 @@ def _set_tags(session: Session, contact_id: int, tags: list[str]) -> None:
 def _ensure_email_free(session: Session, email: str | None, *, contact_id: int | None) -> None:
     if not email:
         return
-    query = select(Contact.id).where(Contact.email == email)
+    query = select(col(Contact.id)).where(col(Contact.email) == email)
     existing = session.exec(query).first()
     if existing is not None and existing != contact_id:
         raise _conflict_email(email, existing)

@@ -13,9 +13,9 @@ import io
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from campaign_dashboard.models import Contact
+from campaign_dashboard.models import Contact, id_of
 from campaign_dashboard.services.audience.contact_search import ContactFilter
 from campaign_dashboard.services.audience.contacts import tags_of
 
@@ -92,7 +92,7 @@ def _contact_row(contact: Contact, tags: list[str], keys: list[str]) -> list[Any
 
 def _attribute_keys(session: Session, conditions: list, chunk_size: int) -> set[str]:
     keys: set[str] = set()
-    query = select(Contact.id, Contact.attributes).where(*conditions)
+    query = select(col(Contact.id), col(Contact.attributes)).where(*conditions)
     for rows in _chunks(session, query, chunk_size):
         for _, attributes in rows:
             keys.update(attributes or {})
@@ -103,8 +103,10 @@ def _chunks(session: Session, query, chunk_size: int) -> Iterator[list]:
     """`query` (rows with an `id` first) in id order, `chunk_size` rows at a time."""
     last_id = 0
     while True:
-        rows = list(session.exec(query.where(Contact.id > last_id).order_by(Contact.id).limit(chunk_size)).all())
+        rows = list(
+            session.exec(query.where(col(Contact.id) > last_id).order_by(col(Contact.id)).limit(chunk_size)).all()
+        )
         if not rows:
             return
         yield rows
-        last_id = rows[-1].id if isinstance(rows[-1], Contact) else rows[-1][0]
+        last_id = id_of(rows[-1]) if isinstance(rows[-1], Contact) else rows[-1][0]

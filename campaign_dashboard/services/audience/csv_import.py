@@ -1,12 +1,13 @@
 """Import contacts from a CSV file, fast, in flat memory, and with a reason for every row left out.
 
-The file is read as a stream, twice. The first pass checks the whole file (size, encoding, header,
-CSV syntax, the limits below) and counts its rows: a file that fails there changes nothing. The
-second pass applies the rows in chunks of `CHUNK_SIZE`, each with one lookup of the existing
-contacts and bulk writes, committed per chunk so a long import does not hold the database's write
-lock for its whole duration. Only one chunk of rows is in memory at a time; the email/phone of rows
-already applied (to report a later duplicate by its first line) are kept in a temporary SQLite file,
-and the error report keeps the first `MAX_LISTED_ERRORS` rejected rows (the count covers them all).
+The file is read as a stream, twice. The first pass (`csv_file`) checks the whole file (size,
+encoding, header, CSV syntax, the limits below) and counts its rows: a file that fails there
+changes nothing. The second pass applies the rows in chunks of `CHUNK_SIZE`, each with one lookup
+of the existing contacts and bulk writes, committed per chunk so a long import does not hold the
+database's write lock for its whole duration. Only one chunk of rows is in memory at a time; the
+email/phone of rows already applied (to report a later duplicate by its first line) are kept in a
+temporary SQLite file, and the error report keeps the first `MAX_LISTED_ERRORS` rejected rows (the
+count covers them all).
 
 Limits (`CsvLimits`, from Settings): file size, rows, columns, and the length of a column name.
 Importing the same file twice is harmless: the second run updates what the first created, and so is
@@ -16,7 +17,6 @@ status and date columns are left alone.
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import itertools
@@ -24,24 +24,30 @@ import os
 import re
 import sqlite3
 import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
 from sqlalchemy import insert
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from campaign_dashboard.config import get_settings
 from campaign_dashboard.models import (
     Contact,
     ContactTag,
     EmailStatus,
     SmsStatus,
+    id_of,
     utcnow,
 )
 from campaign_dashboard.services.audience.contacts import clean_name, clean_tags, clean_timezone
 from campaign_dashboard.services.audience.csv_export import csv_lines, unescape_cell
+from campaign_dashboard.services.audience.csv_file import (
+    CsvLimits,
+    check_file,
+    header_columns,
+    numbered_records,
+    open_text,
+)
 from campaign_dashboard.services.audience.suppressions import (
     DEFAULT_PHONE_REGION,
     normalize_email,
@@ -53,46 +59,7 @@ CHUNK_SIZE = 1000
 MAX_LISTED_ERRORS = 1000  # rejected rows listed (with their cells) in the result and the error report
 REPORT_CELL_BUDGET = 2_000_000  # characters of rejected rows' cells kept for the report, in all
 TAG_SEPARATORS = re.compile(r"[;|]")
-ATTRIBUTE_PREFIX = "attributes."
-
-# Header spellings people actually export, mapped to our columns. Anything else is an attribute.
-HEADER_ALIASES = {
-    "email": {"email", "e_mail", "email_address", "mail"},
-    "phone": {"phone", "phone_number", "mobile", "mobile_phone", "cell", "sms"},
-    "first_name": {"first_name", "firstname", "first", "given_name"},
-    "last_name": {"last_name", "lastname", "last", "surname", "family_name"},
-    "timezone": {"timezone", "time_zone", "tz"},
-    "tags": {"tags", "tag", "labels"},
-}
-_CANONICAL = {alias: name for name, aliases in HEADER_ALIASES.items() for alias in aliases}
-# Columns our own export writes that an import must not take: ids are ours, and subscription
-# status changes only through unsubscribe/resubscribe (a file must never resubscribe anyone).
-READ_ONLY_COLUMNS = {"id", "email_status", "sms_status", "created_at", "updated_at"}
-
 Progress = Callable[[int, int], None]
-
-
-@dataclass(frozen=True)
-class CsvLimits:
-    """What one import accepts (README "Configuration"; docs/security.md)."""
-
-    max_bytes: int = 50 * 1024 * 1024
-    max_rows: int = 1_000_000
-    max_columns: int = 100
-    max_column_name: int = 100  # the same bound as an attribute name set through the API
-
-    @classmethod
-    def from_settings(cls) -> CsvLimits:
-        s = get_settings()
-        return cls(
-            max_bytes=s.csv_import_max_bytes,
-            max_rows=s.csv_import_max_rows,
-            max_columns=s.csv_import_max_columns,
-            max_column_name=s.csv_import_max_column_name,
-        )
-
-    def too_large(self) -> str:
-        return f"The file is larger than {_size(self.max_bytes)}; split it into smaller files."
 
 
 @dataclass
@@ -175,14 +142,14 @@ def import_contacts_csv(
     """
     source = io.BytesIO(data) if isinstance(data, (bytes, bytearray)) else data
     limits = limits or CsvLimits.from_settings()
-    header_line, header, delimiter, total = _check_file(source, limits)
-    columns = _columns(header, header_line, limits)
+    header_line, header, delimiter, total = check_file(source, limits)
+    columns = header_columns(header, header_line, limits)
     result = ImportResult(header=header)
     if progress:
         progress(0, total)
     done = 0
-    with _text(source) as text, _SeenKeys() as seen:
-        records = _records(csv.reader(text, delimiter=delimiter))
+    with open_text(source) as text, _SeenKeys() as seen:
+        records = numbered_records(csv.reader(text, delimiter=delimiter))
         next(records)  # the header, checked above
         while chunk := list(itertools.islice(records, chunk_size)):
             _apply(session, _accepted(chunk, columns, region, seen, result), result)
@@ -191,153 +158,6 @@ def import_contacts_csv(
             if progress:
                 progress(done, total)
     return result
-
-
-# -- whole-file checks (first pass) -------------------------------------------------------------
-
-
-def _check_file(source: IO[bytes], limits: CsvLimits) -> tuple[int, list[str], str, int]:
-    """The header (with its line number), the delimiter and the number of rows after the header;
-    or ValidationFailed naming what is wrong with the file."""
-    size = source.seek(0, os.SEEK_END)
-    if size > limits.max_bytes:
-        raise _file_error(limits.too_large())
-    source.seek(0)
-    if source.read(2) in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
-        raise _file_error("The file is UTF-16 encoded; save it as UTF-8 CSV.")
-    try:
-        with _text(source) as text:
-            delimiter = _delimiter(text)
-        with _text(source) as text:
-            reader = csv.reader(text, delimiter=delimiter)
-            records = _records(reader)
-            try:
-                header_line, header = next(records)
-            except StopIteration:
-                raise _file_error("The file is empty: it needs a header row and at least one contact.") from None
-            if len(header) > limits.max_columns:
-                raise _file_error(
-                    f"The header has {len(header):,} columns; the limit is {limits.max_columns:,}."
-                    " Keep the columns you need (email, phone, names, timezone, tags, attributes)."
-                )
-            rows = 0
-            for _ in records:
-                rows += 1
-                if rows > limits.max_rows:
-                    raise _file_error(f"The file has more than {limits.max_rows:,} rows; split it into smaller files.")
-    except UnicodeDecodeError:
-        raise _file_error(_encoding_problem(source)) from None
-    except csv.Error as exc:
-        raise _file_error(f"The file is not valid CSV (line {reader.line_num}): {exc}.") from None
-    return header_line, header, delimiter, rows
-
-
-@contextmanager
-def _text(source: IO[bytes]) -> Iterator[io.TextIOWrapper]:
-    """The file from its start as text (UTF-8, a BOM dropped), without closing the file after."""
-    source.seek(0)
-    text = io.TextIOWrapper(source, encoding="utf-8-sig", newline="")
-    try:
-        yield text
-    finally:
-        text.detach()
-
-
-def _records(reader) -> Iterator[tuple[int, list[str]]]:
-    """Every non-blank record with its first line number."""
-    line = 1
-    for cells in reader:
-        if any(cell.strip() for cell in cells):
-            yield line, cells
-        line = reader.line_num + 1
-
-
-def _encoding_problem(source: IO[bytes]) -> str:
-    """Where the file stops being UTF-8, and what it looks like instead (read in blocks)."""
-    source.seek(0)
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    offset, lines, cp1252, nul_bytes = 0, 1, True, 0
-    while block := source.read(1 << 20):
-        if offset == 0:
-            nul_bytes = block[:200].count(b"\x00")
-        try:
-            block.decode("cp1252")
-        except UnicodeDecodeError:
-            cp1252 = False
-        try:
-            decoder.decode(block)
-        except UnicodeDecodeError as exc:
-            start = offset - (len(exc.object) - len(block)) + exc.start
-            bad = exc.object[exc.start]
-            lines += block.count(b"\n", 0, max(0, exc.start - (len(exc.object) - len(block))))
-            break
-        offset += len(block)
-        lines += block.count(b"\n")
-    else:  # the file ended inside a character
-        start, bad = offset, 0
-    hint = ""
-    if nul_bytes > 10:
-        hint = ": it looks like UTF-16"
-    elif cp1252:
-        hint = ": it looks like Windows-1252/Latin-1, what Excel writes for plain 'CSV'"
-    return (
-        f"The file is not UTF-8 encoded (byte 0x{bad:02x} at position {start}, line {lines}){hint};"
-        " save it as UTF-8 CSV."
-    )
-
-
-def _delimiter(text: IO[str]) -> str:
-    """Comma, unless the header line clearly uses semicolons or tabs (Excel in many locales)."""
-    first = ""
-    for line in text:
-        if line.strip("\r\n"):
-            first = line
-            break
-    counts = {d: first.count(d) for d in (",", ";", "\t")}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] > counts[","] else ","
-
-
-def _columns(header: list[str], header_line: int, limits: CsvLimits) -> list[tuple[str, str] | None]:
-    """Per column: ("field", name), ("attribute", key), or None for a nameless column."""
-    columns: list[tuple[str, str] | None] = []
-    where: dict[tuple[str, str], int] = {}
-    for position, raw in enumerate(header, start=1):
-        name = raw.strip()
-        if len(name) > limits.max_column_name:
-            raise _file_error(
-                f"Column {position}'s name is {len(name):,} characters long ({name[:20]!r}...); column"
-                f" names are limited to {limits.max_column_name} characters."
-            )
-        if not name:
-            columns.append(None)
-            continue
-        simple = re.sub(r"[\s\-]+", "_", name.lower())
-        if simple in READ_ONLY_COLUMNS:
-            columns.append(None)
-            continue
-        if simple in _CANONICAL:
-            column = ("field", _CANONICAL[simple])
-        elif simple.startswith(ATTRIBUTE_PREFIX) and len(name) > len(ATTRIBUTE_PREFIX):
-            column = ("attribute", name[len(ATTRIBUTE_PREFIX) :].strip())
-        else:
-            column = ("attribute", name)
-        if column in where:
-            raise _file_error(
-                f"Column {column[1]!r} appears twice in the header (columns {where[column]} and {position}); keep one."
-            )
-        where[column] = position
-        columns.append(column)
-    names = {c[1] for c in columns if c and c[0] == "field"}
-    if not names & {"email", "phone"}:
-        if any("@" in cell or re.fullmatch(r"\s*\+?[\d\s().-]{7,}", cell) for cell in header):
-            raise _file_error(
-                f"Line {header_line} looks like a contact, not a header: add a first line naming the"
-                " columns, e.g. email,phone,first_name,last_name,timezone,tags."
-            )
-        found = ", ".join(repr(c.strip()) for c in header if c.strip())
-        raise _file_error(f"The header has no email or phone column (found {found}): name at least one of them.")
-    return columns
 
 
 # -- rows ---------------------------------------------------------------------------------------
@@ -448,24 +268,24 @@ def _apply(session: Session, rows: list[_Row], result: ImportResult) -> None:
     """Update the chunk's existing contacts and insert the new ones, with set-based queries."""
     if not rows:
         return
-    by_email = _existing(session, Contact.email, {r.email for r in rows if r.email})
-    by_phone = _existing(session, Contact.phone, {r.phone for r in rows if not r.email})
+    by_email = _existing(session, col(Contact.email), {r.email for r in rows if r.email})
+    by_phone = _existing(session, col(Contact.phone), {r.phone for r in rows if not r.email and r.phone})
     now = utcnow()
     new_rows: list[_Row] = []
     tags_for: dict[int, set[str]] = {}
     for row in rows:
-        contact = by_email.get(row.email) if row.email else by_phone.get(row.phone)
+        contact = by_email.get(row.email) if row.email else by_phone.get(row.phone) if row.phone else None
         if contact is None:
             new_rows.append(row)
             continue
         _merge(contact, row, now)
-        tags_for.setdefault(contact.id, set()).update(row.tags)
+        tags_for.setdefault(id_of(contact), set()).update(row.tags)
         result.updated += 1
     session.flush()
 
     if new_rows:
-        statement = insert(Contact).returning(Contact.id, sort_by_parameter_order=True)
-        ids = session.execute(statement, [_new_contact(row, now) for row in new_rows]).scalars().all()
+        statement = insert(Contact).returning(col(Contact.id), sort_by_parameter_order=True)
+        ids: Sequence[int] = session.execute(statement, [_new_contact(row, now) for row in new_rows]).scalars().all()
         for contact_id, row in zip(ids, new_rows, strict=True):
             tags_for[contact_id] = set(row.tags)
         result.imported += len(new_rows)
@@ -477,7 +297,7 @@ def _existing(session: Session, column, values: set[str]) -> dict[str, Contact]:
     if not values:
         return {}
     found: dict[str, Contact] = {}
-    for contact in session.exec(select(Contact).where(column.in_(values)).order_by(Contact.id)).all():
+    for contact in session.exec(select(Contact).where(column.in_(values)).order_by(col(Contact.id))).all():
         found.setdefault(getattr(contact, column.key), contact)  # the oldest contact wins
     return found
 
@@ -512,16 +332,11 @@ def _add_tags(session: Session, tags_for: dict[int, set[str]]) -> None:
     if not wanted:
         return
     ids = list({cid for cid, _ in wanted})
-    have = set(session.exec(select(ContactTag.contact_id, ContactTag.tag).where(ContactTag.contact_id.in_(ids))).all())
+    have = set(
+        session.exec(
+            select(col(ContactTag.contact_id), col(ContactTag.tag)).where(col(ContactTag.contact_id).in_(ids))
+        ).all()
+    )
     missing = [{"contact_id": cid, "tag": tag} for cid, tag in sorted(wanted - have)]
     if missing:
         session.execute(insert(ContactTag), missing)
-
-
-def _size(count: int) -> str:
-    mib = count / (1024 * 1024)
-    return f"{mib:g} MB" if mib >= 1 else f"{count:,} bytes"
-
-
-def _file_error(message: str) -> ValidationFailed:
-    return ValidationFailed(message, details=[{"field": "file", "message": message}])

@@ -14,9 +14,9 @@ from typing import Any
 
 from sqlalchemy import delete, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session
+from sqlmodel import Session, col
 
-from campaign_dashboard.models import Channel, Contact, EmailStatus, SmsStatus, Suppression, utcnow
+from campaign_dashboard.models import Channel, Contact, EmailStatus, SmsStatus, Suppression, table_of, utcnow
 from campaign_dashboard.services.audience.suppressions import normalize_address
 from campaign_dashboard.services.errors import ValidationFailed
 from campaign_dashboard.services.events.dead_letters import Outcome
@@ -44,7 +44,7 @@ def canonical_address(channel: str, address: str) -> str:
 
 def suppress(*, session: Session, channel: str, address: str, reason: str, source: str) -> bool:
     """Add the address to `suppressions`; True if it was not there yet."""
-    table = Suppression.__table__
+    table = table_of(Suppression)
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     statement = (
         insert(table)
@@ -66,13 +66,13 @@ def unsuppress(*, session: Session, channel: str, address: str, reasons: tuple[s
     statement = (
         delete(Suppression)
         .where(
-            Suppression.channel == str(channel),
-            Suppression.address == canonical_address(channel, address),
-            Suppression.reason.in_(reasons),
+            col(Suppression.channel) == str(channel),
+            col(Suppression.address) == canonical_address(channel, address),
+            col(Suppression.reason).in_(reasons),
         )
         .execution_options(synchronize_session=False)
     )
-    return session.execute(statement).rowcount > 0
+    return session.exec(statement).rowcount > 0
 
 
 def set_email_status(
@@ -83,11 +83,11 @@ def set_email_status(
         return False
     statement = (
         update(Contact)
-        .where(Contact.id == contact_id, Contact.email_status.in_(replaces))
+        .where(col(Contact.id) == contact_id, col(Contact.email_status).in_(replaces))
         .values(email_status=status, updated_at=now)
         .execution_options(synchronize_session=False)
     )
-    return session.execute(statement).rowcount == 1
+    return session.exec(statement).rowcount == 1
 
 
 def set_sms_status_by_phone(*, session: Session, phone: str, status: str, now: datetime) -> int:
@@ -95,11 +95,11 @@ def set_sms_status_by_phone(*, session: Session, phone: str, status: str, now: d
     other = SmsStatus.SUBSCRIBED if status == SmsStatus.OPTED_OUT else SmsStatus.OPTED_OUT
     statement = (
         update(Contact)
-        .where(Contact.phone == canonical_address(Channel.SMS, phone), Contact.sms_status == other)
+        .where(col(Contact.phone) == canonical_address(Channel.SMS, phone), col(Contact.sms_status) == other)
         .values(sms_status=status, updated_at=now)
         .execution_options(synchronize_session=False)
     )
-    return session.execute(statement).rowcount
+    return session.exec(statement).rowcount
 
 
 # Email statuses a new negative signal may overwrite: an unsubscribe does not hide a bounce.
@@ -144,8 +144,8 @@ def apply_provider_suppression(*, session: Session, event: ProviderSuppressionIn
         session.execute(
             update(Contact)
             .where(
-                Contact.email == canonical_address(Channel.EMAIL, event.address),
-                Contact.email_status.in_(EMAIL_STATUS_REPLACES[status]),
+                col(Contact.email) == canonical_address(Channel.EMAIL, event.address),
+                col(Contact.email_status).in_(EMAIL_STATUS_REPLACES[status]),
             )
             .values(email_status=status, updated_at=utcnow())
             .execution_options(synchronize_session=False)

@@ -22,45 +22,25 @@ first); after `MAX_ATTEMPTS` the error goes up so the task queue retries later.
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from functools import partial
+from typing import Any
 
-from sqlalchemy import and_, delete, exists, insert, not_, or_, select, update
-from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlalchemy import ColumnElement, Select, and_, delete, exists, insert, not_, or_, select, update
+from sqlmodel import Session, col
 
 from campaign_dashboard.models import Contact, EmailStatus, Segment, Suppression, utcnow
 from campaign_dashboard.models.segments import ResendSegmentDeletion, ResendSegmentMember
-from campaign_dashboard.providers.audience import AudienceProvider, Gone, Refused, RemoteContact
+from campaign_dashboard.providers.audience import Gone, Refused, RemoteContact
 from campaign_dashboard.providers.base import FatalError, RetryableError
-from campaign_dashboard.ratelimit import RateLimiter
+from campaign_dashboard.services.audience.segment_mirror_calls import Budget, Lease, MirrorDeps, provider_call
 from campaign_dashboard.services.audience.segment_rules import contact_ids_select
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 6  # server errors on one call before the sync gives up for now (the task retries)
-MAX_THROTTLED = 30  # rate-limit answers on one call before it gives up
 PAGE = 200  # changes read per query
-T = TypeVar("T")
-
-
-@dataclass
-class MirrorDeps:
-    """What a sync needs from the outside world; the worker and tests build their own."""
-
-    engine: Engine
-    provider: AudienceProvider
-    limiter: RateLimiter
-    bucket: str  # the rate-limit bucket of the provider account (shared with sending)
-    rate: float  # provider requests per second; 0 = unlimited
-    interval: timedelta = timedelta(minutes=5)  # re-check a synced segment this often
-    lease: timedelta = timedelta(seconds=60)
-    backoff: float = 0.5  # seconds before the first retry of a server error, doubling each time
-    sleep: Callable[[float], None] = time.sleep
-    now: Callable[[], datetime] = utcnow
+_Lease = Lease  # the name tests use to hold a segment as another worker would
 
 
 @dataclass
@@ -92,7 +72,7 @@ def record_deletion(session: Session, segment: Segment) -> None:
     """The segment is being deleted: remember its remote copy so the worker deletes it too."""
     if segment.resend_segment_id and session.get(ResendSegmentDeletion, segment.resend_segment_id) is None:
         session.add(ResendSegmentDeletion(remote_id=segment.resend_segment_id))
-    session.execute(delete(ResendSegmentMember).where(ResendSegmentMember.segment_id == segment.id))
+    session.execute(delete(ResendSegmentMember).where(col(ResendSegmentMember.segment_id) == segment.id))
 
 
 # --- what the scheduler asks --------------------------------------------------------------------
@@ -106,13 +86,13 @@ def take_due_segments(*, session: Session, now: datetime, hold: timedelta) -> li
     query = (
         update(Segment)
         .where(
-            or_(Segment.resend_sync_due_at.is_(None), Segment.resend_sync_due_at <= now),
-            or_(Segment.resend_sync_claimed_until.is_(None), Segment.resend_sync_claimed_until < now),
+            or_(col(Segment.resend_sync_due_at).is_(None), col(Segment.resend_sync_due_at) <= now),
+            or_(col(Segment.resend_sync_claimed_until).is_(None), col(Segment.resend_sync_claimed_until) < now),
         )
         .values(resend_sync_due_at=now + hold)
-        .returning(Segment.id)
+        .returning(col(Segment.id))
     )
-    taken = sorted(session.scalars(query).all())
+    taken = sorted(id_ for id_ in session.scalars(query).all() if id_ is not None)  # ids are never NULL
     session.commit()
     return taken
 
@@ -121,9 +101,9 @@ def take_due_deletions(*, session: Session, now: datetime, hold: timedelta) -> l
     """Remote segments to delete now, each held back `hold` as `take_due_segments` does. Commits."""
     query = (
         update(ResendSegmentDeletion)
-        .where(ResendSegmentDeletion.due_at <= now)
+        .where(col(ResendSegmentDeletion.due_at) <= now)
         .values(due_at=now + hold)
-        .returning(ResendSegmentDeletion.remote_id)
+        .returning(col(ResendSegmentDeletion.remote_id))
     )
     taken = sorted(session.scalars(query).all())
     session.commit()
@@ -132,7 +112,7 @@ def take_due_deletions(*, session: Session, now: datetime, hold: timedelta) -> l
 
 def pending_deletions(*, session: Session) -> list[str]:
     """Remote segments still to delete (whether due now or not)."""
-    query = select(ResendSegmentDeletion.remote_id).order_by(ResendSegmentDeletion.requested_at)
+    query = select(col(ResendSegmentDeletion.remote_id)).order_by(col(ResendSegmentDeletion.requested_at))
     return list(session.scalars(query).all())
 
 
@@ -141,7 +121,7 @@ def pending_deletions(*, session: Session) -> list[str]:
 
 def sync_segment(*, deps: MirrorDeps, segment_id: int, max_calls: int = 1000) -> SyncResult:
     """Bring the remote copy of the segment in step, making at most about `max_calls` changes."""
-    lease = _Lease.claim(deps, segment_id)
+    lease = Lease.claim(deps, segment_id)
     if lease is None:
         return SyncResult(claimed=False)
     result = SyncResult()
@@ -152,7 +132,7 @@ def sync_segment(*, deps: MirrorDeps, segment_id: int, max_calls: int = 1000) ->
                 return SyncResult(claimed=False)
             due_seen = segment.resend_sync_due_at
         remote_id = _ensure_remote_segment(deps, lease, segment, result)
-        budget = _Budget(max_calls)
+        budget = Budget(max_calls)
         for step in (_remove_leavers, _update_changed, _add_joiners):
             step(deps, lease, segment, remote_id, result, budget)
             if budget.spent:
@@ -179,18 +159,18 @@ def delete_remote(*, deps: MirrorDeps, remote_id: str) -> bool:
         if session.get(ResendSegmentDeletion, remote_id) is None:
             return True
     try:
-        _provider_call(deps, None, lambda: deps.provider.delete_segment(remote_id))
+        provider_call(deps, None, lambda: deps.provider.delete_segment(remote_id))
     except FatalError as exc:  # try again in one interval, not at every tick
         with Session(deps.engine) as session:
             session.execute(
                 update(ResendSegmentDeletion)
-                .where(ResendSegmentDeletion.remote_id == remote_id)
+                .where(col(ResendSegmentDeletion.remote_id) == remote_id)
                 .values(last_error=exc.message[:500], due_at=deps.now() + deps.interval)
             )
             session.commit()
         return False
     with Session(deps.engine) as session:
-        session.execute(delete(ResendSegmentDeletion).where(ResendSegmentDeletion.remote_id == remote_id))
+        session.execute(delete(ResendSegmentDeletion).where(col(ResendSegmentDeletion.remote_id) == remote_id))
         session.commit()
     return True
 
@@ -198,70 +178,61 @@ def delete_remote(*, deps: MirrorDeps, remote_id: str) -> bool:
 # --- steps --------------------------------------------------------------------------------------
 
 
-class _Budget:
-    def __init__(self, calls: int) -> None:
-        self.left = calls
-
-    def take(self) -> bool:
-        self.left -= 1
-        return self.left >= 0
-
-    @property
-    def spent(self) -> bool:
-        return self.left <= 0
-
-
-def _ensure_remote_segment(deps: MirrorDeps, lease: _Lease, segment: Segment, result: SyncResult) -> str:
+def _ensure_remote_segment(deps: MirrorDeps, lease: Lease, segment: Segment, result: SyncResult) -> str:
     remote_id = segment.resend_segment_id
     if remote_id is None:
-        remote_id = _adoptable(deps, lease, segment.name) or _provider_call(
+        remote_id = _adoptable(deps, lease, segment.name) or provider_call(
             deps, lease, lambda: deps.provider.create_segment(segment.name)
         )
         result.created = True
     elif segment.resend_segment_name != segment.name:
-        _provider_call(deps, lease, lambda: deps.provider.rename_segment(remote_id, segment.name))
+        provider_call(deps, lease, lambda: deps.provider.rename_segment(remote_id, segment.name))
         result.renamed = True
     if result.created or result.renamed:
         with Session(deps.engine) as session:
             session.execute(
                 update(Segment)
-                .where(Segment.id == segment.id)
+                .where(col(Segment.id) == segment.id)
                 .values(resend_segment_id=remote_id, resend_segment_name=segment.name)
             )
             session.commit()
     return remote_id
 
 
-def _adoptable(deps: MirrorDeps, lease: _Lease, name: str) -> str | None:
+def _adoptable(deps: MirrorDeps, lease: Lease, name: str) -> str | None:
     """A remote segment with this name that no segment of ours owns: the orphan of a create whose
     id we never stored (a crash right after the call). Adopting it keeps creation at once."""
-    candidates = _provider_call(deps, lease, lambda: deps.provider.find_segment(name))
+    candidates = provider_call(deps, lease, lambda: deps.provider.find_segment(name))
     if not candidates:
         return None
     with Session(deps.engine) as session:
         owned = set(
-            session.scalars(select(Segment.resend_segment_id).where(Segment.resend_segment_id.in_(candidates))).all()
+            session.scalars(
+                select(col(Segment.resend_segment_id)).where(col(Segment.resend_segment_id).in_(candidates))
+            ).all()
         )
         owned |= set(
             session.scalars(
-                select(ResendSegmentDeletion.remote_id).where(ResendSegmentDeletion.remote_id.in_(candidates))
+                select(col(ResendSegmentDeletion.remote_id)).where(col(ResendSegmentDeletion.remote_id).in_(candidates))
             ).all()
         )
     return next((c for c in candidates if c not in owned), None)
 
 
-def _remove_leavers(deps, lease, segment, remote_id, result, budget):
+def _remove_leavers(
+    deps: MirrorDeps, lease: Lease, segment: Segment, remote_id: str, result: SyncResult, budget: Budget
+) -> None:
     """Members whose contact is out of the segment, gone, or now has another address."""
     members = contact_ids_select(segment=segment).subquery()
     still_there = (
-        select(Contact.id)
+        select(col(Contact.id))
         .join(members, members.c.id == Contact.id)
-        .where(Contact.id == ResendSegmentMember.contact_id, Contact.email == ResendSegmentMember.email)
+        .where(col(Contact.id) == ResendSegmentMember.contact_id, col(Contact.email) == ResendSegmentMember.email)
     )
     query = (
-        select(ResendSegmentMember.contact_id, ResendSegmentMember.email, ResendSegmentMember.error)
-        .where(ResendSegmentMember.segment_id == segment.id, not_(exists(still_there)))
-        .order_by(ResendSegmentMember.contact_id)
+        select(col(ResendSegmentMember.contact_id), col(ResendSegmentMember.email), col(ResendSegmentMember.error))
+        .where(col(ResendSegmentMember.segment_id) == segment.id, not_(exists(still_there)))
+        .order_by(col(ResendSegmentMember.contact_id))
         .limit(PAGE)
     )
     while rows := _read(deps, query):
@@ -269,58 +240,74 @@ def _remove_leavers(deps, lease, segment, remote_id, result, budget):
             if not refused:  # never taken remotely: nothing to remove there
                 if not budget.take():
                     return
-                _provider_call(deps, lease, lambda: deps.provider.remove_contact(remote_id, email))
+                provider_call(deps, lease, partial(deps.provider.remove_contact, remote_id, email))
                 result.removed += 1
             with Session(deps.engine) as session:
                 session.execute(
                     delete(ResendSegmentMember).where(
-                        ResendSegmentMember.segment_id == segment.id, ResendSegmentMember.contact_id == contact_id
+                        col(ResendSegmentMember.segment_id) == segment.id,
+                        col(ResendSegmentMember.contact_id) == contact_id,
                     )
                 )
                 session.commit()
 
 
-def _update_changed(deps, lease, segment, remote_id, result, budget):
+def _update_changed(
+    deps: MirrorDeps, lease: Lease, segment: Segment, remote_id: str, result: SyncResult, budget: Budget
+) -> None:
     """Members still in the segment whose name or sendability changed since we mirrored them."""
     members = contact_ids_select(segment=segment).subquery()
     query = (
-        select(Contact.id, Contact.email, Contact.first_name, Contact.last_name, _not_sendable())
+        select(col(Contact.id), col(Contact.email), col(Contact.first_name), col(Contact.last_name), _not_sendable())
         .join(members, members.c.id == Contact.id)
         .join(
             ResendSegmentMember,
-            and_(ResendSegmentMember.segment_id == segment.id, ResendSegmentMember.contact_id == Contact.id),
+            and_(col(ResendSegmentMember.segment_id) == segment.id, col(ResendSegmentMember.contact_id) == Contact.id),
         )
         .where(
-            Contact.email == ResendSegmentMember.email,
+            col(Contact.email) == ResendSegmentMember.email,
             or_(
-                ResendSegmentMember.first_name != Contact.first_name,
-                ResendSegmentMember.last_name != Contact.last_name,
-                ResendSegmentMember.unsubscribed != _not_sendable(),
+                col(ResendSegmentMember.first_name) != Contact.first_name,
+                col(ResendSegmentMember.last_name) != Contact.last_name,
+                col(ResendSegmentMember.unsubscribed) != _not_sendable(),
             ),
         )
-        .order_by(Contact.id)
+        .order_by(col(Contact.id))
         .limit(PAGE)
     )
     _put_all(deps, lease, segment, remote_id, query, result, budget, add=False)
 
 
-def _add_joiners(deps, lease, segment, remote_id, result, budget):
+def _add_joiners(
+    deps: MirrorDeps, lease: Lease, segment: Segment, remote_id: str, result: SyncResult, budget: Budget
+) -> None:
     """Contacts with an address in the segment that are not mirrored yet."""
     members = contact_ids_select(segment=segment).subquery()
-    mirrored = select(ResendSegmentMember.contact_id).where(
-        ResendSegmentMember.segment_id == segment.id, ResendSegmentMember.contact_id == Contact.id
+    mirrored = select(col(ResendSegmentMember.contact_id)).where(
+        col(ResendSegmentMember.segment_id) == segment.id, col(ResendSegmentMember.contact_id) == Contact.id
     )
     query = (
-        select(Contact.id, Contact.email, Contact.first_name, Contact.last_name, _not_sendable())
+        select(col(Contact.id), col(Contact.email), col(Contact.first_name), col(Contact.last_name), _not_sendable())
         .join(members, members.c.id == Contact.id)
-        .where(Contact.email.is_not(None), Contact.email != "", not_(exists(mirrored)))
-        .order_by(Contact.id)
+        .where(col(Contact.email).is_not(None), col(Contact.email) != "", not_(exists(mirrored)))
+        .order_by(col(Contact.id))
         .limit(PAGE)
     )
     _put_all(deps, lease, segment, remote_id, query, result, budget, add=True)
 
 
-def _put_all(deps, lease, segment, remote_id, query, result, budget, *, add: bool):
+def _put_all(
+    deps: MirrorDeps,
+    lease: Lease,
+    segment: Segment,
+    remote_id: str,
+    query: Select[*tuple[Any, ...]],
+    result: SyncResult,
+    budget: Budget,
+    *,
+    add: bool,
+) -> None:
+    assert segment.id is not None  # a stored segment
     while rows := _read(deps, query):
         for contact_id, email, first_name, last_name, unsubscribed in rows:
             if not budget.take():
@@ -330,7 +317,7 @@ def _put_all(deps, lease, segment, remote_id, query, result, budget, *, add: boo
             )
             error = None
             try:
-                _provider_call(deps, lease, lambda: deps.provider.put_contact(remote_id, contact, add=add))
+                provider_call(deps, lease, partial(deps.provider.put_contact, remote_id, contact, add=add))
             except Refused as exc:
                 error = exc.message[:500]
                 result.refused.append(email)
@@ -342,10 +329,10 @@ def _put_all(deps, lease, segment, remote_id, query, result, budget, *, add: boo
             _record_member(deps, segment.id, contact_id, contact, error)
 
 
-def _not_sendable():
+def _not_sendable() -> ColumnElement[bool]:
     """True for contacts we would not email: not subscribed, or the address is suppressed."""
-    suppressed = exists().where(Suppression.channel == "email", Suppression.address == Contact.email)
-    return or_(Contact.email_status != EmailStatus.SUBSCRIBED.value, suppressed)
+    suppressed = exists().where(col(Suppression.channel) == "email", col(Suppression.address) == Contact.email)
+    return or_(col(Contact.email_status) != EmailStatus.SUBSCRIBED.value, suppressed)
 
 
 def _record_member(
@@ -360,11 +347,11 @@ def _record_member(
         "synced_at": deps.now(),
     }
     with Session(deps.engine) as session:
-        changed = session.execute(
+        changed = session.exec(
             update(ResendSegmentMember)
             .where(
-                ResendSegmentMember.segment_id == segment_id,
-                ResendSegmentMember.contact_id == contact_id,
+                col(ResendSegmentMember.segment_id) == segment_id,
+                col(ResendSegmentMember.contact_id) == contact_id,
             )
             .values(**values)
         ).rowcount
@@ -373,93 +360,12 @@ def _record_member(
         session.commit()
 
 
-def _read(deps: MirrorDeps, query) -> list:
+def _read(deps: MirrorDeps, query: Select[*tuple[Any, ...]]) -> list[Any]:  # rows of the query
     with Session(deps.engine) as session:
         return list(session.execute(query).all())
 
 
-# --- provider calls -----------------------------------------------------------------------------
-
-
-def _provider_call(deps: MirrorDeps, lease: _Lease | None, call: Callable[[], T]) -> T:
-    """Wait for the shared rate limit, then call; retry retryable errors with backoff. A 429 that
-    says when to come back (retry-after) is waited out without using up the error attempts.
-    Waiting is not being dead: the segment's lease is kept alive meanwhile."""
-    failures = throttled = 0
-    while True:
-        while (wait := deps.limiter.acquire(deps.bucket, rate=deps.rate, burst=1, start_empty=True)) > 0:
-            _pause(deps, lease, min(wait, 1.0))
-        if lease:
-            lease.renew()
-        try:
-            return call()
-        except RetryableError as exc:
-            if exc.retry_after is not None:
-                throttled += 1
-                delay = exc.retry_after
-            else:
-                failures += 1
-                delay = min(30.0, deps.backoff * 2 ** (failures - 1))
-            if failures >= MAX_ATTEMPTS or throttled >= MAX_THROTTLED:
-                raise
-            log.info("segment mirror: %s, retry in %.1fs", exc.message, delay)
-            _pause(deps, lease, delay)
-
-
-def _pause(deps: MirrorDeps, lease: _Lease | None, seconds: float) -> None:
-    step = deps.lease.total_seconds() / 4
-    while seconds > 0:
-        if lease:
-            lease.renew()
-        deps.sleep(min(seconds, step))
-        seconds -= step
-
-
-# --- lease and bookkeeping ----------------------------------------------------------------------
-
-
-class _Lease:
-    """One worker's hold on a segment for one sync: compare-and-set on the segment row, with the
-    lease's end time as the token, so an expired lease taken over by another worker is not
-    renewed or released by us."""
-
-    def __init__(self, deps: MirrorDeps, segment_id: int, until: datetime) -> None:
-        self.deps, self.segment_id, self.until = deps, segment_id, until
-
-    @classmethod
-    def claim(cls, deps: MirrorDeps, segment_id: int) -> _Lease | None:
-        now = deps.now()
-        until = now + deps.lease
-        free = or_(Segment.resend_sync_claimed_until.is_(None), Segment.resend_sync_claimed_until < now)
-        with Session(deps.engine) as session:
-            taken = session.execute(
-                update(Segment).where(Segment.id == segment_id, free).values(resend_sync_claimed_until=until)
-            ).rowcount
-            session.commit()
-        return cls(deps, segment_id, until) if taken else None
-
-    def renew(self) -> None:
-        """Extend the lease once half of it is used up."""
-        now = self.deps.now()
-        if self.until - now > self.deps.lease / 2:
-            return
-        self._set(now + self.deps.lease)
-
-    def release(self) -> None:
-        self._set(None)
-
-    def _set(self, until: datetime | None) -> None:
-        with Session(self.deps.engine) as session:
-            session.execute(
-                update(Segment)
-                .where(
-                    Segment.id == self.segment_id,
-                    Segment.resend_sync_claimed_until == self.until,
-                )
-                .values(resend_sync_claimed_until=until)
-            )
-            session.commit()
-        self.until = until
+# --- bookkeeping ---------------------------------------------------------------------------------
 
 
 def _finish(deps: MirrorDeps, segment_id: int, due_seen: datetime | None, *, error: str | None) -> None:
@@ -469,11 +375,11 @@ def _finish(deps: MirrorDeps, segment_id: int, due_seen: datetime | None, *, err
     values: dict[str, Any] = {"resend_sync_error": error[:500] if error else None}
     if error is None:
         values["resend_synced_at"] = now
-    due = Segment.resend_sync_due_at
+    due = col(Segment.resend_sync_due_at)
     unchanged = due.is_(None) if due_seen is None else due == due_seen
     with Session(deps.engine) as session:
-        session.execute(update(Segment).where(Segment.id == segment_id).values(**values))
-        query = update(Segment).where(Segment.id == segment_id)
+        session.execute(update(Segment).where(col(Segment.id) == segment_id).values(**values))
+        query = update(Segment).where(col(Segment.id) == segment_id)
         if error is None:
             query = query.where(unchanged)
         session.execute(query.values(resend_sync_due_at=now + deps.interval))
@@ -484,8 +390,8 @@ def _forget_remote(deps: MirrorDeps, segment_id: int) -> None:
     with Session(deps.engine) as session:
         session.execute(
             update(Segment)
-            .where(Segment.id == segment_id)
+            .where(col(Segment.id) == segment_id)
             .values(resend_segment_id=None, resend_segment_name=None, resend_sync_due_at=deps.now())
         )
-        session.execute(delete(ResendSegmentMember).where(ResendSegmentMember.segment_id == segment_id))
+        session.execute(delete(ResendSegmentMember).where(col(ResendSegmentMember.segment_id) == segment_id))
         session.commit()

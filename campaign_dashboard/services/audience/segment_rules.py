@@ -13,21 +13,21 @@ from typing import Any
 
 from sqlalchemy import and_, exists, false, func, not_, or_, select, true
 from sqlalchemy.sql import ColumnElement, Select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from campaign_dashboard.models import Contact, ContactTag, Segment, SegmentContact
 from campaign_dashboard.models.enums import EmailStatus, SmsStatus
 from campaign_dashboard.services.errors import ValidationFailed
 
 TEXT_FIELDS = {
-    "email": Contact.email,
-    "phone": Contact.phone,
-    "first_name": Contact.first_name,
-    "last_name": Contact.last_name,
+    "email": col(Contact.email),
+    "phone": col(Contact.phone),
+    "first_name": col(Contact.first_name),
+    "last_name": col(Contact.last_name),
 }
 STATUS_FIELDS = {
-    "email_status": (Contact.email_status, {s.value for s in EmailStatus}),
-    "sms_status": (Contact.sms_status, {s.value for s in SmsStatus}),
+    "email_status": (col(Contact.email_status), {s.value for s in EmailStatus}),
+    "sms_status": (col(Contact.sms_status), {s.value for s in SmsStatus}),
 }
 TEXT_OPS = {"is", "is_not", "contains"}
 DATE_OPS = {"after", "before"}
@@ -59,7 +59,7 @@ def validate_rules(rules: list[dict[str, Any]], match: str) -> None:
 def contact_ids_select(*, segment: Segment) -> Select:
     """SELECT contacts.id for everyone in the segment (usable inside INSERT ... SELECT)."""
     if segment.kind == "static":
-        return select(SegmentContact.contact_id.label("id")).where(SegmentContact.segment_id == segment.id)
+        return select(col(SegmentContact.contact_id).label("id")).where(col(SegmentContact.segment_id) == segment.id)
     conditions = [_condition(rule) for rule in segment.rules or []]
     if not conditions:
         where: ColumnElement[bool] = true()
@@ -67,7 +67,7 @@ def contact_ids_select(*, segment: Segment) -> Select:
         where = or_(*conditions)
     else:
         where = and_(*conditions)
-    return select(Contact.id).where(where)
+    return select(col(Contact.id)).where(where)
 
 
 def count_contacts(*, session: Session, segment: Segment) -> int:
@@ -102,10 +102,10 @@ def _condition(rule: Any) -> ColumnElement[bool]:
         if op not in DATE_OPS:
             raise _RuleError("op", "created_at supports after and before")
         moment = _datetime(value)
-        return Contact.created_at > moment if op == "after" else Contact.created_at < moment
+        return col(Contact.created_at) > moment if op == "after" else col(Contact.created_at) < moment
     if field.startswith(ATTRIBUTE_PREFIX) and len(field) > len(ATTRIBUTE_PREFIX):
         key = field[len(ATTRIBUTE_PREFIX) :]
-        column = Contact.attributes[key].as_string()
+        column = col(Contact.attributes)[key].as_string()
         if op in DATE_OPS:  # ISO dates compare correctly as text
             text = _text(value)
             return column > text if op == "after" else column < text
@@ -114,13 +114,13 @@ def _condition(rule: Any) -> ColumnElement[bool]:
 
 
 def _tag_condition(op: Any, value: str) -> ColumnElement[bool]:
-    tagged = select(ContactTag.contact_id).where(ContactTag.contact_id == Contact.id)
+    tagged = select(col(ContactTag.contact_id)).where(col(ContactTag.contact_id) == Contact.id)
     if op == "is":
-        return exists(tagged.where(ContactTag.tag == value))
+        return exists(tagged.where(col(ContactTag.tag) == value))
     if op == "is_not":
-        return not_(exists(tagged.where(ContactTag.tag == value)))
+        return not_(exists(tagged.where(col(ContactTag.tag) == value)))
     if op == "contains":
-        return exists(tagged.where(ContactTag.tag.contains(value, autoescape=True)))
+        return exists(tagged.where(col(ContactTag.tag).contains(value, autoescape=True)))
     raise _RuleError("op", "tag supports is, is_not and contains")
 
 

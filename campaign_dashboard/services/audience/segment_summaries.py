@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from campaign_dashboard.models import Segment
+from campaign_dashboard.models import Segment, id_of
 from campaign_dashboard.services.audience import segment_rules
 
 OPERATOR_WORDS = {"is": "is", "is_not": "is not", "contains": "contains", "after": "after", "before": "before"}
@@ -29,17 +29,20 @@ def describe_rules(rules: list[dict[str, Any]], match: str) -> str:
         return "every contact"
     joiner = " AND " if match == "all" else " OR "
     return joiner.join(
-        f"{_field_words(r.get('field', ''))} {OPERATOR_WORDS.get(r.get('op'), r.get('op'))} {r.get('value')}"
-        for r in rules
+        f"{_field_words(r.get('field', ''))} {_operator_words(r.get('op'))} {r.get('value')}" for r in rules
     )
+
+
+def _operator_words(op: Any) -> str:
+    return OPERATOR_WORDS.get(str(op), str(op))
 
 
 def segment_summaries(*, session: Session) -> list[SegmentSummary]:
     """Every segment by name, with its live member count (before suppressions and opt-outs)."""
-    segments = session.exec(select(Segment).order_by(Segment.name, Segment.id)).all()
+    segments = session.exec(select(Segment).order_by(col(Segment.name), col(Segment.id))).all()
     return [
         SegmentSummary(
-            id=s.id,
+            id=id_of(s),
             name=s.name,
             kind=s.kind,
             summary="static list" if s.kind == "static" else describe_rules(s.rules, s.match),

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import delete, func, insert, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from campaign_dashboard.models import (
     CampaignStatus,
@@ -20,6 +20,7 @@ from campaign_dashboard.models import (
     Segment,
     SegmentContact,
     SmsCampaign,
+    id_of,
     utcnow,
 )
 from campaign_dashboard.services.audience import segment_mirror, segment_rules
@@ -63,7 +64,7 @@ def create_segment(*, session: Session, data: SegmentCreate) -> Segment:
     segment_mirror.request_sync(segment)
     session.add(segment)
     session.flush()
-    _set_members(session, segment.id, contact_ids)
+    _set_members(session, id_of(segment), contact_ids)
     session.commit()
     return segment
 
@@ -81,8 +82,8 @@ def list_segments(
     """Segments in id order, keyset-paginated."""
     query = select(Segment)
     if search and search.strip():
-        query = query.where(Segment.name.icontains(search.strip(), autoescape=True))
-    return page_of(session, query, id_column=Segment.id, cursor=cursor, limit=limit)
+        query = query.where(col(Segment.name).icontains(search.strip(), autoescape=True))
+    return page_of(session, query, id_column=col(Segment.id), cursor=cursor, limit=limit)
 
 
 def update_segment(*, session: Session, segment_id: int, data: SegmentUpdate) -> Segment:
@@ -91,23 +92,24 @@ def update_segment(*, session: Session, segment_id: int, data: SegmentUpdate) ->
     for key in sent:
         if getattr(data, key) is None:
             raise _invalid(key, f"{key} cannot be null.")
+    # A field sent is never None here (refused above), so "sent" reads as "not None" below.
     name = segment.name
-    if "name" in sent:
+    if data.name is not None:
         name = _clean_name(data.name)
         _ensure_name_free(session, name, segment_id=segment.id)
-    kind = data.kind if "kind" in sent else segment.kind
-    contact_ids = data.contact_ids if "contact_ids" in sent else []
+    kind = data.kind if data.kind is not None else segment.kind
+    contact_ids = data.contact_ids if data.contact_ids is not None else []
     if kind == "static":
-        rules = data.rules if "rules" in sent else []
+        rules = data.rules if data.rules is not None else []
         replace_members = "contact_ids" in sent or segment.kind != "static"
     else:
-        rules = data.rules if "rules" in sent else segment.rules
+        rules = data.rules if data.rules is not None else segment.rules
         replace_members = segment.kind == "static"  # becoming a rules segment drops the list
     kind, rules, match, contact_ids = _check_definition(
         session,
         kind=kind,
         rules=rules,
-        match=data.match if "match" in sent else segment.match,
+        match=data.match if data.match is not None else segment.match,
         contact_ids=contact_ids,
     )
     segment.name, segment.kind, segment.rules, segment.match = name, kind, rules, match
@@ -115,8 +117,8 @@ def update_segment(*, session: Session, segment_id: int, data: SegmentUpdate) ->
     segment_mirror.request_sync(segment, now=segment.updated_at)
     session.add(segment)
     if replace_members:
-        session.execute(delete(SegmentContact).where(SegmentContact.segment_id == segment.id))
-        _set_members(session, segment.id, contact_ids)
+        session.execute(delete(SegmentContact).where(col(SegmentContact.segment_id) == segment.id))
+        _set_members(session, id_of(segment), contact_ids)
     session.commit()
     return segment
 
@@ -125,9 +127,11 @@ def delete_segment(*, session: Session, segment_id: int) -> None:
     """Delete a segment. Draft campaigns using it lose their segment; any other campaign keeps it
     as a record of who it went to, so the delete is refused while one exists."""
     segment = get_segment(session=session, segment_id=segment_id)
-    users = []
+    users: list[str] = []
     for model in (EmailCampaign, SmsCampaign):
-        query = select(model.name).where(model.segment_id == segment.id, model.status != CampaignStatus.DRAFT)
+        query = select(col(model.name)).where(
+            col(model.segment_id) == segment.id, col(model.status) != CampaignStatus.DRAFT
+        )
         users += session.exec(query.limit(5)).all()
     if users:
         names = ", ".join(repr(name) for name in users)
@@ -136,9 +140,9 @@ def delete_segment(*, session: Session, segment_id: int) -> None:
         )
     for model in (EmailCampaign, SmsCampaign):
         session.execute(
-            update(model).where(model.segment_id == segment.id).values(segment_id=None, updated_at=utcnow())
+            update(model).where(col(model.segment_id) == segment.id).values(segment_id=None, updated_at=utcnow())
         )
-    session.execute(delete(SegmentContact).where(SegmentContact.segment_id == segment.id))
+    session.execute(delete(SegmentContact).where(col(SegmentContact.segment_id) == segment.id))
     segment_mirror.record_deletion(session, segment)
     session.delete(segment)
     session.commit()
@@ -164,9 +168,9 @@ def member_ids(*, session: Session, segment_ids: Iterable[int]) -> dict[int, lis
     if not ids:
         return members
     query = (
-        select(SegmentContact.segment_id, SegmentContact.contact_id)
-        .where(SegmentContact.segment_id.in_(ids))
-        .order_by(SegmentContact.segment_id, SegmentContact.contact_id)
+        select(col(SegmentContact.segment_id), col(SegmentContact.contact_id))
+        .where(col(SegmentContact.segment_id).in_(ids))
+        .order_by(col(SegmentContact.segment_id), col(SegmentContact.contact_id))
     )
     for segment_id, contact_id in session.exec(query).all():
         members[segment_id].append(contact_id)
@@ -199,7 +203,8 @@ def _existing_contacts(session: Session, contact_ids: list[int]) -> list[int]:
     found: set[int] = set()
     for start in range(0, len(wanted), _IN_CHUNK):
         chunk = wanted[start : start + _IN_CHUNK]
-        found.update(session.exec(select(Contact.id).where(Contact.id.in_(chunk))).all())
+        ids = session.exec(select(col(Contact.id)).where(col(Contact.id).in_(chunk)))
+        found.update(id_ for id_ in ids if id_ is not None)
     missing = [cid for cid in wanted if cid not in found]
     if missing:
         shown = ", ".join(str(cid) for cid in missing[:10]) + (" ..." if len(missing) > 10 else "")
@@ -224,7 +229,7 @@ def _clean_name(name: str) -> str:
 
 
 def _ensure_name_free(session: Session, name: str, *, segment_id: int | None) -> None:
-    query = select(Segment.id).where(func.lower(Segment.name) == func.lower(name))  # one folding
+    query = select(col(Segment.id)).where(func.lower(col(Segment.name)) == func.lower(name))  # one folding
     existing = session.exec(query).first()
     if existing is not None and existing != segment_id:
         message = f"A segment named {name!r} already exists."

@@ -11,7 +11,7 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from campaign_dashboard.models import Channel, Suppression
 from campaign_dashboard.services.errors import ValidationFailed
@@ -124,7 +124,9 @@ def unstage_suppression(*, session: Session, channel: str, address: str, region:
     """`remove_suppression` without the commit."""
     channel = parse_channel(channel)
     address = normalize_address(channel, address, region=region)
-    result = session.execute(delete(Suppression).where(Suppression.channel == channel, Suppression.address == address))
+    result = session.exec(
+        delete(Suppression).where(col(Suppression.channel) == channel, col(Suppression.address) == address)
+    )
     return result.rowcount > 0
 
 
@@ -151,18 +153,18 @@ def list_suppressions(
     """
     if not 1 <= limit <= 1000:
         raise _invalid("limit", "limit must be between 1 and 1000.")
-    query = select(Suppression).order_by(Suppression.id).limit(limit)
+    query = select(Suppression).order_by(col(Suppression.id)).limit(limit)
     if channel:
-        query = query.where(Suppression.channel == parse_channel(channel))
+        query = query.where(col(Suppression.channel) == parse_channel(channel))
     if search and search.strip():
-        query = query.where(Suppression.address.icontains(search.strip(), autoescape=True))
+        query = query.where(col(Suppression.address).icontains(search.strip(), autoescape=True))
     if after_id is not None:
-        query = query.where(Suppression.id > after_id)
+        query = query.where(col(Suppression.id) > after_id)
     return list(session.exec(query).all())
 
 
 def _find(session: Session, channel: Channel, address: str) -> Suppression | None:
-    query = select(Suppression).where(Suppression.channel == channel, Suppression.address == address)
+    query = select(Suppression).where(col(Suppression.channel) == channel, col(Suppression.address) == address)
     return session.exec(query).first()
 
 

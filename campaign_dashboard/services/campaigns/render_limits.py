@@ -19,6 +19,7 @@ worker render them. A template such as `{{ 7**6000000 }}`, `{{ 'y'*5000000 }}` o
 
 from __future__ import annotations
 
+import contextlib
 import re
 import string
 import time
@@ -123,7 +124,7 @@ def current() -> Budget:
     return budget if budget is not None else Budget(RenderLimits())
 
 
-class running:
+class running:  # noqa: N801 (used as `with running(budget):`, like a function)
     """`with running(budget):` makes `budget` the one the sandbox's hooks charge."""
 
     def __init__(self, budget: Budget) -> None:
@@ -162,10 +163,8 @@ def check_format(fmt: Any, budget: Budget, values: Any = ()) -> None:
     if not isinstance(fmt, str):
         return
     numbers = [n for spec in _PERCENT_SPEC.findall(fmt) for n in spec if n]
-    try:
+    with contextlib.suppress(ValueError):  # not a valid {} format: str.format will say so itself
         numbers += [n for _, _, spec, _ in string.Formatter().parse(fmt) if spec for n in _DIGITS.findall(spec)]
-    except ValueError:
-        pass  # not a valid {} format: str.format will say so itself
     values = values if isinstance(values, tuple) else (values,)
     if "*" in fmt:  # widths taken from the values
         numbers += [str(v) for v in values if isinstance(v, int) and not isinstance(v, bool) and v > 0]
@@ -178,21 +177,29 @@ def binop(operator: str, left: Any, right: Any, budget: Budget) -> Any:
     """`*`, `**`, `+` and `%` with their results bounded BEFORE they are computed."""
     budget.tick()
     if operator == "**":
-        if isinstance(left, int) and isinstance(right, int) and right > 0 and abs(left) > 1:
-            if right * abs(left).bit_length() > budget.limits.max_int_bits:
-                raise BudgetExceeded(
-                    f"the template computes a number that is too large (more than {budget.limits.max_int_bits} bits)"
-                )
+        if (
+            isinstance(left, int)
+            and isinstance(right, int)
+            and right > 0
+            and abs(left) > 1
+            and right * abs(left).bit_length() > budget.limits.max_int_bits
+        ):
+            raise BudgetExceeded(
+                f"the template computes a number that is too large (more than {budget.limits.max_int_bits} bits)"
+            )
         return budget.produced(left**right)
     if operator == "*":
         for seq, times in ((left, right), (right, left)):
             if isinstance(seq, Sized) and not isinstance(seq, int) and isinstance(times, int):
                 budget.check_size(len(seq) * max(times, 0), "repeating a text or list")
-        if isinstance(left, int) and isinstance(right, int):
-            if abs(left).bit_length() + abs(right).bit_length() > budget.limits.max_int_bits + 1:
-                raise BudgetExceeded(
-                    f"the template computes a number that is too large (more than {budget.limits.max_int_bits} bits)"
-                )
+        if (
+            isinstance(left, int)
+            and isinstance(right, int)
+            and abs(left).bit_length() + abs(right).bit_length() > budget.limits.max_int_bits + 1
+        ):
+            raise BudgetExceeded(
+                f"the template computes a number that is too large (more than {budget.limits.max_int_bits} bits)"
+            )
         return budget.produced(left * right)
     if operator == "+":
         if isinstance(left, Sized) and isinstance(right, Sized):

@@ -9,11 +9,13 @@ recipient with a readable reason, while `{{ first_name | default("there") }}` fa
 The send path renders hundreds of recipients per batch: compile once (`compile_email`,
 `compile_sms`, or the cached `render_*` helpers), then call `.render(contact)` per recipient.
 
-Every render is bounded in CPU time, output size and work (`render_limits`, Settings RENDER_*),
-from any thread: the web process calls these functions through `asyncio.to_thread`, the worker
-directly. A render that hits a limit raises RenderError like any other template failure. Saving
-renders the content once against a sample contact (`validate_template`), so a template that
-parses but cannot render (an unknown filter, `{{ 1/0 }}`, too much output) is refused there.
+Every render is bounded in CPU time, output size and work (the sandbox of `render_sandbox`, with
+the budgets of `render_limits`, Settings RENDER_*), from any thread: the web process calls these
+functions through `asyncio.to_thread`, the worker directly. A render that hits a limit raises
+RenderError like any other template failure. Saving renders the content once against a sample
+contact (`validate_template`), so a template that parses but cannot render (an unknown filter,
+`{{ 1/0 }}`, too much output) is refused there. Emails without a text part get one made from
+their HTML (`html_text`).
 """
 
 from __future__ import annotations
@@ -22,16 +24,21 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from html.parser import HTMLParser
 from typing import Any
 
-from jinja2 import ChainableUndefined, StrictUndefined, TemplateSyntaxError, Undefined, nodes
+from jinja2 import TemplateSyntaxError
 from jinja2.exceptions import SecurityError, TemplateError, UndefinedError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
-from jinja2.visitor import NodeTransformer
 
 from campaign_dashboard.services.campaigns import render_limits
+from campaign_dashboard.services.campaigns.html_text import html_to_text
 from campaign_dashboard.services.campaigns.render_limits import Budget, BudgetExceeded, RenderLimits
+from campaign_dashboard.services.campaigns.render_sandbox import (
+    HTML_ENV,
+    SAMPLE_HTML_ENV,
+    SAMPLE_TEXT_ENV,
+    TEXT_ENV,
+    compile_source,
+)
 from campaign_dashboard.services.errors import DomainError, ValidationFailed
 
 CONTACT_FIELDS = ("email", "phone", "first_name", "last_name", "timezone")
@@ -64,86 +71,6 @@ class RenderedEmail:
     subject: str
     html: str
     text: str
-
-
-def _default(value: Any, default_value: Any = "", boolean: bool = False) -> Any:
-    """Like Jinja's `default`, but an empty string or None also counts as missing."""
-    if isinstance(value, Undefined) or value is None or value == "" or (boolean and not value):
-        return default_value
-    return value
-
-
-class _BoundedSandbox(ImmutableSandboxedEnvironment):
-    """The sandbox (no attribute tricks, no mutating lists or dicts) with every call, operator,
-    loop iteration and output charged to the running render's Budget (see render_limits)."""
-
-    intercepted_binops = frozenset({"*", "**", "+", "%"})
-
-    def call_binop(self, context, operator, left, right):  # noqa: ANN001, ANN201
-        return render_limits.binop(operator, left, right, render_limits.current())
-
-    def call(__self, __context, __obj, *args, **kwargs):  # noqa: ANN001, ANN201, N805
-        budget = render_limits.current()
-        render_limits.check_call(__obj, args, kwargs, budget)
-        return budget.produced(super().call(__context, __obj, *args, **kwargs))
-
-
-def _produced(value: Any) -> Any:
-    return render_limits.current().produced(value)
-
-
-class _Guard(NodeTransformer):
-    """Rewrite a parsed template so that loops and produced text are charged to the budget:
-    `{% for x in xs %}` iterates `xs | _loop_guard`, and every output piece (literal text too, as
-    a loop in a macro or `{% set %}` block repeats it) and every `~` join goes through `_produced`."""
-
-    def visit_For(self, node: nodes.For) -> nodes.Node:
-        node = self.generic_visit(node)
-        node.iter = _filter(node.iter, "_loop_guard")
-        return node
-
-    def visit_Concat(self, node: nodes.Concat) -> nodes.Node:
-        return _filter(self.generic_visit(node), "_produced")
-
-    def visit_Output(self, node: nodes.Output) -> nodes.Node:
-        node = self.generic_visit(node)
-        node.nodes = [
-            _filter(nodes.MarkSafe(nodes.Const(child.data, lineno=child.lineno), lineno=child.lineno), "_produced")
-            if isinstance(child, nodes.TemplateData)
-            else _filter(child, "_produced")
-            for child in node.nodes
-        ]
-        return node
-
-
-def _filter(node: nodes.Expr, name: str) -> nodes.Filter:
-    return nodes.Filter(node, name, [], [], None, None, lineno=node.lineno)
-
-
-def _make_env(*, autoescape: bool, undefined: type[Undefined] = StrictUndefined) -> _BoundedSandbox:
-    # optimized=False: the optimizer would evaluate constant expressions (`{{ 7**6000000 }}`)
-    # while compiling, outside any render's budget.
-    env = _BoundedSandbox(autoescape=autoescape, undefined=undefined, keep_trailing_newline=True, optimized=False)
-    env.filters["default"] = _default
-    env.filters["d"] = _default
-    env.filters = {name: render_limits.guarded_filter(name, func) for name, func in env.filters.items()}
-    env.filters["_loop_guard"] = render_limits.guarded_iter
-    env.filters["_produced"] = _produced
-    env.globals["range"] = render_limits.capped_range
-    return env
-
-
-_HTML_ENV = _make_env(autoescape=True)
-_TEXT_ENV = _make_env(autoescape=False)
-# Saving renders against the sample contact, where a variable only real contacts have is fine.
-_SAMPLE_HTML_ENV = _make_env(autoescape=True, undefined=ChainableUndefined)
-_SAMPLE_TEXT_ENV = _make_env(autoescape=False, undefined=ChainableUndefined)
-
-
-def _compile(env: _BoundedSandbox, source: str):  # noqa: ANN202
-    """Parse, add the budget guards, compile. TemplateSyntaxError (and its subclass for an
-    unknown filter or test) when the source is not a valid template."""
-    return env.from_string(_Guard().visit(env.parse(source)))
 
 
 def current_limits() -> RenderLimits:
@@ -189,9 +116,9 @@ def validate_template(
     contact, where a variable the sample does not have counts as set."""
     if not source:
         return
-    env = _SAMPLE_HTML_ENV if html else _SAMPLE_TEXT_ENV
+    env = SAMPLE_HTML_ENV if html else SAMPLE_TEXT_ENV
     try:
-        template = _compile(env, source)
+        template = compile_source(env, source)
     except TemplateSyntaxError as exc:
         message = f"{field}: template error on line {exc.lineno}: {exc.message}"
         raise ValidationFailed(
@@ -254,7 +181,7 @@ class CompiledTemplate:
     def __init__(self, source: str, *, field: str, html: bool = False) -> None:
         self.field = field
         try:
-            self._template = _compile(_HTML_ENV if html else _TEXT_ENV, source or "")
+            self._template = compile_source(HTML_ENV if html else TEXT_ENV, source or "")
         except TemplateSyntaxError as exc:  # saved before validation existed: fail the send, readably
             raise RenderError(
                 f"{field}: template error on line {exc.lineno}: {exc.message}",
@@ -389,82 +316,3 @@ def preview_sms(
 
 
 preview = preview_email
-
-
-# --- HTML to text --------------------------------------------------------------------------------
-
-_BLOCK = {
-    "p",
-    "div",
-    "br",
-    "tr",
-    "table",
-    "section",
-    "article",
-    "header",
-    "footer",
-    "ul",
-    "ol",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "blockquote",
-    "pre",
-    "hr",
-    "li",
-}
-_SKIP = {"script", "style", "head", "title"}
-
-
-class _TextExtractor(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._skip = 0
-        self._links: list[tuple[str | None, int]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _SKIP:
-            self._skip += 1
-        elif tag == "a":
-            self._links.append((dict(attrs).get("href"), len(self.parts)))
-        elif tag == "li":
-            self.parts.append("\n- ")
-        elif tag == "img":
-            alt = dict(attrs).get("alt")
-            if alt:
-                self.parts.append(alt)
-        elif tag in _BLOCK:
-            self.parts.append("\n\n" if tag not in {"br", "tr"} else "\n")
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.handle_starttag(tag, attrs)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in _SKIP:
-            self._skip = max(0, self._skip - 1)
-        elif tag == "a" and self._links:
-            href, start = self._links.pop()
-            label = " ".join("".join(self.parts[start:]).split())
-            if href and not href.startswith(("#", "javascript:")) and href not in label:
-                self.parts.append(f" ({href})" if label else href)
-        elif tag in _BLOCK and tag not in {"br", "li"}:
-            self.parts.append("\n\n")
-
-    def handle_data(self, data: str) -> None:
-        if not self._skip:
-            self.parts.append(re.sub(r"\s+", " ", data))
-
-
-def html_to_text(html: str) -> str:
-    """A readable plain-text part: tags stripped, blocks on their own lines, link URLs kept."""
-    parser = _TextExtractor()
-    parser.feed(html)
-    parser.close()
-    text = "".join(parser.parts)
-    lines = [" ".join(line.split()) for line in text.split("\n")]
-    text = "\n".join(lines)
-    return re.sub(r"\n{3,}", "\n\n", text).strip()

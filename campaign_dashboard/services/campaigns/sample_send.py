@@ -116,6 +116,6 @@ def _call(send) -> SendResult:
 
 
 def _accepted(result: SendResult, address: str) -> str:
-    if not result.accepted:
+    if result.provider_message_id is None:  # not accepted
         raise SampleSendFailed(f"The provider refused the test message to {address}: {result.error}")
     return result.provider_message_id

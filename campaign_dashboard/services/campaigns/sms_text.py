@@ -65,7 +65,7 @@ def analyze(body: str) -> SmsInfo:
     encoding = encoding_of(body)
     weights = _weights(body, encoding)
     units = sum(weights)
-    non_gsm = ()
+    non_gsm: tuple[str, ...] = ()
     if encoding == UCS2:
         non_gsm = tuple(dict.fromkeys(ch for ch in body if ch not in GSM_BASIC and ch not in GSM_EXTENDED))
     if units == 0:

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from campaign_dashboard.models import (
     CampaignStatus,
@@ -87,9 +87,9 @@ def _check_bounds(*, subject: str | None, html: str | None, text: str | None) ->
 def _ensure_unique_name(session: Session, name: str, exclude_id: int | None = None) -> None:
     # Both sides through the database's lower(): SQLite folds only ASCII, so comparing with
     # Python's str.lower() let "Ü" pass the check and fail the unique index instead.
-    query = select(EmailTemplate.id).where(func.lower(EmailTemplate.name) == func.lower(name))
+    query = select(col(EmailTemplate.id)).where(func.lower(col(EmailTemplate.name)) == func.lower(name))
     if exclude_id is not None:
-        query = query.where(EmailTemplate.id != exclude_id)
+        query = query.where(col(EmailTemplate.id) != exclude_id)
     if session.exec(query).first() is not None:
         raise Conflict(
             f"A template named {name!r} already exists.", details=[{"field": "name", "message": "already taken"}]
@@ -109,8 +109,8 @@ def list_templates(
     """Templates newest first, keyset-paginated."""
     query = select(EmailTemplate)
     if search:
-        query = query.where(func.lower(EmailTemplate.name).contains(search.lower(), autoescape=True))
-    return page_of(session, query, id_column=EmailTemplate.id, cursor=cursor, limit=limit, newest_first=True)
+        query = query.where(func.lower(col(EmailTemplate.name)).contains(search.lower(), autoescape=True))
+    return page_of(session, query, id_column=col(EmailTemplate.id), cursor=cursor, limit=limit, newest_first=True)
 
 
 def create_template(*, session: Session, data: Mapping[str, Any]) -> EmailTemplate:
@@ -158,9 +158,9 @@ def delete_template(*, session: Session, template_id: int) -> None:
 
 
 def _campaign_names(session: Session, template_id: int, statuses: tuple[str, ...] | None) -> str:
-    query = select(EmailCampaign.name).where(EmailCampaign.template_id == template_id).limit(3)
+    query = select(col(EmailCampaign.name)).where(col(EmailCampaign.template_id) == template_id).limit(3)
     if statuses is not None:
-        query = query.where(EmailCampaign.status.in_([str(s) for s in statuses]))
+        query = query.where(col(EmailCampaign.status).in_([str(s) for s in statuses]))
     return ", ".join(repr(n) for n in session.exec(query).all())
 
 
@@ -188,20 +188,19 @@ def preview_source(
     rendering.validate_template(subject, field="subject")
     rendering.validate_template(html, field="html", html=True)
     rendering.validate_template(text, field="text")
-    contact = None
-    tags = None
+    context = None
     if contact_id is not None:
         contact = session.get(Contact, contact_id)
         if contact is None:
             raise NotFound(f"Contact {contact_id} does not exist.")
         tags = contact_tags(session=session, contact_id=contact_id)
-        contact = rendering.contact_context(contact, tags=tags)
+        context = rendering.contact_context(contact, tags=tags)
         _end_read(session)
-    return rendering.preview_email(subject=subject, html=html, text=text or None, contact=contact, extra=extra)
+    return rendering.preview_email(subject=subject, html=html, text=text or None, contact=context, extra=extra)
 
 
 def contact_tags(*, session: Session, contact_id: int) -> list[str]:
-    query = select(ContactTag.tag).where(ContactTag.contact_id == contact_id).order_by(ContactTag.tag)
+    query = select(col(ContactTag.tag)).where(col(ContactTag.contact_id) == contact_id).order_by(col(ContactTag.tag))
     return list(session.exec(query).all())
 
 

@@ -16,7 +16,7 @@ from functools import lru_cache
 from sqlalchemy import TextClause, Update, bindparam, text
 from sqlmodel import Session
 
-from campaign_dashboard.models import COUNTER_FIELDS, CampaignStatsMinute
+from campaign_dashboard.models import COUNTER_FIELDS, CampaignStatsMinute, table_of
 from campaign_dashboard.services.channels import campaign_model
 
 
@@ -59,7 +59,7 @@ def bump_campaign(
 def _campaign_update(channel: str, names: tuple[str, ...]) -> Update:
     """`UPDATE <campaigns> SET x = x + :add_x, ..., last_activity_at = :now WHERE id = :campaign_id`,
     built once per set of counters: the event path then only binds numbers (no statement building)."""
-    table = campaign_model(channel).__table__
+    table = table_of(campaign_model(channel))
     values = {name: table.c[name] + bindparam(f"add_{name}") for name in names}
     return (
         table.update().where(table.c.id == bindparam("campaign_id")).values(last_activity_at=bindparam("now"), **values)
@@ -90,4 +90,4 @@ def _minute_upsert(dialect: str) -> TextClause:
         "VALUES (:channel, :campaign_id, :minute, :metric, :count) "
         "ON CONFLICT (channel, campaign_id, minute, metric) "
         f"DO UPDATE SET count = {table}.count + excluded.count"
-    ).bindparams(bindparam("minute", type_=CampaignStatsMinute.__table__.c.minute.type))
+    ).bindparams(bindparam("minute", type_=table_of(CampaignStatsMinute).c.minute.type))

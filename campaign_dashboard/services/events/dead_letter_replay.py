@@ -23,10 +23,10 @@ from sqlmodel import Session
 
 from campaign_dashboard.models import DeadLetterEvent, EmailEvent, SentEmail, SmsCampaignRecipient, SmsEvent, utcnow
 from campaign_dashboard.services.errors import ValidationFailed
+from campaign_dashboard.services.events.adapters import resend, twilio
 from campaign_dashboard.services.events.dead_letters import Outcome
 from campaign_dashboard.services.events.email_events import EmailEventIn, apply_email_event
-from campaign_dashboard.services.events.resend_payloads import normalise
-from campaign_dashboard.services.events.sms_events import apply_sms_status, status_from_params
+from campaign_dashboard.services.events.sms_events import apply_sms_status
 
 BATCH = 200  # letters per tick: a backlog drains over a few ticks without one long transaction
 MAX_AGE = timedelta(days=1)  # the race lasts seconds; older letters are kept, not retried
@@ -72,16 +72,17 @@ def replay_dead_letters(
 
 
 def _apply(*, session: Session, provider: str, event_id: str, payload: dict) -> Outcome | None:
-    """The letter's event through the normal path (which commits); None if it cannot be read."""
+    """The letter's event through the webhook's adapter and the normal path (which commits); None
+    if it cannot be read."""
     if provider == "resend":
         try:
-            event = normalise(payload, event_id=event_id)
+            event = resend.normalise(payload, event_id=event_id)
         except ValidationFailed:
             return None
         if not isinstance(event, EmailEventIn):
             return None
         return apply_email_event(session=session, event=event)
-    status = status_from_params(payload)
+    status = twilio.status_event(payload)
     return None if status is None else apply_sms_status(session=session, event=status)
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel
 
-from campaign_dashboard.models import DeadLetterEvent, utcnow
+from campaign_dashboard.models import DeadLetterEvent, table_of, utcnow
 
 
 class Outcome(StrEnum):
@@ -68,7 +68,7 @@ def dead_letter(
     """Store the event with the reason, once per provider event id; commits."""
     inserted = insert_once(
         session=session,
-        table=DeadLetterEvent.__table__,
+        table=table_of(DeadLetterEvent),
         key="provider_event_id",
         values=dict(
             provider=provider,

@@ -32,7 +32,6 @@ from campaign_dashboard.models import (
     utcnow,
 )
 from campaign_dashboard.services.audience import opt_outs
-from campaign_dashboard.services.errors import ValidationFailed
 from campaign_dashboard.services.events.counters import count_event
 from campaign_dashboard.services.events.dead_letters import Outcome, store_once
 from campaign_dashboard.services.events.email_events import (
@@ -59,7 +58,7 @@ DSN_SUBJECT = re.compile(
 
 @dataclass(frozen=True)
 class InboundEmailIn:
-    """An `email.received` event: the webhook's metadata (services.resend_payloads), completed with
+    """An `email.received` event: the webhook's metadata (services.events.adapters.resend), completed with
     the body and headers from the Receiving API by the worker (services.received_emails)."""
 
     provider_event_id: str  # the webhook delivery id (svix-id)
@@ -233,8 +232,6 @@ HELP_KEYWORDS = frozenset({"HELP", "INFO"})
 # `OptOutType` parameter (https://www.twilio.com/docs/messaging/tutorials/advanced-opt-out):
 # it decides before the keyword lists.
 OPT_OUT_TYPES = {"STOP": "opt_out", "START": "opt_in", "HELP": "help"}
-MAX_SID = 64  # Twilio SIDs are 34 characters
-MAX_NUMBER = 64  # E.164 is at most 16; short codes, alphanumeric and channel addresses are short
 
 OPT_OUT_REPLY = "You have been unsubscribed and will receive no more messages. Reply START to resubscribe."
 OPT_IN_REPLY = "You have been resubscribed. Reply STOP to unsubscribe, HELP for help."
@@ -244,32 +241,14 @@ REPLIES = {"opt_out": OPT_OUT_REPLY, "opt_in": OPT_IN_REPLY, "help": HELP_REPLY}
 
 @dataclass(frozen=True)
 class InboundSmsIn:
+    """An incoming text (read by services.events.adapters.twilio)."""
+
     message_sid: str
     from_number: str
     to_number: str
     body: str
     payload: dict[str, Any] = field(default_factory=dict)
     occurred_at: datetime = field(default_factory=utcnow)
-
-    @classmethod
-    def from_params(cls, params: dict[str, str]) -> InboundSmsIn:
-        """An incoming-message webhook's form parameters; ValidationFailed names a missing or
-        impossible field."""
-        sid = params.get("MessageSid") or params.get("SmsSid") or ""
-        sender = params.get("From", "")
-        if not sid or not sender:
-            raise ValidationFailed("MessageSid and From are required.")
-        if len(sid) > MAX_SID:
-            raise ValidationFailed(f"MessageSid is longer than {MAX_SID} characters.")
-        if len(sender) > MAX_NUMBER:
-            raise ValidationFailed(f"From is longer than {MAX_NUMBER} characters.")
-        return cls(
-            message_sid=sid,
-            from_number=sender,
-            to_number=params.get("To", ""),
-            body=params.get("Body", ""),
-            payload=params,
-        )
 
     @property
     def opt_out_type(self) -> str:
@@ -337,9 +316,12 @@ def apply_inbound_sms(*, session: Session, sms: InboundSmsIn) -> str | None:
         opt_outs.unsuppress(
             session=session, channel=Channel.SMS, address=sms.from_number, reasons=(opt_outs.SMS_OPT_OUT,)
         )
-    elif kind == "inbound" and recipient is not None:
-        if not sms_seen_before(session=session, recipient=recipient, types=("inbound",), row=row):
-            counters["replied"] = 1
+    elif (
+        kind == "inbound"
+        and recipient is not None
+        and not sms_seen_before(session=session, recipient=recipient, types=("inbound",), row=row)
+    ):
+        counters["replied"] = 1
     if recipient is not None:
         count_event(
             session=session,

@@ -10,9 +10,18 @@ the reply token is in the address it was sent to, so a reply is still counted, o
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import Any, Protocol
 
 from campaign_dashboard.services.events.inbound import InboundEmailIn
+
+
+class ReceivedEmailQueue(Protocol):
+    """Hands an `email.received` payload to a worker, which fetches the content and matches it.
+
+    The port the Resend webhook depends on; implemented by `tasks.receiving.queue_received_email`
+    and wired in by `api.app.create_api` (the API must not import the tasks)."""
+
+    def __call__(self, payload: dict[str, Any], event_id: str) -> None: ...
 
 
 def with_content(email: InboundEmailIn, received: dict[str, Any]) -> InboundEmailIn:

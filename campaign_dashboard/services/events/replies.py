@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from campaign_dashboard.models import Channel, InboundEmail, SmsCampaignRecipient, SmsEvent
+from campaign_dashboard.models import Channel, InboundEmail, SmsCampaignRecipient, SmsEvent, id_of
 
 # The inbound SMS kinds `inbound.apply_inbound_sms` stores (a reply, or a STOP/START/HELP keyword).
 SMS_INBOUND_TYPES = ("inbound", "opt_out", "opt_in", "help")
@@ -30,13 +30,13 @@ def campaign_replies(*, session: Session, channel: str, campaign_id: int, limit:
     if Channel(channel) is Channel.EMAIL:
         statement = (
             select(InboundEmail)
-            .where(InboundEmail.campaign_id == campaign_id)
-            .order_by(InboundEmail.received_at.desc(), InboundEmail.id.desc())
+            .where(col(InboundEmail.campaign_id) == campaign_id)
+            .order_by(col(InboundEmail.received_at).desc(), col(InboundEmail.id).desc())
             .limit(limit)
         )
         return [
             Reply(
-                id=m.id,
+                id=id_of(m),
                 kind="reply",
                 from_address=m.from_address,
                 subject=m.subject,
@@ -45,23 +45,23 @@ def campaign_replies(*, session: Session, channel: str, campaign_id: int, limit:
             )
             for m in session.exec(statement)
         ]
-    statement = (
-        select(SmsEvent, SmsCampaignRecipient.address)
-        .outerjoin(SmsCampaignRecipient, SmsCampaignRecipient.id == SmsEvent.recipient_id)
-        .where(SmsEvent.campaign_id == campaign_id, SmsEvent.type.in_(SMS_INBOUND_TYPES))
-        .order_by(SmsEvent.received_at.desc(), SmsEvent.id.desc())
+    sms_statement = (
+        select(SmsEvent, col(SmsCampaignRecipient.address))
+        .outerjoin(SmsCampaignRecipient, col(SmsCampaignRecipient.id) == SmsEvent.recipient_id)
+        .where(col(SmsEvent.campaign_id) == campaign_id, col(SmsEvent.type).in_(SMS_INBOUND_TYPES))
+        .order_by(col(SmsEvent.received_at).desc(), col(SmsEvent.id).desc())
         .limit(limit)
     )
     return [
         Reply(
-            id=e.id,
+            id=id_of(e),
             kind="reply" if e.type == "inbound" else e.type,
             from_address=(e.payload or {}).get("From") or address or "",
             subject="",
             text=_excerpt((e.payload or {}).get("Body", "")),
             received_at=e.received_at,
         )
-        for e, address in session.exec(statement)
+        for e, address in session.exec(sms_statement)
     ]
 
 

@@ -47,8 +47,6 @@ STATUS_EFFECTS: dict[str, tuple[str | None, str | None]] = {
     "receiving": (None, None),
     "received": (None, None),
 }
-MAX_SID = 64  # Twilio SIDs are 34 characters; the event id (sid:status) must fit 200
-MAX_ERROR_CODE = 20
 # The statuses that feed each counter: a message counts once whichever of them arrives first.
 COUNTED_TYPES: dict[str, tuple[str, ...]] = {
     counter: tuple(status for status, (_, fed) in STATUS_EFFECTS.items() if fed == counter)
@@ -59,7 +57,7 @@ FAILURES = COUNTED_TYPES["failed"]
 
 @dataclass(frozen=True)
 class SmsStatusIn:
-    """A verified Twilio status callback."""
+    """A verified Twilio status callback (read by services.events.adapters.twilio)."""
 
     message_sid: str
     status: str
@@ -72,32 +70,6 @@ class SmsStatusIn:
     @property
     def provider_event_id(self) -> str:
         return f"{self.message_sid}:{self.status}"
-
-
-def message_sid(params: dict[str, str]) -> str:
-    """Twilio sends the id as `MessageSid` (and the legacy `SmsSid`); "" when absent or too long
-    to be a SID."""
-    sid = params.get("MessageSid") or params.get("SmsSid") or ""
-    return sid if len(sid) <= MAX_SID else ""
-
-
-def status_from_params(
-    params: dict[str, str], *, campaign_id: int | None = None, recipient_id: int | None = None
-) -> SmsStatusIn | None:
-    """A status callback's form parameters as an event; None without a MessageSid or with a
-    MessageStatus we do not know. Used by the webhook and by the dead-letter replay."""
-    sid = message_sid(params)
-    status = (params.get("MessageStatus") or params.get("SmsStatus") or "").lower()
-    if not sid or status not in STATUS_EFFECTS:
-        return None
-    return SmsStatusIn(
-        message_sid=sid,
-        status=status,
-        error_code=(params.get("ErrorCode") or "")[:MAX_ERROR_CODE] or None,
-        campaign_id=campaign_id,
-        recipient_id=recipient_id,
-        payload=params,
-    )
 
 
 def apply_sms_status(*, session: Session, event: SmsStatusIn) -> Outcome:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from campaign_dashboard.config import get_settings
 from campaign_dashboard.models import (
@@ -129,7 +129,7 @@ def _record_email_unsubscribe(*, session: Session, target: UnsubscribeTarget, ev
     if target.campaign_id is not None:
         sent = session.exec(
             select(SentEmail).where(
-                SentEmail.campaign_id == target.campaign_id, SentEmail.contact_id == target.contact_id
+                col(SentEmail.campaign_id) == target.campaign_id, col(SentEmail.contact_id) == target.contact_id
             )
         ).first()
     row = EmailEvent(
@@ -152,8 +152,8 @@ def _record_sms_unsubscribe(*, session: Session, target: UnsubscribeTarget, even
     if target.campaign_id is not None:
         recipient = session.exec(
             select(SmsCampaignRecipient).where(
-                SmsCampaignRecipient.campaign_id == target.campaign_id,
-                SmsCampaignRecipient.contact_id == target.contact_id,
+                col(SmsCampaignRecipient.campaign_id) == target.campaign_id,
+                col(SmsCampaignRecipient.contact_id) == target.contact_id,
             )
         ).first()
     row = SmsEvent(

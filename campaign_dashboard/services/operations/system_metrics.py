@@ -11,14 +11,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from campaign_dashboard.models import Channel, DeadLetterEvent, EmailEvent, SmsEvent
 from campaign_dashboard.services import stats
 from campaign_dashboard.services.channels import CAMPAIGN_MODELS
 from campaign_dashboard.services.operations import workers
 
-EVENT_TABLES = {Channel.EMAIL: EmailEvent, Channel.SMS: SmsEvent}
+EVENT_TABLES: dict[Channel, type[EmailEvent] | type[SmsEvent]] = {Channel.EMAIL: EmailEvent, Channel.SMS: SmsEvent}
 
 
 @dataclass(frozen=True)
@@ -33,17 +33,17 @@ class SystemSnapshot:
 def snapshot(*, session: Session, worker_timeout: timedelta) -> SystemSnapshot:
     campaigns: dict[tuple[str, str], int] = {}
     for channel, model in CAMPAIGN_MODELS.items():
-        for status, count in session.exec(select(model.status, func.count()).group_by(model.status)):
+        for status, count in session.exec(select(col(model.status), func.count()).group_by(col(model.status))):
             campaigns[(channel.value, status)] = count
     return SystemSnapshot(
         totals={c.value: stats.all_time_totals(session=session, channel=c) for c in CAMPAIGN_MODELS},
         campaigns=campaigns,
         # ids only grow, so the highest one counts the events ever stored, by an index probe
-        events_stored={
-            c.value: session.exec(select(func.coalesce(func.max(t.id), 0))).one() for c, t in EVENT_TABLES.items()
-        },
+        events_stored={c.value: session.exec(select(func.max(col(t.id)))).one() or 0 for c, t in EVENT_TABLES.items()},
         dead_letters=dict(
-            session.exec(select(DeadLetterEvent.provider, func.count()).group_by(DeadLetterEvent.provider)).all()
+            session.exec(
+                select(col(DeadLetterEvent.provider), func.count()).group_by(col(DeadLetterEvent.provider))
+            ).all()
         ),
         live_workers=workers.live_workers(session, timeout=worker_timeout),
     )

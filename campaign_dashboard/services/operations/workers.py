@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from campaign_dashboard.models import CampaignStatus, EmailCampaign, SmsCampaign, WorkerHeartbeat, utcnow
 
@@ -34,7 +34,7 @@ def beat(
         session.add(
             WorkerHeartbeat(worker_id=worker_id, hostname=hostname[:200], pid=pid, started_at=started_at, seen_at=now)
         )
-        session.exec(delete(WorkerHeartbeat).where(WorkerHeartbeat.seen_at < now - FORGET_AFTER))
+        session.exec(delete(WorkerHeartbeat).where(col(WorkerHeartbeat.seen_at) < now - FORGET_AFTER))
     else:
         row.seen_at = now
         session.add(row)
@@ -43,13 +43,13 @@ def beat(
 
 def last_seen(session: Session) -> datetime | None:
     """When any worker last wrote its heartbeat (None: never)."""
-    return session.exec(select(func.max(WorkerHeartbeat.seen_at))).one()
+    return session.exec(select(func.max(col(WorkerHeartbeat.seen_at)))).one()
 
 
 def live_workers(session: Session, *, timeout: timedelta, now: datetime | None = None) -> int:
     """How many workers wrote a heartbeat within `timeout`."""
     since = (now or utcnow()) - timeout
-    return session.exec(select(func.count()).where(WorkerHeartbeat.seen_at >= since)).one()
+    return session.exec(select(func.count()).where(col(WorkerHeartbeat.seen_at) >= since)).one()
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ def missing_worker(session: Session, *, timeout: timedelta, now: datetime | None
     if live_workers(session, timeout=timeout, now=now):
         return None
     waiting = sum(
-        session.exec(select(func.count()).select_from(model).where(model.status.in_(WAITING_STATUSES))).one()
+        session.exec(select(func.count()).select_from(model).where(col(model.status).in_(WAITING_STATUSES))).one()
         for model in (EmailCampaign, SmsCampaign)
     )
     if not waiting:

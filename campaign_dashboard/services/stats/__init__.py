@@ -1,14 +1,16 @@
 """Stats: every read of campaign counters, for the API and the dashboard alike.
 
-Headline numbers per period or campaign (`summary`) and the cheap reads the live pages poll
-(`live`). Counters are written only by `services.events.counters`.
+One shape of the numbers built from `models.COUNTER_FIELDS` (`numbers.StatsSummary`), headline
+numbers per period or campaign (`summary`), the overview's counts (`overview`) and the cheap reads
+the live pages poll (`live`). Counters are written only by `services.events.counters`.
 """
 
+from campaign_dashboard.services.stats.numbers import API_FIELDS, METRICS, STATS_FIELDS, StatsSummary, progress
+from campaign_dashboard.services.stats.overview import StatusCount, Totals, overview_counts
 from campaign_dashboard.services.stats.summary import (
-    METRICS,
     PERIODS,
-    StatsSummary,
     all_time_totals,
+    campaign_stats,
     campaign_summary,
     period_summary,
     summary_of,
@@ -18,10 +20,17 @@ from campaign_dashboard.services.stats.summary import (
 __all__ = [
     "PERIODS",
     "METRICS",
+    "API_FIELDS",
+    "STATS_FIELDS",
     "StatsSummary",
+    "progress",
     "period_summary",
     "campaign_summary",
+    "campaign_stats",
     "summary_of",
     "top_links",
     "all_time_totals",
+    "Totals",
+    "StatusCount",
+    "overview_counts",
 ]

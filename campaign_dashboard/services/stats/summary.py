@@ -8,8 +8,8 @@ same name, so both reads agree.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, select
@@ -17,8 +17,9 @@ from sqlmodel import Session, select
 from campaign_dashboard.models import CampaignStatsMinute, Channel, EmailEvent, utcnow
 from campaign_dashboard.models.campaigns import CampaignFields
 from campaign_dashboard.services.channels import CAMPAIGN_MODELS, campaign_model
-from campaign_dashboard.services.errors import ValidationFailed
+from campaign_dashboard.services.errors import NotFound, ValidationFailed
 from campaign_dashboard.services.events.counters import minute_of
+from campaign_dashboard.services.stats.numbers import AUDIENCE_COUNTERS, METRICS, StatsSummary, progress
 
 # The period selector's choices: key -> (label, length; None = since the beginning).
 PERIODS: dict[str, tuple[str, timedelta | None]] = {
@@ -27,42 +28,6 @@ PERIODS: dict[str, tuple[str, timedelta | None]] = {
     "30d": ("Last 30 days", timedelta(days=30)),
     "all": ("All time", None),
 }
-# The counters summed per channel (names of both the campaign columns and the bucket metrics).
-METRICS = (
-    "sent",
-    "delivered",
-    "failed",
-    "opened",
-    "unique_opens",
-    "clicked",
-    "unique_clicks",
-    "bounced",
-    "complained",
-    "unsubscribed",
-    "replied",
-)
-
-
-@dataclass
-class StatsSummary:
-    """What `CampaignStatsCards` shows. `sent`/`delivered` cover both channels; opens, clicks
-    and bounces only exist for email, so their rates are taken over the email numbers."""
-
-    sent: int = 0
-    delivered: int = 0
-    failed: int = 0
-    email_sent: int = 0
-    email_delivered: int = 0
-    opened: int = 0
-    unique_opens: int = 0
-    clicked: int = 0
-    unique_clicks: int = 0
-    bounced: int = 0
-    complained: int = 0
-    unsubscribed: int = 0
-    replied: int = 0
-    sms_sent: int = 0
-    sms_delivered: int = 0
 
 
 def period_summary(*, session: Session, period: str = "all", now: datetime | None = None) -> StatsSummary:
@@ -92,7 +57,20 @@ def campaign_summary(*, session: Session, channel: str, campaign_id: int) -> Sta
 
 def summary_of(campaign: CampaignFields, channel: str) -> StatsSummary:
     """The numbers of a campaign row already read."""
-    return _summary({Channel(channel): {m: getattr(campaign, m) for m in METRICS}})
+    summary = _summary({Channel(channel): {m: getattr(campaign, m) for m in METRICS}})
+    summary.status, summary.progress = campaign.status, progress(campaign)
+    for name in AUDIENCE_COUNTERS:
+        setattr(summary, name, getattr(campaign, name))
+    return summary
+
+
+def campaign_stats(*, session: Session, channel: str, campaign_id: int) -> dict[str, Any]:
+    """One campaign's headline numbers as the API returns them, from its counter columns (never a
+    scan of the recipients); NotFound if it does not exist."""
+    campaign = session.get(campaign_model(channel), campaign_id)
+    if campaign is None:
+        raise NotFound(f"{Channel(channel).value.capitalize()} campaign {campaign_id} does not exist.")
+    return summary_of(campaign, channel).as_dict()
 
 
 def top_links(*, session: Session, campaign_id: int, limit: int = 10) -> list[tuple[str, int]]:
@@ -140,7 +118,7 @@ def _bucket_sums(session: Session, channel: Channel, since: datetime) -> dict[st
 def _summary(per_channel: dict[Channel, dict[str, int]]) -> StatsSummary:
     email = per_channel.get(Channel.EMAIL, {})
     sms = per_channel.get(Channel.SMS, {})
-    both = {f.name: email.get(f.name, 0) + sms.get(f.name, 0) for f in fields(StatsSummary) if f.name in METRICS}
+    both = {m: email.get(m, 0) + sms.get(m, 0) for m in METRICS}
     return StatsSummary(
         **both,
         email_sent=email.get("sent", 0),

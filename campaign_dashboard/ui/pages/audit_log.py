@@ -55,13 +55,14 @@ class AuditLogState(AuthState):
         return len(self.cursors)
 
     def _filters(self) -> audit.AuditFilters:
+        until = _day(self.until, "until")
         return audit.AuditFilters(
             actor=self.actor,
             action="" if self.action == ANY else self.action,
             object_type=self.object_type,
             object_id=self.object_id,
             since=_day(self.since, "since"),
-            until=_day(self.until, "until") + timedelta(days=1) - timedelta(microseconds=1) if self.until else None,
+            until=until + timedelta(days=1) - timedelta(microseconds=1) if until else None,
         )
 
     def _show(self):

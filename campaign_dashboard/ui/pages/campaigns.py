@@ -1,289 +1,30 @@
-"""Email and SMS: every campaign of one channel, by status, with its progress and the actions its
-lifecycle allows right now.
-
-The two pages differ only in their channel, so they share one state and one list builder. The
-list re-reads itself while a tab shows it (only when `live.channel_marker` moved), so a started
-campaign is seen sending and then sent without a reload.
+"""Email and SMS: the pages that list every campaign of one channel (`campaign_list` holds their
+shared state), with tabs, search, sort, paging, a row menu of the actions allowed right now and the
+create / edit dialog.
 """
 
 from __future__ import annotations
 
-import asyncio
-from dataclasses import dataclass, field
-
 import reflex as rx
 
-from campaign_dashboard.db import session_scope
-from campaign_dashboard.models import CampaignStatus, Channel, Role
-from campaign_dashboard.services import campaigns
-from campaign_dashboard.services.campaigns.lifecycle import Action
-from campaign_dashboard.services.errors import DomainError
-from campaign_dashboard.services.stats import live
-from campaign_dashboard.tasks.send_queue import queue_after_action
+from campaign_dashboard.models import Channel
 from campaign_dashboard.ui import routes
 from campaign_dashboard.ui.auth import AuthState
 from campaign_dashboard.ui.campaign_form import CampaignFormState, CreateEmailCampaignDialog, CreateSmsCampaignDialog
-from campaign_dashboard.ui.components import iso_utc, local_time, percent, status_badge, thousands
-from campaign_dashboard.ui.guard import BAD_REQUEST, guarded
+from campaign_dashboard.ui.campaign_list import (
+    ACTION_LABELS,
+    ALL,
+    CONFIRM,
+    NEWEST,
+    NOUNS,
+    OLDEST,
+    TABS,
+    CampaignsState,
+)
+from campaign_dashboard.ui.components import local_time, percent, status_badge, thousands
 from campaign_dashboard.ui.layout import dashboard_page
-from campaign_dashboard.ui.polling import POLL_SECONDS, still_watching
 
-NOUNS = {"email": "email", "sms": "SMS"}
-PAGE_SIZE = 20
-ALL, ARCHIVED = "all", "archived"
-STATUSES = [s.value for s in CampaignStatus]
-TABS = [ALL, *STATUSES, ARCHIVED]  # "all" and the statuses leave archived campaigns out
-NEWEST, OLDEST = "newest", "oldest"
-# Menu entries in this order; lifecycle actions only when `lifecycle.allowed_actions` allows them.
-ACTION_LABELS = {
-    "start": "Start sending",
-    "schedule": "Schedule…",
-    "unschedule": "Unschedule",
-    "pause": "Pause",
-    "resume": "Resume",
-    "edit": "Edit…",
-    "duplicate": "Duplicate",
-    "cancel": "Cancel campaign…",
-    "archive": "Archive",
-    "delete": "Delete…",
-}
-CONFIRM = {
-    "cancel": (
-        "Cancel this campaign?",
-        "Messages not sent yet will never be sent. What was already sent stays in its history. This cannot be undone.",
-        "Cancel campaign",
-    ),
-    "delete": (
-        "Delete this campaign?",
-        "The campaign and its settings are removed for good. This cannot be undone.",
-        "Delete campaign",
-    ),
-}
-DONE = {
-    "start": "started: sending is queued",
-    "schedule": "scheduled",
-    "unschedule": "is a draft again",
-    "pause": "paused",
-    "resume": "resumed",
-    "cancel": "cancelled",
-    "duplicate": "duplicated as a new draft",
-    "archive": "archived",
-    "delete": "deleted",
-}
-
-
-@dataclass
-class CampaignRow:
-    id: int = 0
-    name: str = ""
-    href: str = ""
-    status: str = ""
-    reason: str = ""
-    recipients: int = 0
-    sent: int = 0
-    delivered: int = 0
-    engaged: int = 0  # unique opens (email) or replies (SMS)
-    progress: int = 0  # percent of recipients processed
-    created_at: str = ""
-    scheduled_at: str = ""
-    actions: list[str] = field(default_factory=list)
-
-
-def to_row(campaign, channel: str) -> CampaignRow:
-    data = campaigns.to_dict(campaign, channel)
-    actions = [
-        a
-        for a in ACTION_LABELS
-        if a in data["allowed_actions"]
-        or (a == "edit" and data["can_edit"])
-        or a == "duplicate"
-        or (a == "archive" and data["can_archive"])
-        or (a == "delete" and data["can_delete"])
-    ]
-    return CampaignRow(
-        id=campaign.id,
-        name=campaign.name,
-        href=routes.campaign_detail(channel, campaign.id),
-        status=campaign.status,
-        reason=campaign.status_reason or "",
-        recipients=campaign.recipients,
-        sent=campaign.sent,
-        delivered=campaign.delivered,
-        engaged=campaign.unique_opens if channel == Channel.EMAIL else campaign.replied,
-        progress=round(100 * data["progress"]),
-        created_at=iso_utc(campaign.created_at),
-        scheduled_at=iso_utc(campaign.scheduled_at),
-        actions=actions,
-    )
-
-
-class CampaignsState(AuthState):
-    # The channel `rows` belong to ("" before the first load): a page shows its list only once it
-    # holds that page's channel, never the other page's campaigns.
-    channel: str = ""
-    rows: list[CampaignRow] = []
-    counts: dict[str, int] = {}
-    status: str = ALL
-    search: str = ""
-    order: str = NEWEST
-    cursor: str = ""  # this page's cursor ("" = first page)
-    previous: list[str] = []  # cursors of the pages before this one
-    next_cursor: str = ""
-    confirm_action: str = ""
-    confirm_id: int = 0
-    confirm_name: str = ""
-    _marker: str = ""
-    _watching: bool = False
-
-    @rx.var
-    def total(self) -> int:
-        return sum(self.counts.get(status, 0) for status in STATUSES)
-
-    @guarded(Role.VIEWER)
-    def load(self, channel: str):
-        if channel not in NOUNS:
-            return rx.toast.error(BAD_REQUEST)
-        if channel != self.channel:
-            self.status, self.search, self.order = ALL, "", NEWEST
-        self.channel = channel
-        self._first_page()
-        return CampaignsState.watch
-
-    def _first_page(self) -> None:
-        self.cursor, self.previous = "", []
-        self._read()
-
-    def _read(self) -> None:
-        """The current page and the per-status counts, as the filters say."""
-        if not self._signed_in():
-            return
-        with session_scope() as session:
-            page = campaigns.list_campaigns(
-                session=session,
-                channel=self.channel,
-                status=self.status if self.status in STATUSES else None,
-                search=self.search,
-                archived=self.status == ARCHIVED,
-                cursor=self.cursor or None,
-                limit=PAGE_SIZE,
-                newest_first=self.order == NEWEST,
-            )
-            self.rows = [to_row(c, self.channel) for c in page.items]
-            self.next_cursor = page.next_cursor or ""
-            self.counts = {
-                **campaigns.status_counts(session=session, channel=self.channel, search=self.search),
-                ARCHIVED: sum(
-                    campaigns.status_counts(
-                        session=session, channel=self.channel, search=self.search, archived=True
-                    ).values()
-                ),
-            }
-            self._marker = live.channel_marker(session=session, channel=self.channel)
-
-    @guarded(Role.VIEWER, background=True)
-    async def watch(self):
-        """Re-read the page whenever a campaign of the channel changed, while the tab shows it."""
-        async with self:
-            if self._watching:
-                return
-            self._watching = True
-        try:
-            while True:
-                await asyncio.sleep(POLL_SECONDS)
-                async with self:
-                    watched = await still_watching(self, routes.EMAIL_CAMPAIGNS, routes.SMS_CAMPAIGNS)
-                    if not (watched and self.channel):
-                        return
-                    with session_scope() as session:
-                        changed = live.channel_marker(session=session, channel=self.channel) != self._marker
-                    if changed:
-                        self._read()
-        finally:
-            async with self:
-                self._watching = False
-
-    @guarded(Role.VIEWER)
-    def show_status(self, status: str):
-        self.status = status if status in TABS else ALL
-        self._first_page()
-
-    @guarded(Role.VIEWER)
-    def set_search(self, value: str):
-        self.search = value
-        self._first_page()
-
-    @guarded(Role.VIEWER)
-    def set_order(self, value: str):
-        self.order = OLDEST if value == OLDEST else NEWEST
-        self._first_page()
-
-    @guarded(Role.VIEWER)
-    def next_page(self):
-        if self.next_cursor:
-            self.previous = [*self.previous, self.cursor]
-            self.cursor = self.next_cursor
-            self._read()
-
-    @guarded(Role.VIEWER)
-    def previous_page(self):
-        if self.previous:
-            self.cursor, self.previous = self.previous[-1], self.previous[:-1]
-            self._read()
-
-    @guarded(Role.VIEWER)
-    def reload(self):
-        if self.channel:
-            self._read()
-
-    # --- actions -----------------------------------------------------------------------------
-
-    @guarded(Role.MARKETER, writes=True)
-    def act(self, campaign_id: int, action: str, name: str):
-        """A row's menu entry: run it, ask first (cancel, delete), or open the form (edit, schedule)."""
-        if action not in ACTION_LABELS or self.channel not in NOUNS:
-            return rx.toast.error(BAD_REQUEST)
-        if action in ("edit", "schedule"):
-            return CampaignFormState.open_edit(self.channel, campaign_id, action == "schedule")
-        if action in CONFIRM:
-            self.confirm_action, self.confirm_id, self.confirm_name = action, campaign_id, name
-            return
-        return self._run(campaign_id, action, name)
-
-    @guarded(Role.MARKETER, writes=True)
-    def confirm(self):
-        action, campaign_id, name = self.confirm_action, self.confirm_id, self.confirm_name
-        self._forget_confirm()
-        if action in CONFIRM and self.channel in NOUNS:
-            return self._run(campaign_id, action, name)
-
-    @guarded(Role.VIEWER)
-    def close_confirm(self):
-        self._forget_confirm()
-
-    def _forget_confirm(self) -> None:
-        self.confirm_action, self.confirm_id, self.confirm_name = "", 0, ""
-
-    def _run(self, campaign_id: int, action: str, name: str):
-        channel = self.channel
-        try:
-            with session_scope() as session:
-                if action == "duplicate":
-                    campaigns.duplicate(session=session, channel=channel, campaign_id=campaign_id)
-                elif action == "archive":
-                    campaigns.archive(session=session, channel=channel, campaign_id=campaign_id)
-                elif action == "delete":
-                    campaigns.delete(session=session, channel=channel, campaign_id=campaign_id)
-                else:
-                    campaign = campaigns.apply_action(
-                        session=session, channel=channel, campaign_id=campaign_id, action=Action(action)
-                    )
-                    queue_after_action(channel, campaign, action)
-        except (DomainError, ValueError) as exc:
-            self._read()
-            return rx.toast.error(getattr(exc, "message", f"Unknown action {action!r}."))
-        self._read()
-        return rx.toast.success(f"“{name}” {DONE[action]}.")
-
+__all__ = ["CampaignsState", "EmailCampaignsList", "SmsCampaignsList"]
 
 # --- components ------------------------------------------------------------------------------------
 
@@ -521,6 +262,7 @@ def confirm_dialog() -> rx.Component:
 
 def campaigns_list(channel: str) -> rx.Component:
     """The channel's campaigns with tabs, search, sort and paging, or a spinner until loaded."""
+    dialog = CreateEmailCampaignDialog if channel == Channel.EMAIL else CreateSmsCampaignDialog
     return rx.cond(
         CampaignsState.channel == channel,
         rx.vstack(
@@ -529,7 +271,7 @@ def campaigns_list(channel: str) -> rx.Component:
             rx.cond(CampaignsState.rows.length() > 0, campaigns_table(channel), empty_state(channel)),
             pager(),
             confirm_dialog(),
-            CreateEmailCampaignDialog() if channel == Channel.EMAIL else CreateSmsCampaignDialog(),
+            dialog([CampaignsState.reload]),
             spacing="4",
             width="100%",
         ),

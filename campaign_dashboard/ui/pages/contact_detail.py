@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import reflex as rx
 
 from campaign_dashboard.db import session_scope
-from campaign_dashboard.models import Channel, Role
+from campaign_dashboard.models import Channel, Role, id_of
 from campaign_dashboard.services.audience import contact_history, contacts
 from campaign_dashboard.services.errors import DomainError
 from campaign_dashboard.ui import routes
@@ -90,9 +90,10 @@ class ContactDetailState(AuthState):
             except DomainError as exc:
                 self.found, self.message = False, exc.message
                 return
-            self.tags = contacts.tags_of(session=session, contact_ids=[contact.id]).get(contact.id, [])
-            received = contact_history.campaigns_received(session=session, contact_id=contact.id)
-            events = contact_history.contact_events(session=session, contact_id=contact.id)
+            contact_id = id_of(contact)
+            self.tags = contacts.tags_of(session=session, contact_ids=[contact_id]).get(contact_id, [])
+            received = contact_history.campaigns_received(session=session, contact_id=contact_id)
+            events = contact_history.contact_events(session=session, contact_id=contact_id)
         self.found = True
         self.name = f"{contact.first_name} {contact.last_name}".strip() or contact.email or contact.phone or ""
         self.email, self.phone = contact.email or "", contact.phone or ""

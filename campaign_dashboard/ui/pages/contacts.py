@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 import reflex as rx
 
 from campaign_dashboard.db import session_scope
-from campaign_dashboard.models import Role
+from campaign_dashboard.models import Role, id_of
 from campaign_dashboard.services.accounts import audit
 from campaign_dashboard.services.audience import contact_search
 from campaign_dashboard.services.audience.contact_search import ContactFilter
@@ -77,14 +77,14 @@ class ContactsState(AuthState):
         self.next_cursor = page.next_cursor or ""
         self.rows = [
             ContactRow(
-                id=c.id,
+                id=id_of(c),
                 name=f"{c.first_name} {c.last_name}".strip(),
                 email=c.email or "",
                 phone=c.phone or "",
-                tags=", ".join(page.tags.get(c.id, [])),
+                tags=", ".join(page.tags.get(id_of(c), [])),
                 email_status=c.email_status,
                 sms_status=c.sms_status,
-                href=routes.contact_detail(c.id),
+                href=routes.contact_detail(id_of(c)),
             )
             for c in page.items
         ]
@@ -150,7 +150,7 @@ class ContactsState(AuthState):
                 text = contacts_csv(session=session, filters=self._filters())
                 audit.record(
                     session,
-                    actor_user_id=user and user.id,
+                    actor_user_id=user.id if user else None,
                     action=audit.CONTACTS_EXPORT,
                     object_type="contacts",
                     client_address=self.router.session.client_ip or None,

@@ -13,7 +13,7 @@ from campaign_dashboard.services.accounts import users
 from campaign_dashboard.ui import routes
 from campaign_dashboard.ui.auth import AuthState
 from campaign_dashboard.ui.guard import PUBLIC, guarded
-from campaign_dashboard.ui.layout import APP_NAME, PAGES
+from campaign_dashboard.ui.layout import APP_NAME, LOGO, PAGES, icon_links
 
 ERRORS = {
     "wrong": users.WRONG_LOGIN,
@@ -40,7 +40,7 @@ def login_page() -> rx.Component:
                 rx.el.input(type="hidden", name="next", value=LoginState.next_path),
                 rx.vstack(
                     rx.hstack(
-                        rx.icon("send", size=24, color=rx.color("accent", 10)),
+                        rx.image(src=LOGO, alt="", width="30px", height="30px"),
                         rx.heading(APP_NAME, size="6"),
                         align="center",
                         spacing="2",
@@ -94,5 +94,11 @@ def login_page() -> rx.Component:
 
 
 PAGES.append(
-    {"component": login_page, "route": routes.LOGIN, "title": f"Sign in · {APP_NAME}", "on_load": LoginState.open}
+    {
+        "component": login_page,
+        "route": routes.LOGIN,
+        "title": f"Sign in · {APP_NAME}",
+        "on_load": LoginState.open,
+        "meta": icon_links(),
+    }
 )

@@ -1,15 +1,13 @@
 """Overview: the headline numbers for a period, the campaigns sending now, and what just happened.
 
-A background loop reads the newest `last_activity_at` of all campaigns every second (two reads of
-small tables) and, only when it moved, reads the events of the campaigns that moved, the sending
-campaigns and the period's numbers. It ends when the user leaves the page.
+A background loop (`polling.follow`) reads the newest `last_activity_at` of all campaigns every
+second (two reads of small tables) and, only when it moved, reads the events of the campaigns that
+moved, the sending campaigns and the period's numbers. It ends when the user leaves the page.
 """
 
 from __future__ import annotations
 
-import asyncio
-import uuid
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
 import reflex as rx
@@ -18,8 +16,8 @@ from campaign_dashboard.db import session_scope
 from campaign_dashboard.models import CampaignStatus, Channel, Role
 from campaign_dashboard.services import campaigns as campaign_service
 from campaign_dashboard.services import stats
-from campaign_dashboard.services.stats import StatsSummary, live
-from campaign_dashboard.ui import queries, routes
+from campaign_dashboard.services.stats import StatsSummary, StatusCount, Totals, live
+from campaign_dashboard.ui import polling, routes
 from campaign_dashboard.ui.activity_feed import FeedRow, feed_card, feed_row, look_back, merge, newer
 from campaign_dashboard.ui.auth import AuthState
 from campaign_dashboard.ui.components import data_table, iso_utc, list_card, status_badge, thousands
@@ -27,7 +25,6 @@ from campaign_dashboard.ui.guard import guarded
 from campaign_dashboard.ui.layout import dashboard_page
 from campaign_dashboard.ui.stats_cards import CampaignStatsCards
 
-POLL_SECONDS = 1.0
 FEED_SIZE = 30
 SENDING_SHOWN = 10
 DEFAULT_PERIOD = "7d"
@@ -52,14 +49,27 @@ class OverviewSnapshot:
     sending: list[SendingRow]
     feed: list[FeedRow]
     newest_event: datetime | None
-    totals: queries.Totals | None = None
-    status_counts: list[queries.StatusCount] = field(default_factory=list)
+    totals: Totals | None = None
+    status_counts: list[StatusCount] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class OverviewQuery:
+    """One read of the overview; the feed reads only campaigns that moved after `moved_since`."""
+
+    period: str
+    moved_since: datetime | None
+    events_since: datetime | None
+    with_totals: bool
+
+    def read(self) -> OverviewSnapshot:
+        return read_overview(**asdict(self))
 
 
 def read_overview(
     *, period: str, moved_since: datetime | None, events_since: datetime | None, with_totals: bool
 ) -> OverviewSnapshot:
-    """The overview's data; the feed reads only campaigns that moved after `moved_since`."""
+    """The overview's data (see `OverviewQuery`)."""
     with session_scope() as session:
         marker = live.latest_activity(session=session)
         summary = stats.period_summary(session=session, period=period)
@@ -77,7 +87,7 @@ def read_overview(
                     status=c.status,
                     processed=c.processed,
                     recipients=c.recipients,
-                    progress=round(100 * campaign_service.progress(c), 1),
+                    progress=round(100 * stats.progress(c), 1),
                 )
                 for c in page.items
             ]
@@ -93,7 +103,7 @@ def read_overview(
             newest_event=events[0].received_at if events else events_since,
         )
         if with_totals:
-            snapshot.totals, snapshot.status_counts = queries.overview(session=session)
+            snapshot.totals, snapshot.status_counts = stats.overview_counts(session=session)
     return snapshot
 
 
@@ -102,8 +112,8 @@ class OverviewState(AuthState):
     stats: StatsSummary = StatsSummary()
     sending: list[SendingRow] = []
     feed: list[FeedRow] = []
-    totals: queries.Totals = queries.Totals()
-    status_counts: list[queries.StatusCount] = []
+    totals: Totals = Totals()
+    status_counts: list[StatusCount] = []
     marker: str = ""
 
     _poll_id: str = ""
@@ -112,7 +122,7 @@ class OverviewState(AuthState):
 
     @guarded(Role.VIEWER)
     def load(self):
-        self._poll_id = uuid.uuid4().hex
+        self._poll_id = polling.new_poll_id()
         self.feed = []
         self._newest_event = None
         snapshot = read_overview(period=self.period, moved_since=None, events_since=None, with_totals=True)
@@ -139,37 +149,31 @@ class OverviewState(AuthState):
         if snapshot.totals is not None:
             self.totals, self.status_counts = snapshot.totals, snapshot.status_counts
 
-    def _still_wanted(self, poll_id: str) -> bool:
-        return self._poll_id == poll_id and bool(self.user_email) and str(self.router.url.path).rstrip("/") == ""
+    # -- live (`polling.follow`) -----------------------------------------------------------------
+
+    def _live_path(self) -> str:
+        return routes.OVERVIEW.rstrip("/")
+
+    def _marker_reader(self):
+        return _latest_marker
+
+    def _live_read(self) -> OverviewQuery:
+        return OverviewQuery(
+            period=self.period,
+            moved_since=look_back(self._marker_at),
+            events_since=look_back(self._newest_event),
+            with_totals=False,
+        )
+
+    def _apply_live(self, request: OverviewQuery, snapshot: OverviewSnapshot) -> None:
+        if self.period != request.period:
+            snapshot.stats = self.stats  # the user picked another period meanwhile
+        self._apply(snapshot)
 
     @guarded(Role.VIEWER, background=True)
     async def poll(self, poll_id: str):
         """Every second: did any campaign move? Then read what moved (outside the state lock)."""
-        while True:
-            await asyncio.sleep(POLL_SECONDS)
-            async with self:
-                if not self._still_wanted(poll_id):
-                    return
-                self._check_workers()
-                marker, period = self.marker, self.period
-                moved_since, events_since = look_back(self._marker_at), look_back(self._newest_event)
-            current = await asyncio.to_thread(_latest_marker)
-            if current == marker:
-                continue
-            async with self:
-                if not self._signed_in():  # the session ended since the page loaded
-                    return
-            snapshot = await asyncio.to_thread(
-                lambda: read_overview(
-                    period=period, moved_since=moved_since, events_since=events_since, with_totals=False
-                )
-            )
-            async with self:
-                if not self._still_wanted(poll_id):
-                    return
-                if self.period != period:
-                    snapshot.stats = self.stats  # the user picked another period meanwhile
-                self._apply(snapshot)
+        await polling.follow(self, poll_id)
 
 
 def _latest_marker() -> str:
@@ -179,15 +183,14 @@ def _latest_marker() -> str:
 
 # --- components ----------------------------------------------------------------------------------
 
-S = OverviewState
 PERIOD_ITEMS = [(key, label) for key, (label, _) in stats.PERIODS.items()]
 
 
 def period_selector() -> rx.Component:
     return rx.segmented_control.root(
         *[rx.segmented_control.item(label, value=key) for key, label in PERIOD_ITEMS],
-        value=S.period,
-        on_change=S.set_period,
+        value=OverviewState.period,
+        on_change=OverviewState.set_period,
         id="period-selector",
     )
 
@@ -221,7 +224,7 @@ def sending_row(row: rx.Var) -> rx.Component:
 def sending_section() -> rx.Component:
     return list_card(
         "Sending now",
-        S.sending,
+        OverviewState.sending,
         sending_row,
         list_id="sending-now",
         empty="No campaign is sending right now. Start one from the Email or SMS page.",
@@ -231,7 +234,7 @@ def sending_section() -> rx.Component:
 def feed_section() -> rx.Component:
     return feed_card(
         "Live activity",
-        S.feed,
+        OverviewState.feed,
         feed_id="live-feed",
         empty="Nothing has happened yet. Deliveries, opens, clicks and replies appear here as they arrive.",
     )
@@ -246,12 +249,16 @@ def status_row(row: rx.Var) -> rx.Component:
 
 
 def totals_section() -> rx.Component:
-    totals = S.totals
+    totals = OverviewState.totals
     return rx.card(
         rx.vstack(
             rx.heading("Campaigns by status", size="4"),
             data_table(
-                ["Status", "Email", "SMS"], S.status_counts, status_row, empty="Loading…", table_id="status-counts"
+                ["Status", "Email", "SMS"],
+                OverviewState.status_counts,
+                status_row,
+                empty="Loading…",
+                table_id="status-counts",
             ),
             rx.text(
                 thousands(totals.contacts),
@@ -281,7 +288,7 @@ def overview_page() -> rx.Component:
             width="100%",
             wrap="wrap",
         ),
-        CampaignStatsCards(S.stats),
+        CampaignStatsCards(OverviewState.stats),
         rx.grid(
             rx.vstack(sending_section(), totals_section(), spacing="3", width="100%"),
             feed_section(),

@@ -17,7 +17,11 @@ from campaign_dashboard.ui.settings_providers import ProvidersState, providers_s
 from campaign_dashboard.ui.settings_tokens import TokensState, tokens_section
 from campaign_dashboard.ui.settings_users import UsersState, users_section
 
-SECTIONS = (ProvidersState, UsersState, TokensState)
+SECTIONS: tuple[type[ProvidersState] | type[UsersState] | type[TokensState], ...] = (
+    ProvidersState,
+    UsersState,
+    TokensState,
+)
 
 
 class SettingsState(AuthState):

@@ -15,7 +15,7 @@ import asyncio
 import reflex as rx
 
 from campaign_dashboard.db import session_scope
-from campaign_dashboard.models import Role
+from campaign_dashboard.models import Role, id_of
 from campaign_dashboard.services.campaigns import templates
 from campaign_dashboard.services.campaigns.rendering import SAMPLE_CONTACT
 from campaign_dashboard.services.errors import DomainError
@@ -59,7 +59,7 @@ class TemplateEditorState(AuthState):
                 except DomainError as exc:
                     self.message = exc.message
                     return
-            self.template_key = template.id
+            self.template_key = id_of(template)
             self.name, self.subject, self.html, self.text = (
                 template.name,
                 template.subject,
@@ -112,7 +112,7 @@ class TemplateEditorState(AuthState):
                 if self.template_key:
                     templates.update_template(session=session, template_id=self.template_key, changes=data)
                 else:
-                    self.template_key = templates.create_template(session=session, data=data).id
+                    self.template_key = id_of(templates.create_template(session=session, data=data))
         except DomainError as exc:
             return rx.toast.error(exc.message, duration=8000)
         return [rx.toast.success(f"Template {self.name.strip()!r} saved."), rx.redirect(routes.TEMPLATES)]

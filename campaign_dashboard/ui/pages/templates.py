@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import reflex as rx
 
 from campaign_dashboard.db import session_scope
-from campaign_dashboard.models import Role
+from campaign_dashboard.models import Role, id_of
 from campaign_dashboard.services.campaigns import templates
 from campaign_dashboard.services.pagination import MAX_LIMIT
 from campaign_dashboard.ui import routes
@@ -37,11 +37,11 @@ class TemplatesState(AuthState):
             page = templates.list_templates(session=session, limit=MAX_LIMIT)
         self.templates = [
             TemplateRow(
-                id=t.id,
+                id=id_of(t),
                 name=t.name,
                 subject=t.subject,
                 updated_at=iso_utc(t.updated_at),
-                href=routes.template_detail(t.id),
+                href=routes.template_detail(id_of(t)),
             )
             for t in sorted(page.items, key=lambda t: t.name.lower())
         ]

@@ -1,5 +1,7 @@
-"""Resend webhook payloads -> service events. Shared by the webhook and by the dead-letter
-replay, which re-reads stored payloads once their message exists.
+"""Resend inbound adapter: a verified webhook body -> the events the services apply.
+
+`from_body` reads the raw body the route verified (Svix) and `normalise` the payload in it; the
+dead-letter replay and the received-email worker call `normalise` again on stored payloads.
 
 `normalise` checks the type of every field it reads and raises `ValidationFailed` naming the
 first one that is wrong (a string where Resend documents an object, a number for a header, a
@@ -16,6 +18,8 @@ source_id, created_at).
 
 from __future__ import annotations
 
+import json
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -23,6 +27,7 @@ from typing import Any
 from campaign_dashboard.models import utcnow
 from campaign_dashboard.services.audience.opt_outs import ProviderSuppressionIn
 from campaign_dashboard.services.errors import ValidationFailed
+from campaign_dashboard.services.events.adapters import storable_text
 from campaign_dashboard.services.events.email_events import EmailEventIn, EmailEventType
 from campaign_dashboard.services.events.inbound import InboundEmailIn
 
@@ -40,6 +45,10 @@ EVENT_TYPES: dict[str, EmailEventType] = {
 INBOUND_TYPE = "email.received"
 SUPPRESSION_ADDED = "suppression.added"
 HARD_BOUNCE_TYPES = {"permanent", "hard", "hardbounce"}
+MAX_DEPTH = 32  # Resend's payloads nest 4 levels; deeper is refused before anything walks it
+MAX_EVENT_ID = 200  # dead_letter_events/email_events.provider_event_id
+
+Event = EmailEventIn | InboundEmailIn | ProviderSuppressionIn
 
 
 class UnknownEventType(ValidationFailed):
@@ -54,7 +63,14 @@ class IgnoredEvent:
     type: str
 
 
-def normalise(payload: Any, *, event_id: str) -> EmailEventIn | InboundEmailIn | ProviderSuppressionIn | IgnoredEvent:
+def from_body(body: bytes, *, event_id: str) -> Event | IgnoredEvent:
+    """The verified body of one delivery (`event_id` is its svix-id) as an event."""
+    if len(event_id) > MAX_EVENT_ID:
+        raise ValidationFailed(f"svix-id is longer than {MAX_EVENT_ID} characters.")
+    return normalise(parse_json(body), event_id=event_id)
+
+
+def normalise(payload: Any, *, event_id: str) -> Event | IgnoredEvent:
     if not isinstance(payload, dict):
         raise ValidationFailed("Expected a JSON object with 'type' and 'data'.")
     kind = payload.get("type")
@@ -116,7 +132,7 @@ def normalise(payload: Any, *, event_id: str) -> EmailEventIn | InboundEmailIn |
 
 def _inbound(data: dict, *, event_id: str, occurred_at: datetime, payload: dict) -> InboundEmailIn:
     """Resend's `email.received` carries metadata only (no body, no headers): the worker fetches
-    the rest from the Receiving API (services.received_emails)."""
+    the rest from the Receiving API (services.events.received_emails)."""
     to = [*_list(data, "to"), *_list(data, "cc")]
     return InboundEmailIn(
         provider_event_id=event_id,
@@ -184,3 +200,49 @@ def parse_time(value: Any, where: str = "created_at") -> datetime | None:
         return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     except (ValueError, OverflowError) as exc:
         raise ValidationFailed(f"{where} is not a usable timestamp: {value[:40]!r}.") from exc
+
+
+def parse_json(body: bytes) -> Any:
+    """The body as JSON every database can store: no NaN/Infinity, no nesting deeper than
+    MAX_DEPTH, strings without NUL or lone surrogates. ValidationFailed otherwise."""
+    try:
+        payload = json.loads(body, parse_constant=_refuse_constant, parse_float=_finite_float)
+    except RecursionError as exc:
+        raise ValidationFailed(f"Body nests deeper than {MAX_DEPTH} levels.") from exc
+    except ValueError as exc:  # includes UnicodeDecodeError and too many integer digits
+        raise ValidationFailed(f"Body is not valid JSON: {exc}") from exc
+    _check_depth(payload)
+    return _storable(payload)
+
+
+def _refuse_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text[:20]} is out of range")
+    return value
+
+
+def _check_depth(payload: Any) -> None:
+    stack = [(payload, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise ValidationFailed(f"Body nests deeper than {MAX_DEPTH} levels.")
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1) for v in value.values())
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value)
+
+
+def _storable(value: Any) -> Any:
+    if isinstance(value, str):
+        return storable_text(value)
+    if isinstance(value, dict):
+        return {storable_text(k): _storable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_storable(v) for v in value]
+    return value

@@ -1,4 +1,5 @@
-"""The webhook URLs to paste into Resend and Twilio, read off the routes themselves."""
+"""The webhook URLs to paste into Resend and Twilio: the paths the webhook routes are declared with
+(`web_routes`), under the public address. Outside `api` so the settings page can show them."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import ipaddress
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from campaign_dashboard.api.webhooks import resend, twilio
+from campaign_dashboard.web_routes import RESEND_WEBHOOK, TWILIO_INBOUND_WEBHOOK, TWILIO_STATUS_WEBHOOK
 
 
 @dataclass(frozen=True)
@@ -23,20 +24,20 @@ def webhook_urls(public_base_url: str) -> list[WebhookUrl]:
         WebhookUrl(
             "resend",
             "Resend",
-            base + resend.router.url_path_for("resend_webhook"),
+            base + RESEND_WEBHOOK,
             "Resend → Webhooks → Add endpoint, with every email.* event and suppression.added; put its signing secret in "
             "RESEND_WEBHOOK_SECRET.",
         ),
         WebhookUrl(
             "twilio-inbound",
             "Twilio",
-            base + twilio.router.url_path_for("twilio_inbound"),
+            base + TWILIO_INBOUND_WEBHOOK,
             'Twilio → your number (or Messaging Service) → "A message comes in", HTTP POST: replies and STOP.',
         ),
         WebhookUrl(
             "twilio-status",
             "Twilio",
-            base + twilio.router.url_path_for("twilio_status"),
+            base + TWILIO_STATUS_WEBHOOK,
             "Nothing to paste: every SMS is sent with this status callback (delivery receipts).",
         ),
     ]

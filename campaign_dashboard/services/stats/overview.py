@@ -1,8 +1,4 @@
-"""The overview's counts, a read no service offers, as plain rows ready to display.
-
-Keyword-only functions taking a session, like the services. (The campaign, contact, segment and
-template pages read through their services.)
-"""
+"""The overview's counts: campaigns per status and channel, and how many of everything there is."""
 
 from __future__ import annotations
 
@@ -37,7 +33,7 @@ class Totals:
     messages_sent: int = 0
 
 
-def overview(*, session: Session) -> tuple[Totals, list[StatusCount]]:
+def overview_counts(*, session: Session) -> tuple[Totals, list[StatusCount]]:
     """The overview's totals and its campaigns per status and channel, in lifecycle order.
 
     Three queries: per channel one GROUP BY status gives the status counts, the number of

@@ -1,0 +1,115 @@
+"""Lifecycle actions: every status change goes through `lifecycle.next_status` and is written with
+a compare-and-set UPDATE (`... WHERE id = :id AND status = :old`), so of two concurrent requests
+only one wins and the other gets IllegalTransition.
+
+The worker calls this directly; a person's action goes through `commands.apply_action`, which also
+queues what the worker has to do next.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import update as sql_update
+from sqlmodel import Session
+
+from campaign_dashboard.models import Channel, RecipientStatus, utcnow
+from campaign_dashboard.models.campaigns import CampaignFields
+from campaign_dashboard.services.campaigns import lifecycle
+from campaign_dashboard.services.campaigns.content import content_fields, resolve_schedule, validate
+from campaign_dashboard.services.campaigns.lifecycle import Action
+from campaign_dashboard.services.campaigns.records import commit, get, reread
+from campaign_dashboard.services.channels import campaign_model, recipient_model
+from campaign_dashboard.services.errors import IllegalTransition, ValidationFailed
+from campaign_dashboard.services.sending.audience_snapshot import snapshot_audience
+
+
+def apply_action(
+    *,
+    session: Session,
+    channel: str,
+    campaign_id: int,
+    action: str,
+    scheduled_at: datetime | str | None = None,
+    timezone: str | None = None,
+    reason: str | None = None,
+) -> CampaignFields:
+    """Move the campaign by `action` (see lifecycle.TRANSITIONS) and commit.
+
+    schedule needs a future time (argument, or the one stored on the campaign); start snapshots
+    the audience into the recipient ledger; cancel marks every pending recipient cancelled;
+    complete/fail (the worker's actions) record when and, for fail, why.
+    """
+    channel = Channel(channel)
+    Model = campaign_model(channel)
+    campaign = get(session=session, channel=channel, campaign_id=campaign_id)
+    old = campaign.status
+    new = lifecycle.next_status(old, action)
+    action = Action(action)
+    now = utcnow()
+    values: dict[str, Any] = {"status": new.value, "updated_at": now, "last_activity_at": now}
+    if action is Action.SCHEDULE:
+        when = scheduled_at if scheduled_at is not None else campaign.scheduled_at
+        if when is None:
+            raise ValidationFailed(
+                "Scheduling needs a time (scheduled_at).",
+                details=[{"field": "scheduled_at", "message": "required"}],
+            )
+        values["scheduled_at"] = resolve_schedule(when, timezone)
+    elif action is Action.UNSCHEDULE:
+        values["scheduled_at"] = None
+    elif action is Action.START:
+        validate(session, channel, {f: getattr(campaign, f) for f in content_fields(channel)})
+        values["started_at"] = now
+        values["status_reason"] = None
+    elif action in (Action.COMPLETE, Action.FAIL, Action.CANCEL):
+        values["completed_at"] = now
+        if reason is not None or action is Action.FAIL:
+            values["status_reason"] = reason
+    elif action is Action.PAUSE:  # by a person (no reason) or the worker (a used-up quota: why)
+        values["status_reason"] = reason
+    elif action is Action.RESUME:
+        values["status_reason"] = None
+    try:
+        result = session.exec(sql_update(Model).where(Model.id == campaign_id, Model.status == old).values(**values))
+        if result.rowcount != 1:
+            session.rollback()
+            current = reread(session, channel, campaign_id)
+            allowed = ", ".join(lifecycle.allowed_actions(current.status)) or "none"
+            raise IllegalTransition(
+                f"Cannot {action.value}: the campaign was {old} but another request just made it "
+                f"{current.status}. Allowed now: {allowed}."
+            )
+        session.refresh(campaign)
+        if action is Action.START:
+            snapshot_audience(session=session, channel=channel, campaign=campaign)
+        elif action is Action.CANCEL:
+            _cancel_unsent(session, channel, campaign_id, now)
+        commit(session, campaign)
+    except BaseException:
+        session.rollback()
+        raise
+    return campaign
+
+
+def _cancel_unsent(session: Session, channel: Channel, campaign_id: int, now: datetime) -> int:
+    Model, Recipient = campaign_model(channel), recipient_model(channel)
+    result = session.exec(
+        sql_update(Recipient)
+        # Only rows no worker holds: a worker marks its own claimed rows cancelled at its next
+        # chunk, and rows of a dead worker are released by lease recovery. That way a message
+        # already on its way is recorded as sent, not as cancelled.
+        .where(Recipient.campaign_id == campaign_id, Recipient.status == RecipientStatus.PENDING)
+        .values(status=RecipientStatus.CANCELLED.value, lease_expires_at=None, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    cancelled = result.rowcount
+    if cancelled:
+        session.exec(
+            sql_update(Model)
+            .where(Model.id == campaign_id)
+            .values(processed=Model.processed + cancelled)
+            .execution_options(synchronize_session=False)
+        )
+    return cancelled

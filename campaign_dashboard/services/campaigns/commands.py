@@ -1,0 +1,106 @@
+"""The one entry point for what a person asks of a campaign: create, edit, a lifecycle action, or
+the dashboard form's "save as draft / send now / schedule". Each commits the change, then tells the
+injected `CampaignQueue` what the worker has to do next.
+
+The queue is a port so that services never import the task queue: the real one (Huey) is
+`tasks.send_queue.SendQueue`, handed to the API and the dashboard by `campaign_dashboard.wiring`.
+The change is committed before the queue is told; a queue that is down loses nothing, since the
+worker's scheduler tick picks up started and due campaigns anyway.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Protocol
+
+from sqlmodel import Session
+
+from campaign_dashboard.models import CampaignStatus, Channel
+from campaign_dashboard.models.campaigns import CampaignFields
+from campaign_dashboard.services.campaigns import actions, records
+from campaign_dashboard.services.campaigns.lifecycle import Action
+
+
+class CampaignQueue(Protocol):
+    """Queues the worker's part of a change that is already committed; never raises."""
+
+    def after_action(self, channel: Channel | str, campaign: Any, action: Action | str) -> None:
+        """What `action`, just applied to `campaign`, needs from the worker (maybe nothing)."""
+
+    def scheduled_start(self, channel: Channel | str, campaign: Any) -> None:
+        """Start `campaign` at its `scheduled_at`."""
+
+
+class When(StrEnum):
+    """The dashboard form's choice of what saving does."""
+
+    DRAFT = "draft"
+    NOW = "now"
+    SCHEDULE = "schedule"
+
+
+def create(*, session: Session, channel: str, data: Mapping[str, Any], queue: CampaignQueue) -> CampaignFields:
+    """`records.create`; a campaign created with a time is scheduled, so its start is queued."""
+    campaign = records.create(session=session, channel=channel, data=data)
+    if campaign.scheduled_at is not None:
+        queue.scheduled_start(channel, campaign)
+    return campaign
+
+
+def update(
+    *, session: Session, channel: str, campaign_id: int, changes: Mapping[str, Any], queue: CampaignQueue
+) -> CampaignFields:
+    """`records.update`; moving the time of a scheduled campaign queues its start at the new time."""
+    campaign = records.update(session=session, channel=channel, campaign_id=campaign_id, changes=changes)
+    if "scheduled_at" in changes and campaign.status == CampaignStatus.SCHEDULED:
+        queue.scheduled_start(channel, campaign)
+    return campaign
+
+
+def apply_action(
+    *,
+    session: Session,
+    channel: str,
+    campaign_id: int,
+    action: Action | str,
+    queue: CampaignQueue,
+    scheduled_at: datetime | str | None = None,
+    timezone: str | None = None,
+) -> CampaignFields:
+    """`actions.apply_action`, then what it needs from the worker (sending after start and resume,
+    the start task after schedule)."""
+    campaign = actions.apply_action(
+        session=session,
+        channel=channel,
+        campaign_id=campaign_id,
+        action=action,
+        scheduled_at=scheduled_at,
+        timezone=timezone,
+    )
+    queue.after_action(channel, campaign, action)
+    return campaign
+
+
+def action_for(when: When | str, status: str) -> Action | None:
+    """The status change that the form's `when` asks of a saved campaign in `status`, if any."""
+    when = When(when)
+    if when is When.NOW:
+        return Action.START
+    if when is When.SCHEDULE and status == CampaignStatus.DRAFT:
+        return Action.SCHEDULE
+    if when is When.DRAFT and status == CampaignStatus.SCHEDULED:
+        return Action.UNSCHEDULE
+    return None
+
+
+def carry_out(
+    *, session: Session, channel: str, campaign: CampaignFields, when: When | str, queue: CampaignQueue
+) -> CampaignFields:
+    """After the form saved `campaign` (with `create` or `update`): start, schedule or unschedule it
+    as `when` asks. A separate step so that the form knows a new campaign's id even if this fails."""
+    action = action_for(when, campaign.status)
+    if action is None:
+        return campaign
+    return apply_action(session=session, channel=channel, campaign_id=campaign.id, action=action, queue=queue)

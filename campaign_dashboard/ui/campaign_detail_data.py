@@ -1,0 +1,205 @@
+"""What a campaign's live page shows, read in one go through the services (outside the state lock).
+
+`SnapshotQuery.read()` is the page's whole read: the campaign and its numbers, the charts' series,
+top links and replies (only when their counters moved), the newest events and one page of
+recipients. Every read is indexed and bounded; counters come from the campaign row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from campaign_dashboard.db import session_scope
+from campaign_dashboard.models import Channel, RecipientStatus
+from campaign_dashboard.services import campaigns
+from campaign_dashboard.services.audience import segments
+from campaign_dashboard.services.errors import DomainError
+from campaign_dashboard.services.events import replies
+from campaign_dashboard.services.stats import StatsSummary, live, summary_of, top_links
+from campaign_dashboard.ui.activity_feed import FeedRow, feed_row
+from campaign_dashboard.ui.components import iso_utc
+
+FEED_SIZE = 30
+PAGE_SIZE = 25
+ALL = "all"
+RECIPIENT_FILTERS = [ALL, *[s.value for s in RecipientStatus]]
+ACTIVITY_METRICS = {
+    Channel.EMAIL: ("sent", "delivered", "opened", "clicked"),
+    Channel.SMS: ("sent", "delivered", "failed"),
+}
+
+
+@dataclass
+class CampaignInfo:
+    id: int = 0
+    name: str = ""
+    status: str = ""
+    status_reason: str = ""
+    subject: str = ""
+    sender: str = ""
+    reply_to: str = ""
+    body: str = ""
+    segment: str = ""
+    created_at: str = ""
+    scheduled_at: str = ""
+    started_at: str = ""
+    completed_at: str = ""
+    progress: float = 0.0  # percent, one decimal (recipients and processed are in the stats)
+
+
+@dataclass
+class RecipientRow:
+    id: int
+    address: str
+    status: str
+    provider_message_id: str
+    attempts: int
+    last_error: str
+    sent_at: str
+    updated_at: str
+
+
+@dataclass
+class ReplyRow:
+    id: int
+    kind: str
+    from_address: str
+    subject: str
+    text: str
+    received_at: str
+
+
+@dataclass
+class Snapshot:
+    """Everything the page shows, read in one go outside the state lock."""
+
+    found: bool
+    marker: str = ""
+    info: CampaignInfo = field(default_factory=CampaignInfo)
+    stats: StatsSummary = field(default_factory=StatsSummary)
+    series: dict = field(default_factory=dict)
+    links: list[tuple[str, int]] | None = None  # None: unchanged since the last read
+    replies: list[ReplyRow] | None = None
+    events: list[FeedRow] = field(default_factory=list)
+    newest_event: datetime | None = None
+    recipients: list[RecipientRow] = field(default_factory=list)
+    next_cursor: str = ""
+
+
+@dataclass(frozen=True)
+class SnapshotQuery:
+    """One read of a campaign's page. Top links and replies are only re-read when the counters
+    that feed them moved (`clicks_seen`, `answers_seen`: what the page last showed)."""
+
+    channel: str
+    campaign_id: int
+    recipient_filter: str
+    cursor: str
+    events_since: datetime | None
+    clicks_seen: int | None
+    answers_seen: int | None
+
+    def read(self) -> Snapshot:
+        with session_scope() as session:
+            return self._read(session)
+
+    def _read(self, session) -> Snapshot:
+        channel, campaign_id = self.channel, self.campaign_id
+        try:
+            campaign = campaigns.get(session=session, channel=channel, campaign_id=campaign_id)
+        except DomainError:
+            return Snapshot(found=False)
+        stats = summary_of(campaign, channel)
+        snapshot = Snapshot(
+            found=True,
+            marker=iso_utc(campaign.last_activity_at),
+            info=_info(campaign, _segment_name(session, campaign.segment_id), stats),
+            stats=stats,
+        )
+        snapshot.series = live.minute_series(
+            session=session, channel=channel, campaign_id=campaign_id, metrics=ACTIVITY_METRICS[Channel(channel)]
+        )
+        if channel == Channel.EMAIL and stats.clicked != self.clicks_seen:
+            snapshot.links = top_links(session=session, campaign_id=campaign_id)
+        if stats.replied + stats.unsubscribed != self.answers_seen:
+            snapshot.replies = [
+                ReplyRow(
+                    id=r.id,
+                    kind=r.kind,
+                    from_address=r.from_address,
+                    subject=r.subject,
+                    text=r.text,
+                    received_at=iso_utc(r.received_at),
+                )
+                for r in replies.campaign_replies(session=session, channel=channel, campaign_id=campaign_id)
+            ]
+        feed = live.recent_events(
+            session=session, channel=channel, campaign_id=campaign_id, since=self.events_since, limit=FEED_SIZE
+        )
+        snapshot.events = [feed_row(e) for e in feed]
+        snapshot.newest_event = feed[0].received_at if feed else self.events_since
+        page = campaigns.recipients_page(
+            session=session,
+            channel=channel,
+            campaign_id=campaign_id,
+            status=None if self.recipient_filter == ALL else self.recipient_filter,
+            cursor=self.cursor or None,
+            limit=PAGE_SIZE,
+        )
+        snapshot.recipients = [
+            RecipientRow(
+                id=r.id,
+                address=r.address,
+                status=r.status,
+                provider_message_id=r.provider_message_id or "",
+                attempts=r.attempts,
+                last_error=r.last_error or "",
+                sent_at=iso_utc(r.sent_at),
+                updated_at=iso_utc(r.updated_at),
+            )
+            for r in page.items
+        ]
+        snapshot.next_cursor = page.next_cursor or ""
+        return snapshot
+
+
+def _info(campaign, segment: str, stats: StatsSummary) -> CampaignInfo:
+    return CampaignInfo(
+        id=campaign.id,
+        name=campaign.name,
+        status=campaign.status,
+        status_reason=campaign.status_reason or "",
+        subject=getattr(campaign, "subject", ""),
+        sender=(getattr(campaign, "from_email", None) or getattr(campaign, "from_number", None) or ""),
+        reply_to=getattr(campaign, "reply_to", None) or "",
+        body=getattr(campaign, "body", ""),
+        segment=segment,
+        created_at=iso_utc(campaign.created_at),
+        scheduled_at=iso_utc(campaign.scheduled_at),
+        started_at=iso_utc(campaign.started_at),
+        completed_at=iso_utc(campaign.completed_at),
+        progress=round(100 * stats.progress, 1),
+    )
+
+
+def _segment_name(session, segment_id: int | None) -> str:
+    if not segment_id:
+        return ""
+    try:
+        return segments.get_segment(session=session, segment_id=segment_id).name
+    except DomainError:  # deleted since
+        return ""
+
+
+def read_marker(channel: str, campaign_id: int) -> str:
+    """The campaign's "something moved" marker (one primary-key read)."""
+    with session_scope() as session:
+        return iso_utc(live.activity_marker(session=session, channel=channel, campaign_id=campaign_id))
+
+
+def funnel_steps(channel: str, stats: StatsSummary) -> list[tuple[str, int]]:
+    steps = [("Recipients", stats.recipients), ("Sent", stats.sent), ("Delivered", stats.delivered)]
+    if channel == Channel.EMAIL:
+        steps += [("Opened", stats.unique_opens), ("Clicked", stats.unique_clicks)]
+    return steps

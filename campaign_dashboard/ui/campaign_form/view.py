@@ -1,0 +1,386 @@
+"""The create / edit dialog of a campaign: `CreateEmailCampaignDialog` and its SMS twin.
+
+The email preview is shown in an iframe with an empty `sandbox` attribute: no script in the
+marketer's HTML ever runs, let alone in our origin. The page that shows a dialog passes
+`on_saved`, what to run after Save (its list's reload), so this module never imports a page.
+"""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from campaign_dashboard.ui.campaign_form.choices import DRAFT, HTML, NOW, SCHEDULE, TEMPLATE, TIMEZONES
+from campaign_dashboard.ui.campaign_form.state import CampaignFormState
+from campaign_dashboard.ui.components import thousands
+
+
+def field_error(name: str) -> rx.Component:
+    """The service's message for field `name`, if any."""
+    return rx.cond(
+        CampaignFormState.errors.contains(name),
+        rx.text(
+            CampaignFormState.errors[name], size="1", color_scheme="red", id=f"error-{name}", class_name="field-error"
+        ),
+    )
+
+
+def labelled(label: str, control: rx.Component, name: str, *notes: rx.Component) -> rx.Component:
+    """A field: its label, the control, the service's message for it (if any), then notes."""
+    return rx.vstack(
+        rx.text(label, as_="label", size="2", weight="medium", html_for=f"campaign-{name}"),
+        control,
+        field_error(name),
+        *notes,
+        spacing="1",
+        width="100%",
+    )
+
+
+def text_input(name: str, value: rx.Var, **props) -> rx.Component:
+    return rx.input(
+        value=value,
+        on_change=lambda v: CampaignFormState.set_field(name, v),
+        id=f"campaign-{name}",
+        width="100%",
+        **props,
+    )
+
+
+def select(name: str, options: rx.Var, value: rx.Var, on_change, placeholder: str) -> rx.Component:
+    return rx.select.root(
+        rx.select.trigger(placeholder=placeholder, id=f"campaign-{name}", width="100%"),
+        rx.select.content(rx.foreach(options, lambda o: rx.select.item(o.label, value=o.value))),
+        value=value,
+        on_change=on_change,
+    )
+
+
+def segment_field() -> rx.Component:
+    return labelled(
+        "Segment",
+        select(
+            "segment_id",
+            CampaignFormState.segment_options,
+            CampaignFormState.segment_id,
+            CampaignFormState.set_segment,
+            "Choose who gets it",
+        ),
+        "segment_id",
+        rx.cond(
+            CampaignFormState.audience >= 0,
+            rx.text(
+                rx.text.strong(thousands(CampaignFormState.audience)),
+                " recipients right now (subscribed and not suppressed)",
+                size="1",
+                color_scheme="gray",
+                id="campaign-audience",
+            ),
+            rx.cond(
+                CampaignFormState.segment_options.length() == 0,
+                rx.text("No segments yet: create one on the Segments page first.", size="1", color_scheme="gray"),
+            ),
+        ),
+    )
+
+
+def schedule_fields() -> rx.Component:
+    return rx.vstack(
+        labelled(
+            "When",
+            rx.segmented_control.root(
+                rx.segmented_control.item("Save as draft", value=DRAFT),
+                rx.segmented_control.item("Send now", value=NOW),
+                rx.segmented_control.item("Schedule", value=SCHEDULE),
+                value=CampaignFormState.when,
+                on_change=CampaignFormState.set_when,
+                id="campaign-when",
+            ),
+            "when",
+        ),
+        rx.cond(
+            CampaignFormState.when == SCHEDULE,
+            rx.vstack(
+                rx.flex(
+                    rx.input(
+                        type="date",
+                        value=CampaignFormState.schedule_date,
+                        on_change=lambda v: CampaignFormState.set_field("schedule_date", v),
+                        id="campaign-scheduled_at",
+                        aria_label="Date",
+                    ),
+                    rx.input(
+                        type="time",
+                        value=CampaignFormState.schedule_time,
+                        on_change=lambda v: CampaignFormState.set_field("schedule_time", v),
+                        id="campaign-time",
+                        aria_label="Time",
+                    ),
+                    rx.select.root(
+                        rx.select.trigger(id="campaign-timezone", aria_label="Time zone"),
+                        rx.select.content(*[rx.select.item(z, value=z) for z in TIMEZONES]),
+                        value=CampaignFormState.timezone,
+                        on_change=lambda v: CampaignFormState.set_field("timezone", v),
+                    ),
+                    spacing="2",
+                    wrap="wrap",
+                ),
+                field_error("scheduled_at"),
+                field_error("timezone"),
+                spacing="1",
+                width="100%",
+            ),
+        ),
+        spacing="2",
+        width="100%",
+    )
+
+
+def test_send_box(label: str, placeholder: str) -> rx.Component:
+    return labelled(
+        label,
+        rx.hstack(
+            rx.input(
+                value=CampaignFormState.test_to,
+                on_change=lambda v: CampaignFormState.set_field("test_to", v),
+                placeholder=placeholder,
+                id="campaign-test_to",
+                flex="1",
+            ),
+            rx.button(
+                rx.icon("send", size=14),
+                "Send test",
+                variant="soft",
+                loading=CampaignFormState.working == "test",
+                on_click=[CampaignFormState.begin("test"), CampaignFormState.send_test],
+                id="send-test",
+            ),
+            width="100%",
+        ),
+        "test_to",
+        rx.text("One message rendered for the sample contact; nothing is recorded.", size="1", color_scheme="gray"),
+    )
+
+
+def email_fields() -> rx.Component:
+    return rx.vstack(
+        labelled("Name", text_input("name", CampaignFormState.name, placeholder="Spring sale"), "name"),
+        labelled(
+            "Subject",
+            rx.input(
+                value=CampaignFormState.subject,
+                on_change=CampaignFormState.set_subject,
+                id="campaign-subject",
+                width="100%",
+                placeholder="{{ first_name }}, spring is here",
+            ),
+            "subject",
+        ),
+        rx.flex(
+            labelled("From", text_input("from_email", CampaignFormState.from_email), "from_email"),
+            labelled(
+                "Reply-to", text_input("reply_to", CampaignFormState.reply_to, placeholder="optional"), "reply_to"
+            ),
+            spacing="3",
+            width="100%",
+            direction=rx.breakpoints(initial="column", sm="row"),
+        ),
+        segment_field(),
+        labelled(
+            "Content",
+            rx.segmented_control.root(
+                rx.segmented_control.item("Template", value=TEMPLATE),
+                rx.segmented_control.item("Custom HTML", value=HTML),
+                value=CampaignFormState.source,
+                on_change=CampaignFormState.set_source,
+                id="campaign-source",
+            ),
+            "template_id",
+        ),
+        rx.cond(
+            CampaignFormState.source == TEMPLATE,
+            select(
+                "template_id",
+                CampaignFormState.template_options,
+                CampaignFormState.template_id,
+                CampaignFormState.set_template,
+                "Choose a template",
+            ),
+            labelled(
+                "HTML",
+                rx.text_area(
+                    value=CampaignFormState.html,
+                    on_change=CampaignFormState.set_html,
+                    id="campaign-html",
+                    rows="12",
+                    font_family="monospace",
+                    width="100%",
+                ),
+                "html",
+            ),
+        ),
+        schedule_fields(),
+        spacing="3",
+        width="100%",
+    )
+
+
+def email_preview() -> rx.Component:
+    return rx.vstack(
+        rx.text("Preview for the sample contact Jane Doe", size="2", weight="medium"),
+        rx.card(
+            rx.vstack(
+                rx.text(rx.text.strong("Subject: "), CampaignFormState.preview_subject, size="2", id="preview-subject"),
+                rx.el.iframe(
+                    src_doc=CampaignFormState.preview_html,
+                    sandbox="",  # empty: no scripts, no same origin, no forms, no popups
+                    title="Email preview",
+                    id="campaign-preview",
+                    width="100%",
+                    height="360px",
+                    style={"border": "none", "background": "white"},
+                ),
+                spacing="2",
+                width="100%",
+            ),
+            width="100%",
+        ),
+        rx.cond(
+            CampaignFormState.preview_error != "",
+            rx.callout(
+                CampaignFormState.preview_error,
+                icon="triangle-alert",
+                color_scheme="orange",
+                size="1",
+                id="preview-error",
+                width="100%",
+            ),
+        ),
+        test_send_box("Send a test", "you@example.com"),
+        spacing="3",
+        width="100%",
+    )
+
+
+def sms_fields() -> rx.Component:
+    counter = CampaignFormState.counter
+    return rx.vstack(
+        labelled("Name", text_input("name", CampaignFormState.name, placeholder="Flash sale"), "name"),
+        segment_field(),
+        labelled(
+            "Sender",
+            text_input(
+                "from_number", CampaignFormState.from_number, placeholder="Default: " + CampaignFormState.default_sender
+            ),
+            "from_number",
+            rx.text(
+                "An E.164 number, a Messaging Service SID (MG…) or an alphanumeric sender id.",
+                size="1",
+                color_scheme="gray",
+            ),
+        ),
+        labelled(
+            "Message",
+            rx.text_area(
+                value=CampaignFormState.body,
+                on_change=CampaignFormState.set_body,
+                id="campaign-body",
+                rows="5",
+                width="100%",
+                placeholder="Hi {{ first_name }}, … Reply STOP to opt out.",
+            ),
+            "body",
+            rx.hstack(
+                rx.badge(
+                    counter.encoding,
+                    variant="soft",
+                    id="sms-encoding",
+                    color_scheme=rx.cond(counter.encoding == "GSM-7", "green", "orange"),
+                ),
+                rx.text(thousands(counter.characters), " characters", size="1", id="sms-characters"),
+                rx.text("·", size="1", color_scheme="gray"),
+                rx.text(counter.segments, " segment(s)", size="1", weight="bold", id="sms-segments"),
+                rx.text("·", size="1", color_scheme="gray"),
+                rx.text(
+                    counter.remaining, " left in this segment of ", counter.per_segment, size="1", color_scheme="gray"
+                ),
+                spacing="2",
+                align="center",
+                wrap="wrap",
+            ),
+            rx.cond(
+                counter.non_gsm != "",
+                rx.text(
+                    "Not in the GSM-7 alphabet, so the whole message is sent as Unicode (70 characters a segment): ",
+                    counter.non_gsm,
+                    size="1",
+                    color_scheme="orange",
+                    id="sms-non-gsm",
+                ),
+            ),
+            rx.text("Counted as the sample contact would get it.", size="1", color_scheme="gray"),
+        ),
+        rx.cond(
+            CampaignFormState.cost != "", rx.text("Estimated cost ", CampaignFormState.cost, size="2", id="sms-cost")
+        ),
+        rx.cond(
+            CampaignFormState.quiet_hours != "",
+            rx.callout(
+                CampaignFormState.quiet_hours,
+                icon="moon",
+                size="1",
+                color_scheme="blue",
+                id="quiet-hours",
+                width="100%",
+            ),
+        ),
+        schedule_fields(),
+        test_send_box("Send a test", "+14155550123"),
+        spacing="3",
+        width="100%",
+    )
+
+
+def dialog(fields: rx.Component, preview: rx.Component | None, dialog_id: str, on_saved: list) -> rx.Component:
+    body = (
+        rx.grid(fields, preview, columns=rx.breakpoints(initial="1", md="2"), spacing="5", width="100%")
+        if preview is not None
+        else fields
+    )
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title(CampaignFormState.title),
+            rx.dialog.description(
+                "Saving checks every field; messages appear next to the ones to fix.",
+                size="2",
+                color_scheme="gray",
+                margin_bottom="1em",
+            ),
+            body,
+            rx.flex(
+                rx.dialog.close(rx.button("Close", variant="soft", color_scheme="gray", id="campaign-close")),
+                rx.button(
+                    CampaignFormState.save_label,
+                    loading=CampaignFormState.working == "save",
+                    on_click=[CampaignFormState.begin("save"), CampaignFormState.save, *on_saved],
+                    id="campaign-save",
+                ),
+                spacing="3",
+                justify="end",
+                padding_top="1.5em",
+            ),
+            max_width="72em" if preview is not None else "40em",
+            width="96vw",
+            id=dialog_id,
+        ),
+        open=CampaignFormState.is_open,
+        on_open_change=CampaignFormState.set_open,
+    )
+
+
+def CreateEmailCampaignDialog(on_saved: list) -> rx.Component:  # noqa: N802 - the product spec's component name
+    """`on_saved`: events to run after Save (also a failed one: re-reading a list is harmless)."""
+    return dialog(email_fields(), email_preview(), "campaign-form", on_saved)
+
+
+def CreateSmsCampaignDialog(on_saved: list) -> rx.Component:  # noqa: N802 - named like its email twin
+    return dialog(sms_fields(), None, "campaign-form", on_saved)
