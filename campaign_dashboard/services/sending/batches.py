@@ -38,10 +38,10 @@ from campaign_dashboard.providers.base import (
     SendResult,
     SmsProvider,
 )
-from campaign_dashboard.ratelimit import RateLimiter
 from campaign_dashboard.services.audience.contacts import tags_of
 from campaign_dashboard.services.campaigns.lifecycle import Action
 from campaign_dashboard.services.channels import campaign_model, recipient_model
+from campaign_dashboard.services.rate_limiter import RateLimiter
 from campaign_dashboard.services.sending import compose
 from campaign_dashboard.services.sending.ledger import LeaseLost, Pulse, checkpoint, claimed_rows, release
 from campaign_dashboard.services.sending.results import fail_campaign, finish, write_results
