@@ -1,5 +1,6 @@
 """Huey tasks that drive sending. Each task is safe to run twice or concurrently: the ledger's
-claims and leases decide who sends what (see services.sending)."""
+claims and leases decide who sends what (see services.sending). The tasks only chain and schedule
+each other; every read and write of the database is a services.sending call."""
 
 from __future__ import annotations
 
@@ -7,15 +8,10 @@ import logging
 from datetime import timedelta
 
 from huey import crontab
-from sqlalchemy import select
-from sqlmodel import Session
 
 from campaign_dashboard.config import get_settings
-from campaign_dashboard.models import CampaignStatus, Channel, utcnow
-from campaign_dashboard.services import campaigns, sending
-from campaign_dashboard.services.campaigns.lifecycle import Action
-from campaign_dashboard.services.channels import campaign_model
-from campaign_dashboard.services.errors import DomainError
+from campaign_dashboard.models import Channel, utcnow
+from campaign_dashboard.services import sending
 from campaign_dashboard.tasks.deps import send_deps
 from campaign_dashboard.tasks.queue import huey
 
@@ -71,14 +67,9 @@ def run_tick() -> None:
     expired claims, and make sure every sending campaign has work queued or is finished.
     Idempotent, so any number of workers on any number of hosts may run it at once."""
     deps = send_deps()
-    now = utcnow()
     for channel in Channel:
-        Campaign = campaign_model(channel)
-        with Session(deps.engine) as session:
-            due = session.scalars(
-                select(Campaign.id).where(Campaign.status == CampaignStatus.SCHEDULED, Campaign.scheduled_at <= now)
-            ).all()
-            active = session.scalars(select(Campaign.id).where(Campaign.status == CampaignStatus.SENDING)).all()
+        due = sending.due_to_start(deps=deps, channel=channel)
+        active = sending.sending_campaigns(deps=deps, channel=channel)
         for campaign_id in due:
             _start_due(channel.value, campaign_id)
         for campaign_id, batch_id in sending.recover_expired_claims(deps=deps, channel=channel):
@@ -108,17 +99,5 @@ def _follow_up(channel: str, campaign_id: int, outcome: sending.Outcome) -> None
 
 
 def _start_due(channel: str, campaign_id: int) -> None:
-    with Session(send_deps().engine) as session:
-        campaign = session.get(campaign_model(channel), campaign_id)
-        if campaign is None or campaign.status != CampaignStatus.SCHEDULED:
-            return
-        if campaign.scheduled_at and campaign.scheduled_at > utcnow() + timedelta(seconds=1):
-            return  # rescheduled later: its own eta task will come
-        try:
-            campaigns.apply_action(
-                session=session, channel=Channel(channel), campaign_id=campaign_id, action=Action.START
-            )
-        except DomainError as exc:
-            log.warning("scheduled campaign %s/%s could not start: %s", channel, campaign_id, exc)
-            return
-    kick(channel, campaign_id)
+    if sending.start_due(deps=send_deps(), channel=Channel(channel), campaign_id=campaign_id):
+        kick(channel, campaign_id)
