@@ -4,6 +4,7 @@ It only listens on loopback and only forwards to the one upstream it was given."
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 
@@ -74,11 +75,7 @@ class TcpProxy:
 
 
 def _close(sock: socket.socket) -> None:
-    try:
+    with contextlib.suppress(OSError):
         sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
-    try:
+    with contextlib.suppress(OSError):
         sock.close()
-    except OSError:
-        pass

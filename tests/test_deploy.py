@@ -27,7 +27,7 @@ def _settings_names() -> set[str]:
 
 
 def _dockerfile_cmd() -> list[str]:
-    line = next(l for l in (DEPLOY / "Dockerfile").read_text().splitlines() if l.startswith("CMD "))
+    line = next(line_ for line_ in (DEPLOY / "Dockerfile").read_text().splitlines() if line_.startswith("CMD "))
     return json.loads(line[len("CMD ") :])
 
 
@@ -68,7 +68,9 @@ def test_every_variable_is_a_setting_or_a_deploy_variable():
 def test_compose_interpolates_only_variables_of_the_env_file():
     used = set(re.findall(r"\$\{(\w+)\}", (DEPLOY / "compose.yaml").read_text()))
     declared = {
-        l.split("=", 1)[0] for l in (DEPLOY / ".env.example").read_text().splitlines() if l and not l.startswith("#")
+        line_.split("=", 1)[0]
+        for line_ in (DEPLOY / ".env.example").read_text().splitlines()
+        if line_ and not line_.startswith("#")
     }
     assert used <= declared
 

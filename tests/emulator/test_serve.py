@@ -13,7 +13,10 @@ from campaign_dashboard.devtools.bench.processes import free_port
 
 def test_serve_starts_a_process_with_the_given_options():
     port = free_port()
-    code = f"from campaign_dashboard.emulator import serve; serve(port={port}, webhook_url='http://127.0.0.1:9', resend_rps=7, webhooks=False)"
+    code = (
+        "from campaign_dashboard.emulator import serve; "
+        f"serve(port={port}, webhook_url='http://127.0.0.1:9', resend_rps=7, webhooks=False)"
+    )
     process = subprocess.Popen([sys.executable, "-c", code])
     try:
         deadline = time.monotonic() + 20

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from campaign_dashboard.webhook_urls import reachable_only_here, webhook_urls
 from campaign_dashboard.config import Settings
 from campaign_dashboard.providers.status import provider_statuses
+from campaign_dashboard.webhook_urls import reachable_only_here, webhook_urls
 
 
 def test_with_no_keys_both_providers_are_the_emulator():

@@ -330,7 +330,9 @@ def test_a_marketer_is_refused_admin_actions_and_bad_arguments_change_nothing(ba
                 problems.append(f"{name}({_short(arguments)}) failed on the server")
     log = backend.log()[log_before:]
     assert problems == [], (
-        "\n".join(problems) + "\n" + "\n".join(l for l in log.splitlines() if "rror" in l or "File" in l)[-6000:]
+        "\n".join(problems)
+        + "\n"
+        + "\n".join(line_ for line_ in log.splitlines() if "rror" in line_ or "File" in line_)[-6000:]
     )
     assert "Traceback" not in log, log[-6000:]
     assert database_rows(backend) == before

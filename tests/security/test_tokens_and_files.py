@@ -74,7 +74,7 @@ def test_token_list_and_revoke_from_the_command_line(cli_env):
 
     listed = run_cli(cli_env, "token", "list")
     assert listed.returncode == 0, listed.stderr
-    line = next(l for l in listed.stdout.splitlines() if "nightly export" in l)
+    line = next(line_ for line_ in listed.stdout.splitlines() if "nightly export" in line_)
     token_id = line.split()[0]
     assert plain[:10] in line and "live" in line and "viewer" in line
     assert plain not in listed.stdout  # the secret is never shown again
@@ -84,7 +84,7 @@ def test_token_list_and_revoke_from_the_command_line(cli_env):
     revoked = run_cli(cli_env, "token", "revoke", token_id)
     assert revoked.returncode == 0, revoked.stderr
     assert "nightly export" in revoked.stdout
-    line = next(l for l in run_cli(cli_env, "token", "list").stdout.splitlines() if "nightly export" in l)
+    line = next(line_ for line_ in run_cli(cli_env, "token", "list").stdout.splitlines() if "nightly export" in line_)
     assert "revoked" in line
 
     missing = run_cli(cli_env, "token", "revoke", "999")

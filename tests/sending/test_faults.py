@@ -46,7 +46,7 @@ def pg_proxy(stack: dict) -> Iterator[TcpProxy]:
 
 
 @pytest.fixture
-def own_redis(stack: dict, tmp_path) -> Iterator["RedisServer"]:
+def own_redis(stack: dict, tmp_path) -> Iterator[RedisServer]:
     """A Redis of the test's own, so restarting it disturbs nobody else."""
     if not shutil.which("redis-server"):
         pytest.skip("redis-server is not installed")

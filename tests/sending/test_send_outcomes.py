@@ -178,7 +178,8 @@ FRAGMENTS = [
     "{{ 7**6000000 }}",
     "{% if first_name == 'Name1' %}{{ 1/0 }}{% endif %}",
     "{% if first_name == 'Name2' %}{{ 'y' * 5000000 }}{% endif %}",
-    "{% if first_name == 'Name0' %}{% for a in range(10000) %}{% for b in range(10000) %}{% endfor %}{% endfor %}{% endif %}",
+    "{% if first_name == 'Name0' %}{% for a in range(10000) %}{% for b in range(10000) %}"
+    "{% endfor %}{% endfor %}{% endif %}",
     "{% for t in tags %}{{ t }}{% endfor %}",
     "{{ attributes.plan | upper }}",
     "{{ first_name * 400 }}",

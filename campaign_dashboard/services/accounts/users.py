@@ -18,7 +18,6 @@ from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from campaign_dashboard.models import Role, User, UserSession, id_of, utcnow
-from campaign_dashboard.services.rate_limiter import RateLimiter
 from campaign_dashboard.services.accounts.tokens import hash_token
 from campaign_dashboard.services.audience.suppressions import normalize_email
 from campaign_dashboard.services.errors import (
@@ -28,6 +27,7 @@ from campaign_dashboard.services.errors import (
     PermissionDenied,
     ValidationFailed,
 )
+from campaign_dashboard.services.rate_limiter import RateLimiter
 
 LOGIN_ATTEMPTS = 5  # failed logins per email and client address at once, then one every LOGIN_REFILL_SECONDS
 LOGIN_REFILL_SECONDS = 60

@@ -66,7 +66,9 @@ RESEND_TYPES = [
 
 
 def resend_payloads(email_id: str, address: str):
-    field = lambda plausible: plausible | json_values
+    def field(plausible):
+        return plausible | json_values
+
     data = st.fixed_dictionaries(
         {},
         optional={
@@ -143,7 +145,9 @@ TWILIO_STATUSES = [
 
 
 def twilio_params(sid: str, phone: str):
-    field = lambda plausible: plausible | twilio_text
+    def field(plausible):
+        return plausible | twilio_text
+
     known = st.fixed_dictionaries(
         {},
         optional={

@@ -145,7 +145,7 @@ def test_two_admins_demoting_each_other_at_once_leave_one_admin(engine):
         start = threading.Barrier(2)
         outcomes: list[str] = []
 
-        def demote(actor: int, target: int) -> None:
+        def demote(actor: int, target: int, start=start, outcomes=outcomes) -> None:
             with Session(engine) as session:
                 start.wait()
                 try:

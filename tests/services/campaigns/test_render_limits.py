@@ -23,8 +23,12 @@ HOSTILE = {
     "huge repetition": "{{ 'y'*5000000 }}",
     "tens of megabytes": "{{ 'x' * 50000000 }}",
     "nested loops": "{% for a in range(10000) %}{% for b in range(10000) %}{% endfor %}{% endfor %}",
-    "loops in a set block": "{% set s %}{% for a in range(10000) %}{% for b in range(10000) %}x{% endfor %}{% endfor %}{% endset %}",
-    "doubling in a namespace": "{% set ns = namespace(s='x') %}{% for i in range(60) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}",
+    "loops in a set block": (
+        "{% set s %}{% for a in range(10000) %}{% for b in range(10000) %}x{% endfor %}{% endfor %}{% endset %}"
+    ),
+    "doubling in a namespace": (
+        "{% set ns = namespace(s='x') %}{% for i in range(60) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}"
+    ),
     "exponential macro": "{% macro f(n) %}{% if n %}{{ f(n-1) }}{{ f(n-1) }}{% endif %}{% endmacro %}{{ f(60) }}",
     "huge width": "{{ 'x'|center(1000000000) }}",
     "huge format width": "{{ '%0999999999d' % 1 }}",
