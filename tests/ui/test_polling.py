@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import subprocess
 import sys
 
@@ -18,10 +17,6 @@ def test_asking_whether_a_tab_is_connected_does_not_import_the_app_module():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
-
-
-def test_a_state_used_outside_a_running_app_counts_as_connected():
-    assert asyncio.run(polling.client_connected(object())) is True  # no app: nothing to ask
 
 
 def test_each_load_retires_the_previous_loop():
