@@ -166,9 +166,9 @@ def claimed_rows(session: Session, channel: Channel, batch_id: str) -> list[tupl
     return [(r, contacts.get(r.contact_id)) for r in recipients]
 
 
-def release(*, deps: SendDeps, channel: Channel, campaign_id: int, batch_id: str, status: str) -> None:
-    """Hand back rows of a batch we will not send: to `pending` (pause, failure) so a resume
-    continues exactly there, or `cancelled` (cancel), counted as processed."""
+def release(*, deps: SendDeps, channel: Channel, campaign_id: int, batch_id: str, status: str | None) -> None:
+    """Hand back rows of a batch we will not send: to `pending` (pause, failure, no status at all)
+    so a resume continues exactly there, or `cancelled` (cancel), counted as processed."""
     Campaign, Recipient = campaign_model(channel), recipient_model(channel)
     now = deps.now()
     cancelled = status == CampaignStatus.CANCELLED
