@@ -7,8 +7,10 @@ is what makes pause/resume and crash recovery exact.
 
 from __future__ import annotations
 
-from sqlalchemy import exists, func, insert, literal, select
-from sqlmodel import Session
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, exists, func, insert, literal, select
+from sqlmodel import Session, col
 
 from campaign_dashboard.models import (
     Channel,
@@ -18,6 +20,7 @@ from campaign_dashboard.models import (
     Segment,
     SmsStatus,
     Suppression,
+    table_of,
     utcnow,
 )
 from campaign_dashboard.models.campaigns import CampaignFields
@@ -41,11 +44,14 @@ def snapshot_audience(*, session: Session, channel: Channel, campaign: CampaignF
         literal(campaign.id).label("campaign_id"),
         literal(RecipientStatus.PENDING.value).label("status"),
         literal(0).label("attempts"),
-        literal(utcnow(), type_=Recipient.__table__.c.updated_at.type).label("updated_at"),
+        literal(utcnow(), type_=table_of(Recipient).c.updated_at.type).label("updated_at"),
     )
     columns = ["campaign_id", "status", "attempts", "updated_at", "contact_id", "address"]
     session.connection().execute(insert(Recipient).from_select(columns, audience))
-    count = session.scalar(select(func.count()).select_from(Recipient).where(Recipient.campaign_id == campaign.id))
+    count = (
+        session.scalar(select(func.count()).select_from(Recipient).where(col(Recipient.campaign_id) == campaign.id))
+        or 0
+    )
     campaign.recipients = count
     session.add(campaign)
     session.flush()
@@ -59,21 +65,21 @@ def count_audience(*, session: Session, channel: str, segment_id: int) -> int:
     if segment is None:
         raise NotFound(f"Segment {segment_id} does not exist.")
     rows = _audience(Channel(channel), segment).subquery()
-    return session.scalar(select(func.count()).select_from(rows))
+    return session.scalar(select(func.count()).select_from(rows)) or 0
 
 
-def _audience(channel: Channel, segment: Segment, *leading):
+def _audience(channel: Channel, segment: Segment, *leading: ColumnElement[Any]) -> Select[*tuple[Any, ...]]:
     """`leading` columns, then (contact_id, address): segment members with a subscribed,
     unsuppressed address on `channel`, one row per address even if contacts share it."""
     members = contact_ids_select(segment=segment).subquery()
     if Channel(channel) is Channel.EMAIL:
-        address, status_ok = Contact.email, Contact.email_status == EmailStatus.SUBSCRIBED
+        address, status_ok = col(Contact.email), col(Contact.email_status) == EmailStatus.SUBSCRIBED
     else:
-        address, status_ok = Contact.phone, Contact.sms_status == SmsStatus.SUBSCRIBED
-    suppressed = exists().where(Suppression.channel == channel.value, Suppression.address == address)
+        address, status_ok = col(Contact.phone), col(Contact.sms_status) == SmsStatus.SUBSCRIBED
+    suppressed = exists().where(col(Suppression.channel) == channel.value, col(Suppression.address) == address)
     return (
-        select(*leading, func.min(Contact.id).label("contact_id"), address.label("address"))
-        .join(members, members.c.id == Contact.id)
+        select(*leading, func.min(col(Contact.id)).label("contact_id"), address.label("address"))
+        .join(members, members.c.id == col(Contact.id))
         .where(address.is_not(None), address != "", status_ok, ~suppressed)
         .group_by(address)
     )

@@ -24,9 +24,9 @@ from datetime import datetime
 from enum import StrEnum
 from itertools import groupby
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import ColumnElement, Exists, exists, func, select
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from campaign_dashboard.config import Settings
 from campaign_dashboard.models import CampaignStatus, Channel, RecipientStatus, utcnow
@@ -71,6 +71,18 @@ class SendDeps:
     sms: SmsProvider | None = None
     sleep: Callable[[float], None] = time.sleep
     now: Callable[[], datetime] = utcnow
+
+    # The providers a send needs, looked up when it is made: deps built for one channel have none
+    # for the other, and reaching for it is a wiring mistake, said as such.
+    def email_provider(self) -> EmailProvider:
+        if self.email is None:
+            raise RuntimeError("these send dependencies have no email provider")
+        return self.email
+
+    def sms_provider(self) -> SmsProvider:
+        if self.sms is None:
+            raise RuntimeError("these send dependencies have no SMS provider")
+        return self.sms
 
 
 class Outcome(StrEnum):
@@ -144,7 +156,8 @@ def _stop(
     else:
         fail_campaign(deps=deps, channel=channel, campaign_id=campaign_id, reason=reason)
     with Session(deps.engine) as session:
-        status = session.scalar(select(campaign_model(channel).status).where(campaign_model(channel).id == campaign_id))
+        Campaign = campaign_model(channel)
+        status = session.scalar(select(col(Campaign.status)).where(col(Campaign.id) == campaign_id))
     release(
         deps=deps, channel=channel, campaign_id=campaign_id, batch_id=batch_id, status=status or CampaignStatus.FAILED
     )
@@ -159,27 +172,27 @@ def next_step(*, deps: SendDeps, channel: Channel, campaign_id: int, stalled_onl
     now = deps.now()
     with Session(deps.engine) as session:
         row = session.execute(
-            select(Campaign.status, Campaign.failed, Campaign.processed, Campaign.recipients).where(
-                Campaign.id == campaign_id
+            select(col(Campaign.status), col(Campaign.failed), col(Campaign.processed), col(Campaign.recipients)).where(
+                col(Campaign.id) == campaign_id
             )
         ).one_or_none()
         if row is None or row.status != CampaignStatus.SENDING:
             return Outcome.STOPPED if row is not None and row.status == CampaignStatus.PAUSED else Outcome.DONE
 
-        def probe(*conditions):  # an index probe, never a count: cheap at 1M recipients
-            return exists().where(Recipient.campaign_id == campaign_id, *conditions)
+        def probe(*conditions: ColumnElement[bool]) -> Exists:  # an index probe, never a count: cheap at 1M recipients
+            return exists().where(col(Recipient.campaign_id) == campaign_id, *conditions)
 
         # One statement, so one snapshot: as separate reads under PostgreSQL's READ COMMITTED, a
         # claim committed between "any claimed?" (no: still pending) and "any pending?" (no: now
         # claimed) made a campaign look finished while its first batch was being sent.
         claimed, ready, pending = session.execute(
             select(
-                probe(Recipient.status == RecipientStatus.CLAIMED),
+                probe(col(Recipient.status) == RecipientStatus.CLAIMED),
                 probe(
-                    Recipient.status == RecipientStatus.PENDING,
-                    Recipient.not_before.is_(None) | (Recipient.not_before <= now),
+                    col(Recipient.status) == RecipientStatus.PENDING,
+                    col(Recipient.not_before).is_(None) | (col(Recipient.not_before) <= now),
                 ),
-                probe(Recipient.status == RecipientStatus.PENDING),
+                probe(col(Recipient.status) == RecipientStatus.PENDING),
             )
         ).one()
         deferred = pending and not ready
@@ -200,8 +213,8 @@ def earliest_deferred(*, deps: SendDeps, channel: Channel, campaign_id: int) -> 
     Recipient = recipient_model(channel)
     with Session(deps.engine) as session:
         return session.scalar(
-            select(func.min(Recipient.not_before)).where(
-                Recipient.campaign_id == campaign_id, Recipient.status == RecipientStatus.PENDING
+            select(func.min(col(Recipient.not_before))).where(
+                col(Recipient.campaign_id) == campaign_id, col(Recipient.status) == RecipientStatus.PENDING
             )
         )
 
@@ -221,7 +234,7 @@ def _send_email_chunk(deps: SendDeps, campaign, compiled, rows, tags, key: str) 
             deps,
             Channel.EMAIL,
             rows[0][0].batch_id,
-            lambda: deps.email.send_batch(messages, idempotency_key=key),
+            lambda: deps.email_provider().send_batch(messages, idempotency_key=key),
             bucket=resend_bucket(s.effective_resend_api_key),
             rate=s.resend_requests_per_second,
             campaign_id=campaign.id,
@@ -256,7 +269,7 @@ def _send_sms_chunk(deps: SendDeps, campaign, compiled, rows, tags, batch_id: st
                 deps,
                 Channel.SMS,
                 batch_id,
-                lambda r=recipient, b=body: deps.sms.find_sent(to=r.address, body=b, since=r.claimed_at),
+                lambda r=recipient, b=body: deps.sms_provider().find_sent(to=r.address, body=b, since=r.claimed_at),
                 campaign_id=campaign.id,
             )
             if previous:
@@ -267,7 +280,7 @@ def _send_sms_chunk(deps: SendDeps, campaign, compiled, rows, tags, batch_id: st
             deps,
             Channel.SMS,
             batch_id,
-            lambda m=message: deps.sms.send(m),
+            lambda m=message: deps.sms_provider().send(m),
             bucket=sms_bucket(s, sender),
             rate=s.twilio_mps_per_sender,
             campaign_id=campaign.id,

@@ -19,6 +19,7 @@ from campaign_dashboard.services.campaigns.render_limits import RenderLimits
 from campaign_dashboard.services.campaigns.rendering import compile_email, compile_sms
 from campaign_dashboard.services.events.unsubscribe import unsubscribe_url
 from campaign_dashboard.services.sending import email_headers
+from campaign_dashboard.web_routes import TWILIO_STATUS_WEBHOOK
 
 if TYPE_CHECKING:
     from campaign_dashboard.services.sending.batches import SendDeps
@@ -31,6 +32,8 @@ def content(session: Session, channel: Channel, campaign):
     subject, html, text = campaign.subject, campaign.html, campaign.text
     if campaign.template_id:
         template = session.get(EmailTemplate, campaign.template_id)
+        if template is None:  # a template in use cannot be deleted; say so should it be gone anyway
+            raise LookupError(f"the campaign's template {campaign.template_id} does not exist")
         subject = subject or template.subject
         html, text = template.html, text or template.text or None
     return compile_email(subject, html or "", text or None)
@@ -102,7 +105,7 @@ def sms_message(deps: SendDeps, campaign, recipient, body: str, sender: str | No
         body=body,
         from_number=sender,
         messaging_service_sid=None if campaign.from_number else s.twilio_messaging_service_sid,
-        status_callback=f"{s.public_base_url.rstrip('/')}/webhooks/twilio/status"
+        status_callback=f"{s.public_base_url.rstrip('/')}{TWILIO_STATUS_WEBHOOK}"
         f"?campaign={campaign.id}&recipient={recipient.id}",
     )
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Sequence
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select, update
-from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlalchemy import ColumnElement, Row, func, select, update
+from sqlalchemy.engine import Connection, Engine
+from sqlmodel import Session, col
 
 from campaign_dashboard.models import CampaignStatus, Channel, Contact, RecipientStatus
 from campaign_dashboard.services.channels import campaign_model, recipient_model
@@ -35,18 +36,18 @@ def claim_batch(*, deps: SendDeps, channel: Channel, campaign_id: int) -> str | 
     Campaign, Recipient = campaign_model(channel), recipient_model(channel)
     s = deps.settings
     with Session(deps.engine) as session:
-        status = session.scalar(select(Campaign.status).where(Campaign.id == campaign_id))
+        status = session.scalar(select(col(Campaign.status)).where(col(Campaign.id) == campaign_id))
         if status != CampaignStatus.SENDING:
             return None
         now = deps.now()
         query = (
-            select(Recipient.id)
+            select(col(Recipient.id))
             .where(
-                Recipient.campaign_id == campaign_id,
-                Recipient.status == RecipientStatus.PENDING,
-                (Recipient.not_before.is_(None)) | (Recipient.not_before <= now),
+                col(Recipient.campaign_id) == campaign_id,
+                col(Recipient.status) == RecipientStatus.PENDING,
+                col(Recipient.not_before).is_(None) | (col(Recipient.not_before) <= now),
             )
-            .order_by(Recipient.id)
+            .order_by(col(Recipient.id))
             .limit(s.send_batch_size)
         )
         if session.get_bind().dialect.name == "postgresql":
@@ -59,8 +60,8 @@ def claim_batch(*, deps: SendDeps, channel: Channel, campaign_id: int) -> str | 
             session.execute(
                 update(Recipient)
                 .where(
-                    Recipient.id.in_(ids[start : start + CHUNK]),
-                    unselective(deps.engine, Recipient.status == RecipientStatus.PENDING),
+                    col(Recipient.id).in_(ids[start : start + CHUNK]),
+                    unselective(deps.engine, col(Recipient.status) == RecipientStatus.PENDING),
                 )
                 .values(
                     status=RecipientStatus.CLAIMED,
@@ -82,21 +83,22 @@ def recover_expired_claims(*, deps: SendDeps, channel: Channel) -> list[tuple[in
     Campaign, Recipient = campaign_model(channel), recipient_model(channel)
     now = deps.now()
     with Session(deps.engine) as session:
-        expired = session.execute(
-            select(Recipient.campaign_id, Recipient.batch_id, Campaign.status)
-            .join(Campaign, Campaign.id == Recipient.campaign_id)
-            .where(Recipient.status == RecipientStatus.CLAIMED, Recipient.lease_expires_at < now)
+        # claimed rows always carry their batch id
+        expired: Sequence[Row[int, str, str]] = session.execute(
+            select(col(Recipient.campaign_id), col(Recipient.batch_id), col(Campaign.status))
+            .join(Campaign, col(Campaign.id) == col(Recipient.campaign_id))
+            .where(col(Recipient.status) == RecipientStatus.CLAIMED, col(Recipient.lease_expires_at) < now)
             .distinct()
         ).all()
     resumed = []
     for campaign_id, batch_id, status in expired:
         with Session(deps.engine) as session:
-            taken = session.execute(
+            taken = session.exec(
                 update(Recipient)
                 .where(
-                    Recipient.batch_id == batch_id,
-                    unselective(deps.engine, Recipient.status == RecipientStatus.CLAIMED),
-                    Recipient.lease_expires_at < now,
+                    col(Recipient.batch_id) == batch_id,
+                    unselective(deps.engine, col(Recipient.status) == RecipientStatus.CLAIMED),
+                    col(Recipient.lease_expires_at) < now,
                 )
                 .values(
                     lease_expires_at=now + timedelta(seconds=deps.settings.send_lease_seconds),
@@ -114,7 +116,7 @@ def recover_expired_claims(*, deps: SendDeps, channel: Channel) -> list[tuple[in
     return resumed
 
 
-def unselective(engine: Engine, condition):
+def unselective(engine: Engine | Connection, condition: ColumnElement[bool]) -> ColumnElement[bool]:
     """`condition` (a status test next to an id or batch id) marked as true for most rows it is
     tested on. SQLite's planner has no statistics and otherwise walks the `status` index, i.e.
     every pending row of the campaign, for an `id IN (...) AND status = 'pending'`: that made
@@ -122,59 +124,60 @@ def unselective(engine: Engine, condition):
     return func.likely(condition) if engine.dialect.name == "sqlite" else condition
 
 
-def claimed_rows(session: Session, channel: Channel, batch_id: str) -> list[tuple]:
+def claimed_rows(session: Session, channel: Channel, batch_id: str) -> list[tuple[Row[Any], Row[Any] | None]]:
     """(recipient, contact or None) pairs of the batch's claimed rows, in chunk order, as plain
     rows with the fields sending reads (`contact.first_name`...), not ORM objects: building 1,000
     objects per batch cost more than rendering, and the (SQLite) write lock is held meanwhile."""
     Recipient = recipient_model(channel)
     recipients = session.execute(
         select(
-            Recipient.id,
-            Recipient.contact_id,
-            Recipient.address,
-            Recipient.chunk,
-            Recipient.batch_id,
-            Recipient.claimed_at,
-            Recipient.attempts,
-            Recipient.last_error,
+            col(Recipient.id),
+            col(Recipient.contact_id),
+            col(Recipient.address),
+            col(Recipient.chunk),
+            col(Recipient.batch_id),
+            col(Recipient.claimed_at),
+            col(Recipient.attempts),
+            col(Recipient.last_error),
         )
         .where(
-            Recipient.batch_id == batch_id,
-            unselective(session.get_bind(), Recipient.status == RecipientStatus.CLAIMED),
+            col(Recipient.batch_id) == batch_id,
+            unselective(session.get_bind(), col(Recipient.status) == RecipientStatus.CLAIMED),
         )
-        .order_by(Recipient.chunk, Recipient.id)
+        .order_by(col(Recipient.chunk), col(Recipient.id))
     ).all()
     contact_ids = list({r.contact_id for r in recipients if r.contact_id is not None})
-    contacts = {}
+    contacts: dict[int, Row[Any]] = {}
     for start in range(0, len(contact_ids), 1000):
         contacts.update(
             (c.id, c)
             for c in session.execute(
                 select(
-                    Contact.id,
-                    Contact.email,
-                    Contact.phone,
-                    Contact.first_name,
-                    Contact.last_name,
-                    Contact.timezone,
-                    Contact.attributes,
-                ).where(Contact.id.in_(contact_ids[start : start + 1000]))
+                    col(Contact.id),
+                    col(Contact.email),
+                    col(Contact.phone),
+                    col(Contact.first_name),
+                    col(Contact.last_name),
+                    col(Contact.timezone),
+                    col(Contact.attributes),
+                ).where(col(Contact.id).in_(contact_ids[start : start + 1000]))
             )
         )
     return [(r, contacts.get(r.contact_id)) for r in recipients]
 
 
-def release(*, deps: SendDeps, channel: Channel, campaign_id: int, batch_id: str, status: str) -> None:
-    """Hand back rows of a batch we will not send: to `pending` (pause, failure) so a resume
-    continues exactly there, or `cancelled` (cancel), counted as processed."""
+def release(*, deps: SendDeps, channel: Channel, campaign_id: int, batch_id: str, status: str | None) -> None:
+    """Hand back rows of a batch we will not send: to `pending` (pause, failure, no status at all)
+    so a resume continues exactly there, or `cancelled` (cancel), counted as processed."""
     Campaign, Recipient = campaign_model(channel), recipient_model(channel)
     now = deps.now()
     cancelled = status == CampaignStatus.CANCELLED
     with Session(deps.engine) as session:
-        changed = session.execute(
+        changed = session.exec(
             update(Recipient)
             .where(
-                Recipient.batch_id == batch_id, unselective(deps.engine, Recipient.status == RecipientStatus.CLAIMED)
+                col(Recipient.batch_id) == batch_id,
+                unselective(deps.engine, col(Recipient.status) == RecipientStatus.CLAIMED),
             )
             .values(
                 status=RecipientStatus.CANCELLED if cancelled else RecipientStatus.PENDING,
@@ -186,7 +189,7 @@ def release(*, deps: SendDeps, channel: Channel, campaign_id: int, batch_id: str
         if cancelled and changed:
             session.execute(
                 update(Campaign)
-                .where(Campaign.id == campaign_id)
+                .where(col(Campaign.id) == campaign_id)
                 .values(processed=Campaign.processed + changed, last_activity_at=now)
             )
         session.commit()
@@ -208,7 +211,7 @@ def checkpoint(deps: SendDeps, channel: Channel, campaign_id: int, batch_id: str
     Campaign = campaign_model(channel)
     renew, started = lease.due(), time.monotonic()
     with Session(deps.engine) as session:
-        status = session.scalar(select(Campaign.status).where(Campaign.id == campaign_id))
+        status = session.scalar(select(col(Campaign.status)).where(col(Campaign.id) == campaign_id))
         if status == CampaignStatus.SENDING and renew:
             _extend_lease(session, deps, channel, batch_id)
         session.commit()
@@ -220,18 +223,21 @@ def checkpoint(deps: SendDeps, channel: Channel, campaign_id: int, batch_id: str
 def _extend_lease(session: Session, deps: SendDeps, channel: Channel, batch_id: str) -> None:
     Recipient = recipient_model(channel)
     now = deps.now()
-    extended = session.execute(
+    extended = session.exec(
         update(Recipient)
         .where(
-            Recipient.batch_id == batch_id,
-            unselective(deps.engine, Recipient.status == RecipientStatus.CLAIMED),
-            Recipient.lease_expires_at >= now,
+            col(Recipient.batch_id) == batch_id,
+            unselective(deps.engine, col(Recipient.status) == RecipientStatus.CLAIMED),
+            col(Recipient.lease_expires_at) >= now,
         )
         .values(lease_expires_at=now + timedelta(seconds=deps.settings.send_lease_seconds))
     ).rowcount
     if not extended and session.scalar(
-        select(Recipient.id)
-        .where(Recipient.batch_id == batch_id, unselective(deps.engine, Recipient.status == RecipientStatus.CLAIMED))
+        select(col(Recipient.id))
+        .where(
+            col(Recipient.batch_id) == batch_id,
+            unselective(deps.engine, col(Recipient.status) == RecipientStatus.CLAIMED),
+        )
         .limit(1)
     ):
         raise LeaseLost(batch_id)

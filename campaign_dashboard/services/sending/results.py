@@ -11,9 +11,9 @@ import logging
 from typing import TYPE_CHECKING
 
 from sqlalchemy import bindparam, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
-from campaign_dashboard.models import Channel, RecipientStatus, SentEmail, SmsStatus
+from campaign_dashboard.models import Channel, RecipientStatus, SentEmail, SmsStatus, table_of
 from campaign_dashboard.providers.base import OutgoingEmail
 from campaign_dashboard.services import campaigns
 from campaign_dashboard.services.audience.opt_outs import PROVIDER_SUPPRESSED, set_sms_status_by_phone, suppress
@@ -47,8 +47,9 @@ def write_results(
     with Session(deps.engine) as session:
         still_claimed = set(
             session.scalars(
-                select(Recipient.id).where(
-                    Recipient.id.in_(ids), unselective(deps.engine, Recipient.status == RecipientStatus.CLAIMED)
+                select(col(Recipient.id)).where(
+                    col(Recipient.id).in_(ids),
+                    unselective(deps.engine, col(Recipient.status) == RecipientStatus.CLAIMED),
                 )
             )
         )
@@ -66,7 +67,7 @@ def write_results(
                 )
                 set_sms_status_by_phone(session=session, phone=r.address, status=SmsStatus.OPTED_OUT, now=now)
         failed += [(r, reason) for r, reason in refused if r.id in still_claimed]
-        table = Recipient.__table__
+        table = table_of(Recipient)
         if sent:
             session.execute(
                 table.update()
@@ -92,7 +93,7 @@ def write_results(
             )
         if sent and channel == Channel.EMAIL and sent_emails is not None:
             session.execute(
-                SentEmail.__table__.insert(),
+                table_of(SentEmail).insert(),
                 [  # Core executemany: no ORM bulk machinery
                     {
                         "campaign_id": campaign_id,
@@ -115,7 +116,7 @@ def write_results(
         if sent or failed:
             session.execute(
                 update(Campaign)
-                .where(Campaign.id == campaign_id)
+                .where(col(Campaign.id) == campaign_id)
                 .values(
                     sent=Campaign.sent + len(sent),
                     failed=Campaign.failed + len(failed),

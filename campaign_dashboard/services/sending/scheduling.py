@@ -11,7 +11,7 @@ import logging
 from datetime import timedelta
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from campaign_dashboard.models import CampaignStatus, Channel
 from campaign_dashboard.services import campaigns
@@ -29,8 +29,8 @@ def due_to_start(*, deps: SendDeps, channel: Channel) -> list[int]:
     with Session(deps.engine) as session:
         return list(
             session.scalars(
-                select(Campaign.id).where(
-                    Campaign.status == CampaignStatus.SCHEDULED, Campaign.scheduled_at <= deps.now()
+                select(col(Campaign.id)).where(
+                    col(Campaign.status) == CampaignStatus.SCHEDULED, col(Campaign.scheduled_at) <= deps.now()
                 )
             )
         )
@@ -40,7 +40,7 @@ def sending_campaigns(*, deps: SendDeps, channel: Channel) -> list[int]:
     """Ids of campaigns being sent."""
     Campaign = campaign_model(channel)
     with Session(deps.engine) as session:
-        return list(session.scalars(select(Campaign.id).where(Campaign.status == CampaignStatus.SENDING)))
+        return list(session.scalars(select(col(Campaign.id)).where(col(Campaign.status) == CampaignStatus.SENDING)))
 
 
 def start_due(*, deps: SendDeps, channel: Channel, campaign_id: int) -> bool:

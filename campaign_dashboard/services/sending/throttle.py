@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from campaign_dashboard.config import Settings
 from campaign_dashboard.models import CampaignStatus, Channel, Contact, RecipientStatus
@@ -106,7 +106,7 @@ def _ensure_sending(deps: SendDeps, channel: Channel, campaign_id: int | None) -
         return
     Campaign = campaign_model(channel)
     with Session(deps.engine) as session:
-        status = session.scalar(select(Campaign.status).where(Campaign.id == campaign_id))
+        status = session.scalar(select(col(Campaign.status)).where(col(Campaign.id) == campaign_id))
     if status != CampaignStatus.SENDING:
         raise CampaignStopped(status)
 
@@ -148,7 +148,7 @@ def defer(deps: SendDeps, channel: Channel, recipient, until: datetime) -> None:
     with Session(deps.engine) as session:
         session.execute(
             update(Recipient)
-            .where(Recipient.id == recipient.id, Recipient.status == RecipientStatus.CLAIMED)
+            .where(col(Recipient.id) == recipient.id, col(Recipient.status) == RecipientStatus.CLAIMED)
             .values(
                 status=RecipientStatus.PENDING,
                 batch_id=None,
@@ -172,8 +172,8 @@ def note_error(deps: SendDeps, channel: Channel, batch_id: str, message: str) ->
         session.execute(
             update(Recipient)
             .where(
-                Recipient.batch_id == batch_id,
-                unselective(deps.engine, Recipient.status == RecipientStatus.CLAIMED),
+                col(Recipient.batch_id) == batch_id,
+                unselective(deps.engine, col(Recipient.status) == RecipientStatus.CLAIMED),
             )
             .values(last_error=message[:2000])
         )
