@@ -183,8 +183,10 @@ def _render_bounded(
         problem = render_messages.runtime_problem(_reason(exc), line=line, source=source)
         raise _failure(field, problem) from None
     if max_chars is not None and len(text.strip()) > max_chars:
-        raise RenderError(
-            f"{field}: the message is {len(text.strip()):,} characters, more than the {max_chars:,} one SMS may have"
+        size = f"{len(text.strip()):,}"
+        raise _failure(
+            field,
+            render_messages.Problem(f"the message is {size} characters, more than the {max_chars:,} one SMS may have"),
         )
     return text
 
