@@ -74,7 +74,7 @@ def excerpt(source: str, line: int | None, *, column: int | None = None, name: s
     text = lines[line - 1]
     for match in TAG.finditer(text):
         inside = column is not None and match.start() < column <= match.end() + 1
-        mentions = name is not None and re.search(rf"(?<![\w.]){re.escape(name)}\b", match.group())
+        mentions = name is not None and re.search(rf"(?<!\w){re.escape(name)}\b", match.group())
         if inside or mentions:
             return _cut(match.group().strip(), column - match.start() if inside and column else None)
     tags = [m.group().strip() for m in TAG.finditer(text)]

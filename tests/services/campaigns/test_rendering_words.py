@@ -198,3 +198,12 @@ def test_a_preview_for_a_real_contact_uses_its_attributes():
     contact = Contact(email="ana@example.com", first_name="Ana", attributes={"country": "PT"})
     out = rendering.preview_email(subject="Deals in {{ country }}", html="<p>{{ first_name }}</p>", contact=contact)
     assert out.subject == "Deals in PT"
+
+
+def test_a_misspelt_attribute_under_attributes_gets_a_suggestion_too():
+    contact = Contact(email="ana@example.com", attributes={"country": "PT", "plan": "pro"})
+    with pytest.raises(RenderError) as err:
+        rendering.render_sms(body="{{ plan }}\n<i>{{ plan }}</i> {{ attributes.contry }}", contact=contact)
+    assert err.value.message == (
+        "body: line 2: 'contry' is not a contact field in {{ attributes.contry }}; did you mean 'country'?"
+    )
