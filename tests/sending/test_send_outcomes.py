@@ -133,7 +133,7 @@ def test_a_template_that_cannot_render_fails_the_campaign_instead_of_sending_for
     workers.start(1)
     start(engine, Channel.EMAIL, campaign_id)
     assert wait_for_status(engine, EmailCampaign, campaign_id, {"failed", "sent"}, timeout=60) == "failed"
-    assert "No filter named 'nosuchfilter'" in reason_of(engine, EmailCampaign, campaign_id)
+    assert "html: line 1: unknown filter 'nosuchfilter'" in reason_of(engine, EmailCampaign, campaign_id)
     assert "claimed" not in settled_ledger(engine, Channel.EMAIL, campaign_id)
     assert emulator_stats(emulator)["accepted"] == 0
 

@@ -333,7 +333,7 @@ def test_a_broken_template_shows_the_error_and_cannot_be_saved_until_fixed(page,
     page.locator("#templates a", has_text=name).click()
     expect(page.locator("#template-name")).to_have_value(name)
     page.locator("#template-html").fill("<h1>Welcome {{ first_name </h1>")
-    expect(page.locator("#template-error")).to_contain_text("html: template error on line 1")
+    expect(page.locator("#template-error")).to_contain_text("html: line 1: {{ is never closed with }}")
     expect(page.locator("#template-save")).to_be_disabled()
     screenshot(page, "template-editor")
 

@@ -4,6 +4,11 @@ counted and snapshotted by the database, never loaded into Python.
 A rule is `{"field", "op", "value"}`; `match` joins them with AND ("all") or OR ("any").
 Fields: tag, email, phone, first_name, last_name, attributes.<key>, email_status, sms_status,
 created_at. A rule set with no rules selects every contact.
+
+Text comparisons (is, is_not, contains on names, phone and attributes) ignore case: a marketer
+typing `pt` means the `PT` their CSV had. Both sides go through the database's lower(), so the
+count, the live count and the snapshot agree (SQLite folds only ASCII, PostgreSQL all letters).
+Emails are stored lowercase, so their column is compared as is (and keeps its index).
 """
 
 from __future__ import annotations
@@ -90,7 +95,7 @@ def _condition(rule: Any) -> ColumnElement[bool]:
     if field == "tag":
         return _tag_condition(op, _text(value))
     if field in TEXT_FIELDS:
-        return _text_condition(TEXT_FIELDS[field], op, _text(value), lower=field == "email")
+        return _text_condition(TEXT_FIELDS[field], op, _text(value), stored_lower=field == "email")
     if field in STATUS_FIELDS:
         column, allowed = STATUS_FIELDS[field]
         if op not in ("is", "is_not"):
@@ -109,7 +114,7 @@ def _condition(rule: Any) -> ColumnElement[bool]:
         if op in DATE_OPS:  # ISO dates compare correctly as text
             text = _text(value)
             return column > text if op == "after" else column < text
-        return _text_condition(column, op, _text(value), lower=False)
+        return _text_condition(column, op, _text(value))
     raise _RuleError("field", f"unknown field {field!r}")
 
 
@@ -124,18 +129,25 @@ def _tag_condition(op: Any, value: str) -> ColumnElement[bool]:
     raise _RuleError("op", "tag supports is, is_not and contains")
 
 
-def _text_condition(column, op: Any, value: str, *, lower: bool) -> ColumnElement[bool]:
-    if lower:
-        value = value.lower()
+def _text_condition(column, op: Any, value: str, *, stored_lower: bool = False) -> ColumnElement[bool]:
+    """`column` compared with `value` ignoring case; `stored_lower`: the column is kept lowercase."""
+    folded = column if stored_lower else func.lower(column)
+    wanted = value.lower() if stored_lower else func.lower(value)
     if op == "is":
-        return column == value
+        return folded == wanted
     if op == "is_not":  # a contact without the value at all is also "not" it
-        return or_(column.is_(None), column != value)
+        return or_(column.is_(None), folded != wanted)
     if op == "contains":
         if not value:
             return false()
-        return func.lower(column).contains(value.lower(), autoescape=True)
+        return func.lower(column).like(func.lower(_like_pattern(value)), escape="/")
     raise _RuleError("op", "supports is, is_not and contains")
+
+
+def _like_pattern(value: str) -> str:
+    """`%value%` with LIKE's wildcards in `value` taken literally (escaped with /)."""
+    escaped = value.replace("/", "//").replace("%", "/%").replace("_", "/_")
+    return f"%{escaped}%"
 
 
 def _text(value: Any) -> str:

@@ -84,9 +84,22 @@ def make_env(*, autoescape: bool, undefined: type[Undefined] = StrictUndefined) 
 
 HTML_ENV = make_env(autoescape=True)
 TEXT_ENV = make_env(autoescape=False)
-# Saving renders against the sample contact, where a variable only real contacts have is fine.
-SAMPLE_HTML_ENV = make_env(autoescape=True, undefined=ChainableUndefined)
-SAMPLE_TEXT_ENV = make_env(autoescape=False, undefined=ChainableUndefined)
+
+
+class SampleUndefined(ChainableUndefined):
+    """A name the sample contact does not have (an attribute only real contacts have): shown as
+    `[country]` in the preview, so the marketer sees where it goes, and falls back with `default`."""
+
+    __slots__ = ()
+
+    def __str__(self) -> str:
+        return f"[{self._undefined_name}]" if self._undefined_name else ""
+
+
+# Saving and previews render against the sample contact, where a variable only real contacts
+# have is fine (`rendering` still refuses a likely typo of a contact field).
+SAMPLE_HTML_ENV = make_env(autoescape=True, undefined=SampleUndefined)
+SAMPLE_TEXT_ENV = make_env(autoescape=False, undefined=SampleUndefined)
 
 
 def compile_source(env: BoundedSandbox, source: str) -> Template:

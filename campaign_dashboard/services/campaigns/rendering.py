@@ -14,22 +14,24 @@ the budgets of `render_limits`, Settings RENDER_*), from any thread: the web pro
 functions through `asyncio.to_thread`, the worker directly. A render that hits a limit raises
 RenderError like any other template failure. Saving renders the content once against a sample
 contact (`validate_template`), so a template that parses but cannot render (an unknown filter,
-`{{ 1/0 }}`, too much output) is refused there. Emails without a text part get one made from
-their HTML (`html_text`).
+`{{ 1/0 }}`, too much output) is refused there. The sample contact has none of the attributes
+real contacts have, so a name it lacks is shown as `[name]` in its previews and accepted at
+save, unless the name looks like a typo of a contact field (`frist_name`): that is refused with
+a "did you mean". Errors say what is wrong and where, in words (`render_messages`). Emails
+without a text part get one made from their HTML (`html_text`).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from jinja2 import TemplateSyntaxError
+from jinja2 import TemplateSyntaxError, meta, nodes
 from jinja2.exceptions import SecurityError, TemplateError, UndefinedError
 
-from campaign_dashboard.services.campaigns import render_limits
+from campaign_dashboard.services.campaigns import render_limits, render_messages
 from campaign_dashboard.services.campaigns.html_text import html_to_text
 from campaign_dashboard.services.campaigns.render_limits import Budget, BudgetExceeded, RenderLimits
 from campaign_dashboard.services.campaigns.render_sandbox import (
@@ -37,6 +39,7 @@ from campaign_dashboard.services.campaigns.render_sandbox import (
     SAMPLE_HTML_ENV,
     SAMPLE_TEXT_ENV,
     TEXT_ENV,
+    BoundedSandbox,
     compile_source,
 )
 from campaign_dashboard.services.errors import DomainError, ValidationFailed
@@ -53,17 +56,30 @@ SAMPLE_CONTACT: dict[str, Any] = {
     "attributes": {"city": "Lisbon", "plan": "pro", "company": "Acme"},
 }
 SAMPLE_EXTRA: dict[str, Any] = {"unsubscribe_url": "https://example.com/unsubscribe/preview"}
+# The names every template may use, whatever the contact: an attribute never takes one of them,
+# nor a name the sandbox defines (range, dict, ...).
+BUILT_IN_NAMES = (*CONTACT_FIELDS, "tags", "attributes", *SAMPLE_EXTRA)
+RESERVED_NAMES = frozenset(BUILT_IN_NAMES) | frozenset(TEXT_ENV.globals)
 
 
 class RenderError(DomainError):
     """One recipient's message could not be rendered; the reason is shown on that recipient.
-    `undefined`: the reason is a variable this contact does not have."""
+    `undefined`: the reason is a variable this contact does not have; `compiling`: the template
+    itself is wrong (its syntax, or a misspelt field), whoever it is rendered for."""
 
     code = "render_failed"
 
-    def __init__(self, message: str, *, details: list[dict[str, Any]] | None = None, undefined: bool = False) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        details: list[dict[str, Any]] | None = None,
+        undefined: bool = False,
+        compiling: bool = False,
+    ) -> None:
         super().__init__(message, details=details)
         self.undefined = undefined
+        self.compiling = compiling
 
 
 @dataclass(frozen=True)
@@ -88,8 +104,12 @@ def contact_context(
 ) -> dict[str, Any]:
     """Template variables for one contact (a Contact row, any object with its fields, or a dict).
 
-    Each attribute is also available top-level (`{{ city }}`) unless it clashes with a contact
-    field or an extra; `attributes.city` always works.
+    Each attribute is also available under its own name (`{{ country }}` as well as
+    `{{ attributes.country }}`), so a marketer writes what their CSV column was called. Built-in
+    names win: an attribute called `first_name`, `email`, `tags`, `attributes`, `unsubscribe_url`
+    (or any extra, or a sandbox name like `range`) never replaces the contact's own value, since
+    an imported column must not change what a template's fixed names mean; it stays reachable as
+    `attributes.<name>`.
     """
     get = contact.get if isinstance(contact, Mapping) else (lambda k, d=None: getattr(contact, k, d))
     ctx: dict[str, Any] = {field: get(field, None) or "" for field in CONTACT_FIELDS}
@@ -99,7 +119,7 @@ def contact_context(
     ctx["attributes"] = attributes
     extra = dict(extra or {})
     for key, value in attributes.items():
-        if isinstance(key, str) and key.isidentifier() and key not in ctx and key not in extra:
+        if isinstance(key, str) and key.isidentifier() and key not in RESERVED_NAMES and key not in extra:
             ctx[key] = value
     ctx.update(extra)
     return ctx
@@ -111,108 +131,138 @@ def contact_context(
 def validate_template(
     source: str | None, *, field: str, html: bool = False, sms: bool = False, limits: RenderLimits | None = None
 ) -> None:
-    """Raise ValidationFailed naming `field` (and the line) when `source` is not a valid template
-    or cannot be rendered within the limits: it is compiled and rendered once for the sample
-    contact, where a variable the sample does not have counts as set."""
+    """Raise ValidationFailed naming `field` (and the line, in words) when `source` is not a valid
+    template or cannot be rendered within the limits: it is compiled and rendered once for the
+    sample contact, where a variable the sample does not have counts as set (unless it looks like
+    a typo of a contact field)."""
     if not source:
         return
-    env = SAMPLE_HTML_ENV if html else SAMPLE_TEXT_ENV
     try:
-        template = compile_source(env, source)
-    except TemplateSyntaxError as exc:
-        message = f"{field}: template error on line {exc.lineno}: {exc.message}"
-        raise ValidationFailed(
-            message, details=[{"field": field, "line": exc.lineno, "message": exc.message or ""}]
-        ) from None
-    limits = limits or current_limits()
-    try:
-        _render_bounded(
-            template,
+        template = CompiledTemplate(source, field=field, html=html, sample=True)
+        limits = limits or current_limits()
+        template.render(
             contact_context(SAMPLE_CONTACT, extra=SAMPLE_EXTRA),
-            field=field,
             budget=Budget(limits),
             max_chars=limits.max_sms if sms else None,
         )
     except RenderError as exc:
         if exc.undefined:
             return  # a variable missing from the sample contact: each real contact is checked when sent
-        raise ValidationFailed(
-            f"{exc.message} (rendered for a sample contact)",
-            details=[{"field": field, "message": exc.message.removeprefix(f"{field}: ")}],
-        ) from None
+        if exc.compiling:
+            raise ValidationFailed(exc.message, details=exc.details) from None
+        raise ValidationFailed(f"{exc.message} (rendered for a sample contact)", details=exc.details) from None
+
+
+def _failure(field: str, problem: render_messages.Problem, **flags: bool) -> RenderError:
+    return RenderError(f"{field}: {problem.sentence}", details=[problem.detail(field)], **flags)
 
 
 def _render_bounded(
-    template,
+    template,  # noqa: ANN001
     context: Mapping[str, Any],
     *,
     field: str,
-    budget: Budget,  # noqa: ANN001
+    source: str,
+    budget: Budget,
     max_chars: int | None = None,
 ) -> str:
-    """Render under `budget`; every failure, whatever raised it, is a RenderError naming `field`."""
+    """Render under `budget`; every failure, whatever raised it, is a RenderError naming `field`
+    and saying, in words, what went wrong on which line."""
     try:
         with render_limits.running(budget):
             text = render_limits.bounded_output(template.generate(context), budget, what=f"the {field}")
-    except BudgetExceeded as exc:
-        raise RenderError(f"{field}: {exc}") from None
     except UndefinedError as exc:
-        raise RenderError(f"{field}: {_undefined_reason(exc)}", undefined=True) from None
-    except SecurityError as exc:
-        raise RenderError(f"{field}: not allowed in a template: {exc}") from None
-    except TemplateError as exc:
-        raise RenderError(f"{field}: {exc.message or exc.__class__.__name__}") from None
-    except RecursionError:
-        raise RenderError(f"{field}: the template calls itself too deeply") from None
-    except MemoryError:
-        raise RenderError(f"{field}: the template needs too much memory") from None
-    except Exception as exc:  # noqa: BLE001 - a template's own runtime error (1/0, bad filter arg)
-        raise RenderError(f"{field}: {exc.__class__.__name__}: {exc}") from None
+        line = render_messages.template_line(exc.__traceback__)
+        name = render_messages.undefined_name(str(exc))
+        if name is None:
+            raise _failure(field, render_messages.runtime_problem(str(exc), line=line, source=source)) from None
+        problem = render_messages.undefined_problem(name, _known_names(context), line=line, source=source)
+        raise _failure(field, problem, undefined=True) from None
+    except Exception as exc:  # noqa: BLE001 - whatever a template does wrong fails this one render
+        line = render_messages.template_line(exc.__traceback__)
+        problem = render_messages.runtime_problem(_reason(exc), line=line, source=source)
+        raise _failure(field, problem) from None
     if max_chars is not None and len(text.strip()) > max_chars:
-        raise RenderError(
-            f"{field}: the message is {len(text.strip()):,} characters, more than the {max_chars:,} one SMS may have"
+        size = f"{len(text.strip()):,}"
+        raise _failure(
+            field,
+            render_messages.Problem(f"the message is {size} characters, more than the {max_chars:,} one SMS may have"),
         )
     return text
 
 
-class CompiledTemplate:
-    """One template compiled once; `render` it per recipient, each render within `limits`."""
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, BudgetExceeded):
+        return str(exc)
+    if isinstance(exc, SecurityError):
+        return f"not allowed in a template: {exc}"
+    if isinstance(exc, TemplateError):
+        return exc.message or exc.__class__.__name__
+    if isinstance(exc, RecursionError):
+        return "the template calls itself too deeply"
+    if isinstance(exc, MemoryError):
+        return "the template needs too much memory"
+    return render_messages.runtime_reason(exc)
 
-    def __init__(self, source: str, *, field: str, html: bool = False) -> None:
+
+def _known_names(context: Mapping[str, Any]) -> list[str]:
+    """The names this contact's template could have meant: its variables and its attributes."""
+    attributes = context.get("attributes")
+    keys = [k for k in attributes if isinstance(k, str)] if isinstance(attributes, Mapping) else []
+    return [*context, *keys]
+
+
+def _likely_typo(env: BoundedSandbox, source: str, field: str) -> RenderError | None:
+    """A name the sample contact lacks that looks like a misspelt contact field (`frist_name`,
+    `emial`; not `phone2`, which extends one): real contacts would not have it either."""
+    tree = env.parse(source)
+    known = set(BUILT_IN_NAMES) | set(SAMPLE_CONTACT["attributes"]) | set(env.globals)
+    for name in sorted(meta.find_undeclared_variables(tree) - known):
+        near = render_messages.suggestion(name, BUILT_IN_NAMES)
+        if near and not name.startswith(near):
+            line = next((n.lineno for n in tree.find_all(nodes.Name) if n.name == name), None)
+            piece = render_messages.excerpt(source, line, name=name)
+            text = f"'{name}' is not a contact field{' in ' + piece if piece else ''}; did you mean '{near}'?"
+            return _failure(field, render_messages.Problem(text, line), compiling=True)
+    return None
+
+
+class CompiledTemplate:
+    """One template compiled once; `render` it per recipient, each render within `limits`.
+    `sample`: rendered for the sample contact, where a name it lacks shows as `[name]`."""
+
+    def __init__(self, source: str, *, field: str, html: bool = False, sample: bool = False) -> None:
         self.field = field
+        self.source = source or ""
+        env = (SAMPLE_HTML_ENV if html else SAMPLE_TEXT_ENV) if sample else (HTML_ENV if html else TEXT_ENV)
         try:
-            self._template = compile_source(HTML_ENV if html else TEXT_ENV, source or "")
+            self._template = compile_source(env, self.source)
         except TemplateSyntaxError as exc:  # saved before validation existed: fail the send, readably
-            raise RenderError(
-                f"{field}: template error on line {exc.lineno}: {exc.message}",
-                details=[{"field": field, "line": exc.lineno, "message": exc.message or ""}],
-            ) from None
+            problem = render_messages.syntax_problem(exc, self.source, filters=env.filters, tests=env.tests)
+            raise _failure(field, problem, compiling=True) from None
+        typo = _likely_typo(env, self.source, field) if sample else None
+        if typo is not None:
+            raise typo
 
     def render(self, context: Mapping[str, Any], *, budget: Budget | None = None, max_chars: int | None = None) -> str:
         return _render_bounded(
-            self._template, context, field=self.field, budget=budget or Budget(current_limits()), max_chars=max_chars
+            self._template,
+            context,
+            field=self.field,
+            source=self.source,
+            budget=budget or Budget(current_limits()),
+            max_chars=max_chars,
         )
-
-
-def _undefined_reason(exc: UndefinedError) -> str:
-    match = re.match(r"'(.+?)' is undefined", str(exc))
-    if match:
-        name = match.group(1)
-        return (
-            f"the variable '{name}' is not set for this contact "
-            f'(use {{{{ {name} | default("...") }}}} for a fallback)'
-        )
-    return str(exc)
 
 
 class CompiledEmail:
     """Subject, HTML and optional text part of one email, compiled once. One message's parts
     share one budget: the limits are per message."""
 
-    def __init__(self, *, subject: str, html: str, text: str | None = None) -> None:
-        self.subject = CompiledTemplate(subject, field="subject")
-        self.html = CompiledTemplate(html, field="html", html=True)
-        self.text = CompiledTemplate(text, field="text") if text else None
+    def __init__(self, *, subject: str, html: str, text: str | None = None, sample: bool = False) -> None:
+        self.subject = CompiledTemplate(subject, field="subject", sample=sample)
+        self.html = CompiledTemplate(html, field="html", html=True, sample=sample)
+        self.text = CompiledTemplate(text, field="text", sample=sample) if text else None
 
     def render(
         self,
@@ -231,8 +281,8 @@ class CompiledEmail:
 
 
 class CompiledSms:
-    def __init__(self, body: str) -> None:
-        self.body = CompiledTemplate(body, field="body")
+    def __init__(self, body: str, *, sample: bool = False) -> None:
+        self.body = CompiledTemplate(body, field="body", sample=sample)
 
     def render(
         self,
@@ -249,14 +299,15 @@ class CompiledSms:
 
 
 @lru_cache(maxsize=256)
-def compile_email(subject: str, html: str, text: str | None = None) -> CompiledEmail:
-    """A compiled email, cached by its sources (so per-recipient calls compile nothing)."""
-    return CompiledEmail(subject=subject, html=html, text=text)
+def compile_email(subject: str, html: str, text: str | None = None, *, sample: bool = False) -> CompiledEmail:
+    """A compiled email, cached by its sources (so per-recipient calls compile nothing);
+    `sample`: for previews with the sample contact (see CompiledTemplate)."""
+    return CompiledEmail(subject=subject, html=html, text=text, sample=sample)
 
 
 @lru_cache(maxsize=256)
-def compile_sms(body: str) -> CompiledSms:
-    return CompiledSms(body)
+def compile_sms(body: str, *, sample: bool = False) -> CompiledSms:
+    return CompiledSms(body, sample=sample)
 
 
 def render_email(
@@ -292,27 +343,23 @@ def preview_email(
     extra: Mapping[str, Any] | None = None,
     limits: RenderLimits | None = None,
 ) -> RenderedEmail:
-    """Render with a real contact when given, else with a believable sample one. Bounded like
-    every render (RenderError when a limit is hit); safe to call from a worker thread."""
-    return render_email(
-        subject=subject,
-        html=html,
-        text=text,
-        contact=SAMPLE_CONTACT if contact is None else contact,
-        extra={**SAMPLE_EXTRA, **(extra or {})},
-        limits=limits,
-    )
+    """Render with a real contact when given, else with a believable sample one (where a name
+    only real contacts have shows as `[name]`). Bounded like every render (RenderError when a
+    limit is hit); safe to call from a worker thread."""
+    extra = {**SAMPLE_EXTRA, **(extra or {})}
+    if contact is not None:
+        return render_email(subject=subject, html=html, text=text, contact=contact, extra=extra, limits=limits)
+    compiled = compile_email(subject, html, text or None, sample=True)
+    return compiled.render(SAMPLE_CONTACT, extra=extra, limits=limits)
 
 
 def preview_sms(
     *, body: str, contact: Any = None, extra: Mapping[str, Any] | None = None, limits: RenderLimits | None = None
 ) -> str:
-    return render_sms(
-        body=body,
-        contact=SAMPLE_CONTACT if contact is None else contact,
-        extra={**SAMPLE_EXTRA, **(extra or {})},
-        limits=limits,
-    )
+    extra = {**SAMPLE_EXTRA, **(extra or {})}
+    if contact is not None:
+        return render_sms(body=body, contact=contact, extra=extra, limits=limits)
+    return compile_sms(body, sample=True).render(SAMPLE_CONTACT, extra=extra, limits=limits)
 
 
 preview = preview_email

@@ -112,14 +112,14 @@ def test_the_time_limit_holds_in_a_worker_thread_and_leaves_the_event_loop_free(
 
 def test_an_unknown_filter_is_refused_at_save(engine):
     """It parses, so it used to be saved; then every send crashed outside RenderError."""
-    with Session(engine) as session, pytest.raises(ValidationFailed, match="No filter named 'nosuchfilter'"):
+    with Session(engine) as session, pytest.raises(ValidationFailed, match="line 1: unknown filter 'nosuchfilter'"):
         templates.create_template(
             session=session, data={"name": "t", "subject": "Hi", "html": "<p>{{ first_name | nosuchfilter }}</p>"}
         )
 
 
 def test_a_runtime_error_for_the_sample_contact_is_refused_at_save(engine):
-    with Session(engine) as session, pytest.raises(ValidationFailed, match="ZeroDivisionError"):
+    with Session(engine) as session, pytest.raises(ValidationFailed, match="line 1: division by zero"):
         templates.create_template(session=session, data={"name": "t", "subject": "Hi", "html": "<p>{{ 1/0 }}</p>"})
 
 

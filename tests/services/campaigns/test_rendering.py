@@ -63,7 +63,7 @@ def test_one_bad_recipient_does_not_stop_the_others():
         except RenderError as exc:
             results.append(f"failed: {exc.message}")
     assert results[0] == "<p>Porto</p>"
-    assert results[1].startswith("failed: html: the variable 'city' is not set")
+    assert results[1].startswith("failed: html: line 1: 'city' is not set for this contact")
     assert results[2] == "<p>Faro</p>"
 
 
