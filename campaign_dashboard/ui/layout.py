@@ -158,8 +158,18 @@ def worker_banner() -> rx.Component:
     )
 
 
+def session_end() -> rx.Component:
+    """A tab whose session ended (logged out in another tab, expired) goes to the login page, and
+    comes back to this page after signing in (see `AuthState._user`)."""
+    return rx.cond(
+        AuthState.session_ended_to != "",
+        rx.box(on_mount=rx.redirect(AuthState.session_ended_to, replace=True), display="none"),
+    )
+
+
 def shell(title: str, content: rx.Component) -> rx.Component:
     return rx.hstack(
+        session_end(),
         sidebar(),
         rx.box(
             mobile_nav(),

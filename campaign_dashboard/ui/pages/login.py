@@ -28,6 +28,8 @@ class LoginState(AuthState):
 
     @guarded(PUBLIC)
     def open(self):
+        if self.session_ended_to:  # the tab was sent here: it may sign in again
+            self.session_ended_to = ""
         query = self.router.url.query_parameters
         self.error = ERRORS.get(query.get("error", ""), "")
         self.next_path = routes.safe_next(query.get("next")) if query.get("next") else ""
