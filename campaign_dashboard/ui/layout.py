@@ -216,3 +216,16 @@ def dashboard_page(
         return render
 
     return decorator
+
+def not_found() -> rx.Component:
+    """What an unknown address shows, inside the frame: say so and offer the way home."""
+    return rx.vstack(
+        rx.text("There is no page at this address. It may have moved, or the link may be mistyped.", size="3"),
+        rx.link(
+            rx.hstack(rx.icon("house", size=16), rx.text("Go to the overview"), align="center", spacing="1"),
+            href=routes.OVERVIEW,
+            id="not-found-home",
+        ),
+        spacing="3",
+        id="page-not-found",
+    )
