@@ -54,6 +54,9 @@ class AuthState(rx.State):
     role: str = ""
     # Shown to every role on every page: campaigns are waiting and no worker is running.
     worker_warning: str = ""
+    # Where to send this tab once a read found its session over (logged out in another tab,
+    # expired): the frame redirects there at once (`layout.session_end`); the login page clears it.
+    session_ended_to: str = ""
     _workers_checked_at: float = 0.0
 
     @classmethod
@@ -97,14 +100,18 @@ class AuthState(rx.State):
         """`_caller`, also showing who is signed in (or nobody)."""
         user = self._caller()
         if user is None:
+            if self.user_email:  # this tab showed someone: their session ended since
+                self.session_ended_to = self._login_url()
             self.user_name = self.user_email = self.role = ""
         else:
+            if self.session_ended_to:
+                self.session_ended_to = ""
             self.user_name, self.user_email, self.role = user.name or user.email, user.email, user.role
         return user
 
     def _signed_in(self) -> bool:
         """For reads repeated after the page's load (filters, pages, live refreshes): a session
-        that ended or expired since then gets no more data."""
+        that ended or expired since then gets no more data, and the tab goes to the login page."""
         return self._user() is not None
 
     def _login_url(self) -> str:

@@ -36,6 +36,7 @@ def status_badge(status: rx.Var[str]) -> rx.Component:
         status,
         color_scheme=rx.match(status, *STATUS_COLORS.items(), "gray"),
         variant="soft",
+        high_contrast=True,  # the soft colours' own text is too faint at this size (WCAG AA)
         radius="full",
         class_name="status-badge",
     )
@@ -71,6 +72,12 @@ def percent(part: rx.Var[int], whole: rx.Var[int]) -> StringVar:
 def iso_utc(value) -> str:
     """A datetime as the ISO string `local_time` expects ("" for none)."""
     return value.isoformat() if value else ""
+
+
+def field_label(text: str | rx.Var[str], control_id: str) -> rx.Component:
+    """A `<label for=control_id>`: screen readers name the field by it, and a click focuses it.
+    (`rx.text(as_="label", html_for=...)` turns `html_for` into a CSS property, naming nothing.)"""
+    return rx.el.label(rx.text(text, size="2", weight="medium"), html_for=control_id)
 
 
 def stat_card(label: str, value: rx.Var | str, icon: str) -> rx.Component:

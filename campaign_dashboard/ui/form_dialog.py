@@ -11,6 +11,7 @@ from collections.abc import Iterable
 import reflex as rx
 
 from campaign_dashboard.services.errors import DomainError
+from campaign_dashboard.ui.components import field_label
 
 
 def field_errors(exc: DomainError, fields: Iterable[str]) -> dict[str, str]:
@@ -27,7 +28,7 @@ def form_field(
     """`control` must carry `id=f"{form_id}-{name}"`; its error gets `{form_id}-{name}-error`."""
     error = errors.get(name, "")
     return rx.vstack(
-        rx.text(label, as_="label", size="2", weight="medium", html_for=f"{form_id}-{name}"),
+        field_label(label, f"{form_id}-{name}"),
         control,
         rx.cond(
             error != "",

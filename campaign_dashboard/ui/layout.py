@@ -18,6 +18,9 @@ from campaign_dashboard.ui.auth import AuthState
 APP_NAME = "Campaigns"
 LOGO = "/logo.svg"  # the top-level assets/ directory, which Reflex serves at the site's root
 DIVIDER = f"1px solid {rx.color('gray', 5)}"
+# Radix draws a select's placeholder ("Choose who gets it") in gray-a10, below WCAG AA's 4.5:1
+# contrast; every page's selects (dialogs too, which render outside the frame) use gray-11.
+READABLE_PLACEHOLDERS = ".rt-SelectTrigger[data-placeholder] .rt-SelectTriggerInner { color: var(--gray-11); }"
 
 
 def icon_links() -> list[rx.Component]:
@@ -136,7 +139,7 @@ def header(title: str) -> rx.Component:
     return rx.hstack(
         rx.heading(title, size="7", as_="h1"),
         rx.spacer(),
-        rx.color_mode.button(variant="ghost"),
+        rx.color_mode.button(variant="ghost", aria_label="Switch between light and dark mode"),
         align="center",
         width="100%",
         padding_bottom="1em",
@@ -158,8 +161,19 @@ def worker_banner() -> rx.Component:
     )
 
 
+def session_end() -> rx.Component:
+    """A tab whose session ended (logged out in another tab, expired) goes to the login page, and
+    comes back to this page after signing in (see `AuthState._user`)."""
+    return rx.cond(
+        AuthState.session_ended_to != "",
+        rx.box(on_mount=rx.redirect(AuthState.session_ended_to, replace=True), display="none"),
+    )
+
+
 def shell(title: str, content: rx.Component) -> rx.Component:
     return rx.hstack(
+        rx.el.style(READABLE_PLACEHOLDERS),
+        session_end(),
         sidebar(),
         rx.box(
             mobile_nav(),
@@ -206,3 +220,17 @@ def dashboard_page(
         return render
 
     return decorator
+
+
+def not_found() -> rx.Component:
+    """What an unknown address shows, inside the frame: say so and offer the way home."""
+    return rx.vstack(
+        rx.text("There is no page at this address. It may have moved, or the link may be mistyped.", size="3"),
+        rx.link(
+            rx.hstack(rx.icon("house", size=16), rx.text("Go to the overview"), align="center", spacing="1"),
+            href=routes.OVERVIEW,
+            id="not-found-home",
+        ),
+        spacing="3",
+        id="page-not-found",
+    )

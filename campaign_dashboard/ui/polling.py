@@ -33,9 +33,12 @@ async def client_connected(state: rx.State) -> bool:
     return await namespace._token_manager.is_token_connected(state.router.session.client_token)
 
 
-async def still_watching(state: rx.State, *routes: str) -> bool:
-    """The tab is open and still shows one of `routes`."""
-    return state.router.url.path.rstrip("/") in routes and await client_connected(state)
+async def still_watching(state: Any, *routes: str) -> bool:
+    """The tab is open, still shows one of `routes` and is signed in (`state` is an `AuthState`,
+    inside its lock: a session that ended sends the tab to the login page)."""
+    if state.router.url.path.rstrip("/") not in routes or not await client_connected(state):
+        return False
+    return bool(state._signed_in())
 
 
 class LiveRead(Protocol):
@@ -67,10 +70,18 @@ def _still_wanted(state: Any, poll_id: str) -> bool:
     return state._poll_id == poll_id and bool(state.user_email) and path == state._live_path()
 
 
+def _tick(state: Any, read_marker: Callable[[], str]) -> tuple[bool, str]:
+    """A loop's reads (in a thread, outside the lock): is the session still on, and the marker."""
+    if state._caller() is None:
+        return False, ""
+    return True, read_marker()
+
+
 async def follow(state: Any, poll_id: str, *, seconds: float = LIVE_POLL_SECONDS) -> None:
     """The live pages' loop: every `seconds`, has the page's marker moved? Then read what the page
     shows and apply it. Reads run in a thread outside the state lock; the loop ends when the user
-    leaves the page, a newer loop replaces it or the session ends. `state` is a `LivePage`."""
+    leaves the page, a newer loop replaces it or the session ends (then the tab goes to the login
+    page: logged out in another tab, expired). `state` is a `LivePage`."""
     while True:
         await asyncio.sleep(seconds)
         async with state:
@@ -78,7 +89,12 @@ async def follow(state: Any, poll_id: str, *, seconds: float = LIVE_POLL_SECONDS
                 return
             state._check_workers()
             shown, read_marker = state.marker, state._marker_reader()
-        if await asyncio.to_thread(read_marker) == shown:
+        signed_in, marker = await asyncio.to_thread(_tick, state, read_marker)
+        if not signed_in:
+            async with state:
+                state._signed_in()  # finds nobody: the frame sends the tab to log in
+            return
+        if marker == shown:
             continue
         async with state:
             if not (_still_wanted(state, poll_id) and state._signed_in()):

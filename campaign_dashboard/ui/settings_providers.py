@@ -95,8 +95,12 @@ def provider_card(row: rx.Var) -> rx.Component:
                 rx.spacer(),
                 rx.cond(
                     row.emulated,
-                    rx.badge("Emulator", color_scheme="amber", variant="soft", class_name="provider-mode"),
-                    rx.badge("Live", color_scheme="green", variant="soft", class_name="provider-mode"),
+                    rx.badge(
+                        "Emulator", color_scheme="amber", variant="soft", high_contrast=True, class_name="provider-mode"
+                    ),
+                    rx.badge(
+                        "Live", color_scheme="green", variant="soft", high_contrast=True, class_name="provider-mode"
+                    ),
                 ),
                 width="100%",
                 align="center",

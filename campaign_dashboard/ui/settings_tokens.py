@@ -110,8 +110,10 @@ def token_row(token: rx.Var) -> rx.Component:
         rx.table.cell(
             rx.cond(
                 live,
-                rx.badge("live", color_scheme="green", variant="soft"),
-                rx.badge("revoked ", local_time(token.revoked), color_scheme="gray", variant="soft"),
+                rx.badge("live", color_scheme="green", variant="soft", high_contrast=True),
+                rx.badge(
+                    "revoked ", local_time(token.revoked), color_scheme="gray", variant="soft", high_contrast=True
+                ),
             ),
             white_space="nowrap",
         ),

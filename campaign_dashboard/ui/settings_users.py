@@ -108,7 +108,7 @@ class UsersState(AuthState):
 
 
 def role_badge(role: rx.Var) -> rx.Component:
-    return rx.badge(role, color_scheme=rx.match(role, *ROLE_COLORS.items(), "gray"), variant="soft")
+    return rx.badge(role, color_scheme=rx.match(role, *ROLE_COLORS.items(), "gray"), variant="soft", high_contrast=True)
 
 
 def user_row(user: rx.Var) -> rx.Component:
@@ -132,8 +132,8 @@ def user_row(user: rx.Var) -> rx.Component:
         rx.table.cell(
             rx.cond(
                 user.active,
-                rx.badge("active", color_scheme="green", variant="soft"),
-                rx.badge("deactivated", color_scheme="gray", variant="soft"),
+                rx.badge("active", color_scheme="green", variant="soft", high_contrast=True),
+                rx.badge("deactivated", color_scheme="gray", variant="soft", high_contrast=True),
             ),
         ),
         rx.table.cell(rx.cond(user.last_login != "", local_time(user.last_login), "never"), white_space="nowrap"),

@@ -27,7 +27,7 @@ def field_error(name: str) -> rx.Component:
 def labelled(label: str, control: rx.Component, name: str, *notes: rx.Component) -> rx.Component:
     """A field: its label, the control, the service's message for it (if any), then notes."""
     return rx.vstack(
-        rx.text(label, as_="label", size="2", weight="medium", html_for=f"campaign-{name}"),
+        rx.text(label, as_="label", size="2", weight="medium", custom_attrs={"htmlFor": f"campaign-{name}"}),
         control,
         field_error(name),
         *notes,

@@ -154,8 +154,10 @@ def audit_row(row: rx.Var) -> rx.Component:
     )
 
 
-def _labelled(label: str, control: rx.Component) -> rx.Component:
-    return rx.vstack(rx.text(label, size="1", color_scheme="gray"), control, spacing="1")
+def _labelled(label: str, control: rx.Component, control_id: str) -> rx.Component:
+    return rx.vstack(
+        rx.el.label(rx.text(label, size="1", color_scheme="gray"), html_for=control_id), control, spacing="1"
+    )
 
 
 def filters_bar() -> rx.Component:
@@ -170,6 +172,7 @@ def filters_bar() -> rx.Component:
                 on_change=lambda v: s.set_filter("actor", v),
                 id="audit-actor",
             ),
+            "audit-actor",
         ),
         _labelled(
             "Action",
@@ -181,6 +184,7 @@ def filters_bar() -> rx.Component:
                 value=s.action,
                 on_change=lambda v: s.set_filter("action", v),
             ),
+            "audit-action",
         ),
         _labelled(
             "Object",
@@ -199,14 +203,20 @@ def filters_bar() -> rx.Component:
                     width="6em",
                     on_change=lambda v: s.set_filter("object_id", v),
                     id="audit-object-id",
+                    aria_label="Object id",
                 ),
             ),
+            "audit-object-type",
         ),
         _labelled(
-            "From", rx.input(type="date", value=s.since, on_change=lambda v: s.set_filter("since", v), id="audit-since")
+            "From",
+            rx.input(type="date", value=s.since, on_change=lambda v: s.set_filter("since", v), id="audit-since"),
+            "audit-since",
         ),
         _labelled(
-            "To", rx.input(type="date", value=s.until, on_change=lambda v: s.set_filter("until", v), id="audit-until")
+            "To",
+            rx.input(type="date", value=s.until, on_change=lambda v: s.set_filter("until", v), id="audit-until"),
+            "audit-until",
         ),
         rx.button("Clear filters", on_click=s.clear_filters, variant="ghost", size="2"),
         spacing="3",

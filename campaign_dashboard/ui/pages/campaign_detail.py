@@ -178,6 +178,7 @@ def recipients_section() -> rx.Component:
                 on_change=CampaignDetailState.filter_recipients,
                 size="2",
                 id="recipient-filter",
+                custom_attrs={"aria-label": "Recipient status"},  # rx.select gives the trigger no aria_label
             ),
             align="center",
             width="100%",

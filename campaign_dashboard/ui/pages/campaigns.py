@@ -49,6 +49,7 @@ def status_tabs() -> rx.Component:
                         ),
                         value=tab,
                         id=f"tab-{tab}",
+                        aria_controls="",  # no tab panels: the table below follows the tab
                     )
                     for tab in TABS
                 ],
@@ -108,6 +109,7 @@ def progress_cell(row: rx.Var) -> rx.Component:
                 max=100,
                 width="6em",
                 color_scheme=rx.cond(row.status == "paused", "orange", "amber"),
+                aria_label=row.name.to(str) + " progress",
             ),
             rx.text(row.progress.to_string() + "%", size="1", color_scheme="gray"),
             align="center",

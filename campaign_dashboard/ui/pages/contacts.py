@@ -182,7 +182,7 @@ def choice_filter(label: str, choices: list[str] | rx.Var, value: rx.Var, on_cha
         else [rx.foreach(choices, lambda choice: rx.select.item(choice, value=choice))]
     )
     return rx.vstack(
-        rx.text(label, size="1", color_scheme="gray"),
+        rx.el.label(rx.text(label, size="1", color_scheme="gray"), html_for=select_id),
         rx.select.root(
             rx.select.trigger(id=select_id, min_width="8em"),
             rx.select.content(rx.select.item(ANY, value=ANY), *items),
@@ -197,7 +197,7 @@ def choice_filter(label: str, choices: list[str] | rx.Var, value: rx.Var, on_cha
 def filters_bar() -> rx.Component:
     return rx.flex(
         rx.vstack(
-            rx.text("Search", size="1", color_scheme="gray"),
+            rx.el.label(rx.text("Search", size="1", color_scheme="gray"), html_for="contact-search"),
             rx.input(
                 rx.input.slot(rx.icon("search", size=16)),
                 placeholder="Name, email or phone",

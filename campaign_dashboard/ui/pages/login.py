@@ -12,6 +12,7 @@ import reflex as rx
 from campaign_dashboard.services.accounts import users
 from campaign_dashboard.ui import routes
 from campaign_dashboard.ui.auth import AuthState
+from campaign_dashboard.ui.components import field_label
 from campaign_dashboard.ui.guard import PUBLIC, guarded
 from campaign_dashboard.ui.layout import APP_NAME, LOGO, PAGES, icon_links
 
@@ -28,6 +29,8 @@ class LoginState(AuthState):
 
     @guarded(PUBLIC)
     def open(self):
+        if self.session_ended_to:  # the tab was sent here: it may sign in again
+            self.session_ended_to = ""
         query = self.router.url.query_parameters
         self.error = ERRORS.get(query.get("error", ""), "")
         self.next_path = routes.safe_next(query.get("next")) if query.get("next") else ""
@@ -52,7 +55,7 @@ def login_page() -> rx.Component:
                             LoginState.error, icon="triangle-alert", color_scheme="red", id="login-error", width="100%"
                         ),
                     ),
-                    rx.text("Email", as_="label", size="2", weight="medium", html_for="login-email"),
+                    field_label("Email", "login-email"),
                     rx.input(
                         name="email",
                         id="login-email",
@@ -63,7 +66,7 @@ def login_page() -> rx.Component:
                         width="100%",
                         size="3",
                     ),
-                    rx.text("Password", as_="label", size="2", weight="medium", html_for="login-password"),
+                    field_label("Password", "login-password"),
                     rx.input(
                         name="password",
                         id="login-password",

@@ -214,7 +214,7 @@ def sending_row(row: rx.Var) -> rx.Component:
             align="center",
             width="100%",
         ),
-        rx.progress(value=row.progress.to(int), max=100, width="100%"),
+        rx.progress(value=row.progress.to(int), max=100, width="100%", aria_label=row.name.to(str) + " progress"),
         spacing="1",
         width="100%",
         class_name="sending-campaign",

@@ -7,7 +7,7 @@ import reflex as rx
 
 from campaign_dashboard.ui import routes
 from campaign_dashboard.ui.auth import AuthState
-from campaign_dashboard.ui.components import back_link, found_or_message, thousands
+from campaign_dashboard.ui.components import back_link, field_label, found_or_message, thousands
 from campaign_dashboard.ui.layout import dashboard_page
 from campaign_dashboard.ui.rule_builder import ATTRIBUTE, FIELD_LABELS, OP_LABELS
 from campaign_dashboard.ui.segment_editor_state import MEMBERS_SHOWN, SegmentEditorState
@@ -18,7 +18,7 @@ from campaign_dashboard.ui.segment_editor_state import MEMBERS_SHOWN, SegmentEdi
 def rule_editor(rule: rx.Var, index: rx.Var) -> rx.Component:
     return rx.hstack(
         rx.select.root(
-            rx.select.trigger(width="11em", class_name="rule-field"),
+            rx.select.trigger(width="11em", class_name="rule-field", aria_label="Rule field"),
             rx.select.content(*[rx.select.item(label, value=name) for name, label in FIELD_LABELS.items()]),
             value=rule.field,
             on_change=lambda v: SegmentEditorState.set_rule_field(index, v),
@@ -31,10 +31,11 @@ def rule_editor(rule: rx.Var, index: rx.Var) -> rx.Component:
                 on_change=lambda v: SegmentEditorState.set_rule_key(index, v),
                 width="9em",
                 class_name="rule-key",
+                aria_label="Attribute name",
             ),
         ),
         rx.select.root(
-            rx.select.trigger(width="8em", class_name="rule-op"),
+            rx.select.trigger(width="8em", class_name="rule-op", aria_label="Rule comparison"),
             rx.select.content(
                 rx.foreach(rule.ops, lambda op: rx.select.item(rx.match(op, *OP_LABELS.items(), op), value=op))
             ),
@@ -44,7 +45,7 @@ def rule_editor(rule: rx.Var, index: rx.Var) -> rx.Component:
         rx.cond(
             rule.choices.length() > 0,
             rx.select.root(
-                rx.select.trigger(width="12em", class_name="rule-value"),
+                rx.select.trigger(width="12em", class_name="rule-value", aria_label="Rule value"),
                 rx.select.content(rx.foreach(rule.choices, lambda c: rx.select.item(c, value=c))),
                 value=rule.value,
                 on_change=lambda v: SegmentEditorState.set_rule_value(index, v),
@@ -56,6 +57,7 @@ def rule_editor(rule: rx.Var, index: rx.Var) -> rx.Component:
                 type=rx.cond(rule.field == "created_at", "date", "text"),
                 width="14em",
                 class_name="rule-value",
+                aria_label="Rule value",
             ),
         ),
         rx.icon_button(
@@ -78,7 +80,7 @@ def rules_section() -> rx.Component:
         rx.hstack(
             rx.text("Contacts matching"),
             rx.select.root(
-                rx.select.trigger(id="segment-match"),
+                rx.select.trigger(id="segment-match", aria_label="Contacts match all or any rule"),
                 rx.select.content(rx.select.item("all", value="all"), rx.select.item("any", value="any")),
                 value=SegmentEditorState.match,
                 on_change=SegmentEditorState.set_match,
@@ -118,7 +120,9 @@ def member_line(member: rx.Var, action: rx.Component) -> rx.Component:
 
 def static_section() -> rx.Component:
     return rx.vstack(
-        rx.text("Paste email addresses (one per line, or separated by commas):", size="2"),
+        rx.el.label(
+            rx.text("Paste email addresses (one per line, or separated by commas):", size="2"), html_for="segment-paste"
+        ),
         rx.text_area(
             value=SegmentEditorState.paste,
             on_change=SegmentEditorState.set_paste,
@@ -137,7 +141,7 @@ def static_section() -> rx.Component:
             rx.text(SegmentEditorState.paste_report, size="2", color_scheme="gray", id="segment-paste-report"),
             align="center",
         ),
-        rx.text("Or search contacts:", size="2"),
+        rx.el.label(rx.text("Or search contacts:", size="2"), html_for="segment-member-search"),
         rx.input(
             value=SegmentEditorState.member_search,
             on_change=SegmentEditorState.set_member_search,
@@ -196,7 +200,7 @@ def editor() -> rx.Component:
         back_link("All segments", routes.SEGMENTS),
         rx.flex(
             rx.vstack(
-                rx.text("Name", size="2", weight="medium"),
+                field_label("Name", "segment-name"),
                 rx.input(
                     value=SegmentEditorState.name,
                     on_change=SegmentEditorState.set_name,
@@ -212,13 +216,14 @@ def editor() -> rx.Component:
                 spacing="1",
             ),
             rx.vstack(
-                rx.text("Kind", size="2", weight="medium"),
+                rx.text("Kind", size="2", weight="medium", id="segment-kind-label"),
                 rx.segmented_control.root(
                     rx.segmented_control.item("Rules", value="rules"),
                     rx.segmented_control.item("Static list", value="static"),
                     value=SegmentEditorState.kind,
                     on_change=SegmentEditorState.set_kind,
                     id="segment-kind",
+                    aria_labelledby="segment-kind-label",
                 ),
                 spacing="1",
             ),

@@ -21,7 +21,7 @@ from campaign_dashboard.services.campaigns.rendering import SAMPLE_CONTACT
 from campaign_dashboard.services.errors import DomainError
 from campaign_dashboard.ui import routes
 from campaign_dashboard.ui.auth import AuthState
-from campaign_dashboard.ui.components import back_link, found_or_message
+from campaign_dashboard.ui.components import back_link, field_label, found_or_message
 from campaign_dashboard.ui.guard import guarded
 from campaign_dashboard.ui.layout import dashboard_page
 
@@ -124,8 +124,8 @@ def _render(subject: str, html: str, text: str):
         return templates.preview_source(session=session, subject=subject, html=html, text=text)
 
 
-def labelled(label: str, control: rx.Component) -> rx.Component:
-    return rx.vstack(rx.text(label, size="2", weight="medium"), control, spacing="1", width="100%")
+def labelled(label: str, control: rx.Component, control_id: str) -> rx.Component:
+    return rx.vstack(field_label(label, control_id), control, spacing="1", width="100%")
 
 
 def source_editor() -> rx.Component:
@@ -162,6 +162,7 @@ def source_editor() -> rx.Component:
                 read_only=~AuthState.can_write,
                 width="100%",
             ),
+            "template-name",
         ),
         labelled(
             "Subject",
@@ -173,6 +174,7 @@ def source_editor() -> rx.Component:
                 read_only=~AuthState.can_write,
                 width="100%",
             ),
+            "template-subject",
         ),
         labelled(
             "HTML",
@@ -185,6 +187,7 @@ def source_editor() -> rx.Component:
                 read_only=~AuthState.can_write,
                 style=mono,
             ),
+            "template-html",
         ),
         error,
         labelled(
@@ -198,6 +201,7 @@ def source_editor() -> rx.Component:
                 read_only=~AuthState.can_write,
                 style=mono,
             ),
+            "template-text",
         ),
         rx.text(
             "Fields: {{ first_name }}, {{ last_name }}, {{ email }}, {{ phone }}, {{ tags }}, attributes as "
