@@ -12,9 +12,10 @@ confirmation shows (audience, sender, SMS cost, problems).
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 from types import SimpleNamespace
@@ -26,8 +27,7 @@ from sqlmodel import Session, col, select
 from campaign_dashboard.config import get_settings
 from campaign_dashboard.models import Channel, Contact, EmailTemplate, Segment
 from campaign_dashboard.services.audience.contacts import tags_of
-from campaign_dashboard.services.campaigns import rendering
-from campaign_dashboard.services.campaigns.content import content_fields
+from campaign_dashboard.services.campaigns import content, rendering
 from campaign_dashboard.services.campaigns.render_limits import RenderLimits
 from campaign_dashboard.services.campaigns.sms_pricing import sms_cost, sms_preview
 from campaign_dashboard.services.errors import ValidationFailed
@@ -58,7 +58,7 @@ class Problem:
     field: str
     message: str  # what is wrong, once for all the contacts it hits
     contacts: int = 0
-    examples: list[str] = field(default_factory=list)  # a few of their addresses
+    examples: list[str] = dataclasses.field(default_factory=list)  # a few of their addresses
 
     def sentence(self) -> str:
         example = f" (e.g. {', '.join(self.examples)})" if self.examples else ""
@@ -125,7 +125,7 @@ class SendSummary:
 
 def campaign_values(channel: Channel | str, campaign: Any) -> dict[str, Any]:
     """The name, segment and content of a saved campaign, as `check` and `summarise` take them."""
-    return {f: getattr(campaign, f) for f in content_fields(Channel(channel))}
+    return {f: getattr(campaign, f) for f in content.content_fields(Channel(channel))}
 
 
 def check(
@@ -138,7 +138,7 @@ def check(
     segment_id = values.get("segment_id")
     segment = session.get(Segment, segment_id) if segment_id else None
     compiled = _compiled(session, channel, values)
-    if segment is None or compiled is None:
+    if segment is None or segment.id is None or compiled is None:
         return Preflight(audience=0, checked=0)
     audience = count_audience(session=session, channel=channel, segment_id=segment.id)
     if isinstance(compiled, rendering.RenderError):  # does not even compile: every contact fails
@@ -146,9 +146,8 @@ def check(
         problem.contacts = audience
         return Preflight(audience=audience, checked=audience, problems=(problem,) if audience else ())
     rows = _sample(session, channel, segment, audience, sample_size)
-    contacts = {
-        c.id: c for c in session.exec(select(Contact).where(col(Contact.id).in_([cid for cid, _ in rows]))).all()
-    }
+    found = session.exec(select(Contact).where(col(Contact.id).in_([cid for cid, _ in rows]))).all()
+    contacts: dict[int, Contact] = {c.id: c for c in found if c.id is not None}
     tags = tags_of(session=session, contact_ids=list(contacts))
     limits = RenderLimits.from_settings(get_settings())
     problems: dict[tuple[str, ...], Problem] = {}
@@ -176,9 +175,12 @@ def ensure_sendable(*, session: Session, channel: Channel | str, values: Mapping
 
 
 def summarise(*, session: Session, channel: Channel | str, values: Mapping[str, Any]) -> SendSummary:
-    """What sending `values` means: its audience, sender, SMS cost, and the preflight's problems."""
+    """What sending `values` means: its audience, sender, SMS cost, and the preflight's problems.
+    `values` are checked as saving checks them first (ValidationFailed naming the field)."""
     channel = Channel(channel)
     settings = get_settings()
+    values = content.normalise(session, channel, {f: values.get(f) for f in content.content_fields(channel)})
+    content.validate(session, channel, values)
     result = check(session=session, channel=channel, values=values)
     name = values.get("name") or ""
     if channel is Channel.EMAIL:
