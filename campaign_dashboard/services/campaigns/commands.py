@@ -84,9 +84,9 @@ def apply_action(
 ) -> CampaignFields:
     """`actions.apply_action`, then what it needs from the worker (sending after start and resume,
     the start task after schedule). Start and schedule must pass the preflight first."""
-    if Action(action) in (Action.START, Action.SCHEDULE):
+    if action in (Action.START, Action.SCHEDULE):  # an unknown action: the state machine's own error
         current = records.get(session=session, channel=channel, campaign_id=campaign_id)
-        if Action(action) in lifecycle.allowed_actions(current.status):  # else the transition's own error
+        if action in lifecycle.allowed_actions(current.status):  # else the transition's own error
             preflight.ensure_sendable(
                 session=session, channel=channel, values=preflight.campaign_values(channel, current)
             )
