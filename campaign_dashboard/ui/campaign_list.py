@@ -24,6 +24,7 @@ from campaign_dashboard.ui import routes
 from campaign_dashboard.ui.auth import AuthState
 from campaign_dashboard.ui.campaign_form import CampaignFormState
 from campaign_dashboard.ui.components import iso_utc
+from campaign_dashboard.ui.confirm import SendCheck, check_saved
 from campaign_dashboard.ui.guard import BAD_REQUEST, guarded
 from campaign_dashboard.ui.polling import POLL_SECONDS, still_watching
 from campaign_dashboard.wiring import campaign_queue
@@ -132,6 +133,9 @@ class CampaignsState(AuthState):
     confirm_action: str = ""
     confirm_id: int = 0
     confirm_name: str = ""
+    send: SendCheck = SendCheck()  # the start being confirmed ("" question: none)
+    _send_id: int = 0
+    _send_name: str = ""
     _marker: str = ""
     _watching: bool = False
 
@@ -239,9 +243,11 @@ class CampaignsState(AuthState):
 
     @guarded(Role.MARKETER, writes=True)
     def act(self, campaign_id: int, action: str, name: str):
-        """A row's menu entry: run it, ask first (cancel, delete), or open the form (edit, schedule)."""
+        """A row's menu entry: run it, ask first (start, cancel, delete), or open the form (edit, schedule)."""
         if action not in ACTION_LABELS or self.channel not in NOUNS:
             return rx.toast.error(BAD_REQUEST)
+        if action == "start":
+            return CampaignsState.ask_start(campaign_id, name)
         if action in ("edit", "schedule"):
             return CampaignFormState.open_edit(self.channel, campaign_id, action == "schedule")
         if action in CONFIRM:
@@ -255,6 +261,30 @@ class CampaignsState(AuthState):
         self._forget_confirm()
         if action in CONFIRM and self.channel in NOUNS:
             return self._run(campaign_id, action, name)
+
+    @guarded(Role.MARKETER)
+    async def ask_start(self, campaign_id: int, name: str):
+        """Show what starting will do (audience, sender, cost, problems) before it is done. Renders
+        for the audience's contacts, so in a worker thread."""
+        if self.channel not in NOUNS:
+            return rx.toast.error(BAD_REQUEST)
+        try:
+            check = await asyncio.to_thread(check_saved, self.channel, campaign_id)
+        except DomainError as exc:
+            self._read()
+            return rx.toast.error(exc.message)
+        self.send, self._send_id, self._send_name = check, campaign_id, name
+
+    @guarded(Role.MARKETER, writes=True)
+    def confirm_start(self):
+        campaign_id, name, can_send = self._send_id, self._send_name, self.send.can_send
+        self.close_start()
+        if campaign_id and can_send and self.channel in NOUNS:
+            return self._run(campaign_id, "start", name)
+
+    @guarded(Role.VIEWER)
+    def close_start(self):
+        self.send, self._send_id, self._send_name = SendCheck(), 0, ""
 
     @guarded(Role.VIEWER)
     def close_confirm(self):

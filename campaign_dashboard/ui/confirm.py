@@ -1,9 +1,18 @@
-"""A button that asks before it does something that cannot be undone (delete, unsubscribe)."""
+"""Asking first: a button that asks before it does something that cannot be undone (delete,
+unsubscribe), and the confirmation before a campaign is sent or scheduled (`SendCheck`)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import Any
+
 import reflex as rx
 from reflex.event import EventSpec
+
+from campaign_dashboard.db import session_scope
+from campaign_dashboard.models import Channel
+from campaign_dashboard.services import campaigns
+from campaign_dashboard.services.campaigns import preflight
 
 
 def confirm_button(
@@ -33,3 +42,113 @@ def confirm_button(
             ),
         ),
     )
+
+
+# --- asking before sending -------------------------------------------------------------------------
+# Reusable by any page that starts or schedules a campaign: build a `SendCheck` with `check_saved`
+# (a saved campaign) or `send_check` (a `preflight.summarise` of unsaved content), in a worker
+# thread since it renders for up to `preflight.SAMPLE_SIZE` contacts; show it with
+# `send_confirm_dialog`, which offers its confirm button only when nothing would break.
+
+
+@dataclass
+class SendCheck:
+    """What the confirmation before sending shows; `question` is "" while nothing is asked."""
+
+    question: str = ""
+    facts: list[str] = field(default_factory=list)  # channel, sender, audience, SMS cost
+    checked: str = ""  # which contacts were rendered, and the verdict
+    problems: list[str] = field(default_factory=list)  # one sentence per problem, field first
+    can_send: bool = False
+
+
+def send_check(summary: preflight.SendSummary, *, when: str = "") -> SendCheck:
+    """The confirmation of sending `summary`'s campaign now, or at `when` (a local time, in words)."""
+    result, name = summary.preflight, summary.name
+    recipients = f"{summary.audience:,} recipient{'' if summary.audience == 1 else 's'}"
+    is_email = summary.channel is Channel.EMAIL
+    facts = [
+        f"Channel: {'Email' if is_email else 'SMS'}",
+        f"From: {summary.sender or 'the default sender'}",
+        f"Recipients: {recipients} (subscribed, without suppressed or opted-out addresses)",
+    ]
+    if not is_email:
+        cost = "unknown" if summary.sms_cost is None else f"≈ {summary.sms_cost:,.2f} {summary.currency}"
+        facts.append(f"{summary.sms_segments} segment(s) per message; estimated cost {cost}")
+    if not result.ok:
+        return SendCheck(
+            question=f"“{name}” cannot be sent yet",
+            facts=facts,
+            checked=f"Rendered for {result.scope()}: fix these first.",
+            problems=[f"{p.field}: {p.sentence()}" for p in result.problems],
+        )
+    question = f"Schedule “{name}” for {when} to {recipients}?" if when else f"Send “{name}” to {recipients} now?"
+    checked = f"Rendered for {result.scope()}: no problems found." if result.checked else ""
+    return SendCheck(question=question, facts=facts, checked=checked, can_send=True)
+
+
+def check_saved(channel: str, campaign_id: int, *, when: str = "") -> SendCheck:
+    """`send_check` of a saved campaign (blocking: run it in a worker thread). Raises the
+    DomainError that starting it would (unknown campaign, invalid content)."""
+    with session_scope() as session:
+        campaign = campaigns.get(session=session, channel=channel, campaign_id=campaign_id)
+        values = preflight.campaign_values(channel, campaign)
+        return send_check(preflight.summarise(session=session, channel=channel, values=values), when=when)
+
+
+def send_confirm_dialog(check: Any, *, is_open: Any, action: Any, on_confirm: Any, on_close: EventSpec) -> rx.Component:
+    """The confirmation of `check` (a state's SendCheck var); `action` labels the confirm button,
+    shown only when `check.can_send`. Ids: #send-confirm, #send-confirm-yes, #send-confirm-no."""
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title(check.question),
+            rx.alert_dialog.description(
+                rx.vstack(
+                    rx.foreach(check.facts, lambda fact: rx.text(fact, size="2")),
+                    rx.text(check.checked, size="2", color_scheme="gray"),
+                    spacing="1",
+                ),
+            ),
+            rx.cond(
+                check.problems.length() > 0,
+                rx.callout.root(
+                    rx.callout.icon(rx.icon("triangle-alert")),
+                    rx.vstack(
+                        rx.foreach(check.problems, lambda problem: rx.callout.text(problem, class_name="send-problem")),
+                        spacing="1",
+                    ),
+                    color_scheme="red",
+                    size="1",
+                    margin_top="1em",
+                    id="send-confirm-problems",
+                ),
+            ),
+            rx.flex(
+                rx.alert_dialog.cancel(
+                    rx.button(
+                        rx.cond(check.can_send, "Cancel", "Back"),
+                        variant="soft",
+                        color_scheme="gray",
+                        id="send-confirm-no",
+                    )
+                ),
+                rx.cond(
+                    check.can_send,
+                    rx.alert_dialog.action(rx.button(action, on_click=on_confirm, id="send-confirm-yes")),
+                ),
+                spacing="3",
+                justify="end",
+                padding_top="1em",
+            ),
+            id="send-confirm",
+        ),
+        open=is_open,
+        on_open_change=lambda now_open: rx.cond(now_open, rx.noop(), on_close),
+    )
+
+
+def check_unsaved(channel: str, values: dict, *, when: str = "") -> SendCheck:
+    """`send_check` of content not saved yet (the campaign dialog's), blocking like `check_saved`;
+    ValidationFailed naming the field when saving would refuse it."""
+    with session_scope() as session:
+        return send_check(preflight.summarise(session=session, channel=channel, values=values), when=when)

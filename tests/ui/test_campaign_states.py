@@ -67,6 +67,9 @@ def test_a_viewer_calling_the_row_actions_by_hand_is_refused(session, draft):
         assert REFUSED in toast_text(refused)
     state.confirm_action, state.confirm_id = "delete", draft.id
     assert REFUSED in toast_text(CampaignsState.confirm.fn(state))
+    assert REFUSED in toast_text(asyncio.run(CampaignsState.ask_start.fn(state, draft.id, draft.name)))
+    state._send_id, state.send.can_send = draft.id, True
+    assert REFUSED in toast_text(CampaignsState.confirm_start.fn(state))
     assert status_of(session, draft.id) == "draft"
     assert len(session.exec(select(EmailCampaign)).all()) == 1
 
@@ -85,7 +88,13 @@ def test_a_viewer_cannot_open_save_or_test_send_through_the_dialog(session, draf
 def test_a_marketer_starts_the_same_campaign(session, draft):
     state = signed_in(session, CampaignsState, Role.MARKETER)
     CampaignsState.load.fn(state, "email")
-    done = CampaignsState.act.fn(state, draft.id, "start", draft.name)
+    asked = CampaignsState.act.fn(state, draft.id, "start", draft.name)
+    assert "ask_start" in toast_text(asked)  # start asks first
+    asyncio.run(CampaignsState.ask_start.fn(state, draft.id, draft.name))
+    assert state.send.question == "Send “Viewer target” to 1 recipient now?" and state.send.can_send
+    assert status_of(session, draft.id) == "draft"  # asking started nothing
+    session.rollback()  # hands the test's SQLite connection back to the app
+    done = CampaignsState.confirm_start.fn(state)
     assert "started" in toast_text(done)
     assert status_of(session, draft.id) == "sending"
     assert [row.status for row in state.rows] == ["sending"] and state.counts["sending"] == 1

@@ -94,8 +94,11 @@ def test_create_an_email_campaign_fix_a_field_preview_safely_then_start_it_and_w
     expect(form).to_be_hidden()
     expect(status_of(page, name)).to_have_text("draft")
 
-    # Start it from its row: it sends (worker + emulator) and the list follows without a reload.
+    # Start it from its row, after confirming: it sends (worker + emulator) and the list follows
+    # without a reload.
     act(page, name, "Start sending")
+    expect(page.locator("#send-confirm")).to_contain_text(f"Send “{name}” to")
+    page.locator("#send-confirm-yes").click()
     expect(page.get_by_text(f"“{name}” started: sending is queued.")).to_be_visible()
     expect(status_of(page, name)).to_have_text(re.compile(r"^(sending|sent)$"))
     expect(status_of(page, name)).to_have_text("sent", timeout=SEND_TIMEOUT)
@@ -132,6 +135,8 @@ def test_edit_a_draft_with_the_same_form_and_schedule_it_then_cancel_after_confi
     expect(form.locator("#error-scheduled_at")).to_have_text("Must be in the future")
     form.locator("#campaign-scheduled_at").fill("2099-06-01")
     form.locator("#campaign-save").click()
+    expect(page.locator("#send-confirm")).to_contain_text(f"Schedule “{renamed}” for Jun 1, 2099, 09:00")
+    page.locator("#send-confirm-yes").click()
     expect(form).to_be_hidden()
     expect(status_of(page, renamed)).to_have_text("scheduled")
     expect(row(page, renamed)).to_contain_text("Sends Jun 1, 2099")
@@ -294,6 +299,8 @@ def test_schedule_from_the_row_in_the_browsers_time_zone_then_unschedule(paris_p
     form.locator("#campaign-scheduled_at").fill("2099-01-15")
     form.locator("#campaign-time").fill("09:30")
     form.locator("#campaign-save").click()
+    expect(page.locator("#send-confirm")).to_contain_text(f"Schedule “{name}” for Jan 15, 2099, 09:30 (Europe/Paris)")
+    page.locator("#send-confirm-yes").click()
     expect(status_of(page, name)).to_have_text("scheduled")
     expect(row(page, name)).to_contain_text("Sends Jan 15, 2099, 09:30 AM")  # shown in the browser's zone
 

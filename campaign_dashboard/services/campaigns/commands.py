@@ -6,6 +6,11 @@ The queue is a port so that services never import the task queue: the real one (
 `tasks.send_queue.SendQueue`, handed to the API and the dashboard by `campaign_dashboard.wiring`.
 The change is committed before the queue is told; a queue that is down loses nothing, since the
 worker's scheduler tick picks up started and due campaigns anyway.
+
+A person's start or schedule (and a schedule given at creation, or new content for a scheduled
+campaign) is refused while `preflight` finds contacts of the audience the campaign cannot be
+rendered for. The worker's own start of a due campaign (`actions.apply_action`) is not checked
+again: its recipients that fail are recorded one by one.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from sqlmodel import Session
 
 from campaign_dashboard.models import CampaignStatus, Channel, id_of
 from campaign_dashboard.models.campaigns import CampaignFields
-from campaign_dashboard.services.campaigns import actions, records
+from campaign_dashboard.services.campaigns import actions, lifecycle, preflight, records
 from campaign_dashboard.services.campaigns.lifecycle import Action
 
 
@@ -42,7 +47,10 @@ class When(StrEnum):
 
 
 def create(*, session: Session, channel: str, data: Mapping[str, Any], queue: CampaignQueue) -> CampaignFields:
-    """`records.create`; a campaign created with a time is scheduled, so its start is queued."""
+    """`records.create`; a campaign created with a time is scheduled, so its start is queued (and
+    it must pass the preflight first)."""
+    if data.get("scheduled_at") is not None:
+        preflight.ensure_sendable(session=session, channel=channel, values=data)
     campaign = records.create(session=session, channel=channel, data=data)
     if campaign.scheduled_at is not None:
         queue.scheduled_start(channel, campaign)
@@ -52,7 +60,12 @@ def create(*, session: Session, channel: str, data: Mapping[str, Any], queue: Ca
 def update(
     *, session: Session, channel: str, campaign_id: int, changes: Mapping[str, Any], queue: CampaignQueue
 ) -> CampaignFields:
-    """`records.update`; moving the time of a scheduled campaign queues its start at the new time."""
+    """`records.update`; moving the time of a scheduled campaign queues its start at the new time.
+    New content or segment for a scheduled campaign must pass the preflight."""
+    current = records.get(session=session, channel=channel, campaign_id=campaign_id)
+    if current.status == CampaignStatus.SCHEDULED and set(changes) - {"scheduled_at", "timezone", "name"}:
+        values = {**preflight.campaign_values(channel, current), **changes}
+        preflight.ensure_sendable(session=session, channel=channel, values=values)
     campaign = records.update(session=session, channel=channel, campaign_id=campaign_id, changes=changes)
     if "scheduled_at" in changes and campaign.status == CampaignStatus.SCHEDULED:
         queue.scheduled_start(channel, campaign)
@@ -70,7 +83,13 @@ def apply_action(
     timezone: str | None = None,
 ) -> CampaignFields:
     """`actions.apply_action`, then what it needs from the worker (sending after start and resume,
-    the start task after schedule)."""
+    the start task after schedule). Start and schedule must pass the preflight first."""
+    if action in (Action.START, Action.SCHEDULE):  # an unknown action: the state machine's own error
+        current = records.get(session=session, channel=channel, campaign_id=campaign_id)
+        if action in lifecycle.allowed_actions(current.status):  # else the transition's own error
+            preflight.ensure_sendable(
+                session=session, channel=channel, values=preflight.campaign_values(channel, current)
+            )
     campaign = actions.apply_action(
         session=session,
         channel=channel,

@@ -12,6 +12,7 @@ import reflex as rx
 from campaign_dashboard.ui.campaign_form.choices import DRAFT, HTML, NOW, SCHEDULE, TEMPLATE, TIMEZONES
 from campaign_dashboard.ui.campaign_form.state import CampaignFormState
 from campaign_dashboard.ui.components import thousands
+from campaign_dashboard.ui.confirm import send_confirm_dialog
 
 
 def field_error(name: str) -> rx.Component:
@@ -367,6 +368,13 @@ def dialog(fields: rx.Component, preview: rx.Component | None, dialog_id: str, o
                 spacing="3",
                 justify="end",
                 padding_top="1.5em",
+            ),
+            send_confirm_dialog(
+                CampaignFormState.send,
+                is_open=CampaignFormState.send.question != "",
+                action=CampaignFormState.save_label,
+                on_confirm=[CampaignFormState.begin("save"), CampaignFormState.confirm_send, *on_saved],
+                on_close=CampaignFormState.close_send,
             ),
             max_width="72em" if preview is not None else "40em",
             width="96vw",

@@ -22,6 +22,7 @@ from campaign_dashboard.ui.campaign_list import (
     CampaignsState,
 )
 from campaign_dashboard.ui.components import local_time, percent, status_badge, thousands
+from campaign_dashboard.ui.confirm import send_confirm_dialog
 from campaign_dashboard.ui.layout import dashboard_page
 
 __all__ = ["CampaignsState", "EmailCampaignsList", "SmsCampaignsList"]
@@ -273,6 +274,13 @@ def campaigns_list(channel: str) -> rx.Component:
             rx.cond(CampaignsState.rows.length() > 0, campaigns_table(channel), empty_state(channel)),
             pager(),
             confirm_dialog(),
+            send_confirm_dialog(
+                CampaignsState.send,
+                is_open=CampaignsState.send.question != "",
+                action="Start sending",
+                on_confirm=CampaignsState.confirm_start,
+                on_close=CampaignsState.close_start,
+            ),
             dialog([CampaignsState.reload]),
             spacing="4",
             width="100%",
