@@ -68,9 +68,10 @@ def apply_action(
     queue: CampaignQueue,
     scheduled_at: datetime | str | None = None,
     timezone: str | None = None,
+    reason: str | None = None,
 ) -> CampaignFields:
     """`actions.apply_action`, then what it needs from the worker (sending after start and resume,
-    the start task after schedule)."""
+    the start task after schedule). `reason`: why a person cancels (kept as the status reason)."""
     campaign = actions.apply_action(
         session=session,
         channel=channel,
@@ -78,6 +79,7 @@ def apply_action(
         action=action,
         scheduled_at=scheduled_at,
         timezone=timezone,
+        reason=reason,
     )
     queue.after_action(channel, campaign, action)
     return campaign
