@@ -1,6 +1,7 @@
 """One campaign, live: `/email/<id>` and `/sms/<id>` (one module, the channel picks the tables).
 
-Header, `CampaignStatsCards`, progress, charts, recipients (status filter, cursor pages), the event
+Header (with the lifecycle buttons the campaign allows, for writers), `CampaignStatsCards`,
+progress, charts, clicks per link, recipients (status filter, cursor pages), the event
 feed and the replies. The state (`campaign_detail_state`) keeps them live; what it reads is in
 `campaign_detail_data`.
 """
@@ -12,9 +13,13 @@ import reflex as rx
 from campaign_dashboard.models import Channel
 from campaign_dashboard.ui import charts, routes
 from campaign_dashboard.ui.activity_feed import feed_card
+from campaign_dashboard.ui.auth import AuthState
+from campaign_dashboard.ui.campaign_detail_actions import CampaignActionsState
 from campaign_dashboard.ui.campaign_detail_data import RECIPIENT_FILTERS
 from campaign_dashboard.ui.campaign_detail_state import CampaignDetailState
+from campaign_dashboard.ui.campaign_form import CampaignFormState, CreateEmailCampaignDialog, CreateSmsCampaignDialog
 from campaign_dashboard.ui.components import back_link, data_table, list_card, local_time, status_badge, thousands
+from campaign_dashboard.ui.confirm import confirm_button
 from campaign_dashboard.ui.layout import dashboard_page
 from campaign_dashboard.ui.stats_cards import CampaignStatsCards
 
@@ -56,17 +61,21 @@ def header(channel: str) -> rx.Component:
             rx.hstack(
                 rx.heading(info.name, size="6", id="campaign-name"),
                 rx.box(status_badge(info.status), id="campaign-status"),
+                rx.spacer(),
+                rx.cond(AuthState.can_write, action_buttons()),
                 align="center",
                 spacing="3",
                 wrap="wrap",
+                width="100%",
             ),
             rx.cond(
-                info.status_reason != "",
+                info.status_note != "",
                 rx.callout(
-                    info.status_reason,
+                    info.status_note,
                     icon="info",
                     size="1",
                     color_scheme=rx.cond(info.status == "failed", "red", "gray"),
+                    id="campaign-status-note",
                 ),
             ),
             rx.grid(
@@ -86,6 +95,86 @@ def header(channel: str) -> rx.Component:
             width="100%",
         ),
         width="100%",
+    )
+
+
+def _act(action: str, reason: rx.Var | str = ""):
+    return CampaignActionsState.act(CampaignDetailState.channel, CampaignDetailState.info.id, action, reason)
+
+
+def cancel_dialog() -> rx.Component:
+    """Cancel asks first, with an optional reason that the page then shows."""
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(
+            rx.button("Cancel campaign…", color_scheme="red", variant="soft", size="2", id="action-cancel")
+        ),
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Cancel this campaign?"),
+            rx.alert_dialog.description(
+                "Messages not sent yet will never be sent. What was already sent stays in its history. "
+                "This cannot be undone."
+            ),
+            rx.text_area(
+                placeholder="Why? (optional: shown on this page)",
+                value=CampaignActionsState.cancel_reason,
+                on_change=CampaignActionsState.set_cancel_reason,
+                max_length=500,
+                margin_top="1em",
+                id="cancel-reason",
+            ),
+            rx.hstack(
+                rx.alert_dialog.cancel(rx.button("Keep it", variant="soft", color_scheme="gray", id="cancel-keep")),
+                rx.alert_dialog.action(
+                    rx.button(
+                        "Cancel campaign",
+                        color_scheme="red",
+                        on_click=_act("cancel", CampaignActionsState.cancel_reason),
+                        id="confirm-cancel",
+                    )
+                ),
+                justify="end",
+                spacing="3",
+                margin_top="1em",
+            ),
+        ),
+    )
+
+
+def action_buttons() -> rx.Component:
+    """What the campaign allows now (`CampaignInfo.actions`); pause and cancel ask first."""
+    info = CampaignDetailState.info
+    pause = confirm_button(
+        rx.button("Pause", variant="soft", size="2", id="action-pause"),
+        title="Pause this campaign?",
+        description="Messages not sent yet wait until you resume. Messages already on their way still arrive.",
+        action="Pause sending",
+        on_confirm=_act("pause"),
+        confirm_id="confirm-pause",
+    )
+    return rx.hstack(
+        rx.cond(info.actions.contains("pause"), pause),
+        rx.cond(
+            info.actions.contains("resume"),
+            rx.button("Resume", size="2", on_click=_act("resume"), id="action-resume"),
+        ),
+        rx.cond(info.actions.contains("cancel"), cancel_dialog()),
+        rx.cond(
+            info.actions.contains("edit"),
+            rx.button(
+                "Edit",
+                variant="soft",
+                size="2",
+                on_click=CampaignFormState.open_edit(CampaignDetailState.channel, info.id, False),
+                id="action-edit",
+            ),
+        ),
+        rx.cond(
+            info.actions.contains("duplicate"),
+            rx.button("Duplicate", variant="soft", size="2", on_click=_act("duplicate"), id="action-duplicate"),
+        ),
+        spacing="2",
+        wrap="wrap",
+        id="campaign-actions",
     )
 
 
@@ -121,7 +210,7 @@ def progress_bar() -> rx.Component:
 
 def charts_section(channel: str) -> rx.Component:
     activity = charts.chart(
-        "Activity per minute",
+        "Activity",
         CampaignDetailState.activity_figure,
         chart_id="chart-activity",
         empty=~CampaignDetailState.has_activity,
@@ -145,11 +234,32 @@ def charts_section(channel: str) -> rx.Component:
                 empty_text="No clicks yet.",
             )
         )
+    grid = rx.grid(*lower, columns=rx.breakpoints(initial="1", md=str(len(lower))), spacing="3", width="100%")
+    if channel == Channel.EMAIL:
+        return rx.vstack(activity, grid, link_clicks(), spacing="3", width="100%")
+    return rx.vstack(activity, grid, spacing="3", width="100%")
+
+
+def link_row(row: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.row_header_cell(rx.link(row.url, href=row.url, is_external=True, size="2", word_break="break-all")),
+        rx.table.cell(thousands(row.clicks), text_align="right"),
+    )
+
+
+def link_clicks() -> rx.Component:
+    """Clicks per link, every clicked link (the chart above draws the top ten)."""
     return rx.vstack(
-        activity,
-        rx.grid(*lower, columns=rx.breakpoints(initial="1", md=str(len(lower))), spacing="3", width="100%"),
-        spacing="3",
+        rx.heading("Clicks per link", size="4"),
+        data_table(
+            ["Link", "Clicks"],
+            CampaignDetailState.links,
+            link_row,
+            empty="No clicks yet: each link's clicks appear here as the provider reports them.",
+            table_id="link-clicks",
+        ),
         width="100%",
+        spacing="2",
     )
 
 
@@ -253,6 +363,12 @@ def replies_section() -> rx.Component:
     )
 
 
+def edit_dialog(channel: str) -> rx.Component:
+    """The campaign form (opened by Edit); saving re-reads the page."""
+    dialog = CreateEmailCampaignDialog if channel == Channel.EMAIL else CreateSmsCampaignDialog
+    return dialog([CampaignDetailState.refresh])
+
+
 def not_found(channel: str) -> rx.Component:
     back = BACK[Channel(channel)][1]
     return rx.callout(
@@ -284,6 +400,7 @@ def campaign_detail(channel: str) -> rx.Component:
                     spacing="3",
                     width="100%",
                 ),
+                edit_dialog(channel),
                 spacing="4",
                 width="100%",
                 id="campaign-detail",
