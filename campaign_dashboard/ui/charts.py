@@ -55,16 +55,21 @@ def activity_figure(
     x = [_local(start, zone) for start in line.starts]
     as_bars = len(x) <= BAR_LIMIT
     fig = go.Figure()
+    # Each bucket spans its period (ticks at its start, the bar in its middle), so a pause is
+    # marked inside the bucket it happened in.
+    period = {"xperiod": line.bucket.size.total_seconds() * 1000, "xperiodalignment": "middle"}
+    if x:
+        period["xperiod0"] = x[0]
     for metric, counts in line.counts.items():
-        style = {"name": metric.capitalize(), "x": x, "y": counts}
+        style = {"name": metric.capitalize(), "x": x, "y": counts, **period}
         if as_bars:
             fig.add_trace(go.Bar(**style, marker={"color": COLORS.get(metric)}))
         else:
             fig.add_trace(go.Scatter(**style, mode="lines", line={"color": COLORS.get(metric)}))
     xaxis: dict = {"type": "date", "hoverformat": "%b %d %H:%M"}
     if line.starts:
-        half = line.bucket.size / 2
-        xaxis["range"] = [_local(line.starts[0] - half, zone, SECONDS), _local(line.starts[-1] + half, zone, SECONDS)]
+        end = line.starts[-1] + line.bucket.size
+        xaxis["range"] = [_local(line.starts[0], zone, SECONDS), _local(end, zone, SECONDS)]
         xaxis["tickvals"], xaxis["ticktext"] = _ticks(line.starts, line.bucket.size, zone)
     shapes, notes = [], []
     for at, action in marks:

@@ -17,7 +17,7 @@ def test_a_one_minute_campaign_has_minute_ticks_and_a_range_of_one_bucket():
     axis = fig.layout.xaxis
     assert list(axis.ticktext) == ["Nov 20 04:38"]
     assert not any(SUB_MINUTE.search(text) for text in axis.ticktext)
-    assert list(axis.range) == ["2026-11-20 04:37:30", "2026-11-20 04:38:30"]
+    assert list(axis.range) == ["2026-11-20 04:38:00", "2026-11-20 04:39:00"]
     assert fig.layout.yaxis.title.text == "per minute"
 
 
@@ -39,3 +39,11 @@ def test_a_week_of_clicks_is_drawn_by_the_hour_or_more_with_at_most_eight_ticks(
     assert 1 < len(fig.layout.xaxis.ticktext) <= charts.MAX_TICKS
     assert not any(SUB_MINUTE.search(text) for text in fig.layout.xaxis.ticktext)
     assert sum(fig.data[0].y) == len(series["clicked"])
+
+
+def test_a_pause_late_in_the_only_minute_is_drawn_inside_the_chart():
+    pause = T0 + timedelta(seconds=50)
+    fig = charts.activity_figure({"sent": [(T0, 9)]}, marks=[(pause, "pause")])
+    start, end = fig.layout.xaxis.range
+    assert start <= fig.layout.shapes[0].x0 <= end
+    assert fig.layout.shapes[0].x0 == "2026-11-20 04:38:50"
