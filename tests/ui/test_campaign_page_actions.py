@@ -87,7 +87,7 @@ def test_pause_resume_and_cancel_with_a_reason_from_the_campaign_page(page, send
     screenshot(page, "campaign-page-cancelled")
 
     # The campaign is a minute or two old: its axis is in minutes, never milliseconds.
-    ticks = page.locator("#chart-activity .xtick text").all_inner_texts()
+    ticks = page.locator("#chart-activity .xtick text").all_text_contents()
     assert ticks, "the activity chart has an x axis"
     assert not [t for t in ticks if SUB_MINUTE.search(t)], ticks
 
