@@ -14,12 +14,11 @@ from campaign_dashboard.models import Channel
 from campaign_dashboard.ui import charts, routes
 from campaign_dashboard.ui.activity_feed import feed_card
 from campaign_dashboard.ui.auth import AuthState
-from campaign_dashboard.ui.campaign_detail_actions import CampaignActionsState
+from campaign_dashboard.ui.campaign_detail_actions import action_buttons
 from campaign_dashboard.ui.campaign_detail_data import RECIPIENT_FILTERS
 from campaign_dashboard.ui.campaign_detail_state import CampaignDetailState
-from campaign_dashboard.ui.campaign_form import CampaignFormState, CreateEmailCampaignDialog, CreateSmsCampaignDialog
+from campaign_dashboard.ui.campaign_form import CreateEmailCampaignDialog, CreateSmsCampaignDialog
 from campaign_dashboard.ui.components import back_link, data_table, list_card, local_time, status_badge, thousands
-from campaign_dashboard.ui.confirm import confirm_button
 from campaign_dashboard.ui.layout import dashboard_page
 from campaign_dashboard.ui.stats_cards import CampaignStatsCards
 
@@ -95,86 +94,6 @@ def header(channel: str) -> rx.Component:
             width="100%",
         ),
         width="100%",
-    )
-
-
-def _act(action: str, reason: rx.Var | str = ""):
-    return CampaignActionsState.act(CampaignDetailState.channel, CampaignDetailState.info.id, action, reason)
-
-
-def cancel_dialog() -> rx.Component:
-    """Cancel asks first, with an optional reason that the page then shows."""
-    return rx.alert_dialog.root(
-        rx.alert_dialog.trigger(
-            rx.button("Cancel campaign…", color_scheme="red", variant="soft", size="2", id="action-cancel")
-        ),
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Cancel this campaign?"),
-            rx.alert_dialog.description(
-                "Messages not sent yet will never be sent. What was already sent stays in its history. "
-                "This cannot be undone."
-            ),
-            rx.text_area(
-                placeholder="Why? (optional: shown on this page)",
-                value=CampaignActionsState.cancel_reason,
-                on_change=CampaignActionsState.set_cancel_reason,
-                max_length=500,
-                margin_top="1em",
-                id="cancel-reason",
-            ),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Keep it", variant="soft", color_scheme="gray", id="cancel-keep")),
-                rx.alert_dialog.action(
-                    rx.button(
-                        "Cancel campaign",
-                        color_scheme="red",
-                        on_click=_act("cancel", CampaignActionsState.cancel_reason),
-                        id="confirm-cancel",
-                    )
-                ),
-                justify="end",
-                spacing="3",
-                margin_top="1em",
-            ),
-        ),
-    )
-
-
-def action_buttons() -> rx.Component:
-    """What the campaign allows now (`CampaignInfo.actions`); pause and cancel ask first."""
-    info = CampaignDetailState.info
-    pause = confirm_button(
-        rx.button("Pause", variant="soft", size="2", id="action-pause"),
-        title="Pause this campaign?",
-        description="Messages not sent yet wait until you resume. Messages already on their way still arrive.",
-        action="Pause sending",
-        on_confirm=_act("pause"),
-        confirm_id="confirm-pause",
-    )
-    return rx.hstack(
-        rx.cond(info.actions.contains("pause"), pause),
-        rx.cond(
-            info.actions.contains("resume"),
-            rx.button("Resume", size="2", on_click=_act("resume"), id="action-resume"),
-        ),
-        rx.cond(info.actions.contains("cancel"), cancel_dialog()),
-        rx.cond(
-            info.actions.contains("edit"),
-            rx.button(
-                "Edit",
-                variant="soft",
-                size="2",
-                on_click=CampaignFormState.open_edit(CampaignDetailState.channel, info.id, False),
-                id="action-edit",
-            ),
-        ),
-        rx.cond(
-            info.actions.contains("duplicate"),
-            rx.button("Duplicate", variant="soft", size="2", on_click=_act("duplicate"), id="action-duplicate"),
-        ),
-        spacing="2",
-        wrap="wrap",
-        id="campaign-actions",
     )
 
 
