@@ -1,8 +1,9 @@
 """What a campaign's live page shows, read in one go through the services (outside the state lock).
 
-`SnapshotQuery.read()` is the page's whole read: the campaign and its numbers, the charts' series,
-top links and replies (only when their counters moved), the newest events and one page of
-recipients. Every read is indexed and bounded; counters come from the campaign row.
+`SnapshotQuery.read()` is the page's whole read: the campaign and its numbers, the actions it
+allows, who changed its status (the audit log), the charts' series, top links and replies (only
+when their counters moved), the newest events and one page of recipients. Every read is indexed
+and bounded; counters come from the campaign row.
 """
 
 from __future__ import annotations
@@ -11,19 +12,33 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from campaign_dashboard.db import session_scope
-from campaign_dashboard.models import Channel, RecipientStatus
+from campaign_dashboard.models import CampaignStatus, Channel, RecipientStatus
 from campaign_dashboard.services import campaigns
 from campaign_dashboard.services.audience import segments
 from campaign_dashboard.services.errors import DomainError
 from campaign_dashboard.services.events import replies
-from campaign_dashboard.services.stats import StatsSummary, live, summary_of, top_links
+from campaign_dashboard.services.stats import (
+    StatsSummary,
+    StatusChange,
+    last_change,
+    live,
+    status_changes,
+    summary_of,
+    top_links,
+)
 from campaign_dashboard.ui.activity_feed import FeedRow, feed_row
 from campaign_dashboard.ui.components import iso_utc
 
 FEED_SIZE = 30
 PAGE_SIZE = 25
+LINKS_LISTED = 50  # rows of the clicks-per-link table (the chart draws the first CHARTED_LINKS)
+CHARTED_LINKS = 10
 ALL = "all"
 RECIPIENT_FILTERS = [ALL, *[s.value for s in RecipientStatus]]
+# The page's buttons, in this order, when the campaign allows them. Start and schedule stay on the
+# list and in the form (they ask first there); edit opens the form.
+PAGE_ACTIONS = ("pause", "resume", "cancel", "edit", "duplicate")
+MARKED = ("pause", "resume")  # drawn on the activity chart
 ACTIVITY_METRICS = {
     Channel.EMAIL: ("sent", "delivered", "opened", "clicked"),
     Channel.SMS: ("sent", "delivered", "failed"),
@@ -36,6 +51,8 @@ class CampaignInfo:
     name: str = ""
     status: str = ""
     status_reason: str = ""
+    status_note: str = ""  # the reason as the page says it: "Cancelled by ann@…: wrong list"
+    actions: list[str] = field(default_factory=list)  # of PAGE_ACTIONS
     subject: str = ""
     sender: str = ""
     reply_to: str = ""
@@ -61,6 +78,12 @@ class RecipientRow:
 
 
 @dataclass
+class LinkRow:
+    url: str
+    clicks: int
+
+
+@dataclass
 class ReplyRow:
     id: int
     kind: str
@@ -80,6 +103,7 @@ class Snapshot:
     stats: StatsSummary = field(default_factory=StatsSummary)
     series: dict = field(default_factory=dict)
     links: list[tuple[str, int]] | None = None  # None: unchanged since the last read
+    marks: list[tuple[datetime, str]] = field(default_factory=list)  # pauses and resumes
     replies: list[ReplyRow] | None = None
     events: list[FeedRow] = field(default_factory=list)
     newest_event: datetime | None = None
@@ -111,17 +135,19 @@ class SnapshotQuery:
         except DomainError:
             return Snapshot(found=False)
         stats = summary_of(campaign, channel)
+        changes = status_changes(session=session, channel=channel, campaign_id=campaign_id)
         snapshot = Snapshot(
             found=True,
             marker=iso_utc(campaign.last_activity_at),
-            info=_info(campaign, _segment_name(session, campaign.segment_id), stats),
+            info=_info(campaign, _segment_name(session, campaign.segment_id), stats, channel, changes),
             stats=stats,
+            marks=[(c.at, c.action) for c in changes if c.action in MARKED],
         )
         snapshot.series = live.minute_series(
             session=session, channel=channel, campaign_id=campaign_id, metrics=ACTIVITY_METRICS[Channel(channel)]
         )
         if channel == Channel.EMAIL and stats.clicked != self.clicks_seen:
-            snapshot.links = top_links(session=session, campaign_id=campaign_id)
+            snapshot.links = top_links(session=session, campaign_id=campaign_id, limit=LINKS_LISTED)
         if stats.replied + stats.unsubscribed != self.answers_seen:
             snapshot.replies = [
                 ReplyRow(
@@ -164,12 +190,16 @@ class SnapshotQuery:
         return snapshot
 
 
-def _info(campaign, segment: str, stats: StatsSummary) -> CampaignInfo:
+def _info(campaign, segment: str, stats: StatsSummary, channel: str, changes: list[StatusChange]) -> CampaignInfo:
+    public = campaigns.to_dict(campaign, channel)
+    allowed = {*public["allowed_actions"], "duplicate", *(["edit"] if public["can_edit"] else [])}
     return CampaignInfo(
         id=campaign.id,
         name=campaign.name,
         status=campaign.status,
         status_reason=campaign.status_reason or "",
+        status_note=status_note(campaign.status, campaign.status_reason or "", changes),
+        actions=[a for a in PAGE_ACTIONS if a in allowed],
         subject=getattr(campaign, "subject", ""),
         sender=(getattr(campaign, "from_email", None) or getattr(campaign, "from_number", None) or ""),
         reply_to=getattr(campaign, "reply_to", None) or "",
@@ -181,6 +211,16 @@ def _info(campaign, segment: str, stats: StatsSummary) -> CampaignInfo:
         completed_at=iso_utc(campaign.completed_at),
         progress=round(100 * stats.progress, 1),
     )
+
+
+def status_note(status: str, reason: str, changes: list[StatusChange]) -> str:
+    """What the header says under the status: who cancelled and why, else the stored reason."""
+    if status != CampaignStatus.CANCELLED:
+        return reason
+    who = last_change(changes, "cancel")
+    if who is None or not who.actor:
+        return reason  # the badge already says cancelled; the log does not say by whom
+    return f"Cancelled by {who.actor}: {reason}" if reason else f"Cancelled by {who.actor}."
 
 
 def _segment_name(session, segment_id: int | None) -> str:

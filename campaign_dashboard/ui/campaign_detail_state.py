@@ -19,9 +19,11 @@ from campaign_dashboard.ui.activity_feed import FeedRow, look_back, merge, newer
 from campaign_dashboard.ui.auth import AuthState
 from campaign_dashboard.ui.campaign_detail_data import (
     ALL,
+    CHARTED_LINKS,
     FEED_SIZE,
     RECIPIENT_FILTERS,
     CampaignInfo,
+    LinkRow,
     RecipientRow,
     ReplyRow,
     Snapshot,
@@ -47,6 +49,7 @@ class CampaignDetailState(AuthState):
     links_figure: go.Figure = go.Figure()
     has_activity: bool = False
     has_links: bool = False
+    links: list[LinkRow] = []  # clicks per URL, the table under the chart
     recipient_filter: str = ALL
     recipients: list[RecipientRow] = []
     page_number: int = 1
@@ -64,6 +67,7 @@ class CampaignDetailState(AuthState):
     _clicks_seen: int | None = None
     _answers_seen: int | None = None
     _series: dict = {}
+    _marks: list = []  # (when, "pause" | "resume") drawn on the activity chart
     _funnel: list = []
 
     @rx.var
@@ -102,7 +106,8 @@ class CampaignDetailState(AuthState):
         self.replies = []
         self._newest_event = None
         self._clicks_seen = self._answers_seen = None
-        self._series, self._funnel = {}, []
+        self._series, self._funnel, self._marks = {}, [], []
+        self.links = []
         self.has_links = self.has_activity = False
 
     @guarded(Role.VIEWER)
@@ -110,6 +115,12 @@ class CampaignDetailState(AuthState):
         if isinstance(timezone, str) and timezone and timezone != self.timezone:
             self.timezone = timezone
             self._draw_activity()
+
+    @guarded(Role.VIEWER)
+    def refresh(self):
+        """Re-read the page now (after an action on it: its audit entry is written by then)."""
+        if self._campaign_id:
+            return self._reload_recipients()
 
     @guarded(Role.VIEWER)
     def filter_recipients(self, status: str):
@@ -160,8 +171,8 @@ class CampaignDetailState(AuthState):
         self.info = snapshot.info
         self.stats = snapshot.stats
         # figures go to the browser whole: only send them again when their numbers moved
-        if snapshot.series != self._series or not self.has_activity:
-            self._series = snapshot.series
+        if snapshot.series != self._series or snapshot.marks != self._marks or not self.has_activity:
+            self._series, self._marks = snapshot.series, snapshot.marks
             self._draw_activity()
         steps = funnel_steps(self.channel, snapshot.stats)
         if steps != self._funnel:
@@ -170,7 +181,8 @@ class CampaignDetailState(AuthState):
         if snapshot.links is not None:
             self._clicks_seen = snapshot.stats.clicked
             self.has_links = bool(snapshot.links)
-            self.links_figure = charts.links_figure(snapshot.links)
+            self.links_figure = charts.links_figure(snapshot.links[:CHARTED_LINKS])
+            self.links = [LinkRow(url=url, clicks=clicks) for url, clicks in snapshot.links]
         if snapshot.replies is not None:
             self._answers_seen = snapshot.stats.replied + snapshot.stats.unsubscribed
             self.replies = snapshot.replies
@@ -183,7 +195,7 @@ class CampaignDetailState(AuthState):
 
     def _draw_activity(self) -> None:
         self.has_activity = any(self._series.values())
-        self.activity_figure = charts.activity_figure(self._series, timezone=self.timezone)
+        self.activity_figure = charts.activity_figure(self._series, timezone=self.timezone, marks=self._marks)
 
     # -- live (`polling.follow`) -----------------------------------------------------------------
 

@@ -1,21 +1,28 @@
 """The campaign page's Plotly charts: figures built from service reads, and the chart frame.
 
 Figures are plain `plotly.graph_objects` built on the server from numbers already read (minute
-buckets, counters, link counts); `chart` shows one with Plotly's basic bundle (bar and scatter
+buckets, pauses and resumes, counters, link counts); `chart` shows one with Plotly's basic bundle (bar and scatter
 only, a fraction of the full library's size, so the page loads fast).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import plotly.graph_objects as go
 import reflex as rx
 
+from campaign_dashboard.services.stats import timeline
+
 MARGIN = {"l": 48, "r": 16, "t": 16, "b": 40}
 COLORS = {"opened": "#6e56cf", "clicked": "#12a594", "delivered": "#3e63dd", "sent": "#8b8d98", "failed": "#e5484d"}
 FUNNEL_STEPS = ("Recipients", "Sent", "Delivered", "Opened", "Clicked")
+MARKS = {"pause": ("#f76b15", "Paused"), "resume": ("#30a46c", "Resumed")}
+BAR_LIMIT = 30  # up to this many buckets as bars, more as lines
+MAX_TICKS = 8
+MINUTES, SECONDS = "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"
 
 
 def _layout(fig: go.Figure, **extra) -> go.Figure:
@@ -31,25 +38,89 @@ def _layout(fig: go.Figure, **extra) -> go.Figure:
     return fig
 
 
-def activity_figure(series: dict[str, list[tuple[datetime, int]]], *, timezone: str = "UTC") -> go.Figure:
-    """Events per minute over time, one line per metric, in the viewer's time zone."""
-    try:
-        zone = ZoneInfo(timezone)
-    except (KeyError, ValueError):
-        zone = ZoneInfo("UTC")
+def activity_figure(
+    series: dict[str, list[tuple[datetime, int]]],
+    *,
+    timezone: str = "UTC",
+    marks: Sequence[tuple[datetime, str]] = (),
+) -> go.Figure:
+    """Events per bucket over time, one trace per metric, in the viewer's time zone.
+
+    The bucket fits the campaign's length (`stats.timeline`); the ticks are chosen here, at
+    bucket starts, so Plotly never zooms a one-minute campaign into milliseconds. `marks`
+    (pauses and resumes) are dotted vertical lines.
+    """
+    zone = _zone(timezone)
+    line = timeline(series, also=[at for at, _ in marks])
+    x = [_local(start, zone) for start in line.starts]
+    as_bars = len(x) <= BAR_LIMIT
     fig = go.Figure()
-    for metric, points in series.items():
-        fig.add_trace(
-            go.Scatter(
-                x=[minute.astimezone(zone).strftime("%Y-%m-%d %H:%M") for minute, _ in points],
-                y=[count for _, count in points],
-                name=metric.capitalize(),
-                mode="lines+markers",
-                line={"color": COLORS.get(metric), "shape": "hv"},
-                marker={"size": 4},
-            )
+    # Each bucket spans its period (ticks at its start, the bar in its middle), so a pause is
+    # marked inside the bucket it happened in.
+    period = {"xperiod": line.bucket.size.total_seconds() * 1000, "xperiodalignment": "middle"}
+    if x:
+        period["xperiod0"] = x[0]
+    for metric, counts in line.counts.items():
+        style = {"name": metric.capitalize(), "x": x, "y": counts, **period}
+        if as_bars:
+            fig.add_trace(go.Bar(**style, marker={"color": COLORS.get(metric)}))
+        else:
+            fig.add_trace(go.Scatter(**style, mode="lines", line={"color": COLORS.get(metric)}))
+    xaxis: dict = {"type": "date", "hoverformat": "%b %d %H:%M"}
+    if line.starts:
+        end = line.starts[-1] + line.bucket.size
+        xaxis["range"] = [_local(line.starts[0], zone, SECONDS), _local(end, zone, SECONDS)]
+        xaxis["tickvals"], xaxis["ticktext"] = _ticks(line.starts, line.bucket.size, zone)
+    shapes, notes = [], []
+    for at, action in marks:
+        color, label = MARKS.get(action, ("#8b8d98", action))
+        when = _local(at, zone, SECONDS)
+        shapes.append(
+            {"type": "line", "xref": "x", "yref": "paper", "x0": when, "x1": when, "y0": 0, "y1": 1}
+            | {"line": {"color": color, "dash": "dot", "width": 2}}
         )
-    return _layout(fig, yaxis={"title": "per minute", "rangemode": "tozero"}, xaxis={"type": "date"})
+        notes.append(
+            {"x": when, "xref": "x", "y": 1, "yref": "paper", "text": label, "showarrow": False}
+            | {"xanchor": "left", "yanchor": "top", "font": {"color": color, "size": 11}}
+        )
+    return _layout(
+        fig,
+        barmode="group",
+        yaxis={"title": line.bucket.label, "rangemode": "tozero"},
+        xaxis=xaxis,
+        shapes=shapes,
+        annotations=notes,
+    )
+
+
+def _zone(timezone: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(timezone)
+    except (KeyError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def _local(moment: datetime, zone: ZoneInfo, form: str = MINUTES) -> str:
+    return moment.astimezone(zone).strftime(form)
+
+
+def _ticks(starts: list[datetime], size: timedelta, zone: ZoneInfo) -> tuple[list[str], list[str]]:
+    """At most `MAX_TICKS` bucket starts, labelled by the hour ("14:05"), with the date where
+    the day changes (or only the date for buckets of a day or more)."""
+    step = -(-len(starts) // MAX_TICKS)
+    chosen = starts[::step]
+    values, labels, last_day = [], [], None
+    for start in chosen:
+        local = start.astimezone(zone)
+        values.append(local.strftime(MINUTES))
+        if size >= timedelta(days=1):
+            labels.append(local.strftime("%b %d"))
+        elif local.date() != last_day:
+            labels.append(local.strftime("%b %d %H:%M"))
+        else:
+            labels.append(local.strftime("%H:%M"))
+        last_day = local.date()
+    return values, labels
 
 
 def funnel_figure(steps: list[tuple[str, int]]) -> go.Figure:

@@ -24,6 +24,8 @@ from campaign_dashboard.services.channels import campaign_model, recipient_model
 from campaign_dashboard.services.errors import IllegalTransition, ValidationFailed
 from campaign_dashboard.services.sending.audience_snapshot import snapshot_audience
 
+MAX_CANCEL_REASON = 500
+
 
 def apply_action(
     *,
@@ -65,7 +67,9 @@ def apply_action(
         values["status_reason"] = None
     elif action in (Action.COMPLETE, Action.FAIL, Action.CANCEL):
         values["completed_at"] = now
-        if reason is not None or action is Action.FAIL:
+        if action is Action.CANCEL:  # a paused campaign's old reason (a used-up quota) no longer applies
+            reason = _cancel_reason(reason)
+        if reason is not None or action in (Action.FAIL, Action.CANCEL):
             values["status_reason"] = reason
     elif action is Action.PAUSE:  # by a person (no reason) or the worker (a used-up quota: why)
         values["status_reason"] = reason
@@ -93,6 +97,17 @@ def apply_action(
         session.rollback()
         raise
     return campaign
+
+
+def _cancel_reason(reason: str | None) -> str | None:
+    """Why a person cancelled, as the campaign page shows it: trimmed, None when blank."""
+    reason = (reason or "").strip()
+    if len(reason) > MAX_CANCEL_REASON:
+        raise ValidationFailed(
+            f"The reason is too long: at most {MAX_CANCEL_REASON} characters.",
+            details=[{"field": "reason", "message": "too long"}],
+        )
+    return reason or None
 
 
 def _cancel_unsent(session: Session, channel: Channel, campaign_id: int, now: datetime) -> int:

@@ -81,9 +81,11 @@ def apply_action(
     queue: CampaignQueue,
     scheduled_at: datetime | str | None = None,
     timezone: str | None = None,
+    reason: str | None = None,
 ) -> CampaignFields:
     """`actions.apply_action`, then what it needs from the worker (sending after start and resume,
-    the start task after schedule). Start and schedule must pass the preflight first."""
+    the start task after schedule). Start and schedule must pass the preflight first;
+    `reason`: why a person cancels (kept as the status reason)."""
     if action in (Action.START, Action.SCHEDULE):  # an unknown action: the state machine's own error
         current = records.get(session=session, channel=channel, campaign_id=campaign_id)
         if action in lifecycle.allowed_actions(current.status):  # else the transition's own error
@@ -97,6 +99,7 @@ def apply_action(
         action=action,
         scheduled_at=scheduled_at,
         timezone=timezone,
+        reason=reason,
     )
     queue.after_action(channel, campaign, action)
     return campaign

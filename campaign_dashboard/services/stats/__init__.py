@@ -2,9 +2,11 @@
 
 One shape of the numbers built from `models.COUNTER_FIELDS` (`numbers.StatsSummary`), headline
 numbers per period or campaign (`summary`), the overview's counts (`overview`) and the cheap reads
-the live pages poll (`live`). Counters are written only by `services.events.counters`.
+the live pages poll (`live`), the campaign page's chart buckets (`timeline`) and who changed a
+campaign's status when (`history`, from the audit log). Counters are written only by `services.events.counters`.
 """
 
+from campaign_dashboard.services.stats.history import StatusChange, last_change, status_changes
 from campaign_dashboard.services.stats.numbers import API_FIELDS, METRICS, STATS_FIELDS, StatsSummary, progress
 from campaign_dashboard.services.stats.overview import StatusCount, Totals, overview_counts
 from campaign_dashboard.services.stats.summary import (
@@ -16,6 +18,7 @@ from campaign_dashboard.services.stats.summary import (
     summary_of,
     top_links,
 )
+from campaign_dashboard.services.stats.timeline import Bucket, Timeline, choose_bucket, timeline
 
 __all__ = [
     "PERIODS",
@@ -33,4 +36,11 @@ __all__ = [
     "Totals",
     "StatusCount",
     "overview_counts",
+    "StatusChange",
+    "status_changes",
+    "last_change",
+    "Bucket",
+    "Timeline",
+    "timeline",
+    "choose_bucket",
 ]

@@ -1,6 +1,7 @@
 """One campaign, live: `/email/<id>` and `/sms/<id>` (one module, the channel picks the tables).
 
-Header, `CampaignStatsCards`, progress, charts, recipients (status filter, cursor pages), the event
+Header (with the lifecycle buttons the campaign allows, for writers), `CampaignStatsCards`,
+progress, charts, clicks per link, recipients (status filter, cursor pages), the event
 feed and the replies. The state (`campaign_detail_state`) keeps them live; what it reads is in
 `campaign_detail_data`.
 """
@@ -12,8 +13,11 @@ import reflex as rx
 from campaign_dashboard.models import Channel
 from campaign_dashboard.ui import charts, routes
 from campaign_dashboard.ui.activity_feed import feed_card
+from campaign_dashboard.ui.auth import AuthState
+from campaign_dashboard.ui.campaign_detail_actions import action_buttons
 from campaign_dashboard.ui.campaign_detail_data import RECIPIENT_FILTERS
 from campaign_dashboard.ui.campaign_detail_state import CampaignDetailState
+from campaign_dashboard.ui.campaign_form import CreateEmailCampaignDialog, CreateSmsCampaignDialog
 from campaign_dashboard.ui.components import back_link, data_table, list_card, local_time, status_badge, thousands
 from campaign_dashboard.ui.layout import dashboard_page
 from campaign_dashboard.ui.stats_cards import CampaignStatsCards
@@ -56,17 +60,21 @@ def header(channel: str) -> rx.Component:
             rx.hstack(
                 rx.heading(info.name, size="6", id="campaign-name"),
                 rx.box(status_badge(info.status), id="campaign-status"),
+                rx.spacer(),
+                rx.cond(AuthState.can_write, action_buttons()),
                 align="center",
                 spacing="3",
                 wrap="wrap",
+                width="100%",
             ),
             rx.cond(
-                info.status_reason != "",
+                info.status_note != "",
                 rx.callout(
-                    info.status_reason,
+                    info.status_note,
                     icon="info",
                     size="1",
                     color_scheme=rx.cond(info.status == "failed", "red", "gray"),
+                    id="campaign-status-note",
                 ),
             ),
             rx.grid(
@@ -121,7 +129,7 @@ def progress_bar() -> rx.Component:
 
 def charts_section(channel: str) -> rx.Component:
     activity = charts.chart(
-        "Activity per minute",
+        "Activity",
         CampaignDetailState.activity_figure,
         chart_id="chart-activity",
         empty=~CampaignDetailState.has_activity,
@@ -145,11 +153,32 @@ def charts_section(channel: str) -> rx.Component:
                 empty_text="No clicks yet.",
             )
         )
+    grid = rx.grid(*lower, columns=rx.breakpoints(initial="1", md=str(len(lower))), spacing="3", width="100%")
+    if channel == Channel.EMAIL:
+        return rx.vstack(activity, grid, link_clicks(), spacing="3", width="100%")
+    return rx.vstack(activity, grid, spacing="3", width="100%")
+
+
+def link_row(row: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.row_header_cell(rx.link(row.url, href=row.url, is_external=True, size="2", word_break="break-all")),
+        rx.table.cell(thousands(row.clicks), text_align="right"),
+    )
+
+
+def link_clicks() -> rx.Component:
+    """Clicks per link, every clicked link (the chart above draws the top ten)."""
     return rx.vstack(
-        activity,
-        rx.grid(*lower, columns=rx.breakpoints(initial="1", md=str(len(lower))), spacing="3", width="100%"),
-        spacing="3",
+        rx.heading("Clicks per link", size="4"),
+        data_table(
+            ["Link", "Clicks"],
+            CampaignDetailState.links,
+            link_row,
+            empty="No clicks yet: each link's clicks appear here as the provider reports them.",
+            table_id="link-clicks",
+        ),
         width="100%",
+        spacing="2",
     )
 
 
@@ -254,6 +283,12 @@ def replies_section() -> rx.Component:
     )
 
 
+def edit_dialog(channel: str) -> rx.Component:
+    """The campaign form (opened by Edit); saving re-reads the page."""
+    dialog = CreateEmailCampaignDialog if channel == Channel.EMAIL else CreateSmsCampaignDialog
+    return dialog([CampaignDetailState.refresh])
+
+
 def not_found(channel: str) -> rx.Component:
     back = BACK[Channel(channel)][1]
     return rx.callout(
@@ -285,6 +320,7 @@ def campaign_detail(channel: str) -> rx.Component:
                     spacing="3",
                     width="100%",
                 ),
+                edit_dialog(channel),
                 spacing="4",
                 width="100%",
                 id="campaign-detail",
