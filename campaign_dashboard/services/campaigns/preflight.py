@@ -35,7 +35,7 @@ from campaign_dashboard.services.sending import compose
 
 # The snapshot's own query (segment members, minus suppressed and unsubscribed, one row per
 # address), so the contacts checked are exactly those the campaign would send to.
-from campaign_dashboard.services.sending.audience_snapshot import _audience, count_audience
+from campaign_dashboard.services.sending.audience_snapshot import audience_query, count_audience
 
 SAMPLE_SIZE = 2000  # every contact up to this many; a random sample of this many beyond
 EXAMPLES = 3  # example addresses shown per problem
@@ -222,7 +222,7 @@ def _compiled(session: Session, channel: Channel, values: Mapping[str, Any]) -> 
 
 def _sample(session: Session, channel: Channel, segment: Segment, audience: int, size: int) -> list[tuple[int, str]]:
     """(contact id, address) of every recipient, or of `size` picked at random among more."""
-    query = _audience(channel, segment)
+    query = audience_query(channel, segment)
     if audience > size:
         query = query.order_by(func.random()).limit(size)
     return [(row.contact_id, row.address) for row in session.connection().execute(query)]

@@ -38,7 +38,7 @@ def snapshot_audience(*, session: Session, channel: Channel, campaign: CampaignF
             "The campaign has no segment to send to.", details=[{"field": "segment_id", "message": "choose a segment"}]
         )
     Recipient = recipient_model(channel)
-    audience = _audience(
+    audience = audience_query(
         channel,
         segment,
         literal(campaign.id).label("campaign_id"),
@@ -64,11 +64,11 @@ def count_audience(*, session: Session, channel: str, segment_id: int) -> int:
     segment = session.get(Segment, segment_id)
     if segment is None:
         raise NotFound(f"Segment {segment_id} does not exist.")
-    rows = _audience(Channel(channel), segment).subquery()
+    rows = audience_query(Channel(channel), segment).subquery()
     return session.scalar(select(func.count()).select_from(rows)) or 0
 
 
-def _audience(channel: Channel, segment: Segment, *leading: ColumnElement[Any]) -> Select[*tuple[Any, ...]]:
+def audience_query(channel: Channel, segment: Segment, *leading: ColumnElement[Any]) -> Select[*tuple[Any, ...]]:
     """`leading` columns, then (contact_id, address): segment members with a subscribed,
     unsuppressed address on `channel`, one row per address even if contacts share it."""
     members = contact_ids_select(segment=segment).subquery()
