@@ -41,7 +41,7 @@ def test_start_and_schedule_are_refused_naming_the_field_and_nothing_is_sent(cli
     assert "Broken launch" in error["message"] and "frist_name" in error["message"]
     [detail] = error["details"]
     assert detail["field"] == FIELD[channel]
-    assert "the variable 'frist_name' is not set: 3 contacts" in detail["message"]
+    assert "'frist_name' is not a contact field" in detail["message"] and ": 3 contacts" in detail["message"]
     assert detail["contacts"] == 3 and len(detail["examples"]) == 3
     assert _state(db, channel, campaign_id) == ("draft", 0, 0, [])
 

@@ -40,7 +40,6 @@ from campaign_dashboard.services.sending.audience_snapshot import audience_query
 SAMPLE_SIZE = 2000  # every contact up to this many; a random sample of this many beyond
 EXAMPLES = 3  # example addresses shown per problem
 
-_UNDEFINED = re.compile(r"the variable '(.+?)' is not set")
 _TOO_LONG = re.compile(r"more than the ([\d,]+) one SMS may have")
 
 
@@ -231,9 +230,9 @@ def _sample(session: Session, channel: Channel, segment: Segment, audience: int,
 def _problem_of(exc: rendering.RenderError, problems: dict[tuple[str, ...], Problem]) -> Problem:
     """The group `exc` belongs to (added to `problems` when new)."""
     where, _, reason = exc.message.partition(": ")
-    if exc.undefined and (match := _UNDEFINED.search(reason)):
-        key: tuple[str, ...] = (Kind.UNDEFINED, where, match.group(1))
-        message = f"the variable '{match.group(1)}' is not set"
+    if exc.variable is not None:  # the same reason for every contact that lacks it
+        key: tuple[str, ...] = (Kind.UNDEFINED, where, exc.variable)
+        message = reason
     elif match := _TOO_LONG.search(reason):
         key = (Kind.TOO_LONG, where)
         message = f"the message is longer than the {match.group(1)} characters one SMS may have"

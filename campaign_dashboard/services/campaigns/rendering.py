@@ -64,8 +64,9 @@ RESERVED_NAMES = frozenset(BUILT_IN_NAMES) | frozenset(TEXT_ENV.globals)
 
 class RenderError(DomainError):
     """One recipient's message could not be rendered; the reason is shown on that recipient.
-    `undefined`: the reason is a variable this contact does not have; `compiling`: the template
-    itself is wrong (its syntax, or a misspelt field), whoever it is rendered for."""
+    `undefined`: the reason is a variable this contact does not have (named by `variable`);
+    `compiling`: the template itself is wrong (its syntax, or a misspelt field), whoever it is
+    rendered for."""
 
     code = "render_failed"
 
@@ -76,10 +77,12 @@ class RenderError(DomainError):
         details: list[dict[str, Any]] | None = None,
         undefined: bool = False,
         compiling: bool = False,
+        variable: str | None = None,
     ) -> None:
         super().__init__(message, details=details)
-        self.undefined = undefined
+        self.undefined = undefined or variable is not None
         self.compiling = compiling
+        self.variable = variable
 
 
 @dataclass(frozen=True)
@@ -153,8 +156,12 @@ def validate_template(
         raise ValidationFailed(f"{exc.message} (rendered for a sample contact)", details=exc.details) from None
 
 
-def _failure(field: str, problem: render_messages.Problem, **flags: bool) -> RenderError:
-    return RenderError(f"{field}: {problem.sentence}", details=[problem.detail(field)], **flags)
+def _failure(
+    field: str, problem: render_messages.Problem, *, compiling: bool = False, variable: str | None = None
+) -> RenderError:
+    return RenderError(
+        f"{field}: {problem.sentence}", details=[problem.detail(field)], compiling=compiling, variable=variable
+    )
 
 
 def _render_bounded(
@@ -177,7 +184,7 @@ def _render_bounded(
         if name is None:
             raise _failure(field, render_messages.runtime_problem(str(exc), line=line, source=source)) from None
         problem = render_messages.undefined_problem(name, _known_names(context), line=line, source=source)
-        raise _failure(field, problem, undefined=True) from None
+        raise _failure(field, problem, variable=name) from None
     except Exception as exc:  # noqa: BLE001 - whatever a template does wrong fails this one render
         line = render_messages.template_line(exc.__traceback__)
         problem = render_messages.runtime_problem(_reason(exc), line=line, source=source)
