@@ -56,7 +56,9 @@ class CampaignActionsState(CampaignDetailState):
                     campaign_id=campaign_id,
                     action=Action(action),
                     queue=campaign_queue,
-                    reason=reason if action == "cancel" else None,
+                    # The typed reason reaches the state (on blur) before the click; the click's
+                    # own copy of it may still be the old, empty one.
+                    reason=(reason or self.cancel_reason) if action == "cancel" else None,
                 )
         except DomainError as exc:
             return [rx.toast.error(exc.message), CampaignDetailState.refresh]
