@@ -65,7 +65,7 @@ def sms_counter(body: str, audience: int) -> tuple[SmsCounter, str]:
         segments=info.segments,
         per_segment=info.per_segment,
         remaining=info.remaining,
-        non_gsm=" ".join(info.non_gsm),
+        non_gsm=", ".join(info.non_gsm),  # entries may be names of invisible characters
     )
     if audience < 0 or not info.segments:
         return counter, ""
