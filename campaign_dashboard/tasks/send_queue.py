@@ -1,8 +1,9 @@
 """After a lifecycle change, queue the worker's part: the first send batches of a started or
 resumed campaign, or the start task of a scheduled one.
 
-`SendQueue` is the Huey implementation of `services.campaigns.commands.CampaignQueue`: the REST
-API and the dashboard both run their campaign commands with it (see `campaign_dashboard.wiring`),
+`queue_after_action` and `queue_scheduled_start` implement `services.campaigns.commands.CampaignQueue`
+on Huey: the REST API and the dashboard both run their campaign commands with them (through
+`campaign_dashboard.wiring`, which imports this module on first use),
 so a campaign started from either is sent the same way. The status change is already committed
 when these run; if the queue is unreachable they log it and return, and the worker's scheduler
 tick picks the campaign up.
@@ -47,13 +48,3 @@ def queue_scheduled_start(channel: Channel | str, campaign: Any) -> None:
         schedule(channel.value, campaign.id, campaign.scheduled_at)
     except Exception:  # noqa: BLE001 - the tick starts due campaigns anyway
         log.exception("could not queue the scheduled start of %s campaign %s", channel, campaign.id)
-
-
-class SendQueue:
-    """The `CampaignQueue` port on Huey."""
-
-    def after_action(self, channel: Channel | str, campaign: Any, action: Action | str) -> None:
-        queue_after_action(channel, campaign, action)
-
-    def scheduled_start(self, channel: Channel | str, campaign: Any) -> None:
-        queue_scheduled_start(channel, campaign)

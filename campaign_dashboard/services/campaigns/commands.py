@@ -3,7 +3,7 @@ the dashboard form's "save as draft / send now / schedule". Each commits the cha
 injected `CampaignQueue` what the worker has to do next.
 
 The queue is a port so that services never import the task queue: the real one (Huey) is
-`tasks.send_queue.SendQueue`, handed to the API and the dashboard by `campaign_dashboard.wiring`.
+`tasks.send_queue`, handed to the API and the dashboard by `campaign_dashboard.wiring`.
 The change is committed before the queue is told; a queue that is down loses nothing, since the
 worker's scheduler tick picks up started and due campaigns anyway.
 
