@@ -6,6 +6,7 @@ an ordinary test run leaves the tracked images alone."""
 from __future__ import annotations
 
 import os
+import uuid
 
 from campaign_dashboard.cli import ROOT
 
@@ -36,3 +37,29 @@ def screenshot(page, name: str) -> None:
         return
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+
+
+def unique(name: str) -> str:
+    """A name no other test (or earlier run against the same app) uses."""
+    return f"{name} {uuid.uuid4().hex[:6]}"
+
+
+def row(page, name: str):
+    """The campaign list's row of `name`."""
+    return page.locator("tbody tr", has_text=name)
+
+
+def status_of(page, name: str):
+    return row(page, name).locator(".status-badge")
+
+
+def act(page, name: str, action: str) -> None:
+    """Open the row's action menu and choose `action`."""
+    row(page, name).get_by_role("button", name="Actions").click()
+    page.get_by_role("menuitem", name=action).click()
+
+
+def choose(page, select_id: str, option: str) -> None:
+    """Pick `option` in the Radix select `select_id`."""
+    page.locator(f"#{select_id}").click()
+    page.get_by_role("option", name=option, exact=True).click()

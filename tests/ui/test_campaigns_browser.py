@@ -7,38 +7,14 @@ Every test makes its own campaigns (unique names) or uses demo campaigns no othe
 from __future__ import annotations
 
 import re
-import uuid
 
 import pytest
 
-from tests.helpers.ui import login, screenshot
+from tests.helpers.ui import act, choose, login, row, screenshot, status_of, unique
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 SEND_TIMEOUT = 90_000  # ms: the real worker sends through the emulator at its rate limits
-
-
-def unique(name: str) -> str:
-    return f"{name} {uuid.uuid4().hex[:6]}"
-
-
-def row(page, name: str):
-    return page.locator("tbody tr", has_text=name)
-
-
-def status_of(page, name: str):
-    return row(page, name).locator(".status-badge")
-
-
-def act(page, name: str, action: str) -> None:
-    """Open the row's action menu and choose `action`."""
-    row(page, name).get_by_role("button", name="Actions").click()
-    page.get_by_role("menuitem", name=action).click()
-
-
-def choose(page, select_id: str, option: str) -> None:
-    page.locator(f"#{select_id}").click()
-    page.get_by_role("option", name=option, exact=True).click()
 
 
 def test_create_an_email_campaign_fix_a_field_preview_safely_then_start_it_and_watch_it_send(page):

@@ -6,35 +6,12 @@ problems and offers no way to start."""
 from __future__ import annotations
 
 import re
-import uuid
 
 import pytest
 
-from tests.helpers.ui import login
+from tests.helpers.ui import act, choose, login, row, status_of, unique
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
-
-
-def unique(name: str) -> str:
-    return f"{name} {uuid.uuid4().hex[:6]}"
-
-
-def row(page, name: str):
-    return page.locator("tbody tr", has_text=name)
-
-
-def status_of(page, name: str):
-    return row(page, name).locator(".status-badge")
-
-
-def act(page, name: str, action: str) -> None:
-    row(page, name).get_by_role("button", name="Actions").click()
-    page.get_by_role("menuitem", name=action).click()
-
-
-def choose(page, select_id: str, option: str) -> None:
-    page.locator(f"#{select_id}").click()
-    page.get_by_role("option", name=option, exact=True).click()
 
 
 def new_email_draft(page, name: str, html: str) -> str:
