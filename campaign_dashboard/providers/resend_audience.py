@@ -13,8 +13,7 @@ import resend
 from resend.exceptions import ResendError
 
 from campaign_dashboard.providers.audience import Gone, Refused, RemoteContact
-from campaign_dashboard.providers.base import FatalError, RetryableError
-from campaign_dashboard.providers.resend_email import _KeepAliveClient, _retry_after
+from campaign_dashboard.providers.resend_email import _KeepAliveClient, raise_shared_failure
 
 PAGE = 100  # Resend's largest list page
 
@@ -74,11 +73,8 @@ def _call(method, *args):
     try:
         return method(*args)
     except ResendError as exc:
+        raise_shared_failure(exc)
         code = str(exc.code)
-        if code == "429" or code.startswith("5") or exc.error_type == "HttpClientError":
-            raise RetryableError(f"Resend {code}: {exc.message}", retry_after=_retry_after(exc.headers)) from exc
-        if code in ("401", "403"):
-            raise FatalError(f"Resend rejected the API key ({code} {exc.error_type}): {exc.message}") from exc
         if code == "404":
             raise Gone(f"Resend 404: {exc.message}") from exc
         raise Refused(f"Resend {code}: {exc.message}") from exc

@@ -9,6 +9,7 @@ from typing import Any
 
 import requests
 import resend
+from resend.exceptions import ResendError
 from resend.http_client import HTTPClient
 
 from campaign_dashboard.providers.base import (
@@ -165,3 +166,14 @@ def _retry_after(headers: Mapping[str, str] | None) -> float | None:
         return float(lowered["retry-after"])
     except (KeyError, ValueError):
         return None
+
+
+def raise_shared_failure(exc: ResendError) -> None:
+    """The failures every Resend call shares, raised as the provider errors callers act on: try again
+    later (429, 5xx, no connection) or a key Resend rejects. Returns for anything else, which each
+    call sorts its own way."""
+    code = str(exc.code)
+    if code == "429" or code.startswith("5") or exc.error_type == "HttpClientError":
+        raise RetryableError(f"Resend {code}: {exc.message}", retry_after=_retry_after(exc.headers)) from exc
+    if code in ("401", "403"):
+        raise FatalError(f"Resend rejected the API key ({code} {exc.error_type}): {exc.message}") from exc

@@ -12,8 +12,8 @@ from typing import Any
 import resend
 from resend.exceptions import ResendError
 
-from campaign_dashboard.providers.base import FatalError, ProviderError, RetryableError
-from campaign_dashboard.providers.resend_email import _KeepAliveClient, _retry_after
+from campaign_dashboard.providers.base import ProviderError
+from campaign_dashboard.providers.resend_email import _KeepAliveClient, raise_shared_failure
 
 
 class NotReceived(ProviderError):
@@ -33,9 +33,6 @@ class ResendReceivingProvider:
         try:
             return dict(resend.Emails.Receiving.get(email_id))
         except ResendError as exc:
+            raise_shared_failure(exc)
             code = str(exc.code)
-            if code == "429" or code.startswith("5") or exc.error_type == "HttpClientError":
-                raise RetryableError(f"Resend {code}: {exc.message}", retry_after=_retry_after(exc.headers)) from exc
-            if code in ("401", "403"):
-                raise FatalError(f"Resend rejected the API key ({code} {exc.error_type}): {exc.message}") from exc
             raise NotReceived(f"Resend {code}: {exc.message}") from exc
