@@ -38,7 +38,10 @@ async def still_watching(state: Any, *routes: str) -> bool:
     inside its lock: a session that ended sends the tab to the login page)."""
     if state.router.url.path.rstrip("/") not in routes or not await client_connected(state):
         return False
-    return bool(state._signed_in())
+    if await asyncio.to_thread(state._caller) is not None:  # the database, off the event loop
+        return True
+    state._signed_in()  # finds nobody: the frame sends the tab to log in
+    return False
 
 
 class LiveRead(Protocol):
