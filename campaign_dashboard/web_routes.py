@@ -12,6 +12,8 @@ LOGIN = "/login"
 # Plain HTTP form posts (api/routers/session.py): only the server sets the session cookie.
 LOGIN_POST = "/api/session/login"
 LOGOUT_POST = "/api/session/logout"
+PASSWORD_POST = "/api/session/password"
+ACCOUNT = "/account"  # your own account: change your password (a reset password must be changed here)
 SESSION_COOKIE = "cd_session"
 # The provider webhooks (api/webhooks/): what to paste into the providers' consoles.
 RESEND_WEBHOOK = "/webhooks/resend"

@@ -1,4 +1,4 @@
-"""Account commands: API tokens (`token create|list|revoke`) and dashboard users (`user create`)."""
+"""Account commands: API tokens (`token create|list|revoke`) and dashboard users (`user create|reset-password`)."""
 
 from __future__ import annotations
 
@@ -105,4 +105,26 @@ def user_create_command(args: argparse.Namespace) -> int:
             session=session, email=args.email, name=args.name or args.email, password=password, role=args.role
         )
     print(f"Created user {user.email} ({user.role}).")
+    return 0
+
+
+@command(
+    "user reset-password",
+    "Give a user a one-time password, printed once; they must choose a new one at their next login.",
+    arg("--email", required=True),
+)
+def user_reset_password_command(args: argparse.Namespace) -> int:
+    from campaign_dashboard.db import session_scope
+    from campaign_dashboard.services.accounts.users import reset_password_from_console
+    from campaign_dashboard.services.errors import NotFound
+
+    migrate_database(get_settings())
+    with session_scope() as session:
+        try:
+            user, temporary = reset_password_from_console(session=session, email=args.email)
+        except NotFound as exc:
+            print(f"error: {exc.message}", file=sys.stderr)
+            return 1
+    print(f"One-time password for {user.email}: {temporary}")
+    print("They must choose a new password when they next sign in; their open sessions have ended.")
     return 0

@@ -57,6 +57,8 @@ class AuthState(rx.State):
     # Where to send this tab once a read found its session over (logged out in another tab,
     # expired): the frame redirects there at once (`layout.session_end`); the login page clears it.
     session_ended_to: str = ""
+    # An admin reset this user's password: every page sends them to the account page to change it.
+    must_change_password: bool = False
     _workers_checked_at: float = 0.0
 
     @classmethod
@@ -107,6 +109,8 @@ class AuthState(rx.State):
             if self.session_ended_to:
                 self.session_ended_to = ""
             self.user_name, self.user_email, self.role = user.name or user.email, user.email, user.role
+            if self.must_change_password != user.must_change_password:  # sent only when it changes
+                self.must_change_password = user.must_change_password
         return user
 
     def _signed_in(self) -> bool:
@@ -116,6 +120,12 @@ class AuthState(rx.State):
 
     def _login_url(self) -> str:
         return login_url(self.router.url.path)
+
+    def _password_change_url(self) -> str:
+        path = str(self.router.url.path)
+        if not path or path.rstrip("/") == routes.ACCOUNT:
+            return routes.ACCOUNT
+        return f"{routes.ACCOUNT}?next={quote(path, safe='/')}"
 
     def _check_workers(self, *, every: float = WORKER_CHECK_SECONDS) -> None:
         """Say so when campaigns are sending or scheduled and no worker has been seen within
@@ -130,10 +140,13 @@ class AuthState(rx.State):
             warning = workers.missing_worker(session, timeout=timeout)
         self.worker_warning = "" if warning is None else worker_warning_text(warning)
 
-    @guarded(Role.VIEWER)
+    @guarded(Role.VIEWER, before_password_change=True)
     def check_login(self):
         """First on_load of every dashboard page: the guard sends visitors without a session to
-        log in, and shows who is signed in; the page also says if no worker is running."""
+        log in, and shows who is signed in; the page also says if no worker is running. A user
+        who must change their password goes to the account page first."""
+        if self.must_change_password and str(self.router.url.path).rstrip("/") != routes.ACCOUNT:
+            return rx.redirect(self._password_change_url())
         self._check_workers(every=0)
 
 

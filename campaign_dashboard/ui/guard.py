@@ -51,6 +51,7 @@ BAD_REQUEST = "That request was not valid: nothing was changed."
 class Guard:
     role: Role | None  # None: PUBLIC
     writes: bool
+    before_password_change: bool = False
 
 
 def guard_of(handler: Callable) -> Guard | None:
@@ -127,14 +128,22 @@ def _for_audit(value: Any) -> Any:
     return f"<{type(value).__name__}>"
 
 
-def guarded(role: Role | None, *, writes: bool = False, background: bool = False, audits_itself: bool = False):
+def guarded(
+    role: Role | None,
+    *,
+    writes: bool = False,
+    background: bool = False,
+    audits_itself: bool = False,
+    before_password_change: bool = False,
+):
     """Make the decorated method an event handler that runs only for a caller with `role` (or
     more); `writes` marks handlers that change stored data (they need at least the marketer role)
     and are recorded in the audit log, unless the handler `audits_itself` with what only it knows
-    (an import's counts)."""
+    (an import's counts). A user whose password an admin reset runs nothing until they chose a
+    new one (they are sent to the account page), except handlers `before_password_change`."""
     if writes and (role is None or role == Role.VIEWER):
         raise ValueError("a write handler needs the marketer or admin role")
-    guard = Guard(role=role, writes=writes)
+    guard = Guard(role=role, writes=writes, before_password_change=before_password_change)
 
     def decorate(fn: Callable) -> Any:
         check = _arguments_check(fn)
@@ -147,6 +156,8 @@ def guarded(role: Role | None, *, writes: bool = False, background: bool = False
                 user = state._caller() if background else state._user()
                 if user is None:
                     return rx.redirect(state._login_url()), None
+                if user.must_change_password and not before_password_change:
+                    return rx.redirect(state._password_change_url()), None
                 try:
                     roles.require_role(user.role, role)
                 except PermissionDenied as exc:

@@ -86,7 +86,13 @@ def sidebar() -> rx.Component:
 def user_box() -> rx.Component:
     """Who is signed in, with which role, and the way out."""
     return rx.vstack(
-        rx.text(AuthState.user_name, size="2", weight="medium", id="current-user", trim="both"),
+        rx.link(
+            rx.text(AuthState.user_name, size="2", weight="medium", id="current-user", trim="both"),
+            href=routes.ACCOUNT,
+            title="Your account and password",
+            color_scheme="gray",
+            high_contrast=True,
+        ),
         rx.hstack(
             rx.badge(AuthState.role, variant="outline", id="current-role"),
             rx.spacer(),

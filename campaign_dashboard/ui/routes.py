@@ -6,10 +6,12 @@ from typing import NamedTuple
 
 # Shared with the login form posts (api/routers/session.py, which may not import ui); re-exported.
 from campaign_dashboard.web_routes import (  # noqa: F401
+    ACCOUNT,
     LOGIN,
     LOGIN_POST,
     LOGOUT_POST,
     OVERVIEW,
+    PASSWORD_POST,
     SESSION_COOKIE,
     safe_next,
 )

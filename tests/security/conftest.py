@@ -50,6 +50,13 @@ def _arrange(database_url: str) -> dict[str, int]:
                 role=role,
             )
             ids[f"{role.value}_id"] = user.id
+        # An admin whose password was reset: may sign in, but must choose a new password first.
+        reset = users.create_user(
+            session=session, email="reset@guard.example", name="Guard reset", password=PASSWORD, role=Role.ADMIN
+        )
+        reset.must_change_password = True
+        session.add(reset)
+        session.commit()
         contact = make_contact(
             session,
             email=SECRETS["contact_email"],
@@ -128,6 +135,7 @@ def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
         found = Backend(url=url, database_url=database_url, log_path=log_path, ids=ids)
         for role in Role:
             found.cookies[role.value] = login_cookie(url, f"{role.value}@guard.example", PASSWORD)
+        found.cookies["reset"] = login_cookie(url, "reset@guard.example", PASSWORD, to="/account?next=%2F")
         yield found
     finally:
         proc.send_signal(signal.SIGINT)
@@ -138,12 +146,12 @@ def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
             proc.wait()
 
 
-def login_cookie(url: str, email: str, password: str) -> str:
+def login_cookie(url: str, email: str, password: str, to: str = "/") -> str:
     """Log in through the login route as the login page's form does: the session cookie it sets."""
     response = httpx.post(
         f"{url}/api/session/login", data={"email": email, "password": password, "next": "/"}, follow_redirects=False
     )
-    assert response.status_code == 303 and response.headers["location"] == "/", response.text
+    assert response.status_code == 303 and response.headers["location"] == to, response.text
     value = response.cookies.get("cd_session")
     assert value, response.headers
     return f"cd_session={value}"

@@ -49,6 +49,7 @@ DISPLAY_VARS = {
     "role_rx_state_",
     "can_write_rx_state_",
     "is_admin_rx_state_",
+    "must_change_password_rx_state_",  # who is signed in: their password was reset
 }
 REFUSED = {"marketer": "This needs the marketer role", "admin": "This needs the admin role"}
 
@@ -119,6 +120,7 @@ PAGES = {  # the page each state's events come from (its load reads the id in th
     "TokensState": "/settings",
     "ProvidersState": "/settings",
     "LoginState": "/login",
+    "AccountState": "/account",
 }
 
 
@@ -236,12 +238,16 @@ def changed_vars(answer: list[dict], handler) -> set[str]:
     return names - DISPLAY_VARS - computed
 
 
-def redirected_to_login(answer: list[dict]) -> bool:
+def redirected_to(answer: list[dict], path: str) -> bool:
     return any(
-        event.get("name") == "_redirect" and str(event.get("payload", {}).get("path", "")).startswith("/login")
+        event.get("name") == "_redirect" and str(event.get("payload", {}).get("path", "")).startswith(path)
         for update in answer
         for event in update.get("events") or []
     )
+
+
+def redirected_to_login(answer: list[dict]) -> bool:
+    return redirected_to(answer, "/login")
 
 
 # Reads the audit log records (a viewer may export the contacts, and that export is logged):
@@ -335,6 +341,27 @@ def test_a_marketer_is_refused_admin_actions_and_bad_arguments_change_nothing(ba
         + "\n".join(line_ for line_ in log.splitlines() if "rror" in line_ or "File" in line_)[-6000:]
     )
     assert "Traceback" not in log, log[-6000:]
+    assert database_rows(backend) == before
+
+
+def test_a_user_whose_password_was_reset_runs_nothing_until_they_change_it(backend: Backend, tab):
+    """An admin's reset leaves the account signed-in-able with a one-time password: whoever holds it
+    can do nothing, not even as an admin, before choosing a new password on the account page."""
+    before = database_rows(backend)
+    client = tab("reset")
+    problems, refused = [], 0
+    for name, handler in sorted(dashboard_handlers().items()):
+        guard = guard_of(handler.fn)
+        answer = client.fire(name, plausible(name, handler, backend), page_of(handler, backend))
+        if guard.role is None or guard.before_password_change:
+            continue
+        refused += 1
+        if not redirected_to(answer, "/account"):
+            problems.append(f"{name} did not send the user to change their password")
+        if changed := changed_vars(answer, handler):
+            problems.append(f"{name} changed {sorted(changed)}")
+    assert problems == []
+    assert refused > 50
     assert database_rows(backend) == before
 
 

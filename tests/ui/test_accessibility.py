@@ -73,6 +73,7 @@ PAGES: dict[str, Callable] = {
     "template editor": _first_of("templates", "templates", "a", "#template-name"),
     "settings": _shows("settings", "#settings"),
     "audit log": _shows("audit-log", "#audit-actor"),  # drawn once the load let an admin in
+    "account": _shows("account", "#password-form"),
     "campaign dialog": _campaign_dialog,
 }
 

@@ -19,9 +19,10 @@ from campaign_dashboard import web_routes as routes
 from campaign_dashboard.api.deps import SessionDep
 from campaign_dashboard.config import get_settings
 from campaign_dashboard.db import get_engine
+from campaign_dashboard.models import id_of
 from campaign_dashboard.ratelimit import RateLimiter, make_rate_limiter
 from campaign_dashboard.services.accounts import users
-from campaign_dashboard.services.errors import AuthenticationFailed, PermissionDenied
+from campaign_dashboard.services.errors import AuthenticationFailed, PermissionDenied, ValidationFailed
 
 SESSION_COOKIE = routes.SESSION_COOKIE
 
@@ -72,7 +73,7 @@ def login(
     if not email.strip() or not password:
         return _back_to_login("missing", next_path)
     try:
-        _, token = users.login(
+        signed_in = users.login(
             session=session,
             email=email,
             password=password,
@@ -83,7 +84,11 @@ def login(
         return _back_to_login("throttled", next_path)
     except AuthenticationFailed:
         return _back_to_login("wrong", next_path)
-    response = RedirectResponse(routes.safe_next(next_path), status_code=303)
+    user, token = signed_in
+    to = routes.safe_next(next_path)
+    if user.must_change_password:  # an admin reset it: choose a new one before anything else
+        to = f"{routes.ACCOUNT}?{urlencode({'next': to})}"
+    response = RedirectResponse(to, status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
         token,
@@ -94,6 +99,59 @@ def login(
         samesite="strict",
     )
     return response
+
+
+@router.post(routes.PASSWORD_POST)
+def change_password(
+    request: Request,
+    session: SessionDep,
+    current_password: Annotated[str, Form(max_length=1000)] = "",
+    new_password: Annotated[str, Form(max_length=1000)] = "",
+    confirm_password: Annotated[str, Form(max_length=1000)] = "",
+    next_path: Annotated[str, Form(alias="next", max_length=2000)] = "",
+) -> Response:
+    """The account page's form: the signed-in user's own password. Wrong current passwords are
+    throttled like logins (a session left open must not let someone guess the password)."""
+    _same_origin(request)
+    token = request.cookies.get(SESSION_COOKIE) or ""
+    try:
+        user = users.user_for_session(session=session, token=token)
+    except AuthenticationFailed:
+        return RedirectResponse(f"{routes.LOGIN}?{urlencode({'next': routes.ACCOUNT})}", status_code=303)
+    if new_password != confirm_password:
+        return _back_to_account("mismatch", next_path)
+    email, user_id = user.email, id_of(user)
+    # Give the connection back before the throttle takes one of its own (SQLite's pool holds one).
+    session.rollback()
+    limiter, address = _login_limiter(request), _client_address(request)
+    try:
+        users.throttle_login(limiter=limiter, email=email, client_address=address)
+    except users.LoginThrottled:
+        return _back_to_account("throttled", next_path)
+    try:
+        users.change_password(
+            session=session,
+            user_id=user_id,
+            current_password=current_password,
+            new_password=new_password,
+            keep_session=token,
+        )
+    except ValidationFailed as exc:
+        session.rollback()
+        code = users.password_problem_code(exc) or "invalid"
+        if code != "current_wrong":  # only a wrong current password counts as a guess
+            users.throttle_login(limiter=limiter, email=email, client_address=address, tokens=-1)
+        return _back_to_account(code, next_path)
+    users.throttle_login(limiter=limiter, email=email, client_address=address, tokens=-1)
+    if next_path:
+        return RedirectResponse(routes.safe_next(next_path), status_code=303)
+    return RedirectResponse(f"{routes.ACCOUNT}?changed=1", status_code=303)
+
+
+def _back_to_account(error: str, next_path: str) -> RedirectResponse:
+    """To the account page, naming the refusal by a code (`ui/pages/account.py` words it)."""
+    query = {"error": error, **({"next": routes.safe_next(next_path)} if next_path else {})}
+    return RedirectResponse(f"{routes.ACCOUNT}?{urlencode(query)}", status_code=303)
 
 
 @router.post(routes.LOGOUT_POST)

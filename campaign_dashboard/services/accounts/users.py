@@ -4,6 +4,8 @@ Passwords are hashed with Argon2 (pwdlib). Session tokens are random, shown to t
 (for a cookie) and stored only as a SHA-256 hash, like API tokens. Login attempts are throttled
 per email and client address (`throttle_login`); no account is ever locked.
 Admins manage the others' roles, but nobody can leave the dashboard without an active admin.
+Users change their own password (knowing the current one); an admin's reset gives a one-time
+password that must be replaced at the next login (`must_change_password`).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ LOGIN_REFILL_SECONDS = 60
 WRONG_LOGIN = "Wrong email or password."
 SESSION_LIFETIME = timedelta(hours=12)
 MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 1000  # the login form's limit: a longer one could never be typed back
 
 _hasher = PasswordHash((Argon2Hasher(),))
 # Verified when the email is unknown, so a wrong email costs as long as a wrong password.
@@ -54,6 +57,44 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+# Each refusal of a new password: (field, words). The dashboard's form names them by code.
+PASSWORD_PROBLEMS = {
+    "current_wrong": ("current_password", "is not right"),
+    "too_short": ("new_password", f"needs at least {MIN_PASSWORD_LENGTH} characters"),
+    "too_long": ("new_password", f"may have at most {MAX_PASSWORD_LENGTH} characters"),
+    "is_email": ("new_password", "cannot be your email address"),
+    "same": ("new_password", "must differ from the current password"),
+    "mismatch": ("confirm_password", "does not match the new password"),
+}
+
+
+def password_problem(code: str, *, field: str | None = None) -> ValidationFailed:
+    """The refusal `code` of PASSWORD_PROBLEMS, at its field (or `field`, e.g. a new user's `password`)."""
+    default_field, words = PASSWORD_PROBLEMS[code]
+    field = field or default_field
+    subject = {"current_password": "The current password you typed", "confirm_password": "The repeated password"}
+    sentence = f"{subject.get(field, 'The ' + field.replace('_', ' '))} {words}."
+    return ValidationFailed(sentence, details=[{"field": field, "message": words}])
+
+
+def password_problem_code(error: ValidationFailed) -> str | None:
+    """The PASSWORD_PROBLEMS code of a refusal raised here, or None."""
+    for detail in error.details:
+        for code, (_, words) in PASSWORD_PROBLEMS.items():
+            if detail.get("message") == words:
+                return code
+    return None
+
+
+def _check_new_password(password: str, *, field: str, email: str = "", check_strength: bool = True) -> None:
+    if not password or (check_strength and len(password) < MIN_PASSWORD_LENGTH):
+        raise password_problem("too_short", field=field)
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise password_problem("too_long", field=field)
+    if email and password.strip().lower() == email.strip().lower():
+        raise password_problem("is_email", field=field)
+
+
 def create_user(
     *,
     session: Session,
@@ -65,11 +106,7 @@ def create_user(
 ) -> User:
     """Create an account. `check_strength=False` is for the development demo account only."""
     _check_role(role)
-    if not password or (check_strength and len(password) < MIN_PASSWORD_LENGTH):
-        raise ValidationFailed(
-            f"The password needs at least {MIN_PASSWORD_LENGTH} characters.",
-            details=[{"field": "password", "message": "too short"}],
-        )
+    _check_new_password(password, field="password", check_strength=check_strength)
     address = normalize_email(email)
     if session.exec(select(User).where(col(User.email) == address)).first() is not None:
         raise Conflict(
@@ -116,10 +153,72 @@ def set_active(*, session: Session, actor_id: int, user_id: int, active: bool) -
     if active:
         user.failed_logins, user.locked_until = 0, None
     else:
-        session.execute(delete(UserSession).where(col(UserSession.user_id) == user.id))
+        _end_sessions(session, user_id=id_of(user))
     session.add(user)
     session.commit()
     return user
+
+
+def change_password(
+    *, session: Session, user_id: int, current_password: str, new_password: str, keep_session: str = ""
+) -> User:
+    """The user's own change: the current password proves it is them (not someone at an unlocked
+    screen); the new one must be long enough, differ from the current one and from the email. Every
+    other session of the user ends (a stolen session stops working); `keep_session` (the token of
+    the browser making the change) stays signed in."""
+    user = session.get(User, user_id, populate_existing=True)
+    if user is None or not user.is_active:
+        raise NotFound(f"No active user with id {user_id}.")
+    if not current_password or not _hasher.verify(current_password, user.password_hash):
+        raise password_problem("current_wrong")
+    _check_new_password(new_password, field="new_password", email=user.email)
+    if new_password == current_password:
+        raise password_problem("same")
+    user.password_hash = hash_password(new_password)
+    user.must_change_password = False
+    user.password_changed_at = utcnow()
+    _end_sessions(session, user_id=user_id, keep=keep_session)
+    session.add(user)
+    session.commit()
+    return user
+
+
+def reset_password(*, session: Session, actor_id: int, user_id: int) -> tuple[User, str]:
+    """An admin's reset for a user who forgot their password: a random one-time password, shown to
+    the admin once (hand it over in person or by phone), that must be changed at the next login.
+    Every session of the user ends. `actor_id` must be an active admin; resetting oneself is
+    refused (change your own password instead, which asks for the current one)."""
+    user = _managed_user(session=session, actor_id=actor_id, user_id=user_id, loses_admin=False, verb="reset")
+    if user.id == actor_id:
+        raise Conflict("Change your own password from your account page: it asks for your current one.")
+    return user, _give_temporary_password(session, user)
+
+
+def reset_password_from_console(*, session: Session, email: str) -> tuple[User, str]:
+    """`campaign-dashboard user reset-password`: the way back in for the operator of the machine
+    when no admin can sign in (the console already holds the database)."""
+    user = session.exec(select(User).where(col(User.email) == normalize_email(email))).first()
+    if user is None:
+        raise NotFound(f"No user with the email {email}.")
+    return user, _give_temporary_password(session, user)
+
+
+def _give_temporary_password(session: Session, user: User) -> str:
+    temporary = secrets.token_urlsafe(12)
+    user.password_hash = hash_password(temporary)
+    user.must_change_password = True
+    user.password_changed_at = utcnow()
+    _end_sessions(session, user_id=id_of(user))
+    session.add(user)
+    session.commit()
+    return temporary
+
+
+def _end_sessions(session: Session, *, user_id: int, keep: str = "") -> None:
+    query = delete(UserSession).where(col(UserSession.user_id) == user_id)
+    if keep:
+        query = query.where(col(UserSession.token_hash) != hash_token(keep))
+    session.execute(query)
 
 
 def _managed_user(*, session: Session, actor_id: int, user_id: int, loses_admin: bool, verb: str) -> User:
