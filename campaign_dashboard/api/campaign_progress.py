@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from campaign_dashboard.api.deps import PathId, Reader, SessionDep
 from campaign_dashboard.config import get_settings
@@ -17,6 +17,8 @@ from campaign_dashboard.services.stats import waiting
 
 
 class WaitingReason(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     kind: str = Field(description="no_worker, paused, quiet_hours, provider_errors or rate_limited")
     word: str = Field(description="a short label: 'quiet hours', 'no worker'…")
     message: str = Field(description="the reason in words, without its time")
@@ -26,6 +28,8 @@ class WaitingReason(BaseModel):
 
 class CampaignProgress(BaseModel):
     """Where the campaign's unsent recipients are, why they wait, and when the last should go out."""
+
+    model_config = ConfigDict(from_attributes=True)
 
     status: str
     remaining: int = Field(description="recipients without a send outcome yet")
@@ -48,18 +52,4 @@ def add_progress_route(router: APIRouter, channel: Channel) -> None:
         found = waiting.progress(session=session, settings=get_settings(), channel=channel, campaign_id=campaign_id)
         if found is None:
             raise NotFound(f"{NAMES[channel]} campaign {campaign_id} does not exist.")
-        return CampaignProgress(
-            status=found.status,
-            remaining=found.remaining,
-            ready=found.ready,
-            in_flight=found.in_flight,
-            waiting_local_time=found.waiting_local_time,
-            retrying=found.retrying,
-            next_window=found.next_window,
-            rate_per_second=found.rate_per_second,
-            eta=found.eta,
-            reasons=[
-                WaitingReason(kind=r.kind, word=r.word, message=r.message, at=r.at, sentence=r.sentence)
-                for r in found.reasons
-            ],
-        )
+        return CampaignProgress.model_validate(found)  # reasons' `word` and `sentence` are properties
