@@ -1,4 +1,4 @@
-"""The routes both campaign routers share: list, CRUD, lifecycle actions, recipients and stats.
+"""The routes both campaign routers share: list, CRUD, lifecycle actions, recipients, stats and progress.
 
 `add_campaign_routes` registers them on a channel's router; each channel module only declares its
 request and response shapes. Routes stay thin: reads call `services.campaigns`; create, edit and
@@ -13,6 +13,7 @@ from typing import Annotated, Any, get_type_hints
 from fastapi import APIRouter, Body, Query, Response
 from pydantic import BaseModel, ConfigDict, create_model
 
+from campaign_dashboard.api.campaign_progress import add_progress_route
 from campaign_dashboard.api.deps import PathId, Reader, SessionDep, Writer
 from campaign_dashboard.models import Channel
 from campaign_dashboard.services import campaigns as service
@@ -178,6 +179,8 @@ def add_campaign_routes(
     @router.get("/{campaign_id}/stats", response_model=CampaignStats)
     def campaign_stats(campaign_id: PathId, session: SessionDep, _: Reader) -> Any:
         return CampaignStats(**stats.campaign_stats(session=session, channel=channel, campaign_id=campaign_id))
+
+    add_progress_route(router, channel)
 
 
 def _fields_of(body: BaseModel, *, exclude_unset: bool = False) -> dict[str, Any]:

@@ -115,6 +115,8 @@ class SmsCampaignRecipient(RecipientFields, table=True):
         UniqueConstraint("campaign_id", "address", name="uq_sms_recipients_campaign_address"),
         Index("ix_sms_recipients_campaign_status_id", "campaign_id", "status", "id"),
         Index("ix_sms_recipients_status_lease", "status", "lease_expires_at"),
+        # the rows waiting for their quiet hours, by window, read without touching the others
+        Index("ix_sms_recipients_campaign_status_not_before", "campaign_id", "status", "not_before"),
     )
 
     campaign_id: int = Field(foreign_key="sms_campaigns.id", ondelete="CASCADE")

@@ -27,6 +27,7 @@ from campaign_dashboard.services.stats import (
     top_links,
 )
 from campaign_dashboard.ui.activity_feed import FeedRow, feed_row
+from campaign_dashboard.ui.campaign_waiting import WaitingPanel, quiet_hours_until, read_waiting, refresh_slot
 from campaign_dashboard.ui.components import iso_utc
 
 FEED_SIZE = 30
@@ -75,6 +76,7 @@ class RecipientRow:
     last_error: str
     sent_at: str
     updated_at: str
+    waits_until: str = ""  # a pending row's quiet-hours window start (ISO UTC)
 
 
 @dataclass
@@ -109,6 +111,7 @@ class Snapshot:
     newest_event: datetime | None = None
     recipients: list[RecipientRow] = field(default_factory=list)
     next_cursor: str = ""
+    waiting: WaitingPanel = field(default_factory=WaitingPanel)
 
 
 @dataclass(frozen=True)
@@ -138,11 +141,12 @@ class SnapshotQuery:
         changes = status_changes(session=session, channel=channel, campaign_id=campaign_id)
         snapshot = Snapshot(
             found=True,
-            marker=iso_utc(campaign.last_activity_at),
+            marker=iso_utc(campaign.last_activity_at) + refresh_slot(),
             info=_info(campaign, _segment_name(session, campaign.segment_id), stats, channel, changes),
             stats=stats,
             marks=[(c.at, c.action) for c in changes if c.action in MARKED],
         )
+        snapshot.waiting = read_waiting(session, channel, campaign)
         snapshot.series = live.minute_series(
             session=session, channel=channel, campaign_id=campaign_id, metrics=ACTIVITY_METRICS[Channel(channel)]
         )
@@ -183,6 +187,7 @@ class SnapshotQuery:
                 last_error=r.last_error or "",
                 sent_at=iso_utc(r.sent_at),
                 updated_at=iso_utc(r.updated_at),
+                waits_until=quiet_hours_until(r.status, r.last_error),
             )
             for r in page.items
         ]
@@ -235,7 +240,7 @@ def _segment_name(session, segment_id: int | None) -> str:
 def read_marker(channel: str, campaign_id: int) -> str:
     """The campaign's "something moved" marker (one primary-key read)."""
     with session_scope() as session:
-        return iso_utc(live.activity_marker(session=session, channel=channel, campaign_id=campaign_id))
+        return iso_utc(live.activity_marker(session=session, channel=channel, campaign_id=campaign_id)) + refresh_slot()
 
 
 def funnel_steps(channel: str, stats: StatsSummary) -> list[tuple[str, int]]:

@@ -31,6 +31,7 @@ from campaign_dashboard.ui.campaign_detail_data import (
     funnel_steps,
     read_marker,
 )
+from campaign_dashboard.ui.campaign_waiting import WaitingPanel
 from campaign_dashboard.ui.guard import BAD_REQUEST, guarded
 
 LIVE_STATUSES = ("sending", "paused")
@@ -44,6 +45,7 @@ class CampaignDetailState(AuthState):
     found: bool = True
     info: CampaignInfo = CampaignInfo()
     stats: StatsSummary = StatsSummary()
+    waiting: WaitingPanel = WaitingPanel()
     activity_figure: go.Figure = go.Figure()
     funnel_figure: go.Figure = go.Figure()
     links_figure: go.Figure = go.Figure()
@@ -170,6 +172,7 @@ class CampaignDetailState(AuthState):
         self.marker = snapshot.marker
         self.info = snapshot.info
         self.stats = snapshot.stats
+        self.waiting = snapshot.waiting
         # figures go to the browser whole: only send them again when their numbers moved
         if snapshot.series != self._series or snapshot.marks != self._marks or not self.has_activity:
             self._series, self._marks = snapshot.series, snapshot.marks

@@ -124,6 +124,18 @@ def _sleep_sending(deps: SendDeps, channel: Channel, batch_id: str, campaign_id:
 
 # --- quiet hours ---------------------------------------------------------------------------------
 
+QUIET_HOURS_NOTE = "quiet hours: waits until "  # a deferred row's last_error, then the ISO time
+
+
+def waits_until(last_error: str | None) -> datetime | None:
+    """The window start a row deferred for quiet hours waits for (from its `last_error`), else None."""
+    if not last_error or not last_error.startswith(QUIET_HOURS_NOTE):
+        return None
+    try:
+        return datetime.fromisoformat(last_error.removeprefix(QUIET_HOURS_NOTE))
+    except ValueError:
+        return None
+
 
 def quiet_until(deps: SendDeps, contact: Contact | None) -> datetime | None:
     """When the recipient's local time is outside the allowed window, the next window start."""
@@ -156,7 +168,7 @@ def defer(deps: SendDeps, channel: Channel, recipient, until: datetime) -> None:
                 lease_expires_at=None,
                 not_before=until,
                 updated_at=deps.now(),
-                last_error=f"quiet hours: waits until {until.isoformat()}",
+                last_error=f"{QUIET_HOURS_NOTE}{until.isoformat()}",
             )
         )
         session.commit()

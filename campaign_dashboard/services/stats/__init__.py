@@ -3,7 +3,8 @@
 One shape of the numbers built from `models.COUNTER_FIELDS` (`numbers.StatsSummary`), headline
 numbers per period or campaign (`summary`), the overview's counts (`overview`) and the cheap reads
 the live pages poll (`live`), the campaign page's chart buckets (`timeline`) and who changed a
-campaign's status when (`history`, from the audit log). Counters are written only by `services.events.counters`.
+campaign's status when (`history`, from the audit log); why a campaign is not moving and when it
+should be done (`waiting`). Counters are written only by `services.events.counters`.
 """
 
 from campaign_dashboard.services.stats.history import StatusChange, last_change, status_changes

@@ -18,6 +18,7 @@ from campaign_dashboard.ui.campaign_detail_actions import action_buttons
 from campaign_dashboard.ui.campaign_detail_data import RECIPIENT_FILTERS
 from campaign_dashboard.ui.campaign_detail_state import CampaignDetailState
 from campaign_dashboard.ui.campaign_form import CreateEmailCampaignDialog, CreateSmsCampaignDialog
+from campaign_dashboard.ui.campaign_waiting import last_error_cell, waiting_panel
 from campaign_dashboard.ui.components import back_link, data_table, list_card, local_time, status_badge, thousands
 from campaign_dashboard.ui.layout import dashboard_page
 from campaign_dashboard.ui.stats_cards import CampaignStatsCards
@@ -188,7 +189,7 @@ def recipient_row(row: rx.Var) -> rx.Component:
         rx.table.cell(status_badge(row.status)),
         rx.table.cell(rx.code(row.provider_message_id, size="1", variant="ghost")),
         rx.table.cell(row.attempts, text_align="right"),
-        rx.table.cell(rx.text(row.last_error, size="1", color_scheme="red", max_width="22em", trim="both")),
+        rx.table.cell(last_error_cell(row)),
         rx.table.cell(rx.text(local_time(row.sent_at), size="1")),
         rx.table.cell(rx.text(local_time(row.updated_at), size="1")),
         data_status=row.status,
@@ -311,6 +312,7 @@ def campaign_detail(channel: str) -> rx.Component:
                 header(channel),
                 CampaignStatsCards(CampaignDetailState.stats, channel=channel),
                 progress_bar(),
+                waiting_panel(CampaignDetailState.waiting),
                 charts_section(channel),
                 recipients_section(),
                 rx.grid(

@@ -20,6 +20,7 @@ from campaign_dashboard.services.stats import StatsSummary, StatusCount, Totals,
 from campaign_dashboard.ui import polling, routes
 from campaign_dashboard.ui.activity_feed import FeedRow, feed_card, feed_row, look_back, merge, newer
 from campaign_dashboard.ui.auth import AuthState
+from campaign_dashboard.ui.campaign_waiting import overview_word, refresh_slot, waiting_word, workers_alive
 from campaign_dashboard.ui.components import data_table, iso_utc, list_card, status_badge, thousands
 from campaign_dashboard.ui.guard import guarded
 from campaign_dashboard.ui.layout import dashboard_page
@@ -40,6 +41,7 @@ class SendingRow:
     processed: int
     recipients: int
     progress: float  # percent, one decimal
+    waiting: str = ""  # why it is held up, in a word (campaign_waiting.overview_word)
 
 
 @dataclass
@@ -73,7 +75,7 @@ def read_overview(
     with session_scope() as session:
         marker = live.latest_activity(session=session)
         summary = stats.period_summary(session=session, period=period)
-        sending = []
+        sending, alive = [], workers_alive(session)
         for channel in (Channel.EMAIL, Channel.SMS):
             page = campaign_service.list_campaigns(
                 session=session, channel=channel, status=CampaignStatus.SENDING, limit=SENDING_SHOWN
@@ -88,6 +90,7 @@ def read_overview(
                     processed=c.processed,
                     recipients=c.recipients,
                     progress=round(100 * stats.progress(c), 1),
+                    waiting=overview_word(session, channel, c, alive),
                 )
                 for c in page.items
             ]
@@ -139,7 +142,7 @@ class OverviewState(AuthState):
         return None
 
     def _apply(self, snapshot: OverviewSnapshot) -> None:
-        self.marker = snapshot.marker
+        self.marker = snapshot.marker + refresh_slot()  # as `_latest_marker` reads it
         self._marker_at = datetime.fromisoformat(snapshot.marker) if snapshot.marker else None
         self.stats = snapshot.stats
         self.sending = snapshot.sending
@@ -178,7 +181,7 @@ class OverviewState(AuthState):
 
 def _latest_marker() -> str:
     with session_scope() as session:
-        return iso_utc(live.latest_activity(session=session))
+        return iso_utc(live.latest_activity(session=session)) + refresh_slot()
 
 
 # --- components ----------------------------------------------------------------------------------
@@ -201,6 +204,7 @@ def sending_row(row: rx.Var) -> rx.Component:
             rx.badge(row.channel, variant="outline"),
             rx.link(row.name, href=row.href, weight="medium", size="2"),
             rx.spacer(),
+            waiting_word(row.waiting),
             rx.text(
                 thousands(row.processed),
                 " / ",

@@ -1,0 +1,285 @@
+"""Why a campaign is not moving, and when it should be done.
+
+A campaign at 67.8% can be waiting for its recipients' quiet hours, held to the provider's rate,
+retrying provider errors, paused by the system, or stuck with no worker running. `progress` says
+which, in words, with the counts behind it and an estimate of when the last message goes out
+(the configured rate plus the quiet-hours waits). It reads the campaign row, the worker heartbeats
+and one grouped pass over the campaign's unsent rows (index campaign_id, status, id): cheap enough
+for the live page. `reason_word` answers the overview with index probes only, never a count.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlmodel import Session, col
+
+from campaign_dashboard.config import Settings
+from campaign_dashboard.models import CampaignStatus, Channel, RecipientStatus, utcnow
+from campaign_dashboard.services.channels import campaign_model, recipient_model
+from campaign_dashboard.services.operations.workers import last_seen, live_workers
+from campaign_dashboard.services.sending.ledger import CHUNK
+from campaign_dashboard.services.sending.throttle import QUIET_HOURS_NOTE
+
+MOVING = (CampaignStatus.SENDING, CampaignStatus.SCHEDULED)  # what a worker has to move
+RATE_LIMITED_AFTER = timedelta(minutes=1)  # ready work the rate needs longer than this for: say so
+
+NO_WORKER, PAUSED, QUIET_HOURS, PROVIDER_ERRORS, RATE_LIMITED = (
+    "no_worker",
+    "paused",
+    "quiet_hours",
+    "provider_errors",
+    "rate_limited",
+)
+WORDS = {
+    NO_WORKER: "no worker",
+    PAUSED: "paused",
+    QUIET_HOURS: "quiet hours",
+    PROVIDER_ERRORS: "provider errors",
+    RATE_LIMITED: "rate limited",
+}
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One reason, in words. `at` is the time the sentence ends with (the next quiet-hours window,
+    when a worker was last seen), kept apart so each reader shows it in its own time zone."""
+
+    kind: str
+    message: str
+    at: datetime | None = None
+    at_label: str = ""  # "Next window opens", "Last worker seen"
+
+    @property
+    def word(self) -> str:
+        return WORDS[self.kind]
+
+    @property
+    def sentence(self) -> str:
+        """The whole sentence, the time in UTC (for API readers)."""
+        if self.at is None:
+            return self.message
+        return f"{self.message} {self.at_label} {self.at:%Y-%m-%d %H:%M} UTC."
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where one campaign's unsent recipients are, why they wait, and when the last should go."""
+
+    channel: str
+    campaign_id: int
+    status: str
+    remaining: int = 0  # recipients without a send outcome yet
+    ready: int = 0  # pending and claimable now
+    in_flight: int = 0  # claimed by a worker, being sent
+    waiting_local_time: int = 0  # deferred until their quiet hours end
+    retrying: int = 0  # pending or claimed after a provider error
+    next_window: datetime | None = None  # the earliest end of a deferred row's quiet hours
+    rate_per_second: float = 0.0  # messages a second the configured limit allows (0: no limit)
+    eta: datetime | None = None  # when the last message should go out; None: nothing to estimate
+    reasons: list[Reason] = field(default_factory=list)
+
+
+@dataclass
+class _Rows:
+    ready: int = 0
+    in_flight: int = 0
+    retrying: int = 0
+    deferred: dict[datetime, int] = field(default_factory=dict)  # window start -> rows
+    last_error: str | None = None
+
+
+def progress(
+    *, session: Session, settings: Settings, channel: str, campaign_id: int, now: datetime | None = None
+) -> Progress | None:
+    """Counts, reasons and ETA of one campaign; None when it does not exist."""
+    now = now or utcnow()
+    campaign = session.get(campaign_model(channel), campaign_id)
+    if campaign is None:
+        return None
+    timeout = timedelta(seconds=settings.worker_heartbeat_timeout_seconds)
+    workers = live_workers(session, timeout=timeout, now=now) if campaign.status in MOVING else 0
+    return progress_of(session=session, settings=settings, channel=channel, campaign=campaign, workers=workers, now=now)
+
+
+def progress_of(
+    *, session: Session, settings: Settings, channel: str, campaign: Any, workers: int, now: datetime | None = None
+) -> Progress:
+    """`progress` of a campaign row already read, `workers` alive (`operations.workers.live_workers`)."""
+    now = now or utcnow()
+    status = campaign.status
+    if status not in (*MOVING, CampaignStatus.PAUSED):
+        return Progress(channel=channel, campaign_id=campaign.id, status=status)
+    remaining = max(0, campaign.recipients - campaign.processed)
+    rows = _count_rows(session, channel, campaign.id, remaining, now)
+    rate = send_rate(settings, channel)
+    stuck = status == CampaignStatus.PAUSED or not workers
+    return Progress(
+        channel=channel,
+        campaign_id=campaign.id,
+        status=status,
+        remaining=remaining,
+        ready=rows.ready,
+        in_flight=rows.in_flight,
+        waiting_local_time=sum(rows.deferred.values()),
+        retrying=rows.retrying,
+        next_window=min(rows.deferred, default=None),
+        rate_per_second=rate,
+        eta=None if stuck else _eta(rows, rate, start=max(now, campaign.scheduled_at or now)),
+        reasons=_reasons(session, settings, channel, campaign, rows, rate, workers=workers),
+    )
+
+
+def send_rate(settings: Settings, channel: str) -> float:
+    """Messages a second the configured limit allows one campaign: Resend's requests a second
+    times the emails a batch call carries; Twilio's messages a second per sender (a campaign sends
+    from one). 0: no limit. The buckets are per account or sender, so campaigns sharing one
+    share the rate: this is an upper bound."""
+    if channel == Channel.EMAIL:
+        return max(0.0, settings.resend_requests_per_second) * CHUNK
+    return max(0.0, settings.twilio_mps_per_sender)
+
+
+def _erroring(recipient: Any) -> ColumnElement[bool]:
+    """A provider error is noted on the row (a quiet-hours note is not one)."""
+    return and_(col(recipient.last_error).is_not(None), ~col(recipient.last_error).startswith(QUIET_HOURS_NOTE))
+
+
+def _count_rows(session: Session, channel: str, campaign_id: int, remaining: int, now: datetime) -> _Rows:
+    """The claimed rows (a few batches) grouped by whether a provider error is noted on them; for
+    SMS, the deferred rows by window (index campaign_id, status, not_before: only those rows are
+    read). Pending rows are never scanned: the ready ones are what the counters leave."""
+    Recipient = recipient_model(channel)
+    rows = _Rows()
+    claimed = [col(Recipient.campaign_id) == campaign_id, col(Recipient.status) == RecipientStatus.CLAIMED]
+    erroring = case((_erroring(Recipient), 1), else_=0).label("erroring")
+    result: Any = session.execute(select(erroring, func.count()).where(*claimed).group_by(erroring))
+    for error, count in result:
+        rows.in_flight += count
+        rows.retrying += count if error else 0
+    if rows.retrying:
+        rows.last_error = session.scalar(
+            select(col(Recipient.last_error))
+            .where(*claimed, _erroring(Recipient))
+            .order_by(col(Recipient.id).desc())
+            .limit(1)
+        )
+    if channel == Channel.SMS:  # only SMS waits for quiet hours; email rows never carry not_before
+        result = session.execute(
+            select(col(Recipient.not_before), func.count())
+            .where(
+                col(Recipient.campaign_id) == campaign_id,
+                col(Recipient.status) == RecipientStatus.PENDING,
+                col(Recipient.not_before) > now,
+            )
+            .group_by(col(Recipient.not_before))
+        )
+        rows.deferred = {until: count for until, count in result}
+    rows.ready = max(0, remaining - rows.in_flight - sum(rows.deferred.values()))
+    return rows
+
+
+def _eta(rows: _Rows, rate: float, *, start: datetime) -> datetime | None:
+    """When the last message should go out: what is ready now at the rate, then each quiet-hours
+    group once its window opens. Rows not yet claimed may still meet their quiet hours, so with
+    SMS this is the soonest it can be."""
+    if not (rows.ready or rows.in_flight or rows.deferred):
+        return None
+    pace = (lambda n: timedelta(seconds=n / rate)) if rate > 0 else (lambda n: timedelta(0))
+    done = start + pace(rows.ready + rows.in_flight)
+    for until in sorted(rows.deferred):
+        done = max(done, until) + pace(rows.deferred[until])
+    return done
+
+
+def _reasons(session, settings, channel, campaign, rows: _Rows, rate: float, *, workers: int) -> list[Reason]:
+    """The reasons, the one that stops everything first."""
+    reasons = []
+    if campaign.status == CampaignStatus.PAUSED:
+        why = campaign.status_reason
+        message = f"Paused: {why}" if why else "Paused: nothing is sent until someone resumes it."
+        return [Reason(PAUSED, message)]
+    if not workers:
+        seen = last_seen(session)
+        reasons.append(
+            Reason(
+                NO_WORKER,
+                "No worker is running, so nothing is sent. Start one (campaign-dashboard worker) "
+                "and the campaign carries on where it stopped.",
+                at=seen,
+                at_label="Last worker seen" if seen else "",
+            )
+        )
+    if campaign.status != CampaignStatus.SENDING:
+        return reasons
+    if rows.deferred:
+        waiting = sum(rows.deferred.values())
+        reasons.append(
+            Reason(
+                QUIET_HOURS,
+                f"{_count(waiting, 'recipient', verb=True)} waiting for local time: SMS goes out between "
+                f"{settings.quiet_hours_start:02d}:00 and {settings.quiet_hours_end:02d}:00 in each "
+                "recipient's own time zone.",
+                at=min(rows.deferred),
+                at_label="Next window opens",
+            )
+        )
+    if rows.retrying:
+        reasons.append(
+            Reason(
+                PROVIDER_ERRORS,
+                f"The provider answered with an error; {_count(rows.retrying, 'recipient', verb=True)} being retried "
+                f"with backoff. Last error: {rows.last_error}",
+            )
+        )
+    ready = rows.ready + rows.in_flight
+    if workers and rate > 0 and ready and timedelta(seconds=ready / rate) > RATE_LIMITED_AFTER:
+        reasons.append(Reason(RATE_LIMITED, _rate_sentence(settings, channel, ready, rate)))
+    return reasons
+
+
+def _rate_sentence(settings: Settings, channel: str, ready: int, rate: float) -> str:
+    if channel == Channel.EMAIL:
+        per = settings.resend_requests_per_second
+        limit = f"Resend takes {_per_second(per, 'request')} (RESEND_REQUESTS_PER_SECOND) of {CHUNK} emails each"
+    else:
+        limit = f"Twilio takes {_per_second(rate, 'message')} per sender (TWILIO_MPS_PER_SENDER)"
+    return f"Rate limited: {limit}, so the {_count(ready, 'recipient')} ready now take about {_duration(ready / rate)}."
+
+
+def _per_second(rate: float, noun: str) -> str:
+    return f"{rate:g} {noun}{'' if rate == 1 else 's'} a second"
+
+
+def _count(n: int, noun: str, verb: bool = False) -> str:
+    """`3 recipients`, or with `verb` `3 recipients are` / `1 recipient is`."""
+    words = f"{n:,} {noun}{'' if n == 1 else 's'}"
+    return f"{words} {'is' if n == 1 else 'are'}" if verb else words
+
+
+def _duration(seconds: float) -> str:
+    """Seconds in words a person reads at a glance: "3 minutes", "2 hours 5 minutes", "4 days"."""
+    minutes = max(1, round(seconds / 60))
+    if minutes < 60:
+        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} hour{'s' if hours != 1 else ''}" + (f" {minutes} minutes" if minutes else "")
+    return f"{round(hours / 24)} days"
+
+
+def reason_word(
+    *, session: Session, settings: Settings, channel: str, campaign: Any, workers: int, now: datetime | None = None
+) -> str:
+    """The overview's word for a campaign that is held up ("" while it just sends): the first
+    reason, where waiting for quiet hours only counts once nothing else can go."""
+    found = progress_of(
+        session=session, settings=settings, channel=channel, campaign=campaign, workers=workers, now=now
+    )
+    for reason in found.reasons:
+        if reason.kind != QUIET_HOURS or not (found.ready or found.in_flight):
+            return reason.word
+    return ""
