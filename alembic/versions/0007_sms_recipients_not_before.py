@@ -1,14 +1,14 @@
 """Index SMS recipients by (campaign, status, not_before): the campaign page counts the rows
 waiting for their quiet hours, by window, without reading every pending row
 
-Revision ID: 0006_sms_not_before
-Revises: 0005_heartbeats
+Revision ID: 0007_sms_not_before
+Revises: 0006_password_change
 """
 from alembic import op
 
 
-revision = '0006_sms_not_before'
-down_revision = '0005_heartbeats'
+revision = '0007_sms_not_before'
+down_revision = '0006_password_change'
 branch_labels = None
 depends_on = None
 
