@@ -8,6 +8,7 @@ workers can exceed a provider limit at window edges; a provider limit needs a tr
 from __future__ import annotations
 
 import time
+from abc import ABC, abstractmethod
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
@@ -35,7 +36,23 @@ return tostring(wait)
 """
 
 
-class RedisRateLimiter:
+class _TokenBuckets(ABC):
+    """The `RateLimiter` port's one signature and defaults; each store only takes the tokens."""
+
+    def acquire(
+        self, key: str, *, rate: float, burst: float | None = None, tokens: float = 1, start_empty: bool = False
+    ) -> float:
+        if rate <= 0:
+            return 0.0
+        burst = burst or rate
+        return self._take(key, rate=rate, burst=burst, tokens=tokens, initial=0.0 if start_empty else burst)
+
+    @abstractmethod
+    def _take(self, key: str, *, rate: float, burst: float, tokens: float, initial: float) -> float:
+        """Take `tokens` from the bucket (created holding `initial`): 0.0, or the seconds to wait."""
+
+
+class RedisRateLimiter(_TokenBuckets):
     def __init__(self, redis_url: str, *, prefix: str = "cd:rl:") -> None:
         import redis
 
@@ -43,27 +60,17 @@ class RedisRateLimiter:
         self._script = self._redis.register_script(_LUA)
         self._prefix = prefix
 
-    def acquire(
-        self, key: str, *, rate: float, burst: float | None = None, tokens: float = 1, start_empty: bool = False
-    ) -> float:
-        if rate <= 0:
-            return 0.0
-        burst = burst or rate
-        return float(self._script(keys=[self._prefix + key], args=[rate, burst, tokens, 0 if start_empty else burst]))
+    def _take(self, key: str, *, rate: float, burst: float, tokens: float, initial: float) -> float:
+        return float(self._script(keys=[self._prefix + key], args=[rate, burst, tokens, initial]))
 
 
-class DatabaseRateLimiter:
+class DatabaseRateLimiter(_TokenBuckets):
     """One row per bucket, updated under a row lock (SQLite: the write lock of BEGIN IMMEDIATE)."""
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
-    def acquire(
-        self, key: str, *, rate: float, burst: float | None = None, tokens: float = 1, start_empty: bool = False
-    ) -> float:
-        if rate <= 0:
-            return 0.0
-        burst = burst or rate
+    def _take(self, key: str, *, rate: float, burst: float, tokens: float, initial: float) -> float:
         with Session(self._engine) as session:
             bucket = session.scalars(
                 select(RateLimitBucket).where(col(RateLimitBucket.key) == key).with_for_update()
@@ -72,13 +79,13 @@ class DatabaseRateLimiter:
             # would move `updated_at` backwards and hand out the same refill twice.
             now = max(time.time(), bucket.updated_at if bucket else 0.0)
             if bucket is None:
-                bucket = RateLimitBucket(key=key, tokens=0.0 if start_empty else burst, updated_at=now)
+                bucket = RateLimitBucket(key=key, tokens=initial, updated_at=now)
                 session.add(bucket)
                 try:
                     session.flush()
                 except IntegrityError:  # another worker created it first: take its row
                     session.rollback()
-                    return self.acquire(key, rate=rate, burst=burst, tokens=tokens, start_empty=start_empty)
+                    return self._take(key, rate=rate, burst=burst, tokens=tokens, initial=initial)
             available = min(burst, bucket.tokens + max(0.0, now - bucket.updated_at) * rate)
             wait = 0.0
             if available >= tokens:

@@ -15,11 +15,13 @@ from pydantic import BaseModel, ConfigDict, create_model
 
 from campaign_dashboard.api.campaign_progress import add_progress_route
 from campaign_dashboard.api.deps import PathId, Reader, SessionDep, Writer
+from campaign_dashboard.api.patch_bodies import patch_body, sent_fields
 from campaign_dashboard.models import Channel
 from campaign_dashboard.services import campaigns as service
 from campaign_dashboard.services import stats
 from campaign_dashboard.services.campaigns import commands
 from campaign_dashboard.services.campaigns.lifecycle import USER_ACTIONS, Action
+from campaign_dashboard.services.limits import Id
 from campaign_dashboard.services.pagination import MAX_LIMIT
 from campaign_dashboard.wiring import campaign_queue
 
@@ -56,6 +58,18 @@ class CampaignPublic(CampaignStats):
     last_activity_at: datetime
 
 
+class CampaignCreate(BaseModel):
+    """What every campaign's create body carries; the channel modules add their content fields.
+    The update body is made from it (`patch_body`): the same fields, each optional."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    segment_id: Id | None = None
+    scheduled_at: datetime | None = None
+    timezone: str | None = None
+
+
 class ScheduleRequest(BaseModel):
     """A time with an offset (`2030-01-31T09:00:00+01:00`), or a naive time plus an IANA timezone.
     Without a body, the time already stored on the campaign is used."""
@@ -86,11 +100,11 @@ def add_campaign_routes(
     router: APIRouter,
     *,
     channel: Channel,
-    create_model: type[BaseModel],
-    update_model: type[BaseModel],
+    create_model: type[CampaignCreate],
     public_model: type[CampaignPublic],
 ) -> None:
     """Register the shared campaign routes for `channel` on `router`."""
+    update_model = patch_body(create_model)
 
     class CampaignsPage(BaseModel):
         items: list[public_model]  # type: ignore[valid-type]  # the channel's model, passed in
@@ -140,7 +154,7 @@ def add_campaign_routes(
             session=session,
             channel=channel,
             campaign_id=campaign_id,
-            changes=_fields_of(body, exclude_unset=True),
+            changes=sent_fields(body),
             queue=campaign_queue,
         )
         return public(campaign, session)
@@ -183,10 +197,10 @@ def add_campaign_routes(
     add_progress_route(router, channel)
 
 
-def _fields_of(body: BaseModel, *, exclude_unset: bool = False) -> dict[str, Any]:
-    """A request body's fields. The routes annotate `body` with the channel's model (FastAPI reads it
+def _fields_of(body: BaseModel) -> dict[str, Any]:
+    """A create body's fields. The route annotates `body` with the channel's model (FastAPI reads it
     from there), which type checkers cannot follow; this says what it is."""
-    return body.model_dump(exclude_unset=exclude_unset)
+    return body.model_dump()
 
 
 def _add_action_route(router: APIRouter, channel: Channel, action: Action, public_model, public) -> None:

@@ -1,11 +1,12 @@
 """Email and SMS campaigns and their recipient ledgers.
 
-Both channels share the same lifecycle columns and counters (`CampaignFields`); counters are kept
-up to date by the send path and the event handlers so stats never scan recipient rows.
+Both channels share the same lifecycle columns (`CampaignFields`) and counters (`CampaignCounters`);
+counters are kept up to date by the send path and the event handlers so stats never scan recipient rows.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
 from datetime import datetime
 
 from sqlalchemy import Index, Text, UniqueConstraint
@@ -14,37 +15,12 @@ from sqlmodel import Field, SQLModel
 from campaign_dashboard.models.enums import CampaignStatus, RecipientStatus
 from campaign_dashboard.models.types import UTCDateTime, utcnow
 
-COUNTER_FIELDS = (
-    "recipients",
-    "processed",
-    "sent",
-    "delivered",
-    "failed",
-    "opened",
-    "unique_opens",
-    "clicked",
-    "unique_clicks",
-    "bounced",
-    "complained",
-    "unsubscribed",
-    "replied",
-)
 
-
-class CampaignFields(SQLModel):
-    id: int | None = Field(default=None, primary_key=True)
-    name: str = Field(max_length=200)
-    status: str = Field(default=CampaignStatus.DRAFT, max_length=20, index=True)
-    status_reason: str | None = Field(default=None, sa_type=Text)
-    segment_id: int | None = Field(default=None, foreign_key="email_segments.id", index=True)
-    scheduled_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
-    started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    archived_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    # Bumped by every send batch and event: the cheap "something changed" marker the UI polls.
-    last_activity_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+@dataclass
+class CampaignCounters:
+    """The counters every campaign keeps, declared once: they are the campaign tables' columns
+    (`CampaignFields`) and the fields of `services.stats.StatsSummary`. A dataclass, so both a
+    dataclass and a SQLModel can inherit them and type checkers see each field."""
 
     recipients: int = 0
     processed: int = 0  # recipients that reached a final send outcome (sent, failed, cancelled)
@@ -59,6 +35,25 @@ class CampaignFields(SQLModel):
     complained: int = 0
     unsubscribed: int = 0
     replied: int = 0
+
+
+COUNTER_FIELDS = tuple(f.name for f in fields(CampaignCounters))
+
+
+class CampaignFields(SQLModel, CampaignCounters):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    status: str = Field(default=CampaignStatus.DRAFT, max_length=20, index=True)
+    status_reason: str | None = Field(default=None, sa_type=Text)
+    segment_id: int | None = Field(default=None, foreign_key="email_segments.id", index=True)
+    scheduled_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    archived_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Bumped by every send batch and event: the cheap "something changed" marker the UI polls.
+    last_activity_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class EmailCampaign(CampaignFields, table=True):

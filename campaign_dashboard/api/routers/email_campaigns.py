@@ -2,49 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict
 
-from campaign_dashboard.api.campaign_routes import CampaignPublic, add_campaign_routes
+from campaign_dashboard.api.campaign_routes import CampaignCreate, CampaignPublic, add_campaign_routes
 from campaign_dashboard.models import Channel
 from campaign_dashboard.services.limits import Id
 
 router = APIRouter(prefix="/api/v1/email-campaigns", tags=["email-campaigns"])
 
 
-class EmailCampaignCreate(BaseModel):
+class EmailCampaignCreate(CampaignCreate):
     """Exactly one of `template_id` or `html`; `scheduled_at` with an offset (or plus `timezone`)
     creates the campaign already scheduled."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    name: str
     subject: str = ""
     from_email: str = ""
     reply_to: str | None = None
-    segment_id: Id | None = None
     template_id: Id | None = None
     html: str | None = None
     text: str | None = None
-    scheduled_at: datetime | None = None
-    timezone: str | None = None
-
-
-class EmailCampaignUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    name: str | None = None
-    subject: str | None = None
-    from_email: str | None = None
-    reply_to: str | None = None
-    segment_id: Id | None = None
-    template_id: Id | None = None
-    html: str | None = None
-    text: str | None = None
-    scheduled_at: datetime | None = None
-    timezone: str | None = None
 
 
 class EmailCampaignPublic(CampaignPublic):
@@ -56,10 +32,4 @@ class EmailCampaignPublic(CampaignPublic):
     text: str | None
 
 
-add_campaign_routes(
-    router,
-    channel=Channel.EMAIL,
-    create_model=EmailCampaignCreate,
-    update_model=EmailCampaignUpdate,
-    public_model=EmailCampaignPublic,
-)
+add_campaign_routes(router, channel=Channel.EMAIL, create_model=EmailCampaignCreate, public_model=EmailCampaignPublic)

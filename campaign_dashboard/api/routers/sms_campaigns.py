@@ -2,41 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict
 
-from campaign_dashboard.api.campaign_routes import CampaignPublic, add_campaign_routes
+from campaign_dashboard.api.campaign_routes import CampaignCreate, CampaignPublic, add_campaign_routes
 from campaign_dashboard.models import Channel
-from campaign_dashboard.services.limits import Id
 
 router = APIRouter(prefix="/api/v1/sms-campaigns", tags=["sms-campaigns"])
 
 
-class SmsCampaignCreate(BaseModel):
+class SmsCampaignCreate(CampaignCreate):
     """`from_number` is an E.164 number, a Messaging Service SID or an alphanumeric sender id
     (the configured sender when empty)."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    name: str
     body: str = ""
     from_number: str | None = None
-    segment_id: Id | None = None
-    scheduled_at: datetime | None = None
-    timezone: str | None = None
-
-
-class SmsCampaignUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    name: str | None = None
-    body: str | None = None
-    from_number: str | None = None
-    segment_id: Id | None = None
-    scheduled_at: datetime | None = None
-    timezone: str | None = None
 
 
 class SmsCampaignPublic(CampaignPublic):
@@ -51,10 +30,4 @@ class SmsCampaignPublic(CampaignPublic):
     estimated_cost: float | None  # audience x segments_per_message x price_per_segment
 
 
-add_campaign_routes(
-    router,
-    channel=Channel.SMS,
-    create_model=SmsCampaignCreate,
-    update_model=SmsCampaignUpdate,
-    public_model=SmsCampaignPublic,
-)
+add_campaign_routes(router, channel=Channel.SMS, create_model=SmsCampaignCreate, public_model=SmsCampaignPublic)

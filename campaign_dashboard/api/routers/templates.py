@@ -9,6 +9,7 @@ from fastapi import APIRouter, Body, Query, Response
 from pydantic import BaseModel, ConfigDict
 
 from campaign_dashboard.api.deps import PathId, Reader, SessionDep, Writer
+from campaign_dashboard.api.patch_bodies import patch_body, sent_fields
 from campaign_dashboard.models import EmailTemplate
 from campaign_dashboard.services.campaigns import templates as service
 from campaign_dashboard.services.campaigns.rendering import RenderedEmail
@@ -27,13 +28,7 @@ class TemplateCreate(BaseModel):
     text: str = ""
 
 
-class TemplateUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    name: str | None = None
-    subject: str | None = None
-    html: str | None = None
-    text: str | None = None
+TemplateUpdate = patch_body(TemplateCreate)
 
 
 class TemplatePublic(BaseModel):
@@ -112,8 +107,13 @@ def get_template(template_id: PathId, session: SessionDep, _: Reader) -> Templat
 
 
 @router.patch("/{template_id}", response_model=TemplatePublic)
-def update_template(template_id: PathId, body: TemplateUpdate, session: SessionDep, _: Writer) -> TemplatePublic:
-    changes = body.model_dump(exclude_unset=True)
+def update_template(
+    template_id: PathId,
+    body: TemplateUpdate,  # type: ignore[valid-type]  # a model made by patch_body: no type to mypy
+    session: SessionDep,
+    _: Writer,
+) -> TemplatePublic:
+    changes = sent_fields(body)
     return _public(service.update_template(session=session, template_id=template_id, changes=changes))
 
 

@@ -6,7 +6,6 @@ so duplicates, suppressions and segment rules compare like with like.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,7 +34,7 @@ from campaign_dashboard.services.audience.suppressions import (
     stage_suppression,
     unstage_suppression,
 )
-from campaign_dashboard.services.errors import Conflict, NotFound, ValidationFailed
+from campaign_dashboard.services.errors import Conflict, ValidationFailed
 from campaign_dashboard.services.limits import (
     MAX_ATTRIBUTES_BYTES,
     MAX_CONTACT_ATTRIBUTES,
@@ -44,6 +43,7 @@ from campaign_dashboard.services.limits import (
     json_size,
 )
 from campaign_dashboard.services.pagination import Page, page_of
+from campaign_dashboard.services.rows import get_row, grouped
 
 MAX_TAG_LENGTH = 100
 MAX_NAME_LENGTH = 200
@@ -159,10 +159,7 @@ def create_contact(*, session: Session, data: ContactCreate, region: str = DEFAU
 
 
 def get_contact(*, session: Session, contact_id: int) -> Contact:
-    contact = session.get(Contact, contact_id)
-    if contact is None:
-        raise NotFound(f"Contact {contact_id} does not exist.")
-    return contact
+    return get_row(session, Contact, contact_id, "Contact")
 
 
 def find_contact_by_email(*, session: Session, email: str) -> Contact | None:
@@ -228,17 +225,7 @@ def list_contacts(
 
 def tags_of(*, session: Session, contact_ids: list[int]) -> dict[int, list[str]]:
     """Tags per contact id (sorted), in one query."""
-    tags: dict[int, list[str]] = defaultdict(list)
-    if not contact_ids:
-        return tags
-    query = (
-        select(col(ContactTag.contact_id), col(ContactTag.tag))
-        .where(col(ContactTag.contact_id).in_(contact_ids))
-        .order_by(col(ContactTag.contact_id), col(ContactTag.tag))
-    )
-    for contact_id, tag in session.exec(query).all():
-        tags[contact_id].append(tag)
-    return tags
+    return grouped(session, col(ContactTag.contact_id), col(ContactTag.tag), contact_ids)
 
 
 # -- subscriptions ------------------------------------------------------------------------------

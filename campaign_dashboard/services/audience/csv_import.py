@@ -31,14 +31,7 @@ from typing import IO, Any
 from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
-from campaign_dashboard.models import (
-    Contact,
-    ContactTag,
-    EmailStatus,
-    SmsStatus,
-    id_of,
-    utcnow,
-)
+from campaign_dashboard.models import Contact, ContactTag, EmailStatus, SmsStatus, id_of, utcnow
 from campaign_dashboard.services.audience.contacts import clean_name, clean_tags, clean_timezone
 from campaign_dashboard.services.audience.csv_export import csv_lines, unescape_cell
 from campaign_dashboard.services.audience.csv_file import (

@@ -24,9 +24,10 @@ from campaign_dashboard.models import (
     utcnow,
 )
 from campaign_dashboard.services.audience import segment_mirror, segment_rules
-from campaign_dashboard.services.errors import Conflict, NotFound, ValidationFailed
+from campaign_dashboard.services.errors import Conflict, ValidationFailed
 from campaign_dashboard.services.limits import Id, check_single_line
 from campaign_dashboard.services.pagination import Page, page_of
+from campaign_dashboard.services.rows import get_row, grouped
 
 KINDS = ("rules", "static")
 _IN_CHUNK = 1000
@@ -70,10 +71,7 @@ def create_segment(*, session: Session, data: SegmentCreate) -> Segment:
 
 
 def get_segment(*, session: Session, segment_id: int) -> Segment:
-    segment = session.get(Segment, segment_id)
-    if segment is None:
-        raise NotFound(f"Segment {segment_id} does not exist.")
-    return segment
+    return get_row(session, Segment, segment_id, "Segment")
 
 
 def list_segments(
@@ -163,18 +161,7 @@ def preview_count(*, session: Session, rules: list[Any], match: str = "all") -> 
 
 def member_ids(*, session: Session, segment_ids: Iterable[int]) -> dict[int, list[int]]:
     """Static members per segment id, in one query."""
-    ids = list(segment_ids)
-    members: dict[int, list[int]] = {sid: [] for sid in ids}
-    if not ids:
-        return members
-    query = (
-        select(col(SegmentContact.segment_id), col(SegmentContact.contact_id))
-        .where(col(SegmentContact.segment_id).in_(ids))
-        .order_by(col(SegmentContact.segment_id), col(SegmentContact.contact_id))
-    )
-    for segment_id, contact_id in session.exec(query).all():
-        members[segment_id].append(contact_id)
-    return members
+    return grouped(session, col(SegmentContact.segment_id), col(SegmentContact.contact_id), segment_ids)
 
 
 # -- helpers ------------------------------------------------------------------------------------

@@ -7,6 +7,9 @@ CSV import and the webhooks all normalise through these functions.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar, cast
+
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import delete
@@ -15,6 +18,9 @@ from sqlmodel import Session, col, select
 
 from campaign_dashboard.models import Channel, Suppression
 from campaign_dashboard.services.errors import ValidationFailed
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 DEFAULT_PHONE_REGION = "US"
 """Region assumed for phone numbers written without a +country prefix."""
@@ -68,23 +74,6 @@ def parse_channel(value: str) -> Channel:
         raise _invalid("channel", f"Unknown channel {value!r}: use 'email' or 'sms'.") from None
 
 
-def add_suppression(
-    *,
-    session: Session,
-    channel: str,
-    address: str,
-    reason: str,
-    source: str = "manual",
-    region: str = DEFAULT_PHONE_REGION,
-) -> Suppression:
-    """Suppress `address` on `channel`; adding an already suppressed address keeps the first row."""
-    row = stage_suppression(
-        session=session, channel=channel, address=address, reason=reason, source=source, region=region
-    )
-    session.commit()
-    return row
-
-
 def stage_suppression(
     *,
     session: Session,
@@ -94,7 +83,8 @@ def stage_suppression(
     source: str = "manual",
     region: str = DEFAULT_PHONE_REGION,
 ) -> Suppression:
-    """`add_suppression` without the commit, for callers that change more in the same transaction."""
+    """Suppress `address` on `channel`; an already suppressed address keeps the first row. Not
+    committed, for callers that change more in the same transaction (`add_suppression` commits)."""
     channel = parse_channel(channel)
     address = normalize_address(channel, address, region=region)
     reason = (reason or "").strip()[:50] or "manual"
@@ -113,21 +103,29 @@ def stage_suppression(
     return row
 
 
-def remove_suppression(*, session: Session, channel: str, address: str, region: str = DEFAULT_PHONE_REGION) -> bool:
-    """Lift the suppression; True if there was one."""
-    removed = unstage_suppression(session=session, channel=channel, address=address, region=region)
-    session.commit()
-    return removed
-
-
 def unstage_suppression(*, session: Session, channel: str, address: str, region: str = DEFAULT_PHONE_REGION) -> bool:
-    """`remove_suppression` without the commit."""
+    """Lift the suppression; True if there was one. Not committed (`remove_suppression` commits)."""
     channel = parse_channel(channel)
     address = normalize_address(channel, address, region=region)
     result = session.exec(
         delete(Suppression).where(col(Suppression.channel) == channel, col(Suppression.address) == address)
     )
     return result.rowcount > 0
+
+
+def _committed(stage: Callable[P, R]) -> Callable[P, R]:
+    """`stage`, then a commit of the `session` it was given."""
+
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        result = stage(*args, **kwargs)
+        cast(Session, kwargs["session"]).commit()
+        return result
+
+    return run
+
+
+add_suppression = _committed(stage_suppression)
+remove_suppression = _committed(unstage_suppression)
 
 
 def is_suppressed(*, session: Session, channel: str, address: str, region: str = DEFAULT_PHONE_REGION) -> bool:

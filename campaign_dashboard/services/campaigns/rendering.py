@@ -23,10 +23,11 @@ without a text part get one made from their HTML (`html_text`).
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from jinja2 import TemplateSyntaxError, meta, nodes
 from jinja2.exceptions import SecurityError, TemplateError, UndefinedError
@@ -43,6 +44,8 @@ from campaign_dashboard.services.campaigns.render_sandbox import (
     compile_source,
 )
 from campaign_dashboard.services.errors import DomainError, ValidationFailed
+
+T = TypeVar("T")
 
 CONTACT_FIELDS = ("email", "phone", "first_name", "last_name", "timezone")
 
@@ -262,7 +265,24 @@ class CompiledTemplate:
         )
 
 
-class CompiledEmail:
+class _CompiledMessage(ABC, Generic[T]):
+    """One channel's compiled message: `render` builds the contact's context and hands it on."""
+
+    def render(
+        self,
+        contact: Any,
+        *,
+        extra: Mapping[str, Any] | None = None,
+        tags: Sequence[str] | None = None,
+        limits: RenderLimits | None = None,
+    ) -> T:
+        return self._render(contact_context(contact, tags=tags, extra=extra), limits or current_limits())
+
+    @abstractmethod
+    def _render(self, ctx: dict[str, Any], limits: RenderLimits) -> T: ...
+
+
+class CompiledEmail(_CompiledMessage[RenderedEmail]):
     """Subject, HTML and optional text part of one email, compiled once. One message's parts
     share one budget: the limits are per message."""
 
@@ -271,38 +291,20 @@ class CompiledEmail:
         self.html = CompiledTemplate(html, field="html", html=True, sample=sample)
         self.text = CompiledTemplate(text, field="text", sample=sample) if text else None
 
-    def render(
-        self,
-        contact: Any,
-        *,
-        extra: Mapping[str, Any] | None = None,
-        tags: Sequence[str] | None = None,
-        limits: RenderLimits | None = None,
-    ) -> RenderedEmail:
-        budget = Budget(limits or current_limits())
-        ctx = contact_context(contact, tags=tags, extra=extra)
+    def _render(self, ctx: dict[str, Any], limits: RenderLimits) -> RenderedEmail:
+        budget = Budget(limits)
         subject = " ".join(self.subject.render(ctx, budget=budget).split())  # no newlines in a header
         html = self.html.render(ctx, budget=budget)
         text = self.text.render(ctx, budget=budget) if self.text else html_to_text(html)
         return RenderedEmail(subject=subject, html=html, text=text)
 
 
-class CompiledSms:
+class CompiledSms(_CompiledMessage[str]):
     def __init__(self, body: str, *, sample: bool = False) -> None:
         self.body = CompiledTemplate(body, field="body", sample=sample)
 
-    def render(
-        self,
-        contact: Any,
-        *,
-        extra: Mapping[str, Any] | None = None,
-        tags: Sequence[str] | None = None,
-        limits: RenderLimits | None = None,
-    ) -> str:
-        limits = limits or current_limits()
-        return self.body.render(
-            contact_context(contact, tags=tags, extra=extra), budget=Budget(limits), max_chars=limits.max_sms
-        ).strip()
+    def _render(self, ctx: dict[str, Any], limits: RenderLimits) -> str:
+        return self.body.render(ctx, budget=Budget(limits), max_chars=limits.max_sms).strip()
 
 
 @lru_cache(maxsize=256)

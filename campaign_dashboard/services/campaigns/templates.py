@@ -29,6 +29,7 @@ from campaign_dashboard.services.campaigns import rendering
 from campaign_dashboard.services.errors import Conflict, NotFound, ValidationFailed
 from campaign_dashboard.services.limits import MAX_HTML_CHARS, MAX_TEXT_CHARS, check_length, check_single_line
 from campaign_dashboard.services.pagination import Page, page_of
+from campaign_dashboard.services.rows import get_row
 
 FIELDS = ("name", "subject", "html", "text")
 FROZEN_WHILE = (CampaignStatus.SENDING, CampaignStatus.PAUSED)
@@ -97,10 +98,7 @@ def _ensure_unique_name(session: Session, name: str, exclude_id: int | None = No
 
 
 def get_template(*, session: Session, template_id: int) -> EmailTemplate:
-    template = session.get(EmailTemplate, template_id)
-    if template is None:
-        raise NotFound(f"Template {template_id} does not exist.")
-    return template
+    return get_row(session, EmailTemplate, template_id, "Template")
 
 
 def list_templates(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlmodel import Session, col, select
@@ -133,15 +134,10 @@ def _record_email_unsubscribe(*, session: Session, target: UnsubscribeTarget, ev
             )
         ).first()
     row = EmailEvent(
-        provider_event_id=event_id,
-        type="unsubscribe",
-        campaign_id=target.campaign_id,
+        **_event_fields(target, event_id, now),
         recipient_id=sent.recipient_id if sent else None,
         sent_email_id=sent.id if sent else None,
         provider_message_id=sent.provider_message_id if sent else None,
-        payload={"contact_id": target.contact_id},
-        occurred_at=now,
-        received_at=now,
     )
     return store_once(session=session, row=row)
 
@@ -157,16 +153,23 @@ def _record_sms_unsubscribe(*, session: Session, target: UnsubscribeTarget, even
             )
         ).first()
     row = SmsEvent(
-        provider_event_id=event_id,
-        type="unsubscribe",
-        campaign_id=target.campaign_id,
+        **_event_fields(target, event_id, now),
         recipient_id=recipient.id if recipient else None,
         provider_message_id=recipient.provider_message_id if recipient else None,
-        payload={"contact_id": target.contact_id},
-        occurred_at=now,
-        received_at=now,
     )
     return store_once(session=session, row=row)
+
+
+def _event_fields(target: UnsubscribeTarget, event_id: str, now) -> dict[str, Any]:
+    """What an unsubscribe event row holds on either channel."""
+    return {
+        "provider_event_id": event_id,
+        "type": "unsubscribe",
+        "campaign_id": target.campaign_id,
+        "payload": {"contact_id": target.contact_id},
+        "occurred_at": now,
+        "received_at": now,
+    }
 
 
 def _opt_out(*, session: Session, contact: Contact, channel: Channel, now) -> None:

@@ -21,6 +21,7 @@ from campaign_dashboard.models import (
     SentEmail,
     SmsCampaignRecipient,
     SmsEvent,
+    id_of,
 )
 from campaign_dashboard.services.channels import campaign_model
 
@@ -101,42 +102,36 @@ def _email_events(*, session: Session, campaign_id, since, limit) -> list[FeedEv
     statement = select(EmailEvent, SentEmail.to_address).outerjoin(
         SentEmail, col(SentEmail.id) == EmailEvent.sent_email_id
     )
-    return [
-        FeedEvent(
-            channel=Channel.EMAIL,
-            id=e.id,
-            type=e.type,
-            campaign_id=e.campaign_id,
-            recipient_id=e.recipient_id,
-            address=address,
-            link=e.link,
-            detail=e.detail,
-            occurred_at=e.occurred_at,
-            received_at=e.received_at,
-        )
-        for e, address in session.exec(_newest(statement, EmailEvent, campaign_id, since, limit))
-    ]
+    rows = session.exec(_newest(statement, EmailEvent, campaign_id, since, limit))
+    return [_feed_event(Channel.EMAIL, e, address, link=e.link, detail=e.detail) for e, address in rows]
 
 
 def _sms_events(*, session: Session, campaign_id, since, limit) -> list[FeedEvent]:
     statement = select(SmsEvent, SmsCampaignRecipient.address).outerjoin(
         SmsCampaignRecipient, col(SmsCampaignRecipient.id) == SmsEvent.recipient_id
     )
+    rows = session.exec(_newest(statement, SmsEvent, campaign_id, since, limit))
     return [
-        FeedEvent(
-            channel=Channel.SMS,
-            id=e.id,
-            type=e.type,
-            campaign_id=e.campaign_id,
-            recipient_id=e.recipient_id,
-            address=address,
-            link=None,
-            detail=f"error {e.error_code}" if e.error_code else None,
-            occurred_at=e.occurred_at,
-            received_at=e.received_at,
-        )
-        for e, address in session.exec(_newest(statement, SmsEvent, campaign_id, since, limit))
+        _feed_event(Channel.SMS, e, address, link=None, detail=f"error {e.error_code}" if e.error_code else None)
+        for e, address in rows
     ]
+
+
+def _feed_event(
+    channel: Channel, e: EmailEvent | SmsEvent, address: str | None, *, link: str | None, detail: str | None
+) -> FeedEvent:
+    return FeedEvent(
+        channel=channel,
+        id=id_of(e),
+        type=e.type,
+        campaign_id=e.campaign_id,
+        recipient_id=e.recipient_id,
+        address=address,
+        link=link,
+        detail=detail,
+        occurred_at=e.occurred_at,
+        received_at=e.received_at,
+    )
 
 
 def _newest(statement, event: type[EmailEvent] | type[SmsEvent], campaign_id, since, limit):
