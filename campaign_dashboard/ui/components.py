@@ -8,6 +8,8 @@ import reflex as rx
 from reflex.vars import StringVar
 from reflex.vars.function import FunctionStringVar
 
+from campaign_dashboard.ui.auth import AuthState
+
 STATUS_COLORS = {
     "draft": "gray",
     "scheduled": "blue",
@@ -157,6 +159,26 @@ def found_or_message(found: rx.Var[bool], message: rx.Var[str], content: rx.Comp
             message != "",
             rx.callout(message, icon="circle-alert", color_scheme="orange", id="not-found"),
             rx.spinner(size="3"),
+        ),
+    )
+
+
+def loading() -> rx.Component:
+    """What a page shows until its first read is done."""
+    return rx.center(rx.spinner(size="3"), padding="3em")
+
+
+def admin_only(access: rx.Var[str], content: rx.Component, *, refusal: str, refusal_id: str) -> rx.Component:
+    """An admin page's body: `content` once its load said "admin" (to an admin), the refusal once
+    it said "refused", a spinner until then. (The load keeps the data from others; this only keeps
+    a previous admin's data in this tab out of sight.)"""
+    return rx.cond(
+        (access == "admin") & AuthState.is_admin,
+        content,
+        rx.cond(
+            access == "refused",
+            rx.callout(refusal, icon="shield-alert", color_scheme="red", id=refusal_id),
+            loading(),
         ),
     )
 
