@@ -68,22 +68,24 @@ def callout_if(
     return rx.cond(message != "", callout, otherwise) if otherwise is not None else rx.cond(message != "", callout)
 
 
-def page_buttons(id_prefix: str, *, previous, no_previous: rx.Var, next, no_next: rx.Var) -> list[rx.Component]:
-    """Previous / Next (`#{id_prefix}-previous`, `#{id_prefix}-next`), each disabled at its end."""
+def page_buttons(id_prefix: str, state, first: rx.Var[bool] | None = None) -> list[rx.Component]:
+    """Previous / Next (`#{id_prefix}-previous`, `#{id_prefix}-next`) calling `state.previous_page`
+    and `state.next_page`, each disabled at its end: `first` (by default `state.page_number <= 1`)
+    and no `state.next_cursor`."""
     return [
         rx.button(
             rx.icon("chevron-left", size=16),
             "Previous",
-            on_click=previous,
-            disabled=no_previous,
+            on_click=state.previous_page,
+            disabled=state.page_number <= 1 if first is None else first,
             variant="soft",
             id=f"{id_prefix}-previous",
         ),
         rx.button(
             "Next",
             rx.icon("chevron-right", size=16),
-            on_click=next,
-            disabled=no_next,
+            on_click=state.next_page,
+            disabled=state.next_cursor == "",
             variant="soft",
             id=f"{id_prefix}-next",
         ),

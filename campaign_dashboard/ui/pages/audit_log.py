@@ -200,13 +200,7 @@ def pager() -> rx.Component:
     s = AuditLogState
     return pager_bar(
         rx.text("Newest first · page ", s.page_number, color_scheme="gray", size="2"),
-        page_buttons(
-            "audit",
-            previous=s.previous_page,
-            no_previous=s.page_number <= 1,
-            next=s.next_page,
-            no_next=s.next_cursor == "",
-        ),
+        page_buttons("audit", s),
     )
 
 

@@ -206,13 +206,7 @@ def recipient_row(row: rx.Var) -> rx.Component:
 
 def recipients_section() -> rx.Component:
     s = CampaignDetailState
-    previous, next = page_buttons(
-        "recipients",
-        previous=s.previous_page,
-        no_previous=s.page_number <= 1,
-        next=s.next_page,
-        no_next=s.next_cursor == "",
-    )
+    previous, next = page_buttons("recipients", s)
     return rx.vstack(
         rx.hstack(
             rx.heading("Recipients", size="4"),

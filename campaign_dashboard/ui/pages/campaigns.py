@@ -214,13 +214,7 @@ def empty_state(channel: str) -> rx.Component:
 def pager() -> rx.Component:
     """Previous / next page, shown only when there is more than one page."""
     s = CampaignsState
-    buttons = page_buttons(
-        "page",
-        previous=s.previous_page,
-        no_previous=s.previous.length() == 0,
-        next=s.next_page,
-        no_next=s.next_cursor == "",
-    )
+    buttons = page_buttons("page", s, first=s.previous.length() == 0)
     return rx.cond((s.previous.length() > 0) | (s.next_cursor != ""), rx.hstack(*buttons, justify="end", width="100%"))
 
 

@@ -221,13 +221,7 @@ def pager() -> rx.Component:
             size="2",
             id="contacts-total",
         ),
-        page_buttons(
-            "contacts",
-            previous=s.previous_page,
-            no_previous=s.page_number <= 1,
-            next=s.next_page,
-            no_next=s.next_cursor == "",
-        ),
+        page_buttons("contacts", s),
     )
 
 
