@@ -60,6 +60,12 @@ def any_select(choices: list[str] | rx.Var, value: rx.Var, on_change, select_id:
     return select([rx.select.item(ANY, value=ANY), *items], value, on_change, id=select_id, **trigger)
 
 
+def segmented(choices: list[tuple[str, str]], value: rx.Var, on_change, **props) -> rx.Component:
+    """A segmented control of `(label, value)` choices."""
+    items = [rx.segmented_control.item(label, value=choice) for label, choice in choices]
+    return rx.segmented_control.root(*items, value=value, on_change=on_change, **props)
+
+
 def callout_if(
     message: rx.Var[str], *, icon: str, color_scheme: str, otherwise: rx.Component | None = None, **props
 ) -> rx.Component:

@@ -13,7 +13,15 @@ from campaign_dashboard.ui.campaign_form.choices import DRAFT, HTML, NOW, SCHEDU
 from campaign_dashboard.ui.campaign_form.state import CampaignFormState
 from campaign_dashboard.ui.components import thousands
 from campaign_dashboard.ui.confirm import send_confirm_dialog
-from campaign_dashboard.ui.fields import callout_if, close_button, dialog_buttons, error_text, hint_text, labelled
+from campaign_dashboard.ui.fields import (
+    callout_if,
+    close_button,
+    dialog_buttons,
+    error_text,
+    hint_text,
+    labelled,
+    segmented,
+)
 
 
 def field_error(name: str) -> rx.Component:
@@ -78,12 +86,10 @@ def schedule_fields() -> rx.Component:
     return rx.vstack(
         field(
             "When",
-            rx.segmented_control.root(
-                rx.segmented_control.item("Save as draft", value=DRAFT),
-                rx.segmented_control.item("Send now", value=NOW),
-                rx.segmented_control.item("Schedule", value=SCHEDULE),
-                value=CampaignFormState.when,
-                on_change=CampaignFormState.set_when,
+            segmented(
+                [("Save as draft", DRAFT), ("Send now", NOW), ("Schedule", SCHEDULE)],
+                CampaignFormState.when,
+                CampaignFormState.set_when,
                 id="campaign-when",
             ),
             "when",
@@ -175,11 +181,10 @@ def email_fields() -> rx.Component:
         segment_field(),
         field(
             "Content",
-            rx.segmented_control.root(
-                rx.segmented_control.item("Template", value=TEMPLATE),
-                rx.segmented_control.item("Custom HTML", value=HTML),
-                value=CampaignFormState.source,
-                on_change=CampaignFormState.set_source,
+            segmented(
+                [("Template", TEMPLATE), ("Custom HTML", HTML)],
+                CampaignFormState.source,
+                CampaignFormState.set_source,
                 id="campaign-source",
             ),
             "template_id",

@@ -7,8 +7,8 @@ import reflex as rx
 
 from campaign_dashboard.ui import routes
 from campaign_dashboard.ui.auth import AuthState
-from campaign_dashboard.ui.components import back_link, found_or_message, thousands
-from campaign_dashboard.ui.fields import callout_if, error_if, labelled, select
+from campaign_dashboard.ui.components import back_link, found_or_message, row_button, thousands
+from campaign_dashboard.ui.fields import callout_if, error_if, labelled, segmented, select
 from campaign_dashboard.ui.layout import dashboard_page
 from campaign_dashboard.ui.rule_builder import ATTRIBUTE, FIELD_LABELS, OP_LABELS
 from campaign_dashboard.ui.segment_editor_state import MEMBERS_SHOWN, SegmentEditorState
@@ -125,16 +125,12 @@ def member_line(member: rx.Var, action: rx.Component) -> rx.Component:
 
 
 def static_section() -> rx.Component:
+    s = SegmentEditorState
     return rx.vstack(
-        rx.el.label(
-            rx.text("Paste email addresses (one per line, or separated by commas):", size="2"), html_for="segment-paste"
-        ),
-        rx.text_area(
-            value=SegmentEditorState.paste,
-            on_change=SegmentEditorState.set_paste,
-            rows="4",
-            width="100%",
-            id="segment-paste",
+        labelled(
+            "Paste email addresses (one per line, or separated by commas):",
+            rx.text_area(value=s.paste, on_change=s.set_paste, rows="4", width="100%", id="segment-paste"),
+            "segment-paste",
         ),
         rx.hstack(
             rx.button(
@@ -147,26 +143,20 @@ def static_section() -> rx.Component:
             rx.text(SegmentEditorState.paste_report, size="2", color_scheme="gray", id="segment-paste-report"),
             align="center",
         ),
-        rx.el.label(rx.text("Or search contacts:", size="2"), html_for="segment-member-search"),
-        rx.input(
-            value=SegmentEditorState.member_search,
-            on_change=SegmentEditorState.set_member_search,
-            placeholder="Name, email or phone",
-            width="100%",
-            id="segment-member-search",
+        labelled(
+            "Or search contacts:",
+            rx.input(
+                value=s.member_search,
+                on_change=s.set_member_search,
+                placeholder="Name, email or phone",
+                width="100%",
+                id="segment-member-search",
+            ),
+            "segment-member-search",
         ),
         rx.foreach(
-            SegmentEditorState.search_results,
-            lambda m: member_line(
-                m,
-                rx.button(
-                    "Add",
-                    size="1",
-                    variant="soft",
-                    on_click=SegmentEditorState.add_member(m.id),
-                    class_name="add-member",
-                ),
-            ),
+            s.search_results,
+            lambda m: member_line(m, row_button("Add", on_click=s.add_member(m.id), class_name="add-member")),
         ),
         rx.divider(),
         rx.text("Members", weight="medium"),
@@ -221,11 +211,10 @@ def editor() -> rx.Component:
             ),
             rx.vstack(
                 rx.text("Kind", size="2", weight="medium", id="segment-kind-label"),
-                rx.segmented_control.root(
-                    rx.segmented_control.item("Rules", value="rules"),
-                    rx.segmented_control.item("Static list", value="static"),
-                    value=SegmentEditorState.kind,
-                    on_change=SegmentEditorState.set_kind,
+                segmented(
+                    [("Rules", "rules"), ("Static list", "static")],
+                    SegmentEditorState.kind,
+                    SegmentEditorState.set_kind,
                     id="segment-kind",
                     aria_labelledby="segment-kind-label",
                 ),
