@@ -50,6 +50,15 @@ def select(items: list, value: rx.Var, on_change, **trigger) -> rx.Component:
     return rx.select.root(rx.select.trigger(**trigger), rx.select.content(*items), value=value, on_change=on_change)
 
 
+def filter_bar(*children: rx.Component) -> rx.Component:
+    """A list's filters (and its buttons) in a row that wraps, aligned on their controls."""
+    return rx.flex(*children, spacing="3", align="end", wrap="wrap", width="100%")
+
+
+def clear_button(on_click) -> rx.Component:
+    return rx.button("Clear filters", on_click=on_click, variant="ghost", size="2")
+
+
 def any_select(choices: list[str] | rx.Var, value: rx.Var, on_change, select_id: str, **trigger) -> rx.Component:
     """A filter's select whose first choice, `any`, turns the filter off."""
     items = (

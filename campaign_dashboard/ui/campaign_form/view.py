@@ -82,6 +82,17 @@ def segment_field() -> rx.Component:
     )
 
 
+def schedule_input(name: str, kind: str, control_id: str, label: str) -> rx.Component:
+    """The schedule's date or time (`kind`), named by `label` (the "When" label names the choice)."""
+    return rx.input(
+        type=kind,
+        value=getattr(CampaignFormState, name),
+        on_change=lambda v: CampaignFormState.set_field(name, v),
+        id=control_id,
+        aria_label=label,
+    )
+
+
 def schedule_fields() -> rx.Component:
     return rx.vstack(
         field(
@@ -98,20 +109,8 @@ def schedule_fields() -> rx.Component:
             CampaignFormState.when == SCHEDULE,
             rx.vstack(
                 rx.flex(
-                    rx.input(
-                        type="date",
-                        value=CampaignFormState.schedule_date,
-                        on_change=lambda v: CampaignFormState.set_field("schedule_date", v),
-                        id="campaign-scheduled_at",
-                        aria_label="Date",
-                    ),
-                    rx.input(
-                        type="time",
-                        value=CampaignFormState.schedule_time,
-                        on_change=lambda v: CampaignFormState.set_field("schedule_time", v),
-                        id="campaign-time",
-                        aria_label="Time",
-                    ),
+                    schedule_input("schedule_date", "date", "campaign-scheduled_at", "Date"),
+                    schedule_input("schedule_time", "time", "campaign-time", "Time"),
                     rx.select.root(
                         rx.select.trigger(id="campaign-timezone", aria_label="Time zone"),
                         rx.select.content(*[rx.select.item(z, value=z) for z in TIMEZONES]),

@@ -19,7 +19,7 @@ from campaign_dashboard.services.errors import DomainError, ValidationFailed
 from campaign_dashboard.ui import routes
 from campaign_dashboard.ui.auth import AuthState
 from campaign_dashboard.ui.components import admin_only, data_table, iso_utc, local_time
-from campaign_dashboard.ui.fields import filter_field, page_buttons, pager_bar, select
+from campaign_dashboard.ui.fields import clear_button, filter_bar, filter_field, page_buttons, pager_bar, select
 from campaign_dashboard.ui.guard import guarded
 from campaign_dashboard.ui.layout import dashboard_page
 
@@ -171,7 +171,7 @@ def filters_bar() -> rx.Component:
         id="audit-action",
         min_width="12em",
     )
-    return rx.flex(
+    return filter_bar(
         filter_field(
             "Actor", filter_input("actor", "audit-actor", placeholder="email or token name", **typed), "audit-actor"
         ),
@@ -188,11 +188,7 @@ def filters_bar() -> rx.Component:
         ),
         filter_field("From", filter_input("since", "audit-since", type="date"), "audit-since"),
         filter_field("To", filter_input("until", "audit-until", type="date"), "audit-until"),
-        rx.button("Clear filters", on_click=s.clear_filters, variant="ghost", size="2"),
-        spacing="3",
-        align="end",
-        wrap="wrap",
-        width="100%",
+        clear_button(s.clear_filters),
     )
 
 

@@ -17,7 +17,15 @@ from campaign_dashboard.ui import routes
 from campaign_dashboard.ui.auth import AuthState
 from campaign_dashboard.ui.components import data_table, status_badge, thousands
 from campaign_dashboard.ui.contact_import import import_dialog
-from campaign_dashboard.ui.fields import ANY, any_select, filter_field, page_buttons, pager_bar
+from campaign_dashboard.ui.fields import (
+    ANY,
+    any_select,
+    clear_button,
+    filter_bar,
+    filter_field,
+    page_buttons,
+    pager_bar,
+)
 from campaign_dashboard.ui.guard import guarded
 from campaign_dashboard.ui.layout import dashboard_page
 
@@ -183,14 +191,14 @@ def filters_bar() -> rx.Component:
         id="contact-search",
         width="18em",
     )
-    return rx.flex(
+    return filter_bar(
         filter_field("Search", search, "contact-search"),
         choice_filter("Email", "email_status", list(contact_search.EMAIL_STATUSES), "filter-email-status"),
         choice_filter("SMS", "sms_status", list(contact_search.SMS_STATUSES), "filter-sms-status"),
         choice_filter("Tag", "tag", ContactsState.tag_choices, "filter-tag"),
         rx.cond(
             ContactsState.filtered,
-            rx.button("Clear filters", on_click=ContactsState.clear_filters, variant="ghost", size="2"),
+            clear_button(ContactsState.clear_filters),
         ),
         rx.spacer(),
         rx.button(
@@ -201,10 +209,6 @@ def filters_bar() -> rx.Component:
             id="export-contacts",
         ),
         rx.cond(AuthState.can_write, import_dialog(on_done=ContactsState.load)),
-        spacing="3",
-        align="end",
-        wrap="wrap",
-        width="100%",
     )
 
 
