@@ -15,15 +15,14 @@ import reflex as rx
 from campaign_dashboard.db import session_scope
 from campaign_dashboard.models import Role, id_of
 from campaign_dashboard.services import campaigns
-from campaign_dashboard.services.campaigns import commands
-from campaign_dashboard.services.campaigns.lifecycle import Action
 from campaign_dashboard.services.errors import DomainError
 from campaign_dashboard.ui import routes
 from campaign_dashboard.ui.campaign_detail_state import CampaignDetailState
 from campaign_dashboard.ui.campaign_form import CampaignFormState
+from campaign_dashboard.ui.campaign_list import apply_action
 from campaign_dashboard.ui.confirm import confirm_button
+from campaign_dashboard.ui.fields import ask_buttons
 from campaign_dashboard.ui.guard import BAD_REQUEST, guarded
-from campaign_dashboard.wiring import campaign_queue
 
 ACTIONS = ("pause", "resume", "cancel", "duplicate")  # edit opens the form (`CampaignFormState.open_edit`)
 DONE = {"pause": "paused", "resume": "resumed: sending goes on", "cancel": "cancelled"}
@@ -50,16 +49,10 @@ class CampaignActionsState(CampaignDetailState):
                         rx.toast.success(f"Duplicated as “{copy.name}”, a new draft."),
                         rx.redirect(routes.campaign_detail(channel, id_of(copy))),
                     ]
-                commands.apply_action(
-                    session=session,
-                    channel=channel,
-                    campaign_id=campaign_id,
-                    action=Action(action),
-                    queue=campaign_queue,
-                    # The typed reason reaches the state (on blur) before the click; the click's
-                    # own copy of it may still be the old, empty one.
-                    reason=(reason or self.cancel_reason) if action == "cancel" else None,
-                )
+                # The typed reason reaches the state (on blur) before the click; the click's own
+                # copy of it may still be the old, empty one.
+                why = (reason or self.cancel_reason) if action == "cancel" else None
+                apply_action(session, channel, campaign_id, action, why)
         except DomainError as exc:
             return [rx.toast.error(exc.message), CampaignDetailState.refresh]
         self.cancel_reason = ""
@@ -90,8 +83,9 @@ def cancel_dialog() -> rx.Component:
                 margin_top="1em",
                 id="cancel-reason",
             ),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Keep it", variant="soft", color_scheme="gray", id="cancel-keep")),
+            ask_buttons(
+                "Keep it",
+                "cancel-keep",
                 rx.alert_dialog.action(
                     rx.button(
                         "Cancel campaign",
@@ -100,9 +94,6 @@ def cancel_dialog() -> rx.Component:
                         id="confirm-cancel",
                     )
                 ),
-                justify="end",
-                spacing="3",
-                margin_top="1em",
             ),
         ),
     )

@@ -153,16 +153,9 @@ class SnapshotQuery:
         if channel == Channel.EMAIL and stats.clicked != self.clicks_seen:
             snapshot.links = top_links(session=session, campaign_id=campaign_id, limit=LINKS_LISTED)
         if stats.replied + stats.unsubscribed != self.answers_seen:
+            answers = replies.campaign_replies(session=session, channel=channel, campaign_id=campaign_id)
             snapshot.replies = [
-                ReplyRow(
-                    id=r.id,
-                    kind=r.kind,
-                    from_address=r.from_address,
-                    subject=r.subject,
-                    text=r.text,
-                    received_at=iso_utc(r.received_at),
-                )
-                for r in replies.campaign_replies(session=session, channel=channel, campaign_id=campaign_id)
+                ReplyRow(r.id, r.kind, r.from_address, r.subject, r.text, iso_utc(r.received_at)) for r in answers
             ]
         feed = live.recent_events(
             session=session, channel=channel, campaign_id=campaign_id, since=self.events_since, limit=FEED_SIZE

@@ -73,6 +73,19 @@ DONE = {
 }
 
 
+def apply_action(session, channel: str, campaign_id: int, action: str, reason: str | None = None) -> None:
+    """A lifecycle action through `campaigns.commands`, with the app's queue (the list's and the
+    campaign page's buttons alike). ValueError for an unknown action."""
+    commands.apply_action(
+        session=session,
+        channel=channel,
+        campaign_id=campaign_id,
+        action=Action(action),
+        queue=campaign_queue,
+        reason=reason,
+    )
+
+
 @dataclass
 class CampaignRow:
     id: int = 0
@@ -304,13 +317,7 @@ class CampaignsState(AuthState):
                 elif action == "delete":
                     campaigns.delete(session=session, channel=channel, campaign_id=campaign_id)
                 else:
-                    commands.apply_action(
-                        session=session,
-                        channel=channel,
-                        campaign_id=campaign_id,
-                        action=Action(action),
-                        queue=campaign_queue,
-                    )
+                    apply_action(session, channel, campaign_id, action)
         except (DomainError, ValueError) as exc:
             self._read()
             return rx.toast.error(getattr(exc, "message", f"Unknown action {action!r}."))

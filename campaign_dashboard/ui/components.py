@@ -8,6 +8,8 @@ import reflex as rx
 from reflex.vars import StringVar
 from reflex.vars.function import FunctionStringVar
 
+from campaign_dashboard.ui.auth import AuthState
+
 STATUS_COLORS = {
     "draft": "gray",
     "scheduled": "blue",
@@ -30,16 +32,20 @@ STATUS_COLORS = {
 }
 
 
+def soft_badge(*children: rx.Component | rx.Var | str, color_scheme, **props) -> rx.Component:
+    """A soft badge; `high_contrast` since the soft colours' own text is too faint at this size (WCAG AA)."""
+    return rx.badge(*children, color_scheme=color_scheme, variant="soft", high_contrast=True, **props)
+
+
 def status_badge(status: rx.Var[str]) -> rx.Component:
     """A coloured badge for a campaign or subscription status."""
-    return rx.badge(
-        status,
-        color_scheme=rx.match(status, *STATUS_COLORS.items(), "gray"),
-        variant="soft",
-        high_contrast=True,  # the soft colours' own text is too faint at this size (WCAG AA)
-        radius="full",
-        class_name="status-badge",
-    )
+    color = rx.match(status, *STATUS_COLORS.items(), "gray")
+    return soft_badge(status, color_scheme=color, radius="full", class_name="status-badge")
+
+
+def row_button(label: str, **props) -> rx.Component:
+    """A table row's small button (revoke, deactivate, delete)."""
+    return rx.button(label, size="1", variant="soft", **props)
 
 
 _THOUSANDS: FunctionStringVar = FunctionStringVar.create('((n) => Number(n).toLocaleString("en-US"))')
@@ -107,19 +113,26 @@ def data_table(
     """A table of `rows`, or a short note saying what to do when there are none."""
     return rx.cond(
         rows.length() > 0,
-        rx.box(
-            rx.table.root(
-                rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in headers])),
-                rx.table.body(rx.foreach(rows, render_row)),
-                variant="surface",
-                size="2",
-                width="100%",
-                id=table_id,
-            ),
-            width="100%",
-            overflow_x="auto",
-        ),
+        table(headers, rows, render_row, table_id=table_id),
         rx.callout(empty, icon="info", color_scheme="gray"),
+    )
+
+
+def table(
+    headers: list[str], rows: rx.Var[list], render_row: Callable[[rx.Var], rx.Component], *, table_id: str
+) -> rx.Component:
+    """A table of `rows` under a header row, scrolling sideways on a narrow screen."""
+    return rx.box(
+        rx.table.root(
+            rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in headers])),
+            rx.table.body(rx.foreach(rows, render_row)),
+            variant="surface",
+            size="2",
+            width="100%",
+            id=table_id,
+        ),
+        width="100%",
+        overflow_x="auto",
     )
 
 
@@ -157,6 +170,26 @@ def found_or_message(found: rx.Var[bool], message: rx.Var[str], content: rx.Comp
             message != "",
             rx.callout(message, icon="circle-alert", color_scheme="orange", id="not-found"),
             rx.spinner(size="3"),
+        ),
+    )
+
+
+def loading() -> rx.Component:
+    """What a page shows until its first read is done."""
+    return rx.center(rx.spinner(size="3"), padding="3em")
+
+
+def admin_only(access: rx.Var[str], content: rx.Component, *, refusal: str, refusal_id: str) -> rx.Component:
+    """An admin page's body: `content` once its load said "admin" (to an admin), the refusal once
+    it said "refused", a spinner until then. (The load keeps the data from others; this only keeps
+    a previous admin's data in this tab out of sight.)"""
+    return rx.cond(
+        (access == "admin") & AuthState.is_admin,
+        content,
+        rx.cond(
+            access == "refused",
+            rx.callout(refusal, icon="shield-alert", color_scheme="red", id=refusal_id),
+            loading(),
         ),
     )
 

@@ -13,6 +13,7 @@ from campaign_dashboard.db import session_scope
 from campaign_dashboard.models import Channel
 from campaign_dashboard.services import campaigns
 from campaign_dashboard.services.campaigns import preflight
+from campaign_dashboard.ui.fields import ask_buttons
 
 
 def confirm_button(
@@ -31,14 +32,12 @@ def confirm_button(
         rx.alert_dialog.content(
             rx.alert_dialog.title(title),
             rx.alert_dialog.description(description),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
+            ask_buttons(
+                "Cancel",
+                None,
                 rx.alert_dialog.action(
                     rx.button(action, color_scheme="red", on_click=on_confirm, id=confirm_id, class_name=confirm_class),
                 ),
-                justify="end",
-                spacing="3",
-                margin_top="1em",
             ),
         ),
     )
@@ -123,22 +122,13 @@ def send_confirm_dialog(check: Any, *, is_open: Any, action: Any, on_confirm: An
                     id="send-confirm-problems",
                 ),
             ),
-            rx.flex(
-                rx.alert_dialog.cancel(
-                    rx.button(
-                        rx.cond(check.can_send, "Cancel", "Back"),
-                        variant="soft",
-                        color_scheme="gray",
-                        id="send-confirm-no",
-                    )
-                ),
+            ask_buttons(
+                rx.cond(check.can_send, "Cancel", "Back"),
+                "send-confirm-no",
                 rx.cond(
                     check.can_send,
                     rx.alert_dialog.action(rx.button(action, on_click=on_confirm, id="send-confirm-yes")),
                 ),
-                spacing="3",
-                justify="end",
-                padding_top="1em",
             ),
             id="send-confirm",
         ),

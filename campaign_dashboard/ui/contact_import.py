@@ -30,6 +30,7 @@ from campaign_dashboard.services.audience.csv_import import (
 from campaign_dashboard.services.errors import DomainError, ValidationFailed
 from campaign_dashboard.ui.auth import AuthState
 from campaign_dashboard.ui.components import thousands
+from campaign_dashboard.ui.fields import callout_if, close_button, dialog_buttons
 from campaign_dashboard.ui.guard import guarded
 
 UPLOAD_ID = "contacts-csv"
@@ -241,12 +242,10 @@ def import_dialog(*, on_done: rx.EventHandler) -> rx.Component:
                         width="100%",
                     ),
                 ),
-                rx.cond(
-                    s.error != "", rx.callout(s.error, icon="triangle-alert", color_scheme="red", id="import-error")
-                ),
+                callout_if(s.error, icon="triangle-alert", color_scheme="red", id="import-error"),
                 rx.cond(s.finished, _result()),
-                rx.hstack(
-                    rx.dialog.close(rx.button("Close", variant="soft", color_scheme="gray", id="import-close")),
+                dialog_buttons(
+                    close_button("Close", id="import-close"),
                     rx.button(
                         rx.cond(s.running, rx.spinner(size="2"), rx.icon("upload", size=16)),
                         "Import",
@@ -254,8 +253,6 @@ def import_dialog(*, on_done: rx.EventHandler) -> rx.Component:
                         disabled=s.running | (files.length() == 0),
                         id="import-start",
                     ),
-                    justify="end",
-                    width="100%",
                 ),
                 spacing="4",
                 width="100%",

@@ -6,12 +6,13 @@ what names no field of the form is shown above the fields under the key "".
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 import reflex as rx
 
 from campaign_dashboard.services.errors import DomainError
-from campaign_dashboard.ui.components import field_label
+from campaign_dashboard.ui.fields import close_button, dialog_buttons, error_text, hint_text, labelled
 
 
 def field_errors(exc: DomainError, fields: Iterable[str]) -> dict[str, str]:
@@ -22,37 +23,31 @@ def field_errors(exc: DomainError, fields: Iterable[str]) -> dict[str, str]:
     return {"": exc.message}
 
 
-def form_field(
-    errors: rx.Var, form_id: str, name: str, label: str, control: rx.Component, hint: str = ""
-) -> rx.Component:
-    """`control` must carry `id=f"{form_id}-{name}"`; its error gets `{form_id}-{name}-error`."""
-    error = errors.get(name, "")
-    return rx.vstack(
-        field_label(label, f"{form_id}-{name}"),
-        control,
-        rx.cond(
-            error != "",
-            rx.text(error, size="1", color_scheme="red", id=f"{form_id}-{name}-error"),
-            rx.text(hint, size="1", color_scheme="gray") if hint else rx.fragment(),
-        ),
-        spacing="1",
-        width="100%",
+@dataclass(frozen=True)
+class Field:
+    """One field of a form dialog: `control` (`rx.input`, or a `partial` of it with its own props)
+    is called with the field's `name`, its id `{form_id}-{name}` and the full width."""
+
+    name: str
+    label: str
+    control: Callable[..., rx.Component]
+    hint: str = ""
+
+
+def form_field(errors: rx.Var, form_id: str, field: Field) -> rx.Component:
+    """The field's label, control, then its error (`#{form_id}-{name}-error`) or else its hint."""
+    control_id, error = f"{form_id}-{field.name}", errors.get(field.name, "")
+    control = field.control(name=field.name, id=control_id, width="100%")
+    hint = hint_text(field.hint) if field.hint else rx.fragment()
+    return labelled(
+        field.label, control, control_id, rx.cond(error != "", error_text(error, id=f"{control_id}-error"), hint)
     )
 
 
-def form_dialog(
-    *,
-    form_id: str,
-    title: str,
-    description: str,
-    fields: list[rx.Component],
-    errors: rx.Var,
-    submit: str,
-    on_submit: rx.EventHandler,
-    open: rx.Var[bool],
-    on_open_change: rx.EventHandler,
-) -> rx.Component:
-    general = errors.get("", "")
+def form_dialog(state, *, form_id: str, title: str, description: str, fields: list[Field], submit: str) -> rx.Component:
+    """The create dialog of `state`: open while `state.creating`, opened and closed by
+    `state.open_create`, submitted to `state.create`, which fills `state.errors`."""
+    general = state.errors.get("", "")
     return rx.dialog.root(
         rx.dialog.content(
             rx.dialog.title(title),
@@ -65,21 +60,18 @@ def form_dialog(
                             general, icon="triangle-alert", color_scheme="red", width="100%", id=f"{form_id}-error"
                         ),
                     ),
-                    *fields,
-                    rx.hstack(
-                        rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray", type="button")),
-                        rx.button(submit, type="submit", id=f"{form_id}-submit"),
-                        justify="end",
-                        width="100%",
+                    *[form_field(state.errors, form_id, field) for field in fields],
+                    dialog_buttons(
+                        close_button("Cancel", type="button"), rx.button(submit, type="submit", id=f"{form_id}-submit")
                     ),
                     spacing="3",
                     width="100%",
                 ),
-                on_submit=on_submit,
+                on_submit=state.create,
                 reset_on_submit=False,
             ),
             max_width="28em",
         ),
-        open=open,
-        on_open_change=on_open_change,
+        open=state.creating,
+        on_open_change=state.open_create,
     )

@@ -14,6 +14,7 @@ from reflex.event import EventType
 
 from campaign_dashboard.ui import routes
 from campaign_dashboard.ui.auth import AuthState
+from campaign_dashboard.ui.fields import callout_if
 
 APP_NAME = "Campaigns"
 LOGO = "/logo.svg"  # the top-level assets/ directory, which Reflex serves at the site's root
@@ -154,16 +155,13 @@ def header(title: str) -> rx.Component:
 
 def worker_banner() -> rx.Component:
     """Every role sees it: campaigns wait and no worker runs (see AuthState._check_workers)."""
-    return rx.cond(
-        AuthState.worker_warning != "",
-        rx.callout(
-            AuthState.worker_warning,
-            icon="triangle-alert",
-            color_scheme="red",
-            role="alert",
-            id="worker-warning",
-            margin_bottom="1em",
-        ),
+    return callout_if(
+        AuthState.worker_warning,
+        icon="triangle-alert",
+        color_scheme="red",
+        role="alert",
+        id="worker-warning",
+        margin_bottom="1em",
     )
 
 

@@ -14,6 +14,7 @@ from campaign_dashboard.models import Role
 from campaign_dashboard.providers.base import CredentialCheck
 from campaign_dashboard.providers.status import provider_statuses
 from campaign_dashboard.ui.auth import AuthState
+from campaign_dashboard.ui.components import soft_badge, table
 from campaign_dashboard.ui.copy_button import copy_button
 from campaign_dashboard.ui.guard import guarded
 from campaign_dashboard.webhook_urls import WebhookUrl, reachable_only_here, webhook_urls
@@ -95,12 +96,8 @@ def provider_card(row: rx.Var) -> rx.Component:
                 rx.spacer(),
                 rx.cond(
                     row.emulated,
-                    rx.badge(
-                        "Emulator", color_scheme="amber", variant="soft", high_contrast=True, class_name="provider-mode"
-                    ),
-                    rx.badge(
-                        "Live", color_scheme="green", variant="soft", high_contrast=True, class_name="provider-mode"
-                    ),
+                    soft_badge("Emulator", color_scheme="amber", class_name="provider-mode"),
+                    soft_badge("Live", color_scheme="green", class_name="provider-mode"),
                 ),
                 width="100%",
                 align="center",
@@ -199,18 +196,7 @@ def providers_section() -> rx.Component:
                 id="public-url-warning",
             ),
         ),
-        rx.box(
-            rx.table.root(
-                rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in ("Provider", "URL", "")])),
-                rx.table.body(rx.foreach(ProvidersState.webhooks, webhook_row)),
-                variant="surface",
-                size="2",
-                width="100%",
-                id="webhook-urls",
-            ),
-            width="100%",
-            overflow_x="auto",
-        ),
+        table(["Provider", "URL", ""], ProvidersState.webhooks, webhook_row, table_id="webhook-urls"),
         replies_setup(),
         spacing="3",
         width="100%",

@@ -13,10 +13,11 @@ from campaign_dashboard.models import ApiToken, Role, id_of
 from campaign_dashboard.services.accounts import tokens
 from campaign_dashboard.services.errors import DomainError
 from campaign_dashboard.ui.auth import AuthState
-from campaign_dashboard.ui.components import data_table, iso_utc, local_time, section
+from campaign_dashboard.ui.components import data_table, iso_utc, local_time, row_button, section, soft_badge
 from campaign_dashboard.ui.confirm import confirm_button
 from campaign_dashboard.ui.copy_button import copy_button
-from campaign_dashboard.ui.form_dialog import field_errors, form_dialog, form_field
+from campaign_dashboard.ui.fields import dialog_buttons
+from campaign_dashboard.ui.form_dialog import Field, field_errors, form_dialog
 from campaign_dashboard.ui.guard import guarded
 from campaign_dashboard.ui.settings_users import ROLES, role_badge
 
@@ -110,10 +111,8 @@ def token_row(token: rx.Var) -> rx.Component:
         rx.table.cell(
             rx.cond(
                 live,
-                rx.badge("live", color_scheme="green", variant="soft", high_contrast=True),
-                rx.badge(
-                    "revoked ", local_time(token.revoked), color_scheme="gray", variant="soft", high_contrast=True
-                ),
+                soft_badge("live", color_scheme="green"),
+                soft_badge("revoked ", local_time(token.revoked), color_scheme="gray"),
             ),
             white_space="nowrap",
         ),
@@ -121,7 +120,7 @@ def token_row(token: rx.Var) -> rx.Component:
             rx.cond(
                 live,
                 confirm_button(
-                    rx.button("Revoke", size="1", variant="soft", color_scheme="red", class_name="revoke-token"),
+                    row_button("Revoke", color_scheme="red", class_name="revoke-token"),
                     title=f"Revoke “{token.name}”?",
                     description="Every script using it gets 401 from its next request on. This cannot be undone.",
                     action="Revoke",
@@ -136,27 +135,21 @@ def token_row(token: rx.Var) -> rx.Component:
 
 
 def create_token_dialog() -> rx.Component:
-    field = partial(form_field, TokensState.errors, "new-token")
     return form_dialog(
+        TokensState,
         form_id="new-token",
         title="New API token",
         description="Scripts send it as `Authorization: Bearer <token>` to /api/v1. Its role limits what it may do.",
         fields=[
-            field(
-                "name", "Name", rx.input(name="name", id="new-token-name", placeholder="e.g. CRM sync", width="100%")
-            ),
-            field(
+            Field("name", "Name", partial(rx.input, placeholder="e.g. CRM sync")),
+            Field(
                 "role",
                 "Role",
-                rx.select(ROLES, name="role", default_value=Role.VIEWER.value, id="new-token-role", width="100%"),
+                partial(rx.select, ROLES, default_value=Role.VIEWER.value),
                 "Viewer tokens may only read; marketer and admin tokens may change campaigns and contacts.",
             ),
         ],
-        errors=TokensState.errors,
         submit="Create token",
-        on_submit=TokensState.create,
-        open=TokensState.creating,
-        on_open_change=TokensState.open_create,
     )
 
 
@@ -173,11 +166,7 @@ def new_token_dialog() -> rx.Component:
                 align="center",
                 margin_y="1em",
             ),
-            rx.hstack(
-                rx.dialog.close(rx.button("Done", id="new-token-done")),
-                justify="end",
-                width="100%",
-            ),
+            dialog_buttons(rx.dialog.close(rx.button("Done", id="new-token-done"))),
             max_width="36em",
         ),
         open=TokensState.new_token != "",

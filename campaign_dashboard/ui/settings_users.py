@@ -13,8 +13,8 @@ from campaign_dashboard.models import Role, User, id_of
 from campaign_dashboard.services.accounts import users
 from campaign_dashboard.services.errors import DomainError
 from campaign_dashboard.ui.auth import AuthState
-from campaign_dashboard.ui.components import data_table, iso_utc, local_time, section
-from campaign_dashboard.ui.form_dialog import field_errors, form_dialog, form_field
+from campaign_dashboard.ui.components import data_table, iso_utc, local_time, row_button, section, soft_badge
+from campaign_dashboard.ui.form_dialog import Field, field_errors, form_dialog
 from campaign_dashboard.ui.guard import guarded
 
 ROLES = [r.value for r in Role]
@@ -108,7 +108,7 @@ class UsersState(AuthState):
 
 
 def role_badge(role: rx.Var) -> rx.Component:
-    return rx.badge(role, color_scheme=rx.match(role, *ROLE_COLORS.items(), "gray"), variant="soft", high_contrast=True)
+    return soft_badge(role, color_scheme=rx.match(role, *ROLE_COLORS.items(), "gray"))
 
 
 def user_row(user: rx.Var) -> rx.Component:
@@ -132,8 +132,8 @@ def user_row(user: rx.Var) -> rx.Component:
         rx.table.cell(
             rx.cond(
                 user.active,
-                rx.badge("active", color_scheme="green", variant="soft", high_contrast=True),
-                rx.badge("deactivated", color_scheme="gray", variant="soft", high_contrast=True),
+                soft_badge("active", color_scheme="green"),
+                soft_badge("deactivated", color_scheme="gray"),
             ),
         ),
         rx.table.cell(rx.cond(user.last_login != "", local_time(user.last_login), "never"), white_space="nowrap"),
@@ -143,20 +143,14 @@ def user_row(user: rx.Var) -> rx.Component:
                 rx.fragment(),
                 rx.cond(
                     user.active,
-                    rx.button(
+                    row_button(
                         "Deactivate",
                         on_click=UsersState.set_active(user.id, False),
-                        size="1",
-                        variant="soft",
                         color_scheme="red",
                         class_name="deactivate-user",
                     ),
-                    rx.button(
-                        "Reactivate",
-                        on_click=UsersState.set_active(user.id, True),
-                        size="1",
-                        variant="soft",
-                        class_name="reactivate-user",
+                    row_button(
+                        "Reactivate", on_click=UsersState.set_active(user.id, True), class_name="reactivate-user"
                     ),
                 ),
             ),
@@ -167,38 +161,28 @@ def user_row(user: rx.Var) -> rx.Component:
 
 
 def create_user_dialog() -> rx.Component:
-    field = partial(form_field, UsersState.errors, "new-user")
     return form_dialog(
+        UsersState,
         form_id="new-user",
         title="New user",
         description="They log in with this email and password.",
         fields=[
-            field(
-                "email",
-                "Email",
-                rx.input(name="email", id="new-user-email", type="email", width="100%", placeholder="name@example.com"),
-            ),
-            field("name", "Name", rx.input(name="name", id="new-user-name", width="100%")),
-            field(
+            Field("email", "Email", partial(rx.input, type="email", placeholder="name@example.com")),
+            Field("name", "Name", rx.input),
+            Field(
                 "role",
                 "Role",
-                rx.select(ROLES, name="role", default_value=Role.MARKETER.value, id="new-user-role", width="100%"),
+                partial(rx.select, ROLES, default_value=Role.MARKETER.value),
                 "Admin: users and settings. Marketer: campaigns, contacts, segments, templates. Viewer: read-only.",
             ),
-            field(
+            Field(
                 "password",
                 "Password",
-                rx.input(
-                    name="password", id="new-user-password", type="password", width="100%", auto_complete="new-password"
-                ),
+                partial(rx.input, type="password", auto_complete="new-password"),
                 f"At least {users.MIN_PASSWORD_LENGTH} characters.",
             ),
         ],
-        errors=UsersState.errors,
         submit="Create user",
-        on_submit=UsersState.create,
-        open=UsersState.creating,
-        on_open_change=UsersState.open_create,
     )
 
 

@@ -14,20 +14,12 @@ def send_test_message(channel: str, to: str, values: dict) -> None:
 
     settings = get_settings()
     with session_scope() as session:
+        message = {"session": session, "to": to, "values": values}
         if channel == Channel.EMAIL:
-            sample_send.send_test_email(
-                session=session,
-                provider=email_provider(settings),
-                to=to,
-                values=values,
-                default_from=settings.email_from,
-            )
+            sample_send.send_test_email(provider=email_provider(settings), default_from=settings.email_from, **message)
         else:
-            sample_send.send_test_sms(
-                session=session,
-                provider=sms_provider(settings),
-                to=to,
-                values=values,
-                default_from=settings.twilio_from,
-                messaging_service_sid=settings.twilio_messaging_service_sid,
-            )
+            sms_from = {
+                "default_from": settings.twilio_from,
+                "messaging_service_sid": settings.twilio_messaging_service_sid,
+            }
+            sample_send.send_test_sms(provider=sms_provider(settings), **sms_from, **message)

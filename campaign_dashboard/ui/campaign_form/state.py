@@ -179,39 +179,34 @@ class CampaignFormState(AuthState):
 
     @guarded(Role.MARKETER)
     async def set_segment(self, value: str):
-        self.segment_id = value
-        self._clear("segment_id")
-        await self._refresh(recount=True)
+        await self._edit("segment_id", value, ("segment_id",), recount=True)
 
     @guarded(Role.MARKETER)
     async def set_subject(self, value: str):
-        self.subject = value
-        self._clear("subject")
-        await self._refresh()
+        await self._edit("subject", value, ("subject",))
 
     @guarded(Role.MARKETER)
     async def set_source(self, value: str | list[str]):
-        self.source = TEMPLATE if value == TEMPLATE else HTML
-        self._clear("template_id", "html")
-        await self._refresh()
+        await self._edit("source", TEMPLATE if value == TEMPLATE else HTML, ("template_id", "html"))
 
     @guarded(Role.MARKETER)
     async def set_template(self, value: str):
-        self.template_id = value
-        self._clear("template_id")
-        await self._refresh()
+        await self._edit("template_id", value, ("template_id",))
 
     @guarded(Role.MARKETER)
     async def set_html(self, value: str):
-        self.html = value
-        self._clear("html", "template_id")
-        await self._refresh()
+        await self._edit("html", value, ("html", "template_id"))
 
     @guarded(Role.MARKETER)
     async def set_body(self, value: str):
-        self.body = value
-        self._clear("body")
-        await self._refresh()
+        await self._edit("body", value, ("body",))
+
+    async def _edit(self, name: str, value: str, clears: tuple[str, ...], *, recount: bool = False) -> None:
+        """A field that changes what the dialog shows live: set it, drop the messages it answers
+        (`clears`), then recompute the preview, the counter and (with `recount`) the audience."""
+        setattr(self, name, value)
+        self._clear(*clears)
+        await self._refresh(recount=recount)
 
     def _clear(self, *fields: str) -> None:
         if any(f in self.errors for f in fields):

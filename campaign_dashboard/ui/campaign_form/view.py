@@ -13,38 +13,36 @@ from campaign_dashboard.ui.campaign_form.choices import DRAFT, HTML, NOW, SCHEDU
 from campaign_dashboard.ui.campaign_form.state import CampaignFormState
 from campaign_dashboard.ui.components import thousands
 from campaign_dashboard.ui.confirm import send_confirm_dialog
+from campaign_dashboard.ui.fields import (
+    callout_if,
+    close_button,
+    dialog_buttons,
+    error_text,
+    hint_text,
+    labelled,
+    segmented,
+)
 
 
 def field_error(name: str) -> rx.Component:
     """The service's message for field `name`, if any."""
-    return rx.cond(
-        CampaignFormState.errors.contains(name),
-        rx.text(
-            CampaignFormState.errors[name], size="1", color_scheme="red", id=f"error-{name}", class_name="field-error"
-        ),
-    )
+    errors = CampaignFormState.errors
+    return rx.cond(errors.contains(name), error_text(errors[name], id=f"error-{name}", class_name="field-error"))
 
 
-def labelled(label: str, control: rx.Component, name: str, *notes: rx.Component) -> rx.Component:
+def field(label: str, control: rx.Component, name: str, *notes: rx.Component) -> rx.Component:
     """A field: its label, the control, the service's message for it (if any), then notes."""
-    return rx.vstack(
-        rx.text(label, as_="label", size="2", weight="medium", custom_attrs={"htmlFor": f"campaign-{name}"}),
-        control,
-        field_error(name),
-        *notes,
-        spacing="1",
-        width="100%",
-    )
+    return labelled(label, control, f"campaign-{name}", field_error(name), *notes)
 
 
-def text_input(name: str, value: rx.Var, **props) -> rx.Component:
-    return rx.input(
-        value=value,
-        on_change=lambda v: CampaignFormState.set_field(name, v),
-        id=f"campaign-{name}",
-        width="100%",
-        **props,
-    )
+def text_input(name: str, value: rx.Var, on_change=None, **props) -> rx.Component:
+    """A one-line field; typing goes to `on_change`, or else to `set_field(name, ...)`."""
+    typed = on_change if on_change is not None else (lambda v: CampaignFormState.set_field(name, v))
+    return rx.input(value=value, on_change=typed, id=f"campaign-{name}", width="100%", **props)
+
+
+def text_area(name: str, value: rx.Var, on_change, rows: str, **props) -> rx.Component:
+    return rx.text_area(value=value, on_change=on_change, id=f"campaign-{name}", rows=rows, width="100%", **props)
 
 
 def select(name: str, options: rx.Var, value: rx.Var, on_change, placeholder: str) -> rx.Component:
@@ -57,7 +55,7 @@ def select(name: str, options: rx.Var, value: rx.Var, on_change, placeholder: st
 
 
 def segment_field() -> rx.Component:
-    return labelled(
+    return field(
         "Segment",
         select(
             "segment_id",
@@ -78,22 +76,31 @@ def segment_field() -> rx.Component:
             ),
             rx.cond(
                 CampaignFormState.segment_options.length() == 0,
-                rx.text("No segments yet: create one on the Segments page first.", size="1", color_scheme="gray"),
+                hint_text("No segments yet: create one on the Segments page first."),
             ),
         ),
     )
 
 
+def schedule_input(name: str, kind: str, control_id: str, label: str) -> rx.Component:
+    """The schedule's date or time (`kind`), named by `label` (the "When" label names the choice)."""
+    return rx.input(
+        type=kind,
+        value=getattr(CampaignFormState, name),
+        on_change=lambda v: CampaignFormState.set_field(name, v),
+        id=control_id,
+        aria_label=label,
+    )
+
+
 def schedule_fields() -> rx.Component:
     return rx.vstack(
-        labelled(
+        field(
             "When",
-            rx.segmented_control.root(
-                rx.segmented_control.item("Save as draft", value=DRAFT),
-                rx.segmented_control.item("Send now", value=NOW),
-                rx.segmented_control.item("Schedule", value=SCHEDULE),
-                value=CampaignFormState.when,
-                on_change=CampaignFormState.set_when,
+            segmented(
+                [("Save as draft", DRAFT), ("Send now", NOW), ("Schedule", SCHEDULE)],
+                CampaignFormState.when,
+                CampaignFormState.set_when,
                 id="campaign-when",
             ),
             "when",
@@ -102,20 +109,8 @@ def schedule_fields() -> rx.Component:
             CampaignFormState.when == SCHEDULE,
             rx.vstack(
                 rx.flex(
-                    rx.input(
-                        type="date",
-                        value=CampaignFormState.schedule_date,
-                        on_change=lambda v: CampaignFormState.set_field("schedule_date", v),
-                        id="campaign-scheduled_at",
-                        aria_label="Date",
-                    ),
-                    rx.input(
-                        type="time",
-                        value=CampaignFormState.schedule_time,
-                        on_change=lambda v: CampaignFormState.set_field("schedule_time", v),
-                        id="campaign-time",
-                        aria_label="Time",
-                    ),
+                    schedule_input("schedule_date", "date", "campaign-scheduled_at", "Date"),
+                    schedule_input("schedule_time", "time", "campaign-time", "Time"),
                     rx.select.root(
                         rx.select.trigger(id="campaign-timezone", aria_label="Time zone"),
                         rx.select.content(*[rx.select.item(z, value=z) for z in TIMEZONES]),
@@ -137,7 +132,7 @@ def schedule_fields() -> rx.Component:
 
 
 def test_send_box(label: str, placeholder: str) -> rx.Component:
-    return labelled(
+    return field(
         label,
         rx.hstack(
             rx.input(
@@ -158,41 +153,37 @@ def test_send_box(label: str, placeholder: str) -> rx.Component:
             width="100%",
         ),
         "test_to",
-        rx.text("One message rendered for the sample contact; nothing is recorded.", size="1", color_scheme="gray"),
+        hint_text("One message rendered for the sample contact; nothing is recorded."),
     )
 
 
 def email_fields() -> rx.Component:
     return rx.vstack(
-        labelled("Name", text_input("name", CampaignFormState.name, placeholder="Spring sale"), "name"),
-        labelled(
+        field("Name", text_input("name", CampaignFormState.name, placeholder="Spring sale"), "name"),
+        field(
             "Subject",
-            rx.input(
-                value=CampaignFormState.subject,
-                on_change=CampaignFormState.set_subject,
-                id="campaign-subject",
-                width="100%",
+            text_input(
+                "subject",
+                CampaignFormState.subject,
+                CampaignFormState.set_subject,
                 placeholder="{{ first_name }}, spring is here",
             ),
             "subject",
         ),
         rx.flex(
-            labelled("From", text_input("from_email", CampaignFormState.from_email), "from_email"),
-            labelled(
-                "Reply-to", text_input("reply_to", CampaignFormState.reply_to, placeholder="optional"), "reply_to"
-            ),
+            field("From", text_input("from_email", CampaignFormState.from_email), "from_email"),
+            field("Reply-to", text_input("reply_to", CampaignFormState.reply_to, placeholder="optional"), "reply_to"),
             spacing="3",
             width="100%",
             direction=rx.breakpoints(initial="column", sm="row"),
         ),
         segment_field(),
-        labelled(
+        field(
             "Content",
-            rx.segmented_control.root(
-                rx.segmented_control.item("Template", value=TEMPLATE),
-                rx.segmented_control.item("Custom HTML", value=HTML),
-                value=CampaignFormState.source,
-                on_change=CampaignFormState.set_source,
+            segmented(
+                [("Template", TEMPLATE), ("Custom HTML", HTML)],
+                CampaignFormState.source,
+                CampaignFormState.set_source,
                 id="campaign-source",
             ),
             "template_id",
@@ -206,16 +197,9 @@ def email_fields() -> rx.Component:
                 CampaignFormState.set_template,
                 "Choose a template",
             ),
-            labelled(
+            field(
                 "HTML",
-                rx.text_area(
-                    value=CampaignFormState.html,
-                    on_change=CampaignFormState.set_html,
-                    id="campaign-html",
-                    rows="12",
-                    font_family="monospace",
-                    width="100%",
-                ),
+                text_area("html", CampaignFormState.html, CampaignFormState.set_html, "12", font_family="monospace"),
                 "html",
             ),
         ),
@@ -245,16 +229,13 @@ def email_preview() -> rx.Component:
             ),
             width="100%",
         ),
-        rx.cond(
-            CampaignFormState.preview_error != "",
-            rx.callout(
-                CampaignFormState.preview_error,
-                icon="triangle-alert",
-                color_scheme="orange",
-                size="1",
-                id="preview-error",
-                width="100%",
-            ),
+        callout_if(
+            CampaignFormState.preview_error,
+            icon="triangle-alert",
+            color_scheme="orange",
+            size="1",
+            id="preview-error",
+            width="100%",
         ),
         test_send_box("Send a test", "you@example.com"),
         spacing="3",
@@ -265,28 +246,23 @@ def email_preview() -> rx.Component:
 def sms_fields() -> rx.Component:
     counter = CampaignFormState.counter
     return rx.vstack(
-        labelled("Name", text_input("name", CampaignFormState.name, placeholder="Flash sale"), "name"),
+        field("Name", text_input("name", CampaignFormState.name, placeholder="Flash sale"), "name"),
         segment_field(),
-        labelled(
+        field(
             "Sender",
             text_input(
                 "from_number", CampaignFormState.from_number, placeholder="Default: " + CampaignFormState.default_sender
             ),
             "from_number",
-            rx.text(
-                "An E.164 number, a Messaging Service SID (MG…) or an alphanumeric sender id.",
-                size="1",
-                color_scheme="gray",
-            ),
+            hint_text("An E.164 number, a Messaging Service SID (MG…) or an alphanumeric sender id."),
         ),
-        labelled(
+        field(
             "Message",
-            rx.text_area(
-                value=CampaignFormState.body,
-                on_change=CampaignFormState.set_body,
-                id="campaign-body",
-                rows="5",
-                width="100%",
+            text_area(
+                "body",
+                CampaignFormState.body,
+                CampaignFormState.set_body,
+                "5",
                 placeholder="Hi {{ first_name }}, … Reply STOP to opt out.",
             ),
             "body",
@@ -318,21 +294,13 @@ def sms_fields() -> rx.Component:
                     id="sms-non-gsm",
                 ),
             ),
-            rx.text("Counted as the sample contact would get it.", size="1", color_scheme="gray"),
+            hint_text("Counted as the sample contact would get it."),
         ),
         rx.cond(
             CampaignFormState.cost != "", rx.text("Estimated cost ", CampaignFormState.cost, size="2", id="sms-cost")
         ),
-        rx.cond(
-            CampaignFormState.quiet_hours != "",
-            rx.callout(
-                CampaignFormState.quiet_hours,
-                icon="moon",
-                size="1",
-                color_scheme="blue",
-                id="quiet-hours",
-                width="100%",
-            ),
+        callout_if(
+            CampaignFormState.quiet_hours, icon="moon", color_scheme="blue", size="1", id="quiet-hours", width="100%"
         ),
         schedule_fields(),
         test_send_box("Send a test", "+14155550123"),
@@ -357,16 +325,14 @@ def dialog(fields: rx.Component, preview: rx.Component | None, dialog_id: str, o
                 margin_bottom="1em",
             ),
             body,
-            rx.flex(
-                rx.dialog.close(rx.button("Close", variant="soft", color_scheme="gray", id="campaign-close")),
+            dialog_buttons(
+                close_button("Close", id="campaign-close"),
                 rx.button(
                     CampaignFormState.save_label,
                     loading=CampaignFormState.working == "save",
                     on_click=[CampaignFormState.begin("save"), CampaignFormState.save, *on_saved],
                     id="campaign-save",
                 ),
-                spacing="3",
-                justify="end",
                 padding_top="1.5em",
             ),
             send_confirm_dialog(

@@ -18,7 +18,8 @@ from campaign_dashboard.services.accounts import audit
 from campaign_dashboard.services.errors import DomainError, ValidationFailed
 from campaign_dashboard.ui import routes
 from campaign_dashboard.ui.auth import AuthState
-from campaign_dashboard.ui.components import data_table, iso_utc, local_time
+from campaign_dashboard.ui.components import admin_only, data_table, iso_utc, local_time
+from campaign_dashboard.ui.fields import clear_button, filter_bar, filter_field, page_buttons, pager_bar, select
 from campaign_dashboard.ui.guard import guarded
 from campaign_dashboard.ui.layout import dashboard_page
 
@@ -154,110 +155,55 @@ def audit_row(row: rx.Var) -> rx.Component:
     )
 
 
-def _labelled(label: str, control: rx.Component, control_id: str) -> rx.Component:
-    return rx.vstack(
-        rx.el.label(rx.text(label, size="1", color_scheme="gray"), html_for=control_id), control, spacing="1"
-    )
+def filter_input(name: str, control_id: str, **props) -> rx.Component:
+    """A text or date filter; typing re-reads the first page."""
+    s = AuditLogState
+    return rx.input(value=getattr(s, name), on_change=lambda v: s.set_filter(name, v), id=control_id, **props)
 
 
 def filters_bar() -> rx.Component:
     s = AuditLogState
-    return rx.flex(
-        _labelled(
-            "Actor",
-            rx.input(
-                placeholder="email or token name",
-                value=s.actor,
-                debounce_timeout=300,
-                on_change=lambda v: s.set_filter("actor", v),
-                id="audit-actor",
-            ),
-            "audit-actor",
+    typed = {"debounce_timeout": 300}
+    action = select(
+        [rx.select.item(ANY, value=ANY), rx.foreach(s.actions, lambda a: rx.select.item(a, value=a))],
+        s.action,
+        lambda v: s.set_filter("action", v),
+        id="audit-action",
+        min_width="12em",
+    )
+    return filter_bar(
+        filter_field(
+            "Actor", filter_input("actor", "audit-actor", placeholder="email or token name", **typed), "audit-actor"
         ),
-        _labelled(
-            "Action",
-            rx.select.root(
-                rx.select.trigger(id="audit-action", min_width="12em"),
-                rx.select.content(
-                    rx.select.item(ANY, value=ANY), rx.foreach(s.actions, lambda a: rx.select.item(a, value=a))
-                ),
-                value=s.action,
-                on_change=lambda v: s.set_filter("action", v),
-            ),
-            "audit-action",
-        ),
-        _labelled(
+        filter_field("Action", action, "audit-action"),
+        filter_field(
             "Object",
             rx.hstack(
-                rx.input(
-                    placeholder="type, e.g. email_campaign",
-                    value=s.object_type,
-                    debounce_timeout=300,
-                    on_change=lambda v: s.set_filter("object_type", v),
-                    id="audit-object-type",
-                ),
-                rx.input(
-                    placeholder="id",
-                    value=s.object_id,
-                    debounce_timeout=300,
-                    width="6em",
-                    on_change=lambda v: s.set_filter("object_id", v),
-                    id="audit-object-id",
-                    aria_label="Object id",
+                filter_input("object_type", "audit-object-type", placeholder="type, e.g. email_campaign", **typed),
+                filter_input(
+                    "object_id", "audit-object-id", placeholder="id", width="6em", aria_label="Object id", **typed
                 ),
             ),
             "audit-object-type",
         ),
-        _labelled(
-            "From",
-            rx.input(type="date", value=s.since, on_change=lambda v: s.set_filter("since", v), id="audit-since"),
-            "audit-since",
-        ),
-        _labelled(
-            "To",
-            rx.input(type="date", value=s.until, on_change=lambda v: s.set_filter("until", v), id="audit-until"),
-            "audit-until",
-        ),
-        rx.button("Clear filters", on_click=s.clear_filters, variant="ghost", size="2"),
-        spacing="3",
-        align="end",
-        wrap="wrap",
-        width="100%",
+        filter_field("From", filter_input("since", "audit-since", type="date"), "audit-since"),
+        filter_field("To", filter_input("until", "audit-until", type="date"), "audit-until"),
+        clear_button(s.clear_filters),
     )
 
 
 def pager() -> rx.Component:
     s = AuditLogState
-    return rx.hstack(
+    return pager_bar(
         rx.text("Newest first · page ", s.page_number, color_scheme="gray", size="2"),
-        rx.spacer(),
-        rx.button(
-            rx.icon("chevron-left", size=16),
-            "Previous",
-            on_click=s.previous_page,
-            disabled=s.page_number <= 1,
-            variant="soft",
-            size="2",
-            id="audit-previous",
-        ),
-        rx.button(
-            "Next",
-            rx.icon("chevron-right", size=16),
-            on_click=s.next_page,
-            disabled=s.next_cursor == "",
-            variant="soft",
-            size="2",
-            id="audit-next",
-        ),
-        width="100%",
-        align="center",
+        page_buttons("audit", s),
     )
 
 
 @dashboard_page(route=routes.AUDIT_LOG, title="Audit log", on_load=AuditLogState.load)
 def audit_log_page() -> rx.Component:
-    return rx.cond(
-        (AuditLogState.access == "admin") & AuthState.is_admin,
+    return admin_only(
+        AuditLogState.access,
         rx.vstack(
             filters_bar(),
             pager(),
@@ -271,11 +217,6 @@ def audit_log_page() -> rx.Component:
             width="100%",
             spacing="4",
         ),
-        rx.cond(
-            AuditLogState.access == "refused",
-            rx.callout(
-                "Only admins can read the audit log.", icon="shield-alert", color_scheme="red", id="audit-refused"
-            ),
-            rx.center(rx.spinner(size="3"), padding="3em"),
-        ),
+        refusal="Only admins can read the audit log.",
+        refusal_id="audit-refused",
     )

@@ -19,7 +19,16 @@ from campaign_dashboard.ui.campaign_detail_data import RECIPIENT_FILTERS
 from campaign_dashboard.ui.campaign_detail_state import CampaignDetailState
 from campaign_dashboard.ui.campaign_form import CreateEmailCampaignDialog, CreateSmsCampaignDialog
 from campaign_dashboard.ui.campaign_waiting import last_error_cell, waiting_panel
-from campaign_dashboard.ui.components import back_link, data_table, list_card, local_time, status_badge, thousands
+from campaign_dashboard.ui.components import (
+    back_link,
+    data_table,
+    list_card,
+    loading,
+    local_time,
+    status_badge,
+    thousands,
+)
+from campaign_dashboard.ui.fields import page_buttons
 from campaign_dashboard.ui.layout import dashboard_page
 from campaign_dashboard.ui.stats_cards import CampaignStatsCards
 
@@ -197,6 +206,8 @@ def recipient_row(row: rx.Var) -> rx.Component:
 
 
 def recipients_section() -> rx.Component:
+    s = CampaignDetailState
+    previous, next = page_buttons("recipients", s)
     return rx.vstack(
         rx.hstack(
             rx.heading("Recipients", size="4"),
@@ -222,25 +233,7 @@ def recipients_section() -> rx.Component:
             table_id="recipients",
         ),
         rx.hstack(
-            rx.button(
-                rx.icon("chevron-left", size=16),
-                "Previous",
-                on_click=CampaignDetailState.previous_page,
-                variant="soft",
-                disabled=CampaignDetailState.page_number <= 1,
-                id="recipients-previous",
-            ),
-            rx.text("Page ", CampaignDetailState.page_number, size="2", id="recipients-page"),
-            rx.button(
-                "Next",
-                rx.icon("chevron-right", size=16),
-                on_click=CampaignDetailState.next_page,
-                variant="soft",
-                disabled=CampaignDetailState.next_cursor == "",
-                id="recipients-next",
-            ),
-            align="center",
-            spacing="3",
+            previous, rx.text("Page ", s.page_number, size="2", id="recipients-page"), next, align="center", spacing="3"
         ),
         width="100%",
         spacing="3",
@@ -329,7 +322,7 @@ def campaign_detail(channel: str) -> rx.Component:
             ),
             not_found(channel),
         ),
-        rx.center(rx.spinner(size="3"), padding="3em"),
+        loading(),
     )
 
 

@@ -21,8 +21,9 @@ from campaign_dashboard.ui.campaign_list import (
     TABS,
     CampaignsState,
 )
-from campaign_dashboard.ui.components import local_time, percent, status_badge, thousands
+from campaign_dashboard.ui.components import loading, local_time, percent, status_badge, thousands
 from campaign_dashboard.ui.confirm import send_confirm_dialog
+from campaign_dashboard.ui.fields import ask_buttons, page_buttons, select
 from campaign_dashboard.ui.layout import dashboard_page
 
 __all__ = ["CampaignsState", "EmailCampaignsList", "SmsCampaignsList"]
@@ -75,14 +76,12 @@ def toolbar(channel: str) -> rx.Component:
             width="18em",
             max_width="100%",
         ),
-        rx.select.root(
-            rx.select.trigger(id="campaign-order", aria_label="Sort by date"),
-            rx.select.content(
-                rx.select.item("Newest first", value=NEWEST),
-                rx.select.item("Oldest first", value=OLDEST),
-            ),
-            value=CampaignsState.order,
-            on_change=CampaignsState.set_order,
+        select(
+            [rx.select.item("Newest first", value=NEWEST), rx.select.item("Oldest first", value=OLDEST)],
+            CampaignsState.order,
+            CampaignsState.set_order,
+            id="campaign-order",
+            aria_label="Sort by date",
         ),
         rx.spacer(),
         rx.cond(
@@ -214,29 +213,9 @@ def empty_state(channel: str) -> rx.Component:
 
 def pager() -> rx.Component:
     """Previous / next page, shown only when there is more than one page."""
-    return rx.cond(
-        (CampaignsState.previous.length() > 0) | (CampaignsState.next_cursor != ""),
-        rx.hstack(
-            rx.button(
-                rx.icon("chevron-left", size=16),
-                "Previous",
-                variant="soft",
-                disabled=CampaignsState.previous.length() == 0,
-                on_click=CampaignsState.previous_page,
-                id="page-previous",
-            ),
-            rx.button(
-                "Next",
-                rx.icon("chevron-right", size=16),
-                variant="soft",
-                disabled=CampaignsState.next_cursor == "",
-                on_click=CampaignsState.next_page,
-                id="page-next",
-            ),
-            justify="end",
-            width="100%",
-        ),
-    )
+    s = CampaignsState
+    buttons = page_buttons("page", s, first=s.previous.length() == 0)
+    return rx.cond((s.previous.length() > 0) | (s.next_cursor != ""), rx.hstack(*buttons, justify="end", width="100%"))
 
 
 def confirm_dialog() -> rx.Component:
@@ -247,14 +226,12 @@ def confirm_dialog() -> rx.Component:
         rx.alert_dialog.content(
             rx.alert_dialog.title(title),
             rx.alert_dialog.description(rx.text(rx.text.strong(CampaignsState.confirm_name)), rx.text(text)),
-            rx.flex(
-                rx.alert_dialog.cancel(rx.button("Keep it", variant="soft", color_scheme="gray", id="confirm-no")),
+            ask_buttons(
+                "Keep it",
+                "confirm-no",
                 rx.alert_dialog.action(
                     rx.button(button, color_scheme="red", on_click=CampaignsState.confirm, id="confirm-yes")
                 ),
-                spacing="3",
-                justify="end",
-                padding_top="1em",
             ),
             id="confirm-dialog",
         ),
@@ -285,7 +262,7 @@ def campaigns_list(channel: str) -> rx.Component:
             spacing="4",
             width="100%",
         ),
-        rx.center(rx.spinner(size="3"), padding="3em"),
+        loading(),
     )
 
 

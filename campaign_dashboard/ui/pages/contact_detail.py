@@ -19,6 +19,7 @@ from campaign_dashboard.ui.components import (
     found_or_message,
     iso_utc,
     local_time,
+    row_button,
     status_badge,
 )
 from campaign_dashboard.ui.confirm import confirm_button
@@ -152,7 +153,7 @@ def subscription(channel: Channel, label: str, status: rx.Var, address: rx.Var) 
     """One channel's status, with unsubscribe (confirmed first) or resubscribe for marketers."""
     s = ContactDetailState
     unsubscribe = confirm_button(
-        rx.button("Unsubscribe", color_scheme="red", variant="soft", size="1", id=f"unsubscribe-{channel}"),
+        row_button("Unsubscribe", color_scheme="red", id=f"unsubscribe-{channel}"),
         title=f"Unsubscribe from {label}?",
         description=rx.text(
             "No campaign will reach ",
@@ -163,9 +164,7 @@ def subscription(channel: Channel, label: str, status: rx.Var, address: rx.Var) 
         on_confirm=s.unsubscribe(channel.value),
         confirm_id=f"confirm-unsubscribe-{channel}",
     )
-    resubscribe = rx.button(
-        "Resubscribe", variant="soft", size="1", on_click=s.resubscribe(channel.value), id=f"resubscribe-{channel}"
-    )
+    resubscribe = row_button("Resubscribe", on_click=s.resubscribe(channel.value), id=f"resubscribe-{channel}")
     return rx.card(
         rx.flex(
             rx.vstack(

@@ -17,11 +17,20 @@ from campaign_dashboard.ui import routes
 from campaign_dashboard.ui.auth import AuthState
 from campaign_dashboard.ui.components import data_table, status_badge, thousands
 from campaign_dashboard.ui.contact_import import import_dialog
+from campaign_dashboard.ui.fields import (
+    ANY,
+    any_select,
+    clear_button,
+    filter_bar,
+    filter_field,
+    page_buttons,
+    pager_bar,
+)
 from campaign_dashboard.ui.guard import guarded
 from campaign_dashboard.ui.layout import dashboard_page
 
 PAGE_SIZE = 50
-ANY = "any"  # the "no filter" choice (a select item cannot have an empty value)
+FILTERS = ("email_status", "sms_status", "tag")  # the selects; `set_filter` sets only these
 
 
 @dataclass
@@ -110,18 +119,9 @@ class ContactsState(AuthState):
         return self._first_page()
 
     @guarded(Role.VIEWER)
-    def set_email_status(self, value: str):
-        self.email_status = value
-        return self._first_page()
-
-    @guarded(Role.VIEWER)
-    def set_sms_status(self, value: str):
-        self.sms_status = value
-        return self._first_page()
-
-    @guarded(Role.VIEWER)
-    def set_tag(self, value: str):
-        self.tag = value
+    def set_filter(self, name: str, value: str):
+        if name in FILTERS:
+            setattr(self, name, value)
         return self._first_page()
 
     @guarded(Role.VIEWER)
@@ -174,59 +174,31 @@ def contact_row(contact: rx.Var) -> rx.Component:
     )
 
 
-def choice_filter(label: str, choices: list[str] | rx.Var, value: rx.Var, on_change, select_id: str) -> rx.Component:
-    """A labelled select whose first choice, "any", turns the filter off."""
-    items = (
-        [rx.select.item(choice, value=choice) for choice in choices]
-        if isinstance(choices, list)
-        else [rx.foreach(choices, lambda choice: rx.select.item(choice, value=choice))]
-    )
-    return rx.vstack(
-        rx.el.label(rx.text(label, size="1", color_scheme="gray"), html_for=select_id),
-        rx.select.root(
-            rx.select.trigger(id=select_id, min_width="8em"),
-            rx.select.content(rx.select.item(ANY, value=ANY), *items),
-            value=value,
-            on_change=on_change,
-            size="2",
-        ),
-        spacing="1",
-    )
+def choice_filter(label: str, name: str, choices: list[str] | rx.Var, select_id: str) -> rx.Component:
+    """A labelled select of one of `FILTERS`; its first choice, "any", turns the filter off."""
+    value = getattr(ContactsState, name)
+    select = any_select(choices, value, lambda v: ContactsState.set_filter(name, v), select_id, min_width="8em")
+    return filter_field(label, select, select_id)
 
 
 def filters_bar() -> rx.Component:
-    return rx.flex(
-        rx.vstack(
-            rx.el.label(rx.text("Search", size="1", color_scheme="gray"), html_for="contact-search"),
-            rx.input(
-                rx.input.slot(rx.icon("search", size=16)),
-                placeholder="Name, email or phone",
-                value=ContactsState.search,
-                on_change=ContactsState.set_search,
-                debounce_timeout=300,
-                id="contact-search",
-                width="18em",
-            ),
-            spacing="1",
-        ),
-        choice_filter(
-            "Email",
-            list(contact_search.EMAIL_STATUSES),
-            ContactsState.email_status,
-            ContactsState.set_email_status,
-            "filter-email-status",
-        ),
-        choice_filter(
-            "SMS",
-            list(contact_search.SMS_STATUSES),
-            ContactsState.sms_status,
-            ContactsState.set_sms_status,
-            "filter-sms-status",
-        ),
-        choice_filter("Tag", ContactsState.tag_choices, ContactsState.tag, ContactsState.set_tag, "filter-tag"),
+    search = rx.input(
+        rx.input.slot(rx.icon("search", size=16)),
+        placeholder="Name, email or phone",
+        value=ContactsState.search,
+        on_change=ContactsState.set_search,
+        debounce_timeout=300,
+        id="contact-search",
+        width="18em",
+    )
+    return filter_bar(
+        filter_field("Search", search, "contact-search"),
+        choice_filter("Email", "email_status", list(contact_search.EMAIL_STATUSES), "filter-email-status"),
+        choice_filter("SMS", "sms_status", list(contact_search.SMS_STATUSES), "filter-sms-status"),
+        choice_filter("Tag", "tag", ContactsState.tag_choices, "filter-tag"),
         rx.cond(
             ContactsState.filtered,
-            rx.button("Clear filters", on_click=ContactsState.clear_filters, variant="ghost", size="2"),
+            clear_button(ContactsState.clear_filters),
         ),
         rx.spacer(),
         rx.button(
@@ -237,15 +209,12 @@ def filters_bar() -> rx.Component:
             id="export-contacts",
         ),
         rx.cond(AuthState.can_write, import_dialog(on_done=ContactsState.load)),
-        spacing="3",
-        align="end",
-        wrap="wrap",
-        width="100%",
     )
 
 
 def pager() -> rx.Component:
-    return rx.hstack(
+    s = ContactsState
+    return pager_bar(
         rx.text(
             thousands(ContactsState.total),
             rx.cond(ContactsState.filtered, " matching", ""),
@@ -256,27 +225,7 @@ def pager() -> rx.Component:
             size="2",
             id="contacts-total",
         ),
-        rx.spacer(),
-        rx.button(
-            rx.icon("chevron-left", size=16),
-            "Previous",
-            on_click=ContactsState.previous_page,
-            disabled=ContactsState.page_number <= 1,
-            variant="soft",
-            size="2",
-            id="contacts-previous",
-        ),
-        rx.button(
-            "Next",
-            rx.icon("chevron-right", size=16),
-            on_click=ContactsState.next_page,
-            disabled=ContactsState.next_cursor == "",
-            variant="soft",
-            size="2",
-            id="contacts-next",
-        ),
-        width="100%",
-        align="center",
+        page_buttons("contacts", s),
     )
 
 

@@ -13,6 +13,7 @@ from campaign_dashboard.services.accounts import users
 from campaign_dashboard.ui import routes
 from campaign_dashboard.ui.auth import AuthState
 from campaign_dashboard.ui.components import field_label
+from campaign_dashboard.ui.fields import callout_if
 from campaign_dashboard.ui.guard import PUBLIC, guarded
 from campaign_dashboard.ui.layout import APP_NAME, LOGO, PAGES, icon_links
 
@@ -36,6 +37,13 @@ class LoginState(AuthState):
         self.next_path = routes.safe_next(query.get("next")) if query.get("next") else ""
 
 
+def login_field(label: str, name: str, **props) -> list[rx.Component]:
+    """The label and the required input `name` (also its type) of the form, `#login-<name>`."""
+    control_id = f"login-{name}"
+    control = rx.input(name=name, id=control_id, type=name, required=True, width="100%", size="3", **props)
+    return [field_label(label, control_id), control]
+
+
 def login_page() -> rx.Component:
     return rx.center(
         rx.card(
@@ -49,33 +57,11 @@ def login_page() -> rx.Component:
                         spacing="2",
                     ),
                     rx.text("Sign in to manage and watch your campaigns.", color_scheme="gray", size="2"),
-                    rx.cond(
-                        LoginState.error != "",
-                        rx.callout(
-                            LoginState.error, icon="triangle-alert", color_scheme="red", id="login-error", width="100%"
-                        ),
+                    callout_if(
+                        LoginState.error, icon="triangle-alert", color_scheme="red", id="login-error", width="100%"
                     ),
-                    field_label("Email", "login-email"),
-                    rx.input(
-                        name="email",
-                        id="login-email",
-                        type="email",
-                        placeholder="you@example.com",
-                        auto_complete="username",
-                        required=True,
-                        width="100%",
-                        size="3",
-                    ),
-                    field_label("Password", "login-password"),
-                    rx.input(
-                        name="password",
-                        id="login-password",
-                        type="password",
-                        auto_complete="current-password",
-                        required=True,
-                        width="100%",
-                        size="3",
-                    ),
+                    *login_field("Email", "email", placeholder="you@example.com", auto_complete="username"),
+                    *login_field("Password", "password", auto_complete="current-password"),
                     rx.button("Sign in", type="submit", width="100%", size="3", id="login-submit"),
                     spacing="3",
                     width="100%",

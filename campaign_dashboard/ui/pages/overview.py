@@ -22,6 +22,7 @@ from campaign_dashboard.ui.activity_feed import FeedRow, feed_card, feed_row, lo
 from campaign_dashboard.ui.auth import AuthState
 from campaign_dashboard.ui.campaign_waiting import overview_word, refresh_slot, waiting_word, workers_alive
 from campaign_dashboard.ui.components import data_table, iso_utc, list_card, status_badge, thousands
+from campaign_dashboard.ui.fields import segmented
 from campaign_dashboard.ui.guard import guarded
 from campaign_dashboard.ui.layout import dashboard_page
 from campaign_dashboard.ui.stats_cards import CampaignStatsCards
@@ -186,16 +187,11 @@ def _latest_marker() -> str:
 
 # --- components ----------------------------------------------------------------------------------
 
-PERIOD_ITEMS = [(key, label) for key, (label, _) in stats.PERIODS.items()]
+PERIOD_ITEMS = [(label, key) for key, (label, _) in stats.PERIODS.items()]
 
 
 def period_selector() -> rx.Component:
-    return rx.segmented_control.root(
-        *[rx.segmented_control.item(label, value=key) for key, label in PERIOD_ITEMS],
-        value=OverviewState.period,
-        on_change=OverviewState.set_period,
-        id="period-selector",
-    )
+    return segmented(PERIOD_ITEMS, OverviewState.period, OverviewState.set_period, id="period-selector")
 
 
 def sending_row(row: rx.Var) -> rx.Component:

@@ -7,7 +7,8 @@ import reflex as rx
 
 from campaign_dashboard.ui import routes
 from campaign_dashboard.ui.auth import AuthState
-from campaign_dashboard.ui.components import back_link, field_label, found_or_message, thousands
+from campaign_dashboard.ui.components import back_link, found_or_message, row_button, thousands
+from campaign_dashboard.ui.fields import callout_if, error_if, labelled, segmented, select
 from campaign_dashboard.ui.layout import dashboard_page
 from campaign_dashboard.ui.rule_builder import ATTRIBUTE, FIELD_LABELS, OP_LABELS
 from campaign_dashboard.ui.segment_editor_state import MEMBERS_SHOWN, SegmentEditorState
@@ -17,11 +18,13 @@ from campaign_dashboard.ui.segment_editor_state import MEMBERS_SHOWN, SegmentEdi
 
 def rule_editor(rule: rx.Var, index: rx.Var) -> rx.Component:
     return rx.hstack(
-        rx.select.root(
-            rx.select.trigger(width="11em", class_name="rule-field", aria_label="Rule field"),
-            rx.select.content(*[rx.select.item(label, value=name) for name, label in FIELD_LABELS.items()]),
-            value=rule.field,
-            on_change=lambda v: SegmentEditorState.set_rule_field(index, v),
+        select(
+            [rx.select.item(label, value=name) for name, label in FIELD_LABELS.items()],
+            rule.field,
+            lambda v: SegmentEditorState.set_rule_field(index, v),
+            width="11em",
+            class_name="rule-field",
+            aria_label="Rule field",
         ),
         rx.cond(
             rule.field == ATTRIBUTE,
@@ -34,21 +37,23 @@ def rule_editor(rule: rx.Var, index: rx.Var) -> rx.Component:
                 aria_label="Attribute name",
             ),
         ),
-        rx.select.root(
-            rx.select.trigger(width="8em", class_name="rule-op", aria_label="Rule comparison"),
-            rx.select.content(
-                rx.foreach(rule.ops, lambda op: rx.select.item(rx.match(op, *OP_LABELS.items(), op), value=op))
-            ),
-            value=rule.op,
-            on_change=lambda v: SegmentEditorState.set_rule_op(index, v),
+        select(
+            [rx.foreach(rule.ops, lambda op: rx.select.item(rx.match(op, *OP_LABELS.items(), op), value=op))],
+            rule.op,
+            lambda v: SegmentEditorState.set_rule_op(index, v),
+            width="8em",
+            class_name="rule-op",
+            aria_label="Rule comparison",
         ),
         rx.cond(
             rule.choices.length() > 0,
-            rx.select.root(
-                rx.select.trigger(width="12em", class_name="rule-value", aria_label="Rule value"),
-                rx.select.content(rx.foreach(rule.choices, lambda c: rx.select.item(c, value=c))),
-                value=rule.value,
-                on_change=lambda v: SegmentEditorState.set_rule_value(index, v),
+            select(
+                [rx.foreach(rule.choices, lambda c: rx.select.item(c, value=c))],
+                rule.value,
+                lambda v: SegmentEditorState.set_rule_value(index, v),
+                width="12em",
+                class_name="rule-value",
+                aria_label="Rule value",
             ),
             rx.input(
                 value=rule.value,
@@ -79,11 +84,12 @@ def rules_section() -> rx.Component:
     return rx.vstack(
         rx.hstack(
             rx.text("Contacts matching"),
-            rx.select.root(
-                rx.select.trigger(id="segment-match", aria_label="Contacts match all or any rule"),
-                rx.select.content(rx.select.item("all", value="all"), rx.select.item("any", value="any")),
-                value=SegmentEditorState.match,
-                on_change=SegmentEditorState.set_match,
+            select(
+                [rx.select.item("all", value="all"), rx.select.item("any", value="any")],
+                SegmentEditorState.match,
+                SegmentEditorState.set_match,
+                id="segment-match",
+                aria_label="Contacts match all or any rule",
             ),
             rx.text("of these rules:"),
             align="center",
@@ -119,16 +125,12 @@ def member_line(member: rx.Var, action: rx.Component) -> rx.Component:
 
 
 def static_section() -> rx.Component:
+    s = SegmentEditorState
     return rx.vstack(
-        rx.el.label(
-            rx.text("Paste email addresses (one per line, or separated by commas):", size="2"), html_for="segment-paste"
-        ),
-        rx.text_area(
-            value=SegmentEditorState.paste,
-            on_change=SegmentEditorState.set_paste,
-            rows="4",
-            width="100%",
-            id="segment-paste",
+        labelled(
+            "Paste email addresses (one per line, or separated by commas):",
+            rx.text_area(value=s.paste, on_change=s.set_paste, rows="4", width="100%", id="segment-paste"),
+            "segment-paste",
         ),
         rx.hstack(
             rx.button(
@@ -141,26 +143,20 @@ def static_section() -> rx.Component:
             rx.text(SegmentEditorState.paste_report, size="2", color_scheme="gray", id="segment-paste-report"),
             align="center",
         ),
-        rx.el.label(rx.text("Or search contacts:", size="2"), html_for="segment-member-search"),
-        rx.input(
-            value=SegmentEditorState.member_search,
-            on_change=SegmentEditorState.set_member_search,
-            placeholder="Name, email or phone",
-            width="100%",
-            id="segment-member-search",
+        labelled(
+            "Or search contacts:",
+            rx.input(
+                value=s.member_search,
+                on_change=s.set_member_search,
+                placeholder="Name, email or phone",
+                width="100%",
+                id="segment-member-search",
+            ),
+            "segment-member-search",
         ),
         rx.foreach(
-            SegmentEditorState.search_results,
-            lambda m: member_line(
-                m,
-                rx.button(
-                    "Add",
-                    size="1",
-                    variant="soft",
-                    on_click=SegmentEditorState.add_member(m.id),
-                    class_name="add-member",
-                ),
-            ),
+            s.search_results,
+            lambda m: member_line(m, row_button("Add", on_click=s.add_member(m.id), class_name="add-member")),
         ),
         rx.divider(),
         rx.text("Members", weight="medium"),
@@ -199,8 +195,8 @@ def editor() -> rx.Component:
     return rx.vstack(
         back_link("All segments", routes.SEGMENTS),
         rx.flex(
-            rx.vstack(
-                field_label("Name", "segment-name"),
+            labelled(
+                "Name",
                 rx.input(
                     value=SegmentEditorState.name,
                     on_change=SegmentEditorState.set_name,
@@ -209,19 +205,16 @@ def editor() -> rx.Component:
                     id="segment-name",
                     read_only=~AuthState.can_write,
                 ),
-                rx.cond(
-                    SegmentEditorState.name_error != "",
-                    rx.text(SegmentEditorState.name_error, color_scheme="red", size="1"),
-                ),
-                spacing="1",
+                "segment-name",
+                error_if(SegmentEditorState.name_error),
+                width="auto",
             ),
             rx.vstack(
                 rx.text("Kind", size="2", weight="medium", id="segment-kind-label"),
-                rx.segmented_control.root(
-                    rx.segmented_control.item("Rules", value="rules"),
-                    rx.segmented_control.item("Static list", value="static"),
-                    value=SegmentEditorState.kind,
-                    on_change=SegmentEditorState.set_kind,
+                segmented(
+                    [("Rules", "rules"), ("Static list", "static")],
+                    SegmentEditorState.kind,
+                    SegmentEditorState.set_kind,
                     id="segment-kind",
                     aria_labelledby="segment-kind-label",
                 ),
@@ -235,15 +228,12 @@ def editor() -> rx.Component:
             width="100%",
         ),
         rx.hstack(
-            rx.cond(
-                SegmentEditorState.count_error != "",
-                rx.callout(
-                    SegmentEditorState.count_error,
-                    icon="triangle-alert",
-                    color_scheme="orange",
-                    id="segment-count-error",
-                ),
-                rx.hstack(
+            callout_if(
+                SegmentEditorState.count_error,
+                icon="triangle-alert",
+                color_scheme="orange",
+                id="segment-count-error",
+                otherwise=rx.hstack(
                     rx.icon("users", size=18),
                     rx.text(
                         rx.el.strong(thousands(SegmentEditorState.count), id="segment-count"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import reflex as rx
 
@@ -35,17 +35,8 @@ class SegmentsState(AuthState):
     @guarded(Role.VIEWER)
     def load(self):
         with session_scope() as session:
-            self.segments = [
-                SegmentRow(
-                    id=s.id,
-                    name=s.name,
-                    kind=s.kind,
-                    summary=s.summary,
-                    members=s.members,
-                    href=routes.segment_detail(s.id),
-                )
-                for s in segment_summaries(session=session)
-            ]
+            found = segment_summaries(session=session)
+            self.segments = [SegmentRow(**asdict(s), href=routes.segment_detail(s.id)) for s in found]
         self.loaded = True
 
     @guarded(Role.MARKETER, writes=True)

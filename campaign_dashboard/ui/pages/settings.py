@@ -11,6 +11,7 @@ import reflex as rx
 from campaign_dashboard.models import Role
 from campaign_dashboard.ui import routes
 from campaign_dashboard.ui.auth import AuthState
+from campaign_dashboard.ui.components import admin_only
 from campaign_dashboard.ui.guard import guarded
 from campaign_dashboard.ui.layout import dashboard_page
 from campaign_dashboard.ui.settings_providers import ProvidersState, providers_section
@@ -39,21 +40,10 @@ class SettingsState(AuthState):
             return rx.toast.error(f"This needs the admin role; you are {self.role}.")
 
 
-def refusal() -> rx.Component:
-    return rx.callout(
-        "Only admins can open Settings. Ask an admin if you need a user, a role or an API token changed.",
-        icon="shield-alert",
-        color_scheme="red",
-        id="settings-refused",
-    )
-
-
 @dashboard_page(route=routes.SETTINGS, title="Settings", on_load=SettingsState.load)
 def settings_page() -> rx.Component:
-    # The role check here only avoids showing a previous admin's data in this tab for a moment;
-    # what keeps the data from a non-admin is the load, which never fills it for them.
-    return rx.cond(
-        (SettingsState.access == "admin") & AuthState.is_admin,
+    return admin_only(
+        SettingsState.access,
         rx.vstack(
             providers_section(),
             rx.divider(),
@@ -64,5 +54,6 @@ def settings_page() -> rx.Component:
             width="100%",
             id="settings",
         ),
-        rx.cond(SettingsState.access == "refused", refusal(), rx.center(rx.spinner(size="3"), padding="3em")),
+        refusal="Only admins can open Settings. Ask an admin if you need a user, a role or an API token changed.",
+        refusal_id="settings-refused",
     )

@@ -21,10 +21,12 @@ from campaign_dashboard.services.campaigns.rendering import SAMPLE_CONTACT
 from campaign_dashboard.services.errors import DomainError
 from campaign_dashboard.ui import routes
 from campaign_dashboard.ui.auth import AuthState
-from campaign_dashboard.ui.components import back_link, field_label, found_or_message
+from campaign_dashboard.ui.components import back_link, found_or_message
+from campaign_dashboard.ui.fields import callout_if, hint_text, labelled
 from campaign_dashboard.ui.guard import guarded
 from campaign_dashboard.ui.layout import dashboard_page
 
+PLAIN_TEXT = "Plain text (optional: derived from the HTML when empty)"
 SAMPLE_NAME = f"{SAMPLE_CONTACT['first_name']} {SAMPLE_CONTACT['last_name']} <{SAMPLE_CONTACT['email']}>"
 STARTER_HTML = (
     "<h1>Hello {{ first_name | default('there') }}</h1>\n<p>...</p>\n"
@@ -124,17 +126,18 @@ def _render(subject: str, html: str, text: str):
         return templates.preview_source(session=session, subject=subject, html=html, text=text)
 
 
-def labelled(label: str, control: rx.Component, control_id: str) -> rx.Component:
-    return rx.vstack(field_label(label, control_id), control, spacing="1", width="100%")
+def source_field(label: str, control, value: rx.Var, on_change, control_id: str, **props) -> rx.Component:
+    """One part of the template (`control` is `rx.input` or `rx.text_area`), read-only for viewers."""
+    editable = control(
+        value=value, on_change=on_change, id=control_id, read_only=~AuthState.can_write, width="100%", **props
+    )
+    return labelled(label, editable, control_id)
 
 
 def source_editor() -> rx.Component:
     s = TemplateEditorState
     mono = {"font_family": "var(--code-font-family)", "font_size": "13px"}
-    error = rx.cond(
-        s.render_error != "",
-        rx.callout(s.render_error, icon="triangle-alert", color_scheme="red", id="template-error", width="100%"),
-    )
+    error = callout_if(s.render_error, icon="triangle-alert", color_scheme="red", id="template-error", width="100%")
     return rx.vstack(
         rx.hstack(
             back_link("All templates", routes.TEMPLATES),
@@ -152,62 +155,16 @@ def source_editor() -> rx.Component:
             align="center",
             width="100%",
         ),
-        labelled(
-            "Name",
-            rx.input(
-                value=s.name,
-                on_change=s.set_name,
-                placeholder="e.g. Monthly newsletter",
-                id="template-name",
-                read_only=~AuthState.can_write,
-                width="100%",
-            ),
-            "template-name",
+        source_field("Name", rx.input, s.name, s.set_name, "template-name", placeholder="e.g. Monthly newsletter"),
+        source_field(
+            "Subject", rx.input, s.subject, s.set_subject, "template-subject", placeholder="News for {{ first_name }}"
         ),
-        labelled(
-            "Subject",
-            rx.input(
-                value=s.subject,
-                on_change=s.set_subject,
-                placeholder="News for {{ first_name }}",
-                id="template-subject",
-                read_only=~AuthState.can_write,
-                width="100%",
-            ),
-            "template-subject",
-        ),
-        labelled(
-            "HTML",
-            rx.text_area(
-                value=s.html,
-                on_change=s.set_html,
-                rows="14",
-                width="100%",
-                id="template-html",
-                read_only=~AuthState.can_write,
-                style=mono,
-            ),
-            "template-html",
-        ),
+        source_field("HTML", rx.text_area, s.html, s.set_html, "template-html", rows="14", style=mono),
         error,
-        labelled(
-            "Plain text (optional: derived from the HTML when empty)",
-            rx.text_area(
-                value=s.text,
-                on_change=s.set_text,
-                rows="5",
-                width="100%",
-                id="template-text",
-                read_only=~AuthState.can_write,
-                style=mono,
-            ),
-            "template-text",
-        ),
-        rx.text(
+        source_field(PLAIN_TEXT, rx.text_area, s.text, s.set_text, "template-text", rows="5", style=mono),
+        hint_text(
             "Fields: {{ first_name }}, {{ last_name }}, {{ email }}, {{ phone }}, {{ tags }}, attributes as "
-            "{{ attributes.plan }}, and {{ unsubscribe_url }}.",
-            size="1",
-            color_scheme="gray",
+            "{{ attributes.plan }}, and {{ unsubscribe_url }}."
         ),
         spacing="3",
         flex="1 1 22em",
