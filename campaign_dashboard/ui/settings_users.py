@@ -1,5 +1,6 @@
 """Settings: the dashboard's users, their roles and access; an admin creates, promotes, demotes,
-deactivates and reactivates them (the rules live in services/users.py)."""
+deactivates and reactivates them, and resets a forgotten password (the rules live in
+services/accounts/users.py). A reset's one-time password is shown once, in this admin's tab only."""
 
 from __future__ import annotations
 
@@ -14,6 +15,9 @@ from campaign_dashboard.services.accounts import users
 from campaign_dashboard.services.errors import DomainError
 from campaign_dashboard.ui.auth import AuthState
 from campaign_dashboard.ui.components import data_table, iso_utc, local_time, row_button, section, soft_badge
+from campaign_dashboard.ui.confirm import confirm_button
+from campaign_dashboard.ui.copy_button import copy_button
+from campaign_dashboard.ui.fields import close_button, dialog_buttons
 from campaign_dashboard.ui.form_dialog import Field, field_errors, form_dialog
 from campaign_dashboard.ui.guard import guarded
 
@@ -40,10 +44,14 @@ class UsersState(AuthState):
     rows: list[UserRow] = []
     creating: bool = False
     errors: dict[str, str] = {}
+    # After a reset: whose password, and the one-time password to hand over (cleared on close).
+    reset_email: str = ""
+    one_time_password: str = ""
 
     def _show(self, allowed: bool) -> None:
         if not allowed:
             self.rows, self.creating, self.errors = [], False, {}
+            self.reset_email = self.one_time_password = ""
             return
         with session_scope() as session:
             self.rows = [_row(u) for u in users.list_users(session=session)]
@@ -94,6 +102,22 @@ class UsersState(AuthState):
             "is active again" if active else "is deactivated and logged out",
         )
 
+    @guarded(Role.ADMIN, writes=True)
+    def reset_password(self, user_id: int):
+        actor_id = self._actor_id()
+        try:
+            with session_scope() as session:
+                user, temporary = users.reset_password(session=session, actor_id=actor_id, user_id=user_id)
+                email = user.email
+        except DomainError as exc:
+            return rx.toast.error(exc.message)
+        self.reset_email, self.one_time_password = email, temporary
+
+    @guarded(Role.ADMIN)
+    def close_reset(self, open_: bool = False):
+        if not open_:
+            self.reset_email = self.one_time_password = ""
+
     def _apply(self, change, done: str):
         """Run one change; on a refusal the list is reloaded too, so a role select shows the truth again."""
         try:
@@ -141,22 +165,65 @@ def user_row(user: rx.Var) -> rx.Component:
             rx.cond(
                 is_me,
                 rx.fragment(),
-                rx.cond(
-                    user.active,
-                    row_button(
-                        "Deactivate",
-                        on_click=UsersState.set_active(user.id, False),
-                        color_scheme="red",
-                        class_name="deactivate-user",
+                rx.hstack(
+                    rx.cond(
+                        user.active,
+                        row_button(
+                            "Deactivate",
+                            on_click=UsersState.set_active(user.id, False),
+                            color_scheme="red",
+                            class_name="deactivate-user",
+                        ),
+                        row_button(
+                            "Reactivate", on_click=UsersState.set_active(user.id, True), class_name="reactivate-user"
+                        ),
                     ),
-                    row_button(
-                        "Reactivate", on_click=UsersState.set_active(user.id, True), class_name="reactivate-user"
-                    ),
+                    reset_password_button(user),
+                    spacing="2",
                 ),
             ),
         ),
         class_name="user-row",
         data_email=user.email,
+    )
+
+
+def reset_password_button(user: rx.Var) -> rx.Component:
+    return confirm_button(
+        row_button("Reset password", class_name="reset-password"),
+        title="Reset this password?",
+        description=rx.text(
+            "A one-time password replaces the password of ",
+            rx.text.strong(user.email),
+            ". They are signed out everywhere and must choose a new password when they next sign in.",
+        ),
+        action="Reset password",
+        on_confirm=UsersState.reset_password(user.id),
+        confirm_id="confirm-reset-password",
+    )
+
+
+def one_time_password_dialog() -> rx.Component:
+    """The reset's one-time password, shown once: the admin hands it over (in person, by phone)."""
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title("One-time password"),
+            rx.dialog.description(
+                "Give this password to ",
+                rx.text.strong(UsersState.reset_email),
+                " in person or by phone. It is shown only now; they must replace it when they sign in.",
+            ),
+            rx.hstack(
+                rx.code(UsersState.one_time_password, id="one-time-password", size="4"),
+                copy_button(UsersState.one_time_password, id="copy-one-time-password"),
+                align="center",
+                spacing="2",
+                padding_y="1em",
+            ),
+            dialog_buttons(close_button("Done", id="close-one-time-password")),
+        ),
+        open=UsersState.one_time_password != "",
+        on_open_change=UsersState.close_reset,
     )
 
 
@@ -191,6 +258,7 @@ def users_section() -> rx.Component:
         "Users",
         rx.button(rx.icon("user-plus", size=16), "New user", id="new-user", on_click=UsersState.open_create(True)),
         create_user_dialog(),
+        one_time_password_dialog(),
         data_table(
             ["Email", "Name", "Role", "Status", "Last login", ""],
             UsersState.rows,

@@ -91,3 +91,30 @@ def test_after_a_reset_the_user_must_choose_a_new_password_before_anything_else(
     fill_password_form(page, temporary, NEW)
     expect(page).to_have_url(re.compile(r"/contacts/?$"))
     expect(page.locator("#must-change-password")).to_have_count(0)
+
+
+def test_an_admin_resets_a_forgotten_password_and_hands_over_a_one_time_one(page, app_url, app_data_dir):
+    from playwright.sync_api import expect
+
+    from tests.helpers.ui import login
+
+    email = new_user(app_data_dir)
+    login(page, "admin")
+    page.goto("settings")
+    row = page.locator(f".user-row[data-email='{email}']")
+    row.locator(".reset-password").click()
+    expect(page.get_by_role("alertdialog")).to_contain_text(email)
+    page.locator("#confirm-reset-password").click()
+    expect(page.get_by_role("dialog")).to_contain_text(f"Give this password to {email}")
+    temporary = page.locator("#one-time-password").inner_text().strip()
+    assert len(temporary) >= 16
+    page.locator("#close-one-time-password").click()
+    expect(page.locator("#one-time-password")).to_have_count(0)
+    page.locator("#logout").click()
+
+    sign_in(page, email, PASSWORD)  # the old password no longer works
+    expect(page.locator("#login-error")).to_be_visible()
+    sign_in(page, email, temporary)
+    expect(page.locator("#must-change-password")).to_be_visible()
+    fill_password_form(page, temporary, NEW)
+    expect(page.locator("#password-changed")).to_be_visible()
