@@ -13,13 +13,12 @@ from campaign_dashboard.models import ApiToken, Role, id_of
 from campaign_dashboard.services.accounts import tokens
 from campaign_dashboard.services.errors import DomainError
 from campaign_dashboard.ui.auth import AuthState
-from campaign_dashboard.ui.components import data_table, iso_utc, local_time, row_button, section, soft_badge
+from campaign_dashboard.ui.components import iso_utc, local_time, row_button, soft_badge
 from campaign_dashboard.ui.confirm import confirm_button
-from campaign_dashboard.ui.copy_button import copy_button
-from campaign_dashboard.ui.fields import dialog_buttons
+from campaign_dashboard.ui.copy_button import shown_once_dialog
 from campaign_dashboard.ui.form_dialog import Field, field_errors, form_dialog
 from campaign_dashboard.ui.guard import guarded
-from campaign_dashboard.ui.settings_users import ROLES, role_badge
+from campaign_dashboard.ui.settings_users import ROLES, managed_list, role_badge
 
 
 @dataclass
@@ -154,37 +153,26 @@ def create_token_dialog() -> rx.Component:
 
 
 def new_token_dialog() -> rx.Component:
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title("Token “", TokensState.new_token_name, "” created"),
-            rx.callout(
-                "Copy it now: it is shown only this once and stored only as a hash.", icon="info", color_scheme="amber"
-            ),
-            rx.hstack(
-                rx.code(TokensState.new_token, id="new-token-value", overflow_wrap="anywhere", size="3"),
-                copy_button(TokensState.new_token, done="Token copied.", id="copy-new-token"),
-                align="center",
-                margin_y="1em",
-            ),
-            dialog_buttons(rx.dialog.close(rx.button("Done", id="new-token-done"))),
-            max_width="36em",
-        ),
-        open=TokensState.new_token != "",
+    return shown_once_dialog(
+        rx.fragment("Token “", TokensState.new_token_name, "” created"),
+        "Copy it now: it is shown only this once and stored only as a hash.",
+        TokensState.new_token,
         on_open_change=TokensState.forget_new_token,
+        value_id="new-token-value",
+        copy_id="copy-new-token",
+        done_id="new-token-done",
+        done="Token copied.",
     )
 
 
 def tokens_section() -> rx.Component:
-    return section(
+    return managed_list(
         "API tokens",
         rx.button(rx.icon("key-round", size=16), "New token", id="new-token", on_click=TokensState.open_create(True)),
-        create_token_dialog(),
-        new_token_dialog(),
-        data_table(
-            ["Name", "Prefix", "Role", "Created", "Last used", "Status", ""],
-            TokensState.rows,
-            token_row,
-            empty="No API tokens yet: create one with “New token” (or `campaign-dashboard token create`).",
-            table_id="api-tokens",
-        ),
+        [create_token_dialog(), new_token_dialog()],
+        ["Name", "Prefix", "Role", "Created", "Last used", "Status", ""],
+        TokensState.rows,
+        token_row,
+        empty="No API tokens yet: create one with “New token” (or `campaign-dashboard token create`).",
+        table_id="api-tokens",
     )

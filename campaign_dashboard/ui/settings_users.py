@@ -16,8 +16,7 @@ from campaign_dashboard.services.errors import DomainError
 from campaign_dashboard.ui.auth import AuthState
 from campaign_dashboard.ui.components import data_table, iso_utc, local_time, row_button, section, soft_badge
 from campaign_dashboard.ui.confirm import confirm_button
-from campaign_dashboard.ui.copy_button import copy_button
-from campaign_dashboard.ui.fields import close_button, dialog_buttons
+from campaign_dashboard.ui.copy_button import shown_once_dialog
 from campaign_dashboard.ui.form_dialog import Field, field_errors, form_dialog
 from campaign_dashboard.ui.guard import guarded
 
@@ -205,25 +204,18 @@ def reset_password_button(user: rx.Var) -> rx.Component:
 
 def one_time_password_dialog() -> rx.Component:
     """The reset's one-time password, shown once: the admin hands it over (in person, by phone)."""
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title("One-time password"),
-            rx.dialog.description(
-                "Give this password to ",
-                rx.text.strong(UsersState.reset_email),
-                " in person or by phone. It is shown only now; they must replace it when they sign in.",
-            ),
-            rx.hstack(
-                rx.code(UsersState.one_time_password, id="one-time-password", size="4"),
-                copy_button(UsersState.one_time_password, id="copy-one-time-password"),
-                align="center",
-                spacing="2",
-                padding_y="1em",
-            ),
-            dialog_buttons(close_button("Done", id="close-one-time-password")),
+    return shown_once_dialog(
+        "One-time password",
+        rx.fragment(
+            "Give this password to ",
+            rx.text.strong(UsersState.reset_email),
+            " in person or by phone. It is shown only now; they must replace it when they sign in.",
         ),
-        open=UsersState.one_time_password != "",
+        UsersState.one_time_password,
         on_open_change=UsersState.close_reset,
+        value_id="one-time-password",
+        copy_id="copy-one-time-password",
+        done_id="close-one-time-password",
     )
 
 
@@ -253,17 +245,29 @@ def create_user_dialog() -> rx.Component:
     )
 
 
+def managed_list(
+    title: str,
+    new_button: rx.Component,
+    dialogs: list[rx.Component],
+    headers: list[str],
+    rows: rx.Var[list],
+    render_row,
+    *,
+    empty: str,
+    table_id: str,
+) -> rx.Component:
+    """A settings section an admin manages: its "New ..." button and dialogs over the table."""
+    return section(title, new_button, *dialogs, data_table(headers, rows, render_row, empty=empty, table_id=table_id))
+
+
 def users_section() -> rx.Component:
-    return section(
+    return managed_list(
         "Users",
         rx.button(rx.icon("user-plus", size=16), "New user", id="new-user", on_click=UsersState.open_create(True)),
-        create_user_dialog(),
-        one_time_password_dialog(),
-        data_table(
-            ["Email", "Name", "Role", "Status", "Last login", ""],
-            UsersState.rows,
-            user_row,
-            empty="No users yet: create one with “New user”.",
-            table_id="users",
-        ),
+        [create_user_dialog(), one_time_password_dialog()],
+        ["Email", "Name", "Role", "Status", "Last login", ""],
+        UsersState.rows,
+        user_row,
+        empty="No users yet: create one with “New user”.",
+        table_id="users",
     )

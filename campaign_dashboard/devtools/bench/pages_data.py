@@ -47,6 +47,15 @@ EMAIL_OUTCOMES = (
     (145, RecipientStatus.CLICKED),
     (420, RecipientStatus.OPENED),
 )  # the rest: delivered
+# Statuses of a message the provider accepted (counted as sent).
+ACCEPTED = (
+    RecipientStatus.SENT,
+    RecipientStatus.DELIVERED,
+    RecipientStatus.OPENED,
+    RecipientStatus.CLICKED,
+    RecipientStatus.BOUNCED,
+    RecipientStatus.COMPLAINED,
+)
 SMS_OUTCOMES = ((20, RecipientStatus.FAILED), (35, RecipientStatus.SENT))  # the rest: delivered
 # How far each kind of campaign got (share of its audience processed); the rest is pending
 # (paused) or cancelled (failed, cancelled).
@@ -302,19 +311,7 @@ def _build_big_campaign(
             first=first_contact + offset,
         )
     r = EmailCampaignRecipient
-    accepted = col(r.status).in_(
-        [
-            s.value
-            for s in (
-                RecipientStatus.SENT,
-                RecipientStatus.DELIVERED,
-                RecipientStatus.OPENED,
-                RecipientStatus.CLICKED,
-                RecipientStatus.BOUNCED,
-                RecipientStatus.COMPLAINED,
-            )
-        ]
-    )
+    accepted = col(r.status).in_([s.value for s in ACCEPTED])
     conn.execute(
         insert(SentEmail).from_select(
             [
@@ -400,14 +397,7 @@ def _build_big_campaign(
     buckets: Counter[tuple[datetime | None, str]] = Counter()
     for minute, status, n in per_minute:
         for metric, statuses in {
-            "sent": (
-                RecipientStatus.SENT,
-                RecipientStatus.DELIVERED,
-                RecipientStatus.OPENED,
-                RecipientStatus.CLICKED,
-                RecipientStatus.BOUNCED,
-                RecipientStatus.COMPLAINED,
-            ),
+            "sent": ACCEPTED,
             "failed": (RecipientStatus.FAILED,),
             **events,
         }.items():
