@@ -156,7 +156,7 @@ def count_segment(*, session: Session, segment_id: int) -> int:
 
 def preview_count(*, session: Session, rules: list[Any], match: str = "all") -> int:
     """The count a rule set would have, without saving it: the live preview while editing."""
-    segment_rules.validate_rules(rules, match)
+    segment_rules.validate_rules(rules, match, session=session)
     draft = Segment(name="preview", kind="rules", rules=rules, match=match)
     return segment_rules.count_contacts(session=session, segment=draft)
 
@@ -194,7 +194,7 @@ def _check_definition(
         return kind, [], match, _existing_contacts(session, contact_ids)
     if contact_ids:
         raise _invalid("contact_ids", "A rules segment has no contact list: use kind 'static'.")
-    segment_rules.validate_rules(rules, match)
+    segment_rules.validate_rules(rules, match, session=session)
     return kind, list(rules), match, []
 
 

@@ -1,0 +1,186 @@
+"""Segment rules on what contacts did with our campaigns, compiled to EXISTS subqueries on the
+send ledgers and the tracked messages, correlated on the contact: the database answers them from
+indexes, no contact is loaded into Python (`segment_rules` dispatches the fields below here).
+
+Fields, ops and values (a campaign is given by its id; N is a number of days):
+
+- `email_campaign`: `received` (sent to them and neither bounced nor failed), `opened` (opened or
+  clicked: a click proves the open the tracking pixel may have missed), `clicked`, `bounced`,
+  `replied`, and the negations among those who received it: `not_opened`, `not_clicked`.
+- `sms_campaign`: `delivered`, `replied`, `not_replied` (sent to them, no reply; STOP / START /
+  HELP keywords are not replies).
+- `email_engagement`: `opened_within_days` (opened or clicked any email in the last N days),
+  `clicked_within_days`, `not_engaged_for_days` (emailed for at least N days, i.e. received an
+  email sent N or more days ago, and opened or clicked none in the last N days).
+- `last_engagement`: `after` / `before` a date: the latest open or click of any email. A contact
+  who never opened nor clicked has no last engagement and matches neither.
+
+Opens and clicks are read from `sent_emails.last_engaged_at` / `last_clicked_at`, kept by the event
+path (`services.events.email_events`), so "in the last N days" counts re-opens of old emails too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, exists, not_, select
+from sqlalchemy.sql import ColumnElement
+from sqlmodel import Session, col
+
+from campaign_dashboard.models import (
+    CampaignFields,
+    Contact,
+    EmailCampaign,
+    InboundEmail,
+    RecipientStatus,
+    SentEmail,
+    SmsCampaign,
+    SmsCampaignRecipient,
+    SmsEvent,
+    table_of,
+    utcnow,
+)
+from campaign_dashboard.services.audience.rule_values import MAX_DAYS, RuleError, iso_datetime, whole_number
+from campaign_dashboard.services.limits import MAX_ID
+
+EMAIL_CAMPAIGN = "email_campaign"
+SMS_CAMPAIGN = "sms_campaign"
+EMAIL_ENGAGEMENT = "email_engagement"
+LAST_ENGAGEMENT = "last_engagement"
+OPS: dict[str, tuple[str, ...]] = {
+    EMAIL_CAMPAIGN: ("received", "opened", "clicked", "bounced", "replied", "not_opened", "not_clicked"),
+    SMS_CAMPAIGN: ("delivered", "replied", "not_replied"),
+    EMAIL_ENGAGEMENT: ("opened_within_days", "clicked_within_days", "not_engaged_for_days"),
+    LAST_ENGAGEMENT: ("after", "before"),
+}
+FIELDS = tuple(OPS)
+CAMPAIGN_FIELDS: dict[str, type[CampaignFields]] = {EMAIL_CAMPAIGN: EmailCampaign, SMS_CAMPAIGN: SmsCampaign}
+
+SENT = table_of(SentEmail)
+SMS_RECIPIENTS = table_of(SmsCampaignRecipient)
+SMS_EVENTS = table_of(SmsEvent)
+INBOUND = table_of(InboundEmail)
+NOT_RECEIVED = (RecipientStatus.BOUNCED.value, RecipientStatus.FAILED.value)
+SMS_SENT = (RecipientStatus.SENT.value, RecipientStatus.DELIVERED.value, RecipientStatus.OPENED.value)
+SMS_DELIVERED = (RecipientStatus.DELIVERED.value, RecipientStatus.OPENED.value)  # "read" is OPENED
+SMS_REPLY = "inbound"  # the sms_events type of a plain answer (services.events.inbound)
+
+
+def condition(field: str, op: Any, value: Any, *, now: datetime | None = None) -> ColumnElement[bool]:
+    """The WHERE condition on `contacts` for one behaviour rule; RuleError when it is malformed."""
+    ops = OPS[field]
+    if op not in ops:
+        raise RuleError("op", f"{field} supports {', '.join(ops)}")
+    if field in CAMPAIGN_FIELDS:
+        build = _EMAIL_CAMPAIGN if field == EMAIL_CAMPAIGN else _SMS_CAMPAIGN
+        return build[op](campaign_id(field, value))
+    moment = now or utcnow()
+    if field == EMAIL_ENGAGEMENT:
+        days = whole_number(value, what="the number of days", low=1, high=MAX_DAYS)
+        return _ENGAGEMENT[op](moment - timedelta(days=days))
+    at = iso_datetime(value)
+    if op == "after":
+        return _sent_email(SENT.c.last_engaged_at > at)
+    return and_(_sent_email(SENT.c.last_engaged_at < at), not_(_sent_email(SENT.c.last_engaged_at >= at)))
+
+
+def campaign_id(field: str, value: Any) -> int:
+    kind = "an email" if field == EMAIL_CAMPAIGN else "an SMS"
+    if value is None or value == "":
+        raise RuleError("value", f"choose {kind} campaign")
+    return whole_number(value, what="the campaign id", low=1, high=MAX_ID)
+
+
+def missing_campaigns(session: Session, rules: list[Any]) -> list[dict[str, str]]:
+    """A problem (`rules[i].value`) for each well-formed campaign rule whose campaign does not
+    exist: one query per channel, whatever the number of rules."""
+    wanted: dict[str, dict[int, list[int]]] = {field: {} for field in CAMPAIGN_FIELDS}
+    for i, rule in enumerate(rules):
+        field = rule.get("field") if isinstance(rule, dict) else None
+        if field in CAMPAIGN_FIELDS:
+            try:
+                wanted[field].setdefault(campaign_id(field, rule.get("value")), []).append(i)
+            except RuleError:
+                continue  # already reported by the rule's own check
+    problems = []
+    for field, by_id in wanted.items():
+        if not by_id:
+            continue
+        model = CAMPAIGN_FIELDS[field]
+        found = set(session.scalars(select(col(model.id)).where(col(model.id).in_(list(by_id)))))
+        kind = "email" if field == EMAIL_CAMPAIGN else "SMS"
+        for missing in sorted(set(by_id) - found):
+            for i in by_id[missing]:
+                message = f"there is no {kind} campaign with id {missing}"
+                problems.append({"field": f"rules[{i}].value", "message": message})
+    return problems
+
+
+def _sent_email(*where: ColumnElement[bool]) -> ColumnElement[bool]:
+    """EXISTS a sent email to this contact matching `where` (index: contact_id, ...)."""
+    return exists().where(SENT.c.contact_id == Contact.id, *where)
+
+
+def _campaign_email(campaign: int, *where: ColumnElement[bool]) -> ColumnElement[bool]:
+    """EXISTS this campaign's email to this contact matching `where` (index: campaign_id, contact_id)."""
+    return exists().where(SENT.c.campaign_id == campaign, SENT.c.contact_id == Contact.id, *where)
+
+
+def _received(campaign: int, *where: ColumnElement[bool]) -> ColumnElement[bool]:
+    return _campaign_email(campaign, SENT.c.status.not_in(NOT_RECEIVED), *where)
+
+
+def _email_replied(campaign: int) -> ColumnElement[bool]:
+    return exists().where(INBOUND.c.campaign_id == campaign, INBOUND.c.contact_id == Contact.id)
+
+
+_EMAIL_CAMPAIGN: dict[str, Callable[[int], ColumnElement[bool]]] = {
+    "received": _received,
+    "opened": lambda c: _campaign_email(c, SENT.c.last_engaged_at.is_not(None)),
+    "clicked": lambda c: _campaign_email(c, SENT.c.last_clicked_at.is_not(None)),
+    "bounced": lambda c: _campaign_email(c, SENT.c.status == RecipientStatus.BOUNCED.value),
+    "replied": _email_replied,
+    "not_opened": lambda c: _received(c, SENT.c.last_engaged_at.is_(None)),
+    "not_clicked": lambda c: _received(c, SENT.c.last_clicked_at.is_(None)),
+}
+
+
+def _sms_sent(campaign: int, statuses: tuple[str, ...]) -> ColumnElement[bool]:
+    return exists().where(
+        SMS_RECIPIENTS.c.campaign_id == campaign,
+        SMS_RECIPIENTS.c.contact_id == Contact.id,
+        SMS_RECIPIENTS.c.status.in_(statuses),
+    )
+
+
+def _sms_replied(campaign: int) -> ColumnElement[bool]:
+    """EXISTS a plain reply to one of this campaign's texts to this contact."""
+    answered = (
+        select(SMS_EVENTS.c.id)
+        .join(SMS_RECIPIENTS, SMS_RECIPIENTS.c.id == SMS_EVENTS.c.recipient_id)
+        .where(
+            SMS_RECIPIENTS.c.campaign_id == campaign,
+            SMS_RECIPIENTS.c.contact_id == Contact.id,
+            SMS_EVENTS.c.campaign_id == campaign,
+            SMS_EVENTS.c.type == SMS_REPLY,
+        )
+    )
+    return exists(answered)
+
+
+_SMS_CAMPAIGN: dict[str, Callable[[int], ColumnElement[bool]]] = {
+    "delivered": lambda c: _sms_sent(c, SMS_DELIVERED),
+    "replied": _sms_replied,
+    "not_replied": lambda c: and_(_sms_sent(c, SMS_SENT), not_(_sms_replied(c))),
+}
+
+_ENGAGEMENT: dict[str, Callable[[datetime], ColumnElement[bool]]] = {
+    "opened_within_days": lambda since: _sent_email(SENT.c.last_engaged_at >= since),
+    "clicked_within_days": lambda since: _sent_email(SENT.c.last_clicked_at >= since),
+    "not_engaged_for_days": lambda since: and_(
+        _sent_email(SENT.c.sent_at <= since, SENT.c.status.not_in(NOT_RECEIVED)),
+        not_(_sent_email(SENT.c.last_engaged_at >= since)),
+    ),
+}
