@@ -1,5 +1,5 @@
 """Behaviour segments: when each sent email was last opened or clicked, and the indexes the
-behaviour rules read (a contact's activity on one campaign; a contact's latest engagement)
+behaviour rules read (who did what with a campaign, who engaged since a date, who was emailed before one)
 
 Revision ID: 0006_behaviour_segments
 Revises: 0005_heartbeats
@@ -39,14 +39,18 @@ def upgrade() -> None:
         # The composite indexes start with the columns the single ones indexed.
         batch_op.drop_index(batch_op.f('ix_sent_emails_campaign_id'))
         batch_op.drop_index(batch_op.f('ix_sent_emails_contact_id'))
-        batch_op.create_index('ix_sent_emails_campaign_contact', ['campaign_id', 'contact_id'], unique=False)
-        batch_op.create_index('ix_sent_emails_contact_engaged', ['contact_id', 'last_engaged_at'], unique=False)
+        batch_op.create_index('ix_sent_emails_campaign_activity', ['campaign_id', 'contact_id', 'status', 'last_engaged_at', 'last_clicked_at'], unique=False)
+        batch_op.create_index('ix_sent_emails_contact_sent', ['contact_id', 'sent_at', 'status'], unique=False)
+        batch_op.create_index('ix_sent_emails_engaged_contact', ['last_engaged_at', 'contact_id'], unique=False)
+        batch_op.create_index('ix_sent_emails_clicked_contact', ['last_clicked_at', 'contact_id'], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table('sent_emails', schema=None) as batch_op:
-        batch_op.drop_index('ix_sent_emails_contact_engaged')
-        batch_op.drop_index('ix_sent_emails_campaign_contact')
+        batch_op.drop_index('ix_sent_emails_clicked_contact')
+        batch_op.drop_index('ix_sent_emails_engaged_contact')
+        batch_op.drop_index('ix_sent_emails_contact_sent')
+        batch_op.drop_index('ix_sent_emails_campaign_activity')
         batch_op.create_index(batch_op.f('ix_sent_emails_contact_id'), ['contact_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_sent_emails_campaign_id'), ['campaign_id'], unique=False)
         batch_op.drop_column('last_clicked_at')

@@ -14,17 +14,27 @@ from campaign_dashboard.models.types import JSONType, UTCDateTime, utcnow
 class SentEmail(SQLModel, table=True):
     """One accepted email: provider id, Message-ID for reply matching, latest state.
 
-    The two composite indexes serve the behaviour rules of segments (`behaviour_rules`): what a
-    contact did with one campaign, and when a contact last opened or clicked anything."""
+    The composite indexes serve the behaviour rules of segments (`behaviour_rules`): who did what
+    with one campaign, and who opened or clicked anything since a date."""
 
     __tablename__ = "sent_emails"
     __table_args__ = (
-        Index("ix_sent_emails_campaign_contact", "campaign_id", "contact_id"),
-        Index("ix_sent_emails_contact_engaged", "contact_id", "last_engaged_at"),
+        # What each contact did with a campaign, read from the index alone.
+        Index(
+            "ix_sent_emails_campaign_activity",
+            "campaign_id",
+            "contact_id",
+            "status",
+            "last_engaged_at",
+            "last_clicked_at",
+        ),
+        Index("ix_sent_emails_contact_sent", "contact_id", "sent_at", "status"),
+        Index("ix_sent_emails_engaged_contact", "last_engaged_at", "contact_id"),
+        Index("ix_sent_emails_clicked_contact", "last_clicked_at", "contact_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    # Indexed first in ix_sent_emails_campaign_contact and ix_sent_emails_contact_engaged.
+    # Indexed first in ix_sent_emails_campaign_activity, contact_id in ix_sent_emails_contact_sent.
     campaign_id: int | None = Field(default=None, foreign_key="email_campaigns.id")
     recipient_id: int | None = Field(default=None, foreign_key="email_campaign_recipients.id", index=True)
     contact_id: int | None = None

@@ -1,8 +1,10 @@
-"""Segment rules on what contacts did with our campaigns, compiled to EXISTS subqueries on the
-send ledgers and the tracked messages, correlated on the contact: the database answers them from
-indexes, no contact is loaded into Python (`segment_rules` dispatches the fields below here).
+"""Segment rules on what contacts did with our campaigns, compiled to subqueries on the send
+ledgers and the tracked messages: the database answers them from indexes, no contact is loaded
+into Python (`segment_rules` dispatches the fields below here).
 
-Fields, ops and values (a campaign is given by its id; N is a number of days):
+Each rule is "the contact is (not) among the contacts of these rows" (`contact_sets`), which each
+database answers in one pass over the rows. Fields, ops and values (a campaign is given by its id;
+N is a number of days):
 
 - `email_campaign`: `received` (sent to them and neither bounced nor failed), `opened` (opened or
   clicked: a click proves the open the tracking pixel may have missed), `clicked`, `bounced`,
@@ -25,13 +27,12 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, not_, select
+from sqlalchemy import and_, select
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, col
 
 from campaign_dashboard.models import (
     CampaignFields,
-    Contact,
     EmailCampaign,
     InboundEmail,
     RecipientStatus,
@@ -42,6 +43,7 @@ from campaign_dashboard.models import (
     table_of,
     utcnow,
 )
+from campaign_dashboard.services.audience.contact_sets import among, not_among, with_row
 from campaign_dashboard.services.audience.rule_values import MAX_DAYS, RuleError, iso_datetime, whole_number
 from campaign_dashboard.services.limits import MAX_ID
 
@@ -83,7 +85,7 @@ def condition(field: str, op: Any, value: Any, *, now: datetime | None = None) -
     at = iso_datetime(value)
     if op == "after":
         return _sent_email(SENT.c.last_engaged_at > at)
-    return and_(_sent_email(SENT.c.last_engaged_at < at), not_(_sent_email(SENT.c.last_engaged_at >= at)))
+    return and_(_sent_email(SENT.c.last_engaged_at < at), not_among(SENT.c.contact_id, SENT.c.last_engaged_at >= at))
 
 
 def campaign_id(field: str, value: Any) -> int:
@@ -119,13 +121,13 @@ def missing_campaigns(session: Session, rules: list[Any]) -> list[dict[str, str]
 
 
 def _sent_email(*where: ColumnElement[bool]) -> ColumnElement[bool]:
-    """EXISTS a sent email to this contact matching `where` (index: contact_id, ...)."""
-    return exists().where(SENT.c.contact_id == Contact.id, *where)
+    """Among the contacts of the sent emails matching `where`."""
+    return among(SENT.c.contact_id, *where)
 
 
 def _campaign_email(campaign: int, *where: ColumnElement[bool]) -> ColumnElement[bool]:
-    """EXISTS this campaign's email to this contact matching `where` (index: campaign_id, contact_id)."""
-    return exists().where(SENT.c.campaign_id == campaign, SENT.c.contact_id == Contact.id, *where)
+    """Among the contacts of this campaign's emails matching `where`."""
+    return among(SENT.c.contact_id, SENT.c.campaign_id == campaign, *where)
 
 
 def _received(campaign: int, *where: ColumnElement[bool]) -> ColumnElement[bool]:
@@ -133,7 +135,7 @@ def _received(campaign: int, *where: ColumnElement[bool]) -> ColumnElement[bool]
 
 
 def _email_replied(campaign: int) -> ColumnElement[bool]:
-    return exists().where(INBOUND.c.campaign_id == campaign, INBOUND.c.contact_id == Contact.id)
+    return among(INBOUND.c.contact_id, INBOUND.c.campaign_id == campaign)
 
 
 _EMAIL_CAMPAIGN: dict[str, Callable[[int], ColumnElement[bool]]] = {
@@ -148,39 +150,33 @@ _EMAIL_CAMPAIGN: dict[str, Callable[[int], ColumnElement[bool]]] = {
 
 
 def _sms_sent(campaign: int, statuses: tuple[str, ...]) -> ColumnElement[bool]:
-    return exists().where(
+    return among(
+        SMS_RECIPIENTS.c.contact_id, SMS_RECIPIENTS.c.campaign_id == campaign, SMS_RECIPIENTS.c.status.in_(statuses)
+    )
+
+
+def _sms_answered(campaign: int) -> tuple[ColumnElement[bool], ...]:
+    """The rows of a plain reply to one of this campaign's texts (events joined to the ledger)."""
+    return (
+        SMS_EVENTS.c.campaign_id == campaign,
+        SMS_EVENTS.c.type == SMS_REPLY,
+        SMS_RECIPIENTS.c.id == SMS_EVENTS.c.recipient_id,
         SMS_RECIPIENTS.c.campaign_id == campaign,
-        SMS_RECIPIENTS.c.contact_id == Contact.id,
-        SMS_RECIPIENTS.c.status.in_(statuses),
     )
-
-
-def _sms_replied(campaign: int) -> ColumnElement[bool]:
-    """EXISTS a plain reply to one of this campaign's texts to this contact."""
-    answered = (
-        select(SMS_EVENTS.c.id)
-        .join(SMS_RECIPIENTS, SMS_RECIPIENTS.c.id == SMS_EVENTS.c.recipient_id)
-        .where(
-            SMS_RECIPIENTS.c.campaign_id == campaign,
-            SMS_RECIPIENTS.c.contact_id == Contact.id,
-            SMS_EVENTS.c.campaign_id == campaign,
-            SMS_EVENTS.c.type == SMS_REPLY,
-        )
-    )
-    return exists(answered)
 
 
 _SMS_CAMPAIGN: dict[str, Callable[[int], ColumnElement[bool]]] = {
     "delivered": lambda c: _sms_sent(c, SMS_DELIVERED),
-    "replied": _sms_replied,
-    "not_replied": lambda c: and_(_sms_sent(c, SMS_SENT), not_(_sms_replied(c))),
+    "replied": lambda c: among(SMS_RECIPIENTS.c.contact_id, *_sms_answered(c)),
+    "not_replied": lambda c: and_(_sms_sent(c, SMS_SENT), not_among(SMS_RECIPIENTS.c.contact_id, *_sms_answered(c))),
 }
 
 _ENGAGEMENT: dict[str, Callable[[datetime], ColumnElement[bool]]] = {
     "opened_within_days": lambda since: _sent_email(SENT.c.last_engaged_at >= since),
     "clicked_within_days": lambda since: _sent_email(SENT.c.last_clicked_at >= since),
     "not_engaged_for_days": lambda since: and_(
-        _sent_email(SENT.c.sent_at <= since, SENT.c.status.not_in(NOT_RECEIVED)),
-        not_(_sent_email(SENT.c.last_engaged_at >= since)),
+        # Most sent emails are older than N days: probed per contact, not listed.
+        with_row(SENT.c.contact_id, SENT.c.sent_at <= since, SENT.c.status.not_in(NOT_RECEIVED)),
+        not_among(SENT.c.contact_id, SENT.c.last_engaged_at >= since),
     ),
 }
