@@ -57,7 +57,12 @@ OPS: dict[str, tuple[str, ...]] = {
     EMAIL_ENGAGEMENT: ("opened_within_days", "clicked_within_days", "not_engaged_for_days"),
     LAST_ENGAGEMENT: ("after", "before"),
 }
-FIELDS = tuple(OPS)
+VALUE_OF = {
+    EMAIL_CAMPAIGN: "an email campaign id",
+    SMS_CAMPAIGN: "an SMS campaign id",
+    EMAIL_ENGAGEMENT: f"a number of days, 1 to {MAX_DAYS}",
+    LAST_ENGAGEMENT: "an ISO date",
+}
 CAMPAIGN_FIELDS: dict[str, type[CampaignFields]] = {EMAIL_CAMPAIGN: EmailCampaign, SMS_CAMPAIGN: SmsCampaign}
 
 SENT = table_of(SentEmail)
@@ -95,17 +100,14 @@ def campaign_id(field: str, value: Any) -> int:
     return whole_number(value, what="the campaign id", low=1, high=MAX_ID)
 
 
-def missing_campaigns(session: Session, rules: list[Any]) -> list[dict[str, str]]:
-    """A problem (`rules[i].value`) for each well-formed campaign rule whose campaign does not
-    exist: one query per channel, whatever the number of rules."""
+def missing_campaigns(session: Session, rules: dict[int, dict[str, Any]]) -> list[dict[str, str]]:
+    """A problem (`rules[i].value`) for each campaign rule (well-formed, by position) whose
+    campaign does not exist: one query per channel, whatever the number of rules."""
     wanted: dict[str, dict[int, list[int]]] = {field: {} for field in CAMPAIGN_FIELDS}
-    for i, rule in enumerate(rules):
-        field = rule.get("field") if isinstance(rule, dict) else None
+    for i, rule in rules.items():
+        field = rule["field"]
         if field in CAMPAIGN_FIELDS:
-            try:
-                wanted[field].setdefault(campaign_id(field, rule.get("value")), []).append(i)
-            except RuleError:
-                continue  # already reported by the rule's own check
+            wanted[field].setdefault(campaign_id(field, rule["value"]), []).append(i)
     problems = []
     for field, by_id in wanted.items():
         if not by_id:

@@ -40,6 +40,18 @@ TEXT_OPS = {"is", "is_not", "contains"}
 DATE_OPS = {"after", "before"}
 ATTRIBUTE_PREFIX = "attributes."
 MAX_RULES = 50
+# What the API documents for `rules` (OpenAPI): every field, its ops and its value.
+RULES_DESCRIPTION = (
+    'Rules, each {"field", "op", "value"}, joined by `match`. Contact fields: tag, email, phone, '
+    "first_name, last_name, attributes.<key> (ops is, is_not, contains; attributes also after, before); "
+    "email_status, sms_status (is, is_not); created_at (after, before; value an ISO date). "
+    "Behaviour: "
+    + "; ".join(
+        f"{field} ({', '.join(ops)}; value {behaviour_rules.VALUE_OF[field]})"
+        for field, ops in behaviour_rules.OPS.items()
+    )
+    + "."
+)
 
 
 def validate_rules(rules: list[dict[str, Any]], match: str, *, session: Session) -> None:
@@ -53,12 +65,15 @@ def validate_rules(rules: list[dict[str, Any]], match: str, *, session: Session)
     if len(rules) > MAX_RULES:  # thousands of OR-ed rules kept PostgreSQL busy for minutes
         message = f"at most {MAX_RULES} rules (got {len(rules)})"
         raise ValidationFailed(f"rules: {message}", details=[{"field": "rules", "message": message}])
+    well_formed = {}
     for i, rule in enumerate(rules):
         try:
             _condition(rule)
         except RuleError as exc:
             problems.append({"field": f"rules[{i}].{exc.part}", "message": str(exc)})
-    problems += behaviour_rules.missing_campaigns(session, rules)
+        else:
+            well_formed[i] = rule
+    problems += behaviour_rules.missing_campaigns(session, well_formed)
     if problems:
         first = problems[0]
         raise ValidationFailed(f"{first['field']}: {first['message']}", details=problems)

@@ -37,7 +37,7 @@ class SegmentCreate(BaseModel):
 
     name: str
     kind: str = "rules"
-    rules: list[Any] = Field(default_factory=list)
+    rules: list[Any] = Field(default_factory=list, description=segment_rules.RULES_DESCRIPTION)
     match: str = "all"
     contact_ids: list[Id] = Field(default_factory=list)
 
@@ -49,7 +49,7 @@ class SegmentUpdate(BaseModel):
 
     name: str | None = None
     kind: str | None = None
-    rules: list[Any] | None = None
+    rules: list[Any] | None = Field(default=None, description=segment_rules.RULES_DESCRIPTION)
     match: str | None = None
     contact_ids: list[Id] | None = None
 
