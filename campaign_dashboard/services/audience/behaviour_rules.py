@@ -23,7 +23,7 @@ path (`services.events.email_events`), so "in the last N days" counts re-opens o
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -33,6 +33,7 @@ from sqlmodel import Session, col
 
 from campaign_dashboard.models import (
     CampaignFields,
+    CampaignStatus,
     EmailCampaign,
     InboundEmail,
     RecipientStatus,
@@ -72,6 +73,7 @@ INBOUND = table_of(InboundEmail)
 NOT_RECEIVED = (RecipientStatus.BOUNCED.value, RecipientStatus.FAILED.value)
 SMS_SENT = (RecipientStatus.SENT.value, RecipientStatus.DELIVERED.value, RecipientStatus.OPENED.value)
 SMS_DELIVERED = (RecipientStatus.DELIVERED.value, RecipientStatus.OPENED.value)  # "read" is OPENED
+UNSENT_CAMPAIGNS = (CampaignStatus.DRAFT.value, CampaignStatus.SCHEDULED.value)
 SMS_REPLY = "inbound"  # the sms_events type of a plain answer (services.events.inbound)
 
 
@@ -120,6 +122,64 @@ def missing_campaigns(session: Session, rules: dict[int, dict[str, Any]]) -> lis
                 message = f"there is no {kind} campaign with id {missing}"
                 problems.append({"field": f"rules[{i}].value", "message": message})
     return problems
+
+
+def campaign_choices(session: Session, *, keep: Sequence[Any] = (), limit: int = 200) -> dict[str, list]:
+    """Per campaign field, the campaigns a rule can name, newest first, as (id, name, status):
+    those that sent something (not drafts or scheduled ones), at most `limit`, plus any named by
+    the rules in `keep` (a saved segment's), so their names still show."""
+    choices: dict[str, list] = {}
+    for field, model in CAMPAIGN_FIELDS.items():
+        named = {r.get("value") for r in keep if isinstance(r, dict) and r.get("field") == field}
+        ids = [int(str(v)) for v in named if str(v).isdigit()]
+        shown = select(col(model.id), col(model.name), col(model.status)).order_by(col(model.id).desc())
+        sent = shown.where(col(model.status).not_in(UNSENT_CAMPAIGNS)).limit(limit)
+        rows = {row[0]: tuple(row) for row in session.execute(sent)}
+        if ids:
+            rows |= {row[0]: tuple(row) for row in session.execute(shown.where(col(model.id).in_(ids)))}
+        choices[field] = [rows[i] for i in sorted(rows, reverse=True)]
+    return choices
+
+
+# How the segments list reads a behaviour rule: "<words> <campaign>" or "<words> N days".
+WORDS = {
+    (EMAIL_CAMPAIGN, "received"): "received email",
+    (EMAIL_CAMPAIGN, "opened"): "opened email",
+    (EMAIL_CAMPAIGN, "clicked"): "clicked in email",
+    (EMAIL_CAMPAIGN, "bounced"): "bounced on email",
+    (EMAIL_CAMPAIGN, "replied"): "replied to email",
+    (EMAIL_CAMPAIGN, "not_opened"): "did not open email",
+    (EMAIL_CAMPAIGN, "not_clicked"): "did not click in email",
+    (SMS_CAMPAIGN, "delivered"): "got SMS",
+    (SMS_CAMPAIGN, "replied"): "replied to SMS",
+    (SMS_CAMPAIGN, "not_replied"): "did not reply to SMS",
+    (EMAIL_ENGAGEMENT, "opened_within_days"): "opened or clicked an email in the last",
+    (EMAIL_ENGAGEMENT, "clicked_within_days"): "clicked an email in the last",
+    (EMAIL_ENGAGEMENT, "not_engaged_for_days"): "has not opened or clicked for",
+    (LAST_ENGAGEMENT, "after"): "last opened or clicked after",
+    (LAST_ENGAGEMENT, "before"): "last opened or clicked before",
+}
+
+
+def describe(rule: dict[str, Any], names: dict[tuple[str, int], str]) -> str:
+    """One behaviour rule in words, its campaign by name (`names`: (field, id) -> name)."""
+    field, op, value = rule.get("field", ""), rule.get("op"), rule.get("value")
+    words = WORDS.get((str(field), str(op)), f"{field} {op}")
+    if field in CAMPAIGN_FIELDS:
+        key = (field, int(str(value))) if str(value).isdigit() else None
+        return f"{words} {names[key]!r}" if key in names else f"{words} #{value}"
+    return f"{words} {value} days" if field == EMAIL_ENGAGEMENT else f"{words} {value}"
+
+
+def campaign_names(session: Session, rules: Sequence[Any]) -> dict[tuple[str, int], str]:
+    """The names of the campaigns `rules` name, one query per channel."""
+    names: dict[tuple[str, int], str] = {}
+    for field, model in CAMPAIGN_FIELDS.items():
+        ids = {int(str(r.get("value"))) for r in rules if r.get("field") == field and str(r.get("value")).isdigit()}
+        if ids:
+            rows = session.execute(select(col(model.id), col(model.name)).where(col(model.id).in_(ids))).tuples()
+            names |= {(field, int(id_)): str(name) for id_, name in rows}
+    return names
 
 
 def _sent_email(*where: ColumnElement[bool]) -> ColumnElement[bool]:

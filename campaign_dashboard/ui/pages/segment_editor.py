@@ -7,6 +7,7 @@ import reflex as rx
 
 from campaign_dashboard.ui import routes
 from campaign_dashboard.ui.auth import AuthState
+from campaign_dashboard.ui.behaviour_rule_inputs import behaviour_value, is_behaviour
 from campaign_dashboard.ui.components import back_link, field_label, found_or_message, thousands
 from campaign_dashboard.ui.layout import dashboard_page
 from campaign_dashboard.ui.rule_builder import ATTRIBUTE, FIELD_LABELS, OP_LABELS
@@ -35,7 +36,7 @@ def rule_editor(rule: rx.Var, index: rx.Var) -> rx.Component:
             ),
         ),
         rx.select.root(
-            rx.select.trigger(width="8em", class_name="rule-op", aria_label="Rule comparison"),
+            rx.select.trigger(min_width="8em", class_name="rule-op", aria_label="Rule comparison"),
             rx.select.content(
                 rx.foreach(rule.ops, lambda op: rx.select.item(rx.match(op, *OP_LABELS.items(), op), value=op))
             ),
@@ -43,21 +44,25 @@ def rule_editor(rule: rx.Var, index: rx.Var) -> rx.Component:
             on_change=lambda v: SegmentEditorState.set_rule_op(index, v),
         ),
         rx.cond(
-            rule.choices.length() > 0,
-            rx.select.root(
-                rx.select.trigger(width="12em", class_name="rule-value", aria_label="Rule value"),
-                rx.select.content(rx.foreach(rule.choices, lambda c: rx.select.item(c, value=c))),
-                value=rule.value,
-                on_change=lambda v: SegmentEditorState.set_rule_value(index, v),
-            ),
-            rx.input(
-                value=rule.value,
-                on_change=lambda v: SegmentEditorState.set_rule_value(index, v),
-                placeholder=rx.cond((rule.op == "after") | (rule.op == "before"), "2026-01-31", "value"),
-                type=rx.cond(rule.field == "created_at", "date", "text"),
-                width="14em",
-                class_name="rule-value",
-                aria_label="Rule value",
+            is_behaviour(rule),
+            behaviour_value(rule, index),
+            rx.cond(
+                rule.choices.length() > 0,
+                rx.select.root(
+                    rx.select.trigger(width="12em", class_name="rule-value", aria_label="Rule value"),
+                    rx.select.content(rx.foreach(rule.choices, lambda c: rx.select.item(c, value=c))),
+                    value=rule.value,
+                    on_change=lambda v: SegmentEditorState.set_rule_value(index, v),
+                ),
+                rx.input(
+                    value=rule.value,
+                    on_change=lambda v: SegmentEditorState.set_rule_value(index, v),
+                    placeholder=rx.cond((rule.op == "after") | (rule.op == "before"), "2026-01-31", "value"),
+                    type=rx.cond(rule.field == "created_at", "date", "text"),
+                    width="14em",
+                    class_name="rule-value",
+                    aria_label="Rule value",
+                ),
             ),
         ),
         rx.icon_button(
