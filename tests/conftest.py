@@ -8,14 +8,13 @@ skip with the reason.
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel
 
-from tests.helpers.databases import PG_ADMIN_URL, postgres_unavailable_reason
+from tests.helpers.databases import new_postgres_database, postgres_unavailable_reason
 
 # Fixtures more than one folder uses, defined once (see tests/README.md).
 pytest_plugins = [
@@ -56,16 +55,9 @@ def postgresql_url(worker_id: str) -> Iterator[str]:
         pytest.skip(reason)
     from campaign_dashboard.migrations import upgrade
 
-    name = f"cd_test_{worker_id}_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    url = sa.engine.make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    upgrade(url)
-    yield url
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.dispose()
+    with new_postgres_database(f"cd_test_{worker_id}") as url:
+        upgrade(url)
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -198,3 +198,33 @@ def bench_import_command(args: argparse.Namespace) -> int:
         for key, value in report.items():
             print(f"{key:>20}: {value}")
     return 0 if report["stored"] == args.rows else 1
+
+
+@command(
+    "bench segments",
+    "Time the live count of every behaviour segment rule over N contacts and ~M ledger rows.",
+    arg("--contacts", type=_positive(int), default=100_000, help="contacts (default 100,000)"),
+    arg("--ledger-rows", type=_positive(int), default=1_000_000, help="recipient ledger rows (default 1,000,000)"),
+    arg("--repeats", type=_positive(int), default=5, help="timed counts per rule, after one warm-up (default 5)"),
+    arg("--database-url", default=None, help="a PostgreSQL server URL (default: a SQLite file)"),
+    arg("--plans", action="store_true", help="also print each count's query plan"),
+    arg("--json", action="store_true", help="print the result as JSON"),
+)
+def bench_segments_command(args: argparse.Namespace) -> int:
+    from campaign_dashboard.devtools.bench.segments import run, summary
+
+    if args.ledger_rows < 2 * args.contacts:
+        print("error: needs --ledger-rows >= 2 x --contacts (every campaign goes to every contact)", file=sys.stderr)
+        return 2
+    try:
+        report = run(
+            contacts=args.contacts,
+            ledger_rows=args.ledger_rows,
+            repeats=args.repeats,
+            database_url=args.database_url,
+            plans=args.plans,
+        )
+    except ValueError as exc:  # not a PostgreSQL --database-url
+        raise SystemExit(str(exc)) from None
+    print(json.dumps(report, indent=2) if args.json else summary(report))
+    return 0 if all(rule["median_ms"] <= report["goal_ms"] for rule in report["rules"]) else 1

@@ -40,7 +40,14 @@ from campaign_dashboard.devtools.demo_content import (
     TAGS,
     Plan,
 )
-from campaign_dashboard.devtools.seed_activity import apply_counters, error, insert_minute_buckets, message_id, outcome
+from campaign_dashboard.devtools.seed_activity import (
+    apply_counters,
+    error,
+    insert_minute_buckets,
+    insert_sent_emails,
+    message_id,
+    outcome,
+)
 from campaign_dashboard.models import (
     CampaignStatus,
     Contact,
@@ -367,6 +374,8 @@ def _insert_campaign(
     if rows:
         session.execute(insert(EmailCampaignRecipient if channel == "email" else SmsCampaignRecipient), rows)
 
+    if channel == "email":
+        insert_sent_emails(session, campaign, rng, now)
     apply_counters(campaign, statuses, rng)
     campaign.started_at = started
     if plan.status in (CampaignStatus.SENT, CampaignStatus.FAILED, CampaignStatus.CANCELLED):

@@ -21,6 +21,7 @@ from campaign_dashboard.models import (
     EmailCampaignRecipient,
     EmailEvent,
     RecipientStatus,
+    SentEmail,
 )
 from campaign_dashboard.services.campaigns import SENT_RECIPIENT_STATUSES
 from campaign_dashboard.services.events.counters import minute_of
@@ -118,6 +119,45 @@ def _insert_click_events(session: Session, campaign, counts: Counter, rng: rando
             }
         )
     session.execute(insert(EmailEvent), rows)
+
+
+def insert_sent_emails(session: Session, campaign, rng: random.Random, now: datetime) -> None:
+    """The sent email of every accepted recipient, with when it was opened and clicked as the
+    event path records it (what the behaviour rules of segments read)."""
+    recipients = session.exec(
+        select(EmailCampaignRecipient).where(
+            col(EmailCampaignRecipient.campaign_id) == campaign.id,
+            col(EmailCampaignRecipient.status).in_(SENT_RECIPIENT_STATUSES),
+        )
+    ).all()
+    rows = []
+    for r in recipients:
+        assert r.sent_at is not None and r.provider_message_id is not None
+        engaged = r.status in (RecipientStatus.OPENED, RecipientStatus.CLICKED)
+        opened_at = min(r.sent_at + timedelta(minutes=rng.expovariate(1 / BUCKET_DELAY["opened"])), now)
+        clicked_at = min(opened_at + timedelta(minutes=rng.randrange(1, 30)), now)
+        clicked = r.status == RecipientStatus.CLICKED
+        rows.append(
+            {
+                "campaign_id": campaign.id,
+                "recipient_id": r.id,
+                "contact_id": r.contact_id,
+                "provider_message_id": r.provider_message_id,
+                "to_address": r.address,
+                "subject": getattr(campaign, "subject", ""),
+                "status": r.status,
+                "sent_at": r.sent_at,
+                "updated_at": r.updated_at,
+                "first_opened_at": opened_at if engaged else None,
+                "first_clicked_at": clicked_at if clicked else None,
+                "last_engaged_at": (clicked_at if clicked else opened_at) if engaged else None,
+                "last_clicked_at": clicked_at if clicked else None,
+                "open_count": int(engaged),
+                "click_count": int(clicked),
+            }
+        )
+    if rows:
+        session.execute(insert(SentEmail), rows)
 
 
 def outcome(rng: random.Random, channel: str, i: int, total: int, plan: Plan) -> RecipientStatus:

@@ -9,13 +9,22 @@ import reflex as rx
 
 from campaign_dashboard.db import session_scope
 from campaign_dashboard.models import Contact, Role, id_of
-from campaign_dashboard.services.audience import contact_search, contacts, segments
+from campaign_dashboard.services.audience import behaviour_rules, contact_search, contacts, segments
 from campaign_dashboard.services.audience.contact_search import ContactFilter
 from campaign_dashboard.services.errors import DomainError, ValidationFailed
 from campaign_dashboard.ui import routes
 from campaign_dashboard.ui.auth import AuthState
 from campaign_dashboard.ui.guard import BAD_REQUEST, guarded
-from campaign_dashboard.ui.rule_builder import ATTRIBUTE, FIELD_LABELS, RuleRow, to_rows, to_rules
+from campaign_dashboard.ui.rule_builder import (
+    ATTRIBUTE,
+    FIELD_LABELS,
+    CampaignChoice,
+    RuleRow,
+    campaign_choices,
+    first_value,
+    to_rows,
+    to_rules,
+)
 
 MEMBERS_SHOWN = 200
 SEARCH_SHOWN = 10
@@ -47,6 +56,9 @@ class SegmentEditorState(AuthState):
     count: int = 0
     count_error: str = ""
     name_error: str = ""
+    # the campaigns behaviour rules can name
+    email_campaigns: list[CampaignChoice] = []
+    sms_campaigns: list[CampaignChoice] = []
     # static lists
     member_ids: list[int] = []
     members: list[MemberRow] = []
@@ -78,7 +90,14 @@ class SegmentEditorState(AuthState):
             self.message = f"{arg!r} is not a segment id."
             return
         self.found = True
+        self._load_campaigns()
         self._refresh()
+
+    def _load_campaigns(self) -> None:
+        with session_scope() as session:
+            choices = behaviour_rules.campaign_choices(session, keep=to_rules(self.rules))
+        self.email_campaigns = campaign_choices(choices[behaviour_rules.EMAIL_CAMPAIGN])
+        self.sms_campaigns = campaign_choices(choices[behaviour_rules.SMS_CAMPAIGN])
 
     def _refresh(self) -> None:
         """The live count: what the rules match now, or the static list's size."""
@@ -135,7 +154,13 @@ class SegmentEditorState(AuthState):
     @guarded(Role.VIEWER)
     def set_rule_field(self, index: int, value: str):
         same = 0 <= index < len(self.rules) and value == self.rules[index].field
-        return self._replace(index, field=value, value=self.rules[index].value if same else "")
+        campaigns = {
+            behaviour_rules.EMAIL_CAMPAIGN: self.email_campaigns,
+            behaviour_rules.SMS_CAMPAIGN: self.sms_campaigns,
+        }
+        return self._replace(
+            index, field=value, value=self.rules[index].value if same else first_value(value, campaigns)
+        )
 
     @guarded(Role.VIEWER)
     def set_rule_key(self, index: int, value: str):

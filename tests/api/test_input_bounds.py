@@ -249,7 +249,8 @@ def test_segment_rule_dates_that_overflow_in_utc_are_422(client, admin_headers, 
 def test_a_rule_set_is_bounded(client, db, admin_headers):
     """3,000 OR-ed rules kept PostgreSQL busy for minutes and overflowed SQLite's expression depth."""
     from campaign_dashboard.models import Segment
-    from campaign_dashboard.services.audience.segment_rules import MAX_RULES, MAX_VALUE_CHARS
+    from campaign_dashboard.services.audience.rule_values import MAX_VALUE_CHARS
+    from campaign_dashboard.services.audience.segment_rules import MAX_RULES
 
     rules = [{"field": "tag", "op": "is", "value": f"t{i}"} for i in range(MAX_RULES + 1)]
     for url, body in (

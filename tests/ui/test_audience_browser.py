@@ -22,7 +22,7 @@ from campaign_dashboard.models import (
     SmsCampaignRecipient,
     SmsEvent,
 )
-from campaign_dashboard.services.audience import contacts, segments
+from campaign_dashboard.services.audience import behaviour_rules, contacts, segments
 from campaign_dashboard.services.campaigns import templates
 from tests.helpers.ui import login, screenshot
 
@@ -395,3 +395,55 @@ def test_the_contacts_page_is_usable_on_a_narrow_screen(page):
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 400, f"{control} is off screen"
     assert page.evaluate("document.documentElement.scrollWidth") <= 400, "the page scrolls sideways"
     screenshot(page, "contacts-narrow")
+
+
+def test_a_behaviour_segment_shows_who_opened_a_campaign_with_a_tag_and_its_live_count(page, app_db, tag):
+    from playwright.sync_api import expect
+
+    def expected(rules) -> str:
+        with Session(app_db) as session:
+            return f"{segments.preview_count(session=session, rules=rules, match='all'):,}"
+
+    with Session(app_db) as session:
+        sent = [c for c in behaviour_rules.campaign_choices(session)["email_campaign"] if c[2] == "sent"]
+    campaign_id, campaign, _ = sent[0]  # a demo campaign that has finished: its opens no longer move
+    opened = {"field": "email_campaign", "op": "opened", "value": campaign_id}
+    vip = {"field": "tag", "op": "is", "value": "vip"}
+    name = f"Opened {campaign} {tag}"
+    login(page, "marketer")
+    page.goto("segments")
+    page.locator("#new-segment").click()
+    page.locator("#segment-name").fill(name)
+    page.locator(".rule-field").nth(0).click()
+    page.get_by_role("option", name="Email campaign").click()
+    page.locator(".rule-campaign").nth(0).click()
+    page.get_by_role("option", name=f"{campaign} (sent)").click()
+    page.locator(".rule-op").nth(0).click()
+    page.get_by_role("option", name="opened", exact=True).click()
+    expect(page.locator("#segment-count")).to_have_text(expected([opened]))
+    assert expected([opened]) != "0", "the demo's sent campaigns have opens"
+
+    page.locator("#add-rule").click()
+    page.locator(".rule").nth(1).locator(".rule-value input").fill("vip")
+    expect(page.locator("#segment-count")).to_have_text(expected([opened, vip]))
+    assert expected([opened, vip]) != expected([opened]), "the tag should narrow the segment"
+
+    page.locator("#add-rule").click()
+    page.locator(".rule-field").nth(2).click()
+    page.get_by_role("option", name="Email engagement").click()
+    days = page.locator(".rule").nth(2).locator(".rule-days input")
+    days.fill("36500")
+    expect(page.locator("#segment-count-error")).to_contain_text("rules[2].value")
+    expect(page.locator("#segment-count-error")).to_contain_text("between 1 and 3,650")
+    days.fill("3650")
+    engaged = {"field": "email_engagement", "op": "opened_within_days", "value": "3650"}
+    expect(page.locator("#segment-count")).to_have_text(expected([opened, vip, engaged]))
+    screenshot(page, "segment-behaviour")
+
+    page.locator("#segment-save").click()
+    expect(page).to_have_url(re.compile(r"/segments/?$"))
+    row = page.locator("#segments tbody tr", has_text=name)
+    expect(row).to_contain_text(
+        f"opened email '{campaign}' AND tag is vip AND opened or clicked an email in the last 3650 days"
+    )
+    expect(row.locator(".segment-members")).to_have_text(expected([opened, vip, engaged]))

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from campaign_dashboard import wiring
 from campaign_dashboard.api.deps import PathId, Reader, SessionDep, Writer
 from campaign_dashboard.models import Segment, id_of
+from campaign_dashboard.services.audience import segment_rules
 from campaign_dashboard.services.audience import segments as service
 from campaign_dashboard.services.audience.segments import SegmentCreate, SegmentUpdate
 from campaign_dashboard.services.pagination import MAX_LIMIT
@@ -49,7 +50,7 @@ class CountPublic(BaseModel):
 class RulesPreview(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    rules: list[Any] = Field(default_factory=list)
+    rules: list[Any] = Field(default_factory=list, description=segment_rules.RULES_DESCRIPTION)
     match: str = "all"
 
 

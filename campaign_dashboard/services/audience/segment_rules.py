@@ -3,7 +3,8 @@ counted and snapshotted by the database, never loaded into Python.
 
 A rule is `{"field", "op", "value"}`; `match` joins them with AND ("all") or OR ("any").
 Fields: tag, email, phone, first_name, last_name, attributes.<key>, email_status, sms_status,
-created_at. A rule set with no rules selects every contact.
+created_at, and what contacts did with campaigns (`behaviour_rules`: email_campaign, sms_campaign,
+email_engagement, last_engagement). A rule set with no rules selects every contact.
 
 Text comparisons (is, is_not, contains on names, phone and attributes) ignore case: a marketer
 typing `pt` means the `PT` their CSV had. Both sides go through the database's lower(), so the
@@ -13,7 +14,6 @@ Emails are stored lowercase, so their column is compared as is (and keeps its in
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import and_, exists, false, func, not_, or_, select, true
@@ -22,6 +22,8 @@ from sqlmodel import Session, col
 
 from campaign_dashboard.models import Contact, ContactTag, Segment, SegmentContact
 from campaign_dashboard.models.enums import EmailStatus, SmsStatus
+from campaign_dashboard.services.audience import behaviour_rules
+from campaign_dashboard.services.audience.rule_values import RuleError, iso_datetime, text
 from campaign_dashboard.services.errors import ValidationFailed
 
 TEXT_FIELDS = {
@@ -38,11 +40,23 @@ TEXT_OPS = {"is", "is_not", "contains"}
 DATE_OPS = {"after", "before"}
 ATTRIBUTE_PREFIX = "attributes."
 MAX_RULES = 50
-MAX_VALUE_CHARS = 1000
+# What the API documents for `rules` (OpenAPI): every field, its ops and its value.
+RULES_DESCRIPTION = (
+    'Rules, each {"field", "op", "value"}, joined by `match`. Contact fields: tag, email, phone, '
+    "first_name, last_name, attributes.<key> (ops is, is_not, contains; attributes also after, before); "
+    "email_status, sms_status (is, is_not); created_at (after, before; value an ISO date). "
+    "Behaviour: "
+    + "; ".join(
+        f"{field} ({', '.join(ops)}; value {behaviour_rules.VALUE_OF[field]})"
+        for field, ops in behaviour_rules.OPS.items()
+    )
+    + "."
+)
 
 
-def validate_rules(rules: list[dict[str, Any]], match: str) -> None:
-    """Raise ValidationFailed listing every bad rule (field `rules[i].<part>`)."""
+def validate_rules(rules: list[dict[str, Any]], match: str, *, session: Session) -> None:
+    """Raise ValidationFailed listing every bad rule (field `rules[i].<part>`), including rules
+    naming a campaign that does not exist."""
     problems = []
     if match not in ("all", "any"):
         problems.append({"field": "match", "message": "must be 'all' or 'any'"})
@@ -51,11 +65,15 @@ def validate_rules(rules: list[dict[str, Any]], match: str) -> None:
     if len(rules) > MAX_RULES:  # thousands of OR-ed rules kept PostgreSQL busy for minutes
         message = f"at most {MAX_RULES} rules (got {len(rules)})"
         raise ValidationFailed(f"rules: {message}", details=[{"field": "rules", "message": message}])
+    well_formed = {}
     for i, rule in enumerate(rules):
         try:
             _condition(rule)
-        except _RuleError as exc:
+        except RuleError as exc:
             problems.append({"field": f"rules[{i}].{exc.part}", "message": str(exc)})
+        else:
+            well_formed[i] = rule
+    problems += behaviour_rules.missing_campaigns(session, well_formed)
     if problems:
         first = problems[0]
         raise ValidationFailed(f"{first['field']}: {first['message']}", details=problems)
@@ -80,42 +98,38 @@ def count_contacts(*, session: Session, segment: Segment) -> int:
     return session.scalar(select(func.count()).select_from(ids)) or 0
 
 
-class _RuleError(ValueError):
-    def __init__(self, part: str, message: str) -> None:
-        super().__init__(message)
-        self.part = part
-
-
 def _condition(rule: Any) -> ColumnElement[bool]:
     if not isinstance(rule, dict):
-        raise _RuleError("field", "each rule must be an object with field, op and value")
+        raise RuleError("field", "each rule must be an object with field, op and value")
     field, op, value = rule.get("field"), rule.get("op"), rule.get("value")
     if not isinstance(field, str) or not field:
-        raise _RuleError("field", "field is required")
+        raise RuleError("field", "field is required")
+    if field in behaviour_rules.OPS:
+        return behaviour_rules.condition(field, op, value)
     if field == "tag":
-        return _tag_condition(op, _text(value))
+        return _tag_condition(op, text(value))
     if field in TEXT_FIELDS:
-        return _text_condition(TEXT_FIELDS[field], op, _text(value), stored_lower=field == "email")
+        return _text_condition(TEXT_FIELDS[field], op, text(value), stored_lower=field == "email")
     if field in STATUS_FIELDS:
         column, allowed = STATUS_FIELDS[field]
         if op not in ("is", "is_not"):
-            raise _RuleError("op", f"{field} supports is and is_not")
+            raise RuleError("op", f"{field} supports is and is_not")
         if value not in allowed:
-            raise _RuleError("value", f"{field} must be one of {', '.join(sorted(allowed))}")
+            raise RuleError("value", f"{field} must be one of {', '.join(sorted(allowed))}")
         return column == value if op == "is" else column != value
     if field == "created_at":
         if op not in DATE_OPS:
-            raise _RuleError("op", "created_at supports after and before")
-        moment = _datetime(value)
+            raise RuleError("op", "created_at supports after and before")
+        moment = iso_datetime(value)
         return col(Contact.created_at) > moment if op == "after" else col(Contact.created_at) < moment
     if field.startswith(ATTRIBUTE_PREFIX) and len(field) > len(ATTRIBUTE_PREFIX):
         key = field[len(ATTRIBUTE_PREFIX) :]
         column = col(Contact.attributes)[key].as_string()
         if op in DATE_OPS:  # ISO dates compare correctly as text
-            text = _text(value)
-            return column > text if op == "after" else column < text
-        return _text_condition(column, op, _text(value))
-    raise _RuleError("field", f"unknown field {field!r}")
+            wanted = text(value)
+            return column > wanted if op == "after" else column < wanted
+        return _text_condition(column, op, text(value))
+    raise RuleError("field", f"unknown field {field!r}")
 
 
 def _tag_condition(op: Any, value: str) -> ColumnElement[bool]:
@@ -126,7 +140,7 @@ def _tag_condition(op: Any, value: str) -> ColumnElement[bool]:
         return not_(exists(tagged.where(col(ContactTag.tag) == value)))
     if op == "contains":
         return exists(tagged.where(col(ContactTag.tag).contains(value, autoescape=True)))
-    raise _RuleError("op", "tag supports is, is_not and contains")
+    raise RuleError("op", "tag supports is, is_not and contains")
 
 
 def _text_condition(column, op: Any, value: str, *, stored_lower: bool = False) -> ColumnElement[bool]:
@@ -141,33 +155,10 @@ def _text_condition(column, op: Any, value: str, *, stored_lower: bool = False) 
         if not value:
             return false()
         return func.lower(column).like(func.lower(_like_pattern(value)), escape="/")
-    raise _RuleError("op", "supports is, is_not and contains")
+    raise RuleError("op", "supports is, is_not and contains")
 
 
 def _like_pattern(value: str) -> str:
     """`%value%` with LIKE's wildcards in `value` taken literally (escaped with /)."""
     escaped = value.replace("/", "//").replace("%", "/%").replace("_", "/_")
     return f"%{escaped}%"
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, bool) or value is None or isinstance(value, (dict, list)):
-        raise _RuleError("value", "value must be text or a number")
-    text = str(value)
-    if len(text) > MAX_VALUE_CHARS:
-        raise _RuleError("value", f"at most {MAX_VALUE_CHARS} characters")
-    return text
-
-
-def _datetime(value: Any) -> datetime:
-    if not isinstance(value, str):
-        raise _RuleError("value", "value must be an ISO date like 2026-01-31")
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise _RuleError("value", f"{value!r} is not an ISO date like 2026-01-31") from None
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    try:
-        return moment.astimezone(UTC)
-    except OverflowError:  # 0001-01-01T00:00:00+14:00 is before the first storable instant
-        raise _RuleError("value", f"{value!r} is outside the range of dates that can be stored") from None

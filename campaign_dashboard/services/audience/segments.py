@@ -38,7 +38,7 @@ class SegmentCreate(BaseModel):
 
     name: str
     kind: str = "rules"
-    rules: list[Any] = Field(default_factory=list)
+    rules: list[Any] = Field(default_factory=list, description=segment_rules.RULES_DESCRIPTION)
     match: str = "all"
     contact_ids: list[Id] = Field(default_factory=list)
 
@@ -50,7 +50,7 @@ class SegmentUpdate(BaseModel):
 
     name: str | None = None
     kind: str | None = None
-    rules: list[Any] | None = None
+    rules: list[Any] | None = Field(default=None, description=segment_rules.RULES_DESCRIPTION)
     match: str | None = None
     contact_ids: list[Id] | None = None
 
@@ -154,7 +154,7 @@ def count_segment(*, session: Session, segment_id: int) -> int:
 
 def preview_count(*, session: Session, rules: list[Any], match: str = "all") -> int:
     """The count a rule set would have, without saving it: the live preview while editing."""
-    segment_rules.validate_rules(rules, match)
+    segment_rules.validate_rules(rules, match, session=session)
     draft = Segment(name="preview", kind="rules", rules=rules, match=match)
     return segment_rules.count_contacts(session=session, segment=draft)
 
@@ -181,7 +181,7 @@ def _check_definition(
         return kind, [], match, _existing_contacts(session, contact_ids)
     if contact_ids:
         raise _invalid("contact_ids", "A rules segment has no contact list: use kind 'static'.")
-    segment_rules.validate_rules(rules, match)
+    segment_rules.validate_rules(rules, match, session=session)
     return kind, list(rules), match, []
 
 

@@ -157,6 +157,8 @@ LOCK_SENT = (
         SENT.c.delivered_at,
         SENT.c.first_opened_at,
         SENT.c.first_clicked_at,
+        SENT.c.last_engaged_at,
+        SENT.c.last_clicked_at,
     )
     .where(SENT.c.provider_message_id == bindparam("message_id"))
     .with_for_update()
@@ -222,6 +224,10 @@ def _apply_to_message(
         counters[counter] = 1
         if _keep_earliest(sent=sent, column=first_column, at=event.occurred_at, values=values):
             counters[unique_counter] = 1
+        # The latest open or click, for "engaged in the last N days" segments (a click is an open too).
+        _keep_latest(sent=sent, column="last_engaged_at", at=event.occurred_at, values=values)
+        if kind == EmailEventType.CLICKED:
+            _keep_latest(sent=sent, column="last_clicked_at", at=event.occurred_at, values=values)
     elif kind in ONCE_PER_MESSAGE:
         counter, same_kind = ONCE_PER_MESSAGE[kind]
         if not seen_before(session=session, sent=sent, types=same_kind, event_id=event_id):
@@ -262,6 +268,12 @@ def _keep_earliest(*, sent: Row, column: str, at: datetime, values: dict[str, An
     if current is None or at < current:
         values[column] = at
     return current is None
+
+
+def _keep_latest(*, sent: Row, column: str, at: datetime, values: dict[str, Any]) -> None:
+    current = getattr(sent, column)
+    if current is None or at > current:
+        values[column] = at
 
 
 def set_recipient_status(

@@ -7,6 +7,7 @@ import reflex as rx
 
 from campaign_dashboard.ui import routes
 from campaign_dashboard.ui.auth import AuthState
+from campaign_dashboard.ui.behaviour_rule_inputs import behaviour_value, is_behaviour
 from campaign_dashboard.ui.components import back_link, found_or_message, row_button, thousands
 from campaign_dashboard.ui.fields import callout_if, error_if, labelled, segmented, select
 from campaign_dashboard.ui.layout import dashboard_page
@@ -41,28 +42,32 @@ def rule_editor(rule: rx.Var, index: rx.Var) -> rx.Component:
             [rx.foreach(rule.ops, lambda op: rx.select.item(rx.match(op, *OP_LABELS.items(), op), value=op))],
             rule.op,
             lambda v: SegmentEditorState.set_rule_op(index, v),
-            width="8em",
+            min_width="8em",
             class_name="rule-op",
             aria_label="Rule comparison",
         ),
         rx.cond(
-            rule.choices.length() > 0,
-            select(
-                [rx.foreach(rule.choices, lambda c: rx.select.item(c, value=c))],
-                rule.value,
-                lambda v: SegmentEditorState.set_rule_value(index, v),
-                width="12em",
-                class_name="rule-value",
-                aria_label="Rule value",
-            ),
-            rx.input(
-                value=rule.value,
-                on_change=lambda v: SegmentEditorState.set_rule_value(index, v),
-                placeholder=rx.cond((rule.op == "after") | (rule.op == "before"), "2026-01-31", "value"),
-                type=rx.cond(rule.field == "created_at", "date", "text"),
-                width="14em",
-                class_name="rule-value",
-                aria_label="Rule value",
+            is_behaviour(rule),
+            behaviour_value(rule, index),
+            rx.cond(
+                rule.choices.length() > 0,
+                select(
+                    [rx.foreach(rule.choices, lambda c: rx.select.item(c, value=c))],
+                    rule.value,
+                    lambda v: SegmentEditorState.set_rule_value(index, v),
+                    width="12em",
+                    class_name="rule-value",
+                    aria_label="Rule value",
+                ),
+                rx.input(
+                    value=rule.value,
+                    on_change=lambda v: SegmentEditorState.set_rule_value(index, v),
+                    placeholder=rx.cond((rule.op == "after") | (rule.op == "before"), "2026-01-31", "value"),
+                    type=rx.cond(rule.field == "created_at", "date", "text"),
+                    width="14em",
+                    class_name="rule-value",
+                    aria_label="Rule value",
+                ),
             ),
         ),
         rx.icon_button(

@@ -6,11 +6,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from sqlmodel import select
 
-from campaign_dashboard.models import Contact, Segment
-from campaign_dashboard.services.audience.segment_rules import contact_ids_select, count_contacts
 from tests.factories import make_contact
+from tests.helpers.segments import names_matching as names
 
 
 @pytest.fixture
@@ -40,14 +38,6 @@ def people(session):
         sms_status="opted_out",
         created_at=datetime(2026, 1, 1, tzinfo=UTC),
     )
-
-
-def names(session, rules, match="all") -> set[str]:
-    segment = Segment(name="s", kind="rules", rules=rules, match=match)
-    ids = contact_ids_select(segment=segment).subquery()
-    found = set(session.exec(select(Contact.first_name).join(ids, ids.c.id == Contact.id)).all())
-    assert count_contacts(session=session, segment=segment) == len(found)
-    return found
 
 
 @pytest.mark.parametrize(

@@ -4,13 +4,11 @@ and the saved count, the live count while editing and the snapshot's ids agree."
 from __future__ import annotations
 
 import pytest
-from sqlmodel import select
 
-from campaign_dashboard.models import Contact, Segment
 from campaign_dashboard.services.audience import segments
-from campaign_dashboard.services.audience.segment_rules import contact_ids_select, count_contacts
 from campaign_dashboard.services.audience.segments import SegmentCreate
 from tests.factories import make_contact
+from tests.helpers.segments import names_matching
 
 
 @pytest.fixture
@@ -23,10 +21,7 @@ def people(session):
 
 
 def names(session, rules, match="all") -> set[str]:
-    segment = Segment(name="s", kind="rules", rules=rules, match=match)
-    ids = contact_ids_select(segment=segment).subquery()
-    found = set(session.exec(select(Contact.first_name).join(ids, ids.c.id == Contact.id)).all())
-    assert count_contacts(session=session, segment=segment) == len(found)
+    found = names_matching(session, rules, match)
     assert segments.preview_count(session=session, rules=rules, match=match) == len(found)
     return found
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from campaign_dashboard.models import SegmentContact
 from campaign_dashboard.services.audience.segment_summaries import describe_rules, segment_summaries
-from tests.factories import make_contact, make_segment
+from tests.factories import make_contact, make_email_campaign, make_segment, make_sms_campaign
 
 
 def test_rules_read_as_a_sentence():
@@ -50,3 +50,24 @@ def test_each_segment_is_listed_by_name_with_its_current_member_count(session):
     ]
     make_contact(session, tags=["vip"])
     assert [r.members for r in segment_summaries(session=session)] == [4, 1, 3]
+
+
+def test_behaviour_rules_read_as_a_sentence_with_the_campaign_names(session):
+    spring = make_email_campaign(session, name="Spring sale", status="sent")
+    promo = make_sms_campaign(session, name="Promo", status="sent")
+    make_segment(
+        session,
+        name="Behaviour",
+        match="any",
+        rules=[
+            {"field": "email_campaign", "op": "not_opened", "value": spring.id},
+            {"field": "sms_campaign", "op": "replied", "value": str(promo.id)},
+            {"field": "email_engagement", "op": "opened_within_days", "value": 30},
+            {"field": "last_engagement", "op": "before", "value": "2026-01-31"},
+        ],
+    )
+    (summary,) = segment_summaries(session=session)
+    assert summary.summary == (
+        "did not open email 'Spring sale' OR replied to SMS 'Promo' OR "
+        "opened or clicked an email in the last 30 days OR last opened or clicked before 2026-01-31"
+    )
