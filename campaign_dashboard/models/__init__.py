@@ -11,6 +11,7 @@ from campaign_dashboard.models.campaigns import (
     SmsCampaign,
     SmsCampaignRecipient,
 )
+from campaign_dashboard.models.consent import ConsentEntry
 from campaign_dashboard.models.contacts import Contact, ContactTag, Suppression
 from campaign_dashboard.models.enums import (
     UNSENT_STATUSES,
@@ -45,6 +46,7 @@ __all__ = [
     "CampaignStatsMinute",
     "CampaignStatus",
     "Channel",
+    "ConsentEntry",
     "Contact",
     "ContactTag",
     "DeadLetterEvent",

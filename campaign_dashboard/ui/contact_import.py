@@ -19,6 +19,7 @@ import reflex as rx
 from campaign_dashboard.db import session_scope
 from campaign_dashboard.models import Role
 from campaign_dashboard.services.accounts import audit
+from campaign_dashboard.services.audience.consent import ConsentSource
 from campaign_dashboard.services.audience.csv_file import HEADER_ALIASES
 from campaign_dashboard.services.audience.csv_import import (
     CsvLimits,
@@ -38,13 +39,15 @@ logger = logging.getLogger(__name__)
 REPORT_NAME = "contact-import-errors.csv"
 
 
-async def _spool_upload(chunks: rx.UploadChunkIterator, limits: CsvLimits) -> IO[bytes]:
+async def _spool_upload(chunks: rx.UploadChunkIterator, limits: CsvLimits) -> tuple[IO[bytes], str]:
     """The uploaded file in a temporary file (on disk past 1 MB), refused as soon as it passes
-    the import's size limit: memory stays flat however large the upload."""
+    the import's size limit: memory stays flat however large the upload. With its file name."""
+    name = ""
     spool = tempfile.SpooledTemporaryFile(max_size=1024 * 1024)  # noqa: SIM115 (the caller closes it)
     size = 0
     try:
         async for chunk in chunks:
+            name = name or chunk.filename
             size += len(chunk.data)
             if size > limits.max_bytes:
                 raise ValidationFailed(limits.too_large(), details=[{"field": "file", "message": limits.too_large()}])
@@ -54,21 +57,32 @@ async def _spool_upload(chunks: rx.UploadChunkIterator, limits: CsvLimits) -> IO
     except BaseException:
         spool.close()
         raise
-    return spool
+    return spool, name
 
 
 def _run_import(
-    upload: IO[bytes], progress: Progress, *, user_id: int | None, client: str | None, limits: CsvLimits
+    upload: IO[bytes],
+    progress: Progress,
+    *,
+    user_id: int | None,
+    client: str | None,
+    limits: CsvLimits,
+    source: ConsentSource,
 ) -> ImportResult:
     with session_scope() as session:
-        result = import_contacts_csv(session=session, data=upload, progress=progress, limits=limits)
+        result = import_contacts_csv(session=session, data=upload, source=source, progress=progress, limits=limits)
         audit.record(
             session,
             actor_user_id=user_id,
             action=audit.CONTACTS_IMPORT,
             object_type="contacts",
             client_address=client,
-            detail={"imported": result.imported, "updated": result.updated, "rejected": result.rejected},
+            detail={
+                "imported": result.imported,
+                "updated": result.updated,
+                "rejected": result.rejected,
+                "kept_unsubscribed": result.kept_unsubscribed,
+            },
         )
         return result
 
@@ -81,6 +95,7 @@ class ContactImportState(AuthState):
     imported: int = 0
     updated: int = 0
     rejected: int = 0
+    kept: int = 0  # rows that stay unsubscribed: an import never resubscribes
     error: str = ""
     _report: str = ""  # the error report CSV stays on the server until it is downloaded
 
@@ -93,7 +108,7 @@ class ContactImportState(AuthState):
         if self.running:
             return
         self.finished, self.error, self._report = False, "", ""
-        self.done = self.total = self.imported = self.updated = self.rejected = 0
+        self.done = self.total = self.imported = self.updated = self.rejected = self.kept = 0
         return rx.clear_selected_files(UPLOAD_ID)
 
     @guarded(Role.MARKETER, writes=True, background=True, audits_itself=True)
@@ -102,9 +117,10 @@ class ContactImportState(AuthState):
             if self.running:
                 return rx.toast.info("An import is already running.")
             self.running, self.finished, self.error, self._report = True, False, "", ""
-            self.done = self.total = self.imported = self.updated = self.rejected = 0
+            self.done = self.total = self.imported = self.updated = self.rejected = self.kept = 0
             user = self._user()
             user_id, client = (user.id if user else None), (self.router.session.client_ip or None)
+            source = ConsentSource.dashboard_user(user, client_address=client) if user else None
 
         loop = asyncio.get_running_loop()
 
@@ -118,9 +134,18 @@ class ContactImportState(AuthState):
         result, error = None, ""
         try:
             limits = CsvLimits.from_settings()
-            with await _spool_upload(chunks, limits) as upload:
+            if source is None:
+                raise DomainError("Your session ended: sign in again to import.")
+            spool, file_name = await _spool_upload(chunks, limits)
+            with spool as upload:
                 result = await asyncio.to_thread(
-                    _run_import, upload, progress, limits=limits, user_id=user_id, client=client
+                    _run_import,
+                    upload,
+                    progress,
+                    limits=limits,
+                    user_id=user_id,
+                    client=client,
+                    source=source.importing(file_name),
                 )
         except DomainError as exc:
             error = exc.message
@@ -132,6 +157,7 @@ class ContactImportState(AuthState):
             if result is not None:
                 self.finished = True
                 self.imported, self.updated, self.rejected = result.imported, result.updated, result.rejected
+                self.kept = result.kept_unsubscribed
                 self._report = error_report_csv(result) if result.rejected else ""
         return rx.clear_selected_files(UPLOAD_ID)
 
@@ -173,6 +199,15 @@ def _result() -> rx.Component:
                 id="import-error-report",
             ),
             rx.text("Every row was imported.", size="2", color_scheme="green"),
+        ),
+        rx.cond(
+            s.kept > 0,
+            rx.text(
+                thousands(s.kept),
+                " rows stay unsubscribed or suppressed: an import never resubscribes anyone.",
+                size="2",
+                id="import-kept",
+            ),
         ),
         align="center",
         width="100%",

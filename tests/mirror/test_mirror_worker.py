@@ -20,6 +20,7 @@ from campaign_dashboard.services.accounts.tokens import create_token
 from campaign_dashboard.services.audience import contacts, segments
 from campaign_dashboard.services.audience.contacts import ContactCreate
 from campaign_dashboard.services.audience.segments import SegmentCreate
+from tests.helpers.consent import MARKETER
 
 from .conftest import remote_members
 
@@ -47,6 +48,7 @@ def test_the_worker_keeps_resend_in_step_with_segment_changes(mirroring_on, work
             contacts.create_contact(
                 session=session,
                 data=ContactCreate(email=f"{n}@example.com", first_name=n.title(), tags=["vip"] if n == "ann" else []),
+                source=MARKETER,
             )
             for n in ("ann", "bob", "cat")
         )

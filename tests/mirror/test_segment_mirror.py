@@ -11,11 +11,12 @@ from sqlmodel import Session
 from campaign_dashboard.models import Segment
 from campaign_dashboard.providers.base import RetryableError
 from campaign_dashboard.providers.resend_audience import ResendAudienceProvider
-from campaign_dashboard.services.audience import contacts, segment_mirror, segments
+from campaign_dashboard.services.audience import contacts, segment_mirror, segments, subscriptions
 from campaign_dashboard.services.audience.contacts import ContactCreate, ContactUpdate
 from campaign_dashboard.services.audience.segment_mirror import sync_segment
 from campaign_dashboard.services.audience.segments import SegmentCreate, SegmentUpdate
 from tests.factories import make_contact
+from tests.helpers.consent import MARKETER
 from tests.helpers.processes import configure_emulator, emulator_stats
 
 from .conftest import remote_members
@@ -25,7 +26,7 @@ VIP = [{"field": "tag", "op": "is", "value": "vip"}]
 
 def _contact(session, email, first_name="", tags=(), **fields):
     data = ContactCreate(email=email, first_name=first_name, tags=list(tags), **fields)
-    return contacts.create_contact(session=session, data=data)
+    return contacts.create_contact(session=session, data=data, source=MARKETER)
 
 
 def _sync(mirror, segment_id):
@@ -53,7 +54,7 @@ def test_a_rules_segment_is_mirrored_with_unsendable_contacts_marked_unsubscribe
     bob = _contact(session, "bob@example.com", "Bob", ["vip"])
     _contact(session, "cat@example.com", "Cat", ["regular"])
     _contact(session, None, "Dan", ["vip"], phone="+14155550100")  # no address: nothing to mirror
-    contacts.unsubscribe(session=session, contact_id=bob.id, channel="email")
+    subscriptions.unsubscribe(source=MARKETER, session=session, contact_id=bob.id, channel="email")
     segment = segments.create_segment(session=session, data=SegmentCreate(name="VIP customers", rules=VIP))
 
     result = _sync(mirror, segment.id)
@@ -120,7 +121,7 @@ def test_a_contact_who_unsubscribes_later_is_marked_unsubscribed_remotely(mirror
     segment = segments.create_segment(session=session, data=SegmentCreate(name="VIP", rules=VIP))
     _sync(mirror, segment.id)
 
-    contacts.unsubscribe(session=session, contact_id=ann.id, channel="email")
+    subscriptions.unsubscribe(source=MARKETER, session=session, contact_id=ann.id, channel="email")
     result = _sync(mirror, segment.id)
 
     assert (result.updated, result.added, result.removed) == (1, 0, 0)

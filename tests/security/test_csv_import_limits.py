@@ -14,6 +14,7 @@ from campaign_dashboard.models import Contact
 from campaign_dashboard.services.audience.csv_import import CsvLimits, import_contacts_csv
 from campaign_dashboard.services.errors import ValidationFailed
 from tests.helpers.api import assert_error
+from tests.helpers.consent import IMPORT
 
 LIMITS = CsvLimits(max_bytes=1024 * 1024, max_rows=5, max_columns=10, max_column_name=20)
 
@@ -39,7 +40,7 @@ LIMITS = CsvLimits(max_bytes=1024 * 1024, max_rows=5, max_columns=10, max_column
 )
 def test_a_file_over_a_limit_is_refused_whole_naming_the_limit(session, data, message):
     with pytest.raises(ValidationFailed) as exc:
-        import_contacts_csv(session=session, data=data.encode(), limits=LIMITS)
+        import_contacts_csv(session=session, data=data.encode(), source=IMPORT, limits=LIMITS)
 
     assert message in exc.value.message
     assert exc.value.details == [{"field": "file", "message": exc.value.message}]
@@ -49,7 +50,7 @@ def test_a_file_over_a_limit_is_refused_whole_naming_the_limit(session, data, me
 def test_a_file_at_the_limits_is_imported(session):
     names = ["email", *(f"{'n' * 18}{i:02d}" for i in range(9))]  # 10 columns, names of 20 characters
     data = ",".join(names) + "\n" + "".join(f"p{i}@example.com" + ",x" * 9 + "\n" for i in range(5))
-    result = import_contacts_csv(session=session, data=data.encode(), limits=LIMITS)
+    result = import_contacts_csv(session=session, data=data.encode(), source=IMPORT, limits=LIMITS)
     assert (result.imported, result.rejected) == (5, 0)
 
 
@@ -57,7 +58,7 @@ def test_the_limits_come_from_settings(session, monkeypatch):
     monkeypatch.setenv("CSV_IMPORT_MAX_COLUMNS", "3")
     get_settings.cache_clear()
     with pytest.raises(ValidationFailed, match="The header has 4 columns; the limit is 3"):
-        import_contacts_csv(session=session, data=b"email,a,b,c\nx@example.com,1,2,3\n")
+        import_contacts_csv(session=session, data=b"email,a,b,c\nx@example.com,1,2,3\n", source=IMPORT)
     get_settings.cache_clear()
 
 

@@ -40,6 +40,16 @@ def app_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("app")
 
 
+@pytest.fixture(scope="module")
+def app_db(app_url: str, app_data_dir: Path):
+    """The running app's own database, to check what the pages show against it."""
+    from campaign_dashboard.db import make_engine
+
+    engine = make_engine(f"sqlite:///{app_data_dir}/app.db")
+    yield engine
+    engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def emulator_port() -> int:
     """The port of the app's provider emulator (tests that play the provider talk to it)."""

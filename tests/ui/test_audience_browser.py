@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from campaign_dashboard.db import make_engine
 from campaign_dashboard.models import (
     Contact,
     EmailTemplate,
@@ -27,14 +26,6 @@ from campaign_dashboard.services.campaigns import templates
 from tests.helpers.ui import login, screenshot
 
 pytestmark = [pytest.mark.browser]
-
-
-@pytest.fixture(scope="module")
-def app_db(app_url: str, app_data_dir: Path):
-    """The running app's own database, to check what the pages show against it."""
-    engine = make_engine(f"sqlite:///{app_data_dir}/app.db")
-    yield engine
-    engine.dispose()
 
 
 def unique() -> str:

@@ -8,14 +8,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.datastructures import UploadFile as StarletteUploadFile
 from starlette.types import Message
 
 from campaign_dashboard.api.deps import PathId, Reader, SessionDep, Writer
 from campaign_dashboard.api.errors import error_body
-from campaign_dashboard.models import Contact, id_of
+from campaign_dashboard.models import ApiToken, Contact, id_of
+from campaign_dashboard.services.audience import consent, subscriptions
 from campaign_dashboard.services.audience import contacts as service
+from campaign_dashboard.services.audience.consent import ConsentSource
 from campaign_dashboard.services.audience.contacts import ContactCreate, ContactUpdate
 from campaign_dashboard.services.audience.csv_import import CsvLimits, import_contacts_csv
 from campaign_dashboard.services.errors import ValidationFailed
@@ -59,10 +61,42 @@ class ImportPublic(BaseModel):
     rejected: int
     errors: list[ImportErrorPublic]
     unlisted_errors: int = 0
+    kept_unsubscribed: int = Field(
+        0, description="Rows whose contact stays unsubscribed or suppressed: an import never resubscribes anyone"
+    )
 
 
 class SubscriptionChange(BaseModel):
     channel: str
+    reason: str | None = Field(
+        None, max_length=500, description="Why: required when an admin lifts a hard bounce or a provider suppression"
+    )
+
+
+class ConsentEntryPublic(BaseModel):
+    id: int
+    contact_id: int | None
+    channel: str = Field(description="email or sms")
+    topic: str | None
+    address: str = Field(description="The email address or phone number the change was about")
+    event: str = Field(description="opted_in, confirmed, opted_out, resubscribed, suppressed or unsuppressed")
+    source: str = Field(
+        description="csv_import, api, dashboard, one_click_unsubscribe, mailto_unsubscribe, keyword,"
+        " twilio_advanced_opt_out, provider_opt_out, bounce, complaint, provider_suppression, ..."
+    )
+    source_detail: str = Field(description="The import file, API token or dashboard user, the campaign or provider")
+    occurred_at: datetime
+    client_address: str | None = Field(description="The client's IP address, or the phone that texted")
+    evidence: dict[str, Any] | None = Field(description="Keyword, link token, provider event or message ids, reason")
+
+
+class ConsentEntriesPublic(BaseModel):
+    items: list[ConsentEntryPublic]
+    next_cursor: str | None
+
+
+def _source(token: ApiToken, request: Request) -> ConsentSource:
+    return ConsentSource.api_token(token, client_address=request.client.host if request.client else None)
 
 
 def _public(session, contact: Contact) -> ContactPublic:
@@ -85,8 +119,10 @@ def list_contacts(
 
 
 @router.post("", response_model=ContactPublic, status_code=201)
-def create_contact(body: ContactCreate, session: SessionDep, _: Writer) -> ContactPublic:
-    return _public(session, service.create_contact(session=session, data=body))
+def create_contact(body: ContactCreate, request: Request, session: SessionDep, token: Writer) -> ContactPublic:
+    """Each address of the new contact opts in, recorded in its consent ledger with this token as
+    the source; an address that is suppressed stays unsubscribed."""
+    return _public(session, service.create_contact(session=session, data=body, source=_source(token, request)))
 
 
 MULTIPART_ALLOWANCE = 64 * 1024  # the form's boundaries and part headers around the file
@@ -116,10 +152,12 @@ class _TooLarge(Exception):
     openapi_extra=UPLOAD_BODY,
     responses={413: {"description": "The file is over the size limit (CSV_IMPORT_MAX_BYTES)"}},
 )
-async def import_contacts(request: Request, session: SessionDep, _: Writer) -> Any:
+async def import_contacts(request: Request, session: SessionDep, token: Writer) -> Any:
     """Upload a CSV as the multipart field `file` (header row; columns email, phone, first_name,
     last_name, timezone, tags, and any others become attributes). Bad rows are listed by line
     number (the first 1,000; `unlisted_errors` counts the rest); a bad file changes nothing.
+    New contacts opt in with the file and this token as the consent source; an import never
+    resubscribes a contact or a suppressed address (`kept_unsubscribed` counts those rows).
 
     The body is refused with 413 as soon as it passes the size limit, with or without a
     Content-Length: a chunked upload is never read whole first."""
@@ -136,7 +174,10 @@ async def import_contacts(request: Request, session: SessionDep, _: Writer) -> A
                 "Send the CSV file as the multipart form field 'file'.",
                 details=[{"field": "file", "message": "required"}],
             )
-        result = await run_in_threadpool(lambda: import_contacts_csv(session=session, data=upload.file, limits=limits))
+        source = _source(token, request).importing(upload.filename)
+        result = await run_in_threadpool(
+            lambda: import_contacts_csv(session=session, data=upload.file, source=source, limits=limits)
+        )
     finally:
         await form.close()
     return ImportPublic(
@@ -145,6 +186,7 @@ async def import_contacts(request: Request, session: SessionDep, _: Writer) -> A
         rejected=result.rejected,
         errors=[ImportErrorPublic(**e) for e in result.errors],
         unlisted_errors=result.unlisted,
+        kept_unsubscribed=result.kept_unsubscribed,
     )
 
 
@@ -185,12 +227,47 @@ def delete_contact(contact_id: PathId, session: SessionDep, _: Writer) -> Respon
 
 
 @router.post("/{contact_id}/unsubscribe", response_model=ContactPublic)
-def unsubscribe(contact_id: PathId, body: SubscriptionChange, session: SessionDep, _: Writer) -> ContactPublic:
-    contact = service.unsubscribe(session=session, contact_id=contact_id, channel=body.channel)
+def unsubscribe(
+    contact_id: PathId, body: SubscriptionChange, request: Request, session: SessionDep, token: Writer
+) -> ContactPublic:
+    contact = subscriptions.unsubscribe(
+        session=session, contact_id=contact_id, channel=body.channel, source=_source(token, request)
+    )
     return _public(session, contact)
 
 
-@router.post("/{contact_id}/resubscribe", response_model=ContactPublic)
-def resubscribe(contact_id: PathId, body: SubscriptionChange, session: SessionDep, _: Writer) -> ContactPublic:
-    contact = service.resubscribe(session=session, contact_id=contact_id, channel=body.channel)
+@router.post(
+    "/{contact_id}/resubscribe",
+    response_model=ContactPublic,
+    responses={
+        409: {
+            "description": "The rules refuse it, and the message says why: the contact texted STOP (only START from"
+            " the phone lifts it), complained (only a confirmed double opt-in), used the unsubscribe link (only"
+            " the contact), or bounced hard (only an admin, with a reason)"
+        }
+    },
+)
+def resubscribe(
+    contact_id: PathId, body: SubscriptionChange, request: Request, session: SessionDep, token: Writer
+) -> ContactPublic:
+    contact = subscriptions.resubscribe(
+        session=session, contact_id=contact_id, channel=body.channel, source=_source(token, request), reason=body.reason
+    )
     return _public(session, contact)
+
+
+@router.get("/{contact_id}/consent", response_model=ConsentEntriesPublic)
+def consent_history(
+    contact_id: PathId,
+    session: SessionDep,
+    _: Reader,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
+) -> ConsentEntriesPublic:
+    """The contact's consent ledger, newest first: every change of its email/SMS permission, with
+    its source and evidence. Paginated like every list (`next_cursor`)."""
+    contact = service.get_contact(session=session, contact_id=contact_id)
+    page = consent.list_entries(session=session, contact=contact, cursor=cursor, limit=limit)
+    return ConsentEntriesPublic(
+        items=[ConsentEntryPublic(**entry.model_dump()) for entry in page.items], next_cursor=page.next_cursor
+    )

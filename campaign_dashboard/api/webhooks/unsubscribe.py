@@ -64,7 +64,8 @@ async def unsubscribe(token: str, request: Request) -> HTMLResponse:
     except WebhookRejected as exc:
         return page("Request too large", f"<p>{escape(exc.message)}</p>", exc.status)
     try:
-        await apply_in_thread(apply_unsubscribe, token=token)
+        client = request.client.host if request.client else None
+        await apply_in_thread(apply_unsubscribe, token=token, client_address=client)
     except ValidationFailed as exc:
         return invalid_link(exc)
     return page("Unsubscribed", "<p>You are unsubscribed. You will not receive further campaigns.</p>")

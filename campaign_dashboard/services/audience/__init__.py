@@ -4,5 +4,6 @@ Owns contacts (`contacts`, `contact_search`, `contact_history`), CSV import and 
 (`csv_import`, its file checks `csv_file`, `csv_export`), segments and their rules (`segments`,
 `segment_rules`, `segment_summaries`), mirroring segments to the provider (`segment_mirror`, its
 rate-limited calls and lease `segment_mirror_calls`), suppressions
-(`suppressions`) and subscription status after opt-outs (`opt_outs`).
+(`suppressions`), subscription status after opt-outs (`opt_outs`), staff subscription changes
+(`subscriptions`) and the consent ledger with its rules (`consent`, `consent_rules`).
 """

@@ -21,18 +21,15 @@ from campaign_dashboard.models import (
     Contact,
     ContactTag,
     EmailStatus,
-    SmsStatus,
     id_of,
     utcnow,
 )
-from campaign_dashboard.services.audience import opt_outs
+from campaign_dashboard.services.audience import consent, consent_rules
+from campaign_dashboard.services.audience.consent import ConsentEvent, ConsentSource
 from campaign_dashboard.services.audience.suppressions import (
     DEFAULT_PHONE_REGION,
     normalize_email,
     normalize_phone,
-    parse_channel,
-    stage_suppression,
-    unstage_suppression,
 )
 from campaign_dashboard.services.errors import Conflict, ValidationFailed
 from campaign_dashboard.services.limits import (
@@ -47,7 +44,6 @@ from campaign_dashboard.services.rows import get_row, grouped
 
 MAX_TAG_LENGTH = 100
 MAX_NAME_LENGTH = 200
-# Suppression reasons, the same words the event handlers write (services/opt_outs.py).
 
 
 class ContactCreate(BaseModel):
@@ -141,8 +137,13 @@ def clean_name(value: str | None, *, field: str) -> str:
 # -- CRUD ---------------------------------------------------------------------------------------
 
 
-def create_contact(*, session: Session, data: ContactCreate, region: str = DEFAULT_PHONE_REGION) -> Contact:
-    """Create a contact; it needs an email or a phone, and the email must be new."""
+def create_contact(
+    *, session: Session, data: ContactCreate, source: ConsentSource, region: str = DEFAULT_PHONE_REGION
+) -> Contact:
+    """Create a contact; it needs an email or a phone, and the email must be new.
+
+    Each address it has opts in (a ledger entry from `source`), unless the address is suppressed:
+    then the contact starts unsubscribed on that channel (adding a contact never resubscribes)."""
     fields, errors = _collect(data.model_dump(), region=region)
     if errors:
         raise _failed(errors)
@@ -151,9 +152,22 @@ def create_contact(*, session: Session, data: ContactCreate, region: str = DEFAU
     tags = fields.pop("tags")
     _ensure_email_free(session, fields.get("email"), contact_id=None)
     contact = Contact(**fields)
+    for channel, address in _addresses(contact):
+        kept = consent_rules.kept_statuses(session=session, channel=channel, addresses={address})
+        setattr(contact, f"{channel}_status", kept.get(address, getattr(contact, f"{channel}_status")))
     session.add(contact)
     _flush_or_conflict(session, fields.get("email"))
     _set_tags(session, id_of(contact), tags)
+    for channel, address in _addresses(contact):
+        if getattr(contact, f"{channel}_status") == EmailStatus.SUBSCRIBED:  # the same word for SMS
+            consent.record(
+                session=session,
+                contact_id=contact.id,
+                channel=channel,
+                address=address,
+                event=ConsentEvent.OPTED_IN,
+                source=source,
+            )
     session.commit()
     return contact
 
@@ -226,46 +240,6 @@ def list_contacts(
 def tags_of(*, session: Session, contact_ids: list[int]) -> dict[int, list[str]]:
     """Tags per contact id (sorted), in one query."""
     return grouped(session, col(ContactTag.contact_id), col(ContactTag.tag), contact_ids)
-
-
-# -- subscriptions ------------------------------------------------------------------------------
-
-
-def unsubscribe(
-    *, session: Session, contact_id: int, channel: str, reason: str | None = None, source: str = "api"
-) -> Contact:
-    """Stop messaging the contact on `channel`: status changes and the address is suppressed."""
-    contact = get_contact(session=session, contact_id=contact_id)
-    channel = parse_channel(channel)
-    address = _address_for(contact, channel)
-    if channel is Channel.EMAIL:
-        if contact.email_status == EmailStatus.SUBSCRIBED:  # a bounce or complaint says more
-            contact.email_status = EmailStatus.UNSUBSCRIBED
-        reason = reason or opt_outs.UNSUBSCRIBE
-    else:
-        contact.sms_status = SmsStatus.OPTED_OUT
-        reason = reason or opt_outs.SMS_OPT_OUT
-    stage_suppression(session=session, channel=channel, address=address, reason=reason, source=source)
-    contact.updated_at = utcnow()
-    session.add(contact)
-    session.commit()
-    return contact
-
-
-def resubscribe(*, session: Session, contact_id: int, channel: str) -> Contact:
-    """Message the contact on `channel` again: status back to subscribed, suppression lifted."""
-    contact = get_contact(session=session, contact_id=contact_id)
-    channel = parse_channel(channel)
-    address = _address_for(contact, channel)
-    if channel is Channel.EMAIL:
-        contact.email_status = EmailStatus.SUBSCRIBED
-    else:
-        contact.sms_status = SmsStatus.SUBSCRIBED
-    unstage_suppression(session=session, channel=channel, address=address)
-    contact.updated_at = utcnow()
-    session.add(contact)
-    session.commit()
-    return contact
 
 
 # -- helpers ------------------------------------------------------------------------------------
@@ -352,7 +326,13 @@ def _conflict_email(email: str | None, existing_id: int | None) -> Conflict:
     return Conflict(message, details=[{"field": "email", "message": message}])
 
 
-def _address_for(contact: Contact, channel: Channel) -> str:
+def _addresses(contact: Contact) -> list[tuple[Channel, str]]:
+    pairs = [(Channel.EMAIL, contact.email), (Channel.SMS, contact.phone)]
+    return [(channel, address) for channel, address in pairs if address]
+
+
+def address_for(contact: Contact, channel: Channel) -> str:
+    """The contact's address on `channel`, or ValidationFailed naming the missing one."""
     address = contact.email if channel is Channel.EMAIL else contact.phone
     if not address:
         what = "email address" if channel is Channel.EMAIL else "phone number"

@@ -31,7 +31,17 @@ from typing import IO, Any
 from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
-from campaign_dashboard.models import Contact, ContactTag, EmailStatus, SmsStatus, id_of, utcnow
+from campaign_dashboard.models import (
+    Channel,
+    Contact,
+    ContactTag,
+    EmailStatus,
+    id_of,
+    utcnow,
+)
+from campaign_dashboard.services.audience import consent
+from campaign_dashboard.services.audience.consent import ConsentEvent, ConsentSource
+from campaign_dashboard.services.audience.consent_rules import kept_statuses
 from campaign_dashboard.services.audience.contacts import clean_name, clean_tags, clean_timezone
 from campaign_dashboard.services.audience.csv_export import csv_lines, unescape_cell
 from campaign_dashboard.services.audience.csv_file import (
@@ -52,6 +62,7 @@ CHUNK_SIZE = 1000
 MAX_LISTED_ERRORS = 1000  # rejected rows listed (with their cells) in the result and the error report
 REPORT_CELL_BUDGET = 2_000_000  # characters of rejected rows' cells kept for the report, in all
 TAG_SEPARATORS = re.compile(r"[;|]")
+SUBSCRIBED = EmailStatus.SUBSCRIBED.value  # the same word for SMS
 Progress = Callable[[int, int], None]
 
 
@@ -60,6 +71,7 @@ class ImportResult:
     imported: int = 0
     updated: int = 0
     rejected: int = 0
+    kept_unsubscribed: int = 0  # rows whose contact stays unsubscribed or suppressed: a file never resubscribes
     errors: list[dict[str, Any]] = field(default_factory=list)  # the first MAX_LISTED_ERRORS
     header: list[str] = field(default_factory=list)
     rejected_cells: dict[int, list[str]] = field(default_factory=dict)  # line -> the row as read
@@ -121,6 +133,7 @@ def import_contacts_csv(
     *,
     session: Session,
     data: bytes | IO[bytes],
+    source: ConsentSource,
     region: str = DEFAULT_PHONE_REGION,
     progress: Progress | None = None,
     chunk_size: int = CHUNK_SIZE,
@@ -132,20 +145,25 @@ def import_contacts_csv(
     Rows are matched to existing contacts by email (or by phone when the row has no email):
     matches get the row's non-empty fields, its attributes merged in and its tags added.
     `progress(done_rows, total_rows)` is called before the first chunk and after each one.
+
+    Consent: each new contact opts in on the channels it has an address for, with one ledger entry
+    from `source` (the file and who imported it). A file never resubscribes anyone: matched contacts
+    keep their status, and a new contact whose address is suppressed starts unsubscribed; both are
+    counted in `kept_unsubscribed`.
     """
-    source = io.BytesIO(data) if isinstance(data, (bytes, bytearray)) else data
+    stream = io.BytesIO(data) if isinstance(data, (bytes, bytearray)) else data
     limits = limits or CsvLimits.from_settings()
-    header_line, header, delimiter, total = check_file(source, limits)
+    header_line, header, delimiter, total = check_file(stream, limits)
     columns = header_columns(header, header_line, limits)
     result = ImportResult(header=header)
     if progress:
         progress(0, total)
     done = 0
-    with open_text(source) as text, _SeenKeys() as seen:
+    with open_text(stream) as text, _SeenKeys() as seen:
         records = numbered_records(csv.reader(text, delimiter=delimiter))
         next(records)  # the header, checked above
         while chunk := list(itertools.islice(records, chunk_size)):
-            _apply(session, _accepted(chunk, columns, region, seen, result), result)
+            _apply(session, _accepted(chunk, columns, region, seen, result), result, source)
             session.commit()
             done += len(chunk)
             if progress:
@@ -257,12 +275,18 @@ class _SeenKeys:
 # -- writes -------------------------------------------------------------------------------------
 
 
-def _apply(session: Session, rows: list[_Row], result: ImportResult) -> None:
+def _apply(session: Session, rows: list[_Row], result: ImportResult, source: ConsentSource) -> None:
     """Update the chunk's existing contacts and insert the new ones, with set-based queries."""
     if not rows:
         return
     by_email = _existing(session, col(Contact.email), {r.email for r in rows if r.email})
     by_phone = _existing(session, col(Contact.phone), {r.phone for r in rows if not r.email and r.phone})
+    kept = {
+        Channel.EMAIL: kept_statuses(
+            session=session, channel=Channel.EMAIL, addresses={r.email for r in rows if r.email}
+        ),
+        Channel.SMS: kept_statuses(session=session, channel=Channel.SMS, addresses={r.phone for r in rows if r.phone}),
+    }
     now = utcnow()
     new_rows: list[_Row] = []
     tags_for: dict[int, set[str]] = {}
@@ -274,16 +298,38 @@ def _apply(session: Session, rows: list[_Row], result: ImportResult) -> None:
         _merge(contact, row, now)
         tags_for.setdefault(id_of(contact), set()).update(row.tags)
         result.updated += 1
+        result.kept_unsubscribed += _kept_existing(contact, kept)
     session.flush()
 
     if new_rows:
+        values = [_new_contact(row, now, kept) for row in new_rows]
         statement = insert(Contact).returning(col(Contact.id), sort_by_parameter_order=True)
-        ids: Sequence[int] = session.execute(statement, [_new_contact(row, now) for row in new_rows]).scalars().all()
-        for contact_id, row in zip(ids, new_rows, strict=True):
+        ids: Sequence[int] = session.execute(statement, values).scalars().all()
+        opted_in: list[tuple[int | None, str, str]] = []
+        for contact_id, row, value in zip(ids, new_rows, values, strict=True):
             tags_for[contact_id] = set(row.tags)
+            subscribed = [(contact_id, ch, a) for ch, a in _pairs(row) if value[f"{ch}_status"] == SUBSCRIBED]
+            result.kept_unsubscribed += len(subscribed) < len(_pairs(row))
+            opted_in.extend(subscribed)
+        consent.record_many(session=session, entries=opted_in, event=ConsentEvent.OPTED_IN, source=source, at=now)
         result.imported += len(new_rows)
 
     _add_tags(session, tags_for)
+
+
+def _pairs(row: _Row) -> list[tuple[Channel, str]]:
+    return [(ch, a) for ch, a in ((Channel.EMAIL, row.email), (Channel.SMS, row.phone)) if a]
+
+
+def _kept_existing(contact: Contact, kept: dict[Channel, dict[str, str]]) -> bool:
+    """Whether the matched contact stays unsubscribed or suppressed on one of its channels."""
+    for channel, address, status in (
+        (Channel.EMAIL, contact.email, contact.email_status),
+        (Channel.SMS, contact.phone, contact.sms_status),
+    ):
+        if address and (status != SUBSCRIBED or address in kept[channel]):
+            return True
+    return False
 
 
 def _existing(session: Session, column, values: set[str]) -> dict[str, Contact]:
@@ -305,7 +351,7 @@ def _merge(contact: Contact, row: _Row, now) -> None:
     contact.updated_at = now  # the contact is in the session: the next flush writes it
 
 
-def _new_contact(row: _Row, now) -> dict[str, Any]:
+def _new_contact(row: _Row, now, kept: dict[Channel, dict[str, str]]) -> dict[str, Any]:
     return {
         "email": row.email,
         "phone": row.phone,
@@ -313,8 +359,8 @@ def _new_contact(row: _Row, now) -> dict[str, Any]:
         "last_name": row.last_name or "",
         "timezone": row.timezone or "UTC",
         "attributes": row.attributes,
-        "email_status": EmailStatus.SUBSCRIBED.value,
-        "sms_status": SmsStatus.SUBSCRIBED.value,
+        "email_status": kept[Channel.EMAIL].get(row.email or "", SUBSCRIBED),
+        "sms_status": kept[Channel.SMS].get(row.phone or "", SUBSCRIBED),
         "created_at": now,
         "updated_at": now,
     }

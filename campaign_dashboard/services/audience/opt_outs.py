@@ -17,6 +17,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
 from campaign_dashboard.models import Channel, Contact, EmailStatus, SmsStatus, Suppression, table_of, utcnow
+from campaign_dashboard.services.audience import consent
+from campaign_dashboard.services.audience.consent import ConsentEvent, ConsentSource, SourceKind
 from campaign_dashboard.services.audience.suppressions import normalize_address
 from campaign_dashboard.services.errors import ValidationFailed
 from campaign_dashboard.services.events.dead_letters import Outcome
@@ -90,16 +92,17 @@ def set_email_status(
     return session.exec(statement).rowcount == 1
 
 
-def set_sms_status_by_phone(*, session: Session, phone: str, status: str, now: datetime) -> int:
-    """Every contact with this phone number gets `status`; returns how many changed."""
+def set_sms_status_by_phone(*, session: Session, phone: str, status: str, now: datetime) -> list[int]:
+    """Every contact with this phone number gets `status`; returns the ids of those that changed."""
     other = SmsStatus.SUBSCRIBED if status == SmsStatus.OPTED_OUT else SmsStatus.OPTED_OUT
     statement = (
         update(Contact)
         .where(col(Contact.phone) == canonical_address(Channel.SMS, phone), col(Contact.sms_status) == other)
         .values(sms_status=status, updated_at=now)
+        .returning(col(Contact.id))
         .execution_options(synchronize_session=False)
     )
-    return session.exec(statement).rowcount
+    return list(session.execute(statement).scalars().all())
 
 
 # Email statuses a new negative signal may overwrite: an unsubscribe does not hide a bounce.
@@ -127,6 +130,12 @@ PROVIDER_ORIGINS: dict[str, tuple[str, str | None]] = {
     "bounce": (HARD_BOUNCE, EmailStatus.BOUNCED),
     "complaint": (COMPLAINT, EmailStatus.COMPLAINED),
 }
+# Our suppression reason -> the ledger's source and event.
+LEDGER_BY_REASON: dict[str, tuple[SourceKind, ConsentEvent]] = {
+    HARD_BOUNCE: (SourceKind.BOUNCE, ConsentEvent.SUPPRESSED),
+    COMPLAINT: (SourceKind.COMPLAINT, ConsentEvent.OPTED_OUT),
+    PROVIDER_SUPPRESSED: (SourceKind.PROVIDER_SUPPRESSION, ConsentEvent.SUPPRESSED),
+}
 
 
 def apply_provider_suppression(*, session: Session, event: ProviderSuppressionIn) -> Outcome:
@@ -140,15 +149,30 @@ def apply_provider_suppression(*, session: Session, event: ProviderSuppressionIn
         reason=reason,
         source=f"resend:{event.suppression_id or event.provider_event_id}",
     )
+    address = canonical_address(Channel.EMAIL, event.address)
+    changed: list[int] = []
     if status is not None:
-        session.execute(
-            update(Contact)
-            .where(
-                col(Contact.email) == canonical_address(Channel.EMAIL, event.address),
-                col(Contact.email_status).in_(EMAIL_STATUS_REPLACES[status]),
+        changed = list(
+            session.execute(
+                update(Contact)
+                .where(col(Contact.email) == address, col(Contact.email_status).in_(EMAIL_STATUS_REPLACES[status]))
+                .values(email_status=status, updated_at=utcnow())
+                .returning(col(Contact.id))
+                .execution_options(synchronize_session=False)
             )
-            .values(email_status=status, updated_at=utcnow())
-            .execution_options(synchronize_session=False)
+            .scalars()
+            .all()
         )
+    kind, ledger_event = LEDGER_BY_REASON[reason]
+    evidence = {"provider_event_id": event.provider_event_id, "suppression_id": event.suppression_id or None}
+    consent.record_change(
+        session=session,
+        channel=Channel.EMAIL,
+        address=address,
+        event=ledger_event,
+        source=ConsentSource(kind, detail=f"Resend suppression.added ({event.origin})").with_evidence(**evidence),
+        changed=changed,
+        address_changed=added,
+    )
     session.commit()
     return Outcome.APPLIED if added else Outcome.DUPLICATE

@@ -39,7 +39,8 @@ from campaign_dashboard.models import (
     table_of,
     utcnow,
 )
-from campaign_dashboard.services.audience import opt_outs
+from campaign_dashboard.services.audience import consent, opt_outs
+from campaign_dashboard.services.audience.consent import ConsentSource
 from campaign_dashboard.services.events.counters import count_event
 from campaign_dashboard.services.events.dead_letters import Outcome, dead_letter, insert_once
 from campaign_dashboard.services.events.precedence import outranks, statuses_below
@@ -315,18 +316,29 @@ def _keep_audience_clean(*, session: Session, sent: Row, event: EmailEventIn, no
         reason, contact_status = opt_outs.PROVIDER_SUPPRESSED, None
     else:
         return
-    if contact_status is not None:
-        opt_outs.set_email_status(
-            session=session,
-            contact_id=sent.contact_id,
-            status=contact_status,
-            replaces=opt_outs.EMAIL_STATUS_REPLACES[contact_status],
-            now=now,
-        )
-    opt_outs.suppress(
+    changed = contact_status is not None and opt_outs.set_email_status(
+        session=session,
+        contact_id=sent.contact_id,
+        status=contact_status,
+        replaces=opt_outs.EMAIL_STATUS_REPLACES[contact_status],
+        now=now,
+    )
+    added = opt_outs.suppress(
         session=session,
         channel=Channel.EMAIL,
         address=sent.to_address,
         reason=reason,
         source=f"resend:{event.provider_event_id}",
+    )
+    kind, ledger_event = opt_outs.LEDGER_BY_REASON[reason]
+    evidence = {"provider_event_id": event.provider_event_id, "message_id": event.provider_message_id}
+    consent.record_change(
+        session=session,
+        channel=Channel.EMAIL,
+        address=opt_outs.canonical_address(Channel.EMAIL, sent.to_address),
+        event=ledger_event,
+        source=ConsentSource(kind, detail=f"Resend email.{event.type}").with_evidence(**evidence),
+        changed=[sent.contact_id] if changed else [],
+        address_changed=added,
+        at=event.occurred_at,
     )

@@ -31,7 +31,8 @@ from campaign_dashboard.models import (
     SmsStatus,
     utcnow,
 )
-from campaign_dashboard.services.audience import opt_outs
+from campaign_dashboard.services.audience import consent, opt_outs
+from campaign_dashboard.services.audience.consent import ConsentEvent, ConsentSource, SourceKind
 from campaign_dashboard.services.events.counters import count_event
 from campaign_dashboard.services.events.dead_letters import Outcome, store_once
 from campaign_dashboard.services.events.email_events import (
@@ -152,7 +153,13 @@ def _mailto_unsubscribe(*, session: Session, email: InboundEmailIn) -> Outcome |
     if sent is None or sent.contact_id is None:
         return None
     target = UnsubscribeTarget(contact_id=sent.contact_id, channel=Channel.EMAIL, campaign_id=sent.campaign_id)
-    result = unsubscribe_target(session=session, target=target)
+    source = ConsentSource(
+        SourceKind.MAILTO_UNSUBSCRIBE,
+        detail=f"mail to the List-Unsubscribe address of email campaign {sent.campaign_id}",
+        client_address=_bare(email.from_address)[:100],
+        evidence={"provider_event_id": email.provider_event_id, "email_id": email.provider_id},
+    )
+    result = unsubscribe_target(session=session, target=target, source=source)
     return Outcome.APPLIED if result == UnsubscribeResult.UNSUBSCRIBED else Outcome.DUPLICATE
 
 
@@ -311,12 +318,21 @@ def apply_inbound_sms(*, session: Session, sms: InboundSmsIn) -> str | None:
             reason=opt_outs.SMS_OPT_OUT,
             source=f"twilio:{sms.message_sid}",
         )
+        _record_keyword(session=session, sms=sms, event=ConsentEvent.OPTED_OUT, changed=changed, address_changed=added)
         if changed or added:
             counters["unsubscribed"] = 1
     elif kind == "opt_in":
-        opt_outs.set_sms_status_by_phone(session=session, phone=sms.from_number, status=SmsStatus.SUBSCRIBED, now=now)
-        opt_outs.unsuppress(
-            session=session, channel=Channel.SMS, address=sms.from_number, reasons=(opt_outs.SMS_OPT_OUT,)
+        changed = opt_outs.set_sms_status_by_phone(
+            session=session, phone=sms.from_number, status=SmsStatus.SUBSCRIBED, now=now
+        )
+        lifted = opt_outs.unsuppress(
+            session=session,
+            channel=Channel.SMS,
+            address=sms.from_number,
+            reasons=(opt_outs.SMS_OPT_OUT, opt_outs.PROVIDER_SUPPRESSED),  # START lifts Twilio's block too
+        )
+        _record_keyword(
+            session=session, sms=sms, event=ConsentEvent.RESUBSCRIBED, changed=changed, address_changed=lifted
         )
     elif (
         kind == "inbound"
@@ -336,6 +352,30 @@ def apply_inbound_sms(*, session: Session, sms: InboundSmsIn) -> str | None:
         )
     session.commit()
     return answer
+
+
+def _record_keyword(
+    *, session: Session, sms: InboundSmsIn, event: ConsentEvent, changed: list[int], address_changed: bool
+) -> None:
+    """The ledger entry for a STOP or START from the phone: the keyword and message are the evidence."""
+    keyword = keyword_of(sms.body)
+    advanced = sms.opt_out_type in OPT_OUT_TYPES and keyword not in OPT_OUT_KEYWORDS | OPT_IN_KEYWORDS
+    source = ConsentSource(
+        SourceKind.TWILIO_ADVANCED_OPT_OUT if advanced else SourceKind.KEYWORD,
+        detail=f"texted to {sms.to_number}",
+        client_address=opt_outs.canonical_address(Channel.SMS, sms.from_number),
+        evidence={"keyword": (sms.body or "").strip()[:160], "message_sid": sms.message_sid},
+    ).with_evidence(opt_out_type=sms.opt_out_type or None)
+    consent.record_change(
+        session=session,
+        channel=Channel.SMS,
+        address=opt_outs.canonical_address(Channel.SMS, sms.from_number),
+        event=event,
+        source=source,
+        changed=changed,
+        address_changed=address_changed,
+        at=sms.occurred_at,
+    )
 
 
 def latest_recipient(*, session: Session, phone: str) -> SmsCampaignRecipient | None:

@@ -1,12 +1,15 @@
 """Unsubscribe links: a signed token naming contact, channel and campaign, and its one effect.
 
 Tokens are signed (not encrypted) with `SECRET_KEY`, so a link cannot be forged or edited to
-unsubscribe someone else. Applying a token is idempotent: the event id is derived from the token's
-contents, so a second click, a mail client's prefetch and the RFC 8058 one-click POST all count once.
+unsubscribe someone else. The campaign counts a token once: the event id is derived from the token's
+contents, so a second click and the RFC 8058 one-click POST count once. Every use of the link
+still unsubscribes: if the contact was resubscribed in between, the link works again.
 """
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -26,7 +29,8 @@ from campaign_dashboard.models import (
     SmsStatus,
     utcnow,
 )
-from campaign_dashboard.services.audience import opt_outs
+from campaign_dashboard.services.audience import consent, opt_outs
+from campaign_dashboard.services.audience.consent import ConsentEvent, ConsentSource, SourceKind
 from campaign_dashboard.services.channels import campaign_model
 from campaign_dashboard.services.errors import ValidationFailed
 from campaign_dashboard.services.events.counters import count_event
@@ -89,14 +93,26 @@ def read_unsubscribe_token(*, token: str, secret_key: str | None = None) -> Unsu
         ) from exc
 
 
-def apply_unsubscribe(*, session: Session, token: str, secret_key: str | None = None) -> UnsubscribeResult:
-    """Unsubscribe the token's contact from its channel; commits. A second call changes nothing."""
+def apply_unsubscribe(
+    *, session: Session, token: str, secret_key: str | None = None, client_address: str | None = None
+) -> UnsubscribeResult:
+    """Unsubscribe the token's contact from its channel (the link's page or RFC 8058's one-click
+    POST); commits. Following the link again changes nothing unless the contact was resubscribed
+    meanwhile: then it unsubscribes again (the contact's latest action wins)."""
     target = read_unsubscribe_token(token=token, secret_key=secret_key)
-    return unsubscribe_target(session=session, target=target)
+    source = ConsentSource(
+        SourceKind.ONE_CLICK_UNSUBSCRIBE,
+        detail=f"unsubscribe link of {target.channel} campaign {target.campaign_id or '(deleted)'}",
+        client_address=client_address,
+        evidence={"link_token": hashlib.sha256(token.encode()).hexdigest()[:16]},
+    )
+    return unsubscribe_target(session=session, target=target, source=source)
 
 
-def unsubscribe_target(*, session: Session, target: UnsubscribeTarget) -> UnsubscribeResult:
-    """Apply a verified unsubscribe (link, one-click POST or mailto); commits; idempotent."""
+def unsubscribe_target(*, session: Session, target: UnsubscribeTarget, source: ConsentSource) -> UnsubscribeResult:
+    """Apply a verified unsubscribe (link, one-click POST or mailto) and record it in the consent
+    ledger with `source`; commits. The campaign counts one unsubscribe per contact however often
+    the link is followed, but every time it is followed the contact ends up unsubscribed."""
     contact = session.get(Contact, target.contact_id)
     if contact is None:
         raise ValidationFailed("This unsubscribe link names a contact that no longer exists.")
@@ -105,21 +121,26 @@ def unsubscribe_target(*, session: Session, target: UnsubscribeTarget) -> Unsubs
     event_id = f"unsubscribe:{target.channel}:{target.campaign_id or 0}:{target.contact_id}"
     now = utcnow()
     if target.channel == Channel.EMAIL:
-        inserted = _record_email_unsubscribe(session=session, target=target, event_id=event_id, now=now)
+        first = _record_email_unsubscribe(session=session, target=target, event_id=event_id, now=now)
     else:
-        inserted = _record_sms_unsubscribe(session=session, target=target, event_id=event_id, now=now)
-    if not inserted:
+        first = _record_sms_unsubscribe(session=session, target=target, event_id=event_id, now=now)
+    contact = session.get(Contact, target.contact_id)  # a repeated link rolled back: read it again
+    if contact is None:
+        raise ValidationFailed("This unsubscribe link names a contact that no longer exists.")
+    opted_out = _opt_out(session=session, contact=contact, channel=target.channel, source=source, now=now)
+    if not first and not opted_out:
+        session.rollback()
         return UnsubscribeResult.ALREADY
-    _opt_out(session=session, contact=contact, channel=target.channel, now=now)
-    count_event(
-        session=session,
-        channel=target.channel,
-        campaign_id=target.campaign_id,
-        at=now,
-        now=now,
-        counters={"unsubscribed": 1},
-        metrics={"unsubscribed": 1},
-    )
+    if first:
+        count_event(
+            session=session,
+            channel=target.channel,
+            campaign_id=target.campaign_id,
+            at=now,
+            now=now,
+            counters={"unsubscribed": 1},
+            metrics={"unsubscribed": 1},
+        )
     session.commit()
     return UnsubscribeResult.UNSUBSCRIBED
 
@@ -172,30 +193,36 @@ def _event_fields(target: UnsubscribeTarget, event_id: str, now) -> dict[str, An
     }
 
 
-def _opt_out(*, session: Session, contact: Contact, channel: Channel, now) -> None:
+def _opt_out(*, session: Session, contact: Contact, channel: Channel, source: ConsentSource, now) -> bool:
+    """Unsubscribe and suppress the contact's address, with its ledger entry; False if it already was."""
+    address = contact.email if channel == Channel.EMAIL else contact.phone
+    if not address:
+        return False
+    changed: Sequence[int | None]
     if channel == Channel.EMAIL:
-        opt_outs.set_email_status(
+        moved = opt_outs.set_email_status(
             session=session,
             contact_id=contact.id,
             status=EmailStatus.UNSUBSCRIBED,
             replaces=opt_outs.EMAIL_STATUS_REPLACES[EmailStatus.UNSUBSCRIBED],
             now=now,
         )
-        if contact.email:
-            opt_outs.suppress(
-                session=session,
-                channel=channel,
-                address=contact.email,
-                reason=opt_outs.UNSUBSCRIBE,
-                source="unsubscribe_link",
-            )
+        changed = [contact.id] if moved else []
+        reason = opt_outs.UNSUBSCRIBE
     else:
-        if contact.phone:
-            opt_outs.set_sms_status_by_phone(session=session, phone=contact.phone, status=SmsStatus.OPTED_OUT, now=now)
-            opt_outs.suppress(
-                session=session,
-                channel=channel,
-                address=contact.phone,
-                reason=opt_outs.SMS_OPT_OUT,
-                source="unsubscribe_link",
-            )
+        changed = opt_outs.set_sms_status_by_phone(session=session, phone=address, status=SmsStatus.OPTED_OUT, now=now)
+        reason = opt_outs.SMS_OPT_OUT
+    added = opt_outs.suppress(
+        session=session, channel=channel, address=address, reason=reason, source="unsubscribe_link"
+    )
+    consent.record_change(
+        session=session,
+        channel=channel,
+        address=opt_outs.canonical_address(channel, address),
+        event=ConsentEvent.OPTED_OUT,
+        source=source,
+        changed=changed,
+        address_changed=added,
+        at=now,
+    )
+    return bool(changed) or added

@@ -16,7 +16,14 @@ from sqlmodel import Session, col
 from campaign_dashboard.models import Channel, RecipientStatus, SentEmail, SmsStatus, table_of
 from campaign_dashboard.providers.base import OutgoingEmail
 from campaign_dashboard.services import campaigns
-from campaign_dashboard.services.audience.opt_outs import PROVIDER_SUPPRESSED, set_sms_status_by_phone, suppress
+from campaign_dashboard.services.audience import consent
+from campaign_dashboard.services.audience.consent import ConsentEvent, ConsentSource, SourceKind
+from campaign_dashboard.services.audience.opt_outs import (
+    PROVIDER_SUPPRESSED,
+    canonical_address,
+    set_sms_status_by_phone,
+    suppress,
+)
 from campaign_dashboard.services.campaigns.lifecycle import Action
 from campaign_dashboard.services.channels import campaign_model, recipient_model
 from campaign_dashboard.services.errors import IllegalTransition
@@ -58,14 +65,28 @@ def write_results(
         for r, res in results:
             if r.id in still_claimed and res.opted_out and channel == Channel.SMS:
                 # The carrier/provider knows this number unsubscribed (e.g. Twilio 21610): never again.
-                suppress(
+                added = suppress(
                     session=session,
                     channel=channel,
                     address=r.address,
                     reason=PROVIDER_SUPPRESSED,
                     source=f"send:{campaign_id}",
                 )
-                set_sms_status_by_phone(session=session, phone=r.address, status=SmsStatus.OPTED_OUT, now=now)
+                changed = set_sms_status_by_phone(session=session, phone=r.address, status=SmsStatus.OPTED_OUT, now=now)
+                consent.record_change(
+                    session=session,
+                    channel=channel,
+                    address=canonical_address(channel, r.address),
+                    event=ConsentEvent.OPTED_OUT,
+                    source=ConsentSource(
+                        SourceKind.PROVIDER_OPT_OUT,
+                        detail=f"the provider refused a send of SMS campaign {campaign_id}",
+                        evidence={"error": (res.error or "")[:200]},
+                    ),
+                    changed=changed,
+                    address_changed=added,
+                    at=now,
+                )
         failed += [(r, reason) for r, reason in refused if r.id in still_claimed]
         table = table_of(Recipient)
         if sent:

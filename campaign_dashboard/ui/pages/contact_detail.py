@@ -9,7 +9,7 @@ import reflex as rx
 
 from campaign_dashboard.db import session_scope
 from campaign_dashboard.models import Channel, Role, id_of
-from campaign_dashboard.services.audience import contact_history, contacts
+from campaign_dashboard.services.audience import contact_history, contacts, subscriptions
 from campaign_dashboard.services.errors import DomainError
 from campaign_dashboard.ui import routes
 from campaign_dashboard.ui.auth import AuthState
@@ -23,6 +23,13 @@ from campaign_dashboard.ui.components import (
     status_badge,
 )
 from campaign_dashboard.ui.confirm import confirm_button
+from campaign_dashboard.ui.consent_history import (
+    ConsentRow,
+    consent_history,
+    consent_rows,
+    dashboard_source,
+    refusal_callout,
+)
 from campaign_dashboard.ui.guard import guarded
 from campaign_dashboard.ui.layout import dashboard_page
 
@@ -70,6 +77,8 @@ class ContactDetailState(AuthState):
     tags: list[str] = []
     received: list[ReceivedRow] = []
     events: list[EventRow] = []
+    consent: list[ConsentRow] = []
+    refusal: str = ""  # why the rules refused the last resubscribe
     message: str = ""
 
     @guarded(Role.VIEWER)
@@ -79,7 +88,7 @@ class ContactDetailState(AuthState):
         if not arg.isdigit():
             self.message = f"{arg!r} is not a contact id."
             return
-        self.contact_key = int(arg)
+        self.contact_key, self.refusal = int(arg), ""
         self._read()
 
     def _read(self) -> None:
@@ -95,6 +104,7 @@ class ContactDetailState(AuthState):
             self.tags = contacts.tags_of(session=session, contact_ids=[contact_id]).get(contact_id, [])
             received = contact_history.campaigns_received(session=session, contact_id=contact_id)
             events = contact_history.contact_events(session=session, contact_id=contact_id)
+            self.consent = consent_rows(session=session, contact=contact)
         self.found = True
         self.name = f"{contact.first_name} {contact.last_name}".strip() or contact.email or contact.phone or ""
         self.email, self.phone = contact.email or "", contact.phone or ""
@@ -132,21 +142,26 @@ class ContactDetailState(AuthState):
         ]
 
     def _change(self, action, channel: str, done: str):
+        source = dashboard_source(self._user(), self.router.session.client_ip)
+        if source is None:
+            return None
         try:
             with session_scope() as session:
-                action(session=session, contact_id=self.contact_key, channel=channel)
+                action(session=session, contact_id=self.contact_key, channel=channel, source=source)
         except DomainError as exc:
+            self.refusal = exc.message
             return rx.toast.error(exc.message)
+        self.refusal = ""
         self._read()
         return rx.toast.success(done)
 
     @guarded(Role.MARKETER, writes=True)
     def unsubscribe(self, channel: str):
-        return self._change(contacts.unsubscribe, channel, f"Unsubscribed from {channel}.")
+        return self._change(subscriptions.unsubscribe, channel, f"Unsubscribed from {channel}.")
 
     @guarded(Role.MARKETER, writes=True)
     def resubscribe(self, channel: str):
-        return self._change(contacts.resubscribe, channel, f"Subscribed to {channel} again.")
+        return self._change(subscriptions.resubscribe, channel, f"Subscribed to {channel} again.")
 
 
 def subscription(channel: Channel, label: str, status: rx.Var, address: rx.Var) -> rx.Component:
@@ -223,6 +238,7 @@ def details() -> rx.Component:
             wrap="wrap",
             width="100%",
         ),
+        refusal_callout(s.refusal),
         rx.card(
             rx.data_list.root(
                 rx.foreach(
@@ -259,6 +275,7 @@ def details() -> rx.Component:
             empty="No delivery, open, click or reply events for this contact yet.",
             table_id="contact-events",
         ),
+        consent_history(s.consent),
         width="100%",
         spacing="3",
     )

@@ -6,14 +6,15 @@ import pytest
 from sqlmodel import select
 
 from campaign_dashboard.models import Contact, ContactTag, SegmentContact, Suppression
-from campaign_dashboard.services.audience import contacts, suppressions
+from campaign_dashboard.services.audience import contacts, subscriptions, suppressions
 from campaign_dashboard.services.audience.contacts import ContactCreate, ContactUpdate
 from campaign_dashboard.services.errors import Conflict, NotFound, ValidationFailed
 from tests.factories import make_contact, make_segment
+from tests.helpers.consent import MARKETER
 
 
 def create(session, **fields):
-    return contacts.create_contact(session=session, data=ContactCreate(**fields))
+    return contacts.create_contact(session=session, data=ContactCreate(**fields), source=MARKETER)
 
 
 def fields_of(exc: pytest.ExceptionInfo) -> set[str]:
@@ -41,7 +42,9 @@ def test_addresses_are_stored_in_canonical_form(session):
 
 
 def test_phone_region_can_be_chosen_for_local_numbers(session):
-    contact = contacts.create_contact(session=session, data=ContactCreate(phone="020 7946 0958"), region="GB")
+    contact = contacts.create_contact(
+        session=session, data=ContactCreate(phone="020 7946 0958"), source=MARKETER, region="GB"
+    )
     assert contact.phone == "+442079460958"
 
 
@@ -111,7 +114,7 @@ def test_delete_removes_contact_tags_and_memberships_but_keeps_suppression(sessi
     segment = make_segment(session, kind="static")
     session.add(SegmentContact(segment_id=segment.id, contact_id=contact.id))
     session.commit()
-    contacts.unsubscribe(session=session, contact_id=contact.id, channel="email")
+    subscriptions.unsubscribe(source=MARKETER, session=session, contact_id=contact.id, channel="email")
 
     contacts.delete_contact(session=session, contact_id=contact.id)
 
@@ -163,16 +166,16 @@ def test_search_matches_email_name_and_phone_case_insensitively(session):
 def test_unsubscribe_suppresses_the_address_and_resubscribe_lifts_it(session):
     contact = create(session, email="u@example.com", phone="+14155550100")
 
-    contacts.unsubscribe(session=session, contact_id=contact.id, channel="email")
-    contacts.unsubscribe(session=session, contact_id=contact.id, channel="sms")
-    contacts.unsubscribe(session=session, contact_id=contact.id, channel="sms")  # idempotent
+    subscriptions.unsubscribe(source=MARKETER, session=session, contact_id=contact.id, channel="email")
+    subscriptions.unsubscribe(source=MARKETER, session=session, contact_id=contact.id, channel="sms")
+    subscriptions.unsubscribe(source=MARKETER, session=session, contact_id=contact.id, channel="sms")  # idempotent
 
     stored = session.get(Contact, contact.id)
     assert (stored.email_status, stored.sms_status) == ("unsubscribed", "opted_out")
     rows = {(s.channel, s.address) for s in session.exec(select(Suppression)).all()}
     assert rows == {("email", "u@example.com"), ("sms", "+14155550100")}
 
-    contacts.resubscribe(session=session, contact_id=contact.id, channel="email")
+    subscriptions.resubscribe(source=MARKETER, session=session, contact_id=contact.id, channel="email")
 
     stored = session.get(Contact, contact.id)
     assert (stored.email_status, stored.sms_status) == ("subscribed", "opted_out")
@@ -183,9 +186,9 @@ def test_unsubscribe_suppresses_the_address_and_resubscribe_lifts_it(session):
 def test_unsubscribe_from_a_channel_without_address_is_refused(session):
     contact = create(session, email="only-email@example.com")
     with pytest.raises(ValidationFailed, match="no phone number"):
-        contacts.unsubscribe(session=session, contact_id=contact.id, channel="sms")
+        subscriptions.unsubscribe(source=MARKETER, session=session, contact_id=contact.id, channel="sms")
     with pytest.raises(ValidationFailed, match="Unknown channel"):
-        contacts.unsubscribe(session=session, contact_id=contact.id, channel="fax")
+        subscriptions.unsubscribe(source=MARKETER, session=session, contact_id=contact.id, channel="fax")
 
 
 def test_suppressions_normalise_addresses_and_list_by_channel(session):

@@ -9,6 +9,7 @@ from campaign_dashboard.services.audience.contact_search import ContactFilter
 from campaign_dashboard.services.audience.csv_export import contacts_csv, escape_cell, export_contacts
 from campaign_dashboard.services.audience.csv_import import import_contacts_csv
 from tests.factories import make_contact
+from tests.helpers.consent import IMPORT
 
 
 def read(text: str) -> list[dict[str, str]]:
@@ -115,7 +116,7 @@ def test_an_export_imports_back_unchanged(session):
     )
     exported = contacts_csv(session=session)
 
-    result = import_contacts_csv(session=session, data=exported.encode())
+    result = import_contacts_csv(session=session, data=exported.encode(), source=IMPORT)
 
     assert (result.imported, result.updated, result.rejected) == (0, 1, 0), result.errors
     assert read(contacts_csv(session=session)) == read(exported)

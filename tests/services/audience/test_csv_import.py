@@ -12,11 +12,12 @@ from campaign_dashboard.services.audience import contacts
 from campaign_dashboard.services.audience.csv_import import import_contacts_csv
 from campaign_dashboard.services.errors import ValidationFailed
 from tests.factories import make_contact
+from tests.helpers.consent import IMPORT
 
 
 def run(session, text: str | bytes, **kwargs):
     data = text.encode() if isinstance(text, str) else text
-    return import_contacts_csv(session=session, data=data, **kwargs)
+    return import_contacts_csv(session=session, data=data, source=IMPORT, **kwargs)
 
 
 def all_contacts(session) -> dict[str, Contact]:
