@@ -5,15 +5,16 @@ admins can read the log page."""
 from __future__ import annotations
 
 import asyncio
-from types import SimpleNamespace
 
 import pytest
+import reflex as rx
 from reflex.istate.data import HeaderData
 from reflex.state import State
 from sqlmodel import func, select
 
 from campaign_dashboard.models import AuditEntry, Contact, Role
 from campaign_dashboard.services.accounts import audit, users
+from campaign_dashboard.services.audience.consent import ConsentSource
 from campaign_dashboard.services.audience.csv_import import CsvLimits
 from campaign_dashboard.services.errors import ValidationFailed
 from campaign_dashboard.ui.auth import SESSION_COOKIE
@@ -62,18 +63,27 @@ def test_a_dashboard_export_is_recorded_with_the_user_and_filters(session):
     assert entry.detail["filters"]["tag"] == "vip"
 
 
+def chunk(data: bytes, *, offset: int) -> rx.UploadChunk:
+    """A piece of an upload as Reflex hands it to the handler."""
+    return rx.UploadChunk(filename="contacts.csv", offset=offset, content_type="text/csv", data=data)
+
+
 def test_a_dashboard_import_is_recorded_with_the_user_and_counts(session):
     user = users.create_user(
         session=session, email="m@audit.example", name="M", password="long-enough-password", role=Role.MARKETER
     )
 
     async def chunks():
-        yield SimpleNamespace(data=b"email\nada@example.com\n")
-        yield SimpleNamespace(data=b"broken\n")
+        yield chunk(b"email\nada@example.com\n", offset=0)
+        yield chunk(b"broken\n", offset=22)
 
     limits = CsvLimits()
-    upload = asyncio.run(_spool_upload(chunks(), limits))
-    result = _run_import(upload, lambda done, total: None, user_id=user.id, client="198.51.100.4", limits=limits)
+    upload, file_name = asyncio.run(_spool_upload(chunks(), limits))
+    assert file_name == "contacts.csv"
+    source = ConsentSource.dashboard_user(user, client_address="198.51.100.4").importing(file_name)
+    result = _run_import(
+        upload, lambda done, total: None, user_id=user.id, client="198.51.100.4", limits=limits, source=source
+    )
 
     assert (result.imported, result.rejected) == (1, 1)
     [entry] = entries(session)
@@ -81,7 +91,7 @@ def test_a_dashboard_import_is_recorded_with_the_user_and_counts(session):
         "contacts.import",
         user.id,
         "198.51.100.4",
-        {"imported": 1, "updated": 0, "rejected": 1},
+        {"imported": 1, "updated": 0, "rejected": 1, "kept_unsubscribed": 0},
     )
 
 
@@ -92,7 +102,7 @@ def test_a_dashboard_upload_over_the_limit_is_refused_as_it_streams(session):
         nonlocal read
         for _ in range(100):
             read += 1
-            yield SimpleNamespace(data=b"a@example.com\n" * 1000)  # 14 kB each
+            yield chunk(b"a@example.com\n" * 1000, offset=(read - 1) * 14_000)  # 14 kB each
 
     with pytest.raises(ValidationFailed, match="larger than 50,000 bytes"):
         asyncio.run(_spool_upload(chunks(), CsvLimits(max_bytes=50_000)))
