@@ -121,3 +121,48 @@ def test_after_an_admin_reset_the_login_leads_to_the_account_page_first(client, 
     assert response.status_code == 303 and response.headers["location"] == "/contacts"
     with Session(engine) as session:
         assert not session.query(User).filter_by(email="ann@example.com").one().must_change_password
+
+
+def test_a_reset_user_who_asked_for_nothing_lands_on_the_account_page_with_no_onward_page(client, engine):
+    with Session(engine) as session:
+        admin = session.query(User).filter_by(email="root@example.com").one()
+        ann = session.query(User).filter_by(email="ann@example.com").one()
+        _, temporary = users.reset_password(session=session, actor_id=admin.id, user_id=ann.id)
+    response = log_in(client, temporary, next_path="")
+    assert response.status_code == 303 and response.headers["location"] == "/account"
+    assert change(client, temporary, NEW).headers["location"] == "/account?changed=1"  # the page confirms
+
+
+@pytest.mark.parametrize(
+    ("referer", "lands_on"),
+    [
+        ("http://dashboard.test/login?next=%2Fcontacts", "/contacts"),
+        ("http://dashboard.test/login/?next=/segments", "/segments"),
+        ("http://dashboard.test/login?next=%2F%2Fevil.example", "/"),  # still only a path on this site
+        ("http://evil.example/login?next=%2Fcontacts", "/"),  # another site's page names nothing
+        ("http://dashboard.test/contacts?next=%2Fsegments", "/"),  # only the login page's own address
+        ("", "/"),
+    ],
+)
+def test_a_login_posted_before_the_page_copied_next_into_the_form_still_goes_where_the_address_asked(
+    client, referer, lands_on
+):
+    """The hidden `next` is filled once the page has loaded; a quick submit posts it empty, and the
+    address the browser names in Referer still carries it."""
+    response = client.post(
+        "/api/session/login",
+        data={"email": "ann@example.com", "password": PASSWORD},
+        headers={"Referer": referer} if referer else {},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303 and response.headers["location"] == lands_on
+
+
+def test_a_password_change_posted_before_the_page_copied_next_still_goes_on(client, engine):
+    with Session(engine) as session:
+        admin = session.query(User).filter_by(email="root@example.com").one()
+        ann = session.query(User).filter_by(email="ann@example.com").one()
+        _, temporary = users.reset_password(session=session, actor_id=admin.id, user_id=ann.id)
+    log_in(client, temporary)
+    response = change(client, temporary, NEW, Referer="http://dashboard.test/account?next=%2Fcontacts")
+    assert response.status_code == 303 and response.headers["location"] == "/contacts"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from typing import Annotated
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -38,6 +38,20 @@ def _same_origin(request: Request) -> None:
 
 def _secure(request: Request) -> bool:
     return get_settings().env == "production" or request.url.scheme == "https"
+
+
+def _asked_next(request: Request, posted: str) -> str:
+    """The `next` the form posted or, when the page had not yet copied it from its address into
+    the form (a submit before the page finished loading), the one in the address the form was
+    posted from: the browser names that page in Referer (same origin, so the full address)."""
+    if posted:
+        return posted
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.netloc != request.headers.get("host", ""):
+        return ""
+    if referer.path.rstrip("/") not in (routes.LOGIN, routes.ACCOUNT):
+        return ""
+    return (parse_qs(referer.query).get("next") or [""])[0]
 
 
 def _client_address(request: Request) -> str:
@@ -70,6 +84,7 @@ def login(
     next_path: Annotated[str, Form(alias="next", max_length=2000)] = "",
 ) -> Response:
     _same_origin(request)
+    next_path = _asked_next(request, next_path)
     if not email.strip() or not password:
         return _back_to_login("missing", next_path)
     try:
@@ -87,7 +102,7 @@ def login(
     user, token = signed_in
     to = routes.safe_next(next_path)
     if user.must_change_password:  # an admin reset it: choose a new one before anything else
-        to = f"{routes.ACCOUNT}?{urlencode({'next': to})}"
+        to = f"{routes.ACCOUNT}?{urlencode({'next': to})}" if next_path else routes.ACCOUNT
     response = RedirectResponse(to, status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
@@ -113,6 +128,7 @@ def change_password(
     """The account page's form: the signed-in user's own password. Wrong current passwords are
     throttled like logins (a session left open must not let someone guess the password)."""
     _same_origin(request)
+    next_path = _asked_next(request, next_path)
     token = request.cookies.get(SESSION_COOKIE) or ""
     try:
         user = users.user_for_session(session=session, token=token)
