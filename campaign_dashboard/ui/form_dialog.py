@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import reflex as rx
+from sqlmodel import Session
 
+from campaign_dashboard.db import session_scope
 from campaign_dashboard.services.errors import DomainError
 from campaign_dashboard.ui.fields import close_button, dialog_buttons, error_text, hint_text, labelled
 
@@ -21,6 +24,19 @@ def field_errors(exc: DomainError, fields: Iterable[str]) -> dict[str, str]:
     if len(named) == 1:
         return {named.pop(): exc.message}
     return {"": exc.message}
+
+
+Made = TypeVar("Made")
+
+
+def submit(fields: Iterable[str], work: Callable[[Session], Made]) -> tuple[Made | None, dict[str, str]]:
+    """Run a form's service call in its own transaction: what it made (read inside the
+    transaction), or nothing and the refusal under the field it names."""
+    try:
+        with session_scope() as session:
+            return work(session), {}
+    except DomainError as exc:
+        return None, field_errors(exc, fields)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import partial
 
 import reflex as rx
+from sqlmodel import Session
 
 from campaign_dashboard.db import session_scope
 from campaign_dashboard.models import ApiToken, Role, id_of
@@ -16,7 +17,7 @@ from campaign_dashboard.ui.auth import AuthState
 from campaign_dashboard.ui.components import iso_utc, local_time, row_button, soft_badge
 from campaign_dashboard.ui.confirm import confirm_button
 from campaign_dashboard.ui.copy_button import shown_once_dialog
-from campaign_dashboard.ui.form_dialog import Field, field_errors, form_dialog
+from campaign_dashboard.ui.form_dialog import Field, form_dialog, submit
 from campaign_dashboard.ui.guard import guarded
 from campaign_dashboard.ui.settings_users import ROLES, managed_list, role_badge
 
@@ -68,18 +69,15 @@ class TokensState(AuthState):
 
     @guarded(Role.ADMIN, writes=True)
     def create(self, form: dict):
-        self.errors = {}
-        try:
-            with session_scope() as session:
-                row, plain = tokens.create_token(
-                    session=session, name=form.get("name") or "", role=form.get("role") or ""
-                )
-                name = row.name
-        except DomainError as exc:
-            self.errors = field_errors(exc, ("name", "role"))
+        def make(session: Session) -> tuple[str, str]:
+            row, plain = tokens.create_token(session=session, name=form.get("name") or "", role=form.get("role") or "")
+            return row.name, plain
+
+        made, self.errors = submit(("name", "role"), make)
+        if made is None:
             return
         self.creating = False
-        self.new_token, self.new_token_name = plain, name
+        self.new_token_name, self.new_token = made
         self._reload()
 
     @guarded(Role.ADMIN)

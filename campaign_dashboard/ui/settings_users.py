@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from functools import partial
 
 import reflex as rx
+from sqlmodel import Session
 
 from campaign_dashboard.db import session_scope
 from campaign_dashboard.models import Role, User, id_of
@@ -17,7 +18,7 @@ from campaign_dashboard.ui.auth import AuthState
 from campaign_dashboard.ui.components import data_table, iso_utc, local_time, row_button, section, soft_badge
 from campaign_dashboard.ui.confirm import confirm_button
 from campaign_dashboard.ui.copy_button import shown_once_dialog
-from campaign_dashboard.ui.form_dialog import Field, field_errors, form_dialog
+from campaign_dashboard.ui.form_dialog import Field, form_dialog, submit
 from campaign_dashboard.ui.guard import guarded
 
 ROLES = [r.value for r in Role]
@@ -67,19 +68,12 @@ class UsersState(AuthState):
 
     @guarded(Role.ADMIN, writes=True)
     def create(self, form: dict):
-        self.errors = {}
-        try:
-            with session_scope() as session:
-                user = users.create_user(
-                    session=session,
-                    email=form.get("email") or "",
-                    name=form.get("name") or "",
-                    password=form.get("password") or "",
-                    role=form.get("role") or "",
-                )
-                email = user.email
-        except DomainError as exc:
-            self.errors = field_errors(exc, FORM_FIELDS)
+        def make(session: Session) -> str:
+            fields = {name: form.get(name) or "" for name in FORM_FIELDS}
+            return users.create_user(session=session, **fields).email
+
+        email, self.errors = submit(FORM_FIELDS, make)
+        if email is None:
             return
         self.creating = False
         self._show(True)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from campaign_dashboard.devtools.bench.processes import free_port, listens, wait_http
+from campaign_dashboard.devtools.bench.processes import emulator_argv, free_port, listens, wait_http
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -30,23 +30,10 @@ def start_emulator(env: dict, attempts: int = 5, webhook_url: str | None = None)
     """Start an emulator and make sure the port answering is OURS: a free port can be taken by
     another test run between choosing it and binding it, and then a stranger would answer.
     Without `webhook_url` it sends no webhooks."""
-    webhooks = ["--webhook-url", webhook_url] if webhook_url else ["--no-webhooks"]
     for _ in range(attempts):
         port = free_port()
         proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "campaign_dashboard",
-                "emulator",
-                "--port",
-                str(port),
-                *webhooks,
-                "--resend-rps",
-                "0",
-                "--twilio-mps",
-                "0",
-            ],  # tests that need provider limits set them
+            emulator_argv(port, webhook_url=webhook_url),  # tests that need provider limits set them
             cwd=ROOT,
             env={**os.environ, **env},
             stderr=subprocess.DEVNULL,

@@ -11,11 +11,20 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Integer, String, cast, create_engine, insert, literal, select
+from sqlalchemy import Integer, String, case, cast, create_engine, insert, literal, select
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.sql import ColumnElement
 
-from campaign_dashboard.models import Contact, EmailStatus, SmsStatus, table_of, utcnow
+from campaign_dashboard.models import (
+    Contact,
+    EmailCampaignRecipient,
+    EmailStatus,
+    RecipientStatus,
+    SentEmail,
+    SmsStatus,
+    table_of,
+    utcnow,
+)
 
 
 @contextmanager
@@ -89,3 +98,26 @@ def insert_contacts(
     rows = select(*values.values()).select_from(seq)
     with engine.begin() as conn:
         conn.execute(insert(Contact).from_select(list(values), rows))
+
+
+def insert_sent_emails(conn, *where: ColumnElement[bool], subject: str, **extra: ColumnElement) -> None:
+    """One sent_emails row per email recipient row `where` picks, as the worker and the events
+    leave it: open and click counts from the recipient's status, plus any `extra` columns."""
+    r = table_of(EmailCampaignRecipient)
+    opened = r.c.status.in_([RecipientStatus.OPENED.value, RecipientStatus.CLICKED.value])
+    clicked = r.c.status == RecipientStatus.CLICKED.value
+    columns: dict[str, ColumnElement] = {
+        "campaign_id": r.c.campaign_id,
+        "recipient_id": r.c.id,
+        "contact_id": r.c.contact_id,
+        "provider_message_id": r.c.provider_message_id,
+        "to_address": r.c.address,
+        "subject": literal(subject),
+        "status": r.c.status,
+        "sent_at": r.c.sent_at,
+        "updated_at": r.c.sent_at,
+        "open_count": case((opened, 1), else_=0),
+        "click_count": case((clicked, 1), else_=0),
+        **extra,
+    }
+    conn.execute(insert(SentEmail).from_select(list(columns), select(*columns.values()).where(*where)))

@@ -16,7 +16,7 @@ from sqlalchemy import String, and_, case, cast, func, insert, literal, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
-from campaign_dashboard.devtools.bench.database import insert_contacts
+from campaign_dashboard.devtools.bench.database import insert_contacts, insert_sent_emails
 from campaign_dashboard.devtools.seed_activity import apply_counters
 from campaign_dashboard.models import (
     CampaignStatsMinute,
@@ -312,39 +312,7 @@ def _build_big_campaign(
         )
     r = EmailCampaignRecipient
     accepted = col(r.status).in_([s.value for s in ACCEPTED])
-    conn.execute(
-        insert(SentEmail).from_select(
-            [
-                "campaign_id",
-                "recipient_id",
-                "contact_id",
-                "provider_message_id",
-                "to_address",
-                "subject",
-                "status",
-                "sent_at",
-                "updated_at",
-                "open_count",
-                "click_count",
-            ],
-            select(
-                col(r.campaign_id),
-                col(r.id),
-                col(r.contact_id),
-                col(r.provider_message_id),
-                col(r.address),
-                literal(big.subject),
-                col(r.status),
-                col(r.sent_at),
-                col(r.sent_at),
-                case(
-                    (col(r.status).in_([RecipientStatus.OPENED.value, RecipientStatus.CLICKED.value]), literal(1)),
-                    else_=literal(0),
-                ),
-                case((col(r.status) == RecipientStatus.CLICKED.value, literal(1)), else_=literal(0)),
-            ).where(col(r.campaign_id) == big_id, accepted),
-        )
-    )
+    insert_sent_emails(conn, col(r.campaign_id) == big_id, accepted, subject=big.subject)
     events = {
         "delivered": (
             RecipientStatus.DELIVERED,

@@ -184,6 +184,16 @@ def sigterm_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+def emulator_argv(
+    port: int, *, webhook_url: str | None = None, resend_rps: float = 0, twilio_mps: float = 0
+) -> list[str]:
+    """The command that runs the provider emulator on `port`: no provider limits unless given
+    (0 = none), and no webhooks without `webhook_url`."""
+    webhooks = ["--webhook-url", webhook_url] if webhook_url else ["--no-webhooks"]
+    limits = ["--resend-rps", str(resend_rps), "--twilio-mps", str(twilio_mps)]
+    return [sys.executable, "-m", "campaign_dashboard", "emulator", "--port", str(port), *webhooks, *limits]
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

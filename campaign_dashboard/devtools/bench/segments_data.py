@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, String, case, cast, func, insert, literal,
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from campaign_dashboard.devtools.bench.database import insert_contacts
+from campaign_dashboard.devtools.bench.database import insert_contacts, insert_sent_emails
 from campaign_dashboard.models import (
     CampaignStatus,
     Contact,
@@ -141,43 +141,15 @@ def _email_campaign(conn, campaign_id: int, k: int, sent_at: datetime) -> None:
     clicked = r.c.status == RecipientStatus.CLICKED.value
     first_open, first_click = _at(sent_at + timedelta(hours=1)), _at(sent_at + timedelta(hours=2))
     last_open = case((r.c.id % 10 == 0, _at(sent_at + timedelta(days=5))), else_=first_click)
-    conn.execute(
-        insert(SentEmail).from_select(
-            [
-                "campaign_id",
-                "recipient_id",
-                "contact_id",
-                "provider_message_id",
-                "to_address",
-                "subject",
-                "status",
-                "sent_at",
-                "updated_at",
-                "open_count",
-                "click_count",
-                "first_opened_at",
-                "first_clicked_at",
-                "last_engaged_at",
-                "last_clicked_at",
-            ],
-            select(
-                r.c.campaign_id,
-                r.c.id,
-                r.c.contact_id,
-                r.c.provider_message_id,
-                r.c.address,
-                literal("Weekly"),
-                r.c.status,
-                r.c.sent_at,
-                r.c.sent_at,
-                case((opened, 1), else_=0),
-                case((clicked, 1), else_=0),
-                case((opened, first_open), else_=None),
-                case((clicked, first_click), else_=None),
-                case((opened, last_open), else_=None),
-                case((clicked, first_click), else_=None),
-            ).where(r.c.campaign_id == campaign_id, r.c.status != RecipientStatus.FAILED.value),
-        )
+    insert_sent_emails(
+        conn,
+        r.c.campaign_id == campaign_id,
+        r.c.status != RecipientStatus.FAILED.value,
+        subject="Weekly",
+        first_opened_at=case((opened, first_open), else_=None),
+        first_clicked_at=case((clicked, first_click), else_=None),
+        last_engaged_at=case((opened, last_open), else_=None),
+        last_clicked_at=case((clicked, first_click), else_=None),
     )
     s = table_of(SentEmail)
     conn.execute(

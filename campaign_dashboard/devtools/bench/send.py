@@ -29,6 +29,7 @@ from campaign_dashboard.devtools.bench.processes import (
     Children,
     ResourceSampler,
     child_environment,
+    emulator_argv,
     sigterm_as_interrupt,
     wait_for_line,
     wait_http,
@@ -187,22 +188,12 @@ def _create_campaign(engine: Engine, channel: str) -> int:
 
 
 def _start_emulator(children: Children, env: dict[str, str], options: Options) -> str:
-    rate = str(options.provider_rate)
+    email, sms = options.channel == "email", options.channel == "sms"
     port = children.start_server(
         "emulator",
-        lambda port: [
-            sys.executable,
-            "-m",
-            "campaign_dashboard",
-            "emulator",
-            "--port",
-            str(port),
-            "--no-webhooks",
-            "--resend-rps",
-            rate if options.channel == "email" else "0",
-            "--twilio-mps",
-            rate if options.channel == "sms" else "0",
-        ],
+        lambda port: emulator_argv(
+            port, resend_rps=options.provider_rate if email else 0, twilio_mps=options.provider_rate if sms else 0
+        ),
         env,
     )
     url = f"http://127.0.0.1:{port}"

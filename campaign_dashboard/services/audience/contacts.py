@@ -16,14 +16,7 @@ from sqlalchemy import delete, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from campaign_dashboard.models import (
-    Channel,
-    Contact,
-    ContactTag,
-    EmailStatus,
-    id_of,
-    utcnow,
-)
+from campaign_dashboard.models import Channel, Contact, ContactTag, EmailStatus, id_of, utcnow
 from campaign_dashboard.services.audience import consent, consent_rules
 from campaign_dashboard.services.audience.consent import ConsentEvent, ConsentSource
 from campaign_dashboard.services.audience.suppressions import (

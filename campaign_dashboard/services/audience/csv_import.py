@@ -31,14 +31,7 @@ from typing import IO, Any
 from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
-from campaign_dashboard.models import (
-    Channel,
-    Contact,
-    ContactTag,
-    EmailStatus,
-    id_of,
-    utcnow,
-)
+from campaign_dashboard.models import Channel, Contact, ContactTag, EmailStatus, id_of, utcnow
 from campaign_dashboard.services.audience import consent
 from campaign_dashboard.services.audience.consent import ConsentEvent, ConsentSource
 from campaign_dashboard.services.audience.consent_rules import kept_statuses
