@@ -100,6 +100,19 @@ def insert_contacts(
         conn.execute(insert(Contact).from_select(list(values), rows))
 
 
+# What a benchmark's recipient rows are written with (`insert(...).from_select(RECIPIENT_COLUMNS, ...)`).
+RECIPIENT_COLUMNS = (
+    "campaign_id",
+    "contact_id",
+    "address",
+    "status",
+    "attempts",
+    "provider_message_id",
+    "sent_at",
+    "updated_at",
+)
+
+
 def insert_sent_emails(conn, *where: ColumnElement[bool], subject: str, **extra: ColumnElement) -> None:
     """One sent_emails row per email recipient row `where` picks, as the worker and the events
     leave it: open and click counts from the recipient's status, plus any `extra` columns."""

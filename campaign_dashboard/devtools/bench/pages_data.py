@@ -16,7 +16,7 @@ from sqlalchemy import String, and_, case, cast, func, insert, literal, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
-from campaign_dashboard.devtools.bench.database import insert_contacts, insert_sent_emails
+from campaign_dashboard.devtools.bench.database import RECIPIENT_COLUMNS, insert_contacts, insert_sent_emails
 from campaign_dashboard.devtools.seed_activity import apply_counters
 from campaign_dashboard.models import (
     CampaignStatsMinute,
@@ -166,17 +166,7 @@ def _insert_recipients(
         case((reached, at), else_=None),
         at,
     ).where(col(Contact.id).between(first, first + audience - 1))
-    columns = [
-        "campaign_id",
-        "contact_id",
-        "address",
-        "status",
-        "attempts",
-        "provider_message_id",
-        "sent_at",
-        "updated_at",
-    ]
-    conn.execute(insert(Recipient).from_select(columns, rows))
+    conn.execute(insert(Recipient).from_select(list(RECIPIENT_COLUMNS), rows))
 
 
 def _counters_from_ledger(session: Session, channel: str, campaign) -> int:

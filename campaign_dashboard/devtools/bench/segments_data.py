@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, String, case, cast, func, insert, literal,
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from campaign_dashboard.devtools.bench.database import insert_contacts, insert_sent_emails
+from campaign_dashboard.devtools.bench.database import RECIPIENT_COLUMNS, insert_contacts, insert_sent_emails
 from campaign_dashboard.models import (
     CampaignStatus,
     Contact,
@@ -114,16 +114,7 @@ def _email_campaign(conn, campaign_id: int, k: int, sent_at: datetime) -> None:
     key = literal(f"bench-e{campaign_id}-") + cast(contacts.c.id, String)
     conn.execute(
         insert(EmailCampaignRecipient).from_select(
-            [
-                "campaign_id",
-                "contact_id",
-                "address",
-                "status",
-                "attempts",
-                "provider_message_id",
-                "sent_at",
-                "updated_at",
-            ],
+            list(RECIPIENT_COLUMNS),
             select(
                 literal(campaign_id),
                 contacts.c.id,
