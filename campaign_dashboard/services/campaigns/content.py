@@ -16,7 +16,7 @@ from sqlmodel import Session
 from campaign_dashboard.models import Channel, EmailTemplate, Segment, utcnow
 from campaign_dashboard.services.audience.suppressions import normalize_email, normalize_phone
 from campaign_dashboard.services.campaigns import rendering
-from campaign_dashboard.services.errors import ValidationFailed
+from campaign_dashboard.services.errors import Problems, ValidationFailed
 from campaign_dashboard.services.limits import (
     MAX_HTML_CHARS,
     MAX_TEXT_CHARS,
@@ -78,10 +78,12 @@ def checked_content(*, session: Session, channel: str, values: Mapping[str, Any]
     validated exactly as `create` does: what a test send renders before the campaign is saved."""
     channel = Channel(channel)
     content = normalise(session, channel, {f: values.get(f) for f in CONTENT_FIELDS[channel]})
+    problems = Problems()
     if channel is Channel.EMAIL:
-        _validate_email(session, content)
+        _validate_email(session, content, problems)
     else:
-        _validate_sms(content)
+        _validate_sms(content, problems)
+    problems.raise_any()
     return content
 
 
@@ -118,39 +120,60 @@ def _fail(field: str, message: str) -> ValidationFailed:
 
 
 def validate(session: Session, channel: Channel, values: Mapping[str, Any]) -> None:
-    name = values.get("name") or ""
+    """Every field's problem at once (one ValidationFailed naming each field), not the first only."""
+    problems = Problems()
+    with problems.check():
+        _validate_name(values.get("name") or "")
+    with problems.check():
+        _validate_segment(session, values.get("segment_id"))
+    if channel is Channel.EMAIL:
+        _validate_email(session, values, problems)
+    else:
+        _validate_sms(values, problems)
+    problems.raise_any()
+
+
+def _validate_name(name: str) -> None:
     if not name:
         raise _fail("name", "a campaign needs a name")
     if len(name) > 200:
         raise _fail("name", "at most 200 characters")
     check_single_line("name", name)
-    segment_id = values.get("segment_id")
+
+
+def _validate_segment(session: Session, segment_id: Any) -> None:
     if segment_id is None:
         raise _fail("segment_id", "choose a segment to send to")
     check_id("segment_id", segment_id)
     if session.get(Segment, segment_id) is None:
         raise _fail("segment_id", f"segment {segment_id} does not exist")
-    if channel is Channel.EMAIL:
-        _validate_email(session, values)
-    else:
-        _validate_sms(values)
 
 
-def _validate_email(session: Session, values: Mapping[str, Any]) -> None:
-    subject = values.get("subject") or ""
-    if not subject:
-        raise _fail("subject", "an email needs a subject")
-    if len(subject) > 500:
-        raise _fail("subject", "at most 500 characters")
-    check_single_line("subject", subject)  # a header: CR/LF would start another one
-    rendering.validate_template(subject, field="subject")
-    from_email = values.get("from_email") or ""
-    if not from_email:
-        raise _fail("from_email", "an email needs a sender address")
-    _check_address("from_email", from_email)
-    if values.get("reply_to"):
-        _check_address("reply_to", values["reply_to"])
-    template_id, html = values.get("template_id"), values.get("html")
+def _validate_email(session: Session, values: Mapping[str, Any], problems: Problems) -> None:
+    with problems.check():
+        subject = values.get("subject") or ""
+        if not subject:
+            raise _fail("subject", "an email needs a subject")
+        if len(subject) > 500:
+            raise _fail("subject", "at most 500 characters")
+        check_single_line("subject", subject)  # a header: CR/LF would start another one
+        rendering.validate_template(subject, field="subject")
+    with problems.check():
+        from_email = values.get("from_email") or ""
+        if not from_email:
+            raise _fail("from_email", "an email needs a sender address")
+        _check_address("from_email", from_email)
+    with problems.check():
+        if values.get("reply_to"):
+            _check_address("reply_to", values["reply_to"])
+    with problems.check():
+        _validate_body(session, values.get("template_id"), values.get("html"))
+    with problems.check():
+        check_length("text", values.get("text"), MAX_TEXT_CHARS)
+        rendering.validate_template(values.get("text"), field="text")
+
+
+def _validate_body(session: Session, template_id: Any, html: str | None) -> None:
     if bool(template_id) == bool(html):
         raise ValidationFailed(
             "Give exactly one of template_id or html.",
@@ -159,11 +182,9 @@ def _validate_email(session: Session, values: Mapping[str, Any]) -> None:
     if template_id:
         check_id("template_id", template_id)
     check_length("html", html, MAX_HTML_CHARS)
-    check_length("text", values.get("text"), MAX_TEXT_CHARS)
     if template_id and session.get(EmailTemplate, template_id) is None:
         raise _fail("template_id", f"template {template_id} does not exist")
     rendering.validate_template(html, field="html", html=True)
-    rendering.validate_template(values.get("text"), field="text")
 
 
 def _check_address(field: str, value: str) -> None:
@@ -175,17 +196,19 @@ def _check_address(field: str, value: str) -> None:
     normalize_email(address, field=field)
 
 
-def _validate_sms(values: Mapping[str, Any]) -> None:
-    body = values.get("body") or ""
-    if not body.strip():
-        raise _fail("body", "an SMS needs a body")
-    if len(body) > MAX_SMS_BODY:
-        raise _fail("body", f"at most {MAX_SMS_BODY} characters")
-    rendering.validate_template(body, field="body", sms=True)
-    sender = values.get("from_number")
-    if sender:
-        check_single_line("from_number", sender)
-        _check_sender(sender)
+def _validate_sms(values: Mapping[str, Any], problems: Problems) -> None:
+    with problems.check():
+        body = values.get("body") or ""
+        if not body.strip():
+            raise _fail("body", "an SMS needs a body")
+        if len(body) > MAX_SMS_BODY:
+            raise _fail("body", f"at most {MAX_SMS_BODY} characters")
+        rendering.validate_template(body, field="body", sms=True)
+    with problems.check():
+        sender = values.get("from_number")
+        if sender:
+            check_single_line("from_number", sender)
+            _check_sender(sender)
 
 
 def _check_sender(sender: str) -> None:

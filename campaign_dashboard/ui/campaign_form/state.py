@@ -47,6 +47,10 @@ from campaign_dashboard.ui.confirm import SendCheck, check_unsaved
 from campaign_dashboard.ui.guard import BAD_REQUEST, guarded
 from campaign_dashboard.wiring import campaign_queue
 
+# The fields the dialog shows a message under (`view.field_error`); "" is the line above the buttons.
+FORM_FIELDS = frozenset(
+    ("name", "segment_id", "subject", "from_email", "reply_to", "template_id", "html", "body", "from_number")
+) | frozenset(("scheduled_at", "timezone", "test_to"))
 SAVED = {"sending": "is sending", "scheduled": "is scheduled", "draft": "is saved as a draft"}
 
 
@@ -209,8 +213,10 @@ class CampaignFormState(AuthState):
         await self._refresh(recount=recount)
 
     def _clear(self, *fields: str) -> None:
+        """Drop the messages of `fields`; with the last field message, the summary line goes too."""
         if any(f in self.errors for f in fields):
-            self.errors = {k: v for k, v in self.errors.items() if k not in fields}
+            left = {k: v for k, v in self.errors.items() if k not in fields}
+            self.errors = left if set(left) - {""} else {}
 
     async def _refresh(self, *, recount: bool = False) -> None:
         """Recompute what the dialog shows live (see `live`), with `recount` the segment's audience
@@ -360,10 +366,17 @@ class CampaignFormState(AuthState):
             self.working = ""
 
     def _show(self, exc: DomainError):
-        """The service's message as a toast, and next to each field it names."""
-        fields = {d["field"]: _sentence(d["message"]) for d in exc.details if d.get("field")}
-        self.errors = {**self.errors, **fields}
-        return rx.toast.error(exc.message)
+        """Each problem next to the field it names, in the dialog (a toast would cover its
+        buttons); above the buttons, how many fields to fix, or what names no field."""
+        fields = {d["field"]: _sentence(d["message"]) for d in exc.details if d.get("field") in FORM_FIELDS}
+        elsewhere = [d for d in exc.details if d.get("field") not in FORM_FIELDS]
+        if elsewhere or not fields:
+            summary = exc.message if not fields else " ".join(_sentence(d["message"]) + "." for d in elsewhere)
+        else:
+            summary = (
+                "Fix the field marked above." if len(fields) == 1 else f"Fix the {len(fields)} fields marked above."
+            )
+        self.errors = {**self.errors, **fields, "": summary}
 
 
 def _sentence(message: str) -> str:

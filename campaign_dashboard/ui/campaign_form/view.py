@@ -325,6 +325,14 @@ def dialog(fields: rx.Component, preview: rx.Component | None, dialog_id: str, o
                 margin_bottom="1em",
             ),
             body,
+            rx.box(
+                rx.cond(
+                    CampaignFormState.errors.contains(""),
+                    error_text(CampaignFormState.errors[""], id="campaign-problems"),
+                ),
+                role="alert",
+                padding_top="1em",
+            ),
             dialog_buttons(
                 close_button("Close", id="campaign-close"),
                 rx.button(

@@ -101,6 +101,19 @@ def test_invalid_email_campaigns_are_refused_naming_the_field(engine, session, o
     assert campaigns.list_campaigns(session=session, channel="email").items == []
 
 
+def test_every_field_with_a_problem_is_named_in_one_answer(session):
+    """A form learns all its problems from one save, not one per save."""
+    segment = make_segment(session)
+    data = _email_data(segment.id, name="", subject="", from_email="not an address", html="<p>{{ x }</p>")
+    with pytest.raises(ValidationFailed) as err:
+        campaigns.create(session=session, channel="email", data=data)
+    assert [d["field"] for d in err.value.details] == ["name", "subject", "from_email", "html"]
+    assert err.value.message.startswith("4 fields need attention:")
+    with pytest.raises(ValidationFailed) as err:
+        campaigns.create(session=session, channel="sms", data=_sms_data(None, body="", from_number="12"))
+    assert [d["field"] for d in err.value.details] == ["segment_id", "body", "from_number"]
+
+
 @pytest.mark.parametrize(
     ("override", "field"),
     [
