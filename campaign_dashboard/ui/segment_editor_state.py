@@ -243,6 +243,7 @@ class SegmentEditorState(AuthState):
                     segments.create_segment(session=session, data=segments.SegmentCreate(**fields))
         except DomainError as exc:
             if any(d.get("field") == "name" for d in exc.details):
-                self.name_error = exc.message
+                self.name_error = exc.message  # at the field: a toast would say it again over the page
+                return None
             return rx.toast.error(exc.message)
         return [rx.toast.success(f"Segment {self.name.strip()!r} saved."), rx.redirect(routes.SEGMENTS)]

@@ -233,7 +233,11 @@ def test_a_segment_built_from_two_rules_shows_its_live_count_and_is_saved(page, 
     expect(page.locator("#segments")).to_contain_text("VIP customers")
     screenshot(page, "segments")
     page.locator("#new-segment").click()
+    page.locator("#segment-save").click()  # no name: said at the field, not in a toast over the page
+    expect(page.locator("#segment-name-error")).to_have_text("A segment needs a name.")
+    expect(page.locator("[data-sonner-toast]")).to_have_count(0)
     page.locator("#segment-name").fill(name)
+    expect(page.locator("#segment-name-error")).to_have_count(0)
     page.locator(".rule").nth(0).locator(".rule-value input").fill("vip")
     expect(page.locator("#segment-count")).to_have_text(expected([vip]))
 

@@ -211,7 +211,7 @@ def editor() -> rx.Component:
                     read_only=~AuthState.can_write,
                 ),
                 "segment-name",
-                error_if(SegmentEditorState.name_error),
+                error_if(SegmentEditorState.name_error, id="segment-name-error"),
                 width="auto",
             ),
             rx.vstack(
