@@ -70,14 +70,21 @@ def send_test_email(
 
 
 def sample_email(
-    *, session: Session, subject: str, html: str | None, text: str | None = None, template_id: int | None = None
+    *,
+    session: Session,
+    subject: str,
+    html: str | None,
+    text: str | None = None,
+    template_id: int | None = None,
+    contact: Any = None,
 ) -> rendering.RenderedEmail:
-    """The email as the sample contact gets it: what the dialog's preview shows and a test sends.
-    With a template, its HTML and text are used, and its subject when `subject` is empty."""
+    """The email as `contact` (else the sample contact) gets it: what the dialog's preview shows
+    and a test sends. With a template, its HTML and text are used, and its subject when `subject`
+    is empty."""
     if template_id:
         template = templates.get_template(session=session, template_id=template_id)
         subject, html, text = subject or template.subject, template.html, text or template.text or None
-    return rendering.preview_email(subject=subject or "", html=html or "", text=text or None)
+    return rendering.preview_email(subject=subject or "", html=html or "", text=text or None, contact=contact)
 
 
 def send_test_sms(

@@ -43,10 +43,11 @@ def sms_cost(
     }
 
 
-def sms_preview(body: str) -> sms_text.SmsInfo:
-    """Segments of the body as a sample contact would get it (raw source if it does not render)."""
+def sms_preview(body: str, contact: Any = None) -> sms_text.SmsInfo:
+    """Segments of the body as `contact` (else a sample contact) would get it (raw source if it
+    does not render)."""
     try:
-        text = rendering.preview_sms(body=body or "")
+        text = rendering.preview_sms(body=body or "", contact=contact)
     except rendering.RenderError:
         text = body or ""
     return sms_text.analyze(text)

@@ -1,6 +1,7 @@
 """What the campaign dialog recomputes while the user types: the segment's audience, the email
-preview for the sample contact, and the SMS counter with its cost. Plain functions over the
-services; the state runs them in a worker thread."""
+preview and the SMS text for the previewed contact (a real one of the audience, or the sample
+one), and the SMS counter with its cost. Plain functions over the services; the state runs them
+in a worker thread."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
+from campaign_dashboard.db import session_scope
 from campaign_dashboard.services import campaigns
-from campaign_dashboard.services.campaigns import sample_send, sms_text
+from campaign_dashboard.services.campaigns import preview_contacts, rendering, sample_send, sms_text
+from campaign_dashboard.services.campaigns.preview_contacts import PreviewContact
 from campaign_dashboard.services.errors import DomainError
 from campaign_dashboard.services.sending import audience_snapshot
 
@@ -37,9 +40,9 @@ def audience(session: Session, channel: str, segment_id: str) -> int | None:
 
 
 def email_preview(
-    session: Session, *, subject: str, html: str | None, template_id: str | None
+    session: Session, *, subject: str, html: str | None, template_id: str | None, contact: dict | None = None
 ) -> tuple[str | None, str | None, str]:
-    """(subject, html, error) of the email as the sample contact gets it; `template_id` is given
+    """(subject, html, error) of the email as `contact` (else the sample contact) gets it; `template_id` is given
     when the content is a template (then "" means none chosen yet), else `html` is the content.
     On an error the subject and html are None: the last good preview stays."""
     if template_id == "":
@@ -50,15 +53,25 @@ def email_preview(
             subject=subject,
             html=html,
             template_id=int(template_id) if template_id is not None else None,
+            contact=contact,
         )
     except DomainError as exc:
         return None, None, exc.message
     return rendered.subject, rendered.html, ""
 
 
-def sms_counter(body: str, audience: int) -> tuple[SmsCounter, str]:
-    """The counter of `body` and, with an audience, its estimated cost as one sentence."""
-    info = campaigns.sms_preview(body)
+def sms_message(body: str, contact: dict | None) -> tuple[str, str]:
+    """(text, error): the SMS as `contact` (else the sample contact) gets it."""
+    try:
+        return rendering.preview_sms(body=body, contact=contact), ""
+    except DomainError as exc:
+        return "", exc.message
+
+
+def sms_counter(body: str, audience: int, contact: dict | None = None) -> tuple[SmsCounter, str]:
+    """The counter of `body` as `contact` gets it and, with an audience, its estimated cost as
+    one sentence."""
+    info = campaigns.sms_preview(body, contact)
     counter = SmsCounter(
         encoding="GSM-7" if info.encoding == sms_text.GSM7 else "UCS-2 (Unicode)",
         characters=info.units,
@@ -75,3 +88,23 @@ def sms_counter(body: str, audience: int) -> tuple[SmsCounter, str]:
         f"≈ {cost['estimated_cost']:,.2f} {currency}: {info.segments} segment(s) × "
         f"{audience:,} recipients × {cost['price_per_segment']} {currency} per segment"
     )
+
+
+def preview_contact(
+    channel: str, segment_id: int, *, after: int | None, before: int | None, search: str
+) -> PreviewContact | None:
+    """The audience's contact to preview as (see `preview_contacts.pick`), in its own session."""
+    with session_scope() as session:
+        try:
+            return preview_contacts.pick(
+                session=session, channel=channel, segment_id=segment_id, after=after, before=before, search=search
+            )
+        except DomainError:
+            return None
+
+
+def nobody_found(direction: str, search: str) -> str:
+    if direction == "find":
+        text = search.strip()
+        return f"No contact of this audience matches “{text}”." if text else "Type a name or address."
+    return "That was the last contact." if direction == "next" else "That was the first contact."

@@ -86,6 +86,14 @@ class CampaignFormState(AuthState):
     quiet_hours: str = ""
     working: str = ""  # "save" or "test" while that runs
     send: SendCheck = SendCheck()  # "send now" or "schedule" being confirmed ("" question: none)
+    # Who the preview is rendered for: a real contact of the audience, or ("" label) the sample one.
+    preview_contact_id: int = 0
+    preview_label: str = ""
+    preview_where: str = ""  # "3 of 2,838"
+    preview_search: str = ""
+    preview_note: str = ""  # why the last step found nobody
+    sms_message: str = ""  # the SMS as the previewed contact gets it
+    _preview_values: dict = {}
     _scheduled_utc: str = ""  # the stored time of an edited campaign, shown once the browser's zone is known
 
     @rx.var
@@ -145,6 +153,7 @@ class CampaignFormState(AuthState):
         self.body, self.from_number = "", ""
         self.when, self.schedule_date, self.schedule_time = DRAFT, "", "09:00"
         self.test_to, self.errors, self._scheduled_utc = "", {}, ""
+        self._preview_as(None)
         self.default_sender = settings.twilio_from or settings.twilio_messaging_service_sid or ""
         self.quiet_hours = quiet_hours_note(settings)
         self.segment_options, self.template_options = segment_and_template_options()
@@ -183,7 +192,49 @@ class CampaignFormState(AuthState):
 
     @guarded(Role.MARKETER)
     async def set_segment(self, value: str):
+        self._preview_as(None)  # the contact may not be in the new audience
         await self._edit("segment_id", value, ("segment_id",), recount=True)
+
+    # --- previewing as a real contact ------------------------------------------------------------
+
+    @guarded(Role.MARKETER)
+    def set_preview_search(self, value: str):
+        self.preview_search = value
+
+    @guarded(Role.MARKETER)
+    async def preview_step(self, direction: str):
+        """The next or previous contact of the audience, or (`find`) the first matching the search."""
+        if direction not in ("next", "previous", "find", "sample"):
+            return rx.toast.error(BAD_REQUEST)
+        if direction == "sample":
+            self._preview_as(None)
+        elif not self.segment_id:
+            self.preview_note = "Choose a segment first: the preview shows one of its contacts."
+            return None
+        else:
+            current = self.preview_contact_id or None
+            found = await asyncio.to_thread(
+                live.preview_contact,
+                self.channel,
+                int(self.segment_id),
+                after=current if direction == "next" else None,
+                before=current if direction == "previous" and current else None,
+                search=self.preview_search if direction == "find" else "",
+            )
+            if found is None:
+                self.preview_note = live.nobody_found(direction, self.preview_search)
+                return None
+            self._preview_as(found)
+        await self._refresh()
+
+    def _preview_as(self, found: live.PreviewContact | None) -> None:
+        self.preview_note = ""
+        if found is None:
+            self.preview_contact_id, self.preview_label, self.preview_where, self._preview_values = 0, "", "", {}
+            return
+        self.preview_contact_id, self.preview_label = found.contact_id, found.label
+        self.preview_where = f"{found.position:,} of {found.total:,}"
+        self._preview_values = found.values
 
     @guarded(Role.MARKETER)
     async def set_subject(self, value: str):
@@ -240,11 +291,14 @@ class CampaignFormState(AuthState):
                     subject=self.subject,
                     html=None if use_template else self.html,
                     template_id=self.template_id if use_template else None,
+                    contact=self._preview_values or None,
                 )
                 if subject is not None and html is not None:  # on an error the last good preview stays
                     self.preview_subject, self.preview_html = subject, html
         if self.channel == Channel.SMS:
-            self.counter, self.cost = live.sms_counter(self.body, self.audience)
+            contact = self._preview_values or None
+            self.counter, self.cost = live.sms_counter(self.body, self.audience, contact)
+            self.sms_message, self.preview_error = live.sms_message(self.body, contact)
 
     # --- saving --------------------------------------------------------------------------------
 

@@ -209,9 +209,55 @@ def email_fields() -> rx.Component:
     )
 
 
+def preview_picker() -> rx.Component:
+    """Who the preview is for: the sample contact, or a real one of the audience, stepped through
+    (previous, next) or found by name or address."""
+    state = CampaignFormState
+    real = state.preview_label != ""
+    return rx.vstack(
+        rx.text(
+            "Preview as ",
+            rx.cond(real, rx.text.strong(state.preview_label), "the sample contact Jane Doe"),
+            rx.cond(real, rx.text(" (", state.preview_where, " of the audience)", as_="span", color_scheme="gray")),
+            size="2",
+            id="preview-as",
+        ),
+        rx.hstack(
+            rx.button(
+                "Previous", on_click=state.preview_step("previous"), variant="soft", size="1", id="preview-previous"
+            ),
+            rx.button("Next", on_click=state.preview_step("next"), variant="soft", size="1", id="preview-next"),
+            rx.input(
+                value=state.preview_search,
+                on_change=state.set_preview_search,
+                placeholder="Find a contact by name or address",
+                aria_label="Find a contact to preview as",
+                size="1",
+                id="preview-search",
+                flex="1",
+                min_width="10em",
+            ),
+            rx.button("Find", on_click=state.preview_step("find"), variant="soft", size="1", id="preview-find"),
+            rx.cond(
+                real,
+                rx.button(
+                    "Sample", on_click=state.preview_step("sample"), variant="ghost", size="1", id="preview-sample"
+                ),
+            ),
+            spacing="2",
+            align="center",
+            wrap="wrap",
+            width="100%",
+        ),
+        rx.cond(state.preview_note != "", hint_text(state.preview_note, id="preview-note")),
+        spacing="1",
+        width="100%",
+    )
+
+
 def email_preview() -> rx.Component:
     return rx.vstack(
-        rx.text("Preview for the sample contact Jane Doe", size="2", weight="medium"),
+        preview_picker(),
         rx.card(
             rx.vstack(
                 rx.text(rx.text.strong("Subject: "), CampaignFormState.preview_subject, size="2", id="preview-subject"),
@@ -294,7 +340,25 @@ def sms_fields() -> rx.Component:
                     id="sms-non-gsm",
                 ),
             ),
-            hint_text("Counted as the sample contact would get it."),
+            hint_text("Counted as the previewed contact gets it."),
+        ),
+        preview_picker(),
+        rx.card(
+            rx.text(
+                rx.cond(CampaignFormState.sms_message != "", CampaignFormState.sms_message, "…"),
+                size="2",
+                white_space="pre-wrap",
+                id="sms-preview",
+            ),
+            width="100%",
+        ),
+        callout_if(
+            CampaignFormState.preview_error,
+            icon="triangle-alert",
+            color_scheme="orange",
+            size="1",
+            id="preview-error",
+            width="100%",
         ),
         rx.cond(
             CampaignFormState.cost != "", rx.text("Estimated cost ", CampaignFormState.cost, size="2", id="sms-cost")
