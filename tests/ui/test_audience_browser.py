@@ -363,6 +363,26 @@ def test_a_viewer_sees_the_audience_but_no_import_edit_or_delete_buttons(page, a
     expect(page.locator("#new-segment")).to_have_count(0)
     expect(page.locator(".delete-segment")).to_have_count(0)
 
+    # The viewer explores a segment: the rule builder and its live count work; only Save is gone.
+    vip = {"field": "tag", "op": "is", "value": "vip"}
+    named = {"field": "first_name", "op": "contains", "value": "an"}
+
+    def expected(rules) -> str:
+        with Session(app_db) as session:
+            return f"{segments.preview_count(session=session, rules=rules, match='all'):,}"
+
+    page.locator("#segments a", has_text="VIP customers").click()
+    expect(page.locator("#segment-count")).to_have_text(expected([vip]))
+    expect(page.locator("#segment-name")).to_have_attribute("readonly", "")
+    page.locator("#add-rule").click()
+    page.locator(".rule-field").nth(1).click()
+    page.get_by_role("option", name="First name").click()
+    page.locator(".rule-op").nth(1).click()
+    page.get_by_role("option", name="contains").click()
+    page.locator(".rule").nth(1).locator(".rule-value input").fill("an")
+    expect(page.locator("#segment-count")).to_have_text(expected([vip, named]))
+    expect(page.locator("#segment-save")).to_have_count(0)
+
     page.goto("templates")
     expect(page.locator("#templates")).to_contain_text("Monthly newsletter")
     expect(page.locator("#new-template")).to_have_count(0)
