@@ -20,7 +20,7 @@ from campaign_dashboard.services.campaigns import commands
 from campaign_dashboard.services.campaigns.lifecycle import Action
 from campaign_dashboard.services.errors import DomainError
 from campaign_dashboard.services.stats import live
-from campaign_dashboard.ui import routes
+from campaign_dashboard.ui import routes, url_state
 from campaign_dashboard.ui.auth import AuthState
 from campaign_dashboard.ui.campaign_form import CampaignFormState
 from campaign_dashboard.ui.components import iso_utc
@@ -158,17 +158,38 @@ class CampaignsState(AuthState):
 
     @guarded(Role.VIEWER)
     def load(self, channel: str):
+        """The list the address asks for: its tab, search, order and page (a shared link, a
+        reload, or Back from a campaign)."""
         if channel not in NOUNS:
             return rx.toast.error(BAD_REQUEST)
-        if channel != self.channel:
-            self.status, self.search, self.order = ALL, "", NEWEST
+        asked = url_state.asked(self)
         self.channel = channel
-        self._first_page()
+        tab = asked.get("tab", "")
+        self.status = tab if tab in TABS else ALL
+        self.search = asked.get("q", "")
+        self.order = OLDEST if asked.get("order") == OLDEST else NEWEST
+        pages = url_state.cursors_from(asked.get("pages", ""))
+        self.cursor, self.previous = pages[-1], pages[:-1]
+        try:
+            self._read()
+        except DomainError as exc:  # a hand-edited address: the first page instead
+            self._first_page()
+            return [rx.toast.error(exc.message), self._in_address(), CampaignsState.watch]
         return CampaignsState.watch
 
     def _first_page(self) -> None:
         self.cursor, self.previous = "", []
         self._read()
+
+    def _in_address(self):
+        path = routes.EMAIL_CAMPAIGNS if self.channel == Channel.EMAIL else routes.SMS_CAMPAIGNS
+        params = {
+            "tab": "" if self.status == ALL else self.status,
+            "q": self.search.strip(),
+            "order": "" if self.order == NEWEST else self.order,
+            "pages": url_state.chain([*self.previous, self.cursor]),
+        }
+        return url_state.show_in_address(path, params)
 
     def _read(self) -> None:
         """The current page and the per-status counts, as the filters say."""
@@ -223,16 +244,19 @@ class CampaignsState(AuthState):
     def show_status(self, status: str):
         self.status = status if status in TABS else ALL
         self._first_page()
+        return self._in_address()
 
     @guarded(Role.VIEWER)
     def set_search(self, value: str):
         self.search = value
         self._first_page()
+        return self._in_address()
 
     @guarded(Role.VIEWER)
     def set_order(self, value: str):
         self.order = OLDEST if value == OLDEST else NEWEST
         self._first_page()
+        return self._in_address()
 
     @guarded(Role.VIEWER)
     def next_page(self):
@@ -240,12 +264,14 @@ class CampaignsState(AuthState):
             self.previous = [*self.previous, self.cursor]
             self.cursor = self.next_cursor
             self._read()
+        return self._in_address()
 
     @guarded(Role.VIEWER)
     def previous_page(self):
         if self.previous:
             self.cursor, self.previous = self.previous[-1], self.previous[:-1]
             self._read()
+        return self._in_address()
 
     @guarded(Role.VIEWER)
     def reload(self):

@@ -13,7 +13,7 @@ from campaign_dashboard.services.audience import contact_search
 from campaign_dashboard.services.audience.contact_search import ContactFilter
 from campaign_dashboard.services.audience.csv_export import contacts_csv
 from campaign_dashboard.services.errors import DomainError
-from campaign_dashboard.ui import routes
+from campaign_dashboard.ui import routes, url_state
 from campaign_dashboard.ui.auth import AuthState
 from campaign_dashboard.ui.components import data_table, status_badge, thousands
 from campaign_dashboard.ui.contact_import import import_dialog
@@ -100,18 +100,41 @@ class ContactsState(AuthState):
 
     def _first_page(self):
         self.cursors = [""]
+        return self._show()
+
+    def _show(self):
+        """Read the page the state names and put it in the address (see `url_state`)."""
         try:
             self._read_page()
         except DomainError as exc:
             return rx.toast.error(exc.message)
+        params = {
+            "q": self.search.strip(),
+            **{name: "" if getattr(self, name) == ANY else getattr(self, name) for name in FILTERS},
+            "pages": url_state.chain(self.cursors),
+        }
+        return url_state.show_in_address(routes.CONTACTS, params)
 
     @guarded(Role.VIEWER)
     def load(self):
+        """The list the address asks for: its search, filters and page (a shared link, a reload,
+        or Back from a contact)."""
         with session_scope() as session:
             self.tag_choices = contact_search.all_tags(session=session)
-        shown = self._first_page()
+        asked = url_state.asked(self)
+        self.search = asked.get("q", "")
+        for name in FILTERS:
+            setattr(self, name, asked.get(name) or ANY)
+        self.cursors = url_state.cursors_from(asked.get("pages", ""))
+        try:
+            self._read_page()
+        except DomainError as exc:  # a hand-edited address: the whole list instead
+            self.search, self.email_status, self.sms_status, self.tag, self.cursors = "", ANY, ANY, ANY, [""]
+            self._read_page()
+            self.loaded = True
+            return [rx.toast.error(exc.message), url_state.show_in_address(routes.CONTACTS, {})]
         self.loaded = True
-        return shown
+        return None
 
     @guarded(Role.VIEWER)
     def set_search(self, value: str):
@@ -133,13 +156,15 @@ class ContactsState(AuthState):
     def next_page(self):
         if self.next_cursor:
             self.cursors = [*self.cursors, self.next_cursor]
-            self._read_page()
+            return self._show()
+        return None
 
     @guarded(Role.VIEWER)
     def previous_page(self):
         if len(self.cursors) > 1:
             self.cursors = self.cursors[:-1]
-            self._read_page()
+            return self._show()
+        return None
 
     @guarded(Role.VIEWER)
     def export_csv(self):
