@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, func, insert, literal, not_, or_, select
-from sqlalchemy.sql import ColumnElement
+from sqlalchemy.sql import ColumnElement, Select
 from sqlmodel import Session, col
 
 from campaign_dashboard.models import (
@@ -153,9 +153,9 @@ def create_follow_up(
     return draft
 
 
-def _frozen_rows(channel: Channel, source: CampaignFields, audience: str):
+def _frozen_rows(channel: Channel, source: CampaignFields, audience: str) -> Select:
     """(contact_id, address) of the contacts the follow-up would reach now: one per address."""
-    contact_ids = select(col(Contact.id).label("id")).where(_condition(channel, source, audience))
+    contact_ids: Select = select(col(Contact.id).label("id")).where(_condition(channel, source, audience))
     return sendable(channel, contact_ids)
 
 
@@ -182,7 +182,7 @@ def _condition(channel: Channel, source: CampaignFields, audience: str) -> Colum
     return among(ledger.contact_id, of_campaign, gave_up)
 
 
-def _count(session: Session, rows) -> int:
+def _count(session: Session, rows: Select) -> int:
     return session.scalar(select(func.count()).select_from(rows.subquery())) or 0
 
 
@@ -202,7 +202,7 @@ def _segment_name(session: Session, channel: Channel, source: CampaignFields, la
     kind = "email" if channel is Channel.EMAIL else "SMS"
     suffix = f" — {label.lower()} ({kind} #{source.id}, {when})"
     base = source.name[: MAX_NAME - len(suffix) - 4] + suffix
-    taken = set(
+    taken: set[str] = set(
         session.scalars(
             select(func.lower(col(Segment.name))).where(func.lower(col(Segment.name)).startswith(base.lower()))
         )
