@@ -123,7 +123,9 @@ def follow_up_button() -> rx.Component:
                 rx.alert_dialog.title("Follow up with…"),
                 rx.alert_dialog.description(
                     "A new draft with this campaign's content, to the recipients you pick. The list is fixed "
-                    "now; when it is sent, anyone who unsubscribed or opted out by then is left out."
+                    "now (a new static segment); when it is sent, anyone who unsubscribed or opted out by then "
+                    "is left out. “Send failed” resends to those a provider error stopped, never to an address "
+                    "the provider refused."
                 ),
                 rx.cond(
                     s.follow_up_counting,
