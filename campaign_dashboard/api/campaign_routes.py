@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Annotated, Any, get_type_hints
 
 from fastapi import APIRouter, Body, Query, Response
-from pydantic import BaseModel, ConfigDict, create_model
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from campaign_dashboard.api.campaign_progress import add_progress_route
 from campaign_dashboard.api.deps import PathId, Reader, SessionDep, Writer
@@ -19,7 +19,7 @@ from campaign_dashboard.api.patch_bodies import patch_body, sent_fields
 from campaign_dashboard.models import Channel
 from campaign_dashboard.services import campaigns as service
 from campaign_dashboard.services import stats
-from campaign_dashboard.services.campaigns import commands
+from campaign_dashboard.services.campaigns import commands, follow_ups
 from campaign_dashboard.services.campaigns.lifecycle import USER_ACTIONS, Action
 from campaign_dashboard.services.limits import Id
 from campaign_dashboard.services.pagination import MAX_LIMIT
@@ -56,6 +56,8 @@ class CampaignPublic(CampaignStats):
     created_at: datetime
     updated_at: datetime
     last_activity_at: datetime
+    follow_up_of: int | None = None
+    follow_up_audience: str | None = None
 
 
 class CampaignCreate(BaseModel):
@@ -78,6 +80,26 @@ class ScheduleRequest(BaseModel):
 
     scheduled_at: datetime | None = None
     timezone: str | None = None
+
+
+class FollowUpRequest(BaseModel):
+    """Who to follow up with (`GET .../follow-ups` lists the audiences of the campaign's channel);
+    `subject` (email only) and `name` replace the copied ones."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    audience: str = Field(
+        max_length=40,
+        description="email: not_opened, not_clicked, soft_bounced, failed; sms: not_delivered, failed, not_replied",
+    )
+    subject: str | None = None
+    name: str | None = None
+
+
+class FollowUpAudiencePublic(BaseModel):
+    key: str
+    label: str
+    count: int
 
 
 class RecipientPublic(BaseModel):
@@ -174,6 +196,26 @@ def add_campaign_routes(
     @router.post("/{campaign_id}/duplicate", response_model=public_model, status_code=201)
     def duplicate_campaign(campaign_id: PathId, session: SessionDep, _: Writer) -> Any:
         return public(service.duplicate(session=session, channel=channel, campaign_id=campaign_id), session)
+
+    @router.get("/{campaign_id}/follow-ups", response_model=list[FollowUpAudiencePublic])
+    def follow_up_audiences(campaign_id: PathId, session: SessionDep, _: Reader) -> Any:
+        """Who a follow-up of this finished campaign can target, with how many it would reach now."""
+        found = follow_ups.audiences(session=session, channel=channel, campaign_id=campaign_id)
+        return [FollowUpAudiencePublic(key=a.key, label=a.label, count=a.count) for a in found]
+
+    @router.post("/{campaign_id}/follow-ups", response_model=public_model, status_code=201)
+    def create_follow_up(campaign_id: PathId, body: FollowUpRequest, session: SessionDep, _: Writer) -> Any:
+        """A new draft with this campaign's content to one audience of its recipients, frozen now;
+        409 while the campaign has not finished or when the audience is empty."""
+        draft = follow_ups.create_follow_up(
+            session=session,
+            channel=channel,
+            campaign_id=campaign_id,
+            audience=body.audience,
+            subject=body.subject,
+            name=body.name,
+        )
+        return public(draft, session)
 
     @router.get("/{campaign_id}/recipients", response_model=RecipientsPage)
     def list_recipients(

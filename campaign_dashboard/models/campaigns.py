@@ -54,6 +54,10 @@ class CampaignFields(SQLModel, CampaignCounters):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     # Bumped by every send batch and event: the cheap "something changed" marker the UI polls.
     last_activity_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # A follow-up (services.campaigns.follow_ups): the campaign of the same channel it follows up
+    # and which of its recipients it targets (the frozen set is its static segment).
+    follow_up_of: int | None = Field(default=None)
+    follow_up_audience: str | None = Field(default=None, max_length=20)
 
 
 class EmailCampaign(CampaignFields, table=True):

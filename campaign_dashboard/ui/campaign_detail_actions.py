@@ -1,5 +1,5 @@
-"""The lifecycle buttons on a campaign's page: pause, resume, cancel (with a reason), edit and
-duplicate, as the campaign allows them (`CampaignInfo.actions`).
+"""The lifecycle buttons on a campaign's page: pause, resume, cancel (with a reason), edit,
+duplicate and follow up (`campaign_follow_ups`), as the campaign allows them (`CampaignInfo.actions`).
 
 The buttons and the substate they call (a substate, so the page's own state stays about showing
 the campaign). Every action goes through `campaigns.commands` with the queue from `wiring`, like
@@ -18,6 +18,7 @@ from campaign_dashboard.services import campaigns
 from campaign_dashboard.services.errors import DomainError
 from campaign_dashboard.ui import routes
 from campaign_dashboard.ui.campaign_detail_state import CampaignDetailState
+from campaign_dashboard.ui.campaign_follow_ups import follow_up_button
 from campaign_dashboard.ui.campaign_form import CampaignFormState
 from campaign_dashboard.ui.campaign_list import apply_action
 from campaign_dashboard.ui.confirm import confirm_button
@@ -131,6 +132,7 @@ def action_buttons() -> rx.Component:
             info.actions.contains("duplicate"),
             rx.button("Duplicate", variant="soft", size="2", on_click=_act("duplicate"), id="action-duplicate"),
         ),
+        rx.cond(info.actions.contains("follow_up"), follow_up_button()),
         spacing="2",
         wrap="wrap",
         id="campaign-actions",

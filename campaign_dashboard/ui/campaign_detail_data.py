@@ -15,6 +15,7 @@ from campaign_dashboard.db import session_scope
 from campaign_dashboard.models import CampaignStatus, Channel, RecipientStatus
 from campaign_dashboard.services import campaigns
 from campaign_dashboard.services.audience import segments
+from campaign_dashboard.services.campaigns import follow_ups
 from campaign_dashboard.services.errors import DomainError
 from campaign_dashboard.services.events import replies
 from campaign_dashboard.services.stats import (
@@ -26,6 +27,7 @@ from campaign_dashboard.services.stats import (
     summary_of,
     top_links,
 )
+from campaign_dashboard.ui import routes
 from campaign_dashboard.ui.activity_feed import FeedRow, feed_row
 from campaign_dashboard.ui.campaign_waiting import WaitingPanel, quiet_hours_until, read_waiting, refresh_slot
 from campaign_dashboard.ui.components import iso_utc
@@ -38,7 +40,7 @@ ALL = "all"
 RECIPIENT_FILTERS = [ALL, *[s.value for s in RecipientStatus]]
 # The page's buttons, in this order, when the campaign allows them. Start and schedule stay on the
 # list and in the form (they ask first there); edit opens the form.
-PAGE_ACTIONS = ("pause", "resume", "cancel", "edit", "duplicate")
+PAGE_ACTIONS = ("pause", "resume", "cancel", "edit", "duplicate", "follow_up")
 MARKED = ("pause", "resume")  # drawn on the activity chart
 ACTIVITY_METRICS = {
     Channel.EMAIL: ("sent", "delivered", "opened", "clicked"),
@@ -59,6 +61,8 @@ class CampaignInfo:
     reply_to: str = ""
     body: str = ""
     segment: str = ""
+    follows_up: str = ""  # a follow-up's campaign and audience: '“Spring sale” — did not open'
+    follows_up_href: str = ""
     created_at: str = ""
     scheduled_at: str = ""
     started_at: str = ""
@@ -146,6 +150,7 @@ class SnapshotQuery:
             stats=stats,
             marks=[(c.at, c.action) for c in changes if c.action in MARKED],
         )
+        snapshot.info.follows_up, snapshot.info.follows_up_href = _follows_up(session, channel, campaign)
         snapshot.waiting = read_waiting(session, channel, campaign)
         snapshot.series = live.minute_series(
             session=session, channel=channel, campaign_id=campaign_id, metrics=ACTIVITY_METRICS[Channel(channel)]
@@ -191,6 +196,8 @@ class SnapshotQuery:
 def _info(campaign, segment: str, stats: StatsSummary, channel: str, changes: list[StatusChange]) -> CampaignInfo:
     public = campaigns.to_dict(campaign, channel)
     allowed = {*public["allowed_actions"], "duplicate", *(["edit"] if public["can_edit"] else [])}
+    if follow_ups.can_follow_up(campaign):
+        allowed.add("follow_up")
     return CampaignInfo(
         id=campaign.id,
         name=campaign.name,
@@ -219,6 +226,18 @@ def status_note(status: str, reason: str, changes: list[StatusChange]) -> str:
     if who is None or not who.actor:
         return reason  # the badge already says cancelled; the log does not say by whom
     return f"Cancelled by {who.actor}: {reason}" if reason else f"Cancelled by {who.actor}."
+
+
+def _follows_up(session, channel: str, campaign) -> tuple[str, str]:
+    """What a follow-up follows up, in words, and the page of that campaign ("", "" if none)."""
+    if not campaign.follow_up_of:
+        return "", ""
+    label = follow_ups.AUDIENCES[Channel(channel)].get(campaign.follow_up_audience or "", "Some recipients")
+    try:
+        source = campaigns.get(session=session, channel=channel, campaign_id=campaign.follow_up_of)
+    except DomainError:  # deleted since
+        return f"campaign #{campaign.follow_up_of} — {label.lower()}", ""
+    return f"“{source.name}” — {label.lower()}", routes.campaign_detail(channel, campaign.follow_up_of)
 
 
 def _segment_name(session, segment_id: int | None) -> str:

@@ -71,7 +71,13 @@ def count_audience(*, session: Session, channel: str, segment_id: int) -> int:
 def audience_query(channel: Channel, segment: Segment, *leading: ColumnElement[Any]) -> Select[*tuple[Any, ...]]:
     """`leading` columns, then (contact_id, address): segment members with a subscribed,
     unsuppressed address on `channel`, one row per address even if contacts share it."""
-    members = contact_ids_select(segment=segment).subquery()
+    return sendable(channel, contact_ids_select(segment=segment), *leading)
+
+
+def sendable(channel: Channel, contact_ids: Select, *leading: ColumnElement[Any]) -> Select[*tuple[Any, ...]]:
+    """`leading` columns, then (contact_id, address): of the contacts `contact_ids` selects (one
+    `id` column), those with a subscribed, unsuppressed address on `channel`, one row per address."""
+    members = contact_ids.subquery()
     if Channel(channel) is Channel.EMAIL:
         address, status_ok = col(Contact.email), col(Contact.email_status) == EmailStatus.SUBSCRIBED
     else:

@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# How the last error of a row given up after retryable errors starts (`give_up_on_exhausted`): a
+# send that may succeed another time (services.campaigns.follow_ups resends to them).
+GAVE_UP = "not sent after"
 MAX_ATTEMPTS_PER_CHUNK = 8  # retryable errors in a row before the task gives up (and Huey retries)
 
 
@@ -197,7 +200,7 @@ def give_up_on_exhausted(deps: SendDeps, channel: Channel, campaign_id: int, row
     or exhausted retry claims a row again), so no batch is retried for ever; keep the others."""
     limit = deps.settings.send_max_attempts
     exhausted = [
-        (r, f"not sent after {r.attempts} attempts; last error: {r.last_error or 'none recorded'}")
+        (r, f"{GAVE_UP} {r.attempts} attempts; last error: {r.last_error or 'none recorded'}")
         for r, _ in rows
         if r.attempts > limit
     ]

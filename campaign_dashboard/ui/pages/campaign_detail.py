@@ -50,6 +50,25 @@ def detail_line(label: str, value: rx.Var, **props) -> rx.Component:
     )
 
 
+def follows_up_line() -> rx.Component:
+    """A follow-up names the campaign it follows up, linked to its page."""
+    info = CampaignDetailState.info
+    return rx.cond(
+        info.follows_up != "",
+        rx.hstack(
+            rx.text("Follows up", size="2", color_scheme="gray", min_width="7em"),
+            rx.cond(
+                info.follows_up_href != "",
+                rx.link(info.follows_up, href=info.follows_up_href, size="2"),
+                rx.text(info.follows_up, size="2"),
+            ),
+            align="start",
+            spacing="2",
+            id="campaign-follows-up",
+        ),
+    )
+
+
 def header(channel: str) -> rx.Component:
     info = CampaignDetailState.info
     content = (
@@ -88,7 +107,7 @@ def header(channel: str) -> rx.Component:
                 ),
             ),
             rx.grid(
-                rx.vstack(*content, detail_line("Audience", info.segment), spacing="1"),
+                rx.vstack(*content, detail_line("Audience", info.segment), follows_up_line(), spacing="1"),
                 rx.vstack(
                     detail_line("Created", local_time(info.created_at)),
                     detail_line("Scheduled for", local_time(info.scheduled_at)),
