@@ -13,6 +13,7 @@ from campaign_dashboard.ui.fields import callout_if, error_if, labelled, segment
 from campaign_dashboard.ui.layout import dashboard_page
 from campaign_dashboard.ui.rule_builder import ATTRIBUTE, FIELD_LABELS, OP_LABELS
 from campaign_dashboard.ui.segment_editor_state import MEMBERS_SHOWN, SegmentEditorState
+from campaign_dashboard.ui.unsaved import unsaved_marker
 
 # -- components ---------------------------------------------------------------------------------
 
@@ -266,4 +267,8 @@ def editor() -> rx.Component:
 
 @dashboard_page(route=routes.SEGMENTS + "/[segment_id]", title="Segment", on_load=SegmentEditorState.load)
 def segment_editor_page() -> rx.Component:
-    return found_or_message(SegmentEditorState.found, SegmentEditorState.message, editor())
+    return found_or_message(
+        SegmentEditorState.found,
+        SegmentEditorState.message,
+        rx.fragment(editor(), unsaved_marker(SegmentEditorState.unsaved)),
+    )

@@ -25,6 +25,7 @@ from campaign_dashboard.ui.components import back_link, found_or_message
 from campaign_dashboard.ui.fields import callout_if, hint_text, labelled
 from campaign_dashboard.ui.guard import guarded
 from campaign_dashboard.ui.layout import dashboard_page
+from campaign_dashboard.ui.unsaved import WRITERS, fingerprint, unsaved_marker
 
 PLAIN_TEXT = "Plain text (optional: derived from the HTML when empty)"
 SAMPLE_NAME = f"{SAMPLE_CONTACT['first_name']} {SAMPLE_CONTACT['last_name']} <{SAMPLE_CONTACT['email']}>"
@@ -47,10 +48,21 @@ class TemplateEditorState(AuthState):
     preview_text: str = ""
     render_error: str = ""
     saving: bool = False
+    _saved: str = ""  # the fields as loaded or last saved (`unsaved.fingerprint`)
+
+    @rx.var
+    def unsaved(self) -> bool:
+        """Changes a writer would lose by leaving (a viewer cannot save, so is never asked)."""
+        return self.found and self.role in WRITERS and self._fields() != self._saved
+
+    def _fields(self) -> str:
+        return fingerprint(self.name, self.subject, self.html, self.text)
 
     @guarded(Role.VIEWER)
     async def load(self):
         arg = routes.path_arg(self.router.url.path)
+        if self.unsaved and arg == (str(self.template_key) if self.template_key else routes.NEW):
+            return  # the same editor again (a reconnect, a cancelled reload): keep the changes
         self.found, self.message = False, ""
         if arg == routes.NEW:
             self.template_key, self.name, self.subject, self.html, self.text = 0, "", "", STARTER_HTML, ""
@@ -71,7 +83,7 @@ class TemplateEditorState(AuthState):
         else:
             self.message = f"{arg!r} is not a template id."
             return
-        self.found = True
+        self.found, self._saved = True, self._fields()
         await self._preview()
 
     async def _preview(self) -> bool:
@@ -117,6 +129,7 @@ class TemplateEditorState(AuthState):
                     self.template_key = id_of(templates.create_template(session=session, data=data))
         except DomainError as exc:
             return rx.toast.error(exc.message, duration=8000)
+        self._saved = self._fields()
         return [rx.toast.success(f"Template {self.name.strip()!r} saved."), rx.redirect(routes.TEMPLATES)]
 
 
@@ -211,5 +224,13 @@ def preview() -> rx.Component:
 
 @dashboard_page(route=routes.TEMPLATES + "/[template_id]", title="Template", on_load=TemplateEditorState.load)
 def template_editor_page() -> rx.Component:
-    editor = rx.flex(source_editor(), preview(), spacing="5", wrap="wrap", width="100%", align="start")
+    editor = rx.flex(
+        source_editor(),
+        preview(),
+        unsaved_marker(TemplateEditorState.unsaved),
+        spacing="5",
+        wrap="wrap",
+        width="100%",
+        align="start",
+    )
     return found_or_message(TemplateEditorState.found, TemplateEditorState.message, editor)
