@@ -67,6 +67,7 @@ PAGES: dict[str, Callable] = {
     "campaign": _first_of("email", "email-campaigns", ".campaign-link", "#campaign-name"),
     "contacts": _list("contacts", "contacts"),
     "contact": _first_of("contacts", "contacts", "a", "#contact-name"),
+    "suppressions": _list("suppressions", "suppressions"),
     "segments": _list("segments", "segments"),
     "segment editor": _first_of("segments", "segments", "a", "#segment-name"),
     "templates": _list("templates", "templates"),
