@@ -76,7 +76,9 @@ def reason_dialog(
                     ask_buttons(
                         "Cancel",
                         f"{form_id}-cancel",
-                        rx.button(action, type="submit", color_scheme="red", id=f"{form_id}-submit"),
+                        rx.button(
+                            action, type="submit", color_scheme="red", high_contrast=True, id=f"{form_id}-submit"
+                        ),
                     ),
                     spacing="3",
                     width="100%",

@@ -68,7 +68,9 @@ def test_the_removal_of_a_number_that_texted_stop_is_refused_with_the_reason(pag
     phone = f"+1415555{random.randint(0, 9999):04d}"
     with Session(app_db, expire_on_commit=False) as session:
         contact = contacts.create_contact(session=session, data=ContactCreate(phone=phone), source=MARKETER)
-        sms = InboundSmsIn(message_sid=f"SM-supp-{contact.id}", from_number=phone, to_number="+15005550006", body="STOP")
+        sms = InboundSmsIn(
+            message_sid=f"SM-supp-{contact.id}", from_number=phone, to_number="+15005550006", body="STOP"
+        )
         apply_inbound_sms(session=session, sms=sms)
 
     login(page, "marketer")

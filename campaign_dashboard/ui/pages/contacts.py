@@ -12,10 +12,9 @@ from campaign_dashboard.services.accounts import audit
 from campaign_dashboard.services.audience import contact_search
 from campaign_dashboard.services.audience.contact_search import ContactFilter
 from campaign_dashboard.services.audience.csv_export import contacts_csv
-from campaign_dashboard.services.errors import DomainError
-from campaign_dashboard.ui import routes
+from campaign_dashboard.ui import list_page, routes
 from campaign_dashboard.ui.auth import AuthState
-from campaign_dashboard.ui.components import data_table, status_badge, thousands
+from campaign_dashboard.ui.components import data_table, status_badge
 from campaign_dashboard.ui.contact_import import import_dialog
 from campaign_dashboard.ui.fields import (
     ANY,
@@ -23,8 +22,6 @@ from campaign_dashboard.ui.fields import (
     clear_button,
     filter_bar,
     filter_field,
-    page_buttons,
-    pager_bar,
 )
 from campaign_dashboard.ui.guard import guarded
 from campaign_dashboard.ui.layout import dashboard_page
@@ -99,11 +96,7 @@ class ContactsState(AuthState):
         ]
 
     def _first_page(self):
-        self.cursors = [""]
-        try:
-            self._read_page()
-        except DomainError as exc:
-            return rx.toast.error(exc.message)
+        return list_page.first_page(self)
 
     @guarded(Role.VIEWER)
     def load(self):
@@ -131,34 +124,23 @@ class ContactsState(AuthState):
 
     @guarded(Role.VIEWER)
     def next_page(self):
-        if self.next_cursor:
-            self.cursors = [*self.cursors, self.next_cursor]
-            self._read_page()
+        list_page.next_page(self)
 
     @guarded(Role.VIEWER)
     def previous_page(self):
-        if len(self.cursors) > 1:
-            self.cursors = self.cursors[:-1]
-            self._read_page()
+        list_page.previous_page(self)
 
     @guarded(Role.VIEWER)
     def export_csv(self):
         """Every contact matching the current filters, as a CSV download."""
-        user = self._user()  # the audit log's actor, read before the export's session opens
-        try:
-            with session_scope() as session:
-                text = contacts_csv(session=session, filters=self._filters())
-                audit.record(
-                    session,
-                    actor_user_id=user.id if user else None,
-                    action=audit.CONTACTS_EXPORT,
-                    object_type="contacts",
-                    client_address=self.router.session.client_ip or None,
-                    detail={"filters": {k: v for k, v in asdict(self._filters()).items() if v}},
-                )
-        except DomainError as exc:
-            return rx.toast.error(exc.message)
-        return rx.download(data=text, filename="contacts.csv", mime_type="text/csv")
+        return list_page.csv_download(
+            self,
+            csv_text=lambda session: contacts_csv(session=session, filters=self._filters()),
+            action=audit.CONTACTS_EXPORT,
+            object_type="contacts",
+            filters=asdict(self._filters()),
+            filename="contacts.csv",
+        )
 
 
 def contact_row(contact: rx.Var) -> rx.Component:
@@ -212,47 +194,22 @@ def filters_bar() -> rx.Component:
     )
 
 
-def pager() -> rx.Component:
-    s = ContactsState
-    return pager_bar(
-        rx.text(
-            thousands(ContactsState.total),
-            rx.cond(ContactsState.filtered, " matching", ""),
-            rx.cond(ContactsState.total == 1, " contact", " contacts"),
-            " · page ",
-            ContactsState.page_number,
-            color_scheme="gray",
-            size="2",
-            id="contacts-total",
-        ),
-        page_buttons("contacts", s),
-    )
-
-
 @dashboard_page(route=routes.CONTACTS, title="Contacts", on_load=ContactsState.load)
 def contacts_page() -> rx.Component:
     return rx.vstack(
         filters_bar(),
-        pager(),
-        rx.cond(
-            ~ContactsState.loaded,
-            rx.spinner(size="3"),
-            rx.cond(
-                ContactsState.filtered & (ContactsState.total == 0),
-                rx.callout(
-                    "No contact matches these filters. Change the search or clear the filters.",
-                    icon="search-x",
-                    color_scheme="gray",
-                    id="contacts-none-match",
-                ),
-                data_table(
-                    ["Name", "Email", "Phone", "Tags", "Email", "SMS"],
-                    ContactsState.rows,
-                    contact_row,
-                    empty="No contacts yet. Import a CSV file with an email or phone column (Import CSV above).",
-                    table_id="contacts",
-                ),
+        list_page.pager(ContactsState, one="contact", many="contacts", id_prefix="contacts"),
+        list_page.results(
+            ContactsState,
+            data_table(
+                ["Name", "Email", "Phone", "Tags", "Email", "SMS"],
+                ContactsState.rows,
+                contact_row,
+                empty="No contacts yet. Import a CSV file with an email or phone column (Import CSV above).",
+                table_id="contacts",
             ),
+            none_match="No contact matches these filters. Change the search or clear the filters.",
+            none_match_id="contacts-none-match",
         ),
         width="100%",
         spacing="4",

@@ -15,10 +15,9 @@ from campaign_dashboard.models import Channel, Role, Suppression, id_of
 from campaign_dashboard.services.accounts import audit
 from campaign_dashboard.services.audience import suppression_list
 from campaign_dashboard.services.audience.suppression_list import SuppressionFilter
-from campaign_dashboard.services.errors import DomainError
-from campaign_dashboard.ui import routes
+from campaign_dashboard.ui import list_page, routes
 from campaign_dashboard.ui.auth import AuthState
-from campaign_dashboard.ui.components import data_table, iso_utc, local_time, row_button, thousands
+from campaign_dashboard.ui.components import data_table, iso_utc, local_time, row_button
 from campaign_dashboard.ui.confirm import reason_dialog
 from campaign_dashboard.ui.consent_history import dashboard_source
 from campaign_dashboard.ui.fields import (
@@ -27,8 +26,6 @@ from campaign_dashboard.ui.fields import (
     clear_button,
     filter_bar,
     filter_field,
-    page_buttons,
-    pager_bar,
 )
 from campaign_dashboard.ui.form_dialog import Field, form_dialog, submit
 from campaign_dashboard.ui.guard import guarded
@@ -102,11 +99,7 @@ class SuppressionsState(AuthState):
         self.rows = [_row(r) for r in page.items]
 
     def _first_page(self):
-        self.cursors = [""]
-        try:
-            self._read_page()
-        except DomainError as exc:
-            return rx.toast.error(exc.message)
+        return list_page.first_page(self)
 
     @guarded(Role.VIEWER)
     def load(self):
@@ -132,34 +125,23 @@ class SuppressionsState(AuthState):
 
     @guarded(Role.VIEWER)
     def next_page(self):
-        if self.next_cursor:
-            self.cursors = [*self.cursors, self.next_cursor]
-            self._read_page()
+        list_page.next_page(self)
 
     @guarded(Role.VIEWER)
     def previous_page(self):
-        if len(self.cursors) > 1:
-            self.cursors = self.cursors[:-1]
-            self._read_page()
+        list_page.previous_page(self)
 
     @guarded(Role.VIEWER)
     def export_csv(self):
         """Every suppression matching the filters, as a CSV download (recorded in the audit log)."""
-        user = self._user()
-        try:
-            with session_scope() as session:
-                text = suppression_list.suppressions_csv(session=session, filters=self._filters())
-                audit.record(
-                    session,
-                    actor_user_id=user.id if user else None,
-                    action=audit.SUPPRESSIONS_EXPORT,
-                    object_type="suppressions",
-                    client_address=self.router.session.client_ip or None,
-                    detail={"filters": {k: v for k, v in asdict(self._filters()).items() if v}},
-                )
-        except DomainError as exc:
-            return rx.toast.error(exc.message)
-        return rx.download(data=text, filename="suppressions.csv", mime_type="text/csv")
+        return list_page.csv_download(
+            self,
+            csv_text=lambda session: suppression_list.suppressions_csv(session=session, filters=self._filters()),
+            action=audit.SUPPRESSIONS_EXPORT,
+            object_type="suppressions",
+            filters=asdict(self._filters()),
+            filename="suppressions.csv",
+        )
 
     @guarded(Role.MARKETER)
     def open_create(self, value: bool = True):
@@ -311,48 +293,23 @@ def filters_bar() -> rx.Component:
     )
 
 
-def pager() -> rx.Component:
-    s = SuppressionsState
-    return pager_bar(
-        rx.text(
-            thousands(s.total),
-            rx.cond(s.filtered, " matching", ""),
-            rx.cond(s.total == 1, " suppression", " suppressions"),
-            " · page ",
-            s.page_number,
-            color_scheme="gray",
-            size="2",
-            id="suppressions-total",
-        ),
-        page_buttons("suppressions", s),
-    )
-
-
 @dashboard_page(route=routes.SUPPRESSIONS, title="Suppressions", on_load=SuppressionsState.load)
 def suppressions_page() -> rx.Component:
     s = SuppressionsState
     return rx.vstack(
         filters_bar(),
-        pager(),
-        rx.cond(
-            ~s.loaded,
-            rx.spinner(size="3"),
-            rx.cond(
-                s.filtered & (s.total == 0),
-                rx.callout(
-                    "No suppression matches. Change the search or clear the filters.",
-                    icon="search-x",
-                    color_scheme="gray",
-                    id="suppressions-none-match",
-                ),
-                data_table(
-                    ["Address", "Channel", "Reason", "Source", "Since", ""],
-                    s.rows,
-                    suppression_row,
-                    empty="No suppressed addresses. Bounces, complaints, unsubscribes and STOPs land here.",
-                    table_id="suppressions",
-                ),
+        list_page.pager(s, one="suppression", many="suppressions", id_prefix="suppressions"),
+        list_page.results(
+            s,
+            data_table(
+                ["Address", "Channel", "Reason", "Source", "Since", ""],
+                s.rows,
+                suppression_row,
+                empty="No suppressed addresses. Bounces, complaints, unsubscribes and STOPs land here.",
+                table_id="suppressions",
             ),
+            none_match="No suppression matches. Change the search or clear the filters.",
+            none_match_id="suppressions-none-match",
         ),
         add_dialog(),
         remove_dialog(),
