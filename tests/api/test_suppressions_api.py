@@ -180,3 +180,9 @@ def test_the_export_is_a_csv_of_the_matching_rows_and_is_audited(client, db, vie
     )
     with db() as session:
         assert "suppressions.export" in [e.action for e in session.exec(select(AuditEntry)).all()]
+
+
+def test_a_reason_in_the_systems_own_words_does_not_make_it_a_complaint(client, marketer_headers):
+    row = _add(client, marketer_headers, "words@example.com", reason="complaint").json()
+    assert row["reason"] == "by hand: complaint"
+    assert _remove(client, marketer_headers, row["id"]).status_code == 200
