@@ -19,6 +19,7 @@ from campaign_dashboard.api.routers import (
     segments,
     session,
     sms_campaigns,
+    suppressions,
     templates,
 )
 from campaign_dashboard.api.security_headers import SecurityHeaders
@@ -37,6 +38,7 @@ ROUTERS = (
     metrics.router,
     session.router,
     contacts.router,
+    suppressions.router,
     segments.router,
     templates.router,
     email_campaigns.router,

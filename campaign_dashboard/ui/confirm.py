@@ -1,5 +1,6 @@
 """Asking first: a button that asks before it does something that cannot be undone (delete,
-unsubscribe), and the confirmation before a campaign is sent or scheduled (`SendCheck`)."""
+unsubscribe), a confirmation that asks why (`reason_dialog`), and the confirmation before a
+campaign is sent or scheduled (`SendCheck`)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from campaign_dashboard.db import session_scope
 from campaign_dashboard.models import Channel
 from campaign_dashboard.services import campaigns
 from campaign_dashboard.services.campaigns import preflight
-from campaign_dashboard.ui.fields import ask_buttons
+from campaign_dashboard.ui.fields import ask_buttons, callout_if
+from campaign_dashboard.ui.form_dialog import Field, form_field
 
 
 def confirm_button(
@@ -40,6 +42,55 @@ def confirm_button(
                 ),
             ),
         ),
+    )
+
+
+def reason_dialog(
+    *,
+    is_open: rx.Var[bool],
+    on_open_change: Any,
+    title: rx.Component | str,
+    description: rx.Component | str,
+    action: str,
+    on_submit: EventSpec,
+    errors: rx.Var,
+    form_id: str,
+) -> rx.Component:
+    """Asking before an action that must be explained (the ledger keeps why): the form's reason
+    (`#{form_id}-reason`, its error under it), and a red `action` button submitting it. A refusal
+    naming no field (`errors[""]`) stays in the dialog (`#{form_id}-refusal`) until it is closed."""
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title(title),
+            rx.alert_dialog.description(description, size="2"),
+            rx.form(
+                rx.vstack(
+                    callout_if(
+                        errors.get("", ""),
+                        icon="shield-alert",
+                        color_scheme="amber",
+                        width="100%",
+                        id=f"{form_id}-refusal",
+                    ),
+                    form_field(errors, form_id, Field("reason", "Reason", rx.input)),
+                    ask_buttons(
+                        "Cancel",
+                        f"{form_id}-cancel",
+                        rx.button(
+                            action, type="submit", color_scheme="red", high_contrast=True, id=f"{form_id}-submit"
+                        ),
+                    ),
+                    spacing="3",
+                    width="100%",
+                    margin_top="1em",
+                ),
+                on_submit=on_submit,
+                reset_on_submit=False,
+            ),
+            id=form_id,
+        ),
+        open=is_open,
+        on_open_change=on_open_change,
     )
 
 

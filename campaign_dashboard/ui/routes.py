@@ -19,6 +19,7 @@ from campaign_dashboard.web_routes import (  # noqa: F401
 EMAIL_CAMPAIGNS = "/email"
 SMS_CAMPAIGNS = "/sms"
 CONTACTS = "/contacts"
+SUPPRESSIONS = "/suppressions"
 SEGMENTS = "/segments"
 TEMPLATES = "/templates"
 SETTINGS = "/settings"
@@ -62,6 +63,7 @@ NAVIGATION = (
     NavItem(EMAIL_CAMPAIGNS, "Email", "mail"),
     NavItem(SMS_CAMPAIGNS, "SMS", "message-square"),
     NavItem(CONTACTS, "Contacts", "users"),
+    NavItem(SUPPRESSIONS, "Suppressions", "ban"),
     NavItem(SEGMENTS, "Segments", "filter"),
     NavItem(TEMPLATES, "Templates", "file-text"),
 )

@@ -114,6 +114,7 @@ PAGES = {  # the page each state's events come from (its load reads the id in th
     "CampaignFormState": "/email",
     "ContactsState": "/contacts",
     "ContactImportState": "/contacts",
+    "SuppressionsState": "/suppressions",
     "SegmentsState": "/segments",
     "TemplatesState": "/templates",
     "SettingsState": "/settings",
@@ -252,9 +253,9 @@ def redirected_to_login(answer: list[dict]) -> bool:
     return redirected_to(answer, "/login")
 
 
-# Reads the audit log records (a viewer may export the contacts, and that export is logged):
-# allowed to the role, so not a write the test is looking for.
-AUDITED_READS = ("contacts.export",)
+# Reads the audit log records (a viewer may export the contacts or the suppressions, and that
+# export is logged): allowed to the role, so not a write the test is looking for.
+AUDITED_READS = ("contacts.export", "suppressions.export")
 
 
 def database_rows(backend: Backend) -> dict[str, list]:

@@ -60,6 +60,19 @@ def _campaign_dialog(page) -> None:
     expect(page.get_by_role("dialog")).to_be_visible()
 
 
+def _suppression_dialog(button: str) -> Callable:
+    """The suppressions page with its add dialog, or the first row's remove dialog, open."""
+
+    def open_page(page) -> None:
+        from playwright.sync_api import expect
+
+        _list("suppressions", "suppressions")(page)
+        page.locator(button).first.click()
+        expect(page.get_by_role("alertdialog").or_(page.get_by_role("dialog"))).to_be_visible()
+
+    return open_page
+
+
 PAGES: dict[str, Callable] = {
     "overview": _shows("/", "#status-counts"),
     "email list": _list("email", "email-campaigns"),
@@ -67,6 +80,9 @@ PAGES: dict[str, Callable] = {
     "campaign": _first_of("email", "email-campaigns", ".campaign-link", "#campaign-name"),
     "contacts": _list("contacts", "contacts"),
     "contact": _first_of("contacts", "contacts", "a", "#contact-name"),
+    "suppressions": _list("suppressions", "suppressions"),
+    "add suppression dialog": _suppression_dialog("#add-suppression"),
+    "remove suppression dialog": _suppression_dialog(".remove-suppression"),
     "segments": _list("segments", "segments"),
     "segment editor": _first_of("segments", "segments", "a", "#segment-name"),
     "templates": _list("templates", "templates"),

@@ -28,6 +28,7 @@ from campaign_dashboard.services.pagination import Page, page_of
 
 CONTACTS_EXPORT = "contacts.export"
 CONTACTS_IMPORT = "contacts.import"
+SUPPRESSIONS_EXPORT = "suppressions.export"
 _MAX = {"action": 100, "object_type": 50, "object_id": 100, "client_address": 100}
 
 

@@ -173,14 +173,25 @@ def list_entries(
 
 def since_last_grant(*, session: Session, contact: Contact, channel: str) -> list[ConsentEntry]:
     """The entries that took permission away after the last one that gave it (newest first)."""
-    query = (
-        select(ConsentEntry)
-        .where(*_of_contact(contact), col(ConsentEntry.channel) == channel)
-        .order_by(col(ConsentEntry.id).desc())
-        .limit(200)
+    return _until_grant(
+        session, select(ConsentEntry).where(*_of_contact(contact), col(ConsentEntry.channel) == channel)
     )
+
+
+def since_last_grant_of_address(*, session: Session, channel: str, address: str) -> list[ConsentEntry]:
+    """`since_last_grant` of the entries about `address` that name no contact (an address-wide
+    change when no contact held it)."""
+    query = select(ConsentEntry).where(
+        col(ConsentEntry.contact_id).is_(None),
+        col(ConsentEntry.channel) == channel,
+        col(ConsentEntry.address) == address,
+    )
+    return _until_grant(session, query)
+
+
+def _until_grant(session: Session, query) -> list[ConsentEntry]:
     taken: list[ConsentEntry] = []
-    for entry in session.exec(query).all():
+    for entry in session.exec(query.order_by(col(ConsentEntry.id).desc()).limit(200)).all():
         if entry.event in GRANTS:
             break
         taken.append(entry)

@@ -22,7 +22,13 @@ from sqlmodel import Session, col, select
 
 from campaign_dashboard.models import Channel, Contact, EmailStatus, Role, SmsStatus, Suppression
 from campaign_dashboard.services.audience import opt_outs
-from campaign_dashboard.services.audience.consent import ConsentSource, SourceKind, since_last_grant
+from campaign_dashboard.services.audience.consent import (
+    ConsentSource,
+    SourceKind,
+    since_last_grant,
+    since_last_grant_of_address,
+)
+from campaign_dashboard.services.audience.suppressions import find_suppression
 from campaign_dashboard.services.errors import Conflict, ValidationFailed
 
 
@@ -57,6 +63,10 @@ def blocks(*, session: Session, contact: Contact, channel: Channel) -> list[Bloc
         if e.source in SEVERITY
     }
     found |= _legacy_blocks(session=session, contact=contact, channel=channel)
+    return _strongest_first(found)
+
+
+def _strongest_first(found: set[Block]) -> list[Block]:
     return sorted(found, key=lambda b: (SEVERITY.index(b.source), -(b.at.timestamp() if b.at else 0)))
 
 
@@ -65,7 +75,30 @@ def check_resubscribe(
 ) -> bool:
     """Raise if `source` may not give the contact `channel` back; True when this lifts a bounce
     or provider suppression (an admin, with a reason: recorded as `unsuppressed`)."""
-    found = blocks(session=session, contact=contact, channel=channel)
+    return check_lift(blocks(session=session, contact=contact, channel=channel), channel, source, reason)
+
+
+def address_blocks(*, session: Session, channel: Channel, address: str) -> list[Block]:
+    """What stands between a (canonical) address and `channel`: the blocks of every contact
+    holding it, the ledger's entries about it without a contact, and its suppression row."""
+    found: set[Block] = set()
+    column = col(Contact.email) if channel == Channel.EMAIL else col(Contact.phone)
+    for contact in session.exec(select(Contact).where(column == address)).all():
+        found |= set(blocks(session=session, contact=contact, channel=channel))
+    found |= {
+        Block(SourceKind(e.source), e.occurred_at)
+        for e in since_last_grant_of_address(session=session, channel=channel, address=address)
+        if e.source in SEVERITY
+    }
+    row = find_suppression(session, channel, address)
+    if row is not None and (kind := _suppression_source(row, channel)) is not None:
+        found.add(Block(kind))
+    return _strongest_first(found)
+
+
+def check_lift(found: list[Block], channel: Channel, source: ConsentSource, reason: str | None) -> bool:
+    """The rules' answer for `blocks` or `address_blocks`: raise if `source` may not lift them;
+    True when this lifts a bounce or provider suppression (an admin, with a reason)."""
     if not found:
         return False
     block = found[0]

@@ -88,7 +88,7 @@ def stage_suppression(
     channel = parse_channel(channel)
     address = normalize_address(channel, address, region=region)
     reason = (reason or "").strip()[:50] or "manual"
-    existing = _find(session, channel, address)
+    existing = find_suppression(session, channel, address)
     if existing is not None:
         return existing
     row = Suppression(channel=channel, address=address, reason=reason, source=(source or "manual")[:100])
@@ -96,7 +96,7 @@ def stage_suppression(
         with session.begin_nested():  # a concurrent insert of the same address is not an error
             session.add(row)
     except IntegrityError:
-        existing = _find(session, channel, address)
+        existing = find_suppression(session, channel, address)
         if existing is None:
             raise
         return existing
@@ -134,7 +134,7 @@ def is_suppressed(*, session: Session, channel: str, address: str, region: str =
         address = normalize_address(channel, address, region=region)
     except ValidationFailed:
         return False  # an address that cannot exist cannot be on the list
-    return _find(session, channel, address) is not None
+    return find_suppression(session, channel, address) is not None
 
 
 def list_suppressions(
@@ -161,7 +161,7 @@ def list_suppressions(
     return list(session.exec(query).all())
 
 
-def _find(session: Session, channel: Channel, address: str) -> Suppression | None:
+def find_suppression(session: Session, channel: Channel, address: str) -> Suppression | None:
     query = select(Suppression).where(col(Suppression.channel) == channel, col(Suppression.address) == address)
     return session.exec(query).first()
 

@@ -12,6 +12,7 @@ from campaign_dashboard.ui.pages import (  # noqa: F401 - imported for their `da
     segment_editor,
     segments,
     settings,
+    suppressions,
     template_editor,
     templates,
 )

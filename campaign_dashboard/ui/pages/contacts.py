@@ -12,10 +12,9 @@ from campaign_dashboard.services.accounts import audit
 from campaign_dashboard.services.audience import contact_search
 from campaign_dashboard.services.audience.contact_search import ContactFilter
 from campaign_dashboard.services.audience.csv_export import contacts_csv
-from campaign_dashboard.services.errors import DomainError
-from campaign_dashboard.ui import routes, url_state
+from campaign_dashboard.ui import list_page, routes, url_state
 from campaign_dashboard.ui.auth import AuthState
-from campaign_dashboard.ui.components import data_table, status_badge, thousands
+from campaign_dashboard.ui.components import data_table, status_badge
 from campaign_dashboard.ui.contact_import import import_dialog
 from campaign_dashboard.ui.fields import (
     ANY,
@@ -23,8 +22,6 @@ from campaign_dashboard.ui.fields import (
     clear_button,
     filter_bar,
     filter_field,
-    page_buttons,
-    pager_bar,
 )
 from campaign_dashboard.ui.guard import guarded
 from campaign_dashboard.ui.layout import dashboard_page
@@ -99,42 +96,23 @@ class ContactsState(AuthState):
         ]
 
     def _first_page(self):
-        self.cursors = [""]
-        return self._show()
+        return list_page.first_page(self)
 
-    def _show(self):
-        """Read the page the state names and put it in the address (see `url_state`)."""
-        try:
-            self._read_page()
-        except DomainError as exc:
-            return rx.toast.error(exc.message)
-        params = {
-            "q": self.search.strip(),
-            **{name: "" if getattr(self, name) == ANY else getattr(self, name) for name in FILTERS},
-            "pages": url_state.chain(self.cursors),
-        }
-        return url_state.show_in_address(routes.CONTACTS, params)
+    def _address(self) -> tuple[str, dict[str, str]]:
+        filters = {name: "" if getattr(self, name) == ANY else getattr(self, name) for name in FILTERS}
+        return routes.CONTACTS, {"q": self.search.strip(), **filters}
+
+    def clear(self) -> None:
+        self.search, self.email_status, self.sms_status, self.tag = "", ANY, ANY, ANY
 
     @guarded(Role.VIEWER)
     def load(self):
-        """The list the address asks for: its search, filters and page (a shared link, a reload,
-        or Back from a contact)."""
+        """The list the address asks for (a shared link, a reload, or Back from a contact)."""
         with session_scope() as session:
             self.tag_choices = contact_search.all_tags(session=session)
         asked = url_state.asked(self)
-        self.search = asked.get("q", "")
-        for name in FILTERS:
-            setattr(self, name, asked.get(name) or ANY)
-        self.cursors = url_state.cursors_from(asked.get("pages", ""))
-        try:
-            self._read_page()
-        except DomainError as exc:  # a hand-edited address: the whole list instead
-            self.search, self.email_status, self.sms_status, self.tag, self.cursors = "", ANY, ANY, ANY, [""]
-            self._read_page()
-            self.loaded = True
-            return [rx.toast.error(exc.message), url_state.show_in_address(routes.CONTACTS, {})]
-        self.loaded = True
-        return None
+        filters = {name: asked.get(name) or ANY for name in FILTERS}
+        return list_page.load_from_address(self, {"search": asked.get("q", ""), **filters})
 
     @guarded(Role.VIEWER)
     def set_search(self, value: str):
@@ -149,41 +127,28 @@ class ContactsState(AuthState):
 
     @guarded(Role.VIEWER)
     def clear_filters(self):
-        self.search, self.email_status, self.sms_status, self.tag = "", ANY, ANY, ANY
+        self.clear()
         return self._first_page()
 
     @guarded(Role.VIEWER)
     def next_page(self):
-        if self.next_cursor:
-            self.cursors = [*self.cursors, self.next_cursor]
-            return self._show()
-        return None
+        return list_page.next_page(self)
 
     @guarded(Role.VIEWER)
     def previous_page(self):
-        if len(self.cursors) > 1:
-            self.cursors = self.cursors[:-1]
-            return self._show()
-        return None
+        return list_page.previous_page(self)
 
     @guarded(Role.VIEWER)
     def export_csv(self):
         """Every contact matching the current filters, as a CSV download."""
-        user = self._user()  # the audit log's actor, read before the export's session opens
-        try:
-            with session_scope() as session:
-                text = contacts_csv(session=session, filters=self._filters())
-                audit.record(
-                    session,
-                    actor_user_id=user.id if user else None,
-                    action=audit.CONTACTS_EXPORT,
-                    object_type="contacts",
-                    client_address=self.router.session.client_ip or None,
-                    detail={"filters": {k: v for k, v in asdict(self._filters()).items() if v}},
-                )
-        except DomainError as exc:
-            return rx.toast.error(exc.message)
-        return rx.download(data=text, filename="contacts.csv", mime_type="text/csv")
+        return list_page.csv_download(
+            self,
+            csv_text=lambda session: contacts_csv(session=session, filters=self._filters()),
+            action=audit.CONTACTS_EXPORT,
+            object_type="contacts",
+            filters=asdict(self._filters()),
+            filename="contacts.csv",
+        )
 
 
 def contact_row(contact: rx.Var) -> rx.Component:
@@ -237,47 +202,22 @@ def filters_bar() -> rx.Component:
     )
 
 
-def pager() -> rx.Component:
-    s = ContactsState
-    return pager_bar(
-        rx.text(
-            thousands(ContactsState.total),
-            rx.cond(ContactsState.filtered, " matching", ""),
-            rx.cond(ContactsState.total == 1, " contact", " contacts"),
-            " · page ",
-            ContactsState.page_number,
-            color_scheme="gray",
-            size="2",
-            id="contacts-total",
-        ),
-        page_buttons("contacts", s),
-    )
-
-
 @dashboard_page(route=routes.CONTACTS, title="Contacts", on_load=ContactsState.load)
 def contacts_page() -> rx.Component:
     return rx.vstack(
         filters_bar(),
-        pager(),
-        rx.cond(
-            ~ContactsState.loaded,
-            rx.spinner(size="3"),
-            rx.cond(
-                ContactsState.filtered & (ContactsState.total == 0),
-                rx.callout(
-                    "No contact matches these filters. Change the search or clear the filters.",
-                    icon="search-x",
-                    color_scheme="gray",
-                    id="contacts-none-match",
-                ),
-                data_table(
-                    ["Name", "Email", "Phone", "Tags", "Email", "SMS"],
-                    ContactsState.rows,
-                    contact_row,
-                    empty="No contacts yet. Import a CSV file with an email or phone column (Import CSV above).",
-                    table_id="contacts",
-                ),
+        list_page.pager(ContactsState, one="contact", many="contacts", id_prefix="contacts"),
+        list_page.results(
+            ContactsState,
+            data_table(
+                ["Name", "Email", "Phone", "Tags", "Email", "SMS"],
+                ContactsState.rows,
+                contact_row,
+                empty="No contacts yet. Import a CSV file with an email or phone column (Import CSV above).",
+                table_id="contacts",
             ),
+            none_match="No contact matches these filters. Change the search or clear the filters.",
+            none_match_id="contacts-none-match",
         ),
         width="100%",
         spacing="4",
