@@ -3,7 +3,7 @@ guarded handlers: keyset pages and the filtered CSV download; and their pager an
 
 A list state keeps the cursor of each page shown so far in `cursors` ("" for the first) and the
 next page's in `next_cursor`, reads the page of `cursors[-1]` with its own `_read_page`, names its
-path and filters for the address with `_address()`, and resets its filters with `clear()`.
+path and filters for the address with `_address()`, and resets its filters with `_reset_filters()`.
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ def load_from_address(state: Any, filters: dict[str, str]):
         state._read_page()
         refused = None
     except DomainError as exc:
-        state.clear()
+        state._reset_filters()
         state.cursors = [""]
         state._read_page()
         refused = rx.toast.error(exc.message)

@@ -102,7 +102,7 @@ class ContactsState(AuthState):
         filters = {name: "" if getattr(self, name) == ANY else getattr(self, name) for name in FILTERS}
         return routes.CONTACTS, {"q": self.search.strip(), **filters}
 
-    def clear(self) -> None:
+    def _reset_filters(self) -> None:
         self.search, self.email_status, self.sms_status, self.tag = "", ANY, ANY, ANY
 
     @guarded(Role.VIEWER)
@@ -127,7 +127,7 @@ class ContactsState(AuthState):
 
     @guarded(Role.VIEWER)
     def clear_filters(self):
-        self.clear()
+        self._reset_filters()
         return self._first_page()
 
     @guarded(Role.VIEWER)

@@ -104,7 +104,7 @@ class SuppressionsState(AuthState):
     def _address(self) -> tuple[str, dict[str, str]]:
         return routes.SUPPRESSIONS, {"q": self.search.strip(), "channel": "" if self.channel == ANY else self.channel}
 
-    def clear(self) -> None:
+    def _reset_filters(self) -> None:
         self.search, self.channel = "", ANY
 
     @guarded(Role.VIEWER)
@@ -129,7 +129,7 @@ class SuppressionsState(AuthState):
 
     @guarded(Role.VIEWER)
     def clear_filters(self):
-        self.clear()
+        self._reset_filters()
         return self._first_page()
 
     @guarded(Role.VIEWER)
