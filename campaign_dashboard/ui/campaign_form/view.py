@@ -255,6 +255,18 @@ def preview_picker() -> rx.Component:
     )
 
 
+def preview_error() -> rx.Component:
+    """Why the preview could not render for the previewed contact (the last good one stays)."""
+    return callout_if(
+        CampaignFormState.preview_error,
+        icon="triangle-alert",
+        color_scheme="orange",
+        size="1",
+        id="preview-error",
+        width="100%",
+    )
+
+
 def email_preview() -> rx.Component:
     return rx.vstack(
         preview_picker(),
@@ -275,14 +287,7 @@ def email_preview() -> rx.Component:
             ),
             width="100%",
         ),
-        callout_if(
-            CampaignFormState.preview_error,
-            icon="triangle-alert",
-            color_scheme="orange",
-            size="1",
-            id="preview-error",
-            width="100%",
-        ),
+        preview_error(),
         test_send_box("Send a test", "you@example.com"),
         spacing="3",
         width="100%",
@@ -352,14 +357,7 @@ def sms_fields() -> rx.Component:
             ),
             width="100%",
         ),
-        callout_if(
-            CampaignFormState.preview_error,
-            icon="triangle-alert",
-            color_scheme="orange",
-            size="1",
-            id="preview-error",
-            width="100%",
-        ),
+        preview_error(),
         rx.cond(
             CampaignFormState.cost != "", rx.text("Estimated cost ", CampaignFormState.cost, size="2", id="sms-cost")
         ),
