@@ -97,9 +97,11 @@ class CampaignRow:
     sent: int = 0
     delivered: int = 0
     engaged: int = 0  # unique opens (email) or replies (SMS)
+    clicked: int = 0  # unique clicks (email)
     progress: int = 0  # percent of recipients processed
     created_at: str = ""
     scheduled_at: str = ""
+    sent_on: str = ""  # when sending started, once it has
     actions: list[str] = field(default_factory=list)
 
 
@@ -124,9 +126,11 @@ def to_row(campaign, channel: str) -> CampaignRow:
         sent=campaign.sent,
         delivered=campaign.delivered,
         engaged=campaign.unique_opens if channel == Channel.EMAIL else campaign.replied,
+        clicked=campaign.unique_clicks if channel == Channel.EMAIL else 0,
         progress=round(100 * data["progress"]),
         created_at=iso_utc(campaign.created_at),
         scheduled_at=iso_utc(campaign.scheduled_at),
+        sent_on=iso_utc(campaign.started_at) if campaign.sent else "",
         actions=actions,
     )
 

@@ -142,7 +142,9 @@ def actions_menu(row: rx.Var) -> rx.Component:
 
 def campaign_row(row: rx.Var, channel: str) -> rx.Component:
     when = rx.cond(
-        row.status == "scheduled", "Sends " + local_time(row.scheduled_at), "Created " + local_time(row.created_at)
+        row.status == "scheduled",
+        "Sends " + local_time(row.scheduled_at),
+        rx.cond(row.sent_on != "", "Sent " + local_time(row.sent_on), "Created " + local_time(row.created_at)),
     )
     return rx.table.row(
         rx.table.row_header_cell(
@@ -158,9 +160,13 @@ def campaign_row(row: rx.Var, channel: str) -> rx.Component:
         rx.table.cell(thousands(row.recipients), text_align="right"),
         rx.table.cell(thousands(row.sent), text_align="right", class_name="sent-count"),
         rx.table.cell(thousands(row.delivered), text_align="right"),
-        rx.table.cell(
-            percent(row.engaged, row.delivered) if channel == Channel.EMAIL else thousands(row.engaged),
-            text_align="right",
+        *(
+            [
+                rx.table.cell(percent(row.engaged, row.delivered), text_align="right", class_name="open-rate"),
+                rx.table.cell(percent(row.clicked, row.delivered), text_align="right", class_name="click-rate"),
+            ]
+            if channel == Channel.EMAIL
+            else [rx.table.cell(thousands(row.engaged), text_align="right")]
         ),
         rx.table.cell(rx.cond(AuthState.can_write, actions_menu(row))),
         data_status=row.status,
@@ -169,9 +175,9 @@ def campaign_row(row: rx.Var, channel: str) -> rx.Component:
 
 
 def campaigns_table(channel: str) -> rx.Component:
-    engaged = "Open rate" if channel == Channel.EMAIL else "Replies"
-    headers = ["Name", "Status", "Progress", "Recipients", "Sent", "Delivered", engaged, ""]
-    right = {"Recipients", "Sent", "Delivered", engaged}
+    engaged = ["Open rate", "Click rate"] if channel == Channel.EMAIL else ["Replies"]
+    headers = ["Name", "Status", "Progress", "Recipients", "Sent", "Delivered", *engaged, ""]
+    right = {"Recipients", "Sent", "Delivered", *engaged}
     return rx.box(
         rx.table.root(
             rx.table.header(
