@@ -32,6 +32,9 @@ _CANONICAL = {alias: name for name, aliases in HEADER_ALIASES.items() for alias 
 # Columns our own export writes that an import must not take: ids are ours, and subscription
 # status changes only through unsubscribe/resubscribe (a file must never resubscribe anyone).
 READ_ONLY_COLUMNS = {"id", "email_status", "sms_status", "created_at", "updated_at"}
+# The first columns of the import's error report (`csv_import.error_report`), which a person fixes
+# and imports again: they describe the rejection, not the contact.
+ERROR_REPORT_COLUMNS = ("line", "reason")
 
 
 @dataclass(frozen=True)
@@ -163,7 +166,12 @@ def header_columns(header: list[str], header_line: int, limits: CsvLimits) -> li
     """Per column: ("field", name), ("attribute", key), or None for a nameless column."""
     columns: list[tuple[str, str] | None] = []
     where: dict[tuple[str, str], int] = {}
+    report = [re.sub(r"[\s\-]+", "_", c.strip().lower()) for c in header[: len(ERROR_REPORT_COLUMNS)]]
+    skip = len(ERROR_REPORT_COLUMNS) if tuple(report) == ERROR_REPORT_COLUMNS else 0
     for position, raw in enumerate(header, start=1):
+        if position <= skip:  # our own error report, fixed and imported again: not contact data
+            columns.append(None)
+            continue
         name = raw.strip()
         if len(name) > limits.max_column_name:
             raise _file_error(

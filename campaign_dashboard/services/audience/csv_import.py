@@ -38,6 +38,7 @@ from campaign_dashboard.services.audience.consent_rules import kept_statuses
 from campaign_dashboard.services.audience.contacts import clean_name, clean_tags, clean_timezone
 from campaign_dashboard.services.audience.csv_export import csv_lines, unescape_cell
 from campaign_dashboard.services.audience.csv_file import (
+    ERROR_REPORT_COLUMNS,
     CsvLimits,
     check_file,
     header_columns,
@@ -90,7 +91,7 @@ class ImportResult:
 def error_report_csv(result: ImportResult) -> str:
     """The rejected rows as a CSV to fix and import again: line number, reason, then the row's
     own cells under the file's header (escaped against formulas like every CSV we write)."""
-    rows: list[list[str]] = [["line", "reason", *result.header]]
+    rows: list[list[str]] = [[*ERROR_REPORT_COLUMNS, *result.header]]
     for error in result.errors:
         rows.append([error["row"], error["reason"], *result.rejected_cells.get(error["row"], [])])
     if result.unlisted:

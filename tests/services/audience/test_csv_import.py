@@ -196,6 +196,22 @@ def test_the_error_report_lists_each_rejected_row_with_its_line_reason_and_cells
     assert len(rows) == 4
 
 
+def test_the_fixed_error_report_imported_again_keeps_its_line_and_reason_out_of_the_contacts(session):
+    from campaign_dashboard.services.audience.csv_import import error_report_csv
+
+    first = run(session, "email,first_name,note\nnot-an-email,Bo,vip\n")
+    fixed = error_report_csv(first).replace("not-an-email", "bo@example.com")
+    again = run(session, fixed)
+    assert (again.imported, again.errors) == (1, [])
+    bo = all_contacts(session)["bo@example.com"]
+    assert (bo.first_name, bo.attributes) == ("Bo", {"note": "vip"})
+
+
+def test_a_reason_column_of_the_users_own_is_kept_as_an_attribute(session):
+    run(session, "email,reason\nal@example.com,referral\n")
+    assert all_contacts(session)["al@example.com"].attributes == {"reason": "referral"}
+
+
 def test_cells_quoted_against_formulas_by_our_export_are_read_back_without_the_quote(session):
     result = run(session, "email,phone,first_name\nada@example.com,'+14155552671,'=Ada\n")
     assert (result.imported, result.rejected) == (1, 0), result.errors
