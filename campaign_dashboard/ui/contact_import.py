@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import tempfile
+from dataclasses import dataclass
 from typing import IO
 
 import reflex as rx
@@ -87,6 +88,15 @@ def _run_import(
         return result
 
 
+SHOWN_REJECTIONS = 20  # rejected rows listed in the dialog; the error report has them all
+
+
+@dataclass
+class Rejection:
+    line: int
+    reason: str
+
+
 class ContactImportState(AuthState):
     running: bool = False
     finished: bool = False
@@ -97,6 +107,7 @@ class ContactImportState(AuthState):
     rejected: int = 0
     kept: int = 0  # rows that stay unsubscribed: an import never resubscribes
     error: str = ""
+    rejections: list[Rejection] = []  # the first rejected rows, with their line and reason
     _report: str = ""  # the error report CSV stays on the server until it is downloaded
 
     @rx.var
@@ -107,7 +118,7 @@ class ContactImportState(AuthState):
     def reset_import(self):
         if self.running:
             return
-        self.finished, self.error, self._report = False, "", ""
+        self.finished, self.error, self._report, self.rejections = False, "", "", []
         self.done = self.total = self.imported = self.updated = self.rejected = self.kept = 0
         return rx.clear_selected_files(UPLOAD_ID)
 
@@ -116,7 +127,7 @@ class ContactImportState(AuthState):
         async with self:
             if self.running:
                 return rx.toast.info("An import is already running.")
-            self.running, self.finished, self.error, self._report = True, False, "", ""
+            self.running, self.finished, self.error, self._report, self.rejections = True, False, "", "", []
             self.done = self.total = self.imported = self.updated = self.rejected = self.kept = 0
             user = self._user()
             user_id, client = (user.id if user else None), (self.router.session.client_ip or None)
@@ -159,6 +170,9 @@ class ContactImportState(AuthState):
                 self.imported, self.updated, self.rejected = result.imported, result.updated, result.rejected
                 self.kept = result.kept_unsubscribed
                 self._report = error_report_csv(result) if result.rejected else ""
+                self.rejections = [
+                    Rejection(line=e["row"], reason=e["reason"]) for e in result.errors[:SHOWN_REJECTIONS]
+                ]
         return rx.clear_selected_files(UPLOAD_ID)
 
     @guarded(Role.MARKETER)
@@ -200,6 +214,7 @@ def _result() -> rx.Component:
             ),
             rx.text("Every row was imported.", size="2", color_scheme="green"),
         ),
+        rx.cond(s.rejected > 0, _rejections()),
         rx.cond(
             s.kept > 0,
             rx.text(
@@ -212,6 +227,34 @@ def _result() -> rx.Component:
         align="center",
         width="100%",
         id="import-result",
+    )
+
+
+def _rejections() -> rx.Component:
+    """The first rejected rows, line and reason, so the common mistakes show without a download."""
+    s = ContactImportState
+    return rx.box(
+        rx.table.root(
+            rx.table.header(
+                rx.table.row(rx.table.column_header_cell("Line"), rx.table.column_header_cell("Why it was left out"))
+            ),
+            rx.table.body(
+                rx.foreach(
+                    s.rejections,
+                    lambda r: rx.table.row(rx.table.row_header_cell(r.line), rx.table.cell(r.reason)),
+                )
+            ),
+            size="1",
+            variant="surface",
+            id="import-rejections",
+        ),
+        rx.cond(
+            s.rejected > s.rejections.length(),
+            rx.text("The first rows only: the error report lists them all.", size="1", color_scheme="gray"),
+        ),
+        max_height="14em",
+        overflow_y="auto",
+        width="100%",
     )
 
 

@@ -94,6 +94,10 @@ def test_a_marketer_imports_a_csv_sees_the_counts_and_reads_the_error_report(pag
     expect(page.locator("#import-created")).to_have_text("3")
     expect(page.locator("#import-updated")).to_have_text("0")
     expect(page.locator("#import-rejected")).to_have_text("2")
+    rejections = page.locator("#import-rejections tbody tr")  # listed in the dialog, line and reason
+    expect(rejections).to_have_count(2)
+    expect(rejections.nth(0)).to_contain_text("not a valid email")
+    expect(rejections.nth(1)).to_contain_text(f"5duplicate of row 2 (same email ada.{tag}@example.com)")
     screenshot(page, "contacts-import")
 
     report = download_csv(page, page.locator("#import-error-report"))
