@@ -83,6 +83,7 @@ def test_create_an_email_campaign_fix_a_field_preview_safely_then_start_it_and_w
     # without a reload.
     act(page, name, "Start sending")
     expect(page.locator("#send-confirm")).to_contain_text(f"Send “{name}” to")
+    screenshot(page, "send-confirmation")
     page.locator("#send-confirm-yes").click()
     expect(page.get_by_text(f"“{name}” started: sending is queued.")).to_be_visible()
     expect(status_of(page, name)).to_have_text(re.compile(r"^(sending|sent)$"))

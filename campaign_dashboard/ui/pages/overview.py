@@ -190,8 +190,29 @@ def _latest_marker() -> str:
 PERIOD_ITEMS = [(label, key) for key, (label, _) in stats.PERIODS.items()]
 
 
+SHORT_LABELS = {"Last 24 hours": "24 h", "Last 7 days": "7 days", "Last 30 days": "30 days", "All time": "All"}
+
+
 def period_selector() -> rx.Component:
-    return segmented(PERIOD_ITEMS, OverviewState.period, OverviewState.set_period, id="period-selector")
+    """The period: written out on wider screens, in short words on a phone (the long labels make
+    a control wider than the screen)."""
+    return rx.fragment(
+        segmented(
+            PERIOD_ITEMS,
+            OverviewState.period,
+            OverviewState.set_period,
+            id="period-selector",
+            display=rx.breakpoints(initial="none", sm="inline-grid"),
+        ),
+        segmented(
+            [(SHORT_LABELS.get(label, label), key) for label, key in PERIOD_ITEMS],
+            OverviewState.period,
+            OverviewState.set_period,
+            id="period-selector-short",
+            aria_label="Period",
+            display=rx.breakpoints(initial="inline-grid", sm="none"),
+        ),
+    )
 
 
 def sending_row(row: rx.Var) -> rx.Component:
