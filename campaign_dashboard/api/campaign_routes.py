@@ -72,6 +72,15 @@ class CampaignCreate(BaseModel):
     timezone: str | None = None
 
 
+SkipMissing = Annotated[
+    bool,
+    Query(
+        description="Start even though some contacts lack a variable the content uses: their recipients"
+        " are skipped (cancelled with the reason). Any other preflight problem still refuses."
+    ),
+]
+
+
 class ScheduleRequest(BaseModel):
     """A time with an offset (`2030-01-31T09:00:00+01:00`), or a naive time plus an IANA timezone.
     Without a body, the time already stored on the campaign is used."""
@@ -246,7 +255,7 @@ def _fields_of(body: BaseModel) -> dict[str, Any]:
 
 
 def _add_action_route(router: APIRouter, channel: Channel, action: Action, public_model, public) -> None:
-    def run(session, campaign_id: int, when=None, zone=None) -> Any:
+    def run(session, campaign_id: int, when=None, zone=None, skip_missing: bool = False) -> Any:
         campaign = commands.apply_action(
             session=session,
             channel=channel,
@@ -255,6 +264,7 @@ def _add_action_route(router: APIRouter, channel: Channel, action: Action, publi
             queue=campaign_queue,
             scheduled_at=when,
             timezone=zone,
+            skip_missing=skip_missing,
         )
         return public(campaign, session)
 
@@ -267,10 +277,14 @@ def _add_action_route(router: APIRouter, channel: Channel, action: Action, publi
         body = body or ScheduleRequest()
         return run(session, campaign_id, body.scheduled_at, body.timezone)
 
+    def start(campaign_id: PathId, session: SessionDep, _: Writer, skip_missing_variables: SkipMissing = False) -> Any:
+        return run(session, campaign_id, skip_missing=skip_missing_variables)
+
     def act_now(campaign_id: PathId, session: SessionDep, _: Writer) -> Any:
         return run(session, campaign_id)
 
-    act: Callable[..., Any] = act_with_time if action is Action.SCHEDULE else act_now
+    routes: dict[Action, Callable[..., Any]] = {Action.SCHEDULE: act_with_time, Action.START: start}
+    act = routes.get(action, act_now)
 
     name = f"{action.value}_{channel.value}_campaign"
     router.add_api_route(

@@ -73,7 +73,9 @@ DONE = {
 }
 
 
-def apply_action(session, channel: str, campaign_id: int, action: str, reason: str | None = None) -> None:
+def apply_action(
+    session, channel: str, campaign_id: int, action: str, reason: str | None = None, *, skip_missing: bool = False
+) -> None:
     """A lifecycle action through `campaigns.commands`, with the app's queue (the list's and the
     campaign page's buttons alike). ValueError for an unknown action."""
     commands.apply_action(
@@ -83,6 +85,7 @@ def apply_action(session, channel: str, campaign_id: int, action: str, reason: s
         action=Action(action),
         queue=campaign_queue,
         reason=reason,
+        skip_missing=skip_missing,
     )
 
 
@@ -319,11 +322,13 @@ class CampaignsState(AuthState):
         self.send, self._send_id, self._send_name = check, campaign_id, name
 
     @guarded(Role.MARKETER, writes=True)
-    def confirm_start(self):
-        campaign_id, name, can_send = self._send_id, self._send_name, self.send.can_send
+    def confirm_start(self, skip: bool = False):
+        """The confirmation's button; `skip`: its "send anyway, skipping N" (the preflight runs again)."""
+        campaign_id, name = self._send_id, self._send_name
+        allowed = self.send.skip != "" if skip is True else self.send.can_send
         self.close_start()
-        if campaign_id and can_send and self.channel in NOUNS:
-            return self._run(campaign_id, "start", name)
+        if campaign_id and allowed and self.channel in NOUNS:
+            return self._run(campaign_id, "start", name, skip_missing=skip is True)
 
     @guarded(Role.VIEWER)
     def close_start(self):
@@ -336,7 +341,7 @@ class CampaignsState(AuthState):
     def _forget_confirm(self) -> None:
         self.confirm_action, self.confirm_id, self.confirm_name = "", 0, ""
 
-    def _run(self, campaign_id: int, action: str, name: str):
+    def _run(self, campaign_id: int, action: str, name: str, *, skip_missing: bool = False):
         channel = self.channel
         try:
             with session_scope() as session:
@@ -347,7 +352,7 @@ class CampaignsState(AuthState):
                 elif action == "delete":
                     campaigns.delete(session=session, channel=channel, campaign_id=campaign_id)
                 else:
-                    apply_action(session, channel, campaign_id, action)
+                    apply_action(session, channel, campaign_id, action, skip_missing=skip_missing)
         except (DomainError, ValueError) as exc:
             self._read()
             return rx.toast.error(getattr(exc, "message", f"Unknown action {action!r}."))

@@ -110,6 +110,7 @@ class SendCheck:
     checked: str = ""  # which contacts were rendered, and the verdict
     problems: list[str] = field(default_factory=list)  # one sentence per problem, field first
     can_send: bool = False
+    skip: str = ""  # "Send anyway, skipping 12 contacts" when only some contacts lack a variable
 
 
 def send_check(summary: preflight.SendSummary, *, when: str = "") -> SendCheck:
@@ -126,11 +127,14 @@ def send_check(summary: preflight.SendSummary, *, when: str = "") -> SendCheck:
         cost = "unknown" if summary.sms_cost is None else f"≈ {summary.sms_cost:,.2f} {summary.currency}"
         facts.append(f"{summary.sms_segments} segment(s) per message; estimated cost {cost}")
     if not result.ok:
+        skippable = result.skippable and not when  # a scheduled start checks again, with no one to ask
         return SendCheck(
-            question=f"“{name}” cannot be sent yet",
+            question=f"“{name}” cannot be sent to everyone" if skippable else f"“{name}” cannot be sent yet",
             facts=facts,
-            checked=f"Rendered for {result.scope()}: fix these first.",
+            checked=f"Rendered for {result.scope()}: "
+            + ("some contacts lack a variable. Fix it, or send without them." if skippable else "fix these first."),
             problems=[f"{p.field}: {p.sentence()}" for p in result.problems],
+            skip=f"Send anyway, skipping {result.skipped_words()}" if skippable else "",
         )
     question = f"Schedule “{name}” for {when} to {recipients}?" if when else f"Send “{name}” to {recipients} now?"
     checked = f"Rendered for {result.scope()}: no problems found." if result.checked else ""
@@ -146,9 +150,13 @@ def check_saved(channel: str, campaign_id: int, *, when: str = "") -> SendCheck:
         return send_check(preflight.summarise(session=session, channel=channel, values=values), when=when)
 
 
-def send_confirm_dialog(check: Any, *, is_open: Any, action: Any, on_confirm: Any, on_close: EventSpec) -> rx.Component:
+def send_confirm_dialog(
+    check: Any, *, is_open: Any, action: Any, on_confirm: Any, on_close: EventSpec, on_skip: Any = None
+) -> rx.Component:
     """The confirmation of `check` (a state's SendCheck var); `action` labels the confirm button,
-    shown only when `check.can_send`. Ids: #send-confirm, #send-confirm-yes, #send-confirm-no."""
+    shown only when `check.can_send`; `on_skip`, sending without the contacts that lack a variable,
+    is offered when `check.skip` says so. Ids: #send-confirm, #send-confirm-yes, #send-confirm-no,
+    #send-confirm-skip."""
     return rx.alert_dialog.root(
         rx.alert_dialog.content(
             rx.alert_dialog.title(check.question),
@@ -179,6 +187,18 @@ def send_confirm_dialog(check: Any, *, is_open: Any, action: Any, on_confirm: An
                 rx.cond(
                     check.can_send,
                     rx.alert_dialog.action(rx.button(action, on_click=on_confirm, id="send-confirm-yes")),
+                ),
+                *(
+                    [
+                        rx.cond(
+                            check.skip != "",
+                            rx.alert_dialog.action(
+                                rx.button(check.skip, on_click=on_skip, color_scheme="orange", id="send-confirm-skip")
+                            ),
+                        )
+                    ]
+                    if on_skip is not None
+                    else []
                 ),
             ),
             id="send-confirm",

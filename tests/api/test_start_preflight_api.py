@@ -56,3 +56,41 @@ def test_start_and_schedule_are_refused_naming_the_field_and_nothing_is_sent(cli
     started = client.post(f"{url}/start", headers=marketer_headers)
     assert started.status_code == 200, started.text
     assert started.json()["status"] == "sending" and started.json()["recipients"] == 3
+
+
+@pytest.mark.parametrize("channel", ["email", "sms"])
+def test_a_variable_only_some_contacts_lack_may_be_sent_anyway_skipping_them(client, db, marketer_headers, channel):
+    """ "Send anyway, skipping N": only for variables some contacts lack; never for a template that
+    is wrong for everyone (a misspelt field) or a variable nobody has."""
+    with db() as session:
+        segment = make_segment(session, rules=[{"field": "tag", "op": "is", "value": "api-skip"}])
+        for i, plan in enumerate(["pro", "team", None]):
+            make_contact(session, tags=["api-skip"], phone=f"+1415555040{i}", attributes={"plan": plan} if plan else {})
+        content = {"html": "<p>Your {{ plan }} plan</p>"} if channel == "email" else {"body": "Your {{ plan }} plan"}
+        make = make_email_campaign if channel == "email" else make_sms_campaign
+        partly = make(session, name="Plans", segment_id=segment.id, **content).id
+        nobody = make(
+            session,
+            name="Nobody",
+            segment_id=segment.id,
+            **{k: v.replace("plan", "shoe_size") for k, v in content.items()},
+        ).id
+    url = f"{URLS[channel]}/{partly}"
+
+    error = assert_error(client.post(f"{url}/start", headers=marketer_headers), 422, "validation_failed")
+    assert error["details"][0]["kind"] == "undefined_variable" and error["details"][0]["contacts"] == 1
+    assert _state(db, channel, partly) == ("draft", 0, 0, [])
+
+    for refused in (nobody, _broken_campaign(db, channel)):  # nobody has it; a misspelt field
+        answer = client.post(f"{URLS[channel]}/{refused}/start?skip_missing_variables=true", headers=marketer_headers)
+        assert_error(answer, 422, "validation_failed")
+        assert _state(db, channel, refused)[0] == "draft"
+
+    started = client.post(f"{url}/start?skip_missing_variables=true", headers=marketer_headers)
+    assert started.status_code == 200, started.text
+    assert started.json()["status"] == "sending" and started.json()["recipients"] == 3
+    status, _, _, rows = _state(db, channel, partly)
+    skipped = [r for r in rows if r.status == "cancelled"]
+    assert len(skipped) == 1
+    assert "has no plan" in skipped[0].last_error
+    assert sorted(r.status for r in rows) == ["cancelled", "pending", "pending"]

@@ -11,10 +11,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import or_, select
 from sqlalchemy import update as sql_update
 from sqlmodel import Session, col
 
-from campaign_dashboard.models import Channel, RecipientStatus, utcnow
+from campaign_dashboard.models import Channel, Contact, RecipientStatus, utcnow
 from campaign_dashboard.models.campaigns import CampaignFields
 from campaign_dashboard.services.campaigns import lifecycle
 from campaign_dashboard.services.campaigns.content import content_fields, resolve_schedule, validate
@@ -36,11 +37,13 @@ def apply_action(
     scheduled_at: datetime | str | None = None,
     timezone: str | None = None,
     reason: str | None = None,
+    skip_variables: tuple[str, ...] = (),
 ) -> CampaignFields:
     """Move the campaign by `action` (see lifecycle.TRANSITIONS) and commit.
 
     schedule needs a future time (argument, or the one stored on the campaign); start snapshots
-    the audience into the recipient ledger; cancel marks every pending recipient cancelled;
+    the audience into the recipient ledger, and skips (cancels, with the reason) the recipients
+    whose contact lacks one of `skip_variables`; cancel marks every pending recipient cancelled;
     complete/fail (the worker's actions) record when and, for fail, why.
     """
     channel = Channel(channel)
@@ -90,6 +93,8 @@ def apply_action(
         session.refresh(campaign)
         if action is Action.START:
             snapshot_audience(session=session, channel=channel, campaign=campaign)
+            if skip_variables:
+                skip_contacts_without(session, channel, campaign_id, skip_variables, now)
         elif action is Action.CANCEL:
             _cancel_unsent(session, channel, campaign_id, now)
         commit(session, campaign)
@@ -108,6 +113,39 @@ def _cancel_reason(reason: str | None) -> str | None:
             details=[{"field": "reason", "message": "too long"}],
         )
     return reason or None
+
+
+def skip_contacts_without(
+    session: Session, channel: Channel, campaign_id: int, variables: tuple[str, ...], now: datetime
+) -> int:
+    """The recipients whose contact has none of an attribute among `variables`: cancelled with the
+    reason before any is sent (the marketer chose to send without them), counted as processed."""
+    Model, Recipient = campaign_model(channel), recipient_model(channel)
+    lacking = select(col(Contact.id)).where(or_(*(col(Contact.attributes)[v].as_string().is_(None) for v in variables)))
+    names = ", ".join(variables)
+    result = session.exec(
+        sql_update(Recipient)
+        .where(
+            col(Recipient.campaign_id) == campaign_id,
+            col(Recipient.status) == RecipientStatus.PENDING,
+            col(Recipient.contact_id).in_(lacking),
+        )
+        .values(
+            status=RecipientStatus.CANCELLED.value,
+            last_error=f"Skipped: the contact has no {names}, and the campaign was sent without such contacts.",
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    skipped = result.rowcount
+    if skipped:
+        session.exec(
+            sql_update(Model)
+            .where(col(Model.id) == campaign_id)
+            .values(processed=col(Model.processed) + skipped)
+            .execution_options(synchronize_session=False)
+        )
+    return skipped
 
 
 def _cancel_unsent(session: Session, channel: Channel, campaign_id: int, now: datetime) -> int:

@@ -58,7 +58,12 @@ def create(*, session: Session, channel: str, data: Mapping[str, Any], queue: Ca
 
 
 def update(
-    *, session: Session, channel: str, campaign_id: int, changes: Mapping[str, Any], queue: CampaignQueue
+    *,
+    session: Session,
+    channel: str,
+    campaign_id: int,
+    changes: Mapping[str, Any],
+    queue: CampaignQueue,
 ) -> CampaignFields:
     """`records.update`; moving the time of a scheduled campaign queues its start at the new time.
     New content or segment for a scheduled campaign must pass the preflight."""
@@ -82,16 +87,21 @@ def apply_action(
     scheduled_at: datetime | str | None = None,
     timezone: str | None = None,
     reason: str | None = None,
+    skip_missing: bool = False,
 ) -> CampaignFields:
     """`actions.apply_action`, then what it needs from the worker (sending after start and resume,
-    the start task after schedule). Start and schedule must pass the preflight first;
-    `reason`: why a person cancels (kept as the status reason)."""
+    the start task after schedule). Start and schedule must pass the preflight first; a start with
+    `skip_missing` goes ahead when the only problem is a variable some contacts lack, and those
+    recipients are skipped (cancelled with the reason) as the audience is taken; `reason`: why a
+    person cancels (kept as the status reason)."""
+    skip: tuple[str, ...] = ()
     if action in (Action.START, Action.SCHEDULE):  # an unknown action: the state machine's own error
         current = records.get(session=session, channel=channel, campaign_id=campaign_id)
         if action in lifecycle.allowed_actions(current.status):  # else the transition's own error
-            preflight.ensure_sendable(
-                session=session, channel=channel, values=preflight.campaign_values(channel, current)
-            )
+            values = preflight.campaign_values(channel, current)
+            can_skip = skip_missing and action is Action.START
+            checked = preflight.ensure_sendable(session=session, channel=channel, values=values, skip_missing=can_skip)
+            skip = checked.missing_variables() if can_skip else ()
     campaign = actions.apply_action(
         session=session,
         channel=channel,
@@ -100,6 +110,7 @@ def apply_action(
         scheduled_at=scheduled_at,
         timezone=timezone,
         reason=reason,
+        skip_variables=skip,
     )
     queue.after_action(channel, campaign, action)
     return campaign
@@ -118,11 +129,20 @@ def action_for(when: When | str, status: str) -> Action | None:
 
 
 def carry_out(
-    *, session: Session, channel: str, campaign: CampaignFields, when: When | str, queue: CampaignQueue
+    *,
+    session: Session,
+    channel: str,
+    campaign: CampaignFields,
+    when: When | str,
+    queue: CampaignQueue,
+    skip_missing: bool = False,
 ) -> CampaignFields:
     """After the form saved `campaign` (with `create` or `update`): start, schedule or unschedule it
     as `when` asks. A separate step so that the form knows a new campaign's id even if this fails."""
     action = action_for(when, campaign.status)
     if action is None:
         return campaign
-    return apply_action(session=session, channel=channel, campaign_id=id_of(campaign), action=action, queue=queue)
+    campaign_id = id_of(campaign)
+    return apply_action(
+        session=session, channel=channel, campaign_id=campaign_id, action=action, queue=queue, skip_missing=skip_missing
+    )

@@ -58,6 +58,7 @@ class Problem:
     message: str  # what is wrong, once for all the contacts it hits
     contacts: int = 0
     examples: list[str] = dataclasses.field(default_factory=list)  # a few of their addresses
+    variable: str | None = None  # the variable these contacts lack (undefined variables only)
 
     def sentence(self) -> str:
         example = f" (e.g. {', '.join(self.examples)})" if self.examples else ""
@@ -79,6 +80,29 @@ class Preflight:
     @property
     def sampled(self) -> bool:
         return self.checked < self.audience
+
+    @property
+    def failing(self) -> int:
+        """Checked contacts that would not get the message (a render stops at its first error)."""
+        return sum(p.contacts for p in self.problems)
+
+    @property
+    def skippable(self) -> bool:
+        """Only variables that some contacts lack: the campaign may be sent anyway, without them
+        (the worker fails each such recipient with the reason, as it fails any it cannot render)."""
+        return (
+            bool(self.problems) and all(p.kind is Kind.UNDEFINED for p in self.problems) and self.failing < self.checked
+        )
+
+    def missing_variables(self) -> tuple[str, ...]:
+        """The variables some contacts lack (what sending anyway skips them for)."""
+        return tuple(sorted({p.variable for p in self.problems if p.kind is Kind.UNDEFINED and p.variable}))
+
+    def skipped_words(self) -> str:
+        """How many sending anyway would skip: exact when every recipient was checked."""
+        if not self.sampled:
+            return f"{self.failing:,} contact{'' if self.failing == 1 else 's'}"
+        return f"about {round(self.failing * self.audience / self.checked):,} contacts"
 
     def scope(self) -> str:
         """Which contacts were rendered, in words."""
@@ -165,10 +189,13 @@ def check(
     return Preflight(audience=audience, checked=len(rows), problems=tuple(problems.values()))
 
 
-def ensure_sendable(*, session: Session, channel: Channel | str, values: Mapping[str, Any]) -> Preflight:
-    """`check`, raising ValidationFailed (naming each problem's field) when anything would break."""
+def ensure_sendable(
+    *, session: Session, channel: Channel | str, values: Mapping[str, Any], skip_missing: bool = False
+) -> Preflight:
+    """`check`, raising ValidationFailed (naming each problem's field) when anything would break;
+    with `skip_missing`, variables only some contacts lack are allowed (those contacts are skipped)."""
     result = check(session=session, channel=channel, values=values)
-    if not result.ok:
+    if not result.ok and not (skip_missing and result.skippable):
         raise result.refusal(values.get("name") or "The campaign")
     return result
 
@@ -240,5 +267,5 @@ def _problem_of(exc: rendering.RenderError, problems: dict[tuple[str, ...], Prob
         key = (Kind.RENDER, where, reason)
         message = reason
     if key not in problems:
-        problems[key] = Problem(kind=Kind(key[0]), field=where, message=message)
+        problems[key] = Problem(kind=Kind(key[0]), field=where, message=message, variable=exc.variable)
     return problems[key]

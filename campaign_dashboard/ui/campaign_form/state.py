@@ -357,12 +357,14 @@ class CampaignFormState(AuthState):
         self.send = check
 
     @guarded(Role.MARKETER, writes=True)
-    def confirm_send(self):
-        """The confirmation's button: save and send (or schedule); the preflight runs again there."""
-        can_send, self.send = self.send.can_send, SendCheck()
+    def confirm_send(self, skip: bool = False):
+        """The confirmation's button: save and send (or schedule); the preflight runs again there.
+        `skip`: its "send anyway, skipping N" (without the contacts that lack a variable)."""
+        allowed = self.send.skip != "" if skip is True else self.send.can_send
+        self.send = SendCheck()
         try:
-            if can_send and self.when != DRAFT:
-                return self._save()
+            if allowed and self.when != DRAFT:
+                return self._save(skip_missing=skip is True)
         finally:
             self.working = ""
 
@@ -378,7 +380,7 @@ class CampaignFormState(AuthState):
         local = datetime.fromisoformat(f"{self.schedule_date}T{self.schedule_time}")
         return f"{local:%b} {local.day}, {local.year}, {local:%H:%M} ({self.timezone})"
 
-    def _save(self):
+    def _save(self, *, skip_missing: bool = False):
         self.errors = {}
         channel, data = self.channel, self._content()
         try:
@@ -396,7 +398,12 @@ class CampaignFormState(AuthState):
                     campaign = commands.create(session=session, channel=channel, data=content, queue=campaign_queue)
                     self.campaign_id = id_of(campaign)  # if starting fails below, saving again edits this one
                 campaign = commands.carry_out(
-                    session=session, channel=channel, campaign=campaign, when=self.when, queue=campaign_queue
+                    session=session,
+                    channel=channel,
+                    campaign=campaign,
+                    when=self.when,
+                    queue=campaign_queue,
+                    skip_missing=skip_missing,
                 )
                 name, status = campaign.name, campaign.status
         except DomainError as exc:
