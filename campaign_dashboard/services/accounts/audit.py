@@ -42,14 +42,16 @@ def record(
     object_id: str | int | None = None,
     client_address: str | None = None,
     detail: dict[str, Any] | None = None,
+    system: str | None = None,
 ) -> AuditEntry:
-    """Append one entry in the caller's transaction (the caller commits it with its own write)."""
+    """Append one entry in the caller's transaction (the caller commits it with its own write).
+    `system`: no person did it; the label says what did (e.g. the reputation breaker)."""
     if not action:
         raise ValidationFailed("An audit entry needs an action.", details=[{"field": "action", "message": "required"}])
     entry = AuditEntry(
         actor_user_id=actor_user_id,
         actor_token_id=actor_token_id,
-        actor_label=_actor_label(session, actor_user_id, actor_token_id),
+        actor_label=f"system: {system}" if system else _actor_label(session, actor_user_id, actor_token_id),
         action=action[: _MAX["action"]],
         object_type=_cut(object_type, "object_type"),
         object_id=_cut(None if object_id is None else str(object_id), "object_id"),
