@@ -5,7 +5,8 @@ retrying provider errors, paused by the system (a used-up quota, the reputation 
 stuck with no worker running. `progress` says which, in words, with the counts behind it and an
 estimate of when the last message goes out (the configured rate plus the quiet-hours waits). It
 reads the campaign row, the worker heartbeats and one grouped pass over the campaign's unsent rows
-(index campaign_id, status, id): cheap enough for the live page. `reason_word` answers the overview with index probes only, never a count.
+(index campaign_id, status, id): cheap enough for the live page. `reason_word` answers the
+overview with index probes only, never a count.
 """
 
 from __future__ import annotations
