@@ -21,12 +21,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Select, bindparam, func, select
 from sqlmodel import Session
 
 from campaign_dashboard.config import Settings, get_settings
-from campaign_dashboard.models import CampaignStatsMinute, CampaignStatus, Channel, EmailCampaign, table_of
+from campaign_dashboard.models import (
+    BreakerState,
+    CampaignStatsMinute,
+    CampaignStatus,
+    Channel,
+    EmailCampaign,
+    table_of,
+)
 from campaign_dashboard.services.accounts import audit
 from campaign_dashboard.services.campaigns.actions import pause_for_breaker
 
@@ -86,6 +94,11 @@ class Trip:
             f"{_percent(self.rate)} of the first {self.base:,} messages (the limit is {_percent(self.limit)}). "
             "Check where these addresses came from before you resume."
         )
+
+
+def paused_by_breaker(campaign: Any) -> bool:
+    """Whether `campaign` (either channel's row) is paused by the breaker and waits for a person."""
+    return campaign.status == CampaignStatus.PAUSED and campaign.breaker == BreakerState.TRIPPED
 
 
 def check(

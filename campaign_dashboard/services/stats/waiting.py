@@ -19,8 +19,9 @@ from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlmodel import Session, col
 
 from campaign_dashboard.config import Settings
-from campaign_dashboard.models import BreakerState, CampaignStatus, Channel, RecipientStatus, utcnow
+from campaign_dashboard.models import CampaignStatus, Channel, RecipientStatus, utcnow
 from campaign_dashboard.services.channels import campaign_model, recipient_model
+from campaign_dashboard.services.events.breaker import paused_by_breaker
 from campaign_dashboard.services.operations.workers import last_seen, live_workers
 from campaign_dashboard.services.sending.ledger import CHUNK
 from campaign_dashboard.services.sending.throttle import QUIET_HOURS_NOTE
@@ -201,7 +202,7 @@ def _eta(rows: _Rows, rate: float, *, start: datetime) -> datetime | None:
 def _reasons(session, settings, channel, campaign, rows: _Rows, rate: float, *, workers: int) -> list[Reason]:
     """The reasons, the one that stops everything first."""
     reasons = []
-    if campaign.status == CampaignStatus.PAUSED and campaign.breaker == BreakerState.TRIPPED:
+    if paused_by_breaker(campaign):
         # the reason holds the counts and the rates (services/events/breaker.Trip.reason)
         return [Reason(BREAKER, campaign.status_reason or "Paused by the reputation breaker.")]
     if campaign.status == CampaignStatus.PAUSED:

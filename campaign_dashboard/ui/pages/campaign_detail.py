@@ -102,7 +102,7 @@ def header(channel: str) -> rx.Component:
                     info.status_note,
                     icon="info",
                     size="1",
-                    color_scheme=rx.cond(info.status == "failed", "red", "gray"),
+                    color_scheme=rx.cond(info.status == "failed", "red", rx.cond(info.breaker, "orange", "gray")),
                     id="campaign-status-note",
                 ),
             ),
