@@ -91,7 +91,7 @@ class Trip:
         what = self.what if self.count != 1 else self.what[:-1]  # "1 complaint"
         return (
             f"Paused by the reputation breaker: {self.count:,} {what} with {self.delivered:,} delivered, "
-            f"{_percent(self.rate)} of the first {self.base:,} messages (the limit is {_percent(self.limit)}). "
+            f"already {_percent(self.rate)} of the first {self.base:,} messages (the limit is {_percent(self.limit)}). "
             "Check where these addresses came from before you resume."
         )
 

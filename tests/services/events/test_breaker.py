@@ -90,7 +90,8 @@ def test_one_complaint_in_a_small_campaign_passes_the_complaint_limit(session):
     event(session, campaign, EmailEventType.COMPLAINED)
     paused = reread(session, campaign)
     assert paused.status == "paused"
-    assert "1 complaint with 3 delivered, 1% of the first 100 messages (the limit is 0.1%)" in paused.status_reason
+    assert "1 complaint with 3 delivered, already 1% of the first 100 messages" in paused.status_reason
+    assert "(the limit is 0.1%)." in paused.status_reason
 
 
 def test_only_a_persons_resume_moves_it_on_and_then_the_breaker_leaves_it_alone(session):
