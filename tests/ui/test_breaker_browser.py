@@ -1,6 +1,7 @@
 """A campaign the reputation breaker paused, in Chromium, against the real app: the list and the
 campaign page say why, with the numbers; a viewer cannot resume it; a marketer's resume asks
-first, then sends on, and the audit log names who paused it (the system) and who resumed it.
+first (in the list and on the page), then sends on, and the audit log names who paused it (the
+system) and who resumed it.
 
 The campaign is the demo's "Win-back: lapsed customers", which no other test touches."""
 
@@ -10,7 +11,7 @@ import pytest
 from sqlmodel import Session, select
 
 from campaign_dashboard.models import AuditEntry, EmailCampaign
-from tests.helpers.ui import login, row, screenshot, status_of
+from tests.helpers.ui import act, login, row, screenshot, status_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -36,6 +37,10 @@ def test_the_breaker_pause_is_explained_in_the_list_and_on_the_page_and_a_person
     login(page, "marketer")
     page.goto("email?tab=paused")
     expect(row(page, NAME)).to_contain_text("(the limit is 5%)")
+    act(page, NAME, "Resume")  # from the list too, it asks first
+    expect(page.locator("#confirm-dialog")).to_contain_text("Resume despite the reputation breaker?")
+    page.locator("#confirm-no").click()
+    expect(status_of(page, NAME)).to_have_text("paused")
     row(page, NAME).locator(".campaign-link").click()
     expect(page.locator("#campaign-status")).to_have_text("paused")
     expect(page.locator("#campaign-status-note")).to_contain_text(REASON)
