@@ -88,6 +88,14 @@ class Settings(BaseSettings):
     render_max_sms_chars: int = 1600
     render_max_range: int = 10_000
 
+    # The reputation breaker (services/events/breaker.py, docs/breaker.md): an email campaign pauses
+    # itself when, over its first BREAKER_WINDOW delivered messages, hard bounces or complaints
+    # pass these shares of them. Rates are fractions: 0.05 is 5%.
+    breaker_enabled: bool = True
+    breaker_window: PositiveInt = 500
+    breaker_hard_bounce_rate: float = 0.05
+    breaker_complaint_rate: float = 0.001
+
     # The REST API and the pages in the browser (api/security_headers.py, web_origins.py).
     cors_allowed_origins: str = ""  # comma-separated extra origins; the app's own is always allowed
     api_docs: bool | None = None  # /api/docs; default: on except in production
@@ -116,7 +124,18 @@ class Settings(BaseSettings):
             )
         if self.env == "production":
             self._require_signing_secrets()
+        self._check_breaker_rates()
         return self
+
+    def _check_breaker_rates(self) -> None:
+        """A rate of 5 meant as 5% would never trip: say how to write it."""
+        for name in ("breaker_hard_bounce_rate", "breaker_complaint_rate"):
+            rate = getattr(self, name)
+            if not 0 < rate < 1:
+                raise ValueError(
+                    f"{name.upper()} must be a fraction between 0 and 1 (0.05 is 5%), not {rate!r}; "
+                    "turn the breaker off with BREAKER_ENABLED=false"
+                )
 
     def _require_signing_secrets(self) -> None:
         """A real provider without its signing secret would leave its webhooks unverifiable (the

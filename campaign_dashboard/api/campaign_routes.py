@@ -58,6 +58,9 @@ class CampaignPublic(CampaignStats):
     last_activity_at: datetime
     follow_up_of: int | None = None
     follow_up_audience: str | None = None
+    # The reputation breaker: "tripped" (it paused the campaign; status_reason says why),
+    # "overridden" (a person resumed it after that), null (still watching, or never applies).
+    breaker: str | None = None
 
 
 class CampaignCreate(BaseModel):

@@ -64,6 +64,9 @@ class Plan:
     audience: str  # a tag, or "all"
     progress: float = 1.0  # share of recipients processed (sending / paused)
     reason: str | None = None
+    # paused by the reputation breaker: every 4th address hard-bounces, sending got as far as the
+    # breaker let it (seed_activity.breaker_reach); the reason is the breaker's own
+    breaker: bool = False
 
 
 EMAIL_PLANS = (
@@ -91,6 +94,8 @@ EMAIL_PLANS = (
     Plan("Winter sale announcement", CampaignStatus.SENDING, 0.2, "newsletter", progress=0.62),
     Plan("Holiday gift guide", CampaignStatus.SCHEDULED, 0.1, "newsletter"),
     Plan("Year in review 2026", CampaignStatus.DRAFT, 0.05, "all"),
+    # last, so the other demo campaigns keep their ids
+    Plan("Win-back: lapsed customers", CampaignStatus.PAUSED, 0.4, "customer", breaker=True),
 )
 SMS_PLANS = (
     Plan("Appointment reminders: October", CampaignStatus.SENT, 35, "customer"),
@@ -120,6 +125,7 @@ EMAIL_SUBJECTS = {
     "Winter sale announcement": "The winter sale starts today",
     "Holiday gift guide": "Gifts for every kind of explorer",
     "Year in review 2026": "Your 2026 on the trail",
+    "Win-back: lapsed customers": "We miss you, {{ first_name }}: 20% off your next trip",
 }
 SMS_BODIES = {
     "Appointment reminders: October": "Northwind: your gear fitting is tomorrow. Reply C to confirm. STOP to opt out.",

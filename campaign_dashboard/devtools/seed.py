@@ -41,6 +41,7 @@ from campaign_dashboard.devtools.demo_content import (
     Plan,
 )
 from campaign_dashboard.devtools.seed_activity import (
+    DELIVERED_STATUSES,
     apply_counters,
     error,
     insert_minute_buckets,
@@ -49,6 +50,7 @@ from campaign_dashboard.devtools.seed_activity import (
     outcome,
 )
 from campaign_dashboard.models import (
+    BreakerState,
     CampaignStatus,
     Contact,
     ContactTag,
@@ -68,7 +70,9 @@ from campaign_dashboard.models import (
     id_of,
     utcnow,
 )
+from campaign_dashboard.services.accounts import audit
 from campaign_dashboard.services.campaigns import SENT_RECIPIENT_STATUSES
+from campaign_dashboard.services.events import breaker
 
 
 @dataclass
@@ -378,6 +382,8 @@ def _insert_campaign(
         insert_sent_emails(session, campaign, rng, now)
     apply_counters(campaign, statuses, rng)
     campaign.started_at = started
+    if plan.breaker:
+        _trip_breaker(session, campaign, statuses, at=started + timedelta(seconds=len(audience) // 100))
     if plan.status in (CampaignStatus.SENT, CampaignStatus.FAILED, CampaignStatus.CANCELLED):
         campaign.completed_at = started + timedelta(seconds=len(audience) // 50 + 30)
     campaign.updated_at = campaign.last_activity_at = (
@@ -388,6 +394,34 @@ def _insert_campaign(
     insert_minute_buckets(session, channel, campaign, now)
     session.add(campaign)
     return len(rows)
+
+
+def _trip_breaker(
+    session: Session, campaign: EmailCampaign | SmsCampaign, statuses: list[RecipientStatus], at: datetime
+) -> None:
+    """The reason and the audit entry the reputation breaker leaves: its numbers are those at the
+    bounce that tripped it, in send order (the chunk in flight went out after)."""
+    limits, delivered, bounced = breaker.Limits(), 0, 0
+    for status in statuses:
+        delivered += status in DELIVERED_STATUSES
+        bounced += status == RecipientStatus.BOUNCED
+        trip = breaker.evaluate(
+            limits, delivered=delivered, recipients=len(statuses), hard_bounces=bounced, complaints=0
+        )
+        if trip is not None:
+            break
+    else:
+        raise AssertionError(f"the demo's {campaign.name!r} does not pass the breaker's limits")
+    campaign.status_reason, campaign.breaker = trip.reason, BreakerState.TRIPPED.value
+    audit.record(
+        session,
+        at=at,
+        system=breaker.WHO,
+        action="email_campaign.pause",
+        object_type="email_campaign",
+        object_id=campaign.id,
+        detail={"reason": trip.reason},
+    )
 
 
 def _weighted(rng: random.Random, options) -> str:

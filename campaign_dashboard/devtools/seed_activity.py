@@ -24,6 +24,7 @@ from campaign_dashboard.models import (
     SentEmail,
 )
 from campaign_dashboard.services.campaigns import SENT_RECIPIENT_STATUSES
+from campaign_dashboard.services.events.breaker import HARD_BOUNCED, Limits
 from campaign_dashboard.services.events.counters import minute_of
 
 # A complaint comes from a mailbox the message reached, so it counts as delivered too.
@@ -69,6 +70,8 @@ def insert_minute_buckets(session: Session, channel: str, campaign, now: datetim
                 room = max(0, last - sent_at)
                 offset = sent_at + int(-delay * math.log(1 - rng.random() * (1 - math.exp(-room / delay))))
             counts[(start + timedelta(minutes=min(offset, max(last, 0))), metric)] += 1
+            if metric == "bounced" and channel == "email":  # the demo's bounces are all hard
+                counts[(start + timedelta(minutes=min(offset, max(last, 0))), HARD_BOUNCED)] += 1
     if not counts:
         return
     session.execute(
@@ -162,7 +165,12 @@ def insert_sent_emails(session: Session, campaign, rng: random.Random, now: date
 
 def outcome(rng: random.Random, channel: str, i: int, total: int, plan: Plan) -> RecipientStatus:
     """The ledger status of recipient `i` of `total` for a campaign following `plan`."""
-    if i >= int(total * plan.progress):
+    if plan.breaker:
+        if i >= breaker_reach(total):
+            return RecipientStatus.PENDING
+        if i % 4 == 3:
+            return RecipientStatus.BOUNCED  # a hard bounce (the demo's bounces all are)
+    elif i >= int(total * plan.progress):
         # not reached yet: still pending while sending or paused, cancelled when the campaign stopped
         return (
             RecipientStatus.PENDING
@@ -172,6 +180,8 @@ def outcome(rng: random.Random, channel: str, i: int, total: int, plan: Plan) ->
     if plan.status == CampaignStatus.FAILED:
         return RecipientStatus.FAILED  # the provider rejected the very first batches
     r = rng.random()
+    if plan.breaker:
+        r = 0.05 + 0.95 * r  # its bounces are the ones above; no failures, complaints or others
     if channel == "sms":
         return RecipientStatus.FAILED if r < 0.02 else RecipientStatus.SENT if r < 0.035 else RecipientStatus.DELIVERED
     recent = plan.status in (CampaignStatus.SENDING, CampaignStatus.PAUSED)  # fewer opens so far
@@ -190,6 +200,15 @@ def outcome(rng: random.Random, channel: str, i: int, total: int, plan: Plan) ->
     if r < open_rate:
         return RecipientStatus.OPENED
     return RecipientStatus.DELIVERED
+
+
+def breaker_reach(total: int) -> int:
+    """How many recipients of `total` a campaign whose every 4th address hard-bounces reaches
+    before the reputation breaker (default limits) pauses it: its tripping bounce, plus the chunk
+    in flight meanwhile."""
+    limits = Limits()
+    tripping = int(limits.hard_bounce_rate * min(limits.window, total)) + 1
+    return min(total - 1, 4 * tripping + 20)
 
 
 def apply_counters(campaign, statuses: list[RecipientStatus], rng: random.Random) -> None:

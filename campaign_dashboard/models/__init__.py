@@ -15,6 +15,7 @@ from campaign_dashboard.models.consent import ConsentEntry
 from campaign_dashboard.models.contacts import Contact, ContactTag, Suppression
 from campaign_dashboard.models.enums import (
     UNSENT_STATUSES,
+    BreakerState,
     CampaignStatus,
     Channel,
     EmailStatus,
@@ -42,6 +43,7 @@ __all__ = [
     "UNSENT_STATUSES",
     "ApiToken",
     "AuditEntry",
+    "BreakerState",
     "CampaignFields",
     "CampaignStatsMinute",
     "CampaignStatus",

@@ -58,6 +58,8 @@ class CampaignFields(SQLModel, CampaignCounters):
     # and which of its recipients it targets (the frozen set is its static segment).
     follow_up_of: int | None = Field(default=None)
     follow_up_audience: str | None = Field(default=None, max_length=20)
+    # The reputation breaker's state (enums.BreakerState): None while it watches the campaign.
+    breaker: str | None = Field(default=None, max_length=20)
 
 
 class EmailCampaign(CampaignFields, table=True):

@@ -20,6 +20,13 @@ class CampaignStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+class BreakerState(StrEnum):
+    """The reputation breaker on a campaign (services/events/breaker.py); no value: still watching."""
+
+    TRIPPED = "tripped"  # it paused the campaign; only a person's resume moves it on
+    OVERRIDDEN = "overridden"  # a person resumed after a trip: the breaker leaves this campaign alone
+
+
 class RecipientStatus(StrEnum):
     """A recipient's place in the send ledger, then its delivery state as events arrive."""
 

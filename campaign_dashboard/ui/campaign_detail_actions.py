@@ -20,7 +20,7 @@ from campaign_dashboard.ui import routes
 from campaign_dashboard.ui.campaign_detail_state import CampaignDetailState
 from campaign_dashboard.ui.campaign_follow_ups import follow_up_button
 from campaign_dashboard.ui.campaign_form import CampaignFormState
-from campaign_dashboard.ui.campaign_list import apply_action
+from campaign_dashboard.ui.campaign_list import BREAKER_RESUME, apply_action
 from campaign_dashboard.ui.confirm import confirm_button
 from campaign_dashboard.ui.fields import ask_buttons
 from campaign_dashboard.ui.guard import BAD_REQUEST, guarded
@@ -101,7 +101,8 @@ def cancel_dialog() -> rx.Component:
 
 
 def action_buttons() -> rx.Component:
-    """What the campaign allows now (`CampaignInfo.actions`); pause and cancel ask first."""
+    """What the campaign allows now (`CampaignInfo.actions`); pause and cancel ask first, and so
+    does resume after the reputation breaker paused the campaign."""
     info = CampaignDetailState.info
     pause = confirm_button(
         rx.button("Pause", variant="soft", size="2", id="action-pause"),
@@ -111,12 +112,18 @@ def action_buttons() -> rx.Component:
         on_confirm=_act("pause"),
         confirm_id="confirm-pause",
     )
+    resume = rx.button("Resume", size="2", on_click=_act("resume"), id="action-resume")
+    resume_after_breaker = confirm_button(
+        rx.button("Resume…", size="2", id="action-resume"),
+        title="Resume despite the reputation breaker?",
+        description=BREAKER_RESUME,
+        action="Resume sending",
+        on_confirm=_act("resume"),
+        confirm_id="confirm-resume",
+    )
     return rx.hstack(
         rx.cond(info.actions.contains("pause"), pause),
-        rx.cond(
-            info.actions.contains("resume"),
-            rx.button("Resume", size="2", on_click=_act("resume"), id="action-resume"),
-        ),
+        rx.cond(info.actions.contains("resume"), rx.cond(info.breaker, resume_after_breaker, resume)),
         rx.cond(info.actions.contains("cancel"), cancel_dialog()),
         rx.cond(
             info.actions.contains("edit"),

@@ -18,6 +18,7 @@ from campaign_dashboard.services.audience import segments
 from campaign_dashboard.services.campaigns import follow_ups
 from campaign_dashboard.services.errors import DomainError
 from campaign_dashboard.services.events import replies
+from campaign_dashboard.services.events.breaker import paused_by_breaker
 from campaign_dashboard.services.stats import (
     StatsSummary,
     StatusChange,
@@ -55,6 +56,7 @@ class CampaignInfo:
     status: str = ""
     status_reason: str = ""
     status_note: str = ""  # the reason as the page says it: "Cancelled by ann@…: wrong list"
+    breaker: bool = False  # paused by the reputation breaker: resuming asks first
     actions: list[str] = field(default_factory=list)  # of PAGE_ACTIONS
     subject: str = ""
     sender: str = ""
@@ -204,6 +206,7 @@ def _info(campaign, segment: str, stats: StatsSummary, channel: str, changes: li
         status=campaign.status,
         status_reason=campaign.status_reason or "",
         status_note=status_note(campaign.status, campaign.status_reason or "", changes),
+        breaker=paused_by_breaker(campaign),
         actions=[a for a in PAGE_ACTIONS if a in allowed],
         subject=getattr(campaign, "subject", ""),
         sender=(getattr(campaign, "from_email", None) or getattr(campaign, "from_number", None) or ""),

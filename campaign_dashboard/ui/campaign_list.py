@@ -19,6 +19,7 @@ from campaign_dashboard.services import campaigns
 from campaign_dashboard.services.campaigns import commands
 from campaign_dashboard.services.campaigns.lifecycle import Action
 from campaign_dashboard.services.errors import DomainError
+from campaign_dashboard.services.events.breaker import paused_by_breaker
 from campaign_dashboard.services.stats import live
 from campaign_dashboard.ui import routes, url_state
 from campaign_dashboard.ui.auth import AuthState
@@ -48,6 +49,11 @@ ACTION_LABELS = {
     "archive": "Archive",
     "delete": "Delete…",
 }
+# Why resuming a campaign the reputation breaker paused asks first (the list and the campaign page).
+BREAKER_RESUME = (
+    "The reputation breaker paused it: too many of its first messages hard-bounced or were marked "
+    "as spam. Resuming sends to everyone left, and the breaker will not pause it again."
+)
 CONFIRM = {
     "cancel": (
         "Cancel this campaign?",
@@ -58,6 +64,11 @@ CONFIRM = {
         "Delete this campaign?",
         "The campaign and its settings are removed for good. This cannot be undone.",
         "Delete campaign",
+    ),
+    "resume": (  # asked only of a campaign the reputation breaker paused
+        "Resume despite the reputation breaker?",
+        BREAKER_RESUME,
+        "Resume sending",
     ),
 }
 DONE = {
@@ -96,6 +107,7 @@ class CampaignRow:
     href: str = ""
     status: str = ""
     reason: str = ""
+    breaker: bool = False  # paused by the reputation breaker: resuming asks first
     recipients: int = 0
     sent: int = 0
     delivered: int = 0
@@ -125,6 +137,7 @@ def to_row(campaign, channel: str) -> CampaignRow:
         href=routes.campaign_detail(channel, campaign.id),
         status=campaign.status,
         reason=campaign.status_reason or "",
+        breaker=paused_by_breaker(campaign),
         recipients=campaign.recipients,
         sent=campaign.sent,
         delivered=campaign.delivered,
@@ -296,7 +309,7 @@ class CampaignsState(AuthState):
             return CampaignsState.ask_start(campaign_id, name)
         if action in ("edit", "schedule"):
             return CampaignFormState.open_edit(self.channel, campaign_id, action == "schedule")
-        if action in CONFIRM:
+        if action in CONFIRM and (action != "resume" or self._paused_by_breaker(campaign_id)):
             self.confirm_action, self.confirm_id, self.confirm_name = action, campaign_id, name
             return
         return self._run(campaign_id, action, name)
@@ -337,6 +350,9 @@ class CampaignsState(AuthState):
     @guarded(Role.VIEWER)
     def close_confirm(self):
         self._forget_confirm()
+
+    def _paused_by_breaker(self, campaign_id: int) -> bool:
+        return any(row.id == campaign_id and row.breaker for row in self.rows)
 
     def _forget_confirm(self) -> None:
         self.confirm_action, self.confirm_id, self.confirm_name = "", 0, ""

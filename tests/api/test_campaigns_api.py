@@ -360,3 +360,24 @@ def test_recipients_filter_by_status(client, db, viewer_headers):
     assert [(r["address"], r["last_error"]) for r in page["items"]] == [("+14155550002", "21211: invalid 'To' number")]
     everyone = client.get(f"{URLS['sms']}/{cid}/recipients", headers=viewer_headers).json()
     assert [r["address"] for r in everyone["items"]] == ["+14155550001", "+14155550002"]
+
+
+def test_a_breaker_pause_is_read_with_its_reason_and_a_persons_resume_overrides_it(client, db, marketer_headers):
+    from sqlmodel import select
+
+    from campaign_dashboard.models import AuditEntry
+
+    reason = "Paused by the reputation breaker: 26 hard bounces with 80 delivered."
+    campaign_id = _make(db, "email", status="paused", status_reason=reason, breaker="tripped")
+    read = client.get(f"{URLS['email']}/{campaign_id}", headers=marketer_headers).json()
+    assert (read["status_reason"], read["breaker"]) == (reason, "tripped")
+    resumed = client.post(f"{URLS['email']}/{campaign_id}/resume", headers=marketer_headers)
+    assert resumed.status_code == 200
+    assert (resumed.json()["status"], resumed.json()["status_reason"], resumed.json()["breaker"]) == (
+        "sending",
+        None,
+        "overridden",
+    )
+    with db() as session:
+        entry = session.exec(select(AuditEntry).where(AuditEntry.action == "email_campaign.resume")).one()
+    assert entry.object_id == str(campaign_id) and entry.actor_token_id is not None  # who resumed

@@ -71,6 +71,11 @@ def app_url(chromium_path: str, _one_app_at_a_time: None, app_data_dir: Path, em
         # events); quiet hours stay on, so the SMS dialog still explains them
         QUIET_HOURS_START="0",
         QUIET_HOURS_END="24",
+        # The emulator complains for 0.1% of messages, and one complaint in a campaign's first 500
+        # already trips the reputation breaker: tests that wait for "sent" would then depend on
+        # chance. The breaker's own tests trip it on purpose (tests/sending/test_breaker_send.py,
+        # tests/ui/test_breaker_browser.py reads the demo's tripped campaign).
+        BREAKER_COMPLAINT_RATE="1",
     )
     log_path = data / "up.log"
     with open(log_path, "w") as log:

@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
-from campaign_dashboard.models import ApiToken, AuditEntry, User
+from campaign_dashboard.models import ApiToken, AuditEntry, User, utcnow
 from campaign_dashboard.services.errors import ValidationFailed
 from campaign_dashboard.services.pagination import Page, page_of
 
@@ -42,14 +42,19 @@ def record(
     object_id: str | int | None = None,
     client_address: str | None = None,
     detail: dict[str, Any] | None = None,
+    system: str | None = None,
+    at: datetime | None = None,
 ) -> AuditEntry:
-    """Append one entry in the caller's transaction (the caller commits it with its own write)."""
+    """Append one entry in the caller's transaction (the caller commits it with its own write).
+    `system`: no person did it; the label says what did (e.g. the reputation breaker). `at`: when,
+    if not now (the demo data's past)."""
     if not action:
         raise ValidationFailed("An audit entry needs an action.", details=[{"field": "action", "message": "required"}])
     entry = AuditEntry(
+        at=at or utcnow(),
         actor_user_id=actor_user_id,
         actor_token_id=actor_token_id,
-        actor_label=_actor_label(session, actor_user_id, actor_token_id),
+        actor_label=f"system: {system}" if system else _actor_label(session, actor_user_id, actor_token_id),
         action=action[: _MAX["action"]],
         object_type=_cut(object_type, "object_type"),
         object_id=_cut(None if object_id is None else str(object_id), "object_id"),

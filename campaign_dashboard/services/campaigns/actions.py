@@ -15,7 +15,11 @@ from sqlalchemy import or_, select
 from sqlalchemy import update as sql_update
 from sqlmodel import Session, col
 
+<<<<<<< HEAD
 from campaign_dashboard.models import Channel, Contact, RecipientStatus, utcnow
+=======
+from campaign_dashboard.models import BreakerState, CampaignStatus, Channel, RecipientStatus, utcnow
+>>>>>>> breaker
 from campaign_dashboard.models.campaigns import CampaignFields
 from campaign_dashboard.services.campaigns import lifecycle
 from campaign_dashboard.services.campaigns.content import content_fields, resolve_schedule, validate
@@ -78,6 +82,8 @@ def apply_action(
         values["status_reason"] = reason
     elif action is Action.RESUME:
         values["status_reason"] = None
+        if campaign.breaker == BreakerState.TRIPPED:  # a person looked and decided: it stays off
+            values["breaker"] = BreakerState.OVERRIDDEN.value
     try:
         result = session.exec(
             sql_update(Model).where(col(Model.id) == campaign_id, col(Model.status) == old).values(**values)
@@ -102,6 +108,33 @@ def apply_action(
         session.rollback()
         raise
     return campaign
+
+
+def pause_for_breaker(*, session: Session, channel: str, campaign_id: int, reason: str) -> bool:
+    """Pause a sending campaign the reputation breaker has not tripped before, with `reason`, in
+    the caller's transaction: the event that tripped it commits the pause with itself. The same
+    compare-and-set as `apply_action` (False: it was no longer sending, or already tripped); the
+    worker sees the pause at its next chunk and hands its claims back as for a person's pause."""
+    Model = campaign_model(channel)
+    new = lifecycle.next_status(CampaignStatus.SENDING, Action.PAUSE)
+    now = utcnow()
+    result = session.exec(
+        sql_update(Model)
+        .where(
+            col(Model.id) == campaign_id,
+            col(Model.status) == CampaignStatus.SENDING,
+            col(Model.breaker).is_(None),
+        )
+        .values(
+            status=new.value,
+            status_reason=reason,
+            breaker=BreakerState.TRIPPED.value,
+            updated_at=now,
+            last_activity_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
 
 
 def _cancel_reason(reason: str | None) -> str | None:

@@ -10,7 +10,9 @@ Order of work, all in the caller's session and committed here:
 3. the sent email's dates, counts and status, and the recipient status by precedence (one
    conditional UPDATE each, see `event_precedence`; the recipient only when the status moves);
 4. suppressions and the contact's email status for hard bounces and complaints;
-5. campaign counters, minute buckets and `last_activity_at` with atomic increments.
+5. campaign counters, minute buckets and `last_activity_at` with atomic increments;
+6. for a hard bounce or complaint, the reputation breaker's check (`breaker.check`), which may
+   pause the campaign in this same transaction.
 An event whose message id we never sent goes to the dead-letter table instead.
 
 Round trips for a typical event: lock, insert, sent email, recipient (status moves only),
@@ -41,6 +43,7 @@ from campaign_dashboard.models import (
 )
 from campaign_dashboard.services.audience import consent, opt_outs
 from campaign_dashboard.services.audience.consent import ConsentSource
+from campaign_dashboard.services.events import breaker
 from campaign_dashboard.services.events.counters import count_event
 from campaign_dashboard.services.events.dead_letters import Outcome, dead_letter, insert_once
 from campaign_dashboard.services.events.precedence import outranks, statuses_below
@@ -129,6 +132,8 @@ def apply_email_event(*, session: Session, event: EmailEventIn) -> Outcome:
     now = utcnow()
     counters = _apply_to_message(session=session, sent=sent, event=event, event_id=event_id, now=now)
     metrics = {"delayed": 1} if event.type == EmailEventType.DELIVERY_DELAYED else counters
+    if counters.get("bounced") and event.hard_bounce:  # the reputation breaker's count: soft ones pass
+        metrics = {**counters, breaker.HARD_BOUNCED: 1}
     count_event(
         session=session,
         channel=Channel.EMAIL,
@@ -138,6 +143,7 @@ def apply_email_event(*, session: Session, event: EmailEventIn) -> Outcome:
         counters=counters,
         metrics=metrics,
     )
+    breaker.check(session=session, campaign_id=sent.campaign_id, counted=metrics)
     session.commit()
     return Outcome.APPLIED
 

@@ -1,11 +1,12 @@
 """Why a campaign is not moving, and when it should be done.
 
 A campaign at 67.8% can be waiting for its recipients' quiet hours, held to the provider's rate,
-retrying provider errors, paused by the system, or stuck with no worker running. `progress` says
-which, in words, with the counts behind it and an estimate of when the last message goes out
-(the configured rate plus the quiet-hours waits). It reads the campaign row, the worker heartbeats
-and one grouped pass over the campaign's unsent rows (index campaign_id, status, id): cheap enough
-for the live page. `reason_word` answers the overview with index probes only, never a count.
+retrying provider errors, paused by the system (a used-up quota, the reputation breaker), or
+stuck with no worker running. `progress` says which, in words, with the counts behind it and an
+estimate of when the last message goes out (the configured rate plus the quiet-hours waits). It
+reads the campaign row, the worker heartbeats and one grouped pass over the campaign's unsent rows
+(index campaign_id, status, id): cheap enough for the live page. `reason_word` answers the
+overview with index probes only, never a count.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from sqlmodel import Session, col
 from campaign_dashboard.config import Settings
 from campaign_dashboard.models import CampaignStatus, Channel, RecipientStatus, utcnow
 from campaign_dashboard.services.channels import campaign_model, recipient_model
+from campaign_dashboard.services.events.breaker import paused_by_breaker
 from campaign_dashboard.services.operations.workers import last_seen, live_workers
 from campaign_dashboard.services.sending.ledger import CHUNK
 from campaign_dashboard.services.sending.throttle import QUIET_HOURS_NOTE
@@ -27,9 +29,10 @@ from campaign_dashboard.services.sending.throttle import QUIET_HOURS_NOTE
 MOVING = (CampaignStatus.SENDING, CampaignStatus.SCHEDULED)  # what a worker has to move
 RATE_LIMITED_AFTER = timedelta(minutes=1)  # ready work the rate needs longer than this for: say so
 
-NO_WORKER, PAUSED, QUIET_HOURS, PROVIDER_ERRORS, RATE_LIMITED = (
+NO_WORKER, PAUSED, BREAKER, QUIET_HOURS, PROVIDER_ERRORS, RATE_LIMITED = (
     "no_worker",
     "paused",
+    "breaker",
     "quiet_hours",
     "provider_errors",
     "rate_limited",
@@ -37,6 +40,7 @@ NO_WORKER, PAUSED, QUIET_HOURS, PROVIDER_ERRORS, RATE_LIMITED = (
 WORDS = {
     NO_WORKER: "no worker",
     PAUSED: "paused",
+    BREAKER: "reputation breaker",
     QUIET_HOURS: "quiet hours",
     PROVIDER_ERRORS: "provider errors",
     RATE_LIMITED: "rate limited",
@@ -198,6 +202,9 @@ def _eta(rows: _Rows, rate: float, *, start: datetime) -> datetime | None:
 def _reasons(session, settings, channel, campaign, rows: _Rows, rate: float, *, workers: int) -> list[Reason]:
     """The reasons, the one that stops everything first."""
     reasons = []
+    if paused_by_breaker(campaign):
+        # the reason holds the counts and the rates (services/events/breaker.Trip.reason)
+        return [Reason(BREAKER, campaign.status_reason or "Paused by the reputation breaker.")]
     if campaign.status == CampaignStatus.PAUSED:
         why = campaign.status_reason
         message = f"Paused: {why}" if why else "Paused: nothing is sent until someone resumes it."

@@ -155,7 +155,22 @@ def campaign_row(row: rx.Var, channel: str) -> rx.Component:
                 spacing="0",
             )
         ),
-        rx.table.cell(status_badge(row.status)),
+        rx.table.cell(
+            rx.vstack(
+                status_badge(row.status),
+                rx.cond(
+                    row.breaker,
+                    rx.badge(
+                        "reputation breaker",
+                        color_scheme="orange",
+                        variant="soft",
+                        high_contrast=True,
+                        class_name="breaker-badge",
+                    ),
+                ),
+                spacing="1",
+            )
+        ),
         rx.table.cell(progress_cell(row)),
         rx.table.cell(thousands(row.recipients), text_align="right"),
         rx.table.cell(thousands(row.sent), text_align="right", class_name="sent-count"),

@@ -215,3 +215,24 @@ def test_every_demo_click_is_an_event_with_its_link(seeded):
         assert all(c.started_at <= e.occurred_at <= e.received_at <= c.last_activity_at for e in events), c.name
         clicked_any = clicked_any or bool(events)
     assert clicked_any
+
+
+def test_the_demo_shows_a_campaign_paused_by_the_reputation_breaker(seeded):
+    """Its reason carries the breaker's numbers, the audit log says the system paused it, and its
+    hard bounces are in the minute buckets the breaker reads."""
+    from campaign_dashboard.models import AuditEntry, CampaignStatsMinute
+
+    tripped = seeded.exec(select(EmailCampaign).where(EmailCampaign.breaker == "tripped")).one()
+    assert tripped.status == CampaignStatus.PAUSED
+    assert tripped.status_reason.startswith("Paused by the reputation breaker: ")
+    assert "hard bounces" in tripped.status_reason and "(the limit is 5%)" in tripped.status_reason
+    entry = seeded.exec(select(AuditEntry).where(AuditEntry.object_id == str(tripped.id))).one()
+    assert (entry.action, entry.actor_label) == ("email_campaign.pause", "system: reputation breaker")
+    hard = seeded.exec(
+        select(func.sum(CampaignStatsMinute.count)).where(
+            CampaignStatsMinute.campaign_id == tripped.id,
+            CampaignStatsMinute.channel == "email",
+            CampaignStatsMinute.metric == "hard_bounced",
+        )
+    ).one()
+    assert hard == tripped.bounced > 0
