@@ -15,11 +15,7 @@ from sqlalchemy import or_, select
 from sqlalchemy import update as sql_update
 from sqlmodel import Session, col
 
-<<<<<<< HEAD
-from campaign_dashboard.models import Channel, Contact, RecipientStatus, utcnow
-=======
-from campaign_dashboard.models import BreakerState, CampaignStatus, Channel, RecipientStatus, utcnow
->>>>>>> breaker
+from campaign_dashboard.models import BreakerState, CampaignStatus, Channel, Contact, RecipientStatus, utcnow
 from campaign_dashboard.models.campaigns import CampaignFields
 from campaign_dashboard.services.campaigns import lifecycle
 from campaign_dashboard.services.campaigns.content import content_fields, resolve_schedule, validate
