@@ -310,6 +310,7 @@ def sms_fields() -> rx.Component:
         field("Name", text_input("name", CampaignFormState.name, placeholder="Flash sale"), "name"),
         section("Audience"),
         segment_field(),
+        section("Content"),
         field(
             "Sender",
             text_input(
