@@ -1,5 +1,6 @@
-"""The lifecycle buttons on a campaign's page: pause, resume, cancel (with a reason), edit,
-duplicate and follow up (`campaign_follow_ups`), as the campaign allows them (`CampaignInfo.actions`).
+"""The lifecycle buttons on a campaign's page: start (asked first, as from the list: what goes
+to whom and what would break), pause, resume, cancel (with a reason), edit, duplicate and follow
+up (`campaign_follow_ups`), as the campaign allows them (`CampaignInfo.actions`).
 
 The buttons and the substate they call (a substate, so the page's own state stays about showing
 the campaign). Every action goes through `campaigns.commands` with the queue from `wiring`, like
@@ -9,6 +10,8 @@ dialog, which the page renders.
 """
 
 from __future__ import annotations
+
+import asyncio
 
 import reflex as rx
 
@@ -21,7 +24,7 @@ from campaign_dashboard.ui.campaign_detail_state import CampaignDetailState
 from campaign_dashboard.ui.campaign_follow_ups import follow_up_button
 from campaign_dashboard.ui.campaign_form import CampaignFormState
 from campaign_dashboard.ui.campaign_list import BREAKER_RESUME, apply_action
-from campaign_dashboard.ui.confirm import confirm_button
+from campaign_dashboard.ui.confirm import SendCheck, check_saved, confirm_button, send_confirm_dialog
 from campaign_dashboard.ui.fields import ask_buttons
 from campaign_dashboard.ui.guard import BAD_REQUEST, guarded
 
@@ -31,6 +34,37 @@ DONE = {"pause": "paused", "resume": "resumed: sending goes on", "cancel": "canc
 
 class CampaignActionsState(CampaignDetailState):
     cancel_reason: str = ""
+    send: SendCheck = SendCheck()  # the start being confirmed ("" question: none)
+
+    @guarded(Role.MARKETER)
+    async def ask_start(self):
+        """What starting will do, rendered for the audience's contacts (in a worker thread)."""
+        channel, campaign_id = self.channel, self.info.id
+        if not campaign_id:
+            return rx.toast.error(BAD_REQUEST)
+        try:
+            self.send = await asyncio.to_thread(check_saved, channel, campaign_id)
+        except DomainError as exc:
+            return [rx.toast.error(exc.message), CampaignDetailState.refresh]
+        return None
+
+    @guarded(Role.MARKETER, writes=True)
+    def confirm_start(self, channel: str, campaign_id: int, skip: bool = False):
+        """The confirmation's button; `skip`: its "send anyway, skipping N" (the preflight runs again)."""
+        allowed = self.send.skip != "" if skip is True else self.send.can_send
+        self.send = SendCheck()
+        if not allowed or channel != self.channel or not campaign_id or campaign_id != self.info.id:
+            return None
+        try:
+            with session_scope() as session:
+                apply_action(session, channel, campaign_id, "start", skip_missing=skip is True)
+        except DomainError as exc:
+            return [rx.toast.error(exc.message), CampaignDetailState.refresh]
+        return [rx.toast.success(f"“{self.info.name}” started: sending is queued."), CampaignDetailState.refresh]
+
+    @guarded(Role.MARKETER)
+    def close_start(self):
+        self.send = SendCheck()
 
     @guarded(Role.MARKETER)
     def set_cancel_reason(self, reason: str):
@@ -121,7 +155,19 @@ def action_buttons() -> rx.Component:
         on_confirm=_act("resume"),
         confirm_id="confirm-resume",
     )
+    start = rx.fragment(
+        rx.button("Start sending", size="2", on_click=CampaignActionsState.ask_start, id="action-start"),
+        send_confirm_dialog(
+            CampaignActionsState.send,
+            is_open=CampaignActionsState.send.question != "",
+            action="Start sending",
+            on_confirm=CampaignActionsState.confirm_start(CampaignDetailState.channel, info.id, False),
+            on_close=CampaignActionsState.close_start,
+            on_skip=CampaignActionsState.confirm_start(CampaignDetailState.channel, info.id, True),
+        ),
+    )
     return rx.hstack(
+        rx.cond(info.actions.contains("start"), start),
         rx.cond(info.actions.contains("pause"), pause),
         rx.cond(info.actions.contains("resume"), rx.cond(info.breaker, resume_after_breaker, resume)),
         rx.cond(info.actions.contains("cancel"), cancel_dialog()),

@@ -41,7 +41,7 @@ ALL = "all"
 RECIPIENT_FILTERS = [ALL, *[s.value for s in RecipientStatus]]
 # The page's buttons, in this order, when the campaign allows them. Start and schedule stay on the
 # list and in the form (they ask first there); edit opens the form.
-PAGE_ACTIONS = ("pause", "resume", "cancel", "edit", "duplicate", "follow_up")
+PAGE_ACTIONS = ("start", "pause", "resume", "cancel", "edit", "duplicate", "follow_up")
 MARKED = ("pause", "resume")  # drawn on the activity chart
 ACTIVITY_METRICS = {
     Channel.EMAIL: ("sent", "delivered", "opened", "clicked"),

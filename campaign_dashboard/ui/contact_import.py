@@ -21,7 +21,13 @@ from campaign_dashboard.db import session_scope
 from campaign_dashboard.models import Role
 from campaign_dashboard.services.accounts import audit
 from campaign_dashboard.services.audience.consent import ConsentSource
-from campaign_dashboard.services.audience.csv_file import HEADER_ALIASES
+from campaign_dashboard.services.audience.csv_file import (
+    ATTRIBUTE,
+    COLUMN_CHOICES,
+    HEADER_ALIASES,
+    check_file,
+    unrecognised_columns,
+)
 from campaign_dashboard.services.audience.csv_import import (
     CsvLimits,
     ImportResult,
@@ -69,9 +75,12 @@ def _run_import(
     client: str | None,
     limits: CsvLimits,
     source: ConsentSource,
+    mapping: dict[str, str],
 ) -> ImportResult:
     with session_scope() as session:
-        result = import_contacts_csv(session=session, data=upload, source=source, progress=progress, limits=limits)
+        result = import_contacts_csv(
+            session=session, data=upload, source=source, progress=progress, limits=limits, mapping=mapping
+        )
         audit.record(
             session,
             actor_user_id=user_id,
@@ -97,6 +106,25 @@ class Rejection:
     reason: str
 
 
+# The words for what an unrecognised column may be (`csv_file.COLUMN_CHOICES`).
+CHOICE_LABELS = {
+    "email": "Email",
+    "phone": "Phone",
+    "first_name": "First name",
+    "last_name": "Last name",
+    "timezone": "Time zone",
+    "tags": "Tags",
+    "attribute": "An attribute of that name",
+    "ignore": "Leave it out",
+}
+
+
+@dataclass
+class ColumnQuestion:
+    name: str
+    choice: str = ATTRIBUTE
+
+
 class ContactImportState(AuthState):
     running: bool = False
     finished: bool = False
@@ -108,6 +136,8 @@ class ContactImportState(AuthState):
     kept: int = 0  # rows that stay unsubscribed: an import never resubscribes
     error: str = ""
     rejections: list[Rejection] = []  # the first rejected rows, with their line and reason
+    questions: list[ColumnQuestion] = []  # columns we do not recognise, and what the person said each is
+    _asked_for: str = ""  # the file (name and unrecognised columns) `questions` are about
     _report: str = ""  # the error report CSV stays on the server until it is downloaded
 
     @rx.var
@@ -119,8 +149,15 @@ class ContactImportState(AuthState):
         if self.running:
             return
         self.finished, self.error, self._report, self.rejections = False, "", "", []
+        self.questions, self._asked_for = [], ""
         self.done = self.total = self.imported = self.updated = self.rejected = self.kept = 0
         return rx.clear_selected_files(UPLOAD_ID)
+
+    @guarded(Role.MARKETER)
+    def choose_column(self, name: str, choice: str):
+        """What an unrecognised column is (one of `COLUMN_CHOICES`)."""
+        if choice in COLUMN_CHOICES:
+            self.questions = [ColumnQuestion(q.name, choice) if q.name == name else q for q in self.questions]
 
     @guarded(Role.MARKETER, writes=True, background=True, audits_itself=True)
     async def import_csv(self, chunks: rx.UploadChunkIterator):
@@ -149,6 +186,17 @@ class ContactImportState(AuthState):
                 raise DomainError("Your session ended: sign in again to import.")
             spool, file_name = await _spool_upload(chunks, limits)
             with spool as upload:
+                header = await asyncio.to_thread(lambda: check_file(upload, limits)[1])
+                unknown = unrecognised_columns(header)
+                about = "\x00".join([file_name, *unknown])
+                async with self:
+                    asking = bool(unknown) and self._asked_for != about
+                    if asking:  # first ask what they are; the person's next Import sends the file again
+                        self.questions = [ColumnQuestion(name) for name in unknown]
+                        self._asked_for, self.running = about, False
+                    mapping = {q.name: q.choice for q in self.questions}
+                if asking:
+                    return None
                 result = await asyncio.to_thread(
                     _run_import,
                     upload,
@@ -157,6 +205,7 @@ class ContactImportState(AuthState):
                     user_id=user_id,
                     client=client,
                     source=source.importing(file_name),
+                    mapping=mapping,
                 )
         except DomainError as exc:
             error = exc.message
@@ -166,7 +215,7 @@ class ContactImportState(AuthState):
         async with self:
             self.running, self.error = False, error
             if result is not None:
-                self.finished = True
+                self.finished, self.questions, self._asked_for = True, [], ""
                 self.imported, self.updated, self.rejected = result.imported, result.updated, result.rejected
                 self.kept = result.kept_unsubscribed
                 self._report = error_report_csv(result) if result.rejected else ""
@@ -180,6 +229,38 @@ class ContactImportState(AuthState):
         if not self._report:
             return rx.toast.info("No rows were rejected.")
         return rx.download(data=self._report, filename=REPORT_NAME, mime_type="text/csv")
+
+
+def _questions() -> rx.Component:
+    """What each column we do not recognise is: a contact field, an attribute, or left out."""
+    s = ContactImportState
+    options = [rx.select.item(label, value=choice) for choice, label in CHOICE_LABELS.items()]
+
+    def question(q: rx.Var) -> rx.Component:
+        return rx.hstack(
+            rx.text(q.name, weight="medium", size="2", width="40%", class_name="column-name"),
+            rx.select.root(
+                rx.select.trigger(width="100%", aria_label="What the column " + q.name.to(str) + " is"),
+                rx.select.content(*options),
+                value=q.choice,
+                on_change=lambda choice: s.choose_column(q.name, choice),
+            ),
+            align="center",
+            width="100%",
+            class_name="column-question",
+        )
+
+    return rx.vstack(
+        rx.text(
+            "These columns are not contact fields we know. Say what each one is, then Import again.",
+            size="2",
+            weight="medium",
+        ),
+        rx.foreach(s.questions, question),
+        spacing="2",
+        width="100%",
+        id="import-questions",
+    )
 
 
 def _count(label: str, value: rx.Var, count_id: str, color: str) -> rx.Component:
@@ -321,6 +402,7 @@ def import_dialog(*, on_done: rx.EventHandler) -> rx.Component:
                     ),
                 ),
                 callout_if(s.error, icon="triangle-alert", color_scheme="red", id="import-error"),
+                rx.cond((s.questions.length() > 0) & ~s.finished, _questions()),
                 rx.cond(s.finished, _result()),
                 dialog_buttons(
                     close_button("Close", id="import-close"),

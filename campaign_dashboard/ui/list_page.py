@@ -15,11 +15,34 @@ import reflex as rx
 from sqlmodel import Session
 
 from campaign_dashboard.db import session_scope
+from campaign_dashboard.models import Role
 from campaign_dashboard.services.accounts import audit
 from campaign_dashboard.services.errors import DomainError
 from campaign_dashboard.ui import url_state
 from campaign_dashboard.ui.components import thousands
 from campaign_dashboard.ui.fields import page_buttons, pager_bar
+from campaign_dashboard.ui.guard import guarded
+
+
+def paging_handlers() -> tuple[Callable[..., Any], ...]:
+    """`clear_filters`, `next_page` and `previous_page`, guarded, for a list state's class body
+    (`clear_filters, next_page, previous_page = list_page.paging_handlers()`): the same three
+    handlers on every list page, each state's own."""
+
+    @guarded(Role.VIEWER)
+    def clear_filters(self):
+        self._reset_filters()
+        return first_page(self)
+
+    @guarded(Role.VIEWER)
+    def next_page(self):
+        return forward(self)
+
+    @guarded(Role.VIEWER)
+    def previous_page(self):
+        return back(self)
+
+    return clear_filters, next_page, previous_page
 
 
 def first_page(state: Any):
@@ -28,14 +51,16 @@ def first_page(state: Any):
     return show(state)
 
 
-def next_page(state: Any):
+def forward(state: Any):
+    """The next page, if there is one."""
     if state.next_cursor:
         state.cursors = [*state.cursors, state.next_cursor]
         return show(state)
     return None
 
 
-def previous_page(state: Any):
+def back(state: Any):
+    """The page before, if this is not the first."""
     if len(state.cursors) > 1:
         state.cursors = state.cursors[:-1]
         return show(state)

@@ -115,6 +115,30 @@ def test_a_marketer_imports_a_csv_sees_the_counts_and_reads_the_error_report(pag
     expect(page.locator("#contacts-total")).to_contain_text("3 matching contacts")
 
 
+def test_columns_the_import_does_not_recognise_are_asked_about_first(page, tmp_path, tag, app_db):
+    from playwright.sync_api import expect
+
+    path = tmp_path / f"norsk-{tag}.csv"
+    path.write_text(f"E-post,Fornavn,notes,Region\nkari.{tag}@example.no,Kari,call back,Vest\n")
+    login(page, "marketer")
+    page.goto("contacts")
+    start_import(page, path)
+    questions = page.locator("#import-questions .column-question")
+    expect(questions).to_have_count(4)
+    expect(page.locator("#import-questions .column-name")).to_have_text(["E-post", "Fornavn", "notes", "Region"])
+    expect(page.locator("#import-progress-text")).to_have_count(0)  # nothing imported yet
+
+    for position, choice in ((0, "Email"), (1, "First name"), (2, "Leave it out")):
+        questions.nth(position).get_by_role("combobox").click()
+        page.get_by_role("option", name=choice, exact=True).click()
+    page.locator("#import-start").click()  # the same file, with the answers
+    expect(page.locator("#import-progress-text")).to_contain_text("done", timeout=60_000)
+    expect(page.locator("#import-created")).to_have_text("1")
+    with Session(app_db) as session:
+        kari = session.exec(select(Contact).where(Contact.email == f"kari.{tag}@example.no")).one()
+    assert (kari.first_name, kari.attributes) == ("Kari", {"Region": "Vest"})
+
+
 def test_a_file_without_an_address_column_is_refused_whole_with_the_reason(page, tmp_path, tag):
     from playwright.sync_api import expect
 

@@ -3,6 +3,8 @@ its actor; the filters narrow it; anyone else is refused by URL."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.helpers.ui import ACCOUNTS, login, screenshot
@@ -29,6 +31,15 @@ def test_an_export_is_listed_on_the_audit_log_page_for_an_admin(page):
     expect(page.get_by_text("Nothing recorded matches these filters.")).to_be_visible()
     page.locator("#audit-actor").fill(ACCOUNTS["admin"][0])
     expect(table.locator("tbody tr").first).to_contain_text("contacts.export")
+
+    # The filter is in the address: a reload keeps it; a date that is not one falls back to all.
+    expect(page).to_have_url(re.compile(r"/audit-log\?actor=admin%40"))
+    page.reload()
+    expect(page.locator("#audit-actor")).to_have_value(ACCOUNTS["admin"][0])
+    expect(table.locator("tbody tr").first).to_contain_text("contacts.export")
+    page.goto("audit-log?since=yesterday")
+    expect(page.get_by_text("since must be a date (YYYY-MM-DD).")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/audit-log$"))
 
 
 @pytest.mark.parametrize("role", ["viewer", "marketer"])

@@ -100,3 +100,19 @@ def test_pause_resume_and_cancel_with_a_reason_from_the_campaign_page(page, send
     expect(page.locator("#campaign-name")).to_have_text(re.compile(r"^Copy of Page actions [0-9a-f]{6}$"))
     expect(status).to_have_text("draft")
     assert not page.url.endswith(f"/sms/{sending_sms}")
+
+    # The draft starts from its own page, after the same confirmation as from the list.
+    copy_name = page.locator("#campaign-name").inner_text()
+    page.locator("#action-start").click()
+    confirm = page.locator("#send-confirm")
+    expect(confirm).to_contain_text(f"Send “{copy_name}” to")
+    expect(confirm).to_contain_text("no problems found")
+    page.locator("#send-confirm-no").click()
+    expect(status).to_have_text("draft")
+    page.locator("#action-start").click()
+    page.locator("#send-confirm-yes").click()
+    expect(status).to_have_text("sending")
+    expect(page.locator("#action-start")).to_have_count(0)
+    page.locator("#action-cancel").click()  # stop it: the demo's audience needs no second store opening
+    page.locator("#confirm-cancel").click()
+    expect(status).to_have_text("cancelled")

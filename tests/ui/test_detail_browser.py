@@ -114,6 +114,9 @@ def test_the_recipients_table_filters_by_status_and_pages_forward(page):
     page.goto(f"email/{WINTER_SALE}")
     table = page.locator("#recipients")
     expect(table.locator("tbody tr").first).to_be_visible()
+    # The space goes to the address and the status; the provider's id sits small under the address.
+    headers = table.locator("thead th").all_inner_texts()
+    assert headers == ["Address", "Status", "Attempts", "Last error", "Sent", "Updated"], headers
 
     page.locator("#recipient-filter").click()
     page.get_by_role("option", name="delivered", exact=True).click()

@@ -9,7 +9,7 @@ import csv
 import io
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO, Any
@@ -162,35 +162,29 @@ def _delimiter(text: IO[str]) -> str:
     return best if counts[best] > counts[","] else ","
 
 
-def header_columns(header: list[str], header_line: int, limits: CsvLimits) -> list[tuple[str, str] | None]:
-    """Per column: ("field", name), ("attribute", key), or None for a nameless column."""
+# What a person may say an unrecognised column is (`header_columns`' `mapping`).
+ATTRIBUTE, IGNORE = "attribute", "ignore"
+COLUMN_CHOICES = (*HEADER_ALIASES, ATTRIBUTE, IGNORE)
+
+
+def header_columns(
+    header: list[str], header_line: int, limits: CsvLimits, mapping: Mapping[str, str] | None = None
+) -> list[tuple[str, str] | None]:
+    """Per column: ("field", name), ("attribute", key), or None for a column not taken. A column
+    whose name we do not recognise is an attribute unless `mapping` (its name to one of
+    `COLUMN_CHOICES`) says it is a field, or to ignore it."""
     columns: list[tuple[str, str] | None] = []
     where: dict[tuple[str, str], int] = {}
-    report = [re.sub(r"[\s\-]+", "_", c.strip().lower()) for c in header[: len(ERROR_REPORT_COLUMNS)]]
-    skip = len(ERROR_REPORT_COLUMNS) if tuple(report) == ERROR_REPORT_COLUMNS else 0
-    for position, raw in enumerate(header, start=1):
-        if position <= skip:  # our own error report, fixed and imported again: not contact data
-            columns.append(None)
-            continue
-        name = raw.strip()
+    for position, (name, known) in enumerate(_recognised(header), start=1):
         if len(name) > limits.max_column_name:
             raise _file_error(
                 f"Column {position}'s name is {len(name):,} characters long ({name[:20]!r}...); column"
                 f" names are limited to {limits.max_column_name} characters."
             )
-        if not name:
+        column = known if known != UNKNOWN else _chosen(name, (mapping or {}).get(name, ATTRIBUTE))
+        if column is None:
             columns.append(None)
             continue
-        simple = re.sub(r"[\s\-]+", "_", name.lower())
-        if simple in READ_ONLY_COLUMNS:
-            columns.append(None)
-            continue
-        if simple in _CANONICAL:
-            column = ("field", _CANONICAL[simple])
-        elif simple.startswith(ATTRIBUTE_PREFIX) and len(name) > len(ATTRIBUTE_PREFIX):
-            column = ("attribute", name[len(ATTRIBUTE_PREFIX) :].strip())
-        else:
-            column = ("attribute", name)
         if column in where:
             raise _file_error(
                 f"Column {column[1]!r} appears twice in the header (columns {where[column]} and {position}); keep one."
@@ -207,6 +201,46 @@ def header_columns(header: list[str], header_line: int, limits: CsvLimits) -> li
         found = ", ".join(repr(c.strip()) for c in header if c.strip())
         raise _file_error(f"The header has no email or phone column (found {found}): name at least one of them.")
     return columns
+
+
+UNKNOWN = ("unknown", "")
+
+
+def unrecognised_columns(header: list[str]) -> list[str]:
+    """The header's names that are neither a contact field (in any spelling we know), nor an
+    `attributes.` column, nor one we never take: what to ask a person about."""
+    return [name for name, known in _recognised(header) if known == UNKNOWN]
+
+
+def _recognised(header: list[str]) -> Iterator[tuple[str, tuple[str, str] | None]]:
+    """Each column's name and what it is without asking: a field, an attribute, None (not taken:
+    blank, ours to write, or our error report's), or UNKNOWN."""
+    report = [re.sub(r"[\s\-]+", "_", c.strip().lower()) for c in header[: len(ERROR_REPORT_COLUMNS)]]
+    skip = len(ERROR_REPORT_COLUMNS) if tuple(report) == ERROR_REPORT_COLUMNS else 0
+    for position, raw in enumerate(header, start=1):
+        name = raw.strip()
+        simple = re.sub(r"[\s\-]+", "_", name.lower())
+        if position <= skip or not name or simple in READ_ONLY_COLUMNS:  # the error report's: not contact data
+            yield name, None
+        elif simple in _CANONICAL:
+            yield name, ("field", _CANONICAL[simple])
+        elif simple.startswith(ATTRIBUTE_PREFIX) and len(name) > len(ATTRIBUTE_PREFIX):
+            yield name, ("attribute", name[len(ATTRIBUTE_PREFIX) :].strip())
+        else:
+            yield name, UNKNOWN
+
+
+def _chosen(name: str, choice: str) -> tuple[str, str] | None:
+    if choice == IGNORE:
+        return None
+    if choice == ATTRIBUTE:
+        return ("attribute", name)
+    if choice in HEADER_ALIASES:
+        return ("field", choice)
+    raise ValidationFailed(
+        f"Column {name!r}: {choice!r} is not a choice; use one of {', '.join(COLUMN_CHOICES)}.",
+        details=[{"field": "mapping", "message": f"unknown choice for {name!r}"}],
+    )
 
 
 def _size(count: int) -> str:

@@ -24,7 +24,7 @@ import os
 import re
 import sqlite3
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -132,6 +132,7 @@ def import_contacts_csv(
     progress: Progress | None = None,
     chunk_size: int = CHUNK_SIZE,
     limits: CsvLimits | None = None,
+    mapping: Mapping[str, str] | None = None,
 ) -> ImportResult:
     """Create or update a contact per CSV row; see the module docstring for the guarantees.
 
@@ -139,6 +140,7 @@ def import_contacts_csv(
     Rows are matched to existing contacts by email (or by phone when the row has no email):
     matches get the row's non-empty fields, its attributes merged in and its tags added.
     `progress(done_rows, total_rows)` is called before the first chunk and after each one.
+    `mapping` says what columns we do not recognise are (`csv_file.header_columns`).
 
     Consent: each new contact opts in on the channels it has an address for, with one ledger entry
     from `source` (the file and who imported it). A file never resubscribes anyone: matched contacts
@@ -148,7 +150,7 @@ def import_contacts_csv(
     stream = io.BytesIO(data) if isinstance(data, (bytes, bytearray)) else data
     limits = limits or CsvLimits.from_settings()
     header_line, header, delimiter, total = check_file(stream, limits)
-    columns = header_columns(header, header_line, limits)
+    columns = header_columns(header, header_line, limits, mapping)
     result = ImportResult(header=header)
     if progress:
         progress(0, total)

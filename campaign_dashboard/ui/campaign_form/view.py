@@ -157,8 +157,14 @@ def test_send_box(label: str, placeholder: str) -> rx.Component:
     )
 
 
+def section(title: str) -> rx.Component:
+    """A heading that splits the dialog into parts (on a phone the dialog is a long sheet)."""
+    return rx.heading(title, size="3", class_name="form-section", margin_top="0.5em")
+
+
 def email_fields() -> rx.Component:
     return rx.vstack(
+        section("Message"),
         field("Name", text_input("name", CampaignFormState.name, placeholder="Spring sale"), "name"),
         field(
             "Subject",
@@ -177,7 +183,9 @@ def email_fields() -> rx.Component:
             width="100%",
             direction=rx.breakpoints(initial="column", sm="row"),
         ),
+        section("Audience"),
         segment_field(),
+        section("Content"),
         field(
             "Content",
             segmented(
@@ -203,6 +211,7 @@ def email_fields() -> rx.Component:
                 "html",
             ),
         ),
+        section("When"),
         schedule_fields(),
         spacing="3",
         width="100%",
@@ -297,8 +306,11 @@ def email_preview() -> rx.Component:
 def sms_fields() -> rx.Component:
     counter = CampaignFormState.counter
     return rx.vstack(
+        section("Message"),
         field("Name", text_input("name", CampaignFormState.name, placeholder="Flash sale"), "name"),
+        section("Audience"),
         segment_field(),
+        section("Content"),
         field(
             "Sender",
             text_input(
@@ -364,6 +376,7 @@ def sms_fields() -> rx.Component:
         callout_if(
             CampaignFormState.quiet_hours, icon="moon", color_scheme="blue", size="1", id="quiet-hours", width="100%"
         ),
+        section("When"),
         schedule_fields(),
         test_send_box("Send a test", "+14155550123"),
         spacing="3",
@@ -413,8 +426,11 @@ def dialog(fields: rx.Component, preview: rx.Component | None, dialog_id: str, o
                 on_close=CampaignFormState.close_send,
                 on_skip=[CampaignFormState.begin("save"), CampaignFormState.confirm_send(True), *on_saved],
             ),
-            max_width="72em" if preview is not None else "40em",
-            width="96vw",
+            max_width=rx.breakpoints(initial="100vw", sm="72em" if preview is not None else "40em"),
+            width=rx.breakpoints(initial="100vw", sm="96vw"),
+            # On a phone, a full-screen sheet: no margins, no rounded corners, the whole height.
+            max_height=rx.breakpoints(initial="100dvh", sm="calc(100vh - 4em)"),
+            border_radius=rx.breakpoints(initial="0", sm="var(--radius-5)"),
             id=dialog_id,
         ),
         open=CampaignFormState.is_open,

@@ -16,7 +16,7 @@ from campaign_dashboard.db import session_scope
 from campaign_dashboard.models import Role
 from campaign_dashboard.services.accounts import audit
 from campaign_dashboard.services.errors import DomainError, ValidationFailed
-from campaign_dashboard.ui import routes
+from campaign_dashboard.ui import routes, url_state
 from campaign_dashboard.ui.auth import AuthState
 from campaign_dashboard.ui.components import admin_only, data_table, iso_utc, local_time
 from campaign_dashboard.ui.fields import clear_button, filter_bar, filter_field, page_buttons, pager_bar, select
@@ -36,6 +36,9 @@ class AuditRow:
     object: str
     client: str
     detail: str
+
+
+FILTERS = ("actor", "action", "object_type", "object_id", "since", "until")
 
 
 class AuditLogState(AuthState):
@@ -67,19 +70,24 @@ class AuditLogState(AuthState):
         )
 
     def _show(self):
-        """Read the current page (every caller is `@guarded(Role.ADMIN)`)."""
-        self.access = "admin"
+        """Read the current page and put the list in the address (every caller is admin-guarded)."""
         try:
-            with session_scope() as session:
-                page = audit.list_entries(
-                    session, filters=self._filters(), cursor=self.cursors[-1] or None, limit=PAGE_SIZE
-                )
-                self.actions = audit.actions(session)
+            self._read()
         except DomainError as exc:
             return rx.toast.error(exc.message)
+        filters = {name: getattr(self, name) for name in FILTERS}
+        filters["action"] = "" if self.action == ANY else self.action
+        return url_state.show_in_address(routes.AUDIT_LOG, {**filters, "pages": url_state.chain(self.cursors)})
+
+    def _read(self) -> None:
+        self.access = "admin"
+        with session_scope() as session:
+            page = audit.list_entries(
+                session, filters=self._filters(), cursor=self.cursors[-1] or None, limit=PAGE_SIZE
+            )
+            self.actions = audit.actions(session)
         self.next_cursor = page.next_cursor or ""
         self.rows = [_row(entry) for entry in page.items]
-        return None
 
     def _first_page(self):
         self.cursors = [""]
@@ -91,19 +99,32 @@ class AuditLogState(AuthState):
         if self.role != Role.ADMIN.value:  # the guard has just read the role from the database
             self.access, self.rows, self.actions, self.next_cursor = "refused", [], [], ""
             return rx.toast.error(f"This needs the admin role; you are {self.role}.")
-        return self._first_page()
+        asked = url_state.asked(self)  # the filters and page of the address (a link, a reload, Back)
+        for name in FILTERS:
+            setattr(self, name, asked.get(name, ""))
+        self.action = self.action or ANY
+        self.cursors = url_state.cursors_from(asked.get("pages", ""))
+        try:
+            self._read()
+        except DomainError as exc:  # a hand-edited address: the whole log instead
+            self._reset_filters()
+            return [rx.toast.error(exc.message), self._first_page()]
+        return None
 
     @guarded(Role.ADMIN)
     def set_filter(self, name: str, value: str):
-        if name in ("actor", "action", "object_type", "object_id", "since", "until"):
+        if name in FILTERS:
             setattr(self, name, value)
         return self._first_page()
 
     @guarded(Role.ADMIN)
     def clear_filters(self):
+        self._reset_filters()
+        return self._first_page()
+
+    def _reset_filters(self) -> None:
         self.actor = self.object_type = self.object_id = self.since = self.until = ""
         self.action = ANY
-        return self._first_page()
 
     @guarded(Role.ADMIN)
     def next_page(self):

@@ -127,18 +127,7 @@ class SuppressionsState(AuthState):
         self.channel = value if value in CHANNELS else ANY
         return self._first_page()
 
-    @guarded(Role.VIEWER)
-    def clear_filters(self):
-        self._reset_filters()
-        return self._first_page()
-
-    @guarded(Role.VIEWER)
-    def next_page(self):
-        return list_page.next_page(self)
-
-    @guarded(Role.VIEWER)
-    def previous_page(self):
-        return list_page.previous_page(self)
+    clear_filters, next_page, previous_page = list_page.paging_handlers()
 
     @guarded(Role.VIEWER)
     def export_csv(self):

@@ -249,3 +249,25 @@ def test_a_bad_byte_deep_in_a_large_file_is_found_by_position_and_line(session):
     assert f"(byte 0xeb at position {position}, line 100002)" in exc.value.message
     assert "Windows-1252" in exc.value.message
     assert session.scalar(select(func.count()).select_from(Contact)) == 0
+
+
+def test_columns_we_do_not_recognise_are_listed_and_mapped_as_the_person_says(session):
+    from campaign_dashboard.services.audience.csv_file import unrecognised_columns
+
+    header = ["E-post", "Fornavn", "tags", "notes", "attributes.plan", "id", "Segment"]
+    assert unrecognised_columns(header) == ["E-post", "Fornavn", "notes", "Segment"]
+    text = "E-post,Fornavn,tags,notes,attributes.plan,id,Segment\nkari@example.no,Kari,vip,call back,pro,9,B2B\n"
+    mapping = {"E-post": "email", "Fornavn": "first_name", "notes": "ignore"}
+    result = run(session, text, mapping=mapping)
+    assert (result.imported, result.errors) == (1, [])
+    kari = all_contacts(session)["kari@example.no"]
+    assert kari.first_name == "Kari"
+    assert kari.attributes == {"plan": "pro", "Segment": "B2B"}  # "Segment" was left an attribute
+    assert tags(session, kari) == ["vip"]
+
+
+def test_a_mapping_to_something_that_is_not_a_choice_is_refused_naming_the_field(session):
+    with pytest.raises(ValidationFailed) as err:
+        run(session, "E-post\nkari@example.no\n", mapping={"E-post": "password"})
+    assert err.value.details[0]["field"] == "mapping"
+    assert session.exec(select(func.count()).select_from(Contact)).one() == 0
