@@ -1,0 +1,170 @@
+"""A GDPR erasure: the contact goes, and every personal field about it with it.
+
+Set-based: whatever the number of messages, a handful of UPDATE/DELETE statements in one
+transaction. What stays: campaign counters and minute buckets (untouched), the rows of messages
+and events with their types and times but without address, subject, body or provider payload, the
+consent ledger's entries without address, client address or evidence (the ledger refuses UPDATE,
+so the entries are copied anonymised and the originals deleted), and one tombstone per address
+(`tombstones`) so the address stays suppressed if it is ever added again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import String, case, cast, delete, func, insert, literal, select, update
+from sqlmodel import Session, col
+
+from campaign_dashboard.models import (
+    Channel,
+    ConsentEntry,
+    Contact,
+    ContactTag,
+    EmailCampaignRecipient,
+    EmailEvent,
+    FailedInboundEmail,
+    InboundEmail,
+    SegmentContact,
+    SentEmail,
+    SmsCampaignRecipient,
+    SmsEvent,
+    Suppression,
+    id_of,
+    table_of,
+)
+from campaign_dashboard.services.audience import personal_data as mine
+from campaign_dashboard.services.audience import tombstones
+
+ERASED = "erased"  # what replaces an address that is not the contact's current one
+
+
+@dataclass(frozen=True)
+class Erasure:
+    """What an erasure touched, in counts (the audit log keeps these, never the address)."""
+
+    contact_id: int
+    channels: list[str]
+    messages: int
+    texts: int
+    events: int
+    replies: int
+    consent_entries: int
+
+
+def erase_contact(*, session: Session, contact: Contact) -> Erasure:
+    """Erase `contact` and commit; irreversible."""
+    contact_id = id_of(contact)
+    markers = {
+        channel: tombstones.bury(session=session, channel=channel, address=address)
+        for channel, address in ((Channel.EMAIL, contact.email), (Channel.SMS, contact.phone))
+        if address
+    }
+    email_marker = markers.get(Channel.EMAIL, ERASED)
+    sms_marker = markers.get(Channel.SMS, ERASED)
+    # Events, then replies, before the messages and recipients they are found through.
+    events = _count(session, EmailEvent, mine.email_events_of(contact)) + _count(
+        session, SmsEvent, mine.sms_events_of(contact)
+    )
+    session.execute(
+        update(EmailEvent)
+        .where(mine.email_events_of(contact))
+        .values(
+            payload={},
+            detail=_scrub(EmailEvent.detail, contact.email, email_marker),
+            link=_scrub(EmailEvent.link, contact.email, email_marker),
+        ),
+        execution_options={"synchronize_session": False},
+    )
+    session.execute(
+        update(SmsEvent).where(mine.sms_events_of(contact)).values(payload={}),
+        execution_options={"synchronize_session": False},
+    )
+    replies = session.execute(
+        update(InboundEmail)
+        .where(mine.replies_of(contact))
+        .values(contact_id=None, from_address=email_marker, subject="", text="", html=""),
+        execution_options={"synchronize_session": False},
+    ).rowcount
+    if contact.email:
+        session.execute(
+            update(FailedInboundEmail)
+            .where(col(FailedInboundEmail.from_address) == contact.email)
+            .values(from_address=email_marker, subject="", payload={}),
+            execution_options={"synchronize_session": False},
+        )
+    messages = session.execute(
+        update(SentEmail)
+        .where(mine.sent_emails_of(contact))
+        .values(contact_id=None, to_address=email_marker, subject=""),
+        execution_options={"synchronize_session": False},
+    ).rowcount
+    texts = _erase_recipients(session, SmsCampaignRecipient, contact_id, contact.phone, sms_marker)
+    _erase_recipients(session, EmailCampaignRecipient, contact_id, contact.email, email_marker)
+    entries = _erase_ledger(session, contact, email_marker, sms_marker)
+    session.execute(delete(Suppression).where(mine.suppressions_of(contact)))
+    session.execute(delete(ContactTag).where(col(ContactTag.contact_id) == contact_id))
+    session.execute(delete(SegmentContact).where(col(SegmentContact.contact_id) == contact_id))
+    session.execute(delete(Contact).where(col(Contact.id) == contact_id))
+    session.commit()
+    session.expunge_all()  # nothing loaded before may be read back with what was erased
+    return Erasure(
+        contact_id=contact_id,
+        channels=[str(c) for c in markers],
+        messages=messages,
+        texts=texts,
+        events=events,
+        replies=replies,
+        consent_entries=entries,
+    )
+
+
+def _erase_recipients(session: Session, table, contact_id: int, address: str | None, marker: str) -> int:
+    """The recipient rows: the current address becomes the tombstone (unique per campaign, as the
+    address was); rows with an older address of the contact become `erased:r<id>`."""
+    done = 0
+    if address:
+        done += session.execute(
+            update(table)
+            .where(col(table.address) == address)
+            .values(address=marker, contact_id=None, last_error=_scrub(table.last_error, address, marker)),
+            execution_options={"synchronize_session": False},
+        ).rowcount
+    done += session.execute(
+        update(table)
+        .where(col(table.contact_id) == contact_id)
+        .values(address=literal(tombstones.PREFIX + "r") + cast(table.id, String), contact_id=None, last_error=None),
+        execution_options={"synchronize_session": False},
+    ).rowcount
+    return done
+
+
+def _erase_ledger(session: Session, contact: Contact, email_marker: str, sms_marker: str) -> int:
+    """Copy the contact's ledger entries without their personal fields, then delete the originals
+    (the ledger takes INSERT and DELETE only). The copies name no contact."""
+    ledger = table_of(ConsentEntry)
+    which = mine.ledger_of(contact)
+    kept = ["channel", "topic", "address", "event", "source", "source_detail", "occurred_at"]
+    copies = (
+        select(
+            ledger.c.channel,
+            ledger.c.topic,
+            case((ledger.c.channel == Channel.SMS.value, sms_marker), else_=email_marker),
+            ledger.c.event,
+            ledger.c.source,
+            ledger.c.source_detail,
+            ledger.c.occurred_at,
+        )
+        .where(which)
+        .order_by(ledger.c.id)
+    )
+    session.execute(insert(ledger).from_select(kept, copies))
+    return session.execute(delete(ConsentEntry).where(which)).rowcount
+
+
+def _scrub(column, address: str | None, marker: str):
+    """The text column with every occurrence of the address replaced by its tombstone."""
+    return func.replace(column, address, marker) if address else column
+
+
+def _count(session: Session, table, where) -> int:
+    return session.execute(select(func.count()).select_from(table).where(where)).scalar_one()
