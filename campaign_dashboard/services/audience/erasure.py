@@ -34,6 +34,8 @@ from campaign_dashboard.models import (
 )
 from campaign_dashboard.services.audience import personal_data as mine
 from campaign_dashboard.services.audience import tombstones
+from campaign_dashboard.services.audience.suppressions import normalize_email, normalize_phone
+from campaign_dashboard.services.errors import ValidationFailed
 
 ERASED = "erased"  # what replaces an address that is not the contact's current one
 
@@ -51,8 +53,27 @@ class Erasure:
     consent_entries: int
 
 
+def confirmation_of(contact: Contact) -> str:
+    """What the person erasing must type: the contact's email, or its phone without one."""
+    return contact.email or contact.phone or ""
+
+
+def check_confirmation(contact: Contact, typed: str | None) -> None:
+    """Refuse unless `typed` is the contact's address (any way it is written): an erasure cannot
+    be undone, so it is never one click or one call away."""
+    expected = confirmation_of(contact)
+    raw = (typed or "").strip()
+    try:
+        given = normalize_email(raw) if contact.email else normalize_phone(raw)
+    except ValidationFailed:
+        given = raw
+    if not raw or given != expected:
+        message = f"Type the contact's {'email address' if contact.email else 'phone number'} to confirm the erasure."
+        raise ValidationFailed(message, details=[{"field": "confirm", "message": message}])
+
+
 def erase_contact(*, session: Session, contact: Contact) -> Erasure:
-    """Erase `contact` and commit; irreversible."""
+    """Erase `contact` and commit; irreversible (callers ask first: `check_confirmation`)."""
     contact_id = id_of(contact)
     markers = {
         channel: tombstones.bury(session=session, channel=channel, address=address)
