@@ -49,7 +49,9 @@ def test_only_admins_and_only_known_contacts(client, admin_headers, marketer_hea
     contact = client.post(URL, json={"email": "bob@example.com"}, headers=marketer_headers).json()
     path = f"{URL}/{contact['id']}"
     assert client.get(f"{path}/export", headers=marketer_headers).status_code == 403
-    assert client.post(f"{path}/erase", json={"confirm": "bob@example.com"}, headers=marketer_headers).status_code == 403
+    assert (
+        client.post(f"{path}/erase", json={"confirm": "bob@example.com"}, headers=marketer_headers).status_code == 403
+    )
     assert_error(client.get(f"{URL}/999999/export", headers=admin_headers), 404, "not_found")
     assert_error(client.post(f"{URL}/999999/erase", json={"confirm": "x"}, headers=admin_headers), 404, "not_found")
     missing = assert_error(client.post(f"{path}/erase", json={}, headers=admin_headers), 422, "validation_failed")

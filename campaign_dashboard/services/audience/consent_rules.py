@@ -190,7 +190,7 @@ def kept_statuses(*, session: Session, channel: Channel, addresses: set[str]) ->
     if channel == Channel.SMS:
         return {address: SmsStatus.OPTED_OUT for address in {a for a, _ in rows} | gone}
     by_reason = {opt_outs.COMPLAINT: EmailStatus.COMPLAINED, opt_outs.HARD_BOUNCE: EmailStatus.BOUNCED}
-    kept = {address: EmailStatus.UNSUBSCRIBED for address in gone}
+    kept: dict[str, str] = {address: EmailStatus.UNSUBSCRIBED for address in gone}
     return kept | {address: by_reason.get(reason, EmailStatus.UNSUBSCRIBED) for address, reason in rows}
 
 

@@ -86,7 +86,8 @@ def erase_contact(*, session: Session, contact: Contact) -> Erasure:
     events = _count(session, EmailEvent, mine.email_events_of(contact)) + _count(
         session, SmsEvent, mine.sms_events_of(contact)
     )
-    session.execute(
+    _changed(
+        session,
         update(EmailEvent)
         .where(mine.email_events_of(contact))
         .values(
@@ -94,31 +95,30 @@ def erase_contact(*, session: Session, contact: Contact) -> Erasure:
             detail=_scrub(EmailEvent.detail, contact.email, email_marker),
             link=_scrub(EmailEvent.link, contact.email, email_marker),
         ),
-        execution_options={"synchronize_session": False},
     )
-    session.execute(
+    _changed(
+        session,
         update(SmsEvent).where(mine.sms_events_of(contact)).values(payload={}),
-        execution_options={"synchronize_session": False},
     )
-    replies = session.execute(
+    replies = _changed(
+        session,
         update(InboundEmail)
         .where(mine.replies_of(contact))
         .values(contact_id=None, from_address=email_marker, subject="", text="", html=""),
-        execution_options={"synchronize_session": False},
-    ).rowcount
+    )
     if contact.email:
-        session.execute(
+        _changed(
+            session,
             update(FailedInboundEmail)
             .where(col(FailedInboundEmail.from_address) == contact.email)
             .values(from_address=email_marker, subject="", payload={}),
-            execution_options={"synchronize_session": False},
         )
-    messages = session.execute(
+    messages = _changed(
+        session,
         update(SentEmail)
         .where(mine.sent_emails_of(contact))
         .values(contact_id=None, to_address=email_marker, subject=""),
-        execution_options={"synchronize_session": False},
-    ).rowcount
+    )
     texts = _erase_recipients(session, SmsCampaignRecipient, contact_id, contact.phone, sms_marker)
     _erase_recipients(session, EmailCampaignRecipient, contact_id, contact.email, email_marker)
     entries = _erase_ledger(session, contact, email_marker, sms_marker)
@@ -144,18 +144,18 @@ def _erase_recipients(session: Session, table, contact_id: int, address: str | N
     address was); rows with an older address of the contact become `erased:r<id>`."""
     done = 0
     if address:
-        done += session.execute(
+        done += _changed(
+            session,
             update(table)
             .where(col(table.address) == address)
             .values(address=marker, contact_id=None, last_error=_scrub(table.last_error, address, marker)),
-            execution_options={"synchronize_session": False},
-        ).rowcount
-    done += session.execute(
+        )
+    done += _changed(
+        session,
         update(table)
         .where(col(table.contact_id) == contact_id)
         .values(address=literal(tombstones.PREFIX + "r") + cast(table.id, String), contact_id=None, last_error=None),
-        execution_options={"synchronize_session": False},
-    ).rowcount
+    )
     return done
 
 
@@ -179,12 +179,17 @@ def _erase_ledger(session: Session, contact: Contact, email_marker: str, sms_mar
         .order_by(ledger.c.id)
     )
     session.execute(insert(ledger).from_select(kept, copies))
-    return session.execute(delete(ConsentEntry).where(which)).rowcount
+    return _changed(session, delete(ConsentEntry).where(which))
 
 
 def _scrub(column, address: str | None, marker: str):
     """The text column with every occurrence of the address replaced by its tombstone."""
     return func.replace(column, address, marker) if address else column
+
+
+def _changed(session: Session, statement) -> int:
+    """Run a bulk UPDATE/DELETE (the loaded objects are not synchronised: nothing is read back)."""
+    return session.exec(statement.execution_options(synchronize_session=False)).rowcount or 0
 
 
 def _count(session: Session, table, where) -> int:

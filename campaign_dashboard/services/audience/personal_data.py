@@ -89,24 +89,29 @@ def export_contact(*, session: Session, contact: Contact) -> dict[str, Any]:
             "tags": contacts.tags_of(session=session, contact_ids=[contact_id]).get(contact_id, []),
         },
         "consent": [
-            _plain(e) for e in session.exec(select(ConsentEntry).where(ledger_of(contact)).order_by(col(ConsentEntry.id)))
+            _plain(e)
+            for e in session.exec(select(ConsentEntry).where(ledger_of(contact)).order_by(col(ConsentEntry.id)))
         ],
         "suppressions": [
-            _plain(s) for s in session.exec(select(Suppression).where(suppressions_of(contact)).order_by(col(Suppression.id)))
+            _plain(s)
+            for s in session.exec(select(Suppression).where(suppressions_of(contact)).order_by(col(Suppression.id)))
         ],
         "emails": [
             {
                 "campaign": name,
                 "recipient": _plain(r),
                 "message": _plain(sent_by_recipient[r.id]) if r.id in sent_by_recipient else None,
-                "events": [_plain(e) for e in email_events if _about_email(e, r, sent_by_recipient.get(r.id))],
+                "events": [_plain(e) for e in email_events if _about_email(e, r, sent_by_recipient.get(id_of(r)))],
             }
             for r, name in email_recipients
         ]
         + [  # messages sent outside a recipient row (none today, but held all the same)
-            {"campaign": None, "recipient": None, "message": _plain(s), "events": [
-                _plain(e) for e in email_events if e.sent_email_id == s.id
-            ]}
+            {
+                "campaign": None,
+                "recipient": None,
+                "message": _plain(s),
+                "events": [_plain(e) for e in email_events if e.sent_email_id == s.id],
+            }
             for s in sent
             if s.recipient_id is None
         ],
@@ -119,7 +124,8 @@ def export_contact(*, session: Session, contact: Contact) -> dict[str, Any]:
             for r, name in sms_recipients
         ],
         "replies": [
-            _plain(i) for i in session.exec(select(InboundEmail).where(replies_of(contact)).order_by(col(InboundEmail.id)))
+            _plain(i)
+            for i in session.exec(select(InboundEmail).where(replies_of(contact)).order_by(col(InboundEmail.id)))
         ],
     }
 
@@ -205,6 +211,10 @@ def suppressions_of(contact: Contact) -> Any:
 
 def _about_email(event: EmailEvent, recipient: EmailCampaignRecipient, sent: SentEmail | None) -> bool:
     return event.recipient_id == recipient.id or (sent is not None and event.sent_email_id == sent.id)
+
+
+def _rows(session: Session, table: Any, where: Any) -> list[dict[str, Any]]:
+    return [_plain(row) for row in session.exec(select(table).where(where).order_by(col(table.id)))]
 
 
 def _plain(row: SQLModel) -> dict[str, Any]:
