@@ -170,6 +170,19 @@ class ContactDetailState(AuthState):
     def resubscribe(self, channel: str):
         return self._change(subscriptions.resubscribe, channel, f"Subscribed to {channel} again.")
 
+    def _audit(self, session, user, action: str, contact_id: int, detail: dict | None = None) -> None:
+        """Record a GDPR export or erasure by `user` on the contact (the address is never kept)."""
+        audit.record(
+            session,
+            actor_user_id=user.id if user else None,
+            action=action,
+            object_type="contact",
+            object_id=contact_id,
+            client_address=self.router.session.client_ip or None,
+            detail=detail,
+        )
+        session.commit()
+
     @guarded(Role.ADMIN)
     def export_data(self):
         """Everything held about the contact (GDPR), as a JSON download, recorded in the audit log."""
@@ -178,15 +191,7 @@ class ContactDetailState(AuthState):
             with session_scope() as session:
                 contact = contacts.get_contact(session=session, contact_id=self.contact_key)
                 text = personal_data.export_json(session=session, contact=contact)
-                audit.record(
-                    session,
-                    actor_user_id=user.id if user else None,
-                    action=audit.CONTACT_EXPORT,
-                    object_type="contact",
-                    object_id=contact.id,
-                    client_address=self.router.session.client_ip or None,
-                )
-                session.commit()
+                self._audit(session, user, audit.CONTACT_EXPORT, id_of(contact))
         except DomainError as exc:
             return rx.toast.error(exc.message)
         return rx.download(data=text, filename=personal_data.file_name(contact), mime_type="application/json")
@@ -210,16 +215,7 @@ class ContactDetailState(AuthState):
                 contact = contacts.get_contact(session=session, contact_id=self.contact_key)
                 erasure.check_confirmation(contact, str(form.get("confirm", "")))
                 done = erasure.erase_contact(session=session, contact=contact)
-                audit.record(
-                    session,
-                    actor_user_id=user.id if user else None,
-                    action=audit.CONTACT_ERASE,
-                    object_type="contact",
-                    object_id=done.contact_id,
-                    client_address=self.router.session.client_ip or None,
-                    detail=asdict(done),
-                )
-                session.commit()
+                self._audit(session, user, audit.CONTACT_ERASE, done.contact_id, detail=asdict(done))
         except DomainError as exc:
             self.erase_errors = {d.get("field", ""): d["message"] for d in exc.details} or {"": exc.message}
             return None
