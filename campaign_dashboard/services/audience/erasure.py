@@ -34,6 +34,8 @@ from campaign_dashboard.models import (
 )
 from campaign_dashboard.services.audience import personal_data as mine
 from campaign_dashboard.services.audience import tombstones
+from campaign_dashboard.services.audience.consent import contacts_with_address
+from campaign_dashboard.services.audience.contacts import addresses_of
 from campaign_dashboard.services.audience.suppressions import normalize_email, normalize_phone
 from campaign_dashboard.services.errors import ValidationFailed
 
@@ -77,8 +79,7 @@ def erase_contact(*, session: Session, contact: Contact) -> Erasure:
     contact_id = id_of(contact)
     markers = {
         channel: tombstones.bury(session=session, channel=channel, address=address)
-        for channel, address in ((Channel.EMAIL, contact.email), (Channel.SMS, contact.phone))
-        if address
+        for channel, address in addresses_of(contact)
     }
     email_marker = markers.get(Channel.EMAIL, ERASED)
     sms_marker = markers.get(Channel.SMS, ERASED)
@@ -122,7 +123,11 @@ def erase_contact(*, session: Session, contact: Contact) -> Erasure:
     texts = _erase_recipients(session, SmsCampaignRecipient, contact_id, contact.phone, sms_marker)
     _erase_recipients(session, EmailCampaignRecipient, contact_id, contact.email, email_marker)
     entries = _erase_ledger(session, contact, email_marker, sms_marker)
-    session.execute(delete(Suppression).where(mine.suppressions_of(contact)))
+    for channel, address in addresses_of(contact):
+        if not [c for c in contacts_with_address(session=session, channel=channel, address=address) if c != contact_id]:
+            session.execute(
+                delete(Suppression).where(col(Suppression.channel) == channel, col(Suppression.address) == address)
+            )  # a shared phone's suppression stays: the other holder opted out too
     session.execute(delete(ContactTag).where(col(ContactTag.contact_id) == contact_id))
     session.execute(delete(SegmentContact).where(col(SegmentContact.contact_id) == contact_id))
     session.execute(delete(Contact).where(col(Contact.id) == contact_id))
@@ -147,7 +152,7 @@ def _erase_recipients(session: Session, table, contact_id: int, address: str | N
         done += _changed(
             session,
             update(table)
-            .where(col(table.address) == address)
+            .where(mine.by_address(table, contact_id, address))
             .values(address=marker, contact_id=None, last_error=_scrub(table.last_error, address, marker)),
         )
     done += _changed(

@@ -16,7 +16,6 @@ from sqlalchemy import or_
 from sqlmodel import Session, SQLModel, col, select
 
 from campaign_dashboard.models import (
-    Channel,
     ConsentEntry,
     Contact,
     EmailCampaign,
@@ -142,11 +141,23 @@ def file_name(contact: Contact) -> str:
 # -- which rows are the contact's (shared with the erasure) --------------------------------------
 
 
+def not_anothers(column: Any, contact_id: int) -> Any:
+    """Rows found by address must not be another contact's: a phone number may be shared, and
+    what the other holder did stays theirs. No contact, or a deleted one, is the address's own."""
+    others = select(col(Contact.id)).where(col(Contact.id) != contact_id)
+    return or_(column.is_(None), column.not_in(others))
+
+
+def by_address(table: Any, contact_id: int, address: str) -> Any:
+    """Rows of a recipient-like table for the address, not another contact's."""
+    return (col(table.address) == address) & not_anothers(col(table.contact_id), contact_id)
+
+
 def _mine(table: Any, contact_id: int, address: str | None) -> Any:
     """Rows of a recipient-like table naming the contact, or its current address."""
     clauses = [col(table.contact_id) == contact_id]
     if address:
-        clauses.append(col(table.address) == address)
+        clauses.append(by_address(table, contact_id, address))
     return or_(*clauses)
 
 
@@ -164,7 +175,9 @@ def sent_emails_of(contact: Contact) -> Any:
         col(SentEmail.recipient_id).in_(select(col(EmailCampaignRecipient.id)).where(email_recipients_of(contact))),
     ]
     if contact.email:
-        clauses.append(col(SentEmail.to_address) == contact.email)
+        clauses.append(
+            (col(SentEmail.to_address) == contact.email) & not_anothers(col(SentEmail.contact_id), id_of(contact))
+        )
     return or_(*clauses)
 
 
@@ -185,7 +198,10 @@ def replies_of(contact: Contact) -> Any:
         col(InboundEmail.sent_email_id).in_(select(col(SentEmail.id)).where(sent_emails_of(contact))),
     ]
     if contact.email:
-        clauses.append(col(InboundEmail.from_address) == contact.email)
+        clauses.append(
+            (col(InboundEmail.from_address) == contact.email)
+            & not_anothers(col(InboundEmail.contact_id), id_of(contact))
+        )
     return or_(*clauses)
 
 
@@ -195,17 +211,19 @@ def ledger_of(contact: Contact) -> Any:
     clauses: list[Any] = [
         (col(ConsentEntry.contact_id) == contact.id) & (col(ConsentEntry.occurred_at) >= contact.created_at)
     ]
-    for channel, address in ((Channel.EMAIL, contact.email), (Channel.SMS, contact.phone)):
-        if address:
-            clauses.append((col(ConsentEntry.channel) == channel.value) & (col(ConsentEntry.address) == address))
+    for channel, address in contacts.addresses_of(contact):
+        clauses.append(
+            (col(ConsentEntry.channel) == channel.value)
+            & (col(ConsentEntry.address) == address)
+            & not_anothers(col(ConsentEntry.contact_id), id_of(contact))
+        )
     return or_(*clauses)
 
 
 def suppressions_of(contact: Contact) -> Any:
     clauses: list[Any] = []
-    for channel, address in ((Channel.EMAIL, contact.email), (Channel.SMS, contact.phone)):
-        if address:
-            clauses.append((col(Suppression.channel) == channel.value) & (col(Suppression.address) == address))
+    for channel, address in contacts.addresses_of(contact):
+        clauses.append((col(Suppression.channel) == channel.value) & (col(Suppression.address) == address))
     return or_(*clauses) if clauses else col(Suppression.id).is_(None)
 
 

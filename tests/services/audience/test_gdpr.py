@@ -21,10 +21,11 @@ from campaign_dashboard.models import (
     Suppression,
     utcnow,
 )
-from campaign_dashboard.services.audience import contacts, erasure, personal_data, subscriptions, tombstones
+from campaign_dashboard.services.audience import contacts, erasure, personal_data, tombstones
 from campaign_dashboard.services.audience.contacts import ContactCreate
 from campaign_dashboard.services.audience.csv_import import import_contacts_csv
 from campaign_dashboard.services.errors import Conflict, NotFound, ValidationFailed
+from campaign_dashboard.services.events.inbound import InboundSmsIn, apply_inbound_sms
 from tests.factories import make_email_campaign, make_sms_campaign
 from tests.helpers.consent import IMPORT, MARKETER
 
@@ -118,7 +119,16 @@ def ada_with_history(session):
             text="Please call me on my mobile",
         ),
     )
-    subscriptions.unsubscribe(session=session, contact_id=ada.id, channel="sms", source=MARKETER)
+    # Ada texts STOP through the real inbound path: the ledger keeps her phone as client address,
+    # the keyword as evidence, and the event its payload.
+    stop = InboundSmsIn(
+        message_sid="SM-ada-stop",
+        from_number=ADA_PHONE,
+        to_number="+15005550006",
+        body="STOP",
+        payload={"From": ADA_PHONE},
+    )
+    apply_inbound_sms(session=session, sms=stop)
     return ada, bob, spring
 
 
@@ -139,7 +149,8 @@ def test_the_export_holds_the_contact_its_ledger_messages_events_and_replies(ses
     assert email["message"]["subject"] == "Hello Ada"
     assert [e["type"] for e in email["events"]] == ["email.opened"]
     (text,) = data["texts"]
-    assert text["campaign"] == "Flash SMS" and [e["type"] for e in text["events"]] == ["delivered"]
+    assert text["campaign"] == "Flash SMS" and [e["type"] for e in text["events"]] == ["delivered", "opt_out"]
+    assert data["consent"][-1]["evidence"]["keyword"] == "STOP"
     assert [r["text"] for r in data["replies"]] == ["Please call me on my mobile"]
     assert "bob@example.com" not in json.dumps(data)
 
@@ -164,7 +175,7 @@ def test_an_erasure_leaves_counters_and_tombstones_but_no_personal_field(session
 
     done = erasure.erase_contact(session=session, contact=ada)
 
-    assert (done.messages, done.texts, done.events, done.replies, done.consent_entries) == (1, 1, 2, 1, 3)
+    assert (done.messages, done.texts, done.events, done.replies, done.consent_entries) == (1, 1, 3, 1, 3)
     session.expire_all()
     assert session.get(Contact, ada_id) is None
     everything = _dump(session)
@@ -187,6 +198,27 @@ def test_an_erasure_leaves_counters_and_tombstones_but_no_personal_field(session
         ("sms", "erased"),
     }
     assert bob.id is not None and session.get(Contact, bob.id) is not None
+
+
+def test_a_shared_phone_stays_the_other_contacts(session):
+    """Erasing Ada must not erase what Carol, who shares her phone, consented to or was sent."""
+    carol = contacts.create_contact(session=session, data=ContactCreate(phone=ADA_PHONE), source=MARKETER)
+    ada, _bob, _ = ada_with_history(session)  # her STOP opts Carol out too: it is the phone's
+    flash = make_sms_campaign(session, name="Carol's SMS", status="sent")
+    add(session, SmsCampaignRecipient(campaign_id=flash.id, contact_id=carol.id, address=ADA_PHONE, status="sent"))
+
+    erasure.erase_contact(session=session, contact=ada)
+
+    session.expire_all()
+    assert [
+        (e.channel, e.event)
+        for e in session.exec(
+            select(ConsentEntry).where(ConsentEntry.contact_id == carol.id).order_by(col(ConsentEntry.id))
+        )
+    ] == [("sms", "opted_in"), ("sms", "opted_out")]
+    carols = session.exec(select(SmsCampaignRecipient).where(SmsCampaignRecipient.contact_id == carol.id)).one()
+    assert carols.address == ADA_PHONE
+    assert session.exec(select(Suppression).where(Suppression.address == ADA_PHONE)).first() is not None
 
 
 def test_an_erased_address_that_comes_back_stays_unsubscribed(session):
