@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import String, case, cast, delete, func, insert, literal, select, update
+from sqlalchemy import String, Text, case, cast, delete, func, insert, literal, select, true, update
 from sqlmodel import Session, col
 
 from campaign_dashboard.models import (
@@ -20,6 +20,7 @@ from campaign_dashboard.models import (
     ConsentEntry,
     Contact,
     ContactTag,
+    DeadLetterEvent,
     EmailCampaignRecipient,
     EmailEvent,
     FailedInboundEmail,
@@ -101,6 +102,7 @@ def erase_contact(*, session: Session, contact: Contact) -> Erasure:
         session,
         update(SmsEvent).where(mine.sms_events_of(contact)).values(payload={}),
     )
+    events += _forget_payloads(session, contact)
     replies = _changed(
         session,
         update(InboundEmail)
@@ -185,6 +187,22 @@ def _erase_ledger(session: Session, contact: Contact, email_marker: str, sms_mar
     )
     session.execute(insert(ledger).from_select(kept, copies))
     return _changed(session, delete(ConsentEntry).where(which))
+
+
+def _forget_payloads(session: Session, contact: Contact) -> int:
+    """Events tied to no recipient (a STOP from a number we never texted, an event we could not
+    match) whose provider payload holds one of the contact's addresses lose that payload."""
+    done = 0
+    for table, unmatched, address in (
+        (SmsEvent, col(SmsEvent.recipient_id).is_(None), contact.phone),
+        (EmailEvent, col(EmailEvent.recipient_id).is_(None), contact.email),
+        (DeadLetterEvent, true(), contact.phone),
+        (DeadLetterEvent, true(), contact.email),
+    ):
+        if address:
+            holds = cast(col(table.payload), Text).contains(address, autoescape=True)
+            done += _changed(session, update(table).where(holds, unmatched).values(payload={}))
+    return done
 
 
 def _scrub(column, address: str | None, marker: str):

@@ -11,6 +11,7 @@ from sqlmodel import col, func, select
 from campaign_dashboard.models import (
     ConsentEntry,
     Contact,
+    DeadLetterEvent,
     EmailCampaign,
     EmailCampaignRecipient,
     EmailEvent,
@@ -129,6 +130,10 @@ def ada_with_history(session):
         payload={"From": ADA_PHONE},
     )
     apply_inbound_sms(session=session, sms=stop)
+    add(
+        session,
+        DeadLetterEvent(provider="resend", provider_event_id="dl-1", reason="unknown message", payload={"to": ADA}),
+    )
     return ada, bob, spring
 
 
@@ -175,7 +180,7 @@ def test_an_erasure_leaves_counters_and_tombstones_but_no_personal_field(session
 
     done = erasure.erase_contact(session=session, contact=ada)
 
-    assert (done.messages, done.texts, done.events, done.replies, done.consent_entries) == (1, 1, 3, 1, 3)
+    assert (done.messages, done.texts, done.events, done.replies, done.consent_entries) == (1, 1, 4, 1, 3)
     session.expire_all()
     assert session.get(Contact, ada_id) is None
     everything = _dump(session)
@@ -245,5 +250,9 @@ def _dump(session) -> str:
     """Every row of the tables an erasure touches, as text."""
     tables = (Contact, ConsentEntry, Suppression, EmailCampaignRecipient, SmsCampaignRecipient, SentEmail)
     rows = [row.model_dump() for table in tables for row in session.exec(select(table)).all()]
-    rows += [row.model_dump() for table in (EmailEvent, SmsEvent, InboundEmail) for row in session.exec(select(table))]
+    rows += [
+        row.model_dump()
+        for table in (EmailEvent, SmsEvent, InboundEmail, DeadLetterEvent)
+        for row in session.exec(select(table))
+    ]
     return json.dumps(rows, default=str)
