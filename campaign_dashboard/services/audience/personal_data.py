@@ -170,15 +170,8 @@ def sms_recipients_of(contact: Contact) -> Any:
 
 
 def sent_emails_of(contact: Contact) -> Any:
-    clauses = [
-        col(SentEmail.contact_id) == contact.id,
-        col(SentEmail.recipient_id).in_(select(col(EmailCampaignRecipient.id)).where(email_recipients_of(contact))),
-    ]
-    if contact.email:
-        clauses.append(
-            (col(SentEmail.to_address) == contact.email) & not_anothers(col(SentEmail.contact_id), id_of(contact))
-        )
-    return or_(*clauses)
+    recipients = select(col(EmailCampaignRecipient.id)).where(email_recipients_of(contact))
+    return _email_rows(contact, SentEmail.contact_id, SentEmail.to_address, col(SentEmail.recipient_id).in_(recipients))
 
 
 def email_events_of(contact: Contact) -> Any:
@@ -193,15 +186,17 @@ def sms_events_of(contact: Contact) -> Any:
 
 
 def replies_of(contact: Contact) -> Any:
-    clauses = [
-        col(InboundEmail.contact_id) == contact.id,
-        col(InboundEmail.sent_email_id).in_(select(col(SentEmail.id)).where(sent_emails_of(contact))),
-    ]
+    sent = select(col(SentEmail.id)).where(sent_emails_of(contact))
+    return _email_rows(
+        contact, InboundEmail.contact_id, InboundEmail.from_address, col(InboundEmail.sent_email_id).in_(sent)
+    )
+
+
+def _email_rows(contact: Contact, contact_column: Any, address_column: Any, linked: Any) -> Any:
+    """Rows naming the contact, linked to its rows (`linked`), or from/to its email address."""
+    clauses = [col(contact_column) == contact.id, linked]
     if contact.email:
-        clauses.append(
-            (col(InboundEmail.from_address) == contact.email)
-            & not_anothers(col(InboundEmail.contact_id), id_of(contact))
-        )
+        clauses.append((col(address_column) == contact.email) & not_anothers(col(contact_column), id_of(contact)))
     return or_(*clauses)
 
 
