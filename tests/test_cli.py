@@ -274,3 +274,43 @@ sys.exit(Supervisor(procs, url="http://127.0.0.1:{port}/", stop_timeout=5).run()
         out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
     assert out.index("starting web") < out.index("starting worker") < out.index("is running at")
+
+
+def test_contact_export_and_erase_by_email(cli_env, tmp_path):
+    import json
+
+    from sqlmodel import Session
+
+    from campaign_dashboard.services.accounts import audit
+    from campaign_dashboard.services.audience import contacts
+    from campaign_dashboard.services.audience.contacts import ContactCreate
+    from tests.helpers.consent import MARKETER
+
+    assert run_cli(cli_env, "migrate").returncode == 0
+    engine = sa.create_engine(cli_env["DATABASE_URL"])
+    with Session(engine) as session:
+        contacts.create_contact(
+            session=session, data=ContactCreate(email="ada@example.com", first_name="Ada"), source=MARKETER
+        )
+    out = tmp_path / "ada.json"
+
+    exported = run_cli(cli_env, "contact", "export", "--email", "Ada@Example.com", "--out", str(out))
+    assert exported.returncode == 0, exported.stderr
+    assert json.loads(out.read_text())["contact"]["first_name"] == "Ada"
+    refused = run_cli(cli_env, "contact", "erase", "--email", "ada@example.com", input="someone@example.com\n")
+    assert refused.returncode == 1 and "confirm" in refused.stderr
+    erased = run_cli(cli_env, "contact", "erase", "--email", "ada@example.com", input="ADA@example.com\n")
+    assert erased.returncode == 0, erased.stderr
+    assert "Erased contact" in erased.stdout and "email address kept suppressed" in erased.stdout
+    unknown = run_cli(cli_env, "contact", "erase", "--phone", "+14155552671", "--yes")
+    assert unknown.returncode == 1 and "No contact" in unknown.stderr
+
+    with Session(engine) as session:
+        entries = audit.list_entries(session).items
+        assert [(e.action, e.actor_label) for e in entries] == [
+            ("contact.erase", "system: command line"),
+            ("contact.export", "system: command line"),
+        ]
+        assert "ada@example.com" not in json.dumps([e.detail for e in entries])
+        assert contacts.find_contact_by_email(session=session, email="ada@example.com") is None
+    engine.dispose()

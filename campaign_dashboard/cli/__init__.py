@@ -6,10 +6,10 @@ Adding a subcommand is one decorated function in the module of its group:
     def worker(args: argparse.Namespace) -> int: ...
 
 A name with a space ("token create") becomes a nested subcommand. Groups: `data` (migrate,
-seed-demo), `accounts` (token, user), `processes` (up, web, worker, emulator; `up` runs what
-`up_processes()` lists under the `supervisor`), `bench`. Command modules import their heavy
-dependencies inside the handler, so `--help` and `migrate` need only the runtime dependencies
-(the benchmarks need the `test` extra).
+seed-demo), `accounts` (token, user), `contacts` (contact export|erase, GDPR), `processes` (up,
+web, worker, emulator; `up` runs what `up_processes()` lists under the `supervisor`), `bench`.
+Command modules import their heavy dependencies inside the handler, so `--help` and `migrate`
+need only the runtime dependencies (the benchmarks need the `test` extra).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from campaign_dashboard.cli import accounts, bench, data, processes
+from campaign_dashboard.cli import accounts, bench, contacts, data, processes
 from campaign_dashboard.cli.processes import up_processes
 from campaign_dashboard.cli.registry import COMMANDS, parser_for
 from campaign_dashboard.cli.supervisor import ROOT, Process, Supervisor
@@ -26,7 +26,7 @@ from campaign_dashboard.services.errors import DomainError
 __all__ = ["ROOT", "Process", "Supervisor", "build_parser", "main", "up_processes"]
 
 # The order `--help` lists the groups in (within a module: the order of its definitions).
-GROUPS = (data, accounts, processes, bench)
+GROUPS = (data, accounts, contacts, processes, bench)
 
 
 def build_parser() -> argparse.ArgumentParser:

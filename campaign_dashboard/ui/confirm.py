@@ -55,10 +55,12 @@ def reason_dialog(
     on_submit: EventSpec,
     errors: rx.Var,
     form_id: str,
+    field: Field = Field("reason", "Reason", rx.input),
 ) -> rx.Component:
     """Asking before an action that must be explained (the ledger keeps why): the form's reason
     (`#{form_id}-reason`, its error under it), and a red `action` button submitting it. A refusal
-    naming no field (`errors[""]`) stays in the dialog (`#{form_id}-refusal`) until it is closed."""
+    naming no field (`errors[""]`) stays in the dialog (`#{form_id}-refusal`) until it is closed.
+    Another `field` asks for something else (the address typed again before an erasure)."""
     return rx.alert_dialog.root(
         rx.alert_dialog.content(
             rx.alert_dialog.title(title),
@@ -72,7 +74,7 @@ def reason_dialog(
                         width="100%",
                         id=f"{form_id}-refusal",
                     ),
-                    form_field(errors, form_id, Field("reason", "Reason", rx.input)),
+                    form_field(errors, form_id, field),
                     ask_buttons(
                         "Cancel",
                         f"{form_id}-cancel",

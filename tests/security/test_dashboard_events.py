@@ -255,7 +255,7 @@ def redirected_to_login(answer: list[dict]) -> bool:
 
 # Reads the audit log records (a viewer may export the contacts or the suppressions, and that
 # export is logged): allowed to the role, so not a write the test is looking for.
-AUDITED_READS = ("contacts.export", "suppressions.export")
+AUDITED_READS = ("contacts.export", "suppressions.export", "contact.export")
 
 
 def database_rows(backend: Backend) -> dict[str, list]:

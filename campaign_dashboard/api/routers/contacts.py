@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -12,10 +13,10 @@ from pydantic import BaseModel, Field
 from starlette.datastructures import UploadFile as StarletteUploadFile
 from starlette.types import Message
 
-from campaign_dashboard.api.deps import PathId, Reader, SessionDep, Writer
+from campaign_dashboard.api.deps import Admin, PathId, Reader, SessionDep, Writer
 from campaign_dashboard.api.errors import error_body
 from campaign_dashboard.models import ApiToken, Contact, id_of
-from campaign_dashboard.services.audience import consent, subscriptions
+from campaign_dashboard.services.audience import consent, erasure, personal_data, subscriptions
 from campaign_dashboard.services.audience import contacts as service
 from campaign_dashboard.services.audience.consent import ConsentSource
 from campaign_dashboard.services.audience.contacts import ContactCreate, ContactUpdate
@@ -271,3 +272,44 @@ def consent_history(
     return ConsentEntriesPublic(
         items=[ConsentEntryPublic(**entry.model_dump()) for entry in page.items], next_cursor=page.next_cursor
     )
+
+
+class ErasureConfirm(BaseModel):
+    confirm: str = Field(max_length=320, description="The contact's email address (or phone, if it has no email)")
+
+
+class ErasurePublic(BaseModel):
+    contact_id: int
+    channels: list[str] = Field(description="The channels whose address now has a tombstone (stays suppressed)")
+    messages: int
+    texts: int
+    events: int
+    replies: int
+    consent_entries: int
+
+
+@router.get(
+    "/{contact_id}/export",
+    response_model=dict[str, Any],
+    responses={200: {"description": "Everything held about the contact, as a JSON file (admins only)"}},
+)
+def export_personal_data(contact_id: PathId, session: SessionDep, _: Admin) -> Response:
+    """GDPR export: the contact, its consent ledger and suppressions, every email and text it was
+    sent with their events, and its replies. Recorded in the audit log (`contact.export`)."""
+    contact = service.get_contact(session=session, contact_id=contact_id)
+    return Response(
+        personal_data.export_json(session=session, contact=contact),
+        media_type="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{personal_data.file_name(contact)}"'},
+    )
+
+
+@router.post("/{contact_id}/erase", response_model=ErasurePublic)
+def erase(contact_id: PathId, body: ErasureConfirm, session: SessionDep, _: Admin) -> ErasurePublic:
+    """GDPR erasure, irreversible: `confirm` must repeat the contact's email (or phone). The
+    contact and every personal field about it go; counters stay, and each address leaves a hashed
+    tombstone so it is added back unsubscribed. Recorded in the audit log (`contact.erase`)."""
+    contact = service.get_contact(session=session, contact_id=contact_id)
+    erasure.check_confirmation(contact, body.confirm)
+    done = erasure.erase_contact(session=session, contact=contact)
+    return ErasurePublic(**asdict(done))

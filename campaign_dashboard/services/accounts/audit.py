@@ -29,6 +29,8 @@ from campaign_dashboard.services.pagination import Page, page_of
 CONTACTS_EXPORT = "contacts.export"
 CONTACTS_IMPORT = "contacts.import"
 SUPPRESSIONS_EXPORT = "suppressions.export"
+CONTACT_EXPORT = "contact.export"  # a GDPR export of one contact (the API's `GET .../export` too)
+CONTACT_ERASE = "contact.erase"  # a GDPR erasure; its detail holds counts, never the address
 _MAX = {"action": 100, "object_type": 50, "object_id": 100, "client_address": 100}
 
 

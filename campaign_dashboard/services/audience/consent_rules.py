@@ -21,7 +21,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from campaign_dashboard.models import Channel, Contact, EmailStatus, Role, SmsStatus, Suppression
-from campaign_dashboard.services.audience import opt_outs
+from campaign_dashboard.services.audience import opt_outs, tombstones
 from campaign_dashboard.services.audience.consent import (
     ConsentSource,
     SourceKind,
@@ -177,7 +177,8 @@ def _suppression_source(row: Suppression, channel: Channel) -> SourceKind | None
 
 def kept_statuses(*, session: Session, channel: Channel, addresses: set[str]) -> dict[str, str]:
     """The status new contacts with these (canonical) addresses start with, for the suppressed
-    ones only: adding a contact (API, CSV import) never resubscribes an address that opted out."""
+    ones only: adding a contact (API, CSV import) never resubscribes an address that opted out,
+    nor one that was erased (its tombstone, `tombstones`)."""
     if not addresses:
         return {}
     rows = session.exec(
@@ -185,10 +186,12 @@ def kept_statuses(*, session: Session, channel: Channel, addresses: set[str]) ->
             col(Suppression.channel) == channel, col(Suppression.address).in_(addresses)
         )
     ).all()
+    gone = tombstones.erased(session=session, channel=channel, addresses=addresses)
     if channel == Channel.SMS:
-        return {address: SmsStatus.OPTED_OUT for address, _ in rows}
+        return {address: SmsStatus.OPTED_OUT for address in {a for a, _ in rows} | gone}
     by_reason = {opt_outs.COMPLAINT: EmailStatus.COMPLAINED, opt_outs.HARD_BOUNCE: EmailStatus.BOUNCED}
-    return {address: by_reason.get(reason, EmailStatus.UNSUBSCRIBED) for address, reason in rows}
+    kept: dict[str, str] = {address: EmailStatus.UNSUBSCRIBED for address in gone}
+    return kept | {address: by_reason.get(reason, EmailStatus.UNSUBSCRIBED) for address, reason in rows}
 
 
 def _refused(message: str) -> Conflict:

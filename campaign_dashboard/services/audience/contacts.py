@@ -145,13 +145,13 @@ def create_contact(
     tags = fields.pop("tags")
     _ensure_email_free(session, fields.get("email"), contact_id=None)
     contact = Contact(**fields)
-    for channel, address in _addresses(contact):
+    for channel, address in addresses_of(contact):
         kept = consent_rules.kept_statuses(session=session, channel=channel, addresses={address})
         setattr(contact, f"{channel}_status", kept.get(address, getattr(contact, f"{channel}_status")))
     session.add(contact)
     _flush_or_conflict(session, fields.get("email"))
     _set_tags(session, id_of(contact), tags)
-    for channel, address in _addresses(contact):
+    for channel, address in addresses_of(contact):
         if getattr(contact, f"{channel}_status") == EmailStatus.SUBSCRIBED:  # the same word for SMS
             consent.record(
                 session=session,
@@ -319,7 +319,8 @@ def _conflict_email(email: str | None, existing_id: int | None) -> Conflict:
     return Conflict(message, details=[{"field": "email", "message": message}])
 
 
-def _addresses(contact: Contact) -> list[tuple[Channel, str]]:
+def addresses_of(contact: Contact) -> list[tuple[Channel, str]]:
+    """The contact's (channel, address) pairs, for the channels it has an address on."""
     pairs = [(Channel.EMAIL, contact.email), (Channel.SMS, contact.phone)]
     return [(channel, address) for channel, address in pairs if address]
 

@@ -3,13 +3,15 @@ campaigns it received and the events about its messages."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from functools import partial
 
 import reflex as rx
 
 from campaign_dashboard.db import session_scope
 from campaign_dashboard.models import Channel, Role, id_of
-from campaign_dashboard.services.audience import contact_history, contacts, subscriptions
+from campaign_dashboard.services.accounts import audit
+from campaign_dashboard.services.audience import contact_history, contacts, erasure, personal_data, subscriptions
 from campaign_dashboard.services.errors import DomainError
 from campaign_dashboard.ui import routes
 from campaign_dashboard.ui.auth import AuthState
@@ -22,7 +24,7 @@ from campaign_dashboard.ui.components import (
     row_button,
     status_badge,
 )
-from campaign_dashboard.ui.confirm import confirm_button
+from campaign_dashboard.ui.confirm import confirm_button, reason_dialog
 from campaign_dashboard.ui.consent_history import (
     ConsentRow,
     consent_history,
@@ -30,6 +32,7 @@ from campaign_dashboard.ui.consent_history import (
     dashboard_source,
     refusal_callout,
 )
+from campaign_dashboard.ui.form_dialog import Field
 from campaign_dashboard.ui.guard import guarded
 from campaign_dashboard.ui.layout import dashboard_page
 
@@ -80,6 +83,9 @@ class ContactDetailState(AuthState):
     consent: list[ConsentRow] = []
     refusal: str = ""  # why the rules refused the last resubscribe
     message: str = ""
+    erasing: bool = False  # the erasure's confirmation is open
+    confirmation: str = ""  # what must be typed to erase: the email, or the phone without one
+    erase_errors: dict[str, str] = {}
 
     @guarded(Role.VIEWER)
     def load(self):
@@ -106,6 +112,7 @@ class ContactDetailState(AuthState):
             events = contact_history.contact_events(session=session, contact_id=contact_id)
             self.consent = consent_rows(session=session, contact=contact)
         self.found = True
+        self.confirmation = erasure.confirmation_of(contact)
         self.name = f"{contact.first_name} {contact.last_name}".strip() or contact.email or contact.phone or ""
         self.email, self.phone = contact.email or "", contact.phone or ""
         self.email_status, self.sms_status = contact.email_status, contact.sms_status
@@ -163,6 +170,58 @@ class ContactDetailState(AuthState):
     def resubscribe(self, channel: str):
         return self._change(subscriptions.resubscribe, channel, f"Subscribed to {channel} again.")
 
+    def _audit(self, session, user, action: str, contact_id: int, detail: dict | None = None) -> None:
+        """Record a GDPR export or erasure by `user` on the contact (the address is never kept)."""
+        audit.record(
+            session,
+            actor_user_id=user.id if user else None,
+            action=action,
+            object_type="contact",
+            object_id=contact_id,
+            client_address=self.router.session.client_ip or None,
+            detail=detail,
+        )
+        session.commit()
+
+    @guarded(Role.ADMIN)
+    def export_data(self):
+        """Everything held about the contact (GDPR), as a JSON download, recorded in the audit log."""
+        user = self._user()
+        try:
+            with session_scope() as session:
+                contact = contacts.get_contact(session=session, contact_id=self.contact_key)
+                text = personal_data.export_json(session=session, contact=contact)
+                self._audit(session, user, audit.CONTACT_EXPORT, id_of(contact))
+        except DomainError as exc:
+            return rx.toast.error(exc.message)
+        return rx.download(data=text, filename=personal_data.file_name(contact), mime_type="application/json")
+
+    @guarded(Role.ADMIN)
+    def ask_erase(self):
+        self.erasing, self.erase_errors = True, {}
+
+    @guarded(Role.ADMIN)
+    def close_erase(self, value: bool = False):
+        if not value:
+            self.erasing, self.erase_errors = False, {}
+
+    @guarded(Role.ADMIN, writes=True, audits_itself=True)
+    def erase(self, form: dict):
+        """Erase the contact once its address was typed again; audited with counts only (the
+        typed address must not outlive the contact in the audit log)."""
+        user = self._user()
+        try:
+            with session_scope() as session:
+                contact = contacts.get_contact(session=session, contact_id=self.contact_key)
+                erasure.check_confirmation(contact, str(form.get("confirm", "")))
+                done = erasure.erase_contact(session=session, contact=contact)
+                self._audit(session, user, audit.CONTACT_ERASE, done.contact_id, detail=asdict(done))
+        except DomainError as exc:
+            self.erase_errors = {d.get("field", ""): d["message"] for d in exc.details} or {"": exc.message}
+            return None
+        self.erasing, self.found = False, False
+        return [rx.redirect(routes.CONTACTS), rx.toast.success(f"Contact {done.contact_id} was erased.")]
+
 
 def subscription(channel: Channel, label: str, status: rx.Var, address: rx.Var) -> rx.Component:
     """One channel's status, with unsubscribe (confirmed first) or resubscribe for marketers."""
@@ -202,6 +261,46 @@ def subscription(channel: Channel, label: str, status: rx.Var, address: rx.Var) 
     )
 
 
+def gdpr_actions() -> rx.Component:
+    """Admins only: the GDPR export (a JSON file) and the erasure, which asks for the address."""
+    s = ContactDetailState
+    dialog = reason_dialog(
+        is_open=s.erasing,
+        on_open_change=s.close_erase,
+        title="Erase this contact?",
+        description=rx.text(
+            "The contact and everything we hold about it (consent history, messages, events, replies) are"
+            " erased for good; campaign counts stay. The address is kept only as a hash, so it stays"
+            " unsubscribed if it is ever added again. This cannot be undone. Type ",
+            rx.code(s.confirmation),
+            " to confirm.",
+        ),
+        action="Erase contact",
+        on_submit=s.erase,
+        errors=s.erase_errors,
+        form_id="erase-contact",
+        field=Field("confirm", "Address", partial(rx.input, placeholder=s.confirmation, auto_complete="off")),
+    )
+    return rx.cond(
+        AuthState.is_admin,
+        rx.hstack(
+            rx.button(
+                rx.icon("download", size=16), "Export data", on_click=s.export_data, variant="soft", id="export-data"
+            ),
+            rx.button(
+                rx.icon("trash-2", size=16),
+                "Erase contact…",
+                on_click=s.ask_erase,
+                color_scheme="red",
+                variant="soft",
+                id="erase-contact-open",
+            ),
+            dialog,
+            spacing="2",
+        ),
+    )
+
+
 def received_row(row: rx.Var) -> rx.Component:
     return rx.table.row(
         rx.table.row_header_cell(rx.link(row.campaign, href=row.href)),
@@ -229,7 +328,14 @@ def details() -> rx.Component:
     s = ContactDetailState
     return rx.vstack(
         back_link("All contacts", routes.CONTACTS),
-        rx.heading(s.name, size="6", id="contact-name"),
+        rx.flex(
+            rx.heading(s.name, size="6", id="contact-name"),
+            rx.spacer(),
+            gdpr_actions(),
+            align="center",
+            width="100%",
+            wrap="wrap",
+        ),
         rx.text("Added ", local_time(s.created_at), size="2", color_scheme="gray"),
         rx.flex(
             subscription(Channel.EMAIL, "Email", s.email_status, s.email),
