@@ -23,7 +23,7 @@ from campaign_dashboard.services.campaigns.lifecycle import Action
 from campaign_dashboard.services.campaigns.records import commit, get, reread
 from campaign_dashboard.services.channels import campaign_model, recipient_model
 from campaign_dashboard.services.errors import IllegalTransition, ValidationFailed
-from campaign_dashboard.services.sending.audience_snapshot import snapshot_audience
+from campaign_dashboard.services.sending.audience_snapshot import skip_recipients, snapshot_audience
 
 MAX_CANCEL_REASON = 500
 
@@ -149,32 +149,17 @@ def skip_contacts_without(
 ) -> int:
     """The recipients whose contact has none of an attribute among `variables`: cancelled with the
     reason before any is sent (the marketer chose to send without them), counted as processed."""
-    Model, Recipient = campaign_model(channel), recipient_model(channel)
+    Recipient = recipient_model(channel)
     lacking = select(col(Contact.id)).where(or_(*(col(Contact.attributes)[v].as_string().is_(None) for v in variables)))
     names = ", ".join(variables)
-    result = session.exec(
-        sql_update(Recipient)
-        .where(
-            col(Recipient.campaign_id) == campaign_id,
-            col(Recipient.status) == RecipientStatus.PENDING,
-            col(Recipient.contact_id).in_(lacking),
-        )
-        .values(
-            status=RecipientStatus.CANCELLED.value,
-            last_error=f"Skipped: the contact has no {names}, and the campaign was sent without such contacts.",
-            updated_at=now,
-        )
-        .execution_options(synchronize_session=False)
+    return skip_recipients(
+        session,
+        channel,
+        campaign_id,
+        col(Recipient.contact_id).in_(lacking),
+        f"Skipped: the contact has no {names}, and the campaign was sent without such contacts.",
+        now,
     )
-    skipped = result.rowcount
-    if skipped:
-        session.exec(
-            sql_update(Model)
-            .where(col(Model.id) == campaign_id)
-            .values(processed=col(Model.processed) + skipped)
-            .execution_options(synchronize_session=False)
-        )
-    return skipped
 
 
 def _cancel_unsent(session: Session, channel: Channel, campaign_id: int, now: datetime) -> int:
