@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pytest
 
-from campaign_dashboard.config import get_settings
 from campaign_dashboard.models import utcnow
 from campaign_dashboard.services.channels import recipient_model
 from tests.factories import make_contact, make_email_campaign, make_segment, make_sms_campaign
@@ -17,16 +16,6 @@ BODIES = {
     "email": {"subject": "Hi", "from_email": "news@example.com", "html": "<p>Hi</p>"},
     "sms": {"body": "Hi, 20% off today"},
 }
-
-
-@pytest.fixture
-def one_a_day(monkeypatch):
-    """The workspace's cap: one message per contact per day."""
-    monkeypatch.setenv("FREQUENCY_CAP_MESSAGES", "1")
-    monkeypatch.setenv("FREQUENCY_CAP_DAYS", "1")
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
 
 
 @pytest.mark.parametrize("channel", ["email", "sms"])
@@ -58,7 +47,8 @@ def test_a_campaign_may_ignore_the_cap_and_bad_values_are_422_naming_the_field(c
     assert client.get(url, headers=marketer_headers).json()["ignore_frequency_cap"] is False
 
 
-def test_a_started_campaign_reads_how_many_the_cap_skipped_and_why(client, db, marketer_headers, one_a_day):
+def test_a_started_campaign_reads_how_many_the_cap_skipped_and_why(client, db, marketer_headers, frequency_cap):
+    frequency_cap(1, 1)  # one message per contact per day
     with db() as session:
         segment = make_segment(session, rules=[{"field": "tag", "op": "is", "value": "api-cap"}])
         texted = make_contact(session, tags=["api-cap"], email="texted@example.com", phone="+14155550401")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session, select
 
-from campaign_dashboard.config import get_settings
 from campaign_dashboard.models import (
     Channel,
     Contact,
@@ -40,11 +39,9 @@ def _send(engine, emulator: str, channel: Channel, campaign_id: int) -> dict[str
 
 
 def test_the_cap_counts_email_and_sms_together_and_the_override_reaches_everyone(
-    app_env, emulator, workers, engine, monkeypatch
+    app_env, emulator, workers, engine, frequency_cap
 ):
-    monkeypatch.setenv("FREQUENCY_CAP_MESSAGES", "2")
-    monkeypatch.setenv("FREQUENCY_CAP_DAYS", "7")
-    get_settings.cache_clear()
+    frequency_cap(2, 7)
     add_contacts(engine, CONTACTS)
     with Session(engine) as session:
         contacts = session.exec(select(Contact).order_by(Contact.id)).all()

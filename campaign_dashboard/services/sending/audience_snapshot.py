@@ -12,7 +12,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, exists, func, insert, literal, select
-from sqlalchemy import update as sql_update
 from sqlmodel import Session, col
 
 from campaign_dashboard.config import get_settings
@@ -29,9 +28,10 @@ from campaign_dashboard.models import (
 )
 from campaign_dashboard.models.campaigns import CampaignFields
 from campaign_dashboard.services.audience.segment_rules import contact_ids_select
-from campaign_dashboard.services.channels import campaign_model, recipient_model
+from campaign_dashboard.services.channels import recipient_model
 from campaign_dashboard.services.errors import NotFound, ValidationFailed
 from campaign_dashboard.services.sending.frequency_cap import FrequencyCap
+from campaign_dashboard.services.sending.ledger import cancel_pending
 
 
 def snapshot_audience(*, session: Session, channel: Channel, campaign: CampaignFields) -> int:
@@ -71,30 +71,7 @@ def skip_capped(session: Session, channel: Channel, campaign_id: int, cap: Frequ
     """Skip the just-snapshotted recipients whose contact reached `cap`; returns how many."""
     Recipient = recipient_model(channel)
     reached = cap.reached(table_of(Recipient).c.contact_id, now)
-    return skip_recipients(session, channel, campaign_id, reached, f"Skipped: {cap.reason()}.", now)
-
-
-def skip_recipients(
-    session: Session, channel: Channel, campaign_id: int, where: ColumnElement[bool], reason: str, now: datetime
-) -> int:
-    """Cancel the pending recipients `where` selects, with `reason`, before any is sent, counted
-    as processed (nothing will be sent to them), in the caller's transaction; returns how many."""
-    Model, Recipient = campaign_model(channel), recipient_model(channel)
-    result = session.exec(
-        sql_update(Recipient)
-        .where(col(Recipient.campaign_id) == campaign_id, col(Recipient.status) == RecipientStatus.PENDING, where)
-        .values(status=RecipientStatus.CANCELLED.value, last_error=reason, updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    skipped = result.rowcount
-    if skipped:
-        session.exec(
-            sql_update(Model)
-            .where(col(Model.id) == campaign_id)
-            .values(processed=col(Model.processed) + skipped)
-            .execution_options(synchronize_session=False)
-        )
-    return skipped
+    return cancel_pending(session, channel, campaign_id, now, reached, reason=f"Skipped: {cap.reason()}.")
 
 
 def count_capped(*, session: Session, channel: Channel | str, segment_id: int, cap: FrequencyCap | None) -> int:

@@ -9,7 +9,6 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from campaign_dashboard.config import get_settings
 from campaign_dashboard.models import (
     Channel,
     EmailCampaign,
@@ -27,13 +26,9 @@ REASON = "Skipped: frequency cap: 3 messages in the last 7 days."
 
 
 @pytest.fixture
-def cap(monkeypatch):
+def cap(frequency_cap):
     """The workspace's cap: at most 3 messages per contact per 7 days."""
-    monkeypatch.setenv("FREQUENCY_CAP_MESSAGES", "3")
-    monkeypatch.setenv("FREQUENCY_CAP_DAYS", "7")
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
+    frequency_cap(3, 7)
 
 
 @pytest.fixture
@@ -148,12 +143,9 @@ def test_the_sms_estimate_counts_only_whom_the_cap_leaves(session, cap, history)
     assert (summary.audience, summary.capped, summary.receiving) == (5, 1, 4)
 
 
-def test_the_cap_of_one_message_skips_whoever_got_one(session, monkeypatch, history):
-    monkeypatch.setenv("FREQUENCY_CAP_MESSAGES", "1")
-    monkeypatch.setenv("FREQUENCY_CAP_DAYS", "1")
-    get_settings.cache_clear()
+def test_a_one_day_window_leaves_out_what_was_sent_two_days_ago(session, frequency_cap, history):
+    frequency_cap(1, 1)
     campaign = _start(session, Channel.EMAIL, history)
-    get_settings.cache_clear()
 
     ledger = _ledger(session, Channel.EMAIL, campaign.id)
     # sent two days ago: outside a one-day window
