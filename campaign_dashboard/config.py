@@ -14,9 +14,9 @@ from collections import Counter
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import PositiveInt, model_validator
+from pydantic import Field, PositiveInt, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 EMULATOR_RESEND_KEY = "re_emulator_key"
@@ -95,6 +95,12 @@ class Settings(BaseSettings):
     breaker_window: PositiveInt = 500
     breaker_hard_bounce_rate: float = 0.05
     breaker_complaint_rate: float = 0.001
+
+    # The frequency cap (services/sending/frequency_cap.py, docs/frequency_cap.md): a campaign
+    # skips the contacts who already got FREQUENCY_CAP_MESSAGES messages, email and SMS together,
+    # in the last FREQUENCY_CAP_DAYS days. 0 messages: no cap. A campaign may ignore it (urgent notices).
+    frequency_cap_messages: Annotated[int, Field(ge=0, le=1000)] = 0
+    frequency_cap_days: Annotated[int, Field(ge=1, le=365)] = 7
 
     # The REST API and the pages in the browser (api/security_headers.py, web_origins.py).
     cors_allowed_origins: str = ""  # comma-separated extra origins; the app's own is always allowed

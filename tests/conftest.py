@@ -8,7 +8,7 @@ skip with the reason.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 import sqlalchemy as sa
@@ -85,6 +85,20 @@ def engine(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[sa.En
     _empty_all_tables(engine)
     engine.dispose()
     db.get_engine.cache_clear()
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def frequency_cap(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[int, int], None]]:
+    """`frequency_cap(messages, days)`: the workspace's frequency cap for this test."""
+    from campaign_dashboard.config import get_settings
+
+    def cap(messages: int, days: int) -> None:
+        monkeypatch.setenv("FREQUENCY_CAP_MESSAGES", str(messages))
+        monkeypatch.setenv("FREQUENCY_CAP_DAYS", str(days))
+        get_settings.cache_clear()
+
+    yield cap
     get_settings.cache_clear()
 
 

@@ -61,6 +61,10 @@ class CampaignPublic(CampaignStats):
     # The reputation breaker: "tripped" (it paused the campaign; status_reason says why),
     # "overridden" (a person resumed it after that), null (still watching, or never applies).
     breaker: str | None = None
+    # The frequency cap (FREQUENCY_CAP_MESSAGES per FREQUENCY_CAP_DAYS): whether this campaign
+    # ignores it, and how many recipients it skipped when the campaign started.
+    ignore_frequency_cap: bool = False
+    frequency_capped: int = 0
 
 
 class CampaignCreate(BaseModel):
@@ -71,6 +75,10 @@ class CampaignCreate(BaseModel):
 
     name: str
     segment_id: Id | None = None
+    ignore_frequency_cap: bool = Field(
+        default=False,
+        description="Send even to the contacts the workspace's frequency cap would skip (an urgent notice).",
+    )
     scheduled_at: datetime | None = None
     timezone: str | None = None
 

@@ -60,6 +60,11 @@ class CampaignFields(SQLModel, CampaignCounters):
     follow_up_audience: str | None = Field(default=None, max_length=20)
     # The reputation breaker's state (enums.BreakerState): None while it watches the campaign.
     breaker: str | None = Field(default=None, max_length=20)
+    # Sends to the contacts the frequency cap would skip (services/sending/frequency_cap.py): for
+    # an urgent notice every contact must get.
+    ignore_frequency_cap: bool = False
+    # How many of its recipients the frequency cap skipped as the audience was snapshotted.
+    frequency_capped: int = 0
 
 
 class EmailCampaign(CampaignFields, table=True):
@@ -105,6 +110,8 @@ class EmailCampaignRecipient(RecipientFields, table=True):
         UniqueConstraint("campaign_id", "address", name="uq_email_recipients_campaign_address"),
         Index("ix_email_recipients_campaign_status_id", "campaign_id", "status", "id"),
         Index("ix_email_recipients_status_lease", "status", "lease_expires_at"),
+        # the frequency cap's probe: a contact's recent messages, read from the index alone
+        Index("ix_email_recipients_contact_sent", "contact_id", "sent_at", "status"),
     )
 
     campaign_id: int = Field(foreign_key="email_campaigns.id", ondelete="CASCADE")
@@ -116,6 +123,8 @@ class SmsCampaignRecipient(RecipientFields, table=True):
         UniqueConstraint("campaign_id", "address", name="uq_sms_recipients_campaign_address"),
         Index("ix_sms_recipients_campaign_status_id", "campaign_id", "status", "id"),
         Index("ix_sms_recipients_status_lease", "status", "lease_expires_at"),
+        # the frequency cap's probe: a contact's recent messages, read from the index alone
+        Index("ix_sms_recipients_contact_sent", "contact_id", "sent_at", "status"),
         # the rows waiting for their quiet hours, by window, read without touching the others
         Index("ix_sms_recipients_campaign_status_not_before", "campaign_id", "status", "not_before"),
     )

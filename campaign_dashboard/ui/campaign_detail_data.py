@@ -65,6 +65,7 @@ class CampaignInfo:
     segment: str = ""
     follows_up: str = ""  # a follow-up's campaign and audience: '“Spring sale” — did not open'
     follows_up_href: str = ""
+    frequency_cap: str = ""  # "12 contacts skipped by the frequency cap", or that the campaign ignores it
     created_at: str = ""
     scheduled_at: str = ""
     started_at: str = ""
@@ -213,12 +214,21 @@ def _info(campaign, segment: str, stats: StatsSummary, channel: str, changes: li
         reply_to=getattr(campaign, "reply_to", None) or "",
         body=getattr(campaign, "body", ""),
         segment=segment,
+        frequency_cap=frequency_cap_words(campaign),
         created_at=iso_utc(campaign.created_at),
         scheduled_at=iso_utc(campaign.scheduled_at),
         started_at=iso_utc(campaign.started_at),
         completed_at=iso_utc(campaign.completed_at),
         progress=round(100 * stats.progress, 1),
     )
+
+
+def frequency_cap_words(campaign) -> str:
+    """What the frequency cap did to the campaign, as its page says it ("": nothing to say)."""
+    if campaign.frequency_capped:
+        n = campaign.frequency_capped
+        return f"{n:,} contact{'' if n == 1 else 's'} skipped by the frequency cap"
+    return "Ignored for this campaign (an urgent notice)" if campaign.ignore_frequency_cap else ""
 
 
 def status_note(status: str, reason: str, changes: list[StatusChange]) -> str:

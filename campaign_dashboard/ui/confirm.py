@@ -125,6 +125,11 @@ def send_check(summary: preflight.SendSummary, *, when: str = "") -> SendCheck:
         f"From: {summary.sender or 'the default sender'}",
         f"Recipients: {recipients} (subscribed, without suppressed or opted-out addresses)",
     ]
+    if summary.cap is not None:
+        skipped = f"{summary.capped:,} contact{'' if summary.capped == 1 else 's'}"
+        facts.append(f"Frequency cap: {skipped} skipped by the frequency cap ({summary.cap.words()})")
+    elif summary.cap_ignored:
+        facts.append("Frequency cap: ignored for this campaign (an urgent notice): everyone is sent it")
     if not is_email:
         cost = "unknown" if summary.sms_cost is None else f"≈ {summary.sms_cost:,.2f} {summary.currency}"
         facts.append(f"{summary.sms_segments} segment(s) per message; estimated cost {cost}")
@@ -138,7 +143,8 @@ def send_check(summary: preflight.SendSummary, *, when: str = "") -> SendCheck:
             problems=[f"{p.field}: {p.sentence()}" for p in result.problems],
             skip=f"Send anyway, skipping {result.skipped_words()}" if skippable else "",
         )
-    question = f"Schedule “{name}” for {when} to {recipients}?" if when else f"Send “{name}” to {recipients} now?"
+    receiving = f"{summary.receiving:,} recipient{'' if summary.receiving == 1 else 's'}"
+    question = f"Schedule “{name}” for {when} to {receiving}?" if when else f"Send “{name}” to {receiving} now?"
     checked = f"Rendered for {result.scope()}: no problems found." if result.checked else ""
     return SendCheck(question=question, facts=facts, checked=checked, can_send=True)
 

@@ -76,6 +76,11 @@ def app_url(chromium_path: str, _one_app_at_a_time: None, app_data_dir: Path, em
         # chance. The breaker's own tests trip it on purpose (tests/sending/test_breaker_send.py,
         # tests/ui/test_breaker_browser.py reads the demo's tripped campaign).
         BREAKER_COMPLAINT_RATE="0.999",  # the setting takes a rate below 1
+        # A frequency cap no demo contact reaches (the demo sends each at most a few messages a
+        # day), so the other tests' sends are untouched; tests/ui/test_frequency_cap_browser.py
+        # gives one contact ten messages today.
+        FREQUENCY_CAP_MESSAGES="10",
+        FREQUENCY_CAP_DAYS="1",
     )
     log_path = data / "up.log"
     with open(log_path, "w") as log:

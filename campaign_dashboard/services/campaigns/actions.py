@@ -15,7 +15,7 @@ from sqlalchemy import or_, select
 from sqlalchemy import update as sql_update
 from sqlmodel import Session, col
 
-from campaign_dashboard.models import BreakerState, CampaignStatus, Channel, Contact, RecipientStatus, utcnow
+from campaign_dashboard.models import BreakerState, CampaignStatus, Channel, Contact, utcnow
 from campaign_dashboard.models.campaigns import CampaignFields
 from campaign_dashboard.services.campaigns import lifecycle
 from campaign_dashboard.services.campaigns.content import content_fields, resolve_schedule, validate
@@ -24,6 +24,7 @@ from campaign_dashboard.services.campaigns.records import commit, get, reread
 from campaign_dashboard.services.channels import campaign_model, recipient_model
 from campaign_dashboard.services.errors import IllegalTransition, ValidationFailed
 from campaign_dashboard.services.sending.audience_snapshot import snapshot_audience
+from campaign_dashboard.services.sending.ledger import cancel_pending
 
 MAX_CANCEL_REASON = 500
 
@@ -149,51 +150,15 @@ def skip_contacts_without(
 ) -> int:
     """The recipients whose contact has none of an attribute among `variables`: cancelled with the
     reason before any is sent (the marketer chose to send without them), counted as processed."""
-    Model, Recipient = campaign_model(channel), recipient_model(channel)
+    Recipient = recipient_model(channel)
     lacking = select(col(Contact.id)).where(or_(*(col(Contact.attributes)[v].as_string().is_(None) for v in variables)))
     names = ", ".join(variables)
-    result = session.exec(
-        sql_update(Recipient)
-        .where(
-            col(Recipient.campaign_id) == campaign_id,
-            col(Recipient.status) == RecipientStatus.PENDING,
-            col(Recipient.contact_id).in_(lacking),
-        )
-        .values(
-            status=RecipientStatus.CANCELLED.value,
-            last_error=f"Skipped: the contact has no {names}, and the campaign was sent without such contacts.",
-            updated_at=now,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    skipped = result.rowcount
-    if skipped:
-        session.exec(
-            sql_update(Model)
-            .where(col(Model.id) == campaign_id)
-            .values(processed=col(Model.processed) + skipped)
-            .execution_options(synchronize_session=False)
-        )
-    return skipped
+    reason = f"Skipped: the contact has no {names}, and the campaign was sent without such contacts."
+    return cancel_pending(session, channel, campaign_id, now, col(Recipient.contact_id).in_(lacking), reason=reason)
 
 
 def _cancel_unsent(session: Session, channel: Channel, campaign_id: int, now: datetime) -> int:
-    Model, Recipient = campaign_model(channel), recipient_model(channel)
-    result = session.exec(
-        sql_update(Recipient)
-        # Only rows no worker holds: a worker marks its own claimed rows cancelled at its next
-        # chunk, and rows of a dead worker are released by lease recovery. That way a message
-        # already on its way is recorded as sent, not as cancelled.
-        .where(col(Recipient.campaign_id) == campaign_id, col(Recipient.status) == RecipientStatus.PENDING)
-        .values(status=RecipientStatus.CANCELLED.value, lease_expires_at=None, updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    cancelled = result.rowcount
-    if cancelled:
-        session.exec(
-            sql_update(Model)
-            .where(col(Model.id) == campaign_id)
-            .values(processed=col(Model.processed) + cancelled)
-            .execution_options(synchronize_session=False)
-        )
-    return cancelled
+    # Only rows no worker holds: a worker marks its own claimed rows cancelled at its next
+    # chunk, and rows of a dead worker are released by lease recovery. That way a message
+    # already on its way is recorded as sent, not as cancelled.
+    return cancel_pending(session, channel, campaign_id, now)

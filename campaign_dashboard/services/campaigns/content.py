@@ -25,7 +25,7 @@ from campaign_dashboard.services.limits import (
     check_single_line,
 )
 
-COMMON_FIELDS = ("name", "segment_id", "scheduled_at", "timezone")
+COMMON_FIELDS = ("name", "segment_id", "ignore_frequency_cap", "scheduled_at", "timezone")
 CONTENT_FIELDS = {
     Channel.EMAIL: ("subject", "from_email", "reply_to", "template_id", "html", "text"),
     Channel.SMS: ("body", "from_number"),
@@ -88,7 +88,7 @@ def checked_content(*, session: Session, channel: str, values: Mapping[str, Any]
 
 
 def content_fields(channel: Channel) -> tuple[str, ...]:
-    return ("name", "segment_id", *CONTENT_FIELDS[channel])
+    return ("name", "segment_id", "ignore_frequency_cap", *CONTENT_FIELDS[channel])
 
 
 def check_fields(channel: Channel, data: Mapping[str, Any]) -> dict[str, Any]:
@@ -108,6 +108,8 @@ def normalise(session: Session, channel: Channel, values: dict[str, Any]) -> dic
             values[key] = value.strip()
         if key in ("reply_to", "from_number", "html", "text", "template_id") and values[key] in ("", None):
             values[key] = None
+    if "ignore_frequency_cap" in values and values["ignore_frequency_cap"] is None:
+        values["ignore_frequency_cap"] = False  # not said: the cap applies
     if channel is Channel.EMAIL and values.get("template_id") and not values.get("subject"):
         template = session.get(EmailTemplate, values["template_id"])
         if template is not None:
@@ -126,6 +128,9 @@ def validate(session: Session, channel: Channel, values: Mapping[str, Any]) -> N
         _validate_name(values.get("name") or "")
     with problems.check():
         _validate_segment(session, values.get("segment_id"))
+    with problems.check():
+        if not isinstance(values.get("ignore_frequency_cap", False), bool):
+            raise _fail("ignore_frequency_cap", "true or false")
     if channel is Channel.EMAIL:
         _validate_email(session, values, problems)
     else:

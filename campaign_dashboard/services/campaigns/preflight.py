@@ -7,7 +7,7 @@ renders for each recipient and fails those it cannot render. This renders like t
 an audience up to `SAMPLE_SIZE`, or that many picked at random from a larger one, and groups what
 fails: undefined variables, other render errors, SMS longer than one message may be. `commands`
 refuses start and schedule while problems exist (`ensure_sendable`); `summarise` is what a
-confirmation shows (audience, sender, SMS cost, problems).
+confirmation shows (audience, sender, SMS cost, whom the frequency cap skips, problems).
 """
 
 from __future__ import annotations
@@ -35,7 +35,8 @@ from campaign_dashboard.services.sending import compose
 
 # The snapshot's own query (segment members, minus suppressed and unsubscribed, one row per
 # address), so the contacts checked are exactly those the campaign would send to.
-from campaign_dashboard.services.sending.audience_snapshot import audience_query, count_audience
+from campaign_dashboard.services.sending.audience_snapshot import audience_query, count_audience, count_capped
+from campaign_dashboard.services.sending.frequency_cap import FrequencyCap
 
 SAMPLE_SIZE = 2000  # every contact up to this many; a random sample of this many beyond
 EXAMPLES = 3  # example addresses shown per problem
@@ -140,10 +141,18 @@ class SendSummary:
     sms_segments: int = 0  # per message, as the sample contact gets it (SMS only)
     sms_cost: Decimal | None = None
     currency: str = ""
+    cap: FrequencyCap | None = None  # the workspace's, unless off or the campaign ignores it
+    capped: int = 0  # recipients the cap would skip if it started now
+    cap_ignored: bool = False  # the campaign ignores a cap the workspace has
 
     @property
     def audience(self) -> int:
         return self.preflight.audience
+
+    @property
+    def receiving(self) -> int:
+        """The recipients that would be sent the message: the audience less whom the cap skips."""
+        return self.audience - self.capped
 
 
 def campaign_values(channel: Channel | str, campaign: Any) -> dict[str, Any]:
@@ -209,17 +218,23 @@ def summarise(*, session: Session, channel: Channel | str, values: Mapping[str, 
     content.validate(session, channel, values)
     result = check(session=session, channel=channel, values=values)
     name = values.get("name") or ""
+    ignored = bool(values.get("ignore_frequency_cap"))
+    cap = FrequencyCap.for_campaign(settings, ignore=ignored)
+    capping: dict[str, Any] = {"cap": cap, "cap_ignored": ignored and settings.frequency_cap_messages > 0}
+    if result.audience:
+        capping["capped"] = count_capped(session=session, channel=channel, segment_id=values["segment_id"], cap=cap)
     if channel is Channel.EMAIL:
         sender = values.get("from_email") or settings.email_from
-        return SendSummary(name=name, channel=channel, sender=sender, preflight=result)
+        return SendSummary(name=name, channel=channel, sender=sender, preflight=result, **capping)
     info = sms_preview(values.get("body") or "")
-    cost = sms_cost(info, audience=result.audience)
+    cost = sms_cost(info, audience=result.audience - capping.get("capped", 0))
     sender = values.get("from_number") or settings.twilio_from or settings.twilio_messaging_service_sid or ""
     return SendSummary(
         name=name,
         channel=channel,
         sender=sender,
         preflight=result,
+        **capping,
         sms_segments=info.segments,
         sms_cost=cost["estimated_cost"],
         currency=cost["currency"],

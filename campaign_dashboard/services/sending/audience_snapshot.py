@@ -2,16 +2,19 @@
 
 The snapshot is taken when the campaign starts: segment members, minus suppressed addresses and
 unsubscribed / opted-out contacts, one row per address. Later contact changes do not move it, which
-is what makes pause/resume and crash recovery exact.
+is what makes pause/resume and crash recovery exact. The contacts the frequency cap skips are in
+it too, cancelled with the reason (`frequency_cap`), so the campaign page shows who was skipped.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, exists, func, insert, literal, select
 from sqlmodel import Session, col
 
+from campaign_dashboard.config import get_settings
 from campaign_dashboard.models import (
     Channel,
     Contact,
@@ -27,10 +30,13 @@ from campaign_dashboard.models.campaigns import CampaignFields
 from campaign_dashboard.services.audience.segment_rules import contact_ids_select
 from campaign_dashboard.services.channels import recipient_model
 from campaign_dashboard.services.errors import NotFound, ValidationFailed
+from campaign_dashboard.services.sending.frequency_cap import FrequencyCap
+from campaign_dashboard.services.sending.ledger import cancel_pending
 
 
 def snapshot_audience(*, session: Session, channel: Channel, campaign: CampaignFields) -> int:
-    """Insert the campaign's recipients (status pending); returns how many, also stored on the
+    """Insert the campaign's recipients (status pending; cancelled, with the reason, for those the
+    frequency cap skips, stored on `frequency_capped`); returns how many, also stored on the
     campaign's `recipients` counter. Runs in the caller's transaction."""
     segment = session.get(Segment, campaign.segment_id) if campaign.segment_id else None
     if segment is None:
@@ -48,6 +54,9 @@ def snapshot_audience(*, session: Session, channel: Channel, campaign: CampaignF
     )
     columns = ["campaign_id", "status", "attempts", "updated_at", "contact_id", "address"]
     session.connection().execute(insert(Recipient).from_select(columns, audience))
+    cap = FrequencyCap.for_campaign(get_settings(), ignore=campaign.ignore_frequency_cap)
+    if cap is not None and campaign.id is not None:
+        campaign.frequency_capped = skip_capped(session, channel, campaign.id, cap, utcnow())
     count = (
         session.scalar(select(func.count()).select_from(Recipient).where(col(Recipient.campaign_id) == campaign.id))
         or 0
@@ -56,6 +65,23 @@ def snapshot_audience(*, session: Session, channel: Channel, campaign: CampaignF
     session.add(campaign)
     session.flush()
     return count
+
+
+def skip_capped(session: Session, channel: Channel, campaign_id: int, cap: FrequencyCap, now: datetime) -> int:
+    """Skip the just-snapshotted recipients whose contact reached `cap`; returns how many."""
+    Recipient = recipient_model(channel)
+    reached = cap.reached(table_of(Recipient).c.contact_id, now)
+    return cancel_pending(session, channel, campaign_id, now, reached, reason=f"Skipped: {cap.reason()}.")
+
+
+def count_capped(*, session: Session, channel: Channel | str, segment_id: int, cap: FrequencyCap | None) -> int:
+    """How many of the audience `count_audience` counts the cap would skip if it started now."""
+    segment = session.get(Segment, segment_id)
+    if cap is None or segment is None:
+        return 0
+    rows = audience_query(Channel(channel), segment).subquery()
+    capped = select(func.count()).select_from(rows).where(cap.reached(rows.c.contact_id, utcnow()))
+    return session.scalar(capped) or 0
 
 
 def count_audience(*, session: Session, channel: str, segment_id: int) -> int:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, Row, func, select, update
@@ -259,3 +259,35 @@ class Pulse:
             started = time.monotonic()
             heartbeat(self.deps, self.channel, self.batch_id)
             self.last = started
+
+
+def cancel_pending(
+    session: Session,
+    channel: Channel | str,
+    campaign_id: int,
+    now: datetime,
+    *where: ColumnElement[bool],
+    reason: str | None = None,
+) -> int:
+    """Cancel the campaign's pending recipients (those `where` selects), with `reason` when given,
+    counted as processed (nothing will be sent to them), in the caller's transaction; how many.
+    Only rows no worker holds: a worker marks its own claimed rows at its next chunk."""
+    Model, Recipient = campaign_model(channel), recipient_model(channel)
+    values: dict[str, Any] = {"status": RecipientStatus.CANCELLED.value, "lease_expires_at": None, "updated_at": now}
+    if reason is not None:
+        values["last_error"] = reason
+    result = session.exec(
+        update(Recipient)
+        .where(col(Recipient.campaign_id) == campaign_id, col(Recipient.status) == RecipientStatus.PENDING, *where)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    cancelled = result.rowcount
+    if cancelled:
+        session.exec(
+            update(Model)
+            .where(col(Model.id) == campaign_id)
+            .values(processed=col(Model.processed) + cancelled)
+            .execution_options(synchronize_session=False)
+        )
+    return cancelled

@@ -12,6 +12,7 @@ from campaign_dashboard.services.audience import segments
 from campaign_dashboard.services.campaigns import templates
 from campaign_dashboard.services.campaigns.commands import When
 from campaign_dashboard.services.pagination import MAX_LIMIT
+from campaign_dashboard.services.sending.frequency_cap import FrequencyCap
 
 TIMEZONES = [
     "UTC",
@@ -65,3 +66,11 @@ def quiet_hours_note(settings: Settings) -> str:
         f"{settings.quiet_hours_end:02d}:00 in each contact's own time zone; the others wait until "
         "their morning."
     )
+
+
+def frequency_cap_note(settings: Settings) -> str:
+    """What the form says under "Ignore the frequency cap" ("" when the workspace has no cap)."""
+    cap = FrequencyCap.for_campaign(settings, ignore=False)
+    if cap is None:
+        return ""
+    return f"The frequency cap: {cap.words()}. Contacts already over it are skipped, unless this is ticked."

@@ -38,6 +38,7 @@ from campaign_dashboard.ui.campaign_form.choices import (
     TEMPLATE,
     TIMEZONES,
     Option,
+    frequency_cap_note,
     quiet_hours_note,
     segment_and_template_options,
 )
@@ -50,7 +51,7 @@ from campaign_dashboard.wiring import campaign_queue
 # The fields the dialog shows a message under (`view.field_error`); "" is the line above the buttons.
 FORM_FIELDS = frozenset(
     ("name", "segment_id", "subject", "from_email", "reply_to", "template_id", "html", "body", "from_number")
-) | frozenset(("scheduled_at", "timezone", "test_to"))
+) | frozenset(("ignore_frequency_cap", "scheduled_at", "timezone", "test_to"))
 SAVED = {"sending": "is sending", "scheduled": "is scheduled", "draft": "is saved as a draft"}
 
 
@@ -63,6 +64,8 @@ class CampaignFormState(AuthState):
     from_email: str = ""
     reply_to: str = ""
     segment_id: str = ""
+    ignore_frequency_cap: bool = False
+    frequency_cap: str = ""  # the workspace's cap in words ("" when it has none)
     source: str = HTML
     template_id: str = ""
     html: str = STARTER_HTML
@@ -129,6 +132,7 @@ class CampaignFormState(AuthState):
             return rx.toast.error(exc.message)
         self.campaign_id, self.name = id_of(campaign), campaign.name
         self.segment_id = str(campaign.segment_id or "")
+        self.ignore_frequency_cap = campaign.ignore_frequency_cap
         if channel == Channel.EMAIL:
             self.subject, self.from_email = campaign.subject, campaign.from_email
             self.reply_to = campaign.reply_to or ""
@@ -156,6 +160,7 @@ class CampaignFormState(AuthState):
         self._preview_as(None)
         self.default_sender = settings.twilio_from or settings.twilio_messaging_service_sid or ""
         self.quiet_hours = quiet_hours_note(settings)
+        self.ignore_frequency_cap, self.frequency_cap = False, frequency_cap_note(settings)
         self.segment_options, self.template_options = segment_and_template_options()
 
     def _ask_browser_timezone(self):
@@ -189,6 +194,11 @@ class CampaignFormState(AuthState):
         if name in PLAIN_FIELDS:
             setattr(self, name, value)
             self._clear(name, "scheduled_at" if name.startswith("schedule") else name)
+
+    @guarded(Role.MARKETER)
+    def set_ignore_frequency_cap(self, value: bool):
+        self.ignore_frequency_cap = value is True
+        self._clear("ignore_frequency_cap")
 
     @guarded(Role.MARKETER)
     async def set_segment(self, value: str):
@@ -303,7 +313,11 @@ class CampaignFormState(AuthState):
     # --- saving --------------------------------------------------------------------------------
 
     def _content(self) -> dict:
-        data: dict = {"name": self.name, "segment_id": int(self.segment_id) if self.segment_id else None}
+        data: dict = {
+            "name": self.name,
+            "segment_id": int(self.segment_id) if self.segment_id else None,
+            "ignore_frequency_cap": self.ignore_frequency_cap,
+        }
         if self.channel == Channel.EMAIL:
             data.update(subject=self.subject, from_email=self.from_email, reply_to=self.reply_to)
             if self.source == TEMPLATE:

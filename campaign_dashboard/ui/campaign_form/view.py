@@ -82,6 +82,28 @@ def segment_field() -> rx.Component:
     )
 
 
+def frequency_cap_field() -> rx.Component:
+    """ "Ignore the frequency cap", with the cap in words: shown while the workspace has a cap (or
+    this campaign ignores one)."""
+    state = CampaignFormState
+    return rx.cond(
+        (state.frequency_cap != "") | state.ignore_frequency_cap,
+        rx.vstack(
+            rx.checkbox(
+                "Ignore the frequency cap (urgent notice)",
+                checked=state.ignore_frequency_cap,
+                on_change=state.set_ignore_frequency_cap,
+                id="campaign-ignore_frequency_cap",
+                size="2",
+            ),
+            field_error("ignore_frequency_cap"),
+            hint_text(state.frequency_cap, id="campaign-frequency-cap"),
+            spacing="1",
+            width="100%",
+        ),
+    )
+
+
 def schedule_input(name: str, kind: str, control_id: str, label: str) -> rx.Component:
     """The schedule's date or time (`kind`), named by `label` (the "When" label names the choice)."""
     return rx.input(
@@ -185,6 +207,7 @@ def email_fields() -> rx.Component:
         ),
         section("Audience"),
         segment_field(),
+        frequency_cap_field(),
         section("Content"),
         field(
             "Content",
@@ -310,6 +333,7 @@ def sms_fields() -> rx.Component:
         field("Name", text_input("name", CampaignFormState.name, placeholder="Flash sale"), "name"),
         section("Audience"),
         segment_field(),
+        frequency_cap_field(),
         section("Content"),
         field(
             "Sender",

@@ -107,7 +107,13 @@ def header(channel: str) -> rx.Component:
                 ),
             ),
             rx.grid(
-                rx.vstack(*content, detail_line("Audience", info.segment), follows_up_line(), spacing="1"),
+                rx.vstack(
+                    *content,
+                    detail_line("Audience", info.segment),
+                    detail_line("Frequency cap", info.frequency_cap, id="campaign-frequency-capped"),
+                    follows_up_line(),
+                    spacing="1",
+                ),
                 rx.vstack(
                     detail_line("Created", local_time(info.created_at)),
                     detail_line("Scheduled for", local_time(info.scheduled_at)),
