@@ -17,6 +17,7 @@ get_settings()
 # Reflex serves the page at route "404" for any unknown address: the app's own, in its frame.
 dashboard_page(route="404", title="Page not found")(not_found)
 
-app = rx.App(api_transformer=create_api())
+# assets/phone.css: dialogs as full-screen sheets on a phone.
+app = rx.App(api_transformer=create_api(), stylesheets=["/phone.css"])
 for page in PAGES:
     app.add_page(**page)

@@ -125,16 +125,16 @@ def test_the_recipients_table_filters_by_status_and_pages_forward(page):
     statuses = table.locator("tbody tr").evaluate_all("rows => rows.map(r => r.dataset.status)")
     assert len(statuses) == 25 and set(statuses) == {"delivered"}
 
-    first_address = table.locator("tbody tr").first.locator("th").inner_text()
+    first_address = table.locator("tbody tr").first.locator(".recipient-address").inner_text()
     expect(page.locator("#recipients-page")).to_have_text("Page 1")
     page.locator("#recipients-next").click()
     expect(page.locator("#recipients-page")).to_have_text("Page 2")
-    expect(table.locator("tbody tr").first.locator("th")).not_to_have_text(first_address)
+    expect(table.locator("tbody tr").first.locator(".recipient-address")).not_to_have_text(first_address)
     page_two = table.locator("tbody tr").evaluate_all("rows => rows.map(r => r.dataset.status)")
     assert page_two and set(page_two) == {"delivered"}
     page.locator("#recipients-previous").click()
     expect(page.locator("#recipients-page")).to_have_text("Page 1")
-    expect(table.locator("tbody tr").first.locator("th")).to_have_text(first_address)
+    expect(table.locator("tbody tr").first.locator(".recipient-address")).to_have_text(first_address)
 
     page.locator("#recipient-filter").click()
     page.get_by_role("option", name="cancelled", exact=True).click()

@@ -64,7 +64,8 @@ def test_the_row_actions_and_the_campaign_dialog_fit_a_phone(page):
     form = page.locator("#campaign-form")
     expect(form).to_be_visible()
     box = form.bounding_box()  # a full-screen sheet, in sections
-    assert box is not None and box["x"] == 0 and box["width"] == PHONE["width"], box
+    # (within a pixel: the dialog opens with a short zoom)
+    assert box is not None and abs(box["x"]) < 1 and abs(box["width"] - PHONE["width"]) < 1, box
     expect(form.locator(".form-section")).to_have_text(["Message", "Audience", "Content", "When"])
     save = page.locator("#campaign-save")
     save.scroll_into_view_if_needed()
