@@ -126,8 +126,10 @@ def send_check(summary: preflight.SendSummary, *, when: str = "") -> SendCheck:
         f"Recipients: {recipients} (subscribed, without suppressed or opted-out addresses)",
     ]
     if summary.cap is not None:
-        skipped = f"{summary.capped:,} contact{'' if summary.capped == 1 else 's'}"
-        facts.append(f"Frequency cap: {skipped} skipped by the frequency cap ({summary.cap.words()})")
+        skipped = f"{summary.capped:,} contact{'' if summary.capped == 1 else 's'} skipped by the frequency cap"
+        if not summary.capped:
+            skipped = "no contact reaches it"
+        facts.append(f"Frequency cap: {skipped} ({summary.cap.words()})")
     elif summary.cap_ignored:
         facts.append("Frequency cap: ignored for this campaign (an urgent notice): everyone is sent it")
     if not is_email:

@@ -134,6 +134,15 @@ def test_the_confirmation_says_how_many_the_cap_skips(session, cap, history):
     assert check.question == "Send “Autumn” to 5 recipients now?"
     assert "Frequency cap: ignored for this campaign (an urgent notice): everyone is sent it" in check.facts
 
+    quiet = make_segment(session, rules=[{"field": "tag", "op": "is", "value": "nobody-has-this"}])
+    make_contact(session, tags=["nobody-has-this"])
+    fresh = preflight.campaign_values(Channel.EMAIL, make_email_campaign(session, segment_id=quiet.id, name="Fresh"))
+    check = send_check(preflight.summarise(session=session, channel=Channel.EMAIL, values=fresh))
+    reached = (
+        "Frequency cap: no contact reaches it (at most 3 messages per contact every 7 days, email and SMS together)"
+    )
+    assert reached in check.facts
+
 
 def test_the_sms_estimate_counts_only_whom_the_cap_leaves(session, cap, history):
     campaign = make_sms_campaign(session, segment_id=history.id, body="Sale today")
