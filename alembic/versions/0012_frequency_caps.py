@@ -19,9 +19,9 @@ CHANNELS = ('email', 'sms')
 def upgrade() -> None:
     for channel in CHANNELS:
         with op.batch_alter_table(f'{channel}_campaigns', schema=None) as batch_op:
-            batch_op.add_column(
-                sa.Column('ignore_frequency_cap', sa.Boolean(), nullable=False, server_default=sa.false())
-            )
+            # A plain '0' (false on SQLite and PostgreSQL): a SQL expression as the default would
+            # make SQLite's batch mode copy the table, which its foreign keys refuse once it has rows.
+            batch_op.add_column(sa.Column('ignore_frequency_cap', sa.Boolean(), nullable=False, server_default='0'))
             batch_op.add_column(sa.Column('frequency_capped', sa.Integer(), nullable=False, server_default='0'))
         with op.batch_alter_table(f'{channel}_campaign_recipients', schema=None) as batch_op:
             batch_op.create_index(

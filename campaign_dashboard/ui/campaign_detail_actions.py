@@ -51,10 +51,12 @@ class CampaignActionsState(CampaignDetailState):
     @guarded(Role.MARKETER, writes=True)
     def confirm_start(self, channel: str, campaign_id: int, skip: bool = False):
         """The confirmation's button; `skip`: its "send anyway, skipping N" (the preflight runs again)."""
+        if channel != self.channel or not campaign_id or campaign_id != self.info.id:
+            return rx.toast.error(BAD_REQUEST)
         allowed = self.send.skip != "" if skip is True else self.send.can_send
         self.send = SendCheck()
-        if not allowed or channel != self.channel or not campaign_id or campaign_id != self.info.id:
-            return None
+        if not allowed:
+            return rx.toast.error("Nothing was started: look at what starting would do first.")
         try:
             with session_scope() as session:
                 apply_action(session, channel, campaign_id, "start", skip_missing=skip is True)

@@ -75,7 +75,7 @@ def _run_import(
     client: str | None,
     limits: CsvLimits,
     source: ConsentSource,
-    mapping: dict[str, str],
+    mapping: dict[str, str] | None = None,
 ) -> ImportResult:
     with session_scope() as session:
         result = import_contacts_csv(
