@@ -9,6 +9,7 @@ path and filters for the address with `_address()`, and resets its filters with 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import asdict
 from typing import Any
 
 import reflex as rx
@@ -25,9 +26,14 @@ from campaign_dashboard.ui.guard import guarded
 
 
 def paging_handlers() -> tuple[Callable[..., Any], ...]:
-    """`clear_filters`, `next_page` and `previous_page`, guarded, for a list state's class body
-    (`clear_filters, next_page, previous_page = list_page.paging_handlers()`): the same three
-    handlers on every list page, each state's own."""
+    """`set_search`, `clear_filters`, `next_page` and `previous_page`, guarded, for a list state's
+    class body (`set_search, clear_filters, next_page, previous_page = list_page.paging_handlers()`):
+    the same handlers on every list page, each state's own."""
+
+    @guarded(Role.VIEWER)
+    def set_search(self, value: str):
+        self.search = value
+        return first_page(self)
 
     @guarded(Role.VIEWER)
     def clear_filters(self):
@@ -42,7 +48,42 @@ def paging_handlers() -> tuple[Callable[..., Any], ...]:
     def previous_page(self):
         return back(self)
 
-    return clear_filters, next_page, previous_page
+    return set_search, clear_filters, next_page, previous_page
+
+
+def export_handler(
+    *, csv_text: Callable[[Session, Any], str], action: str, object_type: str, filename: str
+) -> Callable[..., Any]:
+    """The guarded `export_csv` of a list state: what its filters match, as `csv_text(session,
+    filters)`, downloaded and recorded in the audit log as `action` (see `csv_download`)."""
+
+    @guarded(Role.VIEWER)
+    def export_csv(self):
+        filters = self._filters()
+        return csv_download(
+            self,
+            csv_text=lambda session: csv_text(session, filters),
+            action=action,
+            object_type=object_type,
+            filters=asdict(filters),
+            filename=filename,
+        )
+
+    return export_csv
+
+
+def read_page(state: Any, find: Callable[..., Any], count: Callable[..., int], limit: int) -> Any:
+    """The page `state.cursors[-1]` names (`find(session=, filters=, cursor=, limit=)`), with the
+    filters' total (`count(session=, filters=)`) and the next cursor set on `state`; None when
+    the session has ended (no session, no data)."""
+    if not state._signed_in():
+        return None
+    with session_scope() as session:
+        filters = state._filters()
+        page = find(session=session, filters=filters, cursor=state.cursors[-1] or None, limit=limit)
+        state.total = count(session=session, filters=filters)
+    state.next_cursor = page.next_cursor or ""
+    return page
 
 
 def first_page(state: Any):

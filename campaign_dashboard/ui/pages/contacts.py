@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import reflex as rx
 
@@ -16,13 +16,7 @@ from campaign_dashboard.ui import list_page, routes, url_state
 from campaign_dashboard.ui.auth import AuthState
 from campaign_dashboard.ui.components import data_table, status_badge
 from campaign_dashboard.ui.contact_import import import_dialog
-from campaign_dashboard.ui.fields import (
-    ANY,
-    any_select,
-    clear_button,
-    filter_bar,
-    filter_field,
-)
+from campaign_dashboard.ui.fields import ANY, any_select, clear_button, filter_bar, filter_field
 from campaign_dashboard.ui.guard import guarded
 from campaign_dashboard.ui.layout import dashboard_page
 
@@ -72,15 +66,9 @@ class ContactsState(AuthState):
         )
 
     def _read_page(self) -> None:
-        if not self._signed_in():
+        page = list_page.read_page(self, contact_search.find_contacts, contact_search.count_contacts, PAGE_SIZE)
+        if page is None:
             return
-        with session_scope() as session:
-            filters = self._filters()
-            page = contact_search.find_contacts(
-                session=session, filters=filters, cursor=self.cursors[-1] or None, limit=PAGE_SIZE
-            )
-            self.total = contact_search.count_contacts(session=session, filters=filters)
-        self.next_cursor = page.next_cursor or ""
         self.rows = [
             ContactRow(
                 id=id_of(c),
@@ -115,29 +103,19 @@ class ContactsState(AuthState):
         return list_page.load_from_address(self, {"search": asked.get("q", ""), **filters})
 
     @guarded(Role.VIEWER)
-    def set_search(self, value: str):
-        self.search = value
-        return self._first_page()
-
-    @guarded(Role.VIEWER)
     def set_filter(self, name: str, value: str):
         if name in FILTERS:
             setattr(self, name, value)
         return self._first_page()
 
-    clear_filters, next_page, previous_page = list_page.paging_handlers()
+    set_search, clear_filters, next_page, previous_page = list_page.paging_handlers()
 
-    @guarded(Role.VIEWER)
-    def export_csv(self):
-        """Every contact matching the current filters, as a CSV download."""
-        return list_page.csv_download(
-            self,
-            csv_text=lambda session: contacts_csv(session=session, filters=self._filters()),
-            action=audit.CONTACTS_EXPORT,
-            object_type="contacts",
-            filters=asdict(self._filters()),
-            filename="contacts.csv",
-        )
+    export_csv = list_page.export_handler(
+        csv_text=lambda session, filters: contacts_csv(session=session, filters=filters),
+        action=audit.CONTACTS_EXPORT,
+        object_type="contacts",
+        filename="contacts.csv",
+    )
 
 
 def contact_row(contact: rx.Var) -> rx.Component:

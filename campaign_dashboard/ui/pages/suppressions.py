@@ -4,13 +4,12 @@ refusal says why in words)."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from functools import partial
 
 import reflex as rx
 from sqlmodel import Session
 
-from campaign_dashboard.db import session_scope
 from campaign_dashboard.models import Channel, Role, Suppression, id_of
 from campaign_dashboard.services.accounts import audit
 from campaign_dashboard.services.audience import suppression_list
@@ -20,13 +19,7 @@ from campaign_dashboard.ui.auth import AuthState
 from campaign_dashboard.ui.components import data_table, iso_utc, local_time, row_button
 from campaign_dashboard.ui.confirm import reason_dialog
 from campaign_dashboard.ui.consent_history import dashboard_source
-from campaign_dashboard.ui.fields import (
-    ANY,
-    any_select,
-    clear_button,
-    filter_bar,
-    filter_field,
-)
+from campaign_dashboard.ui.fields import ANY, any_select, clear_button, filter_bar, filter_field
 from campaign_dashboard.ui.form_dialog import Field, form_dialog, submit
 from campaign_dashboard.ui.guard import guarded
 from campaign_dashboard.ui.layout import dashboard_page
@@ -87,16 +80,10 @@ class SuppressionsState(AuthState):
         return SuppressionFilter(search=self.search, channel="" if self.channel == ANY else self.channel)
 
     def _read_page(self) -> None:
-        if not self._signed_in():
-            return
-        with session_scope() as session:
-            filters = self._filters()
-            page = suppression_list.search_suppressions(
-                session=session, filters=filters, cursor=self.cursors[-1] or None, limit=PAGE_SIZE
-            )
-            self.total = suppression_list.count_suppressions(session=session, filters=filters)
-        self.next_cursor = page.next_cursor or ""
-        self.rows = [_row(r) for r in page.items]
+        find, count = suppression_list.search_suppressions, suppression_list.count_suppressions
+        page = list_page.read_page(self, find, count, PAGE_SIZE)
+        if page is not None:
+            self.rows = [_row(r) for r in page.items]
 
     def _first_page(self):
         return list_page.first_page(self)
@@ -118,28 +105,18 @@ class SuppressionsState(AuthState):
         )
 
     @guarded(Role.VIEWER)
-    def set_search(self, value: str):
-        self.search = value
-        return self._first_page()
-
-    @guarded(Role.VIEWER)
     def set_channel(self, value: str):
         self.channel = value if value in CHANNELS else ANY
         return self._first_page()
 
-    clear_filters, next_page, previous_page = list_page.paging_handlers()
+    set_search, clear_filters, next_page, previous_page = list_page.paging_handlers()
 
-    @guarded(Role.VIEWER)
-    def export_csv(self):
-        """Every suppression matching the filters, as a CSV download (recorded in the audit log)."""
-        return list_page.csv_download(
-            self,
-            csv_text=lambda session: suppression_list.suppressions_csv(session=session, filters=self._filters()),
-            action=audit.SUPPRESSIONS_EXPORT,
-            object_type="suppressions",
-            filters=asdict(self._filters()),
-            filename="suppressions.csv",
-        )
+    export_csv = list_page.export_handler(
+        csv_text=lambda session, filters: suppression_list.suppressions_csv(session=session, filters=filters),
+        action=audit.SUPPRESSIONS_EXPORT,
+        object_type="suppressions",
+        filename="suppressions.csv",
+    )
 
     @guarded(Role.MARKETER)
     def open_create(self, value: bool = True):
