@@ -347,7 +347,11 @@ def test_a_broken_template_shows_the_error_and_cannot_be_saved_until_fixed(page,
     screenshot(page, "templates")
 
     page.locator("#new-template").click()
+    page.locator("#template-save").click()  # no name yet: said under the field, no toast
+    expect(page.locator("#template-name-error")).to_have_text("A template needs a name.")
+    expect(page.locator("[data-sonner-toast]")).to_have_count(0)
     page.locator("#template-name").fill(name)
+    expect(page.locator("#template-name-error")).to_have_count(0)
     page.locator("#template-subject").fill("Hi {{ first_name }}")
     page.locator("#template-html").fill(
         "<h1>Welcome {{ first_name }}</h1><script>parent.document.body.dataset.pwned = 'yes'</script>"

@@ -22,7 +22,7 @@ from campaign_dashboard.services.errors import DomainError
 from campaign_dashboard.ui import routes
 from campaign_dashboard.ui.auth import AuthState
 from campaign_dashboard.ui.components import back_link, found_or_message
-from campaign_dashboard.ui.fields import callout_if, hint_text, labelled
+from campaign_dashboard.ui.fields import callout_if, error_if, hint_text, labelled
 from campaign_dashboard.ui.guard import guarded
 from campaign_dashboard.ui.layout import dashboard_page
 from campaign_dashboard.ui.unsaved import WRITERS, fingerprint, unsaved_marker
@@ -49,6 +49,7 @@ class TemplateEditorState(AuthState):
     render_error: str = ""
     saving: bool = False
     _saved: str = ""  # the fields as loaded or last saved (`unsaved.fingerprint`)
+    errors: dict[str, str] = {}  # a refusal that names the name field, shown under it
 
     @rx.var
     def unsaved(self) -> bool:
@@ -63,7 +64,7 @@ class TemplateEditorState(AuthState):
         arg = routes.path_arg(self.router.url.path)
         if self.unsaved and arg == (str(self.template_key) if self.template_key else routes.NEW):
             return  # the same editor again (a reconnect, a cancelled reload): keep the changes
-        self.found, self.message = False, ""
+        self.found, self.message, self.errors = False, "", {}
         if arg == routes.NEW:
             self.template_key, self.name, self.subject, self.html, self.text = 0, "", "", STARTER_HTML, ""
         elif arg.isdigit():
@@ -100,6 +101,8 @@ class TemplateEditorState(AuthState):
     @guarded(Role.MARKETER)
     def set_name(self, value: str):
         self.name = value
+        if "name" in self.errors:
+            self.errors = {}
 
     @guarded(Role.MARKETER)
     async def set_subject(self, value: str):
@@ -128,7 +131,8 @@ class TemplateEditorState(AuthState):
                 else:
                     self.template_key = id_of(templates.create_template(session=session, data=data))
         except DomainError as exc:
-            return rx.toast.error(exc.message, duration=8000)
+            self.errors = {d["field"]: exc.message for d in exc.details if d.get("field") == "name"}
+            return None if self.errors else rx.toast.error(exc.message, duration=8000)  # at the field, else here
         self._saved = self._fields()
         return [rx.toast.success(f"Template {self.name.strip()!r} saved."), rx.redirect(routes.TEMPLATES)]
 
@@ -169,6 +173,7 @@ def source_editor() -> rx.Component:
             width="100%",
         ),
         source_field("Name", rx.input, s.name, s.set_name, "template-name", placeholder="e.g. Monthly newsletter"),
+        error_if(s.errors.get("name", ""), id="template-name-error"),
         source_field(
             "Subject", rx.input, s.subject, s.set_subject, "template-subject", placeholder="News for {{ first_name }}"
         ),
