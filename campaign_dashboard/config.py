@@ -96,6 +96,11 @@ class Settings(BaseSettings):
     breaker_hard_bounce_rate: float = 0.05
     breaker_complaint_rate: float = 0.001
 
+    # Opens and clicks this many seconds from delivery are a machine's (a privacy proxy fetching
+    # images, a scanner following links: services/events/machine_engagement.py). 0: timing alone
+    # marks nothing (user agents and click bursts still do).
+    machine_engagement_seconds: Annotated[float, Field(ge=0, le=3600)] = 3
+
     # The frequency cap (services/sending/frequency_cap.py, docs/frequency_cap.md): a campaign
     # skips the contacts who already got FREQUENCY_CAP_MESSAGES messages, email and SMS together,
     # in the last FREQUENCY_CAP_DAYS days. 0 messages: no cap. A campaign may ignore it (urgent notices).

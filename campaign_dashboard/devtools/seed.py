@@ -43,6 +43,7 @@ from campaign_dashboard.devtools.demo_content import (
 from campaign_dashboard.devtools.seed_activity import (
     DELIVERED_STATUSES,
     apply_counters,
+    apply_human_counters,
     error,
     insert_minute_buckets,
     insert_sent_emails,
@@ -381,6 +382,8 @@ def _insert_campaign(
     if channel == "email":
         insert_sent_emails(session, campaign, rng, now)
     apply_counters(campaign, statuses, rng)
+    if channel == "email":
+        apply_human_counters(session, campaign)
     campaign.started_at = started
     if plan.breaker:
         _trip_breaker(session, campaign, statuses, at=started + timedelta(seconds=len(audience) // 100))

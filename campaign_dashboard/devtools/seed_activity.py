@@ -11,7 +11,7 @@ import uuid
 from collections import Counter
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert
+from sqlalchemy import func, insert
 from sqlmodel import Session, col, select
 
 from campaign_dashboard.devtools.demo_content import DEMO_LINKS, Plan
@@ -33,6 +33,9 @@ DELIVERED_STATUSES = frozenset(
 )
 
 
+MACHINE_OPEN_SHARE = 0.3
+MACHINE_CLICK_SHARE = 0.1
+
 # Per bucket metric: how long after its message was sent an event comes (mean minutes; 0 = it is
 # the send itself). Deliveries and bounces within minutes, opens and clicks over hours, replies and
 # unsubscribes a little later.
@@ -45,6 +48,8 @@ BUCKET_DELAY = {
     "unique_opens": 120,
     "clicked": 170,
     "unique_clicks": 140,
+    "unique_human_opens": 120,
+    "unique_human_clicks": 140,
     "complained": 240,
     "unsubscribed": 240,
     "replied": 300,
@@ -91,7 +96,12 @@ def insert_minute_buckets(session: Session, channel: str, campaign, now: datetim
 def _insert_click_events(session: Session, campaign, counts: Counter, rng: random.Random, now: datetime) -> None:
     """One `clicked` event per click in the buckets: every clicking recipient once, then repeats."""
     clickers = session.execute(
-        select(EmailCampaignRecipient.id, EmailCampaignRecipient.provider_message_id)
+        select(
+            EmailCampaignRecipient.id,
+            EmailCampaignRecipient.provider_message_id,
+            col(SentEmail.human_clicked_at).is_(None),  # a scanner's click (insert_sent_emails)
+        )
+        .join(SentEmail, col(SentEmail.recipient_id) == EmailCampaignRecipient.id)
         .where(
             col(EmailCampaignRecipient.campaign_id) == campaign.id,
             col(EmailCampaignRecipient.status) == RecipientStatus.CLICKED,
@@ -106,7 +116,7 @@ def _insert_click_events(session: Session, campaign, counts: Counter, rng: rando
     who = list(clickers) + [rng.choice(clickers) for _ in range(len(minutes) - len(clickers))]
     links, weights = [link for link, _ in DEMO_LINKS], [weight for _, weight in DEMO_LINKS]
     rows = []
-    for n, (minute, (recipient_id, message_id)) in enumerate(zip(minutes, who, strict=False)):
+    for n, (minute, (recipient_id, message_id, machine)) in enumerate(zip(minutes, who, strict=False)):
         at = min(max(minute + timedelta(seconds=rng.randrange(60)), campaign.started_at), now)
         rows.append(
             {
@@ -116,6 +126,7 @@ def _insert_click_events(session: Session, campaign, counts: Counter, rng: rando
                 "recipient_id": recipient_id,
                 "provider_message_id": message_id,
                 "link": rng.choices(links, weights)[0],
+                "machine": machine,
                 "payload": {},
                 "occurred_at": at,
                 "received_at": min(at + timedelta(seconds=1), now),
@@ -140,6 +151,10 @@ def insert_sent_emails(session: Session, campaign, rng: random.Random, now: date
         opened_at = min(r.sent_at + timedelta(minutes=rng.expovariate(1 / BUCKET_DELAY["opened"])), now)
         clicked_at = min(opened_at + timedelta(minutes=rng.randrange(1, 30)), now)
         clicked = r.status == RecipientStatus.CLICKED
+        # Some opens are a privacy proxy's (a third, near what Apple Mail Privacy Protection
+        # makes), some clicks a link scanner's: the demo's human rates sit below the raw ones.
+        human_open = engaged and rng.random() >= MACHINE_OPEN_SHARE
+        human_click = clicked and rng.random() >= MACHINE_CLICK_SHARE
         rows.append(
             {
                 "campaign_id": campaign.id,
@@ -153,14 +168,24 @@ def insert_sent_emails(session: Session, campaign, rng: random.Random, now: date
                 "updated_at": r.updated_at,
                 "first_opened_at": opened_at if engaged else None,
                 "first_clicked_at": clicked_at if clicked else None,
-                "last_engaged_at": (clicked_at if clicked else opened_at) if engaged else None,
-                "last_clicked_at": clicked_at if clicked else None,
+                "human_opened_at": opened_at if human_open else None,
+                "human_clicked_at": clicked_at if human_click else None,
+                "last_engaged_at": (clicked_at if human_click else opened_at if human_open else None),
+                "last_clicked_at": clicked_at if human_click else None,
                 "open_count": int(engaged),
                 "click_count": int(clicked),
             }
         )
     if rows:
         session.execute(insert(SentEmail), rows)
+
+
+def apply_human_counters(session: Session, campaign) -> None:
+    """The campaign's human open and click counters, as its sent emails say (insert_sent_emails)."""
+    of_campaign = col(SentEmail.campaign_id) == campaign.id
+    count = select(func.count()).select_from(SentEmail).where(of_campaign)
+    campaign.unique_human_opens = session.scalar(count.where(col(SentEmail.human_opened_at).is_not(None))) or 0
+    campaign.unique_human_clicks = session.scalar(count.where(col(SentEmail.human_clicked_at).is_not(None))) or 0
 
 
 def outcome(rng: random.Random, channel: str, i: int, total: int, plan: Plan) -> RecipientStatus:
@@ -226,6 +251,8 @@ def apply_counters(campaign, statuses: list[RecipientStatus], rng: random.Random
     campaign.opened = campaign.unique_opens + int(campaign.unique_opens * rng.uniform(0.3, 0.6))
     campaign.unique_clicks = c[RecipientStatus.CLICKED]
     campaign.clicked = campaign.unique_clicks + int(campaign.unique_clicks * rng.uniform(0.1, 0.4))
+    # Every open and click a person's, unless the sent emails say otherwise (apply_human_counters).
+    campaign.unique_human_opens, campaign.unique_human_clicks = campaign.unique_opens, campaign.unique_clicks
     campaign.unsubscribed = int(campaign.delivered * rng.uniform(0.002, 0.006))
     campaign.replied = int(campaign.delivered * rng.uniform(0.002, 0.01))
 

@@ -44,6 +44,8 @@ class EmulatorConfig(BaseModel):
     bounce_rate: float = Field(default=0.03, ge=0, le=1)
     open_rate: float = Field(default=0.40, ge=0, le=1)
     click_rate: float = Field(default=0.10, ge=0, le=1)
+    # a privacy proxy fetching the images of a delivered email as it arrives (an open nobody made)
+    proxy_open_rate: float = Field(default=0.15, ge=0, le=1)
     reply_rate: float = Field(default=0.01, ge=0, le=1)
     unsubscribe_rate: float = Field(default=0.005, ge=0, le=1)
     complaint_rate: float = Field(default=0.001, ge=0, le=1)

@@ -6,7 +6,10 @@ Rules first (so tests can force outcomes), then the configured rates:
   one containing "softbounce" bounces Transient; otherwise `bounce_rate` decides (a tenth of those
   are `email.suppressed`: the address is on the account's suppression list).
 - a delivered email is opened at `open_rate`, clicked at `click_rate` (a click implies an open),
-  and independently complained about, replied to, unsubscribed from at their rates.
+  and independently complained about, replied to, unsubscribed from at their rates. A person reads
+  `READ_STEPS` event gaps after delivery (seconds in the demo, at once with `webhook_delay_ms` 0);
+  at `proxy_open_rate` a privacy proxy also "opens" it the moment it arrives, as Apple Mail Privacy
+  Protection does (the app counts that open as a machine's: docs/engagement.md).
 - an SMS is undelivered/failed at `bounce_rate`; a delivered one gets a STOP at `unsubscribe_rate`
   or a reply at `reply_rate`.
 """
@@ -22,6 +25,7 @@ from .config import EmulatorConfig
 from .state import Message
 
 Plan = list[tuple[float, str, dict[str, Any]]]
+READ_STEPS = 30  # a person opens an email this many event gaps after it arrives (300 ms gaps: ~9 s)
 
 PERMANENT: dict[str, Any] = {
     "type": "Permanent",
@@ -92,9 +96,13 @@ def plan_email(message: Message, cfg: EmulatorConfig, rng: random.Random) -> Pla
         plan.append((t, "email.bounced", {"bounce": bounce}))
         return plan
     plan.append((t, "email.delivered", {}))
+    if (
+        cfg.proxy_open_rate and rng.random() < cfg.proxy_open_rate
+    ):  # no die thrown when off: seeded runs keep their dice
+        plan.append((t, "email.opened", {}))
     roll = rng.random()
     if roll < max(cfg.open_rate, cfg.click_rate):
-        t += step()
+        t += step() * READ_STEPS
         plan.append((t, "email.opened", {}))
     if roll < cfg.click_rate:
         t += step()

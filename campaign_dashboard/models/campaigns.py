@@ -31,6 +31,10 @@ class CampaignCounters:
     unique_opens: int = 0
     clicked: int = 0
     unique_clicks: int = 0
+    # Messages opened / clicked by a person, not a privacy proxy or link scanner
+    # (services/events/machine_engagement.py): the rates marketers decide on.
+    unique_human_opens: int = 0
+    unique_human_clicks: int = 0
     bounced: int = 0
     complained: int = 0
     unsubscribed: int = 0

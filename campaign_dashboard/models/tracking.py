@@ -48,7 +48,10 @@ class SentEmail(SQLModel, table=True):
     delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     first_opened_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     first_clicked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    # The latest open or click (a click proves an open), and the latest click: re-opens included.
+    # The first open and click a person made (machine ones left out: events/machine_engagement.py).
+    human_opened_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    human_clicked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The latest human open or click (a click proves an open), and the latest click: re-opens included.
     last_engaged_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_clicked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     open_count: int = 0
@@ -74,6 +77,8 @@ class EmailEvent(SQLModel, table=True):
     provider_message_id: str | None = Field(default=None, max_length=100, index=True)
     link: str | None = Field(default=None, sa_type=Text)
     detail: str | None = Field(default=None, sa_type=Text)
+    # An open or click made by a privacy proxy or link scanner, not a person.
+    machine: bool = False
     payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
     occurred_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

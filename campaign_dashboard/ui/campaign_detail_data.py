@@ -271,5 +271,5 @@ def read_marker(channel: str, campaign_id: int) -> str:
 def funnel_steps(channel: str, stats: StatsSummary) -> list[tuple[str, int]]:
     steps = [("Recipients", stats.recipients), ("Sent", stats.sent), ("Delivered", stats.delivered)]
     if channel == Channel.EMAIL:
-        steps += [("Opened", stats.unique_opens), ("Clicked", stats.unique_clicks)]
+        steps += [("Opened", stats.unique_human_opens), ("Clicked", stats.unique_human_clicks)]  # by people
     return steps

@@ -1,7 +1,8 @@
 """`CampaignStatsCards`: the headline numbers, across all campaigns (overview) or for one campaign.
 
 It draws a `services.stats.StatsSummary` held in a state var; rates are computed in the browser
-from the counts (one decimal, a dash when there is nothing to divide by).
+from the counts (one decimal, a dash when there is nothing to divide by). Open and click rates are
+people's (machine opens and clicks left out: docs/engagement.md), with the raw rate beside them.
 """
 
 from __future__ import annotations
@@ -11,7 +12,19 @@ import reflex as rx
 from campaign_dashboard.ui.components import percent, thousands
 
 
-def _card(card_id: str, label: str, value: rx.Var, detail: rx.Var | str, icon: str) -> rx.Component:
+def _card(
+    card_id: str, label: str, value: rx.Var, detail: rx.Var | str, icon: str, raw: rx.Var | None = None
+) -> rx.Component:
+    """`raw`: the rate with machine opens or clicks counted, shown beside the human `value`."""
+    heading = rx.heading(value, size="6", class_name="stat-value")
+    if raw is not None:
+        heading = rx.hstack(
+            heading,
+            rx.text(raw, " with machines", size="1", color_scheme="gray", class_name="stat-raw"),
+            align="baseline",
+            spacing="2",
+            wrap="wrap",
+        )
     return rx.card(
         rx.vstack(
             rx.hstack(
@@ -20,7 +33,7 @@ def _card(card_id: str, label: str, value: rx.Var, detail: rx.Var | str, icon: s
                 align="center",
                 spacing="2",
             ),
-            rx.heading(value, size="6", class_name="stat-value"),
+            heading,
             rx.text(detail, size="1", color_scheme="gray", class_name="stat-detail"),
             spacing="1",
         ),
@@ -55,17 +68,19 @@ def CampaignStatsCards(stats: rx.Var, *, channel: str | None = None) -> rx.Compo
         cards += [
             _card(
                 "stat-opens",
-                "Open rate",
-                percent(stats.unique_opens, stats.email_delivered),
-                thousands(stats.unique_opens) + " opened · " + thousands(stats.opened) + " opens",
+                "Open rate (people)",
+                percent(stats.unique_human_opens, stats.email_delivered),
+                thousands(stats.unique_human_opens) + " people · " + thousands(stats.opened) + " opens in all",
                 "mail-open",
+                raw=percent(stats.unique_opens, stats.email_delivered),
             ),
             _card(
                 "stat-clicks",
-                "Click rate",
-                percent(stats.unique_clicks, stats.email_delivered),
-                thousands(stats.unique_clicks) + " clicked · " + thousands(stats.clicked) + " clicks",
+                "Click rate (people)",
+                percent(stats.unique_human_clicks, stats.email_delivered),
+                thousands(stats.unique_human_clicks) + " people · " + thousands(stats.clicked) + " clicks in all",
                 "mouse-pointer-click",
+                raw=percent(stats.unique_clicks, stats.email_delivered),
             ),
             _card(
                 "stat-bounces",

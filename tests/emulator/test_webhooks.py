@@ -22,7 +22,7 @@ def kinds(emu) -> list[str]:
 
 @pytest.mark.usefixtures("send_email")
 def test_an_engaged_recipient_produces_every_event_in_order_all_signed(emu):
-    emu.configure(open_rate=1, click_rate=1, complaint_rate=1, reply_rate=1, unsubscribe_rate=1)
+    emu.configure(open_rate=1, proxy_open_rate=0, click_rate=1, complaint_rate=1, reply_rate=1, unsubscribe_rate=1)
     unsubscribe = f"{emu.receiver_url}/unsubscribe/tok-1"
     sent = resend.Emails.send(
         email(

@@ -43,6 +43,7 @@ def test_the_emulators_webhooks_move_the_numbers_of_sending_campaigns(app_env, e
         emulator,
         bounce_rate=0,
         open_rate=1,
+        proxy_open_rate=0,
         click_rate=0,
         reply_rate=0,
         unsubscribe_rate=0,

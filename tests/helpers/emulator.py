@@ -25,6 +25,7 @@ QUIET_WORLD = {
     "twilio_mps": 0,
     "bounce_rate": 0,
     "open_rate": 0,
+    "proxy_open_rate": 0,
     "click_rate": 0,
     "reply_rate": 0,
     "unsubscribe_rate": 0,

@@ -4,11 +4,14 @@ Order of work, all in the caller's session and committed here:
 1. the sent email, locked `FOR UPDATE` so events for the same message apply one at a time
    (on SQLite `BEGIN IMMEDIATE` already serialises writers) and "first open"/"first bounce"
    checks are exact;
-2. the event row: its unique provider event id is the replay check (a replay, or a concurrent
+2. for an open or click, whether a machine made it (machine_engagement; click_bursts for a click
+   on another link of the message within seconds, which marks the earlier ones of the burst too);
+   the event row, marked: its unique provider event id is the replay check (a replay, or a concurrent
    delivery of the same event, inserts nothing (ON CONFLICT DO NOTHING), rolls back and reports
    DUPLICATE);
-3. the sent email's dates, counts and status, and the recipient status by precedence (one
-   conditional UPDATE each, see `event_precedence`; the recipient only when the status moves);
+3. the sent email's dates (a person's open or click also its human dates), counts and status, and
+   the recipient status by precedence (one conditional UPDATE each, see `event_precedence`; the
+   recipient only when the status moves);
 4. suppressions and the contact's email status for hard bounces and complaints;
 5. campaign counters, minute buckets and `last_activity_at` with atomic increments;
 6. for a hard bounce or complaint, the reputation breaker's check (`breaker.check`), which may
@@ -31,6 +34,7 @@ from typing import Any
 from sqlalchemy import BindParameter, Row, Update, bindparam, exists, select
 from sqlmodel import Session
 
+from campaign_dashboard.config import get_settings
 from campaign_dashboard.models import (
     Channel,
     EmailCampaignRecipient,
@@ -43,8 +47,8 @@ from campaign_dashboard.models import (
 )
 from campaign_dashboard.services.audience import consent, opt_outs
 from campaign_dashboard.services.audience.consent import ConsentSource
-from campaign_dashboard.services.events import breaker
-from campaign_dashboard.services.events.counters import count_event
+from campaign_dashboard.services.events import breaker, click_bursts, machine_engagement
+from campaign_dashboard.services.events.counters import bump_minute, count_event, minute_of
 from campaign_dashboard.services.events.dead_letters import Outcome, dead_letter, insert_once
 from campaign_dashboard.services.events.precedence import outranks, statuses_below
 
@@ -76,6 +80,8 @@ class EmailEventIn:
     link: str | None = None
     hard_bounce: bool = False
     detail: str | None = None
+    user_agent: str | None = None  # opens and clicks: who fetched (machine_engagement)
+    ip_address: str | None = None
     payload: dict[str, Any] = field(default_factory=dict)
 
 
@@ -108,12 +114,19 @@ ENGAGEMENT: dict[str, tuple[str, str, str, str]] = {
     EmailEventType.CLICKED: ("clicked", "unique_clicks", "click_count", "first_clicked_at"),
 }
 
+# A person's first open or click: (sent_emails column, campaign counter).
+HUMAN: dict[str, tuple[str, str]] = {
+    EmailEventType.OPENED: ("human_opened_at", "unique_human_opens"),
+    EmailEventType.CLICKED: ("human_clicked_at", "unique_human_clicks"),
+}
+
 FAILURE_STATUSES = (RecipientStatus.BOUNCED, RecipientStatus.COMPLAINED, RecipientStatus.FAILED)
 UNKNOWN_MESSAGE = "unknown provider message id"  # dead-letter reason; replayed when the message appears
 
 
-def apply_email_event(*, session: Session, event: EmailEventIn) -> Outcome:
-    """Store and apply `event`; commits. Replays return DUPLICATE, unknown messages DEAD_LETTER."""
+def apply_email_event(*, session: Session, event: EmailEventIn, window: float | None = None) -> Outcome:
+    """Store and apply `event`; commits. Replays return DUPLICATE, unknown messages DEAD_LETTER.
+    `window`: the machine-engagement seconds (default: the setting)."""
     sent = lock_sent_email(session=session, provider_message_id=event.provider_message_id)
     if sent is None:
         session.rollback()
@@ -125,27 +138,53 @@ def apply_email_event(*, session: Session, event: EmailEventIn) -> Outcome:
             payload=event.payload,
             reason=f"{UNKNOWN_MESSAGE} {event.provider_message_id!r}",
         )
-    event_id = insert_event(session=session, sent=sent, event=event)
+    burst = (
+        click_bursts.other_link_clicks(session=session, sent_id=sent.id, link=event.link, at=event.occurred_at)
+        if event.type == EmailEventType.CLICKED
+        else []
+    )
+    machine = _is_machine(event, sent=sent, burst=bool(burst), window=window)
+    event_id = insert_event(session=session, sent=sent, event=event, machine=machine)
     if event_id is None:
         session.rollback()
         return Outcome.DUPLICATE
     now = utcnow()
-    counters = _apply_to_message(session=session, sent=sent, event=event, event_id=event_id, now=now)
+    counters = _apply_to_message(session=session, sent=sent, event=event, event_id=event_id, now=now, machine=machine)
     metrics = {"delayed": 1} if event.type == EmailEventType.DELIVERY_DELAYED else counters
     if counters.get("bounced") and event.hard_bounce:  # the reputation breaker's count: soft ones pass
         metrics = {**counters, breaker.HARD_BOUNCED: 1}
+    taken_back = click_bursts.mark_machine(session=session, sent=sent, ids=burst)
     count_event(
         session=session,
         channel=Channel.EMAIL,
         campaign_id=sent.campaign_id,
         at=event.occurred_at,
         now=now,
-        counters=counters,
+        counters={**counters, taken_back.counter: -1} if taken_back else counters,
         metrics=metrics,
     )
+    if taken_back and sent.campaign_id is not None:
+        bump_minute(
+            session=session,
+            channel=Channel.EMAIL,
+            campaign_id=sent.campaign_id,
+            minute=minute_of(taken_back.minute_of),
+            metrics={taken_back.counter: -1},
+        )
     breaker.check(session=session, campaign_id=sent.campaign_id, counted=metrics)
     session.commit()
     return Outcome.APPLIED
+
+
+def _is_machine(event: EmailEventIn, *, sent: Row, burst: bool, window: float | None) -> bool:
+    """Whether a privacy proxy or link scanner made this open or click (machine_engagement)."""
+    if event.type not in ENGAGEMENT:
+        return False
+    seconds = get_settings().machine_engagement_seconds if window is None else window
+    seen = machine_engagement.Engagement(at=event.occurred_at, user_agent=event.user_agent, ip_address=event.ip_address)
+    if event.type == EmailEventType.OPENED:
+        return machine_engagement.is_machine_open(seen, delivered_at=sent.delivered_at, window=seconds)
+    return machine_engagement.is_machine_click(seen, delivered_at=sent.delivered_at, window=seconds, in_burst=burst)
 
 
 SENT = table_of(SentEmail)
@@ -164,6 +203,8 @@ LOCK_SENT = (
         SENT.c.delivered_at,
         SENT.c.first_opened_at,
         SENT.c.first_clicked_at,
+        SENT.c.human_opened_at,
+        SENT.c.human_clicked_at,
         SENT.c.last_engaged_at,
         SENT.c.last_clicked_at,
     )
@@ -185,7 +226,7 @@ def lock_sent_email(*, session: Session, provider_message_id: str) -> Row | None
     return session.execute(LOCK_SENT, {"message_id": provider_message_id}).first()
 
 
-def insert_event(*, session: Session, sent: Row, event: EmailEventIn) -> int | None:
+def insert_event(*, session: Session, sent: Row, event: EmailEventIn, machine: bool = False) -> int | None:
     """Insert the event row and return its id; None if this provider event id is already stored."""
     return insert_once(
         session=session,
@@ -200,6 +241,7 @@ def insert_event(*, session: Session, sent: Row, event: EmailEventIn) -> int | N
             "provider_message_id": event.provider_message_id or None,
             "link": event.link,
             "detail": event.detail,
+            "machine": machine,
             "payload": event.payload,
             "occurred_at": event.occurred_at,
             "received_at": utcnow(),
@@ -215,7 +257,7 @@ def seen_before(*, session: Session, sent: Row, types: tuple[str, ...], event_id
 
 
 def _apply_to_message(
-    *, session: Session, sent: Row, event: EmailEventIn, event_id: int, now: datetime
+    *, session: Session, sent: Row, event: EmailEventIn, event_id: int, now: datetime, machine: bool
 ) -> dict[str, int]:
     """Update the sent email, recipient and contact; return the campaign counters to add."""
     kind = event.type
@@ -231,10 +273,14 @@ def _apply_to_message(
         counters[counter] = 1
         if _keep_earliest(sent=sent, column=first_column, at=event.occurred_at, values=values):
             counters[unique_counter] = 1
-        # The latest open or click, for "engaged in the last N days" segments (a click is an open too).
-        _keep_latest(sent=sent, column="last_engaged_at", at=event.occurred_at, values=values)
-        if kind == EmailEventType.CLICKED:
-            _keep_latest(sent=sent, column="last_clicked_at", at=event.occurred_at, values=values)
+        if not machine:  # what a person did: the human counters and the behaviour segments' dates
+            human_column, human_counter = HUMAN[kind]
+            if _keep_earliest(sent=sent, column=human_column, at=event.occurred_at, values=values):
+                counters[human_counter] = 1
+            # The latest open or click, for "engaged in the last N days" segments (a click is an open too).
+            _keep_latest(sent=sent, column="last_engaged_at", at=event.occurred_at, values=values)
+            if kind == EmailEventType.CLICKED:
+                _keep_latest(sent=sent, column="last_clicked_at", at=event.occurred_at, values=values)
     elif kind in ONCE_PER_MESSAGE:
         counter, same_kind = ONCE_PER_MESSAGE[kind]
         if not seen_before(session=session, sent=sent, types=same_kind, event_id=event_id):

@@ -74,6 +74,33 @@ def test_counters_agree_with_the_recipient_ledger(seeded):
             assert c.unique_clicks <= c.unique_opens <= c.delivered, c.name
             assert c.unique_opens <= c.opened and c.unique_clicks <= c.clicked, c.name
             assert max(c.complained, c.unsubscribed, c.replied) <= c.delivered, c.name
+            assert c.unique_human_opens <= c.unique_opens and c.unique_human_clicks <= c.unique_clicks, c.name
+
+
+def test_the_demo_has_machine_opens_and_clicks_and_its_human_counters_agree_with_its_messages(seeded):
+    """Some demo opens are a privacy proxy's and some clicks a scanner's, as the event path would
+    record them: the human counters are the messages with a human first open or click."""
+    from sqlalchemy import func
+
+    from campaign_dashboard.models import EmailEvent, SentEmail
+
+    below = 0
+    for c in seeded.exec(select(EmailCampaign)).all():
+        of_c = SentEmail.campaign_id == c.id
+        humans = seeded.exec(select(func.count()).where(of_c, SentEmail.human_opened_at.is_not(None))).one()
+        clickers = seeded.exec(select(func.count()).where(of_c, SentEmail.human_clicked_at.is_not(None))).one()
+        assert (c.unique_human_opens, c.unique_human_clicks) == (humans, clickers), c.name
+        below += c.unique_human_opens < c.unique_opens
+        scanned = seeded.exec(
+            select(SentEmail.recipient_id).where(
+                of_c, SentEmail.first_clicked_at.is_not(None), SentEmail.human_clicked_at.is_(None)
+            )
+        ).all()
+        flagged = seeded.exec(
+            select(EmailEvent.recipient_id).where(EmailEvent.campaign_id == c.id, EmailEvent.machine)
+        ).all()
+        assert set(scanned) == set(flagged), c.name  # a scanner's clicks are marked as such
+    assert below  # the demo shows human rates below the raw ones
 
 
 def test_campaigns_have_the_data_their_status_implies(seeded):
@@ -172,6 +199,8 @@ def test_minute_buckets_add_up_to_the_counters_within_the_campaign_time(seeded):
         "unique_opens",
         "clicked",
         "unique_clicks",
+        "unique_human_opens",
+        "unique_human_clicks",
         "bounced",
         "complained",
         "unsubscribed",

@@ -47,6 +47,8 @@ SUPPRESSION_ADDED = "suppression.added"
 HARD_BOUNCE_TYPES = {"permanent", "hard", "hardbounce"}
 MAX_DEPTH = 32  # Resend's payloads nest 4 levels; deeper is refused before anything walks it
 MAX_EVENT_ID = 200  # dead_letter_events/email_events.provider_event_id
+MAX_USER_AGENT = 1000  # read for the machine-engagement rules only
+MAX_IP_ADDRESS = 64
 
 Event = EmailEventIn | InboundEmailIn | ProviderSuppressionIn
 
@@ -93,15 +95,18 @@ def normalise(payload: Any, *, event_id: str) -> Event | IgnoredEvent:
     if kind not in EVENT_TYPES:
         return IgnoredEvent(kind)
     message_id = _required_text(data, "email_id")
-    link = detail = None
+    link = detail = user_agent = ip_address = None
     hard = False
-    if kind == "email.clicked":
-        click = _object(data, "click")
-        link = _text(click, "link", "data.click")
-        occurred_at = parse_time(click.get("timestamp"), "data.click.timestamp") or occurred_at
-    elif kind == "email.opened":
-        opened = _object(data, "open")
-        occurred_at = parse_time(opened.get("timestamp"), "data.open.timestamp") or occurred_at
+    if kind in ("email.clicked", "email.opened"):
+        # `data.click` is documented with the user agent and address; `data.open` is not (Resend's
+        # opened event documents neither): read when present, for the machine-open rules.
+        key = "click" if kind == "email.clicked" else "open"
+        engagement = _object(data, key)
+        where = f"data.{key}"
+        link = _text(engagement, "link", where) if key == "click" else None
+        occurred_at = parse_time(engagement.get("timestamp"), f"{where}.timestamp") or occurred_at
+        user_agent = _bounded(_text(engagement, "userAgent", where), MAX_USER_AGENT)
+        ip_address = _bounded(_text(engagement, "ipAddress", where), MAX_IP_ADDRESS)
     elif kind == "email.bounced":
         bounce = _object(data, "bounce")
         bounce_type = _text(bounce, "type", "data.bounce")
@@ -126,8 +131,15 @@ def normalise(payload: Any, *, event_id: str) -> Event | IgnoredEvent:
         link=link,
         hard_bounce=hard,
         detail=detail,
+        user_agent=user_agent,
+        ip_address=ip_address,
         payload=payload,
     )
+
+
+def _bounded(value: str | None, limit: int) -> str | None:
+    """Only the head of an over-long value is read (it is kept whole in the stored payload)."""
+    return None if value is None else value[:limit]
 
 
 def _inbound(data: dict, *, event_id: str, occurred_at: datetime, payload: dict) -> InboundEmailIn:
