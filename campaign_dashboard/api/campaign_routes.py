@@ -65,6 +65,9 @@ class CampaignPublic(CampaignStats):
     # ignores it, and how many recipients it skipped when the campaign started.
     ignore_frequency_cap: bool = False
     frequency_capped: int = 0
+    # Send at a local time: "09:00" in each contact's time zone (contacts without one: the zone).
+    local_send_time: str | None = None
+    local_time_zone: str | None = None
 
 
 class CampaignCreate(BaseModel):
@@ -78,6 +81,17 @@ class CampaignCreate(BaseModel):
     ignore_frequency_cap: bool = Field(
         default=False,
         description="Send even to the contacts the workspace's frequency cap would skip (an urgent notice).",
+    )
+    local_send_time: str | None = Field(
+        default=None,
+        max_length=5,
+        description="Send at this time of day (HH:MM, 24-hour) in each contact's own time zone: each"
+        " recipient waits for the next such time after the campaign starts. Null: send at once.",
+    )
+    local_time_zone: str | None = Field(
+        default=None,
+        max_length=64,
+        description="The IANA time zone for contacts without one (default UTC), with local_send_time.",
     )
     scheduled_at: datetime | None = None
     timezone: str | None = None

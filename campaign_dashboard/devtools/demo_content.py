@@ -67,6 +67,8 @@ class Plan:
     # paused by the reputation breaker: every 4th address hard-bounces, sending got as far as the
     # breaker let it (seed_activity.breaker_reach); the reason is the breaker's own
     breaker: bool = False
+    # sent at this time in each contact's time zone (contacts without one: New York's)
+    local_send_time: str | None = None
 
 
 EMAIL_PLANS = (
@@ -92,7 +94,7 @@ EMAIL_PLANS = (
     Plan("Black Friday early access", CampaignStatus.SENT, 6, "vip"),
     Plan("Product update: trail app 2.0", CampaignStatus.PAUSED, 2, "customer", progress=0.45),
     Plan("Winter sale announcement", CampaignStatus.SENDING, 0.2, "newsletter", progress=0.62),
-    Plan("Holiday gift guide", CampaignStatus.SCHEDULED, 0.1, "newsletter"),
+    Plan("Holiday gift guide", CampaignStatus.SCHEDULED, 0.1, "newsletter", local_send_time="09:00"),
     Plan("Year in review 2026", CampaignStatus.DRAFT, 0.05, "all"),
     # last, so the other demo campaigns keep their ids
     Plan("Win-back: lapsed customers", CampaignStatus.PAUSED, 0.4, "customer", breaker=True),

@@ -333,6 +333,8 @@ def _insert_campaign(
         "updated_at": created,
         "last_activity_at": created,
     }
+    if plan.local_send_time:
+        fields.update(local_send_time=plan.local_send_time, local_time_zone="America/New_York")
     if plan.status == CampaignStatus.SCHEDULED:
         fields["scheduled_at"] = (now + timedelta(days=2 if channel == "email" else 1)).replace(minute=0, second=0)
     campaign: EmailCampaign | SmsCampaign

@@ -69,6 +69,10 @@ class CampaignFields(SQLModel, CampaignCounters):
     ignore_frequency_cap: bool = False
     # How many of its recipients the frequency cap skipped as the audience was snapshotted.
     frequency_capped: int = 0
+    # Send at this local time ("09:00") in each contact's own time zone, contacts without one in
+    # `local_time_zone` (services/sending/local_time.py). None: as fast as the rate allows.
+    local_send_time: str | None = Field(default=None, max_length=5)
+    local_time_zone: str | None = Field(default=None, max_length=64)
 
 
 class EmailCampaign(CampaignFields, table=True):
@@ -116,6 +120,8 @@ class EmailCampaignRecipient(RecipientFields, table=True):
         Index("ix_email_recipients_status_lease", "status", "lease_expires_at"),
         # the frequency cap's probe: a contact's recent messages, read from the index alone
         Index("ix_email_recipients_contact_sent", "contact_id", "sent_at", "status"),
+        # the rows waiting for their local send time, by time, read without touching the others
+        Index("ix_email_recipients_campaign_status_not_before", "campaign_id", "status", "not_before"),
     )
 
     campaign_id: int = Field(foreign_key="email_campaigns.id", ondelete="CASCADE")

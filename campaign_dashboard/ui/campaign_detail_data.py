@@ -66,6 +66,7 @@ class CampaignInfo:
     follows_up: str = ""  # a follow-up's campaign and audience: '“Spring sale” — did not open'
     follows_up_href: str = ""
     frequency_cap: str = ""  # "12 contacts skipped by the frequency cap", or that the campaign ignores it
+    local_time: str = ""  # "09:00 in each contact's time zone (without one: Europe/Paris)"
     created_at: str = ""
     scheduled_at: str = ""
     started_at: str = ""
@@ -215,12 +216,20 @@ def _info(campaign, segment: str, stats: StatsSummary, channel: str, changes: li
         body=getattr(campaign, "body", ""),
         segment=segment,
         frequency_cap=frequency_cap_words(campaign),
+        local_time=local_time_words(campaign),
         created_at=iso_utc(campaign.created_at),
         scheduled_at=iso_utc(campaign.scheduled_at),
         started_at=iso_utc(campaign.started_at),
         completed_at=iso_utc(campaign.completed_at),
         progress=round(100 * stats.progress, 1),
     )
+
+
+def local_time_words(campaign) -> str:
+    """When a campaign sent at a local time goes out, as its page says it ("": as fast as it can)."""
+    if not campaign.local_send_time:
+        return ""
+    return f"{campaign.local_send_time} in each contact's time zone (without one: {campaign.local_time_zone or 'UTC'})"
 
 
 def frequency_cap_words(campaign) -> str:

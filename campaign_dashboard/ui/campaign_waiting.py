@@ -42,7 +42,9 @@ class WaitingPanel:
     remaining: int = 0
     ready: int = 0
     in_flight: int = 0
-    waiting_local_time: int = 0
+    waiting_quiet_hours: int = 0
+    waiting_send_time: int = 0
+    last_send_time: str = ""  # ISO UTC: the last zone's turn
     retrying: int = 0
 
 
@@ -72,7 +74,9 @@ def read_waiting(session: Session, channel: str, campaign) -> WaitingPanel:
         remaining=found.remaining,
         ready=found.ready,
         in_flight=found.in_flight,
-        waiting_local_time=found.waiting_local_time,
+        waiting_quiet_hours=found.waiting_quiet_hours,
+        waiting_send_time=found.waiting_send_time,
+        last_send_time=iso_utc(found.last_send_time),
         retrying=found.retrying,
     )
 
@@ -123,10 +127,20 @@ def waiting_panel(panel: rx.Var) -> rx.Component:
                 rx.hstack(
                     _count(panel.ready, "ready to send"),
                     _count(panel.in_flight, "being sent"),
-                    _count(panel.waiting_local_time, "waiting for local time"),
+                    _count(panel.waiting_send_time, "waiting for their local send time"),
+                    _count(panel.waiting_quiet_hours, "waiting for quiet hours to end"),
                     _count(panel.retrying, "retrying after provider errors"),
                     spacing="3",
                     wrap="wrap",
+                ),
+                rx.cond(
+                    panel.last_send_time != "",
+                    rx.text(
+                        "The last time zone's turn comes at ",
+                        rx.text.span(local_time(panel.last_send_time), weight="medium", id="campaign-last-send-time"),
+                        ".",
+                        size="2",
+                    ),
                 ),
                 rx.cond(
                     panel.eta != "",

@@ -35,18 +35,18 @@ def test_an_sms_campaign_waiting_for_quiet_hours_says_so_with_the_next_window(cl
 
     assert response.status_code == 200, response.text
     body = response.json()
-    assert {k: body[k] for k in ("status", "remaining", "ready", "waiting_local_time", "retrying")} == {
+    assert {k: body[k] for k in ("status", "remaining", "ready", "waiting_quiet_hours", "retrying")} == {
         "status": "sending",
         "remaining": 3,
         "ready": 0,
-        "waiting_local_time": 3,
+        "waiting_quiet_hours": 3,
         "retrying": 0,
     }
     assert datetime.fromisoformat(body["next_window"]) == window
     assert datetime.fromisoformat(body["eta"]) == window + timedelta(seconds=3)  # one a second
     [reason] = body["reasons"]
     assert reason["kind"] == "quiet_hours" and reason["word"] == "quiet hours"
-    assert reason["message"].startswith("3 recipients are waiting for local time")
+    assert reason["message"].startswith("3 recipients are waiting for their quiet hours to end")
     assert reason["sentence"].endswith(f"Next window opens {window:%Y-%m-%d %H:%M} UTC.")
 
 

@@ -98,9 +98,9 @@ def test_a_campaign_waiting_for_quiet_hours_then_for_a_worker_says_why(browser, 
         expect(panel).to_contain_text("Why is this waiting")
         quiet = panel.locator(".waiting-reason[data-kind='quiet_hours']")
         expect(quiet).to_contain_text("quiet hours")
-        expect(quiet).to_contain_text("3 recipients are waiting for local time")
+        expect(quiet).to_contain_text("3 recipients are waiting for their quiet hours to end")
         expect(quiet).to_contain_text(re.compile(r"Next window opens " + local(window).pattern))
-        expect(panel).to_contain_text("3 waiting for local time")
+        expect(panel).to_contain_text("3 waiting for quiet hours to end")
         expect(page.locator("#campaign-eta")).to_have_text(local(window + timedelta(seconds=3)))
         expect(panel.locator(".waiting-reason[data-kind='no_worker']")).to_have_count(0)
 
@@ -126,7 +126,9 @@ def test_a_campaign_waiting_for_quiet_hours_then_for_a_worker_says_why(browser, 
             no_worker = panel.locator(".waiting-reason[data-kind='no_worker']")
             expect(no_worker).to_contain_text("No worker is running, so nothing is sent.")
             expect(no_worker).to_contain_text(re.compile(r"Last worker seen \w{3} \d{1,2}, \d{4}"))
-            expect(quiet).to_contain_text("3 recipients are waiting for local time")  # still said, after it
+            expect(quiet).to_contain_text(
+                "3 recipients are waiting for their quiet hours to end"
+            )  # still said, after it
             expect(page.locator("#campaign-eta")).to_have_count(0)  # nothing moves: no time promised
         finally:
             for pid in stopped:

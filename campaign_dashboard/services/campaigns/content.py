@@ -24,13 +24,17 @@ from campaign_dashboard.services.limits import (
     check_length,
     check_single_line,
 )
+from campaign_dashboard.services.sending import local_time
 
-COMMON_FIELDS = ("name", "segment_id", "ignore_frequency_cap", "scheduled_at", "timezone")
+# How a campaign goes out, whatever its channel: past the frequency cap, at a local time.
+DELIVERY_FIELDS = ("ignore_frequency_cap", "local_send_time", "local_time_zone")
+COMMON_FIELDS = ("name", "segment_id", *DELIVERY_FIELDS, "scheduled_at", "timezone")
 CONTENT_FIELDS = {
     Channel.EMAIL: ("subject", "from_email", "reply_to", "template_id", "html", "text"),
     Channel.SMS: ("body", "from_number"),
 }
 SCHEDULE_FIELDS = ("scheduled_at", "timezone")
+LOCAL_TIME = ("local_send_time", "local_time_zone")
 MAX_SMS_BODY = 1600  # Twilio's limit for one message (10 segments of 160)
 
 
@@ -88,7 +92,7 @@ def checked_content(*, session: Session, channel: str, values: Mapping[str, Any]
 
 
 def content_fields(channel: Channel) -> tuple[str, ...]:
-    return ("name", "segment_id", "ignore_frequency_cap", *CONTENT_FIELDS[channel])
+    return ("name", "segment_id", *DELIVERY_FIELDS, *CONTENT_FIELDS[channel])
 
 
 def check_fields(channel: Channel, data: Mapping[str, Any]) -> dict[str, Any]:
@@ -106,8 +110,10 @@ def normalise(session: Session, channel: Channel, values: dict[str, Any]) -> dic
     for key, value in list(values.items()):
         if isinstance(value, str) and key not in ("html", "text", "body"):
             values[key] = value.strip()
-        if key in ("reply_to", "from_number", "html", "text", "template_id") and values[key] in ("", None):
+        if key in ("reply_to", "from_number", "html", "text", "template_id", *LOCAL_TIME) and values[key] in ("", None):
             values[key] = None
+    if values.get("local_send_time") and not values.get("local_time_zone"):
+        values["local_time_zone"] = "UTC"  # contacts without a zone get it at that time in UTC
     if "ignore_frequency_cap" in values and values["ignore_frequency_cap"] is None:
         values["ignore_frequency_cap"] = False  # not said: the cap applies
     if channel is Channel.EMAIL and values.get("template_id") and not values.get("subject"):
@@ -131,6 +137,13 @@ def validate(session: Session, channel: Channel, values: Mapping[str, Any]) -> N
     with problems.check():
         if not isinstance(values.get("ignore_frequency_cap", False), bool):
             raise _fail("ignore_frequency_cap", "true or false")
+    for field, check in (("local_send_time", local_time.parse_send_time), ("local_time_zone", local_time.check_zone)):
+        with problems.check():
+            value = values.get(field)
+            if value is not None:
+                if not isinstance(value, str):
+                    raise _fail(field, "a string")
+                check(value)
     if channel is Channel.EMAIL:
         _validate_email(session, values, problems)
     else:

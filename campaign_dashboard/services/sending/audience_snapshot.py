@@ -4,6 +4,7 @@ The snapshot is taken when the campaign starts: segment members, minus suppresse
 unsubscribed / opted-out contacts, one row per address. Later contact changes do not move it, which
 is what makes pause/resume and crash recovery exact. The contacts the frequency cap skips are in
 it too, cancelled with the reason (`frequency_cap`), so the campaign page shows who was skipped.
+A campaign sent at a local time defers each row to its contact's send time (`local_time`).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from campaign_dashboard.models.campaigns import CampaignFields
 from campaign_dashboard.services.audience.segment_rules import contact_ids_select
 from campaign_dashboard.services.channels import recipient_model
 from campaign_dashboard.services.errors import NotFound, ValidationFailed
+from campaign_dashboard.services.sending import local_time
 from campaign_dashboard.services.sending.frequency_cap import FrequencyCap
 from campaign_dashboard.services.sending.ledger import cancel_pending
 
@@ -57,6 +59,7 @@ def snapshot_audience(*, session: Session, channel: Channel, campaign: CampaignF
     cap = FrequencyCap.for_campaign(get_settings(), ignore=campaign.ignore_frequency_cap)
     if cap is not None and campaign.id is not None:
         campaign.frequency_capped = skip_capped(session, channel, campaign.id, cap, utcnow())
+    local_time.stagger(session=session, channel=channel, campaign=campaign, now=utcnow())
     count = (
         session.scalar(select(func.count()).select_from(Recipient).where(col(Recipient.campaign_id) == campaign.id))
         or 0

@@ -29,11 +29,12 @@ from campaign_dashboard.services.sending.throttle import QUIET_HOURS_NOTE
 MOVING = (CampaignStatus.SENDING, CampaignStatus.SCHEDULED)  # what a worker has to move
 RATE_LIMITED_AFTER = timedelta(minutes=1)  # ready work the rate needs longer than this for: say so
 
-NO_WORKER, PAUSED, BREAKER, QUIET_HOURS, PROVIDER_ERRORS, RATE_LIMITED = (
+NO_WORKER, PAUSED, BREAKER, QUIET_HOURS, SEND_TIME, PROVIDER_ERRORS, RATE_LIMITED = (
     "no_worker",
     "paused",
     "breaker",
     "quiet_hours",
+    "send_time",
     "provider_errors",
     "rate_limited",
 )
@@ -42,6 +43,7 @@ WORDS = {
     PAUSED: "paused",
     BREAKER: "reputation breaker",
     QUIET_HOURS: "quiet hours",
+    SEND_TIME: "local send time",
     PROVIDER_ERRORS: "provider errors",
     RATE_LIMITED: "rate limited",
 }
@@ -79,9 +81,12 @@ class Progress:
     remaining: int = 0  # recipients without a send outcome yet
     ready: int = 0  # pending and claimable now
     in_flight: int = 0  # claimed by a worker, being sent
-    waiting_local_time: int = 0  # deferred until their quiet hours end
+    waiting_quiet_hours: int = 0  # SMS deferred until their quiet hours end
+    waiting_send_time: int = 0  # waiting for the campaign's local send time in their time zone
     retrying: int = 0  # pending or claimed after a provider error
     next_window: datetime | None = None  # the earliest end of a deferred row's quiet hours
+    next_send_time: datetime | None = None  # the next zone's turn (local send time)
+    last_send_time: datetime | None = None  # the last zone's turn
     rate_per_second: float = 0.0  # messages a second the configured limit allows (0: no limit)
     eta: datetime | None = None  # when the last message should go out; None: nothing to estimate
     reasons: list[Reason] = field(default_factory=list)
@@ -92,8 +97,17 @@ class _Rows:
     ready: int = 0
     in_flight: int = 0
     retrying: int = 0
-    deferred: dict[datetime, int] = field(default_factory=dict)  # window start -> rows
+    quiet: dict[datetime, int] = field(default_factory=dict)  # quiet-hours window start -> rows
+    send_time: dict[datetime, int] = field(default_factory=dict)  # local send time -> rows
     last_error: str | None = None
+
+    @property
+    def deferred(self) -> dict[datetime, int]:
+        """Every row waiting for a time, by that time."""
+        merged = dict(self.quiet)
+        for at, n in self.send_time.items():
+            merged[at] = merged.get(at, 0) + n
+        return merged
 
 
 def progress(
@@ -128,9 +142,12 @@ def progress_of(
         remaining=remaining,
         ready=rows.ready,
         in_flight=rows.in_flight,
-        waiting_local_time=sum(rows.deferred.values()),
+        waiting_quiet_hours=sum(rows.quiet.values()),
+        waiting_send_time=sum(rows.send_time.values()),
         retrying=rows.retrying,
-        next_window=min(rows.deferred, default=None),
+        next_window=min(rows.quiet, default=None),
+        next_send_time=min(rows.send_time, default=None),
+        last_send_time=max(rows.send_time, default=None),
         rate_per_second=rate,
         eta=None if stuck else _eta(rows, rate, start=max(now, campaign.scheduled_at or now)),
         reasons=_reasons(session, settings, channel, campaign, rows, rate, workers=workers),
@@ -149,13 +166,18 @@ def send_rate(settings: Settings, channel: str) -> float:
 
 def _erroring(recipient: Any) -> ColumnElement[bool]:
     """A provider error is noted on the row (a quiet-hours note is not one)."""
-    return and_(col(recipient.last_error).is_not(None), ~col(recipient.last_error).startswith(QUIET_HOURS_NOTE))
+    return and_(col(recipient.last_error).is_not(None), ~_quiet(recipient))
+
+
+def _quiet(recipient: Any) -> ColumnElement[bool]:
+    return col(recipient.last_error).startswith(QUIET_HOURS_NOTE)
 
 
 def _count_rows(session: Session, channel: str, campaign_id: int, remaining: int, now: datetime) -> _Rows:
-    """The claimed rows (a few batches) grouped by whether a provider error is noted on them; for
-    SMS, the deferred rows by window (index campaign_id, status, not_before: only those rows are
-    read). Pending rows are never scanned: the ready ones are what the counters leave."""
+    """The claimed rows (a few batches) grouped by whether a provider error is noted on them; the
+    deferred rows by time, quiet hours (a note on the row) apart from the local send time (index
+    campaign_id, status, not_before: only those rows are read). Pending rows are never scanned:
+    the ready ones are what the counters leave."""
     Recipient = recipient_model(channel)
     rows = _Rows()
     claimed = [col(Recipient.campaign_id) == campaign_id, col(Recipient.status) == RecipientStatus.CLAIMED]
@@ -171,17 +193,18 @@ def _count_rows(session: Session, channel: str, campaign_id: int, remaining: int
             .order_by(col(Recipient.id).desc())
             .limit(1)
         )
-    if channel == Channel.SMS:  # only SMS waits for quiet hours; email rows never carry not_before
-        result = session.execute(
-            select(col(Recipient.not_before), func.count())
-            .where(
-                col(Recipient.campaign_id) == campaign_id,
-                col(Recipient.status) == RecipientStatus.PENDING,
-                col(Recipient.not_before) > now,
-            )
-            .group_by(col(Recipient.not_before))
+    quiet = case((_quiet(Recipient), 1), else_=0).label("quiet")
+    result = session.execute(
+        select(col(Recipient.not_before), quiet, func.count())
+        .where(
+            col(Recipient.campaign_id) == campaign_id,
+            col(Recipient.status) == RecipientStatus.PENDING,
+            col(Recipient.not_before) > now,
         )
-        rows.deferred = {until: count for until, count in result}
+        .group_by(col(Recipient.not_before), quiet)
+    )
+    for until, for_quiet_hours, count in result:
+        (rows.quiet if for_quiet_hours else rows.send_time)[until] = count
     rows.ready = max(0, remaining - rows.in_flight - sum(rows.deferred.values()))
     return rows
 
@@ -222,15 +245,28 @@ def _reasons(session, settings, channel, campaign, rows: _Rows, rate: float, *, 
         )
     if campaign.status != CampaignStatus.SENDING:
         return reasons
-    if rows.deferred:
-        waiting = sum(rows.deferred.values())
+    if rows.send_time:
+        waiting = sum(rows.send_time.values())
+        zones = f" (contacts without one: {campaign.local_time_zone})" if campaign.local_time_zone else ""
+        turns = len(rows.send_time)
+        reasons.append(
+            Reason(
+                SEND_TIME,
+                f"{_count(waiting, 'recipient', verb=True)} waiting for {campaign.local_send_time} in their own "
+                f"time zone{zones}: {_count(turns, 'send time')} to come.",
+                at=min(rows.send_time),
+                at_label="Next zone's turn",
+            )
+        )
+    if rows.quiet:
+        waiting = sum(rows.quiet.values())
         reasons.append(
             Reason(
                 QUIET_HOURS,
-                f"{_count(waiting, 'recipient', verb=True)} waiting for local time: SMS goes out between "
+                f"{_count(waiting, 'recipient', verb=True)} waiting for their quiet hours to end: SMS goes out between "
                 f"{settings.quiet_hours_start:02d}:00 and {settings.quiet_hours_end:02d}:00 in each "
                 "recipient's own time zone.",
-                at=min(rows.deferred),
+                at=min(rows.quiet),
                 at_label="Next window opens",
             )
         )
@@ -282,11 +318,11 @@ def reason_word(
     *, session: Session, settings: Settings, channel: str, campaign: Any, workers: int, now: datetime | None = None
 ) -> str:
     """The overview's word for a campaign that is held up ("" while it just sends): the first
-    reason, where waiting for quiet hours only counts once nothing else can go."""
+    reason, where waiting for quiet hours or a send time only counts once nothing else can go."""
     found = progress_of(
         session=session, settings=settings, channel=channel, campaign=campaign, workers=workers, now=now
     )
     for reason in found.reasons:
-        if reason.kind != QUIET_HOURS or not (found.ready or found.in_flight):
+        if reason.kind not in (QUIET_HOURS, SEND_TIME) or not (found.ready or found.in_flight):
             return reason.word
     return ""

@@ -36,6 +36,8 @@ PLAIN_FIELDS = (
     "schedule_date",
     "schedule_time",
     "timezone",
+    "local_send_time",
+    "local_time_zone",
     "test_to",
 )
 

@@ -51,7 +51,7 @@ from campaign_dashboard.wiring import campaign_queue
 # The fields the dialog shows a message under (`view.field_error`); "" is the line above the buttons.
 FORM_FIELDS = frozenset(
     ("name", "segment_id", "subject", "from_email", "reply_to", "template_id", "html", "body", "from_number")
-) | frozenset(("ignore_frequency_cap", "scheduled_at", "timezone", "test_to"))
+) | frozenset(("ignore_frequency_cap", "local_send_time", "local_time_zone", "scheduled_at", "timezone", "test_to"))
 SAVED = {"sending": "is sending", "scheduled": "is scheduled", "draft": "is saved as a draft"}
 
 
@@ -66,6 +66,9 @@ class CampaignFormState(AuthState):
     segment_id: str = ""
     ignore_frequency_cap: bool = False
     frequency_cap: str = ""  # the workspace's cap in words ("" when it has none)
+    local_time: bool = False  # send at `local_send_time` in each contact's time zone
+    local_send_time: str = "09:00"
+    local_time_zone: str = "UTC"  # for contacts without one; the browser's zone by default
     source: str = HTML
     template_id: str = ""
     html: str = STARTER_HTML
@@ -97,6 +100,7 @@ class CampaignFormState(AuthState):
     preview_note: str = ""  # why the last step found nobody
     sms_message: str = ""  # the SMS as the previewed contact gets it
     _preview_values: dict = {}
+    _local_zone: str = ""  # an edited campaign's zone for contacts without one
     _scheduled_utc: str = ""  # the stored time of an edited campaign, shown once the browser's zone is known
 
     @rx.var
@@ -133,6 +137,9 @@ class CampaignFormState(AuthState):
         self.campaign_id, self.name = id_of(campaign), campaign.name
         self.segment_id = str(campaign.segment_id or "")
         self.ignore_frequency_cap = campaign.ignore_frequency_cap
+        self.local_time = bool(campaign.local_send_time)
+        self.local_send_time = campaign.local_send_time or "09:00"
+        self._local_zone = campaign.local_time_zone or ""
         if channel == Channel.EMAIL:
             self.subject, self.from_email = campaign.subject, campaign.from_email
             self.reply_to = campaign.reply_to or ""
@@ -161,6 +168,7 @@ class CampaignFormState(AuthState):
         self.default_sender = settings.twilio_from or settings.twilio_messaging_service_sid or ""
         self.quiet_hours = quiet_hours_note(settings)
         self.ignore_frequency_cap, self.frequency_cap = False, frequency_cap_note(settings)
+        self.local_time, self.local_send_time, self._local_zone = False, "09:00", ""
         self.segment_options, self.template_options = segment_and_template_options()
 
     def _ask_browser_timezone(self):
@@ -173,6 +181,7 @@ class CampaignFormState(AuthState):
         """The schedule's zone defaults to the browser's; an edited campaign's time is shown in it."""
         if zone in TIMEZONES:
             self.timezone = zone
+        self.local_time_zone = self._local_zone or self.timezone  # an edited campaign keeps its own
         if self._scheduled_utc:
             local = datetime.fromisoformat(self._scheduled_utc).astimezone(zoneinfo.ZoneInfo(self.timezone))
             self.schedule_date, self.schedule_time = local.strftime("%Y-%m-%d"), local.strftime("%H:%M")
@@ -194,6 +203,11 @@ class CampaignFormState(AuthState):
         if name in PLAIN_FIELDS:
             setattr(self, name, value)
             self._clear(name, "scheduled_at" if name.startswith("schedule") else name)
+
+    @guarded(Role.MARKETER)
+    def set_local_time(self, value: bool):
+        self.local_time = value is True
+        self._clear("local_send_time", "local_time_zone")
 
     @guarded(Role.MARKETER)
     def set_ignore_frequency_cap(self, value: bool):
@@ -317,6 +331,8 @@ class CampaignFormState(AuthState):
             "name": self.name,
             "segment_id": int(self.segment_id) if self.segment_id else None,
             "ignore_frequency_cap": self.ignore_frequency_cap,
+            "local_send_time": self.local_send_time if self.local_time else None,
+            "local_time_zone": self.local_time_zone if self.local_time else None,
         }
         if self.channel == Channel.EMAIL:
             data.update(subject=self.subject, from_email=self.from_email, reply_to=self.reply_to)

@@ -111,6 +111,7 @@ def header(channel: str) -> rx.Component:
                     *content,
                     detail_line("Audience", info.segment),
                     detail_line("Frequency cap", info.frequency_cap, id="campaign-frequency-capped"),
+                    detail_line("Sends at", info.local_time, id="campaign-local-time"),
                     follows_up_line(),
                     spacing="1",
                 ),

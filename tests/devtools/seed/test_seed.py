@@ -265,3 +265,8 @@ def test_the_demo_shows_a_campaign_paused_by_the_reputation_breaker(seeded):
         )
     ).one()
     assert hard == tripped.bounced > 0
+
+
+def test_the_demo_schedules_a_campaign_at_each_contacts_local_time(seeded):
+    guide = seeded.exec(select(EmailCampaign).where(EmailCampaign.name == "Holiday gift guide")).one()
+    assert (guide.status, guide.local_send_time, guide.local_time_zone) == ("scheduled", "09:00", "America/New_York")

@@ -76,11 +76,11 @@ def test_sms_waiting_for_quiet_hours_counts_them_names_the_window_and_adds_the_w
 
     progress = read(session, settings, campaign)
 
-    assert (progress.remaining, progress.ready, progress.waiting_local_time, progress.retrying) == (5, 0, 5, 0)
+    assert (progress.remaining, progress.ready, progress.waiting_quiet_hours, progress.retrying) == (5, 0, 5, 0)
     assert progress.next_window == MORNING
     [reason] = progress.reasons
     assert reason.kind == "quiet_hours" and reason.word == "quiet hours"
-    assert reason.message.startswith("5 recipients are waiting for local time")
+    assert reason.message.startswith("5 recipients are waiting for their quiet hours to end")
     assert "between 08:00 and 21:00" in reason.message
     assert reason.at == MORNING
     assert reason.sentence.endswith("Next window opens 2026-11-30 08:00 UTC.")
