@@ -54,6 +54,7 @@ class SourceKind(StrEnum):
     BOUNCE = "bounce"
     COMPLAINT = "complaint"
     PROVIDER_SUPPRESSION = "provider_suppression"  # Resend's suppression list
+    ERASURE = "gdpr_erasure"  # the person had us erase everything: the address's tombstone (tombstones.py)
 
 
 # Sources that are the contact's own action (the rules let only these lift what they set).

@@ -8,7 +8,9 @@ contact or a provider said is stronger:
   opt-in;
 - a one-click (or mailto) unsubscribe is lifted only by the contact (a new sign-up or the
   preference centre);
-- a hard bounce or a provider suppression is lifted only by an admin, with a reason.
+- a hard bounce or a provider suppression is lifted only by an admin, with a reason;
+- an address the person had erased (GDPR) and that came back (an import, the API, a changed
+  address) stays unsubscribed until the person signs up again.
 The reasons come from the consent ledger (what was taken away since permission was last given),
 and, for opt-outs older than the ledger, from the suppression list and the contact's status.
 """
@@ -42,6 +44,7 @@ class Block:
 
 # Strongest first: the first block found decides the answer.
 SEVERITY = (
+    SourceKind.ERASURE,
     SourceKind.COMPLAINT,
     SourceKind.KEYWORD,
     SourceKind.TWILIO_ADVANCED_OPT_OUT,
@@ -93,6 +96,8 @@ def address_blocks(*, session: Session, channel: Channel, address: str) -> list[
     row = find_suppression(session, channel, address)
     if row is not None and (kind := _suppression_source(row, channel)) is not None:
         found.add(Block(kind))
+    if tombstones.erased(session=session, channel=channel, addresses={address}):
+        found.add(Block(SourceKind.ERASURE))
     return _strongest_first(found)
 
 
@@ -115,6 +120,11 @@ def check_lift(found: list[Block], channel: Channel, source: ConsentSource, reas
 def refusal(block: Block, channel: Channel) -> str:
     """The reason in words a marketer acts on."""
     when = f" on {block.at:%Y-%m-%d %H:%M} UTC" if block.at else ""
+    if block.source == SourceKind.ERASURE:
+        return (
+            "This address belonged to a person who had us erase their data (GDPR). It stays unsubscribed;"
+            " only the person can opt in again, by signing up."
+        )
     if block.source == SourceKind.COMPLAINT:
         return (
             f"The contact marked a campaign email as spam{when}. Email stays blocked until they opt in"
@@ -157,6 +167,9 @@ def _legacy_blocks(*, session: Session, contact: Contact, channel: Channel) -> s
     ).first()
     if row is not None and (kind := _suppression_source(row, channel)) is not None:
         found.add(Block(kind))
+    canonical = opt_outs.canonical_address(channel, address)
+    if tombstones.erased(session=session, channel=channel, addresses={canonical}):
+        found.add(Block(SourceKind.ERASURE))
     return found
 
 

@@ -180,7 +180,8 @@ def find_contact_by_email(*, session: Session, email: str) -> Contact | None:
 def update_contact(
     *, session: Session, contact_id: int, data: ContactUpdate, region: str = DEFAULT_PHONE_REGION
 ) -> Contact:
-    """Change the fields present in `data`; an explicit null removes an email or phone."""
+    """Change the fields present in `data`; an explicit null removes an email or phone. A changed
+    address that opted out, or was erased, keeps the contact unsubscribed on its channel."""
     contact = get_contact(session=session, contact_id=contact_id)
     sent = data.model_dump(include=data.model_fields_set)
     for key in ("first_name", "last_name", "timezone", "attributes", "tags"):
@@ -196,8 +197,13 @@ def update_contact(
     tags = fields.pop("tags", None)
     if "email" in fields and email != contact.email:
         _ensure_email_free(session, email, contact_id=contact.id)
+    before = dict(addresses_of(contact))
     for key, value in fields.items():
         setattr(contact, key, value)
+    for channel, address in addresses_of(contact):  # a new address keeps its opt-out (or erasure)
+        if address != before.get(channel):
+            kept = consent_rules.kept_statuses(session=session, channel=channel, addresses={address})
+            setattr(contact, f"{channel}_status", kept.get(address, getattr(contact, f"{channel}_status")))
     contact.updated_at = utcnow()
     session.add(contact)
     _flush_or_conflict(session, email)

@@ -9,6 +9,7 @@ import pytest
 from sqlmodel import col, func, select
 
 from campaign_dashboard.models import (
+    Channel,
     ConsentEntry,
     Contact,
     DeadLetterEvent,
@@ -22,7 +23,14 @@ from campaign_dashboard.models import (
     Suppression,
     utcnow,
 )
-from campaign_dashboard.services.audience import contacts, erasure, personal_data, tombstones
+from campaign_dashboard.services.audience import (
+    consent_rules,
+    contacts,
+    erasure,
+    personal_data,
+    subscriptions,
+    tombstones,
+)
 from campaign_dashboard.services.audience.contacts import ContactCreate
 from campaign_dashboard.services.audience.csv_import import import_contacts_csv
 from campaign_dashboard.services.errors import Conflict, NotFound, ValidationFailed
@@ -244,6 +252,34 @@ def test_an_erased_address_that_comes_back_stays_unsubscribed(session):
     assert session.exec(select(func.count()).select_from(Suppression)).one() == 2
     again = contacts.create_contact(session=session, data=ContactCreate(email=ADA), source=MARKETER)
     assert again.email_status == "unsubscribed"
+
+
+def test_an_erased_address_given_to_another_contact_keeps_it_unsubscribed_and_staff_cannot_resubscribe(session):
+    ada, bob, _ = ada_with_history(session)
+    erasure.erase_contact(session=session, contact=ada)
+
+    moved = contacts.update_contact(
+        session=session, contact_id=bob.id, data=contacts.ContactUpdate(email=ADA, phone=ADA_PHONE)
+    )
+    assert (moved.email_status, moved.sms_status) == ("unsubscribed", "opted_out")
+
+    for channel in ("email", "sms"):
+        with pytest.raises(Conflict) as refused:
+            subscriptions.resubscribe(session=session, contact_id=bob.id, channel=channel, source=MARKETER)
+        assert "erase their data (GDPR)" in refused.value.message and "only the person" in refused.value.message
+    session.expire_all()
+    assert (session.get(Contact, bob.id).email_status, session.get(Contact, bob.id).sms_status) == (
+        "unsubscribed",
+        "opted_out",
+    )
+    assert consent_rules.address_blocks(session=session, channel=Channel.EMAIL, address=ADA)[0].source == "gdpr_erasure"
+
+    # a changed address that nobody erased or opted out leaves the contact as it was
+    fresh = contacts.create_contact(session=session, data=ContactCreate(email="fresh@example.com"), source=MARKETER)
+    renamed = contacts.update_contact(
+        session=session, contact_id=fresh.id, data=contacts.ContactUpdate(email="fresh2@example.com")
+    )
+    assert renamed.email_status == "subscribed"
 
 
 def _dump(session) -> str:
