@@ -7,7 +7,7 @@ Defaults make `make run` feel alive (realistic rates and delays); tests set rate
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -39,6 +39,9 @@ class EmulatorConfig(BaseModel):
     # after a Twilio message is accepted, before the answer: a client dying meanwhile sent it unknowingly
     twilio_reply_latency_ms: int = Field(default=0, ge=0)
     error_rate: float = Rate  # share of API requests answered 500 (nothing accepted)
+    # 503: those errors come as the edge's HTML "503 Service Temporarily Unavailable" page instead
+    # (an outage behind a load balancer), with Retry-After
+    error_status: Literal[500, 503] = 500
     timeout_rate: float = Rate  # share held for timeout_ms, then 504 (nothing accepted)
     timeout_ms: int = Field(default=31_000, ge=0)  # longer than resend's 30 s client timeout
     bounce_rate: float = Field(default=0.03, ge=0, le=1)

@@ -44,6 +44,18 @@ def twilio_error(status: int, code: int, message: str, headers: dict[str, str] |
     return Refused(json_response(body, status, headers))
 
 
+UNAVAILABLE_PAGE = (
+    "<html><head><title>503 Service Temporarily Unavailable</title></head><body>"
+    "<center><h1>503 Service Temporarily Unavailable</h1></center></body></html>"
+)
+
+
+def edge_unavailable() -> Refused:
+    """What the edge in front of a provider's API answers while the API behind it is down: a 503
+    with an HTML page, not the API's JSON (the SDKs then have only the status to go on)."""
+    return Refused(Response(UNAVAILABLE_PAGE, status_code=503, media_type="text/html", headers={"Retry-After": "5"}))
+
+
 # Resend's error reference (https://resend.com/docs/api-reference/errors) words a request to a URL
 # that is no endpoint as `not_found` 404 "The requested endpoint does not exist." and a wrong method
 # as `method_not_allowed` 405 "Method is not allowed for the requested path.".

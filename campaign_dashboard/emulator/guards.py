@@ -13,7 +13,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from .errors import resend_error, twilio_error
+from .errors import edge_unavailable, resend_error, twilio_error
 from .runtime import Emulator
 
 
@@ -41,6 +41,8 @@ async def resend_guard(request: Request) -> dict[str, str]:
     if request.method == "POST" and (injected := emu.take_injected("resend")):
         raise resend_error(injected["status"], injected["name"], injected["message"])
     fault = await emu.misbehave()
+    if fault == "error" and emu.config.error_status == 503:
+        raise edge_unavailable()
     if fault == "error":
         raise resend_error(500, "application_error", "An unexpected error occurred, please try again later.")
     if fault == "timeout":
@@ -60,6 +62,8 @@ async def twilio_guard(request: Request, sid: str) -> Emulator:
     if request.method == "POST" and (injected := emu.take_injected("twilio")):
         raise twilio_error(injected["status"], injected["code"], injected["message"])
     fault = await emu.misbehave()
+    if fault == "error" and emu.config.error_status == 503:
+        raise edge_unavailable()
     if fault == "error":
         raise twilio_error(500, 20500, "Internal Server Error")
     if fault == "timeout":

@@ -92,6 +92,8 @@ def with_retries(
             if attempt >= MAX_ATTEMPTS_PER_CHUNK:
                 raise
             delay = exc.retry_after if exc.retry_after is not None else min(30.0, 0.5 * 2**attempt)
+            # said on the rows at once, so the campaign page tells why it waits while it retries
+            note_error(deps, channel, batch_id, f"{exc.message} (retry {attempt}, in {delay:.0f} s)")
             log.info(
                 "retryable provider error (%s), retry %d in %.1fs",
                 exc.message,
