@@ -65,6 +65,10 @@ class CampaignFields(SQLModel, CampaignCounters):
     ignore_frequency_cap: bool = False
     # How many of its recipients the frequency cap skipped as the audience was snapshotted.
     frequency_capped: int = 0
+    # The topic it is about (models/topics.py): contacts opted out of it on this channel are left
+    # out of the audience. None: only the contact's channel-wide consent counts. No foreign key
+    # (like `follow_up_of`): SQLite would copy the table to add one; a used topic cannot be deleted.
+    topic_id: int | None = Field(default=None, index=True)
 
 
 class EmailCampaign(CampaignFields, table=True):
