@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from campaign_dashboard.models import Channel, EmailTemplate, Segment, utcnow
 from campaign_dashboard.services.audience.suppressions import normalize_email, normalize_phone
+from campaign_dashboard.services.audience.topics import check_topic_id
 from campaign_dashboard.services.campaigns import rendering
 from campaign_dashboard.services.errors import Problems, ValidationFailed
 from campaign_dashboard.services.limits import (
@@ -25,7 +26,7 @@ from campaign_dashboard.services.limits import (
     check_single_line,
 )
 
-COMMON_FIELDS = ("name", "segment_id", "ignore_frequency_cap", "scheduled_at", "timezone")
+COMMON_FIELDS = ("name", "segment_id", "topic_id", "ignore_frequency_cap", "scheduled_at", "timezone")
 CONTENT_FIELDS = {
     Channel.EMAIL: ("subject", "from_email", "reply_to", "template_id", "html", "text"),
     Channel.SMS: ("body", "from_number"),
@@ -88,7 +89,7 @@ def checked_content(*, session: Session, channel: str, values: Mapping[str, Any]
 
 
 def content_fields(channel: Channel) -> tuple[str, ...]:
-    return ("name", "segment_id", "ignore_frequency_cap", *CONTENT_FIELDS[channel])
+    return ("name", "segment_id", "topic_id", "ignore_frequency_cap", *CONTENT_FIELDS[channel])
 
 
 def check_fields(channel: Channel, data: Mapping[str, Any]) -> dict[str, Any]:
@@ -106,7 +107,7 @@ def normalise(session: Session, channel: Channel, values: dict[str, Any]) -> dic
     for key, value in list(values.items()):
         if isinstance(value, str) and key not in ("html", "text", "body"):
             values[key] = value.strip()
-        if key in ("reply_to", "from_number", "html", "text", "template_id") and values[key] in ("", None):
+        if key in ("reply_to", "from_number", "html", "text", "template_id", "topic_id") and values[key] in ("", None):
             values[key] = None
     if "ignore_frequency_cap" in values and values["ignore_frequency_cap"] is None:
         values["ignore_frequency_cap"] = False  # not said: the cap applies
@@ -128,6 +129,8 @@ def validate(session: Session, channel: Channel, values: Mapping[str, Any]) -> N
         _validate_name(values.get("name") or "")
     with problems.check():
         _validate_segment(session, values.get("segment_id"))
+    with problems.check():
+        check_topic_id(session=session, value=values.get("topic_id"))
     with problems.check():
         if not isinstance(values.get("ignore_frequency_cap", False), bool):
             raise _fail("ignore_frequency_cap", "true or false")
