@@ -129,7 +129,8 @@ def save_choices(
     wanted = set(shown)
     if not set(receiving) <= wanted:
         raise _invalid("topic", "A chosen topic was not on the page.")
-    topics = session.exec(select(Topic).where(col(Topic.id).in_(wanted))).all() if wanted else []
+    query = select(Topic).where(col(Topic.id).in_(wanted)).order_by(col(Topic.id))
+    topics = session.exec(query).all() if wanted else []
     if len(topics) != len(wanted):
         raise _invalid("topic", "A topic on the page no longer exists; reload the page and choose again.")
     if resubscribe and _status(contact, target.channel) != EmailStatus.SUBSCRIBED:
