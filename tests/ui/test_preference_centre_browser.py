@@ -132,3 +132,30 @@ def test_a_marketer_adds_a_topic_and_a_viewer_only_reads(page):
     expect(page.locator("#topics tbody tr", has_text=name)).to_be_visible()
     expect(page.locator("#new-topic")).to_have_count(0)
     expect(page.locator(".edit-topic")).to_have_count(0)
+
+
+def test_the_campaign_dialogs_topic_picker_counts_the_audience_without_the_topics_leavers(page, app_db):
+    from playwright.sync_api import expect
+
+    from campaign_dashboard.models import Segment, SegmentContact
+    from tests.factories import make_contact
+    from tests.helpers.ui import choose
+
+    tag = unique("topic picker").rsplit(" ", 1)[1]
+    with Session(app_db, expire_on_commit=False) as session:
+        topic = Topic(name=f"Trail runs {tag}")
+        segment = Segment(name=f"Runners {tag}", kind="static")
+        session.add_all([topic, segment])
+        session.commit()
+        runners = [make_contact(session, email=f"runner{i}-{tag}@example.com") for i in range(3)]
+        session.add_all(SegmentContact(segment_id=segment.id, contact_id=c.id) for c in runners)
+        session.add(TopicOptOut(topic_id=topic.id, channel="email", contact_id=runners[0].id))
+        session.commit()
+
+    login(page, "marketer")
+    page.goto("email")
+    page.locator("#new-campaign").click()
+    choose(page, "campaign-segment_id", segment.name)
+    expect(page.locator("#campaign-audience")).to_contain_text("3 recipients")
+    choose(page, "campaign-topic_id", topic.name)
+    expect(page.locator("#campaign-audience")).to_contain_text("2 recipients")
