@@ -1,6 +1,6 @@
 """A GDPR export: everything we hold about one contact, as one JSON document.
 
-The contact (fields, tags), its consent ledger, the suppressions of its addresses, every email
+The contact (fields, tags, the topics it left), its consent ledger, the suppressions of its addresses, every email
 and text it was a recipient of with the provider events about each, and its replies. Rows are
 found by the contact's id and by its current addresses (an address-wide ledger entry or a reply
 names no contact). Read-only; the adapters record the export in the audit log.
@@ -27,6 +27,8 @@ from campaign_dashboard.models import (
     SmsCampaignRecipient,
     SmsEvent,
     Suppression,
+    Topic,
+    TopicOptOut,
     id_of,
     utcnow,
 )
@@ -86,6 +88,15 @@ def export_contact(*, session: Session, contact: Contact) -> dict[str, Any]:
         "contact": {
             **_plain(contact),
             "tags": contacts.tags_of(session=session, contact_ids=[contact_id]).get(contact_id, []),
+            "topics_left": [
+                {"topic": name, "channel": out.channel, "since": out.created_at.isoformat()}
+                for out, name in session.exec(
+                    select(TopicOptOut, col(Topic.name))
+                    .join(Topic, col(Topic.id) == col(TopicOptOut.topic_id))
+                    .where(col(TopicOptOut.contact_id) == contact_id)
+                    .order_by(col(Topic.name), col(TopicOptOut.channel))
+                )
+            ],
         },
         "consent": [
             _plain(e)
