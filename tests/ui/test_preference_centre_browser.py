@@ -80,6 +80,19 @@ def test_the_preference_centre_on_a_phone_is_accessible_and_leaves_one_topic(pag
     assert _left(app_db, contact_id) == {"Offers"}
     assert not _violations(page)
 
+    # Staff see it on the contact page: the topic left, and the centre's entry in the history.
+    page.set_viewport_size({"width": 1280, "height": 800})
+    login(page, "viewer")
+    page.goto(f"contacts/{contact_id}")
+    expect(page.locator("#contact-topics-left")).to_contain_text("Offers (email)")
+    newest = page.locator("#contact-consent tbody tr").first
+    expect(newest).to_contain_text("topic: Offers")
+    expect(newest).to_contain_text("preference centre")
+    with Session(app_db) as session:
+        campaign = session.exec(select(EmailCampaign).where(EmailCampaign.name == "Black Friday early access")).one()
+    page.goto(f"email/{campaign.id}")
+    expect(page.locator("#campaign-topic")).to_have_text("Offers")
+
 
 def test_the_centre_works_without_javascript(browser, app_url, app_db, app_data_dir):
     from playwright.sync_api import expect

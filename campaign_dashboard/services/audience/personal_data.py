@@ -27,12 +27,10 @@ from campaign_dashboard.models import (
     SmsCampaignRecipient,
     SmsEvent,
     Suppression,
-    Topic,
-    TopicOptOut,
     id_of,
     utcnow,
 )
-from campaign_dashboard.services.audience import contacts
+from campaign_dashboard.services.audience import contacts, topics
 from campaign_dashboard.services.audience.suppressions import normalize_phone
 from campaign_dashboard.services.errors import Conflict, NotFound, ValidationFailed
 
@@ -89,13 +87,8 @@ def export_contact(*, session: Session, contact: Contact) -> dict[str, Any]:
             **_plain(contact),
             "tags": contacts.tags_of(session=session, contact_ids=[contact_id]).get(contact_id, []),
             "topics_left": [
-                {"topic": name, "channel": out.channel, "since": out.created_at.isoformat()}
-                for out, name in session.exec(
-                    select(TopicOptOut, col(Topic.name))
-                    .join(Topic, col(Topic.id) == col(TopicOptOut.topic_id))
-                    .where(col(TopicOptOut.contact_id) == contact_id)
-                    .order_by(col(Topic.name), col(TopicOptOut.channel))
-                )
+                {"topic": left.topic, "channel": left.channel, "since": left.since.isoformat()}
+                for left in topics.topics_left(session=session, contact_id=contact_id)
             ],
         },
         "consent": [

@@ -7,6 +7,9 @@ A campaign may target one topic; contacts opted out of it are left out of its au
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import NamedTuple
+
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
@@ -14,6 +17,13 @@ from campaign_dashboard.models import EmailCampaign, SmsCampaign, Topic, TopicOp
 from campaign_dashboard.services.errors import Conflict, ValidationFailed
 from campaign_dashboard.services.limits import check_single_line
 from campaign_dashboard.services.rows import get_row
+
+
+class LeftTopic(NamedTuple):
+    topic: str
+    channel: str
+    since: datetime
+
 
 MAX_NAME = 100
 MAX_DESCRIPTION = 500
@@ -81,6 +91,17 @@ def opted_out_counts(*, session: Session) -> dict[int, int]:
     """How many contacts opted out of each topic (either channel counted once per channel)."""
     rows = session.exec(select(col(TopicOptOut.topic_id), func.count()).group_by(col(TopicOptOut.topic_id))).all()
     return {topic_id: count for topic_id, count in rows}
+
+
+def topics_left(*, session: Session, contact_id: int) -> list[LeftTopic]:
+    """The topics the contact left, by name then channel (the contact page, the GDPR export)."""
+    rows = session.exec(
+        select(col(Topic.name), col(TopicOptOut.channel), col(TopicOptOut.created_at))
+        .join(Topic, col(Topic.id) == col(TopicOptOut.topic_id))
+        .where(col(TopicOptOut.contact_id) == contact_id)
+        .order_by(col(Topic.name), col(TopicOptOut.channel))
+    ).all()
+    return [LeftTopic(name, channel, since) for name, channel, since in rows]
 
 
 def check_topic_id(*, session: Session, value: object) -> None:
