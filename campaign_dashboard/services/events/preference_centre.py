@@ -12,8 +12,10 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Collection
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import delete, insert
+from sqlalchemy import delete
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from campaign_dashboard.models import (
@@ -148,36 +150,31 @@ def save_choices(
 def _set_topics(
     session: Session, contact: Contact, channel: Channel, source: ConsentSource, *, shown: list[Topic], receiving: set
 ) -> None:
-    """Make the contact's opt-outs of `shown` match `receiving`, one ledger entry per change."""
-    out = set(
-        session.exec(
-            select(col(TopicOptOut.topic_id)).where(
-                col(TopicOptOut.contact_id) == contact.id, col(TopicOptOut.channel) == channel
-            )
-        ).all()
-    )
+    """Make the contact's opt-outs of `shown` match `receiving`, one ledger entry per change.
+    Each change is one conditional statement (insert if absent, delete if present) and is recorded
+    only if it changed a row, so two tabs saving at once neither fail nor record a change twice."""
+    table = table_of(TopicOptOut)
+    insert_ignoring = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     address = opt_outs.canonical_address(channel, _address(contact, channel)) if _address(contact, channel) else ""
     now = utcnow()
     for topic in shown:
-        wants = topic.id in receiving
-        if wants and topic.id in out:
-            session.execute(
-                delete(table_of(TopicOptOut)).where(
-                    col(TopicOptOut.topic_id) == topic.id,
-                    col(TopicOptOut.channel) == channel,
-                    col(TopicOptOut.contact_id) == contact.id,
-                )
+        if topic.id in receiving:
+            statement: Any = (
+                delete(table)
+                .where(table.c.topic_id == topic.id, table.c.channel == str(channel), table.c.contact_id == contact.id)
+                .returning(table.c.topic_id)
             )
             event = ConsentEvent.RESUBSCRIBED
-        elif not wants and topic.id not in out:
-            session.execute(
-                insert(table_of(TopicOptOut)).values(
-                    topic_id=topic.id, channel=str(channel), contact_id=contact.id, created_at=now
-                )
+        else:
+            statement = (
+                insert_ignoring(table)
+                .values(topic_id=topic.id, channel=str(channel), contact_id=contact.id, created_at=now)
+                .on_conflict_do_nothing(index_elements=["topic_id", "channel", "contact_id"])
+                .returning(table.c.topic_id)
             )
             event = ConsentEvent.OPTED_OUT
-        else:
-            continue
+        if session.execute(statement).first() is None:
+            continue  # already so: nothing changed, nothing recorded
         consent.record(
             session=session,
             contact_id=contact.id,
