@@ -1,7 +1,8 @@
 """A GDPR export: everything we hold about one contact, as one JSON document.
 
-The contact (fields, tags, the topics it left), its consent ledger, the suppressions of its addresses, every email
-and text it was a recipient of with the provider events about each, and its replies. Rows are
+The contact (fields, tags, the topics it left), its consent ledger, the suppressions of its
+addresses, every email and text it was a recipient of with the provider events about each, and its
+replies. Rows are
 found by the contact's id and by its current addresses (an address-wide ledger entry or a reply
 names no contact). Read-only; the adapters record the export in the audit log.
 """

@@ -2,7 +2,7 @@
 
 A campaign may target one topic; contacts opted out of it are left out of its audience
 (`sending.audience_snapshot`). The contacts' own choices are made in the preference centre
-(`preferences`); this module owns the topic rows only.
+(`events.preference_centre`); this module owns the topic rows and reads the choices.
 """
 
 from __future__ import annotations
@@ -15,19 +15,20 @@ from sqlmodel import Session, col, select
 
 from campaign_dashboard.models import EmailCampaign, SmsCampaign, Topic, TopicOptOut
 from campaign_dashboard.services.errors import Conflict, ValidationFailed
-from campaign_dashboard.services.limits import check_single_line
+from campaign_dashboard.services.limits import check_id, check_single_line
 from campaign_dashboard.services.rows import get_row
-
-
-class LeftTopic(NamedTuple):
-    topic: str
-    channel: str
-    since: datetime
-
 
 MAX_NAME = 100
 MAX_DESCRIPTION = 500
 MAX_TOPICS = 200  # a preference centre lists every topic: a page, not a catalogue
+
+
+class LeftTopic(NamedTuple):
+    """A topic the contact left on one channel, and since when."""
+
+    topic: str
+    channel: str
+    since: datetime
 
 
 def list_topics(*, session: Session) -> list[Topic]:
@@ -108,8 +109,7 @@ def check_topic_id(*, session: Session, value: object) -> None:
     """A campaign's `topic_id`: None, or an existing topic (422 naming `topic_id`)."""
     if value is None:
         return
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 2**31 - 1:
-        raise _invalid("topic_id", "topic_id: must be a whole number between 1 and 2147483647")
+    check_id("topic_id", value)
     if session.get(Topic, value) is None:
         raise _invalid("topic_id", f"topic_id: topic {value} does not exist")
 

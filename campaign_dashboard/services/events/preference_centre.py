@@ -191,7 +191,7 @@ def _set_topics(
 def kept_off_in_words(block: Block, channel: Channel) -> str:
     """Why the contact cannot turn the channel back on here, said to the contact."""
     what = "emails" if channel == Channel.EMAIL else "text messages"
-    if block.source == consent.SourceKind.COMPLAINT:
+    if block.source == SourceKind.COMPLAINT:
         return f"You marked one of our emails as spam, so we stopped sending you {what}."
     if block.source in (SourceKind.KEYWORD, SourceKind.TWILIO_ADVANCED_OPT_OUT, SourceKind.PROVIDER_OPT_OUT):
         return "You texted STOP to our number. To receive text messages again, text START to it."
