@@ -1,7 +1,7 @@
 """Human and machine engagement: machine opens and clicks marked, human firsts and counters kept
 
 Revision ID: 0015_machine_engagement
-Revises: 0012_frequency_caps
+Revises: 0014_topics
 """
 from alembic import op
 import sqlalchemy as sa
@@ -11,7 +11,7 @@ from campaign_dashboard.models.types import UTCDateTime
 
 
 revision = '0015_machine_engagement'
-down_revision = '0012_frequency_caps'
+down_revision = '0014_topics'
 branch_labels = None
 depends_on = None
 

@@ -21,6 +21,7 @@ from campaign_dashboard.api.routers import (
     sms_campaigns,
     suppressions,
     templates,
+    topics,
 )
 from campaign_dashboard.api.security_headers import SecurityHeaders
 from campaign_dashboard.api.webhooks import resend, twilio, unsubscribe
@@ -41,6 +42,7 @@ ROUTERS = (
     suppressions.router,
     segments.router,
     templates.router,
+    topics.router,
     email_campaigns.router,
     sms_campaigns.router,
     audit.router,

@@ -68,6 +68,8 @@ class CampaignPublic(CampaignStats):
     # Send at a local time: "09:00" in each contact's time zone (contacts without one: the zone).
     local_send_time: str | None = None
     local_time_zone: str | None = None
+    # The topic (GET /api/v1/topics): contacts opted out of it are left out of the audience.
+    topic_id: int | None = None
 
 
 class CampaignCreate(BaseModel):
@@ -78,6 +80,11 @@ class CampaignCreate(BaseModel):
 
     name: str
     segment_id: Id | None = None
+    topic_id: Id | None = Field(
+        default=None,
+        description="The topic the campaign is about (`/api/v1/topics`): contacts who opted out of it on this"
+        " channel are left out. Null: only the contacts' channel-wide consent counts.",
+    )
     ignore_frequency_cap: bool = Field(
         default=False,
         description="Send even to the contacts the workspace's frequency cap would skip (an urgent notice).",

@@ -149,3 +149,34 @@ DEMO_LINKS = (
     ("https://example.com/guides/jacket-repair", 15),
     ("https://example.com/stores", 10),
 )
+
+# The workspace's topics (name, description), the campaigns about each (either channel; the others
+# have no topic), and the share of subscribed contacts who left each one, per channel.
+TOPICS = (
+    ("Newsletter", "Trail notes, repair guides and stories from the shop, once a month."),
+    ("Offers", "Sales, discount codes and early access for members."),
+    ("Product updates", "What is new in the Northwind trail app."),
+    ("Events", "Gear clinics, webinars and store openings near you."),
+)
+CAMPAIGN_TOPICS = {
+    "Spring collection preview": "Newsletter",
+    "November newsletter": "Newsletter",
+    "Holiday gift guide": "Newsletter",
+    "Year in review 2026": "Newsletter",
+    "Weekend flash sale": "Offers",
+    "Black Friday early access": "Offers",
+    "Winter sale announcement": "Offers",
+    "Win-back: lapsed customers": "Offers",
+    "Black Friday SMS blast": "Offers",
+    "Cyber Monday SMS": "Offers",
+    "Flash sale alert": "Offers",
+    "Product update: trail app 2.0": "Product updates",
+    "Spring webinar invite": "Events",
+    "Store opening: Austin": "Events",
+}
+TOPIC_LEAVERS = {
+    ("email", "Offers"): 0.06,
+    ("email", "Newsletter"): 0.03,
+    ("email", "Events"): 0.02,
+    ("sms", "Offers"): 0.05,
+}

@@ -21,7 +21,9 @@ from typing import Any
 from sqlalchemy import func, insert
 from sqlmodel import Session, col, select
 
+from campaign_dashboard.devtools import seed_consent
 from campaign_dashboard.devtools.demo_content import (
+    CAMPAIGN_TOPICS,
     CITIES,
     DEMO_ADMIN_EMAIL,
     DEMO_ADMIN_PASSWORD,
@@ -81,6 +83,8 @@ class SeedSummary:
     contacts: int = 0
     segments: int = 0
     templates: int = 0
+    topics: int = 0
+    consent_entries: int = 0
     email_campaigns: int = 0
     sms_campaigns: int = 0
     recipients: int = 0
@@ -113,12 +117,19 @@ def seed_demo(
     summary.segments = len(segments)
     template_id = _insert_templates(session, now)
     summary.templates = 2
+    consent_rng = random.Random(seed + 1)  # its own generator: the campaigns' draws stay as they were
+    topics = seed_consent.insert_topics(session, now)
+    summary.topics = len(topics)
+    seed_consent.choose_topic_leavers(consent_rng, people, now)
 
     for channel, plans in (("email", EMAIL_PLANS), ("sms", SMS_PLANS)):
         for plan in plans:
-            summary.recipients += _insert_campaign(session, rng, now, channel, plan, people, segments, template_id)
+            summary.recipients += _insert_campaign(
+                session, rng, now, channel, plan, people, segments, template_id, topics
+            )
             summary.statuses.setdefault(channel, []).append(plan.status.value)
     summary.email_campaigns, summary.sms_campaigns = len(EMAIL_PLANS), len(SMS_PLANS)
+    summary.consent_entries = seed_consent.insert_opt_outs_and_ledger(session, consent_rng, now, people, topics)
     session.commit()
 
     if create_admin and session.exec(select(User).where(User.email == DEMO_ADMIN_EMAIL)).first() is None:
@@ -151,6 +162,9 @@ class _Person:
     tags: frozenset[str]
     email_ok: bool
     sms_ok: bool
+    email_status: str = EmailStatus.SUBSCRIBED
+    created: datetime = field(default_factory=utcnow)
+    topics_out: set[tuple[str, str]] = field(default_factory=set)  # (channel, topic) left
 
 
 def _insert_contacts(session: Session, rng: random.Random, now: datetime, n: int) -> list[_Person]:
@@ -208,6 +222,8 @@ def _insert_contacts(session: Session, rng: random.Random, now: datetime, n: int
             tags=tags,
             email_ok=row["email_status"] == EmailStatus.SUBSCRIBED,
             sms_ok=bool(row["phone"]) and row["sms_status"] == SmsStatus.SUBSCRIBED,
+            email_status=row["email_status"],
+            created=row["created_at"],
         )
         for row, tags in zip(rows, tags_per_row, strict=True)
     ]
@@ -296,16 +312,17 @@ def _insert_templates(session: Session, now: datetime) -> int:
     return id_of(newsletter)
 
 
-def _audience(people: list[_Person], channel: str, tag: str) -> list[tuple[int, str]]:
-    """(contact id, address) of the people with `tag`, minus suppressed addresses, one row per
-    address: what the real snapshot does. (Contacts may share a phone number; if one of them
-    texted STOP, the number is suppressed for all.)"""
+def _audience(people: list[_Person], channel: str, tag: str, topic: str | None = None) -> list[tuple[int, str]]:
+    """(contact id, address) of the people with `tag`, minus suppressed addresses and the people
+    who left `topic` on `channel`, one row per address: what the real snapshot does. (Contacts may
+    share a phone number; if one of them texted STOP, the number is suppressed for all.)"""
+    members = [p for p in people if (tag == "all" or tag in p.tags) and (channel, topic) not in p.topics_out]
     if channel == "email":
         blocked = {p.email for p in people if not p.email_ok}
-        pairs = [(p.id, p.email) for p in people if tag == "all" or tag in p.tags]
+        pairs = [(p.id, p.email) for p in members]
     else:
         blocked = {p.phone for p in people if p.phone and not p.sms_ok}
-        pairs = [(p.id, p.phone) for p in people if p.phone and (tag == "all" or tag in p.tags)]
+        pairs = [(p.id, p.phone) for p in members if p.phone]
     seen: dict[str, int] = {}
     for contact_id, address in pairs:
         if address not in blocked:
@@ -322,10 +339,13 @@ def _insert_campaign(
     people: list[_Person],
     segments: dict[str, int],
     template_id: int,
+    topics: dict[str, int],
 ) -> int:
     created = now - timedelta(days=plan.days_ago)
+    topic = CAMPAIGN_TOPICS.get(plan.name)
     fields: dict[str, Any] = {
         "name": plan.name,
+        "topic_id": topics[topic] if topic else None,
         "status": plan.status,
         "status_reason": plan.reason,
         "segment_id": segments[plan.audience],
@@ -355,7 +375,7 @@ def _insert_campaign(
     if plan.status in (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED):
         return 0
 
-    audience = _audience(people, channel, plan.audience)
+    audience = _audience(people, channel, plan.audience, topic)
     started = created + timedelta(minutes=rng.randrange(5, 90))
     statuses = [outcome(rng, channel, i, len(audience), plan) for i in range(len(audience))]
     rows = []

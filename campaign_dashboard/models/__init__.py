@@ -26,6 +26,7 @@ from campaign_dashboard.models.enums import (
 from campaign_dashboard.models.ratelimit import RateLimitBucket
 from campaign_dashboard.models.segments import Segment, SegmentContact
 from campaign_dashboard.models.templates import EmailTemplate
+from campaign_dashboard.models.topics import Topic, TopicOptOut
 from campaign_dashboard.models.tracking import (
     CampaignStatsMinute,
     DeadLetterEvent,
@@ -71,6 +72,8 @@ __all__ = [
     "SmsEvent",
     "SmsStatus",
     "Suppression",
+    "Topic",
+    "TopicOptOut",
     "User",
     "UserSession",
     "WorkerHeartbeat",

@@ -73,6 +73,10 @@ class CampaignFields(SQLModel, CampaignCounters):
     # `local_time_zone` (services/sending/local_time.py). None: as fast as the rate allows.
     local_send_time: str | None = Field(default=None, max_length=5)
     local_time_zone: str | None = Field(default=None, max_length=64)
+    # The topic it is about (models/topics.py): contacts opted out of it on this channel are left
+    # out of the audience. None: only the contact's channel-wide consent counts. No foreign key
+    # (like `follow_up_of`): SQLite would copy the table to add one; a used topic cannot be deleted.
+    topic_id: int | None = Field(default=None, index=True)
 
 
 class EmailCampaign(CampaignFields, table=True):

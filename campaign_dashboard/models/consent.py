@@ -29,7 +29,7 @@ class ConsentEntry(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     contact_id: int | None = Field(default=None)
     channel: str = Field(max_length=10)  # email | sms
-    topic: str | None = Field(default=None, max_length=100)  # reserved for topics (issue 14, part 3)
+    topic: str | None = Field(default=None, max_length=100)  # the topic's name (models/topics.py); None: all
     address: str = Field(default="", max_length=320)
     event: str = Field(max_length=20)  # services.audience.consent.ConsentEvent
     source: str = Field(max_length=40)  # services.audience.consent.SourceKind

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from campaign_dashboard.db import session_scope
-from campaign_dashboard.models import CampaignStatus, Channel, RecipientStatus
+from campaign_dashboard.models import CampaignStatus, Channel, RecipientStatus, Topic
 from campaign_dashboard.services import campaigns
 from campaign_dashboard.services.audience import segments
 from campaign_dashboard.services.campaigns import follow_ups
@@ -63,6 +63,7 @@ class CampaignInfo:
     reply_to: str = ""
     body: str = ""
     segment: str = ""
+    topic: str = ""  # the topic's name ("": none); its leavers are not in the audience
     follows_up: str = ""  # a follow-up's campaign and audience: '“Spring sale” — did not open'
     follows_up_href: str = ""
     frequency_cap: str = ""  # "12 contacts skipped by the frequency cap", or that the campaign ignores it
@@ -155,6 +156,8 @@ class SnapshotQuery:
             marks=[(c.at, c.action) for c in changes if c.action in MARKED],
         )
         snapshot.info.follows_up, snapshot.info.follows_up_href = _follows_up(session, channel, campaign)
+        topic = session.get(Topic, campaign.topic_id) if campaign.topic_id else None
+        snapshot.info.topic = topic.name if topic else ""
         snapshot.waiting = read_waiting(session, channel, campaign)
         snapshot.series = live.minute_series(
             session=session, channel=channel, campaign_id=campaign_id, metrics=ACTIVITY_METRICS[Channel(channel)]

@@ -29,6 +29,7 @@ EVENT_COLORS = {
 class ConsentRow:
     occurred_at: str
     channel: str
+    topic: str  # the topic the change was about ("": the whole channel)
     event: str
     color: str
     source: str
@@ -43,6 +44,7 @@ def consent_rows(*, session: Session, contact: Contact) -> list[ConsentRow]:
         ConsentRow(
             occurred_at=iso_utc(e.occurred_at),
             channel=e.channel,
+            topic=e.topic or "",
             event=e.event,
             color=EVENT_COLORS.get(e.event, "gray"),
             source=e.source.replace("_", " "),
@@ -62,7 +64,10 @@ def dashboard_source(user: User | None, client_ip: str | None) -> ConsentSource 
 def _row(row: rx.Var) -> rx.Component:
     return rx.table.row(
         rx.table.row_header_cell(local_time(row.occurred_at), white_space="nowrap"),
-        rx.table.cell(rx.badge(row.channel, variant="outline")),
+        rx.table.cell(
+            rx.badge(row.channel, variant="outline"),
+            rx.cond(row.topic != "", rx.text("topic: ", row.topic, size="1", class_name="consent-topic")),
+        ),
         rx.table.cell(rx.badge(row.event, color_scheme=row.color, variant="soft")),
         rx.table.cell(rx.text(row.source, weight="medium"), rx.text(row.detail, size="1", color_scheme="gray")),
         rx.table.cell(rx.text(row.client, size="2")),

@@ -21,6 +21,7 @@ SMS_CAMPAIGNS = "/sms"
 CONTACTS = "/contacts"
 SUPPRESSIONS = "/suppressions"
 SEGMENTS = "/segments"
+TOPICS = "/topics"
 TEMPLATES = "/templates"
 SETTINGS = "/settings"
 AUDIT_LOG = "/audit-log"
@@ -65,6 +66,7 @@ NAVIGATION = (
     NavItem(CONTACTS, "Contacts", "users"),
     NavItem(SUPPRESSIONS, "Suppressions", "ban"),
     NavItem(SEGMENTS, "Segments", "filter"),
+    NavItem(TOPICS, "Topics", "tags"),
     NavItem(TEMPLATES, "Templates", "file-text"),
 )
 # Shown to admins only (the settings page also refuses everyone else on the server).

@@ -117,6 +117,7 @@ PAGES = {  # the page each state's events come from (its load reads the id in th
     "SuppressionsState": "/suppressions",
     "SegmentsState": "/segments",
     "TemplatesState": "/templates",
+    "TopicsState": "/topics",
     "SettingsState": "/settings",
     "UsersState": "/settings",
     "TokensState": "/settings",

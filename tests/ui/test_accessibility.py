@@ -86,6 +86,7 @@ PAGES: dict[str, Callable] = {
     "segments": _list("segments", "segments"),
     "segment editor": _first_of("segments", "segments", "a", "#segment-name"),
     "templates": _list("templates", "templates"),
+    "topics": _list("topics", "topics"),
     "template editor": _first_of("templates", "templates", "a", "#template-name"),
     "settings": _shows("settings", "#settings"),
     "audit log": _shows("audit-log", "#audit-actor"),  # drawn once the load let an admin in

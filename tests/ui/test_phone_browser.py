@@ -12,7 +12,8 @@ from tests.helpers.ui import login, screenshot
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 PHONE = {"width": 390, "height": 844}
-PAGES = ["", "email", "sms", "contacts", "segments", "templates", "suppressions", "settings", "audit-log", "account"]
+PAGES = ["", "email", "sms", "contacts", "segments", "templates", "topics", "suppressions", "settings", "audit-log"]
+PAGES += ["account"]
 
 
 def sideways(page) -> int:

@@ -112,11 +112,13 @@ def record(
     source: ConsentSource,
     at: datetime | None = None,
     evidence: dict[str, Any] | None = None,
+    topic: str | None = None,
 ) -> None:
-    """Add one entry (no commit: it lands with the change it describes)."""
+    """Add one entry (no commit: it lands with the change it describes); `topic` names the topic
+    it is about (None: the whole channel)."""
     session.execute(
         insert(table_of(ConsentEntry)),
-        [_row(contact_id, channel, address, event, source, at or utcnow(), evidence)],
+        [_row(contact_id, channel, address, event, source, at or utcnow(), evidence, topic)],
     )
 
 
@@ -173,9 +175,13 @@ def list_entries(
 
 
 def since_last_grant(*, session: Session, contact: Contact, channel: str) -> list[ConsentEntry]:
-    """The entries that took permission away after the last one that gave it (newest first)."""
+    """The entries that took the channel away after the last one that gave it back (newest first);
+    a topic's entries are about that topic only, not the channel."""
     return _until_grant(
-        session, select(ConsentEntry).where(*_of_contact(contact), col(ConsentEntry.channel) == channel)
+        session,
+        select(ConsentEntry).where(
+            *_of_contact(contact), col(ConsentEntry.channel) == channel, col(ConsentEntry.topic).is_(None)
+        ),
     )
 
 
@@ -186,6 +192,7 @@ def since_last_grant_of_address(*, session: Session, channel: str, address: str)
         col(ConsentEntry.contact_id).is_(None),
         col(ConsentEntry.channel) == channel,
         col(ConsentEntry.address) == address,
+        col(ConsentEntry.topic).is_(None),
     )
     return _until_grant(session, query)
 
@@ -213,12 +220,13 @@ def _row(
     source: ConsentSource,
     at: datetime,
     evidence: dict[str, Any] | None,
+    topic: str | None = None,
 ) -> dict[str, Any]:
     merged = {**source.evidence, **(evidence or {})}
     return {
         "contact_id": contact_id,
         "channel": str(channel),
-        "topic": None,
+        "topic": topic[:100] if topic else None,
         "address": (address or "")[:320],
         "event": str(event),
         "source": str(source.kind),

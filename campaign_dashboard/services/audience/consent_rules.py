@@ -56,6 +56,10 @@ SEVERITY = (
     SourceKind.PROVIDER_SUPPRESSION,
 )
 ADMIN_WITH_REASON = frozenset({SourceKind.BOUNCE, SourceKind.PROVIDER_SUPPRESSION})
+# The contact's own unsubscribes: the contact lifts them in the preference centre.
+CONTACT_UNSUBSCRIBES = frozenset(
+    {SourceKind.ONE_CLICK_UNSUBSCRIBE, SourceKind.MAILTO_UNSUBSCRIBE, SourceKind.PREFERENCE_CENTRE}
+)
 
 
 def blocks(*, session: Session, contact: Contact, channel: Channel) -> list[Block]:
@@ -106,6 +110,10 @@ def check_lift(found: list[Block], channel: Channel, source: ConsentSource, reas
     True when this lifts a bounce or provider suppression (an admin, with a reason)."""
     if not found:
         return False
+    if source.kind == SourceKind.PREFERENCE_CENTRE:
+        if (kept := not_for_the_contact(found)) is not None:
+            raise _refused(refusal(kept, channel))
+        return False  # the contact undoing their own unsubscribe: the latest action wins
     block = found[0]
     if block.source in ADMIN_WITH_REASON:
         if source.role != Role.ADMIN:
@@ -115,6 +123,12 @@ def check_lift(found: list[Block], channel: Channel, source: ConsentSource, reas
             raise ValidationFailed(message, details=[{"field": "reason", "message": message}])
         return True
     raise _refused(refusal(block, channel))
+
+
+def not_for_the_contact(found: list[Block]) -> Block | None:
+    """The strongest block the contact may not lift from the preference centre (a complaint,
+    STOP, hard bounce, provider suppression); None when all are the contact's own unsubscribes."""
+    return next((block for block in found if block.source not in CONTACT_UNSUBSCRIBES), None)
 
 
 def refusal(block: Block, channel: Channel) -> str:

@@ -30,6 +30,7 @@ from campaign_dashboard.models import (
     SmsCampaignRecipient,
     SmsEvent,
     Suppression,
+    TopicOptOut,
     id_of,
     table_of,
 )
@@ -131,6 +132,7 @@ def erase_contact(*, session: Session, contact: Contact) -> Erasure:
                 delete(Suppression).where(col(Suppression.channel) == channel, col(Suppression.address) == address)
             )  # a shared phone's suppression stays: the other holder opted out too
     session.execute(delete(ContactTag).where(col(ContactTag.contact_id) == contact_id))
+    session.execute(delete(TopicOptOut).where(col(TopicOptOut.contact_id) == contact_id))
     session.execute(delete(SegmentContact).where(col(SegmentContact.contact_id) == contact_id))
     session.execute(delete(Contact).where(col(Contact.id) == contact_id))
     session.commit()

@@ -1,7 +1,8 @@
 """A GDPR export: everything we hold about one contact, as one JSON document.
 
-The contact (fields, tags), its consent ledger, the suppressions of its addresses, every email
-and text it was a recipient of with the provider events about each, and its replies. Rows are
+The contact (fields, tags, the topics it left), its consent ledger, the suppressions of its
+addresses, every email and text it was a recipient of with the provider events about each, and its
+replies. Rows are
 found by the contact's id and by its current addresses (an address-wide ledger entry or a reply
 names no contact). Read-only; the adapters record the export in the audit log.
 """
@@ -30,7 +31,7 @@ from campaign_dashboard.models import (
     id_of,
     utcnow,
 )
-from campaign_dashboard.services.audience import contacts
+from campaign_dashboard.services.audience import contacts, topics
 from campaign_dashboard.services.audience.suppressions import normalize_phone
 from campaign_dashboard.services.errors import Conflict, NotFound, ValidationFailed
 
@@ -86,6 +87,10 @@ def export_contact(*, session: Session, contact: Contact) -> dict[str, Any]:
         "contact": {
             **_plain(contact),
             "tags": contacts.tags_of(session=session, contact_ids=[contact_id]).get(contact_id, []),
+            "topics_left": [
+                {"topic": left.topic, "channel": left.channel, "since": left.since.isoformat()}
+                for left in topics.topics_left(session=session, contact_id=contact_id)
+            ],
         },
         "consent": [
             _plain(e)

@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from campaign_dashboard.models import Channel, EmailTemplate, Segment, utcnow
 from campaign_dashboard.services.audience.suppressions import normalize_email, normalize_phone
+from campaign_dashboard.services.audience.topics import check_topic_id
 from campaign_dashboard.services.campaigns import rendering
 from campaign_dashboard.services.errors import Problems, ValidationFailed
 from campaign_dashboard.services.limits import (
@@ -28,13 +29,15 @@ from campaign_dashboard.services.sending import local_time
 
 # How a campaign goes out, whatever its channel: past the frequency cap, at a local time.
 DELIVERY_FIELDS = ("ignore_frequency_cap", "local_send_time", "local_time_zone")
-COMMON_FIELDS = ("name", "segment_id", *DELIVERY_FIELDS, "scheduled_at", "timezone")
+COMMON_FIELDS = ("name", "segment_id", "topic_id", *DELIVERY_FIELDS, "scheduled_at", "timezone")
 CONTENT_FIELDS = {
     Channel.EMAIL: ("subject", "from_email", "reply_to", "template_id", "html", "text"),
     Channel.SMS: ("body", "from_number"),
 }
 SCHEDULE_FIELDS = ("scheduled_at", "timezone")
 LOCAL_TIME = ("local_send_time", "local_time_zone")
+# Optional fields an empty answer leaves unset.
+BLANK_IS_NONE = ("reply_to", "from_number", "html", "text", "template_id", "topic_id", *LOCAL_TIME)
 MAX_SMS_BODY = 1600  # Twilio's limit for one message (10 segments of 160)
 
 
@@ -92,7 +95,7 @@ def checked_content(*, session: Session, channel: str, values: Mapping[str, Any]
 
 
 def content_fields(channel: Channel) -> tuple[str, ...]:
-    return ("name", "segment_id", *DELIVERY_FIELDS, *CONTENT_FIELDS[channel])
+    return ("name", "segment_id", "topic_id", *DELIVERY_FIELDS, *CONTENT_FIELDS[channel])
 
 
 def check_fields(channel: Channel, data: Mapping[str, Any]) -> dict[str, Any]:
@@ -110,7 +113,9 @@ def normalise(session: Session, channel: Channel, values: dict[str, Any]) -> dic
     for key, value in list(values.items()):
         if isinstance(value, str) and key not in ("html", "text", "body"):
             values[key] = value.strip()
-        if key in ("reply_to", "from_number", "html", "text", "template_id", *LOCAL_TIME) and values[key] in ("", None):
+        if key in ("reply_to", "from_number", "html", "text", "template_id", "topic_id", *LOCAL_TIME) and values[
+            key
+        ] in ("", None):
             values[key] = None
     if values.get("local_send_time") and not values.get("local_time_zone"):
         values["local_time_zone"] = "UTC"  # contacts without a zone get it at that time in UTC
@@ -134,6 +139,8 @@ def validate(session: Session, channel: Channel, values: Mapping[str, Any]) -> N
         _validate_name(values.get("name") or "")
     with problems.check():
         _validate_segment(session, values.get("segment_id"))
+    with problems.check():
+        check_topic_id(session=session, value=values.get("topic_id"))
     with problems.check():
         if not isinstance(values.get("ignore_frequency_cap", False), bool):
             raise _fail("ignore_frequency_cap", "true or false")

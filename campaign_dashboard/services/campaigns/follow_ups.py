@@ -154,9 +154,10 @@ def create_follow_up(
 
 
 def _frozen_rows(channel: Channel, source: CampaignFields, audience: str) -> Select:
-    """(contact_id, address) of the contacts the follow-up would reach now: one per address."""
+    """(contact_id, address) of the contacts the follow-up would reach now (not those who left its
+    topic since): one per address."""
     contact_ids: Select = select(col(Contact.id).label("id")).where(_condition(channel, source, audience))
-    return sendable(channel, contact_ids)
+    return sendable(channel, contact_ids, topic_id=source.topic_id)
 
 
 def _condition(channel: Channel, source: CampaignFields, audience: str) -> ColumnElement[bool]:

@@ -172,12 +172,13 @@ def check(
     compiled = _compiled(session, channel, values)
     if segment is None or segment.id is None or compiled is None:
         return Preflight(audience=0, checked=0)
-    audience = count_audience(session=session, channel=channel, segment_id=segment.id)
+    topic_id = values.get("topic_id")
+    audience = count_audience(session=session, channel=channel, segment_id=segment.id, topic_id=topic_id)
     if isinstance(compiled, rendering.RenderError):  # does not even compile: every contact fails
         problem = _problem_of(compiled, {})
         problem.contacts = audience
         return Preflight(audience=audience, checked=audience, problems=(problem,) if audience else ())
-    rows = _sample(session, channel, segment, audience, sample_size)
+    rows = _sample(session, channel, segment, audience, sample_size, topic_id)
     found = session.exec(select(Contact).where(col(Contact.id).in_([cid for cid, _ in rows]))).all()
     contacts: dict[int, Contact] = {c.id: c for c in found if c.id is not None}
     tags = tags_of(session=session, contact_ids=list(contacts))
@@ -222,7 +223,9 @@ def summarise(*, session: Session, channel: Channel | str, values: Mapping[str, 
     cap = FrequencyCap.for_campaign(settings, ignore=ignored)
     capping: dict[str, Any] = {"cap": cap, "cap_ignored": ignored and settings.frequency_cap_messages > 0}
     if result.audience:
-        capping["capped"] = count_capped(session=session, channel=channel, segment_id=values["segment_id"], cap=cap)
+        capping["capped"] = count_capped(
+            session=session, channel=channel, segment_id=values["segment_id"], cap=cap, topic_id=values.get("topic_id")
+        )
     if channel is Channel.EMAIL:
         sender = values.get("from_email") or settings.email_from
         return SendSummary(name=name, channel=channel, sender=sender, preflight=result, **capping)
@@ -261,9 +264,11 @@ def _compiled(session: Session, channel: Channel, values: Mapping[str, Any]) -> 
         return exc
 
 
-def _sample(session: Session, channel: Channel, segment: Segment, audience: int, size: int) -> list[tuple[int, str]]:
+def _sample(
+    session: Session, channel: Channel, segment: Segment, audience: int, size: int, topic_id: int | None
+) -> list[tuple[int, str]]:
     """(contact id, address) of every recipient, or of `size` picked at random among more."""
-    query = audience_query(channel, segment)
+    query = audience_query(channel, segment, topic_id=topic_id)
     if audience > size:
         query = query.order_by(func.random()).limit(size)
     return [(row.contact_id, row.address) for row in session.connection().execute(query)]

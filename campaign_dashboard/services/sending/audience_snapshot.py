@@ -1,9 +1,11 @@
 """Snapshot a campaign's audience into its recipient ledger with one INSERT ... SELECT.
 
-The snapshot is taken when the campaign starts: segment members, minus suppressed addresses and
-unsubscribed / opted-out contacts, one row per address. Later contact changes do not move it, which
-is what makes pause/resume and crash recovery exact. The contacts the frequency cap skips are in
-it too, cancelled with the reason (`frequency_cap`), so the campaign page shows who was skipped.
+The snapshot is taken when the campaign starts: segment members, minus suppressed addresses,
+unsubscribed / opted-out contacts and, for a campaign with a topic, the contacts opted out of that
+topic on its channel (one NOT EXISTS on `topic_opt_outs`' primary key), one row per address.
+Later contact changes do not move it, which is what makes pause/resume and crash recovery exact.
+The contacts the frequency cap skips are in it too, cancelled with the reason (`frequency_cap`),
+so the campaign page shows who was skipped.
 A campaign sent at a local time defers each row to its contact's send time (`local_time`).
 """
 
@@ -24,6 +26,7 @@ from campaign_dashboard.models import (
     Segment,
     SmsStatus,
     Suppression,
+    TopicOptOut,
     table_of,
     utcnow,
 )
@@ -53,6 +56,7 @@ def snapshot_audience(*, session: Session, channel: Channel, campaign: CampaignF
         literal(RecipientStatus.PENDING.value).label("status"),
         literal(0).label("attempts"),
         literal(utcnow(), type_=table_of(Recipient).c.updated_at.type).label("updated_at"),
+        topic_id=campaign.topic_id,
     )
     columns = ["campaign_id", "status", "attempts", "updated_at", "contact_id", "address"]
     session.connection().execute(insert(Recipient).from_select(columns, audience))
@@ -77,44 +81,61 @@ def skip_capped(session: Session, channel: Channel, campaign_id: int, cap: Frequ
     return cancel_pending(session, channel, campaign_id, now, reached, reason=f"Skipped: {cap.reason()}.")
 
 
-def count_capped(*, session: Session, channel: Channel | str, segment_id: int, cap: FrequencyCap | None) -> int:
+def count_capped(
+    *, session: Session, channel: Channel | str, segment_id: int, cap: FrequencyCap | None, topic_id: int | None = None
+) -> int:
     """How many of the audience `count_audience` counts the cap would skip if it started now."""
     segment = session.get(Segment, segment_id)
     if cap is None or segment is None:
         return 0
-    rows = audience_query(Channel(channel), segment).subquery()
+    rows = audience_query(Channel(channel), segment, topic_id=topic_id).subquery()
     capped = select(func.count()).select_from(rows).where(cap.reached(rows.c.contact_id, utcnow()))
     return session.scalar(capped) or 0
 
 
-def count_audience(*, session: Session, channel: str, segment_id: int) -> int:
-    """How many recipients a campaign on this segment would have if it started now: the number
-    shown while choosing the segment, counted by the same query the snapshot inserts from."""
+def count_audience(*, session: Session, channel: str, segment_id: int, topic_id: int | None = None) -> int:
+    """How many recipients a campaign on this segment (and topic) would have if it started now:
+    the number shown while choosing the segment, counted by the same query the snapshot inserts from."""
     segment = session.get(Segment, segment_id)
     if segment is None:
         raise NotFound(f"Segment {segment_id} does not exist.")
-    rows = audience_query(Channel(channel), segment).subquery()
+    rows = audience_query(Channel(channel), segment, topic_id=topic_id).subquery()
     return session.scalar(select(func.count()).select_from(rows)) or 0
 
 
-def audience_query(channel: Channel, segment: Segment, *leading: ColumnElement[Any]) -> Select[*tuple[Any, ...]]:
+def audience_query(
+    channel: Channel, segment: Segment, *leading: ColumnElement[Any], topic_id: int | None = None
+) -> Select[*tuple[Any, ...]]:
     """`leading` columns, then (contact_id, address): segment members with a subscribed,
-    unsuppressed address on `channel`, one row per address even if contacts share it."""
-    return sendable(channel, contact_ids_select(segment=segment), *leading)
+    unsuppressed address on `channel` (not opted out of `topic_id`), one row per address even if
+    contacts share it."""
+    return sendable(channel, contact_ids_select(segment=segment), *leading, topic_id=topic_id)
 
 
-def sendable(channel: Channel, contact_ids: Select, *leading: ColumnElement[Any]) -> Select[*tuple[Any, ...]]:
+def sendable(
+    channel: Channel, contact_ids: Select, *leading: ColumnElement[Any], topic_id: int | None = None
+) -> Select[*tuple[Any, ...]]:
     """`leading` columns, then (contact_id, address): of the contacts `contact_ids` selects (one
-    `id` column), those with a subscribed, unsuppressed address on `channel`, one row per address."""
+    `id` column), those with a subscribed, unsuppressed address on `channel`, and not opted out of
+    `topic_id` on it (when given), one row per address."""
     members = contact_ids.subquery()
     if Channel(channel) is Channel.EMAIL:
         address, status_ok = col(Contact.email), col(Contact.email_status) == EmailStatus.SUBSCRIBED
     else:
         address, status_ok = col(Contact.phone), col(Contact.sms_status) == SmsStatus.SUBSCRIBED
     suppressed = exists().where(col(Suppression.channel) == channel.value, col(Suppression.address) == address)
+    conditions = [address.is_not(None), address != "", status_ok, ~suppressed]
+    if topic_id is not None:
+        conditions.append(
+            ~exists().where(
+                col(TopicOptOut.topic_id) == topic_id,
+                col(TopicOptOut.channel) == channel.value,
+                col(TopicOptOut.contact_id) == col(Contact.id),
+            )
+        )
     return (
         select(*leading, func.min(col(Contact.id)).label("contact_id"), address.label("address"))
         .join(members, members.c.id == col(Contact.id))
-        .where(address.is_not(None), address != "", status_ok, ~suppressed)
+        .where(*conditions)
         .group_by(address)
     )

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from campaign_dashboard.config import Settings
 from campaign_dashboard.db import session_scope
 from campaign_dashboard.models import Channel
-from campaign_dashboard.services.audience import segments
+from campaign_dashboard.services.audience import segments, topics
 from campaign_dashboard.services.campaigns import templates
 from campaign_dashboard.services.campaigns.commands import When
 from campaign_dashboard.services.pagination import MAX_LIMIT
@@ -57,6 +57,19 @@ def segment_and_template_options() -> tuple[list[Option], list[Option]]:
             Option(str(t.id), t.name) for t in templates.list_templates(session=session, limit=MAX_LIMIT).items
         ]
     return segment_options, template_options
+
+
+NO_TOPIC = "none"  # the topic picker's "No topic" (a select item's value cannot be empty)
+
+
+def topic_options() -> list[Option]:
+    """ "No topic", then every topic by name, for the topic picker."""
+    with session_scope() as session:
+        found = topics.list_topics(session=session)
+    return [
+        Option(NO_TOPIC, "No topic (only unsubscribes from everything count)"),
+        *(Option(str(t.id), t.name) for t in found),
+    ]
 
 
 def quiet_hours_note(settings: Settings) -> str:

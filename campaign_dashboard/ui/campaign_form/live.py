@@ -29,12 +29,16 @@ class SmsCounter:
     non_gsm: str = ""
 
 
-def audience(session: Session, channel: str, segment_id: str) -> int | None:
-    """How many the segment reaches right now; -1 without a segment, None if it is gone."""
+def audience(session: Session, channel: str, segment_id: str, topic_id: str = "") -> int | None:
+    """How many the segment reaches right now (less those who left the topic, `topic_id` a
+    number); -1 without a segment, None if it is gone."""
     if not segment_id:
         return -1
+    topic = int(topic_id) if topic_id.isdigit() else None
     try:
-        return audience_snapshot.count_audience(session=session, channel=channel, segment_id=int(segment_id))
+        return audience_snapshot.count_audience(
+            session=session, channel=channel, segment_id=int(segment_id), topic_id=topic
+        )
     except DomainError:
         return None
 

@@ -31,6 +31,7 @@ from campaign_dashboard.ui.campaign_form.choices import (
     CHANNELS,
     DRAFT,
     HTML,
+    NO_TOPIC,
     PLAIN_FIELDS,
     SAVE_LABELS,
     SCHEDULE,
@@ -41,6 +42,7 @@ from campaign_dashboard.ui.campaign_form.choices import (
     frequency_cap_note,
     quiet_hours_note,
     segment_and_template_options,
+    topic_options,
 )
 from campaign_dashboard.ui.campaign_form.live import SmsCounter
 from campaign_dashboard.ui.campaign_form.sample import send_test_message
@@ -51,7 +53,9 @@ from campaign_dashboard.wiring import campaign_queue
 # The fields the dialog shows a message under (`view.field_error`); "" is the line above the buttons.
 FORM_FIELDS = frozenset(
     ("name", "segment_id", "subject", "from_email", "reply_to", "template_id", "html", "body", "from_number")
-) | frozenset(("ignore_frequency_cap", "local_send_time", "local_time_zone", "scheduled_at", "timezone", "test_to"))
+) | frozenset(
+    ("topic_id", "ignore_frequency_cap", "local_send_time", "local_time_zone", "scheduled_at", "timezone", "test_to")
+)
 SAVED = {"sending": "is sending", "scheduled": "is scheduled", "draft": "is saved as a draft"}
 
 
@@ -64,6 +68,8 @@ class CampaignFormState(AuthState):
     from_email: str = ""
     reply_to: str = ""
     segment_id: str = ""
+    topic_id: str = NO_TOPIC  # a topic's id, or NO_TOPIC
+    topic_options: list[Option] = []
     ignore_frequency_cap: bool = False
     frequency_cap: str = ""  # the workspace's cap in words ("" when it has none)
     local_time: bool = False  # send at `local_send_time` in each contact's time zone
@@ -136,6 +142,7 @@ class CampaignFormState(AuthState):
             return rx.toast.error(exc.message)
         self.campaign_id, self.name = id_of(campaign), campaign.name
         self.segment_id = str(campaign.segment_id or "")
+        self.topic_id = str(campaign.topic_id) if campaign.topic_id else NO_TOPIC
         self.ignore_frequency_cap = campaign.ignore_frequency_cap
         self.local_time = bool(campaign.local_send_time)
         self.local_send_time = campaign.local_send_time or "09:00"
@@ -170,6 +177,7 @@ class CampaignFormState(AuthState):
         self.ignore_frequency_cap, self.frequency_cap = False, frequency_cap_note(settings)
         self.local_time, self.local_send_time, self._local_zone = False, "09:00", ""
         self.segment_options, self.template_options = segment_and_template_options()
+        self.topic_id, self.topic_options = NO_TOPIC, topic_options()
 
     def _ask_browser_timezone(self):
         return rx.call_script(
@@ -208,6 +216,13 @@ class CampaignFormState(AuthState):
     def set_local_time(self, value: bool):
         self.local_time = value is True
         self._clear("local_send_time", "local_time_zone")
+
+    @guarded(Role.MARKETER)
+    async def set_topic(self, value: str):
+        """The campaign's topic (NO_TOPIC: none); the audience is counted again without its leavers."""
+        if value != NO_TOPIC and not (value.isascii() and value.isdigit() and len(value) <= 10):
+            return rx.toast.error(BAD_REQUEST)
+        await self._edit("topic_id", value, ("topic_id",), recount=True)
 
     @guarded(Role.MARKETER)
     def set_ignore_frequency_cap(self, value: bool):
@@ -304,7 +319,7 @@ class CampaignFormState(AuthState):
     def _refresh_now(self, recount: bool) -> None:
         with session_scope() as session:
             if recount:
-                audience = live.audience(session, self.channel, self.segment_id)
+                audience = live.audience(session, self.channel, self.segment_id, self.topic_id)
                 self.audience = -1 if audience is None else audience
                 if audience is None:  # the segment is gone
                     self.segment_id = ""
@@ -330,6 +345,7 @@ class CampaignFormState(AuthState):
         data: dict = {
             "name": self.name,
             "segment_id": int(self.segment_id) if self.segment_id else None,
+            "topic_id": int(self.topic_id) if self.topic_id.isdigit() else None,
             "ignore_frequency_cap": self.ignore_frequency_cap,
             "local_send_time": self.local_send_time if self.local_time else None,
             "local_time_zone": self.local_time_zone if self.local_time else None,

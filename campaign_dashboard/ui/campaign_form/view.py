@@ -82,6 +82,22 @@ def segment_field() -> rx.Component:
     )
 
 
+def topic_field() -> rx.Component:
+    """The campaign's topic: contacts who left it in the preference centre are not sent it."""
+    return field(
+        "Topic",
+        select(
+            "topic_id",
+            CampaignFormState.topic_options,
+            CampaignFormState.topic_id,
+            CampaignFormState.set_topic,
+            "What it is about",
+        ),
+        "topic_id",
+        hint_text("Contacts who left this topic from an unsubscribe link are not sent it."),
+    )
+
+
 def frequency_cap_field() -> rx.Component:
     """ "Ignore the frequency cap", with the cap in words: shown while the workspace has a cap (or
     this campaign ignores one)."""
@@ -260,6 +276,7 @@ def email_fields() -> rx.Component:
         ),
         section("Audience"),
         segment_field(),
+        topic_field(),
         frequency_cap_field(),
         local_time_field(),
         section("Content"),
@@ -387,6 +404,7 @@ def sms_fields() -> rx.Component:
         field("Name", text_input("name", CampaignFormState.name, placeholder="Flash sale"), "name"),
         section("Audience"),
         segment_field(),
+        topic_field(),
         frequency_cap_field(),
         local_time_field(),
         section("Content"),

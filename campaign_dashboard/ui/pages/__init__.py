@@ -15,4 +15,5 @@ from campaign_dashboard.ui.pages import (  # noqa: F401 - imported for their `da
     suppressions,
     template_editor,
     templates,
+    topics,
 )

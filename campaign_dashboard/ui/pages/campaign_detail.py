@@ -110,6 +110,7 @@ def header(channel: str) -> rx.Component:
                 rx.vstack(
                     *content,
                     detail_line("Audience", info.segment),
+                    detail_line("Topic", info.topic, id="campaign-topic"),
                     detail_line("Frequency cap", info.frequency_cap, id="campaign-frequency-capped"),
                     detail_line("Sends at", info.local_time, id="campaign-local-time"),
                     follows_up_line(),

@@ -11,7 +11,14 @@ import reflex as rx
 from campaign_dashboard.db import session_scope
 from campaign_dashboard.models import Channel, Role, id_of
 from campaign_dashboard.services.accounts import audit
-from campaign_dashboard.services.audience import contact_history, contacts, erasure, personal_data, subscriptions
+from campaign_dashboard.services.audience import (
+    contact_history,
+    contacts,
+    erasure,
+    personal_data,
+    subscriptions,
+    topics,
+)
 from campaign_dashboard.services.errors import DomainError
 from campaign_dashboard.ui import routes
 from campaign_dashboard.ui.auth import AuthState
@@ -78,6 +85,7 @@ class ContactDetailState(AuthState):
     created_at: str = ""
     fields: list[ContactField] = []
     tags: list[str] = []
+    topics_left: list[str] = []  # "Offers (email)": the topics the contact left in the preference centre
     received: list[ReceivedRow] = []
     events: list[EventRow] = []
     consent: list[ConsentRow] = []
@@ -108,6 +116,8 @@ class ContactDetailState(AuthState):
                 return
             contact_id = id_of(contact)
             self.tags = contacts.tags_of(session=session, contact_ids=[contact_id]).get(contact_id, [])
+            left = topics.topics_left(session=session, contact_id=contact_id)
+            self.topics_left = [f"{t.topic} ({t.channel})" for t in left]
             received = contact_history.campaigns_received(session=session, contact_id=contact_id)
             events = contact_history.contact_events(session=session, contact_id=contact_id)
             self.consent = consent_rows(session=session, contact=contact)
@@ -359,6 +369,19 @@ def details() -> rx.Component:
                             rx.text("none", color_scheme="gray"),
                         ),
                         id="contact-tags",
+                    ),
+                ),
+                rx.data_list.item(
+                    rx.data_list.label("Topics left"),
+                    rx.data_list.value(
+                        rx.cond(
+                            s.topics_left.length() > 0,
+                            rx.hstack(
+                                rx.foreach(s.topics_left, lambda t: rx.badge(t, color_scheme="gray")), wrap="wrap"
+                            ),
+                            rx.text("none: gets every topic", color_scheme="gray"),
+                        ),
+                        id="contact-topics-left",
                     ),
                 ),
             ),

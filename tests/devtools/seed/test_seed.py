@@ -270,3 +270,44 @@ def test_the_demo_shows_a_campaign_paused_by_the_reputation_breaker(seeded):
 def test_the_demo_schedules_a_campaign_at_each_contacts_local_time(seeded):
     guide = seeded.exec(select(EmailCampaign).where(EmailCampaign.name == "Holiday gift guide")).one()
     assert (guide.status, guide.local_send_time, guide.local_time_zone) == ("scheduled", "09:00", "America/New_York")
+
+
+def test_the_demo_has_topics_their_leavers_out_of_each_audience_and_a_ledger_history(seeded):
+    from sqlmodel import col
+
+    from campaign_dashboard.models import ConsentEntry, Topic, TopicOptOut
+    from campaign_dashboard.services.audience import consent_rules
+
+    topics = {t.id: t.name for t in seeded.exec(select(Topic)).all()}
+    assert {"Newsletter", "Offers"} <= set(topics.values())
+    left = seeded.exec(select(TopicOptOut)).all()
+    assert left, "some contacts left a topic"
+    by_topic = {(o.channel, o.topic_id) for o in left}
+    for campaign_model, recipient_model in CHANNELS:
+        channel = "email" if campaign_model is EmailCampaign else "sms"
+        with_topic = [c for c in seeded.exec(select(campaign_model)).all() if c.topic_id]
+        assert with_topic
+        for campaign in with_topic:
+            leavers = {o.contact_id for o in left if (o.channel, o.topic_id) == (channel, campaign.topic_id)}
+            got = set(seeded.exec(select(recipient_model.contact_id).where(recipient_model.campaign_id == campaign.id)))
+            assert not (leavers & got), campaign.name
+    assert ("email", next(i for i, n in topics.items() if n == "Offers")) in by_topic
+
+    entries = seeded.exec(select(ConsentEntry).order_by(col(ConsentEntry.id))).all()
+    kinds = {(e.event, e.source) for e in entries}
+    assert {
+        ("opted_in", "csv_import"),
+        ("opted_out", "preference_centre"),
+        ("resubscribed", "preference_centre"),
+    } <= kinds
+    assert {("opted_out", "one_click_unsubscribe"), ("opted_out", "keyword")} <= kinds
+    assert [e.occurred_at for e in entries] == sorted(e.occurred_at for e in entries)
+    for out in left:  # every topic opt-out has its entry from the preference centre
+        assert any(
+            e.contact_id == out.contact_id and e.topic == topics[out.topic_id] and e.event == "opted_out"
+            for e in entries
+        )
+    # The ledger agrees with the rules: an unsubscribed demo contact is blocked by their own click.
+    unsubscribed = seeded.exec(select(Contact).where(Contact.email_status == "unsubscribed")).first()
+    found = consent_rules.blocks(session=seeded, contact=unsubscribed, channel="email")
+    assert found and found[0].source == "one_click_unsubscribe"

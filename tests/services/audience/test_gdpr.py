@@ -292,3 +292,29 @@ def _dump(session) -> str:
         for row in session.exec(select(table))
     ]
     return json.dumps(rows, default=str)
+
+
+def test_the_topics_a_contact_left_are_exported_and_erased_with_it(session):
+    from campaign_dashboard.models import Topic, TopicOptOut
+
+    ada, bob, _ = ada_with_history(session)
+    offers = Topic(name="Offers")
+    session.add(offers)
+    session.commit()
+    session.add_all(
+        [
+            TopicOptOut(topic_id=offers.id, channel="email", contact_id=ada.id),
+            TopicOptOut(topic_id=offers.id, channel="sms", contact_id=ada.id),
+            TopicOptOut(topic_id=offers.id, channel="email", contact_id=bob.id),
+        ]
+    )
+    session.commit()
+
+    data = json.loads(personal_data.export_json(session=session, contact=ada))
+    assert [(t["topic"], t["channel"]) for t in data["contact"]["topics_left"]] == [
+        ("Offers", "email"),
+        ("Offers", "sms"),
+    ]
+    erasure.erase_contact(session=session, contact=ada)
+    session.expire_all()
+    assert session.exec(select(TopicOptOut.contact_id)).all() == [bob.id]  # Bob's choice stays

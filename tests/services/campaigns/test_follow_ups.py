@@ -223,3 +223,21 @@ def test_sms_audiences(session):
         draft = follow_ups.create_follow_up(session=session, channel="sms", campaign_id=campaign.id, audience=audience)
         assert members(session, draft) == {people[n].id for n in names}, audience
         assert draft.body == campaign.body and draft.status == "draft"
+
+
+def test_a_follow_up_keeps_the_topic_and_leaves_out_who_left_it(session, spring):
+    from campaign_dashboard.models import Topic, TopicOptOut
+
+    campaign, ids = spring
+    offers = Topic(name="Offers")
+    session.add(offers)
+    session.commit()
+    campaign.topic_id = offers.id
+    session.add(campaign)
+    session.add(TopicOptOut(topic_id=offers.id, channel="email", contact_id=ids["quiet"]))
+    session.commit()
+    assert counts(session, "email", campaign)["not_opened"] == 1
+    draft = follow_ups.create_follow_up(
+        session=session, channel="email", campaign_id=campaign.id, audience="not_opened"
+    )
+    assert draft.topic_id == offers.id and members(session, draft) == {ids["quiet_too"]}
