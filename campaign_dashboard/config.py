@@ -62,7 +62,7 @@ class Settings(BaseSettings):
 
     emulator_port: int = 8025
     send_batch_size: int = 500
-    send_lease_seconds: int = 60
+    send_lease_seconds: int = 60  # longer than one provider request may take (20 s), or it is taken over mid-request
     send_parallelism: int = 2
     tick_seconds: float = 5.0
     resend_requests_per_second: float = 5.0
