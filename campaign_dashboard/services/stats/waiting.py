@@ -22,6 +22,7 @@ from campaign_dashboard.config import Settings
 from campaign_dashboard.models import CampaignStatus, Channel, RecipientStatus, utcnow
 from campaign_dashboard.services.channels import campaign_model, recipient_model
 from campaign_dashboard.services.events.breaker import paused_by_breaker
+from campaign_dashboard.services.operations.disk_space import disk_full
 from campaign_dashboard.services.operations.workers import last_seen, live_workers
 from campaign_dashboard.services.sending.ledger import CHUNK
 from campaign_dashboard.services.sending.throttle import QUIET_HOURS_NOTE
@@ -29,8 +30,9 @@ from campaign_dashboard.services.sending.throttle import QUIET_HOURS_NOTE
 MOVING = (CampaignStatus.SENDING, CampaignStatus.SCHEDULED)  # what a worker has to move
 RATE_LIMITED_AFTER = timedelta(minutes=1)  # ready work the rate needs longer than this for: say so
 
-NO_WORKER, PAUSED, BREAKER, QUIET_HOURS, SEND_TIME, PROVIDER_ERRORS, RATE_LIMITED = (
+NO_WORKER, DISK_FULL, PAUSED, BREAKER, QUIET_HOURS, SEND_TIME, PROVIDER_ERRORS, RATE_LIMITED = (
     "no_worker",
+    "disk_full",
     "paused",
     "breaker",
     "quiet_hours",
@@ -40,6 +42,7 @@ NO_WORKER, PAUSED, BREAKER, QUIET_HOURS, SEND_TIME, PROVIDER_ERRORS, RATE_LIMITE
 )
 WORDS = {
     NO_WORKER: "no worker",
+    DISK_FULL: "disk full",
     PAUSED: "paused",
     BREAKER: "reputation breaker",
     QUIET_HOURS: "quiet hours",
@@ -134,7 +137,7 @@ def progress_of(
     remaining = max(0, campaign.recipients - campaign.processed)
     rows = _count_rows(session, channel, campaign.id, remaining, now)
     rate = send_rate(settings, channel)
-    stuck = status == CampaignStatus.PAUSED or not workers
+    stuck = status == CampaignStatus.PAUSED or not workers or disk_full(settings.database_url) is not None
     return Progress(
         channel=channel,
         campaign_id=campaign.id,
@@ -232,6 +235,15 @@ def _reasons(session, settings, channel, campaign, rows: _Rows, rate: float, *, 
         why = campaign.status_reason
         message = f"Paused: {why}" if why else "Paused: nothing is sent until someone resumes it."
         return [Reason(PAUSED, message)]
+    if (free := disk_full(settings.database_url)) is not None:
+        reasons.append(
+            Reason(
+                DISK_FULL,
+                f"The disk holding the database is full ({free // 1024:,} KB free), so nothing can be"
+                " recorded and sending waits; nothing is lost. Free some space and the campaign carries"
+                " on by itself.",
+            )
+        )
     if not workers:
         seen = last_seen(session)
         reasons.append(
