@@ -109,8 +109,8 @@ def decide(*, session: Session, channel: str, campaign_id: int, by: str, now: da
         .values(last_activity_at=now)
         .execution_options(synchronize_session=False)
     )
-    session.commit()
     session.refresh(test)
+    session.commit()  # no transaction left open (on SQLite even a read holds the lock)
     return test
 
 
