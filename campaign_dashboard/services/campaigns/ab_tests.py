@@ -3,7 +3,7 @@ metric the winner is picked on and how long to wait for it.
 
 Set, replaced or removed only while the campaign can be edited (draft or scheduled): once sending
 starts, the variants are frozen like the rest of the content, since recipients were already split
-on them. Every problem is refused at once, each naming its field (`variants[1].subject`, ...).
+on them. Every problem is refused at once, each naming its field (`variants.1.subject`, ...).
 The split is `sending.ab_split`'s, the decision `ab_decision`'s.
 """
 
@@ -107,7 +107,7 @@ def _variants(channel: Channel, given: Any, problems: Problems) -> list[dict[str
         raise _fail("variants", f"give {MIN_VARIANTS} to {MAX_VARIANTS} variants")
     variants = []
     for index, variant in enumerate(given):
-        field = f"variants[{index}]"
+        field = f"variants.{index}"
         if not isinstance(variant, Mapping):
             problems.found.append(_fail(field, "an object with the variant's content"))
             continue

@@ -22,9 +22,9 @@ from typing import Any, Protocol
 
 from sqlmodel import Session
 
-from campaign_dashboard.models import CampaignStatus, Channel, id_of
+from campaign_dashboard.models import AbTest, CampaignStatus, Channel, id_of
 from campaign_dashboard.models.campaigns import CampaignFields
-from campaign_dashboard.services.campaigns import actions, lifecycle, preflight, records
+from campaign_dashboard.services.campaigns import ab_decision, actions, lifecycle, preflight, records
 from campaign_dashboard.services.campaigns.lifecycle import Action
 
 
@@ -146,3 +146,15 @@ def carry_out(
     return apply_action(
         session=session, channel=channel, campaign_id=campaign_id, action=action, queue=queue, skip_missing=skip_missing
     )
+
+
+def decide_ab_test(*, session: Session, channel: str, campaign_id: int, by: str, queue: CampaignQueue) -> AbTest:
+    """A person picks the A/B test's winner now (`ab_decision.decide`); a sending campaign's
+    remainder is queued at once, as a resume queues what is left (a paused one waits for its
+    resume)."""
+    test = ab_decision.decide(session=session, channel=channel, campaign_id=campaign_id, by=by)
+    campaign = records.get(session=session, channel=channel, campaign_id=campaign_id)
+    if campaign.status == CampaignStatus.SENDING:
+        queue.after_action(channel, campaign, Action.RESUME)
+    session.rollback()  # end the read
+    return test

@@ -41,11 +41,11 @@ def fields_of(error: ValidationFailed) -> set[str]:
         ({"metric": "reply_rate"}, "metric"),  # an SMS metric
         ({"wait_minutes": -1}, "wait_minutes"),
         ({"wait_minutes": 7 * 24 * 60 + 1}, "wait_minutes"),
-        ({"variants": [{"subject": "A"}, {"body": "an SMS body"}]}, "variants[1].body"),
-        ({"variants": [{"subject": "A"}, {"subject": ""}]}, "variants[1].subject"),
-        ({"variants": [{"subject": "A"}, {"subject": "line\r\nBcc: x@y.z"}]}, "variants[1].subject"),
-        ({"variants": [{"subject": "A"}, {"subject": "{% if %}"}]}, "variants[1].subject"),
-        ({"variants": [{"subject": "A"}, {"subject": "B", "from_name": "Evil <x@y.z>"}]}, "variants[1].from_name"),
+        ({"variants": [{"subject": "A"}, {"body": "an SMS body"}]}, "variants.1.body"),
+        ({"variants": [{"subject": "A"}, {"subject": ""}]}, "variants.1.subject"),
+        ({"variants": [{"subject": "A"}, {"subject": "line\r\nBcc: x@y.z"}]}, "variants.1.subject"),
+        ({"variants": [{"subject": "A"}, {"subject": "{% if %}"}]}, "variants.1.subject"),
+        ({"variants": [{"subject": "A"}, {"subject": "B", "from_name": "Evil <x@y.z>"}]}, "variants.1.from_name"),
         ({"colour": "red"}, "colour"),
     ],
 )
@@ -69,7 +69,7 @@ def test_an_sms_variant_has_a_body_and_nothing_of_an_email(session):
     campaign = make_sms_campaign(session)
     with pytest.raises(ValidationFailed) as refused:
         ab_tests.set_test(session=session, channel="sms", campaign_id=campaign.id, data=GOOD)
-    assert {"variants[0].subject", "metric"} <= fields_of(refused.value)
+    assert {"variants.0.subject", "metric"} <= fields_of(refused.value)
     test = ab_tests.set_test(
         session=session,
         channel="sms",
