@@ -67,6 +67,9 @@ class Plan:
     # paused by the reputation breaker: every 4th address hard-bounces, sending got as far as the
     # breaker let it (seed_activity.breaker_reach); the reason is the breaker's own
     breaker: bool = False
+    # an A/B test of the subject (the first is the campaign's own): 20% split evenly, the winner
+    # picked 4 hours later on the open rate, the rest sent it (the demo makes the second one win)
+    ab_subjects: tuple[str, ...] = ()
 
 
 EMAIL_PLANS = (
@@ -96,6 +99,13 @@ EMAIL_PLANS = (
     Plan("Year in review 2026", CampaignStatus.DRAFT, 0.05, "all"),
     # last, so the other demo campaigns keep their ids
     Plan("Win-back: lapsed customers", CampaignStatus.PAUSED, 0.4, "customer", breaker=True),
+    Plan(
+        "Autumn sale: subject test",
+        CampaignStatus.SENT,
+        3,
+        "newsletter",
+        ab_subjects=("Our autumn sale starts today", "{{ first_name }}, 30% off everything until Sunday"),
+    ),
 )
 SMS_PLANS = (
     Plan("Appointment reminders: October", CampaignStatus.SENT, 35, "customer"),
@@ -126,6 +136,7 @@ EMAIL_SUBJECTS = {
     "Holiday gift guide": "Gifts for every kind of explorer",
     "Year in review 2026": "Your 2026 on the trail",
     "Win-back: lapsed customers": "We miss you, {{ first_name }}: 20% off your next trip",
+    "Autumn sale: subject test": "Our autumn sale starts today",
 }
 SMS_BODIES = {
     "Appointment reminders: October": "Northwind: your gear fitting is tomorrow. Reply C to confirm. STOP to opt out.",
