@@ -35,7 +35,7 @@ class AbPanel:
     remainder: VariantCard = field(default_factory=VariantCard)
     decided: bool = False
     summary: str = ""
-    decided_by: str = ""
+    decided_by: str = ""  # "Picked by ann@example.com." or "Picked when the wait ended."
     can_decide: bool = False  # sending or paused, not decided yet
 
 
@@ -48,6 +48,12 @@ def _wait_words(minutes: int) -> str:
     hours, rest = divmod(minutes, 60)
     span = f"{hours} hour{'s' if hours != 1 else ''}" if hours and not rest else f"{minutes} minutes"
     return f"{span} after the start"
+
+
+def _picked(by: str) -> str:
+    if not by:
+        return ""
+    return "Picked when the wait ended." if by == ab_decision.BY_WAIT else f"Picked by {by}."
 
 
 def read_ab_panel(session: Session, channel: str, campaign) -> AbPanel:
@@ -78,6 +84,6 @@ def read_ab_panel(session: Session, channel: str, campaign) -> AbPanel:
         remainder=remainder,
         decided=test.decided_at is not None,
         summary=decision.get("summary", ""),
-        decided_by=decision.get("by", ""),
+        decided_by=_picked(decision.get("by", "")),
         can_decide=test.decided_at is None and campaign.status in (CampaignStatus.SENDING, CampaignStatus.PAUSED),
     )

@@ -103,7 +103,7 @@ def ab_test_panel() -> rx.Component:
                 rx.cond(
                     panel.decided,
                     rx.callout(
-                        rx.text(panel.summary, " ", rx.text.span("(Picked by ", panel.decided_by, ".)", size="1")),
+                        rx.text(panel.summary, " ", rx.text.span(panel.decided_by, size="1")),
                         icon="trophy",
                         color_scheme="green",
                         id="ab-decision",
