@@ -28,6 +28,7 @@ def upgrade() -> None:
         sa.Column('test_share', sa.Integer(), nullable=False),
         sa.Column('metric', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
         sa.Column('wait_minutes', sa.Integer(), nullable=False),
+        sa.Column('remainder', sa.Integer(), nullable=False),
         sa.Column('winner', sa.Integer(), nullable=True),
         sa.Column('decided_at', sa.DateTime(timezone=True), nullable=True),
         sa.Column('decision', JSON, nullable=True),

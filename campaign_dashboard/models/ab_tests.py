@@ -30,6 +30,7 @@ class AbTest(SQLModel, table=True):
     test_share: int = 20  # percent of the audience that tests the variants (1-99)
     metric: str = Field(max_length=20)  # services/campaigns/ab_tests.METRICS
     wait_minutes: int = 240  # from the start until the winner is picked
+    remainder: int = 0  # how many recipients wait for the winner (counted when the campaign starts)
     # Set once, by one conditional UPDATE (services/campaigns/ab_decision.py): the winner's index,
     # when, how (the wait ended, or a person) and the numbers it was picked on.
     winner: int | None = None

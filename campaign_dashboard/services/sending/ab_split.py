@@ -59,6 +59,8 @@ def assign_groups(session: Session, channel: Channel | str, campaign_id: int) ->
             ledger.update().where(ledger.c.id == bindparam("rid")).values(ab_group=bindparam("g")),
             tested,
         )
+    test.remainder = len(groups) - len(tested)  # what the campaign page says waits for the winner
+    session.add(test)
     return len(tested)
 
 

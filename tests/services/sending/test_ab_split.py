@@ -12,9 +12,10 @@ from sqlalchemy import update
 from sqlmodel import Session, select
 
 from campaign_dashboard.config import get_settings
-from campaign_dashboard.models import Channel, EmailCampaignRecipient, SegmentContact, SmsCampaignRecipient
+from campaign_dashboard.models import Channel, EmailCampaignRecipient, SegmentContact, SmsCampaignRecipient, utcnow
 from campaign_dashboard.models.ab_tests import REMAINDER
 from campaign_dashboard.services.campaigns import ab_decision, ab_tests, actions
+from campaign_dashboard.services.errors import Conflict
 from campaign_dashboard.services.sending import Outcome, SendDeps, claim_batch, compose, next_step
 from campaign_dashboard.services.sending.ab_split import sample_size, split
 from tests.factories import make_contact, make_email_campaign, make_segment, make_sms_campaign, random_phone
@@ -70,6 +71,8 @@ def test_start_stores_each_recipients_group_and_the_remainder_waits_for_the_winn
     actions.apply_action(session=session, channel="email", campaign_id=campaign.id, action="start")
     campaign_id, started_at = campaign.id, campaign.started_at  # plain values: reads below end transactions
     assert _groups(session, EmailCampaignRecipient, campaign_id) == {0: 5, 1: 5, REMAINDER: 40}
+    assert ab_tests.get_test(session=session, channel="email", campaign_id=campaign_id).remainder == 40
+    session.commit()
 
     deps = _deps(engine)
     batch = claim_batch(deps=deps, channel=Channel.EMAIL, campaign_id=campaign_id)
@@ -102,6 +105,40 @@ def test_start_stores_each_recipients_group_and_the_remainder_waits_for_the_winn
     assert contents[1].from_email == "Ana from Shop <news@example.com>" and contents[0].from_email is None
     subjects = {g: contents[g].compiled.render({"first_name": "X"}).subject for g in (0, 1, None)}
     assert subjects == {0: "Subject A", 1: "Subject B", None: "Plain"}
+
+
+def _started(session, contacts: int):
+    campaign = make_email_campaign(session, segment_id=_audience(session, contacts).id)
+    data = {"variants": [{"subject": "A"}, {"subject": "B"}], "test_share": 20, "wait_minutes": 60}
+    ab_tests.set_test(session=session, channel="email", campaign_id=campaign.id, data=data)
+    actions.apply_action(session=session, channel="email", campaign_id=campaign.id, action="start")
+    return campaign.id
+
+
+def test_a_pause_holds_everything_and_a_winner_picked_meanwhile_waits_for_the_resume(engine, session):
+    campaign_id, deps = _started(session, 30), _deps(engine)
+    actions.apply_action(session=session, channel="email", campaign_id=campaign_id, action="pause")
+    assert claim_batch(deps=deps, channel=Channel.EMAIL, campaign_id=campaign_id) is None
+    ab_decision.decide(session=session, channel="email", campaign_id=campaign_id, by="ana@example.com")
+    assert claim_batch(deps=deps, channel=Channel.EMAIL, campaign_id=campaign_id) is None  # still paused
+    actions.apply_action(session=session, channel="email", campaign_id=campaign_id, action="resume")
+    batch = claim_batch(deps=deps, channel=Channel.EMAIL, campaign_id=campaign_id)
+    with Session(engine) as s:
+        claimed = s.exec(select(EmailCampaignRecipient.ab_group).where(EmailCampaignRecipient.batch_id == batch)).all()
+    assert Counter(claimed) == {0: 3, 1: 3, REMAINDER: 24}  # decided: the test groups and the remainder
+
+
+def test_a_cancel_during_the_test_cancels_the_remainder_too_and_nobody_picks_a_winner(engine, session):
+    campaign_id = _started(session, 30)
+    actions.apply_action(session=session, channel="email", campaign_id=campaign_id, action="cancel")
+    statuses = session.exec(
+        select(EmailCampaignRecipient.status).where(EmailCampaignRecipient.campaign_id == campaign_id)
+    ).all()
+    session.commit()
+    assert Counter(statuses) == {"cancelled": 30}
+    assert ab_decision.decide_due(session=session, channel="email", now=utcnow() + timedelta(days=1)) == []
+    with pytest.raises(Conflict, match="cancelled"):
+        ab_decision.decide(session=session, channel="email", campaign_id=campaign_id, by="ana@example.com")
 
 
 def test_sms_body_variants_split_the_same_way(engine, session):
