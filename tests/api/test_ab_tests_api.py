@@ -111,3 +111,14 @@ def test_a_draft_drops_its_test(client, db, marketer_headers):
     client.put(url, json=EMAIL_TEST, headers=marketer_headers)
     assert client.delete(url, headers=marketer_headers).status_code == 204
     assert_error(client.get(url, headers=marketer_headers), 404, "not_found")
+
+
+def test_a_variant_that_would_break_for_the_audience_refuses_the_start(client, db, marketer_headers):
+    campaign_id = _campaign(db)
+    base = f"{URLS['email']}/{campaign_id}"
+    variants = [{"subject": "Spring is here"}, {"subject": "{{ coupon_code }} is yours"}]
+    assert client.put(f"{base}/ab-test", json={**EMAIL_TEST, "variants": variants}, headers=marketer_headers).is_success
+    error = assert_error(client.post(f"{base}/start", headers=marketer_headers), 422, "validation_failed")
+    assert error["message"].startswith("Variant B: ")
+    assert {d["field"] for d in error["details"]} == {"variants.1.subject"}
+    assert client.get(base, headers=marketer_headers).json()["status"] == "draft"

@@ -15,7 +15,7 @@ from typing import Any
 from sqlmodel import Session
 
 from campaign_dashboard.models import AbTest, Channel, utcnow
-from campaign_dashboard.services.campaigns import rendering
+from campaign_dashboard.services.campaigns import preflight, rendering
 from campaign_dashboard.services.campaigns.content import MAX_SMS_BODY
 from campaign_dashboard.services.campaigns.records import ensure_editable, get
 from campaign_dashboard.services.errors import Problems, ValidationFailed
@@ -74,6 +74,35 @@ def remove_test(*, session: Session, channel: str, campaign_id: int) -> None:
     if test is not None:
         session.delete(test)
     session.commit()
+
+
+def variant_preflights(
+    session: Session, channel: str, campaign_id: int, values: Mapping[str, Any], *, skip_missing: bool = False
+) -> list[preflight.Preflight]:
+    """The start's preflight (`preflight.ensure_sendable`) for each variant's content (the
+    campaign's `values` with the variant's subject, HTML or text), so no variant breaks at send
+    time what the campaign's own content would have been refused for. ValidationFailed names the
+    variant and its field (`variants.1.subject`)."""
+    test = test_of(session, channel, campaign_id)
+    if test is None:
+        return []
+    found = []
+    for index, variant in enumerate(test.variants):
+        overridden = {**values, **{k: v for k, v in variant.items() if k in ("subject", "html", "body")}}
+        if variant.get("html"):  # its own HTML in place of the campaign's (or its template's)
+            overridden["template_id"] = None
+        if overridden == dict(values):
+            continue  # the campaign's own content, checked already
+        try:
+            found.append(
+                preflight.ensure_sendable(
+                    session=session, channel=channel, values=overridden, skip_missing=skip_missing
+                )
+            )
+        except ValidationFailed as exc:
+            details = [{**d, "field": f"variants.{index}.{d.get('field')}"} for d in exc.details]
+            raise ValidationFailed(f"Variant {label(index)}: {exc.message}", details=details) from None
+    return found
 
 
 def checked(channel: Channel, data: Mapping[str, Any]) -> dict[str, Any]:

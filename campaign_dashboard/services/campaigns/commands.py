@@ -24,7 +24,7 @@ from sqlmodel import Session
 
 from campaign_dashboard.models import AbTest, CampaignStatus, Channel, id_of
 from campaign_dashboard.models.campaigns import CampaignFields
-from campaign_dashboard.services.campaigns import ab_decision, actions, lifecycle, preflight, records
+from campaign_dashboard.services.campaigns import ab_decision, ab_tests, actions, lifecycle, preflight, records
 from campaign_dashboard.services.campaigns.lifecycle import Action
 
 
@@ -90,7 +90,8 @@ def apply_action(
     skip_missing: bool = False,
 ) -> CampaignFields:
     """`actions.apply_action`, then what it needs from the worker (sending after start and resume,
-    the start task after schedule). Start and schedule must pass the preflight first; a start with
+    the start task after schedule). Start and schedule must pass the preflight first (each A/B
+    variant's content too); a start with
     `skip_missing` goes ahead when the only problem is a variable some contacts lack, and those
     recipients are skipped (cancelled with the reason) as the audience is taken; `reason`: why a
     person cancels (kept as the status reason)."""
@@ -102,6 +103,9 @@ def apply_action(
             can_skip = skip_missing and action is Action.START
             checked = preflight.ensure_sendable(session=session, channel=channel, values=values, skip_missing=can_skip)
             skip = checked.missing_variables() if can_skip else ()
+            variants = ab_tests.variant_preflights(session, channel, campaign_id, values, skip_missing=can_skip)
+            if can_skip:  # a variable only a variant uses: its contacts are skipped too
+                skip = tuple(dict.fromkeys([*skip, *(v for c in variants for v in c.missing_variables())]))
     campaign = actions.apply_action(
         session=session,
         channel=channel,
