@@ -1,19 +1,29 @@
 """A/B tests end to end: real workers send through the emulator. The test share is split evenly
 and sent first, the remainder waits; the winner is picked once (by the workers' ticks when the
 wait is over, or by a person, here while the campaign is paused, on the opens the emulator's
-webhooks bring back); then the remainder gets the winner's subject, and every recipient gets
-exactly one message, also when every worker is SIGKILLed during the winner's phase."""
+webhooks bring back); then the remainder gets the winner's subject (an SMS campaign: its text), and
+every recipient gets exactly one message, also when every worker is SIGKILLed during the winner's
+phase."""
 
 from __future__ import annotations
 
 import time
 from collections import Counter
 
+import httpx
 import pytest
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from campaign_dashboard.models import AbTest, Channel, EmailCampaign, EmailCampaignRecipient, SentEmail
+from campaign_dashboard.models import (
+    AbTest,
+    Channel,
+    EmailCampaign,
+    EmailCampaignRecipient,
+    SentEmail,
+    SmsCampaign,
+    SmsCampaignRecipient,
+)
 from campaign_dashboard.models.ab_tests import REMAINDER
 from campaign_dashboard.services import campaigns
 from campaign_dashboard.services.campaigns import ab_decision, ab_tests, commands
@@ -178,3 +188,40 @@ def _settled_opens(engine, campaign_id: int, timeout: float = 30) -> dict[int, i
             return now
         time.sleep(0.2)
     raise TimeoutError(f"opens still moving after {timeout}s: {last}")
+
+
+def test_sms_text_variants_go_out_the_same_way(app_env, emulator, workers, engine):
+    contacts, bodies = 24, ["Sale today: 20% off", "Last day! 20% off everything", "Psst, 20% off until midnight"]
+    add_contacts(engine, contacts, prefix="abs")
+    campaign_id = make_campaign(engine, Channel.SMS)
+    with Session(engine) as session:
+        ab_tests.set_test(
+            session=session,
+            channel="sms",
+            campaign_id=campaign_id,
+            data={
+                "variants": [{"body": b} for b in bodies],
+                "test_share": 50,
+                "metric": "reply_rate",
+                "wait_minutes": 0,
+            },
+        )
+    workers.start(1)
+    start(engine, Channel.SMS, campaign_id)
+    assert wait_for_status(engine, SmsCampaign, campaign_id, {"sent", "failed"}) == "sent"
+
+    assert_exactly_once(emulator, engine, Channel.SMS, campaign_id, contacts)
+    with Session(engine) as session:
+        group_of = dict(
+            session.exec(
+                select(SmsCampaignRecipient.address, SmsCampaignRecipient.ab_group).where(
+                    SmsCampaignRecipient.campaign_id == campaign_id
+                )
+            ).all()
+        )
+        test = session.exec(select(AbTest).where(AbTest.campaign_id == campaign_id)).one()
+    assert Counter(group_of.values()) == {0: 4, 1: 4, 2: 4, REMAINDER: 12}
+    sent = httpx.get(f"{emulator}/_emulator/messages", params={"channel": "sms", "limit": 100}, timeout=10).json()
+    got = {m["to"][0]: m["data"]["Body"] for m in sent}
+    expected = {a: bodies[test.winner if g == REMAINDER else g] for a, g in group_of.items()}
+    assert got == expected
