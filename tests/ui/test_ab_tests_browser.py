@@ -46,6 +46,9 @@ def test_a_marketer_tests_two_subjects_and_picks_the_winner(page, app_db):
     expect(status_of(page, name)).to_have_text("draft")
 
     act(page, name, "Start sending")
+    expect(page.locator("#send-confirm")).to_contain_text(
+        re.compile(r"A/B test: 50% \(about [\d,]+ recipients\) get one of 2 variants first; the rest wait")
+    )
     page.locator("#send-confirm-yes").click()
     expect(page.get_by_text(f"“{name}” started: sending is queued.")).to_be_visible()
     row(page, name).get_by_role("link", name=name).click()
@@ -66,6 +69,7 @@ def test_a_marketer_tests_two_subjects_and_picks_the_winner(page, app_db):
         re.compile(rf"of {(tested + 1) // 2} sent"), timeout=SEND_TIMEOUT
     )
     expect(page.locator("#campaign-status")).to_have_text("sending")
+    expect(page.locator('.waiting-reason[data-kind="ab_test"]')).to_contain_text("waiting for the A/B test's winner")
 
     panel.locator("#ab-decide").click()
     decision = panel.locator("#ab-decision")

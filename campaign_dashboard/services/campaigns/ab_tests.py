@@ -20,7 +20,7 @@ from campaign_dashboard.services.campaigns.content import MAX_SMS_BODY
 from campaign_dashboard.services.campaigns.records import ensure_editable, get
 from campaign_dashboard.services.errors import Problems, ValidationFailed
 from campaign_dashboard.services.limits import MAX_HTML_CHARS, check_length, check_single_line
-from campaign_dashboard.services.sending.ab_split import test_of
+from campaign_dashboard.services.sending.ab_split import sample_size, test_of
 
 LABELS = "ABCD"
 MIN_VARIANTS, MAX_VARIANTS = 2, 4
@@ -74,6 +74,19 @@ def remove_test(*, session: Session, channel: str, campaign_id: int) -> None:
     if test is not None:
         session.delete(test)
     session.commit()
+
+
+def describe(*, variants: int, share: int, metric: str, wait_minutes: int, audience: int) -> str:
+    """What the send confirmation says about a test: who gets what first, and when the rest goes."""
+    tested = sample_size(audience, share, variants)
+    words = METRICS[Channel.EMAIL].get(metric) or METRICS[Channel.SMS].get(metric, metric)
+    hours, minutes = divmod(wait_minutes, 60)
+    wait = f"{hours} hour{'s' if hours != 1 else ''}" if not minutes else f"{wait_minutes} minutes"
+    when = "as soon as the test messages are out" if not wait_minutes else f"{wait} after the start"
+    return (
+        f"A/B test: {share}% (about {tested:,} recipients) get one of {variants} variants first; the rest "
+        f"wait for the one with the best {words}, picked {when}"
+    )
 
 
 def variant_preflights(

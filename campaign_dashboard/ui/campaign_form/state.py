@@ -425,7 +425,8 @@ class CampaignFormState(AuthState):
         self.errors = {}
         try:
             when = self._when_words()
-            check = await asyncio.to_thread(check_unsaved, self.channel, self._content(), when=when)
+            ab = self._ab_settings()
+            check = await asyncio.to_thread(check_unsaved, self.channel, self._content(), when=when, ab=ab)
         except DomainError as exc:
             return self._show(exc)
         self.send = check

@@ -223,3 +223,14 @@ def test_a_winner_is_picked_only_while_the_campaign_sends_or_is_paused(session):
     plain = make_email_campaign(session, status="sending")
     with pytest.raises(NotFound, match="no A/B test"):
         ab_decision.decide(session=session, channel="email", campaign_id=plain.id, by="x")
+
+
+def test_the_send_confirmation_says_who_gets_a_variant_first_and_when_the_rest_goes():
+    said = ab_tests.describe(variants=2, share=20, metric="open_rate", wait_minutes=240, audience=1000)
+    assert said == (
+        "A/B test: 20% (about 200 recipients) get one of 2 variants first; the rest wait for the one with "
+        "the best open rate, picked 4 hours after the start"
+    )
+    now = ab_tests.describe(variants=3, share=10, metric="reply_rate", wait_minutes=0, audience=50)
+    assert now.endswith("best reply rate, picked as soon as the test messages are out")
+    assert "(about 5 recipients) get one of 3 variants" in now
