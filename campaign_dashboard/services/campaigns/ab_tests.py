@@ -12,13 +12,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlmodel import Session
+from sqlalchemy import update as sql_update
+from sqlmodel import Session, col
 
 from campaign_dashboard.models import AbTest, Channel, utcnow
 from campaign_dashboard.services.campaigns import preflight, rendering
 from campaign_dashboard.services.campaigns.content import MAX_SMS_BODY
+from campaign_dashboard.services.campaigns.lifecycle import EDITABLE
 from campaign_dashboard.services.campaigns.records import ensure_editable, get
-from campaign_dashboard.services.errors import Problems, ValidationFailed
+from campaign_dashboard.services.channels import campaign_model
+from campaign_dashboard.services.errors import Conflict, Problems, ValidationFailed
 from campaign_dashboard.services.limits import MAX_HTML_CHARS, check_length, check_single_line
 from campaign_dashboard.services.sending.ab_split import sample_size, test_of
 
@@ -61,6 +64,7 @@ def set_test(*, session: Session, channel: str, campaign_id: int, data: Mapping[
         setattr(test, key, value)
     test.updated_at = utcnow()
     session.add(test)
+    _still_editable(session, channel, campaign_id)
     session.commit()
     session.refresh(test)
     return test
@@ -73,7 +77,24 @@ def remove_test(*, session: Session, channel: str, campaign_id: int) -> None:
     test = test_of(session, channel, campaign_id)
     if test is not None:
         session.delete(test)
+        _still_editable(session, channel, campaign_id)
     session.commit()
+
+
+def _still_editable(session: Session, channel: str, campaign_id: int) -> None:
+    """In the change's transaction, the campaign row is still a draft or scheduled: a start that
+    got there first (its compare-and-set on the same row) wins, and the change is refused, so the
+    split a start made is never on other variants than those it read."""
+    Campaign = campaign_model(channel)
+    written = session.exec(
+        sql_update(Campaign)
+        .where(col(Campaign.id) == campaign_id, col(Campaign.status).in_([s.value for s in EDITABLE]))
+        .values(updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if written != 1:
+        session.rollback()
+        raise Conflict("The campaign started while its A/B test was being changed: its variants are frozen now.")
 
 
 def describe(*, variants: int, share: int, metric: str, wait_minutes: int, audience: int) -> str:
