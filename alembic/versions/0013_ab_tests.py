@@ -45,6 +45,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     for channel in CHANNELS:
-        with op.batch_alter_table(f'{channel}_campaign_recipients', schema=None) as batch_op:
-            batch_op.drop_column('ab_group')
+        # A plain DROP COLUMN (SQLite 3.35+ and PostgreSQL): batch mode would copy the table,
+        # which SQLite's foreign keys refuse once emails were sent.
+        op.execute(f'ALTER TABLE {channel}_campaign_recipients DROP COLUMN ab_group')
     op.drop_table('ab_tests')
