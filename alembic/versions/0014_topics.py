@@ -1,7 +1,7 @@
 """Topics: the topics table, contacts' opt-outs of a topic per channel, a campaign's topic
 
 Revision ID: 0014_topics
-Revises: 0012_frequency_caps
+Revises: 0013_ab_tests
 """
 from alembic import op
 import sqlalchemy as sa
@@ -11,7 +11,7 @@ import campaign_dashboard.models.types
 
 
 revision = '0014_topics'
-down_revision = '0012_frequency_caps'
+down_revision = '0013_ab_tests'
 branch_labels = None
 depends_on = None
 

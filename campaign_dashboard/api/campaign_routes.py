@@ -13,6 +13,7 @@ from typing import Annotated, Any, get_type_hints
 from fastapi import APIRouter, Body, Query, Response
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from campaign_dashboard.api.ab_test_routes import add_ab_test_routes
 from campaign_dashboard.api.campaign_progress import add_progress_route
 from campaign_dashboard.api.deps import PathId, Reader, SessionDep, Writer
 from campaign_dashboard.api.patch_bodies import patch_body, sent_fields
@@ -278,6 +279,7 @@ def add_campaign_routes(
         return CampaignStats(**stats.campaign_stats(session=session, channel=channel, campaign_id=campaign_id))
 
     add_progress_route(router, channel)
+    add_ab_test_routes(router, channel)
 
 
 def _fields_of(body: BaseModel) -> dict[str, Any]:

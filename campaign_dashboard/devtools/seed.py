@@ -42,6 +42,7 @@ from campaign_dashboard.devtools.demo_content import (
     TAGS,
     Plan,
 )
+from campaign_dashboard.devtools.seed_ab_test import AB_WAIT, ab_groups, record_ab_test
 from campaign_dashboard.devtools.seed_activity import (
     DELIVERED_STATUSES,
     apply_counters,
@@ -73,6 +74,7 @@ from campaign_dashboard.models import (
     id_of,
     utcnow,
 )
+from campaign_dashboard.models.ab_tests import REMAINDER
 from campaign_dashboard.services.accounts import audit
 from campaign_dashboard.services.campaigns import SENT_RECIPIENT_STATUSES
 from campaign_dashboard.services.events import breaker
@@ -378,10 +380,13 @@ def _insert_campaign(
     audience = _audience(people, channel, plan.audience, topic)
     started = created + timedelta(minutes=rng.randrange(5, 90))
     statuses = [outcome(rng, channel, i, len(audience), plan) for i in range(len(audience))]
+    groups = ab_groups(campaign, plan, audience, statuses, rng)
     rows = []
     for i, ((contact_id, address), status) in enumerate(zip(audience, statuses, strict=True)):
         processed = status not in (RecipientStatus.PENDING, RecipientStatus.CANCELLED)
         sent_at = started + timedelta(seconds=i // 50) if status in SENT_RECIPIENT_STATUSES else None
+        if sent_at is not None and groups.get(contact_id) == REMAINDER:  # sent once the winner was picked
+            sent_at += AB_WAIT
         row = {
             "campaign_id": campaign.id,
             "contact_id": contact_id,
@@ -394,6 +399,7 @@ def _insert_campaign(
             "last_error": error(channel) if status == RecipientStatus.FAILED else None,
             "sent_at": sent_at,
             "updated_at": sent_at or started,
+            "ab_group": groups.get(contact_id),
         }
         if isinstance(campaign, SmsCampaign):  # the channel is sms
             row["segments"] = 1 if len(campaign.body) <= 160 else 2
@@ -407,10 +413,14 @@ def _insert_campaign(
     if channel == "email":
         apply_human_counters(session, campaign)
     campaign.started_at = started
+    if plan.ab_subjects:
+        record_ab_test(session, campaign, plan, decided_at=started + AB_WAIT)
     if plan.breaker:
         _trip_breaker(session, campaign, statuses, at=started + timedelta(seconds=len(audience) // 100))
     if plan.status in (CampaignStatus.SENT, CampaignStatus.FAILED, CampaignStatus.CANCELLED):
         campaign.completed_at = started + timedelta(seconds=len(audience) // 50 + 30)
+        if plan.ab_subjects:
+            campaign.completed_at += AB_WAIT
     campaign.updated_at = campaign.last_activity_at = (
         now - timedelta(seconds=rng.randrange(2, 30))
         if plan.status == CampaignStatus.SENDING

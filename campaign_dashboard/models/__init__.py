@@ -1,5 +1,6 @@
 """SQLModel tables. Importing this package registers every table on `SQLModel.metadata`."""
 
+from campaign_dashboard.models.ab_tests import AbTest
 from campaign_dashboard.models.audit import AuditEntry
 from campaign_dashboard.models.auth import ApiToken, User, UserSession
 from campaign_dashboard.models.campaigns import (
@@ -40,6 +41,7 @@ from campaign_dashboard.models.types import id_of, table_of, utcnow
 from campaign_dashboard.models.workers import WorkerHeartbeat
 
 __all__ = [
+    "AbTest",
     "COUNTER_FIELDS",
     "UNSENT_STATUSES",
     "ApiToken",

@@ -114,6 +114,9 @@ class RecipientFields(SQLModel):
     last_error: str | None = Field(default=None, sa_type=Text)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # An A/B campaign's group (models/ab_tests.py): the variant sent, or REMAINDER (waits for the
+    # winner, then gets it). None for every other campaign.
+    ab_group: int | None = None
 
 
 class EmailCampaignRecipient(RecipientFields, table=True):

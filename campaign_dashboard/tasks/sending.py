@@ -63,15 +63,18 @@ def tick() -> None:
 
 
 def run_tick() -> None:
-    """Scheduler and heartbeat in one scan (as listmonk does): start due campaigns, take over
-    expired claims, and make sure every sending campaign has work queued or is finished.
-    Idempotent, so any number of workers on any number of hosts may run it at once."""
+    """Scheduler and heartbeat in one scan (as listmonk does): start due campaigns, pick the
+    winners of A/B tests whose wait is over, take over expired claims, and make sure every
+    sending campaign has work queued or is finished. Idempotent, so any number of workers on
+    any number of hosts may run it at once."""
     deps = send_deps()
     for channel in Channel:
         due = sending.due_to_start(deps=deps, channel=channel)
         active = sending.sending_campaigns(deps=deps, channel=channel)
         for campaign_id in due:
             _start_due(channel.value, campaign_id)
+        for campaign_id in sending.decide_ab_tests(deps=deps, channel=channel):
+            kick(channel.value, campaign_id)  # the remainder, with the winner
         for campaign_id, batch_id in sending.recover_expired_claims(deps=deps, channel=channel):
             resume_batch(channel.value, campaign_id, batch_id)
         for campaign_id in active:

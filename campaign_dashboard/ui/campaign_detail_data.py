@@ -30,6 +30,7 @@ from campaign_dashboard.services.stats import (
 )
 from campaign_dashboard.ui import routes
 from campaign_dashboard.ui.activity_feed import FeedRow, feed_row
+from campaign_dashboard.ui.campaign_ab_data import AbPanel, read_ab_panel
 from campaign_dashboard.ui.campaign_waiting import WaitingPanel, quiet_hours_until, read_waiting, refresh_slot
 from campaign_dashboard.ui.components import iso_utc
 
@@ -121,6 +122,7 @@ class Snapshot:
     recipients: list[RecipientRow] = field(default_factory=list)
     next_cursor: str = ""
     waiting: WaitingPanel = field(default_factory=WaitingPanel)
+    ab: AbPanel = field(default_factory=AbPanel)
 
 
 @dataclass(frozen=True)
@@ -159,6 +161,7 @@ class SnapshotQuery:
         topic = session.get(Topic, campaign.topic_id) if campaign.topic_id else None
         snapshot.info.topic = topic.name if topic else ""
         snapshot.waiting = read_waiting(session, channel, campaign)
+        snapshot.ab = read_ab_panel(session, channel, campaign)
         snapshot.series = live.minute_series(
             session=session, channel=channel, campaign_id=campaign_id, metrics=ACTIVITY_METRICS[Channel(channel)]
         )

@@ -17,6 +17,7 @@ from campaign_dashboard.services.stats import StatsSummary
 from campaign_dashboard.ui import charts, polling, routes
 from campaign_dashboard.ui.activity_feed import FeedRow, look_back, merge, newer
 from campaign_dashboard.ui.auth import AuthState
+from campaign_dashboard.ui.campaign_ab_data import AbPanel
 from campaign_dashboard.ui.campaign_detail_data import (
     ALL,
     CHARTED_LINKS,
@@ -46,6 +47,7 @@ class CampaignDetailState(AuthState):
     info: CampaignInfo = CampaignInfo()
     stats: StatsSummary = StatsSummary()
     waiting: WaitingPanel = WaitingPanel()
+    ab: AbPanel = AbPanel()  # the A/B test's cards and decision (not shown without one)
     activity_figure: go.Figure = go.Figure()
     funnel_figure: go.Figure = go.Figure()
     links_figure: go.Figure = go.Figure()
@@ -173,6 +175,8 @@ class CampaignDetailState(AuthState):
         self.info = snapshot.info
         self.stats = snapshot.stats
         self.waiting = snapshot.waiting
+        if snapshot.ab != self.ab:
+            self.ab = snapshot.ab
         # figures go to the browser whole: only send them again when their numbers moved
         if snapshot.series != self._series or snapshot.marks != self._marks or not self.has_activity:
             self._series, self._marks = snapshot.series, snapshot.marks

@@ -13,7 +13,7 @@ from reflex.event import EventSpec
 from campaign_dashboard.db import session_scope
 from campaign_dashboard.models import Channel
 from campaign_dashboard.services import campaigns
-from campaign_dashboard.services.campaigns import preflight
+from campaign_dashboard.services.campaigns import ab_tests, preflight
 from campaign_dashboard.ui.fields import ask_buttons, callout_if
 from campaign_dashboard.ui.form_dialog import Field, form_field
 
@@ -115,8 +115,9 @@ class SendCheck:
     skip: str = ""  # "Send anyway, skipping 12 contacts" when only some contacts lack a variable
 
 
-def send_check(summary: preflight.SendSummary, *, when: str = "") -> SendCheck:
-    """The confirmation of sending `summary`'s campaign now, or at `when` (a local time, in words)."""
+def send_check(summary: preflight.SendSummary, *, when: str = "", ab: dict | None = None) -> SendCheck:
+    """The confirmation of sending `summary`'s campaign now, or at `when` (a local time, in words);
+    `ab`: its A/B test's settings (`ab_tests.checked`), said as a fact."""
     result, name = summary.preflight, summary.name
     recipients = f"{summary.audience:,} recipient{'' if summary.audience == 1 else 's'}"
     is_email = summary.channel is Channel.EMAIL
@@ -132,6 +133,16 @@ def send_check(summary: preflight.SendSummary, *, when: str = "") -> SendCheck:
         facts.append(f"Frequency cap: {skipped} ({summary.cap.words()})")
     elif summary.cap_ignored:
         facts.append("Frequency cap: ignored for this campaign (an urgent notice): everyone is sent it")
+    if ab is not None:
+        facts.append(
+            ab_tests.describe(
+                variants=len(ab["variants"]),
+                share=ab["test_share"],
+                metric=ab["metric"],
+                wait_minutes=ab["wait_minutes"],
+                audience=summary.receiving,
+            )
+        )
     if not is_email:
         cost = "unknown" if summary.sms_cost is None else f"≈ {summary.sms_cost:,.2f} {summary.currency}"
         facts.append(f"{summary.sms_segments} segment(s) per message; estimated cost {cost}")
@@ -157,7 +168,11 @@ def check_saved(channel: str, campaign_id: int, *, when: str = "") -> SendCheck:
     with session_scope() as session:
         campaign = campaigns.get(session=session, channel=channel, campaign_id=campaign_id)
         values = preflight.campaign_values(channel, campaign)
-        return send_check(preflight.summarise(session=session, channel=channel, values=values), when=when)
+        summary = preflight.summarise(session=session, channel=channel, values=values)
+        test = ab_tests.get_test(session=session, channel=channel, campaign_id=campaign_id)
+        fields = ("variants", "test_share", "metric", "wait_minutes")
+        ab = None if test is None else {k: getattr(test, k) for k in fields}
+        return send_check(summary, when=when, ab=ab)
 
 
 def send_confirm_dialog(
@@ -218,8 +233,8 @@ def send_confirm_dialog(
     )
 
 
-def check_unsaved(channel: str, values: dict, *, when: str = "") -> SendCheck:
-    """`send_check` of content not saved yet (the campaign dialog's), blocking like `check_saved`;
-    ValidationFailed naming the field when saving would refuse it."""
+def check_unsaved(channel: str, values: dict, *, when: str = "", ab: dict | None = None) -> SendCheck:
+    """`send_check` of content not saved yet (the campaign dialog's, with its A/B settings `ab`),
+    blocking like `check_saved`; ValidationFailed naming the field when saving would refuse it."""
     with session_scope() as session:
-        return send_check(preflight.summarise(session=session, channel=channel, values=values), when=when)
+        return send_check(preflight.summarise(session=session, channel=channel, values=values), when=when, ab=ab)

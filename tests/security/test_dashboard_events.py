@@ -110,6 +110,7 @@ PAGES = {  # the page each state's events come from (its load reads the id in th
     "ContactDetailState": "/contacts/{contact_id}",
     "CampaignDetailState": "/email/{campaign_id}",
     "FollowUpState": "/email/{campaign_id}",
+    "AbTestState": "/email/{campaign_id}",
     "CampaignsState": "/email",
     "CampaignFormState": "/email",
     "ContactsState": "/contacts",

@@ -23,6 +23,7 @@ from campaign_dashboard.services.campaigns.lifecycle import Action
 from campaign_dashboard.services.campaigns.records import commit, get, reread
 from campaign_dashboard.services.channels import campaign_model, recipient_model
 from campaign_dashboard.services.errors import IllegalTransition, ValidationFailed
+from campaign_dashboard.services.sending import ab_split
 from campaign_dashboard.services.sending.audience_snapshot import snapshot_audience
 from campaign_dashboard.services.sending.ledger import cancel_pending
 
@@ -98,6 +99,7 @@ def apply_action(
             snapshot_audience(session=session, channel=channel, campaign=campaign)
             if skip_variables:
                 skip_contacts_without(session, channel, campaign_id, skip_variables, now)
+            ab_split.assign_groups(session, channel, campaign_id)  # an A/B test: who tests which variant
         elif action is Action.CANCEL:
             _cancel_unsent(session, channel, campaign_id, now)
         commit(session, campaign)

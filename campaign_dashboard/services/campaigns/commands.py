@@ -22,9 +22,9 @@ from typing import Any, Protocol
 
 from sqlmodel import Session
 
-from campaign_dashboard.models import CampaignStatus, Channel, id_of
+from campaign_dashboard.models import AbTest, CampaignStatus, Channel, id_of
 from campaign_dashboard.models.campaigns import CampaignFields
-from campaign_dashboard.services.campaigns import actions, lifecycle, preflight, records
+from campaign_dashboard.services.campaigns import ab_decision, ab_tests, actions, lifecycle, preflight, records
 from campaign_dashboard.services.campaigns.lifecycle import Action
 
 
@@ -90,7 +90,8 @@ def apply_action(
     skip_missing: bool = False,
 ) -> CampaignFields:
     """`actions.apply_action`, then what it needs from the worker (sending after start and resume,
-    the start task after schedule). Start and schedule must pass the preflight first; a start with
+    the start task after schedule). Start and schedule must pass the preflight first (each A/B
+    variant's content too); a start with
     `skip_missing` goes ahead when the only problem is a variable some contacts lack, and those
     recipients are skipped (cancelled with the reason) as the audience is taken; `reason`: why a
     person cancels (kept as the status reason)."""
@@ -102,6 +103,9 @@ def apply_action(
             can_skip = skip_missing and action is Action.START
             checked = preflight.ensure_sendable(session=session, channel=channel, values=values, skip_missing=can_skip)
             skip = checked.missing_variables() if can_skip else ()
+            variants = ab_tests.variant_preflights(session, channel, campaign_id, values, skip_missing=can_skip)
+            if can_skip:  # a variable only a variant uses: its contacts are skipped too
+                skip = tuple(dict.fromkeys([*skip, *(v for c in variants for v in c.missing_variables())]))
     campaign = actions.apply_action(
         session=session,
         channel=channel,
@@ -146,3 +150,15 @@ def carry_out(
     return apply_action(
         session=session, channel=channel, campaign_id=campaign_id, action=action, queue=queue, skip_missing=skip_missing
     )
+
+
+def decide_ab_test(*, session: Session, channel: str, campaign_id: int, by: str, queue: CampaignQueue) -> AbTest:
+    """A person picks the A/B test's winner now (`ab_decision.decide`); a sending campaign's
+    remainder is queued at once, as a resume queues what is left (a paused one waits for its
+    resume)."""
+    test = ab_decision.decide(session=session, channel=channel, campaign_id=campaign_id, by=by)
+    campaign = records.get(session=session, channel=channel, campaign_id=campaign_id)
+    if campaign.status == CampaignStatus.SENDING:
+        queue.after_action(channel, campaign, Action.RESUME)
+    session.rollback()  # end the read
+    return test

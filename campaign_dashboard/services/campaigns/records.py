@@ -16,7 +16,7 @@ from sqlalchemy import exists, func
 from sqlalchemy import update as sql_update
 from sqlmodel import Session, col, select
 
-from campaign_dashboard.models import UNSENT_STATUSES, CampaignStatus, Channel, RecipientStatus, utcnow
+from campaign_dashboard.models import UNSENT_STATUSES, AbTest, CampaignStatus, Channel, RecipientStatus, id_of, utcnow
 from campaign_dashboard.models.campaigns import CampaignFields
 from campaign_dashboard.services.campaigns import lifecycle
 from campaign_dashboard.services.campaigns.content import (
@@ -202,6 +202,7 @@ def delete(*, session: Session, channel: str, campaign_id: int) -> None:
     if result.rowcount != 1:
         session.rollback()
         raise Conflict("The campaign changed while it was being deleted; reload and try again.")
+    session.exec(sql_delete(AbTest).where(*_ab_test_of(channel, campaign_id)))  # its A/B test goes with it
     session.commit()
     session.expunge(campaign)
 
@@ -238,8 +239,17 @@ def duplicate(*, session: Session, channel: str, campaign_id: int) -> CampaignFi
     values["name"] = f"Copy of {source.name}"[:200]
     copy = campaign_model(channel)(**values)
     session.add(copy)
+    session.flush()
+    test = session.exec(select(AbTest).where(*_ab_test_of(channel, campaign_id))).first()
+    if test is not None:  # the same A/B test, not decided
+        settings = test.model_dump(include={"variants", "test_share", "metric", "wait_minutes"})
+        session.add(AbTest(**settings, channel=channel.value, campaign_id=id_of(copy)))
     commit(session, copy)
     return copy
+
+
+def _ab_test_of(channel: str, campaign_id: int) -> tuple[Any, ...]:
+    return (col(AbTest.channel) == Channel(channel).value, col(AbTest.campaign_id) == campaign_id)
 
 
 # --- helpers -------------------------------------------------------------------------------------

@@ -8,7 +8,8 @@ is snapshotted into it at start (`audience_snapshot`). A claimed batch is sent c
 `throttle`, and each chunk's outcome written by `results`. Pause, cancel and failure are re-read
 between chunks and after every wait, so they stop everything not yet handed to the provider.
 The worker calls `sending.claim_batch(...)` and `sending.process_batch(...)`; its scheduler tick
-starts due campaigns and finds sending ones through `scheduling`.
+starts due campaigns, finds sending ones and decides A/B tests whose wait is over through
+`scheduling`; `ab_split` says who tests which variant.
 """
 
 from campaign_dashboard.services.sending.batches import (
@@ -21,7 +22,7 @@ from campaign_dashboard.services.sending.batches import (
 from campaign_dashboard.services.sending.compose import reply_token
 from campaign_dashboard.services.sending.ledger import CHUNK, LeaseLost, claim_batch, recover_expired_claims
 from campaign_dashboard.services.sending.results import fail_campaign
-from campaign_dashboard.services.sending.scheduling import due_to_start, sending_campaigns, start_due
+from campaign_dashboard.services.sending.scheduling import decide_ab_tests, due_to_start, sending_campaigns, start_due
 from campaign_dashboard.services.sending.throttle import MAX_ATTEMPTS_PER_CHUNK, CampaignStopped, resend_bucket
 
 __all__ = [
@@ -42,4 +43,5 @@ __all__ = [
     "due_to_start",
     "sending_campaigns",
     "start_due",
+    "decide_ab_tests",
 ]

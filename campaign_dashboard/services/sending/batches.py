@@ -24,7 +24,7 @@ from datetime import datetime
 from enum import StrEnum
 from itertools import groupby
 
-from sqlalchemy import ColumnElement, Exists, exists, func, select
+from sqlalchemy import ColumnElement, Exists, exists, func, literal, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
@@ -42,7 +42,7 @@ from campaign_dashboard.services.audience.contacts import tags_of
 from campaign_dashboard.services.campaigns.lifecycle import Action
 from campaign_dashboard.services.channels import campaign_model, recipient_model
 from campaign_dashboard.services.rate_limiter import RateLimiter
-from campaign_dashboard.services.sending import compose
+from campaign_dashboard.services.sending import ab_split, compose
 from campaign_dashboard.services.sending.ledger import LeaseLost, Pulse, checkpoint, claimed_rows, release
 from campaign_dashboard.services.sending.results import fail_campaign, finish, write_results
 from campaign_dashboard.services.sending.throttle import (
@@ -104,7 +104,7 @@ def process_batch(
         rows = claimed_rows(session, channel, batch_id)
         tags = tags_of(session=session, contact_ids=[c.id for _, c in rows if c is not None])
         try:
-            content = compose.content(session, channel, campaign)
+            content = compose.contents(session, channel, campaign, deps.settings)
         except Exception as exc:  # noqa: BLE001 - content no recipient can get: end the campaign
             content, reason = None, f"The campaign's content cannot be rendered: {compose.failure_reason(exc)}"
     if content is None:
@@ -182,17 +182,24 @@ def next_step(*, deps: SendDeps, channel: Channel, campaign_id: int, stalled_onl
         def probe(*conditions: ColumnElement[bool]) -> Exists:  # an index probe, never a count: cheap at 1M recipients
             return exists().where(col(Recipient.campaign_id) == campaign_id, *conditions)
 
+        # An A/B test's remainder waits for the winner (the tick decides it when the wait is over).
+        holding = ab_split.holds_remainder(session, channel, campaign_id)
+        free = (ab_split.claimable(channel),) if holding else ()
         # One statement, so one snapshot: as separate reads under PostgreSQL's READ COMMITTED, a
         # claim committed between "any claimed?" (no: still pending) and "any pending?" (no: now
         # claimed) made a campaign look finished while its first batch was being sent.
-        claimed, ready, pending = session.execute(
+        claimed, ready, pending, held = session.execute(
             select(
                 probe(col(Recipient.status) == RecipientStatus.CLAIMED),
                 probe(
                     col(Recipient.status) == RecipientStatus.PENDING,
                     col(Recipient.not_before).is_(None) | (col(Recipient.not_before) <= now),
+                    *free,
                 ),
-                probe(col(Recipient.status) == RecipientStatus.PENDING),
+                probe(col(Recipient.status) == RecipientStatus.PENDING, *free),
+                probe(col(Recipient.status) == RecipientStatus.PENDING, ab_split.waiting(channel))
+                if holding
+                else literal(False),
             )
         ).one()
         deferred = pending and not ready
@@ -200,7 +207,7 @@ def next_step(*, deps: SendDeps, channel: Channel, campaign_id: int, stalled_onl
     if reason:
         fail_campaign(deps=deps, channel=channel, campaign_id=campaign_id, reason=reason)
         return Outcome.DONE
-    if not (claimed or ready or deferred):
+    if not (claimed or ready or deferred or held):
         finish(deps, channel, campaign_id, Action.COMPLETE)
         return Outcome.DONE
     if ready and not (stalled_only and claimed):
@@ -219,12 +226,15 @@ def earliest_deferred(*, deps: SendDeps, channel: Channel, campaign_id: int) -> 
         )
 
 
-def _send_email_chunk(deps: SendDeps, campaign, compiled, rows, tags, key: str) -> None:
+def _send_email_chunk(deps: SendDeps, campaign, contents, rows, tags, key: str) -> None:
     s = deps.settings
     messages, message_rows, refused = [], [], []
     for recipient, contact in rows:
         try:
-            messages.append(compose.email_message(deps, campaign, compiled, recipient, contact, tags))
+            group = contents[recipient.ab_group]  # an A/B variant's, or the campaign's own
+            messages.append(
+                compose.email_message(deps, campaign, group.compiled, recipient, contact, tags, group.from_email)
+            )
             message_rows.append(recipient)
         except Exception as exc:  # noqa: BLE001 - whatever fails composing one message fails only it
             refused.append((recipient, compose.failure_reason(exc)))
@@ -249,7 +259,7 @@ def _send_email_chunk(deps: SendDeps, campaign, compiled, rows, tags, key: str) 
     )
 
 
-def _send_sms_chunk(deps: SendDeps, campaign, compiled, rows, tags, batch_id: str, recovered: bool) -> None:
+def _send_sms_chunk(deps: SendDeps, campaign, contents, rows, tags, batch_id: str, recovered: bool) -> None:
     s = deps.settings
     sender = campaign.from_number or s.twilio_from
     pulse = Pulse(deps, Channel.SMS, batch_id)
@@ -260,7 +270,7 @@ def _send_sms_chunk(deps: SendDeps, campaign, compiled, rows, tags, batch_id: st
             defer(deps, Channel.SMS, recipient, defer_until)
             continue
         try:
-            body = compose.sms_body(deps, compiled, recipient, contact, tags)
+            body = compose.sms_body(deps, contents[recipient.ab_group].compiled, recipient, contact, tags)
         except Exception as exc:  # noqa: BLE001 - whatever fails composing one message fails only it
             write_results(deps, Channel.SMS, campaign.id, [], [(recipient, compose.failure_reason(exc))])
             continue

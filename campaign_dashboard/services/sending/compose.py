@@ -9,26 +9,32 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from dataclasses import dataclass
+from email.utils import formataddr, parseaddr
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session
 
 from campaign_dashboard.models import Channel, EmailTemplate
+from campaign_dashboard.models.ab_tests import REMAINDER
 from campaign_dashboard.providers.base import OutgoingEmail, OutgoingSms
 from campaign_dashboard.services.campaigns.render_limits import RenderLimits
 from campaign_dashboard.services.campaigns.rendering import compile_email, compile_sms
 from campaign_dashboard.services.events.unsubscribe import unsubscribe_url
-from campaign_dashboard.services.sending import email_headers
+from campaign_dashboard.services.sending import ab_split, email_headers
 from campaign_dashboard.web_routes import TWILIO_STATUS_WEBHOOK
 
 if TYPE_CHECKING:
     from campaign_dashboard.services.sending.batches import SendDeps
 
 
-def content(session: Session, channel: Channel, campaign):
-    """The campaign's compiled content (its template's, for an email built on one)."""
+def content(session: Session, channel: Channel, campaign, variant: Mapping[str, Any] | None = None):
+    """The campaign's compiled content (its template's, for an email built on one), with an A/B
+    `variant`'s subject and HTML (email) or body (SMS) in place of the campaign's."""
+    variant = variant or {}
     if channel == Channel.SMS:
-        return compile_sms(campaign.body)
+        return compile_sms(variant.get("body") or campaign.body)
     subject, html, text = campaign.subject, campaign.html, campaign.text
     if campaign.template_id:
         template = session.get(EmailTemplate, campaign.template_id)
@@ -36,10 +42,43 @@ def content(session: Session, channel: Channel, campaign):
             raise LookupError(f"the campaign's template {campaign.template_id} does not exist")
         subject = subject or template.subject
         html, text = template.html, text or template.text or None
-    return compile_email(subject, html or "", text or None)
+    if variant.get("html"):  # the campaign's text goes with the campaign's HTML: made from this one
+        html, text = variant["html"], None
+    return compile_email(variant.get("subject") or subject, html or "", text or None)
 
 
-def email_message(deps: SendDeps, campaign, compiled, recipient, contact, tags) -> OutgoingEmail:
+@dataclass(frozen=True)
+class GroupContent:
+    """What one group of an A/B campaign's recipients gets (every recipient of another campaign
+    is in group None): the compiled content and, for an email variant with its own sender name,
+    the sender."""
+
+    compiled: Any
+    from_email: str | None = None
+
+
+def contents(session: Session, channel: Channel, campaign, settings) -> dict[int | None, GroupContent]:
+    """The content of every group the campaign's rows may be in: None (no A/B test), each
+    variant's index, and the remainder once the winner is known. Compiled once per batch."""
+    groups: dict[int | None, GroupContent] = {None: GroupContent(content(session, channel, campaign))}
+    test = ab_split.test_of(session, channel, campaign.id)
+    if test is None:
+        return groups
+    for index, variant in enumerate(test.variants):
+        sender = None
+        if channel == Channel.EMAIL and variant.get("from_name"):
+            address = parseaddr(campaign.from_email or settings.email_from)[1]
+            sender = formataddr((variant["from_name"], address))
+        groups[index] = GroupContent(content(session, channel, campaign, variant), sender)
+    if test.winner is not None and test.winner in groups:
+        groups[REMAINDER] = groups[test.winner]
+    return groups
+
+
+def email_message(
+    deps: SendDeps, campaign, compiled, recipient, contact, tags, from_email: str | None = None
+) -> OutgoingEmail:
+    """`from_email`: an A/B variant's sender (its own name), else the campaign's."""
     s = deps.settings
     unsubscribe = unsubscribe_url(
         contact_id=recipient.contact_id,
@@ -61,7 +100,7 @@ def email_message(deps: SendDeps, campaign, compiled, recipient, contact, tags) 
     )
     html = rendered.html if unsubscribe in rendered.html else rendered.html + footer_html
     text = rendered.text if unsubscribe in rendered.text else f"{rendered.text}\n\nUnsubscribe: {unsubscribe}"
-    from_email = campaign.from_email or s.email_from
+    from_email = from_email or campaign.from_email or s.email_from
     inbound = s.resend_inbound_domain
     return OutgoingEmail(
         to=recipient.address,

@@ -20,6 +20,7 @@ from sqlmodel import Session, col
 
 from campaign_dashboard.models import CampaignStatus, Channel, Contact, RecipientStatus
 from campaign_dashboard.services.channels import campaign_model, recipient_model
+from campaign_dashboard.services.sending import ab_split
 
 if TYPE_CHECKING:
     from campaign_dashboard.services.sending.batches import SendDeps
@@ -50,6 +51,8 @@ def claim_batch(*, deps: SendDeps, channel: Channel, campaign_id: int) -> str | 
             .order_by(col(Recipient.id))
             .limit(s.send_batch_size)
         )
+        if ab_split.holds_remainder(session, channel, campaign_id):  # an A/B test's winner is not known yet
+            query = query.where(ab_split.claimable(channel))
         if session.get_bind().dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
         ids = list(session.scalars(query))
@@ -139,6 +142,7 @@ def claimed_rows(session: Session, channel: Channel, batch_id: str) -> list[tupl
             col(Recipient.claimed_at),
             col(Recipient.attempts),
             col(Recipient.last_error),
+            col(Recipient.ab_group),
         )
         .where(
             col(Recipient.batch_id) == batch_id,

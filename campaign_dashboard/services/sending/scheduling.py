@@ -1,5 +1,6 @@
-"""What the worker's scheduler tick looks after: scheduled campaigns that are due to start, and
-campaigns that are sending (whose chains of batches may have been lost).
+"""What the worker's scheduler tick looks after: scheduled campaigns that are due to start,
+campaigns that are sending (whose chains of batches may have been lost), and A/B tests whose
+wait is over (their winner is picked, once, and the remainder can be sent).
 
 Starting goes through the lifecycle, so a campaign rescheduled, cancelled or started by someone
 else meanwhile is left alone; the tick and a campaign's own scheduled task may both try.
@@ -15,6 +16,7 @@ from sqlmodel import Session, col
 
 from campaign_dashboard.models import CampaignStatus, Channel
 from campaign_dashboard.services import campaigns
+from campaign_dashboard.services.campaigns import ab_decision
 from campaign_dashboard.services.campaigns.lifecycle import Action
 from campaign_dashboard.services.channels import campaign_model
 from campaign_dashboard.services.errors import DomainError
@@ -57,3 +59,10 @@ def start_due(*, deps: SendDeps, channel: Channel, campaign_id: int) -> bool:
             log.warning("scheduled campaign %s/%s could not start: %s", channel, campaign_id, exc)
             return False
     return True
+
+
+def decide_ab_tests(*, deps: SendDeps, channel: Channel) -> list[int]:
+    """Pick the winner of every A/B test whose wait is over; the ids of the campaigns whose
+    remainder can now be sent (a test another worker decided first is not among them)."""
+    with Session(deps.engine) as session:
+        return ab_decision.decide_due(session=session, channel=channel, now=deps.now())

@@ -1,8 +1,8 @@
 """Why a campaign is not moving, and when it should be done.
 
-A campaign at 67.8% can be waiting for its recipients' quiet hours, held to the provider's rate,
-retrying provider errors, paused by the system (a used-up quota, the reputation breaker), or
-stuck with no worker running. `progress` says which, in words, with the counts behind it and an
+A campaign at 67.8% can be waiting for its recipients' quiet hours or for its A/B test's winner,
+held to the provider's rate, retrying provider errors, paused by the system (a used-up quota, the
+reputation breaker), or stuck with no worker running. `progress` says which, in words, with the counts behind it and an
 estimate of when the last message goes out (the configured rate plus the quiet-hours waits). It
 reads the campaign row, the worker heartbeats and one grouped pass over the campaign's unsent rows
 (index campaign_id, status, id): cheap enough for the live page. `reason_word` answers the
@@ -24,13 +24,20 @@ from campaign_dashboard.services.channels import campaign_model, recipient_model
 from campaign_dashboard.services.events.breaker import paused_by_breaker
 from campaign_dashboard.services.operations.disk_space import disk_full
 from campaign_dashboard.services.operations.workers import last_seen, live_workers
+from campaign_dashboard.services.sending.ab_split import test_of
 from campaign_dashboard.services.sending.ledger import CHUNK
 from campaign_dashboard.services.sending.throttle import QUIET_HOURS_NOTE
 
+METRIC_WORDS = {
+    "open_rate": "open rate",
+    "click_rate": "click rate",
+    "reply_rate": "reply rate",
+    "delivery_rate": "delivery rate",
+}
 MOVING = (CampaignStatus.SENDING, CampaignStatus.SCHEDULED)  # what a worker has to move
 RATE_LIMITED_AFTER = timedelta(minutes=1)  # ready work the rate needs longer than this for: say so
 
-NO_WORKER, DISK_FULL, PAUSED, BREAKER, QUIET_HOURS, SEND_TIME, PROVIDER_ERRORS, RATE_LIMITED = (
+NO_WORKER, DISK_FULL, PAUSED, BREAKER, QUIET_HOURS, SEND_TIME, PROVIDER_ERRORS, RATE_LIMITED, AB_TEST = (
     "no_worker",
     "disk_full",
     "paused",
@@ -39,6 +46,7 @@ NO_WORKER, DISK_FULL, PAUSED, BREAKER, QUIET_HOURS, SEND_TIME, PROVIDER_ERRORS, 
     "send_time",
     "provider_errors",
     "rate_limited",
+    "ab_test",
 )
 WORDS = {
     NO_WORKER: "no worker",
@@ -49,7 +57,10 @@ WORDS = {
     SEND_TIME: "local send time",
     PROVIDER_ERRORS: "provider errors",
     RATE_LIMITED: "rate limited",
+    AB_TEST: "A/B test",
 }
+# Reasons that only hold some recipients back: the overview's word once nothing else can go.
+PARTIAL = (QUIET_HOURS, SEND_TIME, AB_TEST)
 
 
 @dataclass(frozen=True)
@@ -103,6 +114,9 @@ class _Rows:
     quiet: dict[datetime, int] = field(default_factory=dict)  # quiet-hours window start -> rows
     send_time: dict[datetime, int] = field(default_factory=dict)  # local send time -> rows
     last_error: str | None = None
+    held: int = 0  # an A/B test's remainder, waiting for the winner
+    winner_at: datetime | None = None  # when the tick picks it (the wait's end)
+    metric: str = ""
 
     @property
     def deferred(self) -> dict[datetime, int]:
@@ -136,6 +150,7 @@ def progress_of(
         return Progress(channel=channel, campaign_id=campaign.id, status=status)
     remaining = max(0, campaign.recipients - campaign.processed)
     rows = _count_rows(session, channel, campaign.id, remaining, now)
+    _hold_for_winner(session, channel, campaign, rows)
     rate = send_rate(settings, channel)
     stuck = status == CampaignStatus.PAUSED or not workers or disk_full(settings.database_url) is not None
     return Progress(
@@ -212,14 +227,27 @@ def _count_rows(session: Session, channel: str, campaign_id: int, remaining: int
     return rows
 
 
+def _hold_for_winner(session: Session, channel: str, campaign: Any, rows: _Rows) -> None:
+    """The remainder of an A/B test not decided yet is not ready: it waits for the winner."""
+    test = test_of(session, channel, campaign.id)
+    if test is None or test.decided_at is not None or not test.remainder:
+        return
+    rows.held = min(test.remainder, rows.ready)
+    rows.ready -= rows.held
+    rows.winner_at = (campaign.started_at or utcnow()) + timedelta(minutes=test.wait_minutes)
+    rows.metric = METRIC_WORDS.get(test.metric, test.metric)
+
+
 def _eta(rows: _Rows, rate: float, *, start: datetime) -> datetime | None:
     """When the last message should go out: what is ready now at the rate, then each quiet-hours
     group once its window opens. Rows not yet claimed may still meet their quiet hours, so with
     SMS this is the soonest it can be."""
-    if not (rows.ready or rows.in_flight or rows.deferred):
+    if not (rows.ready or rows.in_flight or rows.deferred or rows.held):
         return None
     pace = (lambda n: timedelta(seconds=n / rate)) if rate > 0 else (lambda n: timedelta(0))
     done = start + pace(rows.ready + rows.in_flight)
+    if rows.held and rows.winner_at is not None:
+        done = max(done, rows.winner_at) + pace(rows.held)
     for until in sorted(rows.deferred):
         done = max(done, until) + pace(rows.deferred[until])
     return done
@@ -282,6 +310,17 @@ def _reasons(session, settings, channel, campaign, rows: _Rows, rate: float, *, 
                 at_label="Next window opens",
             )
         )
+    if rows.held:
+        reasons.append(
+            Reason(
+                AB_TEST,
+                f"{_count(rows.held, 'recipient', verb=True)} waiting for the A/B test's winner: the variant "
+                f"with the best {rows.metric} once the test messages are out and the wait is over, or sooner "
+                "if someone picks it now.",
+                at=rows.winner_at,
+                at_label="The wait ends",
+            )
+        )
     if rows.retrying:
         reasons.append(
             Reason(
@@ -335,6 +374,6 @@ def reason_word(
         session=session, settings=settings, channel=channel, campaign=campaign, workers=workers, now=now
     )
     for reason in found.reasons:
-        if reason.kind not in (QUIET_HOURS, SEND_TIME) or not (found.ready or found.in_flight):
+        if reason.kind not in PARTIAL or not (found.ready or found.in_flight):
             return reason.word
     return ""

@@ -23,10 +23,10 @@ from campaign_dashboard.config import get_settings
 from campaign_dashboard.db import session_scope
 from campaign_dashboard.models import CampaignStatus, Channel, Role, id_of
 from campaign_dashboard.services import campaigns
-from campaign_dashboard.services.campaigns import commands
+from campaign_dashboard.services.campaigns import ab_tests, commands
 from campaign_dashboard.services.errors import DomainError, ValidationFailed
 from campaign_dashboard.ui.auth import AuthState
-from campaign_dashboard.ui.campaign_form import live
+from campaign_dashboard.ui.campaign_form import ab_fields, live
 from campaign_dashboard.ui.campaign_form.choices import (
     CHANNELS,
     DRAFT,
@@ -51,10 +51,20 @@ from campaign_dashboard.ui.guard import BAD_REQUEST, guarded
 from campaign_dashboard.wiring import campaign_queue
 
 # The fields the dialog shows a message under (`view.field_error`); "" is the line above the buttons.
-FORM_FIELDS = frozenset(
-    ("name", "segment_id", "subject", "from_email", "reply_to", "template_id", "html", "body", "from_number")
-) | frozenset(
-    ("topic_id", "ignore_frequency_cap", "local_send_time", "local_time_zone", "scheduled_at", "timezone", "test_to")
+FORM_FIELDS = (
+    frozenset(("name", "segment_id", "subject", "from_email", "reply_to", "template_id", "html", "body", "from_number"))
+    | frozenset(
+        (
+            "topic_id",
+            "ignore_frequency_cap",
+            "local_send_time",
+            "local_time_zone",
+            "scheduled_at",
+            "timezone",
+            "test_to",
+        )
+    )
+    | ab_fields.FIELDS
 )
 SAVED = {"sending": "is sending", "scheduled": "is scheduled", "draft": "is saved as a draft"}
 
@@ -105,6 +115,13 @@ class CampaignFormState(AuthState):
     preview_search: str = ""
     preview_note: str = ""  # why the last step found nobody
     sms_message: str = ""  # the SMS as the previewed contact gets it
+    # The A/B test (`ab_fields`): variant A is the subject or text above; these are B, C, D.
+    ab_on: bool = False
+    ab_extra: list[str] = [""]
+    ab_share: str = "20"
+    ab_metric: str = ""
+    ab_wait: str = "4"  # hours
+    ab_metrics: list[ab_fields.MetricOption] = []
     _preview_values: dict = {}
     _local_zone: str = ""  # an edited campaign's zone for contacts without one
     _scheduled_utc: str = ""  # the stored time of an edited campaign, shown once the browser's zone is known
@@ -112,6 +129,10 @@ class CampaignFormState(AuthState):
     @rx.var
     def save_label(self) -> str:
         return SAVE_LABELS.get(self.when, "Save")
+
+    @rx.var
+    def ab_rows(self) -> list[ab_fields.VariantRow]:
+        return ab_fields.rows(self.ab_extra)
 
     @rx.var
     def title(self) -> str:
@@ -155,6 +176,7 @@ class CampaignFormState(AuthState):
             self.html = campaign.html or STARTER_HTML
         else:
             self.body, self.from_number = campaign.body, campaign.from_number or ""
+        self._load_ab_test(channel, campaign_id)
         if campaign.status == CampaignStatus.SCHEDULED or schedule:
             self.when = SCHEDULE
         self._scheduled_utc = campaign.scheduled_at.isoformat() if campaign.scheduled_at else ""
@@ -178,6 +200,16 @@ class CampaignFormState(AuthState):
         self.local_time, self.local_send_time, self._local_zone = False, "09:00", ""
         self.segment_options, self.template_options = segment_and_template_options()
         self.topic_id, self.topic_options = NO_TOPIC, topic_options()
+        self.ab_on, self.ab_extra, self.ab_share, self.ab_wait = False, [""], "20", "4"
+        self.ab_metrics = ab_fields.metric_options(channel)
+        self.ab_metric = self.ab_metrics[0].value
+
+    def _load_ab_test(self, channel: str, campaign_id: int) -> None:
+        with session_scope() as session:
+            test = ab_tests.get_test(session=session, channel=channel, campaign_id=campaign_id)
+            if test is not None:
+                self.ab_extra, self.ab_share, self.ab_metric, self.ab_wait = ab_fields.loaded(test)
+                self.ab_on = True
 
     def _ask_browser_timezone(self):
         return rx.call_script(
@@ -228,6 +260,42 @@ class CampaignFormState(AuthState):
     def set_ignore_frequency_cap(self, value: bool):
         self.ignore_frequency_cap = value is True
         self._clear("ignore_frequency_cap")
+
+    # --- the A/B test ------------------------------------------------------------------------------
+
+    @guarded(Role.MARKETER)
+    def set_ab_on(self, value: bool):
+        self.ab_on = value is True
+        self._clear(*ab_fields.FIELDS)
+
+    @guarded(Role.MARKETER)
+    def set_ab_variant(self, index: int, value: str):
+        if not isinstance(index, int) or not 0 <= index < len(self.ab_extra) or not isinstance(value, str):
+            return rx.toast.error(BAD_REQUEST)
+        self.ab_extra = [value if i == index else text for i, text in enumerate(self.ab_extra)]
+        self._clear(f"ab_variant_{index + 1}", "ab_variants")
+
+    @guarded(Role.MARKETER)
+    def add_ab_variant(self):
+        if len(self.ab_extra) < ab_fields.EXTRA_VARIANTS:
+            self.ab_extra = [*self.ab_extra, ""]
+            self._clear("ab_variants")
+
+    @guarded(Role.MARKETER)
+    def remove_ab_variant(self, index: int):
+        if not isinstance(index, int) or not 0 <= index < len(self.ab_extra) or len(self.ab_extra) == 1:
+            return rx.toast.error(BAD_REQUEST)
+        self.ab_extra = [text for i, text in enumerate(self.ab_extra) if i != index]
+        self._clear(*ab_fields.FIELDS)
+
+    @guarded(Role.MARKETER)
+    def set_ab_setting(self, name: str, value: str):
+        """The share (typed), the metric and the wait (picked)."""
+        fields = {"ab_share": "test_share", "ab_metric": "metric", "ab_wait": "wait_minutes"}
+        if name not in fields or not isinstance(value, str):
+            return rx.toast.error(BAD_REQUEST)
+        setattr(self, name, value)
+        self._clear(fields[name])
 
     @guarded(Role.MARKETER)
     async def set_segment(self, value: str):
@@ -397,7 +465,8 @@ class CampaignFormState(AuthState):
         self.errors = {}
         try:
             when = self._when_words()
-            check = await asyncio.to_thread(check_unsaved, self.channel, self._content(), when=when)
+            ab = self._ab_settings()
+            check = await asyncio.to_thread(check_unsaved, self.channel, self._content(), when=when, ab=ab)
         except DomainError as exc:
             return self._show(exc)
         self.send = check
@@ -431,6 +500,7 @@ class CampaignFormState(AuthState):
         channel, data = self.channel, self._content()
         try:
             content = {**data, **self._schedule()}
+            ab = self._ab_settings()
             with session_scope() as session:
                 if self.campaign_id:
                     campaign = commands.update(
@@ -443,6 +513,10 @@ class CampaignFormState(AuthState):
                 else:
                     campaign = commands.create(session=session, channel=channel, data=content, queue=campaign_queue)
                     self.campaign_id = id_of(campaign)  # if starting fails below, saving again edits this one
+                if ab is not None:  # checked above: the campaign's content was the only open question
+                    ab_tests.set_test(session=session, channel=channel, campaign_id=self.campaign_id, data=ab)
+                elif campaign.status in (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED):
+                    ab_tests.remove_test(session=session, channel=channel, campaign_id=self.campaign_id)
                 campaign = commands.carry_out(
                     session=session,
                     channel=channel,
@@ -456,6 +530,18 @@ class CampaignFormState(AuthState):
             return self._show(exc)
         self.is_open = False
         return rx.toast.success(f"“{name}” {SAVED[status]}.")
+
+    def _ab_settings(self) -> dict | None:
+        """The A/B test's settings when it is on, checked first (ValidationFailed naming the
+        dialog's fields), so nothing is saved when they are wrong."""
+        if not self.ab_on:
+            return None
+        first = self.subject if self.channel == Channel.EMAIL else self.body
+        ab = ab_fields.settings(self.channel, first, self.ab_extra, self.ab_share, self.ab_metric, self.ab_wait)
+        try:
+            return ab_tests.checked(Channel(self.channel), ab)
+        except ValidationFailed as exc:
+            raise ab_fields.for_the_form(exc) from None
 
     @guarded(Role.MARKETER, writes=True)
     async def send_test(self):

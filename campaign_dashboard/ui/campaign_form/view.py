@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from campaign_dashboard.ui.campaign_form.ab_view import ab_test_section
 from campaign_dashboard.ui.campaign_form.choices import DRAFT, HTML, NOW, SCHEDULE, TEMPLATE, TIMEZONES
 from campaign_dashboard.ui.campaign_form.state import CampaignFormState
 from campaign_dashboard.ui.components import thousands
@@ -305,6 +306,8 @@ def email_fields() -> rx.Component:
                 "html",
             ),
         ),
+        section("A/B test"),
+        ab_test_section("email"),
         section("When"),
         schedule_fields(),
         spacing="3",
@@ -473,6 +476,8 @@ def sms_fields() -> rx.Component:
         callout_if(
             CampaignFormState.quiet_hours, icon="moon", color_scheme="blue", size="1", id="quiet-hours", width="100%"
         ),
+        section("A/B test"),
+        ab_test_section("sms"),
         section("When"),
         schedule_fields(),
         test_send_box("Send a test", "+14155550123"),

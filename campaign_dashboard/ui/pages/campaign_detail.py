@@ -14,6 +14,7 @@ from campaign_dashboard.models import Channel
 from campaign_dashboard.ui import charts, routes
 from campaign_dashboard.ui.activity_feed import feed_card
 from campaign_dashboard.ui.auth import AuthState
+from campaign_dashboard.ui.campaign_ab_test import ab_test_panel
 from campaign_dashboard.ui.campaign_detail_actions import action_buttons
 from campaign_dashboard.ui.campaign_detail_data import RECIPIENT_FILTERS
 from campaign_dashboard.ui.campaign_detail_state import CampaignDetailState
@@ -342,6 +343,7 @@ def campaign_detail(channel: str) -> rx.Component:
                 CampaignStatsCards(CampaignDetailState.stats, channel=channel),
                 progress_bar(),
                 waiting_panel(CampaignDetailState.waiting),
+                ab_test_panel(),
                 charts_section(channel),
                 recipients_section(),
                 rx.grid(

@@ -311,3 +311,31 @@ def test_the_demo_has_topics_their_leavers_out_of_each_audience_and_a_ledger_his
     unsubscribed = seeded.exec(select(Contact).where(Contact.email_status == "unsubscribed")).first()
     found = consent_rules.blocks(session=seeded, contact=unsubscribed, channel="email")
     assert found and found[0].source == "one_click_unsubscribe"
+
+
+def test_the_demo_shows_a_finished_ab_test_with_a_winner(seeded):
+    """Split as a real start splits it, each group sent its own subject, the remainder the winner's
+    after the decision; the decision is the judge's on the numbers the rows give."""
+    from campaign_dashboard.models import AbTest, SentEmail
+    from campaign_dashboard.models.ab_tests import REMAINDER
+    from campaign_dashboard.services.campaigns.ab_decision import judge
+    from campaign_dashboard.services.stats.variant_rates import variant_rates
+
+    test = seeded.exec(select(AbTest)).one()
+    campaign = seeded.get(EmailCampaign, test.campaign_id)
+    assert campaign.status == "sent" and test.decided_at is not None and test.winner is not None
+    groups = Counter(
+        seeded.exec(select(EmailCampaignRecipient.ab_group).where(EmailCampaignRecipient.campaign_id == campaign.id))
+    )
+    tested = groups[0] + groups[1]
+    assert abs(groups[0] - groups[1]) <= 1 and tested == (campaign.recipients * 20 + 50) // 100
+    numbers = variant_rates(session=seeded, channel="email", campaign_id=campaign.id)
+    assert test.decision == {**judge(numbers, 2, "open_rate"), "by": "the wait ended"}
+    assert test.decision["variants"][test.winner]["rate"] > test.decision["variants"][1 - test.winner]["rate"]
+    winner_subject = test.variants[test.winner]["subject"].split("{{")[-1].split("}}")[-1].strip()
+    remainder = seeded.exec(
+        select(SentEmail.subject, EmailCampaignRecipient.sent_at)
+        .join(EmailCampaignRecipient, EmailCampaignRecipient.id == SentEmail.recipient_id)
+        .where(EmailCampaignRecipient.campaign_id == campaign.id, EmailCampaignRecipient.ab_group == REMAINDER)
+    ).all()
+    assert remainder and all(s.endswith(winner_subject) and at >= test.decided_at for s, at in remainder)

@@ -199,3 +199,38 @@ def test_the_overview_word_is_quiet_hours_only_while_nothing_else_can_go(session
         )
         == ""
     )  # the window opened
+
+
+def test_an_ab_tests_remainder_waits_for_the_winner_and_the_eta_counts_the_wait(session, settings, worker):
+    from campaign_dashboard.models import AbTest
+    from campaign_dashboard.models.ab_tests import REMAINDER
+
+    campaign = make_email_campaign(session, status=SENDING, started_at=NOW - timedelta(hours=1))
+    add_rows(session, EmailCampaignRecipient, campaign, 20, status=RecipientStatus.SENT.value, ab_group=0)
+    add_rows(session, EmailCampaignRecipient, campaign, 80, ab_group=REMAINDER)
+    campaign.processed = 20
+    test = AbTest(
+        channel="email", campaign_id=campaign.id, variants=[{}, {}], metric="open_rate", wait_minutes=240, remainder=80
+    )
+    session.add_all([campaign, test])
+    session.commit()
+
+    progress = read(session, settings, campaign, "email")
+
+    assert (progress.remaining, progress.ready) == (80, 0)
+    [reason] = progress.reasons
+    assert reason.kind == "ab_test" and reason.word == "A/B test"
+    assert reason.message.startswith(
+        "80 recipients are waiting for the A/B test's winner: the variant with the best open rate"
+    )
+    winner_at = NOW + timedelta(hours=3)
+    assert reason.at == winner_at and reason.sentence.endswith("The wait ends 2026-11-30 02:00 UTC.")
+    assert progress.eta == winner_at + timedelta(seconds=80 / 500)  # then 80 emails at 500 a second
+    word = waiting.reason_word(session=session, settings=settings, channel="email", campaign=campaign, workers=1)
+    assert word == "A/B test"
+
+    test.decided_at, test.winner = NOW, 0
+    session.add(test)
+    session.commit()
+    decided = read(session, settings, campaign, "email")
+    assert (decided.ready, decided.reasons) == (80, [])
