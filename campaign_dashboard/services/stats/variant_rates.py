@@ -2,9 +2,9 @@
 picked on and the campaign page's variant cards show.
 
 One GROUP BY over the campaign's ledger rows that carry a group (joined to the sent emails for
-opens and clicks, to the SMS events for replies). Opens and clicks are every open and click the
-provider reported; when machine opens are told apart from people's, this is the one place to
-count only people's.
+opens and clicks, to the SMS events for replies). Opens and clicks are people's: the sent
+emails' `last_engaged_at` / `last_clicked_at` move only with opens and clicks no privacy proxy or
+link scanner made (services/events/machine_engagement.py, docs/engagement.md).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ class VariantNumbers:
     recipients: int  # ledger rows in the group
     sent: int  # messages that left us
     delivered: int = 0
-    opened: int = 0  # email: opened (or clicked, which proves an open)
+    opened: int = 0  # email: opened by a person (or clicked, which proves an open)
     clicked: int = 0
     replied: int = 0  # SMS: answered with a plain reply
 
