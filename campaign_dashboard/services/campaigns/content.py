@@ -16,7 +16,7 @@ from sqlmodel import Session
 from campaign_dashboard.models import Channel, EmailTemplate, Segment, utcnow
 from campaign_dashboard.services.audience.suppressions import normalize_email, normalize_phone
 from campaign_dashboard.services.audience.topics import check_topic_id
-from campaign_dashboard.services.campaigns import rendering
+from campaign_dashboard.services.campaigns import rendering, send_time
 from campaign_dashboard.services.errors import Problems, ValidationFailed
 from campaign_dashboard.services.limits import (
     MAX_HTML_CHARS,
@@ -25,7 +25,6 @@ from campaign_dashboard.services.limits import (
     check_length,
     check_single_line,
 )
-from campaign_dashboard.services.sending import local_time
 
 # How a campaign goes out, whatever its channel: past the frequency cap, at a local time.
 DELIVERY_FIELDS = ("ignore_frequency_cap", "local_send_time", "local_time_zone")
@@ -144,7 +143,7 @@ def validate(session: Session, channel: Channel, values: Mapping[str, Any]) -> N
     with problems.check():
         if not isinstance(values.get("ignore_frequency_cap", False), bool):
             raise _fail("ignore_frequency_cap", "true or false")
-    for field, check in (("local_send_time", local_time.parse_send_time), ("local_time_zone", local_time.check_zone)):
+    for field, check in (("local_send_time", send_time.parse_send_time), ("local_time_zone", send_time.check_zone)):
         with problems.check():
             value = values.get(field)
             if value is not None:

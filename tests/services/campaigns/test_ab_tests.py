@@ -5,11 +5,12 @@ the real event path, with its sample sizes and an honest "no clear winner"; deci
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 import pytest
 from sqlmodel import Session, select
 
-from campaign_dashboard.models import AbTest, EmailCampaignRecipient, SentEmail, utcnow
+from campaign_dashboard.models import AbTest, EmailCampaign, EmailCampaignRecipient, SentEmail, utcnow
 from campaign_dashboard.services.campaigns import ab_decision, ab_tests, records
 from campaign_dashboard.services.errors import Conflict, NotFound, ValidationFailed
 from campaign_dashboard.services.events.email_events import EmailEventIn, EmailEventType, apply_email_event
@@ -213,6 +214,37 @@ def test_the_rates_come_from_the_events_and_the_decision_is_recorded_once(sessio
         ("B", True, 0.7),
     ]
     assert shown["remainder"]["recipients"] == 5 and shown["winner_label"] == "B"
+
+
+def test_privacy_proxy_opens_do_not_make_a_winner(session):
+    """A's opens all came the second its emails were delivered (a privacy proxy fetching images),
+    B's a person's, later: only B's count, so B wins though A has more raw opens."""
+    campaign = _started_test(session, {0: 0, 1: 3})
+    rows = session.exec(
+        select(EmailCampaignRecipient).where(
+            EmailCampaignRecipient.campaign_id == campaign.id, EmailCampaignRecipient.ab_group == 0
+        )
+    ).all()
+    delivered = utcnow() - timedelta(minutes=30)
+    for row in rows[:8]:
+        for kind, at in (
+            (EmailEventType.DELIVERED, delivered),
+            (EmailEventType.OPENED, delivered + timedelta(seconds=1)),
+        ):
+            event = EmailEventIn(
+                provider_event_id=uuid.uuid4().hex,
+                type=kind,
+                provider_message_id=row.provider_message_id,
+                occurred_at=at,
+            )
+            apply_email_event(session=session, event=event)
+
+    rates = variant_rates(session=session, channel="email", campaign_id=campaign.id)
+    assert (rates[0].opened, rates[1].opened) == (0, 3)
+    test = ab_decision.decide(session=session, channel="email", campaign_id=campaign.id, by="ana@example.com")
+    assert test.winner == 1
+    session.expire_all()
+    assert session.get(EmailCampaign, campaign.id).unique_opens == 11  # the raw count keeps them all
 
 
 def test_a_winner_is_picked_only_while_the_campaign_sends_or_is_paused(session):

@@ -13,8 +13,8 @@ from sqlmodel import select
 from campaign_dashboard.config import Settings
 from campaign_dashboard.models import Channel, EmailCampaignRecipient, SmsCampaignRecipient, utcnow
 from campaign_dashboard.services import campaigns
+from campaign_dashboard.services.campaigns.send_time import next_send, parse_send_time, zone_of
 from campaign_dashboard.services.errors import ValidationFailed
-from campaign_dashboard.services.sending.local_time import next_send, parse_send_time, zone_of
 from campaign_dashboard.services.stats import waiting
 from tests.factories import make_contact, make_email_campaign, make_segment, make_sms_campaign
 
