@@ -133,6 +133,8 @@ def seed_demo(
     summary.email_campaigns, summary.sms_campaigns = len(EMAIL_PLANS), len(SMS_PLANS)
     summary.consent_entries = seed_consent.insert_opt_outs_and_ledger(session, consent_rng, now, people, topics)
     session.commit()
+    summary.segments += _insert_behaviour_examples(session, now)
+    summary.email_campaigns += 1
 
     if create_admin and session.exec(select(User).where(User.email == DEMO_ADMIN_EMAIL)).first() is None:
         from campaign_dashboard.services.accounts.users import create_user
@@ -248,6 +250,31 @@ def _insert_contacts(session: Session, rng: random.Random, now: datetime, n: int
             ],
         )
     return people
+
+
+NOVEMBER = "November newsletter"
+BEHAVIOUR_SEGMENTS = {
+    "Opened an email in the last 30 days": [{"field": "email_engagement", "op": "opened_within_days", "value": 30}],
+    f"Did not open the {NOVEMBER}": [{"field": "email_campaign", "op": "not_opened"}],  # value: its id
+}
+FOLLOW_UP_SUBJECT = "In case you missed it: our November news"
+
+
+def _insert_behaviour_examples(session: Session, now: datetime) -> int:
+    """Segments on what contacts did, and a draft follow-up to those who did not open the November
+    newsletter (made as the campaign page makes it: its frozen static segment). Returns how many
+    segments it added."""
+    from campaign_dashboard.services.campaigns.follow_ups import create_follow_up
+
+    november = session.exec(select(EmailCampaign).where(col(EmailCampaign.name) == NOVEMBER)).one()
+    for name, rules in BEHAVIOUR_SEGMENTS.items():
+        rules = [{**rule, "value": rule.get("value", november.id)} for rule in rules]
+        session.add(Segment(name=name, kind="rules", rules=rules, match="all", created_at=now, updated_at=now))
+    session.commit()
+    create_follow_up(
+        session=session, channel="email", campaign_id=id_of(november), audience="not_opened", subject=FOLLOW_UP_SUBJECT
+    )
+    return len(BEHAVIOUR_SEGMENTS) + 1  # and the follow-up's frozen one
 
 
 def _insert_segments(session: Session, rng: random.Random, now: datetime, people: list[_Person]) -> dict[str, int]:

@@ -339,3 +339,31 @@ def test_the_demo_shows_a_finished_ab_test_with_a_winner(seeded):
         .where(EmailCampaignRecipient.campaign_id == campaign.id, EmailCampaignRecipient.ab_group == REMAINDER)
     ).all()
     assert remainder and all(s.endswith(winner_subject) and at >= test.decided_at for s, at in remainder)
+
+
+def test_the_demo_has_behaviour_segments_and_a_follow_up_to_those_who_did_not_open(seeded):
+    """Segments on what contacts did (counted by the rules' own SQL) and a draft follow-up whose
+    frozen audience is exactly the November newsletter's recipients who did not open it."""
+    from campaign_dashboard.models import SegmentContact, SentEmail
+    from campaign_dashboard.services.audience.segment_rules import count_contacts
+
+    november = seeded.exec(select(EmailCampaign).where(EmailCampaign.name == "November newsletter")).one()
+    engaged = seeded.exec(select(Segment).where(Segment.name == "Opened an email in the last 30 days")).one()
+    skipped = seeded.exec(select(Segment).where(Segment.name == "Did not open the November newsletter")).one()
+    assert 0 < count_contacts(session=seeded, segment=engaged) < len(seeded.exec(select(Contact)).all())
+    assert count_contacts(session=seeded, segment=skipped) > 0
+
+    follow_up = seeded.exec(select(EmailCampaign).where(EmailCampaign.follow_up_of == november.id)).one()
+    assert (follow_up.status, follow_up.follow_up_audience) == ("draft", "not_opened")
+    assert follow_up.subject == "In case you missed it: our November news"
+    frozen = set(
+        seeded.exec(select(SegmentContact.contact_id).where(SegmentContact.segment_id == follow_up.segment_id))
+    )
+    unopened = set(
+        seeded.exec(
+            select(SentEmail.contact_id).where(
+                SentEmail.campaign_id == november.id, SentEmail.last_engaged_at.is_(None)
+            )
+        )
+    )
+    assert frozen and frozen <= unopened  # (those since unsubscribed or suppressed are left out)
