@@ -27,6 +27,39 @@ def _positive(kind: type, *, allow_zero: bool = False):
 
 
 @command(
+    "bench soak",
+    "A long email campaign on PostgreSQL + Redis with its webhooks, a fault injected every minute; "
+    "prints duplicates, missing, counter mismatches and memory.",
+    arg("--database-url", required=True, help="a PostgreSQL server URL (the soak makes and drops its own database)"),
+    arg("--recipients", type=_positive(int), default=200_000, help="contacts in the campaign (default 200,000)"),
+    arg("--minutes", type=_positive(float), default=20.0, help="about how long the campaign sends (default 20)"),
+    arg("--fault-every", type=_positive(float), default=60.0, help="seconds between faults (default 60)"),
+    arg("--workers", type=_positive(int), default=2, help="worker processes (default 2)"),
+    arg("--threads", type=_positive(int), default=4, help="threads per worker (default 4)"),
+    arg("--seed", type=int, default=1, help="the faults' order and the emulator's dice"),
+    arg("--json", action="store_true", help="print the result as JSON"),
+)
+def bench_soak_command(args: argparse.Namespace) -> int:
+    from campaign_dashboard.devtools.bench.soak import Options, run, summary
+
+    options = Options(
+        database_url=args.database_url,
+        recipients=args.recipients,
+        minutes=args.minutes,
+        fault_every=args.fault_every,
+        workers=args.workers,
+        threads=args.threads,
+        seed=args.seed,
+    )
+    result = run(options, progress=lambda message: print(message, file=sys.stderr, flush=True))
+    print(json.dumps(result, indent=2) if args.json else summary(result))
+    clean = not (
+        result["duplicates"] or result["missing"] or result["counter_mismatches"] or result["webhooks_dropped"]
+    )
+    return 0 if clean and result["status"] == "sent" else 1
+
+
+@command(
     "bench send",
     "Benchmark sending: a fresh database, N recipients, the emulator and W workers; prints the result.",
     arg("--channel", required=True, choices=["email", "sms"]),

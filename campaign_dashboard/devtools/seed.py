@@ -253,7 +253,7 @@ def _insert_contacts(session: Session, rng: random.Random, now: datetime, n: int
 
 
 NOVEMBER = "November newsletter"
-BEHAVIOUR_SEGMENTS = {
+BEHAVIOUR_SEGMENTS: dict[str, list[dict[str, Any]]] = {
     "Opened an email in the last 30 days": [{"field": "email_engagement", "op": "opened_within_days", "value": 30}],
     f"Did not open the {NOVEMBER}": [{"field": "email_campaign", "op": "not_opened"}],  # value: its id
 }

@@ -18,10 +18,10 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from campaign_dashboard.devtools.bench.processes import free_port
+from campaign_dashboard.devtools.bench.tcp_proxy import TcpProxy
 from campaign_dashboard.models import Contact, DeadLetterEvent, EmailCampaign, Segment, utcnow
 from campaign_dashboard.services import campaigns
 from tests.helpers.processes import configure_emulator, emulator_stats
-from tests.tcp_proxy import TcpProxy
 
 # the emulator posts its webhooks to the web app
 pytestmark = [pytest.mark.xdist_group("sending"), pytest.mark.emulator_webhooks]

@@ -15,11 +15,11 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from campaign_dashboard.config import get_settings
+from campaign_dashboard.devtools.bench.tcp_proxy import TcpProxy
 from campaign_dashboard.models import Channel, EmailCampaign
 from campaign_dashboard.services.stats import waiting
 from tests.helpers.processes import configure_emulator, emulator_stats
 from tests.helpers.sending import add_contacts, assert_exactly_once, make_campaign, start, wait_for_status
-from tests.tcp_proxy import TcpProxy
 
 pytestmark = pytest.mark.xdist_group("sending")
 

@@ -77,7 +77,7 @@ def run(options: Options, *, progress=None) -> dict[str, Any]:
         data_dir = Path(tmp)
         with fresh_database(server_url=options.database_url, data_dir=data_dir) as url:
             env = _environment(options, url=url, data_dir=data_dir, parallelism=parallelism)
-            _configure_this_process(env)
+            configure_this_process(env)
             from campaign_dashboard.db import make_engine
 
             engine = make_engine(url)
@@ -85,7 +85,7 @@ def run(options: Options, *, progress=None) -> dict[str, Any]:
                 say(f"inserting {options.recipients:,} contacts ({engine.dialect.name})")
                 started = time.monotonic()
                 insert_contacts(engine, options.recipients)
-                campaign_id = _create_campaign(engine, options.channel)
+                campaign_id = create_campaign(engine, options.channel)
                 setup_s = time.monotonic() - started
                 with Children(data_dir / "logs") as children:
                     emulator_url = _start_emulator(children, env, options)
@@ -103,8 +103,8 @@ def run(options: Options, *, progress=None) -> dict[str, Any]:
                         timing = _send(engine, options, campaign_id, children, say)
                         workers.stop()
                         emulator.stop()
-                    stats = _emulator_stats(emulator_url)
-                check = _compare(engine, options.channel, campaign_id, stats)
+                    stats = emulator_stats(emulator_url)
+                check = compare(engine, options.channel, campaign_id, stats)
             finally:
                 engine.dispose()
                 _drop_queue(options)
@@ -163,7 +163,7 @@ def _environment(options: Options, *, url: str, data_dir: Path, parallelism: int
     )
 
 
-def _configure_this_process(env: dict[str, str]) -> None:
+def configure_this_process(env: dict[str, str]) -> None:
     """This process starts the campaign and queues its first tasks: same database and queue."""
     from campaign_dashboard import db
     from campaign_dashboard.config import get_settings
@@ -175,7 +175,7 @@ def _configure_this_process(env: dict[str, str]) -> None:
     db.get_engine.cache_clear()
 
 
-def _create_campaign(engine: Engine, channel: str) -> int:
+def create_campaign(engine: Engine, channel: str) -> int:
     """An everyone-segment and a draft campaign, through the services like the API creates them."""
     from campaign_dashboard.services import campaigns
     from campaign_dashboard.services.audience.segments import SegmentCreate, create_segment
@@ -269,12 +269,12 @@ def _drop_queue(options: Options) -> None:
         huey.storage.flush_all()
 
 
-def _emulator_stats(url: str) -> dict[str, Any]:
+def emulator_stats(url: str) -> dict[str, Any]:
     with urllib.request.urlopen(f"{url}/_emulator/stats", timeout=120) as response:
         return json.load(response)
 
 
-def _compare(engine: Engine, channel: str, campaign_id: int, stats: dict[str, Any]) -> dict[str, int]:
+def compare(engine: Engine, channel: str, campaign_id: int, stats: dict[str, Any]) -> dict[str, int]:
     """The ledger against the emulator's count per address. `missing`: recipients the emulator
     never received; `duplicates`: accepted messages beyond one per recipient (a second message to
     someone, or one to an address outside the ledger)."""
