@@ -348,3 +348,17 @@ def test_the_hosted_form_posts_to_the_public_endpoint(app_client, topics):
     assert 'name="website"' in page.text and 'aria-hidden="true"' in page.text
     assert app_client.get("/signup/form?topic=999999").status_code == 404
     assert app_client.get("/signup/form?topic=abc").status_code == 404
+
+
+def test_the_worker_forgets_expired_sign_ups(app_client, emu, db):
+    from campaign_dashboard.tasks.signups import purge_expired_signups
+
+    sign_up(app_client, email="old@example.com")
+    sign_up(app_client, email="new@example.com")
+    with db() as session:
+        old = session.exec(select(PendingSignup).where(PendingSignup.email == "old@example.com")).one()
+        old.expires_at = utcnow() - timedelta(minutes=1)
+        session.add(old)
+    assert purge_expired_signups() == 1
+    with db() as session:
+        assert session.exec(select(PendingSignup.email)).all() == ["new@example.com"]
