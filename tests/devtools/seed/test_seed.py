@@ -311,3 +311,16 @@ def test_the_demo_has_topics_their_leavers_out_of_each_audience_and_a_ledger_his
     unsubscribed = seeded.exec(select(Contact).where(Contact.email_status == "unsubscribed")).first()
     found = consent_rules.blocks(session=seeded, contact=unsubscribed, channel="email")
     assert found and found[0].source == "one_click_unsubscribe"
+
+
+def test_the_demo_has_confirmed_and_pending_sign_ups(seeded):
+    from campaign_dashboard.models import ConsentEntry, PendingSignup, utcnow
+
+    confirmed = seeded.exec(select(ConsentEntry).where(ConsentEntry.source == "double_opt_in")).all()
+    assert len(confirmed) == 6
+    for entry in confirmed:
+        contact = seeded.get(Contact, entry.contact_id)
+        assert contact.email == entry.address and contact.email_status == "subscribed"
+        assert entry.event == "confirmed" and entry.evidence["topics"] == ["Newsletter"]
+    pending = seeded.exec(select(PendingSignup)).all()
+    assert len(pending) == 2 and all(p.expires_at > utcnow() and p.confirmed_at is None for p in pending)
