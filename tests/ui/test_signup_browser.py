@@ -48,6 +48,7 @@ def test_a_visitor_signs_up_with_the_topics_form_and_confirms_from_the_email(
     snippet = page.locator("#signup-form-html")
     expect(snippet).to_have_value(re.compile(r'<form method="post" action="http://127\.0\.0\.1:\d+/signup"'))
     expect(snippet).to_have_value(re.compile(rf'name="topic_ids" value="{newsletter.id}"'))
+    page.wait_for_timeout(500)  # the dialog's opening animation
     screenshot(page, "signup-form-snippet")
     hosted = page.locator("#signup-form-page").get_attribute("href")
     assert hosted and hosted.endswith(f"/signup/form?topic={newsletter.id}")
@@ -59,6 +60,7 @@ def test_a_visitor_signs_up_with_the_topics_form_and_confirms_from_the_email(
         expect(form.get_by_role("heading", name="Subscribe to Newsletter")).to_be_visible()
         form.get_by_label("Email").fill(email)
         form.get_by_label("First name").fill("Robin")
+        screenshot(form, "signup-form")
         form.get_by_role("button", name="Subscribe").click()
         expect(form.get_by_role("status")).to_contain_text("Check your inbox to confirm")
 
