@@ -78,8 +78,6 @@ EMAIL_LIFTS = frozenset(
         SourceKind.PREFERENCE_CENTRE,
     }
 )
-# Blocks of a number that Twilio also keeps until START, UNSTOP or YES from the phone.
-STOPPED = frozenset({SourceKind.KEYWORD, SourceKind.TWILIO_ADVANCED_OPT_OUT, SourceKind.PROVIDER_OPT_OUT})
 
 
 def read_signup(*, session: Session, token: str, now: datetime | None = None) -> PendingView:
@@ -172,7 +170,7 @@ def _sms(session: Session, contact: Contact, row: PendingSignup, source: Consent
     phone = row.phone or ""
     blocks = consent_rules.address_blocks(session=session, channel=Channel.SMS, address=phone)
     if blocks:
-        keyword = "START" if blocks[0].source in STOPPED else "JOIN"
+        keyword = "START" if any(b.source in consent_rules.PHONE_STOPS for b in blocks) else "JOIN"
         return (
             "Text messages to this number were stopped earlier, and only the phone can start them again:"
             f" text {keyword} to our number from it."

@@ -16,7 +16,7 @@ from sqlmodel import Session, col
 
 from campaign_dashboard.models import Channel, Contact, SmsStatus, Suppression, utcnow
 from campaign_dashboard.services.audience import consent, consent_rules, opt_outs, tombstones
-from campaign_dashboard.services.audience.consent import ConsentEvent, ConsentSource, SourceKind
+from campaign_dashboard.services.audience.consent import ConsentEvent, ConsentSource
 
 JOIN_KEYWORDS = frozenset({"JOIN"})
 JOINED_REPLY = (
@@ -24,15 +24,13 @@ JOINED_REPLY = (
     " Reply HELP for help, STOP to unsubscribe."
 )
 STOPPED_REPLY = "You texted STOP earlier, so our texts are stopped. Reply START to receive them again."
-# Blocks Twilio also keeps until START, UNSTOP or YES from the phone.
-STOPPED = frozenset({SourceKind.KEYWORD, SourceKind.TWILIO_ADVANCED_OPT_OUT, SourceKind.PROVIDER_OPT_OUT})
 
 
 def join(*, session: Session, phone: str, source: ConsentSource) -> str:
     """Subscribe `phone` (E.164) to texts, with its ledger entries; no commit. The reply."""
     phone = opt_outs.canonical_address(Channel.SMS, phone)
     blocks = consent_rules.address_blocks(session=session, channel=Channel.SMS, address=phone)
-    if any(block.source in STOPPED for block in blocks):
+    if any(block.source in consent_rules.PHONE_STOPS for block in blocks):
         return STOPPED_REPLY
     now = utcnow()
     session.exec(
