@@ -1,7 +1,8 @@
 """Sign-up with double opt-in in a real browser against the running app and its emulator: a
 marketer finds the Newsletter's form on the Topics page, a visitor fills in the hosted form, the
 confirmation email is read from what the emulator accepted, its link is followed and confirmed, and
-staff see the contact subscribed with the confirmation in its consent history."""
+staff see the contact subscribed with the confirmation in its consent history. The visitor's pages
+work with JavaScript off, on a phone, with no serious axe-core violation."""
 
 from __future__ import annotations
 
@@ -17,7 +18,19 @@ from tests.helpers.ui import login, screenshot, unique
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
+BLOCKING = ("serious", "critical")
 LINK = re.compile(r"https?://[^\s\"<>]+/signup/confirm/[A-Za-z0-9_-]+")
+
+
+def violations(page) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [
+        f"{v['impact']} {v['id']}: {v['help']} at {[n['target'] for n in v['nodes']][:6]}"
+        for v in results.response["violations"]
+        if v["impact"] in BLOCKING
+    ]
 
 
 def confirmation_email(emulator_port: int, to: str) -> dict:
@@ -53,7 +66,7 @@ def test_a_visitor_signs_up_with_the_topics_form_and_confirms_from_the_email(
     hosted = page.locator("#signup-form-page").get_attribute("href")
     assert hosted and hosted.endswith(f"/signup/form?topic={newsletter.id}")
 
-    visitor = browser.new_context(base_url=app_url, viewport={"width": 390, "height": 844})
+    visitor = browser.new_context(base_url=app_url, viewport={"width": 390, "height": 844}, java_script_enabled=False)
     try:
         form = visitor.new_page()
         form.goto(hosted)
@@ -74,6 +87,17 @@ def test_a_visitor_signs_up_with_the_topics_form_and_confirms_from_the_email(
         with Session(app_db) as session:  # opening the link changed nothing
             assert session.exec(select(Contact).where(Contact.email == email)).first() is None
         screenshot(form, "signup-confirm")
+        checked = browser.new_context(base_url=app_url, viewport={"width": 390, "height": 844})
+        try:  # both pages (a GET changes nothing) with JavaScript on, for axe-core
+            check = checked.new_page()
+            for address in (hosted, link.group(0)):
+                check.goto(address)
+                width = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+                assert check.evaluate(width) == 0, address
+                found = violations(check)
+                assert not found, "\n".join(found)
+        finally:
+            checked.close()
         form.get_by_role("button", name="Confirm my subscription").click()
         expect(form.get_by_role("heading", name="You are subscribed")).to_be_visible()
     finally:
