@@ -362,3 +362,18 @@ def test_the_worker_forgets_expired_sign_ups(app_client, emu, db):
     assert purge_expired_signups() == 1
     with db() as session:
         assert session.exec(select(PendingSignup.email)).all() == ["new@example.com"]
+
+
+def test_a_confirmation_the_provider_could_not_take_can_be_asked_again_at_once(client, emu, send_email, db):
+    from campaign_dashboard.devtools.bench.processes import free_port
+
+    down = ResendEmailProvider(api_key=EMULATOR_RESEND_KEY, api_url=f"http://127.0.0.1:{free_port()}")
+    client.app.state.signup_email_provider = down
+    answer = sign_up(client)
+    assert answer.status_code == 200 and answer.json()["message"] == NEUTRAL_ANSWER  # the same words
+    with db() as session:
+        assert session.exec(select(PendingSignup)).one().confirmation_sent_at is None  # the hour given back
+
+    client.app.state.signup_email_provider = ResendEmailProvider(api_key=EMULATOR_RESEND_KEY, api_url=emu.url)
+    sign_up(client)
+    assert len(mails(emu)) == 1

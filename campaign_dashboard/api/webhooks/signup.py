@@ -4,7 +4,8 @@
 No login: the form is posted from any site (the embeddable snippet), so the protections are the
 service's (`services/audience/signups.py`): one neutral answer whoever the address is, a honeypot,
 rate limits per client and per address shared by every process, one confirmation email per address
-an hour. A form post is answered with a page, JSON with JSON. The link's GET only shows what will
+an hour, sent right after the answer (so its time does not tell either). A form post is answered
+with a page, JSON with JSON. The link's GET only shows what will
 be confirmed (mail scanners follow links); its page's POST confirms. Bodies are read with a small
 limit enforced on the stream (413); a bad field is a 422 naming it and changes nothing.
 """
@@ -20,6 +21,7 @@ from urllib.parse import parse_qsl
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlmodel import Session
+from starlette.background import BackgroundTask
 
 from campaign_dashboard.api.errors import error_body
 from campaign_dashboard.api.webhooks import WebhookRejected, apply_in_thread, read_body
@@ -89,12 +91,11 @@ async def sign_up(request: Request) -> Response:
         confirm_hours=settings.signup_confirm_hours,
     )
     try:
-        await apply_in_thread(
+        confirmation = await apply_in_thread(
             signups.request_signup,
             form=form,
             client_address=request.client.host if request.client else None,
             limiter=_limiter(request),
-            mailer=mailer,
             limits=limits,
         )
     except ValidationFailed as exc:
@@ -104,9 +105,16 @@ async def sign_up(request: Request) -> Response:
         response = _error(wants_json, 429, exc.code, exc.details[0]["field"], exc.message)
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
+    answer: Response
     if wants_json:
-        return JSONResponse({"status": "check_your_inbox", "message": signups.NEUTRAL_ANSWER})
-    return page("Check your inbox", f'<p role="status">{escape(signups.NEUTRAL_ANSWER)}</p>')
+        answer = JSONResponse({"status": "check_your_inbox", "message": signups.NEUTRAL_ANSWER})
+    else:
+        answer = page("Check your inbox", f'<p role="status">{escape(signups.NEUTRAL_ANSWER)}</p>')
+    if confirmation is not None:  # sent right after the answer: its time tells nothing either
+        answer.background = BackgroundTask(
+            apply_in_thread, signups.send_confirmation, confirmation=confirmation, mailer=mailer
+        )
+    return answer
 
 
 @router.get(SIGNUP + "/confirm/{token}", response_class=HTMLResponse)

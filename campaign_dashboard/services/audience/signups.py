@@ -90,6 +90,14 @@ class Signup:
 
 
 @dataclass(frozen=True)
+class Confirmation:
+    """A claimed confirmation email: the sign-up and its link's token (only its hash is stored)."""
+
+    signup: Signup
+    token: str
+
+
+@dataclass(frozen=True)
 class Mailer:
     """How the confirmation goes out: the email provider port, the sender and the public address."""
 
@@ -160,17 +168,17 @@ def request_signup(
     form: SignupForm,
     client_address: str | None,
     limiter: RateLimiter,
-    mailer: Mailer,
     limits: Limits,
     now: datetime | None = None,
-) -> bool:
-    """Handle one posted form: True when a confirmation email went out (the caller says the same
-    words either way). Raises ValidationFailed (a bad field) or SignupThrottled; commits."""
+) -> Confirmation | None:
+    """Handle one posted form: the confirmation to send (`send_confirmation`), or None when none
+    is due (the caller says the same words either way, and sends after answering, so neither the
+    words nor the time tell). Raises ValidationFailed (a bad field) or SignupThrottled; commits."""
     now = now or utcnow()
     throttle(limiter=limiter, key=f"ip|{client_address or ''}", per_hour=limits.per_ip_per_hour, field="client")
     if (form.honeypot or "").strip():
         log.info("sign-up with the honeypot filled in from %s: ignored", client_address)
-        return False
+        return None
     signup = checked(session=session, form=form)
     session.rollback()  # give the connection back before the limiter takes its own (SQLite: one writer)
     throttle(limiter=limiter, key=f"email|{signup.email}", per_hour=limits.per_email_per_hour, field="email")
@@ -178,11 +186,11 @@ def request_signup(
     blocks = consent_rules.address_blocks(session=session, channel=Channel.EMAIL, address=signup.email)
     if any(block.source in NOT_MAILED for block in blocks):
         session.rollback()
-        return False
+        return None
     token = secrets.token_urlsafe(32)
     if not _claim(session, signup, token, client_address, limits, now):
-        return False
-    return _send(session, signup, token, mailer, now)
+        return None
+    return Confirmation(signup, token)
 
 
 def _claim(session: Session, signup: Signup, token: str, client: str | None, limits: Limits, now: datetime) -> bool:
@@ -226,9 +234,11 @@ def _claim(session: Session, signup: Signup, token: str, client: str | None, lim
     return claimed == 1
 
 
-def _send(session: Session, signup: Signup, token: str, mailer: Mailer, now: datetime) -> bool:
-    """The confirmation email, now, through the provider port; a failure gives the hour's claim
-    back (the person may try again) and is logged, never shown (the answer stays the same)."""
+def send_confirmation(*, session: Session, confirmation: Confirmation, mailer: Mailer) -> bool:
+    """The confirmation email, now, through the provider port (not the campaign queue); True when
+    the provider took it. A failure gives the hour's claim back (the person may try again) and is
+    logged, never shown (the answer stays the same)."""
+    signup, token = confirmation.signup, confirmation.token
     link = confirm_url(mailer.base_url, token)
     message = confirmation_email(signup=signup, link=link, from_email=mailer.from_email)
     try:

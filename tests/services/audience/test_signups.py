@@ -13,7 +13,13 @@ from campaign_dashboard.config import EMULATOR_RESEND_KEY
 from campaign_dashboard.models import PendingSignup, utcnow
 from campaign_dashboard.providers.resend_email import ResendEmailProvider
 from campaign_dashboard.ratelimit import DatabaseRateLimiter
-from campaign_dashboard.services.audience.signups import Limits, Mailer, SignupForm, request_signup
+from campaign_dashboard.services.audience.signups import (
+    Limits,
+    Mailer,
+    SignupForm,
+    request_signup,
+    send_confirmation,
+)
 
 THREADS = 6
 
@@ -33,16 +39,10 @@ def test_simultaneous_sign_ups_for_one_address_send_one_confirmation(engine, emu
         start.wait()
         with Session(engine, expire_on_commit=False) as session:
             form = SignupForm(email="Ann@Example.com", first_name=f"Ann {n}")
-            sent.append(
-                request_signup(
-                    session=session,
-                    form=form,
-                    client_address=f"198.51.100.{n}",
-                    limiter=limiter,
-                    mailer=mailer,
-                    limits=limits,
-                )
+            claimed = request_signup(
+                session=session, form=form, client_address=f"198.51.100.{n}", limiter=limiter, limits=limits
             )
+            sent.append(claimed is not None and send_confirmation(session=session, confirmation=claimed, mailer=mailer))
 
     def race() -> None:
         sent.clear()
