@@ -107,6 +107,13 @@ class Settings(BaseSettings):
     frequency_cap_messages: Annotated[int, Field(ge=0, le=1000)] = 0
     frequency_cap_days: Annotated[int, Field(ge=1, le=365)] = 7
 
+    # Sign-up with double opt-in (services/audience/signups.py, docs/signup.md): how long the link
+    # in the confirmation email works, and sign-ups allowed per client address and per email
+    # address in an hour (0: no limit). At most one confirmation email per address an hour whatever.
+    signup_confirm_hours: Annotated[int, Field(ge=1, le=720)] = 48
+    signup_per_ip_per_hour: Annotated[int, Field(ge=0, le=100_000)] = 20
+    signup_per_email_per_hour: Annotated[int, Field(ge=0, le=1000)] = 5
+
     # The REST API and the pages in the browser (api/security_headers.py, web_origins.py).
     cors_allowed_origins: str = ""  # comma-separated extra origins; the app's own is always allowed
     api_docs: bool | None = None  # /api/docs; default: on except in production

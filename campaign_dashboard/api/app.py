@@ -24,7 +24,7 @@ from campaign_dashboard.api.routers import (
     topics,
 )
 from campaign_dashboard.api.security_headers import SecurityHeaders
-from campaign_dashboard.api.webhooks import resend, twilio, unsubscribe
+from campaign_dashboard.api.webhooks import resend, signup, twilio, unsubscribe
 from campaign_dashboard.config import get_settings
 from campaign_dashboard.services.events.received_emails import ReceivedEmailQueue
 
@@ -34,6 +34,7 @@ ROUTERS = (
     resend.router,
     twilio.router,
     unsubscribe.router,
+    signup.router,
     health.router,
     readiness.router,
     metrics.router,

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import func, insert
 from sqlmodel import Session, col, select
 
-from campaign_dashboard.devtools import seed_consent
+from campaign_dashboard.devtools import seed_consent, seed_signups
 from campaign_dashboard.devtools.demo_content import (
     CAMPAIGN_TOPICS,
     CITIES,
@@ -131,7 +131,12 @@ def seed_demo(
             )
             summary.statuses.setdefault(channel, []).append(plan.status.value)
     summary.email_campaigns, summary.sms_campaigns = len(EMAIL_PLANS), len(SMS_PLANS)
-    summary.consent_entries = seed_consent.insert_opt_outs_and_ledger(session, consent_rng, now, people, topics)
+    signup_rng = random.Random(seed + 2)  # its own generator too
+    signed_up = seed_signups.confirmed_entries(signup_rng, now, people)
+    summary.consent_entries = seed_consent.insert_opt_outs_and_ledger(
+        session, consent_rng, now, people, topics, extra=signed_up
+    )
+    seed_signups.insert_pending(session, signup_rng, now, topics)
     session.commit()
     summary.segments += _insert_behaviour_examples(session, now)
     summary.email_campaigns += 1

@@ -58,9 +58,15 @@ def choose_topic_leavers(rng: random.Random, people: Sequence[Person], now: date
 
 
 def insert_opt_outs_and_ledger(
-    session, rng: random.Random, now: datetime, people: Sequence[Person], topic_ids: dict[str, int]
+    session,
+    rng: random.Random,
+    now: datetime,
+    people: Sequence[Person],
+    topic_ids: dict[str, int],
+    extra: Sequence[dict[str, Any]] = (),
 ) -> int:
-    """The topic opt-out rows and the whole ledger history, set-based; how many entries."""
+    """The topic opt-out rows and the whole ledger history (with `extra` entries, the sign-ups'),
+    set-based; how many entries."""
     opt_outs: list[dict[str, Any]] = [
         {"topic_id": topic_ids[topic], "channel": channel, "contact_id": p.id, "created_at": _left_at(rng, p, now)}
         for p in people
@@ -93,6 +99,7 @@ def insert_opt_outs_and_ledger(
             gone = p.created + (now - p.created) * rng.uniform(0.1, 0.5)
             for event, at in (("opted_out", gone), ("resubscribed", gone + timedelta(days=7))):
                 entries.append(_entry(p, "email", p.email, event, "preference_centre", at, topic="Offers", rng=rng))
+    entries += extra
     entries.sort(key=lambda e: e["occurred_at"])  # ids in time order, as the app writes them
     session.execute(insert(ConsentEntry), entries)
     return len(entries)

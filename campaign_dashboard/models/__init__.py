@@ -26,6 +26,7 @@ from campaign_dashboard.models.enums import (
 )
 from campaign_dashboard.models.ratelimit import RateLimitBucket
 from campaign_dashboard.models.segments import Segment, SegmentContact
+from campaign_dashboard.models.signups import PendingSignup
 from campaign_dashboard.models.templates import EmailTemplate
 from campaign_dashboard.models.topics import Topic, TopicOptOut
 from campaign_dashboard.models.tracking import (
@@ -64,6 +65,7 @@ __all__ = [
     "EmailTemplate",
     "FailedInboundEmail",
     "InboundEmail",
+    "PendingSignup",
     "RateLimitBucket",
     "RecipientFields",
     "RecipientStatus",

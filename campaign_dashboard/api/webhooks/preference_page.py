@@ -1,5 +1,6 @@
-"""The preference centre's HTML: plain forms that work without JavaScript, readable on a phone,
-with labels, landmarks and contrast for assistive technology. Every value is escaped."""
+"""The preference centre's HTML, and the sign-up pages' layout: plain forms that work without
+JavaScript, readable on a phone, with labels, landmarks and contrast for assistive technology.
+Every value is escaped."""
 
 from __future__ import annotations
 
@@ -31,6 +32,12 @@ button.secondary{{background:#fff;color:#1a1a1a}} button.danger{{background:#a32
 button:focus-visible,input:focus-visible{{outline:3px solid #1f4fd1;outline-offset:2px}}
 .notice{{border-left:4px solid #1f6f3f;background:#eef7f0;padding:.75rem 1rem;border-radius:.3rem;margin:0 0 1rem}}
 .error{{border-left-color:#a3231a;background:#fbeeed}}
+.cd-signup label{{display:block;margin:.75rem 0 .25rem;font-weight:600}}
+.cd-signup input[type=email],.cd-signup input[type=text],.cd-signup input[type=tel]{{font:inherit;width:100%;
+min-height:2.75rem;padding:.5rem .75rem;border:1px solid #6b6b66;border-radius:.45rem;background:#fff}}
+.cd-signup input[type=checkbox]{{width:1.4rem;height:1.4rem;margin:0 .5rem 0 0;vertical-align:middle;
+accent-color:#1f4fd1}}
+.cd-signup label:has(input[type=checkbox]){{font-weight:400}} .cd-signup button{{margin-top:1rem}}
 </style></head><body><main>{body}</main></body></html>"""
 
 

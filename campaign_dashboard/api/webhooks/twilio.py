@@ -31,7 +31,7 @@ from campaign_dashboard.api.webhooks import (
 from campaign_dashboard.config import get_settings
 from campaign_dashboard.services.errors import ValidationFailed
 from campaign_dashboard.services.events.adapters import twilio as adapter
-from campaign_dashboard.services.events.inbound import apply_inbound_sms
+from campaign_dashboard.services.events.inbound import OUR_KEYWORDS, apply_inbound_sms, kind_of
 from campaign_dashboard.services.events.sms_events import apply_sms_status
 
 router = APIRouter(tags=["webhooks"], lifespan=signing_secrets_checked)
@@ -88,6 +88,7 @@ async def twilio_inbound(request: Request) -> Response:
     twiml = MessagingResponse()
     # Twilio answers STOP/START/HELP itself unless that is turned off for the number: a reply of
     # ours on top would be a second text (and one Twilio refuses to an opted-out number).
-    if answer and not get_settings().twilio_handles_keywords:
+    # JOIN is ours: Twilio does not answer it, so its confirmation is always sent.
+    if answer and (kind_of(sms) in OUR_KEYWORDS or not get_settings().twilio_handles_keywords):
         twiml.message(answer)
     return Response(str(twiml), media_type="application/xml")

@@ -56,6 +56,9 @@ SEVERITY = (
     SourceKind.PROVIDER_SUPPRESSION,
 )
 ADMIN_WITH_REASON = frozenset({SourceKind.BOUNCE, SourceKind.PROVIDER_SUPPRESSION})
+# A STOP from the phone (or Twilio refusing the number): Twilio itself keeps refusing to text it
+# until START, UNSTOP or YES from that phone, so only those lift it here too.
+PHONE_STOPS = frozenset({SourceKind.KEYWORD, SourceKind.TWILIO_ADVANCED_OPT_OUT, SourceKind.PROVIDER_OPT_OUT})
 # The contact's own unsubscribes: the contact lifts them in the preference centre.
 CONTACT_UNSUBSCRIBES = frozenset(
     {SourceKind.ONE_CLICK_UNSUBSCRIBE, SourceKind.MAILTO_UNSUBSCRIBE, SourceKind.PREFERENCE_CENTRE}
@@ -144,7 +147,7 @@ def refusal(block: Block, channel: Channel) -> str:
             f"The contact marked a campaign email as spam{when}. Email stays blocked until they opt in"
             " again through a confirmed double opt-in; it cannot be resubscribed by hand."
         )
-    if block.source in (SourceKind.KEYWORD, SourceKind.TWILIO_ADVANCED_OPT_OUT, SourceKind.PROVIDER_OPT_OUT):
+    if block.source in PHONE_STOPS:
         return (
             f"The contact texted STOP{when}. Only the contact can opt in again, by texting START, UNSTOP"
             " or YES from that phone."

@@ -43,6 +43,7 @@ from campaign_dashboard.services.events.email_events import (
     seen_before,
 )
 from campaign_dashboard.services.events.sms_events import seen_before as sms_seen_before
+from campaign_dashboard.services.events.sms_join import JOIN_KEYWORDS, JOINED_REPLY, join
 from campaign_dashboard.services.events.unsubscribe import UnsubscribeResult, UnsubscribeTarget, unsubscribe_target
 
 # ---------------------------------------------------------------- email replies
@@ -245,7 +246,9 @@ OPT_OUT_TYPES = {"STOP": "opt_out", "START": "opt_in", "HELP": "help"}
 OPT_OUT_REPLY = "You have been unsubscribed and will receive no more messages. Reply START to resubscribe."
 OPT_IN_REPLY = "You have been resubscribed. Reply STOP to unsubscribe, HELP for help."
 HELP_REPLY = "Campaign messages. Msg & data rates may apply. Reply STOP to unsubscribe, START to resubscribe."
-REPLIES = {"opt_out": OPT_OUT_REPLY, "opt_in": OPT_IN_REPLY, "help": HELP_REPLY}
+REPLIES = {"opt_out": OPT_OUT_REPLY, "opt_in": OPT_IN_REPLY, "help": HELP_REPLY, "join": JOINED_REPLY}
+# Keywords Twilio does not answer itself: our reply is always sent (JOIN, services/events/sms_join.py).
+OUR_KEYWORDS = frozenset({"join"})
 
 
 @dataclass(frozen=True)
@@ -271,7 +274,7 @@ def keyword_of(body: str) -> str:
 
 
 def kind_of(sms: InboundSmsIn) -> str:
-    """opt_out, opt_in, help or inbound (a reply): Twilio's `OptOutType` first, keywords second."""
+    """opt_out, opt_in, help, join or inbound (a reply): Twilio's `OptOutType` first, keywords second."""
     if sms.opt_out_type in OPT_OUT_TYPES:
         return OPT_OUT_TYPES[sms.opt_out_type]
     keyword = keyword_of(sms.body)
@@ -281,11 +284,13 @@ def kind_of(sms: InboundSmsIn) -> str:
         return "opt_in"
     if keyword in HELP_KEYWORDS:
         return "help"
+    if keyword in JOIN_KEYWORDS:
+        return "join"
     return "inbound"
 
 
 def apply_inbound_sms(*, session: Session, sms: InboundSmsIn) -> str | None:
-    """Apply STOP/START/HELP (or count a reply); commits. Returns the text to answer with, if any
+    """Apply STOP/START/HELP/JOIN (or count a reply); commits. Returns the text to answer with, if any
     (the webhook sends it only when Twilio's own keyword handling is off).
 
     A replayed message (same MessageSid) changes nothing and gets the same answer."""
@@ -334,6 +339,8 @@ def apply_inbound_sms(*, session: Session, sms: InboundSmsIn) -> str | None:
         _record_keyword(
             session=session, sms=sms, event=ConsentEvent.RESUBSCRIBED, changed=changed, address_changed=lifted
         )
+    elif kind == "join":
+        answer = join(session=session, phone=sms.from_number, source=_keyword_source(sms))
     elif (
         kind == "inbound"
         and recipient is not None
@@ -358,14 +365,7 @@ def _record_keyword(
     *, session: Session, sms: InboundSmsIn, event: ConsentEvent, changed: list[int], address_changed: bool
 ) -> None:
     """The ledger entry for a STOP or START from the phone: the keyword and message are the evidence."""
-    keyword = keyword_of(sms.body)
-    advanced = sms.opt_out_type in OPT_OUT_TYPES and keyword not in OPT_OUT_KEYWORDS | OPT_IN_KEYWORDS
-    source = ConsentSource(
-        SourceKind.TWILIO_ADVANCED_OPT_OUT if advanced else SourceKind.KEYWORD,
-        detail=f"texted to {sms.to_number}",
-        client_address=opt_outs.canonical_address(Channel.SMS, sms.from_number),
-        evidence={"keyword": (sms.body or "").strip()[:160], "message_sid": sms.message_sid},
-    ).with_evidence(opt_out_type=sms.opt_out_type or None)
+    source = _keyword_source(sms)
     consent.record_change(
         session=session,
         channel=Channel.SMS,
@@ -376,6 +376,18 @@ def _record_keyword(
         address_changed=address_changed,
         at=sms.occurred_at,
     )
+
+
+def _keyword_source(sms: InboundSmsIn) -> ConsentSource:
+    """The ledger's source for a keyword from the phone: the text and message are the evidence."""
+    keyword = keyword_of(sms.body)
+    advanced = sms.opt_out_type in OPT_OUT_TYPES and keyword not in OPT_OUT_KEYWORDS | OPT_IN_KEYWORDS
+    return ConsentSource(
+        SourceKind.TWILIO_ADVANCED_OPT_OUT if advanced else SourceKind.KEYWORD,
+        detail=f"texted to {sms.to_number}",
+        client_address=opt_outs.canonical_address(Channel.SMS, sms.from_number),
+        evidence={"keyword": (sms.body or "").strip()[:160], "message_sid": sms.message_sid},
+    ).with_evidence(opt_out_type=sms.opt_out_type or None)
 
 
 def latest_recipient(*, session: Session, phone: str) -> SmsCampaignRecipient | None:

@@ -103,7 +103,7 @@ def leave_topic(*, session: Session, target: UnsubscribeTarget, source: ConsentS
     topic = session.get(Topic, topic_id) if topic_id else None
     if topic is None:
         return None
-    _set_topics(session, contact, target.channel, source, shown=[topic], receiving=set())
+    set_topics(session, contact, target.channel, source, shown=[topic], receiving=set())
     session.commit()
     return topic.name
 
@@ -139,7 +139,7 @@ def save_choices(
         found = consent_rules.blocks(session=session, contact=contact, channel=target.channel)
         if (block := consent_rules.not_for_the_contact(found)) is not None:
             raise _invalid("resubscribe", kept_off_in_words(block, target.channel))
-    _set_topics(session, contact, target.channel, source, shown=list(topics), receiving=set(receiving))
+    set_topics(session, contact, target.channel, source, shown=list(topics), receiving=set(receiving))
     if resubscribe and _status(contact, target.channel) != EmailStatus.SUBSCRIBED:
         subscriptions.resubscribe(
             session=session, contact_id=contact.id or 0, channel=target.channel, source=source
@@ -147,7 +147,7 @@ def save_choices(
     session.commit()
 
 
-def _set_topics(
+def set_topics(
     session: Session, contact: Contact, channel: Channel, source: ConsentSource, *, shown: list[Topic], receiving: set
 ) -> None:
     """Make the contact's opt-outs of `shown` match `receiving`, one ledger entry per change.

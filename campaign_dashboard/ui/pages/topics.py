@@ -10,12 +10,15 @@ from functools import partial
 import reflex as rx
 from sqlmodel import Session
 
+from campaign_dashboard.config import get_settings
 from campaign_dashboard.db import session_scope
 from campaign_dashboard.models import Role, id_of
 from campaign_dashboard.services.audience import topics
+from campaign_dashboard.services.audience.signup_form import signup_form_html
 from campaign_dashboard.ui import routes
 from campaign_dashboard.ui.auth import AuthState
 from campaign_dashboard.ui.components import data_table, row_button
+from campaign_dashboard.ui.copy_button import copy_button
 from campaign_dashboard.ui.fields import close_button, dialog_buttons
 from campaign_dashboard.ui.form_dialog import Field, form_dialog, form_field, submit
 from campaign_dashboard.ui.guard import guarded
@@ -43,6 +46,9 @@ class TopicsState(AuthState):
     editing_name: str = ""
     editing_description: str = ""
     edit_errors: dict[str, str] = {}
+    form_topic: str = ""  # the topic whose sign-up form is shown ("": none)
+    form_html: str = ""
+    form_page: str = ""
 
     @rx.var
     def editing(self) -> bool:
@@ -106,6 +112,23 @@ class TopicsState(AuthState):
         self.load()
         return rx.toast.success(f"Topic {name} saved.")
 
+    @guarded(Role.VIEWER)
+    def show_signup_form(self, topic_id: int):
+        """The embeddable sign-up form for the topic (docs/signup.md): HTML to paste into a site."""
+        row = next((r for r in self.rows if r.id == topic_id), None)
+        if row is None:
+            self.form_topic = ""
+            return
+        base_url = get_settings().public_base_url.rstrip("/")
+        self.form_html = signup_form_html(base_url=base_url, topic_id=row.id, topic_name=row.name)
+        self.form_page = f"{base_url}/signup/form?topic={row.id}"
+        self.form_topic = row.name
+
+    @guarded(Role.VIEWER)
+    def close_signup_form(self, value: bool = False):
+        if not value:
+            self.form_topic = ""
+
     @guarded(Role.MARKETER, writes=True)
     def delete(self, topic_id: int):
         return delete_and_reload(
@@ -121,12 +144,24 @@ def topic_row(row: rx.Var) -> rx.Component:
         rx.table.cell(row.opted_out.to_string()),
         rx.table.cell(row.campaigns.to_string()),
         rx.table.cell(
-            rx.cond(
-                AuthState.can_write,
-                rx.hstack(
+            rx.hstack(
+                row_button(
+                    "Sign-up form",
+                    on_click=s.show_signup_form(row.id),
+                    class_name="topic-signup-form",
+                    aria_label="Sign-up form for " + row.name,
+                ),
+                rx.cond(
+                    AuthState.can_write,
                     row_button(
-                        "Edit", on_click=s.ask_edit(row.id), class_name="edit-topic", aria_label="Edit " + row.name
+                        "Edit",
+                        on_click=s.ask_edit(row.id),
+                        class_name="edit-topic",
+                        aria_label="Edit " + row.name,
                     ),
+                ),
+                rx.cond(
+                    AuthState.can_write,
                     delete_button(
                         "topic",
                         row.name,
@@ -134,9 +169,9 @@ def topic_row(row: rx.Var) -> rx.Component:
                         " The contacts' choices about it go too; their consent history stays.",
                         on_confirm=s.delete(row.id),
                     ),
-                    spacing="2",
-                    align="center",
                 ),
+                spacing="2",
+                align="center",
             )
         ),
         class_name="topic-row",
@@ -196,6 +231,45 @@ def edit_dialog() -> rx.Component:
     )
 
 
+def signup_form_dialog() -> rx.Component:
+    s = TopicsState
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title("Sign-up form: " + s.form_topic),
+            rx.dialog.description(
+                "Paste this HTML into any page of your site. People who fill it in get an email to confirm"
+                " (double opt-in); only then are they subscribed to this topic.",
+                size="2",
+                color_scheme="gray",
+            ),
+            rx.hstack(
+                rx.text_area(
+                    value=s.form_html,
+                    read_only=True,
+                    rows="12",
+                    width="100%",
+                    font_family="monospace",
+                    id="signup-form-html",
+                    aria_label="The sign-up form's HTML",
+                ),
+                copy_button(s.form_html, done="The form's HTML is copied.", id="copy-signup-form"),
+                align="start",
+                width="100%",
+                margin_y="1em",
+            ),
+            rx.text(
+                "Or link to the form as a page: ",
+                rx.link(s.form_page, href=s.form_page, is_external=True, id="signup-form-page"),
+                size="2",
+            ),
+            dialog_buttons(close_button("Close", type="button")),
+            max_width="44em",
+        ),
+        open=s.form_topic != "",
+        on_open_change=s.close_signup_form,
+    )
+
+
 @dashboard_page(route=routes.TOPICS, title="Topics", on_load=TopicsState.load)
 def topics_page() -> rx.Component:
     s = TopicsState
@@ -235,6 +309,7 @@ def topics_page() -> rx.Component:
             submit="Add topic",
         ),
         edit_dialog(),
+        signup_form_dialog(),
         width="100%",
         spacing="4",
     )

@@ -367,3 +367,16 @@ def test_the_demo_has_behaviour_segments_and_a_follow_up_to_those_who_did_not_op
         )
     )
     assert frozen and frozen <= unopened  # (those since unsubscribed or suppressed are left out)
+
+
+def test_the_demo_has_confirmed_and_pending_sign_ups(seeded):
+    from campaign_dashboard.models import ConsentEntry, PendingSignup, utcnow
+
+    confirmed = seeded.exec(select(ConsentEntry).where(ConsentEntry.source == "double_opt_in")).all()
+    assert len(confirmed) == 6
+    for entry in confirmed:
+        contact = seeded.get(Contact, entry.contact_id)
+        assert contact.email == entry.address and contact.email_status == "subscribed"
+        assert entry.event == "confirmed" and entry.evidence["topics"] == ["Newsletter"]
+    pending = seeded.exec(select(PendingSignup)).all()
+    assert len(pending) == 2 and all(p.expires_at > utcnow() and p.confirmed_at is None for p in pending)

@@ -102,6 +102,18 @@ def test_an_unsubscribe_post_with_a_chunked_oversized_body_is_413_and_changes_no
     assert session.exec(select(Suppression)).all() == []
 
 
+def test_a_sign_up_with_a_chunked_oversized_body_is_413_and_keeps_nothing(client, session):
+    from campaign_dashboard.models import PendingSignup
+
+    body = Chunks(total=50 * MB)
+    for content_type in ("application/x-www-form-urlencoded", "application/json"):
+        response = post_streamed("/signup", body, {"content-type": content_type})
+        assert response.status_code == 413
+        assert body.sent < 2 * MB
+        body.sent = 0
+    assert session.exec(select(PendingSignup)).all() == []
+
+
 def test_the_one_click_body_still_unsubscribes(client, session):
     contact = make_contact(session)
     token = make_unsubscribe_token(contact_id=contact.id, channel="email", campaign_id=None)
