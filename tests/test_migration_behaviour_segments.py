@@ -40,7 +40,8 @@ def test_past_opens_and_clicks_fill_the_new_columns(old_database):
         campaigns, sent_emails, events = (
             sa.Table(name, old, autoload_with=conn) for name in ("email_campaigns", "sent_emails", "email_events")
         )
-        values = dict.fromkeys(COUNTER_FIELDS, 0) | {"name": "Old", "status": "sent", "subject": "", "from_email": ""}
+        counters = [name for name in COUNTER_FIELDS if name in campaigns.c]  # the ones 0007 has
+        values = dict.fromkeys(counters, 0) | {"name": "Old", "status": "sent", "subject": "", "from_email": ""}
         stamps = dict.fromkeys(("created_at", "updated_at", "last_activity_at"), OPENED)
         campaign = conn.execute(sa.insert(campaigns).values(**values, **stamps)).inserted_primary_key[0]
         rows = {}

@@ -122,11 +122,15 @@ def test_the_ticks_pick_the_winner_once_and_the_remainder_survives_killed_worker
 
 
 @pytest.mark.emulator_webhooks
+# The emulator sends each event at once (webhook_delay_ms 0): the hours between a delivery and a
+# person's open shrink to nothing, which the machine-open rule would take for a privacy proxy.
+@pytest.mark.app_settings(MACHINE_ENGAGEMENT_SECONDS="0")
 def test_a_person_picks_the_winner_while_paused_on_the_opens_the_emulator_reports(app_env, emulator, workers, engine):
     configure_emulator(
         emulator,
         bounce_rate=0,
         open_rate=0.5,
+        proxy_open_rate=0,
         click_rate=0,
         reply_rate=0,
         unsubscribe_rate=0,
