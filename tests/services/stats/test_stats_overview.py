@@ -25,7 +25,8 @@ def test_status_counts_cover_every_status_in_lifecycle_order(demo):
 
 def test_overview_totals_add_up_the_campaigns(demo):
     totals, counts = overview_counts(session=demo)
-    assert (totals.contacts, totals.email_campaigns, totals.sms_campaigns) == (200, len(EMAIL_PLANS), len(SMS_PLANS))
+    email_campaigns = len(EMAIL_PLANS) + 1  # and the demo's follow-up to the November newsletter
+    assert (totals.contacts, totals.email_campaigns, totals.sms_campaigns) == (200, email_campaigns, len(SMS_PLANS))
     assert totals.email_campaigns == sum(c.email for c in counts)
     sent = sum(
         c.sent
