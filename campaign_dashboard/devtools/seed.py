@@ -263,6 +263,7 @@ BEHAVIOUR_SEGMENTS: dict[str, list[dict[str, Any]]] = {
     f"Did not open the {NOVEMBER}": [{"field": "email_campaign", "op": "not_opened"}],  # value: its id
 }
 FOLLOW_UP_SUBJECT = "In case you missed it: our November news"
+FOLLOW_UP_NAME = "Follow-up: November news, not opened"
 
 
 def _insert_behaviour_examples(session: Session, now: datetime) -> int:
@@ -277,7 +278,12 @@ def _insert_behaviour_examples(session: Session, now: datetime) -> int:
         session.add(Segment(name=name, kind="rules", rules=rules, match="all", created_at=now, updated_at=now))
     session.commit()
     create_follow_up(
-        session=session, channel="email", campaign_id=id_of(november), audience="not_opened", subject=FOLLOW_UP_SUBJECT
+        session=session,
+        channel="email",
+        campaign_id=id_of(november),
+        audience="not_opened",
+        subject=FOLLOW_UP_SUBJECT,
+        name=FOLLOW_UP_NAME,
     )
     return len(BEHAVIOUR_SEGMENTS) + 1  # and the follow-up's frozen one
 

@@ -75,4 +75,16 @@ def feed_item(row: rx.Var) -> rx.Component:
 
 def feed_card(title: str, rows: rx.Var, *, feed_id: str, empty: str) -> rx.Component:
     """The events newest first, scrolling when long."""
-    return list_card(title, rows, feed_item, list_id=feed_id, empty=empty, max_height="36em", overflow_y="auto")
+    # it scrolls within its card: focusable and named, so a keyboard can scroll it too
+    return list_card(
+        title,
+        rows,
+        feed_item,
+        list_id=feed_id,
+        empty=empty,
+        max_height="36em",
+        overflow_y="auto",
+        tab_index=0,
+        role="region",
+        aria_label=title,
+    )

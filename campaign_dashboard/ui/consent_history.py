@@ -68,7 +68,7 @@ def _row(row: rx.Var) -> rx.Component:
             rx.badge(row.channel, variant="outline"),
             rx.cond(row.topic != "", rx.text("topic: ", row.topic, size="1", class_name="consent-topic")),
         ),
-        rx.table.cell(rx.badge(row.event, color_scheme=row.color, variant="soft")),
+        rx.table.cell(rx.badge(row.event, color_scheme=row.color, variant="soft", high_contrast=True)),
         rx.table.cell(rx.text(row.source, weight="medium"), rx.text(row.detail, size="1", color_scheme="gray")),
         rx.table.cell(rx.text(row.client, size="2")),
         rx.table.cell(rx.text(row.evidence, size="1", color_scheme="gray", word_break="break-all")),

@@ -68,7 +68,7 @@ def test_the_row_actions_and_the_campaign_dialog_fit_a_phone(page):
     page.wait_for_function("() => document.getAnimations().every(a => a.playState !== 'running')")
     box = form.bounding_box()
     assert box is not None and abs(box["x"]) < 1 and abs(box["width"] - PHONE["width"]) < 1, box
-    expect(form.locator(".form-section")).to_have_text(["Message", "Audience", "Content", "When"])
+    expect(form.locator(".form-section")).to_have_text(["Message", "Audience", "Content", "A/B test", "When"])
     save = page.locator("#campaign-save")
     save.scroll_into_view_if_needed()
     expect(save).to_be_in_viewport()

@@ -170,9 +170,9 @@ def audit_row(row: rx.Var) -> rx.Component:
         rx.table.cell(local_time(row.at), white_space="nowrap"),
         rx.table.cell(row.actor),
         rx.table.cell(rx.code(row.action)),
-        rx.table.cell(row.object),
-        rx.table.cell(row.client),
-        rx.table.cell(rx.text(row.detail, size="1", color_scheme="gray")),
+        rx.table.cell(row.object, overflow_wrap="anywhere"),
+        rx.table.cell(row.client, overflow_wrap="anywhere"),
+        rx.table.cell(rx.text(row.detail, size="1", color_scheme="gray", overflow_wrap="anywhere")),
     )
 
 
