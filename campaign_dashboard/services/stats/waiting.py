@@ -152,7 +152,8 @@ def progress_of(
     rows = _count_rows(session, channel, campaign.id, remaining, now)
     _hold_for_winner(session, channel, campaign, rows)
     rate = send_rate(settings, channel)
-    stuck = status == CampaignStatus.PAUSED or not workers or disk_full(settings.database_url) is not None
+    free = disk_full(settings.database_url)  # one look at the disk per read of the page
+    stuck = status == CampaignStatus.PAUSED or not workers or free is not None
     return Progress(
         channel=channel,
         campaign_id=campaign.id,
@@ -168,7 +169,7 @@ def progress_of(
         last_send_time=max(rows.send_time, default=None),
         rate_per_second=rate,
         eta=None if stuck else _eta(rows, rate, start=max(now, campaign.scheduled_at or now)),
-        reasons=_reasons(session, settings, channel, campaign, rows, rate, workers=workers),
+        reasons=_reasons(session, settings, channel, campaign, rows, rate, workers=workers, free=free),
     )
 
 
@@ -253,7 +254,9 @@ def _eta(rows: _Rows, rate: float, *, start: datetime) -> datetime | None:
     return done
 
 
-def _reasons(session, settings, channel, campaign, rows: _Rows, rate: float, *, workers: int) -> list[Reason]:
+def _reasons(
+    session, settings, channel, campaign, rows: _Rows, rate: float, *, workers: int, free: int | None
+) -> list[Reason]:
     """The reasons, the one that stops everything first."""
     reasons = []
     if paused_by_breaker(campaign):
@@ -263,7 +266,7 @@ def _reasons(session, settings, channel, campaign, rows: _Rows, rate: float, *, 
         why = campaign.status_reason
         message = f"Paused: {why}" if why else "Paused: nothing is sent until someone resumes it."
         return [Reason(PAUSED, message)]
-    if (free := disk_full(settings.database_url)) is not None:
+    if free is not None:  # bytes left on a (nearly) full SQLite disk
         reasons.append(
             Reason(
                 DISK_FULL,
