@@ -121,6 +121,16 @@ def frequency_cap_field() -> rx.Component:
     )
 
 
+def zone_select(name: str, control_id: str, label: str) -> rx.Component:
+    """A pick of every time zone for the plain field `name`."""
+    return rx.select.root(
+        rx.select.trigger(id=control_id, aria_label=label),
+        rx.select.content(*[rx.select.item(z, value=z) for z in TIMEZONES]),
+        value=getattr(CampaignFormState, name),
+        on_change=lambda v: CampaignFormState.set_field(name, v),
+    )
+
+
 def local_time_field() -> rx.Component:
     """ "Send at a set time in each contact's time zone", with the time and the zone for contacts
     without one (services/sending/local_time.py)."""
@@ -144,14 +154,7 @@ def local_time_field() -> rx.Component:
                         id="campaign-local_send_time",
                         aria_label="Local send time",
                     ),
-                    rx.select.root(
-                        rx.select.trigger(
-                            id="campaign-local_time_zone", aria_label="Time zone for contacts without one"
-                        ),
-                        rx.select.content(*[rx.select.item(z, value=z) for z in TIMEZONES]),
-                        value=state.local_time_zone,
-                        on_change=lambda v: state.set_field("local_time_zone", v),
-                    ),
+                    zone_select("local_time_zone", "campaign-local_time_zone", "Time zone for contacts without one"),
                     spacing="2",
                     wrap="wrap",
                 ),
@@ -203,12 +206,7 @@ def schedule_fields() -> rx.Component:
                 rx.flex(
                     schedule_input("schedule_date", "date", "campaign-scheduled_at", "Date"),
                     schedule_input("schedule_time", "time", "campaign-time", "Time"),
-                    rx.select.root(
-                        rx.select.trigger(id="campaign-timezone", aria_label="Time zone"),
-                        rx.select.content(*[rx.select.item(z, value=z) for z in TIMEZONES]),
-                        value=CampaignFormState.timezone,
-                        on_change=lambda v: CampaignFormState.set_field("timezone", v),
-                    ),
+                    zone_select("timezone", "campaign-timezone", "Time zone"),
                     spacing="2",
                     wrap="wrap",
                 ),
