@@ -19,7 +19,13 @@ from campaign_dashboard.models import (
     utcnow,
 )
 from campaign_dashboard.services.events.dead_letters import Outcome
-from campaign_dashboard.services.events.email_events import EmailEventIn, EmailEventType, apply_email_event
+from campaign_dashboard.services.events.email_events import (
+    EmailEventIn,
+    EmailEventType,
+    apply_email_event,
+    apply_email_events,
+)
+from campaign_dashboard.services.events.group_commit import GroupCommit
 from campaign_dashboard.services.events.precedence import rank
 from tests.factories import make_contact, make_email_campaign
 from tests.helpers.events import make_sent_email
@@ -137,6 +143,74 @@ def test_events_for_one_campaign_applied_from_several_threads_give_exact_counter
     assert not errors, errors
     assert outcomes[Outcome.APPLIED] == expected["unique"]
     assert_exact(session, campaign_id, expected)
+
+
+def test_the_same_events_applied_in_batches_of_any_size_give_the_same_exact_counters(session):
+    """A batch shares one transaction and writes its counters once: replays inside one batch,
+    a message's delivered/opened/clicked in one batch, and events of many messages all count
+    as they do one at a time."""
+    campaign_id, sents = make_campaign_with_sends(session, 300)
+    events, expected = generate(sents, random.Random(7), 6_000)
+    rng = random.Random(8)
+    outcomes: Counter = Counter()
+    position = 0
+    while position < len(events):
+        size = rng.choice([1, 2, 7, 50, 200])
+        outcomes.update(apply_email_events(session=session, events=events[position : position + size]))
+        position += size
+    assert outcomes == {Outcome.APPLIED: expected["unique"], Outcome.DUPLICATE: 6_000 - expected["unique"]}
+    assert_exact(session, campaign_id, expected)
+
+
+def test_a_batch_answers_each_event_in_its_own_order(session):
+    """Events are applied in message-id order (one lock order for all batches), but each outcome
+    goes back to the event it belongs to: the replay and the unknown message are told apart."""
+    sent = make_sent_email(session)
+    at = utcnow()
+    delivered = EmailEventIn("evt-z", T.DELIVERED, sent.provider_message_id, at)
+    unknown = EmailEventIn("evt-a", T.DELIVERED, "zzz-never-sent", at)
+    early = EmailEventIn("evt-b", T.OPENED, "aaa-never-sent", at)
+    outcomes = apply_email_events(session=session, events=[unknown, delivered, delivered, early])
+    assert outcomes == [Outcome.DEAD_LETTER, Outcome.APPLIED, Outcome.DUPLICATE, Outcome.DEAD_LETTER]
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_two_processes_group_committing_the_same_events_count_each_once(engine, session):
+    """Two web processes, each with its writer (GroupCommit), take every event (a provider that
+    retries while the first delivery is still being applied), from eight request threads: each
+    event is applied once, counters and buckets are exact, batches do not deadlock for good."""
+    campaign_id, sents = make_campaign_with_sends(session, 60)
+    events, expected = generate(sents, random.Random(11), 3_000)
+    writers = [
+        GroupCommit(apply_batch=lambda own, batch: apply_email_events(session=own, events=batch), engine=lambda: engine)
+        for _ in range(2)
+    ]
+    outcomes: Counter = Counter()
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+
+    def requests(chunk: list[EmailEventIn]) -> None:
+        for event in chunk:
+            futures = [writer.submit(event) for writer in writers]
+            for future in futures:
+                try:
+                    result = future.result(timeout=60)
+                except BaseException as exc:  # noqa: BLE001 - reported below
+                    errors.append(exc)
+                    continue
+                with lock:
+                    outcomes[result] += 1
+
+    threads = [threading.Thread(target=requests, args=(events[i::8],)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    assert outcomes[Outcome.APPLIED] == expected["unique"]
+    assert outcomes[Outcome.DUPLICATE] == 2 * len(events) - expected["unique"]
+    assert_exact(session, campaign_id, expected)
+    assert sum(w.batches for w in writers) < sum(w.items for w in writers)  # requests did share transactions
 
 
 def test_reordered_events_end_in_the_same_state_as_ordered_ones(session):

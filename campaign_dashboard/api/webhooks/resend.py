@@ -12,11 +12,14 @@ and dead-lettered events say so; types we do not use and payloads we cannot read
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Sequence
 from functools import lru_cache
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from svix.webhooks import Webhook, WebhookVerificationError
 
@@ -30,13 +33,16 @@ from campaign_dashboard.api.webhooks import (
     signing_secrets_checked,
 )
 from campaign_dashboard.config import get_settings
+from campaign_dashboard.db import get_engine
 from campaign_dashboard.services.audience.opt_outs import (
     ProviderSuppressionIn,
     apply_provider_suppression,
 )
 from campaign_dashboard.services.errors import ValidationFailed
 from campaign_dashboard.services.events.adapters import resend as adapter
-from campaign_dashboard.services.events.email_events import EmailEventIn, apply_email_event
+from campaign_dashboard.services.events.dead_letters import Outcome
+from campaign_dashboard.services.events.email_events import EmailEventIn, apply_email_events
+from campaign_dashboard.services.events.group_commit import GroupCommit
 from campaign_dashboard.services.events.inbound import InboundEmailIn
 from campaign_dashboard.services.events.received_emails import ReceivedEmailQueue
 
@@ -44,6 +50,14 @@ router = APIRouter(tags=["webhooks"], lifespan=signing_secrets_checked)
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 1024 * 1024
+
+
+def _apply_batch(session: Session, events: Sequence[EmailEventIn]) -> list[Outcome]:
+    return apply_email_events(session=session, events=events)
+
+
+# The process's email events share transactions (services/events/group_commit, docs/events.md).
+email_events = GroupCommit(apply_batch=_apply_batch, engine=get_engine, name="resend-events")
 
 
 @router.post(web_routes.RESEND_WEBHOOK)
@@ -70,7 +84,7 @@ async def resend_webhook(request: Request) -> JSONResponse:
         outcome = await apply_in_thread(apply_provider_suppression, event=item)
     else:
         assert isinstance(item, EmailEventIn)
-        outcome = await apply_in_thread(apply_email_event, event=item)
+        outcome = await asyncio.wrap_future(email_events.submit(item))
     return JSONResponse({"status": str(outcome)})
 
 

@@ -101,13 +101,18 @@ def paused_by_breaker(campaign: Any) -> bool:
     return campaign.status == CampaignStatus.PAUSED and campaign.breaker == BreakerState.TRIPPED
 
 
+def watches(counted: Mapping[str, int]) -> bool:
+    """Whether an event that counted `counted` (its minute-bucket metrics) is one the breaker checks."""
+    return bool(counted.get(HARD_BOUNCED) or counted.get("complained"))
+
+
 def check(
     *, session: Session, campaign_id: int | None, counted: Mapping[str, int], limits: Limits | None = None
 ) -> Trip | None:
     """After an event was counted (`counted`: its minute-bucket metrics): if it was a hard bounce
     or a complaint, pause the campaign when it passed a limit; the caller commits. Returns what
     tripped, if it did."""
-    if campaign_id is None or not (counted.get(HARD_BOUNCED) or counted.get("complained")):
+    if campaign_id is None or not watches(counted):
         return None
     limits = limits or Limits.from_settings(get_settings())
     if not limits.enabled:

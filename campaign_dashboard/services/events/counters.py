@@ -9,6 +9,7 @@ built once and reused (every webhook runs them): an event only binds its numbers
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from datetime import datetime
 from functools import lru_cache
@@ -42,6 +43,58 @@ def count_event(
     # so concurrent events and send batches never wait for each other in a cycle on PostgreSQL.
     bump_campaign(session=session, channel=channel, campaign_id=campaign_id, counters=counters, now=now)
     bump_minute(session=session, channel=channel, campaign_id=campaign_id, minute=minute_of(at), metrics=metrics)
+
+
+class Tally:
+    """Counter and bucket increments gathered over several events, written in one go.
+
+    A batch of webhook events (services/events/event_batches) would otherwise update the same hot
+    campaign row and minute buckets once per event; summed here, it is one UPDATE per campaign and
+    one upsert per bucket for the whole batch, in the batch's transaction (so still exact)."""
+
+    def __init__(self) -> None:
+        self.campaigns: dict[tuple[str, int], Counter[str]] = {}
+        self.touched_at: dict[tuple[str, int], datetime] = {}
+        self.minutes: dict[tuple[str, int, datetime], Counter[str]] = {}
+
+    def count_event(
+        self,
+        *,
+        channel: str,
+        campaign_id: int | None,
+        at: datetime,
+        now: datetime,
+        counters: Mapping[str, int] = {},
+        metrics: Mapping[str, int] = {},
+    ) -> None:
+        """As `count_event`, held until `write`."""
+        if campaign_id is None:
+            return
+        key = (str(channel), campaign_id)
+        self.campaigns.setdefault(key, Counter()).update(counters)
+        self.touched_at[key] = max(now, self.touched_at.get(key, now))
+        self.bump_minute(channel=channel, campaign_id=campaign_id, minute=minute_of(at), metrics=metrics)
+
+    def bump_minute(self, *, channel: str, campaign_id: int, minute: datetime, metrics: Mapping[str, int]) -> None:
+        self.minutes.setdefault((str(channel), campaign_id, minute), Counter()).update(metrics)
+
+    def write(self, session: Session) -> None:
+        """Campaign rows in id order, then buckets in key order: every writer takes these locks in
+        the same order (campaign row before its buckets, as the send path does), so no two
+        transactions wait for each other in a cycle on PostgreSQL."""
+        for (channel, campaign_id), counters in sorted(self.campaigns.items()):
+            bump_campaign(
+                session=session,
+                channel=channel,
+                campaign_id=campaign_id,
+                counters=counters,
+                now=self.touched_at[(channel, campaign_id)],
+            )
+        for (channel, campaign_id, minute), metrics in sorted(self.minutes.items()):
+            bump_minute(session=session, channel=channel, campaign_id=campaign_id, minute=minute, metrics=metrics)
+        self.campaigns.clear()
+        self.touched_at.clear()
+        self.minutes.clear()
 
 
 def bump_campaign(

@@ -64,8 +64,10 @@ def dead_letter(
     type: str,
     reason: str,
     payload: dict[str, Any],
+    commit: bool = True,
 ) -> Outcome:
-    """Store the event with the reason, once per provider event id; commits."""
+    """Store the event with the reason, once per provider event id; commits unless told not to
+    (a batch of events commits once)."""
     inserted = insert_once(
         session=session,
         table=table_of(DeadLetterEvent),
@@ -79,5 +81,6 @@ def dead_letter(
             received_at=utcnow(),
         ),
     )
-    session.commit()
+    if commit:
+        session.commit()
     return Outcome.DEAD_LETTER if inserted is not None else Outcome.DUPLICATE

@@ -25,6 +25,8 @@ them for every event; building and compiling them per event cost more than execu
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -48,7 +50,7 @@ from campaign_dashboard.models import (
 from campaign_dashboard.services.audience import consent, opt_outs
 from campaign_dashboard.services.audience.consent import ConsentSource
 from campaign_dashboard.services.events import breaker, click_bursts, machine_engagement
-from campaign_dashboard.services.events.counters import bump_minute, count_event, minute_of
+from campaign_dashboard.services.events.counters import Tally, minute_of
 from campaign_dashboard.services.events.dead_letters import Outcome, dead_letter, insert_once
 from campaign_dashboard.services.events.precedence import outranks, statuses_below
 
@@ -127,9 +129,41 @@ UNKNOWN_MESSAGE = "unknown provider message id"  # dead-letter reason; replayed 
 def apply_email_event(*, session: Session, event: EmailEventIn, window: float | None = None) -> Outcome:
     """Store and apply `event`; commits. Replays return DUPLICATE, unknown messages DEAD_LETTER.
     `window`: the machine-engagement seconds (default: the setting)."""
+    return apply_email_events(session=session, events=[event], window=window)[0]
+
+
+def apply_email_events(
+    *, session: Session, events: Sequence[EmailEventIn], window: float | None = None
+) -> list[Outcome]:
+    """Apply `events` in one transaction and commit once; the outcome of each, in order.
+
+    Each event is applied as it would be alone (its sent email locked and re-read, so events of
+    one message see each other), but the campaign counters and minute buckets they add are summed
+    and written once at the end (`Tally`), then the reputation breaker looks at each campaign a
+    hard bounce or complaint was counted for. Events are taken in the order of their message ids
+    (stable: one message's events keep their order), so two batches lock sent emails in the same
+    order. If anything raises, nothing of the batch is written."""
+    tally = Tally()
+    watched: dict[int, Counter[str]] = {}
+    outcomes: dict[int, Outcome] = {}
+    order = sorted(range(len(events)), key=lambda i: events[i].provider_message_id)
+    for i in order:
+        outcomes[i] = _stage(session=session, event=events[i], tally=tally, watched=watched, window=window)
+    tally.write(session)
+    for campaign_id, metrics in sorted(watched.items()):
+        breaker.check(session=session, campaign_id=campaign_id, counted=metrics)
+    session.commit()
+    return [outcomes[i] for i in range(len(events))]
+
+
+def _stage(
+    *, session: Session, event: EmailEventIn, tally: Tally, watched: dict[int, Counter[str]], window: float | None
+) -> Outcome:
+    """Apply one event to its message, its recipient and the audience; add what it counts to
+    `tally` (and to `watched` when the breaker must look). Writes nothing before the replay check,
+    so a duplicate leaves the transaction as it was."""
     sent = lock_sent_email(session=session, provider_message_id=event.provider_message_id)
     if sent is None:
-        session.rollback()
         return dead_letter(
             session=session,
             provider="resend",
@@ -137,6 +171,7 @@ def apply_email_event(*, session: Session, event: EmailEventIn, window: float | 
             type=str(event.type),
             payload=event.payload,
             reason=f"{UNKNOWN_MESSAGE} {event.provider_message_id!r}",
+            commit=False,
         )
     burst = (
         click_bursts.other_link_clicks(session=session, sent_id=sent.id, link=event.link, at=event.occurred_at)
@@ -146,7 +181,6 @@ def apply_email_event(*, session: Session, event: EmailEventIn, window: float | 
     machine = _is_machine(event, sent=sent, burst=bool(burst), window=window)
     event_id = insert_event(session=session, sent=sent, event=event, machine=machine)
     if event_id is None:
-        session.rollback()
         return Outcome.DUPLICATE
     now = utcnow()
     counters = _apply_to_message(session=session, sent=sent, event=event, event_id=event_id, now=now, machine=machine)
@@ -154,8 +188,7 @@ def apply_email_event(*, session: Session, event: EmailEventIn, window: float | 
     if counters.get("bounced") and event.hard_bounce:  # the reputation breaker's count: soft ones pass
         metrics = {**counters, breaker.HARD_BOUNCED: 1}
     taken_back = click_bursts.mark_machine(session=session, sent=sent, ids=burst)
-    count_event(
-        session=session,
+    tally.count_event(
         channel=Channel.EMAIL,
         campaign_id=sent.campaign_id,
         at=event.occurred_at,
@@ -164,15 +197,14 @@ def apply_email_event(*, session: Session, event: EmailEventIn, window: float | 
         metrics=metrics,
     )
     if taken_back and sent.campaign_id is not None:
-        bump_minute(
-            session=session,
+        tally.bump_minute(
             channel=Channel.EMAIL,
             campaign_id=sent.campaign_id,
             minute=minute_of(taken_back.minute_of),
             metrics={taken_back.counter: -1},
         )
-    breaker.check(session=session, campaign_id=sent.campaign_id, counted=metrics)
-    session.commit()
+    if sent.campaign_id is not None and breaker.watches(metrics):
+        watched.setdefault(sent.campaign_id, Counter()).update(metrics)
     return Outcome.APPLIED
 
 
