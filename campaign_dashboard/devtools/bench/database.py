@@ -134,3 +134,12 @@ def insert_sent_emails(conn, *where: ColumnElement[bool], subject: str, **extra:
         **extra,
     }
     conn.execute(insert(SentEmail).from_select(list(columns), select(*columns.values()).where(*where)))
+
+
+def database_bytes(engine: Engine) -> int:
+    """What the database takes on disk: PostgreSQL's `pg_database_size`, SQLite's file and WAL."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            return int(conn.exec_driver_sql("SELECT pg_database_size(current_database())").scalar_one())
+    path = Path(engine.url.database or "")
+    return sum(p.stat().st_size for p in (path, Path(f"{path}-wal")) if p.exists())

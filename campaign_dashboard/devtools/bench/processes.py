@@ -252,3 +252,18 @@ def child_environment(**overrides: str | None) -> dict[str, str]:
         else:
             env[key] = value
     return env
+
+
+def postgres_server_pids() -> list[int]:
+    """The local PostgreSQL servers' main processes (their backends are descendants), so a
+    benchmark can count the database's own CPU beside the app's; empty when none runs here."""
+    import psutil
+
+    found = []
+    for proc in psutil.process_iter(["pid", "name"]):
+        try:
+            if proc.info["name"] == "postgres" and (proc.parent() is None or proc.parent().name() != "postgres"):
+                found.append(proc.info["pid"])
+        except psutil.Error:
+            continue
+    return found

@@ -24,12 +24,13 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
-from campaign_dashboard.devtools.bench.database import fresh_database, insert_contacts
+from campaign_dashboard.devtools.bench.database import database_bytes, fresh_database, insert_contacts
 from campaign_dashboard.devtools.bench.processes import (
     Children,
     ResourceSampler,
     child_environment,
     emulator_argv,
+    postgres_server_pids,
     sigterm_as_interrupt,
     wait_for_line,
     wait_http,
@@ -96,15 +97,21 @@ def run(options: Options, *, progress=None) -> dict[str, Any]:
                         f"threads; starting the campaign"
                     )
                     worker_pids = [p.pid for name, p in children.procs.items() if name.startswith("worker-")]
+                    server_pids = postgres_server_pids() if options.database_url else []
+                    redis_before = redis_commands(options.redis_url)
                     with (
                         ResourceSampler(worker_pids) as workers,
                         ResourceSampler([children.procs["emulator"].pid]) as emulator,
+                        ResourceSampler(server_pids) as database,
                     ):
                         timing = _send(engine, options, campaign_id, children, say)
                         workers.stop()
                         emulator.stop()
+                        database.stop()
+                    redis_calls = redis_commands(options.redis_url) - redis_before
                     stats = emulator_stats(emulator_url)
                 check = compare(engine, options.channel, campaign_id, stats)
+                size = database_bytes(engine)
             finally:
                 engine.dispose()
                 _drop_queue(options)
@@ -129,6 +136,10 @@ def run(options: Options, *, progress=None) -> dict[str, Any]:
         "cpu_s": workers.cpu_s,
         "emulator_peak_rss_mb": emulator.peak_rss_mb,
         "emulator_cpu_s": emulator.cpu_s,
+        # PostgreSQL's own processes (None on SQLite, which runs inside the workers)
+        "database_cpu_s": database.cpu_s if server_pids else None,
+        "database_bytes_per_recipient": round(size / max(check["recipients"], 1)),
+        "redis_commands_per_recipient": round(redis_calls / max(check["sent"], 1), 3) if options.redis_url else None,
         "setup_s": round(setup_s, 2),
         "start_s": round(timing["start_s"], 2),
         "throttled": stats.get("throttled", 0),
@@ -259,6 +270,21 @@ def _watch(watcher: Engine, Campaign, campaign_id: int, started: float, children
             say(f"{row.processed:,}/{row.recipients:,} processed in {elapsed:.0f} s ({row.processed / elapsed:,.0f}/s)")
             last_report = now
         time.sleep(0.1)
+
+
+def redis_commands(url: str | None) -> int:
+    """Redis's count of commands processed so far (0 without Redis): the queue's and the rate
+    limiter's calls per recipient, for docs/scaling.md."""
+    if not url:
+        return 0
+    import redis
+
+    client = redis.Redis.from_url(url)
+    try:
+        stats: dict[str, Any] = client.info("stats")  # type: ignore[assignment]  # the sync client
+        return int(stats["total_commands_processed"])
+    finally:
+        client.close()
 
 
 def _drop_queue(options: Options) -> None:

@@ -55,6 +55,8 @@ def test_email_run_reports_every_recipient_exactly_once(tmp_path: Path) -> None:
     check_exactly_once(result, 300)
     assert (result["channel"], result["database"], result["workers"]) == ("email", "sqlite", 2)
     assert result["provider_rate_utilisation"] is None  # the emulator did not limit
+    assert result["database_cpu_s"] is None  # SQLite has no server: its work is in the workers' CPU
+    assert 500 < result["database_bytes_per_recipient"] < 100_000  # contact, ledger, sent email, indexes
     assert "processed" in run.stderr or "campaign sent" in run.stderr  # progress went to stderr
     assert list(tmp_path.iterdir()) == []  # temp dir with the database and logs removed
 
@@ -90,6 +92,8 @@ def test_postgresql_run_uses_and_drops_its_own_database(tmp_path: Path) -> None:
     result = json.loads(run.stdout)
     check_exactly_once(result, 200)
     assert result["database"] == "postgresql"
+    assert result["database_cpu_s"] > 0  # the server's own processes did work for the send
+    assert result["database_bytes_per_recipient"] > 0
     assert not (bench_databases() - before)  # a run started meanwhile elsewhere could add one: only ours matter
 
 
