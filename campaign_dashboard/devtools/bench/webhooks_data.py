@@ -234,3 +234,95 @@ def stored_counters(url: str, campaign_id: int) -> tuple[dict[str, int], dict[st
             return counters, {name: int(buckets.get(name, 0)) for name in COUNTERS}
     finally:
         engine.dispose()
+
+
+def store_history(url: str, *, events: int) -> None:
+    """`events` stored events of an earlier campaign (a delivered, an open and a click for each of
+    events/3 messages, with their contacts, ledger and sent emails), all by INSERT ... SELECT: the
+    tables and unique indexes the timed events go into are then as big as a busy install's."""
+    from sqlalchemy import String, cast, insert, literal, select, union_all
+    from sqlmodel import Session
+
+    from campaign_dashboard.db import make_engine
+    from campaign_dashboard.devtools.bench.database import RECIPIENT_COLUMNS, insert_contacts, insert_sent_emails
+    from campaign_dashboard.models import (
+        Contact,
+        EmailCampaign,
+        EmailCampaignRecipient,
+        EmailEvent,
+        SentEmail,
+        id_of,
+        table_of,
+        utcnow,
+    )
+
+    messages = max(events // 3, 1)
+    engine = make_engine(url)
+    try:
+        now = utcnow()
+        insert_contacts(engine, messages, prefix="history-")
+        with engine.begin() as conn:
+            with Session(bind=conn) as session:
+                earlier = EmailCampaign(
+                    name="Earlier campaign",
+                    status="sent",
+                    subject="Earlier",
+                    from_email="bench@example.com",
+                    recipients=messages,
+                    processed=messages,
+                    sent=messages,
+                    started_at=now,
+                    completed_at=now,
+                )
+                session.add(earlier)
+                session.flush()
+                campaign_id = id_of(earlier)
+            contacts, recipients = table_of(Contact), table_of(EmailCampaignRecipient)
+            picked = select(
+                literal(campaign_id),
+                contacts.c.id,
+                contacts.c.email,
+                literal("clicked"),
+                literal(1),
+                literal("history-") + cast(contacts.c.id, String),
+                literal(now, type_=recipients.c.sent_at.type),
+                literal(now, type_=recipients.c.updated_at.type),
+            ).where(contacts.c.email.like("history-%"))
+            conn.execute(insert(EmailCampaignRecipient).from_select(list(RECIPIENT_COLUMNS), picked))
+            insert_sent_emails(conn, recipients.c.campaign_id == campaign_id, subject="Earlier")
+            sent = table_of(SentEmail)
+            event_rows = union_all(
+                *(
+                    select(
+                        literal(f"history-{kind}-") + cast(sent.c.id, String),
+                        literal(kind),
+                        sent.c.campaign_id,
+                        sent.c.recipient_id,
+                        sent.c.id,
+                        sent.c.provider_message_id,
+                        literal(False),
+                        literal({}, type_=table_of(EmailEvent).c.payload.type),
+                        literal(now, type_=table_of(EmailEvent).c.occurred_at.type),
+                        literal(now, type_=table_of(EmailEvent).c.received_at.type),
+                    ).where(sent.c.campaign_id == campaign_id)
+                    for kind in ("delivered", "opened", "clicked")
+                )
+            )
+            columns = [
+                "provider_event_id",
+                "type",
+                "campaign_id",
+                "recipient_id",
+                "sent_email_id",
+                "provider_message_id",
+                "machine",
+                "payload",
+                "occurred_at",
+                "received_at",
+            ]
+            conn.execute(insert(EmailEvent).from_select(columns, event_rows))
+        if engine.dialect.name == "postgresql":
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql("VACUUM ANALYZE")  # what autovacuum does to a day of new rows
+    finally:
+        engine.dispose()
