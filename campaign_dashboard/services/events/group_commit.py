@@ -13,8 +13,11 @@ requests get no answer and the provider sends them again. If a batch fails (a de
 item), its items are applied again one by one, each in its own transaction, so one bad event
 cannot fail the others and each request gets its own answer or error.
 
-One writer per process and per `GroupCommit`: created on first use in the process that uses it
-(a server that forks its workers gets one in each).
+Writers per process: one on SQLite (a process has one connection to it, and SQLite takes one
+writer at a time anyway), `WRITERS` on PostgreSQL, so a batch's round trips to a database across
+a network do not bound the process's rate: each writer takes the next batch while the others wait
+for answers, and batches of one campaign meet only at the end, on its counter row. Created on
+first use in the process that uses them (a server that forks its workers gets its own in each).
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ Item = TypeVar("Item")
 Result = TypeVar("Result")
 
 MAX_BATCH = 200  # events per transaction: bounds the time row locks are held and a retry's cost
+WRITERS = 4  # per process on PostgreSQL
 
 
 class GroupCommit(Generic[Item, Result]):
@@ -47,15 +51,18 @@ class GroupCommit(Generic[Item, Result]):
         apply_batch: Callable[[Session, Sequence[Item]], list[Result]],
         engine: Callable[[], Engine],
         max_batch: int = MAX_BATCH,
+        writers: int | None = None,
         name: str = "group-commit",
     ) -> None:
+        """`writers`: threads applying batches (default: 1 on SQLite, `WRITERS` on PostgreSQL)."""
         self.apply_batch = apply_batch
         self.engine = engine
         self.max_batch = max_batch
         self.name = name
+        self.writers = writers
         self._lock = threading.Lock()
         self._queue: queue.SimpleQueue[tuple[Item, Future[Result]]] = queue.SimpleQueue()
-        self._writer: threading.Thread | None = None
+        self._writers: list[threading.Thread] = []
         self._pid = 0
         self.batches = 0  # for tests and the benchmark: how many transactions were used
         self.items = 0
@@ -67,15 +74,19 @@ class GroupCommit(Generic[Item, Result]):
         return future
 
     def _ensure_writer(self) -> None:
-        if self._writer is not None and self._writer.is_alive() and self._pid == os.getpid():
+        if self._pid == os.getpid() and all(writer.is_alive() for writer in self._writers):
             return
         with self._lock:
-            if self._pid != os.getpid():  # forked: the parent's queue and thread are not ours
+            if self._pid != os.getpid():  # forked: the parent's queue and threads are not ours
                 self._queue = queue.SimpleQueue()
-            if self._writer is None or not self._writer.is_alive() or self._pid != os.getpid():
+                self._writers = []
                 self._pid = os.getpid()
-                self._writer = threading.Thread(target=self._run, name=self.name, daemon=True)
-                self._writer.start()
+            wanted = self.writers or (1 if self.engine().dialect.name == "sqlite" else WRITERS)
+            self._writers = [writer for writer in self._writers if writer.is_alive()]
+            while len(self._writers) < wanted:
+                writer = threading.Thread(target=self._run, name=f"{self.name}-{len(self._writers)}", daemon=True)
+                writer.start()
+                self._writers.append(writer)
 
     def _run(self) -> None:
         while True:
@@ -109,7 +120,8 @@ class GroupCommit(Generic[Item, Result]):
                 except Exception as exc:  # noqa: BLE001 - that request answers with its own error
                     future.set_exception(exc)
             return
-        self.batches += 1
-        self.items += len(items)
+        with self._lock:
+            self.batches += 1
+            self.items += len(items)
         for (_item, future), result in zip(batch, results, strict=True):
             future.set_result(result)
