@@ -168,7 +168,7 @@ def bench_pages_command(args: argparse.Namespace) -> int:
 
 @command(
     "bench webhooks",
-    "Benchmark: signed Resend events/s one app process applies, latency, and exact counters.",
+    "Benchmark: signed Resend events/s the app applies with N processes, latency, and exact counters.",
     arg("--events", type=int, default=10_000, help="events to send (default 10000; ~10%% are replays)"),
     arg(
         "--database-url",
@@ -176,6 +176,13 @@ def bench_pages_command(args: argparse.Namespace) -> int:
         "(a fresh database is created there and dropped afterwards)",
     ),
     arg("--concurrency", type=int, default=8, help="parallel keep-alive connections (default 8)"),
+    arg("--processes", type=_positive(int), default=1, help="the app server's worker processes (default 1)"),
+    arg(
+        "--clients",
+        type=_positive(int),
+        default=1,
+        help="load-generator processes sharing the connections (default 1; more when one client's CPU is the limit)",
+    ),
     arg("--messages", type=int, help="sent emails the events are spread over (default events/5)"),
     arg(
         "--server",
@@ -201,15 +208,19 @@ def bench_webhooks_command(args: argparse.Namespace) -> int:
         seed=args.seed,
         warmup=args.warmup,
         profile=os.path.abspath(args.profile) if args.profile else None,
+        processes=args.processes,
+        clients=args.clients,
     )
     if args.json:
         print(json.dumps(result))
     else:
         print(
-            f"{result['events']} events on {result['database']} ({result['server']}, {args.concurrency} "
-            f"connections): {result['events_per_s']} events/s, p50 {result['p50_ms']} ms, "
+            f"{result['events']} events on {result['database']} ({result['server']}, {result['processes']} "
+            f"process(es), {args.concurrency} connections from {args.clients} client(s)): "
+            f"{result['events_per_s']} events/s, p50 {result['p50_ms']} ms, "
             f"p99 {result['p99_ms']} ms, counters exact: {result['counters_exact']}, "
-            f"server CPU {result['cpu_s']} s, peak RSS {result['peak_rss_mb']} MB"
+            f"server CPU {result['cpu_s']} s {result['cpu_s_by_process']}, peak RSS {result['peak_rss_mb']} MB, "
+            f"busiest client {result['client_busy']} CPU s per s"
         )
     return 0 if result["counters_exact"] else 1
 
