@@ -163,8 +163,8 @@ def bench_pages_command(args: argparse.Namespace) -> int:
     print(
         f"{report['database']}: {report['contacts']:,} contacts, {report['campaigns']} campaigns, the biggest to "
         f"{report['recipients']:,} recipients ({report['data']['recipient_rows']:,} ledger rows, "
-        f"{report['data']['event_rows']:,} events; built in {report['build_seconds']} s, peak RSS "
-        f"{report['build_peak_rss_mb'][0]} -> {report['build_peak_rss_mb'][1]} MB; load average "
+        f"{report['data']['event_rows']:,} events; built in {report['build_seconds']} s, RSS "
+        f"{report['build_rss_mb'][0]} MB, peak {report['build_rss_mb'][1]} MB; load average "
         f"{report['load_average'][0]} -> {report['load_average'][1]} on {os.cpu_count()} CPUs)"
     )
     width = max(len(page["name"]) for page in report["pages"])
