@@ -117,9 +117,11 @@ def bench_send_command(args: argparse.Namespace) -> int:
 
 @command(
     "bench pages",
-    "Time every dashboard page in Chromium with --campaigns campaigns and one --recipients campaign.",
+    "Time every dashboard page in Chromium with --campaigns campaigns, --contacts contacts and one "
+    "--recipients campaign.",
     arg("--campaigns", type=int, default=100, help="campaigns in the database (default 100)"),
     arg("--recipients", type=int, default=100_000, help="recipients of the big campaign (default 100,000)"),
+    arg("--contacts", type=int, default=None, help="contacts in the database (default: as many as --recipients)"),
     arg("--loads", type=int, default=5, help="timed loads per page, after one warm-up (default 5)"),
     arg(
         "--database-url",
@@ -131,8 +133,12 @@ def bench_send_command(args: argparse.Namespace) -> int:
 def bench_pages_command(args: argparse.Namespace) -> int:
     from campaign_dashboard.devtools.bench.pages import GOAL_MS, apps_running_here, run
 
-    if args.campaigns < 2 or args.recipients < 10 or args.loads < 1:
-        print("error: needs --campaigns >= 2, --recipients >= 10 and --loads >= 1", file=sys.stderr)
+    contacts = args.recipients if args.contacts is None else args.contacts
+    if args.campaigns < 2 or args.recipients < 10 or args.loads < 1 or contacts < args.recipients:
+        print(
+            "error: needs --campaigns >= 2, --recipients >= 10, --contacts >= --recipients and --loads >= 1",
+            file=sys.stderr,
+        )
         return 2
     if pids := apps_running_here():
         print(
@@ -143,7 +149,11 @@ def bench_pages_command(args: argparse.Namespace) -> int:
         return 2
     try:
         report = run(
-            campaigns=args.campaigns, recipients=args.recipients, loads=args.loads, database_url=args.database_url
+            campaigns=args.campaigns,
+            recipients=args.recipients,
+            contacts=contacts,
+            loads=args.loads,
+            database_url=args.database_url,
         )
     except ValueError as exc:  # not a PostgreSQL --database-url
         raise SystemExit(str(exc)) from None
@@ -151,24 +161,26 @@ def bench_pages_command(args: argparse.Namespace) -> int:
         print(json.dumps(report, indent=2))
         return 1 if report["errors"] else 0
     print(
-        f"{report['database']}: {report['campaigns']} campaigns, the biggest to {report['recipients']:,} "
-        f"recipients ({report['data']['recipient_rows']:,} ledger rows, {report['data']['event_rows']:,} events; "
-        f"built in {report['build_seconds']} s; load average {report['load_average'][0]} -> "
-        f"{report['load_average'][1]} on {os.cpu_count()} CPUs)"
+        f"{report['database']}: {report['contacts']:,} contacts, {report['campaigns']} campaigns, the biggest to "
+        f"{report['recipients']:,} recipients ({report['data']['recipient_rows']:,} ledger rows, "
+        f"{report['data']['event_rows']:,} events; built in {report['build_seconds']} s, RSS "
+        f"{report['build_rss_mb'][0]} MB, peak {report['build_rss_mb'][1]} MB; load average "
+        f"{report['load_average'][0]} -> {report['load_average'][1]} on {os.cpu_count()} CPUs)"
     )
+    width = max(len(page["name"]) for page in report["pages"])
     for page in report["pages"]:
         if page["skipped"] or page["error"]:
             why = "skipped: " + page["skipped"] if page["skipped"] else "ERROR: " + page["error"]
-            print(f"  {page['name']:<50} {why}")
+            print(f"  {page['name']:<{width}} {why}")
         else:
             flag = "" if page["median_ms"] <= GOAL_MS else "  OVER THE 1 s GOAL"
-            print(f"  {page['name']:<50} median {page['median_ms']:>7.1f} ms  (loads {page['loads_ms']}){flag}")
+            print(f"  {page['name']:<{width}} median {page['median_ms']:>7.1f} ms  (loads {page['loads_ms']}){flag}")
     return 1 if report["errors"] else 0
 
 
 @command(
     "bench webhooks",
-    "Benchmark: signed Resend events/s one app process applies, latency, and exact counters.",
+    "Benchmark: signed Resend events/s the app applies with N processes, latency, and exact counters.",
     arg("--events", type=int, default=10_000, help="events to send (default 10000; ~10%% are replays)"),
     arg(
         "--database-url",
@@ -176,6 +188,13 @@ def bench_pages_command(args: argparse.Namespace) -> int:
         "(a fresh database is created there and dropped afterwards)",
     ),
     arg("--concurrency", type=int, default=8, help="parallel keep-alive connections (default 8)"),
+    arg("--processes", type=_positive(int), default=1, help="the app server's worker processes (default 1)"),
+    arg(
+        "--clients",
+        type=_positive(int),
+        default=1,
+        help="load-generator processes sharing the connections (default 1; more when one client's CPU is the limit)",
+    ),
     arg("--messages", type=int, help="sent emails the events are spread over (default events/5)"),
     arg(
         "--server",
@@ -201,15 +220,19 @@ def bench_webhooks_command(args: argparse.Namespace) -> int:
         seed=args.seed,
         warmup=args.warmup,
         profile=os.path.abspath(args.profile) if args.profile else None,
+        processes=args.processes,
+        clients=args.clients,
     )
     if args.json:
         print(json.dumps(result))
     else:
         print(
-            f"{result['events']} events on {result['database']} ({result['server']}, {args.concurrency} "
-            f"connections): {result['events_per_s']} events/s, p50 {result['p50_ms']} ms, "
+            f"{result['events']} events on {result['database']} ({result['server']}, {result['processes']} "
+            f"process(es), {args.concurrency} connections from {args.clients} client(s)): "
+            f"{result['events_per_s']} events/s, p50 {result['p50_ms']} ms, "
             f"p99 {result['p99_ms']} ms, counters exact: {result['counters_exact']}, "
-            f"server CPU {result['cpu_s']} s, peak RSS {result['peak_rss_mb']} MB"
+            f"server CPU {result['cpu_s']} s {result['cpu_s_by_process']}, peak RSS {result['peak_rss_mb']} MB, "
+            f"busiest client {result['client_busy']} CPU s per s"
         )
     return 0 if result["counters_exact"] else 1
 

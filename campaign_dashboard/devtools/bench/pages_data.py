@@ -1,8 +1,9 @@
-"""The data `bench pages` measures the pages on: --campaigns campaigns in every status with
-recipient ledgers and counters consistent like real sending left them, the newest an email
-campaign to --recipients contacts with its sent emails, events and per-minute stats, all inserted
-set-based (INSERT ... SELECT) so 100,000 recipients take seconds. `build_data` returns what the
-pages should then show."""
+"""The data `bench pages` measures the pages on: --contacts contacts (some tagged), --campaigns
+campaigns in every status with recipient ledgers and counters consistent like real sending left
+them, the newest an email campaign to --recipients of those contacts with its sent emails, events
+and per-minute stats, all inserted set-based (INSERT ... SELECT): no row travels through Python,
+so memory stays flat and 100,000 recipients take seconds. `build_data` returns what the pages
+should then show."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from campaign_dashboard.models import (
     CampaignStatsMinute,
     CampaignStatus,
     Contact,
+    ContactTag,
     EmailCampaign,
     EmailCampaignRecipient,
     EmailEvent,
@@ -85,6 +87,9 @@ THEMES = (
     "Survey",
     "Holiday hours",
 )
+# Tags set-based on every n-th contact: a rare one for the tag filter to find, and a common one.
+TAGS = {"vip": 100, "newsletter": 3}
+FILTERED_TAG = "vip"
 
 
 @dataclass
@@ -98,6 +103,8 @@ class BenchData:
     segment: str
     template: str
     contacts: int = 0
+    searched_contact: str = ""  # the newest contact's email: a search the id-ordered scan finds last
+    filtered_tag: str = FILTERED_TAG
     email_campaigns: int = 0
     sms_campaigns: int = 0
     recipient_rows: int = 0
@@ -136,6 +143,10 @@ def _insert_readers(engine: Engine, count: int, now: datetime) -> None:
     insert_contacts(
         engine, count, prefix="reader", phone_start=2125550000, created_at=now - timedelta(days=30), columns=columns
     )
+    with engine.begin() as conn:
+        for tag, every in TAGS.items():
+            tagged = select(col(Contact.id), literal(tag)).where(col(Contact.id) % every == 0)
+            conn.execute(insert(ContactTag).from_select(["contact_id", "tag"], tagged))
 
 
 def _insert_recipients(
@@ -186,12 +197,18 @@ def _counters_from_ledger(session: Session, channel: str, campaign) -> int:
     return len(statuses)
 
 
-def build_data(engine: Engine, *, campaigns: int, recipients: int, seed: int = 5) -> BenchData:
-    """Contacts, a segment, templates, `campaigns` campaigns (every status, 2/3 email) and the
-    newest one an email campaign sent to `recipients` contacts, with events and minute stats."""
+def build_data(
+    engine: Engine, *, campaigns: int, recipients: int, contacts: int | None = None, seed: int = 5
+) -> BenchData:
+    """`contacts` contacts (default `recipients`), a segment, templates, `campaigns` campaigns
+    (every status, 2/3 email) and the newest one an email campaign sent to `recipients` of the
+    contacts, with events and minute stats."""
+    contacts = recipients if contacts is None else contacts
+    if contacts < recipients:
+        raise ValueError(f"the big campaign's {recipients:,} recipients need as many contacts, not {contacts:,}")
     rng = random.Random(seed)
     now = utcnow().replace(microsecond=0)
-    _insert_readers(engine, recipients, now)
+    _insert_readers(engine, contacts, now)
     with Session(engine, expire_on_commit=False) as session:
         first_contact: int = session.execute(select(func.min(col(Contact.id)))).scalar_one()
         segment = Segment(
@@ -238,7 +255,7 @@ def build_data(engine: Engine, *, campaigns: int, recipients: int, seed: int = 5
                 else SmsCampaign(**fields, body="News from us. Reply STOP to opt out.", from_number="+15005550006")
             )
             session.add(campaign)
-            made.append((channel, campaign, status, min(recipients, rng.randrange(200, 5000))))
+            made.append((channel, campaign, status, min(contacts, rng.randrange(200, 5000))))
         big = EmailCampaign(
             name="The big launch",
             status=CampaignStatus.SENT,
@@ -252,7 +269,10 @@ def build_data(engine: Engine, *, campaigns: int, recipients: int, seed: int = 5
         session.add(big)
         session.commit()
 
-        data = BenchData(id_of(big), big.name, "", "", segment.name, template.name, contacts=recipients)
+        newest: str = session.execute(select(col(Contact.email)).order_by(col(Contact.id).desc()).limit(1)).scalar_one()
+        data = BenchData(
+            id_of(big), big.name, "", "", segment.name, template.name, contacts=contacts, searched_contact=newest
+        )
         for channel, campaign, status, audience in made:
             if status in (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED):
                 continue

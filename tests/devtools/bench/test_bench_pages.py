@@ -7,17 +7,19 @@ import fcntl
 import json
 import subprocess
 import sys
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from sqlalchemy import func, select
 from sqlmodel import Session
 
 from campaign_dashboard.cli import ROOT
-from campaign_dashboard.devtools.bench.pages import apps_running_here
-from campaign_dashboard.devtools.bench.pages_data import STATUS_MIX, build_data
+from campaign_dashboard.devtools.bench.pages import apps_running_here, contact_list_specs
+from campaign_dashboard.devtools.bench.pages_data import STATUS_MIX, TAGS, build_data
 from campaign_dashboard.models import (
     CampaignStatsMinute,
     Contact,
+    ContactTag,
     EmailCampaign,
     EmailCampaignRecipient,
     EmailEvent,
@@ -26,6 +28,7 @@ from campaign_dashboard.models import (
     SmsCampaignRecipient,
 )
 from campaign_dashboard.models.campaigns import COUNTER_FIELDS
+from campaign_dashboard.services.audience.contact_search import ContactFilter, count_contacts, find_contacts
 
 LOCK_PATH = ROOT / ".reflex" / "browser-tests.lock"  # tests/ui/conftest.py's _one_app_at_a_time
 
@@ -83,6 +86,38 @@ def test_the_data_is_the_asked_size_in_every_status_with_counters_from_the_ledge
         )
 
 
+def test_contacts_are_sized_apart_from_the_big_campaign_and_every_timed_search_finds_what_it_waits_for(engine):
+    data = build_data(engine, campaigns=6, recipients=300, contacts=1000)
+    with Session(engine) as session:
+        ids = session.scalars(select(Contact.id)).all()
+        big = session.get(EmailCampaign, data.big_campaign_id)
+        assert (len(ids), data.contacts, big.recipients) == (1000, 1000, 300)
+        newest = session.get(Contact, max(ids))
+        assert data.searched_contact == newest.email
+        for tag, every in TAGS.items():
+            tagged = session.scalars(select(ContactTag.contact_id).where(ContactTag.tag == tag)).all()
+            assert sorted(tagged) == [i for i in sorted(ids) if i % every == 0]
+        # What each contacts load waits for is what the list's filters give at this size too.
+        for spec in contact_list_specs(data):
+            query = dict(parse_qsl(urlsplit(spec.path).query))
+            filters = ContactFilter(search=query.pop("q", ""), **query)
+            [(selector, text)] = spec.ready
+            if selector == "#contacts-none-match":
+                assert count_contacts(session=session, filters=filters) == 0, spec.name
+                continue
+            page = find_contacts(session=session, filters=filters)
+            assert page.items, spec.name
+            for contact in page.items:
+                shown = [contact.email, contact.email_status, contact.sms_status, *page.tags.get(contact.id, [])]
+                assert any(text in value for value in shown), (spec.name, contact.email)
+        assert count_contacts(session=session, filters=ContactFilter(search=data.searched_contact)) == 1
+
+
+def test_the_big_campaign_needs_as_many_contacts_as_recipients(engine):
+    with pytest.raises(ValueError, match="need as many contacts"):
+        build_data(engine, campaigns=3, recipients=500, contacts=400)
+
+
 @pytest.mark.browser
 def test_the_benchmark_times_every_page_of_this_build(chromium_path):
     if pids := apps_running_here():
@@ -104,6 +139,8 @@ def test_the_benchmark_times_every_page_of_this_build(chromium_path):
                 "6",
                 "--recipients",
                 "300",
+                "--contacts",
+                "400",
                 "--loads",
                 "1",
                 "--json",
@@ -115,11 +152,24 @@ def test_the_benchmark_times_every_page_of_this_build(chromium_path):
         )
     assert result.returncode == 0, result.stderr[-3000:]
     report = json.loads(result.stdout)
-    assert (report["database"], report["campaigns"], report["recipients"]) == ("sqlite", 6, 300)
+    assert (report["database"], report["campaigns"], report["recipients"], report["contacts"]) == (
+        "sqlite",
+        6,
+        300,
+        400,
+    )
     assert report["errors"] == {}
-    pages = {p["path"]: p for p in report["pages"]}
-    assert set(pages) >= {"/", "/email", "/sms", "/contacts", "/segments", "/templates", "/settings"}
-    for page in pages.values():
+    before, peak = report["build_rss_mb"]
+    assert 20 < before <= peak
+    paths = {p["path"] for p in report["pages"]}
+    assert paths >= {"/", "/email", "/sms", "/contacts", "/segments", "/templates", "/settings"}
+    # The contacts list with a search and with filters in its address, and the big campaign's
+    # recipients filtered by a click.
+    names = {p["name"] for p in report["pages"]}
+    assert {"contacts, search one contact by email", "contacts, search that matches nobody"} <= names
+    assert sum(name.startswith("contacts, filter") for name in names) == 2
+    assert any(name.startswith("email campaign detail") and "filtered to complained" in name for name in names)
+    for page in report["pages"]:
         if page["skipped"]:  # only a page this build does not have yet
             assert page["skipped"].startswith("no page at /email/")
             continue

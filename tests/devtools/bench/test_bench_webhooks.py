@@ -12,7 +12,18 @@ import pytest
 from campaign_dashboard.cli import ROOT
 from tests.helpers.databases import PG_ADMIN_URL, postgres_unavailable_reason
 
-FIELDS = {"events", "seconds", "events_per_s", "p50_ms", "p99_ms", "counters_exact", "peak_rss_mb", "cpu_s"}
+FIELDS = {
+    "events",
+    "seconds",
+    "events_per_s",
+    "p50_ms",
+    "p99_ms",
+    "counters_exact",
+    "peak_rss_mb",
+    "cpu_s",
+    "processes",
+    "client_busy",
+}
 
 
 def bench(*args: str, tmp_path) -> subprocess.CompletedProcess:
@@ -43,6 +54,24 @@ def test_a_small_run_on_sqlite_prints_one_json_object_with_exact_counters(tmp_pa
     assert report["counters"] == report["expected"] and report["expected"]["events"] == 360
     assert 0 < report["p50_ms"] <= report["p99_ms"] and report["events_per_s"] > 0
     assert report["cpu_s"] > 0 and report["peak_rss_mb"] > 20
+    assert (report["processes"], report["clients"]) == (1, 1)
+
+
+@pytest.mark.parametrize("server", ["granian", "uvicorn"])
+def test_two_server_processes_fed_by_two_client_processes_keep_the_counters_exact(tmp_path, server):
+    result = bench(
+        "--events", "400", "--concurrency", "4", "--processes", "2", "--clients", "2", "--server", server,
+        "--json", tmp_path=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert (report["processes"], report["clients"], report["server"]) == (2, 2, server)
+    assert report["counters_exact"] is True and report["outcomes"] == {"applied": 360, "duplicate": 40}
+    # Both workers and their parent (granian's main process, uvicorn's supervisor) were measured.
+    assert len(report["cpu_s_by_process"]) >= 3 and report["cpu_s"] == pytest.approx(
+        sum(report["cpu_s_by_process"]), abs=0.05
+    )
+    assert 0 < report["client_busy"] < 2 and report["client_cpu_s"] > 0
 
 
 def test_a_run_on_postgresql_uses_a_database_of_its_own_and_drops_it(tmp_path):
@@ -77,3 +106,7 @@ def test_bad_input_is_refused_with_a_clear_message(tmp_path):
     reused = bench("--events", "10", "--database-url", f"sqlite:///{existing}", tmp_path=tmp_path)
     assert reused.returncode != 0 and "needs a fresh database" in reused.stderr
     assert existing.read_bytes() == b""
+    crowded = bench("--events", "10", "--concurrency", "2", "--clients", "3", tmp_path=tmp_path)
+    assert crowded.returncode != 0 and "--clients <= --concurrency" in crowded.stderr
+    profiled = bench("--events", "10", "--processes", "2", "--profile", str(tmp_path / "p.prof"), tmp_path=tmp_path)
+    assert profiled.returncode != 0 and "use it with --processes 1" in profiled.stderr
