@@ -197,6 +197,12 @@ def bench_pages_command(args: argparse.Namespace) -> int:
     ),
     arg("--messages", type=int, help="sent emails the events are spread over (default events/5)"),
     arg(
+        "--stored-events",
+        type=int,
+        default=0,
+        help="events of an earlier campaign stored first, so tables and indexes are a busy install's (default 0)",
+    ),
+    arg(
         "--server",
         choices=("granian", "uvicorn"),
         default="granian",
@@ -222,6 +228,7 @@ def bench_webhooks_command(args: argparse.Namespace) -> int:
         profile=os.path.abspath(args.profile) if args.profile else None,
         processes=args.processes,
         clients=args.clients,
+        stored_events=max(args.stored_events, 0),
     )
     if args.json:
         print(json.dumps(result))

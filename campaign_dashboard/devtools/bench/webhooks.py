@@ -42,6 +42,7 @@ from campaign_dashboard.devtools.bench.webhooks_data import (
     fresh_database,
     make_requests,
     seed_sent_campaign,
+    store_history,
     stored_counters,
 )
 
@@ -342,6 +343,7 @@ def run(
     profile: str | None = None,
     processes: int = 1,
     clients: int = 1,
+    stored_events: int = 0,
 ) -> dict:
     if events < 1:
         raise SystemExit("error: --events must be at least 1")
@@ -355,6 +357,8 @@ def run(
     data_dir = tempfile.mkdtemp(prefix="bench-webhooks-data-")
     try:
         with fresh_database(database_url) as url:
+            if stored_events:
+                store_history(url, events=stored_events)
             campaign_id, targets = seed_sent_campaign(url, messages=messages)
             requests, expected = make_requests(targets, campaign_id=campaign_id, events=events, secret=secret, rng=rng)
             warmup = min(warmup, len(requests) // 10)
@@ -387,6 +391,7 @@ def run(
         "concurrency": concurrency,
         "clients": clients,
         "messages": messages,
+        "stored_events": stored_events,
         "seconds": round(seconds, 3),
         "events_per_s": round(timed / seconds, 1) if seconds else None,
         "p50_ms": round(percentile(ms, 0.50), 2),

@@ -91,10 +91,22 @@ def test_a_run_on_postgresql_uses_a_database_of_its_own_and_drops_it(tmp_path):
         return names
 
     before = bench_databases()
-    result = bench("--events", "300", "--concurrency", "4", "--database-url", PG_ADMIN_URL, "--json", tmp_path=tmp_path)
+    result = bench(
+        "--events",
+        "300",
+        "--concurrency",
+        "4",
+        "--stored-events",
+        "600",  # an earlier campaign's events stored first: the timed campaign's counters stay its own
+        "--database-url",
+        PG_ADMIN_URL,
+        "--json",
+        tmp_path=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["database"] == "postgresql" and report["counters_exact"] is True
+    assert report["stored_events"] == 600
     assert bench_databases() == before
 
 
