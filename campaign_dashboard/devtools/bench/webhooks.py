@@ -35,7 +35,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from campaign_dashboard.devtools.bench.processes import free_port
+from campaign_dashboard.devtools.bench.processes import ResourceSampler, free_port, postgres_server_pids
 from campaign_dashboard.devtools.bench.webhooks_data import (
     COUNTERS,
     Request,
@@ -368,7 +368,10 @@ def run(
                 meter = ServerMeter(proc.pid)
                 _, warm_outcomes, _ = send_all(base, requests[:warmup], concurrency=1)
                 meter.start = meter.cpu_by_process()
-                load = drive(base, requests[warmup:], concurrency=concurrency, clients=clients)
+                server_pids = postgres_server_pids() if not url.startswith("sqlite") else []
+                with ResourceSampler(server_pids) as database:
+                    load = drive(base, requests[warmup:], concurrency=concurrency, clients=clients)
+                    database.stop()
                 cpu_by_process, peak_rss_mb = meter.used_by_process(), meter.peak_rss_mb()
             load.outcomes.update(warm_outcomes)
             counters, buckets = stored_counters(url, campaign_id)
@@ -406,6 +409,8 @@ def run(
         # Each server process's share, busiest first: a worker near 0 got none of the connections.
         "cpu_s_by_process": [round(cpu, 2) for cpu in cpu_by_process],
         "server_cpu_ms_per_event": round(cpu_s / timed * 1000, 3),
+        # PostgreSQL's own processes (None on SQLite, which works inside the app process)
+        "database_cpu_ms_per_event": round(database.cpu_s / timed * 1000, 3) if server_pids else None,
         # CPU seconds per wall second of the busiest client process: near 1.0 its GIL (one core)
         # is the limit, so add --clients; well under 1.0 the client keeps up.
         "client_busy": round(max(load.client_cpu_s) / seconds, 2) if seconds else None,

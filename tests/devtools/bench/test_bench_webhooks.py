@@ -55,6 +55,7 @@ def test_a_small_run_on_sqlite_prints_one_json_object_with_exact_counters(tmp_pa
     assert 0 < report["p50_ms"] <= report["p99_ms"] and report["events_per_s"] > 0
     assert report["cpu_s"] > 0 and report["peak_rss_mb"] > 20
     assert (report["processes"], report["clients"]) == (1, 1)
+    assert report["database_cpu_ms_per_event"] is None  # SQLite works inside the app process
 
 
 @pytest.mark.parametrize("server", ["granian", "uvicorn"])
@@ -107,6 +108,7 @@ def test_a_run_on_postgresql_uses_a_database_of_its_own_and_drops_it(tmp_path):
     report = json.loads(result.stdout)
     assert report["database"] == "postgresql" and report["counters_exact"] is True
     assert report["stored_events"] == 600
+    assert report["database_cpu_ms_per_event"] > 0  # PostgreSQL's own share, for docs/scaling.md
     assert bench_databases() == before
 
 
