@@ -57,7 +57,7 @@ def _apply_batch(session: Session, events: Sequence[EmailEventIn]) -> list[Outco
 
 
 # The process's email events share transactions (services/events/group_commit, docs/events.md).
-email_events = GroupCommit(apply_batch=_apply_batch, engine=get_engine, name="resend-events")
+email_event_writers = GroupCommit(apply_batch=_apply_batch, engine=get_engine, name="resend-events")
 
 
 @router.post(web_routes.RESEND_WEBHOOK)
@@ -84,7 +84,7 @@ async def resend_webhook(request: Request) -> JSONResponse:
         outcome = await apply_in_thread(apply_provider_suppression, event=item)
     else:
         assert isinstance(item, EmailEventIn)
-        outcome = await asyncio.wrap_future(email_events.submit(item))
+        outcome = await asyncio.wrap_future(email_event_writers.submit(item))
     return JSONResponse({"status": str(outcome)})
 
 
