@@ -70,28 +70,35 @@ def fresh_database(url: str | None) -> Iterator[str]:
         yield bench_url
 
 
+def sent_campaign(name: str, subject: str, *, messages: int, at: datetime):
+    """An email campaign row in `sent` state whose `messages` emails all went out at `at`."""
+    from campaign_dashboard.models import EmailCampaign
+
+    return EmailCampaign(
+        name=name,
+        status="sent",
+        subject=subject,
+        from_email="bench@example.com",
+        recipients=messages,
+        processed=messages,
+        sent=messages,
+        started_at=at,
+        completed_at=at,
+    )
+
+
 def seed_sent_campaign(url: str, *, messages: int) -> tuple[int, list[Target]]:
     """A campaign in `sent` state whose `messages` emails were accepted by the provider."""
     from sqlmodel import Session
 
     from campaign_dashboard.db import make_engine
-    from campaign_dashboard.models import Contact, EmailCampaign, EmailCampaignRecipient, SentEmail, id_of, utcnow
+    from campaign_dashboard.models import Contact, EmailCampaignRecipient, SentEmail, id_of, utcnow
 
     engine = make_engine(url)
     try:
         with Session(engine, expire_on_commit=False) as session:
             now = utcnow()
-            campaign = EmailCampaign(
-                name="Webhook benchmark",
-                status="sent",
-                subject="Benchmark",
-                from_email="bench@example.com",
-                recipients=messages,
-                processed=messages,
-                sent=messages,
-                started_at=now,
-                completed_at=now,
-            )
+            campaign = sent_campaign("Webhook benchmark", "Benchmark", messages=messages, at=now)
             addresses = [f"bench-{i}@example.com" for i in range(messages)]
             contacts = [Contact(email=address) for address in addresses]
             session.add(campaign)
@@ -247,7 +254,6 @@ def store_history(url: str, *, events: int) -> None:
     from campaign_dashboard.devtools.bench.database import RECIPIENT_COLUMNS, insert_contacts, insert_sent_emails
     from campaign_dashboard.models import (
         Contact,
-        EmailCampaign,
         EmailCampaignRecipient,
         EmailEvent,
         SentEmail,
@@ -263,17 +269,7 @@ def store_history(url: str, *, events: int) -> None:
         insert_contacts(engine, messages, prefix="history-")
         with engine.begin() as conn:
             with Session(bind=conn) as session:
-                earlier = EmailCampaign(
-                    name="Earlier campaign",
-                    status="sent",
-                    subject="Earlier",
-                    from_email="bench@example.com",
-                    recipients=messages,
-                    processed=messages,
-                    sent=messages,
-                    started_at=now,
-                    completed_at=now,
-                )
+                earlier = sent_campaign("Earlier campaign", "Earlier", messages=messages, at=now)
                 session.add(earlier)
                 session.flush()
                 campaign_id = id_of(earlier)
