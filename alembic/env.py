@@ -5,6 +5,7 @@ from sqlmodel import SQLModel
 import campaign_dashboard.models  # noqa: F401  (registers every table)
 from alembic import context
 from campaign_dashboard.db import get_engine, make_engine
+from campaign_dashboard.migrations import described_by_models
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -24,6 +25,7 @@ def run_migrations_online() -> None:
             connection=connection,
             target_metadata=target_metadata,
             render_as_batch=connection.dialect.name == "sqlite",
+            include_object=described_by_models,
         )
         with context.begin_transaction():
             context.run_migrations()

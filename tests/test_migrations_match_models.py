@@ -10,7 +10,7 @@ from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
 
 import campaign_dashboard.models  # noqa: F401  (registers every table)
-from campaign_dashboard.migrations import current_revisions, head_revisions
+from campaign_dashboard.migrations import current_revisions, described_by_models, head_revisions
 
 
 def test_the_migrated_database_is_at_head_and_matches_every_model(database_url):
@@ -18,7 +18,8 @@ def test_the_migrated_database_is_at_head_and_matches_every_model(database_url):
     try:
         with engine.connect() as connection:
             assert current_revisions(connection) == head_revisions()
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            opts = {"compare_type": True, "include_object": described_by_models}
+            context = MigrationContext.configure(connection, opts=opts)
             differences = compare_metadata(context, SQLModel.metadata)
     finally:
         engine.dispose()

@@ -163,11 +163,15 @@ def csv_download(
     return rx.download(data=text, filename=filename, mime_type="text/csv")
 
 
-def pager(state: Any, *, one: str, many: str, id_prefix: str) -> rx.Component:
-    """ "1,234 matching contacts · page 2" (`#{id_prefix}-total`) and Previous / Next."""
+def pager(state: Any, *, one: str, many: str, id_prefix: str, counted_to: int | None = None) -> rx.Component:
+    """ "1,234 matching contacts · page 2" (`#{id_prefix}-total`) and Previous / Next. A list
+    whose count stops at `counted_to` says "more than 10,000" past it (`state.count_stopped`)."""
+    total = thousands(state.total)
+    if counted_to is not None:
+        total = rx.cond(state.count_stopped, f"More than {counted_to:,}", total)
     return pager_bar(
         rx.text(
-            thousands(state.total),
+            total,
             rx.cond(state.filtered, " matching", ""),
             rx.cond(state.total == 1, f" {one}", f" {many}"),
             " · page ",

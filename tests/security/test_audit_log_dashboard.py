@@ -8,8 +8,6 @@ import asyncio
 
 import pytest
 import reflex as rx
-from reflex.istate.data import HeaderData
-from reflex.state import State
 from sqlmodel import func, select
 
 from campaign_dashboard.models import AuditEntry, Contact, Role
@@ -17,26 +15,11 @@ from campaign_dashboard.services.accounts import audit, users
 from campaign_dashboard.services.audience.consent import ConsentSource
 from campaign_dashboard.services.audience.csv_import import CsvLimits
 from campaign_dashboard.services.errors import ValidationFailed
-from campaign_dashboard.ui.auth import SESSION_COOKIE
 from campaign_dashboard.ui.contact_import import _run_import, _spool_upload
 from campaign_dashboard.ui.pages.audit_log import AuditLogState
 from campaign_dashboard.ui.pages.contacts import ContactsState
 from tests.factories import make_contact
-
-
-def signed_in(session, state_class, role: Role):
-    """A fresh state of `state_class` whose session cookie belongs to a user with `role`."""
-    user = users.create_user(
-        session=session,
-        email=f"{role.value}@audit.example",
-        name=role.value,
-        password="long-enough-password",
-        role=role,
-    )
-    root = State(_reflex_internal_init=True)
-    # the session cookie arrives on the websocket's own HTTP request, as in a browser
-    root.rx_router_headers = HeaderData(cookie=f"{SESSION_COOKIE}={users.create_session(session=session, user=user)}")
-    return root.get_substate(state_class.get_full_name().split(".")), user
+from tests.helpers.states import signed_in
 
 
 def entries(session) -> list[AuditEntry]:
@@ -58,7 +41,7 @@ def test_a_dashboard_export_is_recorded_with_the_user_and_filters(session):
         "contacts.export",
         "contacts",
         viewer.id,
-        "viewer@audit.example",
+        "viewer@states.example",
     )
     assert entry.detail["filters"]["tag"] == "vip"
 

@@ -5,17 +5,14 @@ handlers run as Reflex runs them, against the test database (SQLite and PostgreS
 from __future__ import annotations
 
 import pytest
-from reflex.istate.data import HeaderData
-from reflex.state import State
 from sqlmodel import select
 
 from campaign_dashboard.models import EmailTemplate, Role, User
-from campaign_dashboard.services.accounts import users
 from campaign_dashboard.services.campaigns import templates
 from campaign_dashboard.ui import guard
-from campaign_dashboard.ui.auth import SESSION_COOKIE
 from campaign_dashboard.ui.pages.templates import TemplatesState
 from campaign_dashboard.ui.settings_users import UsersState
+from tests.helpers.states import signed_in
 
 
 @pytest.fixture
@@ -23,15 +20,6 @@ def writes(monkeypatch) -> list[dict]:
     heard: list[dict] = []
     monkeypatch.setattr(guard, "_on_write", lambda **call: heard.append(call))
     return heard
-
-
-def signed_in(session, state_class, role: Role):
-    user = users.create_user(
-        session=session, email=f"{role.value}@hook.example", name=role.value, password="long-enough-password", role=role
-    )
-    root = State(_reflex_internal_init=True)
-    root.rx_router_headers = HeaderData(cookie=f"{SESSION_COOKIE}={users.create_session(session=session, user=user)}")
-    return root.get_substate(state_class.get_full_name().split(".")), user
 
 
 @pytest.fixture

@@ -7,33 +7,21 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from reflex.istate.data import HeaderData
-from reflex.state import State
 from sqlmodel import select
 
 from campaign_dashboard.models import EmailCampaign, Role
 from campaign_dashboard.services.accounts import users
 from campaign_dashboard.ui import auth
-from campaign_dashboard.ui.auth import SESSION_COOKIE
 from campaign_dashboard.ui.campaign_form import CampaignFormState
 from campaign_dashboard.ui.pages.campaigns import CampaignsState
 from tests.factories import make_contact, make_email_campaign, make_segment
+from tests.helpers import states
 
 
 def signed_in(session, state_class, role: Role):
-    """A fresh state of `state_class` whose websocket's request carried the session cookie of a
-    user with `role` (as Reflex hands the connection's headers to the state)."""
-    user = users.create_user(
-        session=session,
-        email=f"{role.value}@states.example",
-        name=role.value,
-        password="long-enough-password",
-        role=role,
-    )
-    root = State(_reflex_internal_init=True)
-    token = users.create_session(session=session, user=user)
-    root.rx_router_headers = HeaderData(cookie=f"theme=dark; {SESSION_COOKIE}={token}")
-    return root.get_substate(state_class.get_full_name().split("."))
+    """A fresh state of `state_class` signed in as a new user with `role` (the browser also sends
+    an unrelated cookie first)."""
+    return states.signed_in(session, state_class, role, other_cookies="theme=dark")[0]
 
 
 def session_token(state) -> str:

@@ -54,6 +54,11 @@ class ContactsState(AuthState):
         return len(self.cursors)
 
     @rx.var
+    def count_stopped(self) -> bool:
+        """A search's count stops past SEARCH_COUNT_LIMIT (contact_search.count_contacts)."""
+        return bool(self.search.strip()) and self.total > contact_search.SEARCH_COUNT_LIMIT
+
+    @rx.var
     def filtered(self) -> bool:
         return bool(self.search.strip()) or any(v != ANY for v in (self.email_status, self.sms_status, self.tag))
 
@@ -173,7 +178,13 @@ def filters_bar() -> rx.Component:
 def contacts_page() -> rx.Component:
     return rx.vstack(
         filters_bar(),
-        list_page.pager(ContactsState, one="contact", many="contacts", id_prefix="contacts"),
+        list_page.pager(
+            ContactsState,
+            one="contact",
+            many="contacts",
+            id_prefix="contacts",
+            counted_to=contact_search.SEARCH_COUNT_LIMIT,
+        ),
         list_page.results(
             ContactsState,
             data_table(

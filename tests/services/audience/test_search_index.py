@@ -1,0 +1,131 @@
+"""The contacts search index (pg_trgm on PostgreSQL, FTS5 trigram on SQLite): a search finds
+exactly what the plain "contains" finds, the index follows every change to a contact, the
+databases really use it, and a search's count stops at its limit."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import text
+from sqlmodel import col, select
+
+from campaign_dashboard.models import Contact
+from campaign_dashboard.services.audience import contact_search, search_index
+from campaign_dashboard.services.audience.contact_search import ContactFilter, count_contacts, find_contacts
+from campaign_dashboard.services.audience.contacts import ContactUpdate, contains_term, matches_search, update_contact
+from campaign_dashboard.services.audience.erasure import erase_contact
+from tests.factories import make_contact
+
+PEOPLE = [
+    ("ada.lovelace@example.com", "Ada", "Lovelace", "+14155552671"),
+    ("BOB_99@Example.org", "Bob", "O'Brien", "+442071838750"),
+    ("zoe@exámple.fr", "Zoë", "Ça\u011flar", None),
+    ("percent%sign@example.com", "100%", "Sure_thing", "+33612345678"),
+    ("back\\slash@example.com", 'Say "hi"', "Back\\Slash", "+4915112345678"),
+    (None, "Only", "Phone", "+12125550123"),
+    ("chloe.smith@example.net", "Chloe", "Smith", "+14155550000"),
+    ("chloe2@example.net", "chloé", "SMITH-JONES", None),
+    ("x@y.io", "", "", None),
+]
+
+FIELD_TEXT = [part for person in PEOPLE for part in person if part]
+ODD = st.text(alphabet="aAbBcCeEoOlLéÉëçÇ%_\\\"' .@-+()0123456789\u011f", min_size=0, max_size=8)
+
+
+@st.composite
+def terms(draw) -> str:
+    """A piece of some contact's field (in any case, maybe with a stray character around it), or
+    text made of the characters that are special somewhere: LIKE's % _ \\, FTS5's quote."""
+    if draw(st.booleans()):
+        return draw(ODD)
+    source = draw(st.sampled_from(FIELD_TEXT))
+    start = draw(st.integers(0, len(source)))
+    piece = source[start : draw(st.integers(start, len(source)))]
+    piece = "".join(ch.upper() if draw(st.booleans()) else ch for ch in piece)
+    return draw(st.sampled_from(["", " ", "%", "x"])) + piece
+
+
+@pytest.fixture
+def people(session):
+    return [
+        make_contact(session, email=email, first_name=first, last_name=last, phone=phone)
+        for email, first, last, phone in PEOPLE
+    ]
+
+
+def found(session, condition) -> list[int]:
+    return list(session.exec(select(col(Contact.id)).where(condition).order_by(col(Contact.id))).all())
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(term=terms())
+def test_a_search_finds_exactly_what_the_plain_contains_finds(session, people, term):
+    term = term.strip()
+    if not term:
+        return
+    assert found(session, matches_search(term)) == found(session, contains_term(term))
+
+
+@pytest.mark.parametrize(
+    ("term", "expected"),
+    [
+        ("lovelace@EXAMPLE", ["ada.lovelace@example.com"]),
+        ("bob_99", ["BOB_99@Example.org"]),
+        ("100%", ["percent%sign@example.com"]),
+        ("k\\sl", ["back\\slash@example.com"]),
+        ('"hi"', ["back\\slash@example.com"]),
+        ("ada love", ["ada.lovelace@example.com"]),
+        ("(212) 555-0123", [None]),
+        ("chloe", ["chloe.smith@example.net", "chloe2@example.net"]),
+        ("com chloe", []),  # never across two fields
+    ],
+)
+def test_searches_find_their_contacts(session, people, term, expected):
+    page = find_contacts(session=session, filters=ContactFilter(search=term))
+    assert [c.email for c in page.items] == expected
+
+
+def test_the_index_follows_every_change_to_a_contact(session, people):
+    ada = people[0]
+
+    def search(term: str) -> list[int]:
+        return [c.id for c in find_contacts(session=session, filters=ContactFilter(search=term)).items]
+
+    update_contact(session=session, contact_id=ada.id, data=ContactUpdate(email="countess@example.com"))
+    assert search("lovelace@") == []
+    assert search("countess") == [ada.id]
+
+    update_contact(session=session, contact_id=ada.id, data=ContactUpdate(first_name="Augusta"))
+    assert search("augusta love") == [ada.id]
+
+    erase_contact(session=session, contact=ada)
+    assert search("countess") == [] and search("augusta") == [] and search("5552671") == []
+
+    newcomer = make_contact(session, email="late.arrival@example.com", first_name="Late")
+    assert search("arrival") == [newcomer.id]
+    session.delete(newcomer)
+    session.commit()
+    assert search("arrival") == []
+
+
+def test_the_database_answers_a_search_from_the_index(session, people):
+    """The query plan names the index: without it a search reads every contact."""
+    query = select(col(Contact.id)).where(matches_search("lovelace"))
+    compiled = query.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL enable_seqscan = off"))  # nine rows: the planner would rather scan them
+        plan = "\n".join(session.execute(text(f"EXPLAIN {compiled}")).scalars())
+        assert search_index.PG_INDEX in plan
+    else:
+        plan = "\n".join(str(row[-1]) for row in session.execute(text(f"EXPLAIN QUERY PLAN {compiled}")))
+        assert f"SCAN {search_index.SQLITE_TABLE} VIRTUAL TABLE INDEX" in plan
+
+
+def test_a_search_counts_to_its_limit_and_filters_count_exactly(session, monkeypatch):
+    for n in range(7):
+        make_contact(session, email=f"many{n}@example.com", first_name="Many")
+    monkeypatch.setattr(contact_search, "SEARCH_COUNT_LIMIT", 4)
+    assert count_contacts(session=session, filters=ContactFilter(search="many")) == 5  # "more than 4"
+    assert count_contacts(session=session, filters=ContactFilter(search="many3")) == 1
+    assert count_contacts(session=session, filters=ContactFilter(email_status="subscribed")) == 7
