@@ -25,7 +25,7 @@ from campaign_dashboard.services.events.email_events import (
     apply_email_event,
     apply_email_events,
 )
-from campaign_dashboard.services.events.group_commit import GroupCommit
+from campaign_dashboard.services.events.group_commit import WRITERS, GroupCommit
 from campaign_dashboard.services.events.precedence import rank
 from tests.factories import make_contact, make_email_campaign
 from tests.helpers.events import make_sent_email
@@ -174,20 +174,59 @@ def test_a_batch_answers_each_event_in_its_own_order(session):
     assert outcomes == [Outcome.DEAD_LETTER, Outcome.APPLIED, Outcome.DUPLICATE, Outcome.DEAD_LETTER]
 
 
+class HeldWriter:
+    """`apply_email_events` behind a gate the test opens: while it is shut, batches wait before
+    touching the database and requests queue up behind them, so batching needs no lucky timing."""
+
+    def __init__(self) -> None:
+        self.gate = threading.Event()
+        self.changed = threading.Condition()
+        self.held_batches = 0
+        self.held_items = 0
+
+    def __call__(self, own: Session, batch: list[EmailEventIn]) -> list[Outcome]:
+        if not self.gate.is_set():
+            with self.changed:
+                self.held_batches += 1
+                self.held_items += len(batch)
+                self.changed.notify_all()
+            assert self.gate.wait(60), "the test never opened the gate"
+        return apply_email_events(session=own, events=batch)
+
+    def settled(self, *, threads: int, items: int) -> bool:
+        """Every writer thread holds a batch, or every one of `items` is in a held batch."""
+        with self.changed:
+            return self.changed.wait_for(lambda: self.held_batches == threads or self.held_items == items, 60)
+
+
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_two_processes_group_committing_the_same_events_count_each_once(engine, session):
     """Two web processes, each with its writer (GroupCommit), take every event (a provider that
     retries while the first delivery is still being applied), from eight request threads: each
-    event is applied once, counters and buckets are exact, batches do not deadlock for good."""
+    event is applied once, counters and buckets are exact, batches do not deadlock for good.
+
+    First an opening burst of 2W+1 events reaches each process while its W writer threads are
+    held, so requests are sure to share a transaction (see `opening_burst`)."""
     campaign_id, sents = make_campaign_with_sends(session, 60)
     events, expected = generate(sents, random.Random(11), 3_000)
-    writers = [
-        GroupCommit(apply_batch=lambda own, batch: apply_email_events(session=own, events=batch), engine=lambda: engine)
-        for _ in range(2)
-    ]
+    threads_per_writer = WRITERS  # GroupCommit's default on PostgreSQL, spelled out to hold them all
+    held = [HeldWriter() for _ in range(2)]
+    writers = [GroupCommit(apply_batch=h, engine=lambda: engine, writers=threads_per_writer) for h in held]
     outcomes: Counter = Counter()
     errors: list[BaseException] = []
     lock = threading.Lock()
+
+    def opening_burst(burst: list[EmailEventIn]) -> None:
+        """Let go once settled: W held batches of one item each leave W+1 queued, more than the
+        W threads can take one at a time, so some batch gets two either way. One process after
+        the other, so the two do not contend (a failed batch is split and would not count)."""
+        futures = [[writer.submit(event) for event in burst] for writer in writers]
+        for h in held:
+            assert h.settled(threads=threads_per_writer, items=len(burst)), (h.held_batches, h.held_items)
+        for h, writer, answers in zip(held, writers, futures, strict=True):
+            h.gate.set()
+            outcomes.update(future.result(timeout=60) for future in answers)
+            assert writer.batches < writer.items  # this process's requests shared a transaction
 
     def requests(chunk: list[EmailEventIn]) -> None:
         for event in chunk:
@@ -201,7 +240,9 @@ def test_two_processes_group_committing_the_same_events_count_each_once(engine, 
                 with lock:
                     outcomes[result] += 1
 
-    threads = [threading.Thread(target=requests, args=(events[i::8],)) for i in range(8)]
+    burst = 2 * threads_per_writer + 1
+    opening_burst(events[:burst])
+    threads = [threading.Thread(target=requests, args=(events[burst + i :: 8],)) for i in range(8)]
     for thread in threads:
         thread.start()
     for thread in threads:

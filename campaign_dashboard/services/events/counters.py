@@ -36,13 +36,15 @@ def count_event(
     metrics: Mapping[str, int] = {},
 ) -> None:
     """Add `counters` to the campaign row, `metrics` to the minute bucket of `at`, and mark
-    the campaign as changed at `now` (the dashboard polls `last_activity_at`)."""
+    the campaign as changed at `now` (the dashboard polls `last_activity_at`).
+
+    A one-event `Tally`, so the counting rules live in one place; its `write` takes the campaign
+    row first, then the bucket (the lock order of the send path too, see `Tally.write`)."""
     if campaign_id is None:
         return
-    # Campaign row first, then buckets: the order the send path takes them in too (sending.py),
-    # so concurrent events and send batches never wait for each other in a cycle on PostgreSQL.
-    bump_campaign(session=session, channel=channel, campaign_id=campaign_id, counters=counters, now=now)
-    bump_minute(session=session, channel=channel, campaign_id=campaign_id, minute=minute_of(at), metrics=metrics)
+    tally = Tally()
+    tally.count_event(channel=channel, campaign_id=campaign_id, at=at, now=now, counters=counters, metrics=metrics)
+    tally.write(session)
 
 
 class Tally:
@@ -67,7 +69,7 @@ class Tally:
         counters: Mapping[str, int] = {},
         metrics: Mapping[str, int] = {},
     ) -> None:
-        """As `count_event`, held until `write`."""
+        """As the module's `count_event`, held until `write`."""
         if campaign_id is None:
             return
         key = (str(channel), campaign_id)

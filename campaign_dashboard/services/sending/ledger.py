@@ -83,8 +83,11 @@ def claim_batch(*, deps: SendDeps, channel: Channel, campaign_id: int) -> str | 
         return batch_id
 
 
-# Where this process's last claim of each campaign ended: the next one starts above it. Only a hint.
+# Where this process's last claim of each campaign ended: the next one starts above it. Only a hint
+# (losing one costs a single full look), so a campaign with nothing left is forgotten and a
+# long-lived worker keeps at most the `_CLAIM_HINTS` campaigns it claimed most recently.
 _claimed_up_to: dict[tuple[str, str, int], int] = {}
+_CLAIM_HINTS = 1000
 
 
 def _ids_above_last_claim(
@@ -109,8 +112,21 @@ def _ids_above_last_claim(
     if len(ids) < limit:
         ids = list(session.scalars(query))
     if ids:
-        _claimed_up_to[key] = max(max(ids), _claimed_up_to.get(key, 0))
+        _remember_claim(key, max(max(ids), _claimed_up_to.get(key, 0)))
+    else:
+        _claimed_up_to.pop(key, None)  # nothing left to claim: the campaign is done or waiting
     return ids
+
+
+def _remember_claim(key: tuple[str, str, int], up_to: int) -> None:
+    """Keep `key` as the newest hint and drop the oldest beyond `_CLAIM_HINTS`. Copying the keys
+    and `pop(..., None)` stay safe when worker threads claim at the same time."""
+    _claimed_up_to.pop(key, None)  # re-inserted last: the dict's order is the order of use
+    _claimed_up_to[key] = up_to
+    excess = len(_claimed_up_to) - _CLAIM_HINTS
+    if excess > 0:
+        for old in list(_claimed_up_to)[:excess]:
+            _claimed_up_to.pop(old, None)
 
 
 def recover_expired_claims(*, deps: SendDeps, channel: Channel) -> list[tuple[int, str]]:
