@@ -31,11 +31,12 @@ class ContactFilter:
     sms_status: str = ""
     tag: str = ""
 
-    def conditions(self) -> list:
-        """SQL conditions on `Contact`; an unknown status is refused rather than matching nobody."""
+    def conditions(self, session: Session) -> list:
+        """SQL conditions on `Contact` (a search asks `session`'s index how to narrow); an unknown
+        status is refused rather than matching nobody."""
         found = []
         if self.search.strip():
-            found.append(matches_search(self.search.strip()))
+            found.append(matches_search(session, self.search.strip()))
         if self.email_status:
             _check(self.email_status, EMAIL_STATUSES, "email_status")
             found.append(col(Contact.email_status) == self.email_status)
@@ -54,7 +55,7 @@ def find_contacts(
     *, session: Session, filters: ContactFilter, cursor: str | None = None, limit: int = 50
 ) -> ContactPage:
     """One page of the matching contacts in id order, with their tags."""
-    query = select(Contact).where(*filters.conditions())
+    query = select(Contact).where(*filters.conditions(session))
     page = page_of(session, query, id_column=col(Contact.id), cursor=cursor, limit=limit)
     return ContactPage(
         items=page.items,
@@ -67,8 +68,8 @@ def count_contacts(*, session: Session, filters: ContactFilter) -> int:
     """How many contacts match; with a search, at most SEARCH_COUNT_LIMIT + 1 (read: more than
     the limit). Filters alone are counted exactly: their indexes make that cheap."""
     if not filters.search.strip():
-        return session.scalar(select(func.count()).select_from(Contact).where(*filters.conditions())) or 0
-    matching = select(col(Contact.id)).where(*filters.conditions()).limit(SEARCH_COUNT_LIMIT + 1)
+        return session.scalar(select(func.count()).select_from(Contact).where(*filters.conditions(session))) or 0
+    matching = select(col(Contact.id)).where(*filters.conditions(session)).limit(SEARCH_COUNT_LIMIT + 1)
     return session.scalar(select(func.count()).select_from(matching.subquery())) or 0
 
 

@@ -227,7 +227,7 @@ def list_contacts(
     """One page of contacts in id order, optionally filtered by `search`, with their tags."""
     query = select(Contact)
     if search and search.strip():
-        query = query.where(matches_search(search.strip()))
+        query = query.where(matches_search(session, search.strip()))
     page = page_of(session, query, id_column=col(Contact.id), cursor=cursor, limit=limit)
     return ContactPage(
         items=page.items,
@@ -279,10 +279,10 @@ def _collect(values: dict[str, Any], *, region: str) -> tuple[dict[str, Any], li
     return fields, errors
 
 
-def matches_search(term: str):
+def matches_search(session: Session, term: str):
     """Case-insensitive "contains" over email, first/last/full name and phone, narrowed first by
     the trigram index (`search_index`), which finds every contact this matches and a few more."""
-    narrowed = search_index.candidates(term, _typed_phone_digits(term))
+    narrowed = search_index.candidates(session, term, _typed_phone_digits(term))
     return contains_term(term) if narrowed is None else and_(narrowed, contains_term(term))
 
 

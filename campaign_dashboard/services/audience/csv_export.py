@@ -61,7 +61,7 @@ def export_contacts(
 ) -> Iterator[str]:
     """The contacts matching `filters` as CSV text, one piece per chunk of contacts (the first
     piece is the header). Attributes become `attributes.<key>` columns, sorted by key."""
-    conditions = filters.conditions()
+    conditions = filters.conditions(session)
     keys = sorted(_attribute_keys(session, conditions, chunk_size))
     yield csv_lines([[*CONTACT_COLUMNS, *(ATTRIBUTE_PREFIX + key for key in keys)]])
     for contacts in _chunks(session, select(Contact).where(*conditions), chunk_size):

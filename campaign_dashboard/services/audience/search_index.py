@@ -12,13 +12,17 @@ most contacts anyway, so the first page is found early)."""
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy import Integer, String, func, literal_column, or_, select, table
+from sqlmodel import Session, col
+
+from campaign_dashboard.models import Contact
 
 TRIGRAM = 3
 SQLITE_TABLE = "contact_search"
 PG_INDEX = "ix_contacts_search_trgm"
+# Past this many candidates SQLite reads contacts in id order instead of looking each one up: a
+# term that many contain fills a page within the first few thousand rows (50 x N / 50,000).
+SQLITE_LOOKUPS = 50_000
 
 
 def searched_text(prefix: str = "") -> str:
@@ -58,45 +62,37 @@ def _sqlite_text(prefix: str) -> str:
     return searched_text(prefix).replace("chr(31)", "char(31)")
 
 
-class search_candidates(FunctionElement):  # noqa: N801 - a SQL function, named like one
-    """`search_candidates(match_query, like_pattern, ...)`: true for the contacts the index says
-    may contain the term; each database reads the arguments its index understands (SQLite the
-    FTS5 query, PostgreSQL the LIKE patterns)."""
-
-    type = Boolean()
-    name = "search_candidates"
-    inherit_cache = True
-
-
-def candidates(term: str, digits: str = "") -> search_candidates | None:
-    """The index's narrowing for `term` (or the `digits` of a typed phone number, when given), or
-    None when the term is too short for a trigram."""
+def candidates(session: Session, term: str, digits: str = ""):
+    """A condition true for the contacts the index says may contain `term` (or the `digits` of a
+    typed phone number, when given), or None when the index would not help: the term is shorter
+    than a trigram, the database has no such index, or (SQLite) so many contacts may match that
+    reading them in id order finds a page sooner than looking each one up."""
     if len(term) < TRIGRAM:
         return None
     alternatives = [term] + ([digits] if len(digits) >= TRIGRAM else [])
-    match_query = " OR ".join('"' + t.replace('"', '""') + '"' for t in alternatives)
-    return search_candidates(match_query, *(_contains_pattern(t) for t in alternatives))
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        text_searched = literal_column(searched_text("contacts."), String)
+        return or_(*(text_searched.like(func.lower(_contains_pattern(t))) for t in alternatives))
+    if dialect == "sqlite":
+        query = " OR ".join('"' + t.replace('"', '""') + '"' for t in alternatives)
+        if _sqlite_candidates(session, query, limit=SQLITE_LOOKUPS) >= SQLITE_LOOKUPS:
+            return None
+        return col(Contact.id).in_(_sqlite_matching(query))
+    return None
+
+
+def _sqlite_matching(query: str):
+    """The rowids (contact ids) FTS5 finds for `query`, in id order."""
+    found = select(literal_column("rowid", Integer)).select_from(table(SQLITE_TABLE))
+    return found.where(literal_column(SQLITE_TABLE).op("MATCH")(query))
+
+
+def _sqlite_candidates(session: Session, query: str, *, limit: int) -> int:
+    """How many contacts FTS5 finds for `query`, counted to `limit` (a few milliseconds)."""
+    return session.scalar(select(func.count()).select_from(_sqlite_matching(query).limit(limit).subquery())) or 0
 
 
 def _contains_pattern(term: str) -> str:
     """`%term%` for LIKE, the term's own % _ and backslash escaped (backslash is LIKE's escape)."""
     return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
-@compiles(search_candidates, "postgresql")
-def _on_postgresql(element: search_candidates, compiler, **kw) -> str:
-    _, *patterns = list(element.clauses)
-    text = searched_text("contacts.")
-    found = [f"{text} LIKE lower({compiler.process(pattern, **kw)})" for pattern in patterns]
-    return "(" + " OR ".join(found) + ")"
-
-
-@compiles(search_candidates, "sqlite")
-def _on_sqlite(element: search_candidates, compiler, **kw) -> str:
-    match_query = compiler.process(list(element.clauses)[0], **kw)
-    return f"contacts.id IN (SELECT rowid FROM {SQLITE_TABLE} WHERE {SQLITE_TABLE} MATCH {match_query})"
-
-
-@compiles(search_candidates)
-def _elsewhere(element: search_candidates, compiler, **kw) -> str:
-    return "1 = 1"  # no index: matches_search alone decides
