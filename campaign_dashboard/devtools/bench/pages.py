@@ -181,6 +181,16 @@ def contact_list_specs(data: BenchData) -> list[PageSpec]:
             (("#contacts-none-match", ""),),
         ),
         PageSpec(
+            "contacts, search that every contact matches",
+            contacts_path(q="example.com"),
+            ((rows, "example.com"),),
+        ),
+        PageSpec(
+            "contacts, two-letter search that matches nobody",
+            contacts_path(q="zq"),
+            (("#contacts-none-match", ""),),
+        ),
+        PageSpec(
             "contacts, filter email status unsubscribed",
             contacts_path(email_status="unsubscribed"),
             ((rows, "unsubscribed"),),

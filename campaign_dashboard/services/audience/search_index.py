@@ -8,7 +8,11 @@ writer (imports, the API, erasure, any other process) keeps it current without r
 
 The index only narrows the candidates: `contacts.matches_search` still decides, so a search finds
 exactly what it found without the index. Terms shorter than a trigram get no help (they match
-most contacts anyway, so the first page is found early)."""
+most contacts anyway, so the first page is found early).
+
+Changing `searched_text` needs a migration that rebuilds the index. On SQLite, a migration that
+rebuilds `contacts` (Alembic's batch mode copies the table) drops its triggers and must recreate
+them: the search tests would then miss new contacts."""
 
 from __future__ import annotations
 
