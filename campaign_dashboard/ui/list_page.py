@@ -74,14 +74,17 @@ def export_handler(
 
 def read_page(state: Any, find: Callable[..., Any], count: Callable[..., int], limit: int) -> Any:
     """The page `state.cursors[-1]` names (`find(session=, filters=, cursor=, limit=)`), with the
-    filters' total (`count(session=, filters=)`) and the next cursor set on `state`; None when
-    the session has ended (no session, no data)."""
+    filters' total (`count(session=, filters=)`, unless the first page is all there is) and the
+    next cursor set on `state`; None when the session has ended (no session, no data)."""
     if not state._signed_in():
         return None
     with session_scope() as session:
         filters = state._filters()
         page = find(session=session, filters=filters, cursor=state.cursors[-1] or None, limit=limit)
-        state.total = count(session=session, filters=filters)
+        if len(state.cursors) == 1 and not page.next_cursor:
+            state.total = len(page.items)  # the whole list is on this page: no need to count it again
+        else:
+            state.total = count(session=session, filters=filters)
     state.next_cursor = page.next_cursor or ""
     return page
 
