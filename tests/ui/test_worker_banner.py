@@ -6,27 +6,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from reflex.istate.data import HeaderData
-from reflex.state import State
 
 from campaign_dashboard.models import CampaignStatus, Role, utcnow
-from campaign_dashboard.services.accounts import users
 from campaign_dashboard.services.operations import workers
-from campaign_dashboard.ui.auth import SESSION_COOKIE, AuthState
+from campaign_dashboard.ui.auth import AuthState
 from tests.factories import make_email_campaign
+from tests.helpers.states import signed_in
 
 
 def page_state(session, role: Role) -> AuthState:
-    user = users.create_user(
-        session=session,
-        email=f"{role.value}@banner.example",
-        name=role.value,
-        password="long-enough-password",
-        role=role,
-    )
-    root = State(_reflex_internal_init=True)
-    root.rx_router_headers = HeaderData(cookie=f"{SESSION_COOKIE}={users.create_session(session=session, user=user)}")
-    return root.get_substate(AuthState.get_full_name().split("."))
+    return signed_in(session, AuthState, role)[0]
 
 
 @pytest.mark.parametrize("role", list(Role))
