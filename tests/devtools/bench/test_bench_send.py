@@ -126,6 +126,7 @@ def test_ctrl_c_stops_every_process_it_started(tmp_path: Path) -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=_ctrl_c_as_in_a_terminal,
     )
     try:
         children = _wait_for_children(proc, count=2)  # the emulator and one worker
@@ -140,6 +141,12 @@ def test_ctrl_c_stops_every_process_it_started(tmp_path: Path) -> None:
     gone, alive = psutil.wait_procs(children, timeout=5)
     assert not alive, f"still running after Ctrl-C: {[p.cmdline() for p in alive]}"
     assert list(tmp_path.iterdir()) == []
+
+
+def _ctrl_c_as_in_a_terminal() -> None:
+    """A suite started in the background by a non-interactive shell ignores SIGINT, and Python keeps
+    an ignored SIGINT: the child gets Ctrl-C's default, as it would from a terminal."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _wait_for_children(proc: subprocess.Popen, count: int, timeout: float = 60) -> list[psutil.Process]:
