@@ -26,6 +26,6 @@ def downgrade() -> None:
     if dialect == "postgresql":
         op.execute(f"DROP INDEX IF EXISTS {search_index.PG_INDEX}")
     elif dialect == "sqlite":
-        for trigger in ("contacts_search_insert", "contacts_search_update", "contacts_search_delete"):
+        for trigger in search_index.SQLITE_TRIGGERS:
             op.execute(f"DROP TRIGGER IF EXISTS {trigger}")
         op.execute(f"DROP TABLE IF EXISTS {search_index.SQLITE_TABLE}")

@@ -23,6 +23,7 @@ from campaign_dashboard.models import Contact
 
 TRIGRAM = 3
 SQLITE_TABLE = "contact_search"
+SQLITE_TRIGGERS = ("contacts_search_insert", "contacts_search_update", "contacts_search_delete")
 PG_INDEX = "ix_contacts_search_trgm"
 # Past this many candidates SQLite reads contacts in id order instead of looking each one up: a
 # term that many contain fills a page within the first few thousand rows (50 x N / 50,000).
@@ -52,13 +53,14 @@ def sqlite_ddl() -> list[str]:
     new, old = _sqlite_text("new."), _sqlite_text("old.")
     forget = f"INSERT INTO {SQLITE_TABLE}({SQLITE_TABLE}, rowid, body) VALUES ('delete', old.id, {old});"
     remember = f"INSERT INTO {SQLITE_TABLE}(rowid, body) VALUES (new.id, {new});"
+    on_insert, on_update, on_delete = SQLITE_TRIGGERS
     return [
         f"CREATE VIRTUAL TABLE {SQLITE_TABLE} USING fts5(body, content='', tokenize='trigram')",
         f"INSERT INTO {SQLITE_TABLE}(rowid, body) SELECT id, {_sqlite_text('')} FROM contacts",
-        f"CREATE TRIGGER contacts_search_insert AFTER INSERT ON contacts BEGIN {remember} END",
-        "CREATE TRIGGER contacts_search_update AFTER UPDATE OF email, first_name, last_name, phone"
+        f"CREATE TRIGGER {on_insert} AFTER INSERT ON contacts BEGIN {remember} END",
+        f"CREATE TRIGGER {on_update} AFTER UPDATE OF email, first_name, last_name, phone"
         f" ON contacts BEGIN {forget} {remember} END",
-        f"CREATE TRIGGER contacts_search_delete AFTER DELETE ON contacts BEGIN {forget} END",
+        f"CREATE TRIGGER {on_delete} AFTER DELETE ON contacts BEGIN {forget} END",
     ]
 
 
@@ -80,7 +82,7 @@ def candidates(session: Session, term: str, digits: str = ""):
         return or_(*(text_searched.like(func.lower(_contains_pattern(t))) for t in alternatives))
     if dialect == "sqlite":
         query = " OR ".join('"' + t.replace('"', '""') + '"' for t in alternatives)
-        if _sqlite_candidates(session, query, limit=SQLITE_LOOKUPS) >= SQLITE_LOOKUPS:
+        if _many_sqlite_candidates(session, query):
             return None
         return col(Contact.id).in_(_sqlite_matching(query))
     return None
@@ -90,6 +92,15 @@ def _sqlite_matching(query: str):
     """The rowids (contact ids) FTS5 finds for `query`, in id order."""
     found = select(literal_column("rowid", Integer)).select_from(table(SQLITE_TABLE))
     return found.where(literal_column(SQLITE_TABLE).op("MATCH")(query))
+
+
+def _many_sqlite_candidates(session: Session, query: str) -> bool:
+    """Whether FTS5 finds SQLITE_LOOKUPS or more candidates for `query`. Kept for the session, so
+    a page and its count probe once: the answer only picks the plan, never what is found."""
+    probed = session.info.setdefault("search_index.many_candidates", {})
+    if query not in probed:
+        probed[query] = _sqlite_candidates(session, query, limit=SQLITE_LOOKUPS) >= SQLITE_LOOKUPS
+    return probed[query]
 
 
 def _sqlite_candidates(session: Session, query: str, *, limit: int) -> int:

@@ -137,3 +137,28 @@ def test_a_term_many_contacts_contain_is_found_in_id_order_without_lookups(sessi
     for term in ("example", "chloe", "smith", "(415) 555", "nobody"):
         assert found(session, matches_search(session, term)) == found(session, contains_term(term))
     assert len(found(session, matches_search(session, "example"))) == 6  # not zoe@exámple.fr
+
+
+def test_a_page_and_its_count_ask_the_sqlite_index_how_many_candidates_once(session, people):
+    """The probe that picks the plan (lookups or an id-order read) runs once per session, not once
+    for the page and again for its count."""
+    if session.get_bind().dialect.name != "sqlite":
+        pytest.skip("the candidate probe is SQLite's (PostgreSQL's planner decides by itself)")
+    from sqlalchemy import event
+
+    probes: list[str] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        if "count(" in statement and "contacts" not in statement.replace(search_index.SQLITE_TABLE, ""):
+            probes.append(statement)  # a count of the index alone
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        filters = ContactFilter(search="example")
+        page = find_contacts(session=session, filters=filters, limit=2)
+        total = count_contacts(session=session, filters=filters)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert len(probes) == 1
+    assert len(page.items) == 2 and total == 6
