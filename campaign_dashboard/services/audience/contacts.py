@@ -282,12 +282,15 @@ def _collect(values: dict[str, Any], *, region: str) -> tuple[dict[str, Any], li
 def matches_search(session: Session, term: str):
     """Case-insensitive "contains" over email, first/last/full name and phone, narrowed first by
     the trigram index (`search_index`), which finds every contact this matches and a few more."""
-    narrowed = search_index.candidates(session, term, _typed_phone_digits(term))
-    return contains_term(term) if narrowed is None else and_(narrowed, contains_term(term))
+    digits = _typed_phone_digits(term)
+    narrowed = search_index.candidates(session, term, digits)
+    meaning = contains_term(term, digits)
+    return meaning if narrowed is None else and_(narrowed, meaning)
 
 
-def contains_term(term: str):
-    """What a search means, without the index: what `matches_search` must find exactly."""
+def contains_term(term: str, digits: str | None = None):
+    """What a search means, without the index: what `matches_search` must find exactly.
+    `digits` are the term's typed phone digits, when the caller has them already."""
     full_name = col(Contact.first_name) + " " + col(Contact.last_name)
     clauses = [
         col(Contact.email).icontains(term, autoescape=True),
@@ -296,7 +299,7 @@ def contains_term(term: str):
         full_name.icontains(term, autoescape=True),
         col(Contact.phone).contains(term, autoescape=True),
     ]
-    digits = _typed_phone_digits(term)
+    digits = _typed_phone_digits(term) if digits is None else digits
     if digits:
         clauses.append(col(Contact.phone).contains(digits, autoescape=True))
     return or_(*clauses)
