@@ -28,13 +28,13 @@ def upgrade(database_url: str | None = None) -> None:
 
 
 def described_by_models(object_, name, type_, reflected, compare_to) -> bool:
-    """Alembic's `include_object`: the contacts search index (PostgreSQL's GIN index, SQLite's FTS5
-    table and its shadow tables) is made by its migration in SQL, not declared by a model, so
-    comparisons leave it out."""
-    from campaign_dashboard.services.audience.search_index import PG_INDEX, SQLITE_TABLE
+    """Alembic's `include_object`: the contacts search indexes (PostgreSQL's GIN index, SQLite's
+    FTS5 table and its shadow tables, the short terms' expression indexes) are made by their
+    migrations in SQL, not declared by a model, so comparisons leave them out."""
+    from campaign_dashboard.services.audience.search_index import PG_INDEX, PREFIX_COLUMNS, SQLITE_TABLE, prefix_index
 
     if type_ == "index":
-        return name != PG_INDEX
+        return name not in {PG_INDEX, *(prefix_index(column) for column in PREFIX_COLUMNS)}
     return not (type_ == "table" and reflected and str(name).startswith(SQLITE_TABLE))
 
 

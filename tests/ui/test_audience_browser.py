@@ -200,6 +200,16 @@ def test_a_search_filters_the_list_and_the_export_escapes_formulas(page, tmp_pat
     assert row["last_name"] == "'@evil"
     assert row["attributes.note"] == "'-1"
 
+    # Two characters: the emails and names that start with them, and the page says so.
+    page.locator("#contact-search").fill("MA")
+    expect(page.locator("#contact-search-hint")).to_contain_text("start with them")
+    expect(page.locator("#contacts-total")).to_contain_text("matching contact")
+    for row in page.locator("#contacts tbody tr").all():
+        name, email = (cell.inner_text().lower() for cell in row.locator("td").all()[:2])
+        assert email.startswith("ma") or any(word.startswith("ma") for word in name.split()), (name, email)
+    page.locator("#contact-search").fill(f"mallory.{tag}")
+    expect(page.locator("#contact-search-hint")).to_have_count(0)
+
     page.locator("#contact-search").fill("")
     expect(page.locator("#contacts-total")).to_contain_text(f"{total_before + 1:,} contacts · page 1")
 

@@ -112,7 +112,13 @@ def list_contacts(
     _: Reader,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
-    search: str | None = None,
+    search: Annotated[
+        str | None,
+        Query(
+            description="Contacts whose email, name or phone contains this text, in any case; one or"
+            " two characters find the emails and first or last names that start with it."
+        ),
+    ] = None,
 ) -> ContactsPublic:
     page = service.list_contacts(session=session, cursor=cursor, limit=limit, search=search)
     items = [ContactPublic.of(c, page.tags.get(id_of(c), [])) for c in page.items]

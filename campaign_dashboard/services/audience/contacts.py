@@ -281,7 +281,11 @@ def _collect(values: dict[str, Any], *, region: str) -> tuple[dict[str, Any], li
 
 def matches_search(session: Session, term: str):
     """Case-insensitive "contains" over email, first/last/full name and phone, narrowed first by
-    the trigram index (`search_index`), which finds every contact this matches and a few more."""
+    the trigram index (`search_index`), which finds every contact this matches and a few more.
+    A term of one or two characters finds the emails and names that start with it instead
+    (`search_index.starts_with`): a "contains" that short matches most contacts, or reads them all."""
+    if len(term) < search_index.TRIGRAM:
+        return search_index.starts_with(session, term)
     digits = _typed_phone_digits(term)
     narrowed = search_index.candidates(session, term, digits)
     meaning = contains_term(term, digits)
@@ -289,7 +293,8 @@ def matches_search(session: Session, term: str):
 
 
 def contains_term(term: str, digits: str | None = None):
-    """What a search means, without the index: what `matches_search` must find exactly.
+    """What a search of three or more characters means, without the index: what `matches_search`
+    must find exactly.
     `digits` are the term's typed phone digits, when the caller has them already."""
     full_name = col(Contact.first_name) + " " + col(Contact.last_name)
     clauses = [

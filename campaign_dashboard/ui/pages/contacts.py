@@ -9,7 +9,7 @@ import reflex as rx
 from campaign_dashboard.db import session_scope
 from campaign_dashboard.models import Role, id_of
 from campaign_dashboard.services.accounts import audit
-from campaign_dashboard.services.audience import contact_search
+from campaign_dashboard.services.audience import contact_search, search_index
 from campaign_dashboard.services.audience.contact_search import ContactFilter
 from campaign_dashboard.services.audience.csv_export import contacts_csv
 from campaign_dashboard.ui import list_page, routes, url_state
@@ -57,6 +57,11 @@ class ContactsState(AuthState):
     def count_stopped(self) -> bool:
         """A search's count stops past SEARCH_COUNT_LIMIT (contact_search.count_contacts)."""
         return bool(self.search.strip()) and self.total > contact_search.SEARCH_COUNT_LIMIT
+
+    @rx.var
+    def short_search(self) -> bool:
+        """One or two characters search the start of emails and names (contacts.matches_search)."""
+        return 0 < len(self.search.strip()) < search_index.TRIGRAM
 
     @rx.var
     def filtered(self) -> bool:
@@ -151,6 +156,7 @@ def filters_bar() -> rx.Component:
         on_change=ContactsState.set_search,
         debounce_timeout=300,
         id="contact-search",
+        aria_describedby="contact-search-hint",
         width="18em",
     )
     return filter_bar(
@@ -178,6 +184,16 @@ def filters_bar() -> rx.Component:
 def contacts_page() -> rx.Component:
     return rx.vstack(
         filters_bar(),
+        rx.cond(
+            ContactsState.short_search,
+            rx.text(
+                "One or two characters find the emails and names that start with them;"
+                " type three or more to search anywhere in a name, email or phone number.",
+                size="1",
+                color_scheme="gray",
+                id="contact-search-hint",
+            ),
+        ),
         list_page.pager(
             ContactsState,
             one="contact",
