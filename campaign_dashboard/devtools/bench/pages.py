@@ -191,6 +191,11 @@ def contact_list_specs(data: BenchData) -> list[PageSpec]:
             (("#contacts-none-match", ""),),
         ),
         PageSpec(
+            "contacts, two-letter search that a fifth of contacts start with",
+            contacts_path(q="ch"),
+            ((rows, "ch"),),
+        ),
+        PageSpec(
             "contacts, filter email status unsubscribed",
             contacts_path(email_status="unsubscribed"),
             ((rows, "unsubscribed"),),
