@@ -19,9 +19,10 @@ run: setup
 	$(PY) -m campaign_dashboard up
 
 # Lint first (seconds), then the tests. Browser tests share one started app, so they run in one
-# process after the rest (in parallel).
+# process after the rest (in parallel; `worksteal` lets an idle worker take the other's queued tests,
+# so a few minutes-long fault tests near the end do not leave a core idle).
 test: setup browser lint
-	$(PY) -m pytest -n 2 -m "not browser" $(PYTEST_ARGS)
+	$(PY) -m pytest -n 2 --dist worksteal -m "not browser" $(PYTEST_ARGS)
 	$(PY) -m pytest -m browser $(PYTEST_ARGS)
 
 # The browser tests again, this time saving docs/screenshots/*.png (an ordinary run writes none).

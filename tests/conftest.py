@@ -109,11 +109,15 @@ def session(engine: sa.Engine) -> Iterator[Session]:
 
 
 def _empty_all_tables(engine: sa.Engine) -> None:
+    """DELETE, children first, and ids start again at 1. Not PostgreSQL's TRUNCATE: it gives every
+    table and index a new file, 0.3 s per test with the search indexes, where a test's few rows
+    are deleted in milliseconds."""
     tables = [t for t in reversed(SQLModel.metadata.sorted_tables)]
     with engine.begin() as conn:
+        for table in tables:
+            conn.execute(table.delete())
         if conn.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            conn.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
-        else:
-            for table in tables:
-                conn.execute(table.delete())
+            conn.exec_driver_sql(
+                "SELECT setval(c.oid, 1, false) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                " WHERE c.relkind = 'S' AND n.nspname = current_schema()"
+            )
