@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from campaign_dashboard.cli import ROOT
 
 SOURCE = ["pyproject.toml", "README.md", "alembic.ini", "alembic", "campaign_dashboard"]
@@ -23,6 +25,7 @@ def _run(argv: list[str], *, env: dict[str, str], cwd: Path, timeout: float = 12
     return result
 
 
+@pytest.mark.slow
 def test_the_cli_runs_after_a_plain_install(tmp_path):
     source = tmp_path / "source"
     for name in SOURCE:

@@ -108,6 +108,7 @@ def make_campaign_with_sends(session: Session, n: int) -> tuple[int, list[SentEm
     return campaign.id, sents
 
 
+@pytest.mark.slow
 def test_ten_thousand_events_with_ten_percent_duplicates_in_random_order_give_exact_counters(session):
     campaign_id, sents = make_campaign_with_sends(session, 500)
     events, expected = generate(sents, random.Random(42), 10_000)

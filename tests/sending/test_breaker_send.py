@@ -48,6 +48,7 @@ def sends_until_threshold(engine: sa.Engine, campaign_id: int) -> int:
     raise AssertionError(f"only {bounced} hard bounces among {len(sent)} sent: the threshold was never passed")
 
 
+@pytest.mark.slow
 def test_hard_bounces_at_the_emulators_rate_trip_the_breaker_within_a_bounded_number_of_sends(
     app_env, emulator, workers, engine
 ):

@@ -19,7 +19,7 @@ from campaign_dashboard.models import Channel, EmailCampaign
 from campaign_dashboard.services.stats import waiting
 from tests.helpers.sending import add_contacts, assert_exactly_once, make_campaign, start, wait_for_status
 
-pytestmark = pytest.mark.xdist_group("sending")
+pytestmark = [pytest.mark.xdist_group("sending"), pytest.mark.slow]
 
 RECIPIENTS = 3000
 DISK = "24m"

@@ -24,7 +24,7 @@ from campaign_dashboard.services import campaigns
 from tests.helpers.processes import configure_emulator, emulator_stats
 
 # the emulator posts its webhooks to the web app
-pytestmark = [pytest.mark.xdist_group("sending"), pytest.mark.emulator_webhooks]
+pytestmark = [pytest.mark.xdist_group("sending"), pytest.mark.emulator_webhooks, pytest.mark.slow]
 
 RECIPIENTS = 2000
 

@@ -21,7 +21,7 @@ from campaign_dashboard.services.stats import waiting
 from tests.helpers.processes import configure_emulator, emulator_stats
 from tests.helpers.sending import add_contacts, assert_exactly_once, make_campaign, start, wait_for_status
 
-pytestmark = pytest.mark.xdist_group("sending")
+pytestmark = [pytest.mark.xdist_group("sending"), pytest.mark.slow]
 
 RECIPIENTS = 1500
 PHASE_SECONDS = 40  # three phases: two minutes down in all

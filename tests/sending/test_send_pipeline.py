@@ -118,6 +118,7 @@ def test_cancel_stops_and_marks_the_rest_cancelled(app_env, emulator, workers, e
     assert emulator_stats(emulator)["accepted"] == accepted
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("channel", [Channel.EMAIL, Channel.SMS])
 def test_worker_killed_repeatedly_still_sends_each_recipient_exactly_once(app_env, emulator, workers, engine, channel):
     n = 3000 if channel == Channel.EMAIL else 600
@@ -136,6 +137,7 @@ def test_worker_killed_repeatedly_still_sends_each_recipient_exactly_once(app_en
     assert_exactly_once(emulator, engine, channel, campaign_id, n)
 
 
+@pytest.mark.slow
 def test_throttling_and_server_errors_still_exactly_once_within_rate(app_env, emulator, workers, engine):
     configure_emulator(emulator, resend_rps=4, error_rate=0.3)
     workers.env["RESEND_REQUESTS_PER_SECOND"] = "8"  # deliberately above the provider's limit

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from tests.helpers.databases import PG_ADMIN_URL, postgres_unavailable_reason
 from tests.helpers.processes import ROOT
 
-pytestmark = pytest.mark.xdist_group("bench")
+pytestmark = [pytest.mark.xdist_group("bench"), pytest.mark.slow]
 
 FAULT_KINDS = {"worker_killed", "web_killed", "database_cut", "redis_restarted", "provider_down"}
 
