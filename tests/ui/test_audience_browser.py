@@ -205,7 +205,7 @@ def test_a_search_filters_the_list_and_the_export_escapes_formulas(page, tmp_pat
     expect(page.locator("#contact-search-hint")).to_contain_text("start with them")
     expect(page.locator("#contacts-total")).to_contain_text("matching contact")
     for row in page.locator("#contacts tbody tr").all():
-        name, email = (cell.inner_text().lower() for cell in row.locator("td").all()[:2])
+        name, email = row.locator("th").inner_text().lower(), row.locator("td").first.inner_text().lower()
         assert email.startswith("ma") or any(word.startswith("ma") for word in name.split()), (name, email)
     page.locator("#contact-search").fill(f"mallory.{tag}")
     expect(page.locator("#contact-search-hint")).to_have_count(0)
