@@ -17,7 +17,7 @@ them: the search tests would then miss new contacts."""
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Integer, String, and_, func, literal, literal_column, or_, select, table
+from sqlalchemy import ColumnElement, Integer, Select, String, and_, func, literal, literal_column, or_, select, table
 from sqlmodel import Session, col
 
 from campaign_dashboard.models import Contact
@@ -72,15 +72,22 @@ def starts_with(session: Session, term: str):
     any case: what a term shorter than a trigram means. Each is a range over one column's index,
     `lower(term) <= lower(column) < lower(term) || TOP`, so even a term that matches nobody reads
     a few index entries instead of every contact."""
-    postgres = session.get_bind().dialect.name == "postgresql"
+    dialect = session.get_bind().dialect.name
     low = func.lower(literal(term, String))
     high = low.concat(TOP)
     ranges = []
     for column in PREFIX_COLUMNS:
         lowered: ColumnElement[str] = func.lower(getattr(Contact, column))
-        lowered = lowered.collate("C") if postgres else lowered
+        lowered = lowered.collate("C") if dialect == "postgresql" else lowered
         ranges.append(and_(lowered >= low, lowered < high))
-    return or_(*ranges)
+    starting = or_(*ranges)
+    if dialect != "sqlite":
+        return starting
+    # SQLite cannot tell from a bound term how many contacts the ranges hold, and for a page in id
+    # order it reads contacts in id order: every one of a million for a term nobody starts with.
+    # So, as for FTS5 (`candidates`): few candidates are looked up by id, many found in id order.
+    found = select(col(Contact.id)).where(starting)
+    return starting if _many_sqlite_candidates(session, ("prefix", term), found) else col(Contact.id).in_(found)
 
 
 def sqlite_ddl() -> list[str]:
@@ -118,7 +125,7 @@ def candidates(session: Session, term: str, digits: str = ""):
         return or_(*(text_searched.like(func.lower(_contains_pattern(t))) for t in alternatives))
     if dialect == "sqlite":
         query = " OR ".join('"' + t.replace('"', '""') + '"' for t in alternatives)
-        if _many_sqlite_candidates(session, query):
+        if _many_sqlite_candidates(session, query, _sqlite_matching(query)):
             return None
         return col(Contact.id).in_(_sqlite_matching(query))
     return None
@@ -130,18 +137,15 @@ def _sqlite_matching(query: str):
     return found.where(literal_column(SQLITE_TABLE).op("MATCH")(query))
 
 
-def _many_sqlite_candidates(session: Session, query: str) -> bool:
-    """Whether FTS5 finds SQLITE_LOOKUPS or more candidates for `query`. Kept for the session, so
-    a page and its count probe once: the answer only picks the plan, never what is found."""
+def _many_sqlite_candidates(session: Session, key: object, found: Select) -> bool:
+    """Whether `found` (ids, from an index) holds SQLITE_LOOKUPS or more, counted that far (a few
+    milliseconds). Kept for the session under `key`, so a page and its count probe once: the
+    answer only picks the plan, never what is found."""
     probed = session.info.setdefault("search_index.many_candidates", {})
-    if query not in probed:
-        probed[query] = _sqlite_candidates(session, query, limit=SQLITE_LOOKUPS) >= SQLITE_LOOKUPS
-    return probed[query]
-
-
-def _sqlite_candidates(session: Session, query: str, *, limit: int) -> int:
-    """How many contacts FTS5 finds for `query`, counted to `limit` (a few milliseconds)."""
-    return session.scalar(select(func.count()).select_from(_sqlite_matching(query).limit(limit).subquery())) or 0
+    if key not in probed:
+        counted = select(func.count()).select_from(found.limit(SQLITE_LOOKUPS).subquery())
+        probed[key] = (session.scalar(counted) or 0) >= SQLITE_LOOKUPS
+    return probed[key]
 
 
 def _contains_pattern(term: str) -> str:
