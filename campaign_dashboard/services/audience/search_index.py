@@ -9,7 +9,8 @@ writer (imports, the API, erasure, any other process) keeps it current without r
 The index only narrows the candidates: `contacts.matches_search` still decides, so a search finds
 exactly what it found without the index. Terms shorter than a trigram mean something else, which
 an index can serve: the email or a name starts with them (`starts_with`, one B-tree index per
-column); a "contains" of one or two letters read every contact when few matched (3-6 s at a million).
+column, whose ranges are the meaning itself); a "contains" of one or two letters read every
+contact when few matched (3-6 s at a million).
 
 Changing `searched_text` needs a migration that rebuilds the index. On SQLite, a migration that
 rebuilds `contacts` (Alembic's batch mode copies the table) drops its triggers and must recreate
